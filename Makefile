@@ -1,0 +1,37 @@
+# Set-up and everyday commands. `make demo` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+OUT    ?= out
+
+.PHONY: install demo test lint typecheck bench clean system-deps
+
+$(BIN)/perfxl: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/perfxl
+
+system-deps:
+	bash tools/ensure-system-deps.sh
+
+demo: install
+	bash tools/demo.sh $(OUT)
+
+lint: install
+	$(BIN)/ruff check perfxl tests benchmarks tools
+	$(BIN)/ruff format --check perfxl tests benchmarks tools
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install system-deps lint typecheck
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
