@@ -1,0 +1,215 @@
+"""The command line: thin — parse arguments, call the library, print the result.
+
+Exit codes (every command): 0 ok; 1 problems found (the work was done, see the messages);
+2 unusable input (nothing was written).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Iterable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from perfxl import __version__
+from perfxl.errors import PerfxlError
+from perfxl.problems import SEVERITY_ZH, Problem
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+
+# Commands that live in their own modules, imported only when used (keeps start-up fast).
+LAZY_COMMANDS: dict[str, str] = {}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands from LAZY_COMMANDS are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module, _, attr = LAZY_COMMANDS[cmd_name].partition(":")
+            cmd: click.Command = getattr(importlib.import_module(module), attr)
+            return cmd
+        return super().get_command(ctx, cmd_name)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn perfxl's own errors into a message on stderr and the documented exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PerfxlError as exc:
+            click.echo(f"错误：{exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def echo_problems(problems: Iterable[Problem]) -> None:
+    """Problems on stderr, one a line: where, severity, message."""
+    for p in problems:
+        where = " › ".join(x for x in (p.file, p.sheet, p.cell) if x)
+        click.echo(f"{where}: [{SEVERITY_ZH[p.severity]}] {p.message} ({p.rule})", err=True)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="perfxl")
+def main() -> None:
+    """perfxl — 预算绩效目标表工具：生成、填写、读取、校验、计算和汇总工作簿。
+
+    退出码：0 正常；1 发现问题（已完成，见提示）；2 输入无法使用（未写出任何文件）。
+    """
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--projects",
+    "-n",
+    default=1,
+    show_default=True,
+    type=click.IntRange(0, 500),
+    help="项目工作表数量。",
+)
+@click.option("--unit-code", help="单位编码（6 位）。")
+@click.option("--unit-name", help="单位名称。")
+@click.option("--year", type=click.IntRange(2000, 2100), help="预算年度。")
+@click.option(
+    "--framework",
+    type=click.Choice(["2015", "2021"]),
+    default="2015",
+    show_default=True,
+    help="指标体系版本。",
+)
+@handle_errors
+def template(
+    out: Path,
+    projects: int,
+    unit_code: str | None,
+    unit_name: str | None,
+    year: int | None,
+    framework: str,
+) -> None:
+    """生成空白的标准工作簿 OUT（封面、部门整体绩效目标、项目表）。"""
+    from perfxl.write.fill import template as make_template
+
+    make_template(
+        out,
+        projects=projects,
+        unit_code=unit_code,
+        unit_name=unit_name,
+        year=year,
+        framework=framework,
+    )
+    click.echo(f"已生成模板：{out}（{projects} 个项目表）", err=True)
+
+
+@main.command()
+@click.argument("data", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--into",
+    "into",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="填入已有工作簿（只改写填报单元格，其余内容保留）。",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="与 --into 同用：另存为此文件；省略则原地写入并保留备份 BOOK.bak.xlsx。",
+)
+@handle_errors
+def fill(data: Path, out: Path | None, into: Path | None, output: Path | None) -> None:
+    """把数据文件 DATA（JSON）写入新工作簿 OUT，或用 --into 写入已有工作簿。
+
+    数据不符合规范时照样写入（便于下发上年数据供更正），并提示问题，退出码 1。
+    """
+    from perfxl.io import load_json, schema_problems
+    from perfxl.model import Targets
+    from perfxl.write import fill as F
+
+    if (out is None) == (into is None):
+        raise click.UsageError("请给出输出文件 OUT，或用 --into 指定已有工作簿（二选一）。")
+    raw = load_json(data)
+    targets = Targets.from_dict(raw)
+    problems = schema_problems(raw, file=str(data))
+    if into is not None:
+        target = output or into
+        if output is None:
+            from perfxl.write.backup import backup_copy
+
+            backup_copy(into)
+        notes = F.fill_into(targets, into, target)
+        for n in notes:
+            click.echo(n, err=True)
+        click.echo(f"已写入：{target}", err=True)
+    else:
+        assert out is not None
+        F.write_new(targets, out)
+        click.echo(f"已写入：{out}（{len(targets.projects)} 个项目）", err=True)
+    echo_problems(problems)
+    sys.exit(EXIT_PROBLEMS if problems else EXIT_OK)
+
+
+@main.command()
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="写入此 JSON 文件（默认输出到标准输出）。",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["calamine", "openpyxl"]),
+    default="calamine",
+    show_default=True,
+    help="读取引擎。",
+)
+@handle_errors
+def export(book: Path, output: Path | None, engine: str) -> None:
+    """读取工作簿 BOOK，输出其数据（JSON）。
+
+    表格结构损坏（标签缺失或移动）时不输出，并指出工作表和单元格，退出码 2。
+    """
+    from perfxl.io import dump_json
+    from perfxl.read import read_workbook
+
+    res = read_workbook(book, engine=engine)
+    echo_problems(res.problems)
+    if not res.ok:
+        click.echo("错误：工作簿结构有误，未导出。请按上面的提示修复后重试。", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    text = dump_json(res.targets.to_dict())
+    if output:
+        from perfxl.write.atomic import atomic_path
+
+        with atomic_path(output) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+        click.echo(f"已导出：{output}", err=True)
+    else:
+        click.echo(text, nl=False)
+    errors = any(p.severity == "error" for p in res.problems)
+    sys.exit(EXIT_PROBLEMS if errors else EXIT_OK)
+
+
+@main.command()
+def schema() -> None:
+    """输出数据格式的 JSON Schema（Draft 2020-12）。"""
+    from perfxl.schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,68 @@
+"""Every text the workbook shows: sheet names, titles, labels and headers (one place)."""
+
+from __future__ import annotations
+
+COVER_SHEET = "封面"
+OVERALL_SHEET = "部门整体绩效目标"
+RESULTS_SHEET = "校验结果"
+PROJECT_SHEET_DEFAULT = "项目{n}"
+
+MONEY_UNIT = "万元"
+MONEY_UNIT_LABEL = "单位：万元"
+PROJECT_TITLE_SUFFIX = "绩效目标表"
+PROJECT_TITLE_BLANK = "项目支出绩效目标表"
+
+# Project sheet labels, as in the published table.
+L_CODE = "项目编码"
+L_NAME = "项目名称"
+L_BUDGET_GROUP = "预算规模及资金用途"
+L_BUDGET = "预算数"
+L_FISCAL = "其中：财政资金"
+L_OTHER = "其他资金"
+L_PLAN_GROUP = "资金支出计划（%）"
+L_CHECKPOINTS: tuple[str, ...] = ("3月底", "6月底", "10月底", "12月底")
+L_PLAN_SCOPE = "（累计）"
+L_PLAN_AMOUNTS = "计划金额（万元）"
+L_PLAN_PERCENT = "累计进度（%）"
+L_GOALS = "绩效目标"
+L_LEVEL1 = "一级指标"
+L_LEVEL2 = "二级指标"
+L_LEVEL3 = "三级指标"
+L_DESCRIPTION = "绩效指标描述"
+L_TARGET = "指标值"
+L_BASIS = "指标值确定依据"
+
+# Cover sheet.
+COVER_TITLE = "预算绩效目标申报表"
+L_UNIT_CODE = "单位编码"
+L_UNIT_NAME = "单位名称"
+L_YEAR = "预算年度"
+L_MONEY_UNIT = "金额单位"
+L_FRAMEWORK = "指标体系"
+L_SCHEMA_VERSION = "数据版本"
+COVER_HEADERS: tuple[str, ...] = (
+    "序号",
+    "项目名称",
+    "项目编码",
+    "预算数",
+    "财政资金",
+    "其他资金",
+    "3月底",
+    "6月底",
+    "10月底",
+    "12月底",
+    "12月底进度（%）",
+)
+COVER_TOTAL = "合计"
+COVER_NOTE = (
+    "说明：黄色底色的单元格为填报项；金额单位为万元，保留两位小数；"
+    "点击项目名称可跳转到该项目的绩效目标表。"
+)
+
+# Overall (part one) sheet.
+OVERALL_TITLE = "部门整体绩效目标"
+L_SUMMARY_SECTION = "一、总体绩效目标"
+L_AREAS_SECTION = "二、分项绩效目标"
+L_MEASURES_SECTION = "三、工作保障措施"
+AREA_HEADERS: tuple[str, ...] = ("序号", "分项名称", "分项说明", "绩效目标", "绩效指标")
+MEASURE_HEADERS: tuple[str, ...] = ("序号", "措施名称", "措施内容")

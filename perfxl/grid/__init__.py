@@ -1,0 +1,83 @@
+"""A workbook as plain cells: every reader (openpyxl, python-calamine, xlwings) yields a Grid.
+
+The core turns a Grid into the model through the layout declaration, so all sources of cells
+are read the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Sheet:
+    """The values of one sheet.
+
+    Attributes:
+        name: the sheet name.
+        rows: values by row, row 1 first; ``None`` for an empty cell.
+        merged: merged ranges as (min_row, min_col, max_row, max_col), 1-based, inclusive.
+        visible: False for hidden and very hidden sheets.
+        number_formats: number format by (row, col), where the source knows it and the reader
+            asked for it (percent cells of 指标值).
+    """
+
+    name: str
+    rows: list[list[Any]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    visible: bool = True
+    number_formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    _merge_map: dict[tuple[int, int], tuple[int, int]] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def nrows(self) -> int:
+        """The number of rows held (the used range from A1)."""
+        return len(self.rows)
+
+    @property
+    def ncols(self) -> int:
+        """The width of the widest row held."""
+        return max((len(r) for r in self.rows), default=0)
+
+    def get(self, row: int, col: int) -> Any:
+        """The value at (row, col), 1-based; None when empty or outside the used range."""
+        if row < 1 or col < 1 or row > len(self.rows):
+            return None
+        r = self.rows[row - 1]
+        if col > len(r):
+            return None
+        v = r[col - 1]
+        return None if v == "" else v
+
+    def merge_origin(self, row: int, col: int) -> tuple[int, int] | None:
+        """The top-left cell of the merged range covering (row, col), if it is not itself."""
+        if self._merge_map is None:
+            m: dict[tuple[int, int], tuple[int, int]] = {}
+            for r1, c1, r2, c2 in self.merged:
+                for r in range(r1, r2 + 1):
+                    for c in range(c1, c2 + 1):
+                        if (r, c) != (r1, c1):
+                            m[(r, c)] = (r1, c1)
+            self._merge_map = m
+        return self._merge_map.get((row, col))
+
+
+@dataclass
+class Grid:
+    """Every sheet of a workbook, in workbook order."""
+
+    path: str
+    sheets: list[Sheet]
+
+    def names(self) -> list[str]:
+        """Sheet names in workbook order."""
+        return [s.name for s in self.sheets]
+
+
+def normalize_rows(rows: Iterable[Iterable[Any]]) -> list[list[Any]]:
+    """Rows with empty strings turned into None (readers differ on empty cells)."""
+    return [[None if v == "" else v for v in r] for r in rows]

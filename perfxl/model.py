@@ -1,0 +1,228 @@
+"""The data model of a unit's performance targets, and its JSON form (the contract).
+
+The JSON form is what ``perfxl export`` prints and ``perfxl fill`` reads; other tools rely on
+its names. Values are kept as read: an amount typed as text that is not a clear number stays
+a string here (validation reports it), a target keeps its exact text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from perfxl.errors import DataError
+
+SCHEMA_VERSION = "1"
+PLAN_KEYS: tuple[str, ...] = ("mar", "jun", "oct", "dec")
+INDICATOR_KEYS: tuple[str, ...] = ("level1", "level2", "level3", "description", "target", "basis")
+AREA_KEYS: tuple[str, ...] = ("title", "description", "targets", "indicators")
+MEASURE_KEYS: tuple[str, ...] = ("title", "text")
+AMOUNT_KEYS: tuple[str, ...] = ("budget", "fiscal_funds", "other_funds")
+
+# An amount as held by the model: a number in 万元, None for an empty cell, or the text typed
+# when it is not unambiguously a number (kept so that nothing typed is lost).
+Amount = float | int | str | None
+
+
+@dataclass
+class Indicator:
+    """One row of the indicator table."""
+
+    level1: str | None = None
+    level2: str | None = None
+    level3: str | None = None
+    description: str | None = None
+    target: Any = None
+    basis: str | None = None
+
+    def is_blank(self) -> bool:
+        """True when every field is empty: such a row is not an indicator."""
+        return all(getattr(self, k) in (None, "") for k in INDICATOR_KEYS)
+
+
+@dataclass
+class Plan:
+    """Cumulative amounts (万元) planned to be spent by each checkpoint."""
+
+    mar: Amount = None
+    jun: Amount = None
+    oct: Amount = None
+    dec: Amount = None
+
+    def values(self) -> list[Amount]:
+        """The four amounts in checkpoint order."""
+        return [getattr(self, k) for k in PLAN_KEYS]
+
+
+@dataclass
+class Project:
+    """One project table (项目支出绩效目标表)."""
+
+    code: Any = None
+    name: Any = None
+    budget: Amount = None
+    fiscal_funds: Amount = None
+    other_funds: Amount = None
+    purpose: Any = None
+    plan: Plan = field(default_factory=Plan)
+    goals: list[str] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
+
+
+@dataclass
+class Area:
+    """A sub-area of the unit's overall targets (分项绩效目标)."""
+
+    title: str | None = None
+    description: str | None = None
+    targets: str | None = None
+    indicators: str | None = None
+
+
+@dataclass
+class Measure:
+    """A work guarantee measure (工作保障措施)."""
+
+    title: str | None = None
+    text: str | None = None
+
+
+@dataclass
+class Overall:
+    """Part one: the unit's overall targets (部门整体绩效目标)."""
+
+    summary: str | None = None
+    areas: list[Area] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
+
+
+@dataclass
+class Unit:
+    """The budget unit: a 6-digit code and its name."""
+
+    code: Any = None
+    name: Any = None
+
+
+@dataclass
+class Targets:
+    """Everything one unit declares: part one and every project table."""
+
+    unit: Unit = field(default_factory=Unit)
+    year: Any = None
+    money_unit: str | None = "万元"
+    framework: Any = "2015"
+    overall: Overall = field(default_factory=Overall)
+    projects: list[Project] = field(default_factory=list)
+    schema_version: str = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (the contract)."""
+        return {
+            "schema_version": self.schema_version,
+            "unit": {"code": self.unit.code, "name": self.unit.name},
+            "year": self.year,
+            "money_unit": self.money_unit,
+            "framework": self.framework,
+            "overall": {
+                "summary": self.overall.summary,
+                "areas": [{k: getattr(a, k) for k in AREA_KEYS} for a in self.overall.areas],
+                "measures": [
+                    {k: getattr(m, k) for k in MEASURE_KEYS} for m in self.overall.measures
+                ],
+            },
+            "projects": [_project_to_dict(p) for p in self.projects],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Targets:
+        """Build the model from the JSON form; missing keys become empty.
+
+        Values are taken as they are (checking them is validation's job), but the shape must
+        be the contract's: objects where objects belong and lists where lists belong.
+
+        Raises:
+            DataError: when the data is not shaped like the contract.
+        """
+        d = _obj(data, "")
+        unit = _obj(d.get("unit"), "/unit")
+        overall = _obj(d.get("overall"), "/overall")
+        return cls(
+            schema_version=str(d.get("schema_version") or SCHEMA_VERSION),
+            unit=Unit(code=unit.get("code"), name=unit.get("name")),
+            year=d.get("year"),
+            money_unit=d.get("money_unit", "万元"),
+            framework=d.get("framework", "2015"),
+            overall=Overall(
+                summary=overall.get("summary"),
+                areas=[
+                    Area(**_pick(_obj(a, f"/overall/areas/{i}"), AREA_KEYS))
+                    for i, a in enumerate(_list(overall.get("areas"), "/overall/areas"))
+                ],
+                measures=[
+                    Measure(**_pick(_obj(m, f"/overall/measures/{i}"), MEASURE_KEYS))
+                    for i, m in enumerate(_list(overall.get("measures"), "/overall/measures"))
+                ],
+            ),
+            projects=[
+                _project_from_dict(p, i)
+                for i, p in enumerate(_list(d.get("projects"), "/projects"))
+            ],
+        )
+
+
+def _project_to_dict(p: Project) -> dict[str, Any]:
+    return {
+        "code": p.code,
+        "name": p.name,
+        "budget": p.budget,
+        "fiscal_funds": p.fiscal_funds,
+        "other_funds": p.other_funds,
+        "purpose": p.purpose,
+        "plan": {k: getattr(p.plan, k) for k in PLAN_KEYS},
+        "goals": list(p.goals),
+        "indicators": [{k: getattr(ind, k) for k in INDICATOR_KEYS} for ind in p.indicators],
+    }
+
+
+def _project_from_dict(data: Any, i: int) -> Project:
+    where = f"/projects/{i}"
+    p = _obj(data, where)
+    plan = _obj(p.get("plan"), where + "/plan")
+    goals = _list(p.get("goals"), where + "/goals")
+    return Project(
+        code=p.get("code"),
+        name=p.get("name"),
+        budget=p.get("budget"),
+        fiscal_funds=p.get("fiscal_funds"),
+        other_funds=p.get("other_funds"),
+        purpose=p.get("purpose"),
+        plan=Plan(**_pick(plan, PLAN_KEYS)),
+        goals=[g if isinstance(g, str) else str(g) for g in goals],
+        indicators=[
+            Indicator(**_pick(_obj(x, f"{where}/indicators/{j}"), INDICATOR_KEYS))
+            for j, x in enumerate(_list(p.get("indicators"), where + "/indicators"))
+        ],
+    )
+
+
+def _obj(value: Any, pointer: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise DataError(
+            f"数据 {pointer or '/'} 应为对象（JSON object），实际为 {type(value).__name__}"
+        )
+    return value
+
+
+def _list(value: Any, pointer: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise DataError(f"数据 {pointer} 应为数组（JSON array），实际为 {type(value).__name__}")
+    return value
+
+
+def _pick(d: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: d.get(k) for k in keys}

@@ -1,0 +1,459 @@
+"""Grid + layout -> model: find the sheets by their content and read every field.
+
+Sheets are recognised by their labels, never by name or position: a renamed or copied project
+sheet is read; a sheet that is none of ours is skipped and reported; a project sheet whose
+labels were moved gives a problem naming the sheet and the cell where the label was expected.
+Rows inserted above the table are tolerated (the table is found by its 项目编码 label).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perfxl import constants as C
+from perfxl import layout as L
+from perfxl.cells import a1, parse_a1, shift
+from perfxl.grid import Grid, Sheet
+from perfxl.model import (
+    AREA_KEYS,
+    INDICATOR_KEYS,
+    MEASURE_KEYS,
+    Area,
+    Indicator,
+    Measure,
+    Plan,
+    Project,
+    Targets,
+)
+from perfxl.problems import Problem
+from perfxl.rules.catalogue import make
+
+SCAN_ROWS = 12  # how far down a sheet's anchor label is searched for
+SCAN_COLS = 3
+
+
+@dataclass
+class SheetInfo:
+    """What a sheet was taken for. ``kind``: cover, overall, project, skipped, broken."""
+
+    name: str
+    kind: str
+    project_index: int | None = None
+    row_offset: int = 0
+    col_offset: int = 0
+
+
+@dataclass
+class ReadResult:
+    """The model read from a workbook, with where each value came from.
+
+    Attributes:
+        targets: the model.
+        problems: what reading noticed (layout errors, amounts typed as text, skipped sheets).
+        locations: JSON pointer -> (sheet, cell) of every field read.
+        sheets: every sheet and what it was taken for, in workbook order.
+        path: the workbook.
+    """
+
+    targets: Targets
+    problems: list[Problem] = field(default_factory=list)
+    locations: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sheets: list[SheetInfo] = field(default_factory=list)
+    path: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing stopped a sheet from being read."""
+        return not any(p.severity == "error" and p.rule.startswith("read.") for p in self.problems)
+
+    def project_sheet(self, index: int) -> str | None:
+        """The sheet name of the index-th project."""
+        for s in self.sheets:
+            if s.project_index == index:
+                return s.name
+        return None
+
+
+def read_workbook(path: str | Path, *, engine: str = "calamine") -> ReadResult:
+    """Read a workbook file into the model.
+
+    Args:
+        path: an .xlsx, .xlsm or .xls file.
+        engine: ``calamine`` (fast, cached values) or ``openpyxl`` (slower, knows formats).
+
+    Raises:
+        UnreadableWorkbookError: the file is not a workbook that can be opened.
+    """
+    if engine == "openpyxl":
+        from perfxl.grid.openpyxl_grid import read_grid_openpyxl
+
+        grid = read_grid_openpyxl(path)
+    else:
+        from perfxl.grid.calamine_grid import read_grid
+
+        grid = read_grid(path)
+    return read_grid_model(grid)
+
+
+def read_grid_model(grid: Grid) -> ReadResult:
+    """Turn a Grid into the model, collecting every problem on the way."""
+    res = ReadResult(targets=Targets(projects=[]), path=grid.path)
+    res.targets.framework = None
+    res.targets.money_unit = None
+    cover_seen = False
+    for sheet in grid.sheets:
+        kind, dr, dc = classify(sheet)
+        info = SheetInfo(sheet.name, kind, row_offset=dr, col_offset=dc)
+        res.sheets.append(info)
+        if kind == "cover" and not cover_seen:
+            cover_seen = True
+            _read_cover(sheet, dr, dc, res)
+        elif kind == "overall":
+            _read_overall(sheet, dr, res)
+        elif kind == "project":
+            if _check_labels(sheet, L.PROJECT_LABELS, dr, dc, res):
+                info.project_index = len(res.targets.projects)
+                res.targets.projects.append(_read_project(sheet, dr, dc, info.project_index, res))
+            else:
+                info.kind = "broken"
+        elif kind == "skipped" and sheet.name != C.RESULTS_SHEET:
+            res.problems.append(make("read.sheet_skipped", file=grid.path, sheet=sheet.name))
+    if not cover_seen:
+        _unit_from_project_header(grid, res)
+    return res
+
+
+def classify(sheet: Sheet) -> tuple[str, int, int]:
+    """What a sheet is, by its labels, and how far the table is moved from its place.
+
+    A sheet is taken for a kind when its anchor label is found near the top-left and at
+    least ``MIN_LABELS`` of that kind's labels sit where the anchor says they should (so a
+    project sheet with a few labels deleted is still recognised, and reported).
+    """
+    for anchor, labels, kind in (
+        (L.COVER_ANCHOR, L.COVER_LABELS, "cover"),
+        (L.PROJECT_ANCHOR, L.PROJECT_LABELS, "project"),
+        (L.OVERALL_SUMMARY_LABEL, (L.OVERALL_SUMMARY_LABEL,), "overall"),
+    ):
+        for found in _find_labels(sheet, anchor.text):
+            ar, ac = parse_a1(anchor.ref)
+            dr, dc = found[0] - ar, found[1] - ac
+            if _score(sheet, labels, dr, dc) >= min(MIN_LABELS, len(labels)):
+                return kind, dr, dc
+    return "skipped", 0, 0
+
+
+MIN_LABELS = 3
+
+
+def _score(sheet: Sheet, labels: tuple[L.Label, ...], dr: int, dc: int) -> int:
+    n = 0
+    for lab in labels:
+        r, c = parse_a1(shift(lab.ref, dr, dc))
+        n += L.normalize_label(sheet.get(r, c)) == L.normalize_label(lab.text)
+    return n
+
+
+def _find_labels(sheet: Sheet, text: str) -> list[tuple[int, int]]:
+    want = L.normalize_label(text)
+    return [
+        (r, c)
+        for r in range(1, min(sheet.nrows, SCAN_ROWS) + 1)
+        for c in range(1, SCAN_COLS + 1)
+        if isinstance(v := sheet.get(r, c), str) and L.normalize_label(v) == want
+    ]
+
+
+def _check_labels(
+    sheet: Sheet, labels: tuple[L.Label, ...], dr: int, dc: int, res: ReadResult
+) -> bool:
+    ok = True
+    for lab in labels:
+        if lab.text == C.MONEY_UNIT_LABEL or lab.text in _OPTIONAL_LABELS:
+            continue
+        ref = shift(lab.ref, dr, dc)
+        r, c = parse_a1(ref)
+        actual = sheet.get(r, c)
+        if L.normalize_label(actual) != L.normalize_label(lab.text):
+            ok = False
+            res.problems.append(
+                make(
+                    "read.label_missing",
+                    file=res.path,
+                    sheet=sheet.name,
+                    cell=ref,
+                    value=_jsonable(actual),
+                    expected=lab.text,
+                    actual="" if actual is None else actual,
+                )
+            )
+    return ok
+
+
+# Labels perfxl adds beside the published table; staff may delete them without harm.
+_OPTIONAL_LABELS = frozenset({C.L_PLAN_SCOPE, C.L_PLAN_AMOUNTS, C.L_PLAN_PERCENT})
+
+
+def _read_project(sheet: Sheet, dr: int, dc: int, index: int, res: ReadResult) -> Project:
+    base = f"/projects/{index}"
+    p = Project()
+    reader = _FieldReader(sheet, res, dr, dc)
+    for f in L.PROJECT_FIELDS:
+        pointer = f"{base}/{f.key}"
+        value = reader.read(f, pointer)
+        if f.key.startswith("plan/"):
+            setattr(p.plan, f.key.split("/")[1], value)
+        else:
+            setattr(p, f.key, value)
+    if not isinstance(p.plan, Plan):  # pragma: no cover - defensive, Plan is always set
+        p.plan = Plan()
+    p.indicators = _read_indicators(sheet, dr, dc, base, res)
+    return p
+
+
+def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult) -> list[Indicator]:
+    out: list[Indicator] = []
+    first = L.INDICATOR_FIRST_ROW + dr
+    for r in range(first, sheet.nrows + 1):
+        own = {k: sheet.get(r, c0 + dc) for k, (c0, _) in L.INDICATOR_COLUMNS.items()}
+        if all(_blank(v) for v in own.values()):
+            continue
+        values: dict[str, Any] = {}
+        for k, (c0, _) in L.INDICATOR_COLUMNS.items():
+            c = c0 + dc
+            v = own[k]
+            origin = sheet.merge_origin(r, c)
+            if v is None and origin is not None and origin[1] == c and origin[0] >= first:
+                v = sheet.get(*origin)  # a vertical merge (一级指标 written once per group)
+            values[k] = _text(v) if k != "target" else _target(v)
+        pointer = f"{base}/indicators/{len(out)}"
+        for k, (c0, _) in L.INDICATOR_COLUMNS.items():
+            res.locations[f"{pointer}/{k}"] = (sheet.name, a1(r, c0 + dc))
+        res.locations[pointer] = (sheet.name, a1(r, 1 + dc))
+        out.append(Indicator(**{k: values[k] for k in INDICATOR_KEYS}))
+    return out
+
+
+def _read_cover(sheet: Sheet, dr: int, dc: int, res: ReadResult) -> None:
+    if not _check_labels(sheet, L.COVER_LABELS, dr, dc, res):
+        return
+    reader = _FieldReader(sheet, res, dr, dc)
+    t = res.targets
+    for f in L.COVER_FIELDS:
+        value = reader.read(f, "/" + f.key)
+        if f.key == "unit/code":
+            t.unit.code = value
+        elif f.key == "unit/name":
+            t.unit.name = value
+        elif f.key == "year":
+            t.year = value
+        elif f.key == "money_unit":
+            t.money_unit = value
+        elif f.key == "framework":
+            t.framework = value
+        elif f.key == "schema_version" and value is not None:
+            t.schema_version = str(value)
+
+
+def _read_overall(sheet: Sheet, dr: int, res: ReadResult) -> None:
+    o = res.targets.overall
+    reader = _FieldReader(sheet, res, dr, 0)
+    o.summary = reader.read(L.OVERALL_SUMMARY, "/overall/summary")
+    areas_row = _row_of(sheet, C.L_AREAS_SECTION, start=1)
+    measures_row = _row_of(sheet, C.L_MEASURES_SECTION, start=(areas_row or 1))
+    end = sheet.nrows
+    if areas_row is not None:
+        stop = (measures_row - 1) if measures_row else end
+        o.areas = [
+            Area(**vals)
+            for vals in _read_records(
+                sheet, areas_row + 2, stop, L.AREA_COLUMNS, AREA_KEYS, "/overall/areas", res
+            )
+        ]
+    if measures_row is not None:
+        o.measures = [
+            Measure(**vals)
+            for vals in _read_records(
+                sheet,
+                measures_row + 2,
+                end,
+                L.MEASURE_COLUMNS,
+                MEASURE_KEYS,
+                "/overall/measures",
+                res,
+            )
+        ]
+
+
+def _read_records(
+    sheet: Sheet,
+    first: int,
+    last: int,
+    columns: dict[str, tuple[int, int]],
+    keys: tuple[str, ...],
+    base: str,
+    res: ReadResult,
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for r in range(first, last + 1):
+        vals = {k: _text(sheet.get(r, columns[k][0])) for k in keys}
+        if all(v is None for v in vals.values()):
+            continue
+        pointer = f"{base}/{len(out)}"
+        for k in keys:
+            res.locations[f"{pointer}/{k}"] = (sheet.name, a1(r, columns[k][0]))
+        out.append(vals)
+    return out
+
+
+def _row_of(sheet: Sheet, text: str, start: int) -> int | None:
+    want = L.normalize_label(text)
+    for r in range(start, sheet.nrows + 1):
+        if L.normalize_label(sheet.get(r, 1)) == want:
+            return r
+    return None
+
+
+def _unit_from_project_header(grid: Grid, res: ReadResult) -> None:
+    res.problems.append(make("read.no_cover", file=grid.path))
+    for info in res.sheets:
+        if info.kind != "project":
+            continue
+        sheet = next(s for s in grid.sheets if s.name == info.name)
+        r, c = parse_a1(L.PROJECT_UNIT_LINE.ref)
+        line = sheet.get(r + info.row_offset, c + info.col_offset)
+        m = re.match(r"^\s*(\d{6})\s*(.*?)\s*$", str(line or ""))
+        if m:
+            res.targets.unit.code, res.targets.unit.name = m.group(1), m.group(2) or None
+        return
+
+
+class _FieldReader:
+    """Reads declared fields at their (possibly shifted) cells, recording problems."""
+
+    def __init__(self, sheet: Sheet, res: ReadResult, dr: int, dc: int) -> None:
+        self.sheet, self.res, self.dr, self.dc = sheet, res, dr, dc
+
+    def read(self, f: L.Field, pointer: str) -> Any:
+        ref = shift(f.ref, self.dr, self.dc)
+        self.res.locations[pointer] = (self.sheet.name, ref)
+        raw = self.sheet.get(*parse_a1(ref))
+        where: dict[str, Any] = {
+            "file": self.res.path,
+            "sheet": self.sheet.name,
+            "cell": ref,
+            "pointer": pointer,
+        }
+        if f.kind == "amount":
+            return self._amount(raw, where)
+        if f.kind == "lines":
+            text = _text(raw)
+            return [] if text is None else text.replace("\r\n", "\n").split("\n")
+        if f.kind == "integer":
+            return _integer(raw)
+        if f.kind == "choice":
+            return _text(raw)
+        if isinstance(raw, int | float) and not isinstance(raw, bool) and f.key in _CODE_KEYS:
+            text = _text(raw)
+            self.res.problems.append(
+                make(
+                    "read.number_as_text_field",
+                    **where,
+                    value=raw,
+                    label=_CODE_KEYS[f.key],
+                    text=text,
+                )
+            )
+            return text
+        return _text(raw)
+
+    def _amount(self, raw: Any, where: dict[str, Any]) -> Any:
+        if raw is None or isinstance(raw, bool):
+            return raw
+        if isinstance(raw, int | float):
+            return _number(raw)
+        if isinstance(raw, dt.date | dt.time):
+            self.res.problems.append(make("read.amount_unreadable", **where, value=str(raw)))
+            return raw.isoformat()
+        text = str(raw)
+        if not text.strip():
+            return None
+        number = parse_amount_text(text)
+        if number is None:
+            self.res.problems.append(make("read.amount_unreadable", **where, value=text))
+            return text
+        self.res.problems.append(make("read.amount_text", **where, value=text, number=number))
+        return number
+
+
+_CODE_KEYS = {"code": C.L_CODE, "unit/code": C.L_UNIT_CODE}
+_AMOUNT_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+
+
+def parse_amount_text(text: str) -> float | int | None:
+    """An amount typed as text, when it is unambiguously a number of 万元; else None.
+
+    Accepts full-width digits, spaces, thousands separators and a trailing 万元 (the money
+    unit of the form). Anything else (元, 亿, words, two numbers) is ambiguous.
+    """
+    s = unicodedata.normalize("NFKC", text)
+    s = "".join(s.split()).replace("，", ",")
+    if s.endswith(C.MONEY_UNIT):
+        s = s[: -len(C.MONEY_UNIT)]
+    if not _AMOUNT_TEXT.match(s):
+        return None
+    return _number(float(s.replace(",", "")))
+
+
+def _number(v: float | int) -> float | int:
+    """Whole floats become ints (calamine reads 3 as 3.0); other numbers stay as read."""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)
+    return v
+
+
+def _integer(raw: Any) -> Any:
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw.strip())
+    return _jsonable(raw)
+
+
+def _text(v: Any) -> Any:
+    """A text field as typed; numbers and dates typed into text cells become their text."""
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v if v != "" else None
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, dt.datetime | dt.date | dt.time):
+        return v.isoformat()
+    return str(v)
+
+
+def _target(v: Any) -> Any:
+    """指标值 as typed: text stays text; a number cell stays a number (formats vary by reader)."""
+    if isinstance(v, float | int) and not isinstance(v, bool):
+        return _number(v)
+    return _text(v)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and v.strip() == "" and v == "")
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None or isinstance(v, str | int | float | bool):
+        return v
+    return str(v)

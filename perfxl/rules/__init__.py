@@ -1,0 +1,1 @@
+"""Validation rules, one family a module; ``catalogue`` holds every rule id and message."""

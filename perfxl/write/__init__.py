@@ -1,0 +1,1 @@
+"""Writing workbooks: the standard template, filling it from data, and write-back."""
