@@ -86,7 +86,6 @@ _TRANSLATE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {
     }.items()
 }
 
-# Longest first, so that 不低于 is tried before 低于 and >= before >.
 _PREFIX_WORDS: dict[str, Comparison] = {
     ">=": ">=",
     "=>": ">=",
@@ -132,6 +131,7 @@ _PREFIX_WORDS: dict[str, Comparison] = {
     "大约": "≈",
     "约为": "≈",
 }
+# Longest first, so that 不低于 is tried before 低于 and >= before >.
 _PREFIXES = tuple(sorted(_PREFIX_WORDS.items(), key=lambda item: -len(item[0])))
 _SUFFIXES: tuple[tuple[str, Comparison], ...] = (
     ("及以上", ">="),
@@ -161,6 +161,15 @@ _TRAILING_PUNCTUATION = "。.,;，；、"
 _UNIT_FORBIDDEN = set(".,;:!?、()[]【】{}<>=≤≥≈~\"'“”‘’《》")
 
 
+_WAN_FACTORS = {
+    "元": Decimal("0.0001"),
+    "千元": Decimal("0.1"),
+    "万元": Decimal(1),
+    "百万元": Decimal(100),
+    "亿元": Decimal(10000),
+}
+
+
 def parse_target(value: object, *, number_format: str | None = None) -> Target:
     """Parse a 指标值 cell into a `Target`.
 
@@ -180,7 +189,7 @@ def parse_target(value: object, *, number_format: str | None = None) -> Target:
     if value is None:
         return Target(text="", kind="empty", raw=None)
     if isinstance(value, str):
-        return _parse_text(value)
+        return _parse_text(value, raw=value)
     if isinstance(value, bool):
         return Target(text=str(value).upper(), kind="qualitative", raw=value)
     if isinstance(value, dt.datetime):
@@ -208,22 +217,12 @@ def to_wan(target: Target) -> float | None:
     return float(Decimal(repr(target.number)) * factor)
 
 
-_WAN_FACTORS = {
-    "元": Decimal("0.0001"),
-    "千元": Decimal("0.1"),
-    "万元": Decimal(1),
-    "百万元": Decimal(100),
-    "亿元": Decimal(10000),
-}
-
-
 def _normalise(text: str) -> str:
     """Fold full-width forms and look-alikes to ASCII and drop all whitespace."""
     return "".join(text.translate(_TRANSLATE).split())
 
 
-def _parse_text(text: str, raw: object = None) -> Target:
-    raw = text if raw is None else raw
+def _parse_text(text: str, raw: object) -> Target:
     s = _normalise(text).rstrip(_TRAILING_PUNCTUATION)
     if not s:
         return Target(text=text, kind="empty", raw=raw)
@@ -258,7 +257,7 @@ def _parse_text(text: str, raw: object = None) -> Target:
     upper: float | None = None
     written_unit = rest
     range_match = _RANGE_RE.fullmatch(rest)
-    if range_match is not None and prefix is None:
+    if range_match is not None and prefix in (None, "="):
         u1, u2 = range_match.group("u1"), range_match.group("u2")
         if u1 and u1 != u2:
             return qualitative
@@ -374,7 +373,13 @@ def _serial_to_date(serial: float) -> str:
 
 
 def _general(value: Decimal) -> str:
-    return format(float(value), ".15g") if value != value.to_integral() else str(int(value))
+    """Render value roughly as Excel's General format: 95, 0.95, 1E+20."""
+    if value == value.to_integral() and abs(value) < _GENERAL_MAX_INTEGER:
+        return str(int(value))
+    return format(float(value), ".15g").upper()
+
+
+_GENERAL_MAX_INTEGER = Decimal(10) ** 15  # Excel keeps 15 significant digits
 
 
 def _display(value: Decimal, section: str) -> str:
