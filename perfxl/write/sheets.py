@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from openpyxl.cell.cell import Cell
@@ -129,7 +130,7 @@ def page_setup(ws: Worksheet, *, landscape: bool = False) -> None:
 
 
 # --- project sheet --------------------------------------------------------------------------
-PROJECT_COL_WIDTHS = (14, 13, 16, 13, 13, 14, 16)
+PROJECT_COL_WIDTHS = (14, 17, 16, 13, 13, 14, 16)
 
 
 def project_value(p: Project, key: str) -> Any:
@@ -278,7 +279,7 @@ def _only_level1(ind: Any) -> bool:
 # --- cover sheet ----------------------------------------------------------------------------
 def draw_cover(ws: Worksheet, t: Targets, project_sheets: list[str]) -> None:
     """The cover: unit, year, money unit, framework, and a linked row per project."""
-    widths = (6, 40, 24, 12, 12, 12, 11, 11, 11, 11, 14)
+    widths = (12, 44, 24, 12, 12, 12, 11, 11, 11, 11, 14)
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[col_letter(i)].width = w
     merge(ws, L.COVER_TITLE.span)
@@ -352,7 +353,7 @@ def write_cover_rows(ws: Worksheet, project_sheets: list[str]) -> None:
         for c in range(1, 12):
             cell = ws.cell(row=r, column=c)
             cell.border, cell.font = S.BORDER, S.LINK if c == 2 else S.BODY
-            cell.alignment = S.LEFT if c in (2, 3) else S.RIGHT
+            cell.alignment = S.LEFT_NOWRAP if c in (2, 3) else S.RIGHT
             cell.fill = S.DERIVED_FILL
             if 4 <= c <= 10:
                 cell.number_format = S.AMOUNT_FORMAT
@@ -377,9 +378,31 @@ def quote_sheet(name: str) -> str:
 
 
 # --- overall sheet --------------------------------------------------------------------------
+OVERALL_COL_WIDTHS = (6, 18, 40, 48, 48)
+
+
+def row_height(texts: Sequence[tuple[Any, float]], *, minimum: float = 30) -> float:
+    """A row height (points) that shows wrapped text: (text, column width in characters).
+
+    A CJK character takes two width units; a 10.5 pt line is about 14 points high.
+    """
+    lines = 1
+    for text, width in texts:
+        if not isinstance(text, str):
+            continue
+        per_line = max(int(width) - 1, 1)
+        n = sum(max(1, -(-_display_width(part) // per_line)) for part in text.split("\n"))
+        lines = max(lines, n)
+    return min(409.0, max(minimum, 14.0 * lines + 6))
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
 def draw_overall(ws: Worksheet, o: Overall) -> None:
     """Part one: the summary, the areas table and the measures table."""
-    for i, w in enumerate((6, 18, 40, 48, 48), start=1):
+    for i, w in enumerate(OVERALL_COL_WIDTHS, start=1):
         ws.column_dimensions[col_letter(i)].width = w
     merge(ws, L.OVERALL_TITLE.span)
     ws[L.OVERALL_TITLE.ref] = L.OVERALL_TITLE.text
@@ -387,11 +410,13 @@ def draw_overall(ws: Worksheet, o: Overall) -> None:
     ws.row_dimensions[1].height = 34
     label(ws, L.OVERALL_SUMMARY_LABEL)
     input_cell(ws, L.OVERALL_SUMMARY, o.summary, align=S.LEFT_TOP)
-    ws.row_dimensions[parse_a1(L.OVERALL_SUMMARY.ref)[0]].height = 160
+    ws.row_dimensions[parse_a1(L.OVERALL_SUMMARY.ref)[0]].height = row_height(
+        [(o.summary, sum(OVERALL_COL_WIDTHS))]
+    )
     r = L.OVERALL_AREAS_SECTION_ROW
-    r = _records_table(ws, r, C.L_AREAS_SECTION, C.AREA_HEADERS, L.AREA_COLUMNS, o.areas, 90)
+    r = _records_table(ws, r, C.L_AREAS_SECTION, C.AREA_HEADERS, L.AREA_COLUMNS, o.areas, 45)
     _records_table(
-        ws, r + 1, C.L_MEASURES_SECTION, C.MEASURE_HEADERS, L.MEASURE_COLUMNS, o.measures, 60
+        ws, r + 1, C.L_MEASURES_SECTION, C.MEASURE_HEADERS, L.MEASURE_COLUMNS, o.measures, 30
     )
     page_setup(ws, landscape=True)
     protect(ws)
@@ -417,10 +442,14 @@ def _records_table(
     for i in range(n):
         r = hdr + 1 + i
         rec = records[i] if i < len(records) else None
-        num = ws.cell(row=r, column=1, value=i + 1)
+        num: Any = ws.cell(row=r, column=1, value=i + 1)
         num.font, num.alignment, num.border = S.BODY, S.CENTER, S.BORDER
         for key, (c0, c1) in columns.items():
             f = L.Field(key, a1(r, c0), "text", f"{a1(r, c0)}:{a1(r, c1)}" if c1 > c0 else None)
             input_cell(ws, f, getattr(rec, key) if rec else None, align=S.LEFT_TOP)
-        ws.row_dimensions[r].height = height
+        texts = [
+            (getattr(rec, k) if rec else None, sum(OVERALL_COL_WIDTHS[c0 - 1 : c1]))
+            for k, (c0, c1) in columns.items()
+        ]
+        ws.row_dimensions[r].height = row_height(texts, minimum=height)
     return hdr + n

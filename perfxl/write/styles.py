@@ -23,6 +23,7 @@ DERIVED_FILL = PatternFill("solid", fgColor="EAF1FB")  # computed cells
 
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+LEFT_NOWRAP = Alignment(horizontal="left", vertical="center", wrap_text=False)
 LEFT_TOP = Alignment(horizontal="left", vertical="top", wrap_text=True)
 RIGHT = Alignment(horizontal="right", vertical="center")
 
