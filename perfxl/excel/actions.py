@@ -1,0 +1,164 @@
+"""What each ribbon button does to an open book, through the adapter and the core.
+
+Every function takes an xlwings book (or anything with the same few calls), reads it into a
+Grid, hands it to the same core the CLI uses (``read_grid_model`` and the rule and compute
+modules), writes the result back in batches and returns the message to show the user.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from perfxl import constants as C
+from perfxl import layout as L
+from perfxl.cells import parse_a1, shift
+from perfxl.errors import NotAPerfxlWorkbookError, WriteError
+from perfxl.excel import adapter as A
+from perfxl.excel import annotate, core
+from perfxl.problems import SEVERITY_ZH
+from perfxl.read import ReadResult, read_grid_model
+
+
+def read_book(book: Any) -> ReadResult:
+    """The model of an open book, read exactly as ``perfxl export`` reads a file."""
+    return read_grid_model(A.read_grid(book))
+
+
+def validate_book(book: Any) -> str:
+    """校验: mark every problem cell (colour + note) and rewrite the 校验结果 sheet."""
+    res = read_book(book)
+    problems = core.all_problems(res)
+    by_sheet: dict[str, list[annotate.Mark]] = defaultdict(list)
+    for m in annotate.marks(problems):
+        by_sheet[m.sheet].append(m)
+    for name, ms in by_sheet.items():
+        sheet = book.sheets[name]
+        with A.unprotected(sheet):
+            for m in ms:
+                A.mark(sheet, m.cell, m.color, m.note)
+    results = _results_sheet(book)
+    results.clear_contents()
+    A.write_block(results, "A1", annotate.result_rows(problems))
+    counts: Counter[str] = Counter(p.severity for p in problems)
+    if not problems:
+        return "校验通过：未发现问题。"
+    summary = "，".join(f"{counts[s]} 个{SEVERITY_ZH[s]}" for s in SEVERITY_ZH if counts[s])
+    return (
+        f"校验完成：{summary}。\n问题单元格已标色，批注中写明了问题和改法；"
+        f"全部问题列在“{C.RESULTS_SHEET}”工作表。"
+    )
+
+
+def _results_sheet(book: Any) -> Any:
+    names = [s.name for s in book.sheets]
+    if C.RESULTS_SHEET in names:
+        return book.sheets[C.RESULTS_SHEET]
+    return book.sheets.add(C.RESULTS_SHEET, after=book.sheets[names[-1]])
+
+
+def compute_book(book: Any) -> str:
+    """计算进度: write each project's cumulative percentages under its plan amounts."""
+    res = read_book(book)
+    done, skipped = 0, []
+    for info in res.sheets:
+        if info.project_index is None:
+            continue
+        project = res.targets.projects[info.project_index]
+        fractions = core.percent_fractions(project)
+        cells = {
+            shift(ref, info.row_offset, info.col_offset): v
+            for ref, v in zip(L.PROJECT_PERCENT_CELLS, fractions, strict=True)
+        }
+        A.write_values(book.sheets[info.name], cells)
+        if all(v is None for v in fractions):
+            skipped.append(info.name)
+        else:
+            done += 1
+    if done == 0 and not skipped:
+        raise NotAPerfxlWorkbookError("工作簿中没有项目绩效目标表，无法计算进度。", path=res.path)
+    msg = f"已写入 {done} 个项目的累计进度（{'、'.join(C.L_CHECKPOINTS)}）。"
+    if skipped:
+        msg += f"\n以下工作表的预算数为空或为 0，进度留空：{'、'.join(skipped)}。"
+    return msg
+
+
+def export_book(book: Any) -> str:
+    """导出 JSON: write the book's data next to it, as ``perfxl export -o`` does."""
+    from perfxl.io import dump_json
+    from perfxl.write.atomic import atomic_path
+
+    res = read_book(book)
+    if not res.ok:
+        lines = [f"{p.sheet or ''} {p.cell or ''}：{p.message}" for p in res.problems]
+        raise NotAPerfxlWorkbookError(
+            "工作簿结构有误，未导出。请按下列提示修复后重试：\n" + "\n".join(lines[:10])
+        )
+    out = json_path(book.fullname)
+    with atomic_path(out) as tmp:
+        tmp.write_text(dump_json(res.targets.to_dict()), encoding="utf-8")
+    return f"已导出：{out}"
+
+
+def json_path(fullname: str) -> Path:
+    """Where 导出 JSON writes: beside the workbook, same name, ``.json``.
+
+    Raises:
+        WriteError: the book was never saved (it has no folder yet).
+    """
+    p = Path(fullname)
+    if not p.is_absolute() and str(p.parent) in ("", "."):
+        raise WriteError("工作簿尚未保存，无法确定导出位置。请先保存工作簿，再点“导出 JSON”。")
+    return p.with_suffix(".json")
+
+
+def add_project_book(book: Any, name: str | None = None) -> str:
+    """新增项目: copy the last project sheet, empty its input cells, name it after the project."""
+    from perfxl.write.fill import project_sheet_name
+
+    res = read_book(book)
+    infos = [s for s in res.sheets if s.project_index is not None]
+    if not infos:
+        raise NotAPerfxlWorkbookError(
+            "工作簿中没有可作为样板的项目表。请用 perfxl template 生成标准工作簿后再新增项目。"
+        )
+    last = infos[-1]
+    taken = {s.name for s in res.sheets}
+    new_name = project_sheet_name(len(infos), name, taken)
+    sheet = book.sheets[last.name].copy(after=book.sheets[last.name], name=new_name)
+    dr, dc = last.row_offset, last.col_offset
+    cells: dict[str, Any] = {shift(f.ref, dr, dc): None for f in L.PROJECT_FIELDS}
+    if name:
+        cells[shift(_field_ref("name"), dr, dc)] = name
+    A.write_values(sheet, cells)
+    last_row = sheet.used_range.last_cell.row
+    first = shift(f"A{L.INDICATOR_FIRST_ROW}", dr, dc)
+    end_col = L.INDICATOR_COLUMNS["basis"][1] + dc
+    if last_row >= parse_a1(first)[0]:
+        with A.unprotected(sheet):
+            sheet.range(first, (last_row, end_col)).clear_contents()
+    return (
+        f"已新增项目表“{new_name}”（复制自“{last.name}”，填报内容已清空）。\n"
+        "请填写项目编码、名称、金额和指标；封面的项目清单不会自动增加这一行。"
+    )
+
+
+def _field_ref(key: str) -> str:
+    return next(f.ref for f in L.PROJECT_FIELDS if f.key == key)
+
+
+HELP_TEXT = (
+    "perfxl 绩效目标工具\n\n"
+    "校验：检查全部项目表，问题单元格标色并加批注，汇总到“校验结果”工作表。\n"
+    "计算进度：按预算数计算各节点累计进度（%），写入计划金额下一行。\n"
+    "新增项目：复制最后一张项目表为空白新表。\n"
+    "导出 JSON：把工作簿数据导出为同名 .json 文件（与工作簿放在同一文件夹）。\n\n"
+    "按钮报错时：记下提示内容，检查“perfxl.conf”中的 Python 路径；"
+    "详细说明见 perfxl 文档 docs/excel.md。"
+)
+
+
+def help_text(book: Any) -> str:
+    """帮助: what the buttons do."""
+    return HELP_TEXT

@@ -1,0 +1,90 @@
+"""Ribbon entry points: one function per button, called by the add-in's VBA through RunPython.
+
+``RunPython "import perfxl.excel.entry as e; e.validate()"`` runs in a fresh Python that finds
+the calling book with ``xw.Book.caller()``. Each entry point shows its outcome in a message
+box in Chinese; a failure is a message too, never a Python traceback (the traceback goes to a
+log file named in the message).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from perfxl.errors import PerfxlError
+from perfxl.excel import actions, require_xlwings
+
+LOG_FILE = Path(tempfile.gettempdir()) / "perfxl-excel.log"
+TITLE = "perfxl 绩效目标"
+
+
+def validate(book: Any = None) -> str:
+    """校验 button."""
+    return _run("校验", actions.validate_book, book)
+
+
+def compute(book: Any = None) -> str:
+    """计算进度 button."""
+    return _run("计算进度", actions.compute_book, book)
+
+
+def add_project(book: Any = None, name: str | None = None) -> str:
+    """新增项目 button; asks for the project name when Excel can ask."""
+
+    def act(b: Any) -> str:
+        return actions.add_project_book(b, name if name is not None else _ask_name(b))
+
+    return _run("新增项目", act, book)
+
+
+def export_json(book: Any = None) -> str:
+    """导出 JSON button."""
+    return _run("导出 JSON", actions.export_book, book)
+
+
+def help(book: Any = None) -> str:
+    """帮助 button."""
+    return _run("帮助", actions.help_text, book)
+
+
+def _run(what: str, action: Callable[[Any], str], book: Any) -> str:
+    """Run one button's action and show its message; returns the message shown."""
+    if book is None:
+        book = require_xlwings().Book.caller()
+    try:
+        message = action(book)
+    except PerfxlError as exc:
+        message = f"{what}未完成：{exc}"
+    except Exception as exc:
+        _log(what)
+        message = (
+            f"{what}时发生意外错误：{type(exc).__name__}: {exc}\n"
+            f"详细信息已写入 {LOG_FILE}，请把该文件和工作簿发给技术支持。"
+        )
+    _alert(book, message)
+    return message
+
+
+def _alert(book: Any, message: str) -> None:
+    try:
+        book.app.alert(message, title=TITLE)
+    except Exception:  # an alert that cannot be shown must not turn into a traceback
+        _log("alert")
+
+
+def _ask_name(book: Any) -> str | None:
+    """The new project's name from Excel's input box (Windows Excel); None elsewhere."""
+    api = getattr(getattr(book, "app", None), "api", None)
+    if api is None or not hasattr(api, "InputBox"):
+        return None
+    answer = api.InputBox("新项目的名称（可留空，稍后在表中填写）：", "新增项目", Type=2)
+    return answer.strip() if isinstance(answer, str) and answer.strip() else None
+
+
+def _log(what: str) -> None:
+    logging.basicConfig(filename=LOG_FILE, encoding="utf-8", level=logging.ERROR)
+    logging.getLogger("perfxl.excel").error("%s\n%s", what, traceback.format_exc())
