@@ -291,7 +291,9 @@ def test_validate_marks_the_same_cells_the_cli_reports(book: FakeBook, tmp_path:
     _broken_book(book)
     saved = tmp_path / "broken.xlsx"
     book.wb.save(saved)
-    problems: list[Problem] = list(read_workbook(saved).problems)
+    from perfxl.validate import validate_file
+
+    problems: list[Problem] = validate_file(saved).problems
     book.fullname = str(saved)
     message = entry.validate(book)
     assert message.startswith("校验完成：")

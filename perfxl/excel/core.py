@@ -25,11 +25,14 @@ def _optional(module: str) -> Any:
 
 
 def all_problems(res: ReadResult) -> list[Problem]:
-    """Reading problems, then every rule's problems (as ``perfxl validate`` reports them)."""
+    """Every problem ``perfxl validate`` reports (reading's and the rules'), shipped settings.
+
+    Falls back to reading's own problems while ``perfxl.validate`` is not installed.
+    """
     validate = _optional("perfxl.validate")
-    problems = list(res.problems)
-    if validate is not None and hasattr(validate, "check"):
-        problems.extend(p for p in validate.check(res, None) if p not in problems)
+    if validate is None:
+        return list(res.problems)
+    problems: list[Problem] = validate.check(res, None)
     return problems
 
 
