@@ -22,7 +22,10 @@ from perfxl.problems import SEVERITY_ZH, Problem
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
 # Commands that live in their own modules, imported only when used (keeps start-up fast).
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "validate": "perfxl.commands.validate:command",
+    "addin": "perfxl.commands.addin:command",
+}
 
 
 class LazyGroup(click.Group):

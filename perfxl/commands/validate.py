@@ -1,0 +1,112 @@
+"""``perfxl validate``: check workbooks, print the problems, optionally mark them in the book."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from itertools import groupby
+from pathlib import Path
+
+import click
+
+from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, handle_errors
+from perfxl.problems import SEVERITY_ZH
+from perfxl.validate import ValidationReport
+
+
+@click.command("validate")
+@click.argument("books", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="输出格式：text 按文件和工作表分组；json 为问题记录列表。",
+)
+@click.option(
+    "--annotate",
+    "annotate_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="把问题标注到工作簿副本 OUT.xlsx（底色、批注和“校验结果”表）；只能用于一个工作簿。",
+)
+@click.option("--in-place", is_flag=True, help="直接在原工作簿中标注（先保留备份 BOOK.bak.xlsx）。")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="县级校验配置文件（TOML 或 JSON），缺省用内置配置。",
+)
+@handle_errors
+def command(
+    books: tuple[Path, ...],
+    fmt: str,
+    annotate_out: Path | None,
+    in_place: bool,
+    config_path: Path | None,
+) -> None:
+    """校验工作簿 BOOK…：逐格检查数据规范和审核规则，列出每个问题所在的工作表和单元格。
+
+    退出码：0 无错误（可有警告）；1 有错误；2 有文件无法读取。
+    """
+    from perfxl.config import load_config
+    from perfxl.validate import validate_file
+
+    if annotate_out is not None and in_place:
+        raise click.UsageError("--annotate 与 --in-place 只能二选一。")
+    if annotate_out is not None and len(books) != 1:
+        raise click.UsageError(
+            "--annotate OUT.xlsx 只能用于一个工作簿；多个工作簿请用 --in-place。"
+        )
+    config = load_config(config_path)
+    reports = [validate_file(b, config) for b in books]
+    if fmt == "json":
+        records = [p.to_dict() for r in reports for p in r.problems]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(reports), nl=False)
+    if annotate_out is not None or in_place:
+        from perfxl.validate import annotate
+
+        for r in reports:
+            if r.read is None:
+                continue
+            out = annotate_out or Path(r.path)
+            if in_place:
+                from perfxl.write.backup import backup_copy
+
+                backup_copy(Path(r.path))
+            annotate(r, out)
+            click.echo(f"已标注：{out}", err=True)
+    sys.exit(exit_code(reports))
+
+
+def exit_code(reports: Sequence[ValidationReport]) -> int:
+    """2 when a file could not be read, 1 when there is an error, else 0."""
+    if any(r.unreadable for r in reports):
+        return EXIT_UNUSABLE
+    return EXIT_PROBLEMS if any(r.errors for r in reports) else EXIT_OK
+
+
+def render_text(reports: Sequence[ValidationReport]) -> str:
+    """Problems grouped by file and sheet, each with cell, severity and message; a total line."""
+    lines: list[str] = []
+    for r in reports:
+        lines.append(f"{r.path}")
+        if not r.problems:
+            lines.append("  未发现问题。")
+        for sheet, group in groupby(r.problems, key=lambda p: p.sheet):
+            lines.append(f"  [{sheet}]" if sheet else "  [整个文件]")
+            for p in group:
+                cell = p.cell or "-"
+                lines.append(f"    {cell:<6} {SEVERITY_ZH[p.severity]}  {p.message}  ({p.rule})")
+    errors = sum(r.errors for r in reports)
+    warnings = sum(r.warnings for r in reports)
+    infos = sum(r.infos for r in reports)
+    unreadable = sum(r.unreadable for r in reports)
+    total = f"共 {len(reports)} 个文件：错误 {errors} 个，警告 {warnings} 个，提示 {infos} 个"
+    if unreadable:
+        total += f"，无法读取 {unreadable} 个"
+    lines.append(total + "。")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,182 @@
+"""County-level validation settings: defaults shipped as TOML, overridden by a TOML/JSON file.
+
+The shipped ``perfxl/data/default-config.toml`` documents every key. A county file needs only
+the keys it changes; tables are merged key by key over the defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from perfxl.errors import PerfxlError
+from perfxl.framework import FRAMEWORKS
+from perfxl.model import PLAN_KEYS
+
+DEFAULT_CONFIG = "default-config.toml"
+SEVERITIES = ("error", "warning", "info")
+
+
+class ConfigError(PerfxlError):
+    """The configuration file cannot be used (missing, not TOML/JSON, wrong keys or values)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validation settings. See ``default-config.toml`` for the meaning of each.
+
+    Attributes:
+        framework: framework used when a workbook does not name one (``2015`` or ``2021``).
+        project_code: regular expression for 项目编码.
+        unit_code: regular expression for 单位编码.
+        checkpoints: plan key (mar, jun, oct, dec) -> month the checkpoint ends.
+        calendar: ``months`` or ``days``: how the share of the year elapsed is counted.
+        max_lag: percentage points a checkpoint may trail the calendar before a warning.
+        tolerance: 万元 allowed between funds, 12月底 and 预算数.
+        cost_tolerance: 万元 allowed between the 成本指标 value and 预算数.
+        accepted_basis: accepted 指标值确定依据 (contained in the basis).
+        vague_words: words of a vague 指标值.
+        not_applicable: 指标值 that say nothing (不涉及, 无 …).
+        placeholder_min_rows: rows needed before "every 指标值 the same" is reported.
+        boilerplate_level2: 二级指标 whose rows must not repeat across projects.
+        boilerplate_min_projects: how many projects sharing a row make it boilerplate.
+        goals_min_projects: how many projects sharing all 绩效目标 lines make them boilerplate.
+        disabled: rule ids switched off.
+        severity: rule id -> severity override.
+        source: the file the settings came from (None: the shipped defaults).
+    """
+
+    framework: str = "2015"
+    project_code: str = r"^[0-9]{6}[0-9]{2}P[0-9]{11}[0-9A-Z]$"
+    unit_code: str = r"^[0-9]{6}$"
+    checkpoints: dict[str, int] = field(
+        default_factory=lambda: {"mar": 3, "jun": 6, "oct": 10, "dec": 12}
+    )
+    calendar: str = "months"
+    max_lag: float = 30.0
+    tolerance: float = 0.005
+    cost_tolerance: float = 0.005
+    accepted_basis: tuple[str, ...] = ()
+    vague_words: tuple[str, ...] = ()
+    not_applicable: tuple[str, ...] = ()
+    placeholder_min_rows: int = 3
+    boilerplate_level2: tuple[str, ...] = ("数量指标",)
+    boilerplate_min_projects: int = 3
+    goals_min_projects: int = 3
+    disabled: frozenset[str] = frozenset()
+    severity: dict[str, str] = field(default_factory=dict)
+    source: str | None = None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """The shipped defaults, overridden by the file at ``path`` (TOML, or JSON by suffix).
+
+    Raises:
+        ConfigError: the file is missing, unparsable, or has unknown keys or bad values.
+    """
+    raw = _defaults()
+    if path is not None:
+        raw = _merge(raw, _read(Path(path)), "")
+    return _build(raw, None if path is None else str(path))
+
+
+def default_config() -> Config:
+    """The shipped defaults."""
+    return load_config(None)
+
+
+def _defaults() -> dict[str, Any]:
+    text = resources.files("perfxl").joinpath("data", DEFAULT_CONFIG).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _read(p: Path) -> dict[str, Any]:
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"无法读取配置文件：{exc}", path=str(p)) from exc
+    try:
+        data = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"配置文件格式有误（需为 TOML 或 JSON）：{exc}", path=str(p)) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("配置文件应为键值表（TOML 表或 JSON 对象）。", path=str(p))
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any], where: str) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        key = f"{where}.{k}" if where else k
+        if k not in base:
+            raise ConfigError(f"未知的配置项“{key}”。可用的配置项见 default-config.toml。")
+        # rules.severity and plan.checkpoints are replaced/merged as tables of their own.
+        if isinstance(base[k], dict) and isinstance(v, dict) and key != "rules.severity":
+            out[k] = _merge(base[k], v, key)
+        else:
+            out[k] = v
+    return out
+
+
+def _build(raw: dict[str, Any], source: str | None) -> Config:
+    try:
+        cfg = Config(
+            framework=str(raw["framework"]),
+            project_code=str(raw["codes"]["project"]),
+            unit_code=str(raw["codes"]["unit"]),
+            checkpoints={k: int(v) for k, v in raw["plan"]["checkpoints"].items()},
+            calendar=str(raw["plan"]["calendar"]),
+            max_lag=float(raw["plan"]["max_lag"]),
+            tolerance=float(raw["amounts"]["tolerance"]),
+            cost_tolerance=float(raw["amounts"]["cost_tolerance"]),
+            accepted_basis=tuple(map(str, raw["basis"]["accepted"])),
+            vague_words=tuple(map(str, raw["targets"]["vague_words"])),
+            not_applicable=tuple(map(str, raw["targets"]["not_applicable"])),
+            placeholder_min_rows=int(raw["targets"]["placeholder_min_rows"]),
+            boilerplate_level2=tuple(map(str, raw["boilerplate"]["level2"])),
+            boilerplate_min_projects=int(raw["boilerplate"]["min_projects"]),
+            goals_min_projects=int(raw["boilerplate"]["goals_min_projects"]),
+            disabled=frozenset(map(str, raw["rules"]["disabled"])),
+            severity={str(k): str(v) for k, v in raw["rules"]["severity"].items()},
+            source=source,
+        )
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"配置值类型有误：{exc}", path=source) from exc
+    _check(cfg)
+    return cfg
+
+
+def _check(cfg: Config) -> None:
+    def bad(msg: str) -> ConfigError:
+        return ConfigError(msg, path=cfg.source)
+
+    if cfg.framework not in FRAMEWORKS:
+        raise bad(f"framework 应为 {' 或 '.join(FRAMEWORKS)}，实际为“{cfg.framework}”。")
+    for name, pattern in (("codes.project", cfg.project_code), ("codes.unit", cfg.unit_code)):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise bad(f"{name} 不是有效的正则表达式：{exc}") from exc
+    if set(cfg.checkpoints) != set(PLAN_KEYS):
+        raise bad(f"plan.checkpoints 应恰好包含 {', '.join(PLAN_KEYS)}。")
+    months = [cfg.checkpoints[k] for k in PLAN_KEYS]
+    if months != sorted(months) or not all(1 <= m <= 12 for m in months):
+        raise bad("plan.checkpoints 的月份应在 1–12 之间且依次递增。")
+    if cfg.calendar not in ("months", "days"):
+        raise bad("plan.calendar 应为 months 或 days。")
+    if cfg.max_lag < 0 or cfg.tolerance < 0 or cfg.cost_tolerance < 0:
+        raise bad("plan.max_lag 和 amounts 中的容差不能为负数。")
+    from perfxl.rules.families import rule_ids
+
+    known = rule_ids()
+    for rid in (*cfg.disabled, *cfg.severity):
+        if rid not in known:
+            raise bad(f"未知的规则编号“{rid}”。可用的编号见 perfxl validate --help 或文档。")
+    for rid, sev in cfg.severity.items():
+        if sev not in SEVERITIES:
+            raise bad(f"规则 {rid} 的级别应为 error、warning 或 info，实际为“{sev}”。")

@@ -1,0 +1,66 @@
+"""What a rule family yields, and small helpers shared by the families (pure core)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from perfxl.framework import canonical
+from perfxl.model import Project
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An unlocated problem: validation turns it into a Problem at the pointer's cell.
+
+    Attributes:
+        rule: the catalogue id.
+        pointer: JSON pointer into the exported data.
+        value: the offending value (JSON-compatible).
+        fields: extra fields for the message template.
+    """
+
+    rule: str
+    pointer: str
+    value: Any = None
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+def amount(v: Any) -> float | None:
+    """An amount as a number (None when empty or not a number: the schema reports those)."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return float(v)
+
+
+def project_label(p: Project, index: int) -> str:
+    """How a message names a project: its name, else its position."""
+    return str(p.name) if p.name not in (None, "") else f"第 {index + 1} 个项目"
+
+
+def squash(text: Any) -> str:
+    """Text compared loosely: no white space, no trailing punctuation."""
+    return "".join(str(text or "").split()).rstrip("。.；;，,")
+
+
+def level(name: Any) -> str | None:
+    """A 一级/二级 name in framework spelling (数量 == 数量指标)."""
+    return canonical(name) if isinstance(name, str) else None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every rule family gets.
+
+    Attributes:
+        targets: the model read from the workbook.
+        data: its JSON form (``targets.to_dict()``), what pointers point into.
+        config: the validation settings.
+        framework: the framework the tables follow (the workbook's, else the config's).
+    """
+
+    targets: Any
+    data: dict[str, Any]
+    config: Any
+    framework: str

@@ -1,0 +1,91 @@
+"""Rows and goals copied across unrelated projects of one workbook."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from perfxl.rules.base import Context, Finding, level, project_label, squash
+from perfxl.rules.catalogue import Rule, register
+from perfxl.targets import parse_target
+
+RULES = (
+    Rule(
+        "boilerplate.indicator",
+        "warning",
+        "指标“{level3} {text}”原样出现在 {count}/{total} 个项目的{level2}中（{others}）。请确认它确实是本项目“{project}”的产出，否则改写为本项目自己的指标和目标值。",
+        "指标行在多个项目中照搬",
+    ),
+    Rule(
+        "boilerplate.goals",
+        "warning",
+        "项目“{project}”的绩效目标与另外 {others_count} 个项目完全相同（{others}）。请写出本项目自己的预期产出和效果。",
+        "绩效目标在多个项目中照搬",
+    ),
+)
+register(*RULES)
+
+_MAX_NAMED = 5
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Indicator rows of the configured 二级指标, and whole goal lists, shared by many projects."""
+    cfg = ctx.config
+    projects = ctx.targets.projects
+    watched = {level(x) for x in cfg.boilerplate_level2}
+    rows: dict[tuple[str, str, str], list[tuple[int, int]]] = defaultdict(list)
+    for i, p in enumerate(projects):
+        seen: set[tuple[str, str, str]] = set()
+        for j, ind in enumerate(p.indicators):
+            l2 = level(ind.level2)
+            if l2 not in watched or not squash(ind.level3):
+                continue
+            key = (l2 or "", squash(ind.level3), squash(parse_target(ind.target).text))
+            if key not in seen:
+                seen.add(key)
+                rows[key].append((i, j))
+    for places in rows.values():
+        if len(places) < cfg.boilerplate_min_projects:
+            continue
+        for i, j in places:
+            ind = projects[i].indicators[j]
+            yield Finding(
+                "boilerplate.indicator",
+                f"/projects/{i}/indicators/{j}/level3",
+                ind.level3,
+                {
+                    "project": project_label(projects[i], i),
+                    "level3": ind.level3,
+                    "level2": ind.level2,
+                    "text": parse_target(ind.target).text,
+                    "count": len(places),
+                    "total": len(projects),
+                    "others": _names(ctx, [k for k, _ in places if k != i]),
+                },
+            )
+    goals: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, p in enumerate(projects):
+        lines = tuple(squash(g) for g in p.goals if squash(g))
+        if lines:
+            goals[lines].append(i)
+    for same in goals.values():
+        if len(same) < cfg.goals_min_projects:
+            continue
+        for i in same:
+            others = [k for k in same if k != i]
+            yield Finding(
+                "boilerplate.goals",
+                f"/projects/{i}/goals",
+                "\n".join(projects[i].goals),
+                {
+                    "project": project_label(projects[i], i),
+                    "others_count": len(others),
+                    "others": _names(ctx, others),
+                },
+            )
+
+
+def _names(ctx: Context, indexes: list[int]) -> str:
+    names = [project_label(ctx.targets.projects[k], k) for k in indexes[:_MAX_NAMED]]
+    more = len(indexes) - len(names)
+    return "、".join(names) + (f" 等 {len(indexes)} 个" if more > 0 else "")

@@ -1,0 +1,54 @@
+"""The 成本指标 value against the budget (83380元 against 8.39 万元)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from perfxl.rules.base import Context, Finding, amount, level, project_label
+from perfxl.rules.catalogue import Rule, register
+from perfxl.targets import parse_target, to_wan
+
+RULES = (
+    Rule(
+        "cost.budget_mismatch",
+        "warning",
+        "项目“{project}”：成本指标“{text}”折合 {wan} 万元，与预算数 {budget} 万元不符。请核对成本指标或预算数，使两者一致（成本指标可写作“{budget}万元”）。",
+        "成本指标与预算数不符",
+    ),
+)
+register(*RULES)
+
+_COST = "成本指标"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Money-valued cost indicators, summed, against the project's budget."""
+    tol = ctx.config.cost_tolerance + 1e-9
+    for i, p in enumerate(ctx.targets.projects):
+        budget = amount(p.budget)
+        if budget is None:
+            continue
+        rows = []
+        for j, ind in enumerate(p.indicators):
+            if _COST not in (level(ind.level1), level(ind.level2)):
+                continue
+            t = parse_target(ind.target)
+            wan = to_wan(t)
+            if wan is not None:
+                rows.append((j, ind.target, t.text, wan))
+        if not rows:
+            continue
+        total = sum(r[3] for r in rows)
+        if abs(total - budget) > tol:
+            j, raw, _, _ = rows[0]
+            yield Finding(
+                "cost.budget_mismatch",
+                f"/projects/{i}/indicators/{j}/target",
+                raw,
+                {
+                    "project": project_label(p, i),
+                    "text": "、".join(r[2] for r in rows),
+                    "wan": f"{total:.4f}".rstrip("0").rstrip("."),
+                    "budget": f"{budget:.2f}",
+                },
+            )

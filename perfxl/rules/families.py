@@ -1,0 +1,30 @@
+"""The rule families validation runs, in report order; importing them fills the catalogue."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+FAMILIES: tuple[str, ...] = (
+    "perfxl.rules.schema_rules",
+    "perfxl.rules.amounts",
+    "perfxl.rules.progress",
+    "perfxl.rules.indicators",
+    "perfxl.rules.target_values",
+    "perfxl.rules.cost",
+    "perfxl.rules.boilerplate",
+    "perfxl.rules.files",
+)
+
+
+def modules() -> list[ModuleType]:
+    """Every family module (imported on first use)."""
+    return [importlib.import_module(name) for name in FAMILIES]
+
+
+def rule_ids() -> set[str]:
+    """Every rule id the catalogue knows once all families are loaded."""
+    modules()
+    from perfxl.rules.catalogue import CATALOGUE
+
+    return set(CATALOGUE)

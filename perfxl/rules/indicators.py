@@ -1,0 +1,146 @@
+"""The indicator table of each project: coverage, rates, descriptions, names and bases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from perfxl.framework import canonical, level1_names, level2_names
+from perfxl.model import Indicator
+from perfxl.rules.base import Context, Finding, level, project_label, squash
+from perfxl.rules.catalogue import Rule, register
+from perfxl.targets import parse_target
+
+RULES = (
+    Rule(
+        "indicators.missing_level1",
+        "warning",
+        "项目“{project}”缺少{missing}：绩效指标应至少包括产出、效益和满意度三类一级指标。请补充相应指标行。",
+        "缺少一级指标类别",
+    ),
+    Rule(
+        "indicator.rate_over_100",
+        "error",
+        "指标“{level3}”是比率，指标值“{text}”超过 100%。请更正为不超过 100% 的数值。",
+        "比率超过 100%",
+    ),
+    Rule(
+        "indicator.description_repeats",
+        "warning",
+        "绩效指标描述“{text}”只是重复了三级指标名称。请说明该指标衡量什么、怎样计算或取得，例如“年内按月足额发放补贴的人数”。",
+        "指标描述重复指标名称",
+    ),
+    Rule(
+        "indicator.level3_generic",
+        "warning",
+        "三级指标“{text}”过于笼统（与一级/二级指标同名或为通用词）。请写明具体衡量的内容，例如“补贴发放人数”。",
+        "三级指标笼统",
+    ),
+    Rule(
+        "indicator.misplaced",
+        "warning",
+        "三级指标“{text}”归在“{level2}”下，但看起来是{looks_like}指标。请将其移到相应的一级/二级指标下，效益指标应写项目带来的效果。",
+        "指标类别疑似放错",
+    ),
+    Rule(
+        "basis.unlisted",
+        "info",
+        "指标值确定依据“{text}”不在认可的依据中（{accepted}）。请选择其一，必要时在其后补充说明。",
+        "指标值依据不在认可列表",
+    ),
+)
+register(*RULES)
+
+_REQUIRED_LEVEL1 = ("产出指标", "效益指标", "满意度指标")
+_GENERIC_LEVEL3 = frozenset({"其他", "其它", "无", "指标", "绩效指标", "三级指标", "/", "-"})
+_SATISFACTION_WORDS = ("满意",)
+_OUTPUT_WORDS = ("人数", "台数", "个数", "次数", "数量", "完成率", "发放金额", "支付时间")
+
+
+def is_rate(ind: Indicator) -> bool:
+    """Whether the indicator measures a rate (覆盖率, 满意度, …) and so is at most 100%."""
+    text = f"{ind.level3 or ''}{ind.description or ''}"
+    return "率" in text or "满意度" in text
+
+
+def rate_percent(value: Any) -> float | None:
+    """The percent a rate's 指标值 states (upper bound of a range), or None when none is.
+
+    A number cell without a unit is a fraction when at most 1 (0.95 shown as 95%), else a
+    percent; a text number without a unit in a rate row is read as a percent.
+    """
+    t = parse_target(value)
+    if t.kind != "quantitative" or t.number is None:
+        return None
+    top = max(t.number, t.upper if t.upper is not None else t.number)
+    if t.is_percent:
+        return top
+    if t.unit is None:
+        if isinstance(value, int | float) and not isinstance(value, bool) and top <= 1:
+            return top * 100
+        return top
+    return None
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Every indicator rule that looks at one project's table."""
+    cfg = ctx.config
+    generic = _GENERIC_LEVEL3 | set(level1_names(ctx.framework)) | set(level2_names(ctx.framework))
+    for i, p in enumerate(ctx.targets.projects):
+        base = f"/projects/{i}/indicators"
+        if p.indicators:
+            present = {level(ind.level1) for ind in p.indicators}
+            missing = [n for n in _REQUIRED_LEVEL1 if n not in present]
+            if missing:
+                yield Finding(
+                    "indicators.missing_level1",
+                    base,
+                    None,
+                    {"project": project_label(p, i), "missing": "、".join(missing)},
+                )
+        for j, ind in enumerate(p.indicators):
+            at = f"{base}/{j}"
+            if is_rate(ind):
+                pct = rate_percent(ind.target)
+                if pct is not None and pct > 100 + 1e-9:
+                    yield Finding(
+                        "indicator.rate_over_100",
+                        f"{at}/target",
+                        ind.target,
+                        {"level3": ind.level3 or "", "text": parse_target(ind.target).text},
+                    )
+            l3 = squash(ind.level3)
+            if l3 and squash(ind.description) == l3:
+                yield Finding(
+                    "indicator.description_repeats",
+                    f"{at}/description",
+                    ind.description,
+                    {"text": ind.description},
+                )
+            if l3 and (l3 in generic or canonical(l3) in generic):
+                yield Finding(
+                    "indicator.level3_generic", f"{at}/level3", ind.level3, {"text": ind.level3}
+                )
+            elif l3 and level(ind.level1) == "效益指标":
+                looks = (
+                    "满意度"
+                    if any(w in l3 for w in _SATISFACTION_WORDS)
+                    else "产出"
+                    if any(w in l3 for w in _OUTPUT_WORDS)
+                    else None
+                )
+                if looks:
+                    yield Finding(
+                        "indicator.misplaced",
+                        f"{at}/level3",
+                        ind.level3,
+                        {"text": ind.level3, "level2": ind.level2 or "", "looks_like": looks},
+                    )
+            basis = squash(ind.basis)
+            if basis and cfg.accepted_basis and not any(a in basis for a in cfg.accepted_basis):
+                yield Finding(
+                    "basis.unlisted",
+                    f"{at}/basis",
+                    ind.basis,
+                    {"text": ind.basis, "accepted": "、".join(cfg.accepted_basis)},
+                )

@@ -1,0 +1,69 @@
+"""The spending plan against the calendar (序时进度)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Iterator
+
+from perfxl import constants as C
+from perfxl.model import PLAN_KEYS
+from perfxl.rules.base import Context, Finding, amount, project_label
+from perfxl.rules.catalogue import Rule, register
+
+RULES = (
+    Rule(
+        "plan.behind_schedule",
+        "warning",
+        "项目“{project}”：截至{label}累计计划 {percent}%，比序时进度 {expected}% 落后 {lag} 个百分点（允许 {max_lag}）。请核实支出安排，或按序时进度调整计划金额。",
+        "支出计划落后于序时进度",
+    ),
+)
+register(*RULES)
+
+
+def elapsed_percent(month: int, how: str, year: int | None) -> float:
+    """Share of the year elapsed at the end of ``month``, in percent.
+
+    Args:
+        month: 1..12.
+        how: ``months`` (month / 12) or ``days`` (days to the month's end / days in the year).
+        year: the budget year (leap years count 366 days); None counts 365.
+    """
+    if how == "months":
+        return month / 12 * 100
+    y = year if isinstance(year, int) and 1 <= year <= 9999 else 2023
+    end = dt.date(y, month, calendar.monthrange(y, month)[1])
+    return end.timetuple().tm_yday / (366 if calendar.isleap(y) else 365) * 100
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Each checkpoint before the last against the share of the year elapsed."""
+    cfg = ctx.config
+    year = ctx.targets.year if isinstance(ctx.targets.year, int) else None
+    for i, p in enumerate(ctx.targets.projects):
+        budget = amount(p.budget)
+        if budget is None or budget <= 0:
+            continue
+        for key, label in zip(PLAN_KEYS[:-1], C.L_CHECKPOINTS, strict=False):
+            raw = getattr(p.plan, key)
+            v = 0.0 if raw is None else amount(raw)
+            if v is None:
+                continue
+            percent = v / budget * 100
+            expected = elapsed_percent(cfg.checkpoints[key], cfg.calendar, year)
+            lag = expected - percent
+            if lag > cfg.max_lag + 1e-9:
+                yield Finding(
+                    "plan.behind_schedule",
+                    f"/projects/{i}/plan/{key}",
+                    raw,
+                    {
+                        "project": project_label(p, i),
+                        "label": label,
+                        "percent": f"{percent:.2f}",
+                        "expected": f"{expected:.2f}",
+                        "lag": f"{lag:.2f}",
+                        "max_lag": f"{cfg.max_lag:g}",
+                    },
+                )

@@ -1,0 +1,238 @@
+"""Per-field constraints: the packaged JSON Schema (Draft 2020-12) run over the model's data.
+
+Each schema error becomes a finding at the error's JSON pointer; validation maps the pointer
+to the sheet and cell through the reader's locations (the one layout declaration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from perfxl import constants as C
+from perfxl.framework import FRAMEWORKS, canonical
+from perfxl.rules.base import Context, Finding
+from perfxl.rules.catalogue import Rule, register
+
+RULES = (
+    Rule(
+        "schema.required",
+        "error",
+        "“{label}”未填写。这是必填项，请填写{label}。",
+        "必填项为空",
+    ),
+    Rule(
+        "schema.type",
+        "error",
+        "“{label}”应为{expected}，实际为“{value}”。请改为{expected}。",
+        "数据类型不符",
+    ),
+    Rule(
+        "schema.negative",
+        "error",
+        "“{label}”为负数（{value}）。金额不能为负，请更正。",
+        "金额为负数",
+    ),
+    Rule(
+        "schema.decimals",
+        "error",
+        "“{label}”{value} 超过两位小数。金额以万元为单位、最多保留两位小数，请四舍五入到 0.01 万元。",
+        "金额超过两位小数",
+    ),
+    Rule(
+        "schema.code_shape",
+        "error",
+        "“{label}”“{value}”格式不符，应为{shape}。请核对后以文本格式重新填写。",
+        "编码格式不符",
+    ),
+    Rule(
+        "schema.enum",
+        "error",
+        "“{label}”的值“{value}”无效，可选：{allowed}。请从中选择。",
+        "取值不在允许范围",
+    ),
+    Rule(
+        "schema.range",
+        "error",
+        "“{label}”的值 {value} 超出允许范围（{detail}）。请更正。",
+        "数值超出范围",
+    ),
+    Rule(
+        "indicator.pair",
+        "error",
+        "一级指标“{level1}”与二级指标“{level2}”不是 {framework} 版指标体系中的组合。请从下拉列表重新选择：{hint}。",
+        "一级/二级指标组合不在指标体系中",
+    ),
+    Rule(
+        "schema.other",
+        "error",
+        "“{label}”不符合规范：{detail}。请按模板要求更正。",
+        "不符合数据规范",
+    ),
+)
+register(*RULES)
+
+LABELS: dict[str, str] = {
+    "schema_version": C.L_SCHEMA_VERSION,
+    "year": C.L_YEAR,
+    "money_unit": C.L_MONEY_UNIT,
+    "framework": C.L_FRAMEWORK,
+    "unit/code": C.L_UNIT_CODE,
+    "unit/name": C.L_UNIT_NAME,
+    "code": C.L_CODE,
+    "name": C.L_NAME,
+    "budget": C.L_BUDGET,
+    "fiscal_funds": "财政资金",
+    "other_funds": C.L_OTHER,
+    "purpose": "资金用途",
+    "plan/mar": C.L_CHECKPOINTS[0],
+    "plan/jun": C.L_CHECKPOINTS[1],
+    "plan/oct": C.L_CHECKPOINTS[2],
+    "plan/dec": C.L_CHECKPOINTS[3],
+    "goals": C.L_GOALS,
+    "indicators": "绩效指标（至少一行）",
+    "level1": C.L_LEVEL1,
+    "level2": C.L_LEVEL2,
+    "level3": C.L_LEVEL3,
+    "description": C.L_DESCRIPTION,
+    "target": C.L_TARGET,
+    "basis": C.L_BASIS,
+}
+_TYPE_ZH = {
+    "number": "数字",
+    "integer": "整数",
+    "string": "文本",
+    "object": "对象",
+    "array": "列表",
+    "null": "空",
+}
+CODE_SHAPES = {
+    "code": "21 位：6 位区划码、2 位年度、字母 P、11 位数字、1 位数字或大写字母",
+    "unit/code": "6 位数字",
+}
+
+
+def label_of(pointer: str) -> str:
+    """The Chinese label of the field a pointer names (the pointer itself when unknown)."""
+    parts = pointer.strip("/").split("/")
+    for n in (2, 1):
+        key = "/".join(parts[-n:])
+        if key in LABELS and not (n == 1 and parts[-1].isdigit()):
+            return LABELS[key]
+    if len(parts) >= 2 and parts[-2] == "goals":
+        return C.L_GOALS
+    return pointer
+
+
+def _decimals(validator: Any, places: int, instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
+    """``x-decimals``: at most ``places`` decimals, in decimal arithmetic (8.39 passes)."""
+    from jsonschema.exceptions import ValidationError
+
+    if isinstance(instance, bool) or not isinstance(instance, int | float):
+        return
+    d = Decimal(repr(instance)) if isinstance(instance, float) else Decimal(instance)
+    exponent = d.as_tuple().exponent
+    if d.is_finite() and isinstance(exponent, int) and exponent < -places:
+        yield ValidationError(f"{instance!r} has more than {places} decimals")
+
+
+@cache
+def validator_for(project_code: str, unit_code: str) -> Any:
+    """The schema validator, with the county's code shapes (cached per shape)."""
+    from jsonschema import Draft202012Validator, validators
+
+    from perfxl.schema import load_schema
+
+    schema = load_schema()
+    schema["$defs"]["project"]["properties"]["code"]["pattern"] = project_code
+    schema["properties"]["unit"]["properties"]["code"]["pattern"] = unit_code
+    cls = validators.extend(Draft202012Validator, {"x-decimals": _decimals})
+    return cls(schema)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Every schema error over the data, as findings."""
+    data = dict(ctx.data)
+    if data.get("framework") is None:
+        data["framework"] = ctx.framework  # the county default, not an error of the workbook
+    v = validator_for(ctx.config.project_code, ctx.config.unit_code)
+    for err in v.iter_errors(data):
+        yield from _findings(err, ctx)
+
+
+def _findings(err: Any, ctx: Context) -> Iterator[Finding]:
+    path = [str(p) for p in err.absolute_path]
+    pointer = "/" + "/".join(path)
+    kw, inst = err.validator, err.instance
+    if kw == "if":
+        return
+    if kw == "allOf":
+        for sub in err.context or ():
+            yield from _findings(sub, ctx)
+        return
+    if kw == "anyOf" and isinstance(err.schema, dict) and err.schema.get("x-rule"):
+        yield _pair(pointer, inst, ctx)
+        return
+    if kw == "required":
+        missing = [k for k in err.validator_value if not isinstance(inst, dict) or k not in inst]
+        for k in missing:
+            p = f"{pointer.rstrip('/')}/{k}"
+            yield Finding("schema.required", p, None, {"label": label_of(p)})
+        return
+    label = label_of(pointer)
+    small = inst if inst is None or isinstance(inst, str | int | float | bool) else None
+    fields: dict[str, Any] = {"label": label}
+    if (kw == "type" and inst is None) or kw == "minLength" or kw == "minItems":
+        yield Finding("schema.required", pointer, small, fields)
+    elif kw == "type":
+        want = (
+            err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        )
+        expected = "或".join(_TYPE_ZH.get(str(t), str(t)) for t in want if t != "null")
+        yield Finding("schema.type", pointer, small, fields | {"expected": expected})
+    elif kw == "minimum" and err.validator_value == 0:
+        yield Finding("schema.negative", pointer, small, fields)
+    elif kw == "x-decimals":
+        yield Finding("schema.decimals", pointer, small, fields)
+    elif kw == "pattern":
+        key = "unit/code" if pointer == "/unit/code" else "code"
+        shape = CODE_SHAPES[key] if _default_shape(ctx, key) else f"符合 {err.validator_value}"
+        yield Finding("schema.code_shape", pointer, small, fields | {"shape": shape})
+    elif kw in ("enum", "const"):
+        allowed = err.validator_value if kw == "enum" else [err.validator_value]
+        yield Finding(
+            "schema.enum", pointer, small, fields | {"allowed": "、".join(map(str, allowed))}
+        )
+    elif kw in ("minimum", "maximum"):
+        yield Finding("schema.range", pointer, small, fields | {"detail": err.message})
+    else:
+        yield Finding("schema.other", pointer, small, fields | {"detail": err.message})
+
+
+def _default_shape(ctx: Context, key: str) -> bool:
+    from perfxl.config import Config
+
+    default = Config()
+    if key == "code":
+        return bool(ctx.config.project_code == default.project_code)
+    return bool(ctx.config.unit_code == default.unit_code)
+
+
+def _pair(pointer: str, ind: Any, ctx: Context) -> Finding:
+    fw = ctx.framework if ctx.framework in FRAMEWORKS else "2015"
+    l1 = ind.get("level1") if isinstance(ind, dict) else None
+    l2 = ind.get("level2") if isinstance(ind, dict) else None
+    tree = FRAMEWORKS[fw]
+    key = canonical(l1) if isinstance(l1, str) else None
+    if key in tree:
+        hint = f"“{key}”下可选 " + "、".join(tree[key])
+    else:
+        hint = "一级指标可选 " + "、".join(tree)
+    return Finding(
+        "indicator.pair",
+        f"{pointer}/level2",
+        f"{l1}/{l2}",
+        {"level1": l1 or "", "level2": l2 or "", "framework": fw, "hint": hint},
+    )

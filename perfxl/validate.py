@@ -1,0 +1,221 @@
+"""Validation: the schema and the reviewers' rules over a model read from a workbook.
+
+Every rule family yields findings at JSON pointers; here they become problem records located
+at their sheet and cell through the reader's locations, with the county's severities.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from perfxl import constants as C
+from perfxl import layout as L
+from perfxl.cells import parse_a1, shift
+from perfxl.config import Config, load_config
+from perfxl.errors import PerfxlError
+from perfxl.framework import DEFAULT_FRAMEWORK, FRAMEWORKS
+from perfxl.problems import Problem, Severity
+from perfxl.read import ReadResult, read_workbook
+from perfxl.rules.base import Context, Finding
+from perfxl.rules.catalogue import make
+from perfxl.rules.families import modules
+
+_PROJECT = re.compile(r"^/projects/(\d+)(/.*)?$")
+# Schema findings that repeat what reading already said about the same cell.
+_SHADOWED_BY_READ = frozenset({"schema.type", "schema.other"})
+
+
+@dataclass
+class ValidationReport:
+    """The result of validating one file.
+
+    Attributes:
+        path: the file as given.
+        read: what was read (None when the file could not be read at all).
+        problems: every problem, in sheet and cell order.
+    """
+
+    path: str
+    read: ReadResult | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def count(self, severity: Severity) -> int:
+        """How many problems have this severity."""
+        return sum(p.severity == severity for p in self.problems)
+
+    @property
+    def errors(self) -> int:
+        """Number of errors."""
+        return self.count("error")
+
+    @property
+    def warnings(self) -> int:
+        """Number of warnings."""
+        return self.count("warning")
+
+    @property
+    def infos(self) -> int:
+        """Number of infos."""
+        return self.count("info")
+
+    @property
+    def unreadable(self) -> bool:
+        """True when the file could not be read at all."""
+        return self.read is None
+
+
+def check(res: ReadResult, config: Config | None = None) -> list[Problem]:
+    """Schema and reviewer rules over a model already read, with reading's own problems.
+
+    Args:
+        res: the reader's result (model, problems and pointer -> cell locations).
+        config: the county settings; None for the shipped defaults.
+
+    Returns:
+        Every problem, located at its sheet and cell, ordered by sheet, row and column.
+    """
+    cfg = config or load_config(None)
+    t = res.targets
+    fw = str(t.framework) if t.framework is not None else cfg.framework
+    ctx = Context(
+        targets=t,
+        data=t.to_dict(),
+        config=cfg,
+        framework=fw if fw in FRAMEWORKS else cfg.framework or DEFAULT_FRAMEWORK,
+    )
+    read_errors = {p.pointer for p in res.problems if p.severity == "error" and p.pointer}
+    out = [_configured(p, cfg) for p in res.problems if p.rule not in cfg.disabled]
+    for module in modules():
+        run = getattr(module, "check", None)
+        if run is None:
+            continue
+        for f in run(ctx):
+            if f.rule in cfg.disabled:
+                continue
+            if f.rule in _SHADOWED_BY_READ and f.pointer in read_errors:
+                continue
+            out.append(_problem(f, res, cfg))
+    order = {s.name: n for n, s in enumerate(res.sheets)}
+    indexed = list(enumerate(out))
+    indexed.sort(key=lambda item: (*_place(item[1], order), item[0]))
+    return [p for _, p in indexed]
+
+
+def validate_file(path: str | Path, config: Config | None = None) -> ValidationReport:
+    """Read and check one workbook; a file that cannot be read becomes a one-problem report.
+
+    Args:
+        path: the workbook.
+        config: the county settings; None for the shipped defaults.
+    """
+    p = str(path)
+    try:
+        res = read_workbook(path)
+    except PerfxlError as exc:
+        modules()  # the catalogue entry for file.unreadable
+        problem = make("file.unreadable", file=p, detail=exc.message)
+        return ValidationReport(path=p, read=None, problems=[problem])
+    return ValidationReport(path=p, read=res, problems=check(res, config))
+
+
+def annotate(report: ValidationReport, out: str | Path) -> None:
+    """Mark the report's problems in the workbook, written to ``out`` (may be the book itself).
+
+    Uses the zip-level write-back engine (``perfxl.write.patch``): fills by severity, a comment
+    per cell and the 校验结果 sheet; running it again replaces the earlier annotations.
+
+    Raises:
+        PerfxlError: the write-back engine is not available in this installation.
+    """
+    import importlib
+
+    try:
+        patch = importlib.import_module("perfxl.write.patch")
+    except ImportError as exc:
+        raise PerfxlError(
+            "标注功能需要工作簿回写引擎（perfxl.write.patch），当前版本尚未提供。"
+        ) from exc
+    engine = getattr(patch, "annotate", None)
+    if engine is None:
+        raise PerfxlError("标注功能需要工作簿回写引擎（perfxl.write.patch），当前版本尚未提供。")
+    engine(report.path, out, report.problems)
+
+
+def locate(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:
+    """The sheet and cell of a JSON pointer into the read data, (None, None) when unknown.
+
+    Fields read have their own cells; a pointer to a whole part falls back to the nearest
+    field above it (``/projects/2/goals/1`` -> the 绩效目标 cell), and a project's indicator
+    table to the 一级指标 header cell.
+    """
+    if pointer in res.locations:
+        return res.locations[pointer]
+    m = _PROJECT.match(pointer)
+    if m:
+        index, rest = int(m.group(1)), m.group(2) or ""
+        info = next((s for s in res.sheets if s.project_index == index), None)
+        if info is not None and rest in ("", "/indicators", "/plan"):
+            ref = _fallback_ref(rest)
+            return info.name, shift(ref, info.row_offset, info.col_offset)
+    parent = pointer
+    while "/" in parent.strip("/"):
+        parent = parent.rsplit("/", 1)[0]
+        if parent in res.locations:
+            return res.locations[parent]
+    return None, None
+
+
+def _problem(f: Finding, res: ReadResult, cfg: Config) -> Problem:
+    sheet, cell = locate(res, f.pointer)
+    fields = dict(f.fields)
+    fields.setdefault("value", f.value)
+    return make(
+        f.rule,
+        severity=_severity(f.rule, cfg),
+        file=res.path,
+        sheet=sheet,
+        cell=cell,
+        pointer=f.pointer,
+        project_code=_project_code(res, f.pointer),
+        **fields,
+    )
+
+
+def _configured(p: Problem, cfg: Config) -> Problem:
+    sev = _severity(p.rule, cfg)
+    return p if sev is None or sev == p.severity else replace(p, severity=sev)
+
+
+def _severity(rule: str, cfg: Config) -> Severity | None:
+    sev = cfg.severity.get(rule)
+    return sev if sev in ("error", "warning", "info") else None  # type: ignore[return-value]
+
+
+def _project_code(res: ReadResult, pointer: str) -> str | None:
+    m = _PROJECT.match(pointer)
+    if not m:
+        return None
+    projects = res.targets.projects
+    index = int(m.group(1))
+    code = projects[index].code if index < len(projects) else None
+    return code if isinstance(code, str) else None
+
+
+def _place(p: Problem, order: dict[str, int]) -> tuple[int, int, int]:
+    if p.sheet is None:
+        return (-1, 0, 0)
+    row, col = parse_a1(p.cell) if p.cell else (0, 0)
+    return (order.get(p.sheet, len(order)), row, col)
+
+
+def _fallback_ref(rest: str) -> str:
+    """Where a whole project part is shown: its code, first plan cell, indicator header."""
+    if rest == "/indicators":
+        return next(lab.ref for lab in L.PROJECT_LABELS if lab.text == C.L_LEVEL1)
+    key = "plan/mar" if rest == "/plan" else "code"
+    return next(f.ref for f in L.PROJECT_FIELDS if f.key == key)
+
+
+__all__ = ["ValidationReport", "annotate", "check", "locate", "validate_file"]
