@@ -1,0 +1,229 @@
+"""Cumulative spending-plan percentages, computed from the model (pure core).
+
+Each checkpoint's percent is ``amount / 预算数 × 100``, a blank checkpoint counting as 0,
+rounded to 2 decimals half away from zero (as Excel's ``ROUND`` does) in decimal arithmetic,
+so 8.39 万元 and 2.10 万元 give exactly 25.03. The template's formula
+``ROUND(N(B7)/$C$4,4)`` computes the same figure as a fraction (0.2503).
+
+A project whose budget or plan amounts are not numbers, or whose budget is blank or 0, gets
+no percentages and a problem record saying why; every other project is computed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from perfxl import constants as C
+from perfxl.model import PLAN_KEYS, Project, Targets
+from perfxl.problems import Problem
+from perfxl.rules.catalogue import Rule, make, register
+
+RULES = (
+    Rule(
+        "compute.not_numbers",
+        "error",
+        "项目“{project}”：{label}“{value}”不是数字，无法计算累计进度，该项目的百分比未写入。请填写以万元为单位的数字（例如 8.39，空白按 0 计）后重新运行 perfxl compute。",
+        "金额不是数字，未计算百分比",
+    ),
+    Rule(
+        "compute.no_budget",
+        "warning",
+        "项目“{project}”：预算数为空或为 0，无法计算累计进度（除数为 0），该项目的百分比未写入。请填写预算数后重新运行 perfxl compute。",
+        "预算数为空或为 0，未计算百分比",
+    ),
+)
+register(*RULES)
+
+HUNDREDTH = Decimal("0.01")
+FIELD_LABELS: dict[str, str] = {
+    "budget": C.L_BUDGET,
+    "fiscal_funds": C.L_FISCAL,
+    "other_funds": C.L_OTHER,
+    **{f"plan/{k}": label for k, label in zip(PLAN_KEYS, C.L_CHECKPOINTS, strict=True)},
+}
+
+
+@dataclass(frozen=True)
+class ProjectPercentages:
+    """The percentages of one project.
+
+    Attributes:
+        index: the project's position in ``Targets.projects``.
+        percents: one percent per checkpoint (``Decimal("25.03")``), or None when skipped.
+    """
+
+    index: int
+    percents: tuple[Decimal, ...] | None
+
+    @property
+    def fractions(self) -> tuple[Decimal, ...] | None:
+        """The percents as the fractions a ``0.00%`` cell holds (``Decimal("0.2503")``)."""
+        if self.percents is None:
+            return None
+        return tuple(p / 100 for p in self.percents)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Column sums over every project, as the cover's ``SUM`` row computes them.
+
+    Like ``SUM``, only numeric amounts count; blanks and text are left out.
+
+    Attributes:
+        budget: total 预算数.
+        fiscal_funds: total 财政资金.
+        other_funds: total 其他资金.
+        plan: total per checkpoint.
+        percent: the 12月底 total over the budget total, in percent, or None when the budget
+            total is 0.
+    """
+
+    budget: Decimal
+    fiscal_funds: Decimal
+    other_funds: Decimal
+    plan: tuple[Decimal, ...]
+    percent: Decimal | None
+
+    @property
+    def fraction(self) -> Decimal | None:
+        """``percent`` as a fraction."""
+        return None if self.percent is None else self.percent / 100
+
+
+@dataclass
+class ComputeResult:
+    """Every project's percentages, the cover totals, and why some were skipped."""
+
+    projects: list[ProjectPercentages]
+    totals: Totals
+    problems: list[Problem] = field(default_factory=list)
+
+
+def as_decimal(value: Any) -> Decimal | None:
+    """A model amount as a Decimal; None for a blank; raises ValueError for a non-number.
+
+    Floats go through their shortest repr, so 8.39 is ``Decimal("8.39")``, not its binary
+    expansion.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(value)
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def percent(amount: Decimal, budget: Decimal) -> Decimal:
+    """``amount / budget × 100`` rounded to 2 decimals, halves away from zero."""
+    return (amount * 100 / budget).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def project_percentages(p: Project) -> tuple[Decimal, ...]:
+    """The four cumulative percents of a project.
+
+    Raises:
+        ValueError: an amount is not a number.
+        ZeroDivisionError: the budget is blank or 0.
+    """
+    budget = as_decimal(p.budget)
+    amounts = [as_decimal(v) or Decimal(0) for v in p.plan.values()]
+    if budget is None or budget == 0:
+        raise ZeroDivisionError("budget")
+    return tuple(percent(a, budget) for a in amounts)
+
+
+def compute(
+    targets: Targets,
+    *,
+    locations: Mapping[str, tuple[str, str]] | None = None,
+    file: str | None = None,
+) -> ComputeResult:
+    """Compute every project's percentages and the cover totals.
+
+    Args:
+        targets: the model.
+        locations: JSON pointer -> (sheet, cell), to place problems (``ReadResult.locations``).
+        file: the workbook, for the problem records.
+    """
+    locations = locations or {}
+    out: list[ProjectPercentages] = []
+    problems: list[Problem] = []
+    for i, p in enumerate(targets.projects):
+        found = _not_numbers(p, i, locations, file)
+        if found:
+            problems.extend(found)
+            out.append(ProjectPercentages(i, None))
+            continue
+        try:
+            out.append(ProjectPercentages(i, project_percentages(p)))
+        except ZeroDivisionError:
+            problems.append(_problem("compute.no_budget", p, i, "budget", locations, file))
+            out.append(ProjectPercentages(i, None))
+    return ComputeResult(out, totals(targets), problems)
+
+
+def totals(targets: Targets) -> Totals:
+    """The cover's total row: numeric amounts summed per column."""
+
+    def total(get: Any) -> Decimal:
+        s = Decimal(0)
+        for p in targets.projects:
+            with contextlib.suppress(ValueError):  # SUM leaves text out
+                s += as_decimal(get(p)) or 0
+        return s
+
+    budget = total(lambda p: p.budget)
+    plan = tuple(total(lambda p, k=k: getattr(p.plan, k)) for k in PLAN_KEYS)
+    return Totals(
+        budget=budget,
+        fiscal_funds=total(lambda p: p.fiscal_funds),
+        other_funds=total(lambda p: p.other_funds),
+        plan=plan,
+        percent=None if budget == 0 else percent(plan[-1], budget),
+    )
+
+
+def _not_numbers(
+    p: Project, i: int, locations: Mapping[str, tuple[str, str]], file: str | None
+) -> list[Problem]:
+    out = []
+    values = {"budget": p.budget, **{f"plan/{k}": getattr(p.plan, k) for k in PLAN_KEYS}}
+    for key, value in values.items():
+        try:
+            as_decimal(value)
+        except ValueError:
+            out.append(_problem("compute.not_numbers", p, i, key, locations, file, value=value))
+    return out
+
+
+def _problem(
+    rule: str,
+    p: Project,
+    i: int,
+    key: str,
+    locations: Mapping[str, tuple[str, str]],
+    file: str | None,
+    *,
+    value: Any = None,
+) -> Problem:
+    pointer = f"/projects/{i}/{key}"
+    sheet, cell = locations.get(pointer, (None, None))
+    name = str(p.name) if p.name not in (None, "") else f"第 {i + 1} 个项目"
+    shown = value if value is None or isinstance(value, int | float | str) else str(value)
+    return make(
+        rule,
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        pointer=pointer,
+        value=shown,
+        project_code=p.code if isinstance(p.code, str) else None,
+        project=name,
+        label=FIELD_LABELS.get(key, key),
+    )
