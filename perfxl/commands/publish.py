@@ -1,0 +1,44 @@
+"""``perfxl publish``: the disclosure document (Word, optionally PDF) from workbooks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
+
+
+@click.command()
+@click.argument("books", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出的 Word 文档（.docx）。",
+)
+@click.option(
+    "--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF（与 .docx 同名），目录带页码。"
+)
+@click.option("--title", help="封面标题（默认：单位名称 + 年度；多个单位时为县名 + 年度）。")
+@handle_errors
+def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None) -> None:
+    """生成预算绩效目标公开文本：BOOK 为一个工作簿时生成该单位的文本；
+
+    为多个工作簿或文件夹时，生成全县文本（前为汇总表，后依次为各单位）。
+    工作簿结构有误的单位不收入文本并给出提示，退出码 1；没有可用的单位时退出码 2。
+    """
+    from perfxl.publish import publish
+
+    result = publish(list(books), output, pdf=pdf, title=title)
+    echo_problems(p for p in result.problems if p.severity == "error")
+    for file, reason in result.skipped:
+        click.echo(f"{file}: [未收入] {reason}", err=True)
+    click.echo(
+        f"已生成：{result.docx}（{result.units} 个单位，{result.projects} 个项目表）", err=True
+    )
+    if result.pdf is not None:
+        click.echo(f"已生成：{result.pdf}", err=True)
+    sys.exit(EXIT_PROBLEMS if result.skipped else EXIT_OK)

@@ -1,0 +1,66 @@
+"""The county's view: a summary table of every unit, then every unit's disclosure in turn."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from perfxl.model import Targets
+from perfxl.publish import labels as T
+from perfxl.publish import styles as S
+from perfxl.publish.blocks import Blocks
+from perfxl.publish.ooxml import Cell, Row, table
+from perfxl.publish.text import amount_text, plain
+from perfxl.publish.township import township
+
+SUMMARY_WIDTHS = (500, 900, S.PAGE.text_width - 5800, 700, 700, 1000, 1000, 1000)
+
+
+def _sum(values: Sequence[object]) -> float:
+    return sum(v for v in values if isinstance(v, int | float) and not isinstance(v, bool))
+
+
+def summary_table(books: Sequence[Targets]) -> str:
+    """One row per unit (projects, indicators, amounts) and a 合计 row."""
+    head = Row([Cell([h], S.TABLE_HEAD) for h in T.COUNTY_HEADERS], header=True)
+    rows = [head]
+    totals = [0, 0, 0.0, 0.0, 0.0]
+    for i, t in enumerate(books, 1):
+        n_ind = sum(len([x for x in p.indicators if not x.is_blank()]) for p in t.projects)
+        money = [_sum([getattr(p, k) for p in t.projects]) for k in AMOUNTS]
+        counts = [len(t.projects), n_ind]
+        totals = [a + b for a, b in zip(totals, [*counts, *money], strict=True)]
+        rows.append(
+            Row(
+                [
+                    Cell([str(i)], S.TABLE),
+                    Cell([plain(t.unit.code)], S.TABLE),
+                    Cell([plain(t.unit.name)], S.TABLE, align="left"),
+                    *(Cell([str(c)], S.TABLE) for c in counts),
+                    *(Cell([amount_text(m)], S.TABLE, align="right") for m in money),
+                ]
+            )
+        )
+    rows.append(
+        Row(
+            [
+                Cell([T.COUNTY_TOTAL], S.TABLE_HEAD, span=3),
+                *(Cell([str(int(c))], S.TABLE_HEAD) for c in totals[:2]),
+                *(Cell([amount_text(m)], S.TABLE_HEAD, align="right") for m in totals[2:]),
+            ]
+        )
+    )
+    return table(SUMMARY_WIDTHS, rows)
+
+
+AMOUNTS = ("budget", "fiscal_funds", "other_funds")
+
+
+def county(b: Blocks, books: Sequence[Targets]) -> None:
+    """Append the summary table, then each unit under its own first-level heading."""
+    b.para(T.COUNTY_SUMMARY, S.HEADING1, align="center", level=1, line=None, after=240)
+    b.para("单位：万元", S.TABLE, align="right", line=None)
+    b.raw(summary_table(books))
+    for t in books:
+        name = plain(t.unit.code) + plain(t.unit.name)
+        b.para(name, S.HEADING1, align="center", level=1, page_break=True, line=None, after=240)
+        township(b, t, level=2)

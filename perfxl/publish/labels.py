@@ -1,0 +1,37 @@
+"""Texts of the disclosure document that the workbook does not show (one place).
+
+The project-table labels come from :mod:`perfxl.constants`; these are the headings and
+front matter of the published document, spelled as in the seed disclosure.
+"""
+
+from __future__ import annotations
+
+PART_ONE = "第一部分"
+PART_ONE_TITLE = "部门整体绩效目标"
+PART_TWO = "第二部分"
+PART_TWO_TITLE = "预算项目绩效目标"
+SECTION_SUMMARY = "一、总体绩效目标"
+SECTION_AREAS = "二、分项绩效目标"
+SECTION_MEASURES = "三、工作保障措施"
+AREA_TARGETS = "绩效目标："
+AREA_INDICATORS = "绩效指标："
+DOC_TITLE = "{unit}\n{year}年预算绩效目标"
+DOC_TITLE_NO_YEAR = "{unit}\n预算绩效目标"
+TOC_TITLE = "目  录"
+TOC_HINT = "（打开文档后按 F9 或右键“更新域”可刷新目录页码）"
+
+COUNTY_TITLE = "{county}\n{year}年乡镇预算绩效目标"
+COUNTY_SUMMARY = "各单位预算项目绩效目标汇总表"
+COUNTY_HEADERS: tuple[str, ...] = (
+    "序号",
+    "单位编码",
+    "单位名称",
+    "项目数",
+    "指标数",
+    "预算数",
+    "财政资金",
+    "其他资金",
+)
+COUNTY_TOTAL = "合计"
+
+CN_DIGITS = "零一二三四五六七八九"
