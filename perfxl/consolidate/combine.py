@@ -1,0 +1,354 @@
+"""Records of every file -> the county's tables: versions chosen, totals, cross-file problems.
+
+Pure: no I/O. The newest version of each unit (by file modification time) is used and the
+others are marked superseded, unless a preferred file says otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from perfxl.consolidate import columns as K
+from perfxl.consolidate.records import Extracted, FileRecord, Row, Submission
+from perfxl.consolidate.rows import problem_row
+from perfxl.rules.catalogue import make
+
+PLAN = ("plan_mar", "plan_jun", "plan_oct", "plan_dec")
+MONEY = ("budget", "fiscal_funds", "other_funds", *PLAN)
+
+
+@dataclass
+class Consolidation:
+    """The county's tables, ready to be written.
+
+    Attributes:
+        summary: 汇总 rows (projects, then a subtotal row per unit), `columns.SUMMARY` order.
+        units: 乡镇合计 rows, one per unit, then the total row, `columns.UNITS` order.
+        indicators: 指标明细 rows.
+        problems: 校验问题 rows.
+        files: 提交情况 rows.
+        schedule: 序时进度 (percent of the year) per checkpoint.
+        totals: the county total by column key (money and percentages).
+        missing: expected units that did not submit, as (code, name).
+        unreadable: files that could not be used (unreadable, or not a perfxl workbook).
+        superseded: files replaced by a newer version of the same unit.
+        chosen: the submission used for each unit.
+    """
+
+    summary: list[Row] = field(default_factory=list)
+    units: list[Row] = field(default_factory=list)
+    indicators: list[Row] = field(default_factory=list)
+    problems: list[Row] = field(default_factory=list)
+    files: list[Row] = field(default_factory=list)
+    schedule: tuple[float, ...] = (25.0, 50.0, 75.0, 100.0)
+    totals: dict[str, Any] = field(default_factory=dict)
+    missing: list[tuple[str, str | None]] = field(default_factory=list)
+    unreadable: list[FileRecord] = field(default_factory=list)
+    superseded: list[FileRecord] = field(default_factory=list)
+    chosen: list[Submission] = field(default_factory=list)
+
+    @property
+    def error_count(self) -> int:
+        """Problems of severity error."""
+        i = K.PROBLEMS.index("severity")
+        return sum(1 for r in self.problems if r[i] == K.SEVERITY_ZH["error"])
+
+    @property
+    def warning_count(self) -> int:
+        """Problems of severity warning."""
+        i = K.PROBLEMS.index("severity")
+        return sum(1 for r in self.problems if r[i] == K.SEVERITY_ZH["warning"])
+
+    @property
+    def exit_code(self) -> int:
+        """2 some file unusable; 1 errors or missing units; 0 all good."""
+        if self.unreadable:
+            return 2
+        return 1 if self.missing or self.error_count else 0
+
+
+def number(v: Any) -> float | None:
+    """An amount as a number, or None when blank or text."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return float(v)
+
+
+def percent(amount: Any, budget: Any) -> float | None:
+    """Cumulative percent of the budget (a blank amount counts as 0); None without a budget."""
+    b = number(budget)
+    if not b or b <= 0:
+        return None
+    return round((number(amount) or 0.0) / b * 100, 2)
+
+
+def choose_versions(subs: Iterable[Submission], prefer: Sequence[str] = ()) -> list[Submission]:
+    """The submission used for each unit; the others' files are marked superseded."""
+    groups: dict[str, list[Submission]] = defaultdict(list)
+    for s in subs:
+        groups[s.unit_key].append(s)
+    preferred = set(prefer)
+    chosen = []
+    for versions in groups.values():
+        versions.sort(key=lambda s: (s.file.path in preferred, s.file.mtime, s.file.path))
+        best = versions[-1]
+        chosen.append(best)
+        for s in versions[:-1]:
+            s.file.status = K.SUPERSEDED
+            s.file.note = f"已被较新的版本替代：{best.file.path}"
+    chosen.sort(key=lambda s: (s.file.unit_code is None, s.file.unit_code or "", s.file.path))
+    return chosen
+
+
+def combine(
+    extracted: Iterable[Extracted],
+    *,
+    expected: Sequence[tuple[str, str | None]] | None = None,
+    prefer: Sequence[str] = (),
+    schedule: tuple[float, ...] = (25.0, 50.0, 75.0, 100.0),
+) -> Consolidation:
+    """Build every table of the summary from what the workers read."""
+    files: list[FileRecord] = []
+    subs: list[Submission] = []
+    for e in extracted:
+        files.extend(e.files)
+        subs.extend(e.submissions)
+    out = Consolidation(schedule=schedule)
+    out.chosen = chosen = choose_versions(subs, prefer)
+    out.superseded = [f for f in files if f.status == K.SUPERSEDED]
+    extra = _cross_file_problems(chosen, files, expected, out)
+    for s in chosen:
+        out.indicators.extend(s.indicators)
+        out.problems.extend(s.problems)
+    out.problems.extend(extra)
+    counts = _problem_counts(out.problems)
+    _summary_and_units(chosen, counts, out)
+    out.files = _file_rows(files, chosen, expected)
+    return out
+
+
+def _cross_file_problems(
+    chosen: list[Submission],
+    files: list[FileRecord],
+    expected: Sequence[tuple[str, str | None]] | None,
+    out: Consolidation,
+) -> list[Row]:
+    probs: list[Row] = []
+    ci, ni, si, cell_i = (
+        K.PROJECTS.index(k) for k in ("project_code", "unit_name", "sheet", "cell")
+    )
+    units_of: dict[str, list[Submission]] = defaultdict(list)
+    for s in chosen:
+        for code in dict.fromkeys(r[ci] for r in s.projects if r[ci]):
+            units_of[code].append(s)
+    for s in chosen:
+        f = s.file
+        if f.unit_code is None:
+            p = make("consolidate.no_unit_code", file=f.path)
+            probs.append(problem_row(p, None, f.unit_name, None, f.path))
+        for r in s.projects:
+            owners = units_of.get(r[ci], [])
+            if len(owners) > 1:
+                names = "、".join(
+                    f"{o.file.unit_code or ''}{o.file.unit_name or ''}" for o in owners
+                )
+                p = make(
+                    "consolidate.duplicate_code",
+                    file=f.path,
+                    sheet=r[si],
+                    cell=r[cell_i],
+                    value=r[ci],
+                    project_code=r[ci],
+                    code=r[ci],
+                    units=names,
+                )
+                probs.append(problem_row(p, f.unit_code, r[ni], r[ci], f.path))
+    seen = {s.file.unit_code for s in chosen}
+    if expected is not None:
+        listed = {c for c, _ in expected}
+        for code, name in expected:
+            if code not in seen:
+                out.missing.append((code, name))
+                p = make("consolidate.unit_missing", unit_code=code, unit_name=name or "")
+                probs.append(problem_row(p, code, name, None, None))
+        for s in chosen:
+            if s.file.unit_code is not None and s.file.unit_code not in listed:
+                f = s.file
+                p = make(
+                    "consolidate.unit_unlisted",
+                    file=f.path,
+                    unit_code=f.unit_code,
+                    unit_name=f.unit_name or "",
+                )
+                probs.append(problem_row(p, f.unit_code, f.unit_name, None, f.path))
+    for f in files:
+        if f.status in (K.UNREADABLE, K.NOT_PERFXL):
+            out.unreadable.append(f)
+            rule = (
+                "consolidate.file_unreadable"
+                if f.status == K.UNREADABLE
+                else "consolidate.not_perfxl"
+            )
+            p = make(rule, file=f.path, reason=f.note)
+            probs.append(problem_row(p, f.unit_code, f.unit_name, None, f.path))
+    return probs
+
+
+def _problem_counts(problems: list[Row]) -> Counter[tuple[Any, ...]]:
+    """Errors and warnings by (file, sheet, severity) and by (file, None, severity)."""
+    si, fi, shi = (K.PROBLEMS.index(k) for k in ("severity", "source_file", "sheet"))
+    c: Counter[tuple[Any, ...]] = Counter()
+    for r in problems:
+        c[(r[fi], r[shi], r[si])] += 1
+        c[(r[fi], None, r[si], "file")] += 1
+    return c
+
+
+def _summary_and_units(
+    chosen: list[Submission], counts: Counter[tuple[Any, ...]], out: Consolidation
+) -> None:
+    err, warn = K.SEVERITY_ZH["error"], K.SEVERITY_ZH["warning"]
+    idx = {k: K.PROJECTS.index(k) for k in K.PROJECTS.keys}
+    grand: dict[str, list[float]] = {k: [] for k in MONEY}
+    n_projects = n_err = n_warn = 0
+    for s in chosen:
+        f = s.file
+        sums: dict[str, list[float]] = {k: [] for k in MONEY}
+        for r in s.projects:
+            for k in MONEY:
+                v = number(r[idx[k]])
+                if v is not None:
+                    sums[k].append(v)
+            out.summary.append(
+                (
+                    K.ROW_PROJECT,
+                    *r[: idx["indicators"]],
+                    *(percent(r[idx[k]], r[idx["budget"]]) for k in PLAN),
+                    r[idx["indicators"]],
+                    counts[(f.path, r[idx["sheet"]], err)],
+                    counts[(f.path, r[idx["sheet"]], warn)],
+                    *r[idx["source_file"] :],
+                )
+            )
+        tot = {k: round(math.fsum(v), 2) for k, v in sums.items()}
+        for k in MONEY:
+            grand[k].extend(sums[k])
+        e, w = counts[(f.path, None, err, "file")], counts[(f.path, None, warn, "file")]
+        n_projects += len(s.projects)
+        n_err, n_warn = n_err + e, n_warn + w
+        pcts = [percent(tot[k], tot["budget"]) for k in PLAN]
+        out.summary.append(
+            (
+                K.ROW_SUBTOTAL,
+                f.unit_code,
+                f.unit_name,
+                None,
+                f"{f.unit_name or f.unit_code or ''} 小计（{len(s.projects)} 个项目）",
+                *(tot[k] for k in MONEY),
+                *pcts,
+                sum(r[idx["indicators"]] or 0 for r in s.projects),
+                e,
+                w,
+                f.path,
+                None,
+                None,
+            )
+        )
+        out.units.append(
+            _unit_row(
+                K.ROW_UNIT,
+                f.unit_code,
+                f.unit_name,
+                len(s.projects),
+                tot,
+                out.schedule,
+                e,
+                w,
+                f.path,
+            )
+        )
+    total = {k: round(math.fsum(v), 2) for k, v in grand.items()}
+    out.totals = dict(total)
+    out.totals.update({k.replace("plan", "pct"): percent(total[k], total["budget"]) for k in PLAN})
+    out.totals["projects"] = n_projects
+    out.units.append(
+        _unit_row(K.ROW_TOTAL, None, "合计", n_projects, total, out.schedule, n_err, n_warn, None)
+    )
+
+
+def _unit_row(
+    kind: str,
+    code: str | None,
+    name: str | None,
+    n: int,
+    tot: dict[str, float],
+    schedule: tuple[float, ...],
+    errors: int,
+    warnings: int,
+    source: str | None,
+) -> Row:
+    pcts = [percent(tot[k], tot["budget"]) for k in PLAN]
+    gaps = [None if p is None else round(p - s, 2) for p, s in zip(pcts, schedule, strict=True)]
+    return (kind, code, name, n, *(tot[k] for k in MONEY), *pcts, *gaps, errors, warnings, source)
+
+
+def _file_rows(
+    files: list[FileRecord],
+    chosen: list[Submission],
+    expected: Sequence[tuple[str, str | None]] | None,
+) -> list[Row]:
+    from perfxl.consolidate.summary_input import format_mtime
+
+    used_units = {s.file.unit_code for s in chosen}
+    listed = {c: n for c, n in (expected or [])}
+    by_unit: dict[str | None, list[FileRecord]] = defaultdict(list)
+    for f in files:
+        by_unit[f.unit_code if f.status in (K.USED, K.SUPERSEDED) else None].append(f)
+    order = {K.USED: 0, K.SUPERSEDED: 1}
+    rows: list[Row] = []
+    codes = sorted({*listed, *(c for c in by_unit if c is not None)})
+    for code in codes:
+        fs = sorted(by_unit.get(code, []), key=lambda f: (order.get(f.status, 2), -f.mtime, f.path))
+        if expected is None:
+            state = K.SUBMITTED
+        elif code in listed:
+            state = K.SUBMITTED if code in used_units else K.MISSING
+        else:
+            state = K.UNLISTED
+        if not fs:
+            rows.append(
+                (
+                    code,
+                    listed.get(code),
+                    state,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "未收到该单位的工作簿。",
+                )
+            )
+        for f in fs:
+            rows.append(_file_row(f, state, format_mtime(f.mtime)))
+    for f in sorted(by_unit.get(None, []), key=lambda f: f.path):
+        rows.append(_file_row(f, None, format_mtime(f.mtime)))
+    return rows
+
+
+def _file_row(f: FileRecord, state: str | None, modified: str) -> Row:
+    return (
+        f.unit_code,
+        f.unit_name,
+        state,
+        f.path,
+        f.status,
+        modified,
+        f.sha256 or None,
+        f.projects,
+        f.note or None,
+    )

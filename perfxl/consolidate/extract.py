@@ -1,0 +1,88 @@
+"""One input file -> records (runs in a worker process): read, validate, turn into rows.
+
+Nothing here raises for a bad file: a file that cannot be read or is not a perfxl workbook
+comes back as a `FileRecord` with its reason, so one bad submission never stops the county.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from typing import Any
+
+from perfxl.consolidate import columns as K
+from perfxl.consolidate.records import Extracted, FileRecord
+from perfxl.errors import PerfxlError
+from perfxl.problems import Problem
+
+
+def extract_file(path: str, config_path: str | None = None) -> Extracted:
+    """Read one workbook (or a summary made by perfxl) into rows.
+
+    Args:
+        path: the file, as it will be shown in the summary.
+        config_path: the validation config file, if any (loaded once per worker).
+    """
+    from perfxl.grid.calamine_grid import read_grid
+    from perfxl.read import read_grid_model
+
+    record = FileRecord(path=path, status=K.USED)
+    try:
+        with open(path, "rb") as fh:
+            record.sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+        record.mtime = os.stat(path).st_mtime
+        grid = read_grid(path)
+    except (OSError, PerfxlError) as exc:
+        record.status, record.note = K.UNREADABLE, _reason(exc)
+        return Extracted(files=[record])
+    from perfxl.consolidate.summary_input import is_summary, read_summary
+
+    if is_summary(grid):
+        return read_summary(grid, record)
+    res = read_grid_model(grid)
+    if not any(s.kind in ("cover", "project", "broken") for s in res.sheets):
+        record.status = K.NOT_PERFXL
+        record.note = "未找到封面或项目绩效目标表（A3 单元格应为“单位编码”或“项目编码”）。"
+        return Extracted(files=[record])
+    from perfxl.consolidate.rows import submission
+
+    problems = _merge(res.problems, _validate(res, config_path))
+    return Extracted(files=[record], submissions=[submission(res, problems, record)])
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, PerfxlError):
+        return exc.message
+    return f"无法打开文件：{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+
+
+def _validate(res: Any, config_path: str | None) -> list[Problem]:
+    """The validation rules (issue 3), when that module is installed; else nothing more."""
+    try:
+        from perfxl.validate import check
+    except ImportError:
+        return []
+    problems: list[Problem] = check(res, _config(config_path))
+    return problems
+
+
+@lru_cache(maxsize=4)
+def _config(config_path: str | None) -> Any:
+    if config_path is None:
+        return None
+    from perfxl.config import load_config
+
+    return load_config(config_path)
+
+
+def _merge(first: list[Problem], more: list[Problem]) -> list[Problem]:
+    """Reading problems then validation problems, each once (validation may repeat them)."""
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for p in (*first, *more):
+        key = (p.rule, p.sheet, p.cell, p.pointer, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out

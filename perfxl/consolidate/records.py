@@ -1,0 +1,57 @@
+"""What a worker hands back for one input file: plain records, cheap to pickle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Row = tuple[Any, ...]
+
+
+@dataclass
+class FileRecord:
+    """One file read (or a file listed inside a summary that was read).
+
+    Attributes:
+        path: the file as found (or as listed in the summary it came from).
+        status: a 文件状态 from `columns` (采用, 无法读取, ...); 采用 until versions are chosen.
+        sha256: hex digest of the file's bytes.
+        mtime: modification time (seconds since the epoch); decides the newest version.
+        unit_code: the unit the file belongs to, when known.
+        unit_name: its name, when known.
+        projects: number of projects read.
+        note: why a file could not be used, or where it came from.
+    """
+
+    path: str
+    status: str
+    sha256: str = ""
+    mtime: float = 0.0
+    unit_code: str | None = None
+    unit_name: str | None = None
+    projects: int = 0
+    note: str = ""
+
+
+@dataclass
+class Submission:
+    """One unit's workbook, as rows of the long tables (`columns.PROJECTS`, ...)."""
+
+    file: FileRecord
+    projects: list[Row] = field(default_factory=list)
+    indicators: list[Row] = field(default_factory=list)
+    problems: list[Row] = field(default_factory=list)
+
+    @property
+    def unit_key(self) -> str:
+        """What versions are grouped by: the unit code, or the file when it has none."""
+        return self.file.unit_code or f"?{self.file.path}"
+
+
+@dataclass
+class Extracted:
+    """Everything one input file yields: one file and one submission for a unit's workbook;
+    for a summary, the summary itself plus every file and submission it lists."""
+
+    files: list[FileRecord] = field(default_factory=list)
+    submissions: list[Submission] = field(default_factory=list)

@@ -1,0 +1,125 @@
+"""A read workbook (model + problems) -> rows of the long tables. Pure: no I/O library."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from perfxl.consolidate.columns import SEVERITY_ZH
+from perfxl.consolidate.records import FileRecord, Row, Submission
+from perfxl.problems import Problem
+from perfxl.read import ReadResult
+from perfxl.targets import parse_target
+
+TARGET_KIND_ZH = {"quantitative": "定量", "qualitative": "定性", "empty": "空"}
+_PROJECT_POINTER = re.compile(r"^/projects/(\d+)(/|$)")
+
+
+def text_or_none(v: Any) -> str | None:
+    """A code or name as text (codes read as numbers were already reported by the reader)."""
+    if v is None or v == "":
+        return None
+    return v if isinstance(v, str) else str(v)
+
+
+def whole(v: Any) -> Any:
+    """Whole floats as ints, as the workbook reader gives them (3.0 -> 3)."""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)
+    return v
+
+
+def link(file: str | None, sheet: str | None, cell: str | None) -> str | None:
+    """A hyperlink address in Excel's form, ``file#'sheet'!cell`` (for =HYPERLINK or Ctrl+K)."""
+    if not file:
+        return None
+    if not sheet:
+        return file
+    quoted = "'" + sheet.replace("'", "''") + "'"
+    return f"{file}#{quoted}!{cell or 'A1'}"
+
+
+def problem_row(
+    p: Problem, unit_code: str | None, unit_name: str | None, project_code: Any, file: str | None
+) -> Row:
+    """One 校验问题 row (see `columns.PROBLEMS`); ``file`` is the source file as listed."""
+    value = p.value if p.value is None or isinstance(p.value, str | int | float) else str(p.value)
+    if isinstance(value, bool):
+        value = str(value)
+    return (
+        unit_code,
+        unit_name,
+        SEVERITY_ZH.get(p.severity, p.severity),
+        p.rule,
+        p.message,
+        text_or_none(p.project_code or project_code),
+        file,
+        p.sheet,
+        p.cell,
+        p.pointer,
+        value,
+        link(file, p.sheet, p.cell),
+    )
+
+
+def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord) -> Submission:
+    """Every project, indicator and problem of one read workbook, as rows."""
+    t = res.targets
+    unit_code, unit_name = text_or_none(t.unit.code), text_or_none(t.unit.name)
+    record.unit_code, record.unit_name = unit_code, unit_name
+    record.projects = len(t.projects)
+    file = record.path
+    sub = Submission(file=record)
+    codes: list[str | None] = []
+    for i, p in enumerate(t.projects):
+        code, name = text_or_none(p.code), text_or_none(p.name)
+        codes.append(code)
+        sheet, cell = res.locations.get(f"/projects/{i}/code", (res.project_sheet(i), None))
+        plan = p.plan.values()
+        sub.projects.append(
+            (
+                unit_code,
+                unit_name,
+                code,
+                name,
+                p.budget,
+                p.fiscal_funds,
+                p.other_funds,
+                *plan,
+                len(p.indicators),
+                file,
+                sheet,
+                cell,
+            )
+        )
+        for j, ind in enumerate(p.indicators):
+            tgt = parse_target(ind.target)
+            isheet, icell = res.locations.get(f"/projects/{i}/indicators/{j}/target", (sheet, None))
+            sub.indicators.append(
+                (
+                    unit_code,
+                    unit_name,
+                    code,
+                    name,
+                    j + 1,
+                    ind.level1,
+                    ind.level2,
+                    ind.level3,
+                    ind.description,
+                    whole(ind.target),
+                    TARGET_KIND_ZH[tgt.kind],
+                    tgt.comparison,
+                    whole(tgt.number),
+                    tgt.unit,
+                    ind.basis,
+                    file,
+                    isheet,
+                    icell,
+                )
+            )
+    for prob in problems:
+        m = _PROJECT_POINTER.match(prob.pointer or "")
+        pcode = codes[int(m.group(1))] if m and int(m.group(1)) < len(codes) else None
+        sub.problems.append(problem_row(prob, unit_code, unit_name, pcode, file))
+    return sub

@@ -1,0 +1,139 @@
+"""A summary made by ``perfxl consolidate``, read back as input (city from counties, ...).
+
+The summary's long tables hold every stored column of every project, indicator, problem and
+file, so the units it covers come back as the same submissions the township files gave: a
+city that consolidates its counties' summaries gets what consolidating every township file
+directly would give. Problems of the consolidation itself (``consolidate.*``: missing units,
+duplicate codes, unreadable files) are recomputed at the new level, not carried over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from perfxl.consolidate import columns as K
+from perfxl.consolidate.records import Extracted, FileRecord, Row, Submission
+from perfxl.grid import Grid, Sheet
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def is_summary(grid: Grid) -> bool:
+    """True for a workbook written by `perfxl.consolidate.writer` (its 说明 carries a marker)."""
+    for s in grid.sheets:
+        if s.name == K.README_SHEET:
+            return s.get(1, 1) == K.SUMMARY_MARKER
+    return False
+
+
+def read_summary(grid: Grid, record: FileRecord) -> Extracted:
+    """Every file and unit submission a summary lists."""
+    sheets = {s.name: s for s in grid.sheets}
+    record.status = K.EXPANDED
+    record.note = "汇总表：其中各单位的数据已逐项读入。"
+    out = Extracted(files=[record])
+    projects = _by_file(_rows(sheets.get(K.SUMMARY.sheet), K.SUMMARY), K.SUMMARY)
+    indicators = _by_file(_rows(sheets.get(K.INDICATORS.sheet), K.INDICATORS), K.INDICATORS)
+    problems = _by_file(
+        [
+            r
+            for r in _rows(sheets.get(K.PROBLEMS.sheet), K.PROBLEMS)
+            if not str(r[K.PROBLEMS.index("rule")] or "").startswith("consolidate.")
+        ],
+        K.PROBLEMS,
+    )
+    src = [K.SUMMARY.index(k) for k in K.PROJECTS.keys]
+    for row in _rows(sheets.get(K.FILES.sheet), K.FILES):
+        f = dict(zip(K.FILES.keys, row, strict=True))
+        if not f["source_file"] or not f["file_status"]:
+            continue  # a missing unit: recomputed from the new level's list
+        rec = FileRecord(
+            path=str(f["source_file"]),
+            status=str(f["file_status"]),
+            sha256=str(f["sha256"] or ""),
+            mtime=_mtime(f["modified"]),
+            unit_code=_text(f["unit_code"]),
+            unit_name=_text(f["unit_name"]),
+            projects=int(f["projects"] or 0),
+            note=str(f["note"] or ""),
+        )
+        out.files.append(rec)
+        if rec.status != K.USED:
+            continue
+        out.submissions.append(
+            Submission(
+                file=rec,
+                projects=[
+                    tuple(r[i] for i in src)
+                    for r in projects.get(rec.path, [])
+                    if r[0] == K.ROW_PROJECT
+                ],
+                indicators=indicators.get(rec.path, []),
+                problems=problems.get(rec.path, []),
+            )
+        )
+    return out
+
+
+def format_mtime(mtime: float) -> str:
+    """The modification time as shown in 提交情况 (local time, seconds)."""
+    return dt.datetime.fromtimestamp(mtime).strftime(TIME_FORMAT) if mtime else ""
+
+
+def _mtime(v: Any) -> float:
+    if isinstance(v, dt.datetime):
+        return v.timestamp()
+    try:
+        return dt.datetime.strptime(str(v), TIME_FORMAT).timestamp()
+    except ValueError:
+        return 0.0
+
+
+def _rows(sheet: Sheet | None, table: K.Table) -> list[Row]:
+    """The table's data rows, columns found by their headers in row 1 (order may change)."""
+    if sheet is None or not sheet.rows:
+        return []
+    header = [str(v) if v is not None else "" for v in sheet.rows[0]]
+    pos = [header.index(c.header) if c.header in header else None for c in table.columns]
+    kinds = [c.kind for c in table.columns]
+    out = []
+    for raw in sheet.rows[1:]:
+        if all(v is None for v in raw):
+            continue
+        out.append(
+            tuple(
+                _cell(raw[p] if p is not None and p < len(raw) else None, k)
+                for p, k in zip(pos, kinds, strict=True)
+            )
+        )
+    return out
+
+
+def _by_file(rows: list[Row], table: K.Table) -> dict[str, list[Row]]:
+    i = table.index("source_file")
+    out: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        out[str(r[i])].append(r)
+    return out
+
+
+def _cell(v: Any, kind: str) -> Any:
+    if v is None:
+        return None
+    if kind == "text":
+        return _text(v)
+    if kind == "int":
+        return int(v) if isinstance(v, float) else v
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)  # as the workbook reader gives whole numbers
+    return v
+
+
+def _text(v: Any) -> str | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)

@@ -1,0 +1,267 @@
+"""The county summary workbook (xlsxwriter): sheets for reviewers, native charts.
+
+Every sheet has Chinese headers, a frozen header row, a filter, number formats, column widths
+and print setup (A4 landscape, one page wide, header row repeated, page numbers). The long
+sheets (汇总, 指标明细, 校验问题) get their rows streamed in by `sheetxml` after xlsxwriter
+has drawn them; the short ones are written by xlsxwriter itself. Text from submissions is
+always written as text: formulas and URLs are never made from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perfxl import __version__
+from perfxl.consolidate import columns as K
+from perfxl.consolidate.combine import Consolidation
+from perfxl.consolidate.sheetxml import SheetRows, insert_rows
+
+STREAMED = (K.SUMMARY, K.INDICATORS, K.PROBLEMS)
+
+
+@dataclass
+class RunInfo:
+    """What the 说明 sheet tells about the run."""
+
+    inputs: Sequence[str] = ()
+    expected: str | None = None
+    config: str | None = None
+    prefer: Sequence[str] = ()
+    made: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+
+
+def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
+    """Write the summary workbook to ``out`` (replaced whole).
+
+    Raises:
+        WriteError: the file cannot be written (open in Excel/WPS, read-only folder).
+    """
+    import xlsxwriter
+
+    from perfxl.write.atomic import atomic_path
+
+    with atomic_path(out) as tmp:
+        wb = xlsxwriter.Workbook(
+            str(tmp),
+            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+        )
+        wb.set_properties({"title": "预算绩效目标汇总表", "comments": K.SUMMARY_MARKER})
+        fmt = _Formats(wb)
+        streamed: list[tuple[K.Table, Any, list[Any]]] = []
+        rows_of = {
+            K.SUMMARY.sheet: c.summary,
+            K.UNITS.sheet: c.units,
+            K.INDICATORS.sheet: c.indicators,
+            K.PROBLEMS.sheet: c.problems,
+            K.FILES.sheet: c.files,
+        }
+        for table in (K.SUMMARY, K.UNITS, K.INDICATORS, K.PROBLEMS, K.FILES):
+            ws = wb.add_worksheet(table.sheet)
+            rows = rows_of[table.sheet]
+            _draw_table(ws, table, len(rows), fmt)
+            if table in STREAMED:
+                streamed.append((table, ws, rows))
+            else:
+                _write_rows(ws, table, rows, fmt)
+        _charts(wb, c, fmt)
+        _readme(wb, c, info, fmt)
+        wb.worksheets()[0].activate()
+        wb.close()
+        insert_rows(
+            str(tmp),
+            [
+                SheetRows(
+                    part=f"xl/worksheets/sheet{ws.index + 1}.xml",
+                    rows=rows,
+                    first_row=2,
+                    styles=fmt.styles(table),
+                    kind_column=0 if table.keys[0] == "row_kind" else None,
+                    nrows=len(rows),
+                    ncols=len(table.columns),
+                )
+                for table, ws, rows in streamed
+            ],
+        )
+
+
+class _Formats:
+    """The formats, by column kind, for plain, subtotal and total rows."""
+
+    BASE: dict[str, dict[str, Any]] = {  # noqa: RUF012 - read-only table
+        "text": {"valign": "top"},
+        "value": {"valign": "top"},
+        "money": {"num_format": "#,##0.00", "valign": "top"},
+        "pct": {"num_format": "0.00", "valign": "top"},
+        "int": {"num_format": "0", "valign": "top"},
+    }
+
+    def __init__(self, wb: Any) -> None:
+        common = {"border": 1, "border_color": "#BFBFBF", "font_size": 10}
+        self.header = wb.add_format(
+            {
+                **common,
+                "bold": True,
+                "bg_color": "#DDEBF7",
+                "text_wrap": True,
+                "align": "center",
+                "valign": "vcenter",
+            }
+        )
+        self.title = wb.add_format({"bold": True, "font_size": 14})
+        self.label = wb.add_format({"bold": True, "valign": "top"})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.by: dict[tuple[str | None, str], Any] = {}
+        for kind, props in self.BASE.items():
+            self.by[(None, kind)] = wb.add_format({**common, **props})
+            for row_kind, bg in ((K.ROW_SUBTOTAL, "#F2F2F2"), (K.ROW_TOTAL, "#FFF2CC")):
+                self.by[(row_kind, kind)] = wb.add_format(
+                    {**common, **props, "bold": True, "bg_color": bg}
+                )
+
+    def get(self, row_kind: Any, kind: str) -> Any:
+        return self.by.get((row_kind, kind)) or self.by[(None, kind)]
+
+    def styles(self, table: K.Table) -> dict[str | None, list[int]]:
+        """Style indexes (known once the workbook is closed) per row kind."""
+        out: dict[str | None, list[int]] = {}
+        for row_kind in (None, K.ROW_SUBTOTAL, K.ROW_TOTAL):
+            out[row_kind] = [self.get(row_kind, c.kind).xf_index or 0 for c in table.columns]
+        return out
+
+    def used(self, ws: Any) -> None:
+        """Register every format (xlsxwriter gives an index only to formats in use)."""
+        for i, f in enumerate(self.by.values()):
+            ws.set_column(200 + i, 200 + i, None, f, {"hidden": True})
+
+
+def _draw_table(ws: Any, table: K.Table, nrows: int, fmt: _Formats) -> None:
+    ncols = len(table.columns)
+    for i, col in enumerate(table.columns):
+        ws.set_column(i, i, col.width, fmt.get(None, col.kind))
+        ws.write_string(0, i, col.header, fmt.header)
+    ws.set_row(0, 30)
+    split = 3 if table.keys[0] == "row_kind" else 2
+    ws.freeze_panes(1, split if table in (K.SUMMARY, K.UNITS) else 0)
+    ws.autofilter(0, 0, max(nrows, 1), ncols - 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_header(f'&C&"-,Bold"{table.sheet}')
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _write_rows(ws: Any, table: K.Table, rows: list[Any], fmt: _Formats) -> None:
+    kinds = [c.kind for c in table.columns]
+    has_kind = table.keys[0] == "row_kind"
+    for r, row in enumerate(rows, start=1):
+        rk = row[0] if has_kind else None
+        for i, v in enumerate(row):
+            if v is None or v == "":
+                continue
+            f = fmt.get(rk, kinds[i])
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                ws.write_number(r, i, v, f)
+            else:
+                ws.write_string(r, i, str(v), f)
+
+
+def _charts(wb: Any, c: Consolidation, fmt: _Formats) -> None:
+    ws = wb.add_worksheet(K.CHART_SHEET)
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, 2, 16)
+    heads = ("检查点", "全县累计计划进度（%）", "序时进度（%）")
+    for i, h in enumerate(heads):
+        ws.write_string(0, i, h, fmt.header)
+    pct_keys = ("pct_mar", "pct_jun", "pct_oct", "pct_dec")
+    for r, (cp, key, sched) in enumerate(
+        zip(K.CHECKPOINTS, pct_keys, c.schedule, strict=True), start=1
+    ):
+        ws.write_string(r, 0, cp, fmt.get(None, "text"))
+        ws.write_number(r, 1, c.totals.get(key) or 0, fmt.get(None, "pct"))
+        ws.write_number(r, 2, round(sched, 2), fmt.get(None, "pct"))
+    line = wb.add_chart({"type": "line"})
+    for col, color in ((1, "#2F5597"), (2, "#C00000")):
+        line.add_series(
+            {
+                "name": [K.CHART_SHEET, 0, col],
+                "categories": [K.CHART_SHEET, 1, 0, 4, 0],
+                "values": [K.CHART_SHEET, 1, col, 4, col],
+                "marker": {"type": "circle"},
+                "line": {"color": color, "dash_type": "solid" if col == 1 else "dash"},
+                "data_labels": {"value": True} if col == 1 else {},
+            }
+        )
+    line.set_title({"name": "累计支出计划进度与序时进度（全县）"})
+    line.set_y_axis({"name": "%", "min": 0, "max": 100})
+    line.set_legend({"position": "bottom"})
+    ws.insert_chart("E2", line, {"x_scale": 1.4, "y_scale": 1.2})
+
+    n = sum(1 for r in c.units if r[0] == K.ROW_UNIT)
+    if n:
+        bar = wb.add_chart({"type": "bar"})
+        name_col, budget_col = K.UNITS.index("unit_name"), K.UNITS.index("budget")
+        bar.add_series(
+            {
+                "name": "预算数（万元）",
+                "categories": [K.UNITS.sheet, 1, name_col, n, name_col],
+                "values": [K.UNITS.sheet, 1, budget_col, n, budget_col],
+                "fill": {"color": "#5B9BD5"},
+            }
+        )
+        bar.set_title({"name": "各单位预算数（万元）"})
+        bar.set_legend({"none": True})
+        bar.set_y_axis({"reverse": True})
+        height = min(max(320, 22 * n + 120), 6000)
+        bar.set_size({"width": 720, "height": height})
+        ws.insert_chart("E20", bar)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
+    ws = wb.add_worksheet(K.README_SHEET)
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 90)
+    ws.write_string(0, 0, K.SUMMARY_MARKER, fmt.title)
+    n_units = sum(1 for r in c.units if r[0] == K.ROW_UNIT)
+    lines: list[tuple[str, str]] = [
+        ("生成时间", info.made.strftime("%Y-%m-%d %H:%M:%S")),
+        ("perfxl 版本", __version__),
+        ("校验配置", info.config or "默认配置"),
+        ("应报单位名单", info.expected or "未提供（--expected）"),
+        ("优先采用", "、".join(info.prefer) or "无（各单位采用修改时间最新的文件）"),
+        ("读取文件数", str(len([r for r in c.files if r[K.FILES.index("source_file")]]))),
+        ("汇总单位数", str(n_units)),
+        ("项目数", str(c.totals.get("projects", 0))),
+        ("预算合计（万元）", f"{c.totals.get('budget', 0):,.2f}"),
+        ("错误 / 警告", f"{c.error_count} / {c.warning_count}"),
+        ("未提交单位", "、".join(f"{code}{name or ''}" for code, name in c.missing) or "无"),
+        ("无法使用的文件", str(len(c.unreadable))),
+        ("被替代的版本", str(len(c.superseded))),
+        (
+            "工作表",
+            "汇总：每个项目一行（行类型为“单位小计”的行可用筛选隐藏）；乡镇合计：每个单位一行及合计；"
+            "指标明细：每个指标一行；校验问题：每个问题一行；提交情况：应报单位与每个文件；图表：预算与进度图。",
+        ),
+        (
+            "说明",
+            "金额单位为万元；进度（%）按计划金额 ÷ 预算数 × 100 重新计算，不采用工作簿中的公式结果。",
+        ),
+    ]
+    for r, (k, v) in enumerate(lines, start=2):
+        ws.write_string(r, 0, k, fmt.label)
+        ws.write_string(r, 1, v, fmt.wrap)
+    r = len(lines) + 3
+    ws.write_string(r, 0, "输入", fmt.label)
+    for i, path in enumerate(info.inputs):
+        ws.write_string(r + i, 1, str(path), fmt.wrap)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    fmt.used(ws)
