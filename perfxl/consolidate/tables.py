@@ -31,11 +31,13 @@ def write_tables(c: Consolidation, folder: Path, *, parquet: bool | None = None)
     """
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    pa = None
+    pa: Any = None
     if parquet is not False:
         try:
-            import pyarrow as pa
-            import pyarrow.parquet
+            import pyarrow
+            import pyarrow.parquet  # makes pyarrow.parquet available
+
+            pa = pyarrow
         except ImportError:
             if parquet:
                 raise
