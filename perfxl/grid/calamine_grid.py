@@ -1,24 +1,82 @@
-"""Read a workbook into a Grid with python-calamine (fast; cached values, never formulas)."""
+"""Read a workbook into a Grid with python-calamine (fast; cached values, never formulas).
+
+Every file goes through ``perfxl.safety.preflight`` first (size limits, zip sanity, zip
+bombs, encryption, DTDs), so calamine only ever sees a file that is what it claims to be.
+Formulas are never evaluated: a formula cell reads as the value the spreadsheet app cached.
+python-calamine hands back an empty string for a cached error (``#DIV/0!``); the error text is
+restored here from the sheet XML so it is kept and reported (as text the reader cannot take
+for a number) instead of looking like a blank cell. A formula with no cached value (as openpyxl
+writes them) reads as empty; ``formula_cells`` lists those so a caller can say so.
+"""
 
 from __future__ import annotations
 
+import re
+import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from perfxl.errors import UnreadableWorkbookError
 from perfxl.grid import Grid, Sheet, normalize_rows
+from perfxl.safety import (
+    DEFAULT_LIMITS,
+    EncryptedWorkbookError,
+    Limits,
+    UnsafeWorkbookError,
+    check_text,
+    preflight,
+)
 
 
-def read_grid(path: str | Path) -> Grid:
-    """Every sheet's values and merged ranges.
+@dataclass
+class FormulaCells:
+    """Formula cells whose cached value is not an ordinary value, by sheet name.
+
+    Attributes:
+        errors: (row, col) -> error text (``#DIV/0!``, ``#N/A`` …) cached by the app.
+        no_value: (row, col) of formulas with no cached value (read as empty).
+    """
+
+    errors: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    no_value: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+def read_grid(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Grid:
+    """Every sheet's values and merged ranges, after the preflight check.
 
     Raises:
-        UnreadableWorkbookError: the file cannot be opened as a workbook.
+        UnreadableWorkbookError: the file cannot be opened as a workbook, or is refused
+            (a subclass from ``perfxl.safety`` says why).
+    """
+    grid, _ = read_grid_checked(path, limits, missing=False)
+    return grid
+
+
+def read_grid_checked(
+    path: str | Path, limits: Limits = DEFAULT_LIMITS, *, missing: bool = True
+) -> tuple[Grid, FormulaCells]:
+    """The Grid and what was noticed about formula cells (cached errors, missing values).
+
+    Args:
+        path: the workbook.
+        limits: size limits.
+        missing: also list formulas without a cached value (parses every sheet holding
+            formulas; perfxl's own templates hold many).
+
+    Raises:
+        UnreadableWorkbookError: as ``read_grid``.
     """
     import python_calamine
 
     p = str(path)
+    pre = preflight(p, limits)
     try:
         wb = python_calamine.CalamineWorkbook.from_path(p)
+    except python_calamine.PasswordError as exc:
+        raise EncryptedWorkbookError(
+            "工作簿设置了打开密码（已加密），无法读取。请取消密码后另存再提交。", path=p
+        ) from exc
     except Exception as exc:  # calamine raises its own error types, not a documented tree
         raise UnreadableWorkbookError(f"无法作为工作簿打开：{exc}", path=p) from exc
     sheets: list[Sheet] = []
@@ -27,6 +85,7 @@ def read_grid(path: str | Path) -> Grid:
             if "WorkSheet" not in str(meta.typ):
                 continue
             sh = wb.get_sheet_by_name(meta.name)
+            _check_size(p, meta.name, sh.height, sh.width, limits)
             rows = normalize_rows(sh.to_python(skip_empty_area=False))
             merged = [
                 (r1 + 1, c1 + 1, r2 + 1, c2 + 1)
@@ -40,8 +99,128 @@ def read_grid(path: str | Path) -> Grid:
                     visible="Visible" in str(meta.visible) and "Very" not in str(meta.visible),
                 )
             )
+    except UnreadableWorkbookError:
+        raise
     except Exception as exc:  # a corrupt part surfaces only when its sheet is read
         raise UnreadableWorkbookError(f"工作簿内容损坏，无法读取：{exc}", path=p) from exc
     finally:
         wb.close()
-    return Grid(path=p, sheets=sheets)
+    formulas = FormulaCells()
+    if pre.kind == "xlsx":
+        try:
+            formulas = formula_cells(p, missing=missing)
+        except Exception as exc:  # calamine read the sheets; a quirk here must not lose them
+            raise UnreadableWorkbookError(f"工作簿内容损坏，无法读取：{exc}", path=p) from exc
+        for sheet in sheets:
+            _restore_errors(sheet, formulas.errors.get(sheet.name, {}))
+    for sheet in sheets:
+        check_text(p, sheet, limits)
+    return Grid(path=p, sheets=sheets), formulas
+
+
+def _check_size(path: str, sheet: str, height: int, width: int, limits: Limits) -> None:
+    if height > limits.max_sheet_rows or height * width > limits.max_sheet_cells:
+        raise UnsafeWorkbookError(
+            f"工作表“{sheet}”的使用区域为 {height} 行 × {width} 列，超过上限"
+            f"（{limits.max_sheet_rows} 行、{limits.max_sheet_cells} 个单元格）。"
+            "请删除多余的行列后另存再提交。",
+            path=path,
+        )
+
+
+def _restore_errors(sheet: Sheet, errors: dict[tuple[int, int], str]) -> None:
+    for (r, c), text in errors.items():
+        while len(sheet.rows) < r:
+            sheet.rows.append([])
+        row = sheet.rows[r - 1]
+        while len(row) < c:
+            row.append(None)
+        if row[c - 1] is None:
+            row[c - 1] = text
+
+
+_ERROR_CELL = re.compile(rb"\bt=\"e\"")
+_FORMULA_NO_VALUE = re.compile(
+    rb"</(?:\w+:)?f>\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+_FORMULA_ALONE = re.compile(rb"<(?:\w+:)?f\s*/>\s*</(?:\w+:)?c>")
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def formula_cells(path: str | Path, *, missing: bool = True) -> FormulaCells:
+    """Formula cells with a cached error or no cached value, read from the sheet XML.
+
+    Only sheets whose XML shows such a cell are parsed (a byte search first), with defusedxml.
+    The file must have passed ``preflight``.
+    """
+    out = FormulaCells()
+    with zipfile.ZipFile(path) as zf:
+        parts = _sheet_parts(zf)
+        for name, part in parts.items():
+            try:
+                data = zf.read(part)
+            except KeyError:
+                continue
+            has_err = _ERROR_CELL.search(data) is not None
+            no_value = missing and (
+                _FORMULA_NO_VALUE.search(data) is not None
+                or _FORMULA_ALONE.search(data) is not None
+            )
+            if has_err or no_value:
+                errors, empty = _parse_formula_cells(data)
+                if errors:
+                    out.errors[name] = errors
+                if empty and missing:
+                    out.no_value[name] = empty
+    return out
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> zip member of its XML, from workbook.xml and its relationships."""
+    from defusedxml import ElementTree as ET
+
+    names = set(zf.namelist())
+    wb_part = next((n for n in ("xl/workbook.xml",) if n in names), None)
+    if wb_part is None:
+        return {}
+    rels_part = "xl/_rels/workbook.xml.rels"
+    targets: dict[str, str] = {}
+    if rels_part in names:
+        for rel in ET.fromstring(zf.read(rels_part)).iter(f"{_PKG_REL}Relationship"):
+            target = rel.get("Target") or ""
+            target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            targets[rel.get("Id") or ""] = target
+    out: dict[str, str] = {}
+    for sheet in ET.fromstring(zf.read(wb_part)).iter(f"{_MAIN}sheet"):
+        rid = sheet.get(f"{_REL}id") or ""
+        if rid in targets and sheet.get("name") is not None:
+            out[str(sheet.get("name"))] = targets[rid]
+    return out
+
+
+def _parse_formula_cells(data: bytes) -> tuple[dict[tuple[int, int], str], list[tuple[int, int]]]:
+    import io
+
+    from defusedxml.ElementTree import iterparse
+
+    from perfxl.cells import parse_a1
+
+    errors: dict[tuple[int, int], str] = {}
+    missing: list[tuple[int, int]] = []
+    for _, el in iterparse(io.BytesIO(data)):
+        if el.tag != f"{_MAIN}c":
+            continue
+        ref = el.get("r")
+        f = el.find(f"{_MAIN}f")
+        v = el.find(f"{_MAIN}v")
+        value: Any = v.text if v is not None else None
+        if ref:
+            pos = parse_a1(ref)
+            if el.get("t") == "e" and value:
+                errors[pos] = str(value)
+            elif f is not None and not value:
+                missing.append(pos)
+        el.clear()
+    return errors, missing

@@ -1,12 +1,19 @@
-"""Turn an openpyxl workbook into a Grid (used when the workbook is already open for writing)."""
+"""Turn an openpyxl workbook into a Grid (used when the workbook is already open for writing).
+
+A file read here goes through ``perfxl.safety.preflight`` first; openpyxl itself parses XML
+through defusedxml (installed with perfxl), so no entity is expanded either way. A legacy .xls
+(which openpyxl cannot open) is read with python-calamine instead.
+"""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfxl.errors import UnreadableWorkbookError
 from perfxl.grid import Grid, Sheet
+from perfxl.safety import DEFAULT_LIMITS, Limits, check_text, preflight
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -43,16 +50,31 @@ def grid_from_openpyxl(wb: Workbook, path: str) -> Grid:
     return Grid(path=path, sheets=sheets)
 
 
-def read_grid_openpyxl(path: str | Path) -> Grid:
+def read_grid_openpyxl(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Grid:
     """Read a file with openpyxl (cached values, number formats known).
 
+    Cached errors come back as their text (``#DIV/0!``); formulas without a cached value as
+    None. Macros are never run (openpyxl does not even load them without ``keep_vba``).
+
     Raises:
-        UnreadableWorkbookError: the file cannot be opened as a workbook.
+        UnreadableWorkbookError: the file cannot be opened as a workbook, or is refused
+            (a subclass from ``perfxl.safety`` says why).
     """
     from openpyxl import load_workbook
 
+    p = str(path)
+    if preflight(p, limits).kind != "xlsx":  # .xls and .ods: openpyxl cannot read them
+        from perfxl.grid.calamine_grid import read_grid
+
+        return read_grid(p, limits)
     try:
-        wb = load_workbook(path, data_only=True)
+        with warnings.catch_warnings():  # "unknown extension" and similar chatter
+            warnings.simplefilter("ignore")
+            with open(p, "rb") as fh:  # openpyxl's own open takes the file name's suffix on trust
+                wb = load_workbook(fh, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and ValueError variants
-        raise UnreadableWorkbookError(f"无法作为工作簿打开：{exc}", path=str(path)) from exc
-    return grid_from_openpyxl(wb, str(path))
+        raise UnreadableWorkbookError(f"无法作为工作簿打开：{exc}", path=p) from exc
+    grid = grid_from_openpyxl(wb, p)
+    for sheet in grid.sheets:
+        check_text(p, sheet, limits)
+    return grid

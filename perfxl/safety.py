@@ -1,0 +1,461 @@
+"""Preflight: look at a workbook file before any spreadsheet library parses it.
+
+Files arrive by mail and USB stick from many hands. Before python-calamine or openpyxl sees
+a file, ``preflight`` checks, with the standard library only and without expanding anything:
+
+- the file size, and that it is not empty;
+- what the file really is: an OOXML zip (.xlsx/.xlsm), a legacy .xls (an OLE compound file
+  with a ``Workbook``/``Book`` stream: allowed, calamine reads it), an encrypted OOXML
+  workbook (an OLE compound file holding ``EncryptedPackage``), or something else renamed
+  .xlsx (CSV, HTML, PDF, a Word or PowerPoint document, Excel's ``~$`` owner file);
+- zip sanity: a truncated file, a corrupt central directory, a bad CRC;
+- zip bombs: the number of parts, each part's and the total uncompressed size, the
+  compression ratio of large parts; declared sizes are checked first and actual sizes are
+  counted while decompressing (a header may lie);
+- XML parts with a document type declaration or entity declarations ("billion laughs"):
+  spreadsheet XML never needs one, so any DTD is refused;
+- the used range of each worksheet (cell references scanned in the XML), so no reader
+  allocates a dense range of billions of cells.
+
+Every refusal raises a subclass of ``UnreadableWorkbookError`` with a Chinese message naming
+the file and, where there is one, the part.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from perfxl.cells import col_letter
+from perfxl.errors import UnreadableWorkbookError
+
+if TYPE_CHECKING:
+    from perfxl.grid import Sheet
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits for one input workbook (defaults chosen well above any real submission).
+
+    Attributes:
+        max_file_bytes: the file on disk.
+        max_parts: members of the zip.
+        max_part_bytes: one member, uncompressed.
+        max_total_bytes: all members together, uncompressed.
+        max_ratio: uncompressed / compressed size of a member larger than ``ratio_floor``.
+        ratio_floor: members smaller than this are not ratio-checked.
+        max_sheet_cells: the used range (rows x columns) of one worksheet.
+        max_sheet_rows: rows of one worksheet's used range.
+        max_text_chars: characters in one cell (Excel's own limit is 32,767).
+    """
+
+    max_file_bytes: int = 200 * MB
+    max_parts: int = 10_000
+    max_part_bytes: int = 256 * MB
+    max_total_bytes: int = 1024 * MB
+    max_ratio: float = 200.0
+    ratio_floor: int = 8 * MB
+    max_sheet_cells: int = 5_000_000
+    max_sheet_rows: int = 300_000
+    max_text_chars: int = 32_767
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class CorruptWorkbookError(UnreadableWorkbookError):
+    """The file is damaged: empty, truncated, a bad zip or a bad checksum."""
+
+
+class NotAWorkbookError(UnreadableWorkbookError):
+    """The file is something else (CSV, HTML, PDF, Word, an owner file) named like a workbook."""
+
+
+class EncryptedWorkbookError(UnreadableWorkbookError):
+    """The workbook is protected by a password to open."""
+
+
+class UnsafeWorkbookError(UnreadableWorkbookError):
+    """The file exceeds a size limit or holds a construct refused for safety (DTD, bomb).
+
+    Attributes:
+        part: the zip member concerned, when there is one.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, part: str | None = None) -> None:
+        super().__init__(message, path=path)
+        self.part = part
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What the preflight found.
+
+    Attributes:
+        kind: ``xlsx`` (an OOXML zip, .xlsx/.xlsm), ``xls`` (legacy BIFF) or ``ods``.
+        macros: True when the package holds a VBA project (never run; only noted).
+        sheet_sizes: worksheet part -> (rows, columns) of its used range, as scanned.
+    """
+
+    kind: str
+    macros: bool = False
+    sheet_sizes: dict[str, tuple[int, int]] | None = None
+
+
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP = b"PK\x05\x06"
+_CHUNK = 1 << 20
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+_ODS = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def preflight(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Preflight:
+    """Check a workbook file before parsing it; return what it is.
+
+    Args:
+        path: the file.
+        limits: size limits (tests pass smaller ones).
+
+    Raises:
+        UnreadableWorkbookError: a subclass saying why the file is refused.
+    """
+    p = Path(path)
+    where = str(path)
+    if p.name.startswith("~$"):
+        raise NotAWorkbookError(
+            "这是 Excel/WPS 打开工作簿时生成的临时锁定文件（文件名以 ~$ 开头），不是工作簿，已跳过。"
+            "请关闭 Excel/WPS 后只提交工作簿本身。",
+            path=where,
+        )
+    try:
+        size = p.stat().st_size
+        with p.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise UnreadableWorkbookError(f"无法打开文件：{exc.strerror or exc}", path=where) from exc
+    if size == 0:
+        raise CorruptWorkbookError(
+            "文件为空（0 字节），可能拷贝或下载未完成。请重新获取该文件。", path=where
+        )
+    if size > limits.max_file_bytes:
+        raise UnsafeWorkbookError(
+            f"文件大小 {size / MB:.1f} MB 超过上限 {limits.max_file_bytes / MB:.0f} MB。"
+            "请删除无关工作表、图片后另存再提交。",
+            path=where,
+        )
+    if head.startswith(CFB_MAGIC):
+        return _check_cfb(p, where)
+    if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP)):
+        return _check_zip(p, where, size, limits)
+    raise NotAWorkbookError(_what_else(head), path=where)
+
+
+def _what_else(head: bytes) -> str:
+    """Why a file that is neither a zip nor an OLE compound file is refused."""
+    tail = "不是 Excel 工作簿。请用 Excel/WPS 打开后“另存为” .xlsx 工作簿再提交。"
+    if head.startswith(b"%PDF"):
+        return "该文件实为 PDF 文档，" + tail
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml", b"<meta")):
+        return "该文件实为网页（HTML/XML）格式，只是扩展名为 Excel，" + tail
+    if head.startswith(b"{\\rtf"):
+        return "该文件实为 RTF 文档，" + tail
+    if _is_text(head):
+        return "该文件实为纯文本（如 CSV），只是扩展名为 Excel，" + tail
+    return "无法识别的文件格式，" + tail
+
+
+def _is_text(head: bytes) -> bool:
+    """True for text in UTF-8 or GB18030 (a character cut at the end of the sample is fine)."""
+    if any(b < 9 or 13 < b < 27 for b in head):
+        return False
+    for enc in ("utf-8", "gb18030"):
+        try:
+            head.decode(enc)
+            return True
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(head) - 4:
+                return True
+    return False
+
+
+def _check_cfb(p: Path, where: str) -> Preflight:
+    """An OLE compound file: a legacy .xls (allowed) or an encrypted OOXML package (refused)."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(p)) as ole:
+            streams = {"/".join(e).lower() for e in ole.listdir(streams=True, storages=True)}
+    except Exception as exc:  # olefile raises OSError and its own errors on a damaged file
+        raise CorruptWorkbookError(
+            f"文件已损坏，无法读取（复合文档结构错误：{exc}）。", path=where
+        ) from exc
+    if "encryptedpackage" in streams or "encryptioninfo" in streams:
+        raise EncryptedWorkbookError(
+            "工作簿设置了打开密码（已加密），无法读取。请在 Excel/WPS 中取消密码（文件 › 信息 › 保护工作簿）后另存再提交。",
+            path=where,
+        )
+    if "workbook" in streams or "book" in streams:
+        return Preflight(kind="xls", macros=any(s.startswith("_vba_project") for s in streams))
+    if "worddocument" in streams:
+        raise NotAWorkbookError("该文件实为 Word 文档（.doc），不是 Excel 工作簿。", path=where)
+    if "powerpoint document" in streams:
+        raise NotAWorkbookError(
+            "该文件实为 PowerPoint 演示文稿（.ppt），不是 Excel 工作簿。", path=where
+        )
+    raise NotAWorkbookError("该文件是 Office 复合文档，但不含工作簿内容。", path=where)
+
+
+def _check_zip(p: Path, where: str, size: int, limits: Limits) -> Preflight:
+    try:
+        zf = zipfile.ZipFile(p)
+    except zipfile.BadZipFile as exc:
+        raise CorruptWorkbookError(
+            "文件不完整或已损坏（压缩包目录缺失，常见于下载或拷贝中断）。请重新获取或让填报单位重新发送。",
+            path=where,
+        ) from exc
+    except (OSError, ValueError, NotImplementedError) as exc:
+        raise CorruptWorkbookError(f"文件已损坏，无法解压：{exc}", path=where) from exc
+    with zf:
+        infos = zf.infolist()
+        _check_declared(infos, where, limits)
+        names = {i.filename for i in infos}
+        kind = _package_kind(zf, names, where)
+        sizes: dict[str, tuple[int, int]] = {}
+        total = 0
+        for info in infos:
+            if info.is_dir():
+                continue
+            total += _scan_part(zf, info, where, limits, total, sizes)
+    return Preflight(
+        kind=kind,
+        macros=any(n.lower().endswith("vbaproject.bin") for n in names),
+        sheet_sizes=sizes,
+    )
+
+
+def _check_declared(infos: list[zipfile.ZipInfo], where: str, limits: Limits) -> None:
+    if len(infos) > limits.max_parts:
+        raise UnsafeWorkbookError(
+            f"压缩包内有 {len(infos)} 个部件，超过上限 {limits.max_parts} 个，疑似恶意文件，已拒绝读取。",
+            path=where,
+        )
+    total = 0
+    for info in infos:
+        _check_part_size(info.filename, info.file_size, where, limits)
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.ratio_floor and ratio > limits.max_ratio:
+            raise UnsafeWorkbookError(
+                f"部件 {info.filename} 压缩比 {ratio:.0f}:1 异常（解压后 {info.file_size / MB:.0f} MB），"
+                "疑似“压缩炸弹”，已拒绝读取。",
+                path=where,
+                part=info.filename,
+            )
+        total += info.file_size
+    _check_total(total, where, limits)
+
+
+def _check_part_size(name: str, n: int, where: str, limits: Limits) -> None:
+    if n > limits.max_part_bytes:
+        raise UnsafeWorkbookError(
+            f"部件 {name} 解压后超过 {limits.max_part_bytes / MB:.0f} MB 上限，疑似“压缩炸弹”，已拒绝读取。",
+            path=where,
+            part=name,
+        )
+
+
+def _check_total(n: int, where: str, limits: Limits) -> None:
+    if n > limits.max_total_bytes:
+        raise UnsafeWorkbookError(
+            f"工作簿解压后总大小超过 {limits.max_total_bytes / MB:.0f} MB 上限，疑似“压缩炸弹”，已拒绝读取。",
+            path=where,
+        )
+
+
+def _package_kind(zf: zipfile.ZipFile, names: set[str], where: str) -> str:
+    """What the zip holds, by its content types (or ODF mimetype)."""
+    if "mimetype" in names:
+        mime = zf.read("mimetype")[:200]
+        if mime.strip() == _ODS:
+            return "ods"
+        raise NotAWorkbookError(
+            f"该文件是 OpenDocument 文档（{mime.decode('ascii', 'replace')}），不是电子表格。",
+            path=where,
+        )
+    if "[Content_Types].xml" not in names:
+        raise NotAWorkbookError(
+            "该文件是普通压缩包（zip），不是 Excel 工作簿（缺少 [Content_Types].xml）。", path=where
+        )
+    if any(n.startswith("xl/") for n in names) and any(n.startswith("xl/workbook") for n in names):
+        return "xlsx"
+    if any(n.startswith("word/") for n in names):
+        raise NotAWorkbookError(
+            "该文件实为 Word 文档（.docx），只是扩展名为 Excel，不是工作簿。", path=where
+        )
+    if any(n.startswith("ppt/") for n in names):
+        raise NotAWorkbookError(
+            "该文件实为 PowerPoint 演示文稿（.pptx），不是 Excel 工作簿。", path=where
+        )
+    raise NotAWorkbookError(
+        "该文件是 Office 文档，但不含工作簿（缺少 xl/workbook.xml）。", path=where
+    )
+
+
+def _scan_part(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    where: str,
+    limits: Limits,
+    total_before: int,
+    sizes: dict[str, tuple[int, int]],
+) -> int:
+    """Decompress one member, counting its real size, checking its CRC and its XML."""
+    name = info.filename
+    is_xml = name.lower().endswith((".xml", ".rels", ".vml")) or name == "[Content_Types].xml"
+    is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+    n = 0
+    scanner = _XmlScanner(name, where) if is_xml else None
+    extent = _Extent() if is_sheet else None
+    try:
+        for chunk in _read_chunks(zf, info):
+            n += len(chunk)
+            _check_part_size(name, n, where, limits)
+            _check_total(total_before + n, where, limits)
+            if scanner is not None:
+                scanner.feed(chunk)
+            if extent is not None:
+                extent.feed(chunk)
+    except zipfile.BadZipFile as exc:
+        raise CorruptWorkbookError(
+            f"文件已损坏：部件 {name} 校验失败（{exc}）。请重新获取或让填报单位重新发送。",
+            path=where,
+        ) from exc
+    except (zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        msg = str(exc)
+        if "encrypted" in msg or "password" in msg:
+            raise EncryptedWorkbookError("压缩包设置了密码，无法读取。", path=where) from exc
+        raise CorruptWorkbookError(
+            f"文件已损坏：部件 {name} 无法解压（{exc}）。请重新获取或让填报单位重新发送。",
+            path=where,
+        ) from exc
+    if extent is not None:
+        rows, cols = extent.rows, extent.cols
+        sizes[name] = (rows, cols)
+        if rows > limits.max_sheet_rows or rows * cols > limits.max_sheet_cells:
+            raise UnsafeWorkbookError(
+                f"工作表部件 {name} 的使用区域为 {rows} 行 × {cols} 列，超过上限"
+                f"（{limits.max_sheet_rows} 行、{limits.max_sheet_cells} 个单元格）。"
+                "请删除多余的行列（或远处误填的单元格）后另存再提交。",
+                path=where,
+                part=name,
+            )
+    return n
+
+
+def _read_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    with zf.open(info) as fh:
+        while chunk := fh.read(_CHUNK):
+            yield chunk
+
+
+class _XmlScanner:
+    """Refuse any DTD or entity declaration in an XML part, across chunk boundaries."""
+
+    def __init__(self, name: str, where: str) -> None:
+        self.name, self.where = name, where
+        self.tail = b""
+        self.decoder: codecs.IncrementalDecoder | None = None
+        self.first = True
+
+    def feed(self, chunk: bytes) -> None:
+        if self.first:
+            self.first = False
+            # Spreadsheet XML is UTF-8; a UTF-16 part is rare: look at it decoded.
+            if chunk.startswith(b"\xfe\xff") or chunk[:1] == b"\x00":
+                self.decoder = codecs.getincrementaldecoder("utf-16-be")("ignore")
+            elif chunk.startswith(b"\xff\xfe") or chunk[1:2] == b"\x00":
+                self.decoder = codecs.getincrementaldecoder("utf-16")("ignore")
+        if self.decoder is not None:
+            chunk = self.decoder.decode(chunk).encode("utf-8", "ignore")
+        data = self.tail + chunk
+        for marker in _DTD_MARKERS:
+            if marker in data:
+                raise UnsafeWorkbookError(
+                    f"部件 {self.name} 含有 XML 文档类型/实体声明（{marker.decode()}），"
+                    "正常工作簿不会包含，疑似恶意文件（实体膨胀攻击），已拒绝读取。",
+                    path=self.where,
+                    part=self.name,
+                )
+        self.tail = data[-16:]
+
+
+class _Extent:
+    """The largest row and column referenced by a ``<c r="..">`` element in a sheet's XML."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.cols = 0
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        data = self.tail + chunk
+        cut = data.rfind(b"<")  # keep an unfinished tag for the next chunk
+        if cut == -1 or len(data) - cut > 4096:
+            cut = len(data)
+        for m in _CELL_REF.finditer(data, 0, cut):
+            row = int(m.group(2))
+            if row > self.rows:
+                self.rows = row
+            col = _col_number(m.group(1))
+            if col > self.cols:
+                self.cols = col
+        self.tail = data[cut:]
+
+
+def check_text(path: str, sheet: Sheet, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a cell whose text is longer than a spreadsheet cell can hold.
+
+    Raises:
+        UnsafeWorkbookError: naming the sheet and cell.
+    """
+    cap = limits.max_text_chars
+    for r, row in enumerate(sheet.rows, start=1):
+        for c, v in enumerate(row, start=1):
+            if isinstance(v, str) and len(v) > cap:
+                err = UnsafeWorkbookError(
+                    f"单元格文本长度 {len(v)} 个字符，超过上限 {cap} 个字符（Excel 单元格的上限），"
+                    "疑似异常内容，已拒绝读取。请删除或缩短该单元格内容后再提交。",
+                    path=path,
+                )
+                err.sheet, err.cell = sheet.name, col_letter(c) + str(r)
+                raise err
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for b in letters:
+        n = n * 26 + (b - 64)
+    return n
+
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "CorruptWorkbookError",
+    "EncryptedWorkbookError",
+    "Limits",
+    "NotAWorkbookError",
+    "Preflight",
+    "UnsafeWorkbookError",
+    "check_text",
+    "preflight",
+]
