@@ -1,0 +1,126 @@
+"""Where perfxl remembers what annotating changed: custom document properties.
+
+The record (which cells were filled, their original style index, the index
+applied) is JSON kept in ``docProps/custom.xml`` as text properties named
+``perfxl.annotations.1``, ``perfxl.annotations.2``, ... of at most 255 characters
+each. Why there and not in a very hidden sheet:
+
+* Cell readers never see it. A hidden sheet is still listed by python-calamine,
+  pandas and openpyxl, so every reader and the consolidation would have to skip
+  it; it would also shift sheet indexes in defined names and VBA.
+* Excel (File > Info > Properties > Custom), WPS and LibreOffice (File >
+  Properties > Custom Properties) keep custom properties when they save.
+* 255 characters is the longest text value Office's property dialog and object
+  model handle, hence the chunks.
+
+A style index is only meaningful as long as styles.xml is not renumbered (an
+application that re-saves the file may do that), so the applied index is kept
+too: a cell is restored only while it still carries exactly the index perfxl set.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from perfxl.write.patch import opc
+from perfxl.write.patch import xmltext as xt
+from perfxl.write.patch.package import Package
+
+REL_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+CT_CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+PREFIX = "perfxl.annotations."
+CHUNK = 255
+_NAME = re.compile(re.escape(PREFIX) + r"(\d+)$")
+
+
+def _part(pkg: Package) -> tuple[str | None, str | None]:
+    for rel in opc.rels_of(pkg, ""):
+        if rel.type == REL_CUSTOM:
+            return opc.target_of(pkg, "", rel), rel.id
+    return None, None
+
+
+def _props(text: str) -> list[tuple[str, xt.Span]]:
+    qname, _ = xt.root(text)
+    p = qname[: qname.index(":") + 1] if ":" in qname else ""
+    out = []
+    for span in xt.find_all(text, p + "property"):
+        out.append((xt.get_attr(span.start_tag(text), "name") or "", span))
+    return out
+
+
+def load(pkg: Package) -> dict[str, Any] | None:
+    """The stored record, or None when the workbook carries none (or an unreadable one)."""
+    part, _ = _part(pkg)
+    if part is None or not pkg.has(part):
+        return None
+    text = pkg.text(part)
+    chunks: dict[int, str] = {}
+    for name, span in _props(text):
+        m = _NAME.match(name)
+        if m:
+            inner = span.inner(text)
+            value = re.sub(r"<[^>]*>", "", inner)
+            chunks[int(m.group(1))] = xt.unescape(value)
+    if not chunks:
+        return None
+    try:
+        data = json.loads("".join(chunks[k] for k in sorted(chunks)))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def drop(pkg: Package) -> None:
+    """Remove the record; a custom.xml part left without properties is removed too."""
+    part, rid = _part(pkg)
+    if part is None or rid is None or not pkg.has(part):
+        return
+    text = pkg.text(part)
+    props = _props(text)
+    ours = [(s.start, s.end, "") for name, s in props if _NAME.match(name)]
+    if not ours:
+        return
+    if len(ours) == len(props):
+        opc.remove_part(pkg, "", rid, part)
+        return
+    pkg.set_text(part, xt.splice(text, ours))
+
+
+def save(pkg: Package, record: dict[str, Any]) -> None:
+    """Store ``record`` (replacing an older one)."""
+    drop(pkg)
+    data = json.dumps(record, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    chunks = [data[i : i + CHUNK] for i in range(0, len(data), CHUNK)]
+    part, _ = _part(pkg)
+    if part is None or not pkg.has(part):
+        part = "docProps/custom.xml"
+        text = f'{xt.XML_DECL}<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}"></Properties>'
+        opc.add_part(pkg, "", REL_CUSTOM, part, text, CT_CUSTOM)
+    text = pkg.text(part)
+    qname, rspan = xt.root(text)
+    p = qname[: qname.index(":") + 1] if ":" in qname else ""
+    vt = xt.prefix_for(xt.ns_decls(rspan.start_tag(text)), VT_NS)
+    decl = "" if vt else f' xmlns:vt="{VT_NS}"'
+    vt = vt or "vt:"
+    pids = [int(x) for x in re.findall(r'\spid\s*=\s*["\'](\d+)', text)]
+    pid = max([1, *pids]) + 1
+    xml = "".join(
+        f'<{p}property fmtid="{FMTID}" pid="{pid + i}" name="{PREFIX}{i + 1}">'
+        f"<{vt}lpwstr{decl}>{xt.esc_text(chunk)}</{vt}lpwstr></{p}property>"
+        for i, chunk in enumerate(chunks)
+    )
+    root = xt.find(text, qname, rspan.start)
+    assert root is not None
+    if root.self_closing:
+        tag = root.start_tag(text)[:-2] + ">"
+        text = text[: root.start] + tag + xml + f"</{qname}>" + text[root.end :]
+    else:
+        at = root.inner_end(text)
+        text = text[:at] + xml + text[at:]
+    pkg.set_text(part, text)

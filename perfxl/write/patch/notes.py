@@ -1,0 +1,312 @@
+"""Cell comments ("notes") by perfxl: the comments part, the VML drawing, the links.
+
+perfxl's comments are merged into a sheet's existing comments part (the user's
+comments and authors stay as they are; author "perfxl" is appended) and its
+shapes into the sheet's existing legacy VML drawing (buttons and the user's
+comment boxes stay). Removal takes out exactly what was added, and drops parts
+that were created for perfxl once they are empty.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from perfxl.write.patch import opc
+from perfxl.write.patch import xmltext as xt
+from perfxl.write.patch.package import Package
+from perfxl.write.patch.sheetxml import (
+    MAIN_NS,
+    R_NS,
+    SHEET_ORDER,
+    insert_child,
+    main_prefix,
+    ref_of,
+    split_ref,
+)
+
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+REL_COMMENTS = REL + "comments"
+REL_VML = REL + "vmlDrawing"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+AUTHOR = "perfxl"
+BLOCK = 1024  # VML shape ids come in blocks of 1024 declared by <o:idmap data>
+
+_SHAPE_ID = re.compile(r'id="_x0000_s(\d+)"')
+_IDMAP = re.compile(r"""<o:idmap\b[^>]*\bdata=(["'])([\d,\s]*)\1""")
+_ROW = re.compile(r"<x:Row>\s*(\d+)\s*</x:Row>")
+_COL = re.compile(r"<x:Column>\s*(\d+)\s*</x:Column>")
+_T202 = re.compile(r"""<v:shapetype\b[^>]*\bid=["']_x0000_t202["']""")
+
+SHAPETYPE = (
+    '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" '
+    'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
+    '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A comment to attach: 1-based row and column, and the text."""
+
+    row: int
+    col: int
+    text: str
+
+
+def _linked(pkg: Package, sheet: str) -> tuple[opc.Rel | None, opc.Rel | None, xt.Span | None]:
+    """The sheet's comments relationship, its legacyDrawing's relationship, and that element."""
+    rels = opc.rels_of(pkg, sheet)
+    comments = next((r for r in rels if r.type == REL_COMMENTS), None)
+    text = pkg.text(sheet)
+    p = main_prefix(text, sheet)
+    span = xt.find(text, p + "legacyDrawing")
+    vml = None
+    if span is not None:
+        a = xt.attrs(span.start_tag(text))
+        rid = next((v for k, v in a.items() if k.endswith(":id")), None)
+        vml = next((r for r in rels if r.id == rid), None)
+    return comments, vml, span
+
+
+def _authors(text: str, p: str) -> tuple[xt.Span | None, list[str]]:
+    span = xt.find(text, p + "authors")
+    if span is None:
+        return None, []
+    items = xt.find_all(text, p + "author", span.tag_end, span.end)
+    return span, [xt.unescape(s.inner(text)) for s in items]
+
+
+def _comments(text: str, p: str) -> list[tuple[str, int, xt.Span]]:
+    span = xt.find(text, p + "commentList")
+    if span is None:
+        return []
+    out = []
+    for s in xt.find_all(text, p + "comment", span.tag_end, span.end):
+        a = xt.attrs(s.start_tag(text))
+        out.append((a.get("ref", ""), int(a.get("authorId", "0")), s))
+    return out
+
+
+def _append_child(text: str, span: xt.Span, xml: str, p: str, local: str) -> str:
+    if span.self_closing:
+        tag = span.start_tag(text)[:-2] + ">"
+        return text[: span.start] + tag + xml + f"</{p}{local}>" + text[span.end :]
+    at = span.inner_end(text)
+    return text[:at] + xml + text[at:]
+
+
+def _comment_xml(p: str, ref: str, author: int, message: str) -> str:
+    body = xt.esc_text(message).replace("\r", "&#13;")
+    return (
+        f'<{p}comment ref="{ref}" authorId="{author}"><{p}text>'
+        f'<{p}t xml:space="preserve">{body}</{p}t></{p}text></{p}comment>'
+    )
+
+
+def _shape_xml(sid: int, row0: int, col0: int, lines: int) -> str:
+    top = max(row0 - 1, 0)
+    height = min(max(4, lines * 2 + 1), 20)
+    return (
+        f'<v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;'
+        f"margin-left:{(col0 + 1) * 48 + 11.25}pt;margin-top:{top * 15 + 1.5}pt;"
+        f'width:180pt;height:{height * 15}pt;z-index:{sid % BLOCK};visibility:hidden" '
+        'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+        '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
+        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div>'
+        '</v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+        f"<x:Anchor>{col0 + 1}, 15, {top}, 10, {col0 + 4}, 15, {top + height}, 4</x:Anchor>"
+        f"<x:AutoFill>False</x:AutoFill><x:Row>{row0}</x:Row><x:Column>{col0}</x:Column>"
+        "</x:ClientData></v:shape>"
+    )
+
+
+def _blocks(text: str) -> list[int]:
+    m = _IDMAP.search(text)
+    return [int(x) for x in re.findall(r"\d+", m.group(2))] if m else []
+
+
+def _new_vml(pkg: Package, n: int) -> tuple[str, int]:
+    """A VML drawing with room for ``n`` shapes in blocks no other drawing uses."""
+    used = [
+        b for name in pkg.names() if name.lower().endswith(".vml") for b in _blocks(pkg.text(name))
+    ]
+    first = max(used, default=0) + 1
+    blocks = list(range(first, first + (n // BLOCK) + 1))
+    text = (
+        '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+        f'<o:idmap v:ext="edit" data="{",".join(map(str, blocks))}"/></o:shapelayout>'
+        f"{SHAPETYPE}</xml>"
+    )
+    return text, first * BLOCK + 1
+
+
+def add_notes(pkg: Package, sheet: str, notes: list[Note]) -> tuple[list[str], bool]:
+    """Attach ``notes`` to the worksheet part ``sheet``.
+
+    Returns:
+        The references skipped because the user already has a comment there, and
+        True when a VML Default content type had to be added.
+    """
+    if not notes:
+        return [], False
+    crel, vrel, _ = _linked(pkg, sheet)
+    # Comments part.
+    if crel is None:
+        cpart = pkg.unused_name("xl/comments{}.xml")
+        ctext = f'{xt.XML_DECL}<comments xmlns="{MAIN_NS}"><authors/><commentList/></comments>'
+        opc.add_part(pkg, sheet, REL_COMMENTS, cpart, ctext, CT_COMMENTS)
+    else:
+        cpart = opc.target_of(pkg, sheet, crel)
+    ctext = pkg.text(cpart)
+    cp = main_prefix(ctext, cpart)
+    taken = {ref.replace("$", "") for ref, _, _ in _comments(ctext, cp)}
+    skipped = [ref_of(n.row, n.col) for n in notes if ref_of(n.row, n.col) in taken]
+    notes = [n for n in notes if ref_of(n.row, n.col) not in taken]
+    if not notes:
+        return skipped, False
+    aspan, authors = _authors(ctext, cp)
+    if AUTHOR in authors:
+        author = authors.index(AUTHOR)
+    else:
+        author = len(authors)
+        el = f"<{cp}author>{AUTHOR}</{cp}author>"
+        if aspan is None:
+            _, root = xt.root(ctext)
+            ctext = (
+                ctext[: root.tag_end] + f"<{cp}authors>{el}</{cp}authors>" + ctext[root.tag_end :]
+            )
+        else:
+            ctext = _append_child(ctext, aspan, el, cp, "authors")
+    clist = xt.find(ctext, cp + "commentList")
+    xml = "".join(_comment_xml(cp, ref_of(n.row, n.col), author, n.text) for n in notes)
+    if clist is None:
+        ctext = insert_child_simple(ctext, f"<{cp}commentList>{xml}</{cp}commentList>")
+    else:
+        ctext = _append_child(ctext, clist, xml, cp, "commentList")
+    pkg.set_text(cpart, ctext)
+    # VML drawing.
+    added_default = False
+    if vrel is None:
+        vpart = pkg.unused_name("xl/drawings/vmlDrawing{}.vml")
+        vtext, next_id = _new_vml(pkg, len(notes))
+        rid = opc.add_part(pkg, sheet, REL_VML, vpart, vtext, CT_VML)
+        if not opc.has_default(pkg, "vml"):
+            opc.add_default(pkg, "vml", CT_VML)
+            added_default = True
+        stext = pkg.text(sheet)
+        sp = main_prefix(stext, sheet)
+        r = xt.prefix_for(xt.ns_decls(xt.root(stext)[1].start_tag(stext)), R_NS)
+        rattr = f'{r}id="{rid}"' if r else f'xmlns:r="{R_NS}" r:id="{rid}"'
+        stext = insert_child(
+            stext, sp, "legacyDrawing", f"<{sp}legacyDrawing {rattr}/>", SHEET_ORDER
+        )
+        pkg.set_text(sheet, stext)
+    else:
+        vpart = opc.target_of(pkg, sheet, vrel)
+        vtext = pkg.text(vpart)
+        ids = [int(i) for i in _SHAPE_ID.findall(vtext)]
+        blocks = _blocks(vtext) or [1]
+        next_id = max([*ids, min(blocks) * BLOCK]) + 1
+        if _T202.search(vtext) is None:
+            at = _after_layout(vtext)
+            vtext = vtext[:at] + SHAPETYPE + vtext[at:]
+    shapes = "".join(
+        _shape_xml(next_id + i, n.row - 1, n.col - 1, n.text.count("\n") + 1)
+        for i, n in enumerate(notes)
+    )
+    at = vtext.rindex("</xml>")
+    pkg.set_text(vpart, vtext[:at] + shapes + vtext[at:])
+    return skipped, added_default
+
+
+def insert_child_simple(text: str, xml: str) -> str:
+    """Append ``xml`` as the root's last child."""
+    qname, rspan = xt.root(text)
+    root = xt.find(text, qname, rspan.start)
+    assert root is not None
+    return _append_child(
+        text, root, xml, qname[: qname.index(":") + 1] if ":" in qname else "", qname.split(":")[-1]
+    )
+
+
+def _after_layout(vtext: str) -> int:
+    m = re.search(r"</o:shapelayout>", vtext)
+    if m:
+        return m.end()
+    m2 = re.match(r"(?:\ufeff|\s|<\?.*?\?>)*<xml\b[^>]*>", vtext, re.S)
+    return m2.end() if m2 else 0
+
+
+def remove_notes(pkg: Package, sheet: str) -> list[str]:
+    """Remove every perfxl comment of a worksheet; returns their references."""
+    crel, vrel, ld_span = _linked(pkg, sheet)
+    if crel is None:
+        return []
+    cpart = opc.target_of(pkg, sheet, crel)
+    if not pkg.has(cpart):
+        return []
+    ctext = pkg.text(cpart)
+    cp = main_prefix(ctext, cpart)
+    aspan, authors = _authors(ctext, cp)
+    if AUTHOR not in authors or aspan is None:
+        return []
+    k = authors.index(AUTHOR)
+    edits: list[tuple[int, int, str]] = []
+    removed: list[str] = []
+    for ref, author, span in _comments(ctext, cp):
+        if author == k:
+            edits.append((span.start, span.end, ""))
+            removed.append(ref)
+        elif author > k:
+            tag = xt.set_attr(span.start_tag(ctext), "authorId", str(author - 1))
+            edits.append((span.start, span.tag_end, tag))
+    author_spans = xt.find_all(ctext, cp + "author", aspan.tag_end, aspan.end)
+    edits.append((author_spans[k].start, author_spans[k].end, ""))
+    ctext = xt.splice(ctext, edits)
+    if not _comments(ctext, cp):
+        opc.remove_part(pkg, sheet, crel.id, cpart)
+    else:
+        pkg.set_text(cpart, ctext)
+    if vrel is not None and ld_span is not None:
+        _remove_shapes(pkg, sheet, vrel, ld_span, {split_ref(r.replace("$", "")) for r in removed})
+    return removed
+
+
+def _remove_shapes(
+    pkg: Package, sheet: str, vrel: opc.Rel, ld_span: xt.Span, cells: set[tuple[int, int]]
+) -> None:
+    vpart = opc.target_of(pkg, sheet, vrel)
+    if not pkg.has(vpart):
+        return
+    vtext = pkg.text(vpart)
+    edits = []
+    shapes = xt.find_all(vtext, "v:shape")
+    left = 0
+    for span in shapes:
+        shape = vtext[span.start : span.end]
+        row, col = _ROW.search(shape), _COL.search(shape)
+        if (
+            'ObjectType="Note"' in shape
+            and row
+            and col
+            and (int(row.group(1)) + 1, int(col.group(1)) + 1) in cells
+        ):
+            edits.append((span.start, span.end, ""))
+        else:
+            left += 1
+    vtext = xt.splice(vtext, edits)
+    if left == 0:
+        stext = pkg.text(sheet)
+        pkg.set_text(sheet, stext[: ld_span.start] + stext[ld_span.end :])
+        opc.remove_part(pkg, sheet, vrel.id, vpart)
+        return
+    if "#_x0000_t202" not in vtext:
+        m = _T202.search(vtext)
+        if m is not None:
+            st = xt.find(vtext, "v:shapetype", m.start())
+            if st is not None:
+                vtext = vtext[: st.start] + vtext[st.end :]
+    pkg.set_text(vpart, vtext)

@@ -1,0 +1,168 @@
+"""Safe output: temp file beside the target, fsync, atomic rename, one backup.
+
+Scheme:
+
+* The new bytes go to ``.BOOK.xlsx.perfxl-tmp-XXXXXXXX`` in the target's folder
+  (hidden, and not ending in .xlsx, so nobody mistakes it for the workbook), are
+  fsynced, then ``os.replace``d over the target and the folder is fsynced. A crash
+  or a kill at any point leaves either the old file or the new one, never a mix.
+* While writing, the temp file is locked (``flock``). A temp file left by a
+  killed run is unlocked, and the next write to the same target removes it.
+  (Windows: a temp file in use cannot be deleted, so the removal just fails.)
+* Writing in place first saves the current file as ``<stem>.bak<suffix>``
+  (``BOOK.bak.xlsx``, ``BOOK.bak.xlsm``) with the same atomic scheme; the backup
+  is overwritten by each in-place write.
+* A target that Excel/WPS (``~$BOOK.xlsx``) or LibreOffice (``.~lock.BOOK.xlsx#``)
+  has open is refused, as is a read-only one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from perfxl.write.patch.errors import TargetNotWritableError, WorkbookLockedError
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
+TMP_MARK = ".perfxl-tmp-"
+_CHUNK = 1 << 20
+
+
+def backup_path(path: Path) -> Path:
+    """``dir/BOOK.xlsx`` -> ``dir/BOOK.bak.xlsx``."""
+    return path.with_name(f"{path.stem}.bak{path.suffix}")
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Owner files that show another application has ``path`` open."""
+    return [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
+
+
+def check_target(path: Path) -> None:
+    """Refuse a target that is open elsewhere, read-only, or in a missing folder.
+
+    Raises:
+        WorkbookLockedError: an owner file exists beside the target.
+        TargetNotWritableError: read-only file or unusable folder.
+    """
+    for owner in lock_files(path):
+        if owner.exists():
+            raise WorkbookLockedError(
+                f"工作簿正在被其他程序（Excel、WPS 或 LibreOffice）打开（存在锁定文件 {owner.name}）。"
+                "请先关闭工作簿再运行；若程序已关闭，请删除该锁定文件。",
+                path=str(path),
+            )
+    if not path.parent.is_dir():
+        raise TargetNotWritableError("目标文件夹不存在。", path=str(path))
+    if path.exists() and not os.access(path, os.W_OK):
+        raise TargetNotWritableError(
+            "文件为只读，无法写入。请取消只读属性或另存到其他位置。", path=str(path)
+        )
+
+
+def stale_temp_files(path: Path) -> list[Path]:
+    """Temp files of earlier writes to ``path`` (in use or not)."""
+    return sorted(path.parent.glob(f".{path.name}{TMP_MARK}*"))
+
+
+def remove_stale(path: Path) -> None:
+    """Delete temp files that no running write holds (left by a killed run)."""
+    for tmp in stale_temp_files(path):
+        try:
+            fd = os.open(tmp, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # a live write holds it
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        finally:
+            os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    for i in range(0, len(view), _CHUNK):
+        chunk = view[i : i + _CHUNK]
+        while chunk:
+            n = os.write(fd, chunk)
+            chunk = chunk[n:]
+
+
+def _fsync(fd: int) -> None:
+    os.fsync(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Replace ``target`` with ``data`` so that it is never half-written.
+
+    Raises:
+        WorkbookLockedError: the OS refuses the rename (the file is open elsewhere).
+    """
+    remove_stale(target)
+    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    for attempt in range(3):
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
+        tmp = Path(name)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            _write_all(fd, data)
+            _fsync(fd)
+            if mode is not None:
+                os.chmod(tmp, mode)
+            if os.name != "posix":
+                os.close(fd)
+                fd = -1
+            os.replace(tmp, target)
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+            continue  # another run's clean-up took the fresh temp file; try again
+        except PermissionError as exc:
+            raise WorkbookLockedError(
+                f"无法替换文件（{exc.strerror}），可能正被其他程序打开。", path=str(target)
+            ) from exc
+        finally:
+            if fd >= 0:
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        break
+    _fsync_dir(target.parent)
+
+
+def save(target: Path, data: bytes, *, previous: bytes | None, backup: bool) -> Path | None:
+    """Write ``data`` to ``target``; with ``previous`` (in-place) keep it as the backup first.
+
+    Returns:
+        The backup's path, or None.
+    """
+    check_target(target)
+    bak = None
+    if backup and previous is not None:
+        bak = backup_path(target)
+        check_target(bak)
+        write_atomic(bak, previous)
+    write_atomic(target, data)
+    return bak

@@ -1,0 +1,387 @@
+"""Edit cells of a worksheet part in place; every other byte of the part stays."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from perfxl.cells import col_index, col_letter
+from perfxl.write.patch import xmltext as xt
+from perfxl.write.patch.errors import NotAWorkbookError
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+# CT_Worksheet's child order (ECMA-376 Part 1, 18.3.1.99).
+SHEET_ORDER = [
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+]
+
+_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+_ELEMENT = re.compile(r"<([\w.:-]+)(?=[\s/>])")
+_TRUE = ("1", "true")
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    """``"B7"`` -> (7, 2); accepts only canonical A1 references inside Excel's grid."""
+    m = _REF.match(ref)
+    if m is None:
+        raise ValueError(ref)
+    row, col = int(m.group(2)), col_index(m.group(1))
+    if not (1 <= row <= 1_048_576 and 1 <= col <= 16_384):
+        raise ValueError(ref)
+    return row, col
+
+
+def ref_of(row: int, col: int) -> str:
+    """(7, 2) -> ``"B7"``."""
+    return f"{col_letter(col)}{row}"
+
+
+@dataclass(frozen=True)
+class RowLoc:
+    """A ``<row>`` element: its number and where it sits."""
+
+    num: int
+    span: xt.Span
+
+
+@dataclass(frozen=True)
+class CellLoc:
+    """A ``<c>`` element: its position and where it sits."""
+
+    row: int
+    col: int
+    span: xt.Span
+
+
+def main_prefix(text: str, part: str) -> str:
+    """The prefix (``""`` or ``"x:"``) of the SpreadsheetML namespace in a part.
+
+    Raises:
+        NotAWorkbookError: Strict OOXML or not SpreadsheetML.
+    """
+    qname, span = xt.root(text)
+    decls = xt.ns_decls(span.start_tag(text))
+    prefix = qname[: qname.index(":") + 1] if ":" in qname else ""
+    uri = decls.get(prefix[:-1] if prefix else "")
+    if uri == STRICT_NS:
+        raise NotAWorkbookError(f"{part} 是 Strict Open XML 格式，请在 Excel 中另存为普通 .xlsx。")
+    if uri != MAIN_NS:
+        raise NotAWorkbookError(f"{part} 不是 SpreadsheetML 部件。")
+    return prefix
+
+
+def top_children(text: str) -> list[tuple[str, xt.Span]]:
+    """The root's child elements as (qualified name, span)."""
+    qname, rspan = xt.root(text)
+    root = xt.find(text, qname, rspan.start)
+    assert root is not None
+    out: list[tuple[str, xt.Span]] = []
+    pos, stop = root.tag_end, root.inner_end(text)
+    while True:
+        i = text.find("<", pos, stop)
+        if i < 0:
+            return out
+        if text.startswith("<!--", i):
+            pos = text.index("-->", i) + 3
+            continue
+        m = _ELEMENT.match(text, i)
+        if m is None:
+            pos = i + 1
+            continue
+        span = xt.find(text, m.group(1), i)
+        assert span is not None
+        out.append((m.group(1), span))
+        pos = span.end
+
+
+def insert_child(
+    text: str, prefix: str, local: str, xml: str, order: tuple[str, ...] | list[str]
+) -> str:
+    """Insert ``xml`` (a ``local`` element) among the root's children in schema order."""
+    before = set(order[: order.index(local)])
+    at = None
+    for qname, span in top_children(text):
+        name = qname[len(prefix) :] if qname.startswith(prefix) else None
+        if name in before:
+            at = span.end
+    if at is None:
+        _, rspan = xt.root(text)
+        at = rspan.tag_end
+    return text[:at] + xml + text[at:]
+
+
+class SheetXml:
+    """Cells of one worksheet part: read them, schedule edits, render the new text.
+
+    Only the rows that hold an edited cell are rebuilt, and inside them only the
+    edited ``<c>`` elements; everything else is sliced from the original text.
+    """
+
+    def __init__(self, text: str, part: str) -> None:
+        """Index ``text`` (the worksheet part named ``part``)."""
+        self.text = text
+        self.part = part
+        self.p = main_prefix(text, part)
+        sd = xt.find(text, self.p + "sheetData")
+        if sd is None:
+            raise NotAWorkbookError(f"{part} 没有 sheetData（不是普通工作表）。")
+        self.sheet_data = sd
+        self._rows: list[RowLoc] | None = None
+        self._row_nums: list[int] = []
+        self._cells: dict[int, list[CellLoc]] = {}
+        self.pending: dict[int, dict[int, str | None]] = {}
+        self.drop_if_empty: set[int] = set()
+        self.collapse_if_empty: set[int] = set()
+
+    # -- reading -------------------------------------------------------------
+    def rows(self) -> list[RowLoc]:
+        """Every ``<row>`` in document order."""
+        if self._rows is None:
+            rows: list[RowLoc] = []
+            stop = self.sheet_data.inner_end(self.text)
+            prev = 0
+            for span in xt.find_all(self.text, self.p + "row", self.sheet_data.tag_end, stop):
+                r = xt.get_attr(span.start_tag(self.text), "r")
+                prev = int(r) if r else prev + 1
+                rows.append(RowLoc(prev, span))
+            self._rows = rows
+            self._row_nums = [r.num for r in rows]
+        return self._rows
+
+    def row(self, num: int) -> RowLoc | None:
+        """The ``<row>`` numbered ``num``, or None."""
+        rows = self.rows()
+        i = bisect.bisect_left(self._row_nums, num)
+        if i < len(rows) and rows[i].num == num:
+            return rows[i]
+        return None
+
+    def cells(self, row: RowLoc) -> list[CellLoc]:
+        """The ``<c>`` elements of a row, in order."""
+        if row.num not in self._cells:
+            out: list[CellLoc] = []
+            prev = 0
+            stop = row.span.inner_end(self.text)
+            for span in xt.find_all(self.text, self.p + "c", row.span.tag_end, stop):
+                r = xt.get_attr(span.start_tag(self.text), "r")
+                prev = split_ref(r.replace("$", ""))[1] if r else prev + 1
+                out.append(CellLoc(row.num, prev, span))
+            self._cells[row.num] = out
+        return self._cells[row.num]
+
+    def original(self, row: int, col: int) -> str | None:
+        """The cell's text as in the source part, or None."""
+        loc = self.row(row)
+        if loc is None:
+            return None
+        for cell in self.cells(loc):
+            if cell.col == col:
+                return self.text[cell.span.start : cell.span.end]
+        return None
+
+    def cell(self, row: int, col: int) -> str | None:
+        """The cell's text with scheduled edits applied, or None."""
+        pending = self.pending.get(row, {})
+        if col in pending:
+            return pending[col]
+        return self.original(row, col)
+
+    def row_tag(self, row: int) -> str | None:
+        """The start tag of a row, or None."""
+        loc = self.row(row)
+        return loc.span.start_tag(self.text) if loc else None
+
+    def inherited_style(self, row: int, col: int) -> int | None:
+        """The style a new cell takes from its row (customFormat) or its column."""
+        tag = self.row_tag(row)
+        if tag and xt.get_attr(tag, "customFormat") in _TRUE and xt.get_attr(tag, "s"):
+            return int(xt.get_attr(tag, "s") or 0)
+        cols = xt.find(self.text, self.p + "cols")
+        if cols is not None:
+            for span in xt.find_all(self.text, self.p + "col", cols.tag_end, cols.end):
+                a = xt.attrs(span.start_tag(self.text))
+                if int(a.get("min", 0)) <= col <= int(a.get("max", 0)) and a.get("style"):
+                    return int(a["style"])
+        return None
+
+    # -- editing -------------------------------------------------------------
+    def put(self, row: int, col: int, xml: str | None) -> None:
+        """Schedule ``xml`` as the cell's new text (None removes the cell)."""
+        self.pending.setdefault(row, {})[col] = xml
+
+    def render(self) -> str:
+        """The part's text with the scheduled edits."""
+        text, p = self.text, self.p
+        edits: list[tuple[int, int, str]] = []
+        new_rows: list[tuple[int, str]] = []
+        for num in sorted(self.pending):
+            loc = self.row(num)
+            if loc is None:
+                cells = [x for _, x in sorted(self.pending[num].items()) if x is not None]
+                if cells:
+                    new_rows.append((num, f'<{p}row r="{num}">{"".join(cells)}</{p}row>'))
+                continue
+            edits.append((loc.span.start, loc.span.end, self._render_row(loc)))
+        if new_rows:
+            sd = self.sheet_data
+            if sd.self_closing:
+                tag = sd.start_tag(text)[:-2] + ">"
+                body = "".join(x for _, x in new_rows)
+                edits.append((sd.start, sd.end, f"{tag}{body}</{p}sheetData>"))
+            else:
+                rows = self.rows()
+                for num, xml in new_rows:
+                    i = bisect.bisect_right(self._row_nums, num)
+                    at = rows[i].span.start if i < len(rows) else sd.inner_end(text)
+                    edits.append((at, at, xml))
+        return xt.splice(text, edits)
+
+    def _render_row(self, loc: RowLoc) -> str:
+        text, p = self.text, self.p
+        base = loc.span.start
+        row_text = text[loc.span.start : loc.span.end]
+        cells = self.cells(loc)
+        cols = [c.col for c in cells]
+        edits: list[tuple[int, int, str]] = []
+        inserts: list[str] = []
+        count = len(cells)
+        for col, xml in sorted(self.pending[loc.num].items()):
+            i = bisect.bisect_left(cols, col)
+            if i < len(cells) and cells[i].col == col:
+                s = cells[i].span
+                edits.append((s.start - base, s.end - base, xml or ""))
+                count -= xml is None
+            elif xml is not None:
+                count += 1
+                if loc.span.self_closing:
+                    inserts.append(xml)
+                else:
+                    at = (
+                        cells[i].span.start if i < len(cells) else loc.span.inner_end(text)
+                    ) - base
+                    edits.append((at, at, xml))
+        if count == 0 and loc.num in self.drop_if_empty:
+            return ""
+        if count == 0 and loc.num in self.collapse_if_empty:
+            return loc.span.start_tag(text)[:-1] + "/>"
+        if inserts:
+            tag = row_text[:-2] + ">"
+            return f"{tag}{''.join(inserts)}</{p}row>"
+        return xt.splice(row_text, edits)
+
+
+# -- one cell's text -----------------------------------------------------------
+@dataclass(frozen=True)
+class CellParts:
+    """A ``<c>`` element split up.
+
+    Attributes:
+        tag: the start tag, always in open form (``<c ...>``).
+        formula: the ``<f>`` element's text, or None.
+        ext: the ``<extLst>`` element's text, or None.
+        has_value: True when the cell holds ``<v>`` or ``<is>``.
+    """
+
+    tag: str
+    formula: str | None
+    ext: str | None
+    has_value: bool
+
+
+def cell_parts(xml: str, p: str) -> CellParts:
+    """Split a cell's text."""
+    span = xt.find(xml, p + "c")
+    assert span is not None
+    tag = span.start_tag(xml)
+    if span.self_closing:
+        return CellParts(tag[:-2].rstrip() + ">", None, None, False)
+    f = xt.find(xml, p + "f", span.tag_end)
+    ext = xt.find(xml, p + "extLst", span.tag_end)
+    v = xt.find(xml, p + "v", span.tag_end) or xt.find(xml, p + "is", span.tag_end)
+    return CellParts(
+        tag,
+        xml[f.start : f.end] if f else None,
+        xml[ext.start : ext.end] if ext else None,
+        v is not None,
+    )
+
+
+def build_cell(tag: str, children: str, p: str) -> str:
+    """A cell from an open start tag and its children (self-closing when empty)."""
+    if not children:
+        return tag[:-1] + "/>"
+    return f"{tag}{children}</{p}c>"
+
+
+def style_of(xml: str) -> int:
+    """The cell's style index (0 when it has none)."""
+    s = xt.get_attr(xml[: xml.index(">") + 1], "s")
+    return int(s) if s else 0
+
+
+def widen_dimension(text: str, p: str, cells: list[tuple[int, int]]) -> str:
+    """Grow ``<dimension ref>`` to cover ``cells`` (openpyxl read_only trusts it)."""
+    if not cells:
+        return text
+    span = xt.find(text, p + "dimension")
+    if span is None:
+        return text
+    tag = span.start_tag(text)
+    ref = (xt.get_attr(tag, "ref") or "").replace("$", "")
+    rows = [r for r, _ in cells]
+    cols = [c for _, c in cells]
+    try:
+        first, _, last = ref.partition(":")
+        r1, c1 = split_ref(first)
+        r2, c2 = split_ref(last) if last else (r1, c1)
+        rows += [r1, r2]
+        cols += [c1, c2]
+    except ValueError:
+        pass
+    lo, hi = ref_of(min(rows), min(cols)), ref_of(max(rows), max(cols))
+    new = lo if lo == hi else f"{lo}:{hi}"
+    if new == ref:
+        return text
+    return text[: span.start] + xt.set_attr(tag, "ref", new) + text[span.end :]

@@ -1,0 +1,164 @@
+"""Put values into cells of a package (the engine behind :func:`write_cells`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from perfxl.write.patch import xmltext as xt
+from perfxl.write.patch.errors import CellRefError, FormulaCellError, NotAWorkbookError
+from perfxl.write.patch.model import CellWrite
+from perfxl.write.patch.package import Package
+from perfxl.write.patch.sheetxml import (
+    SheetXml,
+    build_cell,
+    cell_parts,
+    ref_of,
+    split_ref,
+    style_of,
+    widen_dimension,
+)
+from perfxl.write.patch.styles import Styles
+from perfxl.write.patch.values import encode
+from perfxl.write.patch.workbook import Book
+
+
+def parse_cell(ref: str, sheet: str) -> tuple[int, int]:
+    """``"$B$7"`` -> (7, 2).
+
+    Raises:
+        CellRefError: not a single cell inside Excel's grid.
+    """
+    try:
+        return split_ref(ref.replace("$", "").upper().strip())
+    except ValueError:
+        raise CellRefError(
+            f"“{ref}”不是有效的单元格地址（应如 B7）。", sheet=sheet, cell=ref
+        ) from None
+
+
+def _array_ranges(sx: SheetXml) -> list[tuple[int, int, int, int]]:
+    """Ranges covered by array formulas (``<f t="array" ref="C1:C3">``)."""
+    if 't="array"' not in sx.text and "t='array'" not in sx.text:
+        return []
+    out = []
+    for span in xt.find_all(sx.text, sx.p + "f", sx.sheet_data.tag_end, sx.sheet_data.end):
+        a = xt.attrs(span.start_tag(sx.text))
+        if a.get("t") == "array" and a.get("ref"):
+            first, _, last = a["ref"].replace("$", "").partition(":")
+            r1, c1 = split_ref(first)
+            r2, c2 = split_ref(last) if last else (r1, c1)
+            out.append((r1, c1, r2, c2))
+    return out
+
+
+class _Writer:
+    def __init__(self, pkg: Package, book: Book) -> None:
+        self.pkg = pkg
+        self.book = book
+        self.date1904 = book.date1904()
+        self.styles: Styles | None = None
+        self.formula_dropped = False
+
+    def style_with_format(self, index: int, code: str) -> int:
+        if self.styles is None:
+            part = self.book.styles_part()
+            if part is None:
+                raise NotAWorkbookError("工作簿没有样式部件，无法设置数字格式。")
+            self.styles = Styles(self.pkg.text(part), part)
+        return self.styles.with_number_format(index, code)
+
+    def sheet(self, name: str, writes: list[CellWrite]) -> int:
+        sref = self.book.sheet(name)
+        sx = SheetXml(self.pkg.text(sref.part), sref.part)
+        arrays = _array_ranges(sx)
+        filled: list[tuple[int, int]] = []
+        for w in writes:
+            r, c = parse_cell(w.cell, name)
+            xml = self.cell_xml(sx, w, r, c, arrays)
+            if xml is not None:
+                sx.put(r, c, xml)
+                if w.value is not None:
+                    filled.append((r, c))
+        text = widen_dimension(sx.render(), sx.p, filled)
+        self.pkg.set_text(sref.part, text)
+        return len(writes)
+
+    def cell_xml(
+        self, sx: SheetXml, w: CellWrite, r: int, c: int, arrays: list[tuple[int, int, int, int]]
+    ) -> str | None:
+        p, ref = sx.p, ref_of(r, c)
+        enc = encode(w.value, p, self.date1904)
+        cur = sx.cell(r, c)
+        where = {"sheet": w.sheet, "cell": ref}
+        parts = cell_parts(cur, p) if cur is not None else None
+        has_formula = parts is not None and parts.formula is not None
+        if not has_formula and any(a <= r <= c2 and b <= c <= d for a, b, c2, d in arrays):
+            raise FormulaCellError("单元格属于数组公式的区域，不能单独写入。", **where)
+        if has_formula and w.formula == "refuse":
+            raise FormulaCellError(
+                "单元格含有公式。要保留公式并写入计算结果，请用 formula='keep'；"
+                "要以数值替换公式，请用 formula='replace'。",
+                **where,
+            )
+        if not has_formula and w.formula == "keep":
+            raise FormulaCellError(
+                "单元格没有公式，不能只写入公式的计算结果（formula='keep'）。", **where
+            )
+        if parts is None:
+            if w.value is None and w.number_format is None:
+                return None
+            s = sx.inherited_style(r, c) or 0
+            if w.number_format is not None:
+                s = self.style_with_format(s, w.number_format)
+            tag = (
+                f'<{p}c r="{ref}"' + (f' s="{s}"' if s else "") + (f' t="{enc.t}"' if enc.t else "")
+            )
+            return build_cell(tag + ">", enc.body, p)
+        tag = xt.del_attr(xt.del_attr(parts.tag, "t"), "vm")
+        if w.number_format is not None:
+            s = self.style_with_format(style_of(parts.tag), w.number_format)
+            if s or xt.get_attr(tag, "s") is not None:
+                tag = xt.set_attr(tag, "s", str(s))
+        keep = has_formula and w.formula == "keep"
+        if keep:
+            assert parts.formula is not None
+            t = enc.cached_t
+            children = parts.formula + (
+                f"<{p}v>{enc.cached_v}</{p}v>" if enc.cached_v is not None else ""
+            )
+        else:
+            if has_formula:
+                assert parts.formula is not None
+                fa = xt.attrs(parts.formula[: parts.formula.index(">") + 1])
+                if fa.get("t") == "array" or (fa.get("t") == "shared" and fa.get("ref")):
+                    raise FormulaCellError(
+                        "单元格是共享公式或数组公式的起始单元格，替换它会破坏其他单元格的公式。",
+                        **where,
+                    )
+                tag = xt.del_attr(tag, "cm")
+                self.formula_dropped = True
+            t = enc.t
+            children = enc.body
+        if t:
+            tag = xt.set_attr(tag, "t", t)
+        return build_cell(tag, children + (parts.ext or ""), p)
+
+
+def apply_writes(pkg: Package, book: Book, writes: Iterable[CellWrite]) -> int:
+    """Apply ``writes`` (later writes to the same cell win); returns how many were applied.
+
+    Raises:
+        SheetNotFoundError, CellRefError, FormulaCellError, UnsupportedValueError.
+    """
+    groups: dict[str, list[CellWrite]] = {}
+    for w in writes:
+        groups.setdefault(w.sheet, []).append(w)
+    writer = _Writer(pkg, book)
+    count = sum(writer.sheet(name, ws) for name, ws in groups.items())
+    if writer.styles is not None:
+        pkg.set_text(writer.styles.part, writer.styles.text)
+    if writer.formula_dropped:
+        book.drop_calc_chain()
+    if count:
+        book.set_full_calc_on_load()
+    return count
