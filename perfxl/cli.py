@@ -23,6 +23,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
 
 # Commands that live in their own modules, imported only when used (keeps start-up fast).
 LAZY_COMMANDS: dict[str, str] = {
+    "compute": "perfxl.commands.compute:command",
     "publish": "perfxl.commands.publish:command",
     "validate": "perfxl.commands.validate:command",
     "addin": "perfxl.commands.addin:command",

@@ -31,6 +31,12 @@ RULES = (
         "金额不是数字，未计算百分比",
     ),
     Rule(
+        "compute.amount_text",
+        "error",
+        "项目“{project}”：{label}“{value}”以文本形式保存，不是数字；工作簿中的公式会把它当作 0，因此该项目的累计进度未写入。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）后重新运行 perfxl compute。",
+        "金额以文本保存，未计算百分比",
+    ),
+    Rule(
         "compute.no_budget",
         "warning",
         "项目“{project}”：预算数为空或为 0，无法计算累计进度（除数为 0），该项目的百分比未写入。请填写预算数后重新运行 perfxl compute。",
@@ -143,6 +149,7 @@ def compute(
     *,
     locations: Mapping[str, tuple[str, str]] | None = None,
     file: str | None = None,
+    as_text: Mapping[str, Any] | None = None,
 ) -> ComputeResult:
     """Compute every project's percentages and the cover totals.
 
@@ -150,12 +157,15 @@ def compute(
         targets: the model.
         locations: JSON pointer -> (sheet, cell), to place problems (``ReadResult.locations``).
         file: the workbook, for the problem records.
+        as_text: pointer -> text typed, for amounts the workbook holds as text although they
+            read as a number (rule ``read.amount_text``): the template's ``N()`` takes them for 0, so
+            such a project is skipped too, to keep perfxl and the formulas in agreement.
     """
     locations = locations or {}
     out: list[ProjectPercentages] = []
     problems: list[Problem] = []
     for i, p in enumerate(targets.projects):
-        found = _not_numbers(p, i, locations, file)
+        found = _not_numbers(p, i, locations, file, as_text or {})
         if found:
             problems.extend(found)
             out.append(ProjectPercentages(i, None))
@@ -190,11 +200,19 @@ def totals(targets: Targets) -> Totals:
 
 
 def _not_numbers(
-    p: Project, i: int, locations: Mapping[str, tuple[str, str]], file: str | None
+    p: Project,
+    i: int,
+    locations: Mapping[str, tuple[str, str]],
+    file: str | None,
+    as_text: Mapping[str, Any],
 ) -> list[Problem]:
     out = []
     values = {"budget": p.budget, **{f"plan/{k}": getattr(p.plan, k) for k in PLAN_KEYS}}
     for key, value in values.items():
+        if (pointer := f"/projects/{i}/{key}") in as_text:
+            text = as_text[pointer]
+            out.append(_problem("compute.amount_text", p, i, key, locations, file, value=text))
+            continue
         try:
             as_decimal(value)
         except ValueError:

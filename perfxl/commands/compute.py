@@ -1,0 +1,98 @@
+"""``perfxl compute``: compute the cumulative plan percentages and write them into the book."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, echo_problems, handle_errors
+
+
+@click.command("compute")
+@click.argument("book", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="另存为此文件（扩展名与原工作簿相同），原工作簿不变。",
+)
+@click.option("--in-place", is_flag=True, help="直接写入原工作簿（先保留备份 BOOK.bak.xlsx）。")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json：在标准输出打印每个项目的百分比和问题记录。",
+)
+@handle_errors
+def command(book: Path, output: Path | None, in_place: bool, fmt: str) -> None:
+    """计算工作簿 BOOK 中每个项目的资金支出计划累计进度（%）并写回工作簿。
+
+    累计进度 = 截至该时点的计划金额 ÷ 预算数 × 100（空白按 0 计），四舍五入保留两位小数，
+    写入各项目表“累计进度（%）”一行及封面的“12月底进度（%）”和合计行。保留模板公式，只写入
+    计算结果；工作簿中的其他内容（图片、图表、宏、批注、条件格式等）一字节不改。
+
+    必须二选一：-o OUT.xlsx 另存，或 --in-place 原地写入。
+
+    退出码：0 全部项目已计算；1 有项目未计算（金额不是数字、预算数为空或为 0、公式被改动，
+    见提示），其余项目已写入；2 无法使用（不是工作簿、结构损坏、文件被 Excel/WPS 打开），
+    未写出任何文件。
+    """
+    from perfxl.write.percentages import compute_workbook
+
+    if (output is None) == (not in_place):
+        raise click.UsageError(
+            "请用 -o OUT.xlsx 另存到新文件，或用 --in-place 直接写入原工作簿（二选一）。"
+        )
+    outcome = compute_workbook(book, output)
+    if outcome.result is None or outcome.computed is None:
+        echo_problems(p for p in outcome.read.problems if p.severity == "error")
+        click.echo("错误：工作簿结构有误，未计算、未写入。请按上面的提示修复后重试。", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    echo_problems(outcome.problems)
+    computed = outcome.computed
+    done = sum(p.percents is not None for p in computed.projects)
+    total = len(computed.projects)
+    target = output or book
+    msg = f"已计算 {done}/{total} 个项目的累计进度，写入：{target}"
+    if outcome.result.backup is not None:
+        msg += f"（原文件备份为 {outcome.result.backup.name}）"
+    click.echo(msg, err=True)
+    if fmt == "json":
+        click.echo(json.dumps(_report(outcome, target), ensure_ascii=False, indent=2))
+    sys.exit(EXIT_PROBLEMS if outcome.problems else EXIT_OK)
+
+
+def _report(outcome: Any, target: Path) -> dict[str, Any]:
+    """The JSON report: percentages per project (numbers, 2 decimals) and the problems."""
+    read, computed = outcome.read, outcome.computed
+    projects = []
+    for pp in computed.projects:
+        p = read.targets.projects[pp.index]
+        projects.append(
+            {
+                "index": pp.index,
+                "sheet": read.project_sheet(pp.index),
+                "code": p.code,
+                "name": p.name,
+                "percents": None if pp.percents is None else [float(x) for x in pp.percents],
+            }
+        )
+    t = computed.totals
+    return {
+        "file": read.path,
+        "output": str(target),
+        "backup": str(outcome.result.backup) if outcome.result.backup else None,
+        "projects": projects,
+        "totals": {
+            "budget": float(t.budget),
+            "plan": [float(x) for x in t.plan],
+            "percent": None if t.percent is None else float(t.percent),
+        },
+        "problems": [p.to_dict() for p in outcome.problems],
+    }

@@ -1,0 +1,324 @@
+"""The computed percentages as cell writes for the zip-level write-back engine.
+
+Project sheets: the four cells under the plan amounts (``layout.PROJECT_PERCENT_CELLS``, moved
+by the sheet's offsets) hold the template's formula ``IF(N($C$4)=0,"",ROUND(N(B7)/$C$4,4))``
+formatted ``0.00%``. perfxl keeps the formula and writes the computed fraction (0.2503) as
+its cached value, so Excel, LibreOffice and value-only readers (python-calamine, pandas) all
+show 25.03%. A cell whose formula staff replaced by a number gets the number with the format
+``0.00%``; a cell whose formula was changed to something else is left alone and reported.
+
+Cover sheet: the project rows' reference formulas (``='1.项目'!C4``), the total row's
+``SUM`` and the 12月底进度 column's ``IF(N(D11)=0,"",ROUND(N(J11)/D11,4))`` get the cached
+values those formulas evaluate to, so the cover shows figures without a recalculation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from perfxl import constants as C
+from perfxl import layout as L
+from perfxl.cells import a1, parse_a1, shift
+from perfxl.compute import ComputeResult, as_decimal, compute, percent
+from perfxl.errors import NotAPerfxlWorkbookError, WriteError
+from perfxl.grid import Grid, Sheet
+from perfxl.problems import Problem
+from perfxl.read import ReadResult
+from perfxl.rules.catalogue import Rule, make, register
+from perfxl.write.patch import CellWrite, PatchResult, WorkbookPatch
+
+PERCENT_FORMAT = "0.00%"
+
+RULES = (
+    Rule(
+        "compute.formula_changed",
+        "warning",
+        "单元格 {cell} 的公式“={formula}”与模板不同（应为“={expected}”），perfxl 未写入该单元格的累计进度。请恢复模板公式，或删除公式后重新运行 perfxl compute（将写入数值）。",
+        "百分比单元格的公式被改动",
+    ),
+)
+register(*RULES)
+
+
+@dataclass
+class Plan:
+    """The writes for one workbook, and what could not be written."""
+
+    writes: list[CellWrite] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+FormulaMap = dict[tuple[str, str], str | None]
+"""(sheet, cell) -> the cell's formula without ``=`` ('' for a shared-formula follower), or
+None when the cell holds no formula."""
+
+
+def cells_to_inspect(read: ReadResult, grid: Grid) -> list[tuple[str, str]]:
+    """Every (sheet, cell) whose formula :func:`plan_writes` needs to know."""
+    out: list[tuple[str, str]] = []
+    for info in read.sheets:
+        if info.kind == "project" and info.project_index is not None:
+            out += [
+                (info.name, shift(ref, info.row_offset, info.col_offset))
+                for ref in L.PROJECT_PERCENT_CELLS
+            ]
+    cover = _cover(read, grid)
+    if cover is not None:
+        sheet, dr, dc = cover
+        for r in _cover_rows(sheet, dr, dc):
+            out += [(sheet.name, a1(r, c + dc)) for c in range(2, L.COVER_WIDTH + 1)]
+    return out
+
+
+def plan_writes(
+    read: ReadResult, grid: Grid, computed: ComputeResult, formulas: FormulaMap
+) -> Plan:
+    """The cell writes that put ``computed`` into the workbook read as ``read``/``grid``.
+
+    Args:
+        read: the model read from the workbook, with its sheets and offsets.
+        grid: the cells the model was read from (cached values).
+        computed: :func:`perfxl.compute.compute` of ``read.targets``.
+        formulas: the formulas of :func:`cells_to_inspect`'s cells.
+    """
+    plan = Plan()
+    for info in read.sheets:
+        if info.kind != "project" or info.project_index is None:
+            continue
+        result = computed.projects[info.project_index]
+        values = result.fractions or (None,) * len(L.PROJECT_PERCENT_CELLS)
+        amounts = [f.ref for f in L.PROJECT_FIELDS if f.key.startswith("plan/")]
+        budget = L.PROJECT_BUDGET_CELL
+        for ref, amount_ref, value in zip(L.PROJECT_PERCENT_CELLS, amounts, values, strict=True):
+            cell = shift(ref, info.row_offset, info.col_offset)
+            expected = _pct_formula(
+                shift(amount_ref, info.row_offset, info.col_offset),
+                shift(budget, info.row_offset, info.col_offset),
+            )
+            _percent_write(plan, read.path, info.name, cell, value, expected, formulas)
+    cover = _cover(read, grid)
+    if cover is not None:
+        _cover_writes(plan, grid, *cover, formulas)
+    return plan
+
+
+def _percent_write(
+    plan: Plan,
+    file: str,
+    sheet: str,
+    cell: str,
+    value: Decimal | None,
+    expected: str,
+    formulas: FormulaMap,
+) -> None:
+    formula = formulas.get((sheet, cell))
+    if formula is None:
+        if value is not None:  # staff overwrote the formula: write the number itself
+            plan.writes.append(CellWrite(sheet, cell, value, number_format=PERCENT_FORMAT))
+        return
+    if formula and _norm(formula) != _norm(expected):
+        plan.problems.append(
+            make(
+                "compute.formula_changed",
+                file=file,
+                sheet=sheet,
+                cell=cell,
+                value=formula,
+                formula=formula,
+                expected=expected,
+            )
+        )
+        return
+    # value None clears a stale cached result (the project could not be computed).
+    plan.writes.append(CellWrite(sheet, cell, value, formula="keep"))
+
+
+def _pct_formula(amount: str, budget: str) -> str:
+    r, c = parse_a1(budget)
+    b = f"${_col(c)}${r}"
+    return f'IF(N({b})=0,"",ROUND(N({amount})/{b},4))'
+
+
+def _col(c: int) -> str:
+    return a1(1, c)[:-1]
+
+
+def _norm(formula: str) -> str:
+    return "".join(formula.split()).replace("$", "").upper().lstrip("=")
+
+
+# --- cover ----------------------------------------------------------------------------------
+_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!()\s]+))!\$?([A-Za-z]{1,3})\$?(\d+)$")
+_SUM = re.compile(r"^=?SUM\(\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)\)$")
+_RATE = re.compile(
+    r'^=?IF\(N\(\$?([A-Z]{1,3})\$?(\d+)\)=0,"",ROUND\(N\(\$?([A-Z]{1,3})\$?(\d+)\)'
+    r"/\$?([A-Z]{1,3})\$?(\d+),4\)\)$"
+)
+
+
+def _cover(read: ReadResult, grid: Grid) -> tuple[Sheet, int, int] | None:
+    info = next((s for s in read.sheets if s.kind == "cover"), None)
+    if info is None:
+        return None
+    sheet = next(s for s in grid.sheets if s.name == info.name)
+    return sheet, info.row_offset, info.col_offset
+
+
+def _cover_rows(sheet: Sheet, dr: int, dc: int) -> range:
+    """The project rows and the total row (the first row whose B cell reads 合计)."""
+    first = L.COVER_FIRST_PROJECT_ROW + dr
+    for r in range(first, sheet.nrows + 1):
+        if sheet.get(r, 2 + dc) == C.COVER_TOTAL:
+            return range(first, r + 1)
+    return range(first, sheet.nrows + 1)
+
+
+def _cover_writes(
+    plan: Plan, grid: Grid, sheet: Sheet, dr: int, dc: int, formulas: FormulaMap
+) -> None:
+    """Evaluate the cover's own formula shapes; any other formula is left alone."""
+    sheets = {s.name: s for s in grid.sheets}
+    values: dict[tuple[int, int], Any] = {}
+    later: list[tuple[int, int, re.Match[str]]] = []
+    rows = _cover_rows(sheet, dr, dc)
+    for r in rows:  # references first: SUM and the rate read them
+        for c in range(2 + dc, L.COVER_WIDTH + 1 + dc):
+            f = (formulas.get((sheet.name, a1(r, c))) or "").strip()
+            if not f:
+                continue
+            compact = "".join(f.split()).upper()
+            if m := _REF.match(f):
+                name = (m.group(1) or "").replace("''", "'") or m.group(2)
+                target = sheets.get(name)
+                if target is None:
+                    continue
+                v = target.get(int(m.group(4)), parse_a1(m.group(3) + "1")[1])
+                values[(r, c)] = 0 if v is None else v
+                plan.writes.append(CellWrite(sheet.name, a1(r, c), values[(r, c)], formula="keep"))
+            elif (m := _SUM.match(compact)) or (m := _RATE.match(compact)):
+                later.append((r, c, m))
+    for r, c, m in sorted(later, key=lambda x: x[2].re is _RATE):
+        value = _sum(m, sheet, values) if m.re is _SUM else _rate(m, sheet, values)
+        values[(r, c)] = value
+        plan.writes.append(CellWrite(sheet.name, a1(r, c), value, formula="keep"))
+
+
+def _value(sheet: Sheet, values: dict[tuple[int, int], Any], r: int, c: int) -> Any:
+    return values[(r, c)] if (r, c) in values else sheet.get(r, c)
+
+
+def _number(v: Any) -> Decimal | None:
+    """A numeric cell value as Decimal; None for text, bools and blanks."""
+    if isinstance(v, bool):
+        return None
+    try:
+        return as_decimal(v)
+    except ValueError:
+        return None
+
+
+def _sum(m: re.Match[str], sheet: Sheet, values: dict[tuple[int, int], Any]) -> Decimal:
+    (r1, c1), (r2, c2) = parse_a1(m.group(1) + m.group(2)), parse_a1(m.group(3) + m.group(4))
+    total = Decimal(0)
+    for r in range(min(r1, r2), max(r1, r2) + 1):
+        for c in range(min(c1, c2), max(c1, c2) + 1):
+            total += _number(_value(sheet, values, r, c)) or 0
+    return total
+
+
+def _rate(m: re.Match[str], sheet: Sheet, values: dict[tuple[int, int], Any]) -> Decimal | None:
+    """``IF(N(D)=0,"",ROUND(N(J)/D,4))``; None (no cached value) for "" or a text amount."""
+    d = _value(sheet, values, *parse_a1(m.group(1) + m.group(2)))
+    j = _value(sheet, values, *parse_a1(m.group(3) + m.group(4)))
+    budget, dec = _number(d), _number(j)
+    if budget is None or budget == 0:
+        return None
+    if dec is None and j not in (None, "", 0):
+        return None  # not a number: perfxl gives no percentage (the formula would say 0)
+    return percent(dec or Decimal(0), budget) / 100
+
+
+def read_formulas(patch: WorkbookPatch, cells: Iterable[tuple[str, str]]) -> FormulaMap:
+    """The formulas of ``cells`` in an opened workbook (as the source file holds them)."""
+    from perfxl.write.patch import xmltext as xt
+    from perfxl.write.patch.sheetxml import SheetXml, cell_parts
+
+    by_sheet: dict[str, list[str]] = {}
+    for sheet, cell in cells:
+        by_sheet.setdefault(sheet, []).append(cell)
+    out: FormulaMap = {}
+    for sheet, refs in by_sheet.items():
+        ref = patch.book.sheet(sheet)
+        sx = SheetXml(patch.pkg.text(ref.part), ref.part)
+        for cell in refs:
+            xml = sx.original(*parse_a1(cell))
+            f = cell_parts(xml, sx.p).formula if xml is not None else None
+            if f is None or (f.endswith("/>") and f.count("<") == 1):
+                out[(sheet, cell)] = None if f is None else ""
+                continue
+            out[(sheet, cell)] = xt.unescape(f[f.index(">") + 1 : f.rindex("</")])
+    return out
+
+
+@dataclass
+class ComputeOutcome:
+    """What :func:`compute_workbook` did.
+
+    Attributes:
+        read: the workbook as read (its problems included).
+        computed: the percentages.
+        problems: why projects or cells got no percentage (compute and write problems).
+        result: what the engine wrote; None when the workbook's structure stopped the work.
+    """
+
+    read: ReadResult
+    computed: ComputeResult | None
+    problems: list[Problem]
+    result: PatchResult | None
+
+
+def compute_workbook(
+    book: str | Path, out: str | Path | None = None, *, backup: bool = True
+) -> ComputeOutcome:
+    """Compute the percentages of a workbook and write them back, changing nothing else.
+
+    Args:
+        book: the .xlsx/.xlsm to read.
+        out: where to write; None writes in place and keeps ``BOOK.bak.xlsx``.
+        backup: False to skip the backup of an in-place write.
+
+    Raises:
+        NotAWorkbookError, NotAPerfxlWorkbookError, WorkbookLockedError,
+        TargetNotWritableError, WriteError: nothing was written.
+    """
+    from perfxl.grid.calamine_grid import read_grid
+    from perfxl.read import read_grid_model
+
+    book = Path(book)
+    if out is not None and Path(out).suffix.lower() != book.suffix.lower():
+        raise WriteError(
+            f"输出文件的扩展名应与原工作簿相同（{book.suffix}），否则宏或文件类型会不一致。",
+            path=str(out),
+        )
+    patch = WorkbookPatch.open(book)  # refuses what is not an .xlsx/.xlsm package
+    grid = read_grid(book)
+    read = read_grid_model(grid)
+    if not read.ok:
+        return ComputeOutcome(read, None, [], None)
+    if not any(s.kind in ("project", "cover") for s in read.sheets):
+        raise NotAPerfxlWorkbookError(
+            "工作簿中没有项目绩效目标表（A3 为“项目编码”）或封面，无法计算。", path=str(book)
+        )
+    as_text = {
+        p.pointer: p.value for p in read.problems if p.rule == "read.amount_text" and p.pointer
+    }
+    computed = compute(read.targets, locations=read.locations, file=read.path, as_text=as_text)
+    plan = plan_writes(read, grid, computed, read_formulas(patch, cells_to_inspect(read, grid)))
+    patch.write_cells(plan.writes)
+    result = patch.save(out, backup=backup)
+    return ComputeOutcome(read, computed, [*computed.problems, *plan.problems], result)
