@@ -433,7 +433,7 @@ def check_text(path: str, sheet: Sheet, limits: Limits = DEFAULT_LIMITS) -> None
         for c, v in enumerate(row, start=1):
             if isinstance(v, str) and len(v) > cap:
                 err = UnsafeWorkbookError(
-                    f"单元格文本长度 {len(v)} 个字符，超过上限 {cap} 个字符（Excel 单元格的上限），"
+                    f"工作表“{sheet.name}”单元格 {col_letter(c)}{r} 的文本长度 {len(v)} 个字符，超过上限 {cap} 个字符（Excel 单元格的上限），"
                     "疑似异常内容，已拒绝读取。请删除或缩短该单元格内容后再提交。",
                     path=path,
                 )
