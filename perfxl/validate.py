@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfxl import constants as C
 from perfxl import layout as L
@@ -21,6 +22,9 @@ from perfxl.read import ReadResult, read_workbook
 from perfxl.rules.base import Context, Finding
 from perfxl.rules.catalogue import make
 from perfxl.rules.families import modules
+
+if TYPE_CHECKING:
+    from perfxl.write.patch import PatchResult
 
 _PROJECT = re.compile(r"^/projects/(\d+)(/.*)?$")
 # Schema findings that repeat what reading already said about the same cell.
@@ -120,27 +124,26 @@ def validate_file(path: str | Path, config: Config | None = None) -> ValidationR
     return ValidationReport(path=p, read=res, problems=check(res, config))
 
 
-def annotate(report: ValidationReport, out: str | Path) -> None:
-    """Mark the report's problems in the workbook, written to ``out`` (may be the book itself).
+def annotate(report: ValidationReport, out: str | Path | None = None) -> PatchResult:
+    """Mark the report's problems in its workbook, through the zip-level write-back engine.
 
-    Uses the zip-level write-back engine (``perfxl.write.patch``): fills by severity, a comment
-    per cell and the 校验结果 sheet; running it again replaces the earlier annotations.
+    Each problem cell gets a fill by severity and a comment; a 校验结果 sheet lists every
+    problem with a link to its cell. Earlier annotations are replaced (annotating twice gives
+    the same file) and values are never changed.
+
+    Args:
+        report: a report of a readable workbook.
+        out: where to write; None writes in place (the engine keeps ``BOOK.bak.xlsx``).
 
     Raises:
-        PerfxlError: the write-back engine is not available in this installation.
+        PerfxlError: the workbook cannot be annotated (unreadable, locked, not writable).
     """
-    import importlib
+    from perfxl.write import patch
 
-    try:
-        patch = importlib.import_module("perfxl.write.patch")
-    except ImportError as exc:
-        raise PerfxlError(
-            "标注功能需要工作簿回写引擎（perfxl.write.patch），当前版本尚未提供。"
-        ) from exc
-    engine = getattr(patch, "annotate", None)
-    if engine is None:
-        raise PerfxlError("标注功能需要工作簿回写引擎（perfxl.write.patch），当前版本尚未提供。")
-    engine(report.path, out, report.problems)
+    if report.read is None:
+        raise PerfxlError("文件无法读取，不能标注。", path=report.path)
+    same = out is None or Path(out).resolve() == Path(report.path).resolve()
+    return patch.annotate(report.path, report.problems, out=None if same else out)
 
 
 def locate(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:

@@ -31,7 +31,7 @@ from perfxl.validate import ValidationReport
     type=click.Path(dir_okay=False, path_type=Path),
     help="把问题标注到工作簿副本 OUT.xlsx（底色、批注和“校验结果”表）；只能用于一个工作簿。",
 )
-@click.option("--in-place", is_flag=True, help="直接在原工作簿中标注（先保留备份 BOOK.bak.xlsx）。")
+@click.option("--in-place", is_flag=True, help="直接在原工作簿中标注（保留备份 BOOK.bak.xlsx）。")
 @click.option(
     "--config",
     "config_path",
@@ -72,13 +72,9 @@ def command(
         for r in reports:
             if r.read is None:
                 continue
-            out = annotate_out or Path(r.path)
-            if in_place:
-                from perfxl.write.backup import backup_copy
-
-                backup_copy(Path(r.path))
-            annotate(r, out)
-            click.echo(f"已标注：{out}", err=True)
+            result = annotate(r, annotate_out)
+            note = f"（备份：{result.backup}）" if result.backup else ""
+            click.echo(f"已标注：{result.path or r.path}{note}", err=True)
     sys.exit(exit_code(reports))
 
 
