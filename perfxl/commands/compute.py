@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, echo_problems, handle_errors
+if TYPE_CHECKING:
+    from perfxl.write.percentages import ComputeOutcome
+
+from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
 
 
 @click.command("compute")
@@ -39,9 +42,9 @@ def command(book: Path, output: Path | None, in_place: bool, fmt: str) -> None:
 
     必须二选一：-o OUT.xlsx 另存，或 --in-place 原地写入。
 
-    退出码：0 全部项目已计算；1 有项目未计算（金额不是数字、预算数为空或为 0、公式被改动，
-    见提示），其余项目已写入；2 无法使用（不是工作簿、结构损坏、文件被 Excel/WPS 打开），
-    未写出任何文件。
+    退出码：0 全部项目已计算；1 有项目未计算（金额不是数字、预算数为空或为 0、公式被改动、
+    表格标签被移动，见提示），其余项目已写入；2 无法使用（不是 .xlsx/.xlsm 工作簿、没有项目表、
+    文件被 Excel/WPS 打开、目标不可写），未写出任何文件。
     """
     from perfxl.write.percentages import compute_workbook
 
@@ -50,10 +53,6 @@ def command(book: Path, output: Path | None, in_place: bool, fmt: str) -> None:
             "请用 -o OUT.xlsx 另存到新文件，或用 --in-place 直接写入原工作簿（二选一）。"
         )
     outcome = compute_workbook(book, output)
-    if outcome.result is None or outcome.computed is None:
-        echo_problems(p for p in outcome.read.problems if p.severity == "error")
-        click.echo("错误：工作簿结构有误，未计算、未写入。请按上面的提示修复后重试。", err=True)
-        sys.exit(EXIT_UNUSABLE)
     echo_problems(outcome.problems)
     computed = outcome.computed
     done = sum(p.percents is not None for p in computed.projects)
@@ -68,7 +67,7 @@ def command(book: Path, output: Path | None, in_place: bool, fmt: str) -> None:
     sys.exit(EXIT_PROBLEMS if outcome.problems else EXIT_OK)
 
 
-def _report(outcome: Any, target: Path) -> dict[str, Any]:
+def _report(outcome: ComputeOutcome, target: Path) -> dict[str, Any]:
     """The JSON report: percentages per project (numbers, 2 decimals) and the problems."""
     read, computed = outcome.read, outcome.computed
     projects = []

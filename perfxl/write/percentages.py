@@ -103,7 +103,12 @@ def plan_writes(
             _percent_write(plan, read.path, info.name, cell, value, expected, formulas)
     cover = _cover(read, grid)
     if cover is not None:
-        _cover_writes(plan, grid, *cover, formulas)
+        skipped = {
+            s.name
+            for s in read.sheets
+            if s.project_index is not None and computed.projects[s.project_index].percents is None
+        }
+        _cover_writes(plan, grid, *cover, formulas, skipped)
     return plan
 
 
@@ -179,11 +184,21 @@ def _cover_rows(sheet: Sheet, dr: int, dc: int) -> range:
 
 
 def _cover_writes(
-    plan: Plan, grid: Grid, sheet: Sheet, dr: int, dc: int, formulas: FormulaMap
+    plan: Plan,
+    grid: Grid,
+    sheet: Sheet,
+    dr: int,
+    dc: int,
+    formulas: FormulaMap,
+    skipped: set[str],
 ) -> None:
-    """Evaluate the cover's own formula shapes; any other formula is left alone."""
+    """Evaluate the cover's own formula shapes; any other formula is left alone.
+
+    A row that refers to a project perfxl could not compute gets no 12月底 percentage.
+    """
     sheets = {s.name: s for s in grid.sheets}
     values: dict[tuple[int, int], Any] = {}
+    row_skipped: set[int] = set()
     later: list[tuple[int, int, re.Match[str]]] = []
     rows = _cover_rows(sheet, dr, dc)
     for r in rows:  # references first: SUM and the rate read them
@@ -197,13 +212,18 @@ def _cover_writes(
                 target = sheets.get(name)
                 if target is None:
                     continue
+                if name in skipped:
+                    row_skipped.add(r)
                 v = target.get(int(m.group(4)), parse_a1(m.group(3) + "1")[1])
                 values[(r, c)] = 0 if v is None else v
                 plan.writes.append(CellWrite(sheet.name, a1(r, c), values[(r, c)], formula="keep"))
             elif (m := _SUM.match(compact)) or (m := _RATE.match(compact)):
                 later.append((r, c, m))
     for r, c, m in sorted(later, key=lambda x: x[2].re is _RATE):
-        value = _sum(m, sheet, values) if m.re is _SUM else _rate(m, sheet, values)
+        if m.re is _SUM:
+            value: Any = _sum(m, sheet, values)
+        else:
+            value = None if r in row_skipped else _rate(m, sheet, values)
         values[(r, c)] = value
         plan.writes.append(CellWrite(sheet.name, a1(r, c), value, formula="keep"))
 
@@ -272,14 +292,15 @@ class ComputeOutcome:
     Attributes:
         read: the workbook as read (its problems included).
         computed: the percentages.
-        problems: why projects or cells got no percentage (compute and write problems).
-        result: what the engine wrote; None when the workbook's structure stopped the work.
+        problems: why projects or cells got no percentage (sheets whose labels moved, amounts
+            that are not numbers, blank budgets, changed formulas).
+        result: what the engine wrote.
     """
 
     read: ReadResult
-    computed: ComputeResult | None
+    computed: ComputeResult
     problems: list[Problem]
-    result: PatchResult | None
+    result: PatchResult
 
 
 def compute_workbook(
@@ -308,8 +329,6 @@ def compute_workbook(
     patch = WorkbookPatch.open(book)  # refuses what is not an .xlsx/.xlsm package
     grid = read_grid(book)
     read = read_grid_model(grid)
-    if not read.ok:
-        return ComputeOutcome(read, None, [], None)
     if not any(s.kind in ("project", "cover") for s in read.sheets):
         raise NotAPerfxlWorkbookError(
             "工作簿中没有项目绩效目标表（A3 为“项目编码”）或封面，无法计算。", path=str(book)
@@ -321,4 +340,6 @@ def compute_workbook(
     plan = plan_writes(read, grid, computed, read_formulas(patch, cells_to_inspect(read, grid)))
     patch.write_cells(plan.writes)
     result = patch.save(out, backup=backup)
-    return ComputeOutcome(read, computed, [*computed.problems, *plan.problems], result)
+    # A sheet whose labels moved is not read (so not computed); say so, compute the rest.
+    broken = [p for p in read.problems if p.rule == "read.label_missing"]
+    return ComputeOutcome(read, computed, [*broken, *computed.problems, *plan.problems], result)
