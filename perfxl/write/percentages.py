@@ -272,9 +272,10 @@ def read_formulas(patch: WorkbookPatch, cells: Iterable[tuple[str, str]]) -> For
     for sheet, cell in cells:
         by_sheet.setdefault(sheet, []).append(cell)
     out: FormulaMap = {}
+    parts = {s.name: s.part for s in patch.book.sheets() if s.is_worksheet}  # one parse
     for sheet, refs in by_sheet.items():
-        ref = patch.book.sheet(sheet)
-        sx = SheetXml(patch.pkg.text(ref.part), ref.part)
+        part = parts.get(sheet) or patch.book.sheet(sheet).part  # raises for a missing sheet
+        sx = SheetXml(patch.pkg.text(part), part)
         for cell in refs:
             xml = sx.original(*parse_a1(cell))
             f = cell_parts(xml, sx.p).formula if xml is not None else None
