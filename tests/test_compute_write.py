@@ -434,3 +434,14 @@ def test_decimal_values_in_report_match_cells(tmp_path: Path) -> None:
     for p in report["projects"]:
         cells = calamine_rows(out, p["sheet"])[7][1:5]
         assert [Decimal(repr(v)) * 100 for v in cells] == [Decimal(str(x)) for x in p["percents"]]
+
+
+def test_a_workbook_without_project_sheets_exits_2(tmp_path: Path) -> None:
+    from patchfixtures import openpyxl_workbook
+
+    src = openpyxl_workbook(tmp_path)
+    before = src.read_bytes()
+    proc = run("compute", src, "--in-place")
+    assert proc.returncode == 2 and "没有项目绩效目标表" in proc.stderr
+    assert src.read_bytes() == before
+    assert not (tmp_path / "openpyxl.bak.xlsx").exists()
