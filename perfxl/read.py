@@ -33,6 +33,7 @@ from perfxl.model import (
 from perfxl.problems import Problem
 from perfxl.rules.catalogue import make
 
+LAYOUT_RULES = frozenset({"read.label_missing"})
 SCAN_ROWS = 12  # how far down a sheet's anchor label is searched for
 SCAN_COLS = 3
 
@@ -68,8 +69,12 @@ class ReadResult:
 
     @property
     def ok(self) -> bool:
-        """True when nothing stopped a sheet from being read."""
-        return not any(p.severity == "error" and p.rule.startswith("read.") for p in self.problems)
+        """True when every sheet that looked like ours could be read (no broken layout).
+
+        Problems in values (an amount that is not a number) do not make a read fail: the value
+        is kept as typed and validation reports it.
+        """
+        return not any(p.rule in LAYOUT_RULES for p in self.problems)
 
     def project_sheet(self, index: int) -> str | None:
         """The sheet name of the index-th project."""

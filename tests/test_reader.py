@@ -201,3 +201,14 @@ def test_formula_text_in_a_cell_stays_text(tmp_path: Path, example_data: dict[st
     ws = openpyxl.load_workbook(out).worksheets[2]
     assert ws["E3"].data_type == "s"
     assert read_workbook(out).targets.projects[0].name == '=HYPERLINK("http://x","点我")'
+
+
+def test_unreadable_amount_does_not_fail_the_read(
+    tmp_path: Path, example_data: dict[str, Any]
+) -> None:
+    book = _book(tmp_path, example_data, n=1)
+    _edit(book, lambda wb: wb.worksheets[2].__setitem__("C4", "约八万"))
+    res = read_workbook(book)
+    assert res.ok
+    assert res.targets.projects[0].budget == "约八万"
+    assert [p.rule for p in res.problems] == ["read.amount_unreadable"]
