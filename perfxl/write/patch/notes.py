@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from perfxl.write.patch import opc
+from perfxl.problems import SEVERITY_ZH
+from perfxl.write.patch import opc, vml
 from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.package import Package
 from perfxl.write.patch.sheetxml import (
@@ -31,19 +32,7 @@ REL_VML = REL + "vmlDrawing"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 AUTHOR = "perfxl"
-BLOCK = 1024  # VML shape ids come in blocks of 1024 declared by <o:idmap data>
-
-_SHAPE_ID = re.compile(r'id="_x0000_s(\d+)"')
-_IDMAP = re.compile(r"""<o:idmap\b[^>]*\bdata=(["'])([\d,\s]*)\1""")
-_ROW = re.compile(r"<x:Row>\s*(\d+)\s*</x:Row>")
-_COL = re.compile(r"<x:Column>\s*(\d+)\s*</x:Column>")
-_T202 = re.compile(r"""<v:shapetype\b[^>]*\bid=["']_x0000_t202["']""")
-
-SHAPETYPE = (
-    '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" '
-    'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
-    '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
-)
+TAGS = tuple(f"【{label}】" for label in SEVERITY_ZH.values())
 
 
 @dataclass(frozen=True)
@@ -105,42 +94,15 @@ def _comment_xml(p: str, ref: str, author: int, message: str) -> str:
     )
 
 
-def _shape_xml(sid: int, row0: int, col0: int, lines: int) -> str:
-    top = max(row0 - 1, 0)
-    height = min(max(4, lines * 2 + 1), 20)
-    return (
-        f'<v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;'
-        f"margin-left:{(col0 + 1) * 48 + 11.25}pt;margin-top:{top * 15 + 1.5}pt;"
-        f'width:180pt;height:{height * 15}pt;z-index:{sid % BLOCK};visibility:hidden" '
-        'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
-        '<v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/>'
-        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div>'
-        '</v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
-        f"<x:Anchor>{col0 + 1}, 15, {top}, 10, {col0 + 4}, 15, {top + height}, 4</x:Anchor>"
-        f"<x:AutoFill>False</x:AutoFill><x:Row>{row0}</x:Row><x:Column>{col0}</x:Column>"
-        "</x:ClientData></v:shape>"
-    )
-
-
-def _blocks(text: str) -> list[int]:
-    m = _IDMAP.search(text)
-    return [int(x) for x in re.findall(r"\d+", m.group(2))] if m else []
-
-
 def _new_vml(pkg: Package, n: int) -> tuple[str, int]:
-    """A VML drawing with room for ``n`` shapes in blocks no other drawing uses."""
+    """A VML drawing with room for ``n`` shapes, in id blocks no other drawing uses."""
     used = [
-        b for name in pkg.names() if name.lower().endswith(".vml") for b in _blocks(pkg.text(name))
+        b
+        for name in pkg.names()
+        if name.lower().endswith(".vml")
+        for b in vml.blocks(pkg.text(name))
     ]
-    first = max(used, default=0) + 1
-    blocks = list(range(first, first + (n // BLOCK) + 1))
-    text = (
-        '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-        'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
-        f'<o:idmap v:ext="edit" data="{",".join(map(str, blocks))}"/></o:shapelayout>'
-        f"{SHAPETYPE}</xml>"
-    )
-    return text, first * BLOCK + 1
+    return vml.new_drawing(max(used, default=0) + 1, n)
 
 
 def add_notes(pkg: Package, sheet: str, notes: list[Note]) -> tuple[list[str], bool]:
@@ -191,7 +153,7 @@ def add_notes(pkg: Package, sheet: str, notes: list[Note]) -> tuple[list[str], b
     added_default = False
     if vrel is None:
         vpart = pkg.unused_name("xl/drawings/vmlDrawing{}.vml")
-        vtext, next_id = _new_vml(pkg, len(notes))
+        vtext, _ = _new_vml(pkg, len(notes))
         rid = opc.add_part(pkg, sheet, REL_VML, vpart, vtext, CT_VML)
         if not opc.has_default(pkg, "vml"):
             opc.add_default(pkg, "vml", CT_VML)
@@ -207,18 +169,8 @@ def add_notes(pkg: Package, sheet: str, notes: list[Note]) -> tuple[list[str], b
     else:
         vpart = opc.target_of(pkg, sheet, vrel)
         vtext = pkg.text(vpart)
-        ids = [int(i) for i in _SHAPE_ID.findall(vtext)]
-        blocks = _blocks(vtext) or [1]
-        next_id = max([*ids, min(blocks) * BLOCK]) + 1
-        if _T202.search(vtext) is None:
-            at = _after_layout(vtext)
-            vtext = vtext[:at] + SHAPETYPE + vtext[at:]
-    shapes = "".join(
-        _shape_xml(next_id + i, n.row - 1, n.col - 1, n.text.count("\n") + 1)
-        for i, n in enumerate(notes)
-    )
-    at = vtext.rindex("</xml>")
-    pkg.set_text(vpart, vtext[:at] + shapes + vtext[at:])
+    cells = [(n.row, n.col, n.text.count("\n") + 1) for n in notes]
+    pkg.set_text(vpart, vml.append_notes(vtext, cells))
     return skipped, added_default
 
 
@@ -232,16 +184,21 @@ def insert_child_simple(text: str, xml: str) -> str:
     )
 
 
-def _after_layout(vtext: str) -> int:
-    m = re.search(r"</o:shapelayout>", vtext)
-    if m:
-        return m.end()
-    m2 = re.match(r"(?:\ufeff|\s|<\?.*?\?>)*<xml\b[^>]*>", vtext, re.S)
-    return m2.end() if m2 else 0
+def _is_tagged(text: str, span: xt.Span) -> bool:
+    """True when a comment's text starts with a severity tag perfxl writes (【错误】...)."""
+    body = xt.unescape(re.sub(r"<[^>]*>", "", text[span.tag_end : span.end])).lstrip()
+    return body.startswith(TAGS)
 
 
-def remove_notes(pkg: Package, sheet: str) -> list[str]:
-    """Remove every perfxl comment of a worksheet; returns their references."""
+def remove_notes(
+    pkg: Package, sheet: str, known: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
+    """Remove every perfxl comment of a worksheet; returns their references.
+
+    A comment is perfxl's when its author is "perfxl", or when it sits on a cell
+    in ``known`` (the record's list) and its text starts with a severity tag:
+    LibreOffice does not keep comment authors.
+    """
     crel, vrel, ld_span = _linked(pkg, sheet)
     if crel is None:
         return []
@@ -251,20 +208,21 @@ def remove_notes(pkg: Package, sheet: str) -> list[str]:
     ctext = pkg.text(cpart)
     cp = main_prefix(ctext, cpart)
     aspan, authors = _authors(ctext, cp)
-    if AUTHOR not in authors or aspan is None:
-        return []
-    k = authors.index(AUTHOR)
+    k = authors.index(AUTHOR) if AUTHOR in authors else -1
     edits: list[tuple[int, int, str]] = []
     removed: list[str] = []
     for ref, author, span in _comments(ctext, cp):
-        if author == k:
+        if author == k or (ref.replace("$", "") in known and _is_tagged(ctext, span)):
             edits.append((span.start, span.end, ""))
             removed.append(ref)
-        elif author > k:
+        elif k >= 0 and author > k:
             tag = xt.set_attr(span.start_tag(ctext), "authorId", str(author - 1))
             edits.append((span.start, span.tag_end, tag))
-    author_spans = xt.find_all(ctext, cp + "author", aspan.tag_end, aspan.end)
-    edits.append((author_spans[k].start, author_spans[k].end, ""))
+    if not removed:
+        return []
+    if k >= 0 and aspan is not None:
+        author_spans = xt.find_all(ctext, cp + "author", aspan.tag_end, aspan.end)
+        edits.append((author_spans[k].start, author_spans[k].end, ""))
     ctext = xt.splice(ctext, edits)
     if not _comments(ctext, cp):
         opc.remove_part(pkg, sheet, crel.id, cpart)
@@ -281,32 +239,10 @@ def _remove_shapes(
     vpart = opc.target_of(pkg, sheet, vrel)
     if not pkg.has(vpart):
         return
-    vtext = pkg.text(vpart)
-    edits = []
-    shapes = xt.find_all(vtext, "v:shape")
-    left = 0
-    for span in shapes:
-        shape = vtext[span.start : span.end]
-        row, col = _ROW.search(shape), _COL.search(shape)
-        if (
-            'ObjectType="Note"' in shape
-            and row
-            and col
-            and (int(row.group(1)) + 1, int(col.group(1)) + 1) in cells
-        ):
-            edits.append((span.start, span.end, ""))
-        else:
-            left += 1
-    vtext = xt.splice(vtext, edits)
-    if left == 0:
-        stext = pkg.text(sheet)
-        pkg.set_text(sheet, stext[: ld_span.start] + stext[ld_span.end :])
-        opc.remove_part(pkg, sheet, vrel.id, vpart)
+    vtext, left = vml.remove_notes(pkg.text(vpart), cells)
+    if left:
+        pkg.set_text(vpart, vtext)
         return
-    if "#_x0000_t202" not in vtext:
-        m = _T202.search(vtext)
-        if m is not None:
-            st = xt.find(vtext, "v:shapetype", m.start())
-            if st is not None:
-                vtext = vtext[: st.start] + vtext[st.end :]
-    pkg.set_text(vpart, vtext)
+    stext = pkg.text(sheet)
+    pkg.set_text(sheet, stext[: ld_span.start] + stext[ld_span.end :])
+    opc.remove_part(pkg, sheet, vrel.id, vpart)

@@ -174,6 +174,7 @@ class SheetXml:
         self.pending: dict[int, dict[int, str | None]] = {}
         self.drop_if_empty: set[int] = set()
         self.collapse_if_empty: set[int] = set()
+        self.collapse_sheet_data = False
 
     # -- reading -------------------------------------------------------------
     def rows(self) -> list[RowLoc]:
@@ -276,7 +277,12 @@ class SheetXml:
                     i = bisect.bisect_right(self._row_nums, num)
                     at = rows[i].span.start if i < len(rows) else sd.inner_end(text)
                     edits.append((at, at, xml))
-        return xt.splice(text, edits)
+        out = xt.splice(text, edits)
+        if self.collapse_sheet_data:
+            sd2 = xt.find(out, p + "sheetData")
+            if sd2 is not None and not sd2.self_closing and sd2.inner(out) == "":
+                out = out[: sd2.start] + sd2.start_tag(out)[:-1] + "/>" + out[sd2.end :]
+        return out
 
     def _render_row(self, loc: RowLoc) -> str:
         text, p = self.text, self.p

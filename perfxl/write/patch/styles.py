@@ -8,6 +8,9 @@ reused, which is what makes annotating twice give the same bytes as once.
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.sheetxml import main_prefix
 
@@ -148,8 +151,49 @@ class Styles:
             f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{rgb}"/>'
             f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>'
         )
+        return self.with_fill_xml(index, fill)
+
+    def with_fill_xml(self, index: int, fill: str) -> int:
+        """The style index of xf ``index`` with the ``<fill>`` element ``fill``."""
         fill_id = self._append("fills", "fill", fill)
+        if xt.get_attr(self.xf(index), "fillId") == str(fill_id):
+            return index
         return self.clone_xf(index, {"fillId": str(fill_id), "applyFill": "1"})
+
+    def _ref(self, coll: str, child: str, index: str | None) -> str:
+        _, items = self._children(coll, child)
+        i = int(index or 0)
+        return items[i] if 0 <= i < len(items) else ""
+
+    def fill_of(self, index: int) -> str:
+        """The ``<fill>`` element an xf uses ('' when missing)."""
+        return self._ref("fills", "fill", xt.get_attr(self.xf(index), "fillId"))
+
+    def fill_rgb(self, index: int) -> str | None:
+        """The foreground colour of an xf's solid fill (ARGB, upper case), or None."""
+        fill = self.fill_of(index)
+        m = re.search(r"""fgColor\b[^>]*\brgb=["']([0-9A-Fa-f]{8})["']""", fill)
+        return m.group(1).upper() if m and "solid" in fill else None
+
+    def fingerprint(self, index: int) -> str:
+        """A hash of what xf ``index`` is: its text and the font, fill, border and format it uses.
+
+        Equal fingerprints before and after another application saved the file mean
+        the index still denotes the same look, so it is safe to restore it.
+        """
+        xf = self.xf(index)
+        a = xt.attrs(xf[: xf.index(">") + 1])
+        fmt = a.get("numFmtId", "0")
+        _, fmts = self._children("numFmts", "numFmt")
+        code = next((x for x in fmts if xt.get_attr(x, "numFmtId") == fmt), fmt)
+        parts = (
+            xf,
+            self._ref("fonts", "font", a.get("fontId")),
+            self._ref("fills", "fill", a.get("fillId")),
+            self._ref("borders", "border", a.get("borderId")),
+            code,
+        )
+        return hashlib.sha1("\x00".join(parts).encode("utf-8")).hexdigest()[:12]
 
     def font_style(self, *, bold: bool = False, link: bool = False) -> int:
         """A style index for plain cells in the default font, made bold or link-like."""
