@@ -26,6 +26,7 @@ class Package:
         self._lower = {n.lower(): n for n in self._order}
         self._new: dict[str, bytes] = {}
         self._text: dict[str, str] = {}
+        self._decoded: dict[str, str] = {}  # source parts already decoded and checked
 
     # -- names ---------------------------------------------------------------
     def names(self) -> list[str]:
@@ -73,11 +74,15 @@ class Package:
         real = self.find(name)
         if real is not None and real in self._text:
             return self._text[real]
+        if real is not None and real in self._decoded and real not in self._new:
+            return self._decoded[real]
         try:
             text = self.read(name).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise NotAWorkbookError(f"部件 {name} 不是 UTF-8 编码。", path=self.path) from exc
         check_safe(text, name)
+        if real is not None and real not in self._new:
+            self._decoded[real] = text
         return text
 
     def set_text(self, name: str, text: str) -> None:
@@ -101,6 +106,7 @@ class Package:
         del self._lower[real.lower()]
         self._new.pop(real, None)
         self._text.pop(real, None)
+        self._decoded.pop(real, None)
 
     def _add_name(self, name: str) -> str:
         real = self.find(name)
@@ -113,12 +119,18 @@ class Package:
     def changed(self) -> list[str]:
         """Parts whose bytes differ from the source (new parts included), in zip order."""
         src = set(self._src.names)
-        return [
-            name
-            for name in self._order
-            if (name in self._new or name in self._text)
-            and (name not in src or self.read(name) != self._src.read(name))
-        ]
+        out = []
+        for name in self._order:
+            if name not in self._new and name not in self._text:
+                continue
+            if name not in src:
+                out.append(name)
+            elif name in self._text and name in self._decoded:
+                if self._text[name] != self._decoded[name]:
+                    out.append(name)
+            elif self.read(name) != self._src.read(name):
+                out.append(name)
+        return out
 
     def removed(self) -> list[str]:
         """Source parts that are gone."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from perfxl.cells import col_index, col_letter
 from perfxl.write.patch import xmltext as xt
@@ -59,6 +60,8 @@ SHEET_ORDER = [
 
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _ELEMENT = re.compile(r"<([\w.:-]+)(?=[\s/>])")
+# The r attribute of <row>/<c>: their other attributes hold no quotes, so a plain search is exact.
+_R_ATTR = re.compile(r"""\sr\s*=\s*["']([^"']*)["']""")
 _TRUE = ("1", "true")
 
 
@@ -93,6 +96,30 @@ class CellLoc:
     row: int
     col: int
     span: xt.Span
+
+
+@lru_cache(maxsize=32)
+def _flat_re(qname: str) -> re.Pattern[str]:
+    return re.compile(rf"<{re.escape(qname)}(?=[\s/>])[^>]*>")
+
+
+def _flat(text: str, qname: str, start: int, stop: int) -> list[xt.Span]:
+    """Elements that never nest and carry no ``>`` in attributes (``<row>``, ``<c>``), fast."""
+    out: list[xt.Span] = []
+    close = f"</{qname}>"
+    pat = _flat_re(qname)
+    pos = start
+    while (m := pat.search(text, pos, stop)) is not None:
+        if m.group(0).endswith("/>"):
+            end = m.end()
+        else:
+            end = text.find(close, m.end(), stop + len(close))
+            if end < 0:
+                raise NotAWorkbookError(f"<{qname}> 没有结束标记。")
+            end += len(close)
+        out.append(xt.Span(m.start(), m.end(), end))
+        pos = end
+    return out
 
 
 def main_prefix(text: str, part: str) -> str:
@@ -183,9 +210,9 @@ class SheetXml:
             rows: list[RowLoc] = []
             stop = self.sheet_data.inner_end(self.text)
             prev = 0
-            for span in xt.find_all(self.text, self.p + "row", self.sheet_data.tag_end, stop):
-                r = xt.get_attr(span.start_tag(self.text), "r")
-                prev = int(r) if r else prev + 1
+            for span in _flat(self.text, self.p + "row", self.sheet_data.tag_end, stop):
+                m = _R_ATTR.search(self.text, span.start, span.tag_end)
+                prev = int(m.group(1)) if m else prev + 1
                 rows.append(RowLoc(prev, span))
             self._rows = rows
             self._row_nums = [r.num for r in rows]
@@ -205,9 +232,11 @@ class SheetXml:
             out: list[CellLoc] = []
             prev = 0
             stop = row.span.inner_end(self.text)
-            for span in xt.find_all(self.text, self.p + "c", row.span.tag_end, stop):
-                r = xt.get_attr(span.start_tag(self.text), "r")
-                prev = split_ref(r.replace("$", ""))[1] if r else prev + 1
+            for span in _flat(self.text, self.p + "c", row.span.tag_end, stop):
+                m = _R_ATTR.search(self.text, span.start, span.tag_end)
+                prev = (
+                    col_index(m.group(1).replace("$", "").rstrip("0123456789")) if m else prev + 1
+                )
                 out.append(CellLoc(row.num, prev, span))
             self._cells[row.num] = out
         return self._cells[row.num]

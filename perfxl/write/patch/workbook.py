@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from perfxl.write.patch import opc
 from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.errors import NotAWorkbookError, SheetNotFoundError
-from perfxl.write.patch.package import Package
+from perfxl.write.patch.package import Package, rels_name
 from perfxl.write.patch.sheetxml import R_NS, insert_child, main_prefix
 
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
@@ -79,6 +79,7 @@ class Book:
         if part is None or not pkg.has(part):
             raise NotAWorkbookError("压缩包中没有工作簿部件（不是 .xlsx/.xlsm）。", path=pkg.path)
         self.part = pkg.find(part) or part
+        self._sheets: tuple[tuple[str, str], list[SheetRef]] | None = None
         self.p = main_prefix(pkg.text(self.part), self.part)
 
     @property
@@ -89,6 +90,9 @@ class Book:
     def sheets(self) -> list[SheetRef]:
         """Every sheet, in tab order."""
         text = self.text
+        key = (text, self.pkg.text(rels_name(self.part)))
+        if self._sheets is not None and self._sheets[0] == key:
+            return list(self._sheets[1])
         rels = {r.id: r for r in opc.rels_of(self.pkg, self.part)}
         span = xt.find(text, self.p + "sheets")
         if span is None:
@@ -102,7 +106,8 @@ class Book:
             out.append(
                 SheetRef(a.get("name", ""), i, rid, part, bool(rel and rel.type == REL_WORKSHEET))
             )
-        return out
+        self._sheets = (key, out)
+        return list(out)
 
     def sheet(self, name: str) -> SheetRef:
         """The worksheet named ``name`` (exact match first, then ignoring case).

@@ -152,8 +152,15 @@ def attrs(tag: str) -> dict[str, str]:
     return {name: unescape(raw) for name, raw, _, _ in attr_spans(tag)}
 
 
+@lru_cache(maxsize=256)
+def _has_re(name: str) -> re.Pattern[str]:
+    return re.compile(rf"\s{re.escape(name)}\s*=")
+
+
 def get_attr(tag: str, name: str) -> str | None:
     """One attribute of a start tag, unescaped, or None."""
+    if _has_re(name).search(tag) is None:
+        return None
     for n, raw, _, _ in attr_spans(tag):
         if n == name:
             return unescape(raw)
@@ -182,6 +189,8 @@ def set_attr(tag: str, name: str, value: str) -> str:
 
 def del_attr(tag: str, name: str) -> str:
     """The start tag without ``name``."""
+    if _has_re(name).search(tag) is None:
+        return tag
     for n, _, a, b in attr_spans(tag):
         if n == name:
             return tag[:a] + tag[b:]

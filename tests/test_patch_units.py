@@ -1,0 +1,171 @@
+"""Table-driven tests of the pure pieces: XML text edits, cell values, cell references."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from perfxl.write.patch import UnsupportedValueError
+from perfxl.write.patch import xmltext as xt
+from perfxl.write.patch.sheetxml import SheetXml, split_ref, widen_dimension
+from perfxl.write.patch.values import encode, number_text, ooxml_string, serial
+
+MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<c r="B2"/>',
+        '<c r="B2" />',
+        "<c r='B2' t='s'>",
+        '<c\n  r="B2"\tt="n">',
+        "<c>",
+        '<c s="3"/>',
+    ],
+)
+def test_set_then_del_attribute_is_byte_exact(tag: str) -> None:
+    added = xt.set_attr(tag, "zz", "7")
+    assert xt.get_attr(added, "zz") == "7"
+    assert xt.del_attr(added, "zz") == tag
+
+
+@pytest.mark.parametrize(
+    ("tag", "name", "value", "expected"),
+    [
+        ('<c r="B2" s="3" t="s">', "s", "12", '<c r="B2" s="12" t="s">'),
+        ("<c r='B2' s='3'/>", "s", "1'2", "<c r='B2' s='1&apos;2'/>"),
+        ('<x a="1"/>', "b", 'q"<&', '<x a="1" b="q&quot;&lt;&amp;"/>'),
+        ('<x a="&gt;"/>', "a", ">", '<x a="&gt;"/>'),
+    ],
+)
+def test_set_attribute(tag: str, name: str, value: str, expected: str) -> None:
+    assert xt.set_attr(tag, name, value) == expected
+
+
+def test_find_handles_nesting_comments_and_quoted_brackets() -> None:
+    text = '<a><b x=">"><b/><b>t</b></b><bb/><b y="1"/></a>'
+    spans = xt.find_all(text, "b", 3)
+    assert [text[s.start : s.end] for s in spans] == ['<b x=">"><b/><b>t</b></b>', '<b y="1"/>']
+    assert spans[0].inner(text) == "<b/><b>t</b>"
+    assert xt.unescape("&lt;&#x4E00;&#20108;&amp;&quot;") == '<一二&"'
+    assert xt.splice("abcdef", [(4, 4, "Y"), (1, 2, "X"), (4, 4, "Z")]) == "aXcdYZef"
+
+
+@pytest.mark.parametrize(
+    ("value", "t", "body"),
+    [
+        (3, None, "<v>3</v>"),
+        (3.0, None, "<v>3</v>"),
+        (0.1, None, "<v>0.1</v>"),
+        (1e20, None, "<v>1E+20</v>"),
+        (-2.5e-7, None, "<v>-2.5E-07</v>"),
+        (Decimal("83380.50"), None, "<v>83380.5</v>"),
+        (True, "b", "<v>1</v>"),
+        (False, "b", "<v>0</v>"),
+        ("=SUM(A1)", "inlineStr", "<is><t>=SUM(A1)</t></is>"),
+        ("≥95%", "inlineStr", "<is><t>≥95%</t></is>"),
+        ("a<b&c", "inlineStr", "<is><t>a&lt;b&amp;c</t></is>"),
+        (" 空格 ", "inlineStr", '<is><t xml:space="preserve"> 空格 </t></is>'),
+        ("两\n行", "inlineStr", '<is><t xml:space="preserve">两\n行</t></is>'),
+        (None, None, ""),
+        (dt.date(2024, 1, 1), None, "<v>45292</v>"),
+        (dt.datetime(2024, 1, 1, 12), None, "<v>45292.5</v>"),
+        (dt.time(6), None, "<v>0.25</v>"),
+    ],
+)
+def test_encode(value: object, t: str | None, body: str) -> None:
+    enc = encode(value)  # type: ignore[arg-type]
+    assert (enc.t, enc.body) == (t, body)
+
+
+def test_cached_results_and_formula_like_text() -> None:
+    assert (encode("待定").cached_t, encode("待定").cached_v) == ("str", "待定")
+    assert (encode(1.5).cached_t, encode(1.5).cached_v) == (None, "1.5")
+    assert encode(None).cached_v is None
+    assert encode(True).cached_t == "b"
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("_x0041_", "_x005F_x0041_"),
+        ("a\x01b", "a_x0001_b"),
+        ("\r\n", "_x000D_\n"),
+        ("_x41_", "_x41_"),
+    ],
+)
+def test_ooxml_string_escapes(raw: str, escaped: str) -> None:
+    assert ooxml_string(raw) == escaped
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "\ud800", "x" * 32768, b"bytes", [1]])
+def test_unsupported_values(bad: object) -> None:
+    with pytest.raises(UnsupportedValueError):
+        encode(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("day", "n1900"),
+    [
+        (dt.date(1900, 1, 1), 1),
+        (dt.date(1900, 2, 28), 59),
+        (dt.date(1900, 3, 1), 61),
+        (dt.date(2024, 1, 1), 45292),
+    ],
+)
+def test_serial_dates_1900(day: dt.date, n1900: int) -> None:
+    assert serial(day) == n1900  # with Excel's fictitious 1900-02-29 = 60
+    assert number_text(serial(day)) == str(n1900)
+
+
+@pytest.mark.parametrize(
+    ("day", "n1904"),
+    [(dt.date(1904, 1, 1), 0), (dt.date(1904, 1, 2), 1), (dt.date(2024, 1, 1), 45292 - 1462)],
+)
+def test_serial_dates_1904(day: dt.date, n1904: int) -> None:
+    assert serial(day, date1904=True) == n1904
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [("A1", (1, 1)), ("Z9", (9, 26)), ("AA10", (10, 27)), ("XFD1048576", (1048576, 16384))],
+)
+def test_split_ref(ref: str, expected: tuple[int, int]) -> None:
+    assert split_ref(ref) == expected
+
+
+@pytest.mark.parametrize("bad", ["A0", "XFE1", "A1048577", "1A", "a1", "A1:B2", ""])
+def test_split_ref_rejects(bad: str) -> None:
+    with pytest.raises(ValueError):
+        split_ref(bad)
+
+
+def test_rows_and_cells_without_r_attributes() -> None:
+    xml = f'<worksheet {MAIN}><sheetData><row><c><v>1</v></c><c><v>2</v></c></row><row r="3"><c r="C3"/></row></sheetData></worksheet>'
+    sx = SheetXml(xml, "s.xml")
+    assert [r.num for r in sx.rows()] == [1, 3]
+    assert sx.cell(1, 2) == "<c><v>2</v></c>"
+    sx.put(1, 4, '<c r="D1"><v>4</v></c>')
+    sx.put(2, 1, '<c r="A2"/>')
+    out = sx.render()
+    assert (
+        '<row><c><v>1</v></c><c><v>2</v></c><c r="D1"><v>4</v></c></row><row r="2"><c r="A2"/></row><row r="3">'
+        in out
+    )
+
+
+@pytest.mark.parametrize(
+    ("ref", "cells", "expected"),
+    [
+        ("A1", [(5, 3)], "A1:C5"),
+        ("B2:C3", [(1, 1)], "A1:C3"),
+        ("A1:Z99", [(5, 5)], "A1:Z99"),
+        ("", [(2, 2)], "B2"),
+    ],
+)
+def test_widen_dimension(ref: str, cells: list[tuple[int, int]], expected: str) -> None:
+    xml = f'<worksheet {MAIN}><dimension ref="{ref}"/><sheetData/></worksheet>'
+    assert f'<dimension ref="{expected}"/>' in widen_dimension(xml, "", cells)
