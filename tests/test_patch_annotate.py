@@ -255,3 +255,83 @@ def test_user_custom_properties_are_kept(tmp_path: Path) -> None:
     c = tmp_path / "c.xlsx"
     clear_annotations(a, out=c)
     assert pf.parts(c)["docProps/custom.xml"] == pf.parts(src)["docProps/custom.xml"]
+
+
+def test_annotating_changes_only_the_parts_it_must(rich: Path, tmp_path: Path) -> None:
+    out = tmp_path / f"a{rich.suffix}"
+    result = annotate(rich, ANNOTATIONS, out=out)
+    main, params = pf.sheet_part(rich, P), pf.sheet_part(rich, "参数")
+    assert set(result.changed_parts) == {
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/_rels/workbook.xml.rels",
+        "xl/workbook.xml",
+        "xl/styles.xml",
+        main,
+        "xl/comments1.xml",
+        "xl/drawings/vmlDrawing1.vml",
+        params,
+        "xl/worksheets/_rels/sheet3.xml.rels",
+        "xl/comments2.xml",
+        "xl/drawings/vmlDrawing2.vml",
+        "xl/worksheets/sheet5.xml",
+        "docProps/custom.xml",
+    }
+    assert pf.names(out)[: len(pf.names(rich))] == pf.names(rich)  # new parts go at the end
+    before, after = pf.raw_entries(rich), pf.raw_entries(out)
+    for name in before:
+        if name not in result.changed_parts:
+            assert after[name] == before[name], name
+    wb_old, wb_new = (
+        pf.parts(rich)["xl/workbook.xml"].decode(),
+        pf.parts(out)["xl/workbook.xml"].decode(),
+    )
+    tab = re.search(r'<sheet name="校验结果" sheetId="5" r:id="rId\d+"/>', wb_new)
+    assert tab is not None and wb_new.replace(tab.group(0), "") == wb_old
+
+
+def test_clear_after_a_number_format_was_written_keeps_the_format(
+    rich: Path, tmp_path: Path
+) -> None:
+    from perfxl.write.patch import CellWrite
+
+    patch = WorkbookPatch(rich.read_bytes())
+    patch.annotate([Annotation(P, "B4", "error", "x")])
+    patch.write_cells([CellWrite(P, "B4", 0.5, number_format="0.0%")])
+    patch.clear_annotations()
+    assert patch.restore_skipped == []
+    out = tmp_path / f"o{rich.suffix}"
+    patch.save(out)
+    old, new = openpyxl.load_workbook(rich)[P]["B4"], openpyxl.load_workbook(out)[P]["B4"]
+    assert new.number_format == "0.0%" and new.value == 0.5
+    assert new.fill.fgColor.rgb == old.fill.fgColor.rgb  # the perfxl fill is gone
+    assert new.border.left.style == old.border.left.style == "thin"
+
+
+def test_removing_the_results_sheet_shifts_sheet_scoped_names(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    src = tmp_path / "names.xlsx"
+    wb = xlsxwriter.Workbook(str(src))
+    for name in ("一", "二"):
+        wb.add_worksheet(name).write("A1", name)
+    wb.define_name("二!本地", "=二!$A$1")
+    wb.worksheets()[1].print_area("A1:B2")
+    wb.worksheets()[1].activate()
+    wb.close()
+    annotated = tmp_path / "a.xlsx"
+    annotate(src, [Annotation("一", "A1", "info", "x")], out=annotated)
+    # The user drags 校验结果 to the front in Excel: tabs and sheet-scoped names move.
+    patch = WorkbookPatch(annotated.read_bytes())
+    text = patch.pkg.text("xl/workbook.xml")
+    tab = re.search(r'<sheet name="校验结果"[^>]*/>', text)
+    assert tab is not None
+    text = text.replace(tab.group(0), "").replace("<sheets>", "<sheets>" + tab.group(0))
+    text = text.replace('localSheetId="1"', 'localSheetId="2"').replace(
+        'activeTab="1"', 'activeTab="2"'
+    )
+    patch.pkg.set_text("xl/workbook.xml", text)
+    patch.clear_annotations()
+    cleared = tmp_path / "c.xlsx"
+    patch.save(cleared)
+    assert pf.parts(cleared)["xl/workbook.xml"] == pf.parts(src)["xl/workbook.xml"]

@@ -34,12 +34,18 @@ return) or ``formula="replace"``. New cells and rows are inserted in order,
 
 Annotations (:func:`annotate`): a fill cloned from the cell's own style (error
 FFC7CE, warning FFEB9C, info DDEBF7), a comment by author "perfxl" merged into
-the sheet's own comments and VML drawing, and a 校验结果 sheet with 工作表, 单元格,
-级别, 规则, 说明 and a link to each cell. Earlier perfxl annotations are cleared
-first: annotating twice gives the same bytes as once. The original style index of
-each filled cell is remembered in custom document properties (docProps/custom.xml,
-``perfxl.annotations.N``; see :mod:`perfxl.write.patch.manifest` for why), so
-:func:`clear_annotations` gives back every cell's value and style.
+the sheet's own comments and VML drawing (a cell that already has a user comment
+keeps it and gets no perfxl comment; see ``PatchResult.comments_skipped``), and a
+校验结果 sheet with 工作表, 单元格, 级别, 规则, 说明 and a link to each cell. Earlier
+perfxl annotations are cleared first: annotating twice gives the same bytes as
+once. The original style index of each filled cell is remembered in custom
+document properties (docProps/custom.xml, ``perfxl.annotations.N``; see
+:mod:`perfxl.write.patch.manifest` for why there), so :func:`clear_annotations`
+gives back every cell's value and style, byte for byte in every part but
+styles.xml (which keeps the appended, now unused, entries for the next run). After
+LibreOffice or Excel re-saved the file (styles renumbered, comment authors lost)
+clearing still removes the fills, comments and sheet (see
+:mod:`perfxl.write.patch.annotate`).
 
 Saving (:mod:`perfxl.write.patch.safeio`): temp file ``.BOOK.xlsx.perfxl-tmp-*``
 beside the target, fsync, ``os.replace``; in-place writes keep the previous file

@@ -13,9 +13,15 @@ each. Why there and not in a very hidden sheet:
 * 255 characters is the longest text value Office's property dialog and object
   model handle, hence the chunks.
 
-A style index is only meaningful as long as styles.xml is not renumbered (an
-application that re-saves the file may do that), so the applied index is kept
-too: a cell is restored only while it still carries exactly the index perfxl set.
+Besides the cells (``[ref, original s or a code for "no s"/"new cell"/"new row",
+applied s, style whose fill the cell showed]``) the record keeps a fingerprint of
+each xf involved (its text and the font, fill, border and format it points to),
+the original ``<fill>`` elements, and the cells that got a perfxl comment. A style
+index only means something while styles.xml is not renumbered (LibreOffice does
+renumber when it saves; Excel may drop unused entries): the fingerprints tell
+whether the exact index can be restored, and the fills allow a fallback that puts
+the original fill back into whatever style the cell has now (see
+:mod:`perfxl.write.patch.annotate`).
 """
 
 from __future__ import annotations
@@ -26,12 +32,9 @@ from typing import Any
 
 from perfxl.write.patch import opc
 from perfxl.write.patch import xmltext as xt
+from perfxl.write.patch.ooxml import CT_CUSTOM, CUSTOM_NS, REL_CUSTOM, VT_NS
 from perfxl.write.patch.package import Package
 
-REL_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
-CT_CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
-CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 PREFIX = "perfxl.annotations."
 CHUNK = 255

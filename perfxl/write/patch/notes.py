@@ -15,22 +15,23 @@ from dataclasses import dataclass
 from perfxl.problems import SEVERITY_ZH
 from perfxl.write.patch import opc, vml
 from perfxl.write.patch import xmltext as xt
-from perfxl.write.patch.package import Package
-from perfxl.write.patch.sheetxml import (
+from perfxl.write.patch.ooxml import (
+    CT_COMMENTS,
+    CT_VML,
     MAIN_NS,
     R_NS,
+    REL_COMMENTS,
+    REL_VML,
     SHEET_ORDER,
+)
+from perfxl.write.patch.package import Package
+from perfxl.write.patch.sheetxml import (
     insert_child,
     main_prefix,
     ref_of,
     split_ref,
 )
 
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-REL_COMMENTS = REL + "comments"
-REL_VML = REL + "vmlDrawing"
-CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
-CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 AUTHOR = "perfxl"
 TAGS = tuple(f"【{label}】" for label in SEVERITY_ZH.values())
 

@@ -6,10 +6,8 @@ import re
 from dataclasses import dataclass
 
 from perfxl.write.patch import xmltext as xt
+from perfxl.write.patch.ooxml import RELS_NS
 from perfxl.write.patch.package import Package, relative, rels_name, resolve
-
-RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
 @dataclass(frozen=True)

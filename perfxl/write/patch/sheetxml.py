@@ -10,53 +10,7 @@ from functools import lru_cache
 from perfxl.cells import col_index, col_letter
 from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.errors import NotAWorkbookError
-
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-
-# CT_Worksheet's child order (ECMA-376 Part 1, 18.3.1.99).
-SHEET_ORDER = [
-    "sheetPr",
-    "dimension",
-    "sheetViews",
-    "sheetFormatPr",
-    "cols",
-    "sheetData",
-    "sheetCalcPr",
-    "sheetProtection",
-    "protectedRanges",
-    "scenarios",
-    "autoFilter",
-    "sortState",
-    "dataConsolidate",
-    "customSheetViews",
-    "mergeCells",
-    "phoneticPr",
-    "conditionalFormatting",
-    "dataValidations",
-    "hyperlinks",
-    "printOptions",
-    "pageMargins",
-    "pageSetup",
-    "headerFooter",
-    "rowBreaks",
-    "colBreaks",
-    "customProperties",
-    "cellWatches",
-    "ignoredErrors",
-    "smartTags",
-    "drawing",
-    "legacyDrawing",
-    "legacyDrawingHF",
-    "drawingHF",
-    "picture",
-    "oleObjects",
-    "controls",
-    "webPublishItems",
-    "tableParts",
-    "extLst",
-]
+from perfxl.write.patch.ooxml import MAIN_NS, STRICT_NS
 
 _REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _ELEMENT = re.compile(r"<([\w.:-]+)(?=[\s/>])")
@@ -163,9 +117,7 @@ def top_children(text: str) -> list[tuple[str, xt.Span]]:
         pos = span.end
 
 
-def insert_child(
-    text: str, prefix: str, local: str, xml: str, order: tuple[str, ...] | list[str]
-) -> str:
+def insert_child(text: str, prefix: str, local: str, xml: str, order: tuple[str, ...]) -> str:
     """Insert ``xml`` (a ``local`` element) among the root's children in schema order."""
     before = set(order[: order.index(local)])
     at = None

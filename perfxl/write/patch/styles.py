@@ -12,6 +12,7 @@ import hashlib
 import re
 
 from perfxl.write.patch import xmltext as xt
+from perfxl.write.patch.ooxml import FONT_ORDER
 from perfxl.write.patch.sheetxml import main_prefix
 
 # Built-in number formats that do not depend on the locale (ECMA-376 18.8.30).
@@ -32,23 +33,6 @@ BUILTIN_FORMATS: dict[str, int] = {
     "##0.0E+0": 48,
     "@": 49,
 }
-FONT_ORDER = [
-    "b",
-    "i",
-    "strike",
-    "condense",
-    "extend",
-    "outline",
-    "shadow",
-    "u",
-    "vertAlign",
-    "sz",
-    "color",
-    "name",
-    "family",
-    "charset",
-    "scheme",
-]
 LINK_COLOR = "FF0563C1"
 
 

@@ -8,38 +8,17 @@ from dataclasses import dataclass
 from perfxl.write.patch import opc
 from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.errors import NotAWorkbookError, SheetNotFoundError
+from perfxl.write.patch.ooxml import (
+    CT_WORKSHEET,
+    R_NS,
+    REL_CALC_CHAIN,
+    REL_OFFICE_DOC,
+    REL_STYLES,
+    REL_WORKSHEET,
+    WORKBOOK_ORDER,
+)
 from perfxl.write.patch.package import Package, rels_name
-from perfxl.write.patch.sheetxml import R_NS, insert_child, main_prefix
-
-REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
-REL_OFFICE_DOC = REL + "officeDocument"
-REL_WORKSHEET = REL + "worksheet"
-REL_STYLES = REL + "styles"
-REL_CALC_CHAIN = REL + "calcChain"
-CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-CT_CALC_CHAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.calcChain+xml"
-
-WORKBOOK_ORDER = [
-    "fileVersion",
-    "fileSharing",
-    "workbookPr",
-    "workbookProtection",
-    "bookViews",
-    "sheets",
-    "functionGroups",
-    "externalReferences",
-    "definedNames",
-    "calcPr",
-    "oleSize",
-    "customWorkbookViews",
-    "pivotCaches",
-    "smartTagPr",
-    "smartTagTypes",
-    "webPublishing",
-    "fileRecoveryPr",
-    "webPublishObjects",
-    "extLst",
-]
+from perfxl.write.patch.sheetxml import insert_child, main_prefix
 
 
 @dataclass(frozen=True)
