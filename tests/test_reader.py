@@ -212,3 +212,15 @@ def test_unreadable_amount_does_not_fail_the_read(
     assert res.ok
     assert res.targets.projects[0].budget == "约八万"
     assert [p.rule for p in res.problems] == ["read.amount_unreadable"]
+
+
+@pytest.mark.parametrize("engine", ["calamine", "openpyxl"])
+def test_escape_like_text_and_control_characters_round_trip(
+    tmp_path: Path, example_data: dict[str, Any], engine: str
+) -> None:
+    data = dict(example_data)
+    names = ["_x0000_", "a_x0041_b", "铃\x07声", "_x005F_"]
+    data["projects"] = [dict(example_data["projects"][0], name=n) for n in names]
+    out = tmp_path / "esc.xlsx"
+    write_new(Targets.from_dict(data), out)
+    assert [p.name for p in read_workbook(out, engine=engine).targets.projects] == names

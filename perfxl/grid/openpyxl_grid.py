@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from perfxl import xstring
 from perfxl.errors import UnreadableWorkbookError
 from perfxl.grid import Grid, Sheet
 from perfxl.safety import DEFAULT_LIMITS, Limits, check_text, preflight
@@ -33,6 +34,8 @@ def grid_from_openpyxl(wb: Workbook, path: str) -> Grid:
             vals: list[Any] = []
             for c, cell in enumerate(row, start=1):
                 v = cell.value
+                if isinstance(v, str):
+                    v = xstring.unescape(v)  # as Excel and calamine decode it
                 vals.append(None if v == "" else v)
                 if isinstance(v, int | float) and "%" in (cell.number_format or ""):
                     fmts[(r, c)] = cell.number_format

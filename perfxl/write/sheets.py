@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,11 +13,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from perfxl import constants as C
 from perfxl import framework as F
 from perfxl import layout as L
+from perfxl import xstring
 from perfxl.cells import a1, col_letter, parse_a1, parse_range
 from perfxl.model import Area, Measure, Overall, Project, Targets
 from perfxl.write import styles as S
-
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def set_value(ws: Worksheet, ref: str, value: Any) -> Cell:
@@ -29,7 +27,7 @@ def set_value(ws: Worksheet, ref: str, value: Any) -> Cell:
     """
     cell = ws[ref]
     if isinstance(value, str):
-        value = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
+        value = xstring.escape(value)
         cell.value = value
         if value.startswith("="):
             cell.data_type = "s"
