@@ -293,9 +293,9 @@ def csv_sheets(src: Path, folder: Path, profile: Path) -> dict[str, list[list[st
 
 
 # -- comparing packages ------------------------------------------------------------
-def parts(path: Path) -> dict[str, bytes]:
-    """Every zip entry's content."""
-    with zipfile.ZipFile(path) as z:
+def parts(path: Path | bytes) -> dict[str, bytes]:
+    """Every zip entry's content (of a file, or of zip bytes)."""
+    with zipfile.ZipFile(io.BytesIO(path) if isinstance(path, bytes) else path) as z:
         return {n: z.read(n) for n in z.namelist()}
 
 
@@ -368,7 +368,7 @@ def cells_snapshot(xml: bytes) -> dict[str, tuple[str | None, str | None, Any]]:
     return out
 
 
-def sheet_part(path: Path, sheet: str) -> str:
+def sheet_part(path: Path | bytes, sheet: str) -> str:
     """The zip name of a sheet's part, via openpyxl-free parsing of workbook.xml and its rels."""
     p = parts(path)
     wb = tree(p["xl/workbook.xml"])

@@ -7,12 +7,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from perfxl.write.patch import annotate as _annotate
-from perfxl.write.patch import safeio
-from perfxl.write.patch.errors import NotAWorkbookError
+from perfxl.write.patch import opc, safeio
+from perfxl.write.patch.errors import NotAWorkbookError, TargetNotWritableError
 from perfxl.write.patch.model import AnnotationLike, CellWrite, PatchResult
 from perfxl.write.patch.package import Package
 from perfxl.write.patch.workbook import Book
 from perfxl.write.patch.writecells import apply_writes
+
+SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 
 
 class WorkbookPatch:
@@ -77,6 +79,19 @@ class WorkbookPatch:
         """The edited workbook."""
         return self.pkg.to_bytes()
 
+    def _check_suffix(self, target: Path) -> None:
+        """Refuse a target whose extension contradicts the package (a macro book as .xlsx)."""
+        ctype = opc.content_type(self.pkg, self.book.part) or ""
+        macro = "macroEnabled" in ctype
+        template = ".template" in ctype
+        want = (".xltm" if template else ".xlsm") if macro else (".xltx" if template else ".xlsx")
+        if target.suffix.lower() in SUFFIXES and target.suffix.lower() != want:
+            raise TargetNotWritableError(
+                f"工作簿的类型要求扩展名 {want}，不能保存为 {target.suffix}"
+                "（否则 Excel 会拒绝打开，或宏会丢失）。",
+                path=str(target),
+            )
+
     def save(
         self, out: str | os.PathLike[str] | None = None, *, backup: bool = True
     ) -> PatchResult:
@@ -85,12 +100,14 @@ class WorkbookPatch:
         Nothing is written (and no backup made) when saving in place changed no byte.
 
         Raises:
-            WorkbookLockedError, TargetNotWritableError: the target cannot be written now.
+            WorkbookLockedError, TargetNotWritableError: the target cannot be written now,
+                or its extension does not fit the workbook (an .xlsm saved as .xlsx).
         """
         target = Path(out) if out is not None else self.path
         if target is None:
             raise ValueError("no target: give `out` for a workbook opened from bytes")
         in_place = self.path is not None and target.resolve() == self.path.resolve()
+        self._check_suffix(target)
         changed, removed = tuple(self.pkg.changed()), tuple(self.pkg.removed())
         data = self.to_bytes()
         written: Path | None = target
