@@ -51,7 +51,9 @@ Saving (:mod:`perfxl.write.patch.safeio`): temp file ``.BOOK.xlsx.perfxl-tmp-*``
 beside the target, fsync, ``os.replace``; in-place writes keep the previous file
 as ``BOOK.bak.xlsx`` (``<stem>.bak<suffix>``, overwritten each time); a workbook
 open in Excel/WPS (``~$BOOK.xlsx``) or LibreOffice is refused with
-:class:`WorkbookLockedError`.
+:class:`WorkbookLockedError`; a target whose extension contradicts the package
+(an .xlsm saved as .xlsx) with :class:`TargetNotWritableError`. A run killed
+mid-write leaves the old file and at most a temp file, removed by the next write.
 """
 
 from perfxl.write.patch.api import annotate, clear_annotations, write_cells
