@@ -8,39 +8,24 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from perfxl.errors import WriteError
-
-
-def owner_file(path: Path) -> Path:
-    """The lock file Excel and WPS keep beside an open workbook (``~$BOOK.xlsx``)."""
-    return path.with_name("~$" + path.name)
+from perfxl.write.patch.safeio import TMP_MARK, check_target
 
 
 def check_writable(path: Path) -> None:
-    """Refuse to write a workbook that Excel or WPS has open, or a read-only one.
+    """Refuse to write a workbook that Excel, WPS or LibreOffice has open, or a read-only one.
 
     Raises:
         WriteError: with the reason, naming the file.
     """
-    if owner_file(path).exists():
-        raise WriteError(
-            "该工作簿正在被 Excel 或 WPS 打开（存在锁定文件 "
-            f"{owner_file(path).name}）。请先关闭工作簿再运行。",
-            path=str(path),
-        )
-    if path.exists() and not os.access(path, os.W_OK):
-        raise WriteError("文件为只读，无法写入。请取消只读属性或另存到其他位置。", path=str(path))
-    if not path.parent.exists():
-        raise WriteError("目标文件夹不存在。", path=str(path))
+    check_target(path)
 
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """A temporary path beside ``target``; renamed over it only when the block succeeds."""
     check_writable(target)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=".perfxl-tmp", dir=target.parent
-    )
+    # Named like the patch engine's temp files, so a killed run's leftovers are recognised.
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from perfxl.write.patch.safeio import backup_path
 
-def backup_path(path: Path) -> Path:
-    """``dir/BOOK.xlsx`` -> ``dir/BOOK.bak.xlsx`` (overwritten by each in-place write)."""
-    return path.with_name(f"{path.stem}.bak{path.suffix}")
+__all__ = ["backup_copy", "backup_path"]
 
 
 def backup_copy(path: Path) -> Path:

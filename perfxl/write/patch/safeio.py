@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -60,7 +61,11 @@ def check_target(path: Path) -> None:
             )
     if not path.parent.is_dir():
         raise TargetNotWritableError("目标文件夹不存在。", path=str(path))
-    if path.exists() and not os.access(path, os.W_OK):
+    # The mode bits are checked too: root may write anything, but a file whose owner marked
+    # it read-only (no write bit) is one the clerk meant to keep as it is.
+    if path.exists() and (
+        not os.access(path, os.W_OK) or not stat.S_IMODE(path.stat().st_mode) & 0o222
+    ):
         raise TargetNotWritableError(
             "文件为只读，无法写入。请取消只读属性或另存到其他位置。", path=str(path)
         )
