@@ -219,7 +219,7 @@ def test_escape_like_text_and_control_characters_round_trip(
     tmp_path: Path, example_data: dict[str, Any], engine: str
 ) -> None:
     data = dict(example_data)
-    names = ["_x0000_", "a_x0041_b", "铃\x07声", "_x005F_"]
+    names = ["_x0000_", "a_x0041_b", "铃\x07声", "_x005F_", "回车\r\n换行"]
     data["projects"] = [dict(example_data["projects"][0], name=n) for n in names]
     out = tmp_path / "esc.xlsx"
     write_new(Targets.from_dict(data), out)

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from perfxl import xstring
 from perfxl.write.patch.errors import UnsupportedValueError
 from perfxl.write.patch.xmltext import esc_text
 
 CellValue = str | int | float | bool | Decimal | dt.date | dt.datetime | dt.time | None
 
 MAX_TEXT = 32767
-_ESCAPED = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -36,12 +34,10 @@ class Encoded:
 
 
 def ooxml_string(s: str) -> str:
-    """Escape a string the way Excel does: ``_xHHHH_`` for control characters."""
+    """Escape a string the way Excel does (``_xHHHH_``), then for XML text."""
     if any(0xD800 <= ord(ch) <= 0xDFFF for ch in s):
         raise UnsupportedValueError("文本中含有无效的 Unicode 代理字符。")
-    s = _ESCAPED.sub(r"_x005F_\1", s)
-    s = _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", s)
-    return esc_text(s.replace("\r", "_x000D_"))
+    return esc_text(xstring.escape(s))
 
 
 def number_text(value: float | int | Decimal) -> str:
