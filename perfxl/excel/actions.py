@@ -155,7 +155,7 @@ HELP_TEXT = (
     "新增项目：复制最后一张项目表为空白新表。\n"
     "导出 JSON：把工作簿数据导出为同名 .json 文件（与工作簿放在同一文件夹）。\n\n"
     "按钮报错时：记下提示内容，检查“perfxl.conf”中的 Python 路径；"
-    "详细说明见 perfxl 文档 docs/excel.md。"
+    "详细说明见 perfxl 的 README“在 Excel 中使用 perfxl”一节。"
 )
 
 
