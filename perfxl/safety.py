@@ -103,11 +103,13 @@ class Preflight:
         kind: ``xlsx`` (an OOXML zip, .xlsx/.xlsm), ``xls`` (legacy BIFF) or ``ods``.
         macros: True when the package holds a VBA project (never run; only noted).
         sheet_sizes: worksheet part -> (rows, columns) of its used range, as scanned.
+        error_parts: worksheet parts holding a cell of error type (a cached ``#DIV/0!``).
     """
 
     kind: str
     macros: bool = False
     sheet_sizes: dict[str, tuple[int, int]] | None = None
+    error_parts: frozenset[str] = frozenset()
 
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -232,15 +234,17 @@ def _check_zip(p: Path, where: str, size: int, limits: Limits) -> Preflight:
         names = {i.filename for i in infos}
         kind = _package_kind(zf, names, where)
         sizes: dict[str, tuple[int, int]] = {}
+        errors: set[str] = set()
         total = 0
         for info in infos:
             if info.is_dir():
                 continue
-            total += _scan_part(zf, info, where, limits, total, sizes)
+            total += _scan_part(zf, info, where, limits, total, sizes, errors)
     return Preflight(
         kind=kind,
         macros=any(n.lower().endswith("vbaproject.bin") for n in names),
         sheet_sizes=sizes,
+        error_parts=frozenset(errors),
     )
 
 
@@ -318,6 +322,7 @@ def _scan_part(
     limits: Limits,
     total_before: int,
     sizes: dict[str, tuple[int, int]],
+    errors: set[str],
 ) -> int:
     """Decompress one member, counting its real size, checking its CRC and its XML."""
     name = info.filename
@@ -334,6 +339,8 @@ def _scan_part(
             if scanner is not None:
                 scanner.feed(chunk)
             if extent is not None:
+                if b't="e"' in extent.tail + chunk[:4096] or b't="e"' in chunk:
+                    errors.add(name)
                 extent.feed(chunk)
     except zipfile.BadZipFile as exc:
         raise CorruptWorkbookError(

@@ -106,7 +106,7 @@ def read_grid_checked(
     finally:
         wb.close()
     formulas = FormulaCells()
-    if pre.kind == "xlsx":
+    if pre.kind == "xlsx" and (missing or pre.error_parts):
         try:
             formulas = formula_cells(p, missing=missing)
         except Exception as exc:  # calamine read the sheets; a quirk here must not lose them
