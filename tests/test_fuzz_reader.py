@@ -142,6 +142,8 @@ def _apply(wb: Any, e: tuple[Any, ...]) -> None:
 
 def _apply_bytes(data: bytes, e: tuple[Any, ...]) -> bytes:
     if e[0] == "flip":
+        if not data:
+            return data
         b = bytearray(data)
         b[int(e[1] * len(b))] ^= e[2]
         return bytes(b)
