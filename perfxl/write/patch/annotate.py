@@ -28,19 +28,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfxl.constants import RESULTS_SHEET
-from perfxl.problems import SEVERITY_ORDER, SEVERITY_ZH
 from perfxl.write.patch import manifest, notes, opc
 from perfxl.write.patch import xmltext as xt
-from perfxl.write.patch.errors import CellRefError, SheetNotFoundError
+from perfxl.write.patch.errors import SheetNotFoundError
 from perfxl.write.patch.model import AnnotationLike
 from perfxl.write.patch.package import Package
-from perfxl.write.patch.report import ResultRow, location, results_sheet
+from perfxl.write.patch.plan import FILLS, AnnotationPlan, plan
+from perfxl.write.patch.report import results_sheet
 from perfxl.write.patch.sheetxml import SheetXml, cell_parts, ref_of, split_ref, style_of
 from perfxl.write.patch.styles import Styles
 from perfxl.write.patch.workbook import Book
 
-FILLS = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
-MAX_RANGE = 10_000
 # What a filled cell was before, as kept in the record (>= 0: its explicit s attribute).
 NO_S, NEW_CELL, NEW_ROW, NEW_IN_EMPTY_ROW, NEW_IN_EMPTY_SHEET = -1, -2, -3, -4, -5
 
@@ -59,19 +57,6 @@ def _restyle(xml: str, s: int | None) -> str:
     tag = xml[:end]
     tag = xt.del_attr(tag, "s") if s is None else xt.set_attr(tag, "s", str(s))
     return tag + xml[end:]
-
-
-def _cells(ref: str, sheet: str) -> list[tuple[int, int]]:
-    first, _, last = ref.replace("$", "").upper().strip().partition(":")
-    try:
-        r1, c1 = split_ref(first)
-        r2, c2 = split_ref(last) if last else (r1, c1)
-    except ValueError:
-        raise CellRefError(f"“{ref}”不是有效的单元格或区域。", sheet=sheet, cell=ref) from None
-    r1, r2, c1, c2 = min(r1, r2), max(r1, r2), min(c1, c2), max(c1, c2)
-    if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_RANGE:
-        raise CellRefError(f"区域 {ref} 超过 {MAX_RANGE} 个单元格。", sheet=sheet, cell=ref)
-    return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
 
 
 def _styles(pkg: Package, book: Book) -> Styles | None:
@@ -155,44 +140,14 @@ def clear(pkg: Package, book: Book) -> Outcome:
     return out
 
 
-def _note_line(a: AnnotationLike) -> str:
-    rule = getattr(a, "rule", "") or ""
-    return f"【{SEVERITY_ZH[a.severity]}】" + (f"{rule}：" if rule else "") + a.message
+def _plan(book: Book, annotations: Iterable[AnnotationLike]) -> AnnotationPlan:
+    def resolve(name: str) -> str | None:
+        try:
+            return book.sheet(name).name
+        except SheetNotFoundError:
+            return None
 
-
-@dataclass
-class _Plan:
-    """Annotations sorted out: fills and comment lines per sheet, rows of 校验结果."""
-
-    fills: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
-    lines: dict[str, dict[tuple[int, int], list[str]]] = field(default_factory=dict)
-    rows: list[ResultRow] = field(default_factory=list)
-
-
-def _plan(book: Book, annotations: Iterable[AnnotationLike]) -> _Plan:
-    plan = _Plan()
-    for a in annotations:
-        if a.severity not in FILLS:
-            raise ValueError(f"unknown severity {a.severity!r}")
-        sheet, cell, loc = a.sheet or "", (a.cell or "").replace("$", "").upper(), None
-        real = None
-        if sheet and sheet != RESULTS_SHEET:
-            try:
-                real = book.sheet(sheet).name
-            except SheetNotFoundError:
-                real = None
-        if real and cell:
-            targets = _cells(cell, real)
-            f = plan.fills.setdefault(real, {})
-            for rc in targets:
-                old = f.get(rc)
-                if old is None or SEVERITY_ORDER[a.severity] < SEVERITY_ORDER[old]:
-                    f[rc] = a.severity
-            plan.lines.setdefault(real, {}).setdefault(targets[0], []).append(_note_line(a))
-            loc = location(real, cell)
-        rule = getattr(a, "rule", "") or ""
-        plan.rows.append(ResultRow(sheet, cell, SEVERITY_ZH[a.severity], rule, a.message, loc))
-    return plan
+    return plan(annotations, resolve)
 
 
 def _fill_sheet(
@@ -229,10 +184,10 @@ def annotate(pkg: Package, book: Book, annotations: Iterable[AnnotationLike]) ->
     """Clear earlier annotations, then fill, comment and list ``annotations``."""
     previous = clear(pkg, book)
     out = Outcome(restore_skipped=previous.restore_skipped)
-    plan = _plan(book, annotations)
+    todo_plan = _plan(book, annotations)
     styles = _styles(pkg, book)
     record: dict[str, Any] = {"v": 1, "cells": {}, "xf": {}, "fill": {}, "notes": {}}
-    for name, cells in plan.fills.items():
+    for name, cells in todo_plan.fills.items():
         if styles is None:
             break
         sref = book.sheet(name)
@@ -240,9 +195,9 @@ def annotate(pkg: Package, book: Book, annotations: Iterable[AnnotationLike]) ->
         record["cells"][name] = _fill_sheet(sx, styles, cells, record)
         out.cells += len(cells)
         pkg.set_text(sref.part, sx.render())
-    for name, by_cell in plan.lines.items():
+    for name in todo_plan.lines:
         part = book.sheet(name).part
-        todo = [notes.Note(r, c, "\n".join(ls)) for (r, c), ls in sorted(by_cell.items())]
+        todo = [notes.Note(r, c, text) for r, c, text in todo_plan.notes(name)]
         skipped, added_default = notes.add_notes(pkg, part, todo)
         out.comments_skipped += [f"{name}!{ref}" for ref in skipped]
         record["notes"][name] = [
@@ -254,6 +209,6 @@ def annotate(pkg: Package, book: Book, annotations: Iterable[AnnotationLike]) ->
     if styles is not None:
         header, link = styles.font_style(bold=True), styles.font_style(link=True)
         pkg.set_text(styles.part, styles.text)
-    book.add_sheet(RESULTS_SHEET, results_sheet(plan.rows, header, link))
+    book.add_sheet(RESULTS_SHEET, results_sheet(todo_plan.rows, header, link))
     manifest.save(pkg, record)
     return out
