@@ -15,18 +15,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import convert
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import PatternFill
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perfxl import constants as C
-from perfxl.cells import a1, parse_a1, parse_range
-from perfxl.excel import actions, annotate, entry
+from perfxl.cells import parse_a1, parse_range
+from perfxl.excel import actions, entry
+from perfxl.excel import annotate as annotate_live
 from perfxl.problems import Problem
 from perfxl.read import read_workbook
+from perfxl.write.patch.plan import FILLS, RESULTS_HEADERS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +51,10 @@ class FakeNote:
 
     @text.setter
     def text(self, value: str) -> None:
-        self.cell.comment = Comment(value, "perfxl")
+        self.cell.comment = Comment(value, "Excel 用户")
+
+    def delete(self) -> None:
+        self.cell.comment = None
 
 
 class FakeProtection:
@@ -71,21 +79,80 @@ class FakeSheetApi:
         self.ws.protection.sheet = True
 
 
+class FakeProp:
+    def __init__(self, props: FakeProps, prop: StringProperty) -> None:
+        self.props, self.prop = props, prop
+
+    @property
+    def Name(self) -> str:
+        return str(self.prop.name)
+
+    @property
+    def Value(self) -> str:
+        return str(self.prop.value)
+
+    def Delete(self) -> None:
+        self.props.wb.custom_doc_props.props.remove(self.prop)
+
+
+class FakeProps:
+    """``Workbook.CustomDocumentProperties``: 1-based Item, Add with Office's 255-char limit."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+
+    @property
+    def Count(self) -> int:
+        return len(self.wb.custom_doc_props.props)
+
+    def Item(self, i: int) -> FakeProp:
+        return FakeProp(self, self.wb.custom_doc_props.props[i - 1])
+
+    def Add(self, Name: str, LinkToContent: bool, Type: int, Value: str) -> FakeProp:
+        assert Type == 4 and not LinkToContent
+        if len(Value) > 255 or Name in self.wb.custom_doc_props.names:
+            raise ComError("invalid procedure call or argument")
+        prop = StringProperty(name=Name, value=Value)
+        self.wb.custom_doc_props.append(prop)
+        return FakeProp(self, prop)
+
+
+class FakeBookApi:
+    def __init__(self, wb: Workbook) -> None:
+        self.CustomDocumentProperties = FakeProps(wb)
+
+
+class FakeFont:
+    def __init__(self, rng: FakeRange) -> None:
+        self.rng = rng
+
+    @property
+    def bold(self) -> bool:
+        return all(c.font.b for c in self.rng._cells())
+
+    @bold.setter
+    def bold(self, value: bool) -> None:
+        for c in self.rng._cells():
+            c.font = Font(bold=value)
+
+
+def _is_formula(v: Any) -> bool:
+    return isinstance(v, str) and v.startswith("=")
+
+
 class FakeRange:
     def __init__(self, sheet: FakeSheet, r1: int, c1: int, r2: int, c2: int) -> None:
         self.sheet, self.r1, self.c1, self.r2, self.c2 = sheet, r1, c1, r2, c2
 
     @property
     def address(self) -> str:
-        first = "$" + a1(self.r1, self.c1).replace(
-            get_column_letter(self.c1), get_column_letter(self.c1) + "$", 1
-        )
+        def absolute(r: int, c: int) -> str:
+            return f"${get_column_letter(c)}${r}"
+
+        first = absolute(self.r1, self.c1)
         if (self.r1, self.c1) == (self.r2, self.c2):
             return first
-        last = "$" + a1(self.r2, self.c2).replace(
-            get_column_letter(self.c2), get_column_letter(self.c2) + "$", 1
-        )
-        return f"{first}:{last}"
+        return f"{first}:{absolute(self.r2, self.c2)}"
 
     @property
     def last_cell(self) -> Any:
@@ -105,14 +172,24 @@ class FakeRange:
         if self.sheet.ws.protection.sheet and any(c.protection.locked for c in cells):
             raise ComError(f"locked cell on protected sheet {self.sheet.name}!{self.address}")
 
+    def _check_formattable(self) -> None:
+        if self.sheet.ws.protection.sheet:
+            raise ComError("cannot format cells on a protected sheet")
+
     @property
     def value(self) -> list[list[Any]]:
+        """Values as Excel shows them: a formula cell gives its last computed value."""
         self.sheet.book.reads += 1
-        ws = self.sheet.ws
-        return [
-            [None if (v := ws.cell(r, c).value) == "" else v for c in range(self.c1, self.c2 + 1)]
-            for r in range(self.r1, self.r2 + 1)
-        ]
+        ws, cache = self.sheet.ws, self.sheet.book.cache
+        out = []
+        for r in range(self.r1, self.r2 + 1):
+            row = []
+            for c in range(self.c1, self.c2 + 1):
+                v = ws.cell(r, c).value
+                v = cache.get((ws.title, r, c)) if _is_formula(v) else v
+                row.append(None if v == "" else v)
+            out.append(row)
+        return out
 
     @value.setter
     def value(self, rows: list[list[Any]]) -> None:
@@ -124,7 +201,33 @@ class FakeRange:
         self._check_unlocked(targets)
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
-                ws.cell(self.r1 + i, self.c1 + j).value = v
+                ws.cell(self.r1 + i, self.c1 + j).value = v  # a formula is replaced, as in Excel
+
+    @property
+    def formula(self) -> Any:
+        """Range.Formula: a string for one cell, else a tuple of row tuples; constants as text."""
+        self.sheet.book.reads += 1
+        ws = self.sheet.ws
+
+        def text(r: int, c: int) -> str:
+            v = ws.cell(r, c).value
+            return "" if v is None else str(v)
+
+        rows = tuple(
+            tuple(text(r, c) for c in range(self.c1, self.c2 + 1))
+            for r in range(self.r1, self.r2 + 1)
+        )
+        return rows[0][0] if (self.r1, self.c1) == (self.r2, self.c2) else rows
+
+    @property
+    def number_format(self) -> str:
+        return str(self.sheet.ws.cell(self.r1, self.c1).number_format)
+
+    @number_format.setter
+    def number_format(self, value: str) -> None:
+        self._check_formattable()
+        for cell in self._cells():
+            cell.number_format = value
 
     @property
     def merge_area(self) -> FakeRange:
@@ -135,16 +238,29 @@ class FakeRange:
         return FakeRange(self.sheet, self.r1, self.c1, self.r1, self.c1)
 
     @property
-    def color(self) -> str | None:
+    def color(self) -> tuple[int, int, int] | None:
+        """xlwings gives an (r, g, b) tuple, None when the cell has no fill."""
         fill = self.sheet.ws.cell(self.r1, self.c1).fill
-        return "#" + str(fill.fgColor.rgb)[-6:] if fill.fill_type == "solid" else None
+        if fill.fill_type != "solid":
+            return None
+        rgb = str(fill.fgColor.rgb)[-6:]
+        return (int(rgb[0:2], 16), int(rgb[2:4], 16), int(rgb[4:6], 16))
 
     @color.setter
-    def color(self, value: str) -> None:
-        if self.sheet.ws.protection.sheet:
-            raise ComError("cannot format cells on a protected sheet")
+    def color(self, value: str | tuple[int, int, int] | None) -> None:
+        self._check_formattable()
         for cell in self._cells():
-            cell.fill = PatternFill("solid", fgColor=value.lstrip("#").upper())
+            if value is None:
+                cell.fill = PatternFill(fill_type=None)
+                continue
+            rgb = (
+                value.lstrip("#") if isinstance(value, str) else "".join(f"{x:02X}" for x in value)
+            )
+            cell.fill = PatternFill("solid", fgColor=rgb.upper())
+
+    @property
+    def font(self) -> FakeFont:
+        return FakeFont(self)
 
     @property
     def note(self) -> FakeNote | None:
@@ -156,8 +272,16 @@ class FakeRange:
             raise ComError("cannot add a note on a protected sheet")
         cell = self.sheet.ws.cell(self.r1, self.c1)
         assert cell.comment is None, "add_note on a cell that has a note fails in Excel"
-        cell.comment = Comment(text, "perfxl")
+        cell.comment = Comment(text, "Excel 用户")  # Excel signs notes with the user's name
         return FakeNote(cell)
+
+    def add_hyperlink(self, address: str, text_to_display: str | None = None) -> None:
+        cell = self.sheet.ws.cell(self.r1, self.c1)
+        assert address.startswith("#"), "only links inside the book here"
+        cell.value = text_to_display if text_to_display is not None else address
+        cell.hyperlink = Hyperlink(
+            ref=cell.coordinate, location=address[1:], display=text_to_display
+        )
 
     def clear_contents(self) -> None:
         self._check_unlocked(self._cells())
@@ -202,6 +326,9 @@ class FakeSheet:
         wb.move_sheet(new, offset=wb.index(after.ws) + 1 - wb.index(new))
         return FakeSheet(new, self.book)
 
+    def delete(self) -> None:
+        self.book.wb.remove(self.ws)
+
     def clear_contents(self) -> None:
         for row in self.ws.iter_rows():
             for cell in row:
@@ -219,6 +346,8 @@ class FakeSheets:
         return FakeSheet(self.book.wb[name], self.book)
 
     def add(self, name: str, after: FakeSheet) -> FakeSheet:
+        if name in self.book.wb.sheetnames:
+            raise ComError("a sheet with this name exists")
         ws = self.book.wb.create_sheet(name, self.book.wb.index(after.ws) + 1)
         return FakeSheet(ws, self.book)
 
@@ -226,15 +355,31 @@ class FakeSheets:
 class FakeApp:
     def __init__(self) -> None:
         self.alerts: list[tuple[str, str]] = []
+        self.calculations = 0
 
     def alert(self, prompt: str, title: str) -> None:
         self.alerts.append((prompt, title))
 
+    def calculate(self) -> None:
+        self.calculations += 1  # the test recalculates with LibreOffice where it matters
+
 
 class FakeBook:
-    def __init__(self, wb: Workbook, fullname: str) -> None:
-        self.wb, self.fullname = wb, fullname
+    """An open book: formulas as the file holds them, cached values as Excel shows them."""
+
+    def __init__(self, path: Path, fullname: str | None = None) -> None:
+        self.wb = load_workbook(path)
+        cached = load_workbook(path, data_only=True)
+        self.cache: dict[tuple[str, int, int], Any] = {
+            (ws.title, c.row, c.column): c.value
+            for ws in cached.worksheets
+            for row in ws.iter_rows()
+            for c in row
+            if c.value is not None
+        }
+        self.fullname = fullname or str(path)
         self.app = FakeApp()
+        self.api = FakeBookApi(self.wb)
         self.reads = self.writes = self.merge_calls = 0
 
     @property
@@ -247,7 +392,7 @@ def book(example_book: Path, tmp_path: Path) -> FakeBook:
     """The Suying example open in the fake, saved under tmp_path."""
     path = tmp_path / "suying-2023.xlsx"
     path.write_bytes(example_book.read_bytes())
-    return FakeBook(load_workbook(path, data_only=True), str(path))
+    return FakeBook(path)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -279,60 +424,224 @@ def test_read_is_one_value_call_per_sheet_and_few_merge_calls(book: FakeBook) ->
 
 
 # --- validate ---------------------------------------------------------------------------------
-def _broken_book(book: FakeBook) -> FakeBook:
-    ws = book.wb.worksheets[2]
+def _broken_file(example_book: Path, tmp_path: Path) -> Path:
+    """The Suying example with staff's mistakes, a cell of their own colour and their own note."""
+    wb = load_workbook(example_book)
+    ws = wb.worksheets[2]
     ws["C4"] = "八点三九"  # an amount that is not a number
+    ws["C4"].fill = PatternFill("solid", fgColor="92D050")  # staff's own colour, to be restored
     ws["B7"] = "2.10"  # an amount typed as text
-    book.wb.worksheets[3]["A3"] = "编码"  # a label removed: the sheet is not read
-    return book
+    ws["B7"].comment = Comment("财政所：待核实", "张三")  # staff's own note stays
+    wb.worksheets[3]["A3"] = "编码"  # a label removed: the sheet is not read
+    out = tmp_path / "broken.xlsx"
+    wb.save(out)
+    return out
 
 
-def test_validate_marks_the_same_cells_the_cli_reports(book: FakeBook, tmp_path: Path) -> None:
-    _broken_book(book)
-    saved = tmp_path / "broken.xlsx"
-    book.wb.save(saved)
-    from perfxl.validate import validate_file
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "perfxl.cli", *args], capture_output=True, text=True, check=False
+    )
 
-    problems: list[Problem] = validate_file(saved).problems
-    book.fullname = str(saved)
+
+def _fill(cell: Any) -> tuple[str, str] | None:
+    f = cell.fill
+    if f.fill_type is None:
+        return None
+    return str(f.fill_type), str(f.fgColor.rgb)[-6:] if f.fgColor.type == "rgb" else str(f.fgColor)
+
+
+def _shown(path: Path) -> dict[str, Any]:
+    """Everything annotating shows, read back from a saved file with openpyxl."""
+    wb = load_workbook(path)
+    out: dict[str, Any] = {"sheets": wb.sheetnames, "fills": {}, "notes": {}}
+    for ws in wb.worksheets:
+        if ws.title == C.RESULTS_SHEET:
+            out["results"] = [list(r) for r in ws.iter_rows(values_only=True)]
+            out["links"] = [(h.ref, h.location, h.display) for h in ws._hyperlinks] or [
+                (c.coordinate, c.hyperlink.location, c.hyperlink.display)
+                for row in ws.iter_rows()
+                for c in row
+                if c.hyperlink is not None
+            ]
+            out["bold"] = [bool(c.font.b) for c in ws[1]]
+            continue
+        for row in ws.iter_rows():
+            for c in row:
+                if (f := _fill(c)) is not None:
+                    out["fills"][(ws.title, c.coordinate)] = f
+                if c.comment is not None:
+                    out["notes"][(ws.title, c.coordinate)] = c.comment.text
+    out["perfxl_props"] = sorted(
+        p.name for p in wb.custom_doc_props.props if p.name.startswith("perfxl.")
+    )
+    return out
+
+
+def _live(book: FakeBook, path: Path) -> dict[str, Any]:
+    book.wb.save(path)
+    return _shown(path)
+
+
+def test_validate_annotates_exactly_as_the_cli(example_book: Path, tmp_path: Path) -> None:
+    broken = _broken_file(example_book, tmp_path)
+    cli = tmp_path / "cli.xlsx"
+    run = _cli("validate", str(broken), "--annotate", str(cli))
+    assert run.returncode == 1, run.stderr
+    book = FakeBook(broken)
     message = entry.validate(book)
-    assert message.startswith("校验完成：")
-    expected = annotate.marks(problems)
-    assert expected, "the broken book must have cell problems"
-    for m in expected:
-        cell = book.wb[m.sheet][m.cell]
-        assert cell.comment is not None and cell.comment.text == m.note
-        if m.color:
-            assert str(cell.fill.fgColor.rgb)[-6:] == m.color.lstrip("#")
+    assert message.startswith("校验完成：") and "1.项目" not in message
+    assert "以下单元格已有批注" in message, "staff's own note is kept, as the CLI keeps it"
+    live, want = _live(book, tmp_path / "live.xlsx"), _shown(cli)
+    assert live["sheets"] == want["sheets"] and live["sheets"][-1] == C.RESULTS_SHEET
+    assert live["results"] == want["results"]
+    assert live["results"][0] == list(RESULTS_HEADERS)
+    assert live["links"] == want["links"] and len(live["links"]) > 5
+    assert live["bold"] == want["bold"] == [True] * len(RESULTS_HEADERS)
+    assert live["fills"] == want["fills"]
+    assert live["notes"] == want["notes"]
+    colours = {f[1] for f in live["fills"].values()}
+    assert {FILLS["error"][2:], FILLS["warning"][2:]} <= colours
+    name = book.wb.worksheets[2].title
+    assert live["notes"][(name, "B7")] == "财政所：待核实"
+    assert live["notes"][(name, "C4")].startswith("【错误】")
     assert all(ws.protection.sheet for ws in book.wb.worksheets[2:-1]), "protection restored"
-    results = book.wb[C.RESULTS_SHEET]
-    assert book.wb.sheetnames[-1] == C.RESULTS_SHEET
-    rows = [list(r) for r in results.iter_rows(values_only=True)]
-    assert rows == annotate.result_rows(problems)
+    assert live["perfxl_props"] and all(
+        p.startswith(annotate_live.PREFIX) for p in live["perfxl_props"]
+    ), "the record: the ribbon's own properties, none of the engine's"
 
 
-def test_validate_twice_replaces_notes_and_results(book: FakeBook) -> None:
-    _broken_book(book)
+def test_info_is_light_blue_as_in_the_engine(book: FakeBook) -> None:
+    info = Problem(
+        rule="x.info",
+        severity="info",
+        file=None,
+        sheet=book.wb.worksheets[2].title,
+        cell="D4",
+        pointer=None,
+        value=None,
+        message="提示",
+        project_code=None,
+    )
+    annotate_live.annotate_book(book, [info])
+    assert book.sheets[info.sheet or ""].range("D4").color == (0xDD, 0xEB, 0xF7)
+    assert book.wb[info.sheet or ""]["D4"].comment.text == "【提示】x.info：提示"
+
+
+def test_validate_again_restores_own_fills_first(example_book: Path, tmp_path: Path) -> None:
+    broken = _broken_file(example_book, tmp_path)
+    before = _shown(broken)
+    book = FakeBook(broken)
     entry.validate(book)
-    first = [list(r) for r in book.wb[C.RESULTS_SHEET].iter_rows(values_only=True)]
+    first = _live(book, tmp_path / "first.xlsx")
     entry.validate(book)
-    again = [list(r) for r in book.wb[C.RESULTS_SHEET].iter_rows(values_only=True)]
-    assert again == first
-    assert book.wb.sheetnames.count(C.RESULTS_SHEET) == 1
-    assert "意外错误" not in book.app.alerts[-1][0]
+    assert _live(book, tmp_path / "second.xlsx") == first
+    annotate_live.clear(book)
+    after = _live(book, tmp_path / "cleared.xlsx")
+    assert after["fills"] == before["fills"], "every cell has its own fill back (C4: 92D050)"
+    assert after["notes"] == before["notes"], "only staff's own note is left"
+    assert after["sheets"] == before["sheets"] and after["perfxl_props"] == []
+
+
+def test_validate_in_excel_replaces_the_cli_annotations(example_book: Path, tmp_path: Path) -> None:
+    """A file annotated by the CLI, opened in Excel and validated there: one set of marks."""
+    broken = _broken_file(example_book, tmp_path)
+    cli = tmp_path / "cli.xlsx"
+    _cli("validate", str(broken), "--annotate", str(cli))
+    book = FakeBook(cli)
+    entry.validate(book)
+    live, want = _live(book, tmp_path / "live.xlsx"), _shown(cli)
+    for key in ("sheets", "results", "links", "fills", "notes"):
+        assert live[key] == want[key], key
+    assert live["perfxl_props"] and all(
+        p.startswith(annotate_live.PREFIX) for p in live["perfxl_props"]
+    ), "the engine's record is gone, the ribbon's is there"
+    annotate_live.clear(book)
+    assert _live(book, tmp_path / "cleared.xlsx")["fills"] == _shown(broken)["fills"]
 
 
 # --- compute ----------------------------------------------------------------------------------
-def test_compute_writes_the_seed_percentages_in_one_write_per_sheet(book: FakeBook) -> None:
+def _staffed_file(example_book: Path, tmp_path: Path) -> Path:
+    """Percent cells as staff leave them: a formula typed over, one changed, a budget blank."""
+    wb = load_workbook(example_book)
+    wb.worksheets[2]["D8"] = 0.75  # a number typed over the formula
+    wb.worksheets[3]["E8"] = "=1"  # a formula changed
+    wb.worksheets[4]["C4"] = None  # no budget
+    out = tmp_path / "staffed.xlsx"
+    wb.save(out)
+    return out
+
+
+def _formulas(path: Path) -> dict[tuple[str, str], Any]:
+    wb = load_workbook(path)
+    return {
+        (ws.title, c.coordinate): (c.value, c.number_format)
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    }
+
+
+@pytest.fixture()
+def computed(example_book: Path, tmp_path: Path) -> tuple[Path, Path, FakeBook, str]:
+    """(CLI output, the live book saved, the live book, its message) on the staffed file."""
+    staffed = _staffed_file(example_book, tmp_path)
+    cli = tmp_path / "cli.xlsx"
+    run = _cli("compute", str(staffed), "-o", str(cli))
+    assert run.returncode == 1, run.stderr
+    book = FakeBook(staffed)
     message = entry.compute(book)
-    assert message.startswith("已写入 19 个项目的累计进度")
-    assert book.writes == 19
+    live = tmp_path / "live.xlsx"
+    book.wb.save(live)
+    return cli, live, book, message
+
+
+def test_compute_leaves_the_same_formulas_and_numbers_as_the_cli(
+    computed: tuple[Path, Path, FakeBook, str],
+) -> None:
+    cli, live, book, message = computed
+    assert message.startswith("已计算 18/19 个项目的累计进度")
+    assert "预算数为空或为 0" in message and "公式" in message
+    want, got = _formulas(cli), _formulas(live)
+    assert got == want
     p1 = book.wb.worksheets[2]
-    assert [p1[c].value for c in ("B8", "C8", "D8", "E8")] == [0.2503, 0.4994, 0.7497, 1.0]
-    p7 = book.wb.worksheets[8]
-    assert p7.title.startswith("7.")
-    assert [p7[c].value for c in ("B8", "C8", "D8", "E8")] == [0.0, 0.5, 0.5, 1.0]
+    assert p1["B8"].value.startswith("=IF(N($C$4)=0")  # the template's formula kept
+    assert (p1["D8"].value, p1["D8"].number_format) == (0.7497, "0.00%")  # perfxl's, not 0.75
+    assert book.wb.worksheets[3]["E8"].value == "=1"
+    assert book.writes == 1 and book.app.calculations == 1
     assert p1.protection.sheet is True
+
+
+@pytest.mark.libreoffice
+def test_compute_values_once_excel_calculates_equal_the_cli(
+    computed: tuple[Path, Path, FakeBook, str], tmp_path: Path
+) -> None:
+    """Excel computes the kept formulas; LibreOffice plays Excel here, then calamine reads."""
+    from python_calamine import CalamineWorkbook
+
+    from perfxl.grid.calamine_grid import read_grid
+    from perfxl.read import read_grid_model
+    from perfxl.write.percentages import cells_to_inspect
+
+    cli, live, book, _ = computed
+    (recalculated,) = convert([live], "xlsx", tmp_path / "lo")
+    grid = read_grid(cli)
+    changed = {(book.wb.worksheets[3].title, "E8")}  # left alone by both; "=1" has no cache
+    cells = [c for c in cells_to_inspect(read_grid_model(grid), grid) if c not in changed]
+    assert len(cells) > 19 * 4
+
+    def values(path: Path) -> dict[tuple[str, str], Any]:
+        wb = CalamineWorkbook.from_path(str(path))
+        out = {}
+        for name, ref in cells:
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            r, c = parse_a1(ref)
+            v = rows[r - 1][c - 1] if r <= len(rows) and c <= len(rows[r - 1]) else ""
+            out[(name, ref)] = round(v, 10) if isinstance(v, float) else v
+        return out
+
+    assert values(recalculated) == values(cli)
 
 
 # --- add project ------------------------------------------------------------------------------
@@ -359,7 +668,9 @@ def test_errors_are_messages_never_tracebacks(tmp_path: Path) -> None:
     wb = NewWorkbook()
     assert wb.active is not None
     wb.active["A1"] = "随便什么"
-    empty = FakeBook(wb, "工作簿1")
+    unsaved = tmp_path / "unsaved.xlsx"
+    wb.save(unsaved)
+    empty = FakeBook(unsaved, "工作簿1")
     msg = entry.add_project(empty, name=None)
     assert msg.startswith("新增项目未完成：") and "perfxl template" in msg
     msg = entry.export_json(empty)
@@ -370,7 +681,7 @@ def test_errors_are_messages_never_tracebacks(tmp_path: Path) -> None:
         def sheets(self) -> FakeSheets:
             raise RuntimeError("COM 服务器无响应")
 
-    boom = Exploding(wb, "x.xlsx")
+    boom = Exploding(unsaved, "x.xlsx")
     msg = entry.compute(boom)
     assert msg.startswith("计算进度时发生意外错误：RuntimeError: COM 服务器无响应")
     assert "Traceback" not in msg and str(entry.LOG_FILE) in msg

@@ -7,7 +7,9 @@ modules), writes the result back in batches and returns the message to show the 
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter, defaultdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from perfxl import layout as L
 from perfxl.cells import parse_a1, shift
 from perfxl.errors import NotAPerfxlWorkbookError, WriteError
 from perfxl.excel import adapter as A
-from perfxl.excel import annotate, core
+from perfxl.excel import annotate
 from perfxl.problems import SEVERITY_ZH
 from perfxl.read import ReadResult, read_grid_model
 
@@ -27,61 +29,78 @@ def read_book(book: Any) -> ReadResult:
 
 
 def validate_book(book: Any) -> str:
-    """校验: mark every problem cell (colour + note) and rewrite the 校验结果 sheet."""
+    """校验: what ``perfxl validate --annotate`` does to a file, done to the open book."""
+    from perfxl.validate import check
+
     res = read_book(book)
-    problems = core.all_problems(res)
-    by_sheet: dict[str, list[annotate.Mark]] = defaultdict(list)
-    for m in annotate.marks(problems):
-        by_sheet[m.sheet].append(m)
-    for name, ms in by_sheet.items():
-        sheet = book.sheets[name]
-        with A.unprotected(sheet):
-            for m in ms:
-                A.mark(sheet, m.cell, m.color, m.note)
-    results = _results_sheet(book)
-    results.clear_contents()
-    A.write_block(results, "A1", annotate.result_rows(problems))
+    problems = check(res, None)
+    outcome = annotate.annotate_book(book, problems)
     counts: Counter[str] = Counter(p.severity for p in problems)
     if not problems:
-        return "校验通过：未发现问题。"
+        return f"校验通过：未发现问题。（“{C.RESULTS_SHEET}”工作表为空表）"
     summary = "，".join(f"{counts[s]} 个{SEVERITY_ZH[s]}" for s in SEVERITY_ZH if counts[s])
-    return (
+    msg = (
         f"校验完成：{summary}。\n问题单元格已标色，批注中写明了问题和改法；"
         f"全部问题列在“{C.RESULTS_SHEET}”工作表。"
     )
-
-
-def _results_sheet(book: Any) -> Any:
-    names = [s.name for s in book.sheets]
-    if C.RESULTS_SHEET in names:
-        return book.sheets[C.RESULTS_SHEET]
-    return book.sheets.add(C.RESULTS_SHEET, after=book.sheets[names[-1]])
+    if outcome.comments_skipped:
+        msg += "\n以下单元格已有批注，未加 perfxl 批注：" + "、".join(outcome.comments_skipped[:10])
+    if not outcome.record_kept:
+        msg += "\n（此环境无法记录单元格原来的颜色，再次校验时标色不会自动恢复。）"
+    return msg
 
 
 def compute_book(book: Any) -> str:
-    """计算进度: write each project's cumulative percentages under its plan amounts."""
-    res = read_book(book)
-    done, skipped = 0, []
-    for info in res.sheets:
-        if info.project_index is None:
-            continue
-        project = res.targets.projects[info.project_index]
-        fractions = core.percent_fractions(project)
-        cells = {
-            shift(ref, info.row_offset, info.col_offset): v
-            for ref, v in zip(L.PROJECT_PERCENT_CELLS, fractions, strict=True)
-        }
-        A.write_values(book.sheets[info.name], cells)
-        if all(v is None for v in fractions):
-            skipped.append(info.name)
-        else:
-            done += 1
-    if done == 0 and not skipped:
-        raise NotAPerfxlWorkbookError("工作簿中没有项目绩效目标表，无法计算进度。", path=res.path)
-    msg = f"已写入 {done} 个项目的累计进度（{'、'.join(C.L_CHECKPOINTS)}）。"
-    if skipped:
-        msg += f"\n以下工作表的预算数为空或为 0，进度留空：{'、'.join(skipped)}。"
+    """计算进度: what ``perfxl compute`` writes, written into the open book.
+
+    The core decides (:func:`perfxl.compute.compute` and
+    :func:`perfxl.write.percentages.plan_writes`, as the CLI): a percentage or cover cell
+    that still holds the template's formula is left to Excel, which computes it on the spot
+    (the CLI writes the same figure as the formula's cached value); a cell whose formula
+    staff replaced by a number gets the number, formatted ``0.00%``; a changed formula is
+    left alone and reported.
+    """
+    from perfxl.compute import compute
+    from perfxl.write.percentages import cells_to_inspect, plan_writes
+
+    grid = A.read_grid(book)
+    res = read_grid_model(grid)
+    if not any(s.kind in ("project", "cover") for s in res.sheets):
+        raise NotAPerfxlWorkbookError(
+            "工作簿中没有项目绩效目标表（A3 为“项目编码”）或封面，无法计算。", path=res.path
+        )
+    as_text = {
+        p.pointer: p.value for p in res.problems if p.rule == "read.amount_text" and p.pointer
+    }
+    computed = compute(res.targets, locations=res.locations, file=res.path, as_text=as_text)
+    formulas = A.read_formulas(book, cells_to_inspect(res, grid))
+    plan = plan_writes(res, grid, computed, formulas)
+    by_sheet: dict[tuple[str, str | None], dict[str, Any]] = defaultdict(dict)
+    for w in plan.writes:
+        if w.formula == "keep":
+            continue  # the template's formula: Excel computes it
+        value = float(w.value) if isinstance(w.value, Decimal) else w.value
+        by_sheet[(w.sheet, w.number_format)][w.cell] = value
+    for (name, fmt), cells in by_sheet.items():
+        A.write_formatted(book.sheets[name], cells, fmt)
+    _calculate(book)
+    broken = [p for p in res.problems if p.rule == "read.label_missing"]
+    problems = [*broken, *computed.problems, *plan.problems]
+    done = sum(p.percents is not None for p in computed.projects)
+    msg = (
+        f"已计算 {done}/{len(computed.projects)} 个项目的累计进度（{'、'.join(C.L_CHECKPOINTS)}）。"
+    )
+    if problems:
+        lines = [f"“{p.sheet or ''}”{p.cell or ''}：{p.message}" for p in problems[:10]]
+        more = f"\n……另有 {len(problems) - 10} 条" if len(problems) > 10 else ""
+        msg += "\n以下项目或单元格未计算：\n" + "\n".join(lines) + more
     return msg
+
+
+def _calculate(book: Any) -> None:
+    """Recalculate now, in case the user set calculation to manual."""
+    with contextlib.suppress(NotImplementedError):  # the remote engine computes on its side
+        book.app.calculate()
 
 
 def export_book(book: Any) -> str:
@@ -151,7 +170,7 @@ def _field_ref(key: str) -> str:
 HELP_TEXT = (
     "perfxl 绩效目标工具\n\n"
     "校验：检查全部项目表，问题单元格标色并加批注，汇总到“校验结果”工作表。\n"
-    "计算进度：按预算数计算各节点累计进度（%），写入计划金额下一行。\n"
+    "计算进度：按预算数计算各节点累计进度（%），写入计划金额下一行（模板公式保留）。\n"
     "新增项目：复制最后一张项目表为空白新表。\n"
     "导出 JSON：把工作簿数据导出为同名 .json 文件（与工作簿放在同一文件夹）。\n\n"
     "按钮报错时：记下提示内容，检查“perfxl.conf”中的 Python 路径；"

@@ -7,15 +7,22 @@ write. Cell-by-cell COM calls are what makes xlwings tools slow, so nothing here
 single cells when a block will do.
 
 Only these xlwings calls are made (the tests' fake implements exactly them):
-``book.fullname``, ``book.sheets`` (iterate, ``[name]``), ``sheet.name``, ``sheet.visible``,
+``book.fullname``, ``book.sheets`` (iterate, ``[name]``, ``.add(name, after=)``),
+``book.app.calculate()``, ``sheet.name``, ``sheet.visible``, ``sheet.delete()``,
 ``sheet.used_range.last_cell.row/.column``, ``sheet.range(a, b).options(ndim=2).value``
-(get and set), ``range.merge_area.address``, ``range.color``, ``range.note`` /
-``range.add_note``, ``range.clear_contents()``, ``sheet.api.ProtectContents`` /
-``Unprotect()`` / ``Protect()`` (Windows Excel only).
+(get and set), ``range.formula`` (get), ``range.number_format`` (set),
+``range.merge_area.address``, ``range.color`` (get and set, None removes the fill),
+``range.note`` / ``range.add_note`` / ``note.text`` / ``note.delete()``,
+``range.add_hyperlink(address, text)``, ``range.font.bold``, ``range.clear_contents()``,
+``sheet.api.ProtectContents`` / ``Unprotect()`` / ``Protect()`` and
+``book.api.CustomDocumentProperties`` (``Count``, ``Item(i)``, ``.Name``, ``.Value``,
+``.Delete()``, ``Add(Name=, LinkToContent=, Type=, Value=)``) (Windows Excel only; other
+engines skip them).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -94,6 +101,47 @@ def write_values(sheet: Any, cells: dict[str, Any]) -> int:
     return len(groups)
 
 
+def read_formulas(book: Any, cells: list[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """The formulas of ``cells`` (without ``=``; None for a constant), one call per sheet.
+
+    Excel gives every cell's formula in full (no shared-formula followers), in English.
+    """
+    by_sheet: dict[str, list[tuple[int, int]]] = {}
+    for name, ref in cells:
+        by_sheet.setdefault(name, []).append(parse_a1(ref))
+    out: dict[tuple[str, str], str | None] = {}
+    for name, pos in by_sheet.items():
+        r1, c1 = min(r for r, _ in pos), min(c for _, c in pos)
+        r2, c2 = max(r for r, _ in pos), max(c for _, c in pos)
+        got = book.sheets[name].range((r1, c1), (r2, c2)).formula
+        grid = _as_2d(got, r2 - r1 + 1)
+        for r, c in pos:
+            f = grid[r - r1][c - c1]
+            out[(name, a1(r, c))] = f[1:] if isinstance(f, str) and f.startswith("=") else None
+    return out
+
+
+def _as_2d(got: Any, nrows: int) -> list[list[Any]]:
+    """xlwings returns a single cell's formula as a string, a row's as a 1-D tuple."""
+    if not isinstance(got, list | tuple):
+        return [[got]]
+    if got and not isinstance(got[0], list | tuple):
+        return [list(got)] if nrows == 1 else [[g] for g in got]
+    return [list(row) for row in got]
+
+
+def write_formatted(sheet: Any, cells: dict[str, Any], number_format: str | None) -> int:
+    """Like :func:`write_values`, then give each written run ``number_format``."""
+    groups = runs(cells)
+    with unprotected(sheet):
+        for start, values in groups:
+            sheet.range(start).options(ndim=2).value = [values]
+            if number_format is not None:
+                r, c = parse_a1(start)
+                sheet.range((r, c), (r, c + len(values) - 1)).number_format = number_format
+    return len(groups)
+
+
 def write_block(sheet: Any, top_left: str, rows: list[list[Any]]) -> None:
     """Write a 2-D block in one call."""
     with unprotected(sheet):
@@ -135,3 +183,52 @@ def unprotected(sheet: Any) -> Iterator[None]:
         yield
     finally:
         api.Protect(DrawingObjects=True, Contents=True, Scenarios=True, **allow)
+
+
+# --- a small record kept with the book -----------------------------------------------------
+def _props(book: Any) -> Any:
+    """The book's custom document properties (Windows Excel), or None."""
+    try:
+        return book.api.CustomDocumentProperties
+    except Exception:  # no COM object model here (macOS, remote engine)
+        return None
+
+
+def load_record(book: Any, prefix: str) -> dict[str, Any] | None:
+    """The JSON record stored by :func:`save_record` under ``prefix``, or None."""
+    props = _props(book)
+    if props is None:
+        return None
+    chunks: dict[int, str] = {}
+    for i in range(1, props.Count + 1):
+        prop = props.Item(i)
+        name = str(prop.Name)
+        if name.startswith(prefix) and name[len(prefix) :].isdigit():
+            chunks[int(name[len(prefix) :])] = str(prop.Value)
+    if not chunks:
+        return None
+    try:
+        data = json.loads("".join(chunks[k] for k in sorted(chunks)))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def save_record(book: Any, prefix: str, record: dict[str, Any] | None, chunk: int) -> bool:
+    """Replace the record under ``prefix`` (None: just remove it); False when not kept."""
+    props = _props(book)
+    if props is None:
+        return False
+    for i in range(props.Count, 0, -1):
+        prop = props.Item(i)
+        if str(prop.Name).startswith(prefix):
+            prop.Delete()
+    if record is None:
+        return True
+    data = json.dumps(record, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    for n, start in enumerate(range(0, len(data), chunk), start=1):
+        # Type 4 = msoPropertyTypeString; text values are limited to 255 characters.
+        props.Add(
+            Name=f"{prefix}{n}", LinkToContent=False, Type=4, Value=data[start : start + chunk]
+        )
+    return True
