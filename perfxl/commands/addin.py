@@ -18,17 +18,35 @@ def command() -> None:
 @click.option(
     "-o",
     "--output",
-    default="perfxl.xlam",
-    show_default=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="写出的加载项文件。",
+    help="写出的文件（默认 perfxl.xlam；与 --xlsm 同用时默认 perfxl-模板.xlsm）。",
 )
+@click.option(
+    "--xlsm",
+    is_flag=True,
+    help="改为生成带同一功能区和宏的标准工作簿（.xlsm），供不安装加载项的单位使用。",
+)
+@click.option("--projects", default=1, show_default=True, help="--xlsm：空白项目表的张数。")
 @click.option("--interpreter", help="Windows 上 Python 解释器的完整路径（pythonw.exe）。")
 @click.option("--pythonpath", help="额外的 Python 模块搜索路径。")
 @handle_errors
-def build(output: Path, interpreter: str | None, pythonpath: str | None) -> None:
-    """生成“绩效目标”功能区加载项（.xlam）。"""
-    from perfxl.excel.addin import build_addin
+def build(
+    output: Path | None,
+    xlsm: bool,
+    projects: int,
+    interpreter: str | None,
+    pythonpath: str | None,
+) -> None:
+    """生成“绩效目标”功能区加载项（.xlam），或带功能区的标准工作簿（--xlsm）。"""
+    from perfxl.excel.addin import build_addin, build_xlsm
 
-    build_addin(output, interpreter=interpreter, pythonpath=pythonpath)
-    click.echo(f"已生成加载项：{output}", err=True)
+    if xlsm:
+        if interpreter or pythonpath:
+            raise click.UsageError(
+                "--xlsm 工作簿不含配置表：请在工作簿旁或用户目录的 perfxl.conf 中设置解释器。"
+            )
+        out = build_xlsm(output or Path("perfxl-模板.xlsm"), projects=projects)
+        click.echo(f"已生成带功能区的工作簿：{out}", err=True)
+        return
+    out = build_addin(output or Path("perfxl.xlam"), interpreter=interpreter, pythonpath=pythonpath)
+    click.echo(f"已生成加载项：{out}", err=True)

@@ -2,9 +2,17 @@
 
 The add-in starts from the template xlwings ships (``quickstart_addin_ribbon.xlam``, BSD
 licensed): its ``xlwings`` VBA module (RunPython) is kept with the config sheet renamed to
-``perfxl.conf``, its sample ribbon module is replaced by ``macros/perfxl.bas`` (pyOpenVBA writes
-VBA modules in pure Python), and ``macros/customUI.xml`` becomes the ribbon. Zip entries get a
-fixed date, so the same inputs give the same bytes.
+``perfxl.conf``, its sample ribbon module is replaced by ``perfxl/excel/macros/perfxl.bas``
+(pyOpenVBA writes VBA modules in pure Python), and ``perfxl/excel/macros/customUI.xml`` becomes
+the ribbon. The macros ship as package data, so an installed perfxl builds too.
+
+The macro-enabled workbook (.xlsm) is the standard workbook (:func:`perfxl.write.fill.template`)
+with the add-in's VBA project and ribbon: for offices that do not install add-ins. It has no
+config sheet (a foreign sheet in a perfxl workbook); xlwings then reads ``perfxl.conf`` beside
+the workbook or ``%USERPROFILE%\\.perfxl\\perfxl.conf``, else runs ``pythonw`` from PATH.
+
+Zip entries get a fixed date and the document properties a fixed time, so the same inputs give
+the same bytes.
 """
 
 from __future__ import annotations
@@ -14,13 +22,13 @@ import io
 import re
 import tempfile
 import zipfile
+from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from perfxl.errors import PerfxlError
 from perfxl.excel import INSTALL_HINT
 
-MACROS = Path(__file__).resolve().parents[2] / "macros"
 TEMPLATE_NAME = "quickstart_addin_ribbon.xlam"
 RIBBON_MODULE = "PerfxlRibbon"
 CONFIG_SHEET = "perfxl.conf"
@@ -45,9 +53,10 @@ def xlwings_template() -> Path:
 
 
 def macro_sources() -> tuple[str, bytes]:
-    """The ribbon callbacks (VBA source) and the ribbon XML, from the repository's macros/."""
-    bas = (MACROS / "perfxl.bas").read_text(encoding="utf-8")
-    return bas, (MACROS / "customUI.xml").read_bytes()
+    """The ribbon callbacks (VBA source) and the ribbon XML (package data ``excel/macros``)."""
+    macros = resources.files("perfxl.excel") / "macros"
+    bas = (macros / "perfxl.bas").read_text(encoding="utf-8")
+    return bas, (macros / "customUI.xml").read_bytes()
 
 
 def build_addin(
@@ -61,6 +70,14 @@ def build_addin(
             ``pythonw`` from PATH.
         pythonpath: extra folders for Python's module search path.
     """
+    _write_zip(out, addin_parts(interpreter=interpreter, pythonpath=pythonpath))
+    return out
+
+
+def addin_parts(
+    *, interpreter: str | None = None, pythonpath: str | None = None
+) -> dict[str, bytes]:
+    """The parts of the add-in package, by zip name (see :func:`build_addin`)."""
     from pyopenvba import ExcelFile
 
     bas, ui = macro_sources()
@@ -83,8 +100,75 @@ def build_addin(
     parts["xl/workbook.xml"] = workbook.encode("utf-8")
     sheet = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
     parts["xl/worksheets/sheet1.xml"] = _set_config(sheet, interpreter, pythonpath).encode()
+    return parts
+
+
+VBA_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vbaProject"
+VBA_CT = "application/vnd.ms-office.vbaProject"
+_FIXED_TIME = "2024-01-01T00:00:00Z"
+
+
+def build_xlsm(out: Path, *, projects: int = 1) -> Path:
+    """Write the standard workbook with the perfxl ribbon and its VBA (``.xlsm``).
+
+    Args:
+        out: the .xlsm to write.
+        projects: how many blank project sheets.
+    """
+    from perfxl.write.fill import template
+
+    addin = addin_parts()
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "template.xlsx"
+        template(plain, projects=projects)
+        parts = _read_zip(plain.read_bytes())
+    parts["xl/vbaProject.bin"] = addin["xl/vbaProject.bin"]
+    parts["customUI/customUI.xml"] = addin["customUI/customUI.xml"]
+    _add_rel(parts, "xl/_rels/workbook.xml.rels", VBA_REL, "vbaProject.bin")
+    _add_rel(parts, "_rels/.rels", UI_REL_2006, "customUI/customUI.xml")
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    types = re.sub(
+        r'(<Override PartName="/xl/workbook.xml" ContentType=")[^"]+"', rf'\g<1>{XLSM_CT}"', types
+    )
+    if 'Extension="bin"' not in types:
+        types = types.replace(
+            "<Default ", f'<Default Extension="bin" ContentType="{VBA_CT}"/><Default ', 1
+        )
+    parts["[Content_Types].xml"] = types.encode("utf-8")
+    workbook = parts["xl/workbook.xml"].decode("utf-8")
+    # The VBA project's document module for the workbook is ThisWorkbook.
+    workbook = re.sub(r"<workbookPr\b", '<workbookPr codeName="ThisWorkbook"', workbook, count=1)
+    parts["xl/workbook.xml"] = workbook.encode("utf-8")
+    sheets = sorted(
+        (n for n in parts if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)),
+        key=lambda n: int(re.sub(r"\D", "", n)),
+    )
+    for n, name in enumerate(sheets, start=1):
+        parts[name] = _code_name(parts[name].decode("utf-8"), f"Sheet{n}").encode("utf-8")
+    core = parts["docProps/core.xml"].decode("utf-8")
+    core = re.sub(
+        r"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rf"\g<1>{_FIXED_TIME}\g<3>", core
+    )
+    parts["docProps/core.xml"] = core.encode("utf-8")
     _write_zip(out, parts)
     return out
+
+
+def _code_name(sheet_xml: str, code: str) -> str:
+    """Give a worksheet the VBA code name its document module would have (as XlsxWriter does)."""
+    if re.search(r"<sheetPr\b", sheet_xml):
+        return re.sub(r"<sheetPr\b", f'<sheetPr codeName="{code}"', sheet_xml, count=1)
+    return re.sub(
+        r"(<worksheet\b[^>]*>)", rf'\g<1><sheetPr codeName="{code}"/>', sheet_xml, count=1
+    )
+
+
+def _add_rel(parts: dict[str, bytes], name: str, rel_type: str, target: str) -> None:
+    text = parts[name].decode("utf-8")
+    ids = {int(n) for n in re.findall(r'Id="rId(\d+)"', text)}
+    rid = f"rId{max(ids, default=0) + 1}"
+    rel = f'<Relationship Id="{rid}" Type="{rel_type}" Target="{target}"/>'
+    parts[name] = text.replace("</Relationships>", rel + "</Relationships>").encode("utf-8")
 
 
 def _renamed_project(source: str) -> str:
