@@ -196,3 +196,27 @@ def test_locate_falls_back_to_the_part(example_book: Path) -> None:
     assert locate(res, "/projects/2") == (SHEETS[2], "B3")
     assert locate(res, "/projects/2/goals/1") == (SHEETS[2], "B9")
     assert locate(res, "/nowhere") == (None, None)
+
+
+def test_validate_a_folder_reads_every_workbook_below_it(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import EXAMPLE_XLSX
+
+    sub = tmp_path / "乡镇" / "第二批"
+    sub.mkdir(parents=True)
+    shutil.copy(EXAMPLE_XLSX, tmp_path / "乡镇" / "a.xlsx")
+    shutil.copy(EXAMPLE_XLSX, sub / "b 副本.xlsx")
+    (sub / "~$b 副本.xlsx").write_bytes(b"owner")
+    (sub / "说明.txt").write_text("not a workbook", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfxl.cli", "validate", str(tmp_path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    files = {r["file"] for r in json.loads(proc.stdout)}
+    assert files == {str(tmp_path / "乡镇" / "a.xlsx"), str(sub / "b 副本.xlsx")}

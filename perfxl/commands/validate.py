@@ -16,7 +16,7 @@ from perfxl.validate import ValidationReport
 
 
 @click.command("validate")
-@click.argument("books", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format",
     "fmt",
@@ -46,7 +46,7 @@ def command(
     in_place: bool,
     config_path: Path | None,
 ) -> None:
-    """校验工作簿 BOOK…：逐格检查数据规范和审核规则，列出每个问题所在的工作表和单元格。
+    """校验工作簿 BOOK…（或文件夹中的全部工作簿）：逐格检查数据规范和审核规则，列出每个问题所在的工作表和单元格。
 
     退出码：0 无错误（可有警告）；1 有错误；2 有文件无法读取。
     """
@@ -55,12 +55,15 @@ def command(
 
     if annotate_out is not None and in_place:
         raise click.UsageError("--annotate 与 --in-place 只能二选一。")
-    if annotate_out is not None and len(books) != 1:
+    from perfxl.consolidate.discover import find_inputs
+
+    paths = [Path(p) for p in find_inputs(books)]  # folders: every workbook below them
+    if annotate_out is not None and len(paths) != 1:
         raise click.UsageError(
             "--annotate OUT.xlsx 只能用于一个工作簿；多个工作簿请用 --in-place。"
         )
     config = load_config(config_path)
-    reports = [validate_file(b, config) for b in books]
+    reports = [validate_file(b, config) for b in paths]
     if fmt == "json":
         records = [p.to_dict() for r in reports for p in r.problems]
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
