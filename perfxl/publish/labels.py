@@ -6,13 +6,15 @@ front matter of the published document, spelled as in the seed disclosure.
 
 from __future__ import annotations
 
+from perfxl import constants as C
+
 PART_ONE = "第一部分"
-PART_ONE_TITLE = "部门整体绩效目标"
+PART_ONE_TITLE = C.OVERALL_TITLE
 PART_TWO = "第二部分"
 PART_TWO_TITLE = "预算项目绩效目标"
-SECTION_SUMMARY = "一、总体绩效目标"
-SECTION_AREAS = "二、分项绩效目标"
-SECTION_MEASURES = "三、工作保障措施"
+SECTION_SUMMARY = C.L_SUMMARY_SECTION
+SECTION_AREAS = C.L_AREAS_SECTION
+SECTION_MEASURES = C.L_MEASURES_SECTION
 AREA_TARGETS = "绩效目标："
 AREA_INDICATORS = "绩效指标："
 DOC_TITLE = "{unit}\n{year}年预算绩效目标"
