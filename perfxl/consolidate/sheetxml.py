@@ -10,6 +10,7 @@ at a time, never held twice. Text is always written as text (never a formula).
 from __future__ import annotations
 
 import math
+import operator
 import os
 import re
 import shutil
@@ -64,6 +65,18 @@ def text_xml(s: str) -> str:
     return s  # str.translate is several times slower for this
 
 
+class _Index(dict[str, int]):
+    """str -> shared-string index; a missing string is added with the next index."""
+
+    def __init__(self, start: int) -> None:
+        super().__init__()
+        self.start = start
+
+    def __missing__(self, s: str) -> int:
+        i = self[s] = self.start + len(self)
+        return i
+
+
 class SharedStrings:
     """The workbook's shared-strings table, extended with the strings of the inserted rows.
 
@@ -74,15 +87,12 @@ class SharedStrings:
 
     def __init__(self, start: int = 0) -> None:
         self.start = start
-        self.index: dict[str, int] = {}
+        self.index = _Index(start)
         self.cells = 0
 
     def get(self, s: str) -> int:
         """The index of ``s`` (added on first use)."""
-        i = self.index.get(s)
-        if i is None:
-            i = self.index[s] = self.start + len(self.index)
-        return i
+        return self.index[s]
 
     def xml(self) -> Iterator[str]:
         """The ``<si>`` elements of the added strings, in index order."""
@@ -90,20 +100,85 @@ class SharedStrings:
             yield f'<si><t xml:space="preserve">{text_xml(s)}</t></si>'
 
 
+_PLAIN = frozenset({str, int, float, type(None)})
+
+
+class _Template:
+    """The XML of every row with the same value types and styles, as one ``%`` format.
+
+    Filling it is one dict built from the row by C-level calls (itemgetter, map, zip) and
+    one ``%``: several times faster than formatting cell by cell.
+    """
+
+    def __init__(self, types: tuple[type, ...], styles: Sequence[int], letters: list[str]):
+        parts = ['<row r="%(n)d">']
+        self.strings: list[int] = []
+        self.numbers: list[int] = []
+        self.floats: list[int] = []
+        for i, t in enumerate(types):
+            if t is type(None):
+                continue
+            ref = f'<c r="{letters[i]}%(n)d" s="{styles[i]}"'
+            if t is str:
+                self.strings.append(i)
+                parts.append(f'{ref} t="s"><v>%(s{i})d</v></c>')
+            else:
+                self.numbers.append(i)
+                if t is float:
+                    self.floats.append(i)
+                parts.append(f"{ref}><v>%(v{i})r</v></c>")
+        parts.append("</row>")
+        self.format = "".join(parts)
+        self.skeys = [f"s{i}" for i in self.strings]
+        self.nkeys = [f"v{i}" for i in self.numbers]
+        self.get_strings = _getter(self.strings)
+        self.get_numbers = _getter(self.numbers)
+
+
+def _getter(cols: list[int]) -> Any:
+    if not cols:
+        return lambda row: ()
+    if len(cols) == 1:
+        c = cols[0]
+        return lambda row: (row[c],)
+    return operator.itemgetter(*cols)
+
+
 def render(spec: SheetRows, sst: SharedStrings | None = None) -> Iterator[tuple[str, int]]:
     """``(xml, last_row)`` for each row; empty rows are skipped.
 
-    Strings go to ``sst`` when given, else they are written inline.
+    Strings go to ``sst`` when given, else they are written inline. Rows of plain values
+    (text, int, float, None) with no empty text and no NaN are filled into a cached template
+    per value types; any other row is written cell by cell.
     """
     letters: list[str] = []
     n = spec.first_row
     default = spec.styles[None]
     kc = spec.kind_column
+    templates: dict[tuple[Any, ...], _Template] = {}
+    index = sst.index if sst is not None else None
     cells = 0
     for row in spec.rows:
         if len(letters) < len(row):
             letters = [col_letter(i + 1) for i in range(len(row))]
         styles = spec.styles.get(row[kc], default) if kc is not None else default
+        types = tuple(map(type, row))
+        if index is not None and "" not in row and _PLAIN.issuperset(types):
+            key = (types, id(styles))
+            tpl = templates.get(key)
+            if tpl is None:
+                tpl = templates[key] = _Template(types, styles, letters)
+            numbers = tpl.get_numbers(row)
+            if not tpl.floats or all(map(math.isfinite, numbers)):
+                values = dict(
+                    zip(tpl.skeys, map(index.__getitem__, tpl.get_strings(row)), strict=True)
+                )
+                values.update(zip(tpl.nkeys, numbers, strict=True))
+                values["n"] = n
+                cells += len(tpl.skeys)
+                yield tpl.format % values, n
+                n += 1
+                continue
         parts = [f'<row r="{n}">']
         add = parts.append
         for i, v in enumerate(row):
@@ -115,8 +190,8 @@ def render(spec: SheetRows, sst: SharedStrings | None = None) -> Iterator[tuple[
             if t is str:
                 if v == "":
                     continue
-                if sst is not None:
-                    add(f'<c r="{letters[i]}{n}" s="{styles[i]}" t="s"><v>{sst.get(v)}</v></c>')
+                if index is not None:
+                    add(f'<c r="{letters[i]}{n}" s="{styles[i]}" t="s"><v>{index[v]}</v></c>')
                     cells += 1
                 else:
                     add(
