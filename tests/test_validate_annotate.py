@@ -90,8 +90,10 @@ def test_cli_in_place_then_fixed_book_loses_old_marks(
 
 def test_cli_annotate_needs_one_book(tmp_path: Path, example_data: dict[str, Any]) -> None:
     book = small_book(tmp_path, example_data)
+    other = tmp_path / "other.xlsx"
+    other.write_bytes(book.read_bytes())
     result = CliRunner().invoke(
-        main, ["validate", str(book), str(book), "--annotate", str(tmp_path / "o.xlsx")]
+        main, ["validate", str(book), str(other), "--annotate", str(tmp_path / "o.xlsx")]
     )
     assert result.exit_code == 2
     assert not (tmp_path / "o.xlsx").exists()
