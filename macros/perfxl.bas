@@ -1,0 +1,1 @@
+../perfxl/excel/macros/perfxl.bas
