@@ -69,11 +69,31 @@ def _validate(res: Any, config_path: str | None) -> list[Problem]:
 
 @lru_cache(maxsize=4)
 def _config(config_path: str | None) -> Any:
-    if config_path is None:
+    """The config, loaded once per worker (the shipped defaults too: validation would load
+    them again for every file)."""
+    try:
+        from perfxl.config import load_config
+    except ImportError:  # pragma: no cover - validation not installed
         return None
-    from perfxl.config import load_config
-
     return load_config(config_path)
+
+
+def warm_up() -> None:
+    """Import what `extract_file` needs, so worker processes forked afterwards start warm."""
+    import python_calamine  # noqa: F401
+
+    import perfxl.consolidate.rows
+    import perfxl.consolidate.summary_input
+    import perfxl.grid.calamine_grid
+    import perfxl.read
+
+    try:
+        from perfxl.rules.families import modules
+    except ImportError:  # pragma: no cover - validation not installed
+        return
+    import perfxl.validate  # noqa: F401
+
+    modules()
 
 
 def _merge(first: list[Problem], more: list[Problem]) -> list[Problem]:

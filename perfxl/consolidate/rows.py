@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from perfxl.consolidate.columns import SEVERITY_ZH
 from perfxl.consolidate.records import FileRecord, Row, Submission
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
-from perfxl.targets import parse_target
+from perfxl.targets import Target, parse_target
 
 TARGET_KIND_ZH = {"quantitative": "定量", "qualitative": "定性", "empty": "空"}
 _PROJECT_POINTER = re.compile(r"^/projects/(\d+)(/|$)")
+
+
+@lru_cache(maxsize=8192)
+def _parse_text_target(text: str) -> Target:
+    return parse_target(text)
+
+
+def target_of(value: Any) -> Target:
+    """`parse_target`, remembered for texts: the same 指标值 (``≥95%``, ``100%``) recurs across
+    a county's workbooks, and a `Target` is a frozen record."""
+    if type(value) is str:
+        return _parse_text_target(value)
+    return parse_target(value)
 
 
 def text_or_none(v: Any) -> str | None:
@@ -94,7 +108,7 @@ def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord)
             )
         )
         for j, ind in enumerate(p.indicators):
-            tgt = parse_target(ind.target)
+            tgt = target_of(ind.target)
             isheet, icell = res.locations.get(f"/projects/{i}/indicators/{j}/target", (sheet, None))
             sub.indicators.append(
                 (

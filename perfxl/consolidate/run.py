@@ -11,7 +11,7 @@ from pathlib import Path
 
 from perfxl.consolidate.combine import Consolidation, combine
 from perfxl.consolidate.discover import find_inputs, load_expected
-from perfxl.consolidate.extract import extract_file
+from perfxl.consolidate.extract import extract_file, warm_up
 from perfxl.consolidate.records import Extracted
 
 
@@ -46,9 +46,15 @@ def read_all(
     n = jobs or os.cpu_count() or 1
     if n <= 1 or len(files) < 4:
         return list(_tick(map(work, files), progress))
+    warm_up()  # imported once here; forked workers inherit the modules
     with ProcessPoolExecutor(max_workers=min(n, len(files))) as pool:
-        chunk = max(1, min(32, len(files) // (n * 8)))
-        return list(_tick(pool.map(work, files, chunksize=chunk), progress))
+        return list(_tick(pool.map(work, files, chunksize=chunk_size(len(files), n)), progress))
+
+
+def chunk_size(files: int, workers: int) -> int:
+    """Files per task: enough to make the per-task cost (a pickle round trip) negligible,
+    few enough that every worker gets several chunks and none is left with a long tail."""
+    return max(1, min(16, files // (workers * 8)))
 
 
 def _tick(it: Iterator[Extracted], progress: Callable[[int], None] | None) -> Iterator[Extracted]:

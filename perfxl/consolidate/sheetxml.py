@@ -12,9 +12,11 @@ from __future__ import annotations
 import math
 import operator
 import os
+import queue
 import re
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -104,33 +106,28 @@ _PLAIN = frozenset({str, int, float, type(None)})
 
 
 class _Template:
-    """The XML of every row with the same value types and styles, as one ``%`` format.
+    """The XML of every row with the same value types and styles, as one ``str.format``.
 
-    Filling it is one dict built from the row by C-level calls (itemgetter, map, zip) and
-    one ``%``: several times faster than formatting cell by cell.
+    Filling it takes the row number and the row's values picked by C-level calls
+    (itemgetter, map): several times faster than formatting cell by cell.
     """
 
     def __init__(self, types: tuple[type, ...], styles: Sequence[int], letters: list[str]):
-        parts = ['<row r="%(n)d">']
-        self.strings: list[int] = []
-        self.numbers: list[int] = []
-        self.floats: list[int] = []
+        self.strings = [i for i, t in enumerate(types) if t is str]
+        self.numbers = [i for i, t in enumerate(types) if t is int or t is float]
+        self.floats = any(types[i] is float for i in self.numbers)
+        slot = {i: k for k, i in enumerate((*self.strings, *self.numbers), start=1)}
+        parts = ['<row r="{0}">']
         for i, t in enumerate(types):
-            if t is type(None):
+            if i not in slot:
                 continue
-            ref = f'<c r="{letters[i]}%(n)d" s="{styles[i]}"'
+            ref = f'<c r="{letters[i]}{{0}}" s="{styles[i]}"'
             if t is str:
-                self.strings.append(i)
-                parts.append(f'{ref} t="s"><v>%(s{i})d</v></c>')
+                parts.append(f'{ref} t="s"><v>{{{slot[i]}}}</v></c>')
             else:
-                self.numbers.append(i)
-                if t is float:
-                    self.floats.append(i)
-                parts.append(f"{ref}><v>%(v{i})r</v></c>")
+                parts.append(f"{ref}><v>{{{slot[i]}!r}}</v></c>")
         parts.append("</row>")
-        self.format = "".join(parts)
-        self.skeys = [f"s{i}" for i in self.strings]
-        self.nkeys = [f"v{i}" for i in self.numbers]
+        self.format = "".join(parts).format
         self.get_strings = _getter(self.strings)
         self.get_numbers = _getter(self.numbers)
 
@@ -170,13 +167,8 @@ def render(spec: SheetRows, sst: SharedStrings | None = None) -> Iterator[tuple[
                 tpl = templates[key] = _Template(types, styles, letters)
             numbers = tpl.get_numbers(row)
             if not tpl.floats or all(map(math.isfinite, numbers)):
-                values = dict(
-                    zip(tpl.skeys, map(index.__getitem__, tpl.get_strings(row)), strict=True)
-                )
-                values.update(zip(tpl.nkeys, numbers, strict=True))
-                values["n"] = n
-                cells += len(tpl.skeys)
-                yield tpl.format % values, n
+                cells += len(tpl.strings)
+                yield tpl.format(n, *map(index.__getitem__, tpl.get_strings(row)), *numbers), n
                 n += 1
                 continue
         parts = [f'<row r="{n}">']
@@ -280,16 +272,41 @@ def _write_sst(dst: zipfile.ZipFile, xml: str, sst: SharedStrings) -> None:
 
 
 def _stream(out: Any, pieces: Iterable[str]) -> None:
-    """Write text pieces in buffers of about a megabyte."""
-    buf: list[str] = []
-    size = 0
-    for piece in pieces:
-        buf.append(piece)
-        size += len(piece)
-        if size > 1 << 20:
-            out.write("".join(buf).encode("utf-8"))
-            buf, size = [], 0
-    out.write("".join(buf).encode("utf-8"))
+    """Write text pieces in buffers of about a megabyte.
+
+    The buffers are compressed and written by a second thread: zlib and crc32 release the
+    GIL, so compressing one buffer overlaps with rendering the next.
+    """
+    q: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+    failed: list[BaseException] = []
+
+    def drain() -> None:
+        while (data := q.get()) is not None:
+            if not failed:
+                try:
+                    out.write(data)
+                except BaseException as exc:  # handed to the caller below
+                    failed.append(exc)
+
+    worker = threading.Thread(target=drain, name="perfxl-zip-writer", daemon=True)
+    worker.start()
+    try:
+        buf: list[str] = []
+        size = 0
+        for piece in pieces:
+            buf.append(piece)
+            size += len(piece)
+            if size > 1 << 20:
+                if failed:
+                    break
+                q.put("".join(buf).encode("utf-8"))
+                buf, size = [], 0
+        q.put("".join(buf).encode("utf-8"))
+    finally:
+        q.put(None)
+        worker.join()
+    if failed:
+        raise failed[0]
 
 
 def _write_sheet(
