@@ -29,7 +29,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = Path(tempfile.gettempdir()) / "perfxl-bench-consolidate"
+CACHE = Path(tempfile.gettempdir()) / "perfxl-bench-consolidate-v2"  # v2: unit names patched too
 PERFXL = ROOT / ".venv" / "bin" / "perfxl"
 BASE_CODE, BASE_NAME, BASE_PREFIX = "910001", "巨鹿县巨鹿镇人民政府本级", "13052923P01000"
 
@@ -65,8 +65,14 @@ def make_unit(base: Path, i: int, out: Path) -> None:
             if info.filename.endswith(".xml"):
                 text = data.decode("utf-8")
                 text = text.replace(BASE_CODE, code).replace(BASE_NAME, name)
+                # openpyxl writes non-ASCII text as character references (&#24040;...)
+                text = text.replace(_char_refs(BASE_NAME), _char_refs(name))
                 data = text.replace(BASE_PREFIX, prefix).encode("utf-8")
             dst.writestr(info, data)
+
+
+def _char_refs(text: str) -> str:
+    return "".join(c if c.isascii() else f"&#{ord(c)};" for c in text)
 
 
 def folder_for(n: int) -> Path:

@@ -1,0 +1,280 @@
+"""The fast paths of consolidation give exactly what the slow paths give.
+
+* the schema's plain-Python check (`schema_rules.FastCheck`) only ever vouches for data that
+  jsonschema accepts, so validation's findings are jsonschema's;
+* the summary's streamed rows (shared strings, per-type row templates, a writer thread)
+  read back as the values given, in every reader, with a consistent shared-strings table.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import math
+import random
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import python_calamine
+
+from perfxl.config import Config
+from perfxl.consolidate.run import chunk_size
+from perfxl.consolidate.sheetxml import SheetRows, insert_rows
+from perfxl.rules import schema_rules
+from perfxl.rules.base import Context
+from perfxl.rules.schema_rules import (
+    FAST_SCHEMA_FINGERPRINT,
+    fast_check_for,
+    fingerprint,
+    validator_for,
+)
+from perfxl.schema import load_schema
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "examples" / "suying-2023.json"
+
+BAD: list[Any] = [
+    None,
+    "",
+    " ",
+    -1,
+    -0.5,
+    1.234,
+    8.39,
+    0.1 + 0.2,
+    3,
+    2.0,
+    True,
+    False,
+    [],
+    {},
+    "abc",
+    math.nan,
+    math.inf,
+    1e-3,
+    "2021",
+    "2015",
+    "产出指标",
+    "数量",
+    "效益",
+    "满意度指标",
+    "服务对象满意度",
+    2023,
+    2023.0,
+    1999,
+    "1",
+    "万元",
+    "910001",
+    "13052923P000000000001",
+]
+
+
+def _seed() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SEED.read_text(encoding="utf-8"))
+    data.setdefault("framework", "2015")
+    if data.get("framework") is None:
+        data["framework"] = "2015"
+    return data
+
+
+def _paths(x: Any, pre: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield pre
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield from _paths(v, (*pre, k))
+    elif isinstance(x, list):
+        for i, v in enumerate(x[:3]):
+            yield from _paths(v, (*pre, i))
+
+
+def _mutations(data: dict[str, Any], n: int, seed: int) -> Iterator[dict[str, Any]]:
+    """Deterministic damage: one or two values replaced (or keys removed) anywhere."""
+    rng = random.Random(seed)
+    paths = [p for p in _paths(data) if p]
+    for _ in range(n):
+        d = copy.deepcopy(data)
+        for _ in range(rng.choice((1, 1, 2))):
+            path = rng.choice(paths)
+            target: Any = d
+            try:
+                for k in path[:-1]:
+                    target = target[k]
+                if rng.random() < 0.1 and isinstance(target, dict):
+                    del target[path[-1]]
+                else:
+                    target[path[-1]] = copy.deepcopy(rng.choice(BAD))
+            except (KeyError, IndexError, TypeError):
+                pass
+        yield d
+
+
+def test_fast_check_is_on_for_the_packaged_schema() -> None:
+    assert fingerprint(load_schema()) == FAST_SCHEMA_FINGERPRINT, (
+        "the packaged schema changed: bring schema_rules.FastCheck in line with it, then "
+        "update FAST_SCHEMA_FINGERPRINT"
+    )
+    cfg = Config()
+    assert fast_check_for(cfg.project_code, cfg.unit_code) is not None
+
+
+@pytest.mark.parametrize("framework", ["2015", "2021"])
+def test_fast_check_never_passes_what_jsonschema_refuses(framework: str) -> None:
+    cfg = Config()
+    fast = fast_check_for(cfg.project_code, cfg.unit_code)
+    full = validator_for(cfg.project_code, cfg.unit_code)
+    assert fast is not None
+    data = _seed()
+    data["framework"] = framework
+    if framework == "2021":  # 2015's 产出/成本 pair is 2021's 成本 level: make it valid
+        for p in data["projects"]:
+            for ind in p["indicators"]:
+                if str(ind["level2"]).startswith("成本"):
+                    ind["level1"], ind["level2"] = "成本指标", "经济成本指标"
+    assert full.is_valid(data) and fast.valid(data)  # the fast path is taken on clean data
+    passed = 0
+    for d in _mutations(data, 600, seed=int(framework)):
+        if fast.valid(d):
+            passed += 1
+            assert full.is_valid(d), next(iter(full.iter_errors(d))).message
+    assert passed > 20  # harmless changes (a text for a text) still take the fast path
+
+
+def test_schema_findings_equal_jsonschema_findings() -> None:
+    """What `check` yields equals jsonschema's own errors turned into findings."""
+    cfg = Config()
+    full = validator_for(cfg.project_code, cfg.unit_code)
+    for d in [_seed(), *_mutations(_seed(), 120, seed=7)]:
+        ctx = Context(targets=None, data=d, config=cfg, framework="2015")
+        data = dict(d)
+        if data.get("framework") is None:
+            data["framework"] = "2015"
+        expected = [f for err in full.iter_errors(data) for f in schema_rules._findings(err, ctx)]
+        assert list(schema_rules.check(ctx)) == expected
+
+
+def test_a_changed_schema_turns_the_fast_check_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    changed = load_schema()
+    changed["$defs"]["amount"]["minimum"] = 1
+    monkeypatch.setattr("perfxl.schema.load_schema", lambda: copy.deepcopy(changed))
+    fast_check_for.cache_clear()
+    try:
+        assert fast_check_for("^x$", "^y$") is None
+    finally:
+        fast_check_for.cache_clear()
+
+
+# --- the streamed rows --------------------------------------------------------------------
+
+
+def _book(path: Path, *, text_header: bool = True) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("表")
+    fmt = wb.add_format({"num_format": "0.00"})
+    for c in range(6):
+        if text_header:
+            ws.write_string(0, c, f"列{c}", fmt)
+        else:
+            ws.write_number(0, c, c, fmt)
+    wb.close()
+
+
+ROWS: list[tuple[Any, ...]] = [
+    ("甲", 1, 2.5, None, "a&b<c>", "甲"),
+    ("乙", 2, 3.25, "x", "甲", None),
+    ("甲", 1, 2.5, None, "a&b<c>", "甲"),  # same types as row 1: the cached template
+    ("", 0, math.nan, True, dt.date(2023, 3, 1), "  空格  "),  # slow path: "", NaN, bool, date
+    (None, None, None, None, None, None),
+    ("丙", -4, math.inf, "_x0041_", "行1\n行2", 10**15),
+]
+EXPECTED: list[tuple[Any, ...]] = [
+    ("甲", 1, 2.5, None, "a&b<c>", "甲"),
+    ("乙", 2, 3.25, "x", "甲", None),
+    ("甲", 1, 2.5, None, "a&b<c>", "甲"),
+    (None, 0, None, "True", "2023-03-01", "  空格  "),
+    (None, None, None, None, None, None),
+    ("丙", -4, None, "_x0041_", "行1\n行2", 10**15),
+]
+
+
+def _insert(path: Path) -> None:
+    insert_rows(
+        str(path),
+        [
+            SheetRows(
+                part="xl/worksheets/sheet1.xml",
+                rows=iter(ROWS),
+                first_row=2,
+                styles={None: [1] * 6},
+                nrows=len(ROWS),
+                ncols=6,
+            )
+        ],
+    )
+
+
+def _calamine(path: Path) -> list[list[Any]]:
+    wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    rows: list[list[Any]] = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    return rows
+
+
+@pytest.mark.parametrize("text_header", [True, False])
+def test_streamed_rows_read_back_in_every_reader(tmp_path: Path, text_header: bool) -> None:
+    path = tmp_path / "s.xlsx"
+    _book(path, text_header=text_header)
+    _insert(path)
+    ws = openpyxl.load_workbook(path).worksheets[0]
+    got = [tuple(r) for r in ws.iter_rows(min_row=2, max_row=1 + len(ROWS), values_only=True)]
+    # openpyxl reads 1e15 as an int and the strings exactly (calamine decodes _x0041_)
+    assert got == EXPECTED
+    rows = _calamine(path)
+    for want, row in zip(EXPECTED, rows[1:], strict=False):
+        assert [None if v == "" else v for v in row] == [
+            (float(v) if isinstance(v, int) else v) if v != "_x0041_" else "A" for v in want
+        ]
+    assert ws.cell(2, 1).number_format == "0.00"  # the style index of the given format
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert '<dimension ref="A1:F7"/>' in sheet
+    if text_header:  # strings went to the shared-strings table
+        assert 't="s"' in sheet and "inlineStr" not in sheet
+    else:  # no table to extend: inline strings
+        assert "xl/sharedStrings.xml" not in names and "inlineStr" in sheet
+
+
+def test_shared_strings_table_counts(tmp_path: Path) -> None:
+    path = tmp_path / "s.xlsx"
+    _book(path)
+    _insert(path)
+    import re
+
+    with zipfile.ZipFile(path) as zf:
+        sst = zf.read("xl/sharedStrings.xml").decode()
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    unique = int(re.search(r'uniqueCount="(\d+)"', sst).group(1))  # type: ignore[union-attr]
+    count = int(re.search(r'\bcount="(\d+)"', sst).group(1))  # type: ignore[union-attr]
+    entries = re.findall(r"<si>", sst)
+    indexes = [int(i) for i in re.findall(r't="s"><v>(\d+)</v>', sheet)]
+    assert unique == len(entries)
+    assert count == len(indexes) == 6 + 15  # six headers, then one per inserted text cell
+    assert sorted(set(indexes)) == list(range(unique))
+    # each distinct text once: 6 headers + 甲 乙 丙 x a&b<c> 空格 _x0041_ 行1行2 True 2023-03-01
+    assert len(entries) == 6 + 10
+
+
+def test_chunk_size_keeps_every_worker_busy() -> None:
+    assert chunk_size(3, 2) == 1
+    assert chunk_size(1000, 2) == 16
+    assert chunk_size(100, 2) == 6
+    for files in (10, 100, 1000, 5000):
+        for workers in (1, 2, 8):
+            c = chunk_size(files, workers)
+            assert c >= 1 and math.ceil(files / c) >= min(files, 4 * workers)
