@@ -278,3 +278,24 @@ def test_chunk_size_keeps_every_worker_busy() -> None:
         for workers in (1, 2, 8):
             c = chunk_size(files, workers)
             assert c >= 1 and math.ceil(files / c) >= min(files, 4 * workers)
+
+
+def test_collector_is_restored() -> None:
+    import gc
+
+    from perfxl.consolidate.run import _collector
+
+    assert gc.isenabled()
+    with _collector(enabled=False):
+        assert not gc.isenabled()
+        with _collector(enabled=True):  # the in-process reading path
+            assert gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(RuntimeError), _collector(enabled=True):
+            raise RuntimeError
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -45,9 +47,11 @@ def read_all(
     work = partial(extract_file, config_path=config)
     n = jobs or os.cpu_count() or 1
     if n <= 1 or len(files) < 4:
-        return list(_tick(map(work, files), progress))
+        with _collector(enabled=True):  # reading makes short-lived cycles: collect them
+            return list(_tick(map(work, files), progress))
     warm_up()  # imported once here; forked workers inherit the modules
-    with ProcessPoolExecutor(max_workers=min(n, len(files))) as pool:
+    # gc.enable: workers collect as usual even when forked from a caller that paused it.
+    with ProcessPoolExecutor(max_workers=min(n, len(files)), initializer=gc.enable) as pool:
         return list(_tick(pool.map(work, files, chunksize=chunk_size(len(files), n)), progress))
 
 
@@ -94,6 +98,37 @@ def consolidate(
         ConfigError: the config file is unusable.
         WriteError: the summary cannot be written.
     """
+    # The collector is paused while millions of rows (tuples, no cycles) are held: each full
+    # collection walks every live object, costing seconds and freeing nothing.
+    with _collector(enabled=False):
+        return _consolidate(inputs, out, options, progress=progress, on_found=on_found)
+
+
+@contextmanager
+def _collector(*, enabled: bool) -> Iterator[None]:
+    """The cyclic garbage collector switched on or off for a while, then as it was."""
+    was = gc.isenabled()
+    if enabled:
+        gc.enable()
+    else:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        else:
+            gc.disable()
+
+
+def _consolidate(
+    inputs: Sequence[str | Path],
+    out: Path,
+    options: Options | None,
+    *,
+    progress: Callable[[int], None] | None,
+    on_found: Callable[[int], None] | None,
+) -> Consolidation:
     from perfxl.consolidate.writer import RunInfo, write_summary
 
     opt = options or Options()
