@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _A1 = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 
@@ -26,6 +27,7 @@ def col_index(letters: str) -> int:
     return n
 
 
+@lru_cache(maxsize=65536)  # the form's few hundred addresses are parsed for every sheet
 def parse_a1(ref: str) -> tuple[int, int]:
     """'C4' -> (row 4, column 3), both 1-based."""
     m = _A1.match(ref)

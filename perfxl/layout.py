@@ -7,6 +7,7 @@ them; nothing else in perfxl knows a cell address of the form.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from perfxl import constants as C
 
@@ -144,8 +145,12 @@ def normalize_label(text: object) -> str:
     """Label text compared loosely: no white space, half-width brackets, colon and percent."""
     if text is None:
         return ""
-    s = "".join(str(text).split())
-    return s.translate(_LABEL_FOLD)
+    return _normalize(text if isinstance(text, str) else str(text))
+
+
+@lru_cache(maxsize=16384)  # labels and the cells compared with them repeat across sheets
+def _normalize(text: str) -> str:
+    return "".join(text.split()).translate(_LABEL_FOLD)
 
 
 _LABEL_FOLD = str.maketrans({"（": "(", "）": ")", "：": ":", "％": "%"})

@@ -117,7 +117,9 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP = b"PK\x05\x06"
 _CHUNK = 1 << 20
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?\br=\"([A-Z]{1,3})([0-9]{1,7})\"")
+# Only cells carry an ``r`` attribute with column letters (rows carry a bare number), so a
+# plain attribute match finds every cell reference without a per-tag scan.
+_CELL_REF = re.compile(rb"\sr=[\"']([A-Z]{1,3})([0-9]{1,7})[\"']")
 _ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
@@ -419,13 +421,13 @@ class _Extent:
         cut = data.rfind(b"<")  # keep an unfinished tag for the next chunk
         if cut == -1 or len(data) - cut > 4096:
             cut = len(data)
-        for m in _CELL_REF.finditer(data, 0, cut):
-            row = int(m.group(2))
-            if row > self.rows:
-                self.rows = row
-            col = _col_number(m.group(1))
-            if col > self.cols:
-                self.cols = col
+        refs = _CELL_REF.findall(data, 0, cut)
+        if refs:
+            # Few distinct column letters: convert each once, not once a cell.
+            cols = max(map(_col_number, {c for c, _ in refs}))
+            rows = max(int(r) for _, r in refs)
+            self.cols = max(self.cols, cols)
+            self.rows = max(self.rows, rows)
         self.tail = data[cut:]
 
 

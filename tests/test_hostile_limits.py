@@ -148,3 +148,11 @@ def test_a_plain_zip_is_not_a_workbook(tmp_path: Path) -> None:
 def test_a_missing_file_is_a_perfxl_error(tmp_path: Path) -> None:
     with pytest.raises(safety.UnreadableWorkbookError, match="无法打开文件"):
         safety.preflight(tmp_path / "nope.xlsx")
+
+
+def test_cell_reference_scan_sees_tabs_and_single_quotes() -> None:
+    from perfxl.safety import _Extent
+
+    ext = _Extent()
+    ext.feed(b'<row r="7"><c\tr="XFD1048576" t="s"/><c r=\'B2\'/><c r="C3"/></row>')
+    assert (ext.rows, ext.cols) == (1048576, 16384)
