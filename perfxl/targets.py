@@ -32,6 +32,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 from typing import Literal
 
 Kind = Literal["quantitative", "qualitative", "empty"]
@@ -189,7 +190,7 @@ def parse_target(value: object, *, number_format: str | None = None) -> Target:
     if value is None:
         return Target(text="", kind="empty", raw=None)
     if isinstance(value, str):
-        return _parse_text(value, raw=value)
+        return _parse_text_cached(value)
     if isinstance(value, bool):
         return Target(text=str(value).upper(), kind="qualitative", raw=value)
     if isinstance(value, dt.datetime):
@@ -419,3 +420,9 @@ def _display(value: Decimal, section: str) -> str:
         tail = tail.rstrip("0").ljust(least, "0")
         rendered = f"{head}.{tail}" if tail else head
     return "".join(out).replace("\x01", rendered)
+
+
+@lru_cache(maxsize=16384)
+def _parse_text_cached(text: str) -> Target:
+    """Text targets recur (``≥95%`` on many rows and in every township); a Target is frozen."""
+    return _parse_text(text, raw=text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from typing import Any
 
 from perfxl.consolidate.columns import SEVERITY_ZH
@@ -17,16 +16,8 @@ TARGET_KIND_ZH = {"quantitative": "定量", "qualitative": "定性", "empty": "�
 _PROJECT_POINTER = re.compile(r"^/projects/(\d+)(/|$)")
 
 
-@lru_cache(maxsize=8192)
-def _parse_text_target(text: str) -> Target:
-    return parse_target(text)
-
-
 def target_of(value: Any) -> Target:
-    """`parse_target`, remembered for texts: the same 指标值 (``≥95%``, ``100%``) recurs across
-    a county's workbooks, and a `Target` is a frozen record."""
-    if type(value) is str:
-        return _parse_text_target(value)
+    """`parse_target` (which remembers text targets)."""
     return parse_target(value)
 
 
