@@ -22,7 +22,6 @@ engines skip them).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, parse_range
 from perfxl.grid import Grid, Sheet, normalize_rows
+from perfxl.write.patch import manifest
 
 # Merges matter to the reader only in the indicator table, at most this far right.
 _MERGE_COLS = L.PROJECT_WIDTH + 2
@@ -205,16 +205,10 @@ def load_record(book: Any, prefix: str) -> dict[str, Any] | None:
         name = str(prop.Name)
         if name.startswith(prefix) and name[len(prefix) :].isdigit():
             chunks[int(name[len(prefix) :])] = str(prop.Value)
-    if not chunks:
-        return None
-    try:
-        data = json.loads("".join(chunks[k] for k in sorted(chunks)))
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
+    return manifest.join_chunks(chunks)
 
 
-def save_record(book: Any, prefix: str, record: dict[str, Any] | None, chunk: int) -> bool:
+def save_record(book: Any, prefix: str, record: dict[str, Any] | None) -> bool:
     """Replace the record under ``prefix`` (None: just remove it); False when not kept."""
     props = _props(book)
     if props is None:
@@ -225,10 +219,7 @@ def save_record(book: Any, prefix: str, record: dict[str, Any] | None, chunk: in
             prop.Delete()
     if record is None:
         return True
-    data = json.dumps(record, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
-    for n, start in enumerate(range(0, len(data), chunk), start=1):
+    for n, piece in enumerate(manifest.split_record(record), start=1):
         # Type 4 = msoPropertyTypeString; text values are limited to 255 characters.
-        props.Add(
-            Name=f"{prefix}{n}", LinkToContent=False, Type=4, Value=data[start : start + chunk]
-        )
+        props.Add(Name=f"{prefix}{n}", LinkToContent=False, Type=4, Value=piece)
     return True

@@ -79,7 +79,7 @@ def clear(book: Any) -> Outcome:
             _restore(sheets.get(name), name, ref, original, out)
     _delete_notes(sheets, live.get("notes") or {})
     if live:
-        A.save_record(book, PREFIX, None, manifest.CHUNK)
+        A.save_record(book, PREFIX, None)
     engine = A.load_record(book, manifest.PREFIX) or {}
     fills: dict[str, str] = engine.get("fill") or {}
     for name, entries in (engine.get("cells") or {}).items():
@@ -88,7 +88,7 @@ def clear(book: Any) -> Outcome:
             _restore(sheets.get(name), name, ref, original, out)
     _delete_notes(sheets, engine.get("notes") or {})
     if engine:
-        A.save_record(book, manifest.PREFIX, None, manifest.CHUNK)
+        A.save_record(book, manifest.PREFIX, None)
     if RESULTS_SHEET in sheets:
         sheets[RESULTS_SHEET].delete()
     return out
@@ -156,7 +156,7 @@ def annotate_book(book: Any, problems: list[Problem]) -> Outcome:
                 noted.append(ref_of(r, c))
         record["notes"][name] = noted
     _results(book, todo)
-    out.record_kept = A.save_record(book, PREFIX, record, manifest.CHUNK)
+    out.record_kept = A.save_record(book, PREFIX, record)
     return out
 
 

@@ -70,6 +70,17 @@ def load(pkg: Package) -> dict[str, Any] | None:
             inner = span.inner(text)
             value = re.sub(r"<[^>]*>", "", inner)
             chunks[int(m.group(1))] = xt.unescape(value)
+    return join_chunks(chunks)
+
+
+def split_record(record: dict[str, Any]) -> list[str]:
+    """The record as JSON text in property-sized pieces (property 1 holds the first)."""
+    data = json.dumps(record, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    return [data[i : i + CHUNK] for i in range(0, len(data), CHUNK)]
+
+
+def join_chunks(chunks: dict[int, str]) -> dict[str, Any] | None:
+    """The record from its numbered pieces; None when absent or not a JSON object."""
     if not chunks:
         return None
     try:
@@ -98,8 +109,7 @@ def drop(pkg: Package) -> None:
 def save(pkg: Package, record: dict[str, Any]) -> None:
     """Store ``record`` (replacing an older one)."""
     drop(pkg)
-    data = json.dumps(record, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
-    chunks = [data[i : i + CHUNK] for i in range(0, len(data), CHUNK)]
+    chunks = split_record(record)
     part, _ = _part(pkg)
     if part is None or not pkg.has(part):
         part = "docProps/custom.xml"
