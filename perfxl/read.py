@@ -26,7 +26,6 @@ from perfxl.model import (
     Area,
     Indicator,
     Measure,
-    Plan,
     Project,
     Targets,
 )
@@ -215,8 +214,6 @@ def _read_project(sheet: Sheet, dr: int, dc: int, index: int, res: ReadResult) -
             setattr(p.plan, f.key.split("/")[1], value)
         else:
             setattr(p, f.key, value)
-    if not isinstance(p.plan, Plan):  # pragma: no cover - defensive, Plan is always set
-        p.plan = Plan()
     p.indicators = _read_indicators(sheet, dr, dc, base, res)
     return p
 
@@ -455,7 +452,8 @@ def _target(v: Any) -> Any:
 
 
 def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and v.strip() == "" and v == "")
+    # White space typed into a cell is content (kept as typed), not a blank.
+    return v is None or v == ""
 
 
 def _jsonable(v: Any) -> Any:
