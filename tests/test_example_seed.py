@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seed" / "suying-2023-performance-targets.txt"
+SEED = ROOT / "tests" / "data" / "suying-2023-performance-targets.txt"
 EXAMPLE = ROOT / "examples" / "suying-2023.json"
 
 TABLE = re.compile(

@@ -21,7 +21,7 @@ from perfxl.read import read_workbook
 from perfxl.write.fill import write_new
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seed" / "suying-2023-performance-targets.txt"
+SEED = ROOT / "tests" / "data" / "suying-2023-performance-targets.txt"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 

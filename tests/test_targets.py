@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from perfxl.targets import Target, parse_target, to_wan
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT.parent / "shared" / "seed" / "suying-2023-performance-targets.txt"
+SEED = ROOT / "tests" / "data" / "suying-2023-performance-targets.txt"
 INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"]
 VALUE_CELL = INDICATOR_HEADER.index("指标值")
 
@@ -230,7 +230,7 @@ def _seed_rows(text: str) -> list[list[str]]:
 def _seed_target_values() -> list[str]:
     """Every 指标值 of the seed: the 5th cell of each row under an indicator header."""
     if not SEED.is_file():
-        pytest.fail(f"seed file not found: {SEED} (expected /work/shared/seed next to the repo)")
+        pytest.fail(f"seed file not found: {SEED} (it ships in tests/data)")
     values: list[str] = []
     inside = False
     for cells in _seed_rows(SEED.read_text(encoding="utf-8")):

@@ -4,7 +4,7 @@ Usage::
 
     .venv/bin/python tools/seed_to_json.py [--seed PATH] [--out PATH] [--year 2023]
 
-The seed (``shared/seed/suying-2023-performance-targets.txt``) is plain text
+The seed (``tests/data/suying-2023-performance-targets.txt``, a copy of the published text) is plain text
 converted from Word. Its layout, as this script reads it:
 
 * A line starting with a tab starts a table cell; consecutive tab lines form a
@@ -70,7 +70,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SEED = ROOT.parent / "shared" / "seed" / "suying-2023-performance-targets.txt"
+DEFAULT_SEED = ROOT / "tests" / "data" / "suying-2023-performance-targets.txt"
 DEFAULT_OUT = ROOT / "examples" / "suying-2023.json"
 
 SCHEMA_VERSION = "1"
