@@ -18,6 +18,7 @@ system-deps:
 	bash tools/ensure-system-deps.sh
 
 demo: install
+	bash tools/ensure-system-deps.sh --optional
 	bash tools/demo.sh $(OUT)
 
 lint: install

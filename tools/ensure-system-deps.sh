@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use (LibreOffice headless, pdftoppm, CJK fonts)
-# when they are missing. Needs root (as on CI); otherwise prints what to install.
+# Installs the Debian packages perfxl's tests and demo use (LibreOffice headless, pdftoppm, CJK
+# fonts) when they are missing. Needs root (as on CI) or sudo without a password.
+# Usage: bash tools/ensure-system-deps.sh [--optional]
+#   --optional  (make demo) when nothing can be installed, say what is missing and exit 0;
+#               the demo then skips the steps that need it and says so.
 set -euo pipefail
+optional=0
+[ "${1:-}" = "--optional" ] && optional=1
 pkgs=()
 command -v soffice >/dev/null 2>&1 || pkgs+=(libreoffice-calc-nogui libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || pkgs+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi "noto.*cjk" || pkgs+=(fonts-noto-cjk)
 [ ${#pkgs[@]} -eq 0 ] && exit 0
+sudo=()
 if [ "$(id -u)" -ne 0 ]; then
-  echo "perfxl tests need: ${pkgs[*]} — install them with: sudo apt-get install ${pkgs[*]}" >&2
-  exit 1
+  if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo=(sudo -n)
+  else
+    echo "perfxl needs: ${pkgs[*]} — install them with: sudo apt-get install ${pkgs[*]}" >&2
+    exit $((1 - optional))
+  fi
 fi
+echo "installing ${pkgs[*]} (apt-get) ..." >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq "${pkgs[@]}" >/dev/null
+if ! { "${sudo[@]}" apt-get update -qq && "${sudo[@]}" apt-get install -y -qq "${pkgs[@]}" >/dev/null; }; then
+  echo "could not install ${pkgs[*]}" >&2
+  exit $((1 - optional))
+fi
