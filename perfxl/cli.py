@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,12 @@ from typing import Any
 import click
 
 from perfxl import __version__
+from perfxl.cli_messages import ChineseContext, abort_message, adopt, error_lines
 from perfxl.errors import PerfxlError
 from perfxl.problems import SEVERITY_ZH, Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 # Commands that live in their own modules, imported only when used (keeps start-up fast).
 LAZY_COMMANDS: dict[str, str] = {
@@ -32,7 +34,13 @@ LAZY_COMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
-    """A click group whose commands from LAZY_COMMANDS are imported on first use."""
+    """A click group whose commands from LAZY_COMMANDS are imported on first use.
+
+    It also speaks Chinese for click: usage errors, "Aborted!" and the help headings
+    (see `perfxl.cli_messages`); usage errors keep exit code 2.
+    """
+
+    context_class = ChineseContext
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
@@ -41,8 +49,38 @@ class LazyGroup(click.Group):
         if cmd_name in LAZY_COMMANDS:
             module, _, attr = LAZY_COMMANDS[cmd_name].partition(":")
             cmd: click.Command = getattr(importlib.import_module(module), attr)
-            return cmd
-        return super().get_command(ctx, cmd_name)
+            return adopt(cmd)
+        found = super().get_command(ctx, cmd_name)
+        return None if found is None else adopt(found)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's ``main``; in standalone mode click's errors are shown in Chinese."""
+        extra["windows_expand_args"] = windows_expand_args
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help(), err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            for line in error_lines(exc):
+                click.echo(line, err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort as exc:
+            interrupted = isinstance(exc.__cause__, KeyboardInterrupt)
+            click.echo(f"\n{abort_message(interrupted)}", err=True)
+            sys.exit(EXIT_INTERRUPTED if interrupted else EXIT_PROBLEMS)
+        # click's standalone mode exits 0 after a command that returns; ``ctx.exit(n)`` gives n
+        sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else EXIT_OK)
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -67,7 +105,9 @@ def echo_problems(problems: Iterable[Problem]) -> None:
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="perfxl")
+@click.version_option(
+    __version__, prog_name="perfxl", message="%(prog)s 版本 %(version)s", help="显示版本号并退出。"
+)
 def main() -> None:
     """perfxl — 预算绩效目标表工具：生成、填写、读取、校验、计算和汇总工作簿。
 

@@ -1,0 +1,216 @@
+"""click's own words in Chinese: usage errors, the help headings, "Aborted!".
+
+click writes its errors and help headings in English (``Error: Invalid value for 'BOOK': …``,
+``Usage:``, ``Options:``). perfxl's command group shows every click error through
+`error_lines` (a Chinese sentence first, click's English text kept after it in brackets when
+it carries detail), and every perfxl command formats its help with `ChineseHelpFormatter`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+
+import click
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def has_chinese(text: str) -> bool:
+    """True when ``text`` holds a CJK character or full-width punctuation."""
+    return _CJK.search(text) is not None
+
+
+def usage_line(ctx: click.Context) -> str:
+    """``用法：perfxl fill [OPTIONS] DATA [OUT]``."""
+    pieces = " ".join(ctx.command.collect_usage_pieces(ctx))
+    return f"用法：{ctx.command_path} {pieces}".rstrip()
+
+
+def help_hint(ctx: click.Context) -> str | None:
+    """``查看帮助：perfxl fill --help`` (None when the command has no help option)."""
+    if ctx.command.get_help_option(ctx) is None:
+        return None
+    names = ctx.command.get_help_option_names(ctx)
+    return f"查看帮助：{ctx.command_path} {max(names, key=len)}"
+
+
+def error_lines(exc: click.ClickException) -> list[str]:
+    """What perfxl prints on stderr for a click error: usage and help hint, then the error."""
+    lines: list[str] = []
+    ctx = exc.ctx if isinstance(exc, click.UsageError) else None
+    if ctx is not None:
+        lines.append(usage_line(ctx))
+        hint = help_hint(ctx)
+        if hint:
+            lines.append(hint)
+        lines.append("")
+    english = exc.format_message()
+    zh = describe(exc)
+    if has_chinese(english):
+        lines.append(f"错误：{english}")
+    else:
+        lines.append(f"错误：{zh}（{english}）")
+    return lines
+
+
+def describe(exc: click.ClickException) -> str:
+    """One Chinese sentence saying what click refused."""
+    if isinstance(exc, click.MissingParameter):
+        kind = "选项" if exc.param_type == "option" or _is_option(exc.param) else "参数"
+        return f"缺少{kind} {_param_name(exc)}，请补上。"
+    if isinstance(exc, click.BadParameter):
+        kind = "选项" if _is_option(exc.param) else "参数"
+        return f"{kind} {_param_name(exc)} 的值无效：{_value_problem(exc)}"
+    if isinstance(exc, click.NoSuchOption):
+        text = f"没有选项 {exc.option_name}。"
+        if exc.possibilities:
+            text += f"是否想用 {'、'.join(sorted(exc.possibilities))}？"
+        return text
+    if isinstance(exc, click.exceptions.NoSuchCommand):
+        text = f"没有命令“{exc.command_name}”。"
+        if exc.ctx is not None and isinstance(exc.ctx.command, click.Group):
+            text += f"可用命令：{'、'.join(exc.ctx.command.list_commands(exc.ctx))}。"
+        return text
+    if isinstance(exc, click.BadOptionUsage):
+        if "does not take a value" in exc.message:
+            return f"选项 {exc.option_name} 不接受值。"
+        if "requires" in exc.message:
+            return f"选项 {exc.option_name} 后面需要给出值。"
+        return f"选项 {exc.option_name} 的用法有误。"
+    if isinstance(exc, click.FileError):
+        return f"无法打开文件“{exc.ui_filename}”。"
+    m = re.match(r"Got unexpected extra arguments? \((.*)\)", exc.message)
+    if m:
+        return f"多余的参数：{m.group(1)}。请检查参数个数，含空格的路径请加引号。"
+    if exc.message.startswith("Missing command"):
+        return "缺少命令。"
+    if isinstance(exc, click.UsageError):
+        return "命令行用法有误。"
+    return "命令未能执行。"
+
+
+def _is_option(param: click.Parameter | None) -> bool:
+    return isinstance(param, click.Option)
+
+
+def _param_name(exc: click.BadParameter) -> str:
+    hint = exc.param_hint
+    if hint is not None:
+        return hint if isinstance(hint, str) else " / ".join(hint)
+    param = exc.param
+    if isinstance(param, click.Option):
+        return " / ".join(param.opts)
+    if param is not None:
+        return param.human_readable_name
+    return ""
+
+
+_PATH_PROBLEMS: Sequence[tuple[str, str]] = (
+    ("does not exist", "“{name}”不存在，请检查文件名和所在文件夹。"),
+    ("is a directory", "“{name}”是文件夹，这里需要一个文件。"),
+    ("is a file", "“{name}”是文件，这里需要一个文件夹。"),
+    ("is not readable", "“{name}”无法读取（没有读取权限）。"),
+    ("is not writable", "“{name}”不可写入（没有写入权限）。"),
+    ("is not executable", "“{name}”不可执行。"),
+)
+
+
+def _value_problem(exc: click.BadParameter) -> str:
+    """What is wrong with the value, from the parameter's type (click's message is English)."""
+    if has_chinese(exc.message):
+        return exc.message
+    m = re.match(r"^(?:File|Directory|Path) (['\"])(.*)\1 (.*)\.$", exc.message)
+    if m:
+        for english, zh in _PATH_PROBLEMS:
+            if m.group(3).startswith(english):
+                return zh.format(name=m.group(2))
+    ptype = exc.param.type if exc.param is not None else None
+    if isinstance(ptype, click.Choice):
+        return f"可选值为 {'、'.join(map(str, ptype.choices))}。"
+    if isinstance(ptype, click.IntRange | click.FloatRange):
+        what = "整数" if isinstance(ptype, click.IntRange) else "数字"
+        lo, hi = ptype.min, ptype.max
+        if lo is not None and hi is not None:
+            return f"应为 {lo} 到 {hi} 之间的{what}。"
+        if lo is not None:
+            return f"应为不小于 {lo} 的{what}。"
+        return f"应为不大于 {hi} 的{what}。"
+    if ptype is click.INT:
+        return "应为整数。"
+    if ptype is click.FLOAT:
+        return "应为数字。"
+    return "请检查这个值。"
+
+
+def abort_message(interrupted: bool) -> str:
+    """What replaces click's "Aborted!"."""
+    return "已中断（Ctrl-C），操作未完成。" if interrupted else "已取消，操作未完成。"
+
+
+_SECTIONS = {
+    "Options": "选项",
+    "Commands": "命令",
+    "Positional arguments": "参数",
+    "Arguments": "参数",
+}
+_HELP_TEXTS = {
+    "Show this message and exit.": "显示本帮助并退出。",
+    "Show the version and exit.": "显示版本号并退出。",
+}
+_EXTRAS = (
+    (re.compile(r"^default: (.*)$"), r"默认：\1"),
+    (re.compile(r"^required$"), "必填"),
+    (re.compile(r"^env var: (.*)$"), r"环境变量：\1"),
+)
+
+
+def _zh_help(text: str) -> str:
+    text = _HELP_TEXTS.get(text, text)
+
+    def extras(m: re.Match[str]) -> str:
+        parts = []
+        for part in m.group(1).split("; "):
+            for pattern, repl in _EXTRAS:
+                part = pattern.sub(repl, part)
+            parts.append(part)
+        return "[" + "；".join(parts) + "]"
+
+    return re.sub(r"\[([^\[\]]*)\]$", extras, text)
+
+
+class ChineseHelpFormatter(click.HelpFormatter):
+    """click's help layout with Chinese headings (用法、选项、命令) and option notes."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    @contextmanager
+    def section(self, name: str) -> Iterator[None]:
+        with super().section(_SECTIONS.get(name, name)):
+            yield
+
+    def write_dl(
+        self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        super().write_dl([(a, _zh_help(b)) for a, b in rows], col_max, col_spacing)
+
+
+class ChineseContext(click.Context):
+    """The context of every perfxl command: help is formatted in Chinese."""
+
+    formatter_class = ChineseHelpFormatter
+
+
+def adopt(cmd: click.Command) -> click.Command:
+    """Give ``cmd`` (and a group's subcommands) the Chinese context; returns ``cmd``."""
+    if cmd.context_class is click.Context:
+        cmd.context_class = ChineseContext
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            adopt(sub)
+    return cmd
