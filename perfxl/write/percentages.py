@@ -7,7 +7,8 @@ its cached value, so Excel, LibreOffice and value-only readers (python-calamine,
 show 25.03%. A cell whose formula staff replaced by a number gets the number with the format
 ``0.00%``; a cell whose formula was changed to something else is left alone and reported.
 
-Cover sheet: the project rows' reference formulas (``='1.项目'!C4``), the total row's
+Cover sheet: the project rows' reference formulas (``=IF('1.项目'!C4="","",'1.项目'!C4)``,
+or the bare ``='1.项目'!C4`` of older workbooks), the total row's
 ``SUM`` and the 12月底进度 column's ``IF(N(D11)=0,"",ROUND(N(J11)/D11,4))`` get the cached
 values those formulas evaluate to, so the cover shows figures without a recalculation.
 """
@@ -24,9 +25,10 @@ from typing import Any
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
-from perfxl.compute import ComputeResult, as_decimal, compute, percent
+from perfxl.compute import ComputeResult, compute, text_amounts
 from perfxl.errors import NotAPerfxlWorkbookError, WriteError
 from perfxl.grid import Grid, Sheet
+from perfxl.numbers import number, percent, total
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
 from perfxl.rules.catalogue import Rule, make, register
@@ -159,6 +161,7 @@ def _norm(formula: str) -> str:
 
 # --- cover ----------------------------------------------------------------------------------
 _REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!()\s]+))!\$?([A-Za-z]{1,3})\$?(\d+)$")
+_BLANK_REF = re.compile(r'^=?IF\((.+)="","",(.+)\)$')
 _SUM = re.compile(r"^=?SUM\(\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)\)$")
 _RATE = re.compile(
     r'^=?IF\(N\(\$?([A-Z]{1,3})\$?(\d+)\)=0,"",ROUND\(N\(\$?([A-Z]{1,3})\$?(\d+)\)'
@@ -207,6 +210,11 @@ def _cover_writes(
             if not f:
                 continue
             compact = "".join(f.split()).upper()
+            blank = _BLANK_REF.match(f)
+            if blank and blank.group(1) == blank.group(2):
+                f = blank.group(1)  # IF(ref="","",ref): a blank shows blank, not 0
+            else:
+                blank = None
             if m := _REF.match(f):
                 name = (m.group(1) or "").replace("''", "'") or m.group(2)
                 target = sheets.get(name)
@@ -215,7 +223,10 @@ def _cover_writes(
                 if name in skipped:
                     row_skipped.add(r)
                 v = target.get(int(m.group(4)), parse_a1(m.group(3) + "1")[1])
-                values[(r, c)] = 0 if v is None else v
+                if blank:
+                    values[(r, c)] = "" if v is None else v
+                else:
+                    values[(r, c)] = 0 if v is None else v
                 plan.writes.append(CellWrite(sheet.name, a1(r, c), values[(r, c)], formula="keep"))
             elif (m := _SUM.match(compact)) or (m := _RATE.match(compact)):
                 later.append((r, c, m))
@@ -232,30 +243,21 @@ def _value(sheet: Sheet, values: dict[tuple[int, int], Any], r: int, c: int) -> 
     return values[(r, c)] if (r, c) in values else sheet.get(r, c)
 
 
-def _number(v: Any) -> Decimal | None:
-    """A numeric cell value as Decimal; None for text, bools and blanks."""
-    if isinstance(v, bool):
-        return None
-    try:
-        return as_decimal(v)
-    except ValueError:
-        return None
-
-
 def _sum(m: re.Match[str], sheet: Sheet, values: dict[tuple[int, int], Any]) -> Decimal:
+    """``SUM`` over the range: the one summing rule (:func:`perfxl.numbers.total`)."""
     (r1, c1), (r2, c2) = parse_a1(m.group(1) + m.group(2)), parse_a1(m.group(3) + m.group(4))
-    total = Decimal(0)
-    for r in range(min(r1, r2), max(r1, r2) + 1):
-        for c in range(min(c1, c2), max(c1, c2) + 1):
-            total += _number(_value(sheet, values, r, c)) or 0
-    return total
+    return total(
+        _value(sheet, values, r, c)
+        for r in range(min(r1, r2), max(r1, r2) + 1)
+        for c in range(min(c1, c2), max(c1, c2) + 1)
+    )
 
 
 def _rate(m: re.Match[str], sheet: Sheet, values: dict[tuple[int, int], Any]) -> Decimal | None:
     """``IF(N(D)=0,"",ROUND(N(J)/D,4))``; None (no cached value) for "" or a text amount."""
     d = _value(sheet, values, *parse_a1(m.group(1) + m.group(2)))
     j = _value(sheet, values, *parse_a1(m.group(3) + m.group(4)))
-    budget, dec = _number(d), _number(j)
+    budget, dec = number(d), number(j)
     if budget is None or budget == 0:
         return None
     if dec is None and j not in (None, "", 0):
@@ -334,13 +336,23 @@ def compute_workbook(
         raise NotAPerfxlWorkbookError(
             "工作簿中没有项目绩效目标表（A3 为“项目编码”）或封面，无法计算。", path=str(book)
         )
-    as_text = {
-        p.pointer: p.value for p in read.problems if p.rule == "read.amount_text" and p.pointer
-    }
+    as_text = text_amounts(read.problems)
     computed = compute(read.targets, locations=read.locations, file=read.path, as_text=as_text)
     plan = plan_writes(read, grid, computed, read_formulas(patch, cells_to_inspect(read, grid)))
     patch.write_cells(plan.writes)
     result = patch.save(out, backup=backup)
-    # A sheet whose labels moved is not read (so not computed); say so, compute the rest.
+    return ComputeOutcome(read, computed, outcome_problems(read, computed, plan), result)
+
+
+def outcome_problems(read: ReadResult, computed: ComputeResult, plan: Plan) -> list[Problem]:
+    """What a compute run reports (the CLI and the ribbon button alike).
+
+    Sheets whose labels moved (not read, so not computed), the projects compute skipped, the
+    cells it could not write, and any other amount typed as text (财政资金, 其他资金): the
+    cover's ``SUM`` leaves those out, so the totals written leave them out too, and the
+    reader's record says so with the same severity as ``compute.amount_text``.
+    """
     broken = [p for p in read.problems if p.rule == "read.label_missing"]
-    return ComputeOutcome(read, computed, [*broken, *computed.problems, *plan.problems], result)
+    reported = {p.pointer for p in computed.problems}
+    texts = [p for p in read.problems if p.rule == "read.amount_text" and p.pointer not in reported]
+    return [*broken, *computed.problems, *texts, *plan.problems]

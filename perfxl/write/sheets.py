@@ -153,7 +153,6 @@ def draw_project(
         f'=IF({name_ref}="","{C.PROJECT_TITLE_BLANK}",{name_ref}&"{C.PROJECT_TITLE_SUFFIX}")'
     )
     style_range(ws, L.PROJECT_TITLE.span or "A1", font=S.TITLE, alignment=S.CENTER, border=None)
-    ws.row_dimensions[1].height = 32
     merge(ws, L.PROJECT_UNIT_LINE.span)
     set_value(ws, L.PROJECT_UNIT_LINE.ref, unit_line)
     style_range(ws, L.PROJECT_UNIT_LINE.span or "A2", font=S.BODY, alignment=S.LEFT, border=None)
@@ -161,7 +160,12 @@ def draw_project(
         label(ws, lab)
     money = next(lab for lab in L.PROJECT_LABELS if lab.text == C.MONEY_UNIT_LABEL)
     style_range(
-        ws, money.span or money.ref, font=S.BODY, fill=None, alignment=S.RIGHT, border=S.NO_BORDER
+        ws,
+        money.span or money.ref,
+        font=S.BODY,
+        fill=S.NO_FILL,
+        alignment=S.RIGHT,
+        border=S.NO_BORDER,
     )
     for f in L.PROJECT_FIELDS:
         input_cell(
@@ -181,8 +185,7 @@ def draw_project(
             protection=S.LOCKED,
             number_format=S.PERCENT_FORMAT,
         )
-    ws.row_dimensions[5].height = 30
-    ws.row_dimensions[9].height = 66
+    _fit_rows(ws, p, unit_line)
     ws.row_dimensions[L.INDICATOR_HEADER_ROW].height = 30
     write_indicators(ws, p, framework, min_rows=max(min_rows, L.INDICATOR_MIN_ROWS))
     amount_cells = [f.ref for f in L.PROJECT_FIELDS if f.kind == "amount"]
@@ -203,6 +206,37 @@ def draw_project(
     page_setup(ws)
     ws.print_area = f"A1:G{indicator_last_row(ws)}"
     protect(ws)
+
+
+def _span_width(span: str | None, ref: str) -> float:
+    """The width (characters) of a cell or merged range of the project table."""
+    _, c1, _, c2 = parse_range(span or f"{ref}:{ref}")
+    return float(sum(PROJECT_COL_WIDTHS[c1 - 1 : c2]))
+
+
+def _fit_rows(ws: Worksheet, p: Project, unit_line: str | None) -> None:
+    """Rows tall enough for their wrapped text, so a long name never prints over its neighbours.
+
+    Only the rows above the indicator table; the indicator rows are sized in
+    :func:`write_indicators`.
+    """
+    title_text = f"{p.name}{C.PROJECT_TITLE_SUFFIX}" if p.name else C.PROJECT_TITLE_BLANK
+    title_width = float(sum(PROJECT_COL_WIDTHS))
+    ws.row_dimensions[1].height = row_height(
+        [(title_text, title_width)], minimum=32, size=S.TITLE.sz or 16
+    )
+    unit = L.PROJECT_UNIT_LINE
+    ws.row_dimensions[2].height = row_height(
+        [(unit_line, _span_width(unit.span, unit.ref))], minimum=15
+    )
+    minimum = {5: 30.0, 9: 66.0}
+    rows: dict[int, list[tuple[Any, float]]] = {}
+    for f in L.PROJECT_FIELDS:
+        row = parse_a1(f.ref)[0]
+        rows.setdefault(row, []).append((project_value(p, f.key), _span_width(f.span, f.ref)))
+    for row, texts in rows.items():
+        if any(isinstance(t, str) for t, _ in texts) or row in minimum:
+            ws.row_dimensions[row].height = row_height(texts, minimum=minimum.get(row, 15))
 
 
 def indicator_last_row(ws: Worksheet) -> int:
@@ -230,7 +264,12 @@ def write_indicators(ws: Worksheet, p: Project, framework: str, *, min_rows: int
                 protection=S.UNLOCKED,
             )
             set_value(ws, a1(r, c0), getattr(ind, key) if ind else None)
-        ws.row_dimensions[r].height = 28
+        texts = [
+            (getattr(ind, key) if ind else None, float(sum(PROJECT_COL_WIDTHS[c0 - 1 : c1])))
+            for key, (c0, c1) in L.INDICATOR_COLUMNS.items()
+            if key != "level1"  # merged down its group; short names
+        ]
+        ws.row_dimensions[r].height = row_height(texts, minimum=28)
     _merge_level1_groups(ws, rows, first)
     if framework in F.FRAMEWORKS:
         last = first + n - 1
@@ -312,6 +351,11 @@ def draw_cover(ws: Worksheet, t: Targets, project_sheets: list[str]) -> None:
     style_range(ws, note, font=S.SMALL, alignment=S.LEFT, border=None)
     ws.row_dimensions[L.COVER_NOTE_ROW].height = 30
     write_cover_rows(ws, project_sheets)
+    for i, proj in enumerate(t.projects[: len(project_sheets)]):
+        if isinstance(proj.name, str):  # the name wraps in its cell: a long one is not clipped
+            ws.row_dimensions[L.COVER_FIRST_PROJECT_ROW + i].height = row_height(
+                [(proj.name, widths[1])], minimum=15
+            )
     page_setup(ws, landscape=True)
     protect(ws)
 
@@ -345,13 +389,16 @@ def write_cover_rows(ws: Worksheet, project_sheets: list[str]) -> None:
         q = quote_sheet(name)
         ws.cell(row=r, column=1, value=i + 1)
         for j, key in enumerate(refs, start=2):
-            ws.cell(row=r, column=j, value=f"={q}!{fields[key]}")
+            target = f"{q}!{fields[key]}"
+            # A blank name or code shows blank; a blank amount shows 0.00 like the total.
+            ref = cover_reference(q, fields[key]) if key in ("name", "code") else f"={target}"
+            ws.cell(row=r, column=j, value=ref)
         ws.cell(row=r, column=11, value=f'=IF(N(D{r})=0,"",ROUND(N(J{r})/D{r},4))')
         ws.cell(row=r, column=2).hyperlink = f"#{q}!A1"
         for c in range(1, 12):
             cell = ws.cell(row=r, column=c)
             cell.border, cell.font = S.BORDER, S.LINK if c == 2 else S.BODY
-            cell.alignment = S.LEFT_NOWRAP if c in (2, 3) else S.RIGHT
+            cell.alignment = S.LEFT if c == 2 else S.LEFT_NOWRAP if c == 3 else S.RIGHT
             cell.fill = S.DERIVED_FILL
             if 4 <= c <= 10:
                 cell.number_format = S.AMOUNT_FORMAT
@@ -370,6 +417,15 @@ def write_cover_rows(ws: Worksheet, project_sheets: list[str]) -> None:
     ws.freeze_panes = f"A{first}"
 
 
+def cover_reference(quoted_sheet: str, ref: str) -> str:
+    """A cover cell showing a project text cell: blank stays blank (``='1.x'!E3`` shows 0).
+
+    Numbers stay numbers: a code typed as a number still shows.
+    """
+    target = f"{quoted_sheet}!{ref}"
+    return f'=IF({target}="","",{target})'
+
+
 def quote_sheet(name: str) -> str:
     """A sheet name as written in a formula."""
     return "'" + name.replace("'", "''") + "'"
@@ -379,19 +435,25 @@ def quote_sheet(name: str) -> str:
 OVERALL_COL_WIDTHS = (6, 18, 40, 48, 48)
 
 
-def row_height(texts: Sequence[tuple[Any, float]], *, minimum: float = 30) -> float:
+def row_height(
+    texts: Sequence[tuple[Any, float]], *, minimum: float = 30, size: float = 10.5
+) -> float:
     """A row height (points) that shows wrapped text: (text, column width in characters).
 
-    A CJK character takes two width units; a 10.5 pt line is about 14 points high.
+    Neither Excel nor LibreOffice grows a row for wrapped text in merged cells (nor
+    LibreOffice for a row written with a height), so the height is computed here. At 10.5 pt
+    a CJK character takes two width units and a line is about 14 points high; other sizes
+    scale with ``size``.
     """
+    scale = size / 10.5
     lines = 1
     for text, width in texts:
         if not isinstance(text, str):
             continue
-        per_line = max(int(width) - 1, 1)
+        per_line = max(int((width - 1) / scale), 1)
         n = sum(max(1, -(-_display_width(part) // per_line)) for part in text.split("\n"))
         lines = max(lines, n)
-    return min(409.0, max(minimum, 14.0 * lines + 6))
+    return min(409.0, max(minimum, 14.0 * scale * lines + 6))
 
 
 def _display_width(text: str) -> int:

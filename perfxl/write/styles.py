@@ -20,6 +20,7 @@ LINK = Font(name=BODY_FONT, size=10.5, color="0563C1", underline="single")
 INPUT_FILL = PatternFill("solid", fgColor="FFF8E1")  # light: input cells
 LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
 DERIVED_FILL = PatternFill("solid", fgColor="EAF1FB")  # computed cells
+NO_FILL = PatternFill(fill_type=None)  # a text beside the table (单位：万元), not a label
 
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
