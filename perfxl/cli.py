@@ -93,6 +93,10 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except PerfxlError as exc:
             click.echo(f"错误：{exc}", err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            from perfxl.outputs import stop_interrupted
+
+            stop_interrupted()  # temp files removed, message, exit 130
 
     return wrapper
 
@@ -180,15 +184,13 @@ def fill(data: Path, out: Path | None, into: Path | None, output: Path | None) -
 
     数据不符合规范时照样写入（便于下发上年数据供更正），并提示问题，退出码 1。
     """
-    from perfxl.io import load_json, schema_problems
-    from perfxl.model import Targets
+    from perfxl.io import load_data
     from perfxl.write import fill as F
 
     if (out is None) == (into is None):
         raise click.UsageError("请给出输出文件 OUT，或用 --into 指定已有工作簿（二选一）。")
-    raw = load_json(data)
-    targets = Targets.from_dict(raw)
-    problems = schema_problems(raw, file=str(data))
+    loaded = load_data(data)  # "-": standard input
+    targets, problems = loaded.targets, loaded.problems
     if into is not None:
         target = output or into
         if output is None:

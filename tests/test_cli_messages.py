@@ -7,15 +7,19 @@ holds a Latin letter also holds a Chinese character.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
 from click.testing import CliRunner, Result
 
 from perfxl.cli import main
+from perfxl.errors import DataError
+from perfxl.io import load_json, schema_problems
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -133,3 +137,105 @@ def test_abort_is_chinese(raise_: Callable[[], BaseException], code: int, text: 
         main.commands.pop("boom")
     assert result.exit_code == code
     assert text in result.stderr and "Aborted" not in result.stderr
+
+
+# --- fill: the schema's messages are validation's Chinese wording ------------------------
+
+
+def test_fill_schema_problems_are_worded_like_validation(
+    tmp_path: Path, example_data: dict[str, Any]
+) -> None:
+    bad = json.loads(json.dumps(example_data))
+    bad["projects"][0]["budget"] = "8.39万元"
+    del bad["unit"]["name"]
+    bad["year"] = 1999
+    bad["money_unit"] = "元"
+    bad["projects"][1]["code"] = "X1"
+    bad["projects"][3]["plan"]["mar"] = -1
+    bad["overall"]["areas"][0]["title"] = 5
+    src = tmp_path / "bad.json"
+    src.write_text(json.dumps(bad, ensure_ascii=False), encoding="utf-8")
+    result = run("fill", src, tmp_path / "bad.xlsx")
+    assert result.exit_code == 1
+    assert_chinese(result)
+    for english in ("is not of type", "is a required property", "is less than", "is not one of"):
+        assert english not in result.stderr
+    problems = {p.pointer: p for p in schema_problems(bad, file="bad.json")}
+    assert {p.rule for p in problems.values()} == {"fill.schema"}
+    assert set(problems) == {
+        "/projects/0/budget",
+        "/unit/name",
+        "/year",
+        "/money_unit",
+        "/projects/1/code",
+        "/projects/3/plan/mar",
+        "/overall/areas/0/title",
+    }
+    assert "“预算数”应为数字，实际为“8.39万元”" in problems["/projects/0/budget"].message
+    assert "“单位名称”未填写" in problems["/unit/name"].message
+    assert "“预算年度”的值 1999 超出允许范围（应不小于 2000）" in problems["/year"].message
+    assert "“金额单位”的值“元”无效，可选：万元" in problems["/money_unit"].message
+    assert "“项目编码”“X1”格式不符" in problems["/projects/1/code"].message
+    assert "“3月底”为负数（-1）" in problems["/projects/3/plan/mar"].message
+    assert "“分项名称”应为文本" in problems["/overall/areas/0/title"].message
+
+
+def test_fill_and_validate_share_one_wording(example_data: dict[str, Any]) -> None:
+    """fill's message holds validate's message for the same field, word for word."""
+    from perfxl.config import default_config
+    from perfxl.rules.base import Context
+    from perfxl.rules.catalogue import make
+    from perfxl.rules.schema_rules import check
+
+    bad = json.loads(json.dumps(example_data))
+    bad["projects"][2]["budget"] = "8.39万元"
+    ctx = Context(targets=None, data=bad, config=default_config(), framework="2015")
+    (finding,) = check(ctx)
+    wording = make(finding.rule, value=finding.value, **finding.fields).message
+    (problem,) = schema_problems(bad)
+    assert wording.rstrip("。") in problem.message
+
+
+# --- data files that cannot be used: Chinese, naming the file, exit 2 ---------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"[1, 2]", "最外层应为一个 JSON 对象"),
+        (b"3", "实际为数字"),
+        (b'"text"', "实际为文本"),
+        (b"null", "实际为null"),
+        (b'{"a": 1,}', "第 1 行第 9 列：字段名须用英文双引号括起"),
+        (b'{"a": 1} x', "后面还有多余内容"),
+        (b"", "文件为空"),
+        (b"\xb0\xa1{}", "不是 UTF-8 编码"),
+        (b'{"projects": {}}', "/projects"),
+    ],
+)
+def test_unusable_data_file(tmp_path: Path, content: bytes, expected: str) -> None:
+    src = tmp_path / "数据.json"
+    src.write_bytes(content)
+    result = run("fill", src, tmp_path / "o.xlsx")
+    assert result.exit_code == 2 and expected in result.stderr and "数据.json" in result.stderr
+    assert_chinese(result)
+    assert not (tmp_path / "o.xlsx").exists()
+    piped = CliRunner().invoke(main, ["fill", "-", str(tmp_path / "o.xlsx")], input=content)
+    assert piped.exit_code == 2 and expected in piped.stderr and "标准输入" in piped.stderr
+
+
+def test_fill_reads_standard_input(tmp_path: Path) -> None:
+    from conftest import EXAMPLE_JSON
+
+    out = tmp_path / "o.xlsx"
+    result = CliRunner().invoke(main, ["fill", "-", str(out)], input=EXAMPLE_JSON.read_bytes())
+    assert result.exit_code == 0, result.stderr
+    assert out.exists()
+
+
+def test_missing_data_file_names_it(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="文件不存在") as info:
+        load_json(tmp_path / "nope.json")
+    assert info.value.path == str(tmp_path / "nope.json")
+    with pytest.raises(DataError, match="文件夹"):
+        load_json(tmp_path)

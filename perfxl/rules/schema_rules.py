@@ -100,6 +100,23 @@ LABELS: dict[str, str] = {
     "target": C.L_TARGET,
     "basis": C.L_BASIS,
 }
+# Fields of part one and whole parts, named by parent and key (``areas/title``): the same key
+# means another field elsewhere (``indicators`` of an area is text, of a project a table).
+PART_LABELS: dict[str, str] = {
+    "overall/summary": "总体绩效目标",
+    "areas/title": C.AREA_HEADERS[1],
+    "areas/description": C.AREA_HEADERS[2],
+    "areas/targets": C.AREA_HEADERS[3],
+    "areas/indicators": C.AREA_HEADERS[4],
+    "measures/title": C.MEASURE_HEADERS[1],
+    "measures/text": C.MEASURE_HEADERS[2],
+    "/unit": "预算单位",
+    "/overall": "部门整体绩效目标",
+    "overall/areas": "分项绩效目标",
+    "overall/measures": "工作保障措施",
+    "/projects": "项目绩效目标表",
+    "plan": "资金支出计划",
+}
 _TYPE_ZH = {
     "number": "数字",
     "integer": "整数",
@@ -117,13 +134,49 @@ CODE_SHAPES = {
 def label_of(pointer: str) -> str:
     """The Chinese label of the field a pointer names (the pointer itself when unknown)."""
     parts = pointer.strip("/").split("/")
+    if pointer in ("", "/"):
+        return "数据"
+    if len(parts) >= 3 and parts[-2].isdigit() and f"{parts[-3]}/{parts[-1]}" in PART_LABELS:
+        return PART_LABELS[f"{parts[-3]}/{parts[-1]}"]
+    for key in ("/".join(parts[-2:]), "/" + "/".join(parts), parts[-1]):
+        if key in PART_LABELS and not key[-1].isdigit():
+            return PART_LABELS[key]
     for n in (2, 1):
         key = "/".join(parts[-n:])
         if key in LABELS and not (n == 1 and parts[-1].isdigit()):
             return LABELS[key]
     if len(parts) >= 2 and parts[-2] == "goals":
         return C.L_GOALS
+    if len(parts) >= 2 and parts[-1].isdigit() and parts[-2] in _ITEMS:
+        return _ITEMS[parts[-2]].format(n=int(parts[-1]) + 1)
     return pointer
+
+
+_ITEMS = {
+    "projects": "第 {n} 个项目表",
+    "indicators": "第 {n} 行绩效指标",
+    "areas": "第 {n} 个分项绩效目标",
+    "measures": "第 {n} 项工作保障措施",
+}
+# Keywords the schema may use beyond those with their own rule: what they mean, in Chinese.
+_OTHER_ZH = {
+    "additionalProperties": "含有数据规范之外的字段",
+    "maxLength": "超过 {v} 个字符",
+    "maxItems": "超过 {v} 项",
+    "uniqueItems": "有重复的项",
+    "multipleOf": "应为 {v} 的整数倍",
+    "format": "格式应为 {v}",
+    "not": "取值不允许",
+    "anyOf": "不符合任何一种允许的写法",
+    "oneOf": "不符合允许的写法",
+    "dependentRequired": "缺少相关联的字段",
+}
+_RANGE_ZH = {
+    "minimum": "应不小于 {v}",
+    "maximum": "应不大于 {v}",
+    "exclusiveMinimum": "应大于 {v}",
+    "exclusiveMaximum": "应小于 {v}",
+}
 
 
 def _decimals(validator: Any, places: int, instance: Any, schema: dict[str, Any]) -> Iterator[Any]:
@@ -403,10 +456,13 @@ def _findings(err: Any, ctx: Context) -> Iterator[Finding]:
         yield Finding(
             "schema.enum", pointer, small, fields | {"allowed": "、".join(map(str, allowed))}
         )
-    elif kw in ("minimum", "maximum"):
-        yield Finding("schema.range", pointer, small, fields | {"detail": err.message})
+    elif kw in _RANGE_ZH:
+        detail = _RANGE_ZH[kw].format(v=err.validator_value)
+        yield Finding("schema.range", pointer, small, fields | {"detail": detail})
     else:
-        yield Finding("schema.other", pointer, small, fields | {"detail": err.message})
+        zh = _OTHER_ZH.get(kw, "不符合数据规范").format(v=err.validator_value)
+        detail = f"{zh}（{err.message}）"  # jsonschema's English kept for the specifics
+        yield Finding("schema.other", pointer, small, fields | {"detail": detail})
 
 
 def _default_shape(ctx: Context, key: str) -> bool:
