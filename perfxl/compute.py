@@ -3,25 +3,44 @@
 Each checkpoint's percent is ``amount / 预算数 × 100``, a blank checkpoint counting as 0,
 rounded to 2 decimals half away from zero (as Excel's ``ROUND`` does) in decimal arithmetic,
 so 8.39 万元 and 2.10 万元 give exactly 25.03. The template's formula
-``ROUND(N(B7)/$C$4,4)`` computes the same figure as a fraction (0.2503).
+``ROUND(N(B7)/$C$4,4)`` computes the same figure as a fraction (0.2503). The arithmetic is
+:mod:`perfxl.numbers`, which the county summary uses too.
 
 A project whose budget or plan amounts are not numbers, or whose budget is blank or 0, gets
 no percentages and a problem record saying why; every other project is computed.
+
+Amounts the workbook holds as text (``"8.39万元"``, which the reader turns into 8.39 with
+``read.amount_text``) are taken as the workbook's formulas take them: ``N()`` gives 0 and
+``SUM`` leaves them out. So such a project gets no percentages, and the totals leave the
+amount out, exactly as the cover's ``SUM`` row does; the figures perfxl reports are the
+figures it writes, and the figures Excel shows after recalculating.
 """
 
 from __future__ import annotations
 
-import contextlib
-import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from perfxl import constants as C
 from perfxl.model import PLAN_KEYS, Project, Targets
+from perfxl.numbers import HUNDREDTH, as_decimal, percent, total
 from perfxl.problems import Problem
-from perfxl.rules.catalogue import Rule, make, register
+from perfxl.rules.catalogue import CATALOGUE, Rule, make, register
+
+__all__ = [
+    "HUNDREDTH",
+    "ComputeResult",
+    "ProjectPercentages",
+    "Totals",
+    "as_decimal",
+    "compute",
+    "percent",
+    "project_percentages",
+    "text_amounts",
+    "totals",
+]
 
 RULES = (
     Rule(
@@ -32,7 +51,8 @@ RULES = (
     ),
     Rule(
         "compute.amount_text",
-        "error",
+        # One decision for a text amount, whichever command meets it: the reader's rule.
+        CATALOGUE["read.amount_text"].severity,
         "项目“{project}”：{label}“{value}”以文本形式保存，不是数字；工作簿中的公式会把它当作 0，因此该项目的累计进度未写入。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）后重新运行 perfxl compute。",
         "金额以文本保存，未计算百分比",
     ),
@@ -45,7 +65,6 @@ RULES = (
 )
 register(*RULES)
 
-HUNDREDTH = Decimal("0.01")
 FIELD_LABELS: dict[str, str] = {
     "budget": C.L_BUDGET,
     "fiscal_funds": C.L_FISCAL,
@@ -110,24 +129,14 @@ class ComputeResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-def as_decimal(value: Any) -> Decimal | None:
-    """A model amount as a Decimal; None for a blank; raises ValueError for a non-number.
+def text_amounts(problems: Iterable[Problem]) -> dict[str, Any]:
+    """Pointer -> text typed, for the amounts the reader found typed as text.
 
-    Floats go through their shortest repr, so 8.39 is ``Decimal("8.39")``, not its binary
-    expansion.
+    Args:
+        problems: the reader's problems (``ReadResult.problems``); ``read.amount_text`` marks
+            an amount typed as text that reads as a number.
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ValueError(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(value)
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-
-
-def percent(amount: Decimal, budget: Decimal) -> Decimal:
-    """``amount / budget × 100`` rounded to 2 decimals, halves away from zero."""
-    return (amount * 100 / budget).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    return {p.pointer: p.value for p in problems if p.rule == "read.amount_text" and p.pointer}
 
 
 def project_percentages(p: Project) -> tuple[Decimal, ...]:
@@ -158,8 +167,10 @@ def compute(
         locations: JSON pointer -> (sheet, cell), to place problems (``ReadResult.locations``).
         file: the workbook, for the problem records.
         as_text: pointer -> text typed, for amounts the workbook holds as text although they
-            read as a number (rule ``read.amount_text``): the template's ``N()`` takes them for 0, so
-            such a project is skipped too, to keep perfxl and the formulas in agreement.
+            read as a number (rule ``read.amount_text``, see :func:`text_amounts`): the
+            template's ``N()`` takes them for 0 and ``SUM`` leaves them out, so such a project
+            is skipped and the totals leave them out too, to keep perfxl and the formulas in
+            agreement.
     """
     locations = locations or {}
     out: list[ProjectPercentages] = []
@@ -175,25 +186,36 @@ def compute(
         except ZeroDivisionError:
             problems.append(_problem("compute.no_budget", p, i, "budget", locations, file))
             out.append(ProjectPercentages(i, None))
-    return ComputeResult(out, totals(targets), problems)
+    return ComputeResult(out, totals(targets, as_text=as_text), problems)
 
 
-def totals(targets: Targets) -> Totals:
-    """The cover's total row: numeric amounts summed per column."""
+def totals(targets: Targets, *, as_text: Mapping[str, Any] | None = None) -> Totals:
+    """The cover's total row: numeric amounts summed per column, as ``SUM`` does.
 
-    def total(get: Any) -> Decimal:
-        s = Decimal(0)
-        for p in targets.projects:
-            with contextlib.suppress(ValueError):  # SUM leaves text out
-                s += as_decimal(get(p)) or 0
-        return s
+    Args:
+        targets: the model.
+        as_text: pointer -> text typed (see :func:`compute`); those amounts are text in the
+            workbook, which ``SUM`` leaves out, so they are left out here too.
+    """
+    held = as_text or {}
 
-    budget = total(lambda p: p.budget)
-    plan = tuple(total(lambda p, k=k: getattr(p.plan, k)) for k in PLAN_KEYS)
+    def column(key: str) -> Decimal:
+        def cell(i: int, p: Project) -> Any:
+            pointer = f"/projects/{i}/{key}"
+            if pointer in held:
+                return held[pointer]
+            if key.startswith("plan/"):
+                return getattr(p.plan, key.removeprefix("plan/"))
+            return getattr(p, key)
+
+        return total(cell(i, p) for i, p in enumerate(targets.projects))
+
+    budget = column("budget")
+    plan = tuple(column(f"plan/{k}") for k in PLAN_KEYS)
     return Totals(
         budget=budget,
-        fiscal_funds=total(lambda p: p.fiscal_funds),
-        other_funds=total(lambda p: p.other_funds),
+        fiscal_funds=column("fiscal_funds"),
+        other_funds=column("other_funds"),
         plan=plan,
         percent=None if budget == 0 else percent(plan[-1], budget),
     )

@@ -60,8 +60,8 @@ def compute_book(book: Any) -> str:
     staff replaced by a number gets the number, formatted ``0.00%``; a changed formula is
     left alone and reported.
     """
-    from perfxl.compute import compute
-    from perfxl.write.percentages import cells_to_inspect, plan_writes
+    from perfxl.compute import compute, text_amounts
+    from perfxl.write.percentages import cells_to_inspect, outcome_problems, plan_writes
 
     grid = A.read_grid(book)
     res = read_grid_model(grid)
@@ -69,9 +69,7 @@ def compute_book(book: Any) -> str:
         raise NotAPerfxlWorkbookError(
             "工作簿中没有项目绩效目标表（A3 为“项目编码”）或封面，无法计算。", path=res.path
         )
-    as_text = {
-        p.pointer: p.value for p in res.problems if p.rule == "read.amount_text" and p.pointer
-    }
+    as_text = text_amounts(res.problems)
     computed = compute(res.targets, locations=res.locations, file=res.path, as_text=as_text)
     formulas = A.read_formulas(book, cells_to_inspect(res, grid))
     plan = plan_writes(res, grid, computed, formulas)
@@ -84,8 +82,7 @@ def compute_book(book: Any) -> str:
     for (name, fmt), cells in by_sheet.items():
         A.write_formatted(book.sheets[name], cells, fmt)
     _calculate(book)
-    broken = [p for p in res.problems if p.rule == "read.label_missing"]
-    problems = [*broken, *computed.problems, *plan.problems]
+    problems = outcome_problems(res, computed, plan)
     done = sum(p.percents is not None for p in computed.projects)
     msg = (
         f"已计算 {done}/{len(computed.projects)} 个项目的累计进度（{'、'.join(C.L_CHECKPOINTS)}）。"

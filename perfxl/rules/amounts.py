@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 from perfxl import constants as C
 from perfxl.model import PLAN_KEYS
-from perfxl.rules.base import Context, Finding, amount, project_label
+from perfxl.numbers import number
+from perfxl.rules.base import Context, Finding, project_label
 from perfxl.rules.catalogue import Rule, register
 
 RULES = (
     Rule(
         "amount.funds_sum",
         "error",
-        "项目“{project}”：财政资金 {fiscal} + 其他资金 {other} = {total} 万元，与预算数 {budget} 万元不符。请更正使两者之和等于预算数（精确到 0.01 万元）；其他资金为空按 0 计。",
+        "项目“{project}”：财政资金 {fiscal:万元} + 其他资金 {other:万元} = {total:万元}，与预算数 {budget:万元}不符。请更正使两者之和等于预算数（精确到 0.01 万元）；其他资金为空按 0 计。",
         "资金来源之和不等于预算数",
     ),
     Rule(
         "plan.decreasing",
         "error",
-        "项目“{project}”：资金支出计划是累计数，{label} {value} 万元小于前一时点 {previous_label} {previous} 万元。请填写截至各时点的累计金额（后一时点不小于前一时点；空白按 0 计）。",
+        "项目“{project}”：资金支出计划是累计数，{label} {amount:万元}小于前一时点 {previous_label} {previous:万元}。请填写截至各时点的累计金额（后一时点不小于前一时点；空白按 0 计）。",
         "支出计划累计数下降",
     ),
     Rule(
         "plan.dec_budget",
         "error",
-        "项目“{project}”：12月底累计计划 {value} 万元与预算数 {budget} 万元不符。12月底应等于预算数，请更正其中之一。",
+        "项目“{project}”：12月底累计计划 {amount:万元}与预算数 {budget:万元}不符。12月底应等于预算数，请更正其中之一。",
         "12月底计划不等于预算数",
     ),
 )
@@ -33,15 +35,20 @@ register(*RULES)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    """Funds add up to the budget; the plan never decreases and ends at the budget."""
-    tol = ctx.config.tolerance + 1e-9
+    """Funds add up to the budget; the plan never decreases and ends at the budget.
+
+    Decimal arithmetic on the amounts as typed (:mod:`perfxl.numbers`), as compute and
+    consolidate sum them.
+    """
+    tol = Decimal(repr(ctx.config.tolerance)) + Decimal("1e-9")
+    zero = Decimal(0)
     for i, p in enumerate(ctx.targets.projects):
         base = f"/projects/{i}"
         name = project_label(p, i)
-        budget = amount(p.budget)
-        fiscal, other = amount(p.fiscal_funds), amount(p.other_funds)
+        budget = number(p.budget)
+        fiscal, other = number(p.fiscal_funds), number(p.other_funds)
         if budget is not None and (fiscal is not None or other is not None):
-            total = (fiscal or 0.0) + (other or 0.0)
+            total = (fiscal or zero) + (other or zero)
             if abs(total - budget) > tol:
                 yield Finding(
                     "amount.funds_sum",
@@ -49,23 +56,23 @@ def check(ctx: Context) -> Iterator[Finding]:
                     p.fiscal_funds,
                     {
                         "project": name,
-                        "fiscal": _fmt(fiscal),
-                        "other": _fmt(other),
-                        "total": _fmt(total),
-                        "budget": _fmt(budget),
+                        "fiscal": fiscal or zero,
+                        "other": other or zero,
+                        "total": total,
+                        "budget": budget,
                     },
                 )
         values = p.plan.values()
-        previous: float | None = None
+        previous: Decimal | None = None
         previous_key = ""
         for key, label, raw in zip(PLAN_KEYS, C.L_CHECKPOINTS, values, strict=True):
             if raw is None and key == PLAN_KEYS[-1]:
                 continue  # an empty 12月底 is reported as a required field
-            v = 0.0 if raw is None else amount(raw)
+            v = zero if raw is None else number(raw)
             if v is None:  # not a number: the schema reports it
                 previous = None
                 continue
-            if previous is not None and v < previous - 1e-9:
+            if previous is not None and v < previous:
                 yield Finding(
                     "plan.decreasing",
                     f"{base}/plan/{key}",
@@ -73,21 +80,17 @@ def check(ctx: Context) -> Iterator[Finding]:
                     {
                         "project": name,
                         "label": label,
-                        "value": _fmt(v),
+                        "amount": v,
                         "previous_label": C.L_CHECKPOINTS[PLAN_KEYS.index(previous_key)],
-                        "previous": _fmt(previous),
+                        "previous": previous,
                     },
                 )
             previous, previous_key = v, key
-        dec = amount(p.plan.dec)
+        dec = number(p.plan.dec)
         if dec is not None and budget is not None and abs(dec - budget) > tol:
             yield Finding(
                 "plan.dec_budget",
                 f"{base}/plan/dec",
                 p.plan.dec,
-                {"project": name, "budget": _fmt(budget)},
+                {"project": name, "amount": dec, "budget": budget},
             )
-
-
-def _fmt(v: float | None) -> str:
-    return f"{(v or 0.0):.2f}"

@@ -8,6 +8,7 @@ from typing import Any
 
 from perfxl.framework import canonical
 from perfxl.model import Project
+from perfxl.numbers import number
 
 
 @dataclass(frozen=True)
@@ -28,10 +29,13 @@ class Finding:
 
 
 def amount(v: Any) -> float | None:
-    """An amount as a number (None when empty or not a number: the schema reports those)."""
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return None
-    return float(v)
+    """An amount as a float (None when empty or not a number: the schema reports those).
+
+    The float view of :func:`perfxl.numbers.number`, the one decision of what is an amount;
+    sums and percentages are computed with :mod:`perfxl.numbers` in decimal arithmetic.
+    """
+    d = number(v)
+    return None if d is None else float(d)
 
 
 def project_label(p: Project, index: int) -> str:

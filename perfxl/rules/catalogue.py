@@ -1,14 +1,18 @@
 """Every rule id perfxl can emit, with its default severity and Chinese message template.
 
 A message says where, what is wrong and how to fix it. Templates are ``str.format`` strings;
-the fields each one uses are given by the code that emits it.
+the fields each one uses are given by the code that emits it. An amount is written
+``{budget:万元}`` in a template: the field is given as a number and shown by
+:func:`perfxl.numbers.money` (``8.00 万元``), the one way every message shows money.
 """
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from typing import Any
 
+from perfxl.numbers import MONEY_UNIT, money
 from perfxl.problems import Problem, Severity
 
 
@@ -44,9 +48,9 @@ _RULES: list[Rule] = [
     ),
     Rule(
         "read.amount_text",
-        "info",
-        "金额“{value}”以文本形式填写，已按数字 {number} 读取。建议改为数字格式的单元格。",
-        "金额为文本",
+        "error",
+        "金额“{value}”以文本形式保存。perfxl 读取数据时按 {number:万元} 计，但工作簿自己的公式不把文本当数字（N() 按 0 计，SUM 略去）：封面合计和累计进度都不含此金额；预算数或计划金额为文本时，perfxl compute 也不计算该项目的累计进度。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）。",
+        "金额以文本保存，公式按 0 计",
     ),
     Rule(
         "read.amount_unreadable",
@@ -85,6 +89,19 @@ def register(*rules: Rule) -> None:
         CATALOGUE[r.id] = r
 
 
+class _Formatter(string.Formatter):
+    """``str.format`` with one extra spec: ``{x:万元}`` shows an amount as ``8.00 万元``."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == MONEY_UNIT:
+            return money(value)
+        return super().format_field(value, format_spec)
+
+
+_FORMAT = _Formatter()
+_MONEY_SPEC = f":{MONEY_UNIT}}}"
+
+
 def make(rule_id: str, *, severity: Severity | None = None, **fields: Any) -> Problem:
     """A problem record from the catalogue entry; location fields go through, the rest format.
 
@@ -94,7 +111,11 @@ def make(rule_id: str, *, severity: Severity | None = None, **fields: Any) -> Pr
     rule = CATALOGUE[rule_id]
     loc_keys = ("file", "sheet", "cell", "pointer", "value", "project_code")
     loc = {k: fields.get(k) for k in loc_keys}
-    message = rule.template.format(**{k: ("" if v is None else v) for k, v in fields.items()})
+    values = {k: ("" if v is None else v) for k, v in fields.items()}
+    if _MONEY_SPEC in rule.template:
+        message = _FORMAT.vformat(rule.template, (), values)
+    else:  # the fast path: most templates show no amount
+        message = rule.template.format(**values)
     return Problem(
         rule=rule_id,
         severity=severity or rule.severity,

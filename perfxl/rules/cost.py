@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
-from perfxl.rules.base import Context, Finding, amount, level, project_label
+from perfxl.numbers import MONEY_UNIT, number, round2, total
+from perfxl.rules.base import Context, Finding, level, project_label
 from perfxl.rules.catalogue import Rule, register
 from perfxl.targets import parse_target, to_wan
 
@@ -12,7 +14,7 @@ RULES = (
     Rule(
         "cost.budget_mismatch",
         "warning",
-        "项目“{project}”：成本指标“{text}”折合 {wan} 万元，与预算数 {budget} 万元不符。请核对成本指标或预算数，使两者一致（成本指标可写作“{budget}万元”）。",
+        "项目“{project}”：成本指标“{text}”折合 {wan:万元}，与预算数 {budget:万元}不符。请核对成本指标或预算数，使两者一致（成本指标可写作“{suggested}”）。",
         "成本指标与预算数不符",
     ),
 )
@@ -23,9 +25,9 @@ _COST = "成本指标"
 
 def check(ctx: Context) -> Iterator[Finding]:
     """Money-valued cost indicators, summed, against the project's budget."""
-    tol = ctx.config.cost_tolerance + 1e-9
+    tol = Decimal(repr(ctx.config.cost_tolerance)) + Decimal("1e-9")
     for i, p in enumerate(ctx.targets.projects):
-        budget = amount(p.budget)
+        budget = number(p.budget)
         if budget is None:
             continue
         rows = []
@@ -33,13 +35,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             if _COST not in (level(ind.level1), level(ind.level2)):
                 continue
             t = parse_target(ind.target)
-            wan = to_wan(t)
-            if wan is not None:
-                rows.append((j, ind.target, t.text, wan))
+            w = to_wan(t)
+            if w is not None:
+                rows.append((j, ind.target, t.text, w))
         if not rows:
             continue
-        total = sum(r[3] for r in rows)
-        if abs(total - budget) > tol:
+        wan = total(r[3] for r in rows)
+        if abs(wan - budget) > tol:
             j, raw, _, _ = rows[0]
             yield Finding(
                 "cost.budget_mismatch",
@@ -48,7 +50,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 {
                     "project": project_label(p, i),
                     "text": "、".join(r[2] for r in rows),
-                    "wan": f"{total:.4f}".rstrip("0").rstrip("."),
-                    "budget": f"{budget:.2f}",
+                    "wan": wan,
+                    "budget": budget,
+                    "suggested": f"{round2(budget)}{MONEY_UNIT}",
                 },
             )

@@ -5,10 +5,12 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 
 from perfxl import constants as C
 from perfxl.model import PLAN_KEYS
-from perfxl.rules.base import Context, Finding, amount, project_label
+from perfxl.numbers import cumulative_percent, gap, number, points
+from perfxl.rules.base import Context, Finding, project_label
 from perfxl.rules.catalogue import Rule, register
 
 RULES = (
@@ -41,19 +43,23 @@ def check(ctx: Context) -> Iterator[Finding]:
     """Each checkpoint before the last against the share of the year elapsed."""
     cfg = ctx.config
     year = ctx.targets.year if isinstance(ctx.targets.year, int) else None
+    max_lag = Decimal(repr(cfg.max_lag))  # the threshold as configured
     for i, p in enumerate(ctx.targets.projects):
-        budget = amount(p.budget)
+        budget = number(p.budget)
         if budget is None or budget <= 0:
             continue
         for key, label in zip(PLAN_KEYS[:-1], C.L_CHECKPOINTS, strict=False):
             raw = getattr(p.plan, key)
-            v = 0.0 if raw is None else amount(raw)
-            if v is None:
-                continue
-            percent = v / budget * 100
+            if raw is not None and number(raw) is None:
+                continue  # not a number: the schema reports it
+            # The percent the workbook and the county summary show, against 序时 at 2 decimals.
+            percent = cumulative_percent(raw, budget)
             expected = elapsed_percent(cfg.checkpoints[key], cfg.calendar, year)
-            lag = expected - percent
-            if lag > cfg.max_lag + 1e-9:
+            behind = gap(percent, expected)
+            if percent is None or behind is None:
+                continue
+            lag = -behind
+            if lag > max_lag:
                 yield Finding(
                     "plan.behind_schedule",
                     f"/projects/{i}/plan/{key}",
@@ -61,9 +67,9 @@ def check(ctx: Context) -> Iterator[Finding]:
                     {
                         "project": project_label(p, i),
                         "label": label,
-                        "percent": f"{percent:.2f}",
-                        "expected": f"{expected:.2f}",
-                        "lag": f"{lag:.2f}",
+                        "percent": percent,
+                        "expected": points(expected),
+                        "lag": lag,
                         "max_lag": f"{cfg.max_lag:g}",
                     },
                 )

@@ -1,0 +1,118 @@
+"""One answer for every number: how perfxl reads, sums, rounds and shows amounts (pure core).
+
+Every command that computes an amount or a percentage goes through these functions, so the
+township workbook (``compute``), the county summary (``consolidate``), the checks
+(``validate``) and the messages agree to the cent:
+
+- an amount is a number typed in a cell; blanks, text and booleans are not amounts (as
+  Excel's ``SUM`` leaves them out), see :func:`number`;
+- sums are decimal sums of the amounts as typed (:func:`total`), never float sums rounded;
+- a percentage is ``amount / budget × 100`` in decimal arithmetic, rounded to 2 decimals half
+  away from zero as Excel's ``ROUND`` does (:func:`percent`): budget 8, amount 1.01 gives
+  12.63 everywhere (a binary float would give 12.62);
+- floats are made only at the edge, when a cell or a JSON report is written
+  (:func:`to_float`);
+- a message shows an amount as ``8.00 万元`` (:func:`money`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Any
+
+HUNDREDTH = Decimal("0.01")
+MONEY_UNIT = "万元"
+
+
+def as_decimal(value: Any) -> Decimal | None:
+    """A model amount as a Decimal; None for a blank; raises ValueError for a non-number.
+
+    Floats go through their shortest repr, so 8.39 is ``Decimal("8.39")``, not its binary
+    expansion.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError(value)
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        raise ValueError(value)
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def number(value: Any) -> Decimal | None:
+    """A cell value as an amount, or None when it is blank, text, a boolean or not finite.
+
+    This is what ``SUM`` counts and what ``N()`` does not turn into 0.
+    """
+    try:
+        return as_decimal(value)
+    except ValueError:
+        return None
+
+
+def round2(value: Decimal) -> Decimal:
+    """Two decimals, halves away from zero (Excel's ``ROUND(x, 2)``).
+
+    The precision grows with the number, so an absurd amount (1E+30) rounds instead of raising.
+    """
+    ctx = Context(prec=max(28, value.adjusted() + 4))
+    return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP, context=ctx)
+
+
+def percent(amount: Decimal, budget: Decimal) -> Decimal:
+    """``amount / budget × 100`` rounded to 2 decimals, halves away from zero."""
+    return round2(amount * 100 / budget)
+
+
+def cumulative_percent(amount: Any, budget: Any) -> Decimal | None:
+    """The percent of the budget planned by a checkpoint, from cell values.
+
+    A blank (or non-numeric) amount counts as 0, as the template's ``N()`` does; None when the
+    budget is not a number or is 0 (the template's ``IF(N(budget)=0,"",…)``).
+    """
+    b = number(budget)
+    if b is None or b == 0:
+        return None
+    return percent(number(amount) or Decimal(0), b)
+
+
+def total(values: Iterable[Any]) -> Decimal:
+    """The decimal sum of the amounts among ``values`` (blanks and text left out, like SUM)."""
+    s = Decimal(0)
+    for v in values:
+        d = number(v)
+        if d is not None:
+            s += d
+    return s
+
+
+def points(value: float | Decimal) -> Decimal:
+    """A percentage known as a float (序时进度 25.0, 83.33…) to 2 decimals, halves up."""
+    return round2(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+
+
+def gap(pct: Decimal | None, schedule: float | Decimal) -> Decimal | None:
+    """Percentage points ahead of (+) or behind (−) the schedule, both at 2 decimals."""
+    return None if pct is None else pct - points(schedule)
+
+
+def to_float(value: Decimal | None) -> float | None:
+    """The edge: a Decimal as the float a cell or a JSON report holds (None stays None)."""
+    return None if value is None else float(value)
+
+
+def money(value: Any) -> str:
+    """An amount in a message: ``8.00 万元``.
+
+    Always at least 2 decimals; an amount with more (8.391, which the schema reports) is shown
+    exactly, never rounded into agreement. Text is shown as typed, in quotes.
+    """
+    d = number(value)
+    if d is None:
+        return "（空）" if value is None or value == "" else f"“{value}”"
+    shown = round2(d)
+    if shown != d:  # more than 2 decimals: shown exactly, trailing zeros dropped
+        shown = d.normalize()
+    return f"{shown:f} {MONEY_UNIT}"
