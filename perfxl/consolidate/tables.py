@@ -1,4 +1,8 @@
-"""The long tables as CSV (UTF-8 with BOM, so Excel opens it right) and Parquet (pyarrow)."""
+"""The long tables as CSV (UTF-8 with BOM, so Excel opens it right) and Parquet (pyarrow).
+
+Each file is written atomically (temp file, then rename): an interrupted run leaves every
+table either as it was or complete.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation
+from perfxl.write.atomic import atomic_path
 
 FILE_NAMES = {
     K.SUMMARY.sheet: "projects",
@@ -50,7 +55,7 @@ def write_tables(c: Consolidation, folder: Path, *, parquet: bool | None = None)
     ):
         name = FILE_NAMES[table.sheet]
         path = folder / f"{name}.csv"
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(table.keys)
             w.writerows(rows)
@@ -62,9 +67,15 @@ def write_tables(c: Consolidation, folder: Path, *, parquet: bool | None = None)
             types = {c.key: _arrow_type(pa, c.kind) for c in table.columns}
             arrow = pa.table({k: pa.array(v, type=types[k]) for k, v in cols.items()})
             ppath = folder / f"{name}.parquet"
-            pa.parquet.write_table(arrow, ppath)
+            with atomic_path(ppath) as tmp:
+                pa.parquet.write_table(arrow, str(tmp))
             written.append(ppath)
     return written
+
+
+def table_paths(folder: Path) -> list[Path]:
+    """Every file :func:`write_tables` may write into ``folder``."""
+    return [folder / f"{n}.{ext}" for n in FILE_NAMES.values() for ext in ("csv", "parquet")]
 
 
 def _arrow(v: object, kind: str) -> object:

@@ -1,14 +1,27 @@
-"""Atomic file output: write beside the target, then rename over it."""
+"""Atomic file output: write beside the target, then rename over it.
+
+Every file perfxl writes goes through here or through the patch engine's
+:mod:`perfxl.write.patch.safeio` (the same temp-file scheme): a run that fails or is
+interrupted leaves the old file or the new one, never half of one, and no temp file.
+The new file gets the user's umask (or the replaced file's mode), not ``mkstemp``'s 0600.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from perfxl.write.patch.safeio import TMP_MARK, check_target
+from perfxl.write.patch.safeio import (
+    check_target,
+    done_with_temp,
+    lock,
+    new_temp,
+    output_mode,
+    remove_stale,
+)
 
 
 def check_writable(path: Path) -> None:
@@ -24,21 +37,37 @@ def check_writable(path: Path) -> None:
 def atomic_path(target: Path) -> Iterator[Path]:
     """A temporary path beside ``target``; renamed over it only when the block succeeds."""
     check_writable(target)
-    # Named like the patch engine's temp files, so a killed run's leftovers are recognised.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    remove_stale(target)  # left by a killed run
+    fd, tmp = new_temp(target)
     try:
+        lock(fd)  # a concurrent run's remove_stale leaves a temp in use alone
+        if os.name != "posix":  # Windows cannot rename a file held open
+            os.close(fd)
+            fd = -1
         yield tmp
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp, output_mode(target))
         os.replace(tmp, target)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        if fd >= 0:
+            os.close(fd)
+        done_with_temp(tmp)
 
 
 def write_atomic(target: Path, writer: Callable[[Path], None]) -> None:
     """Call ``writer(tmp)`` and move the result over ``target``."""
     with atomic_path(target) as tmp:
         writer(tmp)
+
+
+def write_text_atomic(target: Path, text: str, *, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding=encoding)
+
+
+def copy_atomic(src: Path, target: Path) -> None:
+    """Copy ``src`` (say, a file made in a temp folder) to ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        shutil.copyfile(src, tmp)

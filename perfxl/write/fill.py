@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import re
 from pathlib import Path
 
@@ -96,20 +98,76 @@ def template(
     write_new(t, out)
 
 
-def fill_into(t: Targets, book: Path, out: Path) -> list[str]:
+def fill_into(t: Targets, book: Path, out: Path | None = None, *, backup: bool = True) -> list[str]:
     """Write ``t`` into an existing workbook's input cells; everything else is kept.
 
     Project sheets are matched by position (the i-th project sheet gets the i-th project);
-    extra projects get new sheets, and project sheets beyond the data are removed.
+    extra projects get new sheets, and project sheets beyond the data are removed. Values go
+    in through the write-back engine when the sheets' structure stays (see `write.refill`);
+    the percentages and the cover's figures are computed afterwards, as ``compute`` does.
+
+    Args:
+        t: the data.
+        book: the workbook to fill.
+        out: where to write; None (or ``book`` itself) writes in place.
+        backup: in place, keep the previous file as ``BOOK.bak.xlsx`` first.
 
     Returns:
         Notes for the user (sheets added or removed).
+
+    Raises:
+        WorkbookLockedError, TargetNotWritableError: the target (or the backup) cannot be
+            written; checked before anything is read, so nothing is written.
+        UnreadableWorkbookError: the workbook cannot be opened.
     """
+    from perfxl.write import refill
+    from perfxl.write.patch import PatchError, WorkbookPatch
+    from perfxl.write.patch.safeio import backup_path, check_target
+
+    target = out if out is not None else book
+    in_place = same_file(target, book)
+    check_target(target)  # refusal first: no backup, no temp file, nothing
+    if in_place and backup:
+        check_target(backup_path(target))
+    original = book.read_bytes()
     keep_vba = book.suffix.lower() == ".xlsm"
     try:
-        wb = load_workbook(book, keep_vba=keep_vba, rich_text=False)
+        wb = load_workbook(io.BytesIO(original), keep_vba=keep_vba, rich_text=False)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/ValueError variants
         raise UnreadableWorkbookError(f"无法打开工作簿：{exc}", path=str(book)) from exc
+    before = refill.snapshot(wb)
+    notes = _fill_workbook(wb, t, book)
+    after = refill.snapshot(wb)
+    data: bytes | None = None
+    writes = refill.value_writes(before, after)
+    if writes is not None:
+        try:
+            patch = WorkbookPatch(original, book)
+            patch.write_cells(writes)
+            if refill.set_heights(patch, before, after):
+                data = patch.to_bytes()
+        except PatchError:
+            data = None  # a package the engine does not edit: openpyxl's save below
+    if data is None:
+        buf = io.BytesIO()
+        wb.calculation = CalcProperties(fullCalcOnLoad=True)
+        wb.save(buf)
+        data = buf.getvalue()
+    data = refill.recompute(data, book.suffix)
+    refill.save(target, data, previous=original if in_place and backup else None)
+    return notes
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """True when ``a`` and ``b`` are the same file (by inode where both exist)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _fill_workbook(wb: Workbook, t: Targets, book: Path) -> list[str]:
+    """Fill the openpyxl workbook in memory; returns the notes (sheets added, removed)."""
     grid = grid_from_openpyxl(wb, str(book))
     kinds = {s.name: classify(s) for s in grid.sheets}
     notes: list[str] = []
@@ -144,8 +202,6 @@ def fill_into(t: Targets, book: Path, out: Path) -> list[str]:
     else:
         _clear(cover)
     W.draw_cover(cover, t, names)
-    wb.calculation = CalcProperties(fullCalcOnLoad=True)
-    save(wb, out)
     return notes
 
 

@@ -14,11 +14,16 @@ Scheme:
   is overwritten by each in-place write.
 * A target that Excel/WPS (``~$BOOK.xlsx``) or LibreOffice (``.~lock.BOOK.xlsx#``)
   has open is refused, as is a read-only one.
+* The file gets the mode a new file of the user's would get (``0o666 & ~umask``), or keeps
+  the mode of the file it replaces; ``mkstemp``'s private 0600 never reaches the user.
+* Every temp file in use is registered (:func:`new_temp`); after Ctrl-C,
+  :func:`discard_temps` removes whatever a ``finally`` block could not.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import stat
 import tempfile
@@ -33,6 +38,70 @@ except ImportError:  # Windows
 
 TMP_MARK = ".perfxl-tmp-"
 _CHUNK = 1 << 20
+
+# Temp files of writes under way in this process, and the targets they are for.
+_LIVE: dict[Path, Path] = {}
+
+
+@functools.cache
+def umask() -> int:
+    """The process's umask, read once without changing it where the OS allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    # Elsewhere os.umask is the only way to read it; set it straight back.
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def output_mode(target: Path) -> int:
+    """The mode for a file written to ``target``: the replaced file's, else ``0o666 & ~umask``."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return 0o666 & ~umask()
+
+
+def new_temp(target: Path) -> tuple[int, Path]:
+    """Create a temp file beside ``target`` (named so that leftovers are recognised).
+
+    Returns:
+        The open descriptor and the path; :func:`done_with_temp` forgets it again.
+    """
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
+    tmp = Path(name)
+    _LIVE[tmp] = target
+    return fd, tmp
+
+
+def lock(fd: int) -> None:
+    """Hold ``fd`` locked so that :func:`remove_stale` in another run leaves the file alone."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def done_with_temp(tmp: Path) -> None:
+    """Remove ``tmp`` if it is still there (renamed or failed) and stop tracking it."""
+    with contextlib.suppress(OSError):
+        tmp.unlink()
+    _LIVE.pop(tmp, None)
+
+
+def discard_temps() -> list[Path]:
+    """Remove every temp file this process has under way (after Ctrl-C); return them."""
+    gone = []
+    for tmp, target in list(_LIVE.items()):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            gone.append(tmp)
+        _LIVE.pop(tmp, None)
+        remove_stale(target)
+    return gone
 
 
 def backup_path(path: Path) -> Path:
@@ -125,17 +194,14 @@ def write_atomic(target: Path, data: bytes) -> None:
         WorkbookLockedError: the OS refuses the rename (the file is open elsewhere).
     """
     remove_stale(target)
-    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+    mode = output_mode(target)
     for attempt in range(3):
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
-        tmp = Path(name)
+        fd, tmp = new_temp(target)
         try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
+            lock(fd)
             _write_all(fd, data)
             _fsync(fd)
-            if mode is not None:
-                os.chmod(tmp, mode)
+            os.chmod(tmp, mode)
             if os.name != "posix":
                 os.close(fd)
                 fd = -1
@@ -151,8 +217,7 @@ def write_atomic(target: Path, data: bytes) -> None:
         finally:
             if fd >= 0:
                 os.close(fd)
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            done_with_temp(tmp)
         break
     _fsync_dir(target.parent)
 

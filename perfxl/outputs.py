@@ -1,0 +1,156 @@
+"""What the commands write: never one of their inputs; and what Ctrl-C leaves behind.
+
+Every command calls :func:`refuse_inputs` with its outputs and inputs before it reads or
+writes anything. An output that is one of the inputs (the same file, however it is named:
+``os.path.samefile``, so links and a different spelling of the path count) is refused, unless
+the command has a documented in-place mode that keeps a backup (``compute --in-place``,
+``validate --in-place``, ``fill --into`` without ``-o``), which does not go through here.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from perfxl.errors import WriteError
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+INTERRUPTED_MESSAGE = "已中断（Ctrl-C）：未写出不完整的文件，临时文件已删除。"
+
+
+class OutputIsInputError(WriteError):
+    """An output path names one of the command's own input files."""
+
+
+def refuse_inputs(
+    outputs: Iterable[Path | None],
+    inputs: Iterable[str | Path | None],
+    *,
+    hint: str = "",
+    replaceable: Callable[[Path], bool] | None = None,
+) -> None:
+    """Refuse to write any of ``outputs`` over one of ``inputs``.
+
+    Args:
+        outputs: the files the command will write (None: not written).
+        inputs: the files and folders it reads; a folder stands for the workbooks found in it
+            (as ``consolidate``, ``validate`` and ``publish`` find them).
+        hint: said after the refusal (how to do what the user meant, say ``--in-place``).
+        replaceable: for a file found inside an input folder (not named itself), True when it
+            may be overwritten all the same: consolidate's own earlier summary, which it does
+            not read back.
+
+    Raises:
+        OutputIsInputError: naming the output and the input it is.
+    """
+    outs = [Path(o) for o in outputs if o is not None]
+    if not outs:
+        return
+    named: list[Path] = []
+    folders: list[Path] = []
+    for item in inputs:
+        if item is None or str(item) == "-":  # "-": standard input
+            continue
+        p = Path(item)
+        (folders if p.is_dir() else named).append(p)
+    for out in outs:
+        clash = next((p for p in named if same_file(out, p)), None)
+        if clash is None and folders and out.is_file():
+            found = [Path(f) for f in _found_in(folders)]
+            clash = next((p for p in found if same_file(out, p)), None)
+            if clash is not None and replaceable is not None and replaceable(out):
+                clash = None
+        if clash is not None:
+            raise OutputIsInputError(
+                f"输出文件就是输入文件 {clash}，写出会覆盖（毁掉）它。请换一个输出文件名"
+                + (f"；{hint}" if hint else "。"),
+                path=str(out),
+            )
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """True when ``a`` and ``b`` are one file: by inode where both exist, else by full path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def _found_in(folders: list[Path]) -> list[str]:
+    """The workbooks the commands find in ``folders`` (nothing left out)."""
+    from perfxl.consolidate.discover import discover
+
+    return discover(folders).files
+
+
+def is_summary_file(path: Path) -> bool:
+    """True for a summary written by ``perfxl consolidate`` (its document properties say so)."""
+    import zipfile
+
+    from perfxl.consolidate.columns import SUMMARY_MARKER
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            core = z.read("docProps/core.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
+        return False
+    return SUMMARY_MARKER in core
+
+
+def stop_interrupted() -> None:
+    """After Ctrl-C: remove every temp file still there, say so, exit 130.
+
+    A second Ctrl-C during the clean-up is ignored.
+    """
+    from perfxl.write.patch.safeio import discard_temps
+
+    try:
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread (a test runner): nothing to hold off
+        old = None
+    try:
+        discard_temps()
+        print(f"\n{INTERRUPTED_MESSAGE}", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
+    # A process pool's manager thread is joined at exit; a worker killed mid-send can leave
+    # it waiting for ever. Everything that matters is done: end without joining it.
+    if any(type(t).__name__ == "_ExecutorManagerThread" for t in threading.enumerate()):
+        os._exit(EXIT_INTERRUPTED)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+class OutputSuffixError(WriteError):
+    """An output's extension contradicts what the command writes (``fill data.json out.json``)."""
+
+
+def check_suffix(path: Path | None, allowed: Iterable[str], what: str) -> None:
+    """Refuse an output whose extension is not one of ``allowed`` (case ignored).
+
+    Args:
+        path: the output the user named (None: the command writes none).
+        allowed: the extensions that fit, the usual one first (``(".xlsx",)``).
+        what: what the command writes, in Chinese (``工作簿``, ``Word 文档``).
+
+    Raises:
+        OutputSuffixError: naming the file, the extension wanted and a name that fits.
+    """
+    if path is None:
+        return
+    want = [s.lower() for s in allowed]
+    got = Path(path).suffix.lower()
+    if got in want:
+        return
+    shown = f"“{Path(path).suffix}”" if got else "为空"
+    fits = Path(path).with_suffix(want[0]).name if Path(path).name else f"*{want[0]}"
+    raise OutputSuffixError(
+        f"输出文件的扩展名{shown}不对：这里写出的是{what}，扩展名应为 {'或'.join(want)}。"
+        f"请改用 {fits} 这样的文件名。",
+        path=str(path),
+    )
