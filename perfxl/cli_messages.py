@@ -47,11 +47,12 @@ def error_lines(exc: click.ClickException) -> list[str]:
             lines.append(hint)
         lines.append("")
     english = exc.format_message()
-    zh = describe(exc)
-    if has_chinese(english):
+    if not has_chinese(english):
+        lines.append(f"错误：{describe(exc)}（{english}）")
+    elif isinstance(exc, click.BadParameter):  # perfxl's words, in click's English frame
+        lines.append(f"错误：{describe(exc)}")
+    else:  # perfxl's own message
         lines.append(f"错误：{english}")
-    else:
-        lines.append(f"错误：{zh}（{english}）")
     return lines
 
 

@@ -413,15 +413,41 @@ def fast_check_for(project_code: str, unit_code: str) -> FastCheck | None:
     return FastCheck(schema, project_code, unit_code)
 
 
-def _findings(err: Any, ctx: Context) -> Iterator[Finding]:
+def field_messages(pointer: str, value: Any) -> list[str]:
+    """What validation would say about ``value`` in the field at ``pointer`` (empty: fine).
+
+    The value is checked against that field's constraints in the packaged schema (``/unit/code``
+    against its pattern, ``/year`` against its bounds) and worded by the same rules, so that a
+    command option (``template --unit-code``) is refused exactly as a workbook cell would be.
+    """
+    from jsonschema import Draft202012Validator, validators
+
+    from perfxl.config import default_config
+    from perfxl.rules.catalogue import make
+    from perfxl.schema import load_schema
+
+    sub = load_schema()
+    for part in pointer.strip("/").split("/"):
+        sub = sub["properties"][part]
+    cfg = default_config()
+    ctx = Context(targets=None, data={}, config=cfg, framework=cfg.framework)
+    cls = validators.extend(Draft202012Validator, {"x-decimals": _decimals})
+    out = []
+    for err in cls(sub).iter_errors(value):
+        for f in _findings(err, ctx, base=pointer):
+            out.append(make(f.rule, **({"value": f.value} | dict(f.fields))).message)
+    return out
+
+
+def _findings(err: Any, ctx: Context, base: str = "") -> Iterator[Finding]:
     path = [str(p) for p in err.absolute_path]
-    pointer = "/" + "/".join(path)
+    pointer = base + "".join(f"/{p}" for p in path) if base else "/" + "/".join(path)
     kw, inst = err.validator, err.instance
     if kw == "if":
         return
     if kw == "allOf":
         for sub in err.context or ():
-            yield from _findings(sub, ctx)
+            yield from _findings(sub, ctx, base)
         return
     if kw == "anyOf" and isinstance(err.schema, dict) and err.schema.get("x-rule"):
         yield _pair(pointer, inst, ctx)
