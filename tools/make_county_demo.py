@@ -2,7 +2,13 @@
 
 Ten townships of Julu County, about twenty projects each, built from the seed's projects with
 amounts varied per township; a few realistic mistakes are planted, one township does not
-submit, and one submits twice (a first draft, then a corrected version, newer by mtime).
+submit, and one submits twice (a first draft, then a corrected version three days later).
+
+Every workbook records when it was last saved (``docProps/core.xml`` ``dcterms:modified``, as
+Excel and WPS write it), each township on its own day and hour, the draft before the corrected
+version: a fresh ``git clone`` gives every file the same modification time, and the saved time
+is what tells the versions apart (`perfxl.versions`). The files' mtimes are set to the same
+times, for a folder that was never copied.
 
 Usage:
     .venv/bin/python tools/make_county_demo.py [OUT_DIR]   # default: examples/county
@@ -20,6 +26,8 @@ import json
 import os
 import random
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +48,47 @@ TOWNSHIPS: tuple[str, ...] = (
 )
 MISSING = "观寨乡"  # listed in units.csv, no workbook
 TWICE = "小吕寨镇"  # a first draft and a corrected version
-BASE_TIME = dt.datetime(2023, 1, 16, 9, 0, 0)
+CHINA = dt.timezone(dt.timedelta(hours=8))
+BASE_TIME = dt.datetime(2023, 1, 16, 9, 0, 0, tzinfo=CHINA)
+DRAFT_EARLIER = dt.timedelta(days=3, hours=2, minutes=17)
+CORE = "docProps/core.xml"
+CORE_XML = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+    'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    "<dc:creator>巨鹿县财政局</dc:creator><cp:lastModifiedBy>{by}</cp:lastModifiedBy>"
+    '<dcterms:created xsi:type="dcterms:W3CDTF">{created}</dcterms:created>'
+    '<dcterms:modified xsi:type="dcterms:W3CDTF">{modified}</dcterms:modified>'
+    "</cp:coreProperties>"
+)
+
+
+def saved_at(i: int) -> dt.datetime:
+    """When the i-th township saved its workbook: its own day, its own hour and minute."""
+    rng = random.Random(2000 + i)
+    return BASE_TIME + dt.timedelta(days=i, hours=rng.randrange(0, 8), minutes=rng.randrange(60))
+
+
+def stamp(path: Path, saved: dt.datetime, by: str) -> None:
+    """Record ``saved`` as the workbook's last-saved time (as Excel/WPS do on saving) and as
+    the file's modification time. The zip is rewritten beside the file, then renamed."""
+    utc = saved.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = (BASE_TIME - dt.timedelta(days=30)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    core = CORE_XML.format(by=by, created=created, modified=utc).encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w") as dst:
+            for info in src.infolist():
+                data = core if info.filename == CORE else src.read(info)
+                dst.writestr(info, data, compress_type=info.compress_type)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    os.utime(path, (saved.timestamp(), saved.timestamp()))
 
 
 def unit_code(i: int) -> str:
@@ -125,20 +173,20 @@ def generate(out: Path, n_projects: int = 20) -> list[Path]:
             continue
         d = datas[town]
         plant_mistakes(town, d, first_codes)
-        stamp = (BASE_TIME + dt.timedelta(days=i)).timestamp()
+        saved, by = saved_at(i), f"{town}财政所"
         if town == TWICE:
             draft = copy.deepcopy(d)
             draft["projects"][0]["fiscal_funds"] = round(draft["projects"][0]["budget"] + 3, 2)
             draft["projects"] = draft["projects"][:-1]  # the draft lacked the last project
             path = out / f"{unit_code(i)}-{town}-v1.xlsx"
             write_new(Targets.from_dict(draft), path)
-            os.utime(path, (stamp - 86400 * 3, stamp - 86400 * 3))
+            stamp(path, saved - DRAFT_EARLIER, by)
             written.append(path)
             path = out / f"{unit_code(i)}-{town}-v2.xlsx"
         else:
             path = out / f"{unit_code(i)}-{town}.xlsx"
         write_new(Targets.from_dict(d), path)
-        os.utime(path, (stamp, stamp))
+        stamp(path, saved, by)
         written.append(path)
     with (out / "units.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from perfxl.cli import EXIT_OK, handle_errors
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -24,7 +25,8 @@ from perfxl.cli import EXIT_OK, handle_errors
 @click.option(
     "--expected",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="应报单位名单 CSV（表头 unit_code,unit_name），用于列出未提交单位。",
+    help="应报单位名单 CSV（表头“单位编码,单位名称”或 unit_code,unit_name；UTF-8 或 GBK 编码），"
+    "用于列出未提交单位。",
 )
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="并行进程数（默认：全部 CPU 核）。")
 @click.option(
@@ -36,7 +38,7 @@ from perfxl.cli import EXIT_OK, handle_errors
     "--prefer",
     multiple=True,
     type=click.Path(exists=True, dir_okay=False),
-    help="优先采用此文件作为其单位的版本（可多次给出），不论修改时间。",
+    help="优先采用此文件作为其单位的版本（可多次给出），不论保存时间和修改时间。",
 )
 @click.option(
     "--tables",
@@ -64,34 +66,36 @@ def command(
 ) -> None:
     """把各单位报送的工作簿汇总为一个汇总工作簿 OUTPUT。
 
-    INPUT 为文件或文件夹（递归查找 .xlsx、.xlsm、.xls，跳过 ~$ 临时文件）；也可以是
-    perfxl 生成的汇总表（市汇总各县、省汇总各市）。同一单位有多个版本时采用修改时间最新的。
+    INPUT 为文件或文件夹（递归查找 .xlsx、.xlsm、.xls、.xlsb、.ods，跳过 ~$ 临时文件和输出文件
+    本身）；也可以是 perfxl 生成的汇总表（市汇总各县、省汇总各市），须作为文件直接给出——在文件夹
+    中找到的汇总表只列出、不读入，也绝不替代单位直接报送的工作簿。
 
-    退出码：0 全部正常；1 发现错误或有应报单位未提交；2 有文件无法读取或不是绩效目标工作簿
-    （其余文件照常汇总）。
+    同一单位有多个版本时，依次比较：工作簿自身的保存时间（Excel、WPS、LibreOffice 每次保存时
+    写入，拷贝和邮寄不会改变）、文件修改时间、文件名（按自然顺序，取排在后面的，如 v2 在 v1
+    之后）；“提交情况”表写明每个单位由哪一项决定。--prefer 可指定采用的文件。
+
+    退出码：0 全部正常；1 发现错误或有应报单位未提交；2 有文件不存在、无法读取或不是绩效目标
+    工作簿（其余文件照常汇总），或根本没有找到工作簿（不写出汇总表）。
     """
     from perfxl.consolidate import Options, consolidate
 
-    tty = sys.stderr.isatty()
-    bar: Any = None
+    line = ProgressLine() if sys.stderr.isatty() else None
 
-    def found(n: int) -> None:
-        nonlocal bar
-        click.echo(f"找到 {n} 个工作簿，正在读取……", err=True)
-        if tty and n:
-            bar = click.progressbar(length=n, label="读取", file=sys.stderr)
-            bar.__enter__()
+    def found(plan: Any) -> None:
+        click.echo(f"找到 {plan.files} 个工作簿，正在读取……", err=True)
+        if line is not None:
+            line.start(plan.files, plan.first_round)
 
     def tick(k: int) -> None:
-        if bar is not None:
-            bar.update(k)
+        if line is not None:
+            line.update(k)
 
     opts = Options(expected=expected, jobs=jobs, config=config, prefer=prefer, tables=tables)
     try:
         result = consolidate(inputs, output, opts, progress=tick, on_found=found)
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        if line is not None:
+            line.finish()
     report = report_dict(result, output, tables)
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -120,11 +124,64 @@ def report_dict(result: Any, output: Path, tables: Path | None) -> dict[str, Any
         "warnings": result.warning_count,
         "missing_units": [{"unit_code": c, "unit_name": n} for c, n in result.missing],
         "superseded_files": [f.path for f in result.superseded],
+        "summaries_not_read": [
+            r[K.FILES.index("source_file")]
+            for r in result.files
+            if r[K.FILES.index("file_status")] == K.SUMMARY_SKIPPED
+        ],
         "unusable_files": [
             {"file": f.path, "status": f.status, "reason": f.note} for f in result.unreadable
         ],
         "exit_code": result.exit_code,
     }
+
+
+LIST_AT_MOST = 10  # names printed in full; beyond that a count (the workbook lists them all)
+
+
+def _first(names: str, items: list[Any]) -> str:
+    """The names, cut to the first `LIST_AT_MOST` with a count when there are more."""
+    if len(items) <= LIST_AT_MOST:
+        return names
+    return "、".join(names.split("、")[:LIST_AT_MOST]) + f" 等 {len(items)} 个（见“提交情况”）"
+
+
+class ProgressLine:
+    """``读取 36/200，约 20 秒`` on one stderr line, redrawn at most five times a second."""
+
+    def __init__(self) -> None:
+        self.total = self.done = 0
+        self.estimate: Any = None
+        self.shown = 0.0
+
+    def start(self, total: int, first_round: int) -> None:
+        """Reading of ``total`` files begins."""
+        from perfxl.consolidate.progress import Estimate
+
+        self.total, self.estimate = total, Estimate(total, first_round)
+        self._draw(time.monotonic(), force=True)
+
+    def update(self, k: int) -> None:
+        """``k`` more files read."""
+        self.done += k
+        self._draw(time.monotonic(), force=self.done >= self.total)
+
+    def _draw(self, now: float, *, force: bool = False) -> None:
+        from perfxl.consolidate.progress import format_seconds
+
+        left = self.estimate.remaining(self.done, now) if self.estimate else None
+        if not force and now - self.shown < 0.2:
+            return
+        self.shown = now
+        eta = "正在估算剩余时间" if left is None else f"还需{format_seconds(left)}"
+        if self.done >= self.total:
+            eta = "读取完毕，正在写出汇总表"
+        click.echo(f"\r\x1b[K读取 {self.done}/{self.total}，{eta}", err=True, nl=False)
+
+    def finish(self) -> None:
+        """End the line."""
+        if self.total:
+            click.echo("", err=True)
 
 
 def report_text(r: dict[str, Any]) -> str:
@@ -140,14 +197,25 @@ def report_text(r: dict[str, Any]) -> str:
     lines.append(f"全县累计计划进度：{pct}")
     if r["missing_units"]:
         names = "、".join(f"{m['unit_code']}{m['unit_name'] or ''}" for m in r["missing_units"])
-        lines.append(f"未提交（{len(r['missing_units'])}）：{names}")
+        lines.append(f"未提交（{len(r['missing_units'])}）：{_first(names, r['missing_units'])}")
     if r["superseded_files"]:
         lines.append(
-            f"被新版本替代的文件（{len(r['superseded_files'])}）："
-            + "、".join(r["superseded_files"])
+            f"被新版本替代的文件 {len(r['superseded_files'])} 个（未汇总；各单位采用哪个文件、"
+            "依据什么时间，见汇总表“提交情况”）。"
         )
-    for f in r["unusable_files"]:
+    if r["summaries_not_read"]:
+        lines.append(
+            f"在文件夹中找到 perfxl 汇总表 {len(r['summaries_not_read'])} 个，未读入"
+            "（如需汇总，请把汇总表作为文件直接给出）。"
+        )
+    unusable = r["unusable_files"]
+    for f in unusable[:LIST_AT_MOST]:
         lines.append(f"无法使用：{f['file']}（{f['status']}）{f['reason']}")
+    if len(unusable) > LIST_AT_MOST:
+        lines.append(
+            f"……另有 {len(unusable) - LIST_AT_MOST} 个文件无法使用"
+            f"（共 {len(unusable)} 个，完整列表见“提交情况”）。"
+        )
     if r["tables"]:
         lines.append(f"明细表（CSV/Parquet）：{r['tables']}")
     return "\n".join(lines)

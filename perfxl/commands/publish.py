@@ -11,7 +11,7 @@ from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
 
 
 @click.command()
-@click.argument("books", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("books", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "-o",
     "--output",
@@ -27,7 +27,9 @@ from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
 def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None) -> None:
     """生成预算绩效目标公开文本：BOOK 为一个工作簿时生成该单位的文本；
 
-    为多个工作簿或文件夹时，生成全县文本（前为汇总表，后依次为各单位）。
+    为多个工作簿或文件夹时，生成全县文本（前为汇总表和收入的报送文件，后依次为各单位）。
+    同一单位有多个版本时只收入一个，与 consolidate 的选择相同（先比较工作簿保存时间，再比较
+    文件修改时间，最后按文件名）。不存在的文件与无法读取的文件一样列出，其余照常生成。
     工作簿结构有误的单位不收入文本并给出提示，退出码 1；没有可用的单位时退出码 2。
     """
     from perfxl.publish import publish
@@ -36,6 +38,12 @@ def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None)
     echo_problems(p for p in result.problems if p.severity == "error")
     for file, reason in result.skipped:
         click.echo(f"{file}: [未收入] {reason}", err=True)
+    if result.superseded:
+        click.echo(
+            f"同一单位的旧版本 {len(result.superseded)} 个未收入（各单位收入的文件见文档中的"
+            "“本文收入的报送文件”表）。",
+            err=True,
+        )
     click.echo(
         f"已生成：{result.docx}（{result.units} 个单位，{result.projects} 个项目表）", err=True
     )

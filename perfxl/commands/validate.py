@@ -55,20 +55,23 @@ def command(
 
     if annotate_out is not None and in_place:
         raise click.UsageError("--annotate 与 --in-place 只能二选一。")
-    from perfxl.consolidate.discover import find_inputs
+    from perfxl.consolidate.discover import discover
 
-    paths = [Path(p) for p in find_inputs(books)]  # folders: every workbook below them
-    if annotate_out is not None and len(paths) != 1:
+    found = discover(books, exclude=[annotate_out] if annotate_out else [])
+    paths = [Path(p) for p in found.files]  # folders: every workbook below them
+    if annotate_out is not None and len(paths) + len(found.unusable) != 1:
         raise click.UsageError(
             "--annotate OUT.xlsx 只能用于一个工作簿；多个工作簿请用 --in-place。"
         )
     config = load_config(config_path)
     reports = [validate_file(b, config) for b in paths]
+    # A missing input is reported like an unreadable file; the others are validated.
+    reports.extend(unusable_report(p, why) for p, why in found.unusable)
     if fmt == "json":
         records = [p.to_dict() for r in reports for p in r.problems]
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(reports), nl=False)
+        click.echo(render_text(reports, versions_of(reports)), nl=False)
     if annotate_out is not None or in_place:
         from perfxl.validate import annotate
 
@@ -81,6 +84,43 @@ def command(
     sys.exit(exit_code(reports))
 
 
+def unusable_report(path: str, reason: str) -> ValidationReport:
+    """A missing input (or a folder without a workbook) as a one-problem report, the way a
+    file that cannot be read is reported: the batch goes on."""
+    from perfxl.rules.catalogue import make
+    from perfxl.rules.families import modules
+
+    modules()  # the catalogue entry for file.unreadable
+    return ValidationReport(
+        path=path, read=None, problems=[make("file.unreadable", file=path, detail=reason)]
+    )
+
+
+def versions_of(reports: Sequence[ValidationReport]) -> dict[str, tuple[str, str]]:
+    """Files that are an older version of a unit another file in the batch holds, as
+    path -> (the version consolidate and publish use, what decided): the rule they share."""
+    import os
+
+    from perfxl.savedtime import saved_time
+    from perfxl.versions import BASIS_ZH, Candidate, choose
+
+    candidates: list[Candidate[None]] = [
+        Candidate(
+            r.read.targets.unit.code or f"?{r.path}",
+            r.path,
+            os.stat(r.path).st_mtime,
+            saved_time(r.path),
+        )
+        for r in reports
+        if r.read is not None
+    ]
+    out: dict[str, tuple[str, str]] = {}
+    for choice in choose(candidates):
+        for c in choice.superseded:
+            out[c.path] = (choice.chosen.path, BASIS_ZH[choice.basis_against(c)])
+    return out
+
+
 def exit_code(reports: Sequence[ValidationReport]) -> int:
     """2 when a file could not be read, 1 when there is an error, else 0."""
     if any(r.unreadable for r in reports):
@@ -88,11 +128,21 @@ def exit_code(reports: Sequence[ValidationReport]) -> int:
     return EXIT_PROBLEMS if any(r.errors for r in reports) else EXIT_OK
 
 
-def render_text(reports: Sequence[ValidationReport]) -> str:
-    """Problems grouped by file and sheet, each with cell, severity and message; a total line."""
+def render_text(
+    reports: Sequence[ValidationReport], superseded: dict[str, tuple[str, str]] | None = None
+) -> str:
+    """Problems grouped by file and sheet, each with cell, severity and message; a total line.
+
+    ``superseded``: older versions (`versions_of`), marked as such in their heading.
+    """
+    older = superseded or {}
     lines: list[str] = []
     for r in reports:
-        lines.append(f"{r.path}")
+        if r.path in older:
+            newer, basis = older[r.path]
+            lines.append(f"{r.path}（旧版本：同一单位采用 {newer}，依据{basis}）")
+        else:
+            lines.append(f"{r.path}")
         if not r.problems:
             lines.append("  未发现问题。")
         for sheet, group in groupby(r.problems, key=lambda p: p.sheet):
@@ -107,5 +157,7 @@ def render_text(reports: Sequence[ValidationReport]) -> str:
     total = f"共 {len(reports)} 个文件：错误 {errors} 个，警告 {warnings} 个，提示 {infos} 个"
     if unreadable:
         total += f"，无法读取 {unreadable} 个"
+    if older:
+        total += f"；其中 {len(older)} 个是同一单位的旧版本（汇总和公开时不采用）"
     lines.append(total + "。")
     return "\n".join(lines) + "\n"

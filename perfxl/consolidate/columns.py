@@ -171,6 +171,8 @@ FILES = Table(
         _c("source_file", "来源文件", "text", 36),
         _c("file_status", "文件状态", "text", 10),
         _c("modified", "修改时间", "text", 19),
+        _c("saved", "保存时间", "text", 19),
+        _c("basis", "版本依据", "text", 14),
         _c("sha256", "SHA-256", "text", 20),
         _c("projects", "项目数", "int", 7),
         _c("note", "说明", "text", 50),
@@ -179,12 +181,13 @@ FILES = Table(
 
 # 提交状态 (per expected unit) and 文件状态 (per file).
 SUBMITTED, MISSING, UNLISTED = "已提交", "未提交", "未列入名单"
-USED, SUPERSEDED, UNREADABLE, NOT_PERFXL, EXPANDED = (
+USED, SUPERSEDED, UNREADABLE, NOT_PERFXL, EXPANDED, SUMMARY_SKIPPED = (
     "采用",
     "被替代",
     "无法读取",
     "非绩效目标工作簿",
     "汇总表（已展开）",
+    "汇总表（未读入）",
 )
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_EN = {v: k for k, v in SEVERITY_ZH.items()}

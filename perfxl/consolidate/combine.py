@@ -1,7 +1,7 @@
 """Records of every file -> the county's tables: versions chosen, totals, cross-file problems.
 
-Pure: no I/O. The newest version of each unit (by file modification time) is used and the
-others are marked superseded, unless a preferred file says otherwise.
+Pure: no I/O. One version of each unit is used and the others are marked superseded, by the
+rule every command shares (`perfxl.versions`: saved time, then file time, then name).
 """
 
 from __future__ import annotations
@@ -87,21 +87,54 @@ def percent(amount: Any, budget: Any) -> float | None:
 
 
 def choose_versions(subs: Iterable[Submission], prefer: Sequence[str] = ()) -> list[Submission]:
-    """The submission used for each unit; the others' files are marked superseded."""
-    groups: dict[str, list[Submission]] = defaultdict(list)
-    for s in subs:
-        groups[s.unit_key].append(s)
+    """The submission used for each unit (`perfxl.versions.choose`); the others' files are
+    marked superseded, and every file of a unit with several versions says what decided."""
+    from perfxl.consolidate.summary_input import format_mtime
+    from perfxl.versions import BASIS_ZH, Candidate, choose
+
     preferred = set(prefer)
+    candidates = [
+        Candidate(
+            s.unit_key,
+            s.file.path,
+            s.file.mtime,
+            s.file.saved,
+            preferred=s.file.path in preferred,
+            direct=s.file.via is None,
+            item=s,
+        )
+        for s in subs
+    ]
     chosen = []
-    for versions in groups.values():
-        versions.sort(key=lambda s: (s.file.path in preferred, s.file.mtime, s.file.path))
-        best = versions[-1]
+    for choice in choose(candidates):
+        best = choice.chosen.item
+        assert best is not None
         chosen.append(best)
-        for s in versions[:-1]:
+        if not choice.superseded:
+            continue
+        best.file.basis = BASIS_ZH[choice.basis]
+        for c in choice.superseded:
+            s = c.item
+            assert s is not None
+            basis = choice.basis_against(c)
             s.file.status = K.SUPERSEDED
-            s.file.note = f"已被较新的版本替代：{best.file.path}"
+            s.file.basis = BASIS_ZH[basis]
+            s.file.note = f"已被较新的版本替代：{best.file.path}" + _why(
+                basis, best.file, s.file, format_mtime
+            )
     chosen.sort(key=lambda s: (s.file.unit_code is None, s.file.unit_code or "", s.file.path))
     return chosen
+
+
+def _why(basis: str, best: FileRecord, old: FileRecord, fmt: Any) -> str:
+    """The times compared, when a time decided (保存时间 or 修改时间)."""
+    if basis == "saved":
+        return f"（保存时间 {fmt(best.saved)} 晚于本文件的 {fmt(old.saved)}）"
+    if basis == "mtime":
+        return f"（文件修改时间 {fmt(best.mtime)} 晚于本文件的 {fmt(old.mtime)}）"
+    if basis == "name":
+        return "（保存时间和修改时间相同，按文件名排序取后者）"
+    return ""
 
 
 def combine(
@@ -117,6 +150,7 @@ def combine(
     for e in extracted:
         files.extend(e.files)
         subs.extend(e.submissions)
+    files, subs = _without_copies(files, subs)
     out = Consolidation(schedule=schedule)
     out.chosen = chosen = choose_versions(subs, prefer)
     out.superseded = [f for f in files if f.status == K.SUPERSEDED]
@@ -129,6 +163,27 @@ def combine(
     _summary_and_units(chosen, counts, out)
     out.files = _file_rows(files, chosen, expected)
     return out
+
+
+def _without_copies(
+    files: list[FileRecord], subs: list[Submission]
+) -> tuple[list[FileRecord], list[Submission]]:
+    """Records listed in a summary that are the very files read directly (or listed in an
+    earlier summary), by content: each file counts once, as its own direct reading."""
+    seen = {f.sha256 for f in files if f.via is None and f.sha256}
+    dropped: set[int] = set()
+    for f in files:
+        if f.via is None or not f.sha256:
+            continue
+        if f.sha256 in seen:
+            dropped.add(id(f))
+        seen.add(f.sha256)
+    if not dropped:
+        return files, subs
+    return (
+        [f for f in files if id(f) not in dropped],
+        [s for s in subs if id(s.file) not in dropped],
+    )
 
 
 def _cross_file_problems(
@@ -301,8 +356,6 @@ def _file_rows(
     chosen: list[Submission],
     expected: Sequence[tuple[str, str | None]] | None,
 ) -> list[Row]:
-    from perfxl.consolidate.summary_input import format_mtime
-
     used_units = {s.file.unit_code for s in chosen}
     listed = {c: n for c, n in (expected or [])}
     by_unit: dict[str | None, list[FileRecord]] = defaultdict(list)
@@ -312,7 +365,10 @@ def _file_rows(
     rows: list[Row] = []
     codes = sorted({*listed, *(c for c in by_unit if c is not None)})
     for code in codes:
-        fs = sorted(by_unit.get(code, []), key=lambda f: (order.get(f.status, 2), -f.mtime, f.path))
+        fs = sorted(
+            by_unit.get(code, []),
+            key=lambda f: (order.get(f.status, 2), -(f.saved or 0), -f.mtime, f.path),
+        )
         if expected is None:
             state = K.SUBMITTED
         elif code in listed:
@@ -330,24 +386,30 @@ def _file_rows(
                     None,
                     None,
                     None,
+                    None,
+                    None,
                     "未收到该单位的工作簿。",
                 )
             )
         for f in fs:
-            rows.append(_file_row(f, state, format_mtime(f.mtime)))
+            rows.append(_file_row(f, state))
     for f in sorted(by_unit.get(None, []), key=lambda f: f.path):
-        rows.append(_file_row(f, None, format_mtime(f.mtime)))
+        rows.append(_file_row(f, None))
     return rows
 
 
-def _file_row(f: FileRecord, state: str | None, modified: str) -> Row:
+def _file_row(f: FileRecord, state: str | None) -> Row:
+    from perfxl.consolidate.summary_input import format_mtime
+
     return (
         f.unit_code,
         f.unit_name,
         state,
         f.path,
         f.status,
-        modified,
+        format_mtime(f.mtime),
+        format_mtime(f.saved) if f.saved else None,
+        f.basis or None,
         f.sha256 or None,
         f.projects,
         f.note or None,

@@ -17,15 +17,20 @@ from perfxl.errors import PerfxlError
 from perfxl.problems import Problem
 
 
-def extract_file(path: str, config_path: str | None = None) -> Extracted:
+def extract_file(
+    path: str, config_path: str | None = None, expand_summary: bool = True
+) -> Extracted:
     """Read one workbook (or a summary made by perfxl) into rows.
 
     Args:
         path: the file, as it will be shown in the summary.
         config_path: the validation config file, if any (loaded once per worker).
+        expand_summary: read the units a summary lists (a summary named as an input); when
+            False a summary is only reported (one found among the townships' files).
     """
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.read import read_grid_model
+    from perfxl.savedtime import saved_time
 
     record = FileRecord(path=path, status=K.USED)
     try:
@@ -38,8 +43,16 @@ def extract_file(path: str, config_path: str | None = None) -> Extracted:
         return Extracted(files=[record])
     from perfxl.consolidate.summary_input import is_summary, read_summary
 
+    record.saved = saved_time(path)  # after read_grid: the file passed the safety checks
     if is_summary(grid):
-        return read_summary(grid, record)
+        if expand_summary:
+            return read_summary(grid, record)
+        record.status = K.SUMMARY_SKIPPED
+        record.note = (
+            "perfxl 生成的汇总表，在文件夹中找到，未作为单位报送读入（多为此前的汇总结果）；"
+            "如需汇总此汇总表，请把它作为输入文件直接给出。"
+        )
+        return Extracted(files=[record])
     res = read_grid_model(grid)
     if not any(s.kind in ("cover", "project", "broken") for s in res.sheets):
         record.status = K.NOT_PERFXL
@@ -49,6 +62,11 @@ def extract_file(path: str, config_path: str | None = None) -> Extracted:
 
     problems = _merge(res.problems, _validate(res, config_path))
     return Extracted(files=[record], submissions=[submission(res, problems, record)])
+
+
+def extract_batch(items: list[tuple[str, bool]], config_path: str | None = None) -> list[Extracted]:
+    """`extract_file` over a chunk of (path, expand_summary), in a worker."""
+    return [extract_file(path, config_path, expand) for path, expand in items]
 
 
 def _reason(exc: Exception) -> str:

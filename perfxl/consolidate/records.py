@@ -16,21 +16,28 @@ class FileRecord:
         path: the file as found (or as listed in the summary it came from).
         status: a 文件状态 from `columns` (采用, 无法读取, ...); 采用 until versions are chosen.
         sha256: hex digest of the file's bytes.
-        mtime: modification time (seconds since the epoch); decides the newest version.
+        mtime: the file's modification time (seconds since the epoch).
+        saved: the workbook's own last-saved time (seconds since the epoch), None if unknown;
+            decides the newest version before ``mtime`` (`perfxl.versions`).
         unit_code: the unit the file belongs to, when known.
         unit_name: its name, when known.
         projects: number of projects read.
         note: why a file could not be used, or where it came from.
+        via: the summary this record was listed in (None: the file was read itself).
+        basis: what decided its unit's version (a key of `perfxl.versions.BASIS_ZH`).
     """
 
     path: str
     status: str
     sha256: str = ""
     mtime: float = 0.0
+    saved: float | None = None
     unit_code: str | None = None
     unit_name: str | None = None
     projects: int = 0
     note: str = ""
+    via: str | None = None
+    basis: str = ""
 
 
 @dataclass

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import signal
+from collections.abc import Callable, Container, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
+from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation, combine
-from perfxl.consolidate.discover import find_inputs, load_expected
-from perfxl.consolidate.extract import extract_file, warm_up
-from perfxl.consolidate.records import Extracted
+from perfxl.consolidate.discover import discover, load_expected
+from perfxl.consolidate.extract import extract_batch, extract_file, warm_up
+from perfxl.consolidate.records import Extracted, FileRecord
 
 
 @dataclass
@@ -22,10 +23,11 @@ class Options:
     """How to consolidate.
 
     Attributes:
-        expected: CSV of the units expected to submit (``unit_code,unit_name``).
+        expected: CSV of the units expected to submit (``单位编码,单位名称`` or
+            ``unit_code,unit_name``; UTF-8 or GBK).
         jobs: worker processes; None for one per core, 1 to read in this process.
         config: validation config file.
-        prefer: files to use for their unit whatever their modification time.
+        prefer: files to use for their unit whatever their saved and modification times.
         tables: folder for the CSV/Parquet tables.
     """
 
@@ -36,36 +38,126 @@ class Options:
     tables: Path | None = None
 
 
+@dataclass(frozen=True)
+class ReadPlan:
+    """How the files will be read: the progress display's estimate depends on it.
+
+    Attributes:
+        files: how many files.
+        workers: processes reading them (1: in this process).
+        chunk: files per task handed to a worker.
+    """
+
+    files: int
+    workers: int
+    chunk: int
+
+    @property
+    def first_round(self) -> int:
+        """Files done once every worker has handed back its first task."""
+        return min(self.files, self.workers * self.chunk)
+
+
+def plan_for(files: int, jobs: int | None = None) -> ReadPlan:
+    """Workers and chunk size for ``files`` files (``jobs`` None: one worker per core)."""
+    n = jobs or os.cpu_count() or 1
+    if n <= 1 or files < 4:
+        return ReadPlan(files, 1, 1)
+    return ReadPlan(files, min(n, files), chunk_size(files, n))
+
+
 def read_all(
     files: Sequence[str],
     *,
     jobs: int | None = None,
     config: str | None = None,
     progress: Callable[[int], None] | None = None,
+    expand: Container[str] | None = None,
 ) -> list[Extracted]:
-    """Extract every file, in parallel when ``jobs`` allows; results in the files' order."""
-    work = partial(extract_file, config_path=config)
-    n = jobs or os.cpu_count() or 1
-    if n <= 1 or len(files) < 4:
+    """Extract every file, in parallel when ``jobs`` allows; results in the files' order.
+
+    ``progress`` is called with the number of files done each time some are (a chunk at a
+    time in parallel). ``expand``: the files whose summaries are read (None: every file).
+    """
+    items = [(f, expand is None or f in expand) for f in files]
+    plan = plan_for(len(items), jobs)
+    if plan.workers <= 1:
+        out = []
         with _collector(enabled=True):  # reading makes short-lived cycles: collect them
-            return list(_tick(map(work, files), progress))
+            for path, exp in items:
+                out.append(extract_file(path, config, exp))
+                if progress:
+                    progress(1)
+        return out
     warm_up()  # imported once here; forked workers inherit the modules
-    # gc.enable: workers collect as usual even when forked from a caller that paused it.
-    with ProcessPoolExecutor(max_workers=min(n, len(files)), initializer=gc.enable) as pool:
-        return list(_tick(pool.map(work, files, chunksize=chunk_size(len(files), n)), progress))
+    chunks = [items[i : i + plan.chunk] for i in range(0, len(items), plan.chunk)]
+    done: list[list[Extracted]] = [[] for _ in chunks]
+    pool = ProcessPoolExecutor(max_workers=plan.workers, initializer=_worker_init)
+    try:
+        with _sigint_blocked():  # workers start with Ctrl-C ignored (the parent handles it)
+            futures = {pool.submit(extract_batch, c, config): i for i, c in enumerate(chunks)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            done[i] = fut.result()
+            if progress:
+                progress(len(chunks[i]))
+    except BaseException:  # Ctrl-C or a failure: stop the workers now, not after their work
+        _stop(pool)
+        raise
+    pool.shutdown()
+    return [e for chunk in done for e in chunk]
+
+
+def _worker_init() -> None:
+    """Workers ignore Ctrl-C (the parent stops them) and collect garbage as usual, even when
+    forked from a caller that paused the collector."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    gc.enable()
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back while workers are forked (they inherit the mask, not the handler);
+    a Ctrl-C in that moment reaches this process right after."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and end the worker processes at once (not after their work).
+
+    The executor's internals are reached for because its public API only waits: the workers,
+    the result pipe and the thread that reads it (CPython 3.11-3.13 names).
+    """
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    results = getattr(pool, "_result_queue", None)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.join(timeout=1)
+    # A worker killed while sending leaves half a message in the pipe; once this process's
+    # copy of the pipe's write end is closed too, the reader sees the end instead of waiting.
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        writer.close()
+    if manager is not None:
+        manager.join(timeout=1)
 
 
 def chunk_size(files: int, workers: int) -> int:
     """Files per task: enough to make the per-task cost (a pickle round trip) negligible,
     few enough that every worker gets several chunks and none is left with a long tail."""
     return max(1, min(16, files // (workers * 8)))
-
-
-def _tick(it: Iterator[Extracted], progress: Callable[[int], None] | None) -> Iterator[Extracted]:
-    for e in it:
-        if progress:
-            progress(1)
-        yield e
 
 
 def schedule_for(config: object | None) -> tuple[float, ...]:
@@ -89,12 +181,17 @@ def consolidate(
     options: Options | None = None,
     *,
     progress: Callable[[int], None] | None = None,
-    on_found: Callable[[int], None] | None = None,
+    on_found: Callable[[ReadPlan], None] | None = None,
 ) -> Consolidation:
     """Consolidate the workbooks (and summaries) in ``inputs`` into the summary ``out``.
 
+    An input that does not exist, or a folder without a workbook, is listed as 无法读取 and
+    the others go on. ``out`` is never read as an input, and a summary found in a folder is
+    reported, not read (name it as an input to consolidate summaries).
+
     Raises:
-        DataError: an input or the expected-units list is missing or unusable.
+        DataError: no workbook at all among the inputs, or the expected-units list is unusable.
+        WriteError: ``out`` is open in Excel/WPS or not writable (checked before any reading).
         ConfigError: the config file is unusable.
         WriteError: the summary cannot be written.
     """
@@ -127,12 +224,17 @@ def _consolidate(
     options: Options | None,
     *,
     progress: Callable[[int], None] | None,
-    on_found: Callable[[int], None] | None,
+    on_found: Callable[[ReadPlan], None] | None,
 ) -> Consolidation:
     from perfxl.consolidate.writer import RunInfo, write_summary
+    from perfxl.write.patch.safeio import check_target
 
     opt = options or Options()
-    files = find_inputs(inputs)
+    check_target(out)  # a locked or read-only output fails now, not after reading every file
+    found = discover(inputs, exclude=[out])
+    if not found.files:
+        raise found.nothing_found()
+    files = found.files
     expected = load_expected(opt.expected) if opt.expected else None
     config = None
     if opt.config is not None:
@@ -140,9 +242,17 @@ def _consolidate(
 
         config = load_config(opt.config)  # fails early, before the workers start
     if on_found:
-        on_found(len(files))
+        on_found(plan_for(len(files), opt.jobs))
     extracted = read_all(
-        files, jobs=opt.jobs, config=str(opt.config) if opt.config else None, progress=progress
+        files,
+        jobs=opt.jobs,
+        config=str(opt.config) if opt.config else None,
+        progress=progress,
+        expand=found.explicit,
+    )
+    extracted.extend(
+        Extracted(files=[FileRecord(path=p, status=K.UNREADABLE, note=why)])
+        for p, why in found.unusable
     )
     wanted = {os.path.realpath(p) for p in opt.prefer}
     prefer = [f for f in files if os.path.realpath(f) in wanted]

@@ -1,5 +1,10 @@
 """A summary made by ``perfxl consolidate``, read back as input (city from counties, ...).
 
+Its units are records listed in a summary, never files read directly: `perfxl.versions` ranks a
+unit's own workbook above them, so a summary never supersedes a township's file, and a record
+whose file was also read directly counts once (`combine`). A summary found while walking a
+folder is not read at all (`SUMMARY_SKIPPED`): it is almost always an earlier output.
+
 The summary's long tables hold every stored column of every project, indicator, problem and
 file, so the units it covers come back as the same submissions the township files gave: a
 city that consolidates its counties' summaries gets what consolidating every township file
@@ -54,10 +59,13 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
             status=str(f["file_status"]),
             sha256=str(f["sha256"] or ""),
             mtime=_mtime(f["modified"]),
+            saved=_mtime(f["saved"]) or None,
             unit_code=_text(f["unit_code"]),
             unit_name=_text(f["unit_name"]),
             projects=int(f["projects"] or 0),
             note=str(f["note"] or ""),
+            via=record.path,
+            basis=str(f["basis"] or ""),  # kept unless versions meet again at this level
         )
         out.files.append(rec)
         if rec.status != K.USED:
@@ -77,8 +85,8 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
     return out
 
 
-def format_mtime(mtime: float) -> str:
-    """The modification time as shown in 提交情况 (local time, seconds)."""
+def format_mtime(mtime: float | None) -> str:
+    """A time (modification or saved) as shown in 提交情况 (local time, seconds)."""
     return dt.datetime.fromtimestamp(mtime).strftime(TIME_FORMAT) if mtime else ""
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfxl.errors import PerfxlError
 from perfxl.model import Targets
 from perfxl.problems import Problem
+from perfxl.publish.county import Source
 
-BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _FIRST_NUMBERED = re.compile(r"—1—$")
 
 
@@ -29,6 +29,8 @@ class PublishResult:
         toc_pages: the page of each heading, when a PDF pass computed them.
         problems: what reading the workbooks noticed.
         skipped: workbooks left out, with the reason (Chinese).
+        superseded: older versions left out, with the version used instead (Chinese).
+        sources: the file used for each unit, in the document's order.
     """
 
     docx: Path
@@ -39,55 +41,110 @@ class PublishResult:
     toc_pages: list[int] | None = None
     problems: list[Problem] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    superseded: list[tuple[str, str]] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
 
 
-def expand(paths: Iterable[Path]) -> list[Path]:
-    """Workbook files: files as given, folders expanded (sorted; lock and hidden files left out)."""
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out.extend(
-                sorted(
-                    f
-                    for f in p.iterdir()
-                    if f.suffix.lower() in BOOK_SUFFIXES and not f.name.startswith(("~$", "."))
-                )
+@dataclass
+class Selection:
+    """The workbooks a document is made of, chosen as ``consolidate`` chooses them.
+
+    Attributes:
+        books: one version per unit, ordered by unit code (as the county summary).
+        problems: what reading noticed.
+        skipped: files left out as unusable, (file, reason).
+        superseded: older versions left out, (file, reason).
+        sources: the file used for each unit (same order as ``books``).
+        files: how many workbook files the inputs held.
+    """
+
+    books: list[Targets] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    superseded: list[tuple[str, str]] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    files: int = 0
+
+
+def select_books(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Selection:
+    """Read every workbook among ``paths`` (files, or folders searched recursively) and keep
+    one version per unit, by the rule every command shares (`perfxl.versions`).
+
+    A missing input or a folder without a workbook is listed in ``skipped``; so is a workbook
+    that cannot be read or whose layout is broken. ``exclude`` (the output) is never read.
+    """
+    import os
+
+    from perfxl.consolidate.discover import discover
+    from perfxl.read import read_workbook
+    from perfxl.savedtime import saved_time
+    from perfxl.versions import BASIS_ZH, Candidate, choose
+
+    found = discover(paths, exclude=exclude)
+    sel = Selection(skipped=list(found.unusable), files=len(found.files))
+    candidates: list[Candidate[Targets]] = []
+    for name in found.files:
+        path = Path(name)
+        try:
+            res = read_workbook(path)
+        except PerfxlError as exc:
+            sel.skipped.append((name, str(exc.message)))
+            continue
+        sel.problems.extend(res.problems)
+        if not res.ok:
+            sel.skipped.append((name, "工作簿结构有误（见上面的提示），未收入公开文本。"))
+            continue
+        if not res.targets.projects and not res.targets.overall.summary:
+            sel.skipped.append(
+                (name, "工作簿中没有项目表，也没有部门整体绩效目标，未收入公开文本。")
             )
-        else:
-            out.append(p)
-    return out
+            continue
+        key = res.targets.unit.code or f"?{name}"
+        stamp = saved_time(path)
+        candidates.append(Candidate(key, name, os.stat(path).st_mtime, stamp, item=res.targets))
+    choices = sorted(choose(candidates), key=lambda c: (c.key.startswith("?"), c.key))
+    for choice in choices:
+        t = choice.chosen.item
+        assert t is not None
+        sel.books.append(t)
+        shown = tuple(_shown(c.path, paths) for c in choice.superseded)
+        sel.sources.append(
+            Source(
+                t.unit.code,
+                t.unit.name,
+                _shown(choice.chosen.path, paths),
+                BASIS_ZH[choice.basis] if choice.superseded else "",
+                shown,
+            )
+        )
+        for c in choice.superseded:
+            why = BASIS_ZH[choice.basis_against(c)]
+            sel.superseded.append(
+                (c.path, f"同一单位的旧版本，采用 {choice.chosen.path}（依据{why}），未收入。")
+            )
+    return sel
+
+
+def _shown(path: str, inputs: Sequence[Path]) -> str:
+    """A file as the document shows it: relative to the input folder it was found in."""
+    p = Path(path)
+    for root in inputs:
+        if root.is_dir() and p.is_relative_to(root):
+            return p.relative_to(root).as_posix()
+    return p.name
 
 
 def load_books(
     paths: Sequence[Path],
 ) -> tuple[list[Targets], list[Problem], list[tuple[str, str]]]:
-    """Read every workbook; one whose layout is broken or that cannot be opened is skipped.
+    """Read every workbook; one version per unit; unusable ones are skipped (`select_books`).
 
     Returns:
-        (the units read, in order; the problems reading noticed; (file, reason) of skipped files).
+        (the units read, by unit code; the problems reading noticed; (file, reason) of
+        skipped files).
     """
-    from perfxl.read import read_workbook
-
-    books: list[Targets] = []
-    problems: list[Problem] = []
-    skipped: list[tuple[str, str]] = []
-    for path in expand(paths):
-        try:
-            res = read_workbook(path)
-        except PerfxlError as exc:
-            skipped.append((str(path), str(exc.message)))
-            continue
-        problems.extend(res.problems)
-        if not res.ok:
-            skipped.append((str(path), "工作簿结构有误（见上面的提示），未收入公开文本。"))
-            continue
-        if not res.targets.projects and not res.targets.overall.summary:
-            skipped.append(
-                (str(path), "工作簿中没有项目表，也没有部门整体绩效目标，未收入公开文本。")
-            )
-            continue
-        books.append(res.targets)
-    return books, problems, skipped
+    sel = select_books(paths)
+    return sel.books, sel.problems, sel.skipped
 
 
 def publish_targets(
@@ -97,13 +154,15 @@ def publish_targets(
     pdf: bool = False,
     title: str | None = None,
     county: bool | None = None,
+    sources: Sequence[Source] = (),
 ) -> PublishResult:
     """Write the disclosure of one unit, or the county's document for several.
 
     With ``pdf``, LibreOffice converts the document once to find the page of every heading,
     the contents list is filled in with those pages, and the final document is converted again
     (``OUT.pdf`` beside ``OUT.docx``). ``county`` forces the county's view (default: when
-    there are several units).
+    there are several units). ``sources``: the file used for each unit and the versions left
+    out, listed in the county's view under the summary table.
 
     Raises:
         PerfxlError: no unit to publish, the file cannot be written, or the conversion failed.
@@ -112,7 +171,7 @@ def publish_targets(
 
     if not books:
         raise PerfxlError("没有可公开的单位：请给出至少一个有效的工作簿。", path=str(out))
-    doc, body = build(books, title=title, county=county)
+    doc, body = build(books, title=title, county=county, sources=sources)
     result = PublishResult(
         docx=out,
         units=len(books),
@@ -133,7 +192,7 @@ def publish_targets(
     listed = [text for lv, text in body.headings if lv <= TOC_LEVELS]
     found = iter(P.heading_pages(pages, listed, first))
     toc_pages = [next(found) if lv <= TOC_LEVELS else 0 for lv, _ in body.headings]
-    doc, _ = build(books, title=title, toc_pages=toc_pages, county=county)
+    doc, _ = build(books, title=title, toc_pages=toc_pages, county=county, sources=sources)
     save(doc, out)
     result.pdf = P.to_pdf(out, out.with_suffix(".pdf"))
     result.toc_pages = toc_pages
@@ -145,13 +204,18 @@ def publish(
 ) -> PublishResult:
     """Read the workbooks (files or folders) and publish them.
 
-    One workbook gives the unit's disclosure; several (or a folder) give the county's document.
+    One workbook gives the unit's disclosure; several (or a folder) give the county's document,
+    with one version per unit chosen as ``consolidate`` chooses it, and a table of the file
+    used for each unit and the versions left out.
     """
-    books, problems, skipped = load_books(paths)
-    if not books:
-        reasons = "；".join(f"{f}：{r}" for f, r in skipped) or "未找到工作簿"
+    sel = select_books(paths, exclude=[out, out.with_suffix(".pdf")])
+    if not sel.books:
+        reasons = "；".join(f"{f}：{r}" for f, r in sel.skipped) or "未找到工作簿"
         raise PerfxlError(f"没有可公开的单位（{reasons}）。", path=str(out))
-    county = len(expand(paths)) > 1
-    result = publish_targets(books, out, pdf=pdf, title=title, county=county)
-    result.problems, result.skipped = problems, skipped
+    county = sel.files > 1
+    result = publish_targets(
+        sel.books, out, pdf=pdf, title=title, county=county, sources=sel.sources
+    )
+    result.problems, result.skipped = sel.problems, sel.skipped
+    result.superseded, result.sources = sel.superseded, sel.sources
     return result

@@ -1,8 +1,10 @@
-"""The county's view: a summary table of every unit, then every unit's disclosure in turn."""
+"""The county's view: a summary table of every unit, the file used for each unit, then every
+unit's disclosure in turn."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from perfxl.model import Targets
 from perfxl.publish import labels as T
@@ -13,6 +15,27 @@ from perfxl.publish.text import amount_text, plain
 from perfxl.publish.township import township
 
 SUMMARY_WIDTHS = (500, 900, S.PAGE.text_width - 5800, 700, 700, 1000, 1000, 1000)
+SOURCE_WIDTHS = (900, 2600, S.PAGE.text_width - 7300, 1400, 2400)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which file the document used for a unit, and which it left out.
+
+    Attributes:
+        unit_code: the unit's code (None when the workbook has none).
+        unit_name: its name.
+        used: the file used (as shown: relative to the input folder).
+        basis: what decided between versions (Chinese, `perfxl.versions.BASIS_ZH`); empty
+            when the unit sent one file.
+        left_out: the older versions of the same unit, as shown.
+    """
+
+    unit_code: str | None
+    unit_name: str | None
+    used: str
+    basis: str = ""
+    left_out: tuple[str, ...] = ()
 
 
 def _sum(values: Sequence[object]) -> float:
@@ -55,11 +78,34 @@ def summary_table(books: Sequence[Targets]) -> str:
 AMOUNTS = ("budget", "fiscal_funds", "other_funds")
 
 
-def county(b: Blocks, books: Sequence[Targets]) -> None:
-    """Append the summary table, then each unit under its own first-level heading."""
+def sources_table(sources: Sequence[Source]) -> str:
+    """One row per unit: the file used, what decided between versions, the versions left out."""
+    head = Row([Cell([h], S.TABLE_HEAD) for h in T.SOURCE_HEADERS], header=True)
+    rows = [head]
+    for src in sources:
+        rows.append(
+            Row(
+                [
+                    Cell([plain(src.unit_code)], S.TABLE),
+                    Cell([plain(src.unit_name)], S.TABLE, align="left"),
+                    Cell([src.used], S.TABLE, align="left"),
+                    Cell([src.basis or T.SOURCE_ONLY], S.TABLE),
+                    Cell(list(src.left_out) or [T.SOURCE_NONE], S.TABLE, align="left"),
+                ]
+            )
+        )
+    return table(SOURCE_WIDTHS, rows)
+
+
+def county(b: Blocks, books: Sequence[Targets], sources: Sequence[Source] = ()) -> None:
+    """Append the summary table, the files used, then each unit under its own first-level
+    heading."""
     b.para(T.COUNTY_SUMMARY, S.HEADING1, align="center", level=1, line=None, after=240)
     b.para("单位：万元", S.TABLE, align="right", line=None)
     b.raw(summary_table(books))
+    if sources:
+        b.para(T.SOURCE_TITLE, S.TABLE_HEAD, align="left", before=240, line=None)
+        b.raw(sources_table(sources))
     for t in books:
         name = plain(t.unit.code) + plain(t.unit.name)
         b.para(name, S.HEADING1, align="center", level=1, page_break=True, line=None, after=240)

@@ -28,13 +28,18 @@ def is_county(books: Sequence[Targets], county: bool | None) -> bool:
     return len(books) > 1 if county is None else county
 
 
-def body_blocks(books: Sequence[Targets], county: bool | None = None) -> Blocks:
-    """The body of the document: one unit's disclosure, or the county's view of several."""
+def body_blocks(
+    books: Sequence[Targets],
+    county: bool | None = None,
+    sources: Sequence[county_view.Source] = (),
+) -> Blocks:
+    """The body of the document: one unit's disclosure, or the county's view of several
+    (``sources``: the file used for each unit and the versions left out)."""
     b = Blocks()
     if not is_county(books, county):
         township(b, books[0], level=1)
     else:
-        county_view.county(b, books)
+        county_view.county(b, books, sources)
     return b
 
 
@@ -55,6 +60,7 @@ def build(
     title: str | None = None,
     toc_pages: Sequence[int] | None = None,
     county: bool | None = None,
+    sources: Sequence[county_view.Source] = (),
 ) -> tuple[DocxDocument, Blocks]:
     """Build the document in memory.
 
@@ -64,11 +70,12 @@ def build(
         toc_pages: page number of each heading, in order (filled in after a PDF pass);
             without it the contents list has no page numbers and Word refreshes it on opening.
         county: force (or refuse) the county's view; by default several units make one.
+        sources: the file used for each unit and the versions left out (county's view).
 
     Returns:
         The python-docx document and the body blocks (with their headings).
     """
-    body = body_blocks(books, county)
+    body = body_blocks(books, county, sources)
     doc = Document()
     _styles(doc)
     _page(doc.sections[0])

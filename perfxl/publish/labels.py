@@ -35,5 +35,15 @@ COUNTY_HEADERS: tuple[str, ...] = (
     "其他资金",
 )
 COUNTY_TOTAL = "合计"
+SOURCE_TITLE = "本文收入的报送文件（同一单位有多个版本时只收入一个）"
+SOURCE_HEADERS: tuple[str, ...] = (
+    "单位编码",
+    "单位名称",
+    "收入的文件",
+    "版本依据",
+    "未收入的旧版本",
+)
+SOURCE_ONLY = "仅一个版本"
+SOURCE_NONE = "—"
 
 CN_DIGITS = "零一二三四五六七八九"
