@@ -189,18 +189,25 @@ def fill(data: Path, out: Path | None, into: Path | None, output: Path | None) -
 
     if (out is None) == (into is None):
         raise click.UsageError("请给出输出文件 OUT，或用 --into 指定已有工作簿（二选一）。")
+    from perfxl.outputs import refuse_inputs
+
+    refuse_inputs(
+        [out, output],
+        [data, into],
+        hint="原地写入请省略 -o（会先保留备份 BOOK.bak.xlsx）。" if into else "",
+    )
     loaded = load_data(data)  # "-": standard input
     targets, problems = loaded.targets, loaded.problems
     if into is not None:
-        target = output or into
-        if output is None:
-            from perfxl.write.backup import backup_copy
-
-            backup_copy(into)
-        notes = F.fill_into(targets, into, target)
+        notes = F.fill_into(targets, into, output)  # in place: BOOK.bak.xlsx kept first
         for n in notes:
             click.echo(n, err=True)
-        click.echo(f"已写入：{target}", err=True)
+        if output is None:
+            from perfxl.write.backup import backup_path
+
+            click.echo(f"已写入：{into}（原文件备份为 {backup_path(into).name}）", err=True)
+        else:
+            click.echo(f"已写入：{output}", err=True)
     else:
         assert out is not None
         F.write_new(targets, out)
@@ -231,8 +238,10 @@ def export(book: Path, output: Path | None, engine: str) -> None:
     表格结构损坏（标签缺失或移动）时不输出，并指出工作表和单元格，退出码 2。
     """
     from perfxl.io import dump_json
+    from perfxl.outputs import refuse_inputs
     from perfxl.read import read_workbook
 
+    refuse_inputs([output], [book])
     res = read_workbook(book, engine=engine)
     echo_problems(res.problems)
     if not res.ok:
@@ -240,10 +249,9 @@ def export(book: Path, output: Path | None, engine: str) -> None:
         sys.exit(EXIT_UNUSABLE)
     text = dump_json(res.targets.to_dict())
     if output:
-        from perfxl.write.atomic import atomic_path
+        from perfxl.write.atomic import write_text_atomic
 
-        with atomic_path(output) as tmp:
-            tmp.write_text(text, encoding="utf-8")
+        write_text_atomic(output, text)
         click.echo(f"已导出：{output}", err=True)
     else:
         click.echo(text, nl=False)

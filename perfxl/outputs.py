@@ -59,10 +59,9 @@ def refuse_inputs(
         (folders if p.is_dir() else named).append(p)
     for out in outs:
         clash = next((p for p in named if same_file(out, p)), None)
-        if clash is None and folders and out.is_file():
-            found = [Path(f) for f in _found_in(folders)]
-            clash = next((p for p in found if same_file(out, p)), None)
-            if clash is not None and replaceable is not None and replaceable(out):
+        if clash is None and out.is_file() and _found_in_folders(out, folders):
+            clash = next(f for f in folders if _inside(out, f))
+            if replaceable is not None and replaceable(out):
                 clash = None
         if clash is not None:
             raise OutputIsInputError(
@@ -80,11 +79,18 @@ def same_file(a: Path, b: Path) -> bool:
         return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
 
 
-def _found_in(folders: list[Path]) -> list[str]:
-    """The workbooks the commands find in ``folders`` (nothing left out)."""
-    from perfxl.consolidate.discover import discover
+def _found_in_folders(out: Path, folders: list[Path]) -> bool:
+    """True when a command searching ``folders`` for workbooks finds ``out`` among them."""
+    from perfxl.consolidate.discover import SUFFIXES
 
-    return discover(folders).files
+    if out.suffix.lower() not in SUFFIXES or out.name.startswith(("~$", ".")):
+        return False
+    return any(_inside(out, f) for f in folders)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` lies somewhere below ``folder`` (links resolved)."""
+    return Path(os.path.realpath(folder)) in Path(os.path.realpath(path)).parents
 
 
 def is_summary_file(path: Path) -> bool:

@@ -38,8 +38,10 @@ def build(
     pythonpath: str | None,
 ) -> None:
     """生成“绩效目标”功能区加载项（.xlam），或带功能区的标准工作簿（--xlsm）。"""
-    from perfxl.excel.addin import build_addin, build_xlsm
+    from perfxl.excel.addin import build_addin, build_xlsm, xlwings_template
+    from perfxl.outputs import refuse_inputs
 
+    refuse_inputs([output], [xlwings_template()])  # the one file the build reads
     if xlsm:
         if interpreter or pythonpath:
             raise click.UsageError(

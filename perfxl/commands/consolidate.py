@@ -90,6 +90,14 @@ def command(
         if line is not None:
             line.update(k)
 
+    from perfxl.consolidate.tables import table_paths
+    from perfxl.outputs import is_summary_file, refuse_inputs
+
+    refuse_inputs(  # an earlier summary found in an input folder is not read back: replaceable
+        [output, *(table_paths(tables) if tables else ())],
+        [*inputs, expected, config, *prefer],
+        replaceable=is_summary_file,
+    )
     opts = Options(expected=expected, jobs=jobs, config=config, prefer=prefer, tables=tables)
     try:
         result = consolidate(inputs, output, opts, progress=tick, on_found=found)

@@ -55,6 +55,13 @@ def command(
 
     if annotate_out is not None and in_place:
         raise click.UsageError("--annotate 与 --in-place 只能二选一。")
+    from perfxl.outputs import refuse_inputs
+
+    refuse_inputs(
+        [annotate_out],
+        [*books, config_path],
+        hint="原地标注请用 --in-place（会先保留备份 BOOK.bak.xlsx）。",
+    )
     from perfxl.consolidate.discover import discover
 
     found = discover(books, exclude=[annotate_out] if annotate_out else [])

@@ -15,11 +15,11 @@ import os
 import queue
 import re
 import shutil
-import tempfile
 import threading
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from perfxl.cells import col_letter
@@ -213,9 +213,11 @@ def insert_rows(path: str, sheets: list[SheetRows]) -> None:
         sheets: what to insert where.
     """
     by_part = {s.part: s for s in sheets}
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=folder)
+    from perfxl.write.patch.safeio import done_with_temp, new_temp
+
+    fd, tmp_path = new_temp(Path(path))  # hidden, registered: removed even after Ctrl-C
     os.close(fd)
+    tmp = str(tmp_path)
     try:
         with (
             zipfile.ZipFile(path) as src,
@@ -237,8 +239,7 @@ def insert_rows(path: str, sheets: list[SheetRows]) -> None:
                 _write_sst(dst, sst_xml, sst)
         shutil.move(tmp, path)
     finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        done_with_temp(tmp_path)
 
 
 SST_PART = "xl/sharedStrings.xml"

@@ -92,7 +92,9 @@ def to_pdf(docx: Path, pdf: Path) -> Path:
                 f"LibreOffice 未能生成 PDF：{proc.stderr.strip() or proc.stdout.strip()}",
                 path=str(docx),
             )
-        shutil.move(str(out), pdf)
+        from perfxl.write.atomic import copy_atomic
+
+        copy_atomic(out, pdf)  # never half a PDF beside the document
     return pdf
 
 
