@@ -6,15 +6,16 @@ rule every command shares (`perfxl.versions`: saved time, then file time, then n
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord, Row, Submission
 from perfxl.consolidate.rows import problem_row
+from perfxl.numbers import cumulative_percent, gap, to_float, total
 from perfxl.rules.catalogue import make
 
 PLAN = ("plan_mar", "plan_jun", "plan_oct", "plan_dec")
@@ -71,19 +72,14 @@ class Consolidation:
         return 1 if self.missing or self.error_count else 0
 
 
-def number(v: Any) -> float | None:
-    """An amount as a number, or None when blank or text."""
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return None
-    return float(v)
-
-
 def percent(amount: Any, budget: Any) -> float | None:
-    """Cumulative percent of the budget (a blank amount counts as 0); None without a budget."""
-    b = number(budget)
-    if not b or b <= 0:
-        return None
-    return round((number(amount) or 0.0) / b * 100, 2)
+    """Cumulative percent of the budget, as the summary's cell holds it.
+
+    The one percentage (:func:`perfxl.numbers.cumulative_percent`, decimal, half up, as the
+    township workbook's ``compute``), made a float only here, at the edge: budget 8 and
+    3月底 1.01 give 12.63 in both. A blank amount counts as 0; None without a budget.
+    """
+    return to_float(cumulative_percent(amount, budget))
 
 
 def choose_versions(subs: Iterable[Submission], prefer: Sequence[str] = ()) -> list[Submission]:
@@ -268,16 +264,11 @@ def _summary_and_units(
 ) -> None:
     err, warn = K.SEVERITY_ZH["error"], K.SEVERITY_ZH["warning"]
     idx = {k: K.PROJECTS.index(k) for k in K.PROJECTS.keys}
-    grand: dict[str, list[float]] = {k: [] for k in MONEY}
+    grand: dict[str, list[Any]] = {k: [] for k in MONEY}
     n_projects = n_err = n_warn = 0
     for s in chosen:
         f = s.file
-        sums: dict[str, list[float]] = {k: [] for k in MONEY}
         for r in s.projects:
-            for k in MONEY:
-                v = number(r[idx[k]])
-                if v is not None:
-                    sums[k].append(v)
             out.summary.append(
                 (
                     K.ROW_PROJECT,
@@ -289,9 +280,11 @@ def _summary_and_units(
                     *r[idx["source_file"] :],
                 )
             )
-        tot = {k: round(math.fsum(v), 2) for k, v in sums.items()}
+        # The one summing rule (perfxl.numbers.total): a decimal sum of the amounts as typed,
+        # text and blanks left out, as the township cover's SUM row and compute's totals.
+        tot = {k: total(r[idx[k]] for r in s.projects) for k in MONEY}
         for k in MONEY:
-            grand[k].extend(sums[k])
+            grand[k].extend(r[idx[k]] for r in s.projects)
         e, w = counts[(f.path, None, err, "file")], counts[(f.path, None, warn, "file")]
         n_projects += len(s.projects)
         n_err, n_warn = n_err + e, n_warn + w
@@ -303,7 +296,7 @@ def _summary_and_units(
                 f.unit_name,
                 None,
                 f"{f.unit_name or f.unit_code or ''} 小计（{len(s.projects)} 个项目）",
-                *(tot[k] for k in MONEY),
+                *(float(tot[k]) for k in MONEY),
                 *pcts,
                 sum(r[idx["indicators"]] or 0 for r in s.projects),
                 e,
@@ -326,12 +319,14 @@ def _summary_and_units(
                 f.path,
             )
         )
-    total = {k: round(math.fsum(v), 2) for k, v in grand.items()}
-    out.totals = dict(total)
-    out.totals.update({k.replace("plan", "pct"): percent(total[k], total["budget"]) for k in PLAN})
+    county = {k: total(v) for k, v in grand.items()}
+    out.totals = {k: float(v) for k, v in county.items()}
+    out.totals.update(
+        {k.replace("plan", "pct"): percent(county[k], county["budget"]) for k in PLAN}
+    )
     out.totals["projects"] = n_projects
     out.units.append(
-        _unit_row(K.ROW_TOTAL, None, "合计", n_projects, total, out.schedule, n_err, n_warn, None)
+        _unit_row(K.ROW_TOTAL, None, "合计", n_projects, county, out.schedule, n_err, n_warn, None)
     )
 
 
@@ -340,15 +335,17 @@ def _unit_row(
     code: str | None,
     name: str | None,
     n: int,
-    tot: dict[str, float],
+    tot: dict[str, Decimal],
     schedule: tuple[float, ...],
     errors: int,
     warnings: int,
     source: str | None,
 ) -> Row:
-    pcts = [percent(tot[k], tot["budget"]) for k in PLAN]
-    gaps = [None if p is None else round(p - s, 2) for p, s in zip(pcts, schedule, strict=True)]
-    return (kind, code, name, n, *(tot[k] for k in MONEY), *pcts, *gaps, errors, warnings, source)
+    """A 乡镇合计 row: decimal totals, the one percentage, gaps against 序时 at 2 decimals."""
+    pcts = [cumulative_percent(tot[k], tot["budget"]) for k in PLAN]
+    gaps = [to_float(gap(p, s)) for p, s in zip(pcts, schedule, strict=True)]
+    money = (float(tot[k]) for k in MONEY)
+    return (kind, code, name, n, *money, *map(to_float, pcts), *gaps, errors, warnings, source)
 
 
 def _file_rows(
