@@ -119,6 +119,22 @@ def main() -> None:
     """
 
 
+def schema_field(pointer: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """An option callback refusing a value the schema refuses at ``pointer``, in its words."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        from perfxl.rules.schema_rules import field_messages
+
+        if value is not None and (problems := field_messages(pointer, value)):
+            raise click.BadParameter("".join(problems), ctx=ctx, param=param)
+        return value
+
+    return check
+
+
+WORKBOOK_SUFFIXES = (".xlsx",)  # what openpyxl writes for a new workbook (no macros)
+
+
 @main.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -129,9 +145,9 @@ def main() -> None:
     type=click.IntRange(0, 500),
     help="项目工作表数量。",
 )
-@click.option("--unit-code", help="单位编码（6 位）。")
-@click.option("--unit-name", help="单位名称。")
-@click.option("--year", type=click.IntRange(2000, 2100), help="预算年度。")
+@click.option("--unit-code", callback=schema_field("/unit/code"), help="单位编码（6 位）。")
+@click.option("--unit-name", callback=schema_field("/unit/name"), help="单位名称。")
+@click.option("--year", type=int, callback=schema_field("/year"), help="预算年度。")
 @click.option(
     "--framework",
     type=click.Choice(["2015", "2021"]),
@@ -149,8 +165,10 @@ def template(
     framework: str,
 ) -> None:
     """生成空白的标准工作簿 OUT（封面、部门整体绩效目标、项目表）。"""
+    from perfxl.outputs import check_suffix
     from perfxl.write.fill import template as make_template
 
+    check_suffix(out, WORKBOOK_SUFFIXES, "工作簿")
     make_template(
         out,
         projects=projects,
@@ -189,8 +207,10 @@ def fill(data: Path, out: Path | None, into: Path | None, output: Path | None) -
 
     if (out is None) == (into is None):
         raise click.UsageError("请给出输出文件 OUT，或用 --into 指定已有工作簿（二选一）。")
-    from perfxl.outputs import refuse_inputs
+    from perfxl.outputs import check_suffix, refuse_inputs
 
+    check_suffix(out, WORKBOOK_SUFFIXES, "工作簿")
+    check_suffix(output, [into.suffix] if into else WORKBOOK_SUFFIXES, "与原工作簿同类型的工作簿")
     refuse_inputs(
         [out, output],
         [data, into],
@@ -235,14 +255,16 @@ def fill(data: Path, out: Path | None, into: Path | None, output: Path | None) -
 def export(book: Path, output: Path | None, engine: str) -> None:
     """读取工作簿 BOOK，输出其数据（JSON）。
 
-    表格结构损坏（标签缺失或移动）时不输出，并指出工作表和单元格，退出码 2。
+    表格结构损坏（标签缺失或移动）或不是绩效目标工作簿时不输出，并指出原因，退出码 2。
     """
     from perfxl.io import dump_json
-    from perfxl.outputs import refuse_inputs
+    from perfxl.outputs import check_suffix, refuse_inputs
     from perfxl.read import read_workbook
 
+    check_suffix(output, [".json"], "JSON 数据")
     refuse_inputs([output], [book])
     res = read_workbook(book, engine=engine)
+    res.require_perfxl()  # the same verdict as validate and consolidate: exit 2, nothing written
     echo_problems(res.problems)
     if not res.ok:
         click.echo("错误：工作簿结构有误，未导出。请按上面的提示修复后重试。", err=True)

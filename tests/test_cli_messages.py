@@ -176,7 +176,7 @@ def test_fill_schema_problems_are_worded_like_validation(
     assert "“预算年度”的值 1999 超出允许范围（应不小于 2000）" in problems["/year"].message
     assert "“金额单位”的值“元”无效，可选：万元" in problems["/money_unit"].message
     assert "“项目编码”“X1”格式不符" in problems["/projects/1/code"].message
-    assert "“3月底”为负数（-1）" in problems["/projects/3/plan/mar"].message
+    assert "“3月底”为负数（-1.00 万元）" in problems["/projects/3/plan/mar"].message
     assert "“分项名称”应为文本" in problems["/overall/areas/0/title"].message
 
 
@@ -239,3 +239,100 @@ def test_missing_data_file_names_it(tmp_path: Path) -> None:
     assert info.value.path == str(tmp_path / "nope.json")
     with pytest.raises(DataError, match="文件夹"):
         load_json(tmp_path)
+
+
+# --- options and outputs refused by the rules the data follows ----------------------------
+
+
+def _unit_code_pattern() -> str:
+    from perfxl.schema import load_schema
+
+    pattern: str = load_schema()["properties"]["unit"]["properties"]["code"]["pattern"]
+    return pattern
+
+
+@pytest.mark.parametrize(
+    "code", ["12345", "1234567", "91000a", "９１０００１", " 910001", "910001"]
+)
+def test_template_unit_code_follows_the_schema(tmp_path: Path, code: str) -> None:
+    out = tmp_path / "t.xlsx"
+    result = run("template", out, "--unit-code", code)
+    if re.search(_unit_code_pattern(), code):
+        assert result.exit_code == 0, result.stderr
+        return
+    assert result.exit_code == 2 and not out.exists()
+    assert_chinese(result)
+    assert f"错误：选项 --unit-code 的值无效：“单位编码”“{code}”格式不符，应为6 位数字" in (
+        result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--year", "1999", "“预算年度”的值 1999 超出允许范围（应不小于 2000）"),
+        ("--year", "2101", "“预算年度”的值 2101 超出允许范围（应不大于 2100）"),
+        ("--unit-name", "", "“单位名称”未填写"),
+    ],
+)
+def test_template_options_follow_the_schema(
+    tmp_path: Path, option: str, value: str, expected: str
+) -> None:
+    out = tmp_path / "t.xlsx"
+    result = run("template", out, option, value)
+    assert result.exit_code == 2 and not out.exists()
+    assert expected in result.stderr
+    assert_chinese(result)
+
+
+@pytest.fixture
+def real(tmp_path: Path) -> Path:
+    from conftest import EXAMPLE_JSON, EXAMPLE_XLSX
+
+    (tmp_path / "book.xlsx").write_bytes(EXAMPLE_XLSX.read_bytes())
+    (tmp_path / "data.json").write_bytes(EXAMPLE_JSON.read_bytes())
+    return tmp_path
+
+
+# (arguments, the output that must not appear, the extension asked for)
+WRONG_SUFFIX: list[tuple[str, str, str]] = [
+    ("fill data.json out.json", "out.json", ".xlsx"),
+    ("fill data.json out", "out", ".xlsx"),
+    ("fill data.json --into book.xlsx -o out.xlsm", "out.xlsm", ".xlsx"),
+    ("template out.docx", "out.docx", ".xlsx"),
+    ("export book.xlsx -o out.xlsx", "out.xlsx", ".json"),
+    ("publish book.xlsx -o out.xlsx", "out.xlsx", ".docx"),
+    ("consolidate book.xlsx -o out.csv", "out.csv", ".xlsx"),
+    ("compute book.xlsx -o out.json", "out.json", ".xlsx"),
+    ("validate book.xlsx --annotate out.json", "out.json", ".xlsx"),
+    ("addin build -o out.xlsx", "out.xlsx", ".xlam"),
+    ("addin build --xlsm -o out.xlam", "out.xlam", ".xlsm"),
+]
+
+
+@pytest.mark.parametrize(("args", "output", "want"), WRONG_SUFFIX)
+def test_output_extension_contradicting_the_format_is_refused(
+    real: Path, monkeypatch: pytest.MonkeyPatch, args: str, output: str, want: str
+) -> None:
+    monkeypatch.chdir(real)
+    before = (real / "book.xlsx").read_bytes()
+    result = run(*args.split())
+    assert result.exit_code == 2, result.stderr
+    assert f"错误：{output}: 输出文件的扩展名" in result.stderr and f"扩展名应为 {want}" in (
+        result.stderr
+    )
+    assert_chinese(result)
+    assert not (real / output).exists()
+    assert (real / "book.xlsx").read_bytes() == before
+    assert sorted(p.name for p in real.iterdir()) == ["book.xlsx", "data.json"]
+
+
+def test_check_suffix() -> None:
+    from perfxl.outputs import OutputSuffixError, check_suffix
+
+    check_suffix(None, [".xlsx"], "工作簿")
+    check_suffix(Path("汇总 2024.XLSX"), [".xlsx"], "工作簿")
+    check_suffix(Path("a.xlsm"), [".xlsx", ".xlsm"], "工作簿")
+    with pytest.raises(OutputSuffixError, match=r"请改用 汇总\.xlsx") as info:
+        check_suffix(Path("dir/汇总.csv"), [".xlsx"], "汇总工作簿")
+    assert info.value.path == str(Path("dir/汇总.csv")) and info.value.exit_code == 2

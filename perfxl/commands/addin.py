@@ -39,8 +39,9 @@ def build(
 ) -> None:
     """生成“绩效目标”功能区加载项（.xlam），或带功能区的标准工作簿（--xlsm）。"""
     from perfxl.excel.addin import build_addin, build_xlsm, xlwings_template
-    from perfxl.outputs import refuse_inputs
+    from perfxl.outputs import check_suffix, refuse_inputs
 
+    check_suffix(output, [".xlsm"] if xlsm else [".xlam"], "带宏的工作簿" if xlsm else "加载项")
     refuse_inputs([output], [xlwings_template()])  # the one file the build reads
     if xlsm:
         if interpreter or pythonpath:

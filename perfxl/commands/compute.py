@@ -52,8 +52,9 @@ def command(book: Path, output: Path | None, in_place: bool, fmt: str) -> None:
         raise click.UsageError(
             "请用 -o OUT.xlsx 另存到新文件，或用 --in-place 直接写入原工作簿（二选一）。"
         )
-    from perfxl.outputs import refuse_inputs
+    from perfxl.outputs import check_suffix, refuse_inputs
 
+    check_suffix(output, [book.suffix], "与原工作簿同类型的工作簿")
     refuse_inputs([output], [book], hint="原地写入请用 --in-place（会先保留备份 BOOK.bak.xlsx）。")
     outcome = compute_workbook(book, output)
     echo_problems(outcome.problems)

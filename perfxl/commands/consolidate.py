@@ -91,8 +91,9 @@ def command(
             line.update(k)
 
     from perfxl.consolidate.tables import table_paths
-    from perfxl.outputs import is_summary_file, refuse_inputs
+    from perfxl.outputs import check_suffix, is_summary_file, refuse_inputs
 
+    check_suffix(output, [".xlsx"], "汇总工作簿")
     refuse_inputs(  # an earlier summary found in an input folder is not read back: replaceable
         [output, *(table_paths(tables) if tables else ())],
         [*inputs, expected, config, *prefer],

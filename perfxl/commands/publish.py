@@ -32,9 +32,10 @@ def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None)
     文件修改时间，最后按文件名）。不存在的文件与无法读取的文件一样列出，其余照常生成。
     工作簿结构有误的单位不收入文本并给出提示，退出码 1；没有可用的单位时退出码 2。
     """
-    from perfxl.outputs import refuse_inputs
+    from perfxl.outputs import check_suffix, refuse_inputs
     from perfxl.publish import publish
 
+    check_suffix(output, [".docx"], "Word 文档")
     refuse_inputs([output, output.with_suffix(".pdf") if pdf else None], books)
     result = publish(list(books), output, pdf=pdf, title=title)
     echo_problems(p for p in result.problems if p.severity == "error")

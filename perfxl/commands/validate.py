@@ -70,6 +70,10 @@ def command(
         raise click.UsageError(
             "--annotate OUT.xlsx 只能用于一个工作簿；多个工作簿请用 --in-place。"
         )
+    if annotate_out is not None and paths:
+        from perfxl.outputs import check_suffix
+
+        check_suffix(annotate_out, [paths[0].suffix], "与原工作簿同类型的标注副本")
     config = load_config(config_path)
     reports = [validate_file(b, config) for b in paths]
     # A missing input is reported like an unreadable file; the others are validated.
@@ -129,8 +133,8 @@ def versions_of(reports: Sequence[ValidationReport]) -> dict[str, tuple[str, str
 
 
 def exit_code(reports: Sequence[ValidationReport]) -> int:
-    """2 when a file could not be read, 1 when there is an error, else 0."""
-    if any(r.unreadable for r in reports):
+    """2 when a file could not be read or is not a perfxl workbook, 1 on an error, else 0."""
+    if any(r.unusable for r in reports):
         return EXIT_UNUSABLE
     return EXIT_PROBLEMS if any(r.errors for r in reports) else EXIT_OK
 
@@ -164,6 +168,9 @@ def render_text(
     total = f"共 {len(reports)} 个文件：错误 {errors} 个，警告 {warnings} 个，提示 {infos} 个"
     if unreadable:
         total += f"，无法读取 {unreadable} 个"
+    not_perfxl = sum(r.not_perfxl for r in reports)
+    if not_perfxl:
+        total += f"，非绩效目标工作簿 {not_perfxl} 个"
     if older:
         total += f"；其中 {len(older)} 个是同一单位的旧版本（汇总和公开时不采用）"
     lines.append(total + "。")
