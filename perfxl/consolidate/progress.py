@@ -3,9 +3,9 @@
 Reading starts with a one-off cost (starting the workers, importing, compiling the schema)
 and, in parallel, results come back a chunk at a time, every worker's first chunk at about the
 same moment. An estimate from the first result (click's progress bar: 4 s for the first file,
-so 200 files "take 14 minutes") is therefore wrong by far. This one measures the rate only
-after the first result, and only once a whole round of work (every worker's chunk) has come
-back since then.
+so 200 files "take 14 minutes") is therefore wrong by far. This one starts its clock once the
+first round (every worker's first chunk) is back, and estimates once another round's worth of
+files has come in since: the rate of steady work, without the start-up.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ class Estimate:
         if done >= self.total:
             return 0.0
         if self._start is None:
-            if done > 0:
-                self._start = (done, now)  # the one-off start-up cost ends here
+            if done >= max(1, self.first_round):
+                self._start = (done, now)  # start-up and the first round's burst end here
             return None
         done0, t0 = self._start
         since = done - done0
