@@ -16,12 +16,11 @@ from typing import Any
 import click
 
 from perfxl import __version__
-from perfxl.cli_messages import ChineseContext, abort_message, adopt, error_lines
+from perfxl.cli_messages import ABORTED_MESSAGE, ChineseContext, adopt, error_lines
 from perfxl.errors import PerfxlError
 from perfxl.problems import SEVERITY_ZH, Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 # Commands that live in their own modules, imported only when used (keeps start-up fast).
 LAZY_COMMANDS: dict[str, str] = {
@@ -76,9 +75,12 @@ class LazyGroup(click.Group):
                 click.echo(line, err=True)
             sys.exit(exc.exit_code)
         except click.Abort as exc:
-            interrupted = isinstance(exc.__cause__, KeyboardInterrupt)
-            click.echo(f"\n{abort_message(interrupted)}", err=True)
-            sys.exit(EXIT_INTERRUPTED if interrupted else EXIT_PROBLEMS)
+            if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C outside handle_errors
+                from perfxl.outputs import stop_interrupted
+
+                stop_interrupted()  # temp files removed, message, exit 130
+            click.echo(f"\n{ABORTED_MESSAGE}", err=True)
+            sys.exit(EXIT_PROBLEMS)
         # click's standalone mode exits 0 after a command that returns; ``ctx.exit(n)`` gives n
         sys.exit(rv if isinstance(rv, int) and not isinstance(rv, bool) else EXIT_OK)
 
