@@ -336,3 +336,25 @@ def test_check_suffix() -> None:
     with pytest.raises(OutputSuffixError, match=r"请改用 汇总\.xlsx") as info:
         check_suffix(Path("dir/汇总.csv"), [".xlsx"], "汇总工作簿")
     assert info.value.path == str(Path("dir/汇总.csv")) and info.value.exit_code == 2
+
+
+def test_a_real_process_speaks_chinese(tmp_path: Path) -> None:
+    """The script's own entry (``python -m perfxl.cli``), not only click's test runner."""
+    import subprocess
+    import sys
+
+    for args, code in (
+        (["export", str(tmp_path / "nope.xlsx")], 2),
+        (["template", str(tmp_path / "t.xlsx"), "--unit-code", "12345"], 2),
+        (["fill", "-", str(tmp_path / "o.xlsx")], 2),
+        (["template", str(tmp_path / "t.docx")], 2),
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-m", "perfxl.cli", *args],
+            input="[]",
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == code, proc.stderr
+        assert CJK.search(proc.stderr) and english_only_lines(proc.stderr) == [], proc.stderr
