@@ -380,3 +380,15 @@ def test_the_schedule_warning_shows_the_percent_the_workbook_shows(
     out = tmp_path / "out.xlsx"
     report = json.loads(run("compute", book, "-o", out, "--format", "json").stdout)
     assert report["projects"][0]["percents"][1] == 12.63
+
+
+def test_the_disclosure_rounds_and_sums_amounts_the_same_way() -> None:
+    """``publish`` shows amounts rounded as compute rounds them (half up on the typed decimal,
+    not on the binary float) and sums a unit as consolidate does."""
+    from perfxl.publish.county import _sum
+    from perfxl.publish.text import amount_text
+
+    assert f"{2.675:.2f}" == "2.67"  # what a float format gives
+    assert amount_text(2.675) == "2.68"
+    assert amount_text(8) == "8.00" and amount_text("约5") == "约5" and amount_text(None) == ""
+    assert _sum([0.1, 0.2, "八万", None, True]) == Decimal("0.3")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from perfxl.model import Targets
+from perfxl.numbers import total
 from perfxl.publish import labels as T
 from perfxl.publish import styles as S
 from perfxl.publish.blocks import Blocks
@@ -38,20 +40,22 @@ class Source:
     left_out: tuple[str, ...] = ()
 
 
-def _sum(values: Sequence[object]) -> float:
-    return sum(v for v in values if isinstance(v, int | float) and not isinstance(v, bool))
+def _sum(values: Sequence[object]) -> Decimal:
+    """The one summing rule (:func:`perfxl.numbers.total`), as ``consolidate`` sums a unit."""
+    return total(values)
 
 
 def summary_table(books: Sequence[Targets]) -> str:
     """One row per unit (projects, indicators, amounts) and a 合计 row."""
     head = Row([Cell([h], S.TABLE_HEAD) for h in T.COUNTY_HEADERS], header=True)
     rows = [head]
-    totals = [0, 0, 0.0, 0.0, 0.0]
+    totals: list[int | Decimal] = [0, 0, Decimal(0), Decimal(0), Decimal(0)]
     for i, t in enumerate(books, 1):
         n_ind = sum(len([x for x in p.indicators if not x.is_blank()]) for p in t.projects)
         money = [_sum([getattr(p, k) for p in t.projects]) for k in AMOUNTS]
         counts = [len(t.projects), n_ind]
-        totals = [a + b for a, b in zip(totals, [*counts, *money], strict=True)]
+        row: list[int | Decimal] = [*counts, *money]
+        totals = [a + b for a, b in zip(totals, row, strict=True)]
         rows.append(
             Row(
                 [

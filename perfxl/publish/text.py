@@ -7,6 +7,7 @@ from typing import Any
 
 from perfxl import constants as C
 from perfxl.model import Indicator, Targets
+from perfxl.numbers import number, round2
 from perfxl.publish import labels as T
 
 
@@ -14,9 +15,8 @@ def amount_text(value: Any) -> str:
     """An amount as published: two decimals in 万元; text typed in the workbook stays as is."""
     if value is None or isinstance(value, bool):
         return "" if value is None else str(value)
-    if isinstance(value, int | float):
-        return f"{value:.2f}"
-    return str(value)
+    d = number(value)  # the one reading and rounding of an amount (half up, as compute)
+    return str(value) if d is None else f"{round2(d):f}"
 
 
 def plain(value: Any) -> str:

@@ -32,13 +32,13 @@ RULES = (
     Rule(
         "schema.negative",
         "error",
-        "“{label}”为负数（{value}）。金额不能为负，请更正。",
+        "“{label}”为负数（{value:万元}）。金额不能为负，请更正。",
         "金额为负数",
     ),
     Rule(
         "schema.decimals",
         "error",
-        "“{label}”{value} 超过两位小数。金额以万元为单位、最多保留两位小数，请四舍五入到 0.01 万元。",
+        "“{label}”{value:万元}超过两位小数。金额以万元为单位、最多保留两位小数，请四舍五入到 0.01 万元。",
         "金额超过两位小数",
     ),
     Rule(
