@@ -18,8 +18,6 @@ from click.testing import CliRunner
 from perfxl.consolidate import Options, consolidate
 from perfxl.consolidate import columns as K
 from perfxl.model import Targets
-from perfxl.savedtime import parse_w3c, saved_time
-from perfxl.versions import BASIS_ZH, Candidate, choose, natural_key
 from perfxl.write.fill import write_new
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,8 +35,21 @@ def _demo() -> Any:
     return mod
 
 
-def _c(path: str, **kw: Any) -> Candidate[None]:
-    return Candidate(kw.pop("key", "910001"), path, kw.pop("mtime", 0.0), **kw)
+def _c(path: str, **kw: Any) -> dict[str, Any]:
+    """A candidate version, built in the test (the module is imported there)."""
+    return {"key": kw.pop("key", "910001"), "path": path, "mtime": kw.pop("mtime", 0.0), **kw}
+
+
+def _saved_time(path: Path) -> float | None:
+    from perfxl.savedtime import saved_time
+
+    return saved_time(path)
+
+
+def _basis(key: str) -> str:
+    from perfxl.versions import BASIS_ZH
+
+    return BASIS_ZH[key]
 
 
 # --- the rule itself (pure) ---------------------------------------------------------------
@@ -79,19 +90,23 @@ def _c(path: str, **kw: Any) -> Candidate[None]:
         ([_c("a.xlsx")], "a.xlsx", "only"),
     ],
 )
-def test_the_rule(candidates: list[Candidate[None]], chosen: str, basis: str) -> None:
-    [choice] = choose(candidates)
+def test_the_rule(candidates: list[dict[str, Any]], chosen: str, basis: str) -> None:
+    from perfxl.versions import Candidate, choose
+
+    [choice] = choose([Candidate(**c) for c in candidates])
     assert (choice.chosen.path, choice.basis) == (chosen, basis)
     assert len(choice.superseded) == len(candidates) - 1
 
 
 def test_units_are_chosen_apart_and_each_loser_says_why() -> None:
+    from perfxl.versions import BASIS_ZH, Candidate, choose
+
     got = choose(
         [
-            _c("a1.xlsx", key="A", saved=1.0, mtime=7.0),
-            _c("b.xlsx", key="B"),
-            _c("a3.xlsx", key="A", saved=3.0, mtime=1.0),
-            _c("a2.xlsx", key="A", saved=3.0, mtime=0.5),
+            Candidate(**_c("a1.xlsx", key="A", saved=1.0, mtime=7.0)),
+            Candidate(**_c("b.xlsx", key="B")),
+            Candidate(**_c("a3.xlsx", key="A", saved=3.0, mtime=1.0)),
+            Candidate(**_c("a2.xlsx", key="A", saved=3.0, mtime=0.5)),
         ]
     )
     assert [(c.key, c.chosen.path) for c in got] == [("A", "a3.xlsx"), ("B", "b.xlsx")]
@@ -102,6 +117,8 @@ def test_units_are_chosen_apart_and_each_loser_says_why() -> None:
 
 
 def test_natural_key() -> None:
+    from perfxl.versions import natural_key
+
     names = ["b-v10.xlsx", "b-v9.xlsx", "a.xlsx", "B-v2.xlsx"]
     assert sorted(names, key=natural_key) == ["a.xlsx", "B-v2.xlsx", "b-v9.xlsx", "b-v10.xlsx"]
 
@@ -118,11 +135,15 @@ def test_natural_key() -> None:
     ],
 )
 def test_parse_w3c(text: str, expected: dt.datetime | None) -> None:
+    from perfxl.savedtime import parse_w3c
+
     got = parse_w3c(text)
     assert got == (expected.timestamp() if expected else None)
 
 
 def test_saved_time_of_files(tmp_path: Path) -> None:
+    from perfxl.savedtime import saved_time
+
     demo = _demo()
     book = tmp_path / "b.xlsx"
     write_new(Targets(), book)
@@ -166,11 +187,11 @@ def _fresh_clone_copy(dest: Path, rename: dict[str, str] | None = None) -> Path:
 
 def test_committed_examples_record_distinct_saved_times() -> None:
     """The example's two versions differ by their saved time, days apart (a clone keeps it)."""
-    v1 = saved_time(COUNTY / "910006-小吕寨镇-v1.xlsx")
-    v2 = saved_time(COUNTY / "910006-小吕寨镇-v2.xlsx")
+    v1 = _saved_time(COUNTY / "910006-小吕寨镇-v1.xlsx")
+    v2 = _saved_time(COUNTY / "910006-小吕寨镇-v2.xlsx")
     assert v1 is not None and v2 is not None and v2 - v1 > 86400
     days = {
-        dt.datetime.fromtimestamp(saved_time(f) or 0, CHINA).date()
+        dt.datetime.fromtimestamp(_saved_time(f) or 0, CHINA).date()
         for f in COUNTY.glob("*.xlsx")
         if "v1" not in f.name
     }
@@ -193,7 +214,7 @@ def test_fresh_clone_saved_time_decides_not_the_name(tmp_path: Path) -> None:
     mine = {Path(str(r["source_file"])).name: r for r in rows if r["unit_code"] == "910006"}
     assert mine["910006-小吕寨镇-修改.xlsx"]["file_status"] == K.USED
     assert mine["910006-小吕寨镇-初稿.xlsx"]["file_status"] == K.SUPERSEDED
-    assert {r["basis"] for r in mine.values()} == {BASIS_ZH["saved"]}
+    assert {r["basis"] for r in mine.values()} == {_basis("saved")}
     assert mine["910006-小吕寨镇-初稿.xlsx"]["saved"] < mine["910006-小吕寨镇-修改.xlsx"]["saved"]
     assert "保存时间" in mine["910006-小吕寨镇-初稿.xlsx"]["note"]
 
@@ -273,6 +294,4 @@ def test_a_summary_never_supersedes_a_townships_own_file(
     rows = [dict(zip(K.FILES.keys, r, strict=True)) for r in result.files]
     mine = [r for r in rows if r["unit_code"] == "910001"]
     assert (mine[0]["source_file"], mine[0]["file_status"]) == (str(own), K.USED)
-    assert [(r["file_status"], r["basis"]) for r in mine[1:]] == [
-        (K.SUPERSEDED, BASIS_ZH["direct"])
-    ]
+    assert [(r["file_status"], r["basis"]) for r in mine[1:]] == [(K.SUPERSEDED, _basis("direct"))]
