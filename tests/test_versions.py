@@ -295,3 +295,27 @@ def test_a_summary_never_supersedes_a_townships_own_file(
     mine = [r for r in rows if r["unit_code"] == "910001"]
     assert (mine[0]["source_file"], mine[0]["file_status"]) == (str(own), K.USED)
     assert [(r["file_status"], r["basis"]) for r in mine[1:]] == [(K.SUPERSEDED, _basis("direct"))]
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_xls_and_ods_record_their_saved_time(tmp_path: Path) -> None:
+    """Converted by LibreOffice to .xls and .ods, the example county's 910001 is found in a
+    folder and read, and its own saved time is read from the summary information (.xls) and
+    meta.xml (.ods)."""
+    from conftest import convert
+
+    src = tmp_path / "src"
+    src.mkdir()
+    book = src / "910001.xlsx"
+    shutil.copyfile(COUNTY / "910001-巨鹿镇.xlsx", book)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    xls = convert([book], "xls", folder)[0]
+    ods = convert([book], "ods", folder)[0]
+    # LibreOffice carries the document's last-saved time over into the other format.
+    assert _saved_time(xls) == _saved_time(ods) == _saved_time(book) is not None
+    result = consolidate([folder], tmp_path / "s.xlsx", Options(jobs=1))
+    rows = [dict(zip(K.FILES.keys, r, strict=True)) for r in result.files]
+    assert sorted(Path(str(r["source_file"])).suffix for r in rows) == [".ods", ".xls"]
+    assert {r["file_status"] for r in rows} == {K.USED, K.SUPERSEDED}
+    assert {r["basis"] for r in rows} <= {_basis("saved"), _basis("mtime"), _basis("name")}
