@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from perfxl import constants as C
+
 
 class PerfxlError(Exception):
     """Base of every error perfxl raises on purpose.
@@ -46,7 +48,26 @@ class LayoutError(PerfxlError):
 
 
 class NotAPerfxlWorkbookError(PerfxlError):
-    """The workbook opened but holds no project sheet and no cover sheet."""
+    """The workbook opened but holds no project sheet and no cover sheet.
+
+    ``MESSAGE`` is the verdict every command gives such a workbook (``validate`` reports it as
+    ``file.not_perfxl``, ``consolidate`` as 非绩效目标工作簿; the others stop with exit code 2).
+    """
+
+    MESSAGE = (
+        f"不是绩效目标工作簿：没有项目绩效目标表（A3 为“{C.L_CODE}”），也没有封面"
+        f"（A3 为“{C.L_UNIT_CODE}”）。请提交用绩效目标表模板填报的工作簿。"
+    )
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        path: str | None = None,
+        sheet: str | None = None,
+        cell: str | None = None,
+    ) -> None:
+        super().__init__(message or self.MESSAGE, path=path, sheet=sheet, cell=cell)
 
 
 class DataError(PerfxlError):

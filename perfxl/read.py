@@ -18,6 +18,7 @@ from typing import Any
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
+from perfxl.errors import NotAPerfxlWorkbookError
 from perfxl.grid import Grid, Sheet
 from perfxl.model import (
     AREA_KEYS,
@@ -33,6 +34,8 @@ from perfxl.problems import Problem
 from perfxl.rules.catalogue import make
 
 LAYOUT_RULES = frozenset({"read.label_missing"})
+# A workbook is perfxl's when one sheet is a cover or a project table (whole or broken).
+PERFXL_KINDS = frozenset({"cover", "project", "broken"})
 SCAN_ROWS = 12  # how far down a sheet's anchor label is searched for
 SCAN_COLS = 3
 
@@ -74,6 +77,24 @@ class ReadResult:
         is kept as typed and validation reports it.
         """
         return not any(p.rule in LAYOUT_RULES for p in self.problems)
+
+    @property
+    def is_perfxl(self) -> bool:
+        """True when the workbook has a cover or a project sheet (even one whose labels moved).
+
+        The one verdict every command uses: a workbook without either is not a performance
+        target workbook, and nothing read from it (all fields empty) is reported or written.
+        """
+        return any(s.kind in PERFXL_KINDS for s in self.sheets)
+
+    def require_perfxl(self) -> None:
+        """Raise ``NotAPerfxlWorkbookError`` unless ``is_perfxl``.
+
+        Raises:
+            NotAPerfxlWorkbookError: with the Chinese message every command prints.
+        """
+        if not self.is_perfxl:
+            raise NotAPerfxlWorkbookError(path=self.path)
 
     def project_sheet(self, index: int) -> str | None:
         """The sheet name of the index-th project."""

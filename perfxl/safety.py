@@ -79,6 +79,10 @@ class NotAWorkbookError(UnreadableWorkbookError):
     """The file is something else (CSV, HTML, PDF, Word, an owner file) named like a workbook."""
 
 
+class OldFormatWorkbookError(UnreadableWorkbookError):
+    """A workbook in a format older than Excel 97 (BIFF2 to BIFF5 outside a compound file)."""
+
+
 class EncryptedWorkbookError(UnreadableWorkbookError):
     """The workbook is protected by a password to open."""
 
@@ -117,9 +121,14 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP = b"PK\x05\x06"
 _CHUNK = 1 << 20
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
-# Only cells carry an ``r`` attribute with column letters (rows carry a bare number), so a
-# plain attribute match finds every cell reference without a per-tag scan.
-_CELL_REF = re.compile(rb"\sr=[\"']([A-Z]{1,3})([0-9]{1,7})[\"']")
+# A cell that holds something, as nearly every writer puts it: ``<c r="B2" ...>`` followed by
+# content. ``<c r="B2" s="3"/>`` and ``<c r="B2" s="3"></c>`` are formatting only (Gnumeric
+# writes them out to XFD1048576; readers skip them). The literal ``<c`` start keeps it fast.
+_VALUED_CELL = re.compile(rb"<c\sr=[\"']([A-Z]{1,3})([0-9]{1,7})[\"'][^>]*(?<!/)>(?!\s*</)")
+# Any other cell tag (``r`` not first or missing, a namespace prefix) sends the part through
+# ``_ExactExtent``. Two searches with literal starts are cheaper than one alternation.
+_ODD_CELL = (re.compile(rb"<c(?=[\s>/])(?!\sr=)"), re.compile(rb":c[\s>/]"))
+_CELL_START = re.compile(rb"<(?:\w+:)?c[\s>]")
 _ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
@@ -161,7 +170,30 @@ def preflight(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Preflight:
         return _check_cfb(p, where)
     if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP)):
         return _check_zip(p, where, size, limits)
+    old = _old_excel(head)
+    if old is not None:
+        raise OldFormatWorkbookError(
+            f"这是旧版 {old} 格式的文件，perfxl 无法读取。请用 Excel 或 WPS 打开后另存为 .xlsx 再提交。",
+            path=where,
+        )
     raise NotAWorkbookError(_what_else(head), path=where)
+
+
+# The BOF record that opens a BIFF stream: record type -> the Excel version that wrote it.
+# BIFF2-4 (and a bare BIFF5 stream) are files of their own; BIFF5/8 workbooks sit in an OLE
+# compound file (a .xls), which ``_check_cfb`` looks at.
+_BIFF_BOF = {b"\x09\x00": "Excel 2.x", b"\x09\x02": "Excel 3.0", b"\x09\x04": "Excel 4.0"}
+
+
+def _old_excel(head: bytes) -> str | None:
+    """The old Excel version a file's first record names, or None when it is no BIFF stream."""
+    if len(head) < 8 or not 4 <= int.from_bytes(head[2:4], "little") <= 20:
+        return None
+    if head[:2] in _BIFF_BOF:
+        return _BIFF_BOF[head[:2]]
+    if head[:2] == b"\x09\x08" and head[4:6] == b"\x00\x05":
+        return "Excel 5.0/95"
+    return None
 
 
 def _what_else(head: bytes) -> str:
@@ -358,11 +390,17 @@ def _scan_part(
             path=where,
         ) from exc
     if extent is not None:
+        extent.finish()
+        if extent.odd:  # cells written another way: count rows and cells in order
+            extent = _ExactExtent()
+            for chunk in _read_chunks(zf, info):
+                extent.feed(chunk)
+            extent.finish()
         rows, cols = extent.rows, extent.cols
         sizes[name] = (rows, cols)
         if rows > limits.max_sheet_rows or rows * cols > limits.max_sheet_cells:
             raise UnsafeWorkbookError(
-                f"工作表部件 {name} 的使用区域为 {rows} 行 × {cols} 列，超过上限"
+                f"工作表部件 {name} 中有内容的单元格分布在 {rows} 行 × {cols} 列的区域内，超过上限"
                 f"（{limits.max_sheet_rows} 行、{limits.max_sheet_cells} 个单元格）。"
                 "请删除多余的行列（或远处误填的单元格）后另存再提交。",
                 path=where,
@@ -409,26 +447,134 @@ class _XmlScanner:
 
 
 class _Extent:
-    """The largest row and column referenced by a ``<c r="..">`` element in a sheet's XML."""
+    """The largest row and column of a cell holding something, in a sheet's XML, chunk by chunk.
+
+    Only cells with content count: readers skip formatting-only cells, so a sheet whose
+    styles reach XFD1048576 reads as its few rows of data, while a value out there would make
+    every reader allocate the whole range. ``<dimension>`` is not consulted (it is a claim).
+    A cell tag written another way (``odd``: no reference, a prefix, ``r`` not first) makes the
+    caller measure the part again with ``_ExactExtent``.
+    """
+
+    _MAX_TAIL = 64 * 1024  # an unfinished tag longer than this is not a plain cell
 
     def __init__(self) -> None:
         self.rows = 0
         self.cols = 0
         self.tail = b""
+        self.odd = False
 
     def feed(self, chunk: bytes) -> None:
         data = self.tail + chunk
-        cut = data.rfind(b"<")  # keep an unfinished tag for the next chunk
-        if cut == -1 or len(data) - cut > 4096:
+        cut = _cut(data)
+        if len(data) - cut > self._MAX_TAIL:
+            self._giant(data[cut:])
             cut = len(data)
-        refs = _CELL_REF.findall(data, 0, cut)
+        self._scan(data, cut)
+        self.tail = data[cut:]
+
+    def finish(self) -> None:
+        """The end of the part: what is left is complete (or truncated, and then counted)."""
+        self._scan(self.tail, len(self.tail))
+        self.tail = b""
+
+    def _giant(self, tag: bytes) -> None:
+        self.odd = True
+
+    def _scan(self, data: bytes, end: int) -> None:
+        if self.odd:
+            return
+        if any(rx.search(data, 0, end) for rx in _ODD_CELL):
+            self.odd = True
+            return
+        refs = _VALUED_CELL.findall(data, 0, end)
         if refs:
             # Few distinct column letters: convert each once, not once a cell.
-            cols = max(map(_col_number, {c for c, _ in refs}))
-            rows = max(int(r) for _, r in refs)
-            self.cols = max(self.cols, cols)
-            self.rows = max(self.rows, rows)
-        self.tail = data[cut:]
+            self.cols = max(self.cols, max(map(_col_number, {c for c, _ in refs})))
+            self.rows = max(self.rows, max(int(r) for _, r in refs))
+
+
+class _ExactExtent(_Extent):
+    """The same measure tag by tag, for any way of writing cells: rows and cells counted in
+    order, as readers place them (a cell without ``r`` follows the one before it in its row;
+    a row without ``r`` follows the row before it). Slower; for unusual writers only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.row = 0
+        self.col = 0
+
+    def _giant(self, tag: bytes) -> None:
+        # Padding inside a start tag: count any reference in it, holding content or not.
+        for c, r in _ANY_REF.findall(tag):
+            self.rows, self.cols = max(self.rows, int(r)), max(self.cols, _col_number(c))
+
+    def _scan(self, data: bytes, end: int) -> None:
+        for m in _ROW_OR_CELL.finditer(data, 0, end):
+            tag, ref = m.group(1), _REF.search(m.group(2))
+            if tag == b"row":
+                self.row = int(ref.group(2)) if ref else self.row + 1
+                self.col = 0
+                continue
+            if ref and ref.group(1):
+                self.col, row = _col_number(ref.group(1)), int(ref.group(2))
+            else:
+                self.col, row = self.col + 1, self.row
+            if not m.group(2).endswith(b"/") and _CLOSED_AT_ONCE.match(data, m.end()) is None:
+                self.rows, self.cols = max(self.rows, row), max(self.cols, self.col)
+
+
+_ANY_REF = re.compile(rb"\sr=[\"']([A-Z]{1,3})([0-9]{1,7})[\"']")
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])([^>]*)>")
+_REF = re.compile(rb"\sr=[\"']([A-Z]{0,3})([0-9]{1,7})[\"']")
+_CLOSED_AT_ONCE = re.compile(rb"\s*</")
+
+
+def _cut(data: bytes) -> int:
+    """Where the complete part of ``data`` ends: before an unfinished tag, and before a cell's
+    start tag whose content has not arrived yet (it decides whether the cell is empty)."""
+    cut = data.rfind(b"<")
+    if cut == -1:
+        return len(data)
+    prev = data.rfind(b"<", 0, cut)
+    if prev != -1 and _CELL_START.match(data, prev) and not data[prev:cut].rstrip().endswith(b"/>"):
+        return prev
+    return cut
+
+
+def library_error(exc: BaseException, path: str) -> UnreadableWorkbookError:
+    """A spreadsheet library's exception as a refusal: a Chinese sentence naming the file,
+    then the library's own words (``Cfb error: …``, ``Bad CRC-32 …``) for whoever helps.
+
+    Every place that hands a file to python-calamine, openpyxl or zipfile maps what they
+    raise through here, so no English reaches a user without a Chinese sentence around it.
+    """
+    name = Path(path).name
+    text = str(exc).strip()
+    detail = f"（详细信息：{text or type(exc).__name__}）"
+    low = f"{type(exc).__name__} {text}".lower()
+    if "password" in low or "encrypt" in low:
+        return EncryptedWorkbookError(
+            f"工作簿“{name}”设置了打开密码（已加密），无法读取。请取消密码后另存再提交。{detail}",
+            path=path,
+        )
+    if isinstance(exc, MemoryError) or "limit" in low:
+        return UnsafeWorkbookError(
+            f"工作簿“{name}”的内容超过读取上限（单元格过多或过大），已拒绝读取。"
+            f"请删除多余的行列和内容后另存再提交。{detail}",
+            path=path,
+        )
+    if "cfb" in low or "ole" in low.split():
+        what = "复合文档（.xls）结构已损坏"
+    elif "crc" in low or "zip" in low or "deflate" in low or "zlib" in low:
+        what = "压缩包内容已损坏（校验失败或不完整）"
+    else:
+        what = "内容已损坏或格式不受支持"
+    return CorruptWorkbookError(
+        f"文件“{name}”{what}，无法作为工作簿读取。请用 Excel/WPS 打开后另存为 .xlsx 再提交，"
+        f"或让填报单位重新发送。{detail}",
+        path=path,
+    )
 
 
 def check_text(path: str, sheet: Sheet, limits: Limits = DEFAULT_LIMITS) -> None:
@@ -463,8 +609,10 @@ __all__ = [
     "EncryptedWorkbookError",
     "Limits",
     "NotAWorkbookError",
+    "OldFormatWorkbookError",
     "Preflight",
     "UnsafeWorkbookError",
     "check_text",
+    "library_error",
     "preflight",
 ]

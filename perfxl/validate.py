@@ -15,7 +15,7 @@ from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import parse_a1, shift
 from perfxl.config import Config, load_config
-from perfxl.errors import PerfxlError
+from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
 from perfxl.framework import DEFAULT_FRAMEWORK, FRAMEWORKS
 from perfxl.problems import Problem, Severity
 from perfxl.read import ReadResult, read_workbook
@@ -65,8 +65,18 @@ class ValidationReport:
         return self.count("info")
 
     @property
+    def not_perfxl(self) -> bool:
+        """True when the file opened but is not a performance target workbook."""
+        return self.read is None and any(p.rule == "file.not_perfxl" for p in self.problems)
+
+    @property
     def unreadable(self) -> bool:
         """True when the file could not be read at all."""
+        return self.read is None and not self.not_perfxl
+
+    @property
+    def unusable(self) -> bool:
+        """True when nothing was checked: the file is unreadable or not a perfxl workbook."""
         return self.read is None
 
 
@@ -117,8 +127,12 @@ def validate_file(path: str | Path, config: Config | None = None) -> ValidationR
     p = str(path)
     try:
         res = read_workbook(path)
+        res.require_perfxl()
+    except NotAPerfxlWorkbookError:
+        modules()  # the catalogue entries for file.*
+        return ValidationReport(path=p, read=None, problems=[make("file.not_perfxl", file=p)])
     except PerfxlError as exc:
-        modules()  # the catalogue entry for file.unreadable
+        modules()
         problem = make("file.unreadable", file=p, detail=exc.message)
         return ValidationReport(path=p, read=None, problems=[problem])
     return ValidationReport(path=p, read=res, problems=check(res, config))

@@ -154,5 +154,6 @@ def test_cell_reference_scan_sees_tabs_and_single_quotes() -> None:
     from perfxl.safety import _Extent
 
     ext = _Extent()
-    ext.feed(b'<row r="7"><c\tr="XFD1048576" t="s"/><c r=\'B2\'/><c r="C3"/></row>')
+    ext.feed(b'<row r="7"><c\tr="XFD1048576" t="s"><v>0</v></c><c r=\'B2\'><v>1</v></c><c r="C3"/>')
+    ext.finish()
     assert (ext.rows, ext.cols) == (1048576, 16384)

@@ -13,7 +13,7 @@ from typing import Any
 
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord
-from perfxl.errors import PerfxlError
+from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
 from perfxl.problems import Problem
 
 
@@ -54,9 +54,9 @@ def extract_file(
         )
         return Extracted(files=[record])
     res = read_grid_model(grid)
-    if not any(s.kind in ("cover", "project", "broken") for s in res.sheets):
+    if not res.is_perfxl:
         record.status = K.NOT_PERFXL
-        record.note = "未找到封面或项目绩效目标表（A3 单元格应为“单位编码”或“项目编码”）。"
+        record.note = NotAPerfxlWorkbookError.MESSAGE
         return Extracted(files=[record])
     from perfxl.consolidate.rows import submission
 

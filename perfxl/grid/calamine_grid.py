@@ -19,12 +19,14 @@ from typing import Any
 
 from perfxl.errors import UnreadableWorkbookError
 from perfxl.grid import Grid, Sheet, normalize_rows
+from perfxl.grid.ods import OdsSheet, read_ods_tables
 from perfxl.safety import (
     DEFAULT_LIMITS,
     EncryptedWorkbookError,
     Limits,
     UnsafeWorkbookError,
     check_text,
+    library_error,
     preflight,
 )
 
@@ -71,14 +73,15 @@ def read_grid_checked(
 
     p = str(path)
     pre = preflight(p, limits)
+    ods = _ods_tables(p, limits) if pre.kind == "ods" else {}
     try:
         wb = python_calamine.CalamineWorkbook.from_path(p)
     except python_calamine.PasswordError as exc:
         raise EncryptedWorkbookError(
             "工作簿设置了打开密码（已加密），无法读取。请取消密码后另存再提交。", path=p
         ) from exc
-    except Exception as exc:  # calamine raises its own error types, not a documented tree
-        raise UnreadableWorkbookError(f"无法作为工作簿打开：{exc}", path=p) from exc
+    except BaseException as exc:  # calamine raises its own error types, and panics
+        raise _library_error(exc, p) from exc
     sheets: list[Sheet] = []
     try:
         for meta in wb.sheets_metadata:
@@ -87,10 +90,13 @@ def read_grid_checked(
             sh = wb.get_sheet_by_name(meta.name)
             _check_size(p, meta.name, sh.height, sh.width, limits)
             rows = normalize_rows(sh.to_python(skip_empty_area=False))
-            merged = [
-                (r1 + 1, c1 + 1, r2 + 1, c2 + 1)
-                for (r1, c1), (r2, c2) in (sh.merged_cell_ranges or [])
-            ]
+            if meta.name in ods:  # calamine gives no merged ranges for .ods
+                merged = ods[meta.name].merged
+            else:
+                merged = [
+                    (r1 + 1, c1 + 1, r2 + 1, c2 + 1)
+                    for (r1, c1), (r2, c2) in (sh.merged_cell_ranges or [])
+                ]
             sheets.append(
                 Sheet(
                     name=meta.name,
@@ -101,16 +107,16 @@ def read_grid_checked(
             )
     except UnreadableWorkbookError:
         raise
-    except Exception as exc:  # a corrupt part surfaces only when its sheet is read
-        raise UnreadableWorkbookError(f"工作簿内容损坏，无法读取：{exc}", path=p) from exc
+    except BaseException as exc:  # a corrupt part surfaces only when its sheet is read
+        raise _library_error(exc, p) from exc
     finally:
         wb.close()
     formulas = FormulaCells()
     if pre.kind == "xlsx" and (missing or pre.error_parts):
         try:
             formulas = formula_cells(p, missing=missing)
-        except Exception as exc:  # calamine read the sheets; a quirk here must not lose them
-            raise UnreadableWorkbookError(f"工作簿内容损坏，无法读取：{exc}", path=p) from exc
+        except BaseException as exc:  # calamine read the sheets; a quirk here must not lose them
+            raise _library_error(exc, p) from exc
         for sheet in sheets:
             _restore_errors(sheet, formulas.errors.get(sheet.name, {}))
     for sheet in sheets:
@@ -118,10 +124,32 @@ def read_grid_checked(
     return Grid(path=p, sheets=sheets), formulas
 
 
+def _library_error(exc: BaseException, path: str) -> UnreadableWorkbookError:
+    """What calamine, zipfile or the XML parser raised, as a refusal in Chinese.
+
+    A Rust panic inside calamine (a damaged .xls) arrives as ``PanicException``, which is not
+    an ``Exception``; it is caught here too. Interrupts and exits pass through.
+    """
+    if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+        raise exc
+    return library_error(exc, path)
+
+
+def _ods_tables(path: str, limits: Limits) -> dict[str, OdsSheet]:
+    """Merged ranges of an .ods, its sheets' content extent checked before calamine reads it."""
+    try:
+        tables = read_ods_tables(path)
+    except Exception as exc:  # zipfile and the XML parser: a damaged content.xml
+        raise library_error(exc, path) from exc
+    for name, t in tables.items():
+        _check_size(path, name, t.rows, t.cols, limits)
+    return tables
+
+
 def _check_size(path: str, sheet: str, height: int, width: int, limits: Limits) -> None:
     if height > limits.max_sheet_rows or height * width > limits.max_sheet_cells:
         raise UnsafeWorkbookError(
-            f"工作表“{sheet}”的使用区域为 {height} 行 × {width} 列，超过上限"
+            f"工作表“{sheet}”中有内容的单元格分布在 {height} 行 × {width} 列的区域内，超过上限"
             f"（{limits.max_sheet_rows} 行、{limits.max_sheet_cells} 个单元格）。"
             "请删除多余的行列后另存再提交。",
             path=path,

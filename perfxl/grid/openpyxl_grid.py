@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfxl import xstring
-from perfxl.errors import UnreadableWorkbookError
 from perfxl.grid import Grid, Sheet
-from perfxl.safety import DEFAULT_LIMITS, Limits, check_text, preflight
+from perfxl.safety import DEFAULT_LIMITS, Limits, check_text, library_error, preflight
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -28,18 +27,20 @@ def grid_from_openpyxl(wb: Workbook, path: str) -> Grid:
     """
     sheets: list[Sheet] = []
     for ws in wb.worksheets:
-        rows: list[list[Any]] = []
+        # Only cells holding a value span the grid: formatting-only cells (Gnumeric writes them
+        # out to XFD1048576) would make a dense walk of max_row x max_column endless.
+        cells = [(rc, cell) for rc, cell in ws._cells.items() if cell.value is not None]
+        nrows = max((r for (r, _), _ in cells), default=0)
+        ncols = max((c for (_, c), _ in cells), default=0)
+        rows: list[list[Any]] = [[None] * ncols for _ in range(nrows)]
         fmts: dict[tuple[int, int], str] = {}
-        for r, row in enumerate(ws.iter_rows(values_only=False), start=1):
-            vals: list[Any] = []
-            for c, cell in enumerate(row, start=1):
-                v = cell.value
-                if isinstance(v, str):
-                    v = xstring.unescape(v)  # as Excel and calamine decode it
-                vals.append(None if v == "" else v)
-                if isinstance(v, int | float) and "%" in (cell.number_format or ""):
-                    fmts[(r, c)] = cell.number_format
-            rows.append(vals)
+        for (r, c), cell in cells:
+            v = cell.value
+            if isinstance(v, str):
+                v = xstring.unescape(v)  # as Excel and calamine decode it
+            rows[r - 1][c - 1] = None if v == "" else v
+            if isinstance(v, int | float) and "%" in (cell.number_format or ""):
+                fmts[(r, c)] = cell.number_format
         merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
         sheets.append(
             Sheet(
@@ -76,7 +77,7 @@ def read_grid_openpyxl(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Gri
             with open(p, "rb") as fh:  # openpyxl's own open takes the file name's suffix on trust
                 wb = load_workbook(fh, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError and ValueError variants
-        raise UnreadableWorkbookError(f"无法作为工作簿打开：{exc}", path=p) from exc
+        raise library_error(exc, p) from exc
     grid = grid_from_openpyxl(wb, p)
     for sheet in grid.sheets:
         check_text(p, sheet, limits)

@@ -87,6 +87,7 @@ def select_books(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Selecti
         path = Path(name)
         try:
             res = read_workbook(path)
+            res.require_perfxl()
         except PerfxlError as exc:
             sel.skipped.append((name, str(exc.message)))
             continue

@@ -26,7 +26,7 @@ from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
 from perfxl.compute import ComputeResult, compute, text_amounts
-from perfxl.errors import NotAPerfxlWorkbookError, WriteError
+from perfxl.errors import WriteError
 from perfxl.grid import Grid, Sheet
 from perfxl.numbers import number, percent, total
 from perfxl.problems import Problem
@@ -332,10 +332,7 @@ def compute_workbook(
     patch = WorkbookPatch.open(book)  # refuses what is not an .xlsx/.xlsm package
     grid = read_grid(book)
     read = read_grid_model(grid)
-    if not any(s.kind in ("project", "cover") for s in read.sheets):
-        raise NotAPerfxlWorkbookError(
-            "工作簿中没有项目绩效目标表（A3 为“项目编码”）或封面，无法计算。", path=str(book)
-        )
+    read.require_perfxl()
     as_text = text_amounts(read.problems)
     computed = compute(read.targets, locations=read.locations, file=read.path, as_text=as_text)
     plan = plan_writes(read, grid, computed, read_formulas(patch, cells_to_inspect(read, grid)))
