@@ -109,17 +109,31 @@ def choose_versions(subs: Iterable[Submission], prefer: Sequence[str] = ()) -> l
         if not choice.superseded:
             continue
         best.file.basis = BASIS_ZH[choice.basis]
+        best.file.note = best.file.note or (
+            f"同一单位共 {len(choice.superseded) + 1} 个版本，采用此版本"
+            f"（依据：{BASIS_ZH[choice.basis]}）。"
+        )
         for c in choice.superseded:
             s = c.item
             assert s is not None
             basis = choice.basis_against(c)
             s.file.status = K.SUPERSEDED
             s.file.basis = BASIS_ZH[basis]
-            s.file.note = f"已被较新的版本替代：{best.file.path}" + _why(
+            s.file.note = f"已被较新的版本替代：{_beside(best.file.path, s.file.path)}" + _why(
                 basis, best.file, s.file, format_mtime
             )
     chosen.sort(key=lambda s: (s.file.unit_code is None, s.file.unit_code or "", s.file.path))
     return chosen
+
+
+def _beside(path: str, other: str) -> str:
+    """``path`` as seen from ``other``'s folder: the bare name when they share one."""
+    import os
+
+    try:
+        return os.path.relpath(path, os.path.dirname(other) or ".")
+    except ValueError:  # another drive (Windows)
+        return path
 
 
 def _why(basis: str, best: FileRecord, old: FileRecord, fmt: Any) -> str:
