@@ -22,7 +22,7 @@ from conftest import ROOT, soffice
 
 from perfxl import safety
 from perfxl.cli import main
-from perfxl.errors import PerfxlError
+from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
 from perfxl.read import read_workbook
 
 pytestmark = pytest.mark.libreoffice
@@ -211,15 +211,33 @@ def test_export_and_compute_exit_codes(batch: dict[str, Any]) -> None:
         case = CASES[name]
         if case.outcome == "unreadable":
             assert r.exit_code == 2 and "错误" in r.stderr, name
+        elif case.outcome == "not_perfxl":  # the same verdict as validate and consolidate
+            assert r.exit_code == 2 and r.stdout == "", name
+            assert NotAPerfxlWorkbookError.MESSAGE in r.stderr, name
         elif case.outcome == "good":
             assert r.exit_code in (0, 1) and json.loads(r.stdout)["projects"], name
     for name, r in batch["compute"].items():
         target = out / f"computed-{name}"
-        if CASES[name].outcome == "unreadable":
+        if CASES[name].outcome in ("unreadable", "not_perfxl"):
             assert r.exit_code == 2, (name, r.output)
             assert not target.exists()  # nothing half-written
     leftovers = [p.name for p in out.iterdir() if p.name.startswith((".", "~")) or ".tmp" in p.name]
     assert leftovers == []
+
+
+def _chinese_first(message: str) -> bool:
+    first = next((ch for ch in message if ch.isalpha()), "")
+    return "\u4e00" <= first <= "\u9fff"
+
+
+def test_no_english_reaches_a_user_without_chinese_first(batch: dict[str, Any]) -> None:
+    """Library words (``Cfb error``, ``Bad CRC-32``) only ever follow a Chinese sentence."""
+    for p in json.loads(batch["validate"].stdout):
+        assert _chinese_first(p["message"]), p
+    runs = [*batch["export"].values(), *batch["compute"].values()]
+    for r in runs:
+        for line in r.stderr.splitlines():
+            assert _chinese_first(line.split(": ", 1)[-1]), line
 
 
 def test_inputs_byte_identical_and_no_macro_ran(
