@@ -283,3 +283,14 @@ def test_output_lock_is_checked_before_reading_any_input(
     (tmp_path / "~$s.xlsx").write_bytes(b"owner")
     with pytest.raises(WriteError):
         consolidate([books], out, Options(jobs=1))
+
+
+def test_validate_reports_a_summary_in_a_folder_instead_of_failing_it(
+    tmp_path: Path, books: Path
+) -> None:
+    folder = _copy(books, tmp_path / "in")
+    consolidate([folder], folder / "上次汇总.xlsx", Options(jobs=1))
+    res = CliRunner().invoke(main, ["validate", str(folder)])
+    assert "上次汇总.xlsx：perfxl 生成的汇总表，不是单位报送的工作簿，未校验。" in res.stderr
+    assert "共 2 个文件" in res.stdout
+    assert res.exit_code != 2

@@ -63,9 +63,14 @@ def command(
         hint="原地标注请用 --in-place（会先保留备份 BOOK.bak.xlsx）。",
     )
     from perfxl.consolidate.discover import discover
+    from perfxl.outputs import is_summary_file
 
     found = discover(books, exclude=[annotate_out] if annotate_out else [])
     paths = [Path(p) for p in found.files]  # folders: every workbook below them
+    summaries = [p for p in paths if str(p) not in found.explicit and is_summary_file(p)]
+    for p in summaries:  # an earlier county summary among the townships' files
+        click.echo(f"{p}：perfxl 生成的汇总表，不是单位报送的工作簿，未校验。", err=True)
+    paths = [p for p in paths if p not in summaries]
     if annotate_out is not None and len(paths) + len(found.unusable) != 1:
         raise click.UsageError(
             "--annotate OUT.xlsx 只能用于一个工作簿；多个工作簿请用 --in-place。"

@@ -44,7 +44,7 @@ class Found:
 
     def nothing_found(self) -> DataError:
         """The error to raise when there is not a single workbook to work on."""
-        detail = "；".join(f"{p}：{r}" for p, r in self.unusable)
+        detail = "；".join(f"{p}：{r.rstrip('。')}" for p, r in self.unusable)
         return DataError(f"没有找到任何工作簿（{detail or '未给出输入'}）。")
 
 
