@@ -294,3 +294,13 @@ def test_validate_reports_a_summary_in_a_folder_instead_of_failing_it(
     assert "上次汇总.xlsx：perfxl 生成的汇总表，不是单位报送的工作簿，未校验。" in res.stderr
     assert "共 2 个文件" in res.stdout
     assert res.exit_code != 2
+
+
+def test_publish_leaves_a_summary_in_a_folder_out_without_failing(
+    tmp_path: Path, books: Path
+) -> None:
+    folder = _copy(books, tmp_path / "in")
+    consolidate([folder], folder / "上次汇总.xlsx", Options(jobs=1))
+    res = CliRunner().invoke(main, ["publish", str(folder), "-o", str(tmp_path / "c.docx")])
+    assert res.exit_code == 0, res.output
+    assert "上次汇总.xlsx：perfxl 生成的汇总表，不是单位报送的工作簿，未收入。" in res.output

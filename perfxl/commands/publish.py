@@ -41,6 +41,8 @@ def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None)
     echo_problems(p for p in result.problems if p.severity == "error")
     for file, reason in result.skipped:
         click.echo(f"{file}: [未收入] {reason}", err=True)
+    for file in result.summaries:
+        click.echo(f"{file}：perfxl 生成的汇总表，不是单位报送的工作簿，未收入。", err=True)
     if result.superseded:
         click.echo(
             f"同一单位的旧版本 {len(result.superseded)} 个未收入（各单位收入的文件见文档中的"

@@ -31,6 +31,7 @@ class PublishResult:
         skipped: workbooks left out, with the reason (Chinese).
         superseded: older versions left out, with the version used instead (Chinese).
         sources: the file used for each unit, in the document's order.
+        summaries: perfxl county summaries found in a folder, not read.
     """
 
     docx: Path
@@ -43,6 +44,7 @@ class PublishResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     superseded: list[tuple[str, str]] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    summaries: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Selection:
         superseded: older versions left out, (file, reason).
         sources: the file used for each unit (same order as ``books``).
         files: how many workbook files the inputs held.
+        summaries: perfxl county summaries found in a folder, not read.
     """
 
     books: list[Targets] = field(default_factory=list)
@@ -64,6 +67,7 @@ class Selection:
     superseded: list[tuple[str, str]] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     files: int = 0
+    summaries: list[str] = field(default_factory=list)
 
 
 def select_books(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Selection:
@@ -76,6 +80,7 @@ def select_books(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Selecti
     import os
 
     from perfxl.consolidate.discover import discover
+    from perfxl.outputs import is_summary_file
     from perfxl.read import read_workbook
     from perfxl.savedtime import saved_time
     from perfxl.versions import BASIS_ZH, Candidate, choose
@@ -85,6 +90,9 @@ def select_books(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Selecti
     candidates: list[Candidate[Targets]] = []
     for name in found.files:
         path = Path(name)
+        if name not in found.explicit and is_summary_file(path):
+            sel.summaries.append(name)  # an earlier county summary among the townships' files
+            continue
         try:
             res = read_workbook(path)
             res.require_perfxl()
@@ -219,4 +227,5 @@ def publish(
     )
     result.problems, result.skipped = sel.problems, sel.skipped
     result.superseded, result.sources = sel.superseded, sel.sources
+    result.summaries = sel.summaries
     return result
