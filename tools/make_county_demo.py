@@ -73,7 +73,8 @@ def saved_at(i: int) -> dt.datetime:
 
 def stamp(path: Path, saved: dt.datetime, by: str) -> None:
     """Record ``saved`` as the workbook's last-saved time (as Excel/WPS do on saving) and as
-    the file's modification time. The zip is rewritten beside the file, then renamed."""
+    the file's modification time. The zip is rewritten beside the file, then renamed; its
+    entries are dated ``saved`` too, so that generating twice gives identical files."""
     utc = saved.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     created = (BASE_TIME - dt.timedelta(days=30)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     core = CORE_XML.format(by=by, created=created, modified=utc).encode("utf-8")
@@ -83,7 +84,9 @@ def stamp(path: Path, saved: dt.datetime, by: str) -> None:
         with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w") as dst:
             for info in src.infolist():
                 data = core if info.filename == CORE else src.read(info)
-                dst.writestr(info, data, compress_type=info.compress_type)
+                entry = copy.copy(info)
+                entry.date_time = saved.timetuple()[:6]  # the same bytes on every run
+                dst.writestr(entry, data, compress_type=info.compress_type)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
