@@ -193,6 +193,9 @@ SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_EN = {v: k for k, v in SEVERITY_ZH.items()}
 
 README_SHEET = "说明"
+# The 说明 row naming the folder the summary's file names are relative to (read back by
+# `summary_input`, which joins them to it again).
+README_FOLDER = "来源文件夹"
 CHART_SHEET = "图表"
 # The marker in 说明!A1 by which a summary is recognised as an input.
 SUMMARY_MARKER = "perfxl 预算绩效目标汇总表"

@@ -17,7 +17,7 @@ import re
 import shutil
 import threading
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,8 @@ class SheetRows:
         kind_column: the column whose value picks the styles, or None.
         nrows: the number of rows (for the sheet's ``<dimension>``).
         ncols: the number of columns.
+        height: the row height (points) a row needs for its wrapped text, or None for the
+            default height (LibreOffice does not grow rows of an .xlsx it opens).
     """
 
     part: str
@@ -50,6 +52,7 @@ class SheetRows:
     kind_column: int | None = None
     nrows: int = 0
     ncols: int = 1
+    height: Callable[[Sequence[Any]], float | None] | None = None
 
 
 def text_xml(s: str) -> str:
@@ -144,6 +147,8 @@ def _getter(cols: list[int]) -> Any:
 def render(spec: SheetRows, sst: SharedStrings | None = None) -> Iterator[tuple[str, int]]:
     """``(xml, last_row)`` for each row; empty rows are skipped.
 
+    A row for which ``spec.height`` gives a height gets it (``ht``, ``customHeight``).
+
     Strings go to ``sst`` when given, else they are written inline. Rows of plain values
     (text, int, float, None) with no empty text and no NaN are filled into a cached template
     per value types; any other row is written cell by cell.
@@ -155,7 +160,9 @@ def render(spec: SheetRows, sst: SharedStrings | None = None) -> Iterator[tuple[
     templates: dict[tuple[Any, ...], _Template] = {}
     index = sst.index if sst is not None else None
     cells = 0
+    height = spec.height
     for row in spec.rows:
+        h = height(row) if height is not None else None
         if len(letters) < len(row):
             letters = [col_letter(i + 1) for i in range(len(row))]
         styles = spec.styles.get(row[kc], default) if kc is not None else default
@@ -168,7 +175,8 @@ def render(spec: SheetRows, sst: SharedStrings | None = None) -> Iterator[tuple[
             numbers = tpl.get_numbers(row)
             if not tpl.floats or all(map(math.isfinite, numbers)):
                 cells += len(tpl.strings)
-                yield tpl.format(n, *map(index.__getitem__, tpl.get_strings(row)), *numbers), n
+                xml = tpl.format(n, *map(index.__getitem__, tpl.get_strings(row)), *numbers)
+                yield (xml if h is None else _tall(xml, n, h)), n
                 n += 1
                 continue
         parts = [f'<row r="{n}">']
@@ -193,10 +201,17 @@ def render(spec: SheetRows, sst: SharedStrings | None = None) -> Iterator[tuple[
             elif t is int or math.isfinite(v):
                 add(f'<c r="{letters[i]}{n}" s="{styles[i]}"><v>{v!r}</v></c>')
         add("</row>")
-        yield "".join(parts), n
+        xml = "".join(parts)
+        yield (xml if h is None else _tall(xml, n, h)), n
         n += 1
     if sst is not None:
         sst.cells += cells
+
+
+def _tall(xml: str, n: int, height: float) -> str:
+    """A row's XML with its height set (``<row r="n">`` is how every row starts)."""
+    head = f'<row r="{n}">'
+    return f'<row r="{n}" ht="{height:g}" customHeight="1">' + xml[len(head) :]
 
 
 _DIM = re.compile(r'<dimension ref="[^"]*"/>')

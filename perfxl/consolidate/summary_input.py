@@ -15,6 +15,7 @@ duplicate codes, unreadable files) are recomputed at the new level, not carried 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import defaultdict
 from typing import Any
 
@@ -39,18 +40,23 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
     record.status = K.EXPANDED
     record.note = "汇总表：其中各单位的数据已逐项读入。"
     out = Extracted(files=[record])
-    projects = _by_file(_rows(sheets.get(K.SUMMARY.sheet), K.SUMMARY), K.SUMMARY)
-    indicators = _by_file(_rows(sheets.get(K.INDICATORS.sheet), K.INDICATORS), K.INDICATORS)
+    folder = _folder(sheets.get(K.README_SHEET))
+
+    def rows(table: K.Table) -> list[Row]:
+        return _full_paths(_rows(sheets.get(table.sheet), table), table, folder)
+
+    projects = _by_file(rows(K.SUMMARY), K.SUMMARY)
+    indicators = _by_file(rows(K.INDICATORS), K.INDICATORS)
     problems = _by_file(
         [
             r
-            for r in _rows(sheets.get(K.PROBLEMS.sheet), K.PROBLEMS)
+            for r in rows(K.PROBLEMS)
             if not str(r[K.PROBLEMS.index("rule")] or "").startswith("consolidate.")
         ],
         K.PROBLEMS,
     )
     src = [K.SUMMARY.index(k) for k in K.PROJECTS.keys]
-    for row in _rows(sheets.get(K.FILES.sheet), K.FILES):
+    for row in rows(K.FILES):
         f = dict(zip(K.FILES.keys, row, strict=True))
         if not f["source_file"] or not f["file_status"]:
             continue  # a missing unit: recomputed from the new level's list
@@ -82,6 +88,28 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
                 problems=problems.get(rec.path, []),
             )
         )
+    return out
+
+
+def _folder(readme: Sheet | None) -> str:
+    """The folder the summary's file names are relative to (its 说明 names it), or ''."""
+    for row in readme.rows if readme is not None else []:
+        if len(row) > 1 and row[0] == K.README_FOLDER and isinstance(row[1], str):
+            return row[1]
+    return ""
+
+
+def _full_paths(rows: list[Row], table: K.Table, folder: str) -> list[Row]:
+    """The rows with each relative file name joined to ``folder`` again (the path as given)."""
+    if not folder:
+        return rows
+    i = table.index("source_file")
+    out = []
+    for r in rows:
+        name = r[i]
+        if isinstance(name, str) and name and not os.path.isabs(name):
+            r = (*r[:i], os.path.join(folder, name), *r[i + 1 :])
+        out.append(r)
     return out
 
 

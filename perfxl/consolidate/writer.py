@@ -1,26 +1,74 @@
 """The county summary workbook (xlsxwriter): sheets for reviewers, native charts.
 
-Every sheet has Chinese headers, a frozen header row, a filter, number formats, column widths
-and print setup (A4 landscape, one page wide, header row repeated, page numbers). The long
-sheets (汇总, 指标明细, 校验问题) get their rows streamed in by `sheetxml` after xlsxwriter
-has drawn them; the short ones are written by xlsxwriter itself. Text from submissions is
-always written as text: formulas and URLs are never made from it.
+Every sheet has Chinese headers, a frozen header row, a filter, number formats, column widths,
+wrapped text and print setup: A3 landscape, one page wide and as many pages tall as needed,
+the header row repeated on every page, page numbers; columns only useful on screen (the link
+addresses) are left out of the print area. The long sheets (汇总, 指标明细, 校验问题) get their
+rows streamed in by `sheetxml` after xlsxwriter has drawn them; the short ones are written by
+xlsxwriter itself. Text from submissions is always written as text: formulas and URLs are
+never made from it.
+
+File names are shown relative to the input folder (`Paths`): an absolute path would fill the
+column. The CSV/Parquet tables and the 链接地址 column keep the paths as given, for machines.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perfxl import __version__
+from perfxl import __version__, textfit
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.sheetxml import SheetRows, insert_rows
 
 STREAMED = (K.SUMMARY, K.INDICATORS, K.PROBLEMS)
+A3 = 8  # xlsxwriter/Excel paper size code
+# The last column printed, where the columns after it are only useful on screen: the link
+# address (for =HYPERLINK), and in 汇总/指标明细 the sheet and cell (a reader of the paper
+# finds a project by its code and file).
+PRINT_LAST = {
+    K.SUMMARY.sheet: "source_file",
+    K.INDICATORS.sheet: "source_file",
+    K.PROBLEMS.sheet: "value",
+}
+# Texts that may name an input file: a problem's message. (The 提交情况 note keeps its paths:
+# a summary read back as input must give the same note as the files read directly, and only
+# the consolidation's own problems, recomputed at every level, name files in messages.)
+PATH_TEXTS = ("message",)
+FONT_SIZE = 10  # pt, every table cell
+NOWRAP = frozenset({"sha256", "modified", "saved", "link"})  # one line, never wrapped
+HEADER_HEIGHT = 30  # pt: two lines of header
+CHART_TITLE = {"size": 12, "bold": True}
+CHART_TEXT = {"size": 10}  # printed at least 7 pt on the chart page
+
+
+def kind_of(column: K.Column) -> str:
+    """The format kind of a column: its own, or ``nowrap`` for the machine texts."""
+    return "nowrap" if column.key in NOWRAP else column.kind
+
+
+def row_height(table: K.Table) -> Callable[[Sequence[Any]], float | None]:
+    """The height a row of ``table`` needs for its wrapped texts (None: one line will do).
+
+    Called for every row of the long tables, so a text that fits on one line even if every
+    character were CJK is passed over without measuring it.
+    """
+    cols = [(i, c.width) for i, c in enumerate(table.columns) if kind_of(c) in ("text", "value")]
+
+    def height(row: Sequence[Any]) -> float | None:
+        n = 1
+        for i, width in cols:
+            v = row[i]
+            if type(v) is str and (len(v) * 2 > width - 1 or "\n" in v):
+                n = max(n, textfit.lines(v, width, FONT_SIZE))
+        return None if n == 1 else round(textfit.lines_height(n, FONT_SIZE), 1)
+
+    return height
 
 
 @dataclass
@@ -32,6 +80,64 @@ class RunInfo:
     config: str | None = None
     prefer: Sequence[str] = ()
     made: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+
+
+class Paths:
+    """Input file names as shown in the summary: relative to the folder holding every input.
+
+    The folder is the input folder itself (one folder given), or the deepest folder common to
+    all inputs; a file outside it (a record listed in a summary read as input) is shown as is.
+    """
+
+    def __init__(self, inputs: Sequence[str]) -> None:
+        folders = [
+            os.path.abspath(i if os.path.isdir(i) else os.path.dirname(i) or ".") for i in inputs
+        ]
+        base = os.path.commonpath(folders) if folders else ""
+        # Relative to the file system root is no shorter, and would strip every "/" in texts.
+        self.base = base if base and os.path.dirname(base) != base else ""
+        self.prefixes: list[str] = []
+        self._shown: dict[str, str] = {}  # a file appears in many rows
+        if self.base:
+            self.prefixes.append(self.base + os.sep)
+            rel = os.path.relpath(self.base)
+            if rel != "." and not rel.startswith(".."):
+                self.prefixes.append(rel + os.sep)  # inputs given relative to the working dir
+
+    def show(self, path: object) -> object:
+        """A file name relative to the input folder (other values unchanged)."""
+        if not self.base or not isinstance(path, str) or not path:
+            return path
+        shown = self._shown.get(path)
+        if shown is None:
+            full = os.path.abspath(path)
+            inside = full.startswith(self.base + os.sep)
+            shown = self._shown[path] = os.path.relpath(full, self.base) if inside else path
+        return shown
+
+    def in_text(self, text: object) -> object:
+        """A message with the input folder taken off every file name in it."""
+        if not self.base or not isinstance(text, str):
+            return text
+        for prefix in self.prefixes:
+            if prefix in text:
+                text = text.replace(prefix, "")
+        return text
+
+    def rows(self, table: K.Table, rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+        """The rows with file names shown relative, one at a time (never held twice)."""
+        fixes: list[tuple[int, Callable[[object], object]]] = [
+            (table.index(k), self.show) for k in ("source_file",) if k in table.keys
+        ]
+        fixes += [(table.index(k), self.in_text) for k in PATH_TEXTS if k in table.keys]
+        if not self.base or not fixes:
+            yield from rows
+            return
+        for row in rows:
+            values = list(row)
+            for i, fix in fixes:
+                values[i] = fix(values[i])
+            yield tuple(values)
 
 
 def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
@@ -47,11 +153,20 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
     with atomic_path(out) as tmp:
         wb = xlsxwriter.Workbook(
             str(tmp),
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                # Arial's digits set the column widths as Calibri's do in Excel, and
+                # LibreOffice has a metric twin of it (Liberation Sans), so columns print
+                # as wide there as in Excel.
+                "default_format_properties": {"font_name": "Arial", "font_size": FONT_SIZE},
+            },
         )
         wb.set_properties({"title": "预算绩效目标汇总表", "comments": K.SUMMARY_MARKER})
         fmt = _Formats(wb)
-        streamed: list[tuple[K.Table, Any, list[Any]]] = []
+        paths = Paths(info.inputs)
+        streamed: list[tuple[K.Table, Any, list[Any]]] = []  # rows as stored: shown later
         rows_of = {
             K.SUMMARY.sheet: c.summary,
             K.UNITS.sheet: c.units,
@@ -66,9 +181,9 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
             if table in STREAMED:
                 streamed.append((table, ws, rows))
             else:
-                _write_rows(ws, table, rows, fmt)
+                _write_rows(ws, table, paths.rows(table, rows), fmt)
         _charts(wb, c, fmt)
-        _readme(wb, c, info, fmt)
+        _readme(wb, c, info, fmt, paths)
         wb.worksheets()[0].activate()
         wb.close()
         insert_rows(
@@ -76,12 +191,13 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
             [
                 SheetRows(
                     part=f"xl/worksheets/sheet{ws.index + 1}.xml",
-                    rows=rows,
+                    rows=paths.rows(table, rows),
                     first_row=2,
                     styles=fmt.styles(table),
                     kind_column=0 if table.keys[0] == "row_kind" else None,
                     nrows=len(rows),
                     ncols=len(table.columns),
+                    height=row_height(table),
                 )
                 for table, ws, rows in streamed
             ],
@@ -92,8 +208,12 @@ class _Formats:
     """The formats, by column kind, for plain, subtotal and total rows."""
 
     BASE: dict[str, dict[str, Any]] = {  # noqa: RUF012 - read-only table
-        "text": {"valign": "top"},
-        "value": {"valign": "top"},
+        # Texts wrap: a long message or name grows its row instead of being cut off.
+        "text": {"valign": "top", "text_wrap": True},
+        # left-aligned: a number or a text as read; and a format distinct from "text" (two
+        # equal formats would share one index, leaving the second without any).
+        "value": {"valign": "top", "text_wrap": True, "align": "left"},
+        "nowrap": {"valign": "top"},  # machine texts (SHA-256, times, links): one line
         "money": {"num_format": "#,##0.00", "valign": "top"},
         "pct": {"num_format": "0.00", "valign": "top"},
         "int": {"num_format": "0", "valign": "top"},
@@ -129,7 +249,7 @@ class _Formats:
         """Style indexes (known once the workbook is closed) per row kind."""
         out: dict[str | None, list[int]] = {}
         for row_kind in (None, K.ROW_SUBTOTAL, K.ROW_TOTAL):
-            out[row_kind] = [self.get(row_kind, c.kind).xf_index or 0 for c in table.columns]
+            out[row_kind] = [self.get(row_kind, kind_of(c)).xf_index or 0 for c in table.columns]
         return out
 
     def used(self, ws: Any) -> None:
@@ -141,26 +261,32 @@ class _Formats:
 def _draw_table(ws: Any, table: K.Table, nrows: int, fmt: _Formats) -> None:
     ncols = len(table.columns)
     for i, col in enumerate(table.columns):
-        ws.set_column(i, i, col.width, fmt.get(None, col.kind))
+        ws.set_column(i, i, col.width, fmt.get(None, kind_of(col)))
         ws.write_string(0, i, col.header, fmt.header)
-    ws.set_row(0, 30)
+    header_lines = max(textfit.lines(c.header, c.width, FONT_SIZE) for c in table.columns)
+    ws.set_row(0, max(HEADER_HEIGHT, round(textfit.lines_height(header_lines, FONT_SIZE), 1)))
     split = 3 if table.keys[0] == "row_kind" else 2
     ws.freeze_panes(1, split if table in (K.SUMMARY, K.UNITS) else 0)
     ws.autofilter(0, 0, max(nrows, 1), ncols - 1)
     ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    ws.set_paper(A3)
+    ws.fit_to_pages(1, 0)  # one page wide, as many tall as the rows need
     ws.repeat_rows(0)
+    last = table.index(PRINT_LAST[table.sheet]) if table.sheet in PRINT_LAST else ncols - 1
+    ws.print_area(0, 0, max(nrows, 1), last)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.set_header(f'&C&"-,Bold"{table.sheet}')
     ws.set_footer("&C第 &P 页，共 &N 页")
 
 
-def _write_rows(ws: Any, table: K.Table, rows: list[Any], fmt: _Formats) -> None:
-    kinds = [c.kind for c in table.columns]
+def _write_rows(ws: Any, table: K.Table, rows: Iterable[Sequence[Any]], fmt: _Formats) -> None:
+    kinds = [kind_of(c) for c in table.columns]
     has_kind = table.keys[0] == "row_kind"
+    height = row_height(table)
     for r, row in enumerate(rows, start=1):
         rk = row[0] if has_kind else None
+        if (h := height(row)) is not None:
+            ws.set_row(r, h)
         for i, v in enumerate(row):
             if v is None or v == "":
                 continue
@@ -194,12 +320,13 @@ def _charts(wb: Any, c: Consolidation, fmt: _Formats) -> None:
                 "values": [K.CHART_SHEET, 1, col, 4, col],
                 "marker": {"type": "circle"},
                 "line": {"color": color, "dash_type": "solid" if col == 1 else "dash"},
-                "data_labels": {"value": True} if col == 1 else {},
+                "data_labels": {"value": True, "font": CHART_TEXT} if col == 1 else {},
             }
         )
-    line.set_title({"name": "累计支出计划进度与序时进度（全县）"})
-    line.set_y_axis({"name": "%", "min": 0, "max": 100})
-    line.set_legend({"position": "bottom"})
+    line.set_title({"name": "累计支出计划进度与序时进度（全县，%）", "name_font": CHART_TITLE})
+    line.set_x_axis({"num_font": CHART_TEXT})
+    line.set_y_axis({"min": 0, "max": 100, "num_font": CHART_TEXT})
+    line.set_legend({"position": "bottom", "font": CHART_TEXT})
     ws.insert_chart("E2", line, {"x_scale": 1.4, "y_scale": 1.2})
 
     n = sum(1 for r in c.units if r[0] == K.ROW_UNIT)
@@ -214,9 +341,10 @@ def _charts(wb: Any, c: Consolidation, fmt: _Formats) -> None:
                 "fill": {"color": "#5B9BD5"},
             }
         )
-        bar.set_title({"name": "各单位预算数（万元）"})
+        bar.set_title({"name": "各单位预算数（万元）", "name_font": CHART_TITLE})
         bar.set_legend({"none": True})
-        bar.set_y_axis({"reverse": True})
+        bar.set_x_axis({"num_font": CHART_TEXT})
+        bar.set_y_axis({"reverse": True, "num_font": CHART_TEXT})
         height = min(max(320, 22 * n + 120), 6000)
         bar.set_size({"width": 720, "height": height})
         ws.insert_chart("E20", bar)
@@ -225,7 +353,7 @@ def _charts(wb: Any, c: Consolidation, fmt: _Formats) -> None:
     ws.fit_to_pages(1, 0)
 
 
-def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
+def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats, paths: Paths) -> None:
     ws = wb.add_worksheet(K.README_SHEET)
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 90)
@@ -238,6 +366,7 @@ def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
         ("应报单位名单", info.expected or "未提供（--expected）"),
         ("优先采用", "、".join(info.prefer) or "无（各单位采用修改时间最新的文件）"),
         ("读取文件数", str(len([r for r in c.files if r[K.FILES.index("source_file")]]))),
+        *([(K.README_FOLDER, paths.base)] if paths.base else []),
         ("汇总单位数", str(n_units)),
         ("项目数", str(c.totals.get("projects", 0))),
         ("预算合计（万元）", f"{c.totals.get('budget', 0):,.2f}"),
@@ -252,7 +381,8 @@ def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
         ),
         (
             "说明",
-            "金额单位为万元；进度（%）按计划金额 ÷ 预算数 × 100 重新计算，不采用工作簿中的公式结果。",
+            "金额单位为万元；进度（%）按计划金额 ÷ 预算数 × 100 重新计算，不采用工作簿中的公式结果；"
+            "来源文件为相对于来源文件夹的路径。",
         ),
     ]
     for r, (k, v) in enumerate(lines, start=2):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from openpyxl.cell.cell import Cell
@@ -16,6 +15,7 @@ from perfxl import layout as L
 from perfxl import xstring
 from perfxl.cells import a1, col_letter, parse_a1, parse_range
 from perfxl.model import Area, Measure, Overall, Project, Targets
+from perfxl.textfit import row_height
 from perfxl.write import styles as S
 
 
@@ -433,31 +433,6 @@ def quote_sheet(name: str) -> str:
 
 # --- overall sheet --------------------------------------------------------------------------
 OVERALL_COL_WIDTHS = (6, 18, 40, 48, 48)
-
-
-def row_height(
-    texts: Sequence[tuple[Any, float]], *, minimum: float = 30, size: float = 10.5
-) -> float:
-    """A row height (points) that shows wrapped text: (text, column width in characters).
-
-    Neither Excel nor LibreOffice grows a row for wrapped text in merged cells (nor
-    LibreOffice for a row written with a height), so the height is computed here. At 10.5 pt
-    a CJK character takes two width units and a line is about 14 points high; other sizes
-    scale with ``size``.
-    """
-    scale = size / 10.5
-    lines = 1
-    for text, width in texts:
-        if not isinstance(text, str):
-            continue
-        per_line = max(int((width - 1) / scale), 1)
-        n = sum(max(1, -(-_display_width(part) // per_line)) for part in text.split("\n"))
-        lines = max(lines, n)
-    return min(409.0, max(minimum, 14.0 * scale * lines + 6))
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 def draw_overall(ws: Worksheet, o: Overall) -> None:
