@@ -81,7 +81,7 @@ def same_file(a: Path, b: Path) -> bool:
 
 def _found_in_folders(out: Path, folders: list[Path]) -> bool:
     """True when a command searching ``folders`` for workbooks finds ``out`` among them."""
-    from perfxl.consolidate.discover import SUFFIXES
+    from perfxl.inputs import SUFFIXES
 
     if out.suffix.lower() not in SUFFIXES or out.name.startswith(("~$", ".")):
         return False

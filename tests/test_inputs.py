@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from perfxl.cli import main
 from perfxl.consolidate import Options, consolidate
 from perfxl.consolidate import columns as K
-from perfxl.consolidate.discover import load_expected
+from perfxl.inputs import load_expected
 from perfxl.model import Targets
 from perfxl.write.fill import write_new
 
@@ -52,7 +52,7 @@ def _files(result: Any) -> dict[str, dict[str, Any]]:
 
 
 def test_ods_and_xlsb_are_found_never_skipped(tmp_path: Path, books: Path) -> None:
-    from perfxl.consolidate.discover import discover
+    from perfxl.inputs import discover
 
     folder = _copy(books, tmp_path / "in")
     (folder / "910003.ods").write_bytes(b"PK\x03\x04 not really an ods")
@@ -89,7 +89,7 @@ def test_a_folder_without_a_workbook_is_an_error(tmp_path: Path) -> None:
 
 def test_the_output_is_never_read_back(tmp_path: Path, books: Path) -> None:
     """Consolidating twice into the folder being consolidated gives the same result."""
-    from perfxl.consolidate.discover import discover
+    from perfxl.inputs import discover
 
     folder = _copy(books, tmp_path / "in")
     out = folder / "巨鹿县汇总.xlsx"

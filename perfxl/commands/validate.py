@@ -62,7 +62,7 @@ def command(
         [*books, config_path],
         hint="原地标注请用 --in-place（会先保留备份 BOOK.bak.xlsx）。",
     )
-    from perfxl.consolidate.discover import discover
+    from perfxl.inputs import discover
     from perfxl.outputs import is_summary_file
 
     found = discover(books, exclude=[annotate_out] if annotate_out else [])

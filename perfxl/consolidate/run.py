@@ -13,9 +13,9 @@ from pathlib import Path
 
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation, combine
-from perfxl.consolidate.discover import discover, load_expected
 from perfxl.consolidate.extract import extract_batch, extract_file, warm_up
 from perfxl.consolidate.records import Extracted, FileRecord
+from perfxl.inputs import discover, load_expected
 
 
 @dataclass

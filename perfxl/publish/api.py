@@ -79,7 +79,7 @@ def select_books(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Selecti
     """
     import os
 
-    from perfxl.consolidate.discover import discover
+    from perfxl.inputs import discover
     from perfxl.outputs import is_summary_file
     from perfxl.read import read_workbook
     from perfxl.savedtime import saved_time

@@ -1,0 +1,145 @@
+"""Find the input workbooks and read the list of units expected to submit.
+
+One discovery for every command that takes files and folders (``validate``, ``consolidate``,
+``publish``): the same suffixes, the same files skipped, and an input that gives nothing (a
+mistyped path, a folder without a workbook) reported with its reason instead of stopping the
+batch or passing silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from perfxl.errors import DataError
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+MISSING_REASON = "文件或文件夹不存在，请检查路径和文件名。"
+EMPTY_REASON = "文件夹中没有工作簿（" + "、".join(SUFFIXES) + "）。"
+CODE_HEADERS = ("unit_code", "单位编码")
+NAME_HEADERS = ("unit_name", "单位名称")
+# Excel on Chinese Windows saves "CSV" in the ANSI code page, GBK; GB18030 reads all of GBK.
+ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+@dataclass
+class Found:
+    """What the inputs hold.
+
+    Attributes:
+        files: every workbook, each once: inputs in the order given, a folder's files sorted.
+        explicit: the files named as inputs (the others were found in a folder).
+        unusable: inputs that gave nothing, as (path, Chinese reason): missing, or a folder
+            with no workbook.
+        excluded: files found in a folder but left out because they are an output.
+    """
+
+    files: list[str] = field(default_factory=list)
+    explicit: set[str] = field(default_factory=set)
+    unusable: list[tuple[str, str]] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+    def nothing_found(self) -> DataError:
+        """The error to raise when there is not a single workbook to work on."""
+        detail = "；".join(f"{p}：{r.rstrip('。')}" for p, r in self.unusable)
+        return DataError(f"没有找到任何工作簿（{detail or '未给出输入'}）。")
+
+
+def discover(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> Found:
+    """Every workbook among ``inputs`` (files, or folders searched recursively).
+
+    Excel's owner files (``~$book.xlsx``) and hidden files are skipped in folders; so is any
+    file that is one of ``exclude`` (the command's own output: a summary written into the
+    folder being consolidated is never read back as a submission).
+    """
+    outs = [Path(x) for x in exclude]
+    found = Found()
+    seen: dict[str, None] = {}
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            books = sorted(
+                f
+                for f in p.rglob("*")
+                if f.suffix.lower() in SUFFIXES and not _skipped(f.name) and f.is_file()
+            )
+            kept = [f for f in books if not _is_one_of(f, outs)]
+            found.excluded.extend(str(f) for f in books if f not in kept)
+            if not kept:
+                found.unusable.append((str(p), EMPTY_REASON))
+            seen.update((str(f), None) for f in kept)
+        elif p.is_file():
+            seen[str(p)] = None
+            found.explicit.add(str(p))
+        else:
+            found.unusable.append((str(p), MISSING_REASON))
+    found.files = list(seen)
+    return found
+
+
+def find_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[str]:
+    """Just the workbook files of `discover` (missing inputs and empty folders left out)."""
+    return discover(inputs, exclude).files
+
+
+def _skipped(name: str) -> bool:
+    return name.startswith(("~$", "."))
+
+
+def _is_one_of(f: Path, outs: list[Path]) -> bool:
+    for o in outs:
+        try:
+            if os.path.samefile(f, o):
+                return True
+        except OSError:  # the output does not exist yet: it cannot be among the files
+            continue
+    return False
+
+
+def load_expected(path: str | Path) -> list[tuple[str, str | None]]:
+    """The units expected to submit, from a CSV whose header is ``unit_code,unit_name`` or
+    ``单位编码,单位名称``, saved as UTF-8 (with or without BOM) or GBK (Excel's "CSV" on Chinese
+    Windows).
+
+    Raises:
+        DataError: the file is missing, in another encoding, or lacks the code column.
+    """
+    p = Path(path)
+    text = _decode(p)
+    rows = list(csv.reader(text.splitlines()))
+    header = [h.strip().lstrip("\ufeff").casefold() for h in (rows[0] if rows else [])]
+    code_i = next((header.index(h) for h in CODE_HEADERS if h in header), None)
+    name_i = next((header.index(h) for h in NAME_HEADERS if h in header), None)
+    if code_i is None:
+        raise DataError(
+            "应报单位名单的第一行应为表头“单位编码,单位名称”（或 unit_code,unit_name），"
+            f"实际为“{','.join(rows[0]) if rows else '（空文件）'}”。",
+            path=str(p),
+        )
+    out: dict[str, str | None] = {}
+    for row in rows[1:]:
+        code = row[code_i].strip() if code_i < len(row) else ""
+        name = row[name_i].strip() if name_i is not None and name_i < len(row) else ""
+        if code:
+            out[code] = name or None
+    return list(out.items())
+
+
+def _decode(p: Path) -> str:
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise DataError(f"无法读取应报单位名单：{exc.strerror or exc}。", path=str(p)) from exc
+    for enc in ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise DataError(
+        "无法读取应报单位名单：编码既不是 UTF-8 也不是 GBK。请在 Excel 中另存为"
+        "“CSV UTF-8（逗号分隔）”。",
+        path=str(p),
+    )
