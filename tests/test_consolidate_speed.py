@@ -24,7 +24,7 @@ import python_calamine
 
 from perfxl.config import Config
 from perfxl.consolidate.run import chunk_size
-from perfxl.consolidate.sheetxml import SheetRows, insert_rows
+from perfxl.consolidate.summary_xml import SheetRows, insert_rows
 from perfxl.rules import schema_rules
 from perfxl.rules.base import Context
 from perfxl.rules.schema_rules import (

@@ -31,7 +31,7 @@ from perfxl.excel import actions, entry
 from perfxl.excel import annotate as annotate_live
 from perfxl.problems import Problem
 from perfxl.read import read_workbook
-from perfxl.write.patch.plan import FILLS, RESULTS_HEADERS
+from perfxl.write.patch.annotation_plan import FILLS, RESULTS_HEADERS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ import pytest
 
 from perfxl.write.patch import UnsupportedValueError
 from perfxl.write.patch import xmltext as xt
-from perfxl.write.patch.sheetxml import SheetXml, split_ref, widen_dimension
+from perfxl.write.patch.sheet_edit import SheetXml, split_ref, widen_dimension
 from perfxl.write.patch.values import encode, number_text, ooxml_string, serial
 
 MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

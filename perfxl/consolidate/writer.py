@@ -4,7 +4,7 @@ Every sheet has Chinese headers, a frozen header row, a filter, number formats, 
 wrapped text and print setup: A3 landscape, one page wide and as many pages tall as needed,
 the header row repeated on every page, page numbers; columns only useful on screen (the link
 addresses) are left out of the print area. The long sheets (汇总, 指标明细, 校验问题) get their
-rows streamed in by `sheetxml` after xlsxwriter has drawn them; the short ones are written by
+rows streamed in by `summary_xml` after xlsxwriter has drawn them; the short ones are written by
 xlsxwriter itself. Text from submissions is always written as text: formulas and URLs are
 never made from it.
 
@@ -24,7 +24,7 @@ from typing import Any
 from perfxl import __version__, textfit
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation
-from perfxl.consolidate.sheetxml import SheetRows, insert_rows
+from perfxl.consolidate.summary_xml import SheetRows, insert_rows
 
 STREAMED = (K.SUMMARY, K.INDICATORS, K.PROBLEMS)
 A3 = 8  # xlsxwriter/Excel paper size code

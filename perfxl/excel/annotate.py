@@ -1,7 +1,7 @@
 """校验 on a live book: the zip engine's annotation plan, written through xlwings.
 
 The plan (fill by the worst severity, comment lines, 校验结果 rows) comes from
-:mod:`perfxl.write.patch.plan`, the same function ``perfxl validate --annotate`` uses, so the
+:mod:`perfxl.write.patch.annotation_plan`, the same function ``perfxl validate --annotate`` uses, so the
 cells, colours, comment texts and result rows are the CLI's.
 
 What a cell looked like before is kept in the book's custom document properties (JSON in
@@ -26,8 +26,8 @@ from perfxl.constants import RESULTS_SHEET
 from perfxl.excel import adapter as A
 from perfxl.problems import Problem
 from perfxl.write.patch import manifest
-from perfxl.write.patch.plan import FILLS, RESULTS_HEADERS, AnnotationPlan, plan
-from perfxl.write.patch.sheetxml import ref_of
+from perfxl.write.patch.annotation_plan import FILLS, RESULTS_HEADERS, AnnotationPlan, plan
+from perfxl.write.patch.sheet_edit import ref_of
 
 PREFIX = "perfxl.excel.annotations."
 PERFXL_COLORS = frozenset(argb[2:].upper() for argb in FILLS.values())

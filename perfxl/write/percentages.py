@@ -268,7 +268,7 @@ def _rate(m: re.Match[str], sheet: Sheet, values: dict[tuple[int, int], Any]) ->
 def read_formulas(patch: WorkbookPatch, cells: Iterable[tuple[str, str]]) -> FormulaMap:
     """The formulas of ``cells`` in an opened workbook (as the source file holds them)."""
     from perfxl.write.patch import xmltext as xt
-    from perfxl.write.patch.sheetxml import SheetXml, cell_parts
+    from perfxl.write.patch.sheet_edit import SheetXml, cell_parts
 
     by_sheet: dict[str, list[str]] = {}
     for sheet, cell in cells:

@@ -30,12 +30,12 @@ from typing import Any
 from perfxl.constants import RESULTS_SHEET
 from perfxl.write.patch import manifest, notes, opc
 from perfxl.write.patch import xmltext as xt
+from perfxl.write.patch.annotation_plan import FILLS, AnnotationPlan, plan
 from perfxl.write.patch.errors import SheetNotFoundError
 from perfxl.write.patch.model import AnnotationLike
 from perfxl.write.patch.package import Package
-from perfxl.write.patch.plan import FILLS, AnnotationPlan, plan
 from perfxl.write.patch.report import results_sheet
-from perfxl.write.patch.sheetxml import SheetXml, cell_parts, ref_of, split_ref, style_of
+from perfxl.write.patch.sheet_edit import SheetXml, cell_parts, ref_of, split_ref, style_of
 from perfxl.write.patch.styles import Styles
 from perfxl.write.patch.workbook import Book
 

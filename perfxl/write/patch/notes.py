@@ -25,7 +25,7 @@ from perfxl.write.patch.ooxml import (
     SHEET_ORDER,
 )
 from perfxl.write.patch.package import Package
-from perfxl.write.patch.sheetxml import (
+from perfxl.write.patch.sheet_edit import (
     insert_child,
     main_prefix,
     ref_of,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.ooxml import MAIN_NS
-from perfxl.write.patch.sheetxml import ref_of
+from perfxl.write.patch.sheet_edit import ref_of
 from perfxl.write.patch.values import encode
 
 # Header texts of the 校验结果 sheet (candidates for perfxl.constants).

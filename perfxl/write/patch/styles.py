@@ -13,7 +13,7 @@ import re
 
 from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.ooxml import FONT_ORDER
-from perfxl.write.patch.sheetxml import main_prefix
+from perfxl.write.patch.sheet_edit import main_prefix
 
 # Built-in number formats that do not depend on the locale (ECMA-376 18.8.30).
 BUILTIN_FORMATS: dict[str, int] = {

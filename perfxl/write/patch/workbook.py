@@ -18,7 +18,7 @@ from perfxl.write.patch.ooxml import (
     WORKBOOK_ORDER,
 )
 from perfxl.write.patch.package import Package, rels_name
-from perfxl.write.patch.sheetxml import insert_child, main_prefix
+from perfxl.write.patch.sheet_edit import insert_child, main_prefix
 
 
 @dataclass(frozen=True)

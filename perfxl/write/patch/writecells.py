@@ -8,7 +8,7 @@ from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.errors import CellRefError, FormulaCellError, NotAWorkbookError
 from perfxl.write.patch.model import CellWrite
 from perfxl.write.patch.package import Package
-from perfxl.write.patch.sheetxml import (
+from perfxl.write.patch.sheet_edit import (
     SheetXml,
     build_cell,
     cell_parts,

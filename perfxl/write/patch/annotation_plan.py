@@ -16,7 +16,7 @@ from perfxl.problems import SEVERITY_ORDER, SEVERITY_ZH
 from perfxl.write.patch.errors import CellRefError
 from perfxl.write.patch.model import AnnotationLike
 from perfxl.write.patch.report import RESULTS_HEADERS, ResultRow, location
-from perfxl.write.patch.sheetxml import split_ref
+from perfxl.write.patch.sheet_edit import split_ref
 
 # ARGB fill colours by severity: light red, light yellow, light blue.
 FILLS = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
