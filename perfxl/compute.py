@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from perfxl import constants as C
 from perfxl.model import PLAN_KEYS, Project, Targets
 from perfxl.numbers import HUNDREDTH, as_decimal, percent, total
 from perfxl.problems import Problem
-from perfxl.rules.catalogue import CATALOGUE, Rule, make, register
+from perfxl.rules.catalogue import RuleId, make
+from perfxl.rules.schema_rules import label_of
 
 __all__ = [
     "HUNDREDTH",
@@ -42,35 +42,13 @@ __all__ = [
     "totals",
 ]
 
-RULES = (
-    Rule(
+EMITS: frozenset[RuleId] = frozenset(
+    {
         "compute.not_numbers",
-        "error",
-        "项目“{project}”：{label}“{value}”不是数字，无法计算累计进度，该项目的百分比未写入。请填写以万元为单位的数字（例如 8.39，空白按 0 计）后重新运行 perfxl compute。",
-        "金额不是数字，未计算百分比",
-    ),
-    Rule(
         "compute.amount_text",
-        # One decision for a text amount, whichever command meets it: the reader's rule.
-        CATALOGUE["read.amount_text"].severity,
-        "项目“{project}”：{label}“{value}”以文本形式保存，不是数字；工作簿中的公式会把它当作 0，因此该项目的累计进度未写入。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）后重新运行 perfxl compute。",
-        "金额以文本保存，未计算百分比",
-    ),
-    Rule(
         "compute.no_budget",
-        "warning",
-        "项目“{project}”：预算数为空或为 0，无法计算累计进度（除数为 0），该项目的百分比未写入。请填写预算数后重新运行 perfxl compute。",
-        "预算数为空或为 0，未计算百分比",
-    ),
+    }
 )
-register(*RULES)
-
-FIELD_LABELS: dict[str, str] = {
-    "budget": C.L_BUDGET,
-    "fiscal_funds": C.L_FISCAL,
-    "other_funds": C.L_OTHER,
-    **{f"plan/{k}": label for k, label in zip(PLAN_KEYS, C.L_CHECKPOINTS, strict=True)},
-}
 
 
 @dataclass(frozen=True)
@@ -243,7 +221,7 @@ def _not_numbers(
 
 
 def _problem(
-    rule: str,
+    rule: RuleId,
     p: Project,
     i: int,
     key: str,
@@ -265,5 +243,5 @@ def _problem(
         value=shown,
         project_code=p.code if isinstance(p.code, str) else None,
         project=name,
-        label=FIELD_LABELS.get(key, key),
+        label=label_of(pointer),
     )

@@ -171,11 +171,10 @@ def _check(cfg: Config) -> None:
         raise bad("plan.calendar 应为 months 或 days。")
     if cfg.max_lag < 0 or cfg.tolerance < 0 or cfg.cost_tolerance < 0:
         raise bad("plan.max_lag 和 amounts 中的容差不能为负数。")
-    from perfxl.rules.families import rule_ids
+    from perfxl.rules.catalogue import CATALOGUE
 
-    known = rule_ids()
     for rid in (*cfg.disabled, *cfg.severity):
-        if rid not in known:
+        if rid not in CATALOGUE:
             raise bad(f"未知的规则编号“{rid}”。可用的编号见 perfxl validate --help 或文档。")
     for rid, sev in cfg.severity.items():
         if sev not in SEVERITIES:

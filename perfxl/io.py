@@ -11,8 +11,9 @@ from typing import Any
 from perfxl.errors import DataError
 from perfxl.model import Targets
 from perfxl.problems import Problem
-from perfxl.rules.catalogue import make
+from perfxl.rules.catalogue import RuleId, make
 
+EMITS: frozenset[RuleId] = frozenset({"fill.schema"})
 STDIN = "-"
 STDIN_NAME = "标准输入"
 
@@ -129,22 +130,18 @@ def schema_problems(data: Any, *, file: str | None = None) -> list[Problem]:
     """
     from perfxl.config import default_config
     from perfxl.framework import FRAMEWORKS
-    from perfxl.rules.base import Context
-    from perfxl.rules.schema_rules import check
+    from perfxl.rules.schema_rules import findings
 
     if not isinstance(data, dict):
         detail = "数据文件的最外层应为一个 JSON 对象"
         return [make("fill.schema", file=file, pointer="/", detail=detail)]
     config = default_config()
     fw = data.get("framework")
-    ctx = Context(
-        targets=None,
-        data=data,
-        config=config,
-        framework=fw if isinstance(fw, str) and fw in FRAMEWORKS else config.framework,
-    )
+    framework = fw if isinstance(fw, str) and fw in FRAMEWORKS else config.framework
+    if data.get("framework") is None:
+        data = {**data, "framework": framework}  # as validation does: the county default
     out = []
-    for f in sorted(check(ctx), key=lambda f: _pointer_key(f.pointer)):
+    for f in sorted(findings(data, config, framework), key=lambda f: _pointer_key(f.pointer)):
         fields = dict(f.fields)
         fields.setdefault("value", f.value)
         detail = make(f.rule, **fields).message.rstrip("。")

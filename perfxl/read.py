@@ -31,9 +31,19 @@ from perfxl.model import (
     Targets,
 )
 from perfxl.problems import Problem
-from perfxl.rules.catalogue import make
+from perfxl.rules.catalogue import RuleId, make
 
-LAYOUT_RULES = frozenset({"read.label_missing"})
+EMITS: frozenset[RuleId] = frozenset(
+    {
+        "read.label_missing",
+        "read.sheet_skipped",
+        "read.no_cover",
+        "read.amount_text",
+        "read.amount_unreadable",
+        "read.number_as_text_field",
+    }
+)
+LAYOUT_RULES: frozenset[RuleId] = frozenset({"read.label_missing"})
 # A workbook is perfxl's when one sheet is a cover or a project table (whole or broken).
 PERFXL_KINDS = frozenset({"cover", "project", "broken"})
 SCAN_ROWS = 12  # how far down a sheet's anchor label is searched for

@@ -129,10 +129,8 @@ def validate_file(path: str | Path, config: Config | None = None) -> ValidationR
         res = read_workbook(path)
         res.require_perfxl()
     except NotAPerfxlWorkbookError:
-        modules()  # the catalogue entries for file.*
         return ValidationReport(path=p, read=None, problems=[make("file.not_perfxl", file=p)])
     except PerfxlError as exc:
-        modules()
         problem = make("file.unreadable", file=p, detail=exc.message)
         return ValidationReport(path=p, read=None, problems=[problem])
     return ValidationReport(path=p, read=res, problems=check(res, config))

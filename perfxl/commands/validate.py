@@ -104,9 +104,7 @@ def unusable_report(path: str, reason: str) -> ValidationReport:
     """A missing input (or a folder without a workbook) as a one-problem report, the way a
     file that cannot be read is reported: the batch goes on."""
     from perfxl.rules.catalogue import make
-    from perfxl.rules.families import modules
 
-    modules()  # the catalogue entry for file.unreadable
     return ValidationReport(
         path=path, read=None, problems=[make("file.unreadable", file=path, detail=reason)]
     )

@@ -8,7 +8,6 @@ Parquet), `run` (the whole flow). Importing this package does no work.
 
 from __future__ import annotations
 
-from perfxl.consolidate import rules as _rules  # noqa: F401 - registers consolidate.* rule ids
 from perfxl.consolidate.run import Options, consolidate
 
 __all__ = ["Options", "consolidate"]

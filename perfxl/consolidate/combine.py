@@ -16,7 +16,7 @@ from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord, Row, Submission
 from perfxl.consolidate.rows import problem_row
 from perfxl.numbers import cumulative_percent, gap, to_float, total
-from perfxl.rules.catalogue import make
+from perfxl.rules.catalogue import RuleId, make
 
 PLAN = ("plan_mar", "plan_jun", "plan_oct", "plan_dec")
 MONEY = ("budget", "fiscal_funds", "other_funds", *PLAN)
@@ -253,7 +253,7 @@ def _cross_file_problems(
     for f in files:
         if f.status in (K.UNREADABLE, K.NOT_PERFXL):
             out.unreadable.append(f)
-            rule = (
+            rule: RuleId = (
                 "consolidate.file_unreadable"
                 if f.status == K.UNREADABLE
                 else "consolidate.not_perfxl"

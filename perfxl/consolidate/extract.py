@@ -89,29 +89,28 @@ def _validate(res: Any, config_path: str | None) -> list[Problem]:
 def _config(config_path: str | None) -> Any:
     """The config, loaded once per worker (the shipped defaults too: validation would load
     them again for every file)."""
-    try:
-        from perfxl.config import load_config
-    except ImportError:  # pragma: no cover - validation not installed
-        return None
+    from perfxl.config import load_config
+
     return load_config(config_path)
 
 
 def warm_up() -> None:
     """Import what `extract_file` needs, so worker processes forked afterwards start warm."""
-    import python_calamine  # noqa: F401
+    import importlib
 
-    import perfxl.consolidate.rows
-    import perfxl.consolidate.summary_input
-    import perfxl.grid.calamine_grid
-    import perfxl.read
+    from perfxl.rules.families import FAMILIES
 
-    try:
-        from perfxl.rules.families import modules
-    except ImportError:  # pragma: no cover - validation not installed
-        return
-    import perfxl.validate  # noqa: F401
-
-    modules()
+    warm = (
+        "python_calamine",
+        "perfxl.consolidate.rows",
+        "perfxl.consolidate.summary_input",
+        "perfxl.grid.calamine_grid",
+        "perfxl.read",
+        "perfxl.validate",
+        *FAMILIES,
+    )
+    for name in warm:
+        importlib.import_module(name)
 
 
 def _merge(first: list[Problem], more: list[Problem]) -> list[Problem]:

@@ -9,29 +9,15 @@ from perfxl import constants as C
 from perfxl.model import PLAN_KEYS
 from perfxl.numbers import number
 from perfxl.rules.base import Context, Finding, project_label
-from perfxl.rules.catalogue import Rule, register
+from perfxl.rules.catalogue import RuleId
 
-RULES = (
-    Rule(
+EMITS: frozenset[RuleId] = frozenset(
+    {
         "amount.funds_sum",
-        "error",
-        "项目“{project}”：财政资金 {fiscal:万元} + 其他资金 {other:万元} = {total:万元}，与预算数 {budget:万元}不符。请更正使两者之和等于预算数（精确到 0.01 万元）；其他资金为空按 0 计。",
-        "资金来源之和不等于预算数",
-    ),
-    Rule(
         "plan.decreasing",
-        "error",
-        "项目“{project}”：资金支出计划是累计数，{label} {amount:万元}小于前一时点 {previous_label} {previous:万元}。请填写截至各时点的累计金额（后一时点不小于前一时点；空白按 0 计）。",
-        "支出计划累计数下降",
-    ),
-    Rule(
         "plan.dec_budget",
-        "error",
-        "项目“{project}”：12月底累计计划 {amount:万元}与预算数 {budget:万元}不符。12月底应等于预算数，请更正其中之一。",
-        "12月底计划不等于预算数",
-    ),
+    }
 )
-register(*RULES)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl.framework import canonical
-from perfxl.model import Project
+from perfxl.model import Project, Targets
 from perfxl.numbers import number
+from perfxl.rules.catalogue import RuleId
+
+if TYPE_CHECKING:
+    from perfxl.config import Config
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class Finding:
         fields: extra fields for the message template.
     """
 
-    rule: str
+    rule: RuleId
     pointer: str
     value: Any = None
     fields: Mapping[str, Any] = field(default_factory=dict)
@@ -64,7 +68,7 @@ class Context:
         framework: the framework the tables follow (the workbook's, else the config's).
     """
 
-    targets: Any
+    targets: Targets
     data: dict[str, Any]
-    config: Any
+    config: Config
     framework: str

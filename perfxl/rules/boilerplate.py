@@ -6,24 +6,15 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from perfxl.rules.base import Context, Finding, level, project_label, squash
-from perfxl.rules.catalogue import Rule, register
+from perfxl.rules.catalogue import RuleId
 from perfxl.targets import parse_target
 
-RULES = (
-    Rule(
+EMITS: frozenset[RuleId] = frozenset(
+    {
         "boilerplate.indicator",
-        "warning",
-        "指标“{level3} {text}”原样出现在 {count}/{total} 个项目的{level2}中（{others}）。请确认它确实是本项目“{project}”的产出，否则改写为本项目自己的指标和目标值。",
-        "指标行在多个项目中照搬",
-    ),
-    Rule(
         "boilerplate.goals",
-        "warning",
-        "项目“{project}”的绩效目标与另外 {others_count} 个项目完全相同（{others}）。请写出本项目自己的预期产出和效果。",
-        "绩效目标在多个项目中照搬",
-    ),
+    }
 )
-register(*RULES)
 
 _MAX_NAMED = 5
 

@@ -1,33 +1,94 @@
-"""Every rule id perfxl can emit, with its default severity and Chinese message template.
+"""Every rule id perfxl can emit, declared once: default severity, title, message template.
 
 A message says where, what is wrong and how to fix it. Templates are ``str.format`` strings;
 the fields each one uses are given by the code that emits it. An amount is written
 ``{budget:万元}`` in a template: the field is given as a number and shown by
 :func:`perfxl.numbers.money` (``8.00 万元``), the one way every message shows money.
+
+The catalogue is static: importing this module gives every entry, whichever modules are
+loaded. Each module that emits problems declares the ids it emits (``EMITS``);
+``tests/test_catalogue.py`` proves that the declarations and this catalogue agree, and mypy
+checks every id given to :func:`make` or to a rule family's ``Finding`` against :data:`RuleId`.
 """
 
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final, Literal, get_args
 
+from perfxl.errors import NotAPerfxlWorkbookError
 from perfxl.numbers import MONEY_UNIT, money
 from perfxl.problems import Problem, Severity
+
+RuleId = Literal[
+    "read.label_missing",
+    "read.sheet_skipped",
+    "read.no_cover",
+    "read.amount_text",
+    "read.amount_unreadable",
+    "read.number_as_text_field",
+    "fill.schema",
+    "file.unreadable",
+    "file.not_perfxl",
+    "schema.required",
+    "schema.type",
+    "schema.negative",
+    "schema.decimals",
+    "schema.code_shape",
+    "schema.enum",
+    "schema.range",
+    "indicator.pair",
+    "schema.other",
+    "amount.funds_sum",
+    "plan.decreasing",
+    "plan.dec_budget",
+    "plan.behind_schedule",
+    "indicators.missing_level1",
+    "indicator.rate_over_100",
+    "indicator.description_repeats",
+    "indicator.level3_generic",
+    "indicator.misplaced",
+    "basis.unlisted",
+    "target.not_applicable",
+    "target.vague",
+    "target.qualitative",
+    "target.no_unit",
+    "target.placeholder",
+    "cost.budget_mismatch",
+    "boilerplate.indicator",
+    "boilerplate.goals",
+    "compute.not_numbers",
+    "compute.amount_text",
+    "compute.no_budget",
+    "compute.formula_changed",
+    "consolidate.duplicate_code",
+    "consolidate.unit_missing",
+    "consolidate.unit_unlisted",
+    "consolidate.file_unreadable",
+    "consolidate.not_perfxl",
+    "consolidate.no_unit_code",
+]
+"""Every rule id (a problem record's ``rule``)."""
 
 
 @dataclass(frozen=True)
 class Rule:
     """A catalogue entry."""
 
-    id: str
+    id: RuleId
     severity: Severity
     template: str
     title: str
 
 
-_RULES: list[Rule] = [
-    # --- reading the workbook -------------------------------------------------------------
+# One decision for an amount saved as text, whichever command meets it.
+_AMOUNT_TEXT: Severity = "error"
+
+_RULES: tuple[Rule, ...] = (
+    # --- reading the workbook (perfxl.read) and filling it (perfxl.io) ------------------------
     Rule(
         "read.label_missing",
         "error",
@@ -48,7 +109,7 @@ _RULES: list[Rule] = [
     ),
     Rule(
         "read.amount_text",
-        "error",
+        _AMOUNT_TEXT,
         "金额“{value}”以文本形式保存。perfxl 读取数据时按 {number:万元} 计，但工作簿自己的公式不把文本当数字（N() 按 0 计，SUM 略去）：封面合计和累计进度都不含此金额；预算数或计划金额为文本时，perfxl compute 也不计算该项目的累计进度。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）。",
         "金额以文本保存，公式按 0 计",
     ),
@@ -65,28 +126,257 @@ _RULES: list[Rule] = [
         "编码以数字保存",
     ),
     Rule(
-        "read.blank_indicator",
-        "info",
-        "第 {index} 个指标的六项内容全部为空，不是有效指标，未写入工作表。",
-        "空指标行",
-    ),
-    Rule(
         "fill.schema",
         "warning",
         "数据不符合规范（{pointer}）：{detail}。已按原样写入工作簿，请在工作簿中更正后运行校验。",
         "数据不符合规范",
     ),
-]
+    # --- whole files (perfxl.rules.files) -----------------------------------------------------
+    Rule(
+        "file.unreadable",
+        "error",
+        "无法读取该文件：{detail} 请确认它是 .xlsx/.xlsm/.xls 工作簿、未加密且未损坏，必要时用 Excel/WPS 另存为 .xlsx 后重试。",
+        "文件无法读取",
+    ),
+    Rule("file.not_perfxl", "error", NotAPerfxlWorkbookError.MESSAGE, "非绩效目标工作簿"),
+    # --- the JSON Schema (perfxl.rules.schema_rules) ------------------------------------------
+    Rule(
+        "schema.required",
+        "error",
+        "“{label}”未填写。这是必填项，请填写{label}。",
+        "必填项为空",
+    ),
+    Rule(
+        "schema.type",
+        "error",
+        "“{label}”应为{expected}，实际为“{value}”。请改为{expected}。",
+        "数据类型不符",
+    ),
+    Rule(
+        "schema.negative",
+        "error",
+        "“{label}”为负数（{value:万元}）。金额不能为负，请更正。",
+        "金额为负数",
+    ),
+    Rule(
+        "schema.decimals",
+        "error",
+        "“{label}”{value:万元}超过两位小数。金额以万元为单位、最多保留两位小数，请四舍五入到 0.01 万元。",
+        "金额超过两位小数",
+    ),
+    Rule(
+        "schema.code_shape",
+        "error",
+        "“{label}”“{value}”格式不符，应为{shape}。请核对后以文本格式重新填写。",
+        "编码格式不符",
+    ),
+    Rule(
+        "schema.enum",
+        "error",
+        "“{label}”的值“{value}”无效，可选：{allowed}。请从中选择。",
+        "取值不在允许范围",
+    ),
+    Rule(
+        "schema.range",
+        "error",
+        "“{label}”的值 {value} 超出允许范围（{detail}）。请更正。",
+        "数值超出范围",
+    ),
+    Rule(
+        "indicator.pair",
+        "error",
+        "一级指标“{level1}”与二级指标“{level2}”不是 {framework} 版指标体系中的组合。请从下拉列表重新选择：{hint}。",
+        "一级/二级指标组合不在指标体系中",
+    ),
+    Rule(
+        "schema.other",
+        "error",
+        "“{label}”不符合规范：{detail}。请按模板要求更正。",
+        "不符合数据规范",
+    ),
+    # --- amounts (perfxl.rules.amounts) -------------------------------------------------------
+    Rule(
+        "amount.funds_sum",
+        "error",
+        "项目“{project}”：财政资金 {fiscal:万元} + 其他资金 {other:万元} = {total:万元}，与预算数 {budget:万元}不符。请更正使两者之和等于预算数（精确到 0.01 万元）；其他资金为空按 0 计。",
+        "资金来源之和不等于预算数",
+    ),
+    Rule(
+        "plan.decreasing",
+        "error",
+        "项目“{project}”：资金支出计划是累计数，{label} {amount:万元}小于前一时点 {previous_label} {previous:万元}。请填写截至各时点的累计金额（后一时点不小于前一时点；空白按 0 计）。",
+        "支出计划累计数下降",
+    ),
+    Rule(
+        "plan.dec_budget",
+        "error",
+        "项目“{project}”：12月底累计计划 {amount:万元}与预算数 {budget:万元}不符。12月底应等于预算数，请更正其中之一。",
+        "12月底计划不等于预算数",
+    ),
+    # --- spending progress (perfxl.rules.progress) --------------------------------------------
+    Rule(
+        "plan.behind_schedule",
+        "warning",
+        "项目“{project}”：截至{label}累计计划 {percent}%，比序时进度 {expected}% 落后 {lag} 个百分点（允许 {max_lag}）。请核实支出安排，或按序时进度调整计划金额。",
+        "支出计划落后于序时进度",
+    ),
+    # --- indicators (perfxl.rules.indicators) -------------------------------------------------
+    Rule(
+        "indicators.missing_level1",
+        "warning",
+        "项目“{project}”缺少{missing}：绩效指标应至少包括产出、效益和满意度三类一级指标。请补充相应指标行。",
+        "缺少一级指标类别",
+    ),
+    Rule(
+        "indicator.rate_over_100",
+        "error",
+        "指标“{level3}”是比率，指标值“{text}”超过 100%。请更正为不超过 100% 的数值。",
+        "比率超过 100%",
+    ),
+    Rule(
+        "indicator.description_repeats",
+        "warning",
+        "绩效指标描述“{text}”只是重复了三级指标名称。请说明该指标衡量什么、怎样计算或取得，例如“年内按月足额发放补贴的人数”。",
+        "指标描述重复指标名称",
+    ),
+    Rule(
+        "indicator.level3_generic",
+        "warning",
+        "三级指标“{text}”过于笼统（与一级/二级指标同名或为通用词）。请写明具体衡量的内容，例如“补贴发放人数”。",
+        "三级指标笼统",
+    ),
+    Rule(
+        "indicator.misplaced",
+        "warning",
+        "三级指标“{text}”归在“{level2}”下，但看起来是{looks_like}指标。请将其移到相应的一级/二级指标下，效益指标应写项目带来的效果。",
+        "指标类别疑似放错",
+    ),
+    Rule(
+        "basis.unlisted",
+        "info",
+        "指标值确定依据“{text}”不在认可的依据中（{accepted}）。请选择其一，必要时在其后补充说明。",
+        "指标值依据不在认可列表",
+    ),
+    # --- 指标值 (perfxl.rules.target_values) -----------------------------------------------------
+    Rule(
+        "target.not_applicable",
+        "warning",
+        "指标值写作“{text}”，没有给出目标。请填写可衡量的目标值（如“≥95%”“26人”）；确实不适用的指标请删除该行。",
+        "指标值为不涉及或无",
+    ),
+    Rule(
+        "target.vague",
+        "warning",
+        "指标值“{text}”含糊（没有数字）。请写明可衡量的目标，例如把“明显提升”改为“≥90%”或具体数量。",
+        "指标值含糊",
+    ),
+    Rule(
+        "target.qualitative",
+        "warning",
+        "“{level2}”的指标值“{text}”是定性描述。该类指标通常可以量化，请填写比较符、数字和单位（如“≥95%”“≥5台”）。",
+        "可量化的指标用了定性值",
+    ),
+    Rule(
+        "target.no_unit",
+        "warning",
+        "指标值“{text}”只有数字没有单位。请补上单位（如 %、人、个、万元）。",
+        "指标值缺少单位",
+    ),
+    Rule(
+        "target.placeholder",
+        "warning",
+        "项目“{project}”的 {count} 个指标值都是“{text}”，像是占位数字。请按每个指标分别填写目标值。",
+        "所有指标值相同",
+    ),
+    # --- 成本指标 (perfxl.rules.cost) -------------------------------------------------------------
+    Rule(
+        "cost.budget_mismatch",
+        "warning",
+        "项目“{project}”：成本指标“{text}”折合 {wan:万元}，与预算数 {budget:万元}不符。请核对成本指标或预算数，使两者一致（成本指标可写作“{suggested}”）。",
+        "成本指标与预算数不符",
+    ),
+    # --- copied text (perfxl.rules.boilerplate) -----------------------------------------------
+    Rule(
+        "boilerplate.indicator",
+        "warning",
+        "指标“{level3} {text}”原样出现在 {count}/{total} 个项目的{level2}中（{others}）。请确认它确实是本项目“{project}”的产出，否则改写为本项目自己的指标和目标值。",
+        "指标行在多个项目中照搬",
+    ),
+    Rule(
+        "boilerplate.goals",
+        "warning",
+        "项目“{project}”的绩效目标与另外 {others_count} 个项目完全相同（{others}）。请写出本项目自己的预期产出和效果。",
+        "绩效目标在多个项目中照搬",
+    ),
+    # --- cumulative percentages (perfxl.compute) ----------------------------------------------
+    Rule(
+        "compute.not_numbers",
+        "error",
+        "项目“{project}”：{label}“{value}”不是数字，无法计算累计进度，该项目的百分比未写入。请填写以万元为单位的数字（例如 8.39，空白按 0 计）后重新运行 perfxl compute。",
+        "金额不是数字，未计算百分比",
+    ),
+    Rule(
+        "compute.amount_text",
+        _AMOUNT_TEXT,
+        "项目“{project}”：{label}“{value}”以文本形式保存，不是数字；工作簿中的公式会把它当作 0，因此该项目的累计进度未写入。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）后重新运行 perfxl compute。",
+        "金额以文本保存，未计算百分比",
+    ),
+    Rule(
+        "compute.no_budget",
+        "warning",
+        "项目“{project}”：预算数为空或为 0，无法计算累计进度（除数为 0），该项目的百分比未写入。请填写预算数后重新运行 perfxl compute。",
+        "预算数为空或为 0，未计算百分比",
+    ),
+    # --- writing percentages back (perfxl.write.percentages) ----------------------------------
+    Rule(
+        "compute.formula_changed",
+        "warning",
+        "单元格 {cell} 的公式“={formula}”与模板不同（应为“={expected}”），perfxl 未写入该单元格的累计进度。请恢复模板公式，或删除公式后重新运行 perfxl compute（将写入数值）。",
+        "百分比单元格的公式被改动",
+    ),
+    # --- consolidation across files (perfxl.consolidate.rules) --------------------------------
+    Rule(
+        "consolidate.duplicate_code",
+        "error",
+        "项目编码“{code}”同时出现在 {units} 的工作簿中：一个项目编码只能属于一个单位。请核对编码，由填错的单位更正后重新报送。",
+        "项目编码在不同单位重复",
+    ),
+    Rule(
+        "consolidate.unit_missing",
+        "warning",
+        "应报单位 {unit_code}{unit_name} 未提交工作簿。请催报，收到后重新汇总。",
+        "应报单位未提交",
+    ),
+    Rule(
+        "consolidate.unit_unlisted",
+        "warning",
+        "单位 {unit_code}{unit_name} 不在应报单位名单中，其数据已汇总。请核对单位编码，或将其加入名单（--expected）。",
+        "单位不在应报名单中",
+    ),
+    Rule(
+        "consolidate.file_unreadable",
+        "error",
+        "文件无法读取，未汇总：{reason} 请让报送单位重新导出或另存为 .xlsx 后再报送。",
+        "文件无法读取",
+    ),
+    Rule(
+        "consolidate.not_perfxl",
+        "error",
+        "文件不是预算绩效目标工作簿，未汇总：{reason} 请让报送单位使用 perfxl template 生成的工作簿填报。",
+        "不是绩效目标工作簿",
+    ),
+    Rule(
+        "consolidate.no_unit_code",
+        "error",
+        "工作簿未填写单位编码，无法判断是哪个单位报送，已按单独的单位汇总。请在封面 B3 填写 6 位单位编码后重新报送。",
+        "缺少单位编码",
+    ),
+)
 
-CATALOGUE: dict[str, Rule] = {r.id: r for r in _RULES}
+CATALOGUE: Final[Mapping[RuleId, Rule]] = MappingProxyType({r.id: r for r in _RULES})
+"""Rule id -> its entry, read-only."""
 
-
-def register(*rules: Rule) -> None:
-    """Add rule families' entries (each rule module registers the ids it emits)."""
-    for r in rules:
-        if r.id in CATALOGUE and CATALOGUE[r.id] != r:
-            raise ValueError(f"rule id registered twice with different entries: {r.id}")
-        CATALOGUE[r.id] = r
+RULE_IDS: Final[frozenset[RuleId]] = frozenset(get_args(RuleId))
 
 
 class _Formatter(string.Formatter):
@@ -102,7 +392,7 @@ _FORMAT = _Formatter()
 _MONEY_SPEC = f":{MONEY_UNIT}}}"
 
 
-def make(rule_id: str, *, severity: Severity | None = None, **fields: Any) -> Problem:
+def make(rule_id: RuleId, *, severity: Severity | None = None, **fields: Any) -> Problem:
     """A problem record from the catalogue entry; location fields go through, the rest format.
 
     Location keys (file, sheet, cell, pointer, value, project_code) fill the record; every key

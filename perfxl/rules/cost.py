@@ -7,18 +7,14 @@ from decimal import Decimal
 
 from perfxl.numbers import MONEY_UNIT, number, round2, total
 from perfxl.rules.base import Context, Finding, level, project_label
-from perfxl.rules.catalogue import Rule, register
+from perfxl.rules.catalogue import RuleId
 from perfxl.targets import parse_target, to_wan
 
-RULES = (
-    Rule(
+EMITS: frozenset[RuleId] = frozenset(
+    {
         "cost.budget_mismatch",
-        "warning",
-        "项目“{project}”：成本指标“{text}”折合 {wan:万元}，与预算数 {budget:万元}不符。请核对成本指标或预算数，使两者一致（成本指标可写作“{suggested}”）。",
-        "成本指标与预算数不符",
-    ),
+    }
 )
-register(*RULES)
 
 _COST = "成本指标"
 

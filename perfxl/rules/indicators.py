@@ -8,48 +8,19 @@ from typing import Any
 from perfxl.framework import canonical, level1_names, level2_names
 from perfxl.model import Indicator
 from perfxl.rules.base import Context, Finding, level, project_label, squash
-from perfxl.rules.catalogue import Rule, register
+from perfxl.rules.catalogue import RuleId
 from perfxl.targets import parse_target
 
-RULES = (
-    Rule(
+EMITS: frozenset[RuleId] = frozenset(
+    {
         "indicators.missing_level1",
-        "warning",
-        "项目“{project}”缺少{missing}：绩效指标应至少包括产出、效益和满意度三类一级指标。请补充相应指标行。",
-        "缺少一级指标类别",
-    ),
-    Rule(
         "indicator.rate_over_100",
-        "error",
-        "指标“{level3}”是比率，指标值“{text}”超过 100%。请更正为不超过 100% 的数值。",
-        "比率超过 100%",
-    ),
-    Rule(
         "indicator.description_repeats",
-        "warning",
-        "绩效指标描述“{text}”只是重复了三级指标名称。请说明该指标衡量什么、怎样计算或取得，例如“年内按月足额发放补贴的人数”。",
-        "指标描述重复指标名称",
-    ),
-    Rule(
         "indicator.level3_generic",
-        "warning",
-        "三级指标“{text}”过于笼统（与一级/二级指标同名或为通用词）。请写明具体衡量的内容，例如“补贴发放人数”。",
-        "三级指标笼统",
-    ),
-    Rule(
         "indicator.misplaced",
-        "warning",
-        "三级指标“{text}”归在“{level2}”下，但看起来是{looks_like}指标。请将其移到相应的一级/二级指标下，效益指标应写项目带来的效果。",
-        "指标类别疑似放错",
-    ),
-    Rule(
         "basis.unlisted",
-        "info",
-        "指标值确定依据“{text}”不在认可的依据中（{accepted}）。请选择其一，必要时在其后补充说明。",
-        "指标值依据不在认可列表",
-    ),
+    }
 )
-register(*RULES)
 
 _REQUIRED_LEVEL1 = ("产出指标", "效益指标", "满意度指标")
 _GENERIC_LEVEL3 = frozenset({"其他", "其它", "无", "指标", "绩效指标", "三级指标", "/", "-"})

@@ -11,17 +11,13 @@ from perfxl import constants as C
 from perfxl.model import PLAN_KEYS
 from perfxl.numbers import cumulative_percent, gap, number, points
 from perfxl.rules.base import Context, Finding, project_label
-from perfxl.rules.catalogue import Rule, register
+from perfxl.rules.catalogue import RuleId
 
-RULES = (
-    Rule(
+EMITS: frozenset[RuleId] = frozenset(
+    {
         "plan.behind_schedule",
-        "warning",
-        "项目“{project}”：截至{label}累计计划 {percent}%，比序时进度 {expected}% 落后 {lag} 个百分点（允许 {max_lag}）。请核实支出安排，或按序时进度调整计划金额。",
-        "支出计划落后于序时进度",
-    ),
+    }
 )
-register(*RULES)
 
 
 def elapsed_percent(month: int, how: str, year: int | None) -> float:

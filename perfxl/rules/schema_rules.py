@@ -9,70 +9,29 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl import constants as C
 from perfxl.framework import FRAMEWORKS, canonical
 from perfxl.rules.base import Context, Finding
-from perfxl.rules.catalogue import Rule, register
+from perfxl.rules.catalogue import RuleId
 
-RULES = (
-    Rule(
+if TYPE_CHECKING:
+    from perfxl.config import Config
+
+EMITS: frozenset[RuleId] = frozenset(
+    {
         "schema.required",
-        "error",
-        "“{label}”未填写。这是必填项，请填写{label}。",
-        "必填项为空",
-    ),
-    Rule(
         "schema.type",
-        "error",
-        "“{label}”应为{expected}，实际为“{value}”。请改为{expected}。",
-        "数据类型不符",
-    ),
-    Rule(
         "schema.negative",
-        "error",
-        "“{label}”为负数（{value:万元}）。金额不能为负，请更正。",
-        "金额为负数",
-    ),
-    Rule(
         "schema.decimals",
-        "error",
-        "“{label}”{value:万元}超过两位小数。金额以万元为单位、最多保留两位小数，请四舍五入到 0.01 万元。",
-        "金额超过两位小数",
-    ),
-    Rule(
         "schema.code_shape",
-        "error",
-        "“{label}”“{value}”格式不符，应为{shape}。请核对后以文本格式重新填写。",
-        "编码格式不符",
-    ),
-    Rule(
         "schema.enum",
-        "error",
-        "“{label}”的值“{value}”无效，可选：{allowed}。请从中选择。",
-        "取值不在允许范围",
-    ),
-    Rule(
         "schema.range",
-        "error",
-        "“{label}”的值 {value} 超出允许范围（{detail}）。请更正。",
-        "数值超出范围",
-    ),
-    Rule(
         "indicator.pair",
-        "error",
-        "一级指标“{level1}”与二级指标“{level2}”不是 {framework} 版指标体系中的组合。请从下拉列表重新选择：{hint}。",
-        "一级/二级指标组合不在指标体系中",
-    ),
-    Rule(
         "schema.other",
-        "error",
-        "“{label}”不符合规范：{detail}。请按模板要求更正。",
-        "不符合数据规范",
-    ),
+    }
 )
-register(*RULES)
 
 LABELS: dict[str, str] = {
     "schema_version": C.L_SCHEMA_VERSION,
@@ -216,12 +175,23 @@ def check(ctx: Context) -> Iterator[Finding]:
     data = dict(ctx.data)
     if data.get("framework") is None:
         data["framework"] = ctx.framework  # the county default, not an error of the workbook
-    fast = fast_check_for(ctx.config.project_code, ctx.config.unit_code)
+    yield from findings(data, ctx.config, ctx.framework)
+
+
+def findings(data: Any, config: Config, framework: str) -> Iterator[Finding]:
+    """Every schema error over JSON data (a workbook's, or a data file before filling).
+
+    Args:
+        data: the data in the JSON contract's shape (anything: the schema says what is wrong).
+        config: the county settings (code patterns).
+        framework: the framework the indicator pairs are checked against.
+    """
+    fast = fast_check_for(config.project_code, config.unit_code)
     if fast is not None and fast.valid(data):
         return
-    v = validator_for(ctx.config.project_code, ctx.config.unit_code)
+    v = validator_for(config.project_code, config.unit_code)
     for err in v.iter_errors(data):
-        yield from _findings(err, ctx)
+        yield from _findings(err, config, framework)
 
 
 # The schema `FastCheck` was written for, without titles and descriptions (see `fingerprint`).
@@ -430,16 +400,15 @@ def field_messages(pointer: str, value: Any) -> list[str]:
     for part in pointer.strip("/").split("/"):
         sub = sub["properties"][part]
     cfg = default_config()
-    ctx = Context(targets=None, data={}, config=cfg, framework=cfg.framework)
     cls = validators.extend(Draft202012Validator, {"x-decimals": _decimals})
     out = []
     for err in cls(sub).iter_errors(value):
-        for f in _findings(err, ctx, base=pointer):
+        for f in _findings(err, cfg, cfg.framework, base=pointer):
             out.append(make(f.rule, **({"value": f.value} | dict(f.fields))).message)
     return out
 
 
-def _findings(err: Any, ctx: Context, base: str = "") -> Iterator[Finding]:
+def _findings(err: Any, config: Config, framework: str, base: str = "") -> Iterator[Finding]:
     path = [str(p) for p in err.absolute_path]
     pointer = base + "".join(f"/{p}" for p in path) if base else "/" + "/".join(path)
     kw, inst = err.validator, err.instance
@@ -447,10 +416,10 @@ def _findings(err: Any, ctx: Context, base: str = "") -> Iterator[Finding]:
         return
     if kw == "allOf":
         for sub in err.context or ():
-            yield from _findings(sub, ctx, base)
+            yield from _findings(sub, config, framework, base)
         return
     if kw == "anyOf" and isinstance(err.schema, dict) and err.schema.get("x-rule"):
-        yield _pair(pointer, inst, ctx)
+        yield _pair(pointer, inst, framework)
         return
     if kw == "required":
         missing = [k for k in err.validator_value if not isinstance(inst, dict) or k not in inst]
@@ -475,7 +444,7 @@ def _findings(err: Any, ctx: Context, base: str = "") -> Iterator[Finding]:
         yield Finding("schema.decimals", pointer, small, fields)
     elif kw == "pattern":
         key = "unit/code" if pointer == "/unit/code" else "code"
-        shape = CODE_SHAPES[key] if _default_shape(ctx, key) else f"符合 {err.validator_value}"
+        shape = CODE_SHAPES[key] if _default_shape(config, key) else f"符合 {err.validator_value}"
         yield Finding("schema.code_shape", pointer, small, fields | {"shape": shape})
     elif kw in ("enum", "const"):
         allowed = err.validator_value if kw == "enum" else [err.validator_value]
@@ -491,17 +460,17 @@ def _findings(err: Any, ctx: Context, base: str = "") -> Iterator[Finding]:
         yield Finding("schema.other", pointer, small, fields | {"detail": detail})
 
 
-def _default_shape(ctx: Context, key: str) -> bool:
+def _default_shape(config: Config, key: str) -> bool:
     from perfxl.config import Config
 
     default = Config()
     if key == "code":
-        return bool(ctx.config.project_code == default.project_code)
-    return bool(ctx.config.unit_code == default.unit_code)
+        return config.project_code == default.project_code
+    return config.unit_code == default.unit_code
 
 
-def _pair(pointer: str, ind: Any, ctx: Context) -> Finding:
-    fw = ctx.framework if ctx.framework in FRAMEWORKS else "2015"
+def _pair(pointer: str, ind: Any, framework: str) -> Finding:
+    fw = framework if framework in FRAMEWORKS else "2015"
     l1 = ind.get("level1") if isinstance(ind, dict) else None
     l2 = ind.get("level2") if isinstance(ind, dict) else None
     tree = FRAMEWORKS[fw]

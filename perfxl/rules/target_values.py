@@ -5,43 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from perfxl.rules.base import Context, Finding, level, project_label, squash
-from perfxl.rules.catalogue import Rule, register
+from perfxl.rules.catalogue import RuleId
 from perfxl.rules.indicators import is_rate
 from perfxl.targets import parse_target
 
-RULES = (
-    Rule(
+EMITS: frozenset[RuleId] = frozenset(
+    {
         "target.not_applicable",
-        "warning",
-        "指标值写作“{text}”，没有给出目标。请填写可衡量的目标值（如“≥95%”“26人”）；确实不适用的指标请删除该行。",
-        "指标值为不涉及或无",
-    ),
-    Rule(
         "target.vague",
-        "warning",
-        "指标值“{text}”含糊（没有数字）。请写明可衡量的目标，例如把“明显提升”改为“≥90%”或具体数量。",
-        "指标值含糊",
-    ),
-    Rule(
         "target.qualitative",
-        "warning",
-        "“{level2}”的指标值“{text}”是定性描述。该类指标通常可以量化，请填写比较符、数字和单位（如“≥95%”“≥5台”）。",
-        "可量化的指标用了定性值",
-    ),
-    Rule(
         "target.no_unit",
-        "warning",
-        "指标值“{text}”只有数字没有单位。请补上单位（如 %、人、个、万元）。",
-        "指标值缺少单位",
-    ),
-    Rule(
         "target.placeholder",
-        "warning",
-        "项目“{project}”的 {count} 个指标值都是“{text}”，像是占位数字。请按每个指标分别填写目标值。",
-        "所有指标值相同",
-    ),
+    }
 )
-register(*RULES)
 
 _TIMELINESS = "时效指标"
 

@@ -31,20 +31,16 @@ from perfxl.grid import Grid, Sheet
 from perfxl.numbers import number, percent, total
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
-from perfxl.rules.catalogue import Rule, make, register
+from perfxl.rules.catalogue import RuleId, make
 from perfxl.write.patch import CellWrite, PatchResult, WorkbookPatch
 
 PERCENT_FORMAT = "0.00%"
 
-RULES = (
-    Rule(
+EMITS: frozenset[RuleId] = frozenset(
+    {
         "compute.formula_changed",
-        "warning",
-        "单元格 {cell} 的公式“={formula}”与模板不同（应为“={expected}”），perfxl 未写入该单元格的累计进度。请恢复模板公式，或删除公式后重新运行 perfxl compute（将写入数值）。",
-        "百分比单元格的公式被改动",
-    ),
+    }
 )
-register(*RULES)
 
 
 @dataclass
