@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from perfxl.cells import parse_a1
 from perfxl.write.patch import UnsupportedValueError
 from perfxl.write.patch import xmltext as xt
-from perfxl.write.patch.sheet_edit import SheetXml, split_ref, widen_dimension
+from perfxl.write.patch.sheet_edit import SheetXml, widen_dimension
 from perfxl.write.patch.values import encode, number_text, ooxml_string, serial
 
 MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -134,13 +135,13 @@ def test_serial_dates_1904(day: dt.date, n1904: int) -> None:
     [("A1", (1, 1)), ("Z9", (9, 26)), ("AA10", (10, 27)), ("XFD1048576", (1048576, 16384))],
 )
 def test_split_ref(ref: str, expected: tuple[int, int]) -> None:
-    assert split_ref(ref) == expected
+    assert parse_a1(ref, strict=True) == expected
 
 
 @pytest.mark.parametrize("bad", ["A0", "XFE1", "A1048577", "1A", "a1", "A1:B2", ""])
 def test_split_ref_rejects(bad: str) -> None:
     with pytest.raises(ValueError):
-        split_ref(bad)
+        parse_a1(bad, strict=True)
 
 
 def test_rows_and_cells_without_r_attributes() -> None:

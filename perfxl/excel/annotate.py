@@ -22,12 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfxl.cells import a1
 from perfxl.constants import RESULTS_SHEET
 from perfxl.excel import adapter as A
 from perfxl.problems import Problem
 from perfxl.write.patch import manifest
 from perfxl.write.patch.annotation_plan import FILLS, RESULTS_HEADERS, AnnotationPlan, plan
-from perfxl.write.patch.sheet_edit import ref_of
 
 PREFIX = "perfxl.excel.annotations."
 PERFXL_COLORS = frozenset(argb[2:].upper() for argb in FILLS.values())
@@ -140,7 +140,7 @@ def annotate_book(book: Any, problems: list[Problem]) -> Outcome:
         with A.unprotected(sheet):
             for (r, c), severity in sorted(cells.items()):
                 rng = sheet.range((r, c))
-                entries.append([ref_of(r, c), hex_color(rng.color)])
+                entries.append([a1(r, c), hex_color(rng.color)])
                 rng.color = "#" + FILLS[severity][2:]
         record["cells"][name] = entries
         out.cells += len(cells)
@@ -150,10 +150,10 @@ def annotate_book(book: Any, problems: list[Problem]) -> Outcome:
             for r, c, text in todo.notes(name):
                 rng = sheet.range((r, c))
                 if rng.note is not None:  # the user's own note stays, as the CLI keeps it
-                    out.comments_skipped.append(f"{name}!{ref_of(r, c)}")
+                    out.comments_skipped.append(f"{name}!{a1(r, c)}")
                     continue
                 rng.add_note(text)
-                noted.append(ref_of(r, c))
+                noted.append(a1(r, c))
         record["notes"][name] = noted
     _results(book, todo)
     out.record_kept = A.save_record(book, PREFIX, record)

@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfxl.cells import a1, parse_a1
 from perfxl.constants import RESULTS_SHEET
 from perfxl.write.patch import manifest, notes, opc
 from perfxl.write.patch import xmltext as xt
@@ -35,7 +36,7 @@ from perfxl.write.patch.errors import SheetNotFoundError
 from perfxl.write.patch.model import AnnotationLike
 from perfxl.write.patch.package import Package
 from perfxl.write.patch.report import results_sheet
-from perfxl.write.patch.sheet_edit import SheetXml, cell_parts, ref_of, split_ref, style_of
+from perfxl.write.patch.sheet_edit import SheetXml, cell_parts, style_of
 from perfxl.write.patch.styles import Styles
 from perfxl.write.patch.workbook import Book
 
@@ -79,7 +80,7 @@ class _Restorer:
     def cell(self, ref: str, code: int, applied: int, look: int) -> bool:
         """Restore one cell; ``look`` is the style whose fill the cell showed before."""
         sx = self.sx
-        r, c = split_ref(ref)
+        r, c = parse_a1(ref, strict=True)
         cur = sx.cell(r, c)
         if cur is None:
             return False
@@ -155,7 +156,7 @@ def _fill_sheet(
 ) -> list[list[Any]]:
     entries: list[list[Any]] = []
     for (r, c), severity in sorted(cells.items()):
-        cur, ref = sx.cell(r, c), ref_of(r, c)
+        cur, ref = sx.cell(r, c), a1(r, c)
         if cur is None:
             row = sx.row(r)
             if sx.sheet_data.self_closing:
@@ -200,9 +201,7 @@ def annotate(pkg: Package, book: Book, annotations: Iterable[AnnotationLike]) ->
         todo = [notes.Note(r, c, text) for r, c, text in todo_plan.notes(name)]
         skipped, added_default = notes.add_notes(pkg, part, todo)
         out.comments_skipped += [f"{name}!{ref}" for ref in skipped]
-        record["notes"][name] = [
-            ref_of(n.row, n.col) for n in todo if ref_of(n.row, n.col) not in skipped
-        ]
+        record["notes"][name] = [a1(n.row, n.col) for n in todo if a1(n.row, n.col) not in skipped]
         if added_default:
             record["vmlDefault"] = 1
     header = link = 0

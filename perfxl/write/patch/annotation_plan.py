@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from perfxl.cells import parse_range
 from perfxl.constants import RESULTS_SHEET
 from perfxl.problems import SEVERITY_ORDER, SEVERITY_ZH
 from perfxl.write.patch.errors import CellRefError
 from perfxl.write.patch.model import AnnotationLike
 from perfxl.write.patch.report import RESULTS_HEADERS, ResultRow, location
-from perfxl.write.patch.sheet_edit import split_ref
 
 # ARGB fill colours by severity: light red, light yellow, light blue.
 FILLS = {"error": "FFFFC7CE", "warning": "FFFFEB9C", "info": "FFDDEBF7"}
@@ -40,13 +40,10 @@ def cells_of(ref: str, sheet: str) -> list[tuple[int, int]]:
     Raises:
         CellRefError: not a cell or range, or a range larger than ``MAX_RANGE`` cells.
     """
-    first, _, last = ref.replace("$", "").upper().strip().partition(":")
     try:
-        r1, c1 = split_ref(first)
-        r2, c2 = split_ref(last) if last else (r1, c1)
+        r1, c1, r2, c2 = parse_range(ref)
     except ValueError:
         raise CellRefError(f"“{ref}”不是有效的单元格或区域。", sheet=sheet, cell=ref) from None
-    r1, r2, c1, c2 = min(r1, r2), max(r1, r2), min(c1, c2), max(c1, c2)
     if (r2 - r1 + 1) * (c2 - c1 + 1) > MAX_RANGE:
         raise CellRefError(f"区域 {ref} 超过 {MAX_RANGE} 个单元格。", sheet=sheet, cell=ref)
     return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]

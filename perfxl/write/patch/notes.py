@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from perfxl.cells import a1, parse_a1
 from perfxl.problems import SEVERITY_ZH
 from perfxl.write.patch import opc, vml
 from perfxl.write.patch import xmltext as xt
@@ -25,12 +26,7 @@ from perfxl.write.patch.ooxml import (
     SHEET_ORDER,
 )
 from perfxl.write.patch.package import Package
-from perfxl.write.patch.sheet_edit import (
-    insert_child,
-    main_prefix,
-    ref_of,
-    split_ref,
-)
+from perfxl.write.patch.sheet_edit import insert_child, main_prefix
 
 AUTHOR = "perfxl"
 TAGS = tuple(f"【{label}】" for label in SEVERITY_ZH.values())
@@ -126,8 +122,8 @@ def add_notes(pkg: Package, sheet: str, notes: list[Note]) -> tuple[list[str], b
     ctext = pkg.text(cpart)
     cp = main_prefix(ctext, cpart)
     taken = {ref.replace("$", "") for ref, _, _ in _comments(ctext, cp)}
-    skipped = [ref_of(n.row, n.col) for n in notes if ref_of(n.row, n.col) in taken]
-    notes = [n for n in notes if ref_of(n.row, n.col) not in taken]
+    skipped = [a1(n.row, n.col) for n in notes if a1(n.row, n.col) in taken]
+    notes = [n for n in notes if a1(n.row, n.col) not in taken]
     if not notes:
         return skipped, False
     aspan, authors = _authors(ctext, cp)
@@ -144,7 +140,7 @@ def add_notes(pkg: Package, sheet: str, notes: list[Note]) -> tuple[list[str], b
         else:
             ctext = _append_child(ctext, aspan, el, cp, "authors")
     clist = xt.find(ctext, cp + "commentList")
-    xml = "".join(_comment_xml(cp, ref_of(n.row, n.col), author, n.text) for n in notes)
+    xml = "".join(_comment_xml(cp, a1(n.row, n.col), author, n.text) for n in notes)
     if clist is None:
         ctext = insert_child_simple(ctext, f"<{cp}commentList>{xml}</{cp}commentList>")
     else:
@@ -230,7 +226,9 @@ def remove_notes(
     else:
         pkg.set_text(cpart, ctext)
     if vrel is not None and ld_span is not None:
-        _remove_shapes(pkg, sheet, vrel, ld_span, {split_ref(r.replace("$", "")) for r in removed})
+        _remove_shapes(
+            pkg, sheet, vrel, ld_span, {parse_a1(r.replace("$", ""), strict=True) for r in removed}
+        )
     return removed
 
 

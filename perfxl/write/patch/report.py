@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from perfxl.cells import a1
 from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.ooxml import MAIN_NS
-from perfxl.write.patch.sheet_edit import ref_of
 from perfxl.write.patch.values import encode
 
 # Header texts of the 校验结果 sheet (candidates for perfxl.constants).
@@ -34,12 +34,12 @@ def location(sheet: str, cell: str) -> str:
 def _cell(row: int, col: int, text: str, style: int) -> str:
     enc = encode(text)
     s = f' s="{style}"' if style else ""
-    return f'<c r="{ref_of(row, col)}"{s} t="inlineStr">{enc.body}</c>'
+    return f'<c r="{a1(row, col)}"{s} t="inlineStr">{enc.body}</c>'
 
 
 def results_sheet(rows: list[ResultRow], header_style: int, link_style: int) -> str:
     """The worksheet XML of the 校验结果 sheet."""
-    last = ref_of(len(rows) + 1, len(RESULTS_HEADERS))
+    last = a1(len(rows) + 1, len(RESULTS_HEADERS))
     cols = "".join(
         f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(_WIDTHS, 1)
     )
@@ -56,7 +56,7 @@ def results_sheet(rows: list[ResultRow], header_style: int, link_style: int) -> 
         body.append(f'<row r="{n}">{cells}</row>')
         if row.location:
             links.append(
-                f'<hyperlink ref="{ref_of(n, 2)}" location="{xt.esc_attr(row.location)}" '
+                f'<hyperlink ref="{a1(n, 2)}" location="{xt.esc_attr(row.location)}" '
                 f'display="{xt.esc_attr(row.cell)}"/>'
             )
     hyperlinks = f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else ""

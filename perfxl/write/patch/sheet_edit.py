@@ -7,32 +7,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from perfxl.cells import col_index, col_letter
+from perfxl.cells import a1, col_index, parse_range
 from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.errors import NotAWorkbookError
 from perfxl.write.patch.ooxml import MAIN_NS, STRICT_NS
 
-_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _ELEMENT = re.compile(r"<([\w.:-]+)(?=[\s/>])")
 # The r attribute of <row>/<c>: their other attributes hold no quotes, so a plain search is exact.
 _R_ATTR = re.compile(r"""\sr\s*=\s*["']([^"']*)["']""")
 _TRUE = ("1", "true")
-
-
-def split_ref(ref: str) -> tuple[int, int]:
-    """``"B7"`` -> (7, 2); accepts only canonical A1 references inside Excel's grid."""
-    m = _REF.match(ref)
-    if m is None:
-        raise ValueError(ref)
-    row, col = int(m.group(2)), col_index(m.group(1))
-    if not (1 <= row <= 1_048_576 and 1 <= col <= 16_384):
-        raise ValueError(ref)
-    return row, col
-
-
-def ref_of(row: int, col: int) -> str:
-    """(7, 2) -> ``"B7"``."""
-    return f"{col_letter(col)}{row}"
 
 
 @dataclass(frozen=True)
@@ -360,14 +343,12 @@ def widen_dimension(text: str, p: str, cells: list[tuple[int, int]]) -> str:
     rows = [r for r, _ in cells]
     cols = [c for _, c in cells]
     try:
-        first, _, last = ref.partition(":")
-        r1, c1 = split_ref(first)
-        r2, c2 = split_ref(last) if last else (r1, c1)
+        r1, c1, r2, c2 = parse_range(ref, strict=True)
         rows += [r1, r2]
         cols += [c1, c2]
     except ValueError:
         pass
-    lo, hi = ref_of(min(rows), min(cols)), ref_of(max(rows), max(cols))
+    lo, hi = a1(min(rows), min(cols)), a1(max(rows), max(cols))
     new = lo if lo == hi else f"{lo}:{hi}"
     if new == ref:
         return text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from perfxl.cells import a1, parse_a1, parse_range
 from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.errors import CellRefError, FormulaCellError, NotAWorkbookError
 from perfxl.write.patch.model import CellWrite
@@ -12,28 +13,12 @@ from perfxl.write.patch.sheet_edit import (
     SheetXml,
     build_cell,
     cell_parts,
-    ref_of,
-    split_ref,
     style_of,
     widen_dimension,
 )
 from perfxl.write.patch.styles import Styles
 from perfxl.write.patch.values import encode
 from perfxl.write.patch.workbook import Book
-
-
-def parse_cell(ref: str, sheet: str) -> tuple[int, int]:
-    """``"$B$7"`` -> (7, 2).
-
-    Raises:
-        CellRefError: not a single cell inside Excel's grid.
-    """
-    try:
-        return split_ref(ref.replace("$", "").upper().strip())
-    except ValueError:
-        raise CellRefError(
-            f"“{ref}”不是有效的单元格地址（应如 B7）。", sheet=sheet, cell=ref
-        ) from None
 
 
 def _array_ranges(sx: SheetXml) -> list[tuple[int, int, int, int]]:
@@ -44,10 +29,7 @@ def _array_ranges(sx: SheetXml) -> list[tuple[int, int, int, int]]:
     for span in xt.find_all(sx.text, sx.p + "f", sx.sheet_data.tag_end, sx.sheet_data.end):
         a = xt.attrs(span.start_tag(sx.text))
         if a.get("t") == "array" and a.get("ref"):
-            first, _, last = a["ref"].replace("$", "").partition(":")
-            r1, c1 = split_ref(first)
-            r2, c2 = split_ref(last) if last else (r1, c1)
-            out.append((r1, c1, r2, c2))
+            out.append(parse_range(a["ref"].replace("$", ""), strict=True))
     return out
 
 
@@ -73,7 +55,12 @@ class _Writer:
         arrays = _array_ranges(sx)
         filled: list[tuple[int, int]] = []
         for w in writes:
-            r, c = parse_cell(w.cell, name)
+            try:
+                r, c = parse_a1(w.cell)
+            except ValueError:
+                raise CellRefError(
+                    f"“{w.cell}”不是有效的单元格地址（应如 B7）。", sheet=name, cell=w.cell
+                ) from None
             xml = self.cell_xml(sx, w, r, c, arrays)
             if xml is not None:
                 sx.put(r, c, xml)
@@ -86,7 +73,7 @@ class _Writer:
     def cell_xml(
         self, sx: SheetXml, w: CellWrite, r: int, c: int, arrays: list[tuple[int, int, int, int]]
     ) -> str | None:
-        p, ref = sx.p, ref_of(r, c)
+        p, ref = sx.p, a1(r, c)
         enc = encode(w.value, p, self.date1904)
         cur = sx.cell(r, c)
         where = {"sheet": w.sheet, "cell": ref}
