@@ -1,4 +1,25 @@
-"""Failures that stop work on one file. Problems in the data are records, not exceptions."""
+"""Failures that stop work on one file. Problems in the data are records, not exceptions.
+
+The one exception tree of perfxl; every class derives from :class:`PerfxlError`::
+
+    PerfxlError
+    ├── UnreadableWorkbookError        the file cannot be opened
+    │   ├── CorruptWorkbookError       empty, truncated, bad zip or checksum
+    │   ├── NotAWorkbookError          something else named like a workbook, or a package
+    │   │                              the write-back engine does not edit (Strict OOXML)
+    │   ├── OldFormatWorkbookError     older than Excel 97
+    │   ├── EncryptedWorkbookError     a password to open
+    │   └── UnsafeWorkbookError        over a size limit, or a DTD/entity declaration
+    │       └── UnsafeXmlError         ... met by the write-back engine in a part it edits
+    ├── NotAPerfxlWorkbookError        opens, but holds no perfxl sheet
+    ├── DataError                      a JSON data file that cannot be used
+    ├── WriteError                     the target cannot be written
+    │   ├── WorkbookLockedError        open in Excel/WPS
+    │   └── TargetNotWritableError     read-only, missing folder, wrong extension
+    └── PatchError                     a write the write-back engine refuses
+        ├── SheetNotFoundError, CellRefError, FormulaCellError, UnsupportedValueError
+        └── (WorkbookLockedError, TargetNotWritableError are PatchErrors too)
+"""
 
 from __future__ import annotations
 
@@ -43,8 +64,37 @@ class UnreadableWorkbookError(PerfxlError):
     """The file is not a workbook perfxl can open (not a zip, encrypted, corrupt, too large)."""
 
 
-class LayoutError(PerfxlError):
-    """A sheet looks like a perfxl sheet but a label is missing or moved."""
+class CorruptWorkbookError(UnreadableWorkbookError):
+    """The file is damaged: empty, truncated, a bad zip or a bad checksum."""
+
+
+class NotAWorkbookError(UnreadableWorkbookError):
+    """The file is something else (CSV, HTML, PDF, Word, an owner file) named like a workbook,
+    or a package the write-back engine cannot edit (encrypted, Strict OOXML, no workbook part)."""
+
+
+class OldFormatWorkbookError(UnreadableWorkbookError):
+    """A workbook in a format older than Excel 97 (BIFF2 to BIFF5 outside a compound file)."""
+
+
+class EncryptedWorkbookError(UnreadableWorkbookError):
+    """The workbook is protected by a password to open."""
+
+
+class UnsafeWorkbookError(UnreadableWorkbookError):
+    """The file exceeds a size limit or holds a construct refused for safety (DTD, bomb).
+
+    Attributes:
+        part: the zip member concerned, when there is one.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, part: str | None = None) -> None:
+        super().__init__(message, path=path)
+        self.part = part
+
+
+class UnsafeXmlError(UnsafeWorkbookError):
+    """A part the write-back engine edits carries a DOCTYPE or entity declaration."""
 
 
 class NotAPerfxlWorkbookError(PerfxlError):
@@ -76,3 +126,31 @@ class DataError(PerfxlError):
 
 class WriteError(PerfxlError):
     """A workbook cannot be written: open in Excel/WPS, read-only, or the target is unusable."""
+
+
+class PatchError(PerfxlError):
+    """A write the write-back engine (:mod:`perfxl.write.patch`) refuses."""
+
+
+class WorkbookLockedError(PatchError, WriteError):
+    """Excel or WPS has the target open (``~$BOOK.xlsx`` beside it) or the OS refuses the rename."""
+
+
+class TargetNotWritableError(PatchError, WriteError):
+    """The target is read-only or its folder is missing or not writable."""
+
+
+class SheetNotFoundError(PatchError):
+    """A write names a sheet the workbook does not have (or a chart sheet)."""
+
+
+class CellRefError(PatchError, ValueError):
+    """A cell reference is not A1 notation or lies outside Excel's grid."""
+
+
+class FormulaCellError(PatchError):
+    """A write would drop a formula without being told to, or keep one that is not there."""
+
+
+class UnsupportedValueError(PatchError, TypeError):
+    """A value Excel cannot store (NaN, infinity, text over 32,767 characters, bad type)."""

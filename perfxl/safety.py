@@ -32,8 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from perfxl.cells import col_letter
-from perfxl.errors import UnreadableWorkbookError
+from perfxl.cells import col_index, col_letter
+from perfxl.errors import (
+    CorruptWorkbookError,
+    EncryptedWorkbookError,
+    NotAWorkbookError,
+    OldFormatWorkbookError,
+    UnreadableWorkbookError,
+    UnsafeWorkbookError,
+)
 
 if TYPE_CHECKING:
     from perfxl.grid import Sheet
@@ -69,34 +76,6 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-
-
-class CorruptWorkbookError(UnreadableWorkbookError):
-    """The file is damaged: empty, truncated, a bad zip or a bad checksum."""
-
-
-class NotAWorkbookError(UnreadableWorkbookError):
-    """The file is something else (CSV, HTML, PDF, Word, an owner file) named like a workbook."""
-
-
-class OldFormatWorkbookError(UnreadableWorkbookError):
-    """A workbook in a format older than Excel 97 (BIFF2 to BIFF5 outside a compound file)."""
-
-
-class EncryptedWorkbookError(UnreadableWorkbookError):
-    """The workbook is protected by a password to open."""
-
-
-class UnsafeWorkbookError(UnreadableWorkbookError):
-    """The file exceeds a size limit or holds a construct refused for safety (DTD, bomb).
-
-    Attributes:
-        part: the zip member concerned, when there is one.
-    """
-
-    def __init__(self, message: str, *, path: str | None = None, part: str | None = None) -> None:
-        super().__init__(message, path=path)
-        self.part = part
 
 
 @dataclass(frozen=True)
@@ -597,10 +576,7 @@ def check_text(path: str, sheet: Sheet, limits: Limits = DEFAULT_LIMITS) -> None
 
 
 def _col_number(letters: bytes) -> int:
-    n = 0
-    for b in letters:
-        n = n * 26 + (b - 64)
-    return n
+    return col_index(letters.decode("ascii"))
 
 
 __all__ = [

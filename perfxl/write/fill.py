@@ -146,7 +146,7 @@ def fill_into(t: Targets, book: Path, out: Path | None = None, *, backup: bool =
             patch.write_cells(writes)
             if refill.set_heights(patch, before, after):
                 data = patch.to_bytes()
-        except PatchError:
+        except (PatchError, UnreadableWorkbookError):
             data = None  # a package the engine does not edit: openpyxl's save below
     if data is None:
         buf = io.BytesIO()

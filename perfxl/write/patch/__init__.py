@@ -56,8 +56,7 @@ open in Excel/WPS (``~$BOOK.xlsx``) or LibreOffice is refused with
 mid-write leaves the old file and at most a temp file, removed by the next write.
 """
 
-from perfxl.write.patch.api import annotate, clear_annotations, write_cells
-from perfxl.write.patch.errors import (
+from perfxl.errors import (
     CellRefError,
     FormulaCellError,
     NotAWorkbookError,
@@ -68,6 +67,7 @@ from perfxl.write.patch.errors import (
     UnsupportedValueError,
     WorkbookLockedError,
 )
+from perfxl.write.patch.api import annotate, clear_annotations, write_cells
 from perfxl.write.patch.model import Annotation, AnnotationLike, CellWrite, PatchResult
 from perfxl.write.patch.safeio import backup_path
 from perfxl.write.patch.session import WorkbookPatch

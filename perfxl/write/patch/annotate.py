@@ -29,10 +29,10 @@ from typing import Any
 
 from perfxl.cells import a1, parse_a1
 from perfxl.constants import RESULTS_SHEET
+from perfxl.errors import SheetNotFoundError
 from perfxl.write.patch import manifest, notes, opc
 from perfxl.write.patch import xmltext as xt
 from perfxl.write.patch.annotation_plan import FILLS, AnnotationPlan, plan
-from perfxl.write.patch.errors import SheetNotFoundError
 from perfxl.write.patch.model import AnnotationLike
 from perfxl.write.patch.package import Package
 from perfxl.write.patch.report import results_sheet

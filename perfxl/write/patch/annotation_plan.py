@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from perfxl.cells import parse_range
 from perfxl.constants import RESULTS_SHEET
+from perfxl.errors import CellRefError
 from perfxl.problems import SEVERITY_ORDER, SEVERITY_ZH
-from perfxl.write.patch.errors import CellRefError
 from perfxl.write.patch.model import AnnotationLike
 from perfxl.write.patch.report import RESULTS_HEADERS, ResultRow, location
 

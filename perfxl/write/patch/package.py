@@ -5,8 +5,8 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import unquote
 
+from perfxl.errors import NotAWorkbookError
 from perfxl.write.patch import zipraw
-from perfxl.write.patch.errors import NotAWorkbookError
 from perfxl.write.patch.xmltext import check_safe
 
 

@@ -29,7 +29,7 @@ import stat
 import tempfile
 from pathlib import Path
 
-from perfxl.write.patch.errors import TargetNotWritableError, WorkbookLockedError
+from perfxl.errors import TargetNotWritableError, WorkbookLockedError
 
 try:
     import fcntl

@@ -6,9 +6,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from perfxl.errors import NotAWorkbookError, TargetNotWritableError
 from perfxl.write.patch import annotate as _annotate
 from perfxl.write.patch import opc, safeio
-from perfxl.write.patch.errors import NotAWorkbookError, TargetNotWritableError
 from perfxl.write.patch.model import AnnotationLike, CellWrite, PatchResult
 from perfxl.write.patch.package import Package
 from perfxl.write.patch.workbook import Book

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from perfxl.cells import a1, col_index, parse_range
+from perfxl.errors import NotAWorkbookError
 from perfxl.write.patch import xmltext as xt
-from perfxl.write.patch.errors import NotAWorkbookError
 from perfxl.write.patch.ooxml import MAIN_NS, STRICT_NS
 
 _ELEMENT = re.compile(r"<([\w.:-]+)(?=[\s/>])")

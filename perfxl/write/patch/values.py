@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from perfxl import xstring
-from perfxl.write.patch.errors import UnsupportedValueError
+from perfxl.errors import UnsupportedValueError
 from perfxl.write.patch.xmltext import esc_text
 
 CellValue = str | int | float | bool | Decimal | dt.date | dt.datetime | dt.time | None

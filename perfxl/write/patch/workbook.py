@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from perfxl.errors import NotAWorkbookError, SheetNotFoundError
 from perfxl.write.patch import opc
 from perfxl.write.patch import xmltext as xt
-from perfxl.write.patch.errors import NotAWorkbookError, SheetNotFoundError
 from perfxl.write.patch.ooxml import (
     CT_WORKSHEET,
     R_NS,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from perfxl.cells import a1, parse_a1, parse_range
+from perfxl.errors import CellRefError, FormulaCellError, NotAWorkbookError
 from perfxl.write.patch import xmltext as xt
-from perfxl.write.patch.errors import CellRefError, FormulaCellError, NotAWorkbookError
 from perfxl.write.patch.model import CellWrite
 from perfxl.write.patch.package import Package
 from perfxl.write.patch.sheet_edit import (

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from perfxl.write.patch.errors import UnsafeXmlError
+from perfxl.errors import UnsafeXmlError
 
 XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
 
@@ -67,7 +67,9 @@ def check_safe(text: str, part: str) -> None:
         UnsafeXmlError: naming the part.
     """
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
-        raise UnsafeXmlError(f"部件 {part} 含有 DOCTYPE/ENTITY 声明，出于安全原因拒绝处理。")
+        raise UnsafeXmlError(
+            f"部件 {part} 含有 DOCTYPE/ENTITY 声明，出于安全原因拒绝处理。", part=part
+        )
 
 
 @lru_cache(maxsize=256)

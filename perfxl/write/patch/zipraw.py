@@ -18,7 +18,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
-from perfxl.write.patch.errors import NotAWorkbookError
+from perfxl.errors import NotAWorkbookError
 
 _EOCD = struct.Struct("<4s4H2LH")
 _CDIR = struct.Struct("<4s4B4HL2L5H2L")
