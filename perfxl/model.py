@@ -41,7 +41,7 @@ class Indicator:
 
 
 @dataclass
-class Plan:
+class SpendingPlan:
     """Cumulative amounts (万元) planned to be spent by each checkpoint."""
 
     mar: Amount = None
@@ -64,7 +64,7 @@ class Project:
     fiscal_funds: Amount = None
     other_funds: Amount = None
     purpose: Any = None
-    plan: Plan = field(default_factory=Plan)
+    plan: SpendingPlan = field(default_factory=SpendingPlan)
     goals: list[str] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
 
@@ -197,7 +197,7 @@ def _project_from_dict(data: Any, i: int) -> Project:
         fiscal_funds=p.get("fiscal_funds"),
         other_funds=p.get("other_funds"),
         purpose=p.get("purpose"),
-        plan=Plan(**_pick(plan, PLAN_KEYS)),
+        plan=SpendingPlan(**_pick(plan, PLAN_KEYS)),
         goals=[g if isinstance(g, str) else str(g) for g in goals],
         indicators=[
             Indicator(**_pick(_obj(x, f"{where}/indicators/{j}"), INDICATOR_KEYS))

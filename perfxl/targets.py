@@ -7,7 +7,7 @@ A 指标值 is either quantitative (a comparison, a number and a unit: ``≥95%`
 what reviewers actually receive: full-width digits and symbols (``≥９５％``,
 ``＞＝95%``), ASCII operators (``>=``), Chinese comparison words (``不低于95%``,
 ``95%以上``), spaces anywhere, thousands separators and numbers stored as
-numbers (0.95 formatted as a percent). The original text is kept unaltered in
+numbers (read as Excel's General format shows them: 0.95, 95). The original text is kept unaltered in
 `Target.text`.
 
 Decisions on ambiguous values (what a reviewer would expect):
@@ -25,13 +25,12 @@ Decisions on ambiguous values (what a reviewer would expect):
   the weak ``=``/``达到``: ``达到95%以上`` is ``">="``.
 * A trailing ``以上`` is ``">="`` and ``以下``/``以内``/``内`` is ``"<="``:
   in Chinese regulations 以上/以下/以内 include the number itself.
-* ``number_format`` applies only to numeric cells; a text cell is parsed as typed.
 """
 
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
@@ -46,7 +45,7 @@ class Target:
     """A parsed 指标值.
 
     Attributes:
-        text: The value exactly as typed; for a numeric cell, as the cell shows it.
+        text: The value exactly as typed; for a numeric cell, as Excel's General format shows it.
         kind: "quantitative", "qualitative" or "empty".
         comparison: The operator; "=" when none is written; None unless quantitative.
         number: The number in the written unit (95 for "95%"); the lower bound of a range.
@@ -171,18 +170,16 @@ _WAN_FACTORS = {
 }
 
 
-def parse_target(value: object, *, number_format: str | None = None) -> Target:
+def parse_target(value: object) -> Target:
     """Parse a 指标值 cell into a `Target`.
 
     Args:
         value: The cell value: a str, an int/float/Decimal (a number cell), a
             date, a bool, or None.
-        number_format: The cell's Excel number format; used for numbers only.
-            With "%" in it, 0.95 is 95% and `Target.text` reads "95%".
 
     Returns:
         The parsed target; `Target.text` is the string exactly as given (for
-        a number, as the cell displays it) and `Target.raw` the value itself.
+        a number, as Excel's General format shows it) and `Target.raw` the value itself.
 
     Raises:
         TypeError: If value is of a type a cell cannot hold.
@@ -198,7 +195,7 @@ def parse_target(value: object, *, number_format: str | None = None) -> Target:
     if isinstance(value, dt.date):
         return Target(text=value.isoformat(), kind="qualitative", raw=value)
     if isinstance(value, int | float | Decimal):
-        return _parse_number(value, number_format)
+        return _parse_number(value)
     raise TypeError(f"a 指标值 cannot be of type {type(value).__name__}: {value!r}")
 
 
@@ -304,73 +301,25 @@ def _to_float(number: str) -> float:
     return float(number.replace(",", ""))
 
 
-def _parse_number(value: int | float | Decimal, number_format: str | None) -> Target:
+def _parse_number(value: int | float | Decimal) -> Target:
     # repr() gives the shortest decimal that round-trips: 0.07, not 0.07000000000000000666.
     exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if exact.is_nan():  # pandas reads an empty cell as NaN
         return Target(text="", kind="empty", raw=value)
     if not exact.is_finite():
         return Target(text=str(value), kind="qualitative", raw=value)
-    section, signless = _pick_section(number_format, exact)
-    if section is not None and _is_date_format(section):
-        try:
-            text = _serial_to_date(float(exact))
-        except OverflowError:  # Excel shows ##### for a serial out of the date range
-            text = _general(exact)
-        return Target(text=text, kind="qualitative", raw=value)
-    percent = section is not None and "%" in _strip_literals(section)
-    if section is None:
-        text = _general(exact)
-    else:
-        text = _display(abs(exact) if signless else exact, section)
+    text = _general(exact)
     shown = _parse_text(text, raw=value)
-    number = float(exact * 100 if percent else exact)
-    unit = shown.unit if shown.kind == "quantitative" else ("%" if percent else None)
+    unit = shown.unit if shown.kind == "quantitative" else None
     return Target(
         text=text,
         kind="quantitative",
         comparison="=",
-        number=number,
+        number=float(exact),
         unit=unit,
         is_percent=unit == "%",
         raw=value,
     )
-
-
-# Excel number formats: only the subset seen in 指标值 cells is rendered
-# (decimals, thousands separators, %, quoted or escaped literals, sections).
-_LITERAL_RE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
-
-
-def _strip_literals(section: str) -> str:
-    return _LITERAL_RE.sub("", section)
-
-
-def _pick_section(number_format: str | None, value: Decimal) -> tuple[str | None, bool]:
-    """The format section Excel applies to value (None for General).
-
-    Returns:
-        The section, and whether the section writes the sign itself (the
-        negative section of "0.00;(0.00)"), so the number is shown unsigned.
-    """
-    if not number_format or number_format.strip().lower() in ("general", "@"):
-        return None, False
-    sections = number_format.split(";")
-    if value < 0 and len(sections) >= 2:
-        return sections[1], True
-    if value == 0 and len(sections) >= 3:
-        return sections[2], False
-    return sections[0], False
-
-
-def _is_date_format(section: str) -> bool:
-    core = _strip_literals(section).lower()
-    return bool(re.search(r"[yd]|h+:|:s", core)) and "general" not in core
-
-
-def _serial_to_date(serial: float) -> str:
-    moment = dt.datetime(1899, 12, 30) + dt.timedelta(days=serial)
-    return moment.date().isoformat() if moment.time() == dt.time() else moment.isoformat(" ")
 
 
 def _general(value: Decimal) -> str:
@@ -381,45 +330,6 @@ def _general(value: Decimal) -> str:
 
 
 _GENERAL_MAX_INTEGER = Decimal(10) ** 15  # Excel keeps 15 significant digits
-
-
-def _display(value: Decimal, section: str) -> str:
-    """Render value as Excel shows it under one format section."""
-    out: list[str] = []
-    placeholders = ""
-    i = 0
-    while i < len(section):
-        ch = section[i]
-        literal = _LITERAL_RE.match(section, i)
-        if literal is not None:
-            token = literal.group()
-            if token.startswith('"'):
-                out.append(token[1:-1])
-            elif token.startswith("\\"):
-                out.append(token[1])
-            i = literal.end()
-            continue
-        if ch in "0#?.,":
-            if not placeholders:
-                out.append("\x01")  # where the number goes
-            placeholders += ch
-        elif ch == "%":
-            value *= 100
-            out.append("%")
-        else:
-            out.append(ch)
-        i += 1
-    integer, _, decimals = placeholders.partition(".")
-    least, most = decimals.count("0"), len(decimals.replace(",", ""))
-    # Enough precision for all integer digits plus the decimals shown.
-    wide = Context(prec=max(28, value.adjusted() + most + 2))
-    number = value.quantize(Decimal(1).scaleb(-most), rounding=ROUND_HALF_UP, context=wide)
-    rendered = format(number, ",f" if "," in integer else "f")
-    if "." in rendered and most > least:
-        head, tail = rendered.split(".")
-        tail = tail.rstrip("0").ljust(least, "0")
-        rendered = f"{head}.{tail}" if tail else head
-    return "".join(out).replace("\x01", rendered)
 
 
 @lru_cache(maxsize=16384)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from perfxl.compute import as_decimal, compute, percent
-from perfxl.model import Plan, Project, Targets
+from perfxl.model import Project, SpendingPlan, Targets
 from perfxl.problems import Problem
 from perfxl.rules.catalogue import make
 
@@ -18,7 +18,7 @@ def _d(*xs: str) -> tuple[Decimal, ...]:
 
 
 def _project(budget: Any, *plan: Any, name: str = "甲") -> Project:
-    return Project(code="C1", name=name, budget=budget, plan=Plan(*plan))
+    return Project(code="C1", name=name, budget=budget, plan=SpendingPlan(*plan))
 
 
 def test_seed_project_1_and_7(example_data: dict[str, Any]) -> None:

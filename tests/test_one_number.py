@@ -23,7 +23,7 @@ import python_calamine
 
 from perfxl import constants as C
 from perfxl import layout as L
-from perfxl.model import Plan, Project, Targets
+from perfxl.model import Project, SpendingPlan, Targets
 from perfxl.write.fill import write_new
 
 PERFXL = [sys.executable, "-m", "perfxl.cli"]
@@ -82,7 +82,9 @@ def test_compute_and_consolidate_give_the_same_percent(budget: str, amount: str)
     from perfxl.consolidate.combine import percent as summary_percent
 
     b, a = float(budget), float(amount)
-    township = project_percentages(Project(code="C", name="甲", budget=b, plan=Plan(a, a, a, b)))
+    township = project_percentages(
+        Project(code="C", name="甲", budget=b, plan=SpendingPlan(a, a, a, b))
+    )
     county = summary_percent(a, b)
     assert township[0] == excel_round(amount, budget)
     assert county == float(township[0])

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from docxtext import docx_lines, normalise
 
 from perfxl.cli import main
 from perfxl.model import Indicator, Targets
 from perfxl.publish import publish, publish_targets
-from perfxl.publish.extract import docx_lines, normalise
 from perfxl.publish.text import amount_text, chinese_number, county_name, runs
 from perfxl.read import read_workbook
 from perfxl.write.fill import write_new

@@ -222,9 +222,10 @@ def test_fresh_clone_saved_time_decides_not_the_name(tmp_path: Path) -> None:
 def test_county_publishes_and_consolidates_the_same_units_versions_and_totals(
     tmp_path: Path,
 ) -> None:
+    from docxtext import docx_lines
+
     from perfxl.cli import main
     from perfxl.publish import publish
-    from perfxl.publish.extract import docx_lines
 
     folder = _fresh_clone_copy(tmp_path / "county")
     summary = consolidate([folder], tmp_path / "s.xlsx", Options(jobs=1))

@@ -190,7 +190,6 @@ USED, SUPERSEDED, UNREADABLE, NOT_PERFXL, EXPANDED, SUMMARY_SKIPPED = (
     "汇总表（未读入）",
 )
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-SEVERITY_EN = {v: k for k, v in SEVERITY_ZH.items()}
 
 README_SHEET = "说明"
 # The 说明 row naming the folder the summary's file names are relative to (read back by

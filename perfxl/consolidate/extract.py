@@ -76,11 +76,9 @@ def _reason(exc: Exception) -> str:
 
 
 def _validate(res: Any, config_path: str | None) -> list[Problem]:
-    """The validation rules (issue 3), when that module is installed; else nothing more."""
-    try:
-        from perfxl.validate import check
-    except ImportError:
-        return []
+    """The validation rules over what was read."""
+    from perfxl.validate import check
+
     problems: list[Problem] = check(res, _config(config_path))
     return problems
 

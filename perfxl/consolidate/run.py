@@ -162,13 +162,10 @@ def chunk_size(files: int, workers: int) -> int:
 
 def schedule_for(config: object | None) -> tuple[float, ...]:
     """序时进度 per checkpoint from the config (checkpoint months and calendar)."""
+    from perfxl.config import default_config
     from perfxl.model import PLAN_KEYS
+    from perfxl.rules.progress import elapsed_percent
 
-    try:
-        from perfxl.config import default_config
-        from perfxl.rules.progress import elapsed_percent
-    except ImportError:  # pragma: no cover - validation not installed
-        return (25.0, 50.0, 10 / 12 * 100, 100.0)
     cfg = config or default_config()
     months = getattr(cfg, "checkpoints", {"mar": 3, "jun": 6, "oct": 10, "dec": 12})
     how = getattr(cfg, "calendar", "months")

@@ -20,15 +20,12 @@ class Sheet:
         rows: values by row, row 1 first; ``None`` for an empty cell.
         merged: merged ranges as (min_row, min_col, max_row, max_col), 1-based, inclusive.
         visible: False for hidden and very hidden sheets.
-        number_formats: number format by (row, col), where the source knows it and the reader
-            asked for it (percent cells of 指标值).
     """
 
     name: str
     rows: list[list[Any]]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     visible: bool = True
-    number_formats: dict[tuple[int, int], str] = field(default_factory=dict)
     _merge_map: dict[tuple[int, int], tuple[int, int]] | None = field(
         default=None, repr=False, compare=False
     )

@@ -33,14 +33,11 @@ def grid_from_openpyxl(wb: Workbook, path: str) -> Grid:
         nrows = max((r for (r, _), _ in cells), default=0)
         ncols = max((c for (_, c), _ in cells), default=0)
         rows: list[list[Any]] = [[None] * ncols for _ in range(nrows)]
-        fmts: dict[tuple[int, int], str] = {}
         for (r, c), cell in cells:
             v = cell.value
             if isinstance(v, str):
                 v = xstring.unescape(v)  # as Excel and calamine decode it
             rows[r - 1][c - 1] = None if v == "" else v
-            if isinstance(v, int | float) and "%" in (cell.number_format or ""):
-                fmts[(r, c)] = cell.number_format
         merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
         sheets.append(
             Sheet(
@@ -48,14 +45,13 @@ def grid_from_openpyxl(wb: Workbook, path: str) -> Grid:
                 rows=rows,
                 merged=merged,
                 visible=ws.sheet_state == "visible",
-                number_formats=fmts,
             )
         )
     return Grid(path=path, sheets=sheets)
 
 
 def read_grid_openpyxl(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Grid:
-    """Read a file with openpyxl (cached values, number formats known).
+    """Read a file with openpyxl (cached values).
 
     Cached errors come back as their text (``#DIV/0!``); formulas without a cached value as
     None. Macros are never run (openpyxl does not even load them without ``keep_vba``).

@@ -1,4 +1,4 @@
-"""A .docx back to text, the way the seed disclosure was made from Word.
+"""Test helper: a .docx back to text, the way the seed disclosure was made from Word.
 
 Paragraphs are lines; a table cell starts with a tab (its further paragraphs follow on their
 own lines); a row ends with a blank line; a cell continuing a vertical merge is empty; a
