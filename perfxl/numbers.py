@@ -98,6 +98,13 @@ def gap(pct: Decimal | None, schedule: float | Decimal) -> Decimal | None:
     return None if pct is None else pct - points(schedule)
 
 
+def whole(v: Any) -> Any:
+    """Whole floats as ints (calamine reads 3 as 3.0; 3.0 -> 3); anything else as it is."""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
+        return int(v)
+    return v
+
+
 def to_float(value: Decimal | None) -> float | None:
     """The edge: a Decimal as the float a cell or a JSON report holds (None stays None)."""
     return None if value is None else float(value)

@@ -30,6 +30,7 @@ from perfxl.model import (
     Project,
     Targets,
 )
+from perfxl.numbers import whole
 from perfxl.problems import Problem
 from perfxl.rules.catalogue import RuleId, make
 
@@ -409,7 +410,7 @@ class _FieldReader:
         if raw is None or isinstance(raw, bool):
             return raw
         if isinstance(raw, int | float):
-            return _number(raw)
+            return whole(raw)
         if isinstance(raw, dt.date | dt.time):
             self.res.problems.append(make("read.amount_unreadable", **where, value=str(raw)))
             return raw.isoformat()
@@ -440,14 +441,7 @@ def parse_amount_text(text: str) -> float | int | None:
         s = s[: -len(C.MONEY_UNIT)]
     if not _AMOUNT_TEXT.match(s):
         return None
-    return _number(float(s.replace(",", "")))
-
-
-def _number(v: float | int) -> float | int:
-    """Whole floats become ints (calamine reads 3 as 3.0); other numbers stay as read."""
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-        return int(v)
-    return v
+    return whole(float(s.replace(",", "")))
 
 
 def _integer(raw: Any) -> Any:
@@ -478,7 +472,7 @@ def _text(v: Any) -> Any:
 def _target(v: Any) -> Any:
     """指标值 as typed: text stays text; a number cell stays a number (formats vary by reader)."""
     if isinstance(v, float | int) and not isinstance(v, bool):
-        return _number(v)
+        return whole(v)
     return _text(v)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from perfxl.consolidate.columns import SEVERITY_ZH
 from perfxl.consolidate.records import FileRecord, Row, Submission
+from perfxl.numbers import whole
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
 from perfxl.targets import Target, parse_target
@@ -26,13 +27,6 @@ def text_or_none(v: Any) -> str | None:
     if v is None or v == "":
         return None
     return v if isinstance(v, str) else str(v)
-
-
-def whole(v: Any) -> Any:
-    """Whole floats as ints, as the workbook reader gives them (3.0 -> 3)."""
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-        return int(v)
-    return v
 
 
 def link(file: str | None, sheet: str | None, cell: str | None) -> str | None:
