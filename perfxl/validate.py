@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from perfxl import constants as C
 from perfxl import layout as L
@@ -22,9 +22,6 @@ from perfxl.read import ReadResult, read_workbook
 from perfxl.rules.base import Context, Finding
 from perfxl.rules.catalogue import make
 from perfxl.rules.families import modules
-
-if TYPE_CHECKING:
-    from perfxl.write.patch import PatchResult
 
 _PROJECT = re.compile(r"^/projects/(\d+)(/.*)?$")
 # Schema findings that repeat what reading already said about the same cell.
@@ -78,6 +75,67 @@ class ValidationReport:
     def unusable(self) -> bool:
         """True when nothing was checked: the file is unreadable or not a perfxl workbook."""
         return self.read is None
+
+    @property
+    def status(self) -> str:
+        """``checked``, ``unreadable`` or ``not_perfxl``."""
+        if self.not_perfxl:
+            return "not_perfxl"
+        return "unreadable" if self.unreadable else "checked"
+
+
+@dataclass
+class ValidationBatch:
+    """The result of validating many files (`perfxl.services.validate_files`).
+
+    Attributes:
+        reports: one per file, in the order found (missing inputs last).
+        superseded: files that are an older version of a unit another file holds, as
+            path -> (the file used instead, what decided).
+        summaries: perfxl summaries found in a folder, listed and not validated.
+    """
+
+    reports: list[ValidationReport] = field(default_factory=list)
+    superseded: dict[str, tuple[str, str]] = field(default_factory=dict)
+    summaries: list[str] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every file's problems, file after file."""
+        return [p for r in self.reports for p in r.problems]
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a file could not be read or is not a perfxl workbook, 1 on an error, else 0."""
+        if any(r.unusable for r in self.reports):
+            return 2
+        return 1 if any(r.errors for r in self.reports) else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``validate --format json`` prints: totals, one record per file, and every
+        problem record (the fields of `perfxl.problems.Problem.to_dict`)."""
+        rs = self.reports
+        return {
+            "files": [
+                {
+                    "file": r.path,
+                    "status": r.status,
+                    "errors": r.errors,
+                    "warnings": r.warnings,
+                    "infos": r.infos,
+                    "superseded_by": self.superseded.get(r.path, (None, None))[0],
+                }
+                for r in rs
+            ],
+            "errors": sum(r.errors for r in rs),
+            "warnings": sum(r.warnings for r in rs),
+            "infos": sum(r.infos for r in rs),
+            "unreadable": sum(r.unreadable for r in rs),
+            "not_perfxl": sum(r.not_perfxl for r in rs),
+            "summaries_not_read": list(self.summaries),
+            "exit_code": self.exit_code,
+            "problems": [p.to_dict() for p in self.problems],
+        }
 
 
 def check(res: ReadResult, config: Config | None = None) -> list[Problem]:
@@ -136,26 +194,12 @@ def validate_file(path: str | Path, config: Config | None = None) -> ValidationR
     return ValidationReport(path=p, read=res, problems=check(res, config))
 
 
-def annotate(report: ValidationReport, out: str | Path | None = None) -> PatchResult:
-    """Mark the report's problems in its workbook, through the zip-level write-back engine.
-
-    Each problem cell gets a fill by severity and a comment; a 校验结果 sheet lists every
-    problem with a link to its cell. Earlier annotations are replaced (annotating twice gives
-    the same file) and values are never changed.
-
-    Args:
-        report: a report of a readable workbook.
-        out: where to write; None writes in place (the engine keeps ``BOOK.bak.xlsx``).
-
-    Raises:
-        PerfxlError: the workbook cannot be annotated (unreadable, locked, not writable).
-    """
-    from perfxl.write import patch
-
-    if report.read is None:
-        raise PerfxlError("文件无法读取，不能标注。", path=report.path)
-    same = out is None or Path(out).resolve() == Path(report.path).resolve()
-    return patch.annotate(report.path, report.problems, out=None if same else out)
+def unusable_report(path: str, reason: str) -> ValidationReport:
+    """A missing input (or a folder without a workbook) as a one-problem report, the way a
+    file that cannot be read is reported: the batch goes on."""
+    return ValidationReport(
+        path=path, read=None, problems=[make("file.unreadable", file=path, detail=reason)]
+    )
 
 
 def locate(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:
@@ -233,4 +277,11 @@ def _fallback_ref(rest: str) -> str:
     return next(f.ref for f in L.PROJECT_FIELDS if f.key == key)
 
 
-__all__ = ["ValidationReport", "annotate", "check", "locate", "validate_file"]
+__all__ = [
+    "ValidationBatch",
+    "ValidationReport",
+    "check",
+    "locate",
+    "unusable_report",
+    "validate_file",
+]

@@ -162,7 +162,7 @@ def test_validate_reports_every_bad_file_and_carries_on(
 ) -> None:
     r = batch["validate"]
     assert r.exit_code == 2
-    records = json.loads(r.stdout)
+    records = json.loads(r.stdout)["problems"]
     unreadable = {Path(p["file"]).name for p in records if p["rule"] == "file.unreadable"}
     assert unreadable == {n for n, c in CASES.items() if c.outcome == "unreadable"}
     read_files = {Path(p["file"]).name for p in records if p["rule"] != "file.unreadable"}
@@ -232,7 +232,7 @@ def _chinese_first(message: str) -> bool:
 
 def test_no_english_reaches_a_user_without_chinese_first(batch: dict[str, Any]) -> None:
     """Library words (``Cfb error``, ``Bad CRC-32``) only ever follow a Chinese sentence."""
-    for p in json.loads(batch["validate"].stdout):
+    for p in json.loads(batch["validate"].stdout)["problems"]:
         assert _chinese_first(p["message"]), p
     runs = [*batch["export"].values(), *batch["compute"].values()]
     for r in runs:

@@ -127,7 +127,7 @@ def test_validate_goes_on_past_a_missing_file(tmp_path: Path, books: Path) -> No
     nope = tmp_path / "nope.xlsx"
     res = CliRunner().invoke(main, ["validate", str(good), str(nope), "--format", "json"])
     assert res.exit_code == 2
-    records = json.loads(res.stdout)
+    records = json.loads(res.stdout)["problems"]
     missing = [r for r in records if r["file"] == str(nope)]
     assert [r["rule"] for r in missing] == ["file.unreadable"]
     assert "不存在" in missing[0]["message"]

@@ -56,7 +56,7 @@ def test_the_reader_gives_the_verdict(plain: Path, example_book: Path) -> None:
 def test_validate_reports_it_once_and_exits_2(plain: Path) -> None:
     r = _run(["validate", "--format", "json", str(plain)])
     assert r.exit_code == 2
-    records = json.loads(r.stdout)
+    records = json.loads(r.stdout)["problems"]
     assert [(p["rule"], p["severity"], p["file"], p["sheet"]) for p in records] == [
         ("file.not_perfxl", "error", str(plain), None)
     ]
@@ -69,7 +69,7 @@ def test_validate_goes_on_with_the_rest_of_the_batch(plain: Path, example_book: 
     r = _run(["validate", "--format", "json", str(plain), str(example_book)])
     assert r.exit_code == 2
     by_file: dict[str, list[str]] = {}
-    for p in json.loads(r.stdout):
+    for p in json.loads(r.stdout)["problems"]:
         by_file.setdefault(p["file"], []).append(p["rule"])
     assert by_file[str(plain)] == ["file.not_perfxl"]
     assert str(example_book) in by_file  # the good workbook was checked (its own findings)

@@ -332,5 +332,5 @@ def test_a_damaged_xls_is_refused_in_chinese(tmp_path: Path, example_book: Path)
         assert _chinese_first(info.value.message), info.value.message
         r = CliRunner().invoke(main, ["validate", "--format", "json", str(path)])
         assert r.exit_code == 2
-        (record,) = json.loads(r.stdout)
+        (record,) = json.loads(r.stdout)["problems"]
         assert record["rule"] == "file.unreadable" and _chinese_first(record["message"])

@@ -89,7 +89,7 @@ def test_seed_full_list(example_book: Path) -> None:
 def test_cli_json_on_committed_example() -> None:
     result = CliRunner().invoke(main, ["validate", str(EXAMPLE_XLSX), "--format", "json"])
     assert result.exit_code == 0, result.output
-    records = json.loads(result.stdout)
+    records = json.loads(result.stdout)["problems"]
     assert [(r["rule"], r["severity"], r["sheet"], r["cell"], r["pointer"]) for r in records] == (
         seed_expected()
     )
@@ -126,7 +126,7 @@ def test_cli_decreasing_plan_wrong_december_bad_pair_exit_1(
     assert result.exit_code == 1, result.output
     errors = [
         (r["rule"], r["sheet"], r["cell"], r["pointer"])
-        for r in json.loads(result.stdout)
+        for r in json.loads(result.stdout)["problems"]
         if r["severity"] == "error"
     ]
     sheet = SHEETS[0]
@@ -160,7 +160,7 @@ def test_unreadable_file_is_a_report_and_batch_carries_on(
     ]
     result = CliRunner().invoke(main, ["validate", str(bad), str(example_book), "--format", "json"])
     assert result.exit_code == 2
-    files = [r["file"] for r in json.loads(result.stdout)]
+    files = [r["file"] for r in json.loads(result.stdout)["problems"]]
     assert files[0] == str(bad) and files[-1] == str(example_book)
     assert len(files) == 1 + len(seed_expected())
 
@@ -218,5 +218,5 @@ def test_validate_a_folder_reads_every_workbook_below_it(tmp_path: Path) -> None
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
-    files = {r["file"] for r in json.loads(proc.stdout)}
+    files = {r["file"] for r in json.loads(proc.stdout)["problems"]}
     assert files == {str(tmp_path / "乡镇" / "a.xlsx"), str(sub / "b 副本.xlsx")}

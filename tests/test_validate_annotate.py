@@ -15,7 +15,8 @@ from perfxl.cli import main
 from perfxl.constants import RESULTS_SHEET
 from perfxl.model import Targets
 from perfxl.read import read_workbook
-from perfxl.validate import annotate, validate_file
+from perfxl.services import annotate
+from perfxl.validate import validate_file
 from perfxl.write.fill import write_new
 
 SHEET1 = "1.“凤还巢”大学生村干部工资及保险"

@@ -5,12 +5,8 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
-
-if TYPE_CHECKING:
-    from perfxl.write.percentages import ComputeOutcome
 
 from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
 
@@ -46,7 +42,7 @@ def command(book: Path, output: Path | None, in_place: bool, fmt: str) -> None:
     表格标签被移动，见提示），其余项目已写入；2 无法使用（不是 .xlsx/.xlsm 工作簿、没有项目表、
     文件被 Excel/WPS 打开、目标不可写），未写出任何文件。
     """
-    from perfxl.write.percentages import compute_workbook
+    from perfxl.services import compute_workbook
 
     if (output is None) == (not in_place):
         raise click.UsageError(
@@ -56,46 +52,12 @@ def command(book: Path, output: Path | None, in_place: bool, fmt: str) -> None:
 
     check_suffix(output, [book.suffix], "与原工作簿同类型的工作簿")
     refuse_inputs([output], [book], hint="原地写入请用 --in-place（会先保留备份 BOOK.bak.xlsx）。")
-    outcome = compute_workbook(book, output)
-    echo_problems(outcome.problems)
-    computed = outcome.computed
-    done = sum(p.percents is not None for p in computed.projects)
-    total = len(computed.projects)
-    target = output or book
-    msg = f"已计算 {done}/{total} 个项目的累计进度，写入：{target}"
-    if outcome.result.backup is not None:
-        msg += f"（原文件备份为 {outcome.result.backup.name}）"
+    report = compute_workbook(book, output)
+    echo_problems(report.problems)
+    msg = f"已计算 {report.done}/{report.total} 个项目的累计进度，写入：{report.target}"
+    if report.backup is not None:
+        msg += f"（原文件备份为 {report.backup.name}）"
     click.echo(msg, err=True)
     if fmt == "json":
-        click.echo(json.dumps(_report(outcome, target), ensure_ascii=False, indent=2))
-    sys.exit(EXIT_PROBLEMS if outcome.problems else EXIT_OK)
-
-
-def _report(outcome: ComputeOutcome, target: Path) -> dict[str, Any]:
-    """The JSON report: percentages per project (numbers, 2 decimals) and the problems."""
-    read, computed = outcome.read, outcome.computed
-    projects = []
-    for pp in computed.projects:
-        p = read.targets.projects[pp.index]
-        projects.append(
-            {
-                "index": pp.index,
-                "sheet": read.project_sheet(pp.index),
-                "code": p.code,
-                "name": p.name,
-                "percents": None if pp.percents is None else [float(x) for x in pp.percents],
-            }
-        )
-    t = computed.totals
-    return {
-        "file": read.path,
-        "output": str(target),
-        "backup": str(outcome.result.backup) if outcome.result.backup else None,
-        "projects": projects,
-        "totals": {
-            "budget": float(t.budget),
-            "plan": [float(x) for x in t.plan],
-            "percent": None if t.percent is None else float(t.percent),
-        },
-        "problems": [p.to_dict() for p in outcome.problems],
-    }
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)

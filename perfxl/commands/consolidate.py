@@ -77,7 +77,8 @@ def command(
     退出码：0 全部正常；1 发现错误或有应报单位未提交；2 有文件不存在、无法读取或不是绩效目标
     工作簿（其余文件照常汇总），或根本没有找到工作簿（不写出汇总表）。
     """
-    from perfxl.consolidate import Options, consolidate
+    from perfxl.consolidate import Options
+    from perfxl.services import consolidate
 
     line = ProgressLine() if sys.stderr.isatty() else None
 
@@ -101,48 +102,18 @@ def command(
     )
     opts = Options(expected=expected, jobs=jobs, config=config, prefer=prefer, tables=tables)
     try:
-        result = consolidate(inputs, output, opts, progress=tick, on_found=found)
+        report = consolidate(inputs, output, opts, progress=tick, on_found=found)
     finally:
         if line is not None:
             line.finish()
-    report = report_dict(result, output, tables)
+    for note in report.result.notes:
+        click.echo(note, err=True)
+    summary = report.to_dict()
     if fmt == "json":
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        click.echo(report_text(report))
-    sys.exit(result.exit_code or EXIT_OK)
-
-
-def report_dict(result: Any, output: Path, tables: Path | None) -> dict[str, Any]:
-    """The run summary (what ``--format json`` prints)."""
-    from perfxl.consolidate import columns as K
-
-    return {
-        "summary": str(output),
-        "tables": str(tables) if tables else None,
-        "units": sum(1 for r in result.units if r[0] == K.ROW_UNIT),
-        "projects": result.totals.get("projects", 0),
-        "budget": result.totals.get("budget", 0.0),
-        "plan_percent": {
-            cp: result.totals.get(k)
-            for cp, k in zip(
-                K.CHECKPOINTS, ("pct_mar", "pct_jun", "pct_oct", "pct_dec"), strict=True
-            )
-        },
-        "errors": result.error_count,
-        "warnings": result.warning_count,
-        "missing_units": [{"unit_code": c, "unit_name": n} for c, n in result.missing],
-        "superseded_files": [f.path for f in result.superseded],
-        "summaries_not_read": [
-            r[K.FILES.index("source_file")]
-            for r in result.files
-            if r[K.FILES.index("file_status")] == K.SUMMARY_SKIPPED
-        ],
-        "unusable_files": [
-            {"file": f.path, "status": f.status, "reason": f.note} for f in result.unreadable
-        ],
-        "exit_code": result.exit_code,
-    }
+        click.echo(report_text(summary))
+    sys.exit(report.exit_code or EXIT_OK)
 
 
 LIST_AT_MOST = 10  # names printed in full; beyond that a count (the workbook lists them all)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE, handle_errors
+from perfxl.cli import handle_errors
 from perfxl.problems import SEVERITY_ZH
 from perfxl.validate import ValidationReport
 
@@ -51,7 +51,6 @@ def command(
     退出码：0 无错误（可有警告）；1 有错误；2 有文件无法读取。
     """
     from perfxl.config import load_config
-    from perfxl.validate import validate_file
 
     if annotate_out is not None and in_place:
         raise click.UsageError("--annotate 与 --in-place 只能二选一。")
@@ -62,84 +61,33 @@ def command(
         [*books, config_path],
         hint="原地标注请用 --in-place（会先保留备份 BOOK.bak.xlsx）。",
     )
-    from perfxl.inputs import discover
-    from perfxl.outputs import is_summary_file
+    from perfxl.services import annotate, find_workbooks, validate_workbooks
 
-    found = discover(books, exclude=[annotate_out] if annotate_out else [])
-    paths = [Path(p) for p in found.files]  # folders: every workbook below them
-    summaries = [p for p in paths if str(p) not in found.explicit and is_summary_file(p)]
-    for p in summaries:  # an earlier county summary among the townships' files
+    found = find_workbooks(books, exclude=[annotate_out] if annotate_out else [])
+    for p in found.summaries:  # an earlier county summary among the townships' files
         click.echo(f"{p}：perfxl 生成的汇总表，不是单位报送的工作簿，未校验。", err=True)
-    paths = [p for p in paths if p not in summaries]
-    if annotate_out is not None and len(paths) + len(found.unusable) != 1:
+    if annotate_out is not None and len(found.paths) + len(found.unusable) != 1:
         raise click.UsageError(
             "--annotate OUT.xlsx 只能用于一个工作簿；多个工作簿请用 --in-place。"
         )
-    if annotate_out is not None and paths:
+    if annotate_out is not None and found.paths:
         from perfxl.outputs import check_suffix
 
-        check_suffix(annotate_out, [paths[0].suffix], "与原工作簿同类型的标注副本")
-    config = load_config(config_path)
-    reports = [validate_file(b, config) for b in paths]
-    # A missing input is reported like an unreadable file; the others are validated.
-    reports.extend(unusable_report(p, why) for p, why in found.unusable)
+        check_suffix(annotate_out, [found.paths[0].suffix], "与原工作簿同类型的标注副本")
+    batch = validate_workbooks(found, load_config(config_path))
+    reports = batch.reports
     if fmt == "json":
-        records = [p.to_dict() for r in reports for p in r.problems]
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(batch.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(reports, versions_of(reports)), nl=False)
+        click.echo(render_text(reports, batch.superseded), nl=False)
     if annotate_out is not None or in_place:
-        from perfxl.validate import annotate
-
         for r in reports:
             if r.read is None:
                 continue
             result = annotate(r, annotate_out)
             note = f"（备份：{result.backup}）" if result.backup else ""
             click.echo(f"已标注：{result.path or r.path}{note}", err=True)
-    sys.exit(exit_code(reports))
-
-
-def unusable_report(path: str, reason: str) -> ValidationReport:
-    """A missing input (or a folder without a workbook) as a one-problem report, the way a
-    file that cannot be read is reported: the batch goes on."""
-    from perfxl.rules.catalogue import make
-
-    return ValidationReport(
-        path=path, read=None, problems=[make("file.unreadable", file=path, detail=reason)]
-    )
-
-
-def versions_of(reports: Sequence[ValidationReport]) -> dict[str, tuple[str, str]]:
-    """Files that are an older version of a unit another file in the batch holds, as
-    path -> (the version consolidate and publish use, what decided): the rule they share."""
-    import os
-
-    from perfxl.savedtime import saved_time
-    from perfxl.versions import BASIS_ZH, Candidate, choose
-
-    candidates: list[Candidate[None]] = [
-        Candidate(
-            r.read.targets.unit.code or f"?{r.path}",
-            r.path,
-            os.stat(r.path).st_mtime,
-            saved_time(r.path),
-        )
-        for r in reports
-        if r.read is not None
-    ]
-    out: dict[str, tuple[str, str]] = {}
-    for choice in choose(candidates):
-        for c in choice.superseded:
-            out[c.path] = (choice.chosen.path, BASIS_ZH[choice.basis_against(c)])
-    return out
-
-
-def exit_code(reports: Sequence[ValidationReport]) -> int:
-    """2 when a file could not be read or is not a perfxl workbook, 1 on an error, else 0."""
-    if any(r.unusable for r in reports):
-        return EXIT_UNUSABLE
-    return EXIT_PROBLEMS if any(r.errors for r in reports) else EXIT_OK
+    sys.exit(batch.exit_code)
 
 
 def render_text(
@@ -147,7 +95,7 @@ def render_text(
 ) -> str:
     """Problems grouped by file and sheet, each with cell, severity and message; a total line.
 
-    ``superseded``: older versions (`versions_of`), marked as such in their heading.
+    ``superseded``: older versions (`perfxl.services.choose_versions`), marked as such in their heading.
     """
     older = superseded or {}
     lines: list[str] = []

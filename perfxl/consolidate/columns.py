@@ -1,14 +1,149 @@
 """The summary's long tables, declared once: sheet name, column keys, Chinese headers, kinds.
 
 The summary writer, the reader of a summary (multi-level consolidation) and the CSV/Parquet
-export all use these declarations; rows are tuples in column order.
+export all use these declarations. A table's rows are named tuples (`ProjectRow`, ...), one
+field per column key in column order: read by name, written in order, cheap to pickle.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from perfxl import constants as C
+
+Money = Any  # an amount as read (a number; text when the cell held text), or None
+Value = Any  # a cell as read: text or number
+
+
+class ProjectRow(NamedTuple):
+    """What a worker extracts per project (`PROJECTS`)."""
+
+    unit_code: str | None
+    unit_name: str | None
+    project_code: str | None
+    project_name: str | None
+    budget: Money
+    fiscal_funds: Money
+    other_funds: Money
+    plan_mar: Money
+    plan_jun: Money
+    plan_oct: Money
+    plan_dec: Money
+    indicators: int | None
+    source_file: str | None
+    sheet: str | None
+    cell: str | None
+
+
+class SummaryRow(NamedTuple):
+    """A 汇总 row (`SUMMARY`): a project, or a unit's subtotal."""
+
+    row_kind: str
+    unit_code: str | None
+    unit_name: str | None
+    project_code: str | None
+    project_name: str | None
+    budget: Money
+    fiscal_funds: Money
+    other_funds: Money
+    plan_mar: Money
+    plan_jun: Money
+    plan_oct: Money
+    plan_dec: Money
+    pct_mar: float | None
+    pct_jun: float | None
+    pct_oct: float | None
+    pct_dec: float | None
+    indicators: int | None
+    errors: int
+    warnings: int
+    source_file: str | None
+    sheet: str | None
+    cell: str | None
+
+
+class UnitRow(NamedTuple):
+    """A 乡镇合计 row (`UNITS`): a unit, or the total."""
+
+    row_kind: str
+    unit_code: str | None
+    unit_name: str | None
+    projects: int
+    budget: float
+    fiscal_funds: float
+    other_funds: float
+    plan_mar: float
+    plan_jun: float
+    plan_oct: float
+    plan_dec: float
+    pct_mar: float | None
+    pct_jun: float | None
+    pct_oct: float | None
+    pct_dec: float | None
+    gap_mar: float | None
+    gap_jun: float | None
+    gap_oct: float | None
+    gap_dec: float | None
+    errors: int
+    warnings: int
+    source_file: str | None
+
+
+class IndicatorRow(NamedTuple):
+    """A 指标明细 row (`INDICATORS`)."""
+
+    unit_code: str | None
+    unit_name: str | None
+    project_code: str | None
+    project_name: str | None
+    number: int | None
+    level1: str | None
+    level2: str | None
+    level3: str | None
+    description: str | None
+    target: Value
+    target_kind: str | None
+    comparison: str | None
+    target_number: Value
+    target_unit: str | None
+    basis: str | None
+    source_file: str | None
+    sheet: str | None
+    cell: str | None
+
+
+class ProblemRow(NamedTuple):
+    """A 校验问题 row (`PROBLEMS`)."""
+
+    unit_code: str | None
+    unit_name: str | None
+    severity: str
+    rule: str
+    message: str
+    project_code: str | None
+    source_file: str | None
+    sheet: str | None
+    cell: str | None
+    pointer: str | None
+    value: Value
+    link: str | None
+
+
+class FileRow(NamedTuple):
+    """A 提交情况 row (`FILES`): a file, or an expected unit no file came from."""
+
+    unit_code: str | None
+    unit_name: str | None
+    submission: str | None
+    source_file: str | None
+    file_status: str | None
+    modified: str | None
+    saved: str | None
+    basis: str | None
+    sha256: str | None
+    projects: int | None
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -31,10 +166,17 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A long table and the sheet it is written to."""
+    """A long table and the sheet it is written to.
+
+    Attributes:
+        sheet: the sheet's name.
+        columns: the columns in order.
+        row: the named tuple of a row, its fields the column keys (a test checks).
+    """
 
     sheet: str
     columns: tuple[Column, ...]
+    row: type[tuple[Any, ...]]
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -44,6 +186,14 @@ class Table:
     def index(self, key: str) -> int:
         """Position of a column."""
         return self.keys.index(key)
+
+    def column(self, key: str) -> Column:
+        """The column of this key."""
+        return self.columns[self.index(key)]
+
+    def make(self, values: Any) -> Any:
+        """A row of this table from values in column order (a row read back)."""
+        return self.row._make(values)  # type: ignore[attr-defined]
 
 
 def _c(key: str, header: str, kind: str = "text", width: float = 12) -> Column:
@@ -82,6 +232,7 @@ PROJECTS = Table(
         _c("sheet", "工作表", "text", 14),
         _c("cell", "编码单元格", "text", 8),
     ),
+    ProjectRow,
 )
 
 # The 汇总 sheet as written: a row kind first, percentages and problem counts added.
@@ -89,13 +240,14 @@ SUMMARY = Table(
     "汇总",
     (
         _c("row_kind", "行类型", "text", 8),
-        *PROJECTS.columns[:11],
+        *(PROJECTS.column(k) for k in ProjectRow._fields[: ProjectRow._fields.index("indicators")]),
         *PCT_COLS,
-        PROJECTS.columns[11],
+        PROJECTS.column("indicators"),
         _c("errors", "错误数", "int", 7),
         _c("warnings", "警告数", "int", 7),
-        *PROJECTS.columns[12:],
+        *(PROJECTS.column(k) for k in ("source_file", "sheet", "cell")),
     ),
+    SummaryRow,
 )
 
 UNITS = Table(
@@ -118,6 +270,7 @@ UNITS = Table(
         _c("warnings", "警告数", "int", 7),
         _c("source_file", "来源文件", "text", 30),
     ),
+    UnitRow,
 )
 
 INDICATORS = Table(
@@ -142,6 +295,7 @@ INDICATORS = Table(
         _c("sheet", "工作表", "text", 14),
         _c("cell", "单元格", "text", 7),
     ),
+    IndicatorRow,
 )
 
 PROBLEMS = Table(
@@ -160,6 +314,7 @@ PROBLEMS = Table(
         _c("value", "值", "value", 14),
         _c("link", "链接地址", "text", 40),
     ),
+    ProblemRow,
 )
 
 FILES = Table(
@@ -177,6 +332,7 @@ FILES = Table(
         _c("projects", "项目数", "int", 7),
         _c("note", "说明", "text", 50),
     ),
+    FileRow,
 )
 
 # 提交状态 (per expected unit) and 文件状态 (per file).

@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from perfxl.consolidate import columns as K
-from perfxl.consolidate.records import Extracted, FileRecord, Row, Submission
+from perfxl.consolidate.columns import FileRow, IndicatorRow, ProblemRow, SummaryRow, UnitRow
+from perfxl.consolidate.records import Extracted, FileRecord, Submission
 from perfxl.consolidate.rows import problem_row
 from perfxl.numbers import cumulative_percent, gap, to_float, total
 from perfxl.rules.catalogue import RuleId, make
@@ -38,31 +39,31 @@ class Consolidation:
         unreadable: files that could not be used (unreadable, or not a perfxl workbook).
         superseded: files replaced by a newer version of the same unit.
         chosen: the submission used for each unit.
+        notes: what the run tells the user besides (a table format it could not write).
     """
 
-    summary: list[Row] = field(default_factory=list)
-    units: list[Row] = field(default_factory=list)
-    indicators: list[Row] = field(default_factory=list)
-    problems: list[Row] = field(default_factory=list)
-    files: list[Row] = field(default_factory=list)
+    summary: list[SummaryRow] = field(default_factory=list)
+    units: list[UnitRow] = field(default_factory=list)
+    indicators: list[IndicatorRow] = field(default_factory=list)
+    problems: list[ProblemRow] = field(default_factory=list)
+    files: list[FileRow] = field(default_factory=list)
     schedule: tuple[float, ...] = (25.0, 50.0, 75.0, 100.0)
     totals: dict[str, Any] = field(default_factory=dict)
     missing: list[tuple[str, str | None]] = field(default_factory=list)
     unreadable: list[FileRecord] = field(default_factory=list)
     superseded: list[FileRecord] = field(default_factory=list)
     chosen: list[Submission] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def error_count(self) -> int:
         """Problems of severity error."""
-        i = K.PROBLEMS.index("severity")
-        return sum(1 for r in self.problems if r[i] == K.SEVERITY_ZH["error"])
+        return sum(1 for r in self.problems if r.severity == K.SEVERITY_ZH["error"])
 
     @property
     def warning_count(self) -> int:
         """Problems of severity warning."""
-        i = K.PROBLEMS.index("severity")
-        return sum(1 for r in self.problems if r[i] == K.SEVERITY_ZH["warning"])
+        return sum(1 for r in self.problems if r.severity == K.SEVERITY_ZH["warning"])
 
     @property
     def exit_code(self) -> int:
@@ -201,14 +202,11 @@ def _cross_file_problems(
     files: list[FileRecord],
     expected: Sequence[tuple[str, str | None]] | None,
     out: Consolidation,
-) -> list[Row]:
-    probs: list[Row] = []
-    ci, ni, si, cell_i = (
-        K.PROJECTS.index(k) for k in ("project_code", "unit_name", "sheet", "cell")
-    )
+) -> list[ProblemRow]:
+    probs: list[ProblemRow] = []
     units_of: dict[str, list[Submission]] = defaultdict(list)
     for s in chosen:
-        for code in dict.fromkeys(r[ci] for r in s.projects if r[ci]):
+        for code in dict.fromkeys(r.project_code for r in s.projects if r.project_code):
             units_of[code].append(s)
     for s in chosen:
         f = s.file
@@ -216,7 +214,7 @@ def _cross_file_problems(
             p = make("consolidate.no_unit_code", file=f.path)
             probs.append(problem_row(p, None, f.unit_name, None, f.path))
         for r in s.projects:
-            owners = units_of.get(r[ci], [])
+            owners = units_of.get(r.project_code, []) if r.project_code else []
             if len(owners) > 1:
                 names = "、".join(
                     f"{o.file.unit_code or ''}{o.file.unit_name or ''}" for o in owners
@@ -224,14 +222,14 @@ def _cross_file_problems(
                 p = make(
                     "consolidate.duplicate_code",
                     file=f.path,
-                    sheet=r[si],
-                    cell=r[cell_i],
-                    value=r[ci],
-                    project_code=r[ci],
-                    code=r[ci],
+                    sheet=r.sheet,
+                    cell=r.cell,
+                    value=r.project_code,
+                    project_code=r.project_code,
+                    code=r.project_code,
                     units=names,
                 )
-                probs.append(problem_row(p, f.unit_code, r[ni], r[ci], f.path))
+                probs.append(problem_row(p, f.unit_code, r.unit_name, r.project_code, f.path))
     seen = {s.file.unit_code for s in chosen}
     if expected is not None:
         listed = {c for c, _ in expected}
@@ -263,13 +261,12 @@ def _cross_file_problems(
     return probs
 
 
-def _problem_counts(problems: list[Row]) -> Counter[tuple[Any, ...]]:
+def _problem_counts(problems: list[ProblemRow]) -> Counter[tuple[Any, ...]]:
     """Errors and warnings by (file, sheet, severity) and by (file, None, severity)."""
-    si, fi, shi = (K.PROBLEMS.index(k) for k in ("severity", "source_file", "sheet"))
     c: Counter[tuple[Any, ...]] = Counter()
     for r in problems:
-        c[(r[fi], r[shi], r[si])] += 1
-        c[(r[fi], None, r[si], "file")] += 1
+        c[(r.source_file, r.sheet, r.severity)] += 1
+        c[(r.source_file, None, r.severity, "file")] += 1
     return c
 
 
@@ -277,47 +274,63 @@ def _summary_and_units(
     chosen: list[Submission], counts: Counter[tuple[Any, ...]], out: Consolidation
 ) -> None:
     err, warn = K.SEVERITY_ZH["error"], K.SEVERITY_ZH["warning"]
-    idx = {k: K.PROJECTS.index(k) for k in K.PROJECTS.keys}
     grand: dict[str, list[Any]] = {k: [] for k in MONEY}
     n_projects = n_err = n_warn = 0
     for s in chosen:
         f = s.file
         for r in s.projects:
             out.summary.append(
-                (
+                SummaryRow(
                     K.ROW_PROJECT,
-                    *r[: idx["indicators"]],
-                    *(percent(r[idx[k]], r[idx["budget"]]) for k in PLAN),
-                    r[idx["indicators"]],
-                    counts[(f.path, r[idx["sheet"]], err)],
-                    counts[(f.path, r[idx["sheet"]], warn)],
-                    *r[idx["source_file"] :],
+                    r.unit_code,
+                    r.unit_name,
+                    r.project_code,
+                    r.project_name,
+                    r.budget,
+                    r.fiscal_funds,
+                    r.other_funds,
+                    r.plan_mar,
+                    r.plan_jun,
+                    r.plan_oct,
+                    r.plan_dec,
+                    percent(r.plan_mar, r.budget),
+                    percent(r.plan_jun, r.budget),
+                    percent(r.plan_oct, r.budget),
+                    percent(r.plan_dec, r.budget),
+                    r.indicators,
+                    counts[(f.path, r.sheet, err)],
+                    counts[(f.path, r.sheet, warn)],
+                    r.source_file,
+                    r.sheet,
+                    r.cell,
                 )
             )
         # The one summing rule (perfxl.numbers.total): a decimal sum of the amounts as typed,
         # text and blanks left out, as the township cover's SUM row and compute's totals.
-        tot = {k: total(r[idx[k]] for r in s.projects) for k in MONEY}
+        tot = {k: total(getattr(r, k) for r in s.projects) for k in MONEY}
         for k in MONEY:
-            grand[k].extend(r[idx[k]] for r in s.projects)
+            grand[k].extend(getattr(r, k) for r in s.projects)
         e, w = counts[(f.path, None, err, "file")], counts[(f.path, None, warn, "file")]
         n_projects += len(s.projects)
         n_err, n_warn = n_err + e, n_warn + w
         pcts = [percent(tot[k], tot["budget"]) for k in PLAN]
         out.summary.append(
-            (
-                K.ROW_SUBTOTAL,
-                f.unit_code,
-                f.unit_name,
-                None,
-                f"{f.unit_name or f.unit_code or ''} 小计（{len(s.projects)} 个项目）",
-                *(float(tot[k]) for k in MONEY),
-                *pcts,
-                sum(r[idx["indicators"]] or 0 for r in s.projects),
-                e,
-                w,
-                f.path,
-                None,
-                None,
+            SummaryRow._make(
+                (
+                    K.ROW_SUBTOTAL,
+                    f.unit_code,
+                    f.unit_name,
+                    None,
+                    f"{f.unit_name or f.unit_code or ''} 小计（{len(s.projects)} 个项目）",
+                    *(float(tot[k]) for k in MONEY),
+                    *pcts,
+                    sum(r.indicators or 0 for r in s.projects),
+                    e,
+                    w,
+                    f.path,
+                    None,
+                    None,
+                )
             )
         )
         out.units.append(
@@ -354,26 +367,28 @@ def _unit_row(
     errors: int,
     warnings: int,
     source: str | None,
-) -> Row:
+) -> UnitRow:
     """A 乡镇合计 row: decimal totals, the one percentage, gaps against 序时 at 2 decimals."""
     pcts = [cumulative_percent(tot[k], tot["budget"]) for k in PLAN]
     gaps = [to_float(gap(p, s)) for p, s in zip(pcts, schedule, strict=True)]
     money = (float(tot[k]) for k in MONEY)
-    return (kind, code, name, n, *money, *map(to_float, pcts), *gaps, errors, warnings, source)
+    return UnitRow._make(
+        (kind, code, name, n, *money, *map(to_float, pcts), *gaps, errors, warnings, source)
+    )
 
 
 def _file_rows(
     files: list[FileRecord],
     chosen: list[Submission],
     expected: Sequence[tuple[str, str | None]] | None,
-) -> list[Row]:
+) -> list[FileRow]:
     used_units = {s.file.unit_code for s in chosen}
     listed = {c: n for c, n in (expected or [])}
     by_unit: dict[str | None, list[FileRecord]] = defaultdict(list)
     for f in files:
         by_unit[f.unit_code if f.status in (K.USED, K.SUPERSEDED) else None].append(f)
     order = {K.USED: 0, K.SUPERSEDED: 1}
-    rows: list[Row] = []
+    rows: list[FileRow] = []
     codes = sorted({*listed, *(c for c in by_unit if c is not None)})
     for code in codes:
         fs = sorted(
@@ -388,18 +403,18 @@ def _file_rows(
             state = K.UNLISTED
         if not fs:
             rows.append(
-                (
+                FileRow(
                     code,
                     listed.get(code),
                     state,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    None,
-                    "未收到该单位的工作簿。",
+                    source_file=None,
+                    file_status=None,
+                    modified=None,
+                    saved=None,
+                    basis=None,
+                    sha256=None,
+                    projects=None,
+                    note="未收到该单位的工作簿。",
                 )
             )
         for f in fs:
@@ -409,10 +424,10 @@ def _file_rows(
     return rows
 
 
-def _file_row(f: FileRecord, state: str | None) -> Row:
+def _file_row(f: FileRecord, state: str | None) -> FileRow:
     from perfxl.consolidate.summary_input import format_mtime
 
-    return (
+    return FileRow(
         f.unit_code,
         f.unit_name,
         state,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-Row = tuple[Any, ...]
+from perfxl.consolidate.columns import IndicatorRow, ProblemRow, ProjectRow
+
+Row = tuple[Any, ...]  # a row of any long table (each is a named tuple of `columns`)
 
 
 @dataclass
@@ -45,9 +47,9 @@ class Submission:
     """One unit's workbook, as rows of the long tables (`columns.PROJECTS`, ...)."""
 
     file: FileRecord
-    projects: list[Row] = field(default_factory=list)
-    indicators: list[Row] = field(default_factory=list)
-    problems: list[Row] = field(default_factory=list)
+    projects: list[ProjectRow] = field(default_factory=list)
+    indicators: list[IndicatorRow] = field(default_factory=list)
+    problems: list[ProblemRow] = field(default_factory=list)
 
     @property
     def unit_key(self) -> str:

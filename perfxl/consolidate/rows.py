@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from perfxl.consolidate.columns import SEVERITY_ZH
-from perfxl.consolidate.records import FileRecord, Row, Submission
+from perfxl.consolidate.columns import SEVERITY_ZH, IndicatorRow, ProblemRow, ProjectRow
+from perfxl.consolidate.records import FileRecord, Submission
 from perfxl.numbers import whole
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
@@ -41,12 +41,12 @@ def link(file: str | None, sheet: str | None, cell: str | None) -> str | None:
 
 def problem_row(
     p: Problem, unit_code: str | None, unit_name: str | None, project_code: Any, file: str | None
-) -> Row:
+) -> ProblemRow:
     """One 校验问题 row (see `columns.PROBLEMS`); ``file`` is the source file as listed."""
     value = p.value if p.value is None or isinstance(p.value, str | int | float) else str(p.value)
     if isinstance(value, bool):
         value = str(value)
-    return (
+    return ProblemRow(
         unit_code,
         unit_name,
         SEVERITY_ZH.get(p.severity, p.severity),
@@ -75,9 +75,9 @@ def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord)
         code, name = text_or_none(p.code), text_or_none(p.name)
         codes.append(code)
         sheet, cell = res.locations.get(f"/projects/{i}/code", (res.project_sheet(i), None))
-        plan = p.plan.values()
+        plan = p.plan
         sub.projects.append(
-            (
+            ProjectRow(
                 unit_code,
                 unit_name,
                 code,
@@ -85,7 +85,10 @@ def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord)
                 p.budget,
                 p.fiscal_funds,
                 p.other_funds,
-                *plan,
+                plan.mar,
+                plan.jun,
+                plan.oct,
+                plan.dec,
                 len(p.indicators),
                 file,
                 sheet,
@@ -96,7 +99,7 @@ def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord)
             tgt = target_of(ind.target)
             isheet, icell = res.locations.get(f"/projects/{i}/indicators/{j}/target", (sheet, None))
             sub.indicators.append(
-                (
+                IndicatorRow(
                     unit_code,
                     unit_name,
                     code,

@@ -10,12 +10,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation, combine
 from perfxl.consolidate.extract import extract_batch, extract_file, warm_up
 from perfxl.consolidate.records import Extracted, FileRecord
 from perfxl.inputs import discover, load_expected
+
+if TYPE_CHECKING:
+    from perfxl.consolidate.writer import RunInfo
 
 
 @dataclass
@@ -223,12 +227,39 @@ def _consolidate(
     progress: Callable[[int], None] | None,
     on_found: Callable[[ReadPlan], None] | None,
 ) -> Consolidation:
-    from perfxl.consolidate.writer import RunInfo, write_summary
+    from perfxl.consolidate.writer import write_summary
     from perfxl.write.patch.safeio import check_target
 
     opt = options or Options()
     check_target(out)  # a locked or read-only output fails now, not after reading every file
-    found = discover(inputs, exclude=[out])
+    result, info = gather(inputs, opt, exclude=[out], progress=progress, on_found=on_found)
+    write_summary(result, out, info)
+    if opt.tables is not None:
+        from perfxl.consolidate.tables import frames, write_frames
+
+        result.notes.extend(write_frames(frames(result), opt.tables)[1])
+    return result
+
+
+def gather(
+    inputs: Sequence[str | Path],
+    options: Options | None = None,
+    *,
+    exclude: Sequence[str | Path] = (),
+    progress: Callable[[int], None] | None = None,
+    on_found: Callable[[ReadPlan], None] | None = None,
+) -> tuple[Consolidation, RunInfo]:
+    """Find, read and combine the inputs: the county's tables, and what the 说明 sheet tells
+    about the run; nothing is written.
+
+    Raises:
+        DataError: no workbook at all among the inputs, or the expected-units list is unusable.
+        ConfigError: the config file is unusable.
+    """
+    from perfxl.consolidate.writer import RunInfo
+
+    opt = options or Options()
+    found = discover(inputs, exclude=exclude)
     if not found.files:
         raise found.nothing_found()
     files = found.files
@@ -260,9 +291,4 @@ def _consolidate(
         config=str(opt.config) if opt.config else None,
         prefer=prefer,
     )
-    write_summary(result, out, info)
-    if opt.tables is not None:
-        from perfxl.consolidate.tables import write_tables
-
-        write_tables(result, opt.tables)
-    return result
+    return result, info

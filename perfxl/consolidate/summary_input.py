@@ -20,7 +20,7 @@ from collections import defaultdict
 from typing import Any
 
 from perfxl.consolidate import columns as K
-from perfxl.consolidate.records import Extracted, FileRecord, Row, Submission
+from perfxl.consolidate.records import Extracted, FileRecord, Submission
 from perfxl.grid import Grid, Sheet
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -42,22 +42,16 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
     out = Extracted(files=[record])
     folder = _folder(sheets.get(K.README_SHEET))
 
-    def rows(table: K.Table) -> list[Row]:
+    def rows(table: K.Table) -> list[Any]:  # the table's named rows
         return _full_paths(_rows(sheets.get(table.sheet), table), table, folder)
 
-    projects = _by_file(rows(K.SUMMARY), K.SUMMARY)
-    indicators = _by_file(rows(K.INDICATORS), K.INDICATORS)
+    projects = _by_file(rows(K.SUMMARY))
+    indicators = _by_file(rows(K.INDICATORS))
     problems = _by_file(
-        [
-            r
-            for r in rows(K.PROBLEMS)
-            if not str(r[K.PROBLEMS.index("rule")] or "").startswith("consolidate.")
-        ],
-        K.PROBLEMS,
+        [r for r in rows(K.PROBLEMS) if not str(r.rule or "").startswith("consolidate.")]
     )
-    src = [K.SUMMARY.index(k) for k in K.PROJECTS.keys]
     for row in rows(K.FILES):
-        f = dict(zip(K.FILES.keys, row, strict=True))
+        f = row._asdict()
         if not f["source_file"] or not f["file_status"]:
             continue  # a missing unit: recomputed from the new level's list
         rec = FileRecord(
@@ -80,9 +74,9 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
             Submission(
                 file=rec,
                 projects=[
-                    tuple(r[i] for i in src)
+                    K.PROJECTS.make(getattr(r, k) for k in K.PROJECTS.keys)
                     for r in projects.get(rec.path, [])
-                    if r[0] == K.ROW_PROJECT
+                    if r.row_kind == K.ROW_PROJECT
                 ],
                 indicators=indicators.get(rec.path, []),
                 problems=problems.get(rec.path, []),
@@ -99,16 +93,15 @@ def _folder(readme: Sheet | None) -> str:
     return ""
 
 
-def _full_paths(rows: list[Row], table: K.Table, folder: str) -> list[Row]:
+def _full_paths(rows: list[Any], table: K.Table, folder: str) -> list[Any]:
     """The rows with each relative file name joined to ``folder`` again (the path as given)."""
     if not folder:
         return rows
-    i = table.index("source_file")
     out = []
     for r in rows:
-        name = r[i]
+        name = r.source_file
         if isinstance(name, str) and name and not os.path.isabs(name):
-            r = (*r[:i], os.path.join(folder, name), *r[i + 1 :])
+            r = r._replace(source_file=os.path.join(folder, name))
         out.append(r)
     return out
 
@@ -127,7 +120,7 @@ def _mtime(v: Any) -> float:
         return 0.0
 
 
-def _rows(sheet: Sheet | None, table: K.Table) -> list[Row]:
+def _rows(sheet: Sheet | None, table: K.Table) -> list[Any]:
     """The table's data rows, columns found by their headers in row 1 (order may change)."""
     if sheet is None or not sheet.rows:
         return []
@@ -139,7 +132,7 @@ def _rows(sheet: Sheet | None, table: K.Table) -> list[Row]:
         if all(v is None for v in raw):
             continue
         out.append(
-            tuple(
+            table.make(
                 _cell(raw[p] if p is not None and p < len(raw) else None, k)
                 for p, k in zip(pos, kinds, strict=True)
             )
@@ -147,11 +140,10 @@ def _rows(sheet: Sheet | None, table: K.Table) -> list[Row]:
     return out
 
 
-def _by_file(rows: list[Row], table: K.Table) -> dict[str, list[Row]]:
-    i = table.index("source_file")
-    out: dict[str, list[Row]] = defaultdict(list)
+def _by_file(rows: list[Any]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
     for r in rows:
-        out[str(r[i])].append(r)
+        out[str(r.source_file)].append(r)
     return out
 
 

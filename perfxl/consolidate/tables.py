@@ -1,18 +1,25 @@
-"""The long tables as CSV (UTF-8 with BOM, so Excel opens it right) and Parquet (pyarrow).
+"""The long tables as pandas DataFrames, written as CSV (UTF-8 with BOM, so Excel opens it
+right) and Parquet (pyarrow, the optional ``parquet`` extra).
 
-Each file is written atomically (temp file, then rename): an interrupted run leaves every
-table either as it was or complete.
+pandas is imported here only, when tables are asked for: validate, compute and the ribbon
+never pay for it. Each file is written atomically (temp file, then rename): an interrupted
+run leaves every table either as it was or complete.
 """
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl.consolidate import columns as K
-from perfxl.consolidate.combine import Consolidation
+from perfxl.errors import PerfxlError
 from perfxl.write.atomic import atomic_path
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from perfxl.consolidate.combine import Consolidation
 
 FILE_NAMES = {
     K.SUMMARY.sheet: "projects",
@@ -21,76 +28,117 @@ FILE_NAMES = {
     K.PROBLEMS.sheet: "problems",
     K.FILES.sheet: "files",
 }
+PARQUET_HINT = (
+    '未安装 pyarrow，未写出 Parquet 文件（CSV 已写出）。如需 Parquet：pip install "perfxl[parquet]"'
+)
 
 
-def write_tables(c: Consolidation, folder: Path, *, parquet: bool | None = None) -> list[Path]:
-    """Write each long table as ``NAME.csv`` (and ``NAME.parquet`` when pyarrow is there).
+class ParquetMissingError(PerfxlError):
+    """Parquet was required and pyarrow is not installed."""
+
+    exit_code = 2
+
+
+def frame(table: K.Table, rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+    """One long table as a DataFrame: a column per key (snake_case), typed by kind.
+
+    ``money`` and ``pct`` columns are float64 (an amount typed as text becomes NaN; the
+    校验问题 table keeps the text), ``int`` columns nullable Int64, ``text`` and ``value``
+    columns Python objects as read (str, number or None).
+    """
+    import pandas as pd
+
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in table.columns]
+    data = {
+        c.key: _series(pd, values, c.kind) for c, values in zip(table.columns, columns, strict=True)
+    }
+    return pd.DataFrame(data, columns=list(table.keys))
+
+
+def frames(c: Consolidation) -> dict[str, pd.DataFrame]:
+    """Every long table of a consolidation, by file name (projects, units, ...)."""
+    return {
+        FILE_NAMES[table.sheet]: frame(table, rows)
+        for table, rows in (
+            (K.SUMMARY, c.summary),
+            (K.UNITS, c.units),
+            (K.INDICATORS, c.indicators),
+            (K.PROBLEMS, c.problems),
+            (K.FILES, c.files),
+        )
+    }
+
+
+def write_frames(
+    tables: dict[str, pd.DataFrame], folder: Path, *, parquet: bool | None = None
+) -> tuple[list[Path], list[str]]:
+    """Write each table as ``NAME.csv`` (and ``NAME.parquet`` when pyarrow is there).
 
     Args:
-        c: the consolidation.
+        tables: DataFrames by file name (:func:`frames`).
         folder: created when missing.
         parquet: True to require Parquet, False to skip it, None to write it when possible.
 
     Returns:
-        The files written.
+        The files written, and notes for the user (how to get Parquet when pyarrow is missing).
+
+    Raises:
+        ParquetMissingError: ``parquet`` is True and pyarrow is not installed.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    pa: Any = None
+    notes: list[str] = []
+    arrow = False
     if parquet is not False:
         try:
-            import pyarrow
-            import pyarrow.parquet  # makes pyarrow.parquet available
+            import pyarrow  # noqa: F401 - pandas writes Parquet through it
 
-            pa = pyarrow
+            arrow = True
         except ImportError:
             if parquet:
-                raise
-    for table, rows in (
-        (K.SUMMARY, c.summary),
-        (K.UNITS, c.units),
-        (K.INDICATORS, c.indicators),
-        (K.PROBLEMS, c.problems),
-        (K.FILES, c.files),
-    ):
-        name = FILE_NAMES[table.sheet]
+                raise ParquetMissingError(PARQUET_HINT.replace("（CSV 已写出）", "")) from None
+            notes.append(PARQUET_HINT)
+    written: list[Path] = []
+    for name, df in tables.items():
         path = folder / f"{name}.csv"
         with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(table.keys)
-            w.writerows(rows)
+            df.to_csv(fh, index=False, lineterminator="\r\n")
         written.append(path)
-        if pa is not None:
-            cols = {
-                c.key: [_arrow(r[i], c.kind) for r in rows] for i, c in enumerate(table.columns)
-            }
-            types = {c.key: _arrow_type(pa, c.kind) for c in table.columns}
-            arrow = pa.table({k: pa.array(v, type=types[k]) for k, v in cols.items()})
+        if arrow:
             ppath = folder / f"{name}.parquet"
             with atomic_path(ppath) as tmp:
-                pa.parquet.write_table(arrow, str(tmp))
+                df.astype({k: "string" for k in _object_columns(df)}).to_parquet(
+                    tmp, index=False, engine="pyarrow"
+                )
             written.append(ppath)
-    return written
+    return written, notes
+
+
+def write_tables(c: Consolidation, folder: Path, *, parquet: bool | None = None) -> list[Path]:
+    """:func:`write_frames` of :func:`frames`: the files written."""
+    return write_frames(frames(c), folder, parquet=parquet)[0]
 
 
 def table_paths(folder: Path) -> list[Path]:
-    """Every file :func:`write_tables` may write into ``folder``."""
+    """Every file :func:`write_frames` may write into ``folder``."""
     return [folder / f"{n}.{ext}" for n in FILE_NAMES.values() for ext in ("csv", "parquet")]
 
 
-def _arrow(v: object, kind: str) -> object:
-    if v is None:
-        return None
+def _series(pd: Any, values: Sequence[Any], kind: str) -> Any:
     if kind in ("money", "pct"):
-        return float(v) if isinstance(v, int | float) else None
+        nums = [
+            float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+            for v in values
+        ]
+        return pd.Series(nums, dtype="float64")
     if kind == "int":
-        return int(v) if isinstance(v, int | float) else None
-    return str(v)
+        ints = [
+            int(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+            for v in values
+        ]
+        return pd.Series(ints, dtype="Int64")
+    return pd.Series(list(values), dtype="object")
 
 
-def _arrow_type(pa: Any, kind: str) -> Any:
-    if kind in ("money", "pct"):
-        return pa.float64()
-    if kind == "int":
-        return pa.int64()
-    return pa.string()
+def _object_columns(df: Any) -> list[str]:
+    """Columns of Python objects, written to Parquet as text (as they were before pandas)."""
+    return [k for k in df.columns if df[k].dtype == object]

@@ -167,7 +167,7 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
         fmt = _Formats(wb)
         paths = Paths(info.inputs)
         streamed: list[tuple[K.Table, Any, list[Any]]] = []  # rows as stored: shown later
-        rows_of = {
+        rows_of: dict[str, list[Any]] = {
             K.SUMMARY.sheet: c.summary,
             K.UNITS.sheet: c.units,
             K.INDICATORS.sheet: c.indicators,

@@ -60,19 +60,10 @@ def compute_book(book: Any) -> str:
     staff replaced by a number gets the number, formatted ``0.00%``; a changed formula is
     left alone and reported.
     """
-    from perfxl.compute import compute, text_amounts
-    from perfxl.write.percentages import cells_to_inspect, outcome_problems, plan_writes
+    from perfxl.services import compute_open_book
 
     grid = A.read_grid(book)
-    res = read_grid_model(grid)
-    if not any(s.kind in ("project", "cover") for s in res.sheets):
-        raise NotAPerfxlWorkbookError(
-            "工作簿中没有项目绩效目标表（A3 为“项目编码”）或封面，无法计算。", path=res.path
-        )
-    as_text = text_amounts(res.problems)
-    computed = compute(res.targets, locations=res.locations, file=res.path, as_text=as_text)
-    formulas = A.read_formulas(book, cells_to_inspect(res, grid))
-    plan = plan_writes(res, grid, computed, formulas)
+    _, computed, plan, problems = compute_open_book(grid, lambda c: A.read_formulas(book, c))
     by_sheet: dict[tuple[str, str | None], dict[str, Any]] = defaultdict(dict)
     for w in plan.writes:
         if w.formula == "keep":
@@ -82,7 +73,6 @@ def compute_book(book: Any) -> str:
     for (name, fmt), cells in by_sheet.items():
         A.write_formatted(book.sheets[name], cells, fmt)
     _calculate(book)
-    problems = outcome_problems(res, computed, plan)
     done = sum(p.percents is not None for p in computed.projects)
     msg = (
         f"已计算 {done}/{len(computed.projects)} 个项目的累计进度（{'、'.join(C.L_CHECKPOINTS)}）。"

@@ -16,7 +16,7 @@ values those formulas evaluate to, so the cover shows figures without a recalcul
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -329,12 +329,28 @@ def compute_workbook(
     grid = read_grid(book)
     read = read_grid_model(grid)
     read.require_perfxl()
-    as_text = text_amounts(read.problems)
-    computed = compute(read.targets, locations=read.locations, file=read.path, as_text=as_text)
-    plan = plan_writes(read, grid, computed, read_formulas(patch, cells_to_inspect(read, grid)))
+    computed, plan = plan_percentages(read, grid, lambda cells: read_formulas(patch, cells))
     patch.write_cells(plan.writes)
     result = patch.save(out, backup=backup)
     return ComputeOutcome(read, computed, outcome_problems(read, computed, plan), result)
+
+
+def plan_percentages(
+    read: ReadResult,
+    grid: Grid,
+    formulas: Callable[[list[tuple[str, str]]], FormulaMap],
+) -> tuple[ComputeResult, Plan]:
+    """The percentages of a read workbook and the cells to write: the one computation a
+    file (:func:`compute_workbook`) and an open book (the ribbon's 计算进度) share.
+
+    Args:
+        read: the workbook as read from ``grid``.
+        grid: its cells.
+        formulas: reads the formulas of (sheet, cell)s, from the file's XML or the live book.
+    """
+    as_text = text_amounts(read.problems)
+    computed = compute(read.targets, locations=read.locations, file=read.path, as_text=as_text)
+    return computed, plan_writes(read, grid, computed, formulas(cells_to_inspect(read, grid)))
 
 
 def outcome_problems(read: ReadResult, computed: ComputeResult, plan: Plan) -> list[Problem]:
