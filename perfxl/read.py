@@ -72,6 +72,7 @@ class ReadResult:
         locations: JSON pointer -> (sheet, cell) of every field read.
         sheets: every sheet and what it was taken for, in workbook order.
         path: the workbook.
+        layout: the form the workbook was read with (compute and messages follow it).
     """
 
     targets: Targets
@@ -79,6 +80,7 @@ class ReadResult:
     locations: dict[str, tuple[str, str]] = field(default_factory=dict)
     sheets: list[SheetInfo] = field(default_factory=list)
     path: str = ""
+    layout: L.Layout = L.STANDARD
 
     @property
     def ok(self) -> bool:
@@ -115,12 +117,15 @@ class ReadResult:
         return None
 
 
-def read_workbook(path: str | Path, *, engine: str = "calamine") -> ReadResult:
+def read_workbook(
+    path: str | Path, *, engine: str = "calamine", layout: L.Layout = L.STANDARD
+) -> ReadResult:
     """Read a workbook file into the model.
 
     Args:
         path: an .xlsx, .xlsm or .xls file.
         engine: ``calamine`` (fast, cached values) or ``openpyxl`` (slower, knows formats).
+        layout: the form to read.
 
     Raises:
         UnreadableWorkbookError: the file is not a workbook that can be opened.
@@ -133,17 +138,17 @@ def read_workbook(path: str | Path, *, engine: str = "calamine") -> ReadResult:
         from perfxl.grid.calamine_grid import read_grid
 
         grid = read_grid(path)
-    return read_grid_model(grid)
+    return read_grid_model(grid, layout=layout)
 
 
-def read_grid_model(grid: Grid) -> ReadResult:
+def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
     """Turn a Grid into the model, collecting every problem on the way."""
-    res = ReadResult(targets=Targets(projects=[]), path=grid.path)
+    res = ReadResult(targets=Targets(projects=[]), path=grid.path, layout=layout)
     res.targets.framework = None
     res.targets.money_unit = None
     cover_seen = False
     for sheet in grid.sheets:
-        kind, dr, dc = classify(sheet)
+        kind, dr, dc = classify(sheet, layout)
         info = SheetInfo(sheet.name, kind, row_offset=dr, col_offset=dc)
         res.sheets.append(info)
         if kind == "cover" and not cover_seen:
@@ -152,7 +157,7 @@ def read_grid_model(grid: Grid) -> ReadResult:
         elif kind == "overall":
             _read_overall(sheet, dr, res)
         elif kind == "project":
-            if _check_labels(sheet, L.PROJECT_LABELS, dr, dc, res):
+            if _check_labels(sheet, layout.project.labels, dr, dc, res):
                 info.project_index = len(res.targets.projects)
                 res.targets.projects.append(_read_project(sheet, dr, dc, info.project_index, res))
             else:
@@ -164,17 +169,18 @@ def read_grid_model(grid: Grid) -> ReadResult:
     return res
 
 
-def classify(sheet: Sheet) -> tuple[str, int, int]:
+def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int]:
     """What a sheet is, by its labels, and how far the table is moved from its place.
 
     A sheet is taken for a kind when its anchor label is found near the top-left and at
     least ``MIN_LABELS`` of that kind's labels sit where the anchor says they should (so a
     project sheet with a few labels deleted is still recognised, and reported).
     """
+    summary = layout.overall.summary_label
     for anchor, labels, kind in (
-        (L.COVER_ANCHOR, L.COVER_LABELS, "cover"),
-        (L.PROJECT_ANCHOR, L.PROJECT_LABELS, "project"),
-        (L.OVERALL_SUMMARY_LABEL, (L.OVERALL_SUMMARY_LABEL,), "overall"),
+        (layout.cover.anchor, layout.cover.labels, "cover"),
+        (layout.project.anchor, layout.project.labels, "project"),
+        (summary, (summary,), "overall"),
     ):
         for found in _find_labels(sheet, anchor.text):
             ar, ac = parse_a1(anchor.ref)
@@ -210,7 +216,7 @@ def _check_labels(
 ) -> bool:
     ok = True
     for lab in labels:
-        if lab.text == C.MONEY_UNIT_LABEL or lab.text in _OPTIONAL_LABELS:
+        if not lab.required:
             continue
         ref = shift(lab.ref, dr, dc)
         r, c = parse_a1(ref)
@@ -231,15 +237,11 @@ def _check_labels(
     return ok
 
 
-# Labels perfxl adds beside the published table; staff may delete them without harm.
-_OPTIONAL_LABELS = frozenset({C.L_PLAN_SCOPE, C.L_PLAN_AMOUNTS, C.L_PLAN_PERCENT})
-
-
 def _read_project(sheet: Sheet, dr: int, dc: int, index: int, res: ReadResult) -> Project:
     base = f"/projects/{index}"
     p = Project()
     reader = _FieldReader(sheet, res, dr, dc)
-    for f in L.PROJECT_FIELDS:
+    for f in res.layout.project.fields:
         pointer = f"{base}/{f.key}"
         value = reader.read(f, pointer)
         if f.key.startswith("plan/"):
@@ -252,13 +254,14 @@ def _read_project(sheet: Sheet, dr: int, dc: int, index: int, res: ReadResult) -
 
 def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult) -> list[Indicator]:
     out: list[Indicator] = []
-    first = L.INDICATOR_FIRST_ROW + dr
+    columns = res.layout.project.indicator_columns
+    first = res.layout.project.indicator_first_row + dr
     for r in range(first, sheet.nrows + 1):
-        own = {k: sheet.get(r, c0 + dc) for k, (c0, _) in L.INDICATOR_COLUMNS.items()}
+        own = {k: sheet.get(r, c0 + dc) for k, (c0, _) in columns.items()}
         if all(_blank(v) for v in own.values()):
             continue
         values: dict[str, Any] = {}
-        for k, (c0, _) in L.INDICATOR_COLUMNS.items():
+        for k, (c0, _) in columns.items():
             c = c0 + dc
             v = own[k]
             origin = sheet.merge_origin(r, c)
@@ -266,19 +269,19 @@ def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult)
                 v = sheet.get(*origin)  # a vertical merge (一级指标 written once per group)
             values[k] = _text(v) if k != "target" else _target(v)
         pointer = f"{base}/indicators/{len(out)}"
-        for k, (c0, _) in L.INDICATOR_COLUMNS.items():
+        for k, (c0, _) in columns.items():
             res.locations[f"{pointer}/{k}"] = (sheet.name, a1(r, c0 + dc))
-        res.locations[pointer] = (sheet.name, a1(r, 1 + dc))
+        res.locations[pointer] = (sheet.name, a1(r, columns["level1"][0] + dc))
         out.append(Indicator(**{k: values[k] for k in INDICATOR_KEYS}))
     return out
 
 
 def _read_cover(sheet: Sheet, dr: int, dc: int, res: ReadResult) -> None:
-    if not _check_labels(sheet, L.COVER_LABELS, dr, dc, res):
+    if not _check_labels(sheet, res.layout.cover.labels, dr, dc, res):
         return
     reader = _FieldReader(sheet, res, dr, dc)
     t = res.targets
-    for f in L.COVER_FIELDS:
+    for f in res.layout.cover.fields:
         value = reader.read(f, "/" + f.key)
         if f.key == "unit/code":
             t.unit.code = value
@@ -296,17 +299,20 @@ def _read_cover(sheet: Sheet, dr: int, dc: int, res: ReadResult) -> None:
 
 def _read_overall(sheet: Sheet, dr: int, res: ReadResult) -> None:
     o = res.targets.overall
+    form = res.layout.overall
     reader = _FieldReader(sheet, res, dr, 0)
-    o.summary = reader.read(L.OVERALL_SUMMARY, "/overall/summary")
-    areas_row = _row_of(sheet, C.L_AREAS_SECTION, start=1)
-    measures_row = _row_of(sheet, C.L_MEASURES_SECTION, start=(areas_row or 1))
+    o.summary = reader.read(form.summary, "/" + form.summary.key)
+    col = form.number_column
+    areas_row = _row_of(sheet, C.L_AREAS_SECTION, start=1, col=col)
+    measures_row = _row_of(sheet, C.L_MEASURES_SECTION, start=(areas_row or 1), col=col)
     end = sheet.nrows
     if areas_row is not None:
         stop = (measures_row - 1) if measures_row else end
+        first = form.first_record_row(areas_row)
         o.areas = [
             Area(**vals)
             for vals in _read_records(
-                sheet, areas_row + 2, stop, L.AREA_COLUMNS, AREA_KEYS, "/overall/areas", res
+                sheet, first, stop, form.area_columns, AREA_KEYS, "/overall/areas", res
             )
         ]
     if measures_row is not None:
@@ -314,9 +320,9 @@ def _read_overall(sheet: Sheet, dr: int, res: ReadResult) -> None:
             Measure(**vals)
             for vals in _read_records(
                 sheet,
-                measures_row + 2,
+                form.first_record_row(measures_row),
                 end,
-                L.MEASURE_COLUMNS,
+                form.measure_columns,
                 MEASURE_KEYS,
                 "/overall/measures",
                 res,
@@ -328,7 +334,7 @@ def _read_records(
     sheet: Sheet,
     first: int,
     last: int,
-    columns: dict[str, tuple[int, int]],
+    columns: L.Columns,
     keys: tuple[str, ...],
     base: str,
     res: ReadResult,
@@ -345,10 +351,10 @@ def _read_records(
     return out
 
 
-def _row_of(sheet: Sheet, text: str, start: int) -> int | None:
+def _row_of(sheet: Sheet, text: str, start: int, col: int) -> int | None:
     want = L.normalize_label(text)
     for r in range(start, sheet.nrows + 1):
-        if L.normalize_label(sheet.get(r, 1)) == want:
+        if L.normalize_label(sheet.get(r, col)) == want:
             return r
     return None
 
@@ -359,9 +365,9 @@ def _unit_from_project_header(grid: Grid, res: ReadResult) -> None:
         if info.kind != "project":
             continue
         sheet = next(s for s in grid.sheets if s.name == info.name)
-        r, c = parse_a1(L.PROJECT_UNIT_LINE.ref)
+        r, c = parse_a1(res.layout.project.unit_line.ref)
         line = sheet.get(r + info.row_offset, c + info.col_offset)
-        m = re.match(r"^\s*(\d{6})\s*(.*?)\s*$", str(line or ""))
+        m = L.UNIT_LINE_PATTERN.match(str(line or ""))
         if m:
             res.targets.unit.code, res.targets.unit.name = m.group(1), m.group(2) or None
         return
@@ -399,7 +405,7 @@ class _FieldReader:
                     "read.number_as_text_field",
                     **where,
                     value=raw,
-                    label=_CODE_KEYS[f.key],
+                    label=f.label,
                     text=text,
                 )
             )
@@ -425,7 +431,7 @@ class _FieldReader:
         return number
 
 
-_CODE_KEYS = {"code": C.L_CODE, "unit/code": C.L_UNIT_CODE}
+_CODE_KEYS = frozenset({"code", "unit/code"})  # codes: a number typed there loses digits
 _AMOUNT_TEXT = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 
 

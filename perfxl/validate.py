@@ -11,9 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from perfxl import constants as C
 from perfxl import layout as L
-from perfxl.cells import parse_a1, shift
+from perfxl.cells import a1, parse_a1, shift
 from perfxl.config import Config, load_config
 from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
 from perfxl.framework import DEFAULT_FRAMEWORK, FRAMEWORKS
@@ -216,7 +215,7 @@ def locate(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:
         index, rest = int(m.group(1)), m.group(2) or ""
         info = next((s for s in res.sheets if s.project_index == index), None)
         if info is not None and rest in ("", "/indicators", "/plan"):
-            ref = _fallback_ref(rest)
+            ref = _fallback_ref(res.layout.project, rest)
             return info.name, shift(ref, info.row_offset, info.col_offset)
     parent = pointer
     while "/" in parent.strip("/"):
@@ -269,12 +268,11 @@ def _place(p: Problem, order: dict[str, int]) -> tuple[int, int, int]:
     return (order.get(p.sheet, len(order)), row, col)
 
 
-def _fallback_ref(rest: str) -> str:
+def _fallback_ref(form: L.ProjectForm, rest: str) -> str:
     """Where a whole project part is shown: its code, first plan cell, indicator header."""
     if rest == "/indicators":
-        return next(lab.ref for lab in L.PROJECT_LABELS if lab.text == C.L_LEVEL1)
-    key = "plan/mar" if rest == "/plan" else "code"
-    return next(f.ref for f in L.PROJECT_FIELDS if f.key == key)
+        return a1(form.indicator_header_row, form.indicator_columns["level1"][0])
+    return form.plan_fields[0].ref if rest == "/plan" else form.field("code").ref
 
 
 __all__ = [

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from perfxl import constants as C
-from perfxl import layout as L
-from perfxl.cells import parse_a1, shift
+from perfxl.cells import a1, parse_a1, shift
 from perfxl.errors import NotAPerfxlWorkbookError, WriteError
 from perfxl.excel import adapter as A
 from perfxl.excel import annotate
@@ -134,13 +133,15 @@ def add_project_book(book: Any, name: str | None = None) -> str:
     new_name = project_sheet_name(len(infos), name, taken)
     sheet = book.sheets[last.name].copy(after=book.sheets[last.name], name=new_name)
     dr, dc = last.row_offset, last.col_offset
-    cells: dict[str, Any] = {shift(f.ref, dr, dc): None for f in L.PROJECT_FIELDS}
+    form = res.layout.project
+    cells: dict[str, Any] = {shift(f.ref, dr, dc): None for f in form.fields}
     if name:
-        cells[shift(_field_ref("name"), dr, dc)] = name
+        cells[shift(form.field("name").ref, dr, dc)] = name
     A.write_values(sheet, cells)
     last_row = sheet.used_range.last_cell.row
-    first = shift(f"A{L.INDICATOR_FIRST_ROW}", dr, dc)
-    end_col = L.INDICATOR_COLUMNS["basis"][1] + dc
+    columns = form.indicator_columns.values()
+    first = shift(a1(form.indicator_first_row, min(c0 for c0, _ in columns)), dr, dc)
+    end_col = max(c1 for _, c1 in columns) + dc
     if last_row >= parse_a1(first)[0]:
         with A.unprotected(sheet):
             sheet.range(first, (last_row, end_col)).clear_contents()
@@ -148,10 +149,6 @@ def add_project_book(book: Any, name: str | None = None) -> str:
         f"已新增项目表“{new_name}”（复制自“{last.name}”，填报内容已清空）。\n"
         "请填写项目编码、名称、金额和指标；封面的项目清单不会自动增加这一行。"
     )
-
-
-def _field_ref(key: str) -> str:
-    return next(f.ref for f in L.PROJECT_FIELDS if f.key == key)
 
 
 HELP_TEXT = (

@@ -43,8 +43,7 @@ def project_sheet_name(index: int, name: object, taken: set[str]) -> str:
 
 def unit_line(t: Targets) -> str | None:
     """The header line of every project table: unit code followed by unit name."""
-    text = f"{t.unit.code or ''}{t.unit.name or ''}"
-    return text or None
+    return L.unit_line(t.unit.code, t.unit.name)
 
 
 def framework_of(t: Targets) -> str:
@@ -53,21 +52,21 @@ def framework_of(t: Targets) -> str:
     return fw if fw in F.FRAMEWORKS else F.DEFAULT_FRAMEWORK
 
 
-def build_workbook(t: Targets) -> Workbook:
+def build_workbook(t: Targets, *, layout: L.Layout = L.STANDARD) -> Workbook:
     """A new standard workbook holding ``t`` (cover, part one, one sheet per project)."""
     wb = Workbook()
     cover = wb.active
     assert cover is not None
     cover.title = C.COVER_SHEET
     overall = wb.create_sheet(C.OVERALL_SHEET)
-    W.draw_overall(overall, t.overall)
+    W.draw_overall(overall, t.overall, layout=layout)
     taken = {C.COVER_SHEET, C.OVERALL_SHEET}
     names: list[str] = []
     for i, p in enumerate(t.projects):
         ws = wb.create_sheet(project_sheet_name(i, p.name, taken))
-        W.draw_project(ws, p, unit_line(t), framework_of(t))
+        W.draw_project(ws, p, unit_line(t), framework_of(t), layout=layout)
         names.append(ws.title)
-    W.draw_cover(cover, t, names)
+    W.draw_cover(cover, t, names, layout=layout)
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     return wb
 
@@ -78,9 +77,9 @@ def save(wb: Workbook, out: Path) -> None:
         wb.save(tmp)
 
 
-def write_new(t: Targets, out: Path) -> None:
+def write_new(t: Targets, out: Path, *, layout: L.Layout = L.STANDARD) -> None:
     """Write ``t`` into a freshly generated standard workbook at ``out``."""
-    save(build_workbook(t), out)
+    save(build_workbook(t, layout=layout), out)
 
 
 def template(
@@ -216,26 +215,36 @@ def _clear(ws: Worksheet) -> None:
             cell.hyperlink = None
 
 
-def _fill_project(ws: Worksheet, p: Project, line: str | None, fw: str, dr: int, dc: int) -> None:
+def _fill_project(
+    ws: Worksheet,
+    p: Project,
+    line: str | None,
+    fw: str,
+    dr: int,
+    dc: int,
+    layout: L.Layout = L.STANDARD,
+) -> None:
     """Write one project's input cells in an existing project sheet; labels and styles stay."""
+    form = layout.project
     if dr == 0 and dc == 0:
-        W.set_value(ws, L.PROJECT_UNIT_LINE.ref, line)
-    for f in L.PROJECT_FIELDS:
+        W.set_value(ws, form.unit_line.ref, line)
+    for f in form.fields:
         W.set_value(ws, shift(f.ref, dr, dc), W.project_value(p, f.key))
-    first = L.INDICATOR_FIRST_ROW + dr
+    first = form.indicator_first_row + dr
     # Unmerge the old 一级 groups, clear the old rows, then write the new ones.
+    level1 = form.indicator_columns["level1"][0] + dc
     for rng in list(ws.merged_cells.ranges):
-        if rng.min_row >= first and rng.min_col == 1 + dc and rng.max_col == 1 + dc:
+        if rng.min_row >= first and rng.min_col == level1 and rng.max_col == level1:
             ws.unmerge_cells(str(rng))
-    last = max(ws.max_row, first + L.INDICATOR_MIN_ROWS - 1)
+    last = max(ws.max_row, first + form.indicator_min_rows - 1)
     for r in range(first, last + 1):
-        for c0, _ in L.INDICATOR_COLUMNS.values():
+        for c0, _ in form.indicator_columns.values():
             ws[a1(r, c0 + dc)].value = None
     rows = [ind for ind in p.indicators if not ind.is_blank()]
     template_row = first
     for i, ind in enumerate(rows):
         r = first + i
-        for key, (c0, c1) in L.INDICATOR_COLUMNS.items():
+        for key, (c0, c1) in form.indicator_columns.items():
             ref = a1(r, c0 + dc)
             if r > last:  # beyond the drawn table: copy the look of the first row
                 W.merge(ws, f"{ref}:{a1(r, c1 + dc)}" if c1 > c0 else None)
@@ -245,4 +254,4 @@ def _fill_project(ws: Worksheet, p: Project, line: str | None, fw: str, dr: int,
                     dst._style = src._style
             W.set_value(ws, ref, getattr(ind, key))
     if dc == 0:
-        W._merge_level1_groups(ws, rows, first)
+        W._merge_level1_groups(ws, rows, first, layout)

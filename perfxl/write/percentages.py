@@ -1,16 +1,17 @@
 """The computed percentages as cell writes for the zip-level write-back engine.
 
-Project sheets: the four cells under the plan amounts (``layout.PROJECT_PERCENT_CELLS``, moved
-by the sheet's offsets) hold the template's formula ``IF(N($C$4)=0,"",ROUND(N(B7)/$C$4,4))``
-formatted ``0.00%``. perfxl keeps the formula and writes the computed fraction (0.2503) as
-its cached value, so Excel, LibreOffice and value-only readers (python-calamine, pandas) all
-show 25.03%. A cell whose formula staff replaced by a number gets the number with the format
-``0.00%``; a cell whose formula was changed to something else is left alone and reported.
+Project sheets: the cells under the plan amounts (``ProjectForm.percent_cells``, moved by
+the sheet's offsets) hold the template's formula (:func:`perfxl.layout.percent_formula`: the
+plan amount over the absolute 预算数 cell, rounded to 4 places) formatted ``0.00%``. perfxl
+keeps the formula and writes the computed fraction (0.2503) as its cached value, so Excel,
+LibreOffice and value-only readers (python-calamine, pandas) all show 25.03%. A cell whose
+formula staff replaced by a number gets the number with the format ``0.00%``; a cell whose
+formula was changed to something else is left alone and reported.
 
-Cover sheet: the project rows' reference formulas (``=IF('1.项目'!C4="","",'1.项目'!C4)``,
-or the bare ``='1.项目'!C4`` of older workbooks), the total row's
-``SUM`` and the 12月底进度 column's ``IF(N(D11)=0,"",ROUND(N(J11)/D11,4))`` get the cached
-values those formulas evaluate to, so the cover shows figures without a recalculation.
+Cover sheet: the project rows' reference formulas (:func:`perfxl.layout.link_formula`, or
+the bare reference of older workbooks), the total row's ``SUM`` and the 12月底进度 column's
+percentage get the cached values those formulas evaluate to, so the cover shows figures
+without a recalculation. The formula shapes are the layout's (``layout.*_PATTERN``).
 """
 
 from __future__ import annotations
@@ -63,14 +64,19 @@ def cells_to_inspect(read: ReadResult, grid: Grid) -> list[tuple[str, str]]:
         if info.kind == "project" and info.project_index is not None:
             out += [
                 (info.name, shift(ref, info.row_offset, info.col_offset))
-                for ref in L.PROJECT_PERCENT_CELLS
+                for ref in read.layout.project.percent_cells
             ]
     cover = _cover(read, grid)
     if cover is not None:
         sheet, dr, dc = cover
-        for r in _cover_rows(sheet, dr, dc):
-            out += [(sheet.name, a1(r, c + dc)) for c in range(2, L.COVER_WIDTH + 1)]
+        for r in _cover_rows(read.layout.cover, sheet, dr, dc):
+            out += [(sheet.name, a1(r, c + dc)) for c in _formula_columns(read.layout.cover)]
     return out
+
+
+def _formula_columns(form: L.CoverForm) -> range:
+    """The cover's columns that hold formulas (all but the running number)."""
+    return range(form.column("index") + 1, form.width + 1)
 
 
 def plan_writes(
@@ -89,16 +95,10 @@ def plan_writes(
         if info.kind != "project" or info.project_index is None:
             continue
         result = computed.projects[info.project_index]
-        values = result.fractions or (None,) * len(L.PROJECT_PERCENT_CELLS)
-        amounts = [f.ref for f in L.PROJECT_FIELDS if f.key.startswith("plan/")]
-        budget = L.PROJECT_BUDGET_CELL
-        for ref, amount_ref, value in zip(L.PROJECT_PERCENT_CELLS, amounts, values, strict=True):
-            cell = shift(ref, info.row_offset, info.col_offset)
-            expected = _pct_formula(
-                shift(amount_ref, info.row_offset, info.col_offset),
-                shift(budget, info.row_offset, info.col_offset),
-            )
-            _percent_write(plan, read.path, info.name, cell, value, expected, formulas)
+        expected = read.layout.project.percent_formulas(info.row_offset, info.col_offset)
+        values = result.fractions or (None,) * len(expected)
+        for (cell, formula), value in zip(expected, values, strict=True):
+            _percent_write(plan, read.path, info.name, cell, value, formula, formulas)
     cover = _cover(read, grid)
     if cover is not None:
         skipped = {
@@ -106,7 +106,7 @@ def plan_writes(
             for s in read.sheets
             if s.project_index is not None and computed.projects[s.project_index].percents is None
         }
-        _cover_writes(plan, grid, *cover, formulas, skipped)
+        _cover_writes(plan, grid, read.layout.cover, *cover, formulas, skipped)
     return plan
 
 
@@ -141,28 +141,15 @@ def _percent_write(
     plan.writes.append(CellWrite(sheet, cell, value, formula="keep"))
 
 
-def _pct_formula(amount: str, budget: str) -> str:
-    r, c = parse_a1(budget)
-    b = f"${_col(c)}${r}"
-    return f'IF(N({b})=0,"",ROUND(N({amount})/{b},4))'
-
-
-def _col(c: int) -> str:
-    return a1(1, c)[:-1]
-
-
 def _norm(formula: str) -> str:
     return "".join(formula.split()).replace("$", "").upper().lstrip("=")
 
 
 # --- cover ----------------------------------------------------------------------------------
-_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^'!()\s]+))!\$?([A-Za-z]{1,3})\$?(\d+)$")
-_BLANK_REF = re.compile(r'^=?IF\((.+)="","",(.+)\)$')
-_SUM = re.compile(r"^=?SUM\(\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)\)$")
-_RATE = re.compile(
-    r'^=?IF\(N\(\$?([A-Z]{1,3})\$?(\d+)\)=0,"",ROUND\(N\(\$?([A-Z]{1,3})\$?(\d+)\)'
-    r"/\$?([A-Z]{1,3})\$?(\d+),4\)\)$"
-)
+_REF = L.LINK_PATTERN
+_BLANK_REF = L.BLANK_LINK_PATTERN
+_SUM = L.SUM_PATTERN
+_RATE = L.PERCENT_PATTERN
 
 
 def _cover(read: ReadResult, grid: Grid) -> tuple[Sheet, int, int] | None:
@@ -173,11 +160,11 @@ def _cover(read: ReadResult, grid: Grid) -> tuple[Sheet, int, int] | None:
     return sheet, info.row_offset, info.col_offset
 
 
-def _cover_rows(sheet: Sheet, dr: int, dc: int) -> range:
-    """The project rows and the total row (the first row whose B cell reads 合计)."""
-    first = L.COVER_FIRST_PROJECT_ROW + dr
+def _cover_rows(form: L.CoverForm, sheet: Sheet, dr: int, dc: int) -> range:
+    """The project rows and the total row (the first row whose name cell reads 合计)."""
+    first = form.first_project_row + dr
     for r in range(first, sheet.nrows + 1):
-        if sheet.get(r, 2 + dc) == C.COVER_TOTAL:
+        if sheet.get(r, form.total_column + dc) == C.COVER_TOTAL:
             return range(first, r + 1)
     return range(first, sheet.nrows + 1)
 
@@ -185,6 +172,7 @@ def _cover_rows(sheet: Sheet, dr: int, dc: int) -> range:
 def _cover_writes(
     plan: Plan,
     grid: Grid,
+    form: L.CoverForm,
     sheet: Sheet,
     dr: int,
     dc: int,
@@ -199,9 +187,9 @@ def _cover_writes(
     values: dict[tuple[int, int], Any] = {}
     row_skipped: set[int] = set()
     later: list[tuple[int, int, re.Match[str]]] = []
-    rows = _cover_rows(sheet, dr, dc)
+    rows = _cover_rows(form, sheet, dr, dc)
     for r in rows:  # references first: SUM and the rate read them
-        for c in range(2 + dc, L.COVER_WIDTH + 1 + dc):
+        for c in (col + dc for col in _formula_columns(form)):
             f = (formulas.get((sheet.name, a1(r, c))) or "").strip()
             if not f:
                 continue
@@ -250,7 +238,7 @@ def _sum(m: re.Match[str], sheet: Sheet, values: dict[tuple[int, int], Any]) -> 
 
 
 def _rate(m: re.Match[str], sheet: Sheet, values: dict[tuple[int, int], Any]) -> Decimal | None:
-    """``IF(N(D)=0,"",ROUND(N(J)/D,4))``; None (no cached value) for "" or a text amount."""
+    """The percentage formula's value; None (no cached value) for "" or a text amount."""
     d = _value(sheet, values, *parse_a1(m.group(1) + m.group(2)))
     j = _value(sheet, values, *parse_a1(m.group(3) + m.group(4)))
     budget, dec = number(d), number(j)
@@ -303,7 +291,11 @@ class ComputeOutcome:
 
 
 def compute_workbook(
-    book: str | Path, out: str | Path | None = None, *, backup: bool = True
+    book: str | Path,
+    out: str | Path | None = None,
+    *,
+    backup: bool = True,
+    layout: L.Layout = L.STANDARD,
 ) -> ComputeOutcome:
     """Compute the percentages of a workbook and write them back, changing nothing else.
 
@@ -311,6 +303,7 @@ def compute_workbook(
         book: the .xlsx/.xlsm to read.
         out: where to write; None writes in place and keeps ``BOOK.bak.xlsx``.
         backup: False to skip the backup of an in-place write.
+        layout: the form of the workbook.
 
     Raises:
         NotAWorkbookError, NotAPerfxlWorkbookError, WorkbookLockedError,
@@ -327,7 +320,7 @@ def compute_workbook(
         )
     patch = WorkbookPatch.open(book)  # refuses what is not an .xlsx/.xlsm package
     grid = read_grid(book)
-    read = read_grid_model(grid)
+    read = read_grid_model(grid, layout=layout)
     read.require_perfxl()
     computed, plan = plan_percentages(read, grid, lambda cells: read_formulas(patch, cells))
     patch.write_cells(plan.writes)

@@ -14,7 +14,7 @@ from perfxl import framework as F
 from perfxl import layout as L
 from perfxl import xstring
 from perfxl.cells import a1, col_letter, parse_a1, parse_range
-from perfxl.model import Area, Measure, Overall, Project, Targets
+from perfxl.model import INDICATOR_KEYS, Area, Measure, Overall, Project, Targets
 from perfxl.textfit import row_height
 from perfxl.write import styles as S
 
@@ -128,9 +128,6 @@ def page_setup(ws: Worksheet, *, landscape: bool = False) -> None:
 
 
 # --- project sheet --------------------------------------------------------------------------
-PROJECT_COL_WIDTHS = (14, 17, 16, 13, 13, 14, 16)
-
-
 def project_value(p: Project, key: str) -> Any:
     """The model value behind a layout field key of a project."""
     if key.startswith("plan/"):
@@ -141,24 +138,30 @@ def project_value(p: Project, key: str) -> Any:
 
 
 def draw_project(
-    ws: Worksheet, p: Project, unit_line: str | None, framework: str, *, min_rows: int = 0
+    ws: Worksheet,
+    p: Project,
+    unit_line: str | None,
+    framework: str,
+    *,
+    min_rows: int = 0,
+    layout: L.Layout = L.STANDARD,
 ) -> None:
     """Draw one project table with its values (a blank Project draws the empty form)."""
-    for i, w in enumerate(PROJECT_COL_WIDTHS, start=1):
+    form = layout.project
+    for i, w in enumerate(form.column_widths, start=1):
         ws.column_dimensions[col_letter(i)].width = w
-    merge(ws, L.PROJECT_TITLE.span)
-    title = ws[L.PROJECT_TITLE.ref]
-    name_ref = next(f.ref for f in L.PROJECT_FIELDS if f.key == "name")
-    title.value = (
-        f'=IF({name_ref}="","{C.PROJECT_TITLE_BLANK}",{name_ref}&"{C.PROJECT_TITLE_SUFFIX}")'
+    merge(ws, form.title.span)
+    ws[form.title.ref].value = form.title_formula()
+    style_range(
+        ws, form.title.span or form.title.ref, font=S.TITLE, alignment=S.CENTER, border=None
     )
-    style_range(ws, L.PROJECT_TITLE.span or "A1", font=S.TITLE, alignment=S.CENTER, border=None)
-    merge(ws, L.PROJECT_UNIT_LINE.span)
-    set_value(ws, L.PROJECT_UNIT_LINE.ref, unit_line)
-    style_range(ws, L.PROJECT_UNIT_LINE.span or "A2", font=S.BODY, alignment=S.LEFT, border=None)
-    for lab in L.PROJECT_LABELS:
+    unit = form.unit_line
+    merge(ws, unit.span)
+    set_value(ws, unit.ref, unit_line)
+    style_range(ws, unit.span or unit.ref, font=S.BODY, alignment=S.LEFT, border=None)
+    for lab in form.labels:
         label(ws, lab)
-    money = next(lab for lab in L.PROJECT_LABELS if lab.text == C.MONEY_UNIT_LABEL)
+    money = next(lab for lab in form.labels if lab.text == C.MONEY_UNIT_LABEL)
     style_range(
         ws,
         money.span or money.ref,
@@ -167,15 +170,12 @@ def draw_project(
         alignment=S.RIGHT,
         border=S.NO_BORDER,
     )
-    for f in L.PROJECT_FIELDS:
+    for f in form.fields:
         input_cell(
             ws, f, project_value(p, f.key), align=S.LEFT_TOP if f.kind == "lines" else S.LEFT
         )
-    budget = L.PROJECT_BUDGET_CELL.replace("C", "$C").replace("4", "$4")
-    plan_refs = [f.ref for f in L.PROJECT_FIELDS if f.key.startswith("plan/")]
-    for amount_ref, pct_ref in zip(plan_refs, L.PROJECT_PERCENT_CELLS, strict=True):
-        cell = ws[pct_ref]
-        cell.value = f'=IF(N({budget})=0,"",ROUND(N({amount_ref})/{budget},4))'
+    for pct_ref, formula in form.percent_formulas():
+        ws[pct_ref].value = "=" + formula
         style_range(
             ws,
             pct_ref,
@@ -185,10 +185,12 @@ def draw_project(
             protection=S.LOCKED,
             number_format=S.PERCENT_FORMAT,
         )
-    _fit_rows(ws, p, unit_line)
-    ws.row_dimensions[L.INDICATOR_HEADER_ROW].height = 30
-    write_indicators(ws, p, framework, min_rows=max(min_rows, L.INDICATOR_MIN_ROWS))
-    amount_cells = [f.ref for f in L.PROJECT_FIELDS if f.kind == "amount"]
+    _fit_rows(ws, p, unit_line, form)
+    ws.row_dimensions[form.indicator_header_row].height = 30
+    write_indicators(
+        ws, p, framework, min_rows=max(min_rows, form.indicator_min_rows), layout=layout
+    )
+    amount_cells = [f.ref for f in form.fields if f.kind == "amount"]
     dv = DataValidation(
         type="decimal",
         operator="greaterThanOrEqual",
@@ -204,56 +206,60 @@ def draw_project(
     ws.freeze_panes = None
     ws.print_title_rows = None
     page_setup(ws)
-    ws.print_area = f"A1:G{indicator_last_row(ws)}"
+    ws.print_area = f"{a1(1, 1)}:{a1(indicator_last_row(ws, layout), form.width)}"
     protect(ws)
 
 
-def _span_width(span: str | None, ref: str) -> float:
-    """The width (characters) of a cell or merged range of the project table."""
+def _span_width(widths: tuple[float, ...], span: str | None, ref: str) -> float:
+    """The width (characters) of a cell or merged range, from the sheet's column widths."""
     _, c1, _, c2 = parse_range(span or f"{ref}:{ref}")
-    return float(sum(PROJECT_COL_WIDTHS[c1 - 1 : c2]))
+    return float(sum(widths[c1 - 1 : c2]))
 
 
-def _fit_rows(ws: Worksheet, p: Project, unit_line: str | None) -> None:
+def _fit_rows(ws: Worksheet, p: Project, unit_line: str | None, form: L.ProjectForm) -> None:
     """Rows tall enough for their wrapped text, so a long name never prints over its neighbours.
 
     Only the rows above the indicator table; the indicator rows are sized in
     :func:`write_indicators`.
     """
     title_text = f"{p.name}{C.PROJECT_TITLE_SUFFIX}" if p.name else C.PROJECT_TITLE_BLANK
-    title_width = float(sum(PROJECT_COL_WIDTHS))
-    ws.row_dimensions[1].height = row_height(
-        [(title_text, title_width)], minimum=32, size=S.TITLE.sz or 16
+    widths = form.column_widths
+    ws.row_dimensions[parse_a1(form.title.ref)[0]].height = row_height(
+        [(title_text, float(sum(widths)))], minimum=32, size=S.TITLE.sz or 16
     )
-    unit = L.PROJECT_UNIT_LINE
-    ws.row_dimensions[2].height = row_height(
-        [(unit_line, _span_width(unit.span, unit.ref))], minimum=15
+    unit = form.unit_line
+    ws.row_dimensions[unit.row].height = row_height(
+        [(unit_line, _span_width(widths, unit.span, unit.ref))], minimum=15
     )
-    minimum = {5: 30.0, 9: 66.0}
+    minimum = {form.field(key).row: height for key, height in form.row_minimums.items()}
     rows: dict[int, list[tuple[Any, float]]] = {}
-    for f in L.PROJECT_FIELDS:
-        row = parse_a1(f.ref)[0]
-        rows.setdefault(row, []).append((project_value(p, f.key), _span_width(f.span, f.ref)))
+    for f in form.fields:
+        texts = rows.setdefault(f.row, [])
+        texts.append((project_value(p, f.key), _span_width(widths, f.span, f.ref)))
     for row, texts in rows.items():
         if any(isinstance(t, str) for t, _ in texts) or row in minimum:
             ws.row_dimensions[row].height = row_height(texts, minimum=minimum.get(row, 15))
 
 
-def indicator_last_row(ws: Worksheet) -> int:
+def indicator_last_row(ws: Worksheet, layout: L.Layout = L.STANDARD) -> int:
     """The last row of the indicator table drawn on a sheet."""
-    return max(ws.max_row, L.INDICATOR_FIRST_ROW + L.INDICATOR_MIN_ROWS - 1)
+    form = layout.project
+    return max(ws.max_row, form.indicator_first_row + form.indicator_min_rows - 1)
 
 
-def write_indicators(ws: Worksheet, p: Project, framework: str, *, min_rows: int) -> None:
+def write_indicators(
+    ws: Worksheet, p: Project, framework: str, *, min_rows: int, layout: L.Layout = L.STANDARD
+) -> None:
     """Draw the indicator rows (at least ``min_rows``), merging 一级指标 per group."""
-    first = L.INDICATOR_FIRST_ROW
+    form = layout.project
+    first = form.indicator_first_row
     rows = [ind for ind in p.indicators if not ind.is_blank()]
     n = max(min_rows, len(rows))
     for i in range(n):
         r = first + i
         ind = rows[i] if i < len(rows) else None
-        for key, (c0, c1) in L.INDICATOR_COLUMNS.items():
-            span = f"{a1(r, c0)}:{a1(r, c1)}" if c1 > c0 else a1(r, c0)
+        for key, (c0, c1) in form.indicator_columns.items():
+            span = form.indicator_span(r, key)
             merge(ws, span if c1 > c0 else None)
             style_range(
                 ws,
@@ -265,34 +271,38 @@ def write_indicators(ws: Worksheet, p: Project, framework: str, *, min_rows: int
             )
             set_value(ws, a1(r, c0), getattr(ind, key) if ind else None)
         texts = [
-            (getattr(ind, key) if ind else None, float(sum(PROJECT_COL_WIDTHS[c0 - 1 : c1])))
-            for key, (c0, c1) in L.INDICATOR_COLUMNS.items()
+            (getattr(ind, key) if ind else None, float(sum(form.column_widths[c0 - 1 : c1])))
+            for key, (c0, c1) in form.indicator_columns.items()
             if key != "level1"  # merged down its group; short names
         ]
         ws.row_dimensions[r].height = row_height(texts, minimum=28)
-    _merge_level1_groups(ws, rows, first)
+    _merge_level1_groups(ws, rows, first, layout)
     if framework in F.FRAMEWORKS:
         last = first + n - 1
-        for col, names in (
-            ("A", F.level1_names(framework)),
-            ("B", F.level2_names(framework)),
+        for key, names in (
+            ("level1", F.level1_names(framework)),
+            ("level2", F.level2_names(framework)),
         ):
+            col = form.indicator_columns[key][0]
             dv = DataValidation(
                 type="list",
                 formula1='"' + ",".join(names) + '"',
                 allow_blank=True,
                 showErrorMessage=False,  # staff may type a name not yet in the list; 校验 reports it
             )
-            dv.add(f"{col}{first}:{col}{last}")
+            dv.add(f"{a1(first, col)}:{a1(last, col)}")
             ws.add_data_validation(dv)
 
 
-def _merge_level1_groups(ws: Worksheet, rows: list[Any], first: int) -> None:
+def _merge_level1_groups(
+    ws: Worksheet, rows: list[Any], first: int, layout: L.Layout = L.STANDARD
+) -> None:
     """Merge runs of equal 一级指标 (the published tables write it once per group).
 
     A row whose other fields are all empty is never merged into a group: its 一级指标 is then
     its only content and must stay its own.
     """
+    col = layout.project.indicator_columns["level1"][0]
     start = 0
     while start < len(rows):
         end = start
@@ -305,26 +315,30 @@ def _merge_level1_groups(ws: Worksheet, rows: list[Any], first: int) -> None:
         ):
             end += 1
         if end > start:
-            ws.merge_cells(f"A{first + start}:A{first + end}")
+            ws.merge_cells(f"{a1(first + start, col)}:{a1(first + end, col)}")
         start = end + 1
 
 
 def _only_level1(ind: Any) -> bool:
-    return all(getattr(ind, k) in (None, "") for k in L.INDICATOR_COLUMNS if k != "level1")
+    return all(getattr(ind, k) in (None, "") for k in INDICATOR_KEYS if k != "level1")
 
 
 # --- cover sheet ----------------------------------------------------------------------------
-def draw_cover(ws: Worksheet, t: Targets, project_sheets: list[str]) -> None:
+def draw_cover(
+    ws: Worksheet, t: Targets, project_sheets: list[str], *, layout: L.Layout = L.STANDARD
+) -> None:
     """The cover: unit, year, money unit, framework, and a linked row per project."""
-    widths = (12, 44, 24, 12, 12, 12, 11, 11, 11, 11, 14)
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[col_letter(i)].width = w
-    merge(ws, L.COVER_TITLE.span)
+    form = layout.cover
+    for i, col in enumerate(form.columns, start=1):
+        ws.column_dimensions[col_letter(i)].width = col.width
+    merge(ws, form.title.span)
     year = t.year if t.year is not None else ""
-    ws["A1"].value = f"{year}年度{C.COVER_TITLE}" if year != "" else C.COVER_TITLE
-    style_range(ws, L.COVER_TITLE.span or "A1", font=S.TITLE, alignment=S.CENTER, border=None)
-    ws.row_dimensions[1].height = 34
-    for lab in L.COVER_LABELS:
+    ws[form.title.ref].value = f"{year}年度{C.COVER_TITLE}" if year != "" else C.COVER_TITLE
+    style_range(
+        ws, form.title.span or form.title.ref, font=S.TITLE, alignment=S.CENTER, border=None
+    )
+    ws.row_dimensions[parse_a1(form.title.ref)[0]].height = 34
+    for lab in form.labels:
         label(ws, lab)
     values = {
         "unit/code": t.unit.code,
@@ -334,96 +348,85 @@ def draw_cover(ws: Worksheet, t: Targets, project_sheets: list[str]) -> None:
         "framework": t.framework,
         "schema_version": t.schema_version,
     }
-    for f in L.COVER_FIELDS:
+    for f in form.fields:
         input_cell(ws, f, values[f.key])
     fw = DataValidation(type="list", formula1='"' + ",".join(F.FRAMEWORKS) + '"', allow_blank=False)
-    fw.add(next(f.ref for f in L.COVER_FIELDS if f.key == "framework"))
+    fw.add(form.field("framework").ref)
     yr = DataValidation(type="whole", operator="between", formula1="2000", formula2="2100")
-    yr.add(next(f.ref for f in L.COVER_FIELDS if f.key == "year"))
+    yr.add(form.field("year").ref)
     ws.add_data_validation(fw)
     ws.add_data_validation(yr)
     # schema_version is perfxl's, not the clerk's.
-    sv = next(f for f in L.COVER_FIELDS if f.key == "schema_version")
-    style_range(ws, sv.ref, fill=S.DERIVED_FILL, protection=S.LOCKED)
-    note = f"A{L.COVER_NOTE_ROW}:K{L.COVER_NOTE_ROW}"
+    style_range(ws, form.field("schema_version").ref, fill=S.DERIVED_FILL, protection=S.LOCKED)
+    note_row = form.note_row
+    note = f"{a1(note_row, 1)}:{a1(note_row, form.width)}"
     ws.merge_cells(note)
-    ws[f"A{L.COVER_NOTE_ROW}"] = C.COVER_NOTE
+    ws[a1(note_row, 1)] = C.COVER_NOTE
     style_range(ws, note, font=S.SMALL, alignment=S.LEFT, border=None)
-    ws.row_dimensions[L.COVER_NOTE_ROW].height = 30
-    write_cover_rows(ws, project_sheets)
+    ws.row_dimensions[note_row].height = 30
+    write_cover_rows(ws, project_sheets, layout=layout)
+    name_width = form.columns[form.column("name") - 1].width
     for i, proj in enumerate(t.projects[: len(project_sheets)]):
         if isinstance(proj.name, str):  # the name wraps in its cell: a long one is not clipped
-            ws.row_dimensions[L.COVER_FIRST_PROJECT_ROW + i].height = row_height(
-                [(proj.name, widths[1])], minimum=15
+            ws.row_dimensions[form.first_project_row + i].height = row_height(
+                [(proj.name, name_width)], minimum=15
             )
     page_setup(ws, landscape=True)
     protect(ws)
 
 
-def write_cover_rows(ws: Worksheet, project_sheets: list[str]) -> None:
+def write_cover_rows(
+    ws: Worksheet, project_sheets: list[str], *, layout: L.Layout = L.STANDARD
+) -> None:
     """The project list of the cover: formulas into each project sheet, and a total row."""
-    hr = L.COVER_HEADER_ROW
-    for c, text in enumerate(C.COVER_HEADERS, start=1):
-        cell: Any = ws.cell(row=hr, column=c, value=text)
+    form, project = layout.cover, layout.project
+    hr = form.header_row
+    for c, column in enumerate(form.columns, start=1):
+        cell: Any = ws.cell(row=hr, column=c, value=column.header)
         cell.font, cell.fill, cell.alignment, cell.border = (
             S.LABEL,
             S.LABEL_FILL,
             S.CENTER,
             S.BORDER,
         )
-    fields = {f.key: f.ref for f in L.PROJECT_FIELDS}
-    refs = [
-        "name",
-        "code",
-        "budget",
-        "fiscal_funds",
-        "other_funds",
-        "plan/mar",
-        "plan/jun",
-        "plan/oct",
-        "plan/dec",
-    ]
-    first = L.COVER_FIRST_PROJECT_ROW
+    name_col, code_col = form.column("name"), form.column("code")
+    progress_col = form.column("progress")
+    first = form.first_project_row
     for i, name in enumerate(project_sheets):
         r = first + i
         q = quote_sheet(name)
-        ws.cell(row=r, column=1, value=i + 1)
-        for j, key in enumerate(refs, start=2):
-            target = f"{q}!{fields[key]}"
-            # A blank name or code shows blank; a blank amount shows 0.00 like the total.
-            ref = cover_reference(q, fields[key]) if key in ("name", "code") else f"={target}"
-            ws.cell(row=r, column=j, value=ref)
-        ws.cell(row=r, column=11, value=f'=IF(N(D{r})=0,"",ROUND(N(J{r})/D{r},4))')
-        ws.cell(row=r, column=2).hyperlink = f"#{q}!A1"
-        for c in range(1, 12):
+        for c, column in enumerate(form.columns, start=1):
+            if column.kind == "index":
+                ws.cell(row=r, column=c, value=i + 1)
+            elif column.kind in ("text", "amount"):
+                # A blank name or code shows blank; a blank amount shows 0.00 like the total.
+                ref = project.field(column.key).ref
+                link = L.link_formula(q, ref, blank_stays_blank=column.kind == "text")
+                ws.cell(row=r, column=c, value=link)
+        ws.cell(row=r, column=progress_col, value="=" + form.progress_formula(r))
+        ws.cell(row=r, column=name_col).hyperlink = L.link_target(q, project.title.ref)
+        for c, column in enumerate(form.columns, start=1):
             cell = ws.cell(row=r, column=c)
-            cell.border, cell.font = S.BORDER, S.LINK if c == 2 else S.BODY
-            cell.alignment = S.LEFT if c == 2 else S.LEFT_NOWRAP if c == 3 else S.RIGHT
+            cell.border, cell.font = S.BORDER, S.LINK if c == name_col else S.BODY
+            cell.alignment = (
+                S.LEFT if c == name_col else S.LEFT_NOWRAP if c == code_col else S.RIGHT
+            )
             cell.fill = S.DERIVED_FILL
-            if 4 <= c <= 10:
+            if column.kind == "amount":
                 cell.number_format = S.AMOUNT_FORMAT
-        ws.cell(row=r, column=11).number_format = S.PERCENT_FORMAT
+        ws.cell(row=r, column=progress_col).number_format = S.PERCENT_FORMAT
     tr = first + len(project_sheets)
-    ws.cell(row=tr, column=2, value=C.COVER_TOTAL)
+    ws.cell(row=tr, column=form.total_column, value=C.COVER_TOTAL)
     last = tr - 1
-    for c in range(4, 11):
-        col = col_letter(c)
-        ws.cell(row=tr, column=c, value=f"=SUM({col}{first}:{col}{last})" if last >= first else 0)
-    ws.cell(row=tr, column=11, value=f'=IF(N(D{tr})=0,"",ROUND(N(J{tr})/D{tr},4))')
-    for c in range(1, 12):
+    for c, column in enumerate(form.columns, start=1):
+        if column.kind == "amount":
+            ws.cell(row=tr, column=c, value=L.sum_formula(c, first, last) if last >= first else 0)
+    ws.cell(row=tr, column=progress_col, value="=" + form.progress_formula(tr))
+    for c, column in enumerate(form.columns, start=1):
         cell = ws.cell(row=tr, column=c)
         cell.border, cell.font, cell.fill = S.BORDER, S.LABEL, S.LABEL_FILL
-        cell.number_format = S.PERCENT_FORMAT if c == 11 else S.AMOUNT_FORMAT
-    ws.freeze_panes = f"A{first}"
-
-
-def cover_reference(quoted_sheet: str, ref: str) -> str:
-    """A cover cell showing a project text cell: blank stays blank (``='1.x'!E3`` shows 0).
-
-    Numbers stay numbers: a code typed as a number still shows.
-    """
-    target = f"{quoted_sheet}!{ref}"
-    return f'=IF({target}="","",{target})'
+        cell.number_format = S.PERCENT_FORMAT if column.kind == "percent" else S.AMOUNT_FORMAT
+    ws.freeze_panes = a1(first, 1)
 
 
 def quote_sheet(name: str) -> str:
@@ -432,26 +435,33 @@ def quote_sheet(name: str) -> str:
 
 
 # --- overall sheet --------------------------------------------------------------------------
-OVERALL_COL_WIDTHS = (6, 18, 40, 48, 48)
-
-
-def draw_overall(ws: Worksheet, o: Overall) -> None:
+def draw_overall(ws: Worksheet, o: Overall, *, layout: L.Layout = L.STANDARD) -> None:
     """Part one: the summary, the areas table and the measures table."""
-    for i, w in enumerate(OVERALL_COL_WIDTHS, start=1):
+    form = layout.overall
+    for i, w in enumerate(form.column_widths, start=1):
         ws.column_dimensions[col_letter(i)].width = w
-    merge(ws, L.OVERALL_TITLE.span)
-    ws[L.OVERALL_TITLE.ref] = L.OVERALL_TITLE.text
-    style_range(ws, L.OVERALL_TITLE.span or "A1", font=S.TITLE, alignment=S.CENTER, border=None)
-    ws.row_dimensions[1].height = 34
-    label(ws, L.OVERALL_SUMMARY_LABEL)
-    input_cell(ws, L.OVERALL_SUMMARY, o.summary, align=S.LEFT_TOP)
-    ws.row_dimensions[parse_a1(L.OVERALL_SUMMARY.ref)[0]].height = row_height(
-        [(o.summary, sum(OVERALL_COL_WIDTHS))]
+    merge(ws, form.title.span)
+    ws[form.title.ref] = form.title.text
+    style_range(
+        ws, form.title.span or form.title.ref, font=S.TITLE, alignment=S.CENTER, border=None
     )
-    r = L.OVERALL_AREAS_SECTION_ROW
-    r = _records_table(ws, r, C.L_AREAS_SECTION, C.AREA_HEADERS, L.AREA_COLUMNS, o.areas, 45)
+    ws.row_dimensions[parse_a1(form.title.ref)[0]].height = 34
+    label(ws, form.summary_label)
+    input_cell(ws, form.summary, o.summary, align=S.LEFT_TOP)
+    ws.row_dimensions[form.summary.row].height = row_height([(o.summary, sum(form.column_widths))])
+    r = form.areas_section_row
+    r = _records_table(
+        ws, form, r, C.L_AREAS_SECTION, C.AREA_HEADERS, form.area_columns, o.areas, 45
+    )
     _records_table(
-        ws, r + 1, C.L_MEASURES_SECTION, C.MEASURE_HEADERS, L.MEASURE_COLUMNS, o.measures, 30
+        ws,
+        form,
+        form.next_section_row(r),
+        C.L_MEASURES_SECTION,
+        C.MEASURE_HEADERS,
+        form.measure_columns,
+        o.measures,
+        30,
     )
     page_setup(ws, landscape=True)
     protect(ws)
@@ -459,32 +469,34 @@ def draw_overall(ws: Worksheet, o: Overall) -> None:
 
 def _records_table(
     ws: Worksheet,
+    form: L.OverallForm,
     row: int,
     section: str,
     headers: tuple[str, ...],
-    columns: dict[str, tuple[int, int]],
+    columns: L.Columns,
     records: list[Area] | list[Measure],
     height: int,
 ) -> int:
     """A section title, a header row and one row per record; returns the last row used."""
-    label(ws, L.Label(f"A{row}", section, f"A{row}:E{row}"))
-    hdr = row + 1
-    starts = [1, *[c0 for c0, _ in columns.values()]]
-    ends = [1, *[c1 for _, c1 in columns.values()]]
+    num_col = form.number_column
+    label(ws, L.Label(a1(row, num_col), section, f"{a1(row, num_col)}:{a1(row, form.width)}"))
+    hdr = form.header_row(row)
+    starts = [num_col, *[c0 for c0, _ in columns.values()]]
+    ends = [num_col, *[c1 for _, c1 in columns.values()]]
     for text, c0, c1 in zip(headers, starts, ends, strict=True):
         label(ws, L.Label(a1(hdr, c0), text, f"{a1(hdr, c0)}:{a1(hdr, c1)}" if c1 > c0 else None))
-    n = max(len(records), L.OVERALL_MIN_ROWS)
+    n = max(len(records), form.min_rows)
     for i in range(n):
-        r = hdr + 1 + i
+        r = form.first_record_row(row) + i
         rec = records[i] if i < len(records) else None
-        num: Any = ws.cell(row=r, column=1, value=i + 1)
+        num: Any = ws.cell(row=r, column=num_col, value=i + 1)
         num.font, num.alignment, num.border = S.BODY, S.CENTER, S.BORDER
         for key, (c0, c1) in columns.items():
             f = L.Field(key, a1(r, c0), "text", f"{a1(r, c0)}:{a1(r, c1)}" if c1 > c0 else None)
             input_cell(ws, f, getattr(rec, key) if rec else None, align=S.LEFT_TOP)
         texts = [
-            (getattr(rec, k) if rec else None, sum(OVERALL_COL_WIDTHS[c0 - 1 : c1]))
+            (getattr(rec, k) if rec else None, sum(form.column_widths[c0 - 1 : c1]))
             for k, (c0, c1) in columns.items()
         ]
         ws.row_dimensions[r].height = row_height(texts, minimum=height)
-    return hdr + n
+    return form.first_record_row(row) + n - 1
