@@ -7,10 +7,8 @@ import copy
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +19,7 @@ import pytest
 import python_calamine
 import xlsxwriter
 from conftest import EXAMPLE_XLSX
+from handshake import STALL, kill_when_ready
 from patchfixtures import (
     MAIN,
     add_external_link,
@@ -401,29 +400,100 @@ def test_not_a_workbook_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "out.xlsx").exists()
 
 
-def test_kill_during_in_place_compute_leaves_a_whole_file(tmp_path: Path) -> None:
-    """SIGKILL at staggered moments: the book is always the original or the computed one."""
-    book = tmp_path / "b.xlsx"
+# The child runs ``perfxl compute BOOK --in-place`` and stops at one designed moment of the
+# safe write (seen through os.write / os.replace on the backup and the workbook), where the
+# parent kills it (tests/handshake.py).
+KILL_CHILD = (
+    STALL
+    + r"""
+import os, runpy, stat, sys
+from pathlib import Path
+
+book, point = Path(sys.argv[1]).resolve(), sys.argv[2]
+bak = book.with_name(f"{book.stem}.bak{book.suffix}")
+backup_renamed = False
+real_write, real_replace = os.write, os.replace
+
+
+def write(fd, data):
+    if stat.S_ISREG(os.fstat(fd).st_mode):  # a file, not the pipes
+        phase = "workbook" if backup_renamed else "backup"
+        if point == f"{phase}-half-written":
+            real_write(fd, bytes(data[: len(data) // 2]))
+            stall()
+    return real_write(fd, data)
+
+
+def replace(src, dst, **kw):
+    global backup_renamed
+    dst = Path(dst).resolve()
+    if dst == book and point == "before-workbook-rename":
+        stall()
+    real_replace(src, dst, **kw)
+    if dst == bak:
+        backup_renamed = True
+        if point == "backup-renamed":
+            stall()
+    if dst == book and point == "after-workbook-rename":
+        stall()
+
+
+os.write, os.replace = write, replace
+sys.argv = ["perfxl", "compute", str(book), "--in-place"]
+try:
+    runpy.run_module("perfxl.cli", run_name="__main__", alter_sys=True)
+finally:
+    if point == "after-exit":
+        stall()
+"""
+)
+# kill point -> what the workbook must then be, and its backup (None: not there)
+KILL_POINTS = {
+    "backup-half-written": ("original", None),
+    "backup-renamed": ("original", "original"),
+    "workbook-half-written": ("original", "original"),
+    "before-workbook-rename": ("original", "original"),
+    "after-workbook-rename": ("computed", "original"),
+    "after-exit": ("computed", "original"),
+}
+
+
+def test_the_kill_points_produce_both_outcomes() -> None:
+    assert {book for book, _ in KILL_POINTS.values()} == {"original", "computed"}
+
+
+@pytest.fixture(scope="module")
+def computed_example(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    out = tmp_path_factory.mktemp("computed") / "ref.xlsx"
+    proc = run("compute", EXAMPLE_XLSX, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    return out.read_bytes()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_kill_during_in_place_compute_leaves_a_whole_file(
+    tmp_path: Path, point: str, computed_example: bytes
+) -> None:
+    """SIGKILL at each designed moment: the book is the original or the computed one."""
+    folder = tmp_path / "books"
+    folder.mkdir()
+    book = folder / "b.xlsx"
     original = EXAMPLE_XLSX.read_bytes()
-    ref = tmp_path / "ref.xlsx"
-    assert run("compute", EXAMPLE_XLSX, "-o", ref).returncode == 0
-    computed = ref.read_bytes()
-    seen = set()
-    for delay in (0.05, 0.15, 0.25, 0.3, 0.35, 0.4, 0.5, 0.7):
-        book.write_bytes(original)
-        proc = subprocess.Popen(
-            [*PERFXL, "compute", str(book), "--in-place"], stderr=subprocess.DEVNULL
-        )
-        time.sleep(delay)
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        data = book.read_bytes()
-        assert data in (original, computed), f"half-written after {delay}s"
-        with zipfile.ZipFile(book) as z:
-            assert z.testzip() is None
-        seen.add(data == computed)
-    assert seen  # at least one outcome observed (both, on most machines)
+    book.write_bytes(original)
+    kill_when_ready([sys.executable, "-c", KILL_CHILD, str(book), point], tmp_path / "child.log")
+    outcomes = {"original": original, "computed": computed_example}
+    data = book.read_bytes()
+    assert data in (original, computed_example), f"half-written when killed at {point}"
+    want_book, want_bak = KILL_POINTS[point]
+    assert data == outcomes[want_book]
+    with zipfile.ZipFile(book) as z:
+        assert z.testzip() is None
+    bak = folder / "b.bak.xlsx"
+    if want_bak is None:
+        assert not bak.exists()
+    else:
+        assert bak.read_bytes() == outcomes[want_bak]
 
 
 def test_decimal_values_in_report_match_cells(tmp_path: Path) -> None:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import stat
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import patchfixtures as pf
 import pytest
+from handshake import STALL, kill_when_ready
 
 from perfxl.write.patch import (
     CellWrite,
@@ -91,10 +89,12 @@ def test_file_mode_is_kept(tmp_path: Path) -> None:
     assert stat.S_IMODE(book.stat().st_mode) == 0o640
 
 
-CHILD = r"""
-import os, sys, time, pathlib
+CHILD = (
+    STALL
+    + r"""
+import os, sys
 from perfxl.write.patch import CellWrite, safeio, write_cells
-book, stall_call, phase, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3], pathlib.Path(sys.argv[4])
+book, stall_call, phase = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 calls = {"n": 0}
 real_write, real_fsync = safeio._write_all, safeio._fsync
 
@@ -102,19 +102,18 @@ def write_all(fd, data):
     calls["n"] += 1
     if calls["n"] == stall_call and phase == "data":
         os.write(fd, data[: len(data) // 2])
-        ready.write_text("stalled")
-        time.sleep(120)
+        stall()
     real_write(fd, data)
 
 def fsync(fd):
     if calls["n"] == stall_call and phase == "fsync":
-        ready.write_text("stalled")
-        time.sleep(120)
+        stall()
     real_fsync(fd)
 
 safeio._write_all, safeio._fsync = write_all, fsync
 write_cells(book, [CellWrite("项目1", "A9", 123.0)])
 """
+)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
@@ -124,32 +123,18 @@ write_cells(book, [CellWrite("项目1", "A9", 123.0)])
     ids=["during-backup", "during-data", "before-rename"],
 )
 def test_sigkill_mid_write_leaves_the_workbook_intact(
-    tmp_path: Path, stall_call: int, phase: str
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, stall_call: int, phase: str
 ) -> None:
     book = pf.rich_workbook(tmp_path)
     original = book.read_bytes()
-    ready = tmp_path / "ready.flag"
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
             [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")]
         ),
     }
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(book), str(stall_call), phase, str(ready)], env=env
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            assert child.poll() is None, "the writer ended before stalling"
-            assert time.monotonic() < deadline, "the writer never stalled"
-            time.sleep(0.02)
-        os.kill(child.pid, signal.SIGKILL)
-        assert child.wait(timeout=30) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-    ready.unlink()
+    log = tmp_path_factory.mktemp("child") / "child.log"  # tmp_path holds only the book
+    kill_when_ready([sys.executable, "-c", CHILD, str(book), str(stall_call), phase], log, env)
     assert book.read_bytes() == original
     bak = backup_path(book)
     if bak.exists():
