@@ -1,0 +1,117 @@
+"""The direction of the arrows: the core imports no edge, and the fast paths no pandas."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "perfxl"
+CORE = [
+    PACKAGE / f"{m}.py"
+    for m in ("model", "layout", "constants", "framework", "targets", "cells", "compute")
+] + sorted((PACKAGE / "rules").glob("*.py"))
+EDGES = ("perfxl.write", "perfxl.consolidate", "perfxl.commands")
+IO_LIBRARIES = ("openpyxl", "python_calamine", "xlsxwriter", "docx", "zipfile", "pandas")
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return found
+
+
+def _under(name: str, roots: tuple[str, ...]) -> bool:
+    return any(name == r or name.startswith(r + ".") for r in roots)
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_core_imports_no_edge_and_no_io_library(path: Path) -> None:
+    found = imports_of(path)
+    assert not [n for n in found if _under(n, EDGES)], path
+    assert not [n for n in found if _under(n, IO_LIBRARIES)], path
+
+
+def test_the_check_sees_imports_inside_functions(tmp_path: Path) -> None:
+    f = tmp_path / "m.py"
+    f.write_text("def f():\n    from perfxl.write import patch\n    import pandas as pd\n")
+    assert {"perfxl.write", "perfxl.write.patch", "pandas"} <= imports_of(f)
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys\nprint('\\n'.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize(
+    ("code", "ran"),
+    [
+        (
+            "from perfxl.cli import main\n"
+            "try:\n    main(['validate', {book!r}])\nexcept SystemExit:\n    pass",
+            "perfxl.validate",
+        ),
+        (
+            "from perfxl.cli import main\n"
+            "try:\n    main(['compute', {book!r}, '-o', {out!r}])\nexcept SystemExit:\n    pass",
+            "perfxl.write.percentages",
+        ),
+        ("import perfxl.excel.entry", "perfxl.excel.actions"),
+    ],
+    ids=["validate", "compute", "ribbon"],
+)
+def test_fast_paths_do_not_import_pandas(
+    code: str, ran: str, example_book: Path, tmp_path: Path
+) -> None:
+    modules = _modules_after(code.format(book=str(example_book), out=str(tmp_path / "o.xlsx")))
+    assert ran in modules  # the path was taken
+    assert "pandas" not in modules
+
+
+def test_the_api_gives_dataframes(example_book: Path, tmp_path: Path) -> None:
+    from perfxl.api import consolidate
+    from perfxl.consolidate import columns as K
+
+    county = consolidate([example_book], jobs=1)
+    assert list(county.projects.columns) == list(K.SUMMARY.keys)
+    assert list(county.indicators.columns) == list(K.INDICATORS.keys)
+    assert list(county.problems.columns) == list(K.PROBLEMS.keys)
+    assert list(county.files.columns) == list(K.FILES.keys)
+    projects = county.projects[county.projects.row_kind == K.ROW_PROJECT]
+    assert len(projects) == len(county.tables.chosen[0].projects)
+    assert str(projects.budget.dtype) == "float64"
+    assert round(projects.budget.sum(), 2) == county.tables.totals["budget"]
+    out = county.write(tmp_path / "汇总.xlsx")
+    assert out.exists() and county.exit_code in (0, 1)
+    written = county.write_tables(tmp_path / "t", parquet=False)
+    assert [p.name for p in written] == [
+        f"{n}.csv" for n in ("projects", "units", "indicators", "problems", "files")
+    ]
+
+
+def test_tables_say_how_to_get_parquet(
+    example_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfxl.api import consolidate
+    from perfxl.consolidate.tables import PARQUET_HINT, ParquetMissingError, frames, write_frames
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed
+    county = consolidate([example_book], jobs=1)
+    written, notes = write_frames(frames(county.tables), tmp_path / "t")
+    assert notes == [PARQUET_HINT] and all(p.suffix == ".csv" for p in written)
+    with pytest.raises(ParquetMissingError, match="perfxl\\[parquet\\]"):
+        write_frames(frames(county.tables), tmp_path / "u", parquet=True)
