@@ -24,6 +24,7 @@ The one exception tree of perfxl; every class derives from :class:`PerfxlError`:
 from __future__ import annotations
 
 from perfxl import constants as C
+from perfxl import layout as L
 
 
 class PerfxlError(Exception):
@@ -105,8 +106,8 @@ class NotAPerfxlWorkbookError(PerfxlError):
     """
 
     MESSAGE = (
-        f"不是绩效目标工作簿：没有项目绩效目标表（A3 为“{C.L_CODE}”），也没有封面"
-        f"（A3 为“{C.L_UNIT_CODE}”）。请提交用绩效目标表模板填报的工作簿。"
+        f"不是绩效目标工作簿：没有项目绩效目标表（{L.PROJECT_ANCHOR.ref} 为“{C.L_CODE}”），"
+        f"也没有封面（{L.COVER_ANCHOR.ref} 为“{C.L_UNIT_CODE}”）。请提交用绩效目标表模板填报的工作簿。"
     )
 
     def __init__(

@@ -163,7 +163,10 @@ def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
             else:
                 info.kind = "broken"
         elif kind == "skipped" and sheet.name != C.RESULTS_SHEET:
-            res.problems.append(make("read.sheet_skipped", file=grid.path, sheet=sheet.name))
+            anchor = layout.project.anchor.ref
+            res.problems.append(
+                make("read.sheet_skipped", file=grid.path, sheet=sheet.name, anchor_cell=anchor)
+            )
     if not cover_seen:
         _unit_from_project_header(grid, res)
     return res
@@ -360,7 +363,9 @@ def _row_of(sheet: Sheet, text: str, start: int, col: int) -> int | None:
 
 
 def _unit_from_project_header(grid: Grid, res: ReadResult) -> None:
-    res.problems.append(make("read.no_cover", file=grid.path))
+    res.problems.append(
+        make("read.no_cover", file=grid.path, anchor_cell=res.layout.cover.anchor.ref)
+    )
     for info in res.sheets:
         if info.kind != "project":
             continue

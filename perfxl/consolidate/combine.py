@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from perfxl import layout as L
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.columns import FileRow, IndicatorRow, ProblemRow, SummaryRow, UnitRow
 from perfxl.consolidate.records import Extracted, FileRecord, Submission
@@ -211,7 +212,7 @@ def _cross_file_problems(
     for s in chosen:
         f = s.file
         if f.unit_code is None:
-            p = make("consolidate.no_unit_code", file=f.path)
+            p = make("consolidate.no_unit_code", file=f.path, code_cell=L.field("unit/code").ref)
             probs.append(problem_row(p, None, f.unit_name, None, f.path))
         for r in s.projects:
             owners = units_of.get(r.project_code, []) if r.project_code else []
