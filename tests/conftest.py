@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +42,48 @@ def soffice() -> str:
     return exe
 
 
-def convert(files: list[Path], fmt: str, outdir: Path, *, timeout: int = 180) -> list[Path]:
-    """Convert files with LibreOffice headless (one process, a private profile).
+# Plain helpers such as convert() cannot ask for fixtures; this one hands them the session's
+# temp factory, so their files (LibreOffice profiles) live under pytest's temp root too.
+_SESSION: list[pytest.TempPathFactory] = []
+_PROFILES: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_temp(tmp_path_factory: pytest.TempPathFactory) -> None:
+    _SESSION[:] = [tmp_path_factory]
+
+
+def libreoffice_profile(name: str = "default", settings: str | None = None) -> Path:
+    """A LibreOffice user profile for the whole session, under pytest's temp root.
+
+    One profile per ``name`` is made once and reused by every conversion of the session (the
+    conversions run one after another), which spares LibreOffice building a profile at each
+    start. ``settings`` is a ``registrymodifications.xcu`` written into a new profile.
+    """
+    if name not in _PROFILES:
+        assert _SESSION, "libreoffice_profile() is for use inside a test"
+        profile = _SESSION[0].mktemp(f"libreoffice-{name}")
+        if settings is not None:
+            (profile / "user").mkdir()
+            (profile / "user" / "registrymodifications.xcu").write_text(settings, encoding="utf-8")
+        _PROFILES[name] = profile
+    return _PROFILES[name]
+
+
+def convert(
+    files: list[Path], fmt: str, outdir: Path, *, timeout: int = 180, profile: Path | None = None
+) -> list[Path]:
+    """Convert files with LibreOffice headless (one process, the session's private profile).
 
     ``fmt`` is a LibreOffice filter spec such as ``pdf`` or ``csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1``.
+    ``profile`` defaults to :func:`libreoffice_profile` (LibreOffice's default settings).
     Returns the converted files, asserting each exists.
     """
-    profile = Path("/tmp") / f"perfxl-lo-{uuid.uuid4().hex}"
+    if profile is None:
+        profile = libreoffice_profile()
     cmd = [
         soffice(),
-        f"-env:UserInstallation=file://{profile}",
+        f"-env:UserInstallation={profile.as_uri()}",
         "--headless",
         "--norestore",
         "--convert-to",
@@ -62,7 +93,6 @@ def convert(files: list[Path], fmt: str, outdir: Path, *, timeout: int = 180) ->
         *map(str, files),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    shutil.rmtree(profile, ignore_errors=True)
     assert proc.returncode == 0, proc.stderr
     ext = fmt.split(":")[0]
     outs = []

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 import python_calamine
-from conftest import EXAMPLE_XLSX
-from patchfixtures import RECALC_ALWAYS, soffice
+from conftest import EXAMPLE_XLSX, convert, libreoffice_profile
+from patchfixtures import RECALC_ALWAYS
 
 from perfxl import constants as C
 from perfxl import layout as L
@@ -29,20 +27,9 @@ P1 = "1.“凤还巢”大学生村干部工资及保险"
 
 
 def lo_convert(files: list[Path], fmt: str, outdir: Path) -> None:
-    """One soffice process, a private profile that recalculates every formula on load."""
-    profile = Path("/tmp") / f"perfxl-lo-compute-{uuid.uuid4().hex}"
-    (profile / "user").mkdir(parents=True)
-    (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+    """One soffice process, the session's profile that recalculates every formula on load."""
     outdir.mkdir(parents=True, exist_ok=True)
-    try:
-        proc = subprocess.run(
-            [soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
-             "--norestore", "--convert-to", fmt, "--outdir", str(outdir), *map(str, files)],
-            capture_output=True, text=True, timeout=240, check=False,
-        )  # fmt: skip
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    assert proc.returncode == 0, proc.stderr
+    convert(files, fmt, outdir, timeout=240, profile=libreoffice_profile("recalc", RECALC_ALWAYS))
 
 
 def compute(src: Path, out: Path) -> dict[str, Any]:
