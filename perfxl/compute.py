@@ -3,8 +3,8 @@
 Each checkpoint's percent is ``amount / 预算数 × 100``, a blank checkpoint counting as 0,
 rounded to 2 decimals half away from zero (as Excel's ``ROUND`` does) in decimal arithmetic,
 so 8.39 万元 and 2.10 万元 give exactly 25.03. The template's formula
-``ROUND(N(B7)/$C$4,4)`` computes the same figure as a fraction (0.2503). The arithmetic is
-:mod:`perfxl.numbers`, which the county summary uses too.
+(:func:`perfxl.layout.percent_formula`) computes the same figure as a fraction (0.2503).
+The arithmetic is :mod:`perfxl.numbers`, which the county summary uses too.
 
 A project whose budget or plan amounts are not numbers, or whose budget is blank or 0, gets
 no percentages and a problem record saying why; every other project is computed.

@@ -16,7 +16,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from types import MappingProxyType
 
 from perfxl import constants as C
 from perfxl.cells import a1, col_letter, parse_a1
@@ -348,20 +347,18 @@ _PROJECT = ProjectForm(
     ),
     percent_cells=("B8", "C8", "D8", "E8"),
     column_widths=(14, 17, 16, 13, 13, 14, 16),
-    row_minimums=MappingProxyType({"purpose": 30.0, "goals": 66.0}),
+    row_minimums={"purpose": 30.0, "goals": 66.0},
     indicator_header_row=10,
     indicator_first_row=11,
     indicator_min_rows=20,
-    indicator_columns=MappingProxyType(
-        {
-            "level1": (1, 1),
-            "level2": (2, 2),
-            "level3": (3, 3),
-            "description": (4, 5),
-            "target": (6, 6),
-            "basis": (7, 7),
-        }
-    ),
+    indicator_columns={
+        "level1": (1, 1),
+        "level2": (2, 2),
+        "level3": (3, 3),
+        "description": (4, 5),
+        "target": (6, 6),
+        "basis": (7, 7),
+    },
 )
 
 _COVER_KEYS = (
@@ -414,10 +411,8 @@ _OVERALL = OverallForm(
     areas_section_row=5,
     min_rows=5,
     number_column=1,
-    area_columns=MappingProxyType(
-        {"title": (2, 2), "description": (3, 3), "targets": (4, 4), "indicators": (5, 5)}
-    ),
-    measure_columns=MappingProxyType({"title": (2, 2), "text": (3, 5)}),
+    area_columns={"title": (2, 2), "description": (3, 3), "targets": (4, 4), "indicators": (5, 5)},
+    measure_columns={"title": (2, 2), "text": (3, 5)},
     column_widths=(6, 18, 40, 48, 48),
 )
 

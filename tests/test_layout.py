@@ -1,0 +1,271 @@
+"""The form is declared once, in perfxl/layout.py.
+
+1. No other module of perfxl spells a cell address of the form (messages and docstrings
+   included): an explicit allowlist names the few A1-looking texts that are not positions of
+   the project, cover or overall sheets, each with its reason.
+2. A layout with positions moved is followed by the writer, the reader, compute, the
+   annotations and the messages.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from perfxl import layout as L
+from perfxl.cells import a1, parse_a1
+from perfxl.grid.calamine_grid import read_grid
+from perfxl.model import Targets
+from perfxl.read import read_workbook
+from perfxl.rules.catalogue import CATALOGUE
+from perfxl.validate import check
+from perfxl.write import patch
+from perfxl.write.fill import build_workbook, save
+from perfxl.write.percentages import compute_workbook
+
+PACKAGE = Path(__file__).resolve().parent.parent / "perfxl"
+
+# A1-looking text inside strings and comments, columns A..K (the widest sheet, the cover),
+# rows 1..99; ``A{`` catches an address assembled in an f-string.
+_ADDRESS = re.compile(r"(?<![A-Za-z0-9_$\\])\$?[A-K]\$?(?:[1-9][0-9]?\b|\{)")
+
+# (path, or folder ending in "/", relative to perfxl/; the literal; why it is not the form's)
+ALLOWED: tuple[tuple[str, str, str], ...] = (
+    ("", "A1", "the notation's name and a sheet's top-left (used range, a link's default)"),
+    ("cells.py", "*", "the A1-notation helpers: their docstrings show the notation itself"),
+    ("write/patch/", "*", "the zip engine knows no form: docstring examples, 校验结果's panes"),
+    ("safety.py", "B2", "an example of worksheet XML (<c r=...>) in a comment"),
+    ("excel/adapter.py", "B8", "a docstring example of grouping written cells into runs"),
+    ("excel/adapter.py", "C8", "a docstring example of grouping written cells into runs"),
+    ("excel/addin.py", "B1", "the add-in workbook's xlwings.conf sheet, not a perfxl form"),
+    ("excel/addin.py", "B3", "the add-in workbook's xlwings.conf sheet, not a perfxl form"),
+    ("excel/addin.py", "A{", "the add-in workbook's xlwings.conf sheet, not a perfxl form"),
+    ("consolidate/writer.py", "A3", "the paper size of the county summary's prints"),
+    ("consolidate/writer.py", "E2", "where the county summary's charts sit (its own sheet)"),
+    ("consolidate/writer.py", "E20", "where the county summary's charts sit (its own sheet)"),
+    ("write/sheets.py", "A4", "the paper size (page set-up)"),
+    ("publish/", "A4", "the paper size of the disclosure document"),
+    ("publish/labels.py", "F9", "the key that updates a Word table of contents"),
+)
+
+
+def _allowed(rel: str, literal: str) -> bool:
+    for where, text, _reason in ALLOWED:
+        here = rel.startswith(where) if where.endswith("/") or where == "" else rel == where
+        if here and text in ("*", literal):
+            return True
+    return False
+
+
+def _addresses(path: Path) -> list[tuple[int, str]]:
+    out = []
+    source = path.read_text(encoding="utf-8")
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type in (tokenize.STRING, tokenize.COMMENT):
+            out += [(tok.start[0], m.group()) for m in _ADDRESS.finditer(tok.string)]
+    return out
+
+
+def test_no_cell_address_of_the_form_outside_layout() -> None:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel == "layout.py":
+            continue
+        found += [
+            f"perfxl/{rel}:{line}: {text}"
+            for line, text in _addresses(path)
+            if not _allowed(rel, text.replace("$", ""))
+        ]
+    assert found == []
+
+
+def test_the_address_scan_sees_messages_docstrings_and_fstrings(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        '"""Docstring naming C4."""\nMSG = "请在 B3 填写"\nREF = f"A{row}"\nX = "$C$4"  # E3\n',
+        encoding="utf-8",
+    )
+    assert [t for _, t in _addresses(sample)] == ["C4", "B3", "A{", "$C$4", "E3"]
+
+
+def test_field_returns_the_declared_field() -> None:
+    assert L.field("budget").ref == L.STANDARD.project.budget_cell
+    assert L.field("unit/code").label == "单位编码"
+    assert L.STANDARD.field("overall/summary") is L.STANDARD.overall.summary
+    with pytest.raises(KeyError):
+        L.field("nothing")
+
+
+# --- a layout with positions moved ------------------------------------------------------------
+def _down(ref: str, below: int) -> str:
+    r, c = parse_a1(ref)
+    return a1(r + 1, c) if r >= below else ref
+
+
+def _span_down(span: str | None, below: int) -> str | None:
+    return None if span is None else ":".join(_down(x, below) for x in span.split(":"))
+
+
+def _label_down(lab: L.Label, below: int) -> L.Label:
+    return replace(lab, ref=_down(lab.ref, below), span=_span_down(lab.span, below))
+
+
+def _field_down(f: L.Field, below: int) -> L.Field:
+    return replace(f, ref=_down(f.ref, below), span=_span_down(f.span, below))
+
+
+def moved_layout() -> L.Layout:
+    """The standard form with one more row: above the project's plan block (row 6), above the
+    cover's unit fields (row 3) and above part one's areas table (row 5)."""
+    p, c, o = L.STANDARD.project, L.STANDARD.cover, L.STANDARD.overall
+    project = replace(
+        p,
+        labels=tuple(_label_down(lab, 6) for lab in p.labels),
+        fields=tuple(_field_down(f, 6) for f in p.fields),
+        percent_cells=tuple(_down(ref, 6) for ref in p.percent_cells),
+        indicator_header_row=p.indicator_header_row + 1,
+        indicator_first_row=p.indicator_first_row + 1,
+    )
+    cover = replace(
+        c,
+        anchor=_label_down(c.anchor, 3),
+        labels=tuple(_label_down(lab, 3) for lab in c.labels),
+        fields=tuple(_field_down(f, 3) for f in c.fields),
+        note_row=c.note_row + 1,
+        header_row=c.header_row + 1,
+        first_project_row=c.first_project_row + 1,
+    )
+    overall = replace(o, areas_section_row=o.areas_section_row + 1)
+    return L.Layout(project=project, cover=cover, overall=overall)
+
+
+DATA = {
+    "schema_version": "1",
+    "unit": {"code": "910001", "name": "某镇人民政府本级"},
+    "year": 2024,
+    "money_unit": "万元",
+    "framework": "2015",
+    "overall": {
+        "summary": "总体目标",
+        "areas": [
+            {"title": "分项", "description": "说明", "targets": "目标", "indicators": "指标"}
+        ],
+        "measures": [{"title": "措施", "text": "内容"}],
+    },
+    "projects": [
+        {
+            "code": "13052923P00584011066Q",
+            "name": "道路维护",
+            "budget": 8.39,
+            "fiscal_funds": 8.39,
+            "other_funds": None,
+            "purpose": "用途",
+            "plan": {"mar": 2.1, "jun": 4.19, "oct": 6.29, "dec": 8.39},
+            "goals": ["1.目标"],
+            "indicators": [
+                {
+                    "level1": "产出指标",
+                    "level2": "数量指标",
+                    "level3": "维护里程",
+                    "description": "维护道路",
+                    "target": "≥2公里",
+                    "basis": "计划",
+                }
+            ],
+        }
+    ],
+}
+
+
+def _book(tmp_path: Path, layout: L.Layout, name: str) -> Path:
+    path = tmp_path / name
+    save(build_workbook(Targets.from_dict(DATA), layout=layout), path)
+    return path
+
+
+def test_writer_and_reader_follow_a_moved_layout(tmp_path: Path) -> None:
+    moved = moved_layout()
+    path = _book(tmp_path, moved, "moved.xlsx")
+    wb = openpyxl.load_workbook(path)
+    project, cover, overall = wb["1.道路维护"], wb["封面"], wb["部门整体绩效目标"]
+    mar, pct = moved.project.field("plan/mar").ref, moved.project.percent_cells[0]
+    assert (mar, pct) == ("B8", "B9")  # one row lower than the standard form's
+    assert project[mar].value == 2.1
+    assert project[pct].value == '=IF(N($C$4)=0,"",ROUND(N(B8)/$C$4,4))'
+    assert project[a1(moved.project.indicator_first_row, 3)].value == "维护里程"
+    assert cover[moved.cover.anchor.ref].value == "单位编码"
+    assert cover[moved.cover.field("unit/code").ref].value == "910001"
+    first = moved.cover.first_project_row
+    assert cover[a1(first, moved.cover.column("plan/mar"))].value == "='1.道路维护'!B8"
+    assert cover[a1(first + 1, moved.cover.total_column)].value == "合计"
+    assert overall[a1(moved.overall.areas_section_row, 1)].value == "二、分项绩效目标"
+
+    res = read_workbook(path, layout=moved)
+    assert res.ok and res.problems == []
+    assert res.targets.to_dict() == Targets.from_dict(DATA).to_dict()
+    assert res.locations["/projects/0/plan/mar"] == ("1.道路维护", "B8")
+    assert res.locations["/unit/code"] == ("封面", "B4")
+    assert res.locations["/projects/0/indicators/0/level3"] == ("1.道路维护", "C12")
+    # The standard form does not fit it: the plan labels are a row lower.
+    standard = read_workbook(path)
+    broken = [p for p in standard.problems if p.rule == "read.label_missing"]
+    assert broken and broken[0].cell == "A6"
+
+
+def test_compute_follows_a_moved_layout(tmp_path: Path) -> None:
+    moved = moved_layout()
+    path = _book(tmp_path, moved, "moved.xlsx")
+    out = tmp_path / "computed.xlsx"
+    outcome = compute_workbook(path, out, layout=moved)
+    assert outcome.problems == []
+    sheet = {s.name: s for s in read_grid(out).sheets}
+    project, cover = sheet["1.道路维护"], sheet["封面"]
+    fractions = [project.get(*parse_a1(ref)) for ref in moved.project.percent_cells]
+    assert fractions == [0.2503, 0.4994, 0.7497, 1.0]
+    first = moved.cover.first_project_row
+    assert cover.get(first, moved.cover.column("progress")) == 1.0
+    assert cover.get(first + 1, moved.cover.column("budget")) == 8.39
+
+
+def test_annotations_and_messages_follow_a_moved_layout(tmp_path: Path) -> None:
+    moved = moved_layout()
+    path = _book(tmp_path, moved, "moved.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["1.道路维护"]
+    ws["B8"] = "2.10万元"  # plan/mar typed as text
+    ws["C9"] = "=C8/C4"  # a percentage formula changed
+    wb.save(path)
+
+    res = read_workbook(path, layout=moved)
+    text = next(p for p in check(res) if p.rule == "read.amount_text")
+    assert (text.sheet, text.cell) == ("1.道路维护", "B8")
+    annotated = tmp_path / "annotated.xlsx"
+    patch.annotate(path, check(res), out=annotated)
+    assert openpyxl.load_workbook(annotated)["1.道路维护"]["B8"].comment is not None
+
+    outcome = compute_workbook(path, tmp_path / "computed.xlsx", layout=moved)
+    changed = next(p for p in outcome.problems if p.rule == "compute.formula_changed")
+    assert changed.cell == "C9"
+    assert "ROUND(N(C8)/$C$4,4)" in changed.message and "C9" in changed.message
+
+    # A standard workbook read with the moved form: the label is expected at the moved cell.
+    standard = read_workbook(_book(tmp_path, L.STANDARD, "standard.xlsx"), layout=moved)
+    missing = [p for p in standard.problems if p.rule == "read.label_missing"]
+    assert missing and missing[0].cell == "A7" and "单元格 A7" in missing[0].message
+
+    # No cover: the message names the moved cover's anchor cell.
+    del wb["封面"]
+    wb.save(path)
+    no_cover = next(
+        p for p in read_workbook(path, layout=moved).problems if p.rule == "read.no_cover"
+    )
+    assert no_cover.message.startswith("未找到封面工作表（A4 为“单位编码”）")
+    template = CATALOGUE["read.no_cover"].template
+    assert no_cover.message == template.format(anchor_cell=moved.cover.anchor.ref)
