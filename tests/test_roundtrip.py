@@ -1,11 +1,18 @@
-"""export(fill(data)) == data: for the example and for generated data."""
+"""export(fill(data)) == data: for the example and for generated data.
+
+The suite runs a bounded number of generated examples; the longer run is::
+
+    PERFXL_ROUNDTRIP_EXAMPLES=500 .venv/bin/pytest tests/test_roundtrip.py
+"""
 
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import EXAMPLE_XLSX
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,6 +21,8 @@ from perfxl.grid.calamine_grid import read_grid
 from perfxl.model import Targets
 from perfxl.read import read_grid_model, read_workbook
 from perfxl.write.fill import build_workbook, write_new
+
+EXAMPLES = int(os.environ.get("PERFXL_ROUNDTRIP_EXAMPLES", "40"))
 
 
 def test_example_round_trip(example_book: Path, example_data: dict[str, Any]) -> None:
@@ -129,19 +138,24 @@ def datasets(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+@pytest.fixture(scope="module")
+def rt_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one file every generated example is written to and read back from."""
+    return tmp_path_factory.mktemp("roundtrip") / "rt.xlsx"
+
+
 @settings(
-    max_examples=500,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(datasets())
-def test_round_trip_property(data: dict[str, Any]) -> None:
+@given(data=datasets())
+def test_round_trip_property(rt_file: Path, data: dict[str, Any]) -> None:
+    """Generated data survives fill then export (PERFXL_ROUNDTRIP_EXAMPLES examples)."""
     buf = io.BytesIO()
     build_workbook(Targets.from_dict(data)).save(buf)
-    from python_calamine import CalamineWorkbook  # noqa: F401  (the reader below uses it)
-
-    path = _tmp_file(buf.getvalue())
-    res = read_grid_model(read_grid(path))
+    rt_file.write_bytes(buf.getvalue())
+    res = read_grid_model(read_grid(rt_file))
     assert res.ok, res.problems
     assert res.targets.to_dict() == _expected(data)
 
@@ -149,15 +163,6 @@ def test_round_trip_property(data: dict[str, Any]) -> None:
 def _expected(data: dict[str, Any]) -> dict[str, Any]:
     """What export must give back: the data itself (whole floats compare equal to ints)."""
     return data
-
-
-_TMP = Path(__import__("tempfile").mkdtemp(prefix="perfxl-rt-"))
-
-
-def _tmp_file(content: bytes) -> Path:
-    p = _TMP / "rt.xlsx"
-    p.write_bytes(content)
-    return p
 
 
 def test_write_new_is_atomic_and_leaves_no_temp(
