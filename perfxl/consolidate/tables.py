@@ -42,9 +42,9 @@ class ParquetMissingError(PerfxlError):
 def frame(table: K.Table, rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
     """One long table as a DataFrame: a column per key (snake_case), typed by kind.
 
-    ``money`` and ``pct`` columns are float64 (an amount typed as text becomes NaN; the
-    校验问题 table keeps the text), ``int`` columns nullable Int64, ``text`` and ``value``
-    columns Python objects as read (str, number or None).
+    ``money`` and ``pct`` columns are float64 (object, keeping the text, in the rare table
+    where an amount was typed as text), ``int`` columns nullable Int64, ``text`` and
+    ``value`` columns Python objects as read (str, number or None).
     """
     import pandas as pd
 
@@ -106,9 +106,7 @@ def write_frames(
         if arrow:
             ppath = folder / f"{name}.parquet"
             with atomic_path(ppath) as tmp:
-                df.astype({k: "string" for k in _object_columns(df)}).to_parquet(
-                    tmp, index=False, engine="pyarrow"
-                )
+                _for_parquet(df).to_parquet(tmp, index=False, engine="pyarrow")
             written.append(ppath)
     return written, notes
 
@@ -123,22 +121,38 @@ def table_paths(folder: Path) -> list[Path]:
     return [folder / f"{n}.{ext}" for n in FILE_NAMES.values() for ext in ("csv", "parquet")]
 
 
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
 def _series(pd: Any, values: Sequence[Any], kind: str) -> Any:
     if kind in ("money", "pct"):
-        nums = [
-            float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-            for v in values
-        ]
-        return pd.Series(nums, dtype="float64")
+        if all(v is None or _number(v) for v in values):
+            return pd.Series([None if v is None else float(v) for v in values], dtype="float64")
+        return pd.Series(list(values), dtype="object")  # an amount typed as text: kept
     if kind == "int":
-        ints = [
-            int(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-            for v in values
-        ]
-        return pd.Series(ints, dtype="Int64")
+        return pd.Series([int(v) if _number(v) else None for v in values], dtype="Int64")
     return pd.Series(list(values), dtype="object")
 
 
-def _object_columns(df: Any) -> list[str]:
-    """Columns of Python objects, written to Parquet as text (as they were before pandas)."""
-    return [k for k in df.columns if df[k].dtype == object]
+def _for_parquet(df: Any) -> Any:
+    """Amount columns as float64 (text amounts empty), other object columns as text."""
+    import pandas as pd
+
+    out = df.copy()
+    for k in out.columns:
+        if out[k].dtype != object:
+            continue
+        if k in _AMOUNT_KEYS:
+            out[k] = pd.to_numeric(out[k].map(lambda v: v if _number(v) else None), errors="coerce")
+        else:
+            out[k] = out[k].astype("string")
+    return out
+
+
+_AMOUNT_KEYS = frozenset(
+    c.key
+    for t in (K.SUMMARY, K.UNITS, K.INDICATORS, K.PROBLEMS, K.FILES)
+    for c in t.columns
+    if c.kind in ("money", "pct")
+)
