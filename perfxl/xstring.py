@@ -16,9 +16,22 @@ _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def escape(text: str) -> str:
-    """Text as it must be written into a cell so that any OOXML reader gets it back exactly."""
-    text = _ESCAPE_LIKE.sub("_x005F_", text)
-    return _FORBIDDEN.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    """Text as it must be written into a cell so that any OOXML reader gets it back exactly.
+
+    Every underscore that starts something shaped like an escape is itself escaped, so
+    ``_x0041_`` is stored as ``_x005F_x0041_`` (calamine and Excel read back ``_x0041_``, not
+    ``A``). The summary writer calls this for every string: the checks below skip the
+    substitutions for the usual text that needs none.
+    """
+    if "_x" in text:
+        text = _ESCAPE_LIKE.sub("_x005F_", text)
+    if _FORBIDDEN.search(text) is None:
+        return text
+    return _FORBIDDEN.sub(_hex, text)
+
+
+def _hex(m: re.Match[str]) -> str:
+    return f"_x{ord(m.group()):04X}_"
 
 
 def unescape(text: str) -> str:

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from perfxl import xstring
 from perfxl.cells import col_letter
 
-_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 MAX_TEXT = 32767  # Excel's limit for one cell
 
 
@@ -56,11 +56,12 @@ class SheetRows:
 
 
 def text_xml(s: str) -> str:
-    """Text made safe for XML: escaped, control characters dropped, cut to Excel's limit."""
-    if _BAD_XML.search(s):
-        s = _BAD_XML.sub("", s)
+    """Text as a ``<t>`` element holds it: cut to Excel's limit, then the OOXML string escape
+    (:func:`perfxl.xstring.escape`: control characters and a literal ``_xHHHH_`` come back
+    exactly), then the XML escape."""
     if len(s) > MAX_TEXT:
         s = s[:MAX_TEXT]
+    s = xstring.escape(s)
     if "&" in s:
         s = s.replace("&", "&amp;")
     if "<" in s:
