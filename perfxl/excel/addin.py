@@ -18,10 +18,8 @@ the same bytes.
 from __future__ import annotations
 
 import importlib.util
-import io
 import re
 import tempfile
-import zipfile
 from importlib import resources
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -199,16 +197,18 @@ def _set_config(sheet_xml: str, interpreter: str | None, pythonpath: str | None)
 
 
 def _read_zip(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        return {name: z.read(name) for name in z.namelist()}
+    from perfxl.write.patch.zipraw import ZipSource
+
+    src = ZipSource(data)
+    return {name: src.read(name) for name in src.names}
 
 
 def _write_zip(out: Path, parts: dict[str, bytes]) -> None:
+    """The package through the write-back engine's zip writer, every entry dated the same."""
     from perfxl.write.atomic import atomic_path
+    from perfxl.write.patch.zipraw import NewEntry, build
 
     order = ["[Content_Types].xml", *sorted(n for n in parts if n != "[Content_Types].xml")]
-    with atomic_path(out) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
-        for name in order:
-            info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, parts[name])
+    data = build([NewEntry(name, parts[name], None) for name in order], _FIXED_DATE, b"")
+    with atomic_path(out) as tmp:
+        tmp.write_bytes(data)
