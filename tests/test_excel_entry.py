@@ -8,6 +8,7 @@ COM does. Values come from the file's cached values, as ``perfxl export`` (calam
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -483,16 +484,31 @@ def _live(book: FakeBook, path: Path) -> dict[str, Any]:
     return _shown(path)
 
 
-def test_validate_annotates_exactly_as_the_cli(example_book: Path, tmp_path: Path) -> None:
-    broken = _broken_file(example_book, tmp_path)
-    cli = tmp_path / "cli.xlsx"
+@pytest.fixture(scope="module")
+def annotated(example_book: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Made once: the broken file, the CLI's annotated copy, and what each shows."""
+    folder = tmp_path_factory.mktemp("annotated")
+    broken = _broken_file(example_book, folder)
+    cli = folder / "cli.xlsx"
     run = _cli("validate", str(broken), "--annotate", str(cli))
     assert run.returncode == 1, run.stderr
+    return {"broken": broken, "cli": cli, "shown_broken": _shown(broken), "shown_cli": _shown(cli)}
+
+
+def _copy(src: Path, folder: Path) -> Path:
+    """A private copy for a test that opens the file in the fake Excel."""
+    out = folder / src.name
+    out.write_bytes(src.read_bytes())
+    return out
+
+
+def test_validate_annotates_exactly_as_the_cli(annotated: dict[str, Any], tmp_path: Path) -> None:
+    broken = _copy(annotated["broken"], tmp_path)
     book = FakeBook(broken)
     message = entry.validate(book)
     assert message.startswith("校验完成：") and "1.项目" not in message
     assert "以下单元格已有批注" in message, "staff's own note is kept, as the CLI keeps it"
-    live, want = _live(book, tmp_path / "live.xlsx"), _shown(cli)
+    live, want = _live(book, tmp_path / "live.xlsx"), copy.deepcopy(annotated["shown_cli"])
     assert live["sheets"] == want["sheets"] and live["sheets"][-1] == C.RESULTS_SHEET
     assert live["results"] == want["results"]
     assert live["results"][0] == list(RESULTS_HEADERS)
@@ -528,10 +544,9 @@ def test_info_is_light_blue_as_in_the_engine(book: FakeBook) -> None:
     assert book.wb[info.sheet or ""]["D4"].comment.text == "【提示】x.info：提示"
 
 
-def test_validate_again_restores_own_fills_first(example_book: Path, tmp_path: Path) -> None:
-    broken = _broken_file(example_book, tmp_path)
-    before = _shown(broken)
-    book = FakeBook(broken)
+def test_validate_again_restores_own_fills_first(annotated: dict[str, Any], tmp_path: Path) -> None:
+    before = copy.deepcopy(annotated["shown_broken"])
+    book = FakeBook(_copy(annotated["broken"], tmp_path))
     entry.validate(book)
     first = _live(book, tmp_path / "first.xlsx")
     entry.validate(book)
@@ -543,21 +558,20 @@ def test_validate_again_restores_own_fills_first(example_book: Path, tmp_path: P
     assert after["sheets"] == before["sheets"] and after["perfxl_props"] == []
 
 
-def test_validate_in_excel_replaces_the_cli_annotations(example_book: Path, tmp_path: Path) -> None:
+def test_validate_in_excel_replaces_the_cli_annotations(
+    annotated: dict[str, Any], tmp_path: Path
+) -> None:
     """A file annotated by the CLI, opened in Excel and validated there: one set of marks."""
-    broken = _broken_file(example_book, tmp_path)
-    cli = tmp_path / "cli.xlsx"
-    _cli("validate", str(broken), "--annotate", str(cli))
-    book = FakeBook(cli)
+    book = FakeBook(_copy(annotated["cli"], tmp_path))
     entry.validate(book)
-    live, want = _live(book, tmp_path / "live.xlsx"), _shown(cli)
+    live, want = _live(book, tmp_path / "live.xlsx"), copy.deepcopy(annotated["shown_cli"])
     for key in ("sheets", "results", "links", "fills", "notes"):
         assert live[key] == want[key], key
     assert live["perfxl_props"] and all(
         p.startswith(annotate_live.PREFIX) for p in live["perfxl_props"]
     ), "the engine's record is gone, the ribbon's is there"
     annotate_live.clear(book)
-    assert _live(book, tmp_path / "cleared.xlsx")["fills"] == _shown(broken)["fills"]
+    assert _live(book, tmp_path / "cleared.xlsx")["fills"] == annotated["shown_broken"]["fills"]
 
 
 # --- compute ----------------------------------------------------------------------------------
@@ -583,9 +597,12 @@ def _formulas(path: Path) -> dict[tuple[str, str], Any]:
     }
 
 
-@pytest.fixture()
-def computed(example_book: Path, tmp_path: Path) -> tuple[Path, Path, FakeBook, str]:
+@pytest.fixture(scope="module")  # the two tests only read it
+def computed(
+    example_book: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, FakeBook, str]:
     """(CLI output, the live book saved, the live book, its message) on the staffed file."""
+    tmp_path = tmp_path_factory.mktemp("computed")
     staffed = _staffed_file(example_book, tmp_path)
     cli = tmp_path / "cli.xlsx"
     run = _cli("compute", str(staffed), "-o", str(cli))
