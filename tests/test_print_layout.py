@@ -124,23 +124,33 @@ def test_rows_with_long_texts_are_tall_enough_to_wrap(book: Path) -> None:
     assert indicator_row is not None and indicator_row >= 3 * 14
 
 
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The long-text book and the committed example, printed by one LibreOffice run."""
+    from conftest import EXAMPLE_XLSX
+
+    folder = tmp_path_factory.mktemp("printed")
+    book = folder / "book.xlsx"
+    write_new(_targets(), book)
+    src = folder / "suying.xlsx"
+    src.write_bytes(EXAMPLE_XLSX.read_bytes())
+    book_pdf, src_pdf = convert([book, src], "pdf", folder / "pdf")
+    return {"book": book_pdf, "suying": src_pdf}
+
+
 @pytest.mark.libreoffice
-def test_nothing_prints_over_anything_else(book: Path, tmp_path: Path) -> None:
+def test_nothing_prints_over_anything_else(printed: dict[str, Path]) -> None:
     """Printed by LibreOffice, no word box of any page overlaps another one."""
-    (pdf,) = convert([book], "pdf", tmp_path)
-    printed = pages(pdf)
-    assert any(LONG_NAME[:10] in w.text for page in printed for w in page)
-    for number, words in enumerate(printed, start=1):
+    printed_pages = pages(printed["book"])
+    assert any(LONG_NAME[:10] in w.text for page in printed_pages for w in page)
+    for number, words in enumerate(printed_pages, start=1):
         assert overlapping(words) == [], f"page {number}"
 
 
 @pytest.mark.libreoffice
-def test_example_sheet_6_prints_without_overlap(tmp_path: Path) -> None:
+def test_example_sheet_6_prints_without_overlap(printed: dict[str, Path]) -> None:
     """The committed example's long project name (sheet 6) no longer covers 单位：万元."""
-    from conftest import EXAMPLE_XLSX
-
-    src = tmp_path / "suying.xlsx"
-    src.write_bytes(EXAMPLE_XLSX.read_bytes())
-    (pdf,) = convert([src], "pdf", tmp_path)
-    page = next(p for p in pages(pdf) if any(w.text.startswith("冀财预2022年85号") for w in p))
+    page = next(
+        p for p in pages(printed["suying"]) if any(w.text.startswith("冀财预2022年85号") for w in p)
+    )
     assert overlapping(page) == []

@@ -109,17 +109,26 @@ def test_ods_far_away_value_is_refused_before_calamine_reads_it(tmp_path: Path) 
     assert read_grid(_ods(tmp_path / "styled.ods", styled)).sheets[0].rows == [["x"]]
 
 
+@pytest.fixture(scope="module")
+def saved_by_libreoffice(
+    example_book: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Path]:
+    """The example saved by LibreOffice as .xlsx, .xls and .ods (made once, read only)."""
+    saved = {}
+    for fmt in ("xlsx", "xls", "ods"):
+        (saved[fmt],) = convert([example_book], fmt, tmp_path_factory.mktemp(f"lo-{fmt}"))
+    return saved
+
+
 @pytest.mark.libreoffice
 def test_example_saved_by_libreoffice_as_xlsx_xls_ods_exports_identical_json(
-    tmp_path: Path, example_book: Path
+    tmp_path: Path, saved_by_libreoffice: dict[str, Path]
 ) -> None:
     expected = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
     runner = CliRunner()
     exported: dict[str, Any] = {}
     for fmt in ("xlsx", "xls", "ods"):
-        outdir = tmp_path / fmt
-        outdir.mkdir()
-        (book,) = convert([example_book], fmt, outdir)
+        book = saved_by_libreoffice[fmt]
         out = tmp_path / f"{fmt}.json"
         r = runner.invoke(main, ["export", str(book), "-o", str(out)], catch_exceptions=False)
         assert r.exit_code == 0, (fmt, r.output)
@@ -319,9 +328,10 @@ def test_an_interrupt_inside_calamine_is_not_turned_into_a_refusal(
 
 
 @pytest.mark.libreoffice
-def test_a_damaged_xls_is_refused_in_chinese(tmp_path: Path, example_book: Path) -> None:
-    (xls,) = convert([example_book], "xls", tmp_path)
-    data = xls.read_bytes()
+def test_a_damaged_xls_is_refused_in_chinese(
+    tmp_path: Path, saved_by_libreoffice: dict[str, Path]
+) -> None:
+    data = saved_by_libreoffice["xls"].read_bytes()
     cut = tmp_path / "截断.xls"
     cut.write_bytes(data[: len(data) // 2])  # a download cut short
     padded = tmp_path / "补零.xls"
