@@ -108,11 +108,17 @@ def test_acceptance_example_project_1_and_7(tmp_path: Path) -> None:
     assert total[10] == 1.0
 
 
-def test_json_report_lists_every_project(tmp_path: Path) -> None:
-    out = tmp_path / "out.xlsx"
+@pytest.fixture(scope="module")
+def computed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """``compute EXAMPLE -o out --format json`` run once: the output and the report."""
+    out = tmp_path_factory.mktemp("computed") / "out.xlsx"
     proc = run("compute", EXAMPLE_XLSX, "-o", out, "--format", "json")
     assert proc.returncode == 0, proc.stderr
-    report = json.loads(proc.stdout)
+    return out, json.loads(proc.stdout)
+
+
+def test_json_report_lists_every_project(computed: tuple[Path, dict[str, Any]]) -> None:
+    report = computed[1]
     assert len(report["projects"]) == 19 and report["problems"] == []
     assert report["projects"][0]["percents"] == [25.03, 49.94, 74.97, 100.0]
     assert report["projects"][6]["percents"] == [0.0, 50.0, 50.0, 100.0]
@@ -463,11 +469,8 @@ def test_the_kill_points_produce_both_outcomes() -> None:
 
 
 @pytest.fixture(scope="module")
-def computed_example(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    out = tmp_path_factory.mktemp("computed") / "ref.xlsx"
-    proc = run("compute", EXAMPLE_XLSX, "-o", out)
-    assert proc.returncode == 0, proc.stderr
-    return out.read_bytes()
+def computed_example(computed: tuple[Path, dict[str, Any]]) -> bytes:
+    return computed[0].read_bytes()
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
@@ -496,11 +499,9 @@ def test_kill_during_in_place_compute_leaves_a_whole_file(
         assert bak.read_bytes() == outcomes[want_bak]
 
 
-def test_decimal_values_in_report_match_cells(tmp_path: Path) -> None:
+def test_decimal_values_in_report_match_cells(computed: tuple[Path, dict[str, Any]]) -> None:
     """perfxl's own numbers (JSON) and the cells agree for every project of the example."""
-    out = tmp_path / "out.xlsx"
-    proc = run("compute", EXAMPLE_XLSX, "-o", out, "--format", "json")
-    report = json.loads(proc.stdout)
+    out, report = computed
     for p in report["projects"]:
         cells = calamine_rows(out, p["sheet"])[7][1:5]
         assert [Decimal(repr(v)) * 100 for v in cells] == [Decimal(str(x)) for x in p["percents"]]
