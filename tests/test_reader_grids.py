@@ -371,8 +371,8 @@ CASES = [
         kinds=["cover", "broken"],
     ),
     Case(
-        "label-moved-up-a-row",
-        (cover(), project(D3=None, D2="项目名称")),
+        "label-moved-to-another-column",
+        (cover(), project(D3=None, H3="项目名称")),
         {"/projects": []},
         [("read.label_missing", P, "D3", None, None)],
     ),
