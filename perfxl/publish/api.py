@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +12,6 @@ from perfxl.model import Targets
 from perfxl.problems import Problem
 from perfxl.publish.county import Source
 
-_FIRST_NUMBERED = re.compile(r"—1—$")
 Progress = Callable[[str], None]  # told what publishing is doing (a county takes minutes)
 
 
@@ -209,9 +207,9 @@ def publish_targets(
         doc.save(str(draft))
         say("LibreOffice 第一遍：排版，计算目录页码……")
         draft_pdf = P.to_pdf(draft, Path(tmp) / "draft.pdf", progress)
-        pages, items = P.page_texts(draft_pdf), P.outline(draft_pdf)
+        pages, items = P.page_lines(draft_pdf), P.outline(draft_pdf)
         say(f"第一遍完成：共 {len(pages)} 页。")
-    first = next((i for i, t in enumerate(pages) if _FIRST_NUMBERED.search(t)), 1)
+    first = P.first_numbered_page(pages)
     listed = [text for lv, text in body.headings if lv <= TOC_LEVELS]
     found = iter(P.heading_pages(items, listed, first))
     toc_pages = [next(found) if lv <= TOC_LEVELS else 0 for lv, _ in body.headings]

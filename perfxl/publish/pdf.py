@@ -127,17 +127,38 @@ def _run(
                     progress(f"LibreOffice 仍在转换，已用 {elapsed:.0f} 秒……")
 
 
-def page_texts(pdf: Path) -> list[str]:
-    """The text of each page (pdftotext), white space removed for matching."""
+def page_lines(pdf: Path) -> list[list[str]]:
+    """The lines of each page as laid out (pdftotext -layout), white space removed."""
     exe = shutil.which("pdftotext")
     if exe is None:
         raise ConversionError("未找到 pdftotext（poppler-utils），无法计算目录页码。")
     proc = subprocess.run(
-        [exe, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=False
+        [exe, "-layout", "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise ConversionError(f"pdftotext 失败：{proc.stderr.strip()}", path=str(pdf))
-    return [re.sub(r"\s+", "", page) for page in proc.stdout.split("\f")]
+    pages = proc.stdout.split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()  # the text after the last page break
+    return [[re.sub(r"\s+", "", line) for line in page.splitlines()] for page in pages]
+
+
+def first_numbered_page(pages: Sequence[Sequence[str]], footer: str = "—1—") -> int:
+    """The 0-based physical page whose footer reads ``footer`` (the body's page 1).
+
+    The footer is looked for as a line of its own: in the page's plain text it need not come
+    last (a table running on to the next page is read after it).
+
+    Raises:
+        ConversionError: no page carries the footer (the numbers would be guesses).
+    """
+    for i, lines in enumerate(pages):
+        if footer in lines:
+            return i
+    raise ConversionError(f"PDF 中找不到页码为“{footer}”的页，无法计算目录页码。")
 
 
 _ITEM = re.compile(r'<item page="(\d+)">(.*?)</item>', re.S)
