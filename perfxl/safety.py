@@ -87,6 +87,44 @@ class EncryptedWorkbookError(UnreadableWorkbookError):
     """The workbook is protected by a password to open."""
 
 
+class ReaderAbortedError(CorruptWorkbookError):
+    """The reading library ended its process (an abort, not an exception) on this file.
+
+    A damaged .xls can make calamine ask for terabytes and abort, which no ``except`` catches;
+    .xls files are therefore read in a child process (``perfxl.grid.isolate``), whose death
+    becomes this error. Built by ``reader_aborted``.
+
+    Attributes:
+        exitcode: the child's exit code (negative: the signal that ended it).
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, exitcode: int | None = None):
+        super().__init__(message, path=path)
+        self.exitcode = exitcode
+
+
+def reader_aborted(path: str, exitcode: int | None) -> ReaderAbortedError:
+    """The refusal of a file whose reading process died: a Chinese sentence naming the file,
+    then how it ended (``SIGABRT``) for whoever helps."""
+    import signal
+
+    p = Path(path)
+    what = "该 .xls 文件" if p.suffix.lower() == ".xls" else "该文件"
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"读取进程被信号 {signal.Signals(-exitcode).name} 终止"
+        except ValueError:
+            how = f"读取进程被信号 {-exitcode} 终止"
+    else:
+        how = f"读取进程退出码 {exitcode}"
+    return ReaderAbortedError(
+        f"“{p.name}”：读取{what}时读取组件异常退出，文件可能已损坏。"
+        f"请用 Excel 或 WPS 打开后另存为 .xlsx 再提交。（详细信息：{how}）",
+        path=path,
+        exitcode=exitcode,
+    )
+
+
 class UnsafeWorkbookError(UnreadableWorkbookError):
     """The file exceeds a size limit or holds a construct refused for safety (DTD, bomb).
 
@@ -611,8 +649,10 @@ __all__ = [
     "NotAWorkbookError",
     "OldFormatWorkbookError",
     "Preflight",
+    "ReaderAbortedError",
     "UnsafeWorkbookError",
     "check_text",
     "library_error",
     "preflight",
+    "reader_aborted",
 ]
