@@ -3,9 +3,11 @@
 A LibreOffice .xls of the example with one byte changed makes python-calamine ask for 1.2 TB
 and abort its process (SIGABRT, exit 134), which no ``except`` catches. Found by damaging the
 Workbook stream at seeded random offsets (seed 2, trial 37: 32 random bytes) and reduced to
-one byte: file offset 102237, 0x00 -> 0xE2, the first-row field (rwMic) of the last sheet's
-DIMENSIONS record (calamine reserves rows x columns cells from it). perfxl reads .xls files in
-a child process, so the file is refused in Chinese and the batch goes on.
+one byte: the low byte of the first-row field (rwMic) of the next-to-last sheet's DIMENSIONS
+record (BIFF record 0x0200), 0x00 -> 0xE2, so the first row lies past the last and calamine
+reserves an underflowed rows x columns. The record is found by walking the BIFF stream, not
+by a file offset: LibreOffice's .xls layout depends on the source file's path. perfxl reads
+.xls files in a child process, so the file is refused in Chinese and the batch goes on.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from __future__ import annotations
 import faulthandler
 import json
 import os
+import struct
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import olefile
 import pytest
 from conftest import EXAMPLE_XLSX, ROOT, convert
 
@@ -26,7 +30,30 @@ from perfxl import layout as L
 from perfxl.consolidate import columns as K
 from perfxl.write.patch import CellWrite, WorkbookPatch
 
-OFFSET, BEFORE, AFTER = 102237, 0x00, 0xE2
+BEFORE, AFTER = 0x00, 0xE2
+DIMENSIONS = 0x0200
+
+
+def _damage(xls: Path) -> None:
+    """Set the low byte of rwMic in the next-to-last sheet's DIMENSIONS record to 0xE2."""
+    ole = olefile.OleFileIO(str(xls), write_mode=True)
+    try:
+        stream = bytearray(ole.openstream("Workbook").read())
+        payloads, i = [], 0
+        while i + 4 <= len(stream):
+            kind, length = struct.unpack_from("<HH", stream, i)
+            if kind == DIMENSIONS:
+                payloads.append(i + 4)
+            i += 4 + length
+        assert len(payloads) >= 2, "no DIMENSIONS records: LibreOffice wrote another format"
+        at = payloads[-2]  # a project sheet near the end, as found by the damage search
+        assert stream[at] == BEFORE, "LibreOffice wrote another layout: reproduce again"
+        stream[at] = AFTER
+        ole.write_stream("Workbook", bytes(stream))
+    finally:
+        ole.close()
+
+
 MESSAGE = (
     "读取该 .xls 文件时读取组件异常退出，文件可能已损坏。"
     "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交。"
@@ -67,9 +94,8 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     two good workbooks of other units."""
     work = tmp_path_factory.mktemp("xls")
     (xls,) = convert([EXAMPLE_XLSX], "xls", work)
-    data = bytearray(xls.read_bytes())
-    assert data[OFFSET] == BEFORE, "LibreOffice wrote another layout: reproduce again"
-    data[OFFSET] = AFTER
+    _damage(xls)
+    data = xls.read_bytes()
     folder = tmp_path_factory.mktemp("来文") / "乡镇 报送"
     folder.mkdir()
     (folder / "损坏 910001.xls").write_bytes(bytes(data))
