@@ -82,6 +82,22 @@ class EncryptedWorkbookError(UnreadableWorkbookError):
     """The workbook is protected by a password to open."""
 
 
+class ReaderAbortedError(CorruptWorkbookError):
+    """The reading library ended its process (an abort, not an exception) on this file.
+
+    A damaged .xls can make calamine ask for terabytes and abort, which no ``except`` catches;
+    .xls files are therefore read in a child process (``perfxl.grid.isolate``), whose death
+    becomes this error. Built by ``perfxl.safety.reader_aborted``.
+
+    Attributes:
+        exitcode: the child's exit code (negative: the signal that ended it).
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, exitcode: int | None = None):
+        super().__init__(message, path=path)
+        self.exitcode = exitcode
+
+
 class UnsafeWorkbookError(UnreadableWorkbookError):
     """The file exceeds a size limit or holds a construct refused for safety (DTD, bomb).
 

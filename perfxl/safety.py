@@ -38,6 +38,7 @@ from perfxl.errors import (
     EncryptedWorkbookError,
     NotAWorkbookError,
     OldFormatWorkbookError,
+    ReaderAbortedError,
     UnreadableWorkbookError,
     UnsafeWorkbookError,
 )
@@ -76,6 +77,28 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+def reader_aborted(path: str, exitcode: int | None) -> ReaderAbortedError:
+    """The refusal of a file whose reading process died: a Chinese sentence naming the file,
+    then how it ended (``SIGABRT``) for whoever helps."""
+    import signal
+
+    p = Path(path)
+    what = "该 .xls 文件" if p.suffix.lower() == ".xls" else "该文件"
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"读取进程被信号 {signal.Signals(-exitcode).name} 终止"
+        except ValueError:
+            how = f"读取进程被信号 {-exitcode} 终止"
+    else:
+        how = f"读取进程退出码 {exitcode}"
+    return ReaderAbortedError(
+        f"“{p.name}”：读取{what}时读取组件异常退出，文件可能已损坏。"
+        f"请用 Excel 或 WPS 打开后另存为 .xlsx 再提交。（详细信息：{how}）",
+        path=path,
+        exitcode=exitcode,
+    )
 
 
 @dataclass(frozen=True)
@@ -587,8 +610,10 @@ __all__ = [
     "NotAWorkbookError",
     "OldFormatWorkbookError",
     "Preflight",
+    "ReaderAbortedError",
     "UnsafeWorkbookError",
     "check_text",
     "library_error",
     "preflight",
+    "reader_aborted",
 ]

@@ -37,7 +37,7 @@ def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None)
 
     check_suffix(output, [".docx"], "Word 文档")
     refuse_inputs([output, output.with_suffix(".pdf") if pdf else None], books)
-    result = publish(list(books), output, pdf=pdf, title=title)
+    result = publish(list(books), output, pdf=pdf, title=title, progress=_progress)
     echo_problems(p for p in result.problems if p.severity == "error")
     for file, reason in result.skipped:
         click.echo(f"{file}: [未收入] {reason}", err=True)
@@ -55,3 +55,8 @@ def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None)
     if result.pdf is not None:
         click.echo(f"已生成：{result.pdf}", err=True)
     sys.exit(EXIT_PROBLEMS if result.skipped else EXIT_OK)
+
+
+def _progress(message: str) -> None:
+    """Each step of a long publish on stderr (a county's PDF takes minutes)."""
+    click.echo(message, err=True)

@@ -7,6 +7,7 @@ import os
 import signal
 from collections.abc import Callable, Container, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +81,10 @@ def read_all(
 ) -> list[Extracted]:
     """Extract every file, in parallel when ``jobs`` allows; results in the files' order.
 
+    A worker process that dies (a reading library aborting on a damaged file) breaks the
+    pool; the chunks it left unfinished are read again, each file in a child process of its
+    own, so only the culprit is listed as 无法读取.
+
     ``progress`` is called with the number of files done each time some are (a chunk at a
     time in parallel). ``expand``: the files whose summaries are read (None: every file).
     """
@@ -95,21 +100,60 @@ def read_all(
         return out
     warm_up()  # imported once here; forked workers inherit the modules
     chunks = [items[i : i + plan.chunk] for i in range(0, len(items), plan.chunk)]
-    done: list[list[Extracted]] = [[] for _ in chunks]
-    pool = ProcessPoolExecutor(max_workers=plan.workers, initializer=_worker_init)
+    done = _run_pool(extract_batch, chunks, plan.workers, config, progress)
+    left = [i for i, d in enumerate(done) if d is None]
+    if left:  # a worker died (a reader aborted): those chunks again, each file in its own child
+        again = _run_pool(
+            extract_isolated, [chunks[i] for i in left], plan.workers, config, progress
+        )
+        for i, d in zip(left, again, strict=True):
+            done[i] = d if d is not None else extract_isolated(chunks[i], config)
+    return [e for chunk in done for e in chunk or ()]
+
+
+def _run_pool(
+    task: Callable[[list[tuple[str, bool]], str | None], list[Extracted]],
+    chunks: list[list[tuple[str, bool]]],
+    workers: int,
+    config: str | None,
+    progress: Callable[[int], None] | None,
+) -> list[list[Extracted] | None]:
+    """``task`` over every chunk in a pool of ``workers`` processes; None for the chunks a dead
+    worker took with it (a worker dying breaks the pool: every unfinished chunk is None)."""
+    done: list[list[Extracted] | None] = [None] * len(chunks)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_worker_init)
     try:
         with _sigint_blocked():  # workers start with Ctrl-C ignored (the parent handles it)
-            futures = {pool.submit(extract_batch, c, config): i for i, c in enumerate(chunks)}
+            futures = {pool.submit(task, c, config): i for i, c in enumerate(chunks)}
         for fut in as_completed(futures):
             i = futures[fut]
-            done[i] = fut.result()
+            try:
+                done[i] = fut.result()
+            except BrokenProcessPool:
+                continue
             if progress:
                 progress(len(chunks[i]))
     except BaseException:  # Ctrl-C or a failure: stop the workers now, not after their work
         _stop(pool)
         raise
     pool.shutdown()
-    return [e for chunk in done for e in chunk]
+    return done
+
+
+def extract_isolated(items: list[tuple[str, bool]], config: str | None = None) -> list[Extracted]:
+    """`extract_batch`, each file read in a child process of its own: a file whose reader
+    kills its process is listed as 无法读取 and the others are read."""
+    from perfxl.grid.isolate import ChildDied, call
+    from perfxl.safety import reader_aborted
+
+    out = []
+    for path, expand in items:
+        try:
+            out.append(call(extract_file, path, config, expand))
+        except ChildDied as exc:
+            note = reader_aborted(path, exc.exitcode).message
+            out.append(Extracted(files=[FileRecord(path=path, status=K.UNREADABLE, note=note)]))
+    return out
 
 
 def _worker_init() -> None:

@@ -7,6 +7,10 @@ python-calamine hands back an empty string for a cached error (``#DIV/0!``); the
 restored here from the sheet XML so it is kept and reported (as text the reader cannot take
 for a number) instead of looking like a blank cell. A formula with no cached value (as openpyxl
 writes them) reads as empty; ``formula_cells`` lists those so a caller can say so.
+
+A legacy .xls is read in a child process (``perfxl.grid.isolate``): a lying record in a
+damaged one can make calamine allocate terabytes and abort the process, which no ``except``
+catches; the child's death becomes a ``ReaderAbortedError``. .xlsx and .ods stay in process.
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ from perfxl.safety import (
     DEFAULT_LIMITS,
     EncryptedWorkbookError,
     Limits,
+    Preflight,
     UnsafeWorkbookError,
     check_text,
     library_error,
     preflight,
+    reader_aborted,
 )
 
 
@@ -67,12 +73,27 @@ def read_grid_checked(
             formulas; perfxl's own templates hold many).
 
     Raises:
-        UnreadableWorkbookError: as ``read_grid``.
+        UnreadableWorkbookError: as ``read_grid``; ``ReaderAbortedError`` when the child
+            process reading an .xls died (calamine aborts on some damaged .xls files).
     """
-    import python_calamine
-
     p = str(path)
     pre = preflight(p, limits)
+    if pre.kind == "xls":  # a damaged .xls can abort calamine's process: read it in a child
+        from perfxl.grid.isolate import ChildDied, call
+
+        try:
+            return call(_read_checked, p, pre, limits, missing)
+        except ChildDied as exc:
+            raise reader_aborted(p, exc.exitcode) from None
+    return _read_checked(p, pre, limits, missing)
+
+
+def _read_checked(
+    p: str, pre: Preflight, limits: Limits, missing: bool
+) -> tuple[Grid, FormulaCells]:
+    """``read_grid_checked`` once the file has passed the preflight check."""
+    import python_calamine
+
     ods = _ods_tables(p, limits) if pre.kind == "ods" else {}
     try:
         wb = python_calamine.CalamineWorkbook.from_path(p)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from perfxl.model import Targets
 from perfxl.problems import Problem
 from perfxl.publish.county import Source
 
-_FIRST_NUMBERED = re.compile(r"—1—$")
+Progress = Callable[[str], None]  # told what publishing is doing (a county takes minutes)
 
 
 @dataclass
@@ -70,12 +69,15 @@ class Selection:
     summaries: list[str] = field(default_factory=list)
 
 
-def select_books(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Selection:
+def select_books(
+    paths: Sequence[Path], exclude: Sequence[Path] = (), progress: Progress | None = None
+) -> Selection:
     """Read every workbook among ``paths`` (files, or folders searched recursively) and keep
     one version per unit, by the rule every command shares (`perfxl.versions`).
 
     A missing input or a folder without a workbook is listed in ``skipped``; so is a workbook
     that cannot be read or whose layout is broken. ``exclude`` (the output) is never read.
+    ``progress`` is told which file is being read.
     """
     import os
 
@@ -88,7 +90,9 @@ def select_books(paths: Sequence[Path], exclude: Sequence[Path] = ()) -> Selecti
     found = discover(paths, exclude=exclude)
     sel = Selection(skipped=list(found.unusable), files=len(found.files))
     candidates: list[Candidate[Targets]] = []
-    for name in found.files:
+    for n, name in enumerate(found.files, 1):
+        if progress is not None:
+            progress(f"读取 {n}/{len(found.files)}：{_shown(name, paths)}")
         path = Path(name)
         if name not in found.explicit and is_summary_file(path):
             sel.summaries.append(name)  # an earlier county summary among the townships' files
@@ -164,6 +168,7 @@ def publish_targets(
     title: str | None = None,
     county: bool | None = None,
     sources: Sequence[Source] = (),
+    progress: Progress | None = None,
 ) -> PublishResult:
     """Write the disclosure of one unit, or the county's document for several.
 
@@ -171,7 +176,8 @@ def publish_targets(
     the contents list is filled in with those pages, and the final document is converted again
     (``OUT.pdf`` beside ``OUT.docx``). ``county`` forces the county's view (default: when
     there are several units). ``sources``: the file used for each unit and the versions left
-    out, listed in the county's view under the summary table.
+    out, listed in the county's view under the summary table. ``progress`` is told each step
+    (and every few seconds while LibreOffice converts).
 
     Raises:
         PerfxlError: no unit to publish, the file cannot be written, or the conversion failed.
@@ -180,6 +186,9 @@ def publish_targets(
 
     if not books:
         raise PerfxlError("没有可公开的单位：请给出至少一个有效的工作簿。", path=str(out))
+    say = progress or (lambda _msg: None)
+    projects = sum(len(b.projects) for b in books)
+    say(f"编排文档：{len(books)} 个单位，{projects} 个项目表……")
     doc, body = build(books, title=title, county=county, sources=sources)
     result = PublishResult(
         docx=out,
@@ -196,20 +205,29 @@ def publish_targets(
     with tempfile.TemporaryDirectory(prefix="perfxl-publish-") as tmp:
         draft = Path(tmp) / "draft.docx"
         doc.save(str(draft))
-        pages = P.page_texts(P.to_pdf(draft, Path(tmp) / "draft.pdf"))
-    first = next((i for i, t in enumerate(pages) if _FIRST_NUMBERED.search(t)), 1)
+        say("LibreOffice 第一遍：排版，计算目录页码……")
+        draft_pdf = P.to_pdf(draft, Path(tmp) / "draft.pdf", progress)
+        pages, items = P.page_lines(draft_pdf), P.outline(draft_pdf)
+        say(f"第一遍完成：共 {len(pages)} 页。")
+    first = P.first_numbered_page(pages)
     listed = [text for lv, text in body.headings if lv <= TOC_LEVELS]
-    found = iter(P.heading_pages(pages, listed, first))
+    found = iter(P.heading_pages(items, listed, first))
     toc_pages = [next(found) if lv <= TOC_LEVELS else 0 for lv, _ in body.headings]
     doc, _ = build(books, title=title, toc_pages=toc_pages, county=county, sources=sources)
     save(doc, out)
-    result.pdf = P.to_pdf(out, out.with_suffix(".pdf"))
+    say("LibreOffice 第二遍：生成带目录页码的 PDF……")
+    result.pdf = P.to_pdf(out, out.with_suffix(".pdf"), progress)
     result.toc_pages = toc_pages
     return result
 
 
 def publish(
-    paths: Sequence[Path], out: Path, *, pdf: bool = False, title: str | None = None
+    paths: Sequence[Path],
+    out: Path,
+    *,
+    pdf: bool = False,
+    title: str | None = None,
+    progress: Progress | None = None,
 ) -> PublishResult:
     """Read the workbooks (files or folders) and publish them.
 
@@ -217,13 +235,13 @@ def publish(
     with one version per unit chosen as ``consolidate`` chooses it, and a table of the file
     used for each unit and the versions left out.
     """
-    sel = select_books(paths, exclude=[out, out.with_suffix(".pdf")])
+    sel = select_books(paths, exclude=[out, out.with_suffix(".pdf")], progress=progress)
     if not sel.books:
         reasons = "；".join(f"{f}：{r}" for f, r in sel.skipped) or "未找到工作簿"
         raise PerfxlError(f"没有可公开的单位（{reasons}）。", path=str(out))
     county = sel.files > 1
     result = publish_targets(
-        sel.books, out, pdf=pdf, title=title, county=county, sources=sel.sources
+        sel.books, out, pdf=pdf, title=title, county=county, sources=sel.sources, progress=progress
     )
     result.problems, result.skipped = sel.problems, sel.skipped
     result.superseded, result.sources = sel.superseded, sel.sources

@@ -7,19 +7,23 @@ to installed CJK fonts, so that a Linux server renders the document as Word woul
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from perfxl.errors import PerfxlError
 from perfxl.publish.styles import LINUX_SUBSTITUTES
 
-TIMEOUT = 300
+TIMEOUT = 900  # seconds: a county's document of several hundred pages takes minutes
+HEARTBEAT = 15.0  # seconds between "still converting" messages
+Progress = Callable[[str], None]
 
 
 class ConversionError(PerfxlError):
@@ -57,8 +61,14 @@ def fonts_conf(folder: Path) -> Path:
     return conf
 
 
-def to_pdf(docx: Path, pdf: Path) -> Path:
+def to_pdf(docx: Path, pdf: Path, progress: Progress | None = None) -> Path:
     """Convert ``docx`` to ``pdf`` with LibreOffice headless.
+
+    Args:
+        docx: the Word document.
+        pdf: where the PDF goes.
+        progress: told every :data:`HEARTBEAT` seconds that LibreOffice is still at work (a
+            county's document takes minutes).
 
     Raises:
         ConversionError: LibreOffice is missing, failed or timed out.
@@ -80,16 +90,11 @@ def to_pdf(docx: Path, pdf: Path) -> Path:
             str(work),
             str(src),
         ]
-        try:
-            proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=TIMEOUT, env=env, check=False
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise ConversionError("LibreOffice 转换超时。", path=str(docx)) from exc
+        returncode, stdout, stderr = _run(cmd, env, docx, progress)
         out = work / "doc.pdf"
-        if proc.returncode != 0 or not out.exists():
+        if returncode != 0 or not out.exists():
             raise ConversionError(
-                f"LibreOffice 未能生成 PDF：{proc.stderr.strip() or proc.stdout.strip()}",
+                f"LibreOffice 未能生成 PDF：{stderr.strip() or stdout.strip()}",
                 path=str(docx),
             )
         from perfxl.write.atomic import copy_atomic
@@ -98,34 +103,113 @@ def to_pdf(docx: Path, pdf: Path) -> Path:
     return pdf
 
 
-def page_texts(pdf: Path) -> list[str]:
-    """The text of each page (pdftotext), white space removed for matching."""
+def _run(
+    cmd: list[str], env: dict[str, str], docx: Path, progress: Progress | None
+) -> tuple[int, str, str]:
+    """Run LibreOffice, saying every HEARTBEAT seconds that it is still converting."""
+    started = time.monotonic()
+    with subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    ) as proc:
+        while True:
+            try:
+                stdout, stderr = proc.communicate(timeout=HEARTBEAT)
+                return proc.returncode, stdout, stderr
+            except subprocess.TimeoutExpired:
+                elapsed = time.monotonic() - started
+                if elapsed >= TIMEOUT:
+                    proc.kill()
+                    proc.communicate()
+                    raise ConversionError(
+                        f"LibreOffice 转换超时（超过 {TIMEOUT} 秒）。", path=str(docx)
+                    ) from None
+                if progress is not None:
+                    progress(f"LibreOffice 仍在转换，已用 {elapsed:.0f} 秒……")
+
+
+def page_lines(pdf: Path) -> list[list[str]]:
+    """The lines of each page as laid out (pdftotext -layout), white space removed."""
     exe = shutil.which("pdftotext")
     if exe is None:
         raise ConversionError("未找到 pdftotext（poppler-utils），无法计算目录页码。")
     proc = subprocess.run(
-        [exe, "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=False
+        [exe, "-layout", "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise ConversionError(f"pdftotext 失败：{proc.stderr.strip()}", path=str(pdf))
-    return [re.sub(r"\s+", "", page) for page in proc.stdout.split("\f")]
+    pages = proc.stdout.split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()  # the text after the last page break
+    return [[re.sub(r"\s+", "", line) for line in page.splitlines()] for page in pages]
 
 
-def heading_pages(pages: Sequence[str], headings: Sequence[str], first_body_page: int) -> list[int]:
-    """The printed page number of each heading, searched in order from the body's first page.
+def first_numbered_page(pages: Sequence[Sequence[str]], footer: str = "—1—") -> int:
+    """The 0-based physical page whose footer reads ``footer`` (the body's page 1).
+
+    The footer is looked for as a line of its own: in the page's plain text it need not come
+    last (a table running on to the next page is read after it).
+
+    Raises:
+        ConversionError: no page carries the footer (the numbers would be guesses).
+    """
+    for i, lines in enumerate(pages):
+        if footer in lines:
+            return i
+    raise ConversionError(f"PDF 中找不到页码为“{footer}”的页，无法计算目录页码。")
+
+
+_ITEM = re.compile(r'<item page="(\d+)">(.*?)</item>', re.S)
+
+
+def outline(pdf: Path) -> list[tuple[int, str]]:
+    """The PDF's outline: (0-based physical page, title) of every heading, in document order.
+
+    LibreOffice writes one outline entry per heading paragraph, pointing at the page the
+    heading is printed on. That is the page itself, not a guess from searching the text: a
+    unit's name is also in the summary table, and a part title recurs in every unit.
+    """
+    exe = shutil.which("pdftohtml")
+    if exe is None:
+        raise ConversionError("未找到 pdftohtml（poppler-utils），无法计算目录页码。")
+    proc = subprocess.run(
+        [exe, "-xml", "-i", "-q", "-stdout", "-enc", "UTF-8", str(pdf)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise ConversionError(f"pdftohtml 失败：{proc.stderr.strip()}", path=str(pdf))
+    return [
+        (int(page) - 1, html.unescape(re.sub(r"<[^>]*>", "", title)))
+        for page, title in _ITEM.findall(proc.stdout)
+    ]
+
+
+def heading_pages(
+    items: Sequence[tuple[int, str]], headings: Sequence[str], first_body_page: int
+) -> list[int]:
+    """The printed page number of each heading, from the PDF outline.
 
     Args:
-        pages: text of every physical page (white space removed).
-        headings: heading texts in document order.
+        items: :func:`outline` of the PDF (every heading, in order).
+        headings: heading texts in document order (a subset of the outline, e.g. the levels
+            the contents list shows).
         first_body_page: 0-based physical page where numbering starts at 1.
+
+    Raises:
+        ConversionError: a heading is missing from the outline (the pages would be guesses).
     """
     out: list[int] = []
-    at = first_body_page
+    at = 0
     for text in headings:
         key = re.sub(r"\s+", "", text)
-        for i in range(at, len(pages)):
-            if key in pages[i]:
-                at = i
-                break
-        out.append(at - first_body_page + 1)
+        while at < len(items) and re.sub(r"\s+", "", items[at][1]) != key:
+            at += 1
+        if at == len(items):
+            raise ConversionError(f"PDF 的书签中找不到标题“{text}”，无法计算目录页码。")
+        out.append(items[at][0] - first_body_page + 1)
+        at += 1
     return out
