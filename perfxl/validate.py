@@ -197,7 +197,7 @@ def unusable_report(path: str, reason: str) -> ValidationReport:
     """A missing input (or a folder without a workbook) as a one-problem report, the way a
     file that cannot be read is reported: the batch goes on."""
     return ValidationReport(
-        path=path, read=None, problems=[make("file.unreadable", file=path, detail=reason)]
+        path=path, read=None, problems=[make("file.missing", file=path, detail=reason)]
     )
 
 

@@ -32,6 +32,7 @@ RuleId = Literal[
     "read.number_as_text_field",
     "fill.schema",
     "file.unreadable",
+    "file.missing",
     "file.not_perfxl",
     "schema.required",
     "schema.type",
@@ -137,6 +138,12 @@ _RULES: tuple[Rule, ...] = (
         "error",
         "无法读取该文件：{detail} 请确认它是 .xlsx/.xlsm/.xls 工作簿、未加密且未损坏，必要时用 Excel/WPS 另存为 .xlsx 后重试。",
         "文件无法读取",
+    ),
+    Rule(
+        "file.missing",
+        "error",
+        "无法使用这个输入：{detail}其余文件照常处理；请改正后重新运行。",
+        "输入不存在或没有工作簿",
     ),
     Rule("file.not_perfxl", "error", NotAPerfxlWorkbookError.MESSAGE, "非绩效目标工作簿"),
     # --- the JSON Schema (perfxl.rules.schema_rules) ------------------------------------------

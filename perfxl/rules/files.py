@@ -1,5 +1,6 @@
 """Whole-file findings: no check of their own, `perfxl.validate` emits them for a file it
-cannot read or that is not a performance target workbook."""
+cannot read, an input that does not exist (or a folder without a workbook), or a workbook
+that is not a performance target workbook."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from perfxl.rules.catalogue import RuleId
 EMITS: frozenset[RuleId] = frozenset(
     {
         "file.unreadable",
+        "file.missing",
         "file.not_perfxl",
     }
 )
