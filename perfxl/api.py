@@ -85,10 +85,11 @@ class ConsolidationResult:
 
     def write_tables(self, folder: str | Path, *, parquet: bool | None = None) -> list[Path]:
         """Write each table as ``NAME.csv`` (and ``NAME.parquet``; ``parquet`` True requires
-        pyarrow, None writes it when installed), atomically; the files written."""
-        from perfxl.consolidate.tables import write_frames
+        pyarrow, None writes it when installed), atomically, as ``consolidate --tables``
+        does; the files written."""
+        from perfxl.consolidate.tables import write_tables
 
-        return write_frames(self._frames, Path(folder), parquet=parquet)[0]
+        return write_tables(self.tables, Path(folder), parquet=parquet)[0]
 
 
 def consolidate(

@@ -107,11 +107,11 @@ def test_tables_say_how_to_get_parquet(
     example_book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from perfxl.api import consolidate
-    from perfxl.consolidate.tables import PARQUET_HINT, ParquetMissingError, frames, write_frames
+    from perfxl.consolidate.tables import PARQUET_HINT, ParquetMissingError, write_tables
 
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if not installed
     county = consolidate([example_book], jobs=1)
-    written, notes = write_frames(frames(county.tables), tmp_path / "t")
+    written, notes = write_tables(county.tables, tmp_path / "t")
     assert notes == [PARQUET_HINT] and all(p.suffix == ".csv" for p in written)
     with pytest.raises(ParquetMissingError, match="perfxl\\[parquet\\]"):
-        write_frames(frames(county.tables), tmp_path / "u", parquet=True)
+        write_tables(county.tables, tmp_path / "u", parquet=True)

@@ -211,6 +211,29 @@ def test_tables_csv_and_parquet(summary: tuple[Path, Any]) -> None:
     assert (folder / "projects.parquet").exists() == has_arrow
 
 
+def test_tables_csv_cells_as_the_summary_shows_them(summary: tuple[Path, Any]) -> None:
+    """A CSV amount is written as its summary cell holds it: 8, not 8.0; 12.35 as typed."""
+    import csv
+
+    import openpyxl
+
+    out, _ = summary
+    with (out.parent / "t" / "projects.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    wb = openpyxl.load_workbook(out, read_only=True)
+    try:
+        cells = [list(r) for r in wb[K.SUMMARY.sheet].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    assert len(rows) == len(cells)
+    amounts = [i for i, c in enumerate(K.SUMMARY.columns) if c.kind in ("money", "pct")]
+    for i in amounts:
+        shown = [(r[i], c[i]) for r, c in zip(rows[1:], cells[1:], strict=True)]
+        assert all(text == ("" if v is None else str(v)) for text, v in shown), shown[:5]
+    budgets = [c[K.SUMMARY.index("budget")] for c in cells[1:]]
+    assert {type(v) for v in budgets} >= {int, float}  # whole and 2-decimal amounts both met
+
+
 def _split_counties(county: Path, base: Path) -> tuple[Path, Path]:
     """Copy the townships into two county folders (keeping modification times)."""
     a, b = base / "county-a", base / "county-b"

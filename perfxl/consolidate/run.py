@@ -279,9 +279,9 @@ def _consolidate(
     result, info = gather(inputs, opt, exclude=[out], progress=progress, on_found=on_found)
     write_summary(result, out, info)
     if opt.tables is not None:
-        from perfxl.consolidate.tables import frames, write_frames
+        from perfxl.consolidate.tables import write_tables
 
-        result.notes.extend(write_frames(frames(result), opt.tables)[1])
+        result.notes.extend(write_tables(result, opt.tables)[1])
     return result
 
 

@@ -1,6 +1,10 @@
 """The long tables as pandas DataFrames, written as CSV (UTF-8 with BOM, so Excel opens it
 right) and Parquet (pyarrow, the optional ``parquet`` extra).
 
+A CSV cell is the summary's cell: the rows' values as they are (8, 12.35, and a computed
+30.0 as the summary holds it), through a frame of Python objects; Parquet and the API get
+typed columns (amounts float64).
+
 pandas is imported here only, when tables are asked for: validate, compute and the ribbon
 never pay for it. Each file is written atomically (temp file, then rename): an interrupted
 run leaves every table either as it was or complete.
@@ -39,26 +43,28 @@ class ParquetMissingError(PerfxlError):
     exit_code = 2
 
 
-def frame(table: K.Table, rows: Sequence[tuple[Any, ...]]) -> pd.DataFrame:
+def frame(table: K.Table, rows: Sequence[tuple[Any, ...]], *, typed: bool = True) -> pd.DataFrame:
     """One long table as a DataFrame: a column per key (snake_case), typed by kind.
 
     ``money`` and ``pct`` columns are float64 (object, keeping the text, in the rare table
     where an amount was typed as text), ``int`` columns nullable Int64, ``text`` and
-    ``value`` columns Python objects as read (str, number or None).
+    ``value`` columns Python objects as read (str, number or None). ``typed`` False: every
+    column holds the values as read (what the CSV writes).
     """
     import pandas as pd
 
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in table.columns]
     data = {
-        c.key: _series(pd, values, c.kind) for c, values in zip(table.columns, columns, strict=True)
+        c.key: _series(pd, values, c.kind if typed else "value")
+        for c, values in zip(table.columns, columns, strict=True)
     }
     return pd.DataFrame(data, columns=list(table.keys))
 
 
-def frames(c: Consolidation) -> dict[str, pd.DataFrame]:
+def frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
     """Every long table of a consolidation, by file name (projects, units, ...)."""
     return {
-        FILE_NAMES[table.sheet]: frame(table, rows)
+        FILE_NAMES[table.sheet]: frame(table, rows, typed=typed)
         for table, rows in (
             (K.SUMMARY, c.summary),
             (K.UNITS, c.units),
@@ -69,13 +75,16 @@ def frames(c: Consolidation) -> dict[str, pd.DataFrame]:
     }
 
 
-def write_frames(
-    tables: dict[str, pd.DataFrame], folder: Path, *, parquet: bool | None = None
+def write_tables(
+    c: Consolidation, folder: Path, *, parquet: bool | None = None
 ) -> tuple[list[Path], list[str]]:
-    """Write each table as ``NAME.csv`` (and ``NAME.parquet`` when pyarrow is there).
+    """Write each long table as ``NAME.csv`` (and ``NAME.parquet`` when pyarrow is there).
+
+    The CSV comes from :func:`frames` untyped (each cell as the summary holds it: a float64
+    column would write every whole amount as 8.0), Parquet from the typed frames.
 
     Args:
-        tables: DataFrames by file name (:func:`frames`).
+        c: the consolidation.
         folder: created when missing.
         parquet: True to require Parquet, False to skip it, None to write it when possible.
 
@@ -98,7 +107,8 @@ def write_frames(
                 raise ParquetMissingError(PARQUET_HINT.replace("（CSV 已写出）", "")) from None
             notes.append(PARQUET_HINT)
     written: list[Path] = []
-    for name, df in tables.items():
+    typed = frames(c) if arrow else {}
+    for name, df in frames(c, typed=False).items():
         path = folder / f"{name}.csv"
         with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
             df.to_csv(fh, index=False, lineterminator="\r\n")
@@ -106,18 +116,13 @@ def write_frames(
         if arrow:
             ppath = folder / f"{name}.parquet"
             with atomic_path(ppath) as tmp:
-                _for_parquet(df).to_parquet(tmp, index=False, engine="pyarrow")
+                _for_parquet(typed[name]).to_parquet(tmp, index=False, engine="pyarrow")
             written.append(ppath)
     return written, notes
 
 
-def write_tables(c: Consolidation, folder: Path, *, parquet: bool | None = None) -> list[Path]:
-    """:func:`write_frames` of :func:`frames`: the files written."""
-    return write_frames(frames(c), folder, parquet=parquet)[0]
-
-
 def table_paths(folder: Path) -> list[Path]:
-    """Every file :func:`write_frames` may write into ``folder``."""
+    """Every file :func:`write_tables` may write into ``folder``."""
     return [folder / f"{n}.{ext}" for n in FILE_NAMES.values() for ext in ("csv", "parquet")]
 
 
