@@ -1,0 +1,59 @@
+"""The services every front end calls: the command line, the Excel ribbon, a future web app.
+
+Each service takes paths (or an open book's cells) and options, does the work through the
+core and the edges (readers, writers), and returns a report object; a front end only turns
+its input into these calls and shows the report (``to_dict()`` is what ``--format json``
+prints). Nothing here prints, exits or imports a front end's library, and importing the
+package imports no reader or writer (each service imports what it uses when called).
+
+- `validation`: find workbooks, validate files or an open book, annotate, choose versions;
+- `computation`: the cumulative percentages of a file or an open book;
+- `workbooks`: template, fill (a new workbook or an existing one), export;
+- `county`: consolidate, publish.
+"""
+
+from perfxl.services.computation import ComputeReport, compute_open_book, compute_workbook
+from perfxl.services.county import ConsolidationReport, consolidate, publish
+from perfxl.services.validation import (
+    Workbooks,
+    annotate,
+    choose_versions,
+    find_inputs,
+    find_workbooks,
+    validate_files,
+    validate_open_book,
+    validate_workbooks,
+)
+from perfxl.services.workbooks import (
+    ExportReport,
+    FillReport,
+    export_open_book,
+    export_workbook,
+    fill_into,
+    fill_new,
+    make_template,
+)
+
+__all__ = [
+    "ComputeReport",
+    "ConsolidationReport",
+    "ExportReport",
+    "FillReport",
+    "Workbooks",
+    "annotate",
+    "choose_versions",
+    "compute_open_book",
+    "compute_workbook",
+    "consolidate",
+    "export_open_book",
+    "export_workbook",
+    "fill_into",
+    "fill_new",
+    "find_inputs",
+    "find_workbooks",
+    "make_template",
+    "publish",
+    "validate_files",
+    "validate_open_book",
+    "validate_workbooks",
+]

@@ -1,0 +1,97 @@
+"""Services over many units' workbooks: the county summary and the disclosure document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from perfxl.consolidate.combine import Consolidation
+    from perfxl.consolidate.run import Options, ReadPlan
+    from perfxl.publish.api import PublishResult
+
+
+def consolidate(
+    inputs: Sequence[str | Path],
+    out: Path,
+    options: Options | None = None,
+    *,
+    progress: Callable[[int], None] | None = None,
+    on_found: Callable[[ReadPlan], None] | None = None,
+) -> ConsolidationReport:
+    """Consolidate the workbooks (and summaries) among ``inputs`` into the summary ``out``,
+    and the long tables into ``options.tables`` when given (`perfxl.consolidate.consolidate`).
+    """
+    from perfxl.consolidate import consolidate as run
+
+    opts = options
+    result = run(inputs, out, opts, progress=progress, on_found=on_found)
+    return ConsolidationReport(result, out, opts.tables if opts else None)
+
+
+@dataclass
+class ConsolidationReport:
+    """What a consolidation run made.
+
+    Attributes:
+        result: the county's tables.
+        summary: the summary workbook written.
+        tables: the folder of CSV/Parquet tables, if any.
+    """
+
+    result: Consolidation
+    summary: Path
+    tables: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """2 some file unusable; 1 errors or missing units; 0 all good."""
+        return self.result.exit_code
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run summary (what ``--format json`` prints)."""
+        from perfxl.consolidate import columns as K
+
+        r = self.result
+        return {
+            "summary": str(self.summary),
+            "tables": str(self.tables) if self.tables else None,
+            "units": sum(1 for u in r.units if u.row_kind == K.ROW_UNIT),
+            "projects": r.totals.get("projects", 0),
+            "budget": r.totals.get("budget", 0.0),
+            "plan_percent": {
+                cp: r.totals.get(k)
+                for cp, k in zip(
+                    K.CHECKPOINTS, ("pct_mar", "pct_jun", "pct_oct", "pct_dec"), strict=True
+                )
+            },
+            "errors": r.error_count,
+            "warnings": r.warning_count,
+            "missing_units": [{"unit_code": c, "unit_name": n} for c, n in r.missing],
+            "superseded_files": [f.path for f in r.superseded],
+            "summaries_not_read": [
+                f.source_file for f in r.files if f.file_status == K.SUMMARY_SKIPPED
+            ],
+            "unusable_files": [
+                {"file": f.path, "status": f.status, "reason": f.note} for f in r.unreadable
+            ],
+            "notes": list(r.notes),
+            "exit_code": r.exit_code,
+        }
+
+
+def publish(
+    books: Sequence[Path],
+    out: Path,
+    *,
+    pdf: bool = False,
+    title: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> PublishResult:
+    """The disclosure document of one unit or a whole county (`perfxl.publish.publish`);
+    ``progress`` hears each step of a long run (a county's PDF takes minutes)."""
+    from perfxl.publish import publish as run
+
+    return run(list(books), out, pdf=pdf, title=title, progress=progress)

@@ -1,0 +1,156 @@
+"""Services that make a unit's workbook and take its data out: template, fill, export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from perfxl.grid import Grid
+    from perfxl.problems import Problem
+    from perfxl.read import ReadResult
+
+
+def make_template(
+    out: Path,
+    *,
+    projects: int = 1,
+    unit_code: str | None = None,
+    unit_name: str | None = None,
+    year: int | None = None,
+    framework: str = "2015",
+) -> Path:
+    """The empty standard workbook (cover, overall targets, ``projects`` project sheets) at
+    ``out``, written atomically; ``out``."""
+    from perfxl.write.fill import template
+
+    template(
+        out,
+        projects=projects,
+        unit_code=unit_code,
+        unit_name=unit_name,
+        year=year,
+        framework=framework,
+    )
+    return out
+
+
+@dataclass
+class FillReport:
+    """What ``fill`` wrote.
+
+    Attributes:
+        written: the workbook written.
+        projects: projects in the data.
+        problems: where the data breaks the schema (written all the same, so last year's
+            data can go out for correction).
+        notes: for the user: project sheets added or removed (filling an existing book).
+        backup: the previous file, kept when a book was filled in place.
+    """
+
+    written: Path
+    projects: int
+    problems: list[Problem]
+    notes: list[str] = field(default_factory=list)
+    backup: Path | None = None
+
+
+def fill_new(data: str | Path, out: Path) -> FillReport:
+    """Write a data file (JSON; ``-`` is standard input) into a new standard workbook.
+
+    Raises:
+        DataError: the data file cannot be read or is not shaped like the contract.
+    """
+    from perfxl.io import load_data
+    from perfxl.write.fill import write_new
+
+    loaded = load_data(data)
+    write_new(loaded.targets, out)
+    return FillReport(out, len(loaded.targets.projects), loaded.problems)
+
+
+def fill_into(data: str | Path, book: Path, out: Path | None = None) -> FillReport:
+    """Write a data file into an existing workbook's input cells, everything else kept
+    (`perfxl.write.fill.fill_into`); ``out`` None writes in place, ``BOOK.bak.xlsx`` first.
+
+    Raises:
+        DataError: the data file is unusable (nothing written).
+        PerfxlError: the book cannot be opened, or the target (or backup) written.
+    """
+    from perfxl.io import load_data
+    from perfxl.write import fill as F
+    from perfxl.write.backup import backup_path
+
+    loaded = load_data(data)
+    notes = F.fill_into(loaded.targets, book, out)
+    in_place = out is None or F.same_file(out, book)
+    return FillReport(
+        out if out is not None else book,
+        len(loaded.targets.projects),
+        loaded.problems,
+        notes,
+        backup_path(book) if in_place else None,
+    )
+
+
+@dataclass
+class ExportReport:
+    """A workbook's data as ``export`` gives it.
+
+    Attributes:
+        read: the reader's result (the model, its problems and where each value was).
+    """
+
+    read: ReadResult
+
+    @property
+    def problems(self) -> list[Problem]:
+        """What reading found (a moved label, an amount that is not a number ...)."""
+        return self.read.problems
+
+    @property
+    def ok(self) -> bool:
+        """False when the sheets' structure is broken: nothing is to be exported."""
+        return self.read.ok
+
+    @property
+    def errors(self) -> bool:
+        """Whether reading found an error."""
+        return any(p.severity == "error" for p in self.problems)
+
+    def text(self) -> str:
+        """The data as JSON text (the contract of ``perfxl schema``)."""
+        from perfxl.io import dump_json
+
+        return dump_json(self.read.targets.to_dict())
+
+    def write(self, out: Path) -> Path:
+        """Write :meth:`text` to ``out`` atomically (UTF-8); ``out``."""
+        from perfxl.write.atomic import write_text_atomic
+
+        write_text_atomic(out, self.text())
+        return out
+
+
+def export_workbook(book: str | Path, *, engine: str = "calamine") -> ExportReport:
+    """Read a workbook file's data; write it with :meth:`ExportReport.write` when ``ok``.
+
+    Raises:
+        NotAPerfxlWorkbookError: the file is not a perfxl workbook (as validate and
+            consolidate decide it).
+        PerfxlError: the file cannot be read.
+    """
+    from perfxl.read import read_workbook
+
+    res = read_workbook(book, engine=engine)
+    res.require_perfxl()
+    return ExportReport(res)
+
+
+def export_open_book(grid: Grid) -> ExportReport:
+    """An open book's data (the ribbon's 导出 JSON), read as :func:`export_workbook` reads
+    a file."""
+    from perfxl.read import read_grid_model
+
+    return ExportReport(read_grid_model(grid))
