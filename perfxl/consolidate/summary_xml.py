@@ -16,14 +16,16 @@ import queue
 import re
 import shutil
 import threading
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl import xstring
 from perfxl.cells import col_letter
+
+if TYPE_CHECKING:
+    from perfxl.write.patch import zipraw
 
 MAX_TEXT = 32767  # Excel's limit for one cell
 
@@ -221,39 +223,43 @@ _DIM = re.compile(r'<dimension ref="[^"]*"/>')
 def insert_rows(path: str, sheets: list[SheetRows]) -> None:
     """Rewrite the workbook at ``path`` with the rows inserted (the file is replaced whole).
 
-    Strings of the inserted rows are added to the workbook's shared-strings table when it has
-    one (xlsxwriter writes one as soon as any sheet holds text), else written inline.
+    Through the one zip writer (:mod:`perfxl.write.patch.zipraw`): the parts xlsxwriter wrote
+    are copied as they stand, the long sheets are streamed into their entries. Strings of the
+    inserted rows are added to the workbook's shared-strings table when it has one (xlsxwriter
+    writes one as soon as any sheet holds text), else written inline.
 
     Args:
         path: a workbook written by xlsxwriter.
         sheets: what to insert where.
     """
-    by_part = {s.part: s for s in sheets}
+    from perfxl.write.patch import zipraw
     from perfxl.write.patch.safeio import done_with_temp, new_temp
 
+    by_part = {s.part: s for s in sheets}
+    src = zipraw.ZipSource(Path(path).read_bytes(), path)  # small: the long sheets are empty
+    records = src.records or {}  # none: an odd layout, every part deflated again
+    sst_xml = src.read(SST_PART).decode("utf-8") if SST_PART in src.names else None
+    sst = SharedStrings(_unique_count(sst_xml)) if sst_xml is not None else None
     fd, tmp_path = new_temp(Path(path))  # hidden, registered: removed even after Ctrl-C
-    os.close(fd)
-    tmp = str(tmp_path)
     try:
-        with (
-            zipfile.ZipFile(path) as src,
-            zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst,
-        ):
-            sst_info = next((i for i in src.infolist() if i.filename == SST_PART), None)
-            sst_xml = src.read(sst_info).decode("utf-8") if sst_info is not None else None
-            sst = SharedStrings(_unique_count(sst_xml)) if sst_xml is not None else None
-            for info in src.infolist():
-                if info is sst_info:
+        with os.fdopen(fd, "wb") as fh:
+            zw = zipraw.ZipWriter(fh, src.stamp)
+            for name in src.names:
+                spec = by_part.get(name)
+                if name == SST_PART:
                     continue  # written last, once every inserted string is known
-                data = src.read(info.filename)
-                spec = by_part.get(info.filename)
-                if spec is None:
-                    dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+                if spec is not None:
+                    with zw.open(name, records.get(name), level=1) as out:
+                        _write_sheet(out, src.read(name).decode("utf-8"), spec, sst)
+                elif name in records:
+                    zw.copy(records[name])
                 else:
-                    _write_sheet(dst, info.filename, data.decode("utf-8"), spec, sst)
+                    zw.add(name, src.read(name))
             if sst is not None and sst_xml is not None:
-                _write_sst(dst, sst_xml, sst)
-        shutil.move(tmp, path)
+                with zw.open(SST_PART, records.get(SST_PART), level=1) as out:
+                    _write_sst(out, sst_xml, sst)
+            zw.finish(src.comment, zip64=True)
+        shutil.move(tmp_path, path)
     finally:
         done_with_temp(tmp_path)
 
@@ -268,7 +274,7 @@ def _unique_count(xml: str) -> int:
     return xml.count("<si>") + xml.count("<si ")
 
 
-def _write_sst(dst: zipfile.ZipFile, xml: str, sst: SharedStrings) -> None:
+def _write_sst(out: zipraw.EntryWriter, xml: str, sst: SharedStrings) -> None:
     unique = sst.start + len(sst.index)
     m = _SST_OPEN.search(xml)
     if m is None:  # pragma: no cover - xlsxwriter always writes the element
@@ -282,13 +288,12 @@ def _write_sst(dst: zipfile.ZipFile, xml: str, sst: SharedStrings) -> None:
     if m.group(0).endswith("/>"):
         body = "</sst>" + body
     inner, _, tail = body.rpartition("</sst>")
-    with dst.open(SST_PART, "w", force_zip64=True) as out:
-        out.write((head + inner).encode("utf-8"))
-        _stream(out, sst.xml())
-        out.write(("</sst>" + tail).encode("utf-8"))
+    out.write((head + inner).encode("utf-8"))
+    _stream(out, sst.xml())
+    out.write(("</sst>" + tail).encode("utf-8"))
 
 
-def _stream(out: Any, pieces: Iterable[str]) -> None:
+def _stream(out: zipraw.EntryWriter, pieces: Iterable[str]) -> None:
     """Write text pieces in buffers of about a megabyte.
 
     The buffers are compressed and written by a second thread: zlib and crc32 release the
@@ -327,7 +332,7 @@ def _stream(out: Any, pieces: Iterable[str]) -> None:
 
 
 def _write_sheet(
-    dst: zipfile.ZipFile, name: str, xml: str, spec: SheetRows, sst: SharedStrings | None
+    out: zipraw.EntryWriter, xml: str, spec: SheetRows, sst: SharedStrings | None
 ) -> None:
     last_row = max(spec.first_row - 1 + spec.nrows, 1)
     xml = _DIM.sub(f'<dimension ref="A1:{col_letter(spec.ncols)}{last_row}"/>', xml, count=1)
@@ -337,7 +342,6 @@ def _write_sheet(
     else:
         head, _, tail = xml.partition("</sheetData>")
         tail = "</sheetData>" + tail
-    with dst.open(name, "w", force_zip64=True) as out:
-        out.write(head.encode("utf-8"))
-        _stream(out, (row for row, _ in render(spec, sst)))
-        out.write(tail.encode("utf-8"))
+    out.write(head.encode("utf-8"))
+    _stream(out, (row for row, _ in render(spec, sst)))
+    out.write(tail.encode("utf-8"))

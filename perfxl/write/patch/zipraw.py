@@ -1,10 +1,14 @@
-"""Zip output that copies unchanged entries as raw bytes.
+"""Zip output that copies unchanged entries as raw bytes: perfxl's one zip writer.
 
 Every entry the engine did not change is copied as it stands in the source: the
 local header, the compressed bytes and any data descriptor, and its central
 directory record (only the offset is updated). Changed and new entries are
 deflated with zlib and carry the date/time stamp of the entry they replace (new
 ones: that of the source's first entry), so repeated runs give identical bytes.
+
+:class:`ZipWriter` writes to a file entry by entry, an entry possibly streamed in
+pieces (the summary's long sheets); :func:`build` is it over bytes in memory (the
+write-back engine, the add-in builder).
 
 Sources using ZIP64 records or a prefix before the first entry fall back to
 :mod:`zipfile`, which recompresses: the contents are still identical.
@@ -17,6 +21,7 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from perfxl.errors import NotAWorkbookError
 
@@ -25,6 +30,7 @@ _CDIR = struct.Struct("<4s4B4HL2L5H2L")
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
 _UTF8 = 0x800
 _MAX32 = 0xFFFFFFFF
+_LIMIT = _MAX32  # a size or offset at least this big needs ZIP64 (a test lowers it)
 
 
 @dataclass(frozen=True)
@@ -139,9 +145,244 @@ def _dos(stamp: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
     return (h << 11) | (mi << 5) | (s // 2), ((max(y, 1980) - 1980) << 9) | (mo << 5) | d
 
 
-def _deflate(data: bytes) -> bytes:
-    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+def _deflate(data: bytes, level: int = 6) -> bytes:
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
     return c.compress(data) + c.flush()
+
+
+_ZIP64_EXTRA = struct.Struct("<2H2Q")  # id 1, size 16, uncompressed, compressed
+_EOCD64 = struct.Struct("<4sQ2H2L4Q")
+_LOCATOR = struct.Struct("<4sLQL")
+
+
+class ZipWriter:
+    """A zip written entry by entry to a seekable binary file.
+
+    Entries are copied raw (:meth:`copy`), deflated whole (:meth:`add`) or streamed in pieces
+    (:meth:`open`: the local header is written first and its CRC and sizes filled in by
+    seeking back once the entry is complete). :meth:`finish` writes the central directory.
+    """
+
+    def __init__(self, out: BinaryIO, stamp: tuple[int, int, int, int, int, int]) -> None:
+        """Write to ``out`` (at its current position); new entries are dated ``stamp``."""
+        self._out = out
+        self._base = out.tell()
+        self._stamp = stamp
+        self._central: list[bytes] = []
+        self._open = False
+
+    def _tell(self) -> int:
+        return self._out.tell() - self._base
+
+    def copy(self, rec: Record) -> None:
+        """Copy a source entry as it stands (only its offset changes)."""
+        self._check_closed()
+        offset = self._tell()
+        self._out.write(rec.local)
+        if offset >= _LIMIT:
+            self._central.append(_with_zip64_offset(rec.central, offset))
+        else:
+            self._central.append(rec.central[:42] + struct.pack("<L", offset) + rec.central[46:])
+
+    def add(self, name: str, data: bytes, like: Record | None = None, level: int = 6) -> None:
+        """Deflate ``data`` as the entry ``name`` (``like``: the source entry it replaces)."""
+        self._check_closed()
+        comp = _deflate(data, level)
+        crc = zlib.crc32(data)
+        head = _Head(name, like, self._stamp)
+        offset = self._tell()
+        self._out.write(head.local(crc, len(comp), len(data)))
+        self._out.write(comp)
+        self._central.append(head.central(crc, len(comp), len(data), offset))
+
+    def open(self, name: str, like: Record | None = None, level: int = 6) -> EntryWriter:
+        """A file-like object to write the entry ``name`` in pieces; close it to finish it.
+
+        Its local header carries a ZIP64 field, so the entry may grow past 4 GiB.
+        """
+        self._check_closed()
+        self._open = True
+        return EntryWriter(self, _Head(name, like, self._stamp, zip64=True), level)
+
+    def _check_closed(self) -> None:
+        if self._open:
+            raise ValueError("an entry is still being written")
+
+    def finish(self, comment: bytes = b"", *, zip64: bool = False) -> None:
+        """Write the central directory and the end record.
+
+        Args:
+            comment: the archive comment.
+            zip64: allow ZIP64 end records (over 4 GiB or 65,535 entries).
+
+        Raises:
+            NotAWorkbookError: the archive would need ZIP64 and ``zip64`` is False.
+        """
+        self._check_closed()
+        cd_off = self._tell()
+        for rec in self._central:
+            self._out.write(rec)
+        cd_size = self._tell() - cd_off
+        n = len(self._central)
+        big = cd_off + cd_size >= _LIMIT or n >= 0xFFFF
+        if big and not zip64:
+            raise NotAWorkbookError("工作簿过大（超过 4 GiB 或 65535 个部件），无法写回。")
+        if big:
+            end64 = self._tell()
+            self._out.write(_EOCD64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, n, n, cd_size, cd_off))
+            self._out.write(_LOCATOR.pack(b"PK\x06\x07", 0, end64, 1))
+            n, cd_size, cd_off = 0xFFFF, _MAX32, _MAX32
+        self._out.write(_EOCD.pack(b"PK\x05\x06", 0, 0, n, n, cd_size, cd_off, len(comment)))
+        self._out.write(comment)
+
+
+class EntryWriter:
+    """One entry of a :class:`ZipWriter` being written: deflated and checksummed as it comes.
+
+    zlib releases the GIL while it compresses, so another thread may write while this one
+    renders the next piece.
+    """
+
+    def __init__(self, zw: ZipWriter, head: _Head, level: int) -> None:
+        self._zw = zw
+        self._head = head
+        self._z = zlib.compressobj(level, zlib.DEFLATED, -15)
+        self._crc = 0
+        self._size = 0
+        self._csize = 0
+        self._offset = zw._tell()
+        zw._out.write(head.local(0, 0, 0))
+
+    def write(self, data: bytes) -> int:
+        """Add ``data`` to the entry."""
+        self._crc = zlib.crc32(data, self._crc)
+        self._size += len(data)
+        comp = self._z.compress(data)
+        self._csize += len(comp)
+        self._zw._out.write(comp)
+        return len(data)
+
+    def close(self) -> None:
+        """Finish the entry: the rest of the compressed data, then the header filled in."""
+        if not self._zw._open:
+            return
+        tail = self._z.flush()
+        self._csize += len(tail)
+        out = self._zw._out
+        out.write(tail)
+        end = out.tell()
+        out.seek(self._zw._base + self._offset)
+        out.write(self._head.local(self._crc, self._csize, self._size))
+        out.seek(end)
+        self._zw._central.append(
+            self._head.central(self._crc, self._csize, self._size, self._offset)
+        )
+        self._zw._open = False
+
+    def __enter__(self) -> EntryWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if exc[0] is None:
+            self.close()
+        else:
+            self._zw._open = False  # the archive is abandoned with the error
+
+
+class _Head:
+    """The headers of a new entry: flags, attributes and time from the entry it replaces."""
+
+    def __init__(
+        self,
+        name: str,
+        like: Record | None,
+        stamp: tuple[int, int, int, int, int, int],
+        *,
+        zip64: bool = False,
+    ) -> None:
+        self.raw_name = name.encode("utf-8")
+        self.flags = 0 if self.raw_name.isascii() else _UTF8
+        if like is not None:
+            f = _CDIR.unpack_from(like.central)
+            self.made_ver, self.made_sys, self.internal, self.external = f[1], f[2], f[16], f[17]
+            self.dostime, self.dosdate = like.dostime, like.dosdate
+        else:
+            self.made_ver, self.made_sys, self.internal, self.external = 20, 0, 0, 0
+            self.dostime, self.dosdate = _dos(stamp)
+        self.zip64 = zip64
+        self.version = 45 if zip64 else 20
+
+    def local(self, crc: int, csize: int, size: int) -> bytes:
+        extra = _ZIP64_EXTRA.pack(1, 16, size, csize) if self.zip64 else b""
+        if self.zip64:
+            csize = size = _MAX32
+        return (
+            _LOCAL.pack(
+                b"PK\x03\x04",
+                self.version,
+                0,
+                self.flags,
+                8,
+                self.dostime,
+                self.dosdate,
+                crc,
+                csize,
+                size,
+                len(self.raw_name),
+                len(extra),
+            )
+            + self.raw_name
+            + extra
+        )
+
+    def central(self, crc: int, csize: int, size: int, offset: int) -> bytes:
+        big = [v for v in (size, csize, offset) if v >= _LIMIT]
+        extra = struct.pack(f"<2H{len(big)}Q", 1, 8 * len(big), *big) if big else b""
+        size, csize, offset = (_MAX32 if v >= _LIMIT else v for v in (size, csize, offset))
+        return (
+            _CDIR.pack(
+                b"PK\x01\x02",
+                self.made_ver,
+                self.made_sys,
+                self.version,
+                0,
+                self.flags,
+                8,
+                self.dostime,
+                self.dosdate,
+                crc,
+                csize,
+                size,
+                len(self.raw_name),
+                len(extra),
+                0,
+                0,
+                self.internal,
+                self.external,
+                offset,
+            )
+            + self.raw_name
+            + extra
+        )
+
+
+def _with_zip64_offset(central: bytes, offset: int) -> bytes:
+    """A copied central record at an offset past 4 GiB: the offset moves into a ZIP64 field."""
+    f = _CDIR.unpack_from(central)
+    nlen, xlen = f[12], f[13]
+    name_end = _CDIR.size + nlen
+    extra = central[name_end : name_end + xlen]
+    kept = b""
+    i = 0
+    while i + 4 <= len(extra):  # drop an existing ZIP64 field: rebuilt with the offset
+        hid, size = struct.unpack_from("<2H", extra, i)
+        if hid != 1:
+            kept += extra[i : i + 4 + size]
+        i += 4 + size
+    z64 = struct.pack("<2HQ", 1, 8, offset)
+    head = central[:6] + bytes([max(central[6], 45)]) + central[7:30]
+    head += struct.pack("<H", len(kept) + len(z64)) + central[32:42] + struct.pack("<L", _MAX32)
+    return head + central[_CDIR.size : name_end] + kept + z64 + central[name_end + xlen :]
 
 
 def build(
@@ -153,75 +394,13 @@ def build(
         NotAWorkbookError: when the result would need ZIP64 (over 4 GiB or 65,535 entries).
     """
     out = io.BytesIO()
-    central: list[bytes] = []
+    zw = ZipWriter(out, stamp)
     for item in items:
-        offset = out.tell()
         if isinstance(item, Record):
-            out.write(item.local)
-            central.append(item.central[:42] + struct.pack("<L", offset) + item.central[46:])
-            continue
-        raw_name = item.name.encode("utf-8")
-        ascii_name = raw_name.isascii()
-        flags = 0 if ascii_name else _UTF8
-        if item.like is not None:
-            f = _CDIR.unpack_from(item.like.central)
-            made_ver, made_sys, internal, external = f[1], f[2], f[16], f[17]
-            dostime, dosdate = item.like.dostime, item.like.dosdate
+            zw.copy(item)
         else:
-            made_ver, made_sys, internal, external = 20, 0, 0, 0
-            dostime, dosdate = _dos(stamp)
-        comp = _deflate(item.data)
-        crc = zlib.crc32(item.data)
-        out.write(
-            _LOCAL.pack(
-                b"PK\x03\x04",
-                20,
-                0,
-                flags,
-                8,
-                dostime,
-                dosdate,
-                crc,
-                len(comp),
-                len(item.data),
-                len(raw_name),
-                0,
-            )
-        )
-        out.write(raw_name)
-        out.write(comp)
-        central.append(
-            _CDIR.pack(
-                b"PK\x01\x02",
-                made_ver,
-                made_sys,
-                20,
-                0,
-                flags,
-                8,
-                dostime,
-                dosdate,
-                crc,
-                len(comp),
-                len(item.data),
-                len(raw_name),
-                0,
-                0,
-                0,
-                internal,
-                external,
-                offset,
-            )
-            + raw_name
-        )
-    cd_off = out.tell()
-    for rec in central:
-        out.write(rec)
-    cd_size = out.tell() - cd_off
-    if cd_off + cd_size >= _MAX32 or len(central) >= 0xFFFF:
-        raise NotAWorkbookError("工作簿过大（超过 4 GiB 或 65535 个部件），无法写回。")
-    n = len(central)
-    out.write(_EOCD.pack(b"PK\x05\x06", 0, 0, n, n, cd_size, cd_off, len(comment)) + comment)
+            zw.add(item.name, item.data, item.like)
+    zw.finish(comment)
     return out.getvalue()
 
 
