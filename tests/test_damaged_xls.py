@@ -120,7 +120,7 @@ def test_the_damaged_xls_aborts_a_bare_calamine_process(batch: Path) -> None:
 def test_validate_refuses_it_in_chinese_and_validates_the_others(batch: Path) -> None:
     r = _perfxl("validate", "--format", "json", str(batch))
     assert r.returncode == 2, r.stderr[-2000:]
-    records = json.loads(r.stdout)
+    records = json.loads(r.stdout)["problems"]
     unreadable = [p for p in records if p["rule"] == "file.unreadable"]
     assert [Path(p["file"]).name for p in unreadable] == ["损坏 910001.xls"]
     assert MESSAGE in unreadable[0]["message"] and "损坏 910001.xls" in unreadable[0]["message"]
