@@ -1,4 +1,5 @@
-"""The command line: thin — parse arguments, call the library, print the result.
+"""The command line: thin — parse arguments, call the services (`perfxl.services`), print
+their reports.
 
 Exit codes (every command): 0 ok; 1 problems found (the work was done, see the messages);
 2 unusable input (nothing was written).
@@ -168,7 +169,7 @@ def template(
 ) -> None:
     """生成空白的标准工作簿 OUT（封面、部门整体绩效目标、项目表）。"""
     from perfxl.outputs import check_suffix
-    from perfxl.write.fill import template as make_template
+    from perfxl.services import make_template
 
     check_suffix(out, WORKBOOK_SUFFIXES, "工作簿")
     make_template(
@@ -204,8 +205,7 @@ def fill(data: Path, out: Path | None, into: Path | None, output: Path | None) -
 
     数据不符合规范时照样写入（便于下发上年数据供更正），并提示问题，退出码 1。
     """
-    from perfxl.io import load_data
-    from perfxl.write import fill as F
+    from perfxl import services
 
     if (out is None) == (into is None):
         raise click.UsageError("请给出输出文件 OUT，或用 --into 指定已有工作簿（二选一）。")
@@ -218,24 +218,18 @@ def fill(data: Path, out: Path | None, into: Path | None, output: Path | None) -
         [data, into],
         hint="原地写入请省略 -o（会先保留备份 BOOK.bak.xlsx）。" if into else "",
     )
-    loaded = load_data(data)  # "-": standard input
-    targets, problems = loaded.targets, loaded.problems
-    if into is not None:
-        notes = F.fill_into(targets, into, output)  # in place: BOOK.bak.xlsx kept first
-        for n in notes:
+    if into is not None:  # DATA "-": standard input
+        report = services.fill_into(data, into, output)  # in place: BOOK.bak.xlsx kept first
+        for n in report.notes:
             click.echo(n, err=True)
-        if output is None:
-            from perfxl.write.backup import backup_path
-
-            click.echo(f"已写入：{into}（原文件备份为 {backup_path(into).name}）", err=True)
-        else:
-            click.echo(f"已写入：{output}", err=True)
+        kept = f"（原文件备份为 {report.backup.name}）" if report.backup else ""
+        click.echo(f"已写入：{report.written}{kept}", err=True)
     else:
         assert out is not None
-        F.write_new(targets, out)
-        click.echo(f"已写入：{out}（{len(targets.projects)} 个项目）", err=True)
-    echo_problems(problems)
-    sys.exit(EXIT_PROBLEMS if problems else EXIT_OK)
+        report = services.fill_new(data, out)
+        click.echo(f"已写入：{out}（{report.projects} 个项目）", err=True)
+    echo_problems(report.problems)
+    sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)
 
 
 @main.command()
@@ -259,28 +253,22 @@ def export(book: Path, output: Path | None, engine: str) -> None:
 
     表格结构损坏（标签缺失或移动）或不是绩效目标工作簿时不输出，并指出原因，退出码 2。
     """
-    from perfxl.io import dump_json
     from perfxl.outputs import check_suffix, refuse_inputs
-    from perfxl.read import read_workbook
+    from perfxl.services import export_workbook
 
     check_suffix(output, [".json"], "JSON 数据")
     refuse_inputs([output], [book])
-    res = read_workbook(book, engine=engine)
-    res.require_perfxl()  # the same verdict as validate and consolidate: exit 2, nothing written
-    echo_problems(res.problems)
-    if not res.ok:
+    report = export_workbook(book, engine=engine)  # not perfxl: exit 2, as validate says
+    echo_problems(report.problems)
+    if not report.ok:
         click.echo("错误：工作簿结构有误，未导出。请按上面的提示修复后重试。", err=True)
         sys.exit(EXIT_UNUSABLE)
-    text = dump_json(res.targets.to_dict())
     if output:
-        from perfxl.write.atomic import write_text_atomic
-
-        write_text_atomic(output, text)
+        report.write(output)
         click.echo(f"已导出：{output}", err=True)
     else:
-        click.echo(text, nl=False)
-    errors = any(p.severity == "error" for p in res.problems)
-    sys.exit(EXIT_PROBLEMS if errors else EXIT_OK)
+        click.echo(report.text(), nl=False)
+    sys.exit(EXIT_PROBLEMS if report.errors else EXIT_OK)
 
 
 @main.command()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_JSON
 
 PACKAGE = Path(__file__).resolve().parents[1] / "perfxl"
 CORE = [
@@ -70,14 +71,31 @@ def _modules_after(code: str) -> set[str]:
             "try:\n    main(['compute', {book!r}, '-o', {out!r}])\nexcept SystemExit:\n    pass",
             "perfxl.write.percentages",
         ),
+        (
+            "from perfxl.cli import main\n"
+            "try:\n    main(['export', {book!r}, '-o', {json!r}])\nexcept SystemExit:\n    pass",
+            "perfxl.write.atomic",  # the JSON was written
+        ),
+        (
+            "from perfxl.cli import main\n"
+            "try:\n    main(['fill', {data!r}, {out!r}])\nexcept SystemExit:\n    pass",
+            "perfxl.write.fill",
+        ),
         ("import perfxl.excel.entry", "perfxl.excel.actions"),
     ],
-    ids=["validate", "compute", "ribbon"],
+    ids=["validate", "compute", "export", "fill", "ribbon"],
 )
 def test_fast_paths_do_not_import_pandas(
     code: str, ran: str, example_book: Path, tmp_path: Path
 ) -> None:
-    modules = _modules_after(code.format(book=str(example_book), out=str(tmp_path / "o.xlsx")))
+    modules = _modules_after(
+        code.format(
+            book=str(example_book),
+            out=str(tmp_path / "o.xlsx"),
+            json=str(tmp_path / "o.json"),
+            data=str(EXAMPLE_JSON),
+        )
+    )
     assert ran in modules  # the path was taken
     assert "pandas" not in modules
 

@@ -33,7 +33,7 @@ def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None)
     工作簿结构有误的单位不收入文本并给出提示，退出码 1；没有可用的单位时退出码 2。
     """
     from perfxl.outputs import check_suffix, refuse_inputs
-    from perfxl.publish import publish
+    from perfxl.services import publish
 
     check_suffix(output, [".docx"], "Word 文档")
     refuse_inputs([output, output.with_suffix(".pdf") if pdf else None], books)

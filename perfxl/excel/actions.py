@@ -1,8 +1,9 @@
 """What each ribbon button does to an open book, through the adapter and the core.
 
 Every function takes an xlwings book (or anything with the same few calls), reads it into a
-Grid, hands it to the same core the CLI uses (``read_grid_model`` and the rule and compute
-modules), writes the result back in batches and returns the message to show the user.
+Grid, hands it to the services the CLI calls (`perfxl.services`: ``validate_open_book``,
+``compute_open_book``, ``export_open_book``), writes the result back in batches and returns
+the message to show the user.
 """
 
 from __future__ import annotations
@@ -29,10 +30,9 @@ def read_book(book: Any) -> ReadResult:
 
 def validate_book(book: Any) -> str:
     """校验: what ``perfxl validate --annotate`` does to a file, done to the open book."""
-    from perfxl.validate import check
+    from perfxl.services import validate_open_book
 
-    res = read_book(book)
-    problems = check(res, None)
+    problems = validate_open_book(A.read_grid(book)).problems
     outcome = annotate.annotate_book(book, problems)
     counts: Counter[str] = Counter(p.severity for p in problems)
     if not problems:
@@ -91,18 +91,15 @@ def _calculate(book: Any) -> None:
 
 def export_book(book: Any) -> str:
     """导出 JSON: write the book's data next to it, as ``perfxl export -o`` does."""
-    from perfxl.io import dump_json
-    from perfxl.write.atomic import atomic_path
+    from perfxl.services import export_open_book
 
-    res = read_book(book)
-    if not res.ok:
-        lines = [f"{p.sheet or ''} {p.cell or ''}：{p.message}" for p in res.problems]
+    report = export_open_book(A.read_grid(book))
+    if not report.ok:
+        lines = [f"{p.sheet or ''} {p.cell or ''}：{p.message}" for p in report.problems]
         raise NotAPerfxlWorkbookError(
             "工作簿结构有误，未导出。请按下列提示修复后重试：\n" + "\n".join(lines[:10])
         )
-    out = json_path(book.fullname)
-    with atomic_path(out) as tmp:
-        tmp.write_text(dump_json(res.targets.to_dict()), encoding="utf-8")
+    out = report.write(json_path(book.fullname))
     return f"已导出：{out}"
 
 
