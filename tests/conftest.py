@@ -16,6 +16,19 @@ EXAMPLE_JSON = EXAMPLES / "suying-2023.json"
 EXAMPLE_XLSX = EXAMPLES / "suying-2023.xlsx"
 
 
+def county_demo() -> Any:
+    """``tools/make_county_demo.py`` as a module (the county demo's generator and its names)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "make_county_demo", ROOT / "tools" / "make_county_demo.py"
+    )
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 @pytest.fixture(scope="session")
 def example_data() -> dict[str, Any]:
     """The whole seed as data (a fresh copy per session)."""

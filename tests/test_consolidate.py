@@ -13,22 +13,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import convert
+from conftest import convert, county_demo
 
 from perfxl.consolidate import Options, consolidate
 from perfxl.consolidate import columns as K
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "tools" / "make_county_demo.py"
 INJECTION = '=HYPERLINK("http://example.invalid","点我")'
-
-
-def _demo() -> Any:
-    spec = importlib.util.spec_from_file_location("make_county_demo", DEMO)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +31,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from perfxl.model import Targets
     from perfxl.write.fill import write_new
 
-    demo = _demo()
+    demo = county_demo()
     folder = tmp_path_factory.mktemp("county") / "inbox"
     demo.generate(folder, n_projects=8)
     seed = json.loads(demo.SEED.read_text(encoding="utf-8"))

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import county_demo
 
 from perfxl.cli import main
 from perfxl.model import Targets
@@ -20,17 +21,7 @@ from perfxl.write.fill import write_new
 
 # Nine units: the contents run over two pages, and the summary and source tables over two
 # pages of the body (whose first page then does not end with its footer in plain text).
-TOWNS = (
-    "巨鹿镇",
-    "王虎寨镇",
-    "西郭城镇",
-    "官亭镇",
-    "阎疃镇",
-    "小吕寨镇",
-    "苏家营镇",
-    "堤村乡",
-    "张王疃乡",
-)
+TOWNS = county_demo().TOWNSHIPS[:9]
 UNITS = tuple(
     (f"91000{i}", f"巨鹿县{town}人民政府本级", 1 + i % 3) for i, town in enumerate(TOWNS, 1)
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import importlib.util
 import os
 import shutil
 import zipfile
@@ -14,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import county_demo
 
 from perfxl.consolidate import Options, consolidate
 from perfxl.consolidate import columns as K
@@ -22,17 +22,8 @@ from perfxl.write.fill import write_new
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTY = ROOT / "examples" / "county"
-DEMO = ROOT / "tools" / "make_county_demo.py"
 CHINA = dt.timezone(dt.timedelta(hours=8))
 CLONE_TIME = 1_800_000_000.0  # every file of a fresh clone gets the checkout's time
-
-
-def _demo() -> Any:
-    spec = importlib.util.spec_from_file_location("make_county_demo", DEMO)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _c(path: str, **kw: Any) -> dict[str, Any]:
@@ -144,7 +135,7 @@ def test_parse_w3c(text: str, expected: dt.datetime | None) -> None:
 def test_saved_time_of_files(tmp_path: Path) -> None:
     from perfxl.savedtime import saved_time
 
-    demo = _demo()
+    demo = county_demo()
     book = tmp_path / "b.xlsx"
     write_new(Targets(), book)
     when = dt.datetime(2023, 2, 3, 10, 20, 30, tzinfo=CHINA)
@@ -274,7 +265,7 @@ def test_a_summary_never_supersedes_a_townships_own_file(
 ) -> None:
     """A summary named as an input is still read (summary of summaries), but a unit's own
     workbook wins over the summary's record of it, however new that record looks."""
-    demo = _demo()
+    demo = county_demo()
     folder = tmp_path / "in"
     folder.mkdir()
     data = copy.deepcopy(example_data)
