@@ -23,7 +23,6 @@ The one exception tree of perfxl; every class derives from :class:`PerfxlError`:
 
 from __future__ import annotations
 
-from perfxl import constants as C
 from perfxl import layout as L
 
 
@@ -121,10 +120,16 @@ class NotAPerfxlWorkbookError(PerfxlError):
     ``file.not_perfxl``, ``consolidate`` as 非绩效目标工作簿; the others stop with exit code 2).
     """
 
-    MESSAGE = (
-        f"不是绩效目标工作簿：没有项目绩效目标表（{L.PROJECT_ANCHOR.ref} 为“{C.L_CODE}”），"
-        f"也没有封面（{L.COVER_ANCHOR.ref} 为“{C.L_UNIT_CODE}”）。请提交用绩效目标表模板填报的工作簿。"
-    )
+    @staticmethod
+    def message_for(layout: L.Layout) -> str:
+        """The verdict, naming the anchor cells of ``layout`` (``MESSAGE``: the standard form's)."""
+        project, cover = layout.project.anchor, layout.cover.anchor
+        return (
+            f"不是绩效目标工作簿：没有项目绩效目标表（{project.ref} 为“{project.text}”），"
+            f"也没有封面（{cover.ref} 为“{cover.text}”）。请提交用绩效目标表模板填报的工作簿。"
+        )
+
+    MESSAGE = message_for(L.STANDARD)
 
     def __init__(
         self,

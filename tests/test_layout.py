@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 import tokenize
@@ -20,13 +21,16 @@ import pytest
 
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1
+from perfxl.consolidate import columns as K
+from perfxl.consolidate.run import Options, gather
+from perfxl.errors import NotAPerfxlWorkbookError
 from perfxl.grid.calamine_grid import read_grid
 from perfxl.model import Targets
 from perfxl.read import read_workbook
 from perfxl.rules.catalogue import CATALOGUE
 from perfxl.validate import check
 from perfxl.write import patch
-from perfxl.write.fill import build_workbook, save
+from perfxl.write.fill import build_workbook, fill_into, save
 from perfxl.write.percentages import compute_workbook
 
 PACKAGE = Path(__file__).resolve().parent.parent / "perfxl"
@@ -269,3 +273,90 @@ def test_annotations_and_messages_follow_a_moved_layout(tmp_path: Path) -> None:
     assert no_cover.message.startswith("未找到封面工作表（A4 为“单位编码”）")
     template = CATALOGUE["read.no_cover"].template
     assert no_cover.message == template.format(anchor_cell=moved.cover.anchor.ref)
+
+
+# --- consolidate, fill --into and the ribbon's reader with a moved layout ---------------------
+def _unit(code: str | None, n: int) -> Targets:
+    data = copy.deepcopy(DATA)
+    data["unit"]["code"] = code
+    data["projects"][0]["code"] = f"13052923P0058401106{n}Q"
+    return Targets.from_dict(data)
+
+
+def test_consolidate_follows_a_moved_layout(tmp_path: Path) -> None:
+    moved = moved_layout()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n, code in enumerate(("910001", "910002", "910003", None)):
+        save(build_workbook(_unit(code, n), layout=moved), folder / f"u{n}.xlsx")
+    wb = openpyxl.load_workbook(folder / "u1.xlsx")
+    wb["1.道路维护"]["B8"] = "2.10万元"  # plan/mar typed as text, in the moved cell
+    wb.save(folder / "u1.xlsx")
+    openpyxl.Workbook().save(folder / "other.xlsx")
+
+    # jobs=2: the layout goes to the worker processes
+    result, _ = gather([folder], Options(jobs=2, layout=moved))
+    projects = [r for r in result.summary if r.row_kind == K.ROW_PROJECT]
+    assert len(projects) == 4
+    assert {(r.budget, r.plan_mar, r.plan_dec) for r in projects} == {(8.39, 2.1, 8.39)}
+    assert not [p for p in result.problems if p.rule == "read.label_missing"]
+    text = next(p for p in result.problems if p.rule == "read.amount_text")
+    assert (text.source_file, text.cell) == (str(folder / "u1.xlsx"), "B8")
+    no_code = next(p for p in result.problems if p.rule == "consolidate.no_unit_code")
+    template = CATALOGUE["consolidate.no_unit_code"].template
+    assert no_code.message == template.format(code_cell=moved.cover.field("unit/code").ref)
+    assert "B4" in no_code.message  # the moved cover's unit code cell (B3 on the standard)
+    other = next(f for f in result.files if f.source_file == str(folder / "other.xlsx"))
+    assert other.file_status == K.NOT_PERFXL
+    assert other.note == NotAPerfxlWorkbookError.message_for(moved)
+    assert "A4 为“单位编码”" in other.note and other.note != NotAPerfxlWorkbookError.MESSAGE
+
+    # The standard form does not fit these files: their labels are a row lower.
+    standard, _ = gather([folder], Options(jobs=1))
+    assert [p for p in standard.problems if p.rule == "read.label_missing"]
+
+
+def test_fill_into_follows_a_moved_layout(tmp_path: Path) -> None:
+    moved = moved_layout()
+    path = _book(tmp_path, moved, "moved.xlsx")
+    # Values only (the write-back engine's route), then a second project (openpyxl's route).
+    values = copy.deepcopy(DATA)
+    values["projects"][0].update(budget=10.0, plan={"mar": 2.5, "jun": 5, "oct": 7.5, "dec": 10})
+    more = copy.deepcopy(values)
+    more["projects"].append({**copy.deepcopy(values["projects"][0]), "name": "路灯维护"})
+    more["projects"][1]["code"] = "13052923P00584011067Q"
+    for data, name in ((values, "values.xlsx"), (more, "more.xlsx")):
+        out = tmp_path / name
+        fill_into(Targets.from_dict(data), path, out, layout=moved)
+        res = read_workbook(out, layout=moved)
+        assert res.ok and res.problems == []
+        assert res.targets.to_dict() == Targets.from_dict(data).to_dict()
+        assert res.locations["/projects/0/plan/mar"] == ("1.道路维护", "B8")
+        sheet = {s.name: s for s in read_grid(out).sheets}
+        fractions = [sheet["1.道路维护"].get(*parse_a1(r)) for r in moved.project.percent_cells]
+        assert fractions == [0.25, 0.5, 0.75, 1.0]  # computed in the moved cells
+        cover = sheet["封面"]
+        total = moved.cover.first_project_row + len(data["projects"])
+        assert cover.get(total, moved.cover.column("budget")) == 10.0 * len(data["projects"])
+
+
+def test_the_ribbon_reader_follows_a_moved_layout(tmp_path: Path) -> None:
+    from test_excel_entry import FakeBook
+
+    from perfxl.excel import adapter
+    from perfxl.read import read_grid_model
+
+    data = copy.deepcopy(DATA)
+    first = data["projects"][0]["indicators"][0]
+    data["projects"][0]["indicators"].append({**first, "level3": "维护次数"})  # 一级 merged
+    path = tmp_path / "moved.xlsx"
+    save(build_workbook(Targets.from_dict(data), layout=moved_layout()), path)
+    moved = moved_layout()
+    grid = adapter.read_grid(FakeBook(path), moved)
+    project = next(s for s in grid.sheets if s.name == "1.道路维护")
+    level1 = moved.project.indicator_columns["level1"][0]
+    first_row = moved.project.indicator_first_row
+    assert (first_row, level1, first_row + 1, level1) in project.merged
+    res = read_grid_model(grid, layout=moved)
+    assert res.problems == []
+    assert res.targets.to_dict() == Targets.from_dict(data).to_dict()

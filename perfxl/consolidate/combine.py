@@ -155,8 +155,10 @@ def combine(
     expected: Sequence[tuple[str, str | None]] | None = None,
     prefer: Sequence[str] = (),
     schedule: tuple[float, ...] = (25.0, 50.0, 75.0, 100.0),
+    layout: L.Layout = L.STANDARD,
 ) -> Consolidation:
-    """Build every table of the summary from what the workers read."""
+    """Build every table of the summary from what the workers read (with ``layout``: the
+    messages name its cells)."""
     files: list[FileRecord] = []
     subs: list[Submission] = []
     for e in extracted:
@@ -166,7 +168,7 @@ def combine(
     out = Consolidation(schedule=schedule)
     out.chosen = chosen = choose_versions(subs, prefer)
     out.superseded = [f for f in files if f.status == K.SUPERSEDED]
-    extra = _cross_file_problems(chosen, files, expected, out)
+    extra = _cross_file_problems(chosen, files, expected, out, layout)
     for s in chosen:
         out.indicators.extend(s.indicators)
         out.problems.extend(s.problems)
@@ -203,6 +205,7 @@ def _cross_file_problems(
     files: list[FileRecord],
     expected: Sequence[tuple[str, str | None]] | None,
     out: Consolidation,
+    layout: L.Layout,
 ) -> list[ProblemRow]:
     probs: list[ProblemRow] = []
     units_of: dict[str, list[Submission]] = defaultdict(list)
@@ -212,7 +215,8 @@ def _cross_file_problems(
     for s in chosen:
         f = s.file
         if f.unit_code is None:
-            p = make("consolidate.no_unit_code", file=f.path, code_cell=L.field("unit/code").ref)
+            code_cell = layout.field("unit/code").ref
+            p = make("consolidate.no_unit_code", file=f.path, code_cell=code_cell)
             probs.append(problem_row(p, None, f.unit_name, None, f.path))
         for r in s.projects:
             owners = units_of.get(r.project_code, []) if r.project_code else []

@@ -11,6 +11,7 @@ import os
 from functools import lru_cache
 from typing import Any
 
+from perfxl import layout as L
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord
 from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
@@ -18,7 +19,10 @@ from perfxl.problems import Problem
 
 
 def extract_file(
-    path: str, config_path: str | None = None, expand_summary: bool = True
+    path: str,
+    config_path: str | None = None,
+    expand_summary: bool = True,
+    layout: L.Layout = L.STANDARD,
 ) -> Extracted:
     """Read one workbook (or a summary made by perfxl) into rows.
 
@@ -27,6 +31,7 @@ def extract_file(
         config_path: the validation config file, if any (loaded once per worker).
         expand_summary: read the units a summary lists (a summary named as an input); when
             False a summary is only reported (one found among the townships' files).
+        layout: the form the workbooks are read with.
     """
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.read import read_grid_model
@@ -53,10 +58,10 @@ def extract_file(
             "如需汇总此汇总表，请把它作为输入文件直接给出。"
         )
         return Extracted(files=[record])
-    res = read_grid_model(grid)
+    res = read_grid_model(grid, layout=layout)
     if not res.is_perfxl:
         record.status = K.NOT_PERFXL
-        record.note = NotAPerfxlWorkbookError.MESSAGE
+        record.note = NotAPerfxlWorkbookError.message_for(layout)
         return Extracted(files=[record])
     from perfxl.consolidate.rows import submission
 
@@ -64,9 +69,13 @@ def extract_file(
     return Extracted(files=[record], submissions=[submission(res, problems, record)])
 
 
-def extract_batch(items: list[tuple[str, bool]], config_path: str | None = None) -> list[Extracted]:
+def extract_batch(
+    items: list[tuple[str, bool]],
+    config_path: str | None = None,
+    layout: L.Layout = L.STANDARD,
+) -> list[Extracted]:
     """`extract_file` over a chunk of (path, expand_summary), in a worker."""
-    return [extract_file(path, config_path, expand) for path, expand in items]
+    return [extract_file(path, config_path, expand, layout) for path, expand in items]
 
 
 def _reason(exc: Exception) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perfxl import layout as L
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation, combine
 from perfxl.consolidate.extract import extract_batch, extract_file, warm_up
@@ -34,6 +35,7 @@ class Options:
         config: validation config file.
         prefer: files to use for their unit whatever their saved and modification times.
         tables: folder for the CSV/Parquet tables.
+        layout: the form the workbooks are read with (it goes to the worker processes).
     """
 
     expected: Path | None = None
@@ -41,6 +43,7 @@ class Options:
     config: Path | None = None
     prefer: Sequence[str] = field(default_factory=tuple)
     tables: Path | None = None
+    layout: L.Layout = L.STANDARD
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ def read_all(
     config: str | None = None,
     progress: Callable[[int], None] | None = None,
     expand: Container[str] | None = None,
+    layout: L.Layout = L.STANDARD,
 ) -> list[Extracted]:
     """Extract every file, in parallel when ``jobs`` allows; results in the files' order.
 
@@ -87,6 +91,7 @@ def read_all(
 
     ``progress`` is called with the number of files done each time some are (a chunk at a
     time in parallel). ``expand``: the files whose summaries are read (None: every file).
+    ``layout``: the form the workbooks are read with.
     """
     items = [(f, expand is None or f in expand) for f in files]
     plan = plan_for(len(items), jobs)
@@ -94,37 +99,38 @@ def read_all(
         out = []
         with _collector(enabled=True):  # reading makes short-lived cycles: collect them
             for path, exp in items:
-                out.append(extract_file(path, config, exp))
+                out.append(extract_file(path, config, exp, layout))
                 if progress:
                     progress(1)
         return out
     warm_up()  # imported once here; forked workers inherit the modules
     chunks = [items[i : i + plan.chunk] for i in range(0, len(items), plan.chunk)]
-    done = _run_pool(extract_batch, chunks, plan.workers, config, progress)
+    done = _run_pool(extract_batch, chunks, plan.workers, (config, layout), progress)
     left = [i for i, d in enumerate(done) if d is None]
     if left:  # a worker died (a reader aborted): those chunks again, each file in its own child
         again = _run_pool(
-            extract_isolated, [chunks[i] for i in left], plan.workers, config, progress
+            extract_isolated, [chunks[i] for i in left], plan.workers, (config, layout), progress
         )
         for i, d in zip(left, again, strict=True):
-            done[i] = d if d is not None else extract_isolated(chunks[i], config)
+            done[i] = d if d is not None else extract_isolated(chunks[i], config, layout)
     return [e for chunk in done for e in chunk or ()]
 
 
 def _run_pool(
-    task: Callable[[list[tuple[str, bool]], str | None], list[Extracted]],
+    task: Callable[[list[tuple[str, bool]], str | None, L.Layout], list[Extracted]],
     chunks: list[list[tuple[str, bool]]],
     workers: int,
-    config: str | None,
+    args: tuple[str | None, L.Layout],
     progress: Callable[[int], None] | None,
 ) -> list[list[Extracted] | None]:
-    """``task`` over every chunk in a pool of ``workers`` processes; None for the chunks a dead
-    worker took with it (a worker dying breaks the pool: every unfinished chunk is None)."""
+    """``task(chunk, *args)`` over every chunk in a pool of ``workers`` processes; None for the
+    chunks a dead worker took with it (a worker dying breaks the pool: every unfinished chunk
+    is None). ``args``: the config file and the layout."""
     done: list[list[Extracted] | None] = [None] * len(chunks)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_worker_init)
     try:
         with _sigint_blocked():  # workers start with Ctrl-C ignored (the parent handles it)
-            futures = {pool.submit(task, c, config): i for i, c in enumerate(chunks)}
+            futures = {pool.submit(task, c, *args): i for i, c in enumerate(chunks)}
         for fut in as_completed(futures):
             i = futures[fut]
             try:
@@ -140,7 +146,9 @@ def _run_pool(
     return done
 
 
-def extract_isolated(items: list[tuple[str, bool]], config: str | None = None) -> list[Extracted]:
+def extract_isolated(
+    items: list[tuple[str, bool]], config: str | None = None, layout: L.Layout = L.STANDARD
+) -> list[Extracted]:
     """`extract_batch`, each file read in a child process of its own: a file whose reader
     kills its process is listed as 无法读取 and the others are read."""
     from perfxl.grid.isolate import ChildDied, call
@@ -149,7 +157,7 @@ def extract_isolated(items: list[tuple[str, bool]], config: str | None = None) -
     out = []
     for path, expand in items:
         try:
-            out.append(call(extract_file, path, config, expand))
+            out.append(call(extract_file, path, config, expand, layout))
         except ChildDied as exc:
             note = reader_aborted(path, exc.exitcode).message
             out.append(Extracted(files=[FileRecord(path=path, status=K.UNREADABLE, note=note)]))
@@ -321,6 +329,7 @@ def gather(
         config=str(opt.config) if opt.config else None,
         progress=progress,
         expand=found.explicit,
+        layout=opt.layout,
     )
     extracted.extend(
         Extracted(files=[FileRecord(path=p, status=K.UNREADABLE, note=why)])
@@ -328,7 +337,13 @@ def gather(
     )
     wanted = {os.path.realpath(p) for p in opt.prefer}
     prefer = [f for f in files if os.path.realpath(f) in wanted]
-    result = combine(extracted, expected=expected, prefer=prefer, schedule=schedule_for(config))
+    result = combine(
+        extracted,
+        expected=expected,
+        prefer=prefer,
+        schedule=schedule_for(config),
+        layout=opt.layout,
+    )
     info = RunInfo(
         inputs=[str(i) for i in inputs],
         expected=str(opt.expected) if opt.expected else None,

@@ -31,12 +31,14 @@ from perfxl.cells import a1, parse_a1, parse_range
 from perfxl.grid import Grid, Sheet, normalize_rows
 from perfxl.write.patch import manifest
 
-# Merges matter to the reader only in the indicator table, at most this far right.
-_MERGE_COLS = L.PROJECT_WIDTH + 2
+# Merges matter to the reader only in the indicator table, at most this many columns to the
+# right of the project table.
+_MERGE_MARGIN = 2
 
 
-def read_grid(book: Any) -> Grid:
-    """Every sheet of an open book as a Grid (same shape the file readers give)."""
+def read_grid(book: Any, layout: L.Layout = L.STANDARD) -> Grid:
+    """Every sheet of an open book as a Grid (same shape the file readers give); merges are
+    looked for in ``layout``'s indicator table."""
     sheets = []
     for sh in book.sheets:
         last = sh.used_range.last_cell
@@ -44,12 +46,19 @@ def read_grid(book: Any) -> Grid:
         value = sh.range((1, 1), (nrows, ncols)).options(ndim=2).value
         rows = normalize_rows(value or [])
         sheets.append(
-            Sheet(name=sh.name, rows=rows, merged=_vertical_merges(sh, rows), visible=sh.visible)
+            Sheet(
+                name=sh.name,
+                rows=rows,
+                merged=_vertical_merges(sh, rows, layout.project),
+                visible=sh.visible,
+            )
         )
     return Grid(path=book.fullname, sheets=sheets)
 
 
-def _vertical_merges(sh: Any, rows: list[list[Any]]) -> list[tuple[int, int, int, int]]:
+def _vertical_merges(
+    sh: Any, rows: list[list[Any]], form: L.ProjectForm
+) -> list[tuple[int, int, int, int]]:
     """Merged ranges that start above a blank cell in the indicator area.
 
     One call per candidate (a filled cell with a blank cell below it), not per cell. Engines
@@ -57,8 +66,8 @@ def _vertical_merges(sh: Any, rows: list[list[Any]]) -> list[tuple[int, int, int
     """
     found: list[tuple[int, int, int, int]] = []
     covered: set[tuple[int, int]] = set()
-    for c in range(1, _MERGE_COLS + 1):
-        for r in range(L.INDICATOR_FIRST_ROW, len(rows)):
+    for c in range(1, form.width + _MERGE_MARGIN + 1):
+        for r in range(form.indicator_first_row, len(rows)):
             if (r + 1, c) in covered or not _filled(rows, r, c) or _filled(rows, r + 1, c):
                 continue
             try:

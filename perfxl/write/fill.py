@@ -90,14 +90,22 @@ def template(
     unit_name: str | None = None,
     year: int | None = None,
     framework: str = F.DEFAULT_FRAMEWORK,
+    layout: L.Layout = L.STANDARD,
 ) -> None:
     """The empty standard workbook with ``projects`` blank project sheets."""
     t = Targets(year=year, framework=framework, projects=[Project() for _ in range(projects)])
     t.unit.code, t.unit.name = unit_code, unit_name
-    write_new(t, out)
+    write_new(t, out, layout=layout)
 
 
-def fill_into(t: Targets, book: Path, out: Path | None = None, *, backup: bool = True) -> list[str]:
+def fill_into(
+    t: Targets,
+    book: Path,
+    out: Path | None = None,
+    *,
+    backup: bool = True,
+    layout: L.Layout = L.STANDARD,
+) -> list[str]:
     """Write ``t`` into an existing workbook's input cells; everything else is kept.
 
     Project sheets are matched by position (the i-th project sheet gets the i-th project);
@@ -110,6 +118,7 @@ def fill_into(t: Targets, book: Path, out: Path | None = None, *, backup: bool =
         book: the workbook to fill.
         out: where to write; None (or ``book`` itself) writes in place.
         backup: in place, keep the previous file as ``BOOK.bak.xlsx`` first.
+        layout: the form of the workbook (its sheets are found, filled and computed with it).
 
     Returns:
         Notes for the user (sheets added or removed).
@@ -135,7 +144,7 @@ def fill_into(t: Targets, book: Path, out: Path | None = None, *, backup: bool =
     except Exception as exc:  # openpyxl raises zipfile/KeyError/ValueError variants
         raise UnreadableWorkbookError(f"无法打开工作簿：{exc}", path=str(book)) from exc
     before = refill.snapshot(wb)
-    notes = _fill_workbook(wb, t, book)
+    notes = _fill_workbook(wb, t, book, layout)
     after = refill.snapshot(wb)
     data: bytes | None = None
     writes = refill.value_writes(before, after)
@@ -152,7 +161,7 @@ def fill_into(t: Targets, book: Path, out: Path | None = None, *, backup: bool =
         wb.calculation = CalcProperties(fullCalcOnLoad=True)
         wb.save(buf)
         data = buf.getvalue()
-    data = refill.recompute(data, book.suffix)
+    data = refill.recompute(data, book.suffix, layout)
     refill.save(target, data, previous=original if in_place and backup else None)
     return notes
 
@@ -165,10 +174,10 @@ def same_file(a: Path, b: Path) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def _fill_workbook(wb: Workbook, t: Targets, book: Path) -> list[str]:
+def _fill_workbook(wb: Workbook, t: Targets, book: Path, layout: L.Layout) -> list[str]:
     """Fill the openpyxl workbook in memory; returns the notes (sheets added, removed)."""
     grid = grid_from_openpyxl(wb, str(book))
-    kinds = {s.name: classify(s) for s in grid.sheets}
+    kinds = {s.name: classify(s, layout) for s in grid.sheets}
     notes: list[str] = []
     cover = next((wb[n] for n, k in kinds.items() if k[0] == "cover"), None)
     overall = next((wb[n] for n, k in kinds.items() if k[0] == "overall"), None)
@@ -180,10 +189,10 @@ def _fill_workbook(wb: Workbook, t: Targets, book: Path) -> list[str]:
         if i < len(project_ws):
             ws = project_ws[i]
             _, dr, dc = kinds[ws.title]
-            _fill_project(ws, p, unit_line(t), fw, dr, dc)
+            _fill_project(ws, p, unit_line(t), fw, dr, dc, layout)
         else:
             ws = wb.create_sheet(project_sheet_name(i, p.name, taken))
-            W.draw_project(ws, p, unit_line(t), fw)
+            W.draw_project(ws, p, unit_line(t), fw, layout=layout)
             notes.append(f"新增工作表“{ws.title}”")
         names.append(ws.title)
     for ws in project_ws[len(t.projects) :]:
@@ -194,13 +203,13 @@ def _fill_workbook(wb: Workbook, t: Targets, book: Path) -> list[str]:
         notes.append(f"新增工作表“{C.OVERALL_SHEET}”")
     else:
         _clear(overall)
-    W.draw_overall(overall, t.overall)
+    W.draw_overall(overall, t.overall, layout=layout)
     if cover is None:
         cover = wb.create_sheet(C.COVER_SHEET, 0)
         notes.append(f"新增工作表“{C.COVER_SHEET}”")
     else:
         _clear(cover)
-    W.draw_cover(cover, t, names)
+    W.draw_cover(cover, t, names, layout=layout)
     return notes
 
 

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.styles.cell_style import StyleArray
 
+from perfxl import layout as L
 from perfxl import xstring
 from perfxl.write.patch import CellWrite, WorkbookPatch, safeio
 
@@ -137,14 +138,15 @@ def set_heights(patch: WorkbookPatch, before: Snapshot, after: Snapshot) -> bool
     return True
 
 
-def recompute(data: bytes, suffix: str) -> bytes:
-    """``data`` with the cached values of its percentage and cover formulas computed."""
+def recompute(data: bytes, suffix: str, layout: L.Layout = L.STANDARD) -> bytes:
+    """``data`` with the cached values of its percentage and cover formulas computed (the
+    workbook read with ``layout``)."""
     from perfxl.write.percentages import compute_workbook
 
     with tempfile.TemporaryDirectory(prefix="perfxl-fill-") as tmp:
         book = Path(tmp) / f"book{suffix}"
         book.write_bytes(data)
-        compute_workbook(book, None, backup=False)
+        compute_workbook(book, None, backup=False, layout=layout)
         return book.read_bytes()
 
 
