@@ -554,22 +554,11 @@ def write_xlsx(sheets: Sequence[SheetSpec], path: Path) -> Path:
     return path
 
 
-# The grid readers disagree on a date typed into an amount cell: calamine yields a date
-# (exported "2024-06-30"), openpyxl a datetime ("2024-06-30T00:00:00"). Known, not hidden:
-# strict, so the day the readers agree this fails and the mark goes.
-ENGINE_DIFFERS = {("date-typed-into-an-amount", "openpyxl")}
-
-
+# Both grid readers give the same values: a date typed into an amount cell is the date alone
+# (exported "2024-06-30") whichever engine reads it.
 def _file_params() -> list[Any]:
     return [
-        pytest.param(
-            case,
-            engine,
-            id=f"{case.id}-{engine}",
-            marks=[pytest.mark.xfail(strict=True, reason="calamine and openpyxl grids differ")]
-            if (case.id, engine) in ENGINE_DIFFERS
-            else [],
-        )
+        pytest.param(case, engine, id=f"{case.id}-{engine}")
         for case in CASES
         for engine in ("calamine", "openpyxl")
     ]

@@ -7,6 +7,7 @@ through defusedxml (installed with perfxl), so no entity is expanded either way.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,8 @@ from perfxl.safety import DEFAULT_LIMITS, Limits, check_text, library_error, pre
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
+
+_MIDNIGHT = dt.time()
 
 
 def grid_from_openpyxl(wb: Workbook, path: str) -> Grid:
@@ -37,6 +40,8 @@ def grid_from_openpyxl(wb: Workbook, path: str) -> Grid:
             v = cell.value
             if isinstance(v, str):
                 v = xstring.unescape(v)  # as Excel and calamine decode it
+            elif type(v) is dt.datetime and v.tzinfo is None and v.time() == _MIDNIGHT:
+                v = v.date()  # a date-formatted cell: calamine gives the date alone
             rows[r - 1][c - 1] = None if v == "" else v
         merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
         sheets.append(
