@@ -108,3 +108,21 @@ def test_a_summary_past_the_limit_reads_back(
     assert [tuple(r) for r in got.to_python()[1:]] == rows
     ws2 = openpyxl.load_workbook(path).worksheets[0]
     assert [tuple(r) for r in ws2.iter_rows(min_row=2, values_only=True)] == rows
+
+
+def test_a_source_without_raw_records_is_deflated_again(tmp_path: Path) -> None:
+    path = tmp_path / "odd.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    wb.add_worksheet("表").write_string(0, 0, "名称")
+    wb.close()
+    path.write_bytes(b"a prefix before the first entry" + path.read_bytes())
+    src = zipraw.ZipSource(path.read_bytes())
+    assert src.records is None  # the fallback
+    rows = [(f"项目{i}",) for i in range(3)]
+    spec = SheetRows("xl/worksheets/sheet1.xml", iter(rows), 2, {None: [0]}, nrows=3, ncols=1)
+    insert_rows(str(path), [spec])
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None
+        assert [i.date_time for i in z.infolist()] == [i.date_time for i in src.infos]
+    got = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    assert [tuple(r) for r in got.to_python()] == [("名称",), *rows]

@@ -238,6 +238,7 @@ def insert_rows(path: str, sheets: list[SheetRows]) -> None:
     by_part = {s.part: s for s in sheets}
     src = zipraw.ZipSource(Path(path).read_bytes(), path)  # small: the long sheets are empty
     records = src.records or {}  # none: an odd layout, every part deflated again
+    like = {i.filename: records.get(i.filename) or i for i in src.infos}  # time, attributes
     sst_xml = src.read(SST_PART).decode("utf-8") if SST_PART in src.names else None
     sst = SharedStrings(_unique_count(sst_xml)) if sst_xml is not None else None
     fd, tmp_path = new_temp(Path(path))  # hidden, registered: removed even after Ctrl-C
@@ -249,14 +250,14 @@ def insert_rows(path: str, sheets: list[SheetRows]) -> None:
                 if name == SST_PART:
                     continue  # written last, once every inserted string is known
                 if spec is not None:
-                    with zw.open(name, records.get(name), level=1) as out:
+                    with zw.open(name, like[name], level=1) as out:
                         _write_sheet(out, src.read(name).decode("utf-8"), spec, sst)
                 elif name in records:
                     zw.copy(records[name])
                 else:
-                    zw.add(name, src.read(name))
+                    zw.add(name, src.read(name), like[name])
             if sst is not None and sst_xml is not None:
-                with zw.open(SST_PART, records.get(SST_PART), level=1) as out:
+                with zw.open(SST_PART, like[SST_PART], level=1) as out:
                     _write_sst(out, sst_xml, sst)
             zw.finish(src.comment, zip64=True)
         shutil.move(tmp_path, path)

@@ -150,6 +150,9 @@ def _deflate(data: bytes, level: int = 6) -> bytes:
     return c.compress(data) + c.flush()
 
 
+Like = Record | zipfile.ZipInfo | None
+"""The source entry a new one replaces (its time and attributes are kept), or None."""
+
 _ZIP64_EXTRA = struct.Struct("<2H2Q")  # id 1, size 16, uncompressed, compressed
 _EOCD64 = struct.Struct("<4sQ2H2L4Q")
 _LOCATOR = struct.Struct("<4sLQL")
@@ -184,7 +187,7 @@ class ZipWriter:
         else:
             self._central.append(rec.central[:42] + struct.pack("<L", offset) + rec.central[46:])
 
-    def add(self, name: str, data: bytes, like: Record | None = None, level: int = 6) -> None:
+    def add(self, name: str, data: bytes, like: Like = None, level: int = 6) -> None:
         """Deflate ``data`` as the entry ``name`` (``like``: the source entry it replaces)."""
         self._check_closed()
         comp = _deflate(data, level)
@@ -195,7 +198,7 @@ class ZipWriter:
         self._out.write(comp)
         self._central.append(head.central(crc, len(comp), len(data), offset))
 
-    def open(self, name: str, like: Record | None = None, level: int = 6) -> EntryWriter:
+    def open(self, name: str, like: Like = None, level: int = 6) -> EntryWriter:
         """A file-like object to write the entry ``name`` in pieces; close it to finish it.
 
         Its local header carries a ZIP64 field, so the entry may grow past 4 GiB.
@@ -295,17 +298,21 @@ class _Head:
     def __init__(
         self,
         name: str,
-        like: Record | None,
+        like: Like,
         stamp: tuple[int, int, int, int, int, int],
         *,
         zip64: bool = False,
     ) -> None:
         self.raw_name = name.encode("utf-8")
         self.flags = 0 if self.raw_name.isascii() else _UTF8
-        if like is not None:
+        if isinstance(like, Record):
             f = _CDIR.unpack_from(like.central)
             self.made_ver, self.made_sys, self.internal, self.external = f[1], f[2], f[16], f[17]
             self.dostime, self.dosdate = like.dostime, like.dosdate
+        elif like is not None:  # an entry of a source read through zipfile (the fallback)
+            self.made_ver, self.made_sys = 20, like.create_system
+            self.internal, self.external = like.internal_attr, like.external_attr
+            self.dostime, self.dosdate = _dos(like.date_time)
         else:
             self.made_ver, self.made_sys, self.internal, self.external = 20, 0, 0, 0
             self.dostime, self.dosdate = _dos(stamp)
@@ -405,18 +412,13 @@ def build(
 
 
 def build_fallback(src: ZipSource, order: list[str], content: dict[str, bytes]) -> bytes:
-    """Rewrite every entry through :mod:`zipfile` (for ZIP64 or oddly laid-out sources)."""
+    """Every entry read through :mod:`zipfile` and deflated again (for ZIP64 or oddly laid-out
+    sources, whose raw records are not copied); ZIP64 in the output where it is needed."""
     infos = {i.filename: i for i in src.infos}
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        for name in order:
-            old = infos.get(name)
-            zi = zipfile.ZipInfo(name, old.date_time if old else src.stamp)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            if old is not None:
-                zi.external_attr = old.external_attr
-                zi.create_system = old.create_system
-            data = content[name] if name in content else src.read(name)
-            zf.writestr(zi, data)
-        zf.comment = src.comment
+    zw = ZipWriter(out, src.stamp)
+    for name in order:
+        data = content[name] if name in content else src.read(name)
+        zw.add(name, data, infos.get(name))
+    zw.finish(src.comment, zip64=True)
     return out.getvalue()
