@@ -113,7 +113,8 @@ def consolidate(
         DataError: no workbook among ``paths``, or the expected-units list is unusable.
         ConfigError: the config file is unusable.
     """
-    from perfxl.consolidate.run import Options, _collector, gather
+    from perfxl.consolidate.run import Options
+    from perfxl.services import gather
 
     opts = Options(
         expected=Path(expected) if expected else None,
@@ -121,9 +122,7 @@ def consolidate(
         config=Path(config) if config else None,
         prefer=tuple(prefer),
     )
-    with _collector(enabled=False):
-        tables, info = gather(paths, opts)
-    return ConsolidationResult(tables, info)
+    return ConsolidationResult(*gather(paths, opts))
 
 
 __all__ = ["ConsolidationResult", "consolidate"]

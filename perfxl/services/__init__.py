@@ -9,11 +9,11 @@ package imports no reader or writer (each service imports what it uses when call
 - `validation`: find workbooks, validate files or an open book, annotate, choose versions;
 - `computation`: the cumulative percentages of a file or an open book;
 - `workbooks`: template, fill (a new workbook or an existing one), export;
-- `county`: consolidate, publish.
+- `county`: consolidate (writes the summary), gather (reads and combines: the Python API), publish.
 """
 
 from perfxl.services.computation import ComputeReport, compute_open_book, compute_workbook
-from perfxl.services.county import ConsolidationReport, consolidate, publish
+from perfxl.services.county import ConsolidationReport, consolidate, gather, publish
 from perfxl.services.validation import (
     Workbooks,
     annotate,
@@ -51,6 +51,7 @@ __all__ = [
     "fill_new",
     "find_inputs",
     "find_workbooks",
+    "gather",
     "make_template",
     "publish",
     "validate_files",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from perfxl.consolidate.combine import Consolidation
     from perfxl.consolidate.run import Options, ReadPlan
+    from perfxl.consolidate.writer import RunInfo
     from perfxl.publish.api import PublishResult
 
 
@@ -29,6 +30,24 @@ def consolidate(
     opts = options
     result = run(inputs, out, opts, progress=progress, on_found=on_found)
     return ConsolidationReport(result, out, opts.tables if opts else None)
+
+
+def gather(
+    inputs: Sequence[str | Path], options: Options | None = None
+) -> tuple[Consolidation, RunInfo]:
+    """Read and combine the workbooks (and summaries) among ``inputs``, nothing written: the
+    county's tables and what a summary's 说明 sheet would tell about the run (the Python
+    API's consolidation, `perfxl.api.consolidate`).
+
+    Raises:
+        DataError: no workbook among ``inputs``, or the expected-units list is unusable.
+        ConfigError: the config file is unusable.
+    """
+    from perfxl.consolidate.run import _collector
+    from perfxl.consolidate.run import gather as run
+
+    with _collector(enabled=False):  # as a consolidation runs: no cyclic GC while combining
+        return run(inputs, options)
 
 
 @dataclass
