@@ -104,10 +104,12 @@ class ReadResult:
         """Raise ``NotAPerfxlWorkbookError`` unless ``is_perfxl``.
 
         Raises:
-            NotAPerfxlWorkbookError: with the Chinese message every command prints.
+            NotAPerfxlWorkbookError: with the Chinese message every command prints (naming
+                the anchor cells of the layout read with).
         """
         if not self.is_perfxl:
-            raise NotAPerfxlWorkbookError(path=self.path)
+            message = NotAPerfxlWorkbookError.message_for(self.layout)
+            raise NotAPerfxlWorkbookError(message, path=self.path)
 
     def project_sheet(self, index: int) -> str | None:
         """The sheet name of the index-th project."""

@@ -310,6 +310,9 @@ def test_consolidate_follows_a_moved_layout(tmp_path: Path) -> None:
     assert other.file_status == K.NOT_PERFXL
     assert other.note == NotAPerfxlWorkbookError.message_for(moved)
     assert "A4 为“单位编码”" in other.note and other.note != NotAPerfxlWorkbookError.MESSAGE
+    with pytest.raises(NotAPerfxlWorkbookError) as refused:
+        read_workbook(folder / "other.xlsx", layout=moved).require_perfxl()
+    assert refused.value.message == other.note
 
     # The standard form does not fit these files: their labels are a row lower.
     standard, _ = gather([folder], Options(jobs=1))
