@@ -12,12 +12,12 @@ if TYPE_CHECKING:
     from perfxl.grid import Grid
     from perfxl.problems import Problem
     from perfxl.read import ReadResult
-    from perfxl.write.percentages import ComputeOutcome, FormulaMap, Plan
+    from perfxl.write.percentages import ComputeOutcome, FormulaMap, PercentageWrites
 
 
 def compute_open_book(
     grid: Grid, formulas: Callable[[list[tuple[str, str]]], FormulaMap]
-) -> tuple[ReadResult, ComputeResult, Plan, list[Problem]]:
+) -> tuple[ReadResult, ComputeResult, PercentageWrites, list[Problem]]:
     """The percentages of an open book's cells and the cells to write, as ``compute`` decides
     them for a file (`perfxl.write.percentages.plan_percentages`); the caller writes them.
 

@@ -45,8 +45,8 @@ EMITS: frozenset[RuleId] = frozenset(
 
 
 @dataclass
-class Plan:
-    """The writes for one workbook, and what could not be written."""
+class PercentageWrites:
+    """The percentage cells to write into one workbook, and what could not be written."""
 
     writes: list[CellWrite] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -81,7 +81,7 @@ def _formula_columns(form: L.CoverForm) -> range:
 
 def plan_writes(
     read: ReadResult, grid: Grid, computed: ComputeResult, formulas: FormulaMap
-) -> Plan:
+) -> PercentageWrites:
     """The cell writes that put ``computed`` into the workbook read as ``read``/``grid``.
 
     Args:
@@ -90,7 +90,7 @@ def plan_writes(
         computed: :func:`perfxl.compute.compute` of ``read.targets``.
         formulas: the formulas of :func:`cells_to_inspect`'s cells.
     """
-    plan = Plan()
+    plan = PercentageWrites()
     for info in read.sheets:
         if info.kind != "project" or info.project_index is None:
             continue
@@ -111,7 +111,7 @@ def plan_writes(
 
 
 def _percent_write(
-    plan: Plan,
+    plan: PercentageWrites,
     file: str,
     sheet: str,
     cell: str,
@@ -170,7 +170,7 @@ def _cover_rows(form: L.CoverForm, sheet: Sheet, dr: int, dc: int) -> range:
 
 
 def _cover_writes(
-    plan: Plan,
+    plan: PercentageWrites,
     grid: Grid,
     form: L.CoverForm,
     sheet: Sheet,
@@ -332,7 +332,7 @@ def plan_percentages(
     read: ReadResult,
     grid: Grid,
     formulas: Callable[[list[tuple[str, str]]], FormulaMap],
-) -> tuple[ComputeResult, Plan]:
+) -> tuple[ComputeResult, PercentageWrites]:
     """The percentages of a read workbook and the cells to write: the one computation a
     file (:func:`compute_workbook`) and an open book (the ribbon's 计算进度) share.
 
@@ -346,7 +346,9 @@ def plan_percentages(
     return computed, plan_writes(read, grid, computed, formulas(cells_to_inspect(read, grid)))
 
 
-def outcome_problems(read: ReadResult, computed: ComputeResult, plan: Plan) -> list[Problem]:
+def outcome_problems(
+    read: ReadResult, computed: ComputeResult, plan: PercentageWrites
+) -> list[Problem]:
     """What a compute run reports (the CLI and the ribbon button alike).
 
     Sheets whose labels moved (not read, so not computed), the projects compute skipped, the
