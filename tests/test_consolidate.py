@@ -202,6 +202,25 @@ def test_tables_csv_and_parquet(summary: tuple[Path, Any]) -> None:
     assert (folder / "projects.parquet").exists() == has_arrow
 
 
+def test_parquet_tables_read_back(summary: tuple[Path, Any]) -> None:
+    """The Parquet tables (pyarrow is a dev dependency) hold the CSV's rows, amounts typed."""
+    import csv
+
+    import pandas as pd
+
+    out, _ = summary
+    folder = out.parent / "t"
+    for name in ("projects", "indicators", "problems", "files"):
+        table = pd.read_parquet(folder / f"{name}.parquet")
+        with (folder / f"{name}.csv").open(encoding="utf-8-sig", newline="") as fh:
+            header, *rows = list(csv.reader(fh))
+        assert list(table.columns) == header, name
+        assert len(table) == len(rows) > 0, name
+    projects = pd.read_parquet(folder / "projects.parquet")
+    assert str(projects["budget"].dtype) == "float64"
+    assert projects["budget"].sum() > 0
+
+
 def test_tables_csv_cells_as_the_summary_shows_them(summary: tuple[Path, Any]) -> None:
     """A CSV amount is written as its summary cell holds it: 8, not 8.0; 12.35 as typed."""
     import csv
