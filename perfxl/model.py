@@ -18,6 +18,10 @@ INDICATOR_KEYS: tuple[str, ...] = ("level1", "level2", "level3", "description", 
 AREA_KEYS: tuple[str, ...] = ("title", "description", "targets", "indicators")
 MEASURE_KEYS: tuple[str, ...] = ("title", "text")
 AMOUNT_KEYS: tuple[str, ...] = ("budget", "fiscal_funds", "other_funds")
+STAGES: tuple[str, ...] = ("targets", "monitoring")
+FUNDS_KEYS: tuple[str, ...] = ("initial", "adjusted", "executed", "forecast")
+FUNDS_ROWS: tuple[str, ...] = ("total", "fiscal", "other")
+PROGRESS_KEYS: tuple[str, ...] = ("current", "forecast", "likelihood", "deviation", "remedy")
 
 # An amount as held by the model: a number in 万元, None for an empty cell, or the text typed
 # when it is not unambiguously a number (kept so that nothing typed is lost).
@@ -55,6 +59,73 @@ class SpendingPlan:
 
 
 @dataclass
+class FundsRow:
+    """One row of the monitoring funds block (万元).
+
+    ``initial`` is 年初预算数 (carried from the targets), ``adjusted`` 调整后预算数 (the
+    full-year budget; blank means ``initial``), ``executed`` 1-X月执行数, ``forecast``
+    全年预计执行数.
+    """
+
+    initial: Amount = None
+    adjusted: Amount = None
+    executed: Amount = None
+    forecast: Amount = None
+
+
+@dataclass
+class IndicatorProgress:
+    """The monitoring columns of one indicator row, aligned with ``Project.indicators``.
+
+    ``current`` is 1-X月执行情况 and ``forecast`` 全年预计完成情况 (both as typed),
+    ``likelihood`` 完成目标可能性 (确定能 / 有可能 / 完全不可能), ``deviation`` 偏差原因分析
+    (经费保障 / 制度保障 / 人员保障 / 硬件保障 / 其他, or text), ``remedy`` 备注（整改措施）.
+    """
+
+    current: Any = None
+    forecast: Any = None
+    likelihood: str | None = None
+    deviation: str | None = None
+    remedy: str | None = None
+
+
+@dataclass
+class ProjectMonitoring:
+    """What one project's monitoring sheet (项目支出绩效目标执行监控表) adds to the project."""
+
+    total: FundsRow = field(default_factory=FundsRow)
+    fiscal: FundsRow = field(default_factory=FundsRow)
+    other: FundsRow = field(default_factory=FundsRow)
+    progress: str | None = None
+    indicators: list[IndicatorProgress] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the project's ``monitoring`` section."""
+        d: dict[str, Any] = {
+            r: {k: getattr(getattr(self, r), k) for k in FUNDS_KEYS} for r in FUNDS_ROWS
+        }
+        d["progress"] = self.progress
+        d["indicators"] = [{k: getattr(x, k) for k in PROGRESS_KEYS} for x in self.indicators]
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Any, pointer: str) -> ProjectMonitoring:
+        """Build from the JSON form; ``pointer`` names where the section is (for errors)."""
+        m = _obj(data, pointer)
+        rows = {
+            r: FundsRow(**_pick(_obj(m.get(r), f"{pointer}/{r}"), FUNDS_KEYS)) for r in FUNDS_ROWS
+        }
+        return cls(
+            progress=m.get("progress"),
+            indicators=[
+                IndicatorProgress(**_pick(_obj(x, f"{pointer}/indicators/{j}"), PROGRESS_KEYS))
+                for j, x in enumerate(_list(m.get("indicators"), pointer + "/indicators"))
+            ],
+            **rows,
+        )
+
+
+@dataclass
 class Project:
     """One project table (项目支出绩效目标表)."""
 
@@ -67,6 +138,8 @@ class Project:
     plan: SpendingPlan = field(default_factory=SpendingPlan)
     goals: list[str] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
+    # The monitoring stage's additions (None in a targets document).
+    monitoring: ProjectMonitoring | None = None
 
 
 @dataclass
@@ -115,24 +188,37 @@ class Targets:
     overall: Overall = field(default_factory=Overall)
     projects: list[Project] = field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
+    # "targets" (the declaration) or "monitoring" (执行监控, month ``month`` = 1-X月).
+    stage: str = "targets"
+    month: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (the contract)."""
-        return {
-            "schema_version": self.schema_version,
-            "unit": {"code": self.unit.code, "name": self.unit.name},
-            "year": self.year,
-            "money_unit": self.money_unit,
-            "framework": self.framework,
-            "overall": {
-                "summary": self.overall.summary,
-                "areas": [{k: getattr(a, k) for k in AREA_KEYS} for a in self.overall.areas],
-                "measures": [
-                    {k: getattr(m, k) for k in MEASURE_KEYS} for m in self.overall.measures
-                ],
-            },
-            "projects": [_project_to_dict(p) for p in self.projects],
-        }
+        """The JSON form (the contract).
+
+        ``stage`` and ``month`` are written only for the monitoring stage, so a targets
+        document is exactly what it always was.
+        """
+        d: dict[str, Any] = {"schema_version": self.schema_version}
+        if self.stage != "targets":
+            d["stage"] = self.stage
+            d["month"] = self.month
+        d.update(
+            {
+                "unit": {"code": self.unit.code, "name": self.unit.name},
+                "year": self.year,
+                "money_unit": self.money_unit,
+                "framework": self.framework,
+                "overall": {
+                    "summary": self.overall.summary,
+                    "areas": [{k: getattr(a, k) for k in AREA_KEYS} for a in self.overall.areas],
+                    "measures": [
+                        {k: getattr(m, k) for k in MEASURE_KEYS} for m in self.overall.measures
+                    ],
+                },
+                "projects": [_project_to_dict(p) for p in self.projects],
+            }
+        )
+        return d
 
     @classmethod
     def from_dict(cls, data: Any) -> Targets:
@@ -149,6 +235,8 @@ class Targets:
         overall = _obj(d.get("overall"), "/overall")
         return cls(
             schema_version=str(d.get("schema_version") or SCHEMA_VERSION),
+            stage=str(d.get("stage") or "targets"),
+            month=d.get("month"),
             unit=Unit(code=unit.get("code"), name=unit.get("name")),
             year=d.get("year"),
             money_unit=d.get("money_unit", "万元"),
@@ -172,7 +260,7 @@ class Targets:
 
 
 def _project_to_dict(p: Project) -> dict[str, Any]:
-    return {
+    d: dict[str, Any] = {
         "code": p.code,
         "name": p.name,
         "budget": p.budget,
@@ -183,6 +271,9 @@ def _project_to_dict(p: Project) -> dict[str, Any]:
         "goals": list(p.goals),
         "indicators": [{k: getattr(ind, k) for k in INDICATOR_KEYS} for ind in p.indicators],
     }
+    if p.monitoring is not None:
+        d["monitoring"] = p.monitoring.to_dict()
+    return d
 
 
 def _project_from_dict(data: Any, i: int) -> Project:
@@ -203,6 +294,11 @@ def _project_from_dict(data: Any, i: int) -> Project:
             Indicator(**_pick(_obj(x, f"{where}/indicators/{j}"), INDICATOR_KEYS))
             for j, x in enumerate(_list(p.get("indicators"), where + "/indicators"))
         ],
+        monitoring=(
+            None
+            if p.get("monitoring") is None
+            else ProjectMonitoring.from_dict(p.get("monitoring"), where + "/monitoring")
+        ),
     )
 
 
