@@ -46,6 +46,8 @@ class Config:
         boilerplate_level2: 二级指标 whose rows must not repeat across projects.
         boilerplate_min_projects: how many projects sharing a row make it boilerplate.
         goals_min_projects: how many projects sharing all 绩效目标 lines make them boilerplate.
+        yellow_gap: monitoring: points below 序时进度 a project's 执行率 may be and stay green.
+        red_gap: monitoring: points below 序时进度 beyond which a project's light is red.
         disabled: rule ids switched off.
         severity: rule id -> severity override.
         source: the file the settings came from (None: the shipped defaults).
@@ -68,6 +70,8 @@ class Config:
     boilerplate_level2: tuple[str, ...] = ("数量指标",)
     boilerplate_min_projects: int = 3
     goals_min_projects: int = 3
+    yellow_gap: float = 10.0
+    red_gap: float = 30.0
     disabled: frozenset[str] = frozenset()
     severity: dict[str, str] = field(default_factory=dict)
     source: str | None = None
@@ -141,6 +145,8 @@ def _build(raw: dict[str, Any], source: str | None) -> Config:
             boilerplate_level2=tuple(map(str, raw["boilerplate"]["level2"])),
             boilerplate_min_projects=int(raw["boilerplate"]["min_projects"]),
             goals_min_projects=int(raw["boilerplate"]["goals_min_projects"]),
+            yellow_gap=float(raw["monitoring"]["yellow_gap"]),
+            red_gap=float(raw["monitoring"]["red_gap"]),
             disabled=frozenset(map(str, raw["rules"]["disabled"])),
             severity={str(k): str(v) for k, v in raw["rules"]["severity"].items()},
             source=source,
@@ -171,6 +177,8 @@ def _check(cfg: Config) -> None:
         raise bad("plan.calendar 应为 months 或 days。")
     if cfg.max_lag < 0 or cfg.tolerance < 0 or cfg.cost_tolerance < 0:
         raise bad("plan.max_lag 和 amounts 中的容差不能为负数。")
+    if not 0 <= cfg.yellow_gap <= cfg.red_gap:
+        raise bad("monitoring.yellow_gap 和 red_gap 应满足 0 ≤ yellow_gap ≤ red_gap。")
     from perfxl.rules.catalogue import CATALOGUE
 
     for rid in (*cfg.disabled, *cfg.severity):

@@ -13,7 +13,16 @@ from conftest import EXAMPLE_JSON
 PACKAGE = Path(__file__).resolve().parents[1] / "perfxl"
 CORE = [
     PACKAGE / f"{m}.py"
-    for m in ("model", "layout", "constants", "framework", "targets", "cells", "compute")
+    for m in (
+        "model",
+        "layout",
+        "constants",
+        "framework",
+        "targets",
+        "cells",
+        "compute",
+        "monitoring",
+    )
 ] + sorted((PACKAGE / "rules").glob("*.py"))
 EDGES = ("perfxl.write", "perfxl.consolidate", "perfxl.commands")
 IO_LIBRARIES = ("openpyxl", "python_calamine", "xlsxwriter", "docx", "zipfile", "pandas")

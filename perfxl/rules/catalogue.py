@@ -61,6 +61,13 @@ RuleId = Literal[
     "cost.budget_mismatch",
     "boilerplate.indicator",
     "boilerplate.goals",
+    "monitoring.executed_over_budget",
+    "monitoring.funds_sum",
+    "monitoring.forecast_below_executed",
+    "monitoring.lag_unexplained",
+    "monitoring.indicator_unexplained",
+    "monitoring.unit_mismatch",
+    "monitoring.kind_mismatch",
     "compute.not_numbers",
     "compute.amount_text",
     "compute.no_budget",
@@ -314,6 +321,49 @@ _RULES: tuple[Rule, ...] = (
         "warning",
         "项目“{project}”的绩效目标与另外 {others_count} 个项目完全相同（{others}）。请写出本项目自己的预期产出和效果。",
         "绩效目标在多个项目中照搬",
+    ),
+    # --- 执行监控 (perfxl.rules.monitoring) -------------------------------------------------------
+    Rule(
+        "monitoring.executed_over_budget",
+        "error",
+        "项目“{project}”：{row}的1-{month}月执行数 {executed:万元}超过{budget_label} {budget:万元}，且没有说明原因。请核对执行数；确因预算调整等原因超出的，请填写调整后预算数，或在指标表的“偏差原因分析”和“备注（整改措施）”栏写明原因和措施。",
+        "执行数超过预算数且未说明",
+    ),
+    Rule(
+        "monitoring.funds_sum",
+        "error",
+        "项目“{project}”：{column}一栏，财政资金 {fiscal:万元} + 其他资金 {other:万元} = {sum:万元}，与年度资金总额 {total:万元}不符。请更正使两者之和等于年度资金总额（精确到 0.01 万元；空白按 0 计）。",
+        "资金来源之和不等于年度资金总额",
+    ),
+    Rule(
+        "monitoring.forecast_below_executed",
+        "error",
+        "项目“{project}”：{row}的全年预计执行数 {forecast:万元}小于1-{month}月已执行的 {executed:万元}。全年预计数包括已执行的部分，请改为不小于 1-{month}月执行数的金额。",
+        "全年预计执行数小于已执行数",
+    ),
+    Rule(
+        "monitoring.lag_unexplained",
+        "error",
+        "项目“{project}”：执行率 {rate}% 比序时进度 {schedule}% 落后 {lag} 个百分点（{light}灯），但指标表中没有填写偏差原因和整改措施。请在相关指标行的“偏差原因分析”栏选择原因（经费保障 / 制度保障 / 人员保障 / 硬件保障 / 其他）并在“备注（整改措施）”栏写明整改措施。",
+        "执行进度落后序时但未说明原因",
+    ),
+    Rule(
+        "monitoring.indicator_unexplained",
+        "error",
+        "指标“{level3}”的完成目标可能性为“{likelihood}”（{light}灯），但未填写{missing}。请在“偏差原因分析”栏选择原因（经费保障 / 制度保障 / 人员保障 / 硬件保障 / 其他）并说明，在“备注（整改措施）”栏写明整改措施。",
+        "指标可能完不成但未说明原因和措施",
+    ),
+    Rule(
+        "monitoring.unit_mismatch",
+        "error",
+        "指标“{level3}”的{label}“{text}”单位为“{unit}”，与年度指标值“{target}”的单位“{target_unit}”不同，无法比较。请按年度指标值的单位填写（例如目标为“≥95%”时填写“90%”）。",
+        "执行情况与指标值单位不同",
+    ),
+    Rule(
+        "monitoring.kind_mismatch",
+        "warning",
+        "指标“{level3}”的年度指标值“{target}”是{target_kind}，{label}却填写为{kind}“{text}”。请按年度指标值的形式填写：定量指标填写数值和单位，定性指标用文字说明完成情况。",
+        "执行情况与指标值的定量/定性不一致",
     ),
     # --- cumulative percentages (perfxl.compute) ----------------------------------------------
     Rule(

@@ -1,0 +1,247 @@
+"""The monitoring form's rules (执行监控): funds that add up, shortfalls explained, answers
+in the target's terms.
+
+Runs only on a monitoring workbook (``targets.stage == "monitoring"``); a targets workbook
+yields nothing. Amounts are compared in decimal arithmetic (:mod:`perfxl.numbers`); an amount
+that is text is the reader's to report, so it is left out here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from perfxl.model import FUNDS_KEYS, FUNDS_ROWS, FundsRow, Indicator, IndicatorProgress
+from perfxl.monitoring import (
+    LIGHT_TEXT,
+    budget_of,
+    explained,
+    indicator_light,
+    is_blank,
+    monitor_project,
+    month_of,
+)
+from perfxl.numbers import number
+from perfxl.rules.base import Context, Finding, project_label
+from perfxl.rules.catalogue import RuleId
+from perfxl.targets import Target, parse_target, to_wan
+
+EMITS: frozenset[RuleId] = frozenset(
+    {
+        "monitoring.executed_over_budget",
+        "monitoring.funds_sum",
+        "monitoring.forecast_below_executed",
+        "monitoring.lag_unexplained",
+        "monitoring.indicator_unexplained",
+        "monitoring.unit_mismatch",
+        "monitoring.kind_mismatch",
+    }
+)
+
+ROW_LABELS: dict[str, str] = {"total": "年度资金总额", "fiscal": "财政资金", "other": "其他资金"}
+COLUMN_LABELS: dict[str, str] = {
+    "initial": "年初预算数",
+    "adjusted": "调整后预算数",
+    "executed": "1-{month}月执行数",
+    "forecast": "全年预计执行数",
+}
+ANSWER_LABELS: dict[str, str] = {"current": "1-{month}月执行情况", "forecast": "全年预计完成情况"}
+KIND_LABELS: dict[str, str] = {"quantitative": "定量值", "qualitative": "定性描述"}
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Every monitoring rule over every project with a monitoring section."""
+    t = ctx.targets
+    if t.stage != "monitoring":
+        return
+    cfg = ctx.config
+    tol = Decimal(repr(cfg.tolerance)) + Decimal("1e-9")
+    yellow, red = Decimal(repr(cfg.yellow_gap)), Decimal(repr(cfg.red_gap))
+    month = month_of(t)
+    shown_month = "X" if month is None else str(month)
+    for i, p in enumerate(t.projects):
+        m = p.monitoring
+        if m is None:
+            continue
+        base = f"/projects/{i}/monitoring"
+        name = project_label(p, i)
+        ok = explained(m)
+        for key in FUNDS_ROWS:
+            row: FundsRow = getattr(m, key)
+            yield from _row(row, f"{base}/{key}", name, ROW_LABELS[key], shown_month, ok)
+        yield from _funds_sum(m.total, m.fiscal, m.other, base, name, tol, shown_month)
+        result = monitor_project(i, p, month, yellow, red)
+        rate, schedule = result.rate, result.schedule
+        if result.light in ("yellow", "red") and not ok and rate is not None and schedule:
+            yield Finding(
+                "monitoring.lag_unexplained",
+                f"{base}/total/executed",
+                m.total.executed,
+                {
+                    "project": name,
+                    "rate": rate,
+                    "schedule": schedule,
+                    "lag": schedule - rate,
+                    "light": LIGHT_TEXT[result.light],
+                },
+            )
+        for j, (ind, prog) in enumerate(zip(p.indicators, m.indicators, strict=False)):
+            yield from _indicator(ind, prog, f"{base}/indicators/{j}", shown_month)
+
+
+def _row(
+    row: FundsRow, where: str, project: str, label: str, month: str, ok: bool
+) -> Iterator[Finding]:
+    """Within one funds row: 执行数 within the budget, 全年预计 not below 执行数."""
+    budget_raw = budget_of(row)
+    budget, executed, forecast = number(budget_raw), number(row.executed), number(row.forecast)
+    if executed is not None and budget is not None and executed > budget and not ok:
+        adjusted = not is_blank(row.adjusted)
+        yield Finding(
+            "monitoring.executed_over_budget",
+            f"{where}/executed",
+            row.executed,
+            {
+                "project": project,
+                "row": label,
+                "month": month,
+                "executed": executed,
+                "budget_label": COLUMN_LABELS["adjusted" if adjusted else "initial"],
+                "budget": budget,
+            },
+        )
+    if executed is not None and forecast is not None and forecast < executed:
+        yield Finding(
+            "monitoring.forecast_below_executed",
+            f"{where}/forecast",
+            row.forecast,
+            {
+                "project": project,
+                "row": label,
+                "month": month,
+                "forecast": forecast,
+                "executed": executed,
+            },
+        )
+
+
+def _funds_sum(
+    total: FundsRow,
+    fiscal: FundsRow,
+    other: FundsRow,
+    base: str,
+    project: str,
+    tol: Decimal,
+    month: str,
+) -> Iterator[Finding]:
+    """财政资金 + 其他资金 = 年度资金总额 in each column.
+
+    The 调整后预算数 column compares the budgets in force (a blank cell means 年初预算数) and
+    is skipped when no row was adjusted; a column is skipped when an amount in it is text,
+    when 年度资金总额 is blank, or when both sources are.
+    """
+    zero = Decimal(0)
+    for col in FUNDS_KEYS:
+        rows = (total, fiscal, other)
+        if col == "adjusted":
+            if all(is_blank(r.adjusted) for r in rows):
+                continue
+            raw = [budget_of(r) for r in rows]
+        else:
+            raw = [getattr(r, col) for r in rows]
+        if any(number(v) is None and not is_blank(v) for v in raw):
+            continue  # an amount that is text: the reader reports it
+        t, f, o = (number(v) for v in raw)
+        if t is None or (f is None and o is None):
+            continue
+        s = (f or zero) + (o or zero)
+        if abs(s - t) > tol:
+            yield Finding(
+                "monitoring.funds_sum",
+                f"{base}/total/{col}",
+                raw[0],
+                {
+                    "project": project,
+                    "column": COLUMN_LABELS[col].format(month=month),
+                    "fiscal": f or zero,
+                    "other": o or zero,
+                    "sum": s,
+                    "total": t,
+                },
+            )
+
+
+def _indicator(
+    ind: Indicator, prog: IndicatorProgress, where: str, month: str
+) -> Iterator[Finding]:
+    """One indicator row: a shortfall explained, answers in the target's terms."""
+    level3 = "" if ind.level3 is None else str(ind.level3)
+    light = indicator_light(prog.likelihood)
+    if light in ("yellow", "red"):
+        missing = [
+            (key, text)
+            for key, text in (("deviation", "偏差原因分析"), ("remedy", "备注（整改措施）"))
+            if is_blank(getattr(prog, key))
+        ]
+        if missing:
+            yield Finding(
+                "monitoring.indicator_unexplained",
+                f"{where}/{missing[0][0]}",
+                getattr(prog, missing[0][0]),
+                {
+                    "level3": level3,
+                    "likelihood": str(prog.likelihood).strip(),
+                    "light": LIGHT_TEXT[light],
+                    "missing": "和".join(f"“{text}”" for _, text in missing),
+                },
+            )
+    target = _parse(ind.target)
+    if target is None or target.kind == "empty":
+        return
+    for key, label in ANSWER_LABELS.items():
+        value = getattr(prog, key)
+        answer = _parse(value)
+        if answer is None or answer.kind == "empty":
+            continue
+        fields = {
+            "level3": level3,
+            "label": label.format(month=month),
+            "text": answer.text,
+            "target": target.text,
+        }
+        if target.kind != answer.kind:
+            yield Finding(
+                "monitoring.kind_mismatch",
+                f"{where}/{key}",
+                value,
+                {
+                    **fields,
+                    "target_kind": KIND_LABELS[target.kind],
+                    "kind": KIND_LABELS[answer.kind],
+                },
+            )
+        elif _units_differ(target, answer):
+            yield Finding(
+                "monitoring.unit_mismatch",
+                f"{where}/{key}",
+                value,
+                {**fields, "unit": answer.unit, "target_unit": target.unit},
+            )
+
+
+def _parse(value: Any) -> Target | None:
+    """A 指标值 or an answer parsed; None for a value no cell can hold."""
+    try:
+        return parse_target(value)
+    except TypeError:
+        return None
+
+
+def _units_differ(target: Target, answer: Target) -> bool:
+    """Both quantities carry a unit and they are not the same (元 and 万元 convert)."""
+    if target.kind != "quantitative" or not target.unit or not answer.unit:
+        return False
+    if target.unit == answer.unit:
+        return False
+    return to_wan(target) is None or to_wan(answer) is None
