@@ -23,6 +23,9 @@ from perfxl.rules.catalogue import make
 from perfxl.rules.families import modules
 
 _PROJECT = re.compile(r"^/projects/(\d+)(/.*)?$")
+# A monitoring sheet's 年初预算数 is the targets' amount: one cell, two pointers in the data.
+_INITIAL = re.compile(r"^(/projects/\d+)/monitoring/(total|fiscal|other)/initial$")
+_INITIAL_AMOUNT = {"total": "budget", "fiscal": "fiscal_funds", "other": "other_funds"}
 # Schema findings that repeat what reading already said about the same cell.
 _SHADOWED_BY_READ = frozenset({"schema.type", "schema.other"})
 
@@ -158,7 +161,7 @@ def check(res: ReadResult, config: Config | None = None) -> list[Problem]:
     )
     read_errors = {p.pointer for p in res.problems if p.severity == "error" and p.pointer}
     out = [_configured(p, cfg) for p in res.problems if p.rule not in cfg.disabled]
-    for module in modules():
+    for module in modules(t.stage):
         run = getattr(module, "check", None)
         if run is None:
             continue
@@ -210,6 +213,9 @@ def locate(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:
     """
     if pointer in res.locations:
         return res.locations[pointer]
+    initial = _INITIAL.match(pointer)
+    if initial and (alias := f"{initial[1]}/{_INITIAL_AMOUNT[initial[2]]}") in res.locations:
+        return res.locations[alias]
     m = _PROJECT.match(pointer)
     if m:
         index, rest = int(m.group(1)), m.group(2) or ""

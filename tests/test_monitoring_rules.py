@@ -461,3 +461,47 @@ def test_severities() -> None:
         "monitoring.lag_unexplained": "error",
         "monitoring.unit_mismatch": "error",
     }
+
+
+# --- through validate: the monitoring families only, problems at the reader's cells ---------
+
+
+def _read(targets: Targets) -> Any:
+    from perfxl.read import ReadResult, SheetInfo
+
+    sheet = "1.道路养护"
+    return ReadResult(
+        targets=targets,
+        locations={
+            "/projects/0/budget": (sheet, "C5"),  # 年初预算数 of 年度资金总额 (carried)
+            f"{M}/total/executed": (sheet, "E5"),
+            f"{M}/indicators/1/current": (sheet, "E12"),
+        },
+        sheets=[SheetInfo(sheet, "project", 0)],
+        path="监控.xlsx",
+    )
+
+
+def test_validate_runs_only_the_monitoring_families_on_a_monitoring_workbook() -> None:
+    from perfxl.validate import check
+
+    p = clean_project()
+    # No spending plan and no 依据 in a monitoring sheet: the targets' rules would report them.
+    p.plan = type(p.plan)()
+    _all(_RED, _funds("total", initial=12.0), _progress(1, current="90人"))(p)
+    got = [(x.rule, x.severity, x.sheet, x.cell, x.pointer) for x in check(_read(book(p)))]
+    assert got == [
+        ("monitoring.funds_sum", "error", "1.道路养护", "C5", f"{M}/total/initial"),
+        ("monitoring.lag_unexplained", "error", "1.道路养护", "E5", f"{M}/total/executed"),
+        ("monitoring.unit_mismatch", "error", "1.道路养护", "E12", f"{M}/indicators/1/current"),
+    ]
+
+
+def test_validate_of_a_targets_model_runs_the_targets_families() -> None:
+    from perfxl.validate import check
+
+    p = clean_project()
+    p.monitoring = None
+    rules_found = {x.rule for x in check(_read(replace(book(p), stage="targets", month=None)))}
+    assert "schema.required" in rules_found  # no 12月底 plan: the targets' rule, as before
+    assert not any(r.startswith("monitoring.") for r in rules_found)

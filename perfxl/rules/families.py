@@ -17,7 +17,15 @@ FAMILIES: tuple[str, ...] = (
     "perfxl.rules.files",
 )
 
+# A monitoring workbook carries targets that were checked when they were declared (and has no
+# spending plan or 依据 columns): only its own rules run, so nothing is reported twice.
+MONITORING_FAMILIES: tuple[str, ...] = (
+    "perfxl.rules.monitoring",
+    "perfxl.rules.files",
+)
 
-def modules() -> list[ModuleType]:
-    """Every family module (imported on first use)."""
-    return [importlib.import_module(name) for name in FAMILIES]
+
+def modules(stage: str | None = None) -> list[ModuleType]:
+    """The family modules (imported on first use): every one, or those a stage runs."""
+    names = MONITORING_FAMILIES if stage == "monitoring" else FAMILIES
+    return [importlib.import_module(name) for name in names]
