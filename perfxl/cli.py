@@ -30,6 +30,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "validate": "perfxl.commands.validate:command",
     "addin": "perfxl.commands.addin:command",
     "consolidate": "perfxl.commands.consolidate:command",
+    "new": "perfxl.commands.new:command",
 }
 
 

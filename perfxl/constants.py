@@ -66,3 +66,47 @@ L_AREAS_SECTION = "二、分项绩效目标"
 L_MEASURES_SECTION = "三、工作保障措施"
 AREA_HEADERS: tuple[str, ...] = ("序号", "分项名称", "分项说明", "绩效目标", "绩效指标")
 MEASURE_HEADERS: tuple[str, ...] = ("序号", "措施名称", "措施内容")
+
+# Monitoring stage (绩效运行监控): the project sheet 项目支出绩效目标执行监控表 and its cover.
+# "{X}" stands for the monitoring month: 1-{X}月执行数 is 1-7月执行数 as of 7月底.
+STAGE_MONITORING = "绩效运行监控"
+MONITORING_TITLE_SUFFIX = "绩效目标执行监控表"
+MONITORING_TITLE_BLANK = "项目支出绩效目标执行监控表"
+MONITORING_COVER_TITLE = "项目支出绩效目标执行监控表"
+L_FUNDS = "项目资金"
+L_FUNDS_TOTAL = "年度资金总额"
+L_FUNDS_FISCAL = "其中：财政资金"
+L_FUNDS_OTHER = "其他资金"
+L_INITIAL = "年初预算数"
+L_ADJUSTED = "调整后预算数"
+L_EXECUTED = "1-{X}月执行数"
+L_RATE = "执行率"
+L_FORECAST = "全年预计执行数"
+L_LIGHT = "预警"
+L_ANNUAL_GOALS = "年度总体目标"
+L_PROGRESS = "1-{X}月目标完成情况"
+L_ANNUAL_TARGET = "年度指标值"
+L_CURRENT = "1-{X}月执行情况"
+L_FORECAST_DONE = "全年预计完成情况"
+L_LIKELIHOOD = "完成目标可能性"
+L_DEVIATION = "偏差原因分析"
+L_REMEDY = "备注（整改措施）"
+L_STAGE = "填报阶段"
+L_MONTH = "监控月份"
+L_TIME_SHARE = "序时进度"
+LIKELIHOODS: tuple[str, ...] = ("确定能", "有可能", "完全不可能")
+DEVIATIONS: tuple[str, ...] = ("经费保障", "制度保障", "人员保障", "硬件保障", "其他")
+MONITORING_COVER_HEADERS: tuple[str, ...] = (
+    "序号",
+    "项目名称",
+    "项目编码",
+    "年初预算数",
+    "调整后预算数",
+    "1-{X}月执行数",
+    "执行率",
+    "预警",
+)
+MONITORING_COVER_NOTE = (
+    "说明：本表由预算绩效目标表生成，白底单元格为原目标（已锁定，不得改动）；"
+    "黄色底色的单元格为填报项；调整后预算数空白时按年初预算数计算执行率。"
+)

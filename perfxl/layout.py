@@ -12,6 +12,7 @@ Functions that draw, read or compute take a ``layout`` argument defaulting to
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -218,6 +219,110 @@ class OverallForm:
         return last_row + 1
 
 
+MONTH_MARK = "{X}"  # in a label's text: the monitoring month (1-{X}月执行数)
+
+
+def month_label(text: str, month: int | None) -> str:
+    """A label's text for the month: ``1-{X}月执行数`` -> ``1-7月执行数`` (``X`` when unknown)."""
+    return text.replace(MONTH_MARK, str(month) if month else "X")
+
+
+def label_month(text: str, actual: object) -> int | bool | None:
+    """Whether ``actual`` reads as the label ``text``: False when not; for a label with the
+    month in it, the month read (None when shown as ``X``); else True."""
+    got = normalize_label(actual)
+    if MONTH_MARK not in text:
+        return got == normalize_label(text)
+    parts = [re.escape(normalize_label(t)) for t in text.split(MONTH_MARK)]
+    m = re.fullmatch(r"(\d{1,2}|X)".join(parts), got.replace("—", "-").replace("－", "-"))
+    if m is None:
+        return False
+    return None if m.group(1) == "X" else int(m.group(1))
+
+
+@dataclass(frozen=True)
+class MonitoringForm:
+    """The monitoring project sheet (项目支出绩效目标执行监控表).
+
+    Under the targets' header (unit line, 项目编码, 项目名称): the funds block (rows 年度资金总额
+    / 其中：财政资金 / 其他资金, one per ``funds_rows`` key, × ``funds_columns``), 年度总体目标
+    (the targets' 绩效目标, carried) and 1-X月目标完成情况, then the indicator table. Carried
+    cells are locked; ``fields`` are the clerk's inputs; label texts may hold ``{X}``.
+
+    Attributes:
+        carried: fields holding the targets (locked): code, name, the 年初预算数 of each funds
+            row (``total/initial`` ...), goals.
+        fields: the inputs (``total/adjusted``, ``progress`` ...).
+        funds_rows: model key (``total``, ``fiscal``, ``other``) -> its row.
+        rate_column: the 执行率 column of the funds block (a formula per row).
+        light_cells: the project's light (执行率 against 序时), beside the funds block.
+        indicator_columns: key -> columns; carried keys ``level1``..``target``, then the
+            inputs ``current`` .. ``remedy`` and ``light``.
+    """
+
+    title: Label
+    unit_line: Field
+    anchor: Label
+    labels: tuple[Label, ...]
+    carried: tuple[Field, ...]
+    fields: tuple[Field, ...]
+    funds_rows: Mapping[str, int]
+    funds_columns: Mapping[str, tuple[int, int]]  # initial/adjusted/executed/rate/forecast
+    light_cell: str
+    column_widths: tuple[float, ...]
+    indicator_header_row: int
+    indicator_first_row: int
+    indicator_columns: Columns
+
+    @property
+    def width(self) -> int:
+        """The number of columns of the table."""
+        return len(self.column_widths)
+
+    def field(self, key: str) -> Field:
+        """The carried or input field of ``key`` (``name``, ``total/executed``)."""
+        return _find(self.carried + self.fields, key)
+
+    def funds_cell(self, row_key: str, column_key: str) -> str:
+        """The cell of a funds row's column (``total``, ``executed``) -> ``E5``."""
+        return a1(self.funds_rows[row_key], self.funds_columns[column_key][0])
+
+    def rate_formula(self, row_key: str) -> str:
+        """执行率 of a funds row, without ``=``: 1-X月执行数 over 调整后预算数, or over
+        年初预算数 when that is blank; blank for a blank or 0 budget."""
+        initial = self.funds_cell(row_key, "initial")
+        adjusted = self.funds_cell(row_key, "adjusted")
+        budget = f'IF({adjusted}="",{initial},{adjusted})'
+        return percent_formula(self.funds_cell(row_key, "executed"), budget)
+
+    def title_formula(self) -> str:
+        """The title: the project's name followed by 绩效目标执行监控表."""
+        name = self.field("name").ref
+        blank, suffix = C.MONITORING_TITLE_BLANK, C.MONITORING_TITLE_SUFFIX
+        return f'=IF({name}="","{blank}",{name}&"{suffix}")'
+
+    def indicator_span(self, row: int, key: str) -> str:
+        """The cell (or merged range) of one indicator column in a row of the table."""
+        return _span(row, *self.indicator_columns[key])
+
+
+@dataclass(frozen=True)
+class MonitoringCover:
+    """What the monitoring cover adds to the targets' cover: stage, month and 序时进度."""
+
+    labels: tuple[Label, ...]
+    stage: Field
+    month: Field
+    time_share: Field  # a formula: month / 12
+    headers: tuple[str, ...]
+    widths: tuple[float, ...]
+
+    def time_share_formula(self) -> str:
+        """序时进度 as a fraction (4 places), without ``=``; blank without a month."""
+        m = self.month.ref
+        return f'IF(N({m})=0,"",ROUND({m}/12,4))'
+
+
 @dataclass(frozen=True)
 class Layout:
     """Every sheet of the standard workbook."""
@@ -225,6 +330,10 @@ class Layout:
     project: ProjectForm
     cover: CoverForm
     overall: OverallForm
+    monitoring: MonitoringForm = dataclasses.field(default_factory=lambda: _standard_monitoring())
+    monitoring_cover: MonitoringCover = dataclasses.field(
+        default_factory=lambda: _standard_monitoring_cover()
+    )
 
     def field(self, key: str) -> Field:
         """The field of ``key`` on whichever sheet holds it (``budget``, ``unit/code``)."""
@@ -233,6 +342,14 @@ class Layout:
                 if f.key == key:
                     return f
         raise KeyError(key)
+
+
+def _standard_monitoring() -> MonitoringForm:
+    return _MONITORING  # a layout built before the monitoring form existed gets the standard one
+
+
+def _standard_monitoring_cover() -> MonitoringCover:
+    return _MONITORING_COVER
 
 
 def _find(fields: tuple[Field, ...], key: str) -> Field:
@@ -416,7 +533,112 @@ _OVERALL = OverallForm(
     column_widths=(6, 18, 40, 48, 48),
 )
 
-STANDARD = Layout(project=_PROJECT, cover=_COVER, overall=_OVERALL)
+_MONITORING_ANCHOR = Label("A3", C.L_CODE)
+_MONITORING = MonitoringForm(
+    title=Label("A1", "", "A1:J1"),
+    unit_line=Field("unit_line", "A2", "text", "A2:G2"),
+    anchor=_MONITORING_ANCHOR,
+    labels=(
+        Label("H2", C.MONEY_UNIT_LABEL, "H2:J2", required=False),
+        _MONITORING_ANCHOR,
+        Label("E3", C.L_NAME),
+        Label("A4", C.L_FUNDS, "A4:B4"),
+        Label("C4", C.L_INITIAL),
+        Label("D4", C.L_ADJUSTED),
+        Label("E4", C.L_EXECUTED),
+        Label("F4", C.L_RATE),
+        Label("G4", C.L_FORECAST, "G4:I4"),
+        Label("J4", C.L_LIGHT),
+        Label("A5", C.L_FUNDS_TOTAL, "A5:B5"),
+        Label("A6", C.L_FUNDS_FISCAL, "A6:B6"),
+        Label("A7", C.L_FUNDS_OTHER, "A7:B7"),
+        Label("A8", C.L_ANNUAL_GOALS, "A8:B8"),
+        Label("A9", C.L_PROGRESS, "A9:B9"),
+        Label("A10", C.L_LEVEL1),
+        Label("B10", C.L_LEVEL2),
+        Label("C10", C.L_LEVEL3),
+        Label("D10", C.L_ANNUAL_TARGET),
+        Label("E10", C.L_CURRENT),
+        Label("F10", C.L_FORECAST_DONE),
+        Label("G10", C.L_LIKELIHOOD),
+        Label("H10", C.L_DEVIATION),
+        Label("I10", C.L_REMEDY),
+        Label("J10", C.L_LIGHT),
+    ),
+    carried=(
+        Field("code", "B3", "text", "B3:D3", C.L_CODE),
+        Field("name", "F3", "text", "F3:J3", C.L_NAME),
+        Field("total/initial", "C5", "amount", None, C.L_INITIAL),
+        Field("fiscal/initial", "C6", "amount", None, C.L_INITIAL),
+        Field("other/initial", "C7", "amount", None, C.L_INITIAL),
+        Field("goals", "C8", "lines", "C8:J8", C.L_ANNUAL_GOALS),
+    ),
+    fields=(
+        *(
+            Field(f"{row}/{col}", f"{letter}{r}", "amount", span, label)
+            for row, r in (("total", 5), ("fiscal", 6), ("other", 7))
+            for col, letter, span, label in (
+                ("adjusted", "D", None, C.L_ADJUSTED),
+                ("executed", "E", None, C.L_EXECUTED),
+                ("forecast", "G", f"G{r}:I{r}", C.L_FORECAST),
+            )
+        ),
+        Field("progress", "C9", "text", "C9:J9", C.L_PROGRESS),
+    ),
+    funds_rows={"total": 5, "fiscal": 6, "other": 7},
+    funds_columns={
+        "initial": (3, 3),
+        "adjusted": (4, 4),
+        "executed": (5, 5),
+        "rate": (6, 6),
+        "forecast": (7, 9),
+    },
+    light_cell="J5",
+    column_widths=(12, 14, 16, 14, 14, 14, 12, 14, 18, 7),
+    indicator_header_row=10,
+    indicator_first_row=11,
+    indicator_columns={
+        "level1": (1, 1),
+        "level2": (2, 2),
+        "level3": (3, 3),
+        "target": (4, 4),
+        "current": (5, 5),
+        "forecast": (6, 6),
+        "likelihood": (7, 7),
+        "deviation": (8, 8),
+        "remedy": (9, 9),
+        "light": (10, 10),
+    },
+)
+MONITORING_CARRIED_INDICATOR_KEYS: tuple[str, ...] = ("level1", "level2", "level3", "target")
+MONITORING_INPUT_INDICATOR_KEYS: tuple[str, ...] = (
+    "current",
+    "forecast",
+    "likelihood",
+    "deviation",
+    "remedy",
+)
+
+_MONITORING_COVER = MonitoringCover(
+    labels=(
+        Label("C5", C.L_STAGE),
+        Label("C6", C.L_MONTH),
+        Label("C7", C.L_TIME_SHARE),
+    ),
+    stage=Field("stage", "D5", "text", None, C.L_STAGE),
+    month=Field("month", "D6", "integer", None, C.L_MONTH),
+    time_share=Field("time_share", "D7", "percent", None, C.L_TIME_SHARE),
+    headers=C.MONITORING_COVER_HEADERS,
+    widths=(8, 44, 24, 13, 13, 13, 11, 8),
+)
+
+STANDARD = Layout(
+    project=_PROJECT,
+    cover=_COVER,
+    overall=_OVERALL,
+    monitoring=_MONITORING,
+    monitoring_cover=_MONITORING_COVER,
+)
 """The standard workbook's form."""
 
 

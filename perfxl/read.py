@@ -46,7 +46,7 @@ EMITS: frozenset[RuleId] = frozenset(
 )
 LAYOUT_RULES: frozenset[RuleId] = frozenset({"read.label_missing"})
 # A workbook is perfxl's when one sheet is a cover or a project table (whole or broken).
-PERFXL_KINDS = frozenset({"cover", "project", "broken"})
+PERFXL_KINDS = frozenset({"cover", "project", "monitoring", "broken"})
 SCAN_ROWS = 12  # how far down a sheet's anchor label is searched for
 SCAN_COLS = 3
 
@@ -158,6 +158,13 @@ def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
             _read_cover(sheet, dr, dc, res)
         elif kind == "overall":
             _read_overall(sheet, dr, res)
+        elif kind == "monitoring":
+            from perfxl.read_monitoring import read_monitoring_sheet
+
+            if read_monitoring_sheet(sheet, dr, dc, info, res):
+                res.targets.stage = "monitoring"
+            else:
+                info.kind = "broken"
         elif kind == "project":
             if _check_labels(sheet, layout.project.labels, dr, dc, res):
                 info.project_index = len(res.targets.projects)
@@ -171,6 +178,10 @@ def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
             )
     if not cover_seen:
         _unit_from_project_header(grid, res)
+    if res.targets.stage == "monitoring":
+        from perfxl.read_monitoring import read_month
+
+        res.targets.month = read_month(grid, res)
     return res
 
 
@@ -182,8 +193,17 @@ def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int
     project sheet with a few labels deleted is still recognised, and reported).
     """
     summary = layout.overall.summary_label
+    # The monitoring sheet shares its header and indicator labels with the project sheet: it
+    # is told by the labels only it has (the funds block, 年度指标值 ...).
+    shared = {L.normalize_label(lab.text) for lab in layout.project.labels}
+    monitoring = tuple(
+        lab
+        for lab in layout.monitoring.labels
+        if L.MONTH_MARK not in lab.text and L.normalize_label(lab.text) not in shared
+    )
     for anchor, labels, kind in (
         (layout.cover.anchor, layout.cover.labels, "cover"),
+        (layout.monitoring.anchor, monitoring, "monitoring"),
         (layout.project.anchor, layout.project.labels, "project"),
         (summary, (summary,), "overall"),
     ):

@@ -8,7 +8,8 @@ package imports no reader or writer (each service imports what it uses when call
 
 - `validation`: find workbooks, validate files or an open book, annotate, choose versions;
 - `computation`: the cumulative percentages of a file or an open book;
-- `workbooks`: template, fill (a new workbook or an existing one), export;
+- `workbooks`: template, fill (a new workbook or an existing one), export, the monitoring
+  workbook from a targets workbook (``new_monitoring``);
 - `county`: consolidate (writes the summary), gather (reads and combines: the Python API), publish.
 """
 
@@ -27,11 +28,13 @@ from perfxl.services.validation import (
 from perfxl.services.workbooks import (
     ExportReport,
     FillReport,
+    MonitoringReport,
     export_open_book,
     export_workbook,
     fill_into,
     fill_new,
     make_template,
+    new_monitoring,
 )
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "ConsolidationReport",
     "ExportReport",
     "FillReport",
+    "MonitoringReport",
     "Workbooks",
     "annotate",
     "choose_versions",
@@ -53,6 +57,7 @@ __all__ = [
     "find_workbooks",
     "gather",
     "make_template",
+    "new_monitoring",
     "publish",
     "validate_files",
     "validate_open_book",

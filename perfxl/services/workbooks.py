@@ -154,3 +154,51 @@ def export_open_book(grid: Grid) -> ExportReport:
     from perfxl.read import read_grid_model
 
     return ExportReport(read_grid_model(grid))
+
+
+@dataclass
+class MonitoringReport:
+    """What ``new monitoring`` wrote.
+
+    Attributes:
+        written: the monitoring workbook.
+        projects: project sheets written.
+        indicators: indicator rows carried.
+        month: the monitoring month (1-X月).
+        problems: what reading the targets found (written all the same unless ``ok`` is False).
+    """
+
+    written: Path
+    projects: int
+    indicators: int
+    month: int
+    problems: list[Problem]
+
+
+def new_monitoring(book: str | Path, out: Path, *, month: int = 7) -> MonitoringReport:
+    """Write the monitoring workbook (绩效运行监控, as of the end of ``month``) carrying a
+    targets workbook's projects, goals and indicators; what a monitoring workbook given as
+    ``book`` already holds of monitoring is kept.
+
+    Raises:
+        NotAPerfxlWorkbookError: ``book`` is not a perfxl workbook.
+        PerfxlError: ``book`` cannot be read, its labels are broken (nothing written), or
+            ``out`` cannot be written.
+    """
+    from perfxl.errors import PerfxlError
+    from perfxl.read import read_workbook
+    from perfxl.write.fill import save
+    from perfxl.write.monitoring import build_monitoring
+
+    res = read_workbook(book)
+    res.require_perfxl()
+    if not res.ok:
+        raise PerfxlError(
+            "目标表的表格结构有误（标签缺失或移动），未生成监控表。"
+            "请先按 perfxl validate 的提示修复。",
+            path=str(book),
+        )
+    t = res.targets
+    save(build_monitoring(t, month), out)
+    n = sum(len([i for i in p.indicators if not i.is_blank()]) for p in t.projects)
+    return MonitoringReport(out, len(t.projects), n, month, res.problems)

@@ -1,0 +1,150 @@
+"""Grid + layout -> model for the monitoring stage: a monitoring project sheet
+(项目支出绩效目标执行监控表) read into a Project (the carried targets) and its
+ProjectMonitoring, and the month from the cover (or from the sheets' 1-X月 labels)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from perfxl import layout as L
+from perfxl.cells import a1, parse_a1, shift
+from perfxl.model import (
+    Indicator,
+    IndicatorProgress,
+    Project,
+    ProjectMonitoring,
+)
+from perfxl.rules.catalogue import make
+
+if TYPE_CHECKING:
+    from perfxl.grid import Grid, Sheet
+    from perfxl.read import ReadResult, SheetInfo
+
+_INITIAL = {
+    "total/initial": "budget",
+    "fiscal/initial": "fiscal_funds",
+    "other/initial": "other_funds",
+}
+
+
+def check_monitoring_labels(
+    sheet: Sheet, dr: int, dc: int, res: ReadResult
+) -> tuple[bool, int | None]:
+    """Every required label in place (problems recorded); and the month its labels show."""
+    ok, month = True, None
+    for lab in res.layout.monitoring.labels:
+        if not lab.required:
+            continue
+        ref = shift(lab.ref, dr, dc)
+        actual = sheet.get(*parse_a1(ref))
+        found = L.label_month(lab.text, actual)
+        if found is False:
+            ok = False
+            res.problems.append(
+                make(
+                    "read.label_missing",
+                    file=res.path,
+                    sheet=sheet.name,
+                    cell=ref,
+                    value=None if actual is None else str(actual),
+                    expected=L.month_label(lab.text, None),
+                    actual="" if actual is None else actual,
+                )
+            )
+        elif found is not True and isinstance(found, int):
+            month = month or found
+    return ok, month
+
+
+def read_monitoring_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: ReadResult) -> bool:
+    """Read one monitoring sheet into ``res.targets.projects``; False when its labels are broken."""
+    from perfxl.read import _FieldReader
+
+    ok, month = check_monitoring_labels(sheet, dr, dc, res)
+    if not ok:
+        return False
+    info.project_index = index = len(res.targets.projects)
+    if month is not None and res.targets.month is None:  # the cover's, when there is one, wins
+        res.targets.month = month
+    base = f"/projects/{index}"
+    form = res.layout.monitoring
+    reader = _FieldReader(sheet, res, dr, dc)
+    p = Project(monitoring=ProjectMonitoring())
+    m = p.monitoring
+    assert m is not None
+    for f in form.carried:
+        key = _INITIAL.get(f.key, f.key)
+        setattr(p, key, reader.read(L.Field(key, f.ref, f.kind, f.span, f.label), f"{base}/{key}"))
+    for f in form.fields:
+        value = reader.read(f, f"{base}/monitoring/{f.key}")
+        if "/" in f.key:
+            row, col = f.key.split("/")
+            setattr(getattr(m, row), col, value)
+        else:
+            setattr(m, f.key, value)
+    for f in form.carried:  # 年初预算数 is the targets' amount: one value, two places in JSON
+        if f.key in _INITIAL:
+            row = f.key.split("/")[0]
+            getattr(m, row).initial = getattr(p, _INITIAL[f.key])
+    p.indicators, m.indicators = _read_rows(sheet, dr, dc, base, res)
+    res.targets.projects.append(p)
+    return True
+
+
+def _read_rows(
+    sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult
+) -> tuple[list[Indicator], list[IndicatorProgress]]:
+    from perfxl.read import _blank, _target, _text
+
+    form = res.layout.monitoring
+    columns = {k: v for k, v in form.indicator_columns.items() if k != "light"}
+    first = form.indicator_first_row + dr
+    inds: list[Indicator] = []
+    progress: list[IndicatorProgress] = []
+    for r in range(first, sheet.nrows + 1):
+        own = {k: sheet.get(r, c0 + dc) for k, (c0, _) in columns.items()}
+        if all(_blank(v) for v in own.values()):
+            continue
+        values: dict[str, Any] = {}
+        for k, (c0, _) in columns.items():
+            c = c0 + dc
+            v = own[k]
+            origin = sheet.merge_origin(r, c)
+            if v is None and origin is not None and origin[1] == c and origin[0] >= first:
+                v = sheet.get(*origin)
+            values[k] = _target(v) if k in ("target", "current", "forecast") else _text(v)
+        j = len(inds)
+        for k, (c0, _) in columns.items():
+            where = f"{base}/indicators/{j}/{k}"
+            if k in L.MONITORING_INPUT_INDICATOR_KEYS:
+                where = f"{base}/monitoring/indicators/{j}/{k}"
+            res.locations[where] = (sheet.name, a1(r, c0 + dc))
+        res.locations[f"{base}/indicators/{j}"] = (sheet.name, a1(r, columns["level1"][0] + dc))
+        res.locations[f"{base}/monitoring/indicators/{j}"] = (
+            sheet.name,
+            a1(r, columns["current"][0] + dc),
+        )
+        inds.append(Indicator(**{k: values[k] for k in L.MONITORING_CARRIED_INDICATOR_KEYS}))
+        progress.append(
+            IndicatorProgress(**{k: values[k] for k in L.MONITORING_INPUT_INDICATOR_KEYS})
+        )
+    return inds, progress
+
+
+def read_month(grid: Grid, res: ReadResult) -> int | None:
+    """The monitoring month: the cover's 监控月份, else the one the sheets' labels show."""
+    from perfxl.read import _integer
+
+    from_labels = res.targets.month
+    mc = res.layout.monitoring_cover
+    for info in res.sheets:
+        if info.kind != "cover":
+            continue
+        sheet = next(s for s in grid.sheets if s.name == info.name)
+        r, c = parse_a1(shift(mc.month.ref, info.row_offset, info.col_offset))
+        res.locations["/month"] = (sheet.name, a1(r, c))
+        value = _integer(sheet.get(r, c))
+        if value is not None:
+            return value if isinstance(value, int) else from_labels
+        break
+    return from_labels
