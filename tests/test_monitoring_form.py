@@ -173,3 +173,20 @@ def test_libreoffice_recalculates_the_rates(typed: Path, tmp_path: Path) -> None
         assert rate == pytest.approx(round(executed / budget, 4), abs=1e-9)
     ws = wb.worksheets[4]  # nothing typed: blank 执行率 shows 0 over a real budget
     assert ws[find(ws, C.L_FUNDS_TOTAL, col_of=C.L_RATE)].value in (0, None, "")
+
+
+def test_the_schema_documents_the_monitoring_section(typed: Path) -> None:
+    import jsonschema
+
+    from perfxl.schema import schema_text
+
+    schema = json.loads(schema_text())
+    assert {"stage", "month"} <= set(schema["properties"])
+    section = {"$defs": schema["$defs"], "$ref": "#/$defs/monitoring"}
+    check = jsonschema.Draft202012Validator(section)
+    got = export(typed)
+    for p in got["projects"]:
+        assert not list(check.iter_errors(p["monitoring"])), p["name"]
+    wrong = got["projects"][0]["monitoring"]
+    wrong["indicators"][0]["likelihood"] = "也许"
+    assert [e.json_path for e in check.iter_errors(wrong)] == ["$.indicators[0].likelihood"]
