@@ -123,7 +123,8 @@ class MonitoringResult:
         index: the project's position.
         schedule: 序时进度 (None without a usable month).
         rates: funds row (total / fiscal / other) -> its 执行率.
-        light: the project's light, from the 年度资金总额 执行率 against 序时.
+        light: the project's light, from the 年度资金总额 执行率 against 序时; None without
+            a month, a rate, or a 1-X月执行数 typed.
         indicator_lights: one per indicator progress row, in order.
     """
 
@@ -154,7 +155,11 @@ def monitor_project(
         return MonitoringResult(index, schedule)
     rates = {key: execution_rate(getattr(m, key)) for key in FUNDS_ROWS}
     total = rates["total"].value
-    light = None if schedule is None else project_light(total, schedule, yellow_gap, red_gap)
+    # A blank 1-X月执行数 is not yet reported (the sheet's N() shows 0.00%): no light, not red.
+    if schedule is None or is_blank(m.total.executed):
+        light = None
+    else:
+        light = project_light(total, schedule, yellow_gap, red_gap)
     return MonitoringResult(
         index,
         schedule,

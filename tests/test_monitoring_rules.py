@@ -323,6 +323,11 @@ CASES: list[tuple[str, Plant, list[tuple[str, str]]]] = [
         [("monitoring.lag_unexplained", f"{M}/total/executed")],
     ),
     (
+        "执行数 not typed yet: no light",
+        _all(*(_funds(r, executed=None) for r in ("total", "fiscal", "other"))),
+        [],
+    ),
+    (
         "no budget, no light",
         _all(_RED, *(_funds(r, initial=None) for r in ("total", "fiscal", "other"))),
         [],
@@ -432,6 +437,13 @@ def test_gaps_out_of_order_are_refused(tmp_path: Path) -> None:
         load_config(f)
 
 
+def test_no_light_before_the_executed_amount_is_typed() -> None:
+    p = clean_project()
+    _funds("total", executed=None)(p)
+    (r,) = monitor(book(p))
+    assert (r.rate, r.light) == (D("0.00"), None)  # the sheet's formula shows 0.00%
+
+
 def test_monitor_gives_rates_and_lights_per_project_and_indicator() -> None:
     p = clean_project()
     _all(
@@ -505,3 +517,38 @@ def test_validate_of_a_targets_model_runs_the_targets_families() -> None:
     rules_found = {x.rule for x in check(_read(replace(book(p), stage="targets", month=None)))}
     assert "schema.required" in rules_found  # no 12月底 plan: the targets' rule, as before
     assert not any(r.startswith("monitoring.") for r in rules_found)
+
+
+# --- a real monitoring workbook: perfxl new monitoring, a clerk's typing, validate ----------
+
+
+def test_validate_a_monitoring_workbook_at_its_cells(tmp_path: Path) -> None:
+    import openpyxl
+    from conftest import EXAMPLE_XLSX
+
+    from perfxl import layout as L
+    from perfxl.cells import a1
+    from perfxl.services import new_monitoring
+    from perfxl.validate import validate_file
+
+    fresh = tmp_path / "监控.xlsx"
+    new_monitoring(EXAMPLE_XLSX, fresh, month=7)
+    assert validate_file(fresh).problems == []  # nothing typed yet: nothing to report
+
+    form = L.STANDARD.monitoring
+    wb = openpyxl.load_workbook(fresh)
+    ws = next(w for w in wb.worksheets if w[form.anchor.ref].value == form.anchor.text)
+    ws[form.field("total/executed").ref] = 0.5  # of 8.39: 5.96%, red
+    ws[form.field("fiscal/executed").ref] = 0.4  # 0.4 + 0 ≠ 0.5
+    likelihood = a1(form.indicator_first_row, form.indicator_columns["likelihood"][0])
+    ws[likelihood] = "有可能"
+    typed = tmp_path / "填报.xlsx"
+    wb.save(typed)
+
+    got = [(p.rule, p.sheet, p.cell) for p in validate_file(typed).problems]
+    deviation = a1(form.indicator_first_row, form.indicator_columns["deviation"][0])
+    assert got == [
+        ("monitoring.funds_sum", ws.title, form.field("total/executed").ref),
+        ("monitoring.lag_unexplained", ws.title, form.field("total/executed").ref),
+        ("monitoring.indicator_unexplained", ws.title, deviation),
+    ]
