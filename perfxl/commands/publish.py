@@ -31,6 +31,8 @@ def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None)
     同一单位有多个版本时只收入一个，与 consolidate 的选择相同（先比较工作簿保存时间，再比较
     文件修改时间，最后按文件名）。不存在的文件与无法读取的文件一样列出，其余照常生成。
     工作簿结构有误的单位不收入文本并给出提示，退出码 1；没有可用的单位时退出码 2。
+    绩效运行监控表不收入公开文本（监控表的公开将在后续版本提供）：与其他文件一起给出时列出、
+    不影响退出码；只给出监控表时退出码 2。
     """
     from perfxl.outputs import check_suffix, refuse_inputs
     from perfxl.services import publish
@@ -43,6 +45,8 @@ def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None)
         click.echo(f"{file}: [未收入] {reason}", err=True)
     for file in result.summaries:
         click.echo(f"{file}：perfxl 生成的汇总表，不是单位报送的工作簿，未收入。", err=True)
+    for file, verdict in result.monitoring:
+        click.echo(f"{file}：[未收入] {verdict}", err=True)
     if result.superseded:
         click.echo(
             f"同一单位的旧版本 {len(result.superseded)} 个未收入（各单位收入的文件见文档中的"

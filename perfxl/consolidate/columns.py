@@ -345,6 +345,8 @@ USED, SUPERSEDED, UNREADABLE, NOT_PERFXL, EXPANDED, SUMMARY_SKIPPED = (
     "汇总表（已展开）",
     "汇总表（未读入）",
 )
+# A 绩效运行监控表: a perfxl workbook of another stage, not summed with the targets.
+MONITORING_SKIPPED = "监控表（无法汇总）"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 README_SHEET = "说明"

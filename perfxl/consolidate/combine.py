@@ -253,14 +253,15 @@ def _cross_file_problems(
                     unit_name=f.unit_name or "",
                 )
                 probs.append(problem_row(p, f.unit_code, f.unit_name, None, f.path))
+    rules: dict[str, RuleId] = {
+        K.UNREADABLE: "consolidate.file_unreadable",
+        K.NOT_PERFXL: "consolidate.not_perfxl",
+        K.MONITORING_SKIPPED: "consolidate.monitoring_workbook",
+    }
     for f in files:
-        if f.status in (K.UNREADABLE, K.NOT_PERFXL):
-            out.unreadable.append(f)
-            rule: RuleId = (
-                "consolidate.file_unreadable"
-                if f.status == K.UNREADABLE
-                else "consolidate.not_perfxl"
-            )
+        if f.status in rules:
+            out.unreadable.append(f)  # not used: the exit code says so (2)
+            rule = rules[f.status]
             p = make(rule, file=f.path, reason=f.note)
             probs.append(problem_row(p, f.unit_code, f.unit_name, None, f.path))
     return probs

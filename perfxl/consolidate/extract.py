@@ -63,6 +63,14 @@ def extract_file(
         record.status = K.NOT_PERFXL
         record.note = NotAPerfxlWorkbookError.message_for(layout)
         return Extracted(files=[record])
+    from perfxl.stages import not_for_consolidate
+
+    verdict = not_for_consolidate(res.targets)
+    if verdict is not None:  # a monitoring workbook: listed, never summed with the targets
+        record.status, record.note = K.MONITORING_SKIPPED, verdict
+        record.unit_code = _text(res.targets.unit.code)
+        record.unit_name = _text(res.targets.unit.name)
+        return Extracted(files=[record])
     from perfxl.consolidate.rows import submission
 
     problems = _merge(res.problems, _validate(res, config_path))
@@ -76,6 +84,10 @@ def extract_batch(
 ) -> list[Extracted]:
     """`extract_file` over a chunk of (path, expand_summary), in a worker."""
     return [extract_file(path, config_path, expand, layout) for path, expand in items]
+
+
+def _text(v: Any) -> str | None:
+    return None if v is None or v == "" else str(v)
 
 
 def _reason(exc: Exception) -> str:

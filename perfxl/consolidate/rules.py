@@ -12,6 +12,7 @@ EMITS: frozenset[RuleId] = frozenset(
         "consolidate.unit_unlisted",
         "consolidate.file_unreadable",
         "consolidate.not_perfxl",
+        "consolidate.monitoring_workbook",
         "consolidate.no_unit_code",
     }
 )

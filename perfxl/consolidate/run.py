@@ -305,7 +305,8 @@ def gather(
     about the run; nothing is written.
 
     Raises:
-        DataError: no workbook at all among the inputs, or the expected-units list is unusable.
+        DataError: no workbook at all among the inputs, every workbook a monitoring workbook
+            (no summary of them yet), or the expected-units list is unusable.
         ConfigError: the config file is unusable.
     """
     from perfxl.consolidate.writer import RunInfo
@@ -335,6 +336,7 @@ def gather(
         Extracted(files=[FileRecord(path=p, status=K.UNREADABLE, note=why)])
         for p, why in found.unusable
     )
+    _refuse_only_monitoring(extracted)
     wanted = {os.path.realpath(p) for p in opt.prefer}
     prefer = [f for f in files if os.path.realpath(f) in wanted]
     result = combine(
@@ -351,3 +353,19 @@ def gather(
         prefer=prefer,
     )
     return result, info
+
+
+def _refuse_only_monitoring(extracted: Sequence[Extracted]) -> None:
+    """Every input a 绩效运行监控表: nothing to sum, and no summary is written (exit 2).
+
+    Raises:
+        DataError: with each file's verdict.
+    """
+    from perfxl.errors import DataError
+
+    records = [f for e in extracted for f in e.files]
+    if not records or any(f.status != K.MONITORING_SKIPPED for f in records):
+        return
+    first = records[0].note
+    more = f"（共 {len(records)} 个监控表）" if len(records) > 1 else ""
+    raise DataError(f"没有可汇总的绩效目标表：{first}{more}", path=records[0].path)

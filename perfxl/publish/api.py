@@ -31,6 +31,7 @@ class PublishResult:
         superseded: older versions left out, with the version used instead (Chinese).
         sources: the file used for each unit, in the document's order.
         summaries: perfxl county summaries found in a folder, not read.
+        monitoring: 绩效运行监控表 left out (file, verdict): a disclosure holds targets.
     """
 
     docx: Path
@@ -44,6 +45,7 @@ class PublishResult:
     superseded: list[tuple[str, str]] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     summaries: list[str] = field(default_factory=list)
+    monitoring: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Selection:
         sources: the file used for each unit (same order as ``books``).
         files: how many workbook files the inputs held.
         summaries: perfxl county summaries found in a folder, not read.
+        monitoring: 绩效运行监控表 left out, (file, verdict).
     """
 
     books: list[Targets] = field(default_factory=list)
@@ -67,6 +70,7 @@ class Selection:
     sources: list[Source] = field(default_factory=list)
     files: int = 0
     summaries: list[str] = field(default_factory=list)
+    monitoring: list[tuple[str, str]] = field(default_factory=list)
 
 
 def select_books(
@@ -85,6 +89,7 @@ def select_books(
     from perfxl.outputs import is_summary_file
     from perfxl.read import read_workbook
     from perfxl.savedtime import saved_time
+    from perfxl.stages import not_for_publish
     from perfxl.versions import BASIS_ZH, Candidate, choose
 
     found = discover(paths, exclude=exclude)
@@ -102,6 +107,10 @@ def select_books(
             res.require_perfxl()
         except PerfxlError as exc:
             sel.skipped.append((name, str(exc.message)))
+            continue
+        verdict = not_for_publish(res.targets)
+        if verdict is not None:  # a monitoring workbook: left out, never a unit's version
+            sel.monitoring.append((name, verdict))
             continue
         sel.problems.extend(res.problems)
         if not res.ok:
@@ -237,7 +246,8 @@ def publish(
     """
     sel = select_books(paths, exclude=[out, out.with_suffix(".pdf")], progress=progress)
     if not sel.books:
-        reasons = "；".join(f"{f}：{r}" for f, r in sel.skipped) or "未找到工作簿"
+        left_out = [*sel.skipped, *sel.monitoring]
+        reasons = "；".join(f"{f}：{r}" for f, r in left_out) or "未找到工作簿"
         raise PerfxlError(f"没有可公开的单位（{reasons}）。", path=str(out))
     county = sel.files > 1
     result = publish_targets(
@@ -245,5 +255,5 @@ def publish(
     )
     result.problems, result.skipped = sel.problems, sel.skipped
     result.superseded, result.sources = sel.superseded, sel.sources
-    result.summaries = sel.summaries
+    result.summaries, result.monitoring = sel.summaries, sel.monitoring
     return result

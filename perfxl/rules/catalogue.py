@@ -77,6 +77,7 @@ RuleId = Literal[
     "consolidate.unit_unlisted",
     "consolidate.file_unreadable",
     "consolidate.not_perfxl",
+    "consolidate.monitoring_workbook",
     "consolidate.no_unit_code",
 ]
 """Every rule id (a problem record's ``rule``)."""
@@ -421,6 +422,12 @@ _RULES: tuple[Rule, ...] = (
         "error",
         "文件不是预算绩效目标工作簿，未汇总：{reason} 请让报送单位使用 perfxl template 生成的工作簿填报。",
         "不是绩效目标工作簿",
+    ),
+    Rule(
+        "consolidate.monitoring_workbook",
+        "warning",
+        "{reason} 本文件未汇总，也不替代该单位的绩效目标表；汇总绩效目标时请给出该单位的绩效目标表。",
+        "绩效运行监控表未汇总",
     ),
     Rule(
         "consolidate.no_unit_code",

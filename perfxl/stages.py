@@ -1,0 +1,34 @@
+"""What a workbook's stage means to the verbs made for the targets stage (pure: no I/O).
+
+``consolidate`` and ``publish`` work on 绩效目标表 (stage ``targets``) only, until the county
+monitoring summary and the monitoring disclosure exist; a 绩效运行监控表 among their inputs is
+listed with one of these verdicts and left out, never read as a targets workbook.
+"""
+
+from __future__ import annotations
+
+from perfxl.model import Targets
+
+TARGETS = "targets"
+MONITORING = "monitoring"
+
+
+def stage_name(t: Targets) -> str:
+    """The workbook's kind as the clerk knows it: ``绩效运行监控表（7月）``."""
+    if t.stage == MONITORING:
+        return f"绩效运行监控表（{t.month}月）" if t.month else "绩效运行监控表"
+    return "绩效目标表"
+
+
+def not_for_consolidate(t: Targets) -> str | None:
+    """Why ``consolidate`` leaves this workbook out (None: a targets workbook, summed)."""
+    if t.stage == TARGETS:
+        return None
+    return f"这是{stage_name(t)}，本次汇总的是绩效目标表；监控表的县级汇总将在后续版本提供。"
+
+
+def not_for_publish(t: Targets) -> str | None:
+    """Why ``publish`` leaves this workbook out (None: a targets workbook, published)."""
+    if t.stage == TARGETS:
+        return None
+    return f"这是{stage_name(t)}，公开文本收入的是绩效目标表；监控表的公开将在后续版本提供。"
