@@ -54,7 +54,8 @@ def command(book: Path, output: Path | None, in_place: bool, fmt: str) -> None:
     refuse_inputs([output], [book], hint="原地写入请用 --in-place（会先保留备份 BOOK.bak.xlsx）。")
     report = compute_workbook(book, output)
     echo_problems(report.problems)
-    msg = f"已计算 {report.done}/{report.total} 个项目的累计进度，写入：{report.target}"
+    what = "执行率和预警灯" if report.stage == "monitoring" else "累计进度"
+    msg = f"已计算 {report.done}/{report.total} 个项目的{what}，写入：{report.target}"
     if report.backup is not None:
         msg += f"（原文件备份为 {report.backup.name}）"
     click.echo(msg, err=True)

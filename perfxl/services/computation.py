@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from perfxl.compute import ComputeResult
     from perfxl.grid import Grid
+    from perfxl.monitoring import MonitoringResult
     from perfxl.problems import Problem
     from perfxl.read import ReadResult
     from perfxl.write.percentages import ComputeOutcome, FormulaMap, PercentageWrites
@@ -62,13 +63,22 @@ class ComputeReport:
         return self.outcome.problems
 
     @property
+    def stage(self) -> str:
+        """``targets`` (cumulative percentages) or ``monitoring`` (执行率 and lights)."""
+        return "targets" if self.outcome.monitoring is None else "monitoring"
+
+    @property
     def done(self) -> int:
-        """Projects whose percentages were computed."""
+        """Projects whose percentages (monitoring: 执行率) were computed."""
+        if self.outcome.monitoring is not None:
+            return sum(m.rate is not None for m in self.outcome.monitoring)
         return sum(p.percents is not None for p in self.outcome.computed.projects)
 
     @property
     def total(self) -> int:
         """Projects in the workbook."""
+        if self.outcome.monitoring is not None:
+            return len(self.outcome.monitoring)
         return len(self.outcome.computed.projects)
 
     @property
@@ -78,6 +88,8 @@ class ComputeReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report: percentages per project (numbers, 2 decimals) and the problems."""
+        if self.outcome.monitoring is not None:
+            return self._monitoring_dict(self.outcome.monitoring)
         read, computed = self.outcome.read, self.outcome.computed
         projects = []
         for pp in computed.projects:
@@ -102,6 +114,40 @@ class ComputeReport:
                 "plan": [float(x) for x in t.plan],
                 "percent": None if t.percent is None else float(t.percent),
             },
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def _monitoring_dict(self, results: list[MonitoringResult]) -> dict[str, Any]:
+        """The monitoring stage's report: 序时进度, and per project its 执行率 (年度资金总额,
+        财政资金, 其他资金; percentages, 2 decimals) and lights (绿/黄/红 or null)."""
+        from perfxl.monitoring import LIGHT_TEXT
+
+        read = self.outcome.read
+        schedule = next((m.schedule for m in results), None)
+        projects = []
+        for m in results:
+            p = read.targets.projects[m.index]
+            rates = {k: None if r.value is None else float(r.value) for k, r in m.rates.items()}
+            projects.append(
+                {
+                    "index": m.index,
+                    "sheet": read.project_sheet(m.index),
+                    "code": p.code,
+                    "name": p.name,
+                    "rate": None if m.rate is None else float(m.rate),
+                    "rates": rates,
+                    "light": LIGHT_TEXT[m.light] if m.light else None,
+                    "indicator_lights": [LIGHT_TEXT[x] if x else None for x in m.indicator_lights],
+                }
+            )
+        return {
+            "file": read.path,
+            "output": str(self.target),
+            "backup": str(self.backup) if self.backup else None,
+            "stage": "monitoring",
+            "month": read.targets.month,
+            "schedule": None if schedule is None else float(schedule),
+            "projects": projects,
             "problems": [p.to_dict() for p in self.problems],
         }
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import PatternFill
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -18,6 +20,7 @@ from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, col_letter, parse_a1, parse_range
 from perfxl.model import Project, ProjectMonitoring, Targets
+from perfxl.monitoring import LIGHT_FILL, LIGHT_TEXT
 from perfxl.textfit import row_height
 from perfxl.write import sheets as W
 from perfxl.write import styles as S
@@ -45,6 +48,18 @@ def build_monitoring(t: Targets, month: int, *, layout: L.Layout = L.STANDARD) -
     draw_monitoring_cover(cover, t, names, month, layout=layout)
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     return wb
+
+
+def light_colours(ws: Worksheet, ranges: str) -> None:
+    """Conditional formatting of light cells: the text 绿 / 黄 / 红 gets its fill
+    (``perfxl.monitoring.LIGHT_FILL``), so the colour follows the text in Excel, WPS and
+    LibreOffice whoever writes it (``perfxl compute`` writes text only)."""
+    for light, text in LIGHT_TEXT.items():
+        colour = LIGHT_FILL[light]
+        fill = PatternFill(fill_type="solid", start_color=colour, end_color=colour)
+        ws.conditional_formatting.add(
+            ranges, CellIsRule(operator="equal", formula=[f'"{text}"'], fill=fill)
+        )
 
 
 def lock_all(ws: Worksheet) -> None:
@@ -163,6 +178,8 @@ def draw_monitoring(
     _fit_rows(ws, p, unit, month, form)
     last = _indicators(ws, p, form)
     _validations(ws, form, last)
+    light = form.indicator_columns["light"][0]
+    light_colours(ws, f"{form.light_cell} {a1(form.indicator_first_row, light)}:{a1(last, light)}")
     ws.freeze_panes = None
     W.page_setup(ws, landscape=True)
     ws.print_area = f"{a1(1, 1)}:{a1(last, form.width)}"
@@ -408,6 +425,9 @@ def draw_monitoring_cover(
         p = t.projects[i]
         if isinstance(p.name, str):
             ws.row_dimensions[r].height = row_height([(p.name, widths[1])], minimum=15)
+    if sheets:
+        light = len(links)
+        light_colours(ws, f"{a1(first, light)}:{a1(first + len(sheets) - 1, light)}")
     ws.freeze_panes = a1(first, 1)
     W.page_setup(ws, landscape=True)
     W.protect(ws)

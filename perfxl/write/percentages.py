@@ -26,9 +26,10 @@ from typing import Any
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
-from perfxl.compute import ComputeResult, compute, text_amounts
+from perfxl.compute import ComputeResult, Totals, compute, text_amounts
 from perfxl.errors import WriteError
 from perfxl.grid import Grid, Sheet
+from perfxl.monitoring import DEFAULT_RED_GAP, DEFAULT_YELLOW_GAP, MonitoringResult
 from perfxl.numbers import number, percent, total
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
@@ -178,10 +179,13 @@ def _cover_writes(
     dc: int,
     formulas: FormulaMap,
     skipped: set[str],
+    written: dict[tuple[str, str], Any] | None = None,
 ) -> None:
     """Evaluate the cover's own formula shapes; any other formula is left alone.
 
     A row that refers to a project perfxl could not compute gets no 12月底 percentage.
+    ``written``: (sheet, cell) -> the value this run writes there, which a link shows
+    instead of the cell's old cached value.
     """
     sheets = {s.name: s for s in grid.sheets}
     values: dict[tuple[int, int], Any] = {}
@@ -206,7 +210,11 @@ def _cover_writes(
                     continue
                 if name in skipped:
                     row_skipped.add(r)
-                v = target.get(int(m.group(4)), parse_a1(m.group(3) + "1")[1])
+                row, col = int(m.group(4)), parse_a1(m.group(3) + "1")[1]
+                if written is not None and (name, a1(row, col)) in written:
+                    v = written[(name, a1(row, col))]
+                else:
+                    v = target.get(row, col)
                 if blank:
                     values[(r, c)] = "" if v is None else v
                 else:
@@ -282,12 +290,14 @@ class ComputeOutcome:
         problems: why projects or cells got no percentage (sheets whose labels moved, amounts
             that are not numbers, blank budgets, changed formulas).
         result: what the engine wrote.
+        monitoring: a monitoring workbook's figures per project (None for targets).
     """
 
     read: ReadResult
     computed: ComputeResult
     problems: list[Problem]
     result: PatchResult
+    monitoring: list[MonitoringResult] | None = None
 
 
 def compute_workbook(
@@ -296,6 +306,8 @@ def compute_workbook(
     *,
     backup: bool = True,
     layout: L.Layout = L.STANDARD,
+    yellow_gap: Decimal = DEFAULT_YELLOW_GAP,
+    red_gap: Decimal = DEFAULT_RED_GAP,
 ) -> ComputeOutcome:
     """Compute the percentages of a workbook and write them back, changing nothing else.
 
@@ -304,6 +316,10 @@ def compute_workbook(
         out: where to write; None writes in place and keeps ``BOOK.bak.xlsx``.
         backup: False to skip the backup of an in-place write.
         layout: the form of the workbook.
+        yellow_gap, red_gap: a monitoring workbook's light thresholds (points below 序时).
+
+    A monitoring workbook (``stage`` monitoring) gets its 执行率, lights and 序时进度
+    instead (:mod:`perfxl.write.rates`).
 
     Raises:
         NotAWorkbookError, NotAPerfxlWorkbookError, WorkbookLockedError,
@@ -322,6 +338,21 @@ def compute_workbook(
     grid = read_grid(book)
     read = read_grid_model(grid, layout=layout)
     read.require_perfxl()
+    if read.targets.stage == "monitoring":
+        from perfxl.write.rates import plan_monitoring
+
+        results, plan = plan_monitoring(
+            read,
+            grid,
+            lambda cells: read_formulas(patch, cells),
+            yellow_gap=yellow_gap,
+            red_gap=red_gap,
+        )
+        patch.write_cells(plan.writes)
+        result = patch.save(out, backup=backup)
+        computed = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
+        broken = [p for p in read.problems if p.rule == "read.label_missing"]
+        return ComputeOutcome(read, computed, [*broken, *plan.problems], result, results)
     computed, plan = plan_percentages(read, grid, lambda cells: read_formulas(patch, cells))
     patch.write_cells(plan.writes)
     result = patch.save(out, backup=backup)
