@@ -22,8 +22,8 @@ demo: install
 	bash tools/demo.sh $(OUT)
 
 lint: install
-	$(BIN)/ruff check perfxl tests benchmarks tools
-	$(BIN)/ruff format --check perfxl tests benchmarks tools
+	$(BIN)/ruff check --no-cache perfxl tests benchmarks tools
+	$(BIN)/ruff format --check --no-cache perfxl tests benchmarks tools
 
 typecheck: install
 	$(BIN)/mypy

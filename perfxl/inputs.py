@@ -17,7 +17,9 @@ from pathlib import Path
 from perfxl.errors import DataError
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-MISSING_REASON = "文件或文件夹不存在，请检查路径和文件名（是否已移走或改名，空格和中文标点是否一致）。"
+MISSING_REASON = (
+    "文件或文件夹不存在，请检查路径和文件名（是否已移走或改名，空格和中文标点是否一致）。"
+)
 EMPTY_REASON = "文件夹中没有工作簿（" + "、".join(SUFFIXES) + "）。"
 CODE_HEADERS = ("unit_code", "单位编码")
 NAME_HEADERS = ("unit_name", "单位名称")

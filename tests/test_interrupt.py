@@ -92,7 +92,21 @@ def reference(county: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     assert proc.returncode in (0, 1), err
     csvs = {p.name: p.read_bytes() for p in (out / "tables").glob("*.csv")}
     assert len(csvs) == 5
-    return {"seconds": took, "csv": csvs, "rows": sheet_rows(out / "summary.xlsx")}
+    parquet = {p.name: parquet_rows(p) for p in (out / "tables").glob("*.parquet")}
+    assert len(parquet) == 5  # pyarrow is a dev dependency: the Parquet tables are written too
+    return {
+        "seconds": took,
+        "csv": csvs,
+        "parquet": parquet,
+        "rows": sheet_rows(out / "summary.xlsx"),
+    }
+
+
+def parquet_rows(path: Path) -> int:
+    """Rows of a Parquet file; reading its footer fails on a file cut short."""
+    import pyarrow.parquet as pq
+
+    return int(pq.read_table(path).num_rows)
 
 
 def sheet_rows(book: Path) -> dict[str, int]:
@@ -114,12 +128,15 @@ def group_alive(pgid: int) -> list[str]:
 
 
 def check_outputs(out: Path, reference: dict[str, Any]) -> None:
-    """Only complete files: every CSV as the reference, the summary opens whole, no temp."""
+    """Only complete files: every table as the reference, the summary opens whole, no temp."""
     names = [p.name for p in out.rglob("*")]
     assert not [n for n in names if TMP_MARK in n or n.startswith("tmp")], names
-    for csv in (out / "tables").glob("*") if (out / "tables").exists() else ():
-        assert csv.suffix == ".csv", csv
-        assert csv.read_bytes() == reference["csv"][csv.name], csv.name
+    for table in (out / "tables").glob("*") if (out / "tables").exists() else ():
+        assert table.suffix in (".csv", ".parquet"), table
+        if table.suffix == ".csv":
+            assert table.read_bytes() == reference["csv"][table.name], table.name
+        else:
+            assert parquet_rows(table) == reference["parquet"][table.name], table.name
     summary = out / "summary.xlsx"
     if summary.exists():
         assert sheet_rows(summary) == reference["rows"]

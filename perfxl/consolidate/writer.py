@@ -56,16 +56,22 @@ def row_height(table: K.Table) -> Callable[[Sequence[Any]], float | None]:
     """The height a row of ``table`` needs for its wrapped texts (None: one line will do).
 
     Called for every row of the long tables, so a text that fits on one line even if every
-    character were CJK is passed over without measuring it.
+    character were CJK is passed over without measuring it, and a text measured once (a rule's
+    message, an indicator name, a unit's name recur across thousands of rows) is not measured
+    again.
     """
     cols = [(i, c.width) for i, c in enumerate(table.columns) if kind_of(c) in ("text", "value")]
+    measured: dict[tuple[str, float], int] = {}
 
     def height(row: Sequence[Any]) -> float | None:
         n = 1
         for i, width in cols:
             v = row[i]
             if type(v) is str and (len(v) * 2 > width - 1 or "\n" in v):
-                n = max(n, textfit.lines(v, width, FONT_SIZE))
+                k = measured.get((v, width))
+                if k is None:
+                    k = measured[(v, width)] = textfit.lines(v, width, FONT_SIZE)
+                n = max(n, k)
         return None if n == 1 else round(textfit.lines_height(n, FONT_SIZE), 1)
 
     return height
