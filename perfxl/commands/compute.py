@@ -28,8 +28,16 @@ from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
     show_default=True,
     help="json：在标准输出打印每个项目的百分比和问题记录。",
 )
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="县级配置文件（TOML 或 JSON），监控表的预警灯阈值取自其中 [monitoring]，与 validate 相同；缺省用内置配置。",
+)
 @handle_errors
-def command(book: Path, output: Path | None, in_place: bool, fmt: str) -> None:
+def command(
+    book: Path, output: Path | None, in_place: bool, fmt: str, config_path: Path | None
+) -> None:
     """计算工作簿 BOOK 中每个项目的资金支出计划累计进度（%）并写回工作簿。
 
     累计进度 = 截至该时点的计划金额 ÷ 预算数 × 100（空白按 0 计），四舍五入保留两位小数，
@@ -51,8 +59,14 @@ def command(book: Path, output: Path | None, in_place: bool, fmt: str) -> None:
     from perfxl.outputs import check_suffix, refuse_inputs
 
     check_suffix(output, [book.suffix], "与原工作簿同类型的工作簿")
-    refuse_inputs([output], [book], hint="原地写入请用 --in-place（会先保留备份 BOOK.bak.xlsx）。")
-    report = compute_workbook(book, output)
+    refuse_inputs(
+        [output],
+        [book, config_path],
+        hint="原地写入请用 --in-place（会先保留备份 BOOK.bak.xlsx）。",
+    )
+    from perfxl.config import load_config
+
+    report = compute_workbook(book, output, load_config(config_path))
     echo_problems(report.problems)
     what = "执行率和预警灯" if report.stage == "monitoring" else "累计进度"
     msg = f"已计算 {report.done}/{report.total} 个项目的{what}，写入：{report.target}"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from perfxl.compute import ComputeResult
+    from perfxl.config import Config
     from perfxl.grid import Grid
     from perfxl.monitoring import MonitoringResult
     from perfxl.problems import Problem
@@ -152,10 +153,25 @@ class ComputeReport:
         }
 
 
-def compute_workbook(book: str | Path, out: str | Path | None = None) -> ComputeReport:
+def compute_workbook(
+    book: str | Path, out: str | Path | None = None, config: Config | None = None
+) -> ComputeReport:
     """Compute a workbook's percentages and write them back (``out`` None: in place, with
-    ``BOOK.bak.xlsx``), changing nothing else (`perfxl.write.percentages.compute_workbook`)."""
+    ``BOOK.bak.xlsx``), changing nothing else (`perfxl.write.percentages.compute_workbook`).
+
+    ``config`` (the county settings, None for the shipped defaults) gives a monitoring
+    workbook's light thresholds, the same ones ``validate`` applies.
+    """
+    from decimal import Decimal
+
+    from perfxl.config import default_config
     from perfxl.write.percentages import compute_workbook as write_percentages
 
-    outcome = write_percentages(book, out)
+    cfg = config or default_config()
+    outcome = write_percentages(
+        book,
+        out,
+        yellow_gap=Decimal(repr(cfg.yellow_gap)),
+        red_gap=Decimal(repr(cfg.red_gap)),
+    )
     return ComputeReport(outcome, Path(out or book))
