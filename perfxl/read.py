@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,22 +278,39 @@ def _read_project(sheet: Sheet, dr: int, dc: int, index: int, res: ReadResult) -
     return p
 
 
+def indicator_rows(
+    sheet: Sheet, columns: L.Columns, first_row: int, dc: int
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each non-blank row of an indicator table from ``first_row`` down, with its raw values.
+
+    Args:
+        sheet: The sheet holding the table.
+        columns: key -> (first column, last column) of the layout, before the offset ``dc``.
+        first_row: The table's first row, offset already applied.
+        dc: The column offset of the sheet against the layout.
+
+    Yields:
+        The row number and key -> raw value; an empty cell inside a vertical merge that
+        starts in the table takes the merge's value (一级指标 written once per group).
+    """
+    for r in range(first_row, sheet.nrows + 1):
+        own = {k: sheet.get(r, c0 + dc) for k, (c0, _) in columns.items()}
+        if all(_blank(v) for v in own.values()):
+            continue
+        for k, (c0, _) in columns.items():
+            c = c0 + dc
+            origin = sheet.merge_origin(r, c)
+            if own[k] is None and origin is not None and origin[1] == c and origin[0] >= first_row:
+                own[k] = sheet.get(*origin)
+        yield r, own
+
+
 def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult) -> list[Indicator]:
     out: list[Indicator] = []
     columns = res.layout.project.indicator_columns
     first = res.layout.project.indicator_first_row + dr
-    for r in range(first, sheet.nrows + 1):
-        own = {k: sheet.get(r, c0 + dc) for k, (c0, _) in columns.items()}
-        if all(_blank(v) for v in own.values()):
-            continue
-        values: dict[str, Any] = {}
-        for k, (c0, _) in columns.items():
-            c = c0 + dc
-            v = own[k]
-            origin = sheet.merge_origin(r, c)
-            if v is None and origin is not None and origin[1] == c and origin[0] >= first:
-                v = sheet.get(*origin)  # a vertical merge (一级指标 written once per group)
-            values[k] = _text(v) if k != "target" else _target(v)
+    for r, raw in indicator_rows(sheet, columns, first, dc):
+        values = {k: _text(v) if k != "target" else _target(v) for k, v in raw.items()}
         pointer = f"{base}/indicators/{len(out)}"
         for k, (c0, _) in columns.items():
             res.locations[f"{pointer}/{k}"] = (sheet.name, a1(r, c0 + dc))

@@ -4,7 +4,7 @@ ProjectMonitoring, and the month from the cover (or from the sheets' 1-X月 labe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
@@ -94,25 +94,18 @@ def read_monitoring_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: 
 def _read_rows(
     sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult
 ) -> tuple[list[Indicator], list[IndicatorProgress]]:
-    from perfxl.read import _blank, _target, _text
+    from perfxl.read import _target, _text, indicator_rows
 
     form = res.layout.monitoring
     columns = {k: v for k, v in form.indicator_columns.items() if k != "light"}
     first = form.indicator_first_row + dr
     inds: list[Indicator] = []
     progress: list[IndicatorProgress] = []
-    for r in range(first, sheet.nrows + 1):
-        own = {k: sheet.get(r, c0 + dc) for k, (c0, _) in columns.items()}
-        if all(_blank(v) for v in own.values()):
-            continue
-        values: dict[str, Any] = {}
-        for k, (c0, _) in columns.items():
-            c = c0 + dc
-            v = own[k]
-            origin = sheet.merge_origin(r, c)
-            if v is None and origin is not None and origin[1] == c and origin[0] >= first:
-                v = sheet.get(*origin)
-            values[k] = _target(v) if k in ("target", "current", "forecast") else _text(v)
+    for r, raw in indicator_rows(sheet, columns, first, dc):
+        values = {
+            k: _target(v) if k in ("target", "current", "forecast") else _text(v)
+            for k, v in raw.items()
+        }
         j = len(inds)
         for k, (c0, _) in columns.items():
             where = f"{base}/indicators/{j}/{k}"
