@@ -345,14 +345,7 @@ def draw_monitoring_cover(
     ws.row_dimensions[1].height = 34
     for lab in (*form.labels, *mc.labels):
         W.label(ws, lab)
-    values = {
-        "unit/code": t.unit.code,
-        "unit/name": t.unit.name,
-        "year": t.year,
-        "money_unit": t.money_unit,
-        "framework": t.framework,
-        "schema_version": t.schema_version,
-    }
+    values = W.cover_values(t)
     for f in form.fields:
         _carried(ws, f, values[f.key])
         if f.key == "unit/code":

@@ -324,6 +324,18 @@ def _only_level1(ind: Any) -> bool:
 
 
 # --- cover sheet ----------------------------------------------------------------------------
+def cover_values(t: Targets) -> dict[str, Any]:
+    """The model value behind each cover field key, for the targets and the monitoring cover."""
+    return {
+        "unit/code": t.unit.code,
+        "unit/name": t.unit.name,
+        "year": t.year,
+        "money_unit": t.money_unit,
+        "framework": t.framework,
+        "schema_version": t.schema_version,
+    }
+
+
 def draw_cover(
     ws: Worksheet, t: Targets, project_sheets: list[str], *, layout: L.Layout = L.STANDARD
 ) -> None:
@@ -340,14 +352,7 @@ def draw_cover(
     ws.row_dimensions[parse_a1(form.title.ref)[0]].height = 34
     for lab in form.labels:
         label(ws, lab)
-    values = {
-        "unit/code": t.unit.code,
-        "unit/name": t.unit.name,
-        "year": t.year,
-        "money_unit": t.money_unit,
-        "framework": t.framework,
-        "schema_version": t.schema_version,
-    }
+    values = cover_values(t)
     for f in form.fields:
         input_cell(ws, f, values[f.key])
     fw = DataValidation(type="list", formula1='"' + ",".join(F.FRAMEWORKS) + '"', allow_blank=False)
