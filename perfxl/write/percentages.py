@@ -126,20 +126,23 @@ def _percent_write(
             plan.writes.append(CellWrite(sheet, cell, value, number_format=PERCENT_FORMAT))
         return
     if formula and _norm(formula) != _norm(expected):
-        plan.problems.append(
-            make(
-                "compute.formula_changed",
-                file=file,
-                sheet=sheet,
-                cell=cell,
-                value=formula,
-                formula=formula,
-                expected=expected,
-            )
-        )
+        plan.problems.append(formula_changed(file, sheet, cell, formula, expected))
         return
     # value None clears a stale cached result (the project could not be computed).
     plan.writes.append(CellWrite(sheet, cell, value, formula="keep"))
+
+
+def formula_changed(file: str, sheet: str, cell: str, formula: str, expected: str) -> Problem:
+    """The problem for a cell whose formula is not perfxl's (``expected``; '' for none), left alone."""
+    return make(
+        "compute.formula_changed",
+        file=file,
+        sheet=sheet,
+        cell=cell,
+        value=formula,
+        formula=formula,
+        expected=expected,
+    )
 
 
 def _norm(formula: str) -> str:

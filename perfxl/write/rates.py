@@ -35,7 +35,6 @@ from perfxl.monitoring import (
     schedule_percent,
 )
 from perfxl.read import ReadResult
-from perfxl.rules.catalogue import make
 from perfxl.write.patch import CellWrite
 from perfxl.write.percentages import (
     FormulaMap,
@@ -44,6 +43,7 @@ from perfxl.write.percentages import (
     _cover_writes,
     _norm,
     _percent_write,
+    formula_changed,
 )
 from perfxl.write.percentages import (
     cells_to_inspect as cover_cells,
@@ -114,17 +114,7 @@ def _light_write(
     """The light's text (None empties the cell); a cell holding a formula is left alone."""
     formula = formulas.get((sheet, cell))
     if formula is not None:
-        plan.problems.append(
-            make(
-                "compute.formula_changed",
-                file=file,
-                sheet=sheet,
-                cell=cell,
-                value=formula,
-                formula=formula,
-                expected="",
-            )
-        )
+        plan.problems.append(formula_changed(file, sheet, cell, formula, ""))
         return
     plan.writes.append(CellWrite(sheet, cell, None if light is None else LIGHT_TEXT[light]))
 
