@@ -27,30 +27,43 @@ def command() -> None:
 @click.option(
     "--month",
     type=click.IntRange(1, 12),
-    default=7,
-    show_default=True,
-    help="监控月份 X：填报截至 X 月底的执行情况（7 即 1-7月）。",
+    default=None,
+    help="监控月份 X：填报截至 X 月底的执行情况（7 即 1-7月）。默认 7；"
+    "用 --from 时默认沿用原监控表的月份。",
+)
+@click.option(
+    "--from",
+    "previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="此前生成并已填报的监控表：目标表有变动（如新增项目）时重新生成，"
+    "按项目编码（其次项目名称）和一二三级指标带入原填报内容；新增的留空，已删除的列出提示。",
 )
 @handle_errors
-def monitoring(targets: Path, output: Path, month: int) -> None:
+def monitoring(targets: Path, output: Path, month: int | None, previous: Path | None) -> None:
     """由绩效目标工作簿 TARGETS 生成项目支出绩效目标执行监控表 -o OUTPUT。
 
     每个项目、预算数、绩效目标和每条指标及其指标值（年度指标值）照搬并锁定，只留执行数、
     执行情况等填报格；执行率为公式，Excel、WPS、LibreOffice 打开即算。
 
     退出码：0 已生成；1 已生成，但读取目标表时发现问题（见提示）；2 无法使用（不是绩效目标
-    工作簿、表格结构损坏、输出即输入或扩展名不对），未写出任何文件。
+    工作簿、表格结构损坏、--from 不是监控表、输出即输入或扩展名不对），未写出任何文件。
+
+    目标表有变动时，用 --from 指定原监控表重新生成到新文件（从不覆盖原监控表）。
     """
     from perfxl.outputs import check_suffix, refuse_inputs
     from perfxl.services import new_monitoring
 
     check_suffix(output, WORKBOOK_SUFFIXES, "工作簿")
-    refuse_inputs([output], [targets])
-    report = new_monitoring(targets, output, month=month)
+    refuse_inputs([output], [targets, previous])
+    report = new_monitoring(targets, output, month=month, previous=previous)
     echo_problems(report.problems)
+    for note in report.notes:
+        click.echo(f"提示：{note}", err=True)
+    kept = f"，{report.kept} 个项目带入原填报内容" if previous is not None else ""
     click.echo(
         f"已生成监控表：{output}（{report.projects} 个项目，{report.indicators} 条指标，"
-        f"截至 {month}月底）",
+        f"截至 {report.month}月底{kept}）",
         err=True,
     )
     sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)

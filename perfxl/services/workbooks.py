@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from perfxl.grid import Grid
+    from perfxl.model import Targets
     from perfxl.problems import Problem
     from perfxl.read import ReadResult
 
@@ -166,6 +167,9 @@ class MonitoringReport:
         indicators: indicator rows carried.
         month: the monitoring month (1-X月).
         problems: what reading the targets found (written all the same unless ``ok`` is False).
+        notes: for the user, when rebuilt ``previous``: projects added (blank), projects and
+            indicators that disappeared (what was typed for them is not carried).
+        kept: projects whose typed monitoring came from ``previous``.
     """
 
     written: Path
@@ -173,32 +177,73 @@ class MonitoringReport:
     indicators: int
     month: int
     problems: list[Problem]
+    notes: list[str] = field(default_factory=list)
+    kept: int = 0
 
 
-def new_monitoring(book: str | Path, out: Path, *, month: int = 7) -> MonitoringReport:
+def new_monitoring(
+    book: str | Path,
+    out: Path,
+    *,
+    month: int | None = None,
+    previous: str | Path | None = None,
+) -> MonitoringReport:
     """Write the monitoring workbook (绩效运行监控, as of the end of ``month``) carrying a
     targets workbook's projects, goals and indicators; what a monitoring workbook given as
     ``book`` already holds of monitoring is kept.
 
+    ``previous``, an earlier monitoring workbook of the unit: the targets changed since (a
+    project added), what was typed into it is carried onto the matching projects and
+    indicators (`perfxl.carry`), and ``month`` None keeps its month. ``month`` None
+    otherwise is 7 (7月底).
+
     Raises:
-        NotAPerfxlWorkbookError: ``book`` is not a perfxl workbook.
-        PerfxlError: ``book`` cannot be read, its labels are broken (nothing written), or
-            ``out`` cannot be written.
+        NotAPerfxlWorkbookError: ``book`` or ``previous`` is not a perfxl workbook.
+        PerfxlError: ``book`` or ``previous`` cannot be read, its labels are broken, or
+            ``previous`` is not a monitoring workbook (nothing written), or ``out`` cannot
+            be written.
     """
-    from perfxl.errors import PerfxlError
-    from perfxl.read import read_workbook
+    from perfxl.carry import carry_monitoring
+    from perfxl.monitoring import month_of
     from perfxl.write.fill import save
     from perfxl.write.monitoring import build_monitoring
+
+    t, problems = _read_for_monitoring(book, "目标表")
+    notes: list[str] = []
+    kept = 0
+    if previous is not None:
+        old, old_problems = _read_for_monitoring(previous, "原监控表")
+        if old.stage != "monitoring":
+            from perfxl.errors import PerfxlError
+
+            raise PerfxlError(
+                "--from 指定的不是绩效运行监控表，无法带入填报内容。"
+                "请指定由 perfxl new monitoring 生成并已填报的监控表。",
+                path=str(previous),
+            )
+        problems += old_problems
+        carried = carry_monitoring(t, old)
+        t, notes, kept = carried.targets, carried.notes, carried.kept
+        if month is None:
+            month = month_of(old)
+    if month is None:
+        month = 7
+    save(build_monitoring(t, month), out)
+    n = sum(len([i for i in p.indicators if not i.is_blank()]) for p in t.projects)
+    return MonitoringReport(out, len(t.projects), n, month, problems, notes, kept)
+
+
+def _read_for_monitoring(book: str | Path, what: str) -> tuple[Targets, list[Problem]]:
+    """A workbook's model for ``new monitoring``, refused when its labels are broken."""
+    from perfxl.errors import PerfxlError
+    from perfxl.read import read_workbook
 
     res = read_workbook(book)
     res.require_perfxl()
     if not res.ok:
         raise PerfxlError(
-            "目标表的表格结构有误（标签缺失或移动），未生成监控表。"
+            f"{what}的表格结构有误（标签缺失或移动），未生成监控表。"
             "请先按 perfxl validate 的提示修复。",
             path=str(book),
         )
-    t = res.targets
-    save(build_monitoring(t, month), out)
-    n = sum(len([i for i in p.indicators if not i.is_blank()]) for p in t.projects)
-    return MonitoringReport(out, len(t.projects), n, month, res.problems)
+    return res.targets, list(res.problems)

@@ -1,0 +1,135 @@
+"""Carry what was typed into an earlier monitoring workbook onto the current targets (pure).
+
+``perfxl new monitoring TARGETS --from OLD`` rebuilds the monitoring workbook from targets
+that changed since (a project added, an indicator removed): each project of the targets is
+matched to the old workbook's by 项目编码, then by 项目名称; each indicator by its 一级 /
+二级 / 三级指标. What matched keeps its typed figures and text; what is new is blank; what
+disappeared is listed in the notes.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from perfxl.model import (
+    FundsRow,
+    Indicator,
+    IndicatorProgress,
+    Project,
+    ProjectMonitoring,
+    Targets,
+)
+
+T = TypeVar("T")
+
+
+@dataclass
+class Carried:
+    """The targets with the old monitoring carried, and what the clerk should know."""
+
+    targets: Targets
+    notes: list[str] = field(default_factory=list)
+    kept: int = 0  # projects whose monitoring was carried
+
+
+def key_text(value: Any) -> str | None:
+    """A code, name or indicator label as compared: text, trimmed; None when empty."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _indicator_key(ind: Indicator) -> tuple[str | None, ...] | None:
+    key = (key_text(ind.level1), key_text(ind.level2), key_text(ind.level3))
+    return None if key == (None, None, None) else key
+
+
+def _match(
+    new: list[T], old: list[T], keys: list[Callable[[T], Hashable | None]]
+) -> dict[int, int]:
+    """Pair each item of ``new`` with an unused one of ``old`` (index → index): by the first
+    key, then the next, among those still unpaired; an empty key pairs nothing."""
+    pairs: dict[int, int] = {}
+    used: set[int] = set()
+    for key in keys:
+        free: dict[Hashable, list[int]] = {}
+        for j, o in enumerate(old):
+            k = key(o)
+            if j not in used and k is not None:
+                free.setdefault(k, []).append(j)
+        for i, n in enumerate(new):
+            k = key(n)
+            if i in pairs or k is None or not free.get(k):
+                continue
+            j = free[k].pop(0)
+            pairs[i] = j
+            used.add(j)
+    return pairs
+
+
+def _label(p: Project) -> str:
+    name = key_text(p.name) or "（未命名）"
+    code = key_text(p.code)
+    return f"“{name}”（项目编码 {code}）" if code else f"“{name}”"
+
+
+def _funds(initial: Any, old: FundsRow) -> FundsRow:
+    return FundsRow(initial, old.adjusted, old.executed, old.forecast)
+
+
+def _project(new: Project, old: Project, notes: list[str]) -> ProjectMonitoring:
+    """``new``'s monitoring: the old typed values where the indicator still exists."""
+    m = old.monitoring or ProjectMonitoring()
+    old_inds = old.indicators
+    progress = list(m.indicators) + [IndicatorProgress()] * (len(old_inds) - len(m.indicators))
+    pairs = _match(new.indicators, old_inds, [_indicator_key])
+    inds = [
+        copy.deepcopy(progress[pairs[i]]) if i in pairs else IndicatorProgress()
+        for i in range(len(new.indicators))
+    ]
+    gone = sorted(set(range(len(old_inds))) - set(pairs.values()))
+    for j in gone:
+        key = _indicator_key(old_inds[j])
+        if key is None:
+            continue
+        what = "/".join(k or "" for k in key)
+        notes.append(
+            f"项目{_label(new)}的指标“{what}”在当前目标表中已没有，"
+            "原监控表中该指标的填报内容未带入。"
+        )
+    return ProjectMonitoring(
+        total=_funds(new.budget, m.total),
+        fiscal=_funds(new.fiscal_funds, m.fiscal),
+        other=_funds(new.other_funds, m.other),
+        progress=m.progress,
+        indicators=inds,
+    )
+
+
+def carry_monitoring(targets: Targets, old: Targets) -> Carried:
+    """``targets`` (a copy) with ``old``'s monitoring carried onto its matching projects."""
+    t = copy.deepcopy(targets)
+    notes: list[str] = []
+    pairs = _match(
+        t.projects,
+        old.projects,
+        [lambda p: key_text(p.code), lambda p: key_text(p.name)],
+    )
+    for i, p in enumerate(t.projects):
+        if i in pairs:
+            p.monitoring = _project(p, old.projects[pairs[i]], notes)
+        else:
+            p.monitoring = None
+            notes.append(f"新增项目{_label(p)}：原监控表中没有，监控栏为空，请填报。")
+    for j in sorted(set(range(len(old.projects))) - set(pairs.values())):
+        notes.append(
+            f"原监控表中的项目{_label(old.projects[j])}在当前目标表中已没有，"
+            "其填报内容未带入新监控表。"
+        )
+    return Carried(t, notes, len(pairs))
