@@ -718,3 +718,66 @@ def test_package_imports_without_xlwings_and_hints_install() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert 'pip install "perfxl[xlwings]"' in out.stdout
+
+
+# --- the monitoring workbook (issue 13) -------------------------------------------------------
+MONITORING = ROOT / "examples" / "suying-2023-monitoring.xlsx"
+
+
+def _monitoring_fault(folder: Path) -> Path:
+    """The typed July example with project 1's 1-7月执行数 above its budget: validate has a
+    finding at the cell, compute a new 执行率 and light to write."""
+    res = read_workbook(MONITORING)
+    sheet, cell = res.locations["/projects/0/monitoring/total/executed"]
+    wb = load_workbook(MONITORING)
+    wb[sheet][cell] = 999
+    out = folder / "监控-有误.xlsx"
+    wb.save(out)
+    return out
+
+
+def _cells(path: Path) -> dict[tuple[str, str], Any]:
+    wb = load_workbook(path)
+    return {
+        (ws.title, c.coordinate): c.value
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    }
+
+
+def test_validate_button_on_a_monitoring_workbook_marks_what_the_cli_marks(
+    tmp_path: Path,
+) -> None:
+    faulty = _monitoring_fault(tmp_path)
+    (tmp_path / "live").mkdir()
+    cli = tmp_path / "cli.xlsx"
+    run = _cli("validate", str(faulty), "--annotate", str(cli))
+    assert run.returncode == 1, run.stderr
+    book = FakeBook(_copy(faulty, tmp_path / "live"))
+    message = entry.validate(book)
+    assert message.startswith("校验完成：") and "错误" in message
+    live, want = _live(book, tmp_path / "live.xlsx"), _shown(cli)
+    for key in ("sheets", "results", "links", "fills", "notes"):
+        assert live[key] == want[key], key
+    assert any(r[3] == "monitoring.executed_over_budget" for r in live["results"][1:])
+
+
+def test_compute_button_on_a_monitoring_workbook_writes_what_the_cli_writes(
+    tmp_path: Path,
+) -> None:
+    faulty = _monitoring_fault(tmp_path)
+    (tmp_path / "live").mkdir()
+    cli = tmp_path / "cli.xlsx"
+    run = _cli("compute", str(faulty), "-o", str(cli))
+    assert run.returncode in (0, 1), run.stderr
+    book = FakeBook(_copy(faulty, tmp_path / "live"))
+    message = entry.compute(book)
+    assert message.startswith("已计算 19/19 个项目的执行率和预警灯（截至 7月底，序时进度 58.33%）")
+    live = tmp_path / "live.xlsx"
+    book.wb.save(live)
+    got, want = _cells(live), _cells(cli)
+    assert got == want
+    assert got != _cells(faulty), "a light changed"
+    assert all(ws.protection.sheet for ws in book.wb.worksheets[1:]), "protection restored"

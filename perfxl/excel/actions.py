@@ -62,7 +62,9 @@ def compute_book(book: Any) -> str:
     from perfxl.services import compute_open_book
 
     grid = A.read_grid(book)
-    _, computed, plan, problems = compute_open_book(grid, lambda c: A.read_formulas(book, c))
+    read, computed, plan, problems, monitoring = compute_open_book(
+        grid, lambda c: A.read_formulas(book, c)
+    )
     by_sheet: dict[tuple[str, str | None], dict[str, Any]] = defaultdict(dict)
     for w in plan.writes:
         if w.formula == "keep":
@@ -72,10 +74,17 @@ def compute_book(book: Any) -> str:
     for (name, fmt), cells in by_sheet.items():
         A.write_formatted(book.sheets[name], cells, fmt)
     _calculate(book)
-    done = sum(p.percents is not None for p in computed.projects)
-    msg = (
-        f"已计算 {done}/{len(computed.projects)} 个项目的累计进度（{'、'.join(C.L_CHECKPOINTS)}）。"
-    )
+    if monitoring is not None:
+        done = sum(m.rate is not None for m in monitoring)
+        schedule = next((m.schedule for m in monitoring if m.schedule is not None), None)
+        time = f"（截至 {read.targets.month}月底，序时进度 {schedule}%）" if schedule else ""
+        msg = f"已计算 {done}/{len(monitoring)} 个项目的执行率和预警灯{time}。"
+    else:
+        done = sum(p.percents is not None for p in computed.projects)
+        msg = (
+            f"已计算 {done}/{len(computed.projects)} 个项目的累计进度"
+            f"（{'、'.join(C.L_CHECKPOINTS)}）。"
+        )
     if problems:
         lines = [f"“{p.sheet or ''}”{p.cell or ''}：{p.message}" for p in problems[:10]]
         more = f"\n……另有 {len(problems) - 10} 条" if len(problems) > 10 else ""

@@ -18,32 +18,59 @@ if TYPE_CHECKING:
 
 
 def compute_open_book(
-    grid: Grid, formulas: Callable[[list[tuple[str, str]]], FormulaMap]
-) -> tuple[ReadResult, ComputeResult, PercentageWrites, list[Problem]]:
+    grid: Grid,
+    formulas: Callable[[list[tuple[str, str]]], FormulaMap],
+    config: Config | None = None,
+) -> tuple[
+    ReadResult, ComputeResult, PercentageWrites, list[Problem], list[MonitoringResult] | None
+]:
     """The percentages of an open book's cells and the cells to write, as ``compute`` decides
     them for a file (`perfxl.write.percentages.plan_percentages`); the caller writes them.
+
+    A monitoring workbook (stage ``monitoring``) gets its 执行率, lights and 序时进度 as
+    ``compute`` gives a file (`perfxl.write.rates.plan_monitoring`, ``config``'s light
+    thresholds); the last item is then its figures per project (None for targets).
 
     Args:
         grid: the book's cells.
         formulas: reads the formulas of (sheet, cell)s from the book.
+        config: the county settings; None for the shipped defaults.
 
     Raises:
         NotAPerfxlWorkbookError: the book has neither a project sheet nor a cover.
     """
+    from decimal import Decimal
+
     from perfxl import layout as L
+    from perfxl.compute import ComputeResult, Totals
+    from perfxl.config import default_config
     from perfxl.errors import NotAPerfxlWorkbookError
     from perfxl.read import read_grid_model
     from perfxl.write.percentages import outcome_problems, plan_percentages
 
     read = read_grid_model(grid)
-    if not any(s.kind in ("project", "cover") for s in read.sheets):
+    if not any(s.kind in ("project", "monitoring", "cover") for s in read.sheets):
         anchor = L.PROJECT_ANCHOR
         raise NotAPerfxlWorkbookError(
             f"工作簿中没有项目绩效目标表（{anchor.ref} 为“{anchor.text}”）或封面，无法计算。",
             path=read.path,
         )
+    if read.targets.stage == "monitoring":
+        from perfxl.write.rates import plan_monitoring
+
+        cfg = config or default_config()
+        results, plan = plan_monitoring(
+            read,
+            grid,
+            formulas,
+            yellow_gap=Decimal(repr(cfg.yellow_gap)),
+            red_gap=Decimal(repr(cfg.red_gap)),
+        )
+        empty = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
+        broken = [p for p in read.problems if p.rule == "read.label_missing"]
+        return read, empty, plan, [*broken, *plan.problems], results
     computed, plan = plan_percentages(read, grid, formulas)
-    return read, computed, plan, outcome_problems(read, computed, plan)
+    return read, computed, plan, outcome_problems(read, computed, plan), None
 
 
 @dataclass
