@@ -706,7 +706,7 @@ def test_errors_are_messages_never_tracebacks(tmp_path: Path) -> None:
 
 def test_help_lists_every_button(book: FakeBook) -> None:
     text = entry.help(book)
-    for label in ("校验", "计算进度", "新增项目", "导出 JSON"):
+    for label in ("校验", "计算进度", "新增项目", "导出 JSON", "新建监控表"):
         assert label in text
 
 
@@ -781,3 +781,40 @@ def test_compute_button_on_a_monitoring_workbook_writes_what_the_cli_writes(
     assert got == want
     assert got != _cells(faulty), "a light changed"
     assert all(ws.protection.sheet for ws in book.wb.worksheets[1:]), "protection restored"
+
+
+class _Asking(FakeApp):
+    """Windows Excel: ``app.api.InputBox`` answers the month."""
+
+    def __init__(self, answer: Any) -> None:
+        super().__init__()
+        self.answer = answer
+        self.api = self
+
+    def InputBox(self, prompt: str, title: str, default: Any = None, Type: int = 2) -> Any:
+        assert title == "新建监控表" and Type == 1
+        return self.answer
+
+
+def test_new_monitoring_button_writes_beside_the_book_as_the_cli(
+    book: FakeBook, tmp_path: Path
+) -> None:
+    book.app = _Asking(9)
+    message = entry.new_monitoring(book)
+    out = tmp_path / "suying-2023-监控.xlsx"
+    assert message.startswith(f"已生成监控表：{out}") and "截至 9月底" in message
+    cli = tmp_path / "cli.xlsx"
+    assert _cli("new", "monitoring", book.fullname, "-o", str(cli), "--month", "9").returncode == 0
+    assert _cells(out) == _cells(cli)
+    assert read_workbook(out).targets.month == 9
+    before = out.read_bytes()
+    again = entry.new_monitoring(book, month=7)
+    assert again.startswith("新建监控表未完成：") and "已存在，未覆盖" in again
+    assert out.read_bytes() == before
+
+
+def test_new_monitoring_button_defaults_to_july_where_excel_cannot_ask(
+    book: FakeBook, tmp_path: Path
+) -> None:
+    assert "截至 7月底" in entry.new_monitoring(book)
+    assert read_workbook(tmp_path / "suying-2023-监控.xlsx").targets.month == 7

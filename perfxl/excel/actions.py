@@ -157,12 +157,48 @@ def add_project_book(book: Any, name: str | None = None) -> str:
     )
 
 
+def new_monitoring_book(book: Any, month: int = 7) -> str:
+    """新建监控表: what ``perfxl new monitoring BOOK -o BOOK-监控.xlsx --month N`` writes,
+    built from the open targets workbook's saved file, beside it; never over an existing file.
+
+    Raises:
+        WriteError: the book was never saved, or ``<book>-监控.xlsx`` exists already.
+    """
+    from perfxl.services import new_monitoring
+
+    src = Path(book.fullname)
+    if not src.is_absolute() and str(src.parent) in ("", "."):
+        raise WriteError("工作簿尚未保存，无法生成监控表。请先保存工作簿，再点“新建监控表”。")
+    out = monitoring_path(book.fullname)
+    if out.exists():
+        raise WriteError(
+            f"{out} 已存在，未覆盖。如目标表有变动需要重新生成，请改名或移走原监控表后重试，"
+            "或在命令行用 perfxl new monitoring --from 带入原填报内容。"
+        )
+    report = new_monitoring(src, out, month=month)
+    msg = (
+        f"已生成监控表：{out}\n（{report.projects} 个项目，{report.indicators} 条指标，"
+        f"截至 {report.month}月底；依据已保存的目标表文件，未保存的修改不在其中）"
+    )
+    if report.problems:
+        msg += f"\n读取目标表时发现 {len(report.problems)} 个问题，请先点“校验”查看。"
+    return msg
+
+
+def monitoring_path(fullname: str) -> Path:
+    """Where 新建监控表 writes: beside the workbook, ``<book>-监控.xlsx``."""
+    p = Path(fullname)
+    return p.with_name(f"{p.stem}-监控.xlsx")
+
+
 HELP_TEXT = (
     "perfxl 绩效目标工具\n\n"
     "校验：检查全部项目表，问题单元格标色并加批注，汇总到“校验结果”工作表。\n"
     "计算进度：按预算数计算各节点累计进度（%），写入计划金额下一行（模板公式保留）。\n"
     "新增项目：复制最后一张项目表为空白新表。\n"
-    "导出 JSON：把工作簿数据导出为同名 .json 文件（与工作簿放在同一文件夹）。\n\n"
+    "导出 JSON：把工作簿数据导出为同名 .json 文件（与工作簿放在同一文件夹）。\n"
+    "新建监控表：由本目标表生成绩效运行监控表“<工作簿名>-监控.xlsx”（同一文件夹，不覆盖已有文件）；"
+    "计算进度和校验按钮也适用于监控表。\n\n"
     "按钮报错时：记下提示内容，检查“perfxl.conf”中的 Python 路径；"
     "详细说明见 perfxl 的 README“在 Excel 中使用 perfxl”一节。"
 )

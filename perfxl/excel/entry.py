@@ -41,6 +41,16 @@ def add_project(book: Any = None, name: str | None = None) -> str:
     return _run("新增项目", act, book)
 
 
+def new_monitoring(book: Any = None, month: int | None = None) -> str:
+    """新建监控表 button; asks for the monitoring month when Excel can ask (else 7)."""
+
+    def act(b: Any) -> str:
+        m = month if month is not None else _ask_month(b)
+        return actions.new_monitoring_book(b, 7 if m is None else m)
+
+    return _run("新建监控表", act, book)
+
+
 def export_json(book: Any = None) -> str:
     """导出 JSON button."""
     return _run("导出 JSON", actions.export_book, book)
@@ -83,6 +93,18 @@ def _ask_name(book: Any) -> str | None:
         return None
     answer = api.InputBox("新项目的名称（可留空，稍后在表中填写）：", "新增项目", Type=2)
     return answer.strip() if isinstance(answer, str) and answer.strip() else None
+
+
+def _ask_month(book: Any) -> int | None:
+    """The monitoring month (1–12) from Excel's input box (Windows Excel); None elsewhere or
+    when the answer is not a month."""
+    api = getattr(getattr(book, "app", None), "api", None)
+    if api is None or not hasattr(api, "InputBox"):
+        return None
+    answer = api.InputBox("监控月份（1-12，7 即截至 7月底）：", "新建监控表", 7, Type=1)
+    if isinstance(answer, bool) or not isinstance(answer, int | float):
+        return None
+    return int(answer) if float(answer).is_integer() and 1 <= answer <= 12 else None
 
 
 def _log(what: str) -> None:

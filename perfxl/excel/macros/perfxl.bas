@@ -15,6 +15,10 @@ Sub PerfxlAddProject(control As IRibbonControl)
     RunPython "import perfxl.excel.entry as e; e.add_project()"
 End Sub
 
+Sub PerfxlNewMonitoring(control As IRibbonControl)
+    RunPython "import perfxl.excel.entry as e; e.new_monitoring()"
+End Sub
+
 Sub PerfxlExportJson(control As IRibbonControl)
     RunPython "import perfxl.excel.entry as e; e.export_json()"
 End Sub
