@@ -356,3 +356,140 @@ README_FOLDER = "来源文件夹"
 CHART_SHEET = "图表"
 # The marker in 说明!A1 by which a summary is recognised as an input.
 SUMMARY_MARKER = "perfxl 预算绩效目标汇总表"
+
+# --- The county monitoring summary (inputs all 绩效运行监控表 of one month) ---------------
+
+
+class MonitorProjectRow(NamedTuple):
+    """A 监控汇总 row (`MONITOR_SUMMARY`): a project, or a unit's 小计.
+
+    The worker extracts the project rows with 执行率 and lights from `perfxl.monitoring`
+    (the numbers ``compute`` writes); the subtotals are added by `monitor_combine`.
+    """
+
+    row_kind: str
+    unit_code: str | None
+    unit_name: str | None
+    project_code: str | None
+    project_name: str | None
+    initial: Money
+    adjusted: Money
+    executed: Money
+    rate: float | None
+    schedule: float | None
+    gap: float | None
+    light: str | None
+    forecast: Money
+    source_file: str | None
+    sheet: str | None
+    cell: str | None
+
+
+class MonitorIndicatorRow(NamedTuple):
+    """A 需整改 row (`RECTIFY`): a red/yellow project, or an indicator not 确定能."""
+
+    item: str
+    unit_code: str | None
+    unit_name: str | None
+    project_code: str | None
+    project_name: str | None
+    number: int | None
+    indicator: str | None
+    rate: float | None
+    likelihood: str | None
+    light: str | None
+    deviation: str | None
+    remedy: str | None
+    source_file: str | None
+    sheet: str | None
+    cell: str | None
+
+
+class MonitorUnitRow(NamedTuple):
+    """A 乡镇执行 row (`MONITOR_UNITS`): a unit, or the county total."""
+
+    row_kind: str
+    unit_code: str | None
+    unit_name: str | None
+    projects: int
+    budget: float
+    executed: float
+    rate: float | None
+    schedule: float | None
+    red: int
+    yellow: int
+    green: int
+    indicators_red: int
+    indicators_yellow: int
+    source_file: str | None
+
+
+MONITOR_SUMMARY = Table(
+    "监控汇总",
+    (
+        _c("row_kind", "行类型", "text", 6),
+        _c("unit_code", "单位编码", "text", 9),
+        _c("unit_name", "单位名称", "text", 20),
+        _c("project_code", "项目编码", "text", 22),
+        _c("project_name", "项目名称", "text", 28),
+        _c("initial", "年初预算数", "money", 10),
+        _c("adjusted", "调整后预算数", "money", 10),
+        _c("executed", "1-X月执行数", "money", 10),
+        _c("rate", "执行率（%）", "pct", 9),
+        _c("schedule", "序时进度（%）", "pct", 9),
+        _c("gap", "差距（百分点）", "pct", 9),
+        _c("light", "预警", "text", 6),
+        _c("forecast", "全年预计执行数", "money", 10),
+        _c("source_file", "来源文件", "text", 28),
+        _c("sheet", "工作表", "text", 12),
+        _c("cell", "编码单元格", "text", 8),
+    ),
+    MonitorProjectRow,
+)
+
+MONITOR_UNITS = Table(
+    "乡镇执行",
+    (
+        _c("row_kind", "行类型", "text", 6),
+        _c("unit_code", "单位编码", "text", 9),
+        _c("unit_name", "单位名称", "text", 22),
+        _c("projects", "项目数", "int", 7),
+        _c("budget", "预算数", "money", 11),
+        _c("executed", "执行数", "money", 11),
+        _c("rate", "执行率（%）", "pct", 9),
+        _c("schedule", "序时进度（%）", "pct", 9),
+        _c("red", "红色项目数", "int", 7),
+        _c("yellow", "黄色项目数", "int", 7),
+        _c("green", "绿色项目数", "int", 7),
+        _c("indicators_red", "红色指标数", "int", 7),
+        _c("indicators_yellow", "黄色指标数", "int", 7),
+        _c("source_file", "来源文件", "text", 30),
+    ),
+    MonitorUnitRow,
+)
+
+RECTIFY = Table(
+    "需整改",
+    (
+        _c("item", "类别", "text", 6),
+        _c("unit_code", "单位编码", "text", 9),
+        _c("unit_name", "单位名称", "text", 18),
+        _c("project_code", "项目编码", "text", 22),
+        _c("project_name", "项目名称", "text", 24),
+        _c("number", "指标序号", "int", 6),
+        _c("indicator", "三级指标", "text", 18),
+        _c("rate", "执行率（%）", "pct", 9),
+        _c("likelihood", "完成目标可能性", "text", 10),
+        _c("light", "预警", "text", 6),
+        _c("deviation", "偏差原因分析", "text", 22),
+        _c("remedy", "整改措施", "text", 28),
+        _c("source_file", "来源文件", "text", 28),
+        _c("sheet", "工作表", "text", 12),
+        _c("cell", "单元格", "text", 8),
+    ),
+    MonitorIndicatorRow,
+)
+
+ITEM_PROJECT, ITEM_INDICATOR = "项目", "指标"
+MONITOR_CHART_SHEET = "执行率图表"
+MONITOR_MARKER = "perfxl 绩效运行监控汇总表"

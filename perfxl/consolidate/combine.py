@@ -55,6 +55,11 @@ class Consolidation:
     superseded: list[FileRecord] = field(default_factory=list)
     chosen: list[Submission] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    stage: str = "targets"
+    month: int | None = None
+    monitor: list[Any] = field(default_factory=list)
+    monitor_units: list[Any] = field(default_factory=list)
+    rectify: list[Any] = field(default_factory=list)
 
     @property
     def error_count(self) -> int:

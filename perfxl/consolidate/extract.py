@@ -66,11 +66,23 @@ def extract_file(
     from perfxl.stages import not_for_consolidate
 
     verdict = not_for_consolidate(res.targets)
-    if verdict is not None:  # a monitoring workbook: listed, never summed with the targets
+    if verdict is not None:  # a monitoring workbook: never summed with the targets, but with
+        # other monitoring workbooks (`monitor_combine`, when every input is one)
+        from decimal import Decimal
+
+        from perfxl.consolidate.monitor_rows import monitoring_submission
+
         record.status, record.note = K.MONITORING_SKIPPED, verdict
-        record.unit_code = _text(res.targets.unit.code)
-        record.unit_name = _text(res.targets.unit.name)
-        return Extracted(files=[record])
+        cfg = _config(config_path)
+        problems = _merge(res.problems, _validate(res, config_path))
+        sub = monitoring_submission(
+            res,
+            problems,
+            record,
+            Decimal(repr(cfg.yellow_gap)),
+            Decimal(repr(cfg.red_gap)),
+        )
+        return Extracted(files=[record], submissions=[sub])
     from perfxl.consolidate.rows import submission
 
     problems = _merge(res.problems, _validate(res, config_path))

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from perfxl.consolidate.columns import IndicatorRow, ProblemRow, ProjectRow
+from perfxl.consolidate.columns import (
+    IndicatorRow,
+    MonitorIndicatorRow,
+    MonitorProjectRow,
+    ProblemRow,
+    ProjectRow,
+)
 
 Row = tuple[Any, ...]  # a row of any long table (each is a named tuple of `columns`)
 
@@ -44,12 +50,20 @@ class FileRecord:
 
 @dataclass
 class Submission:
-    """One unit's workbook, as rows of the long tables (`columns.PROJECTS`, ...)."""
+    """One unit's workbook, as rows of the long tables (`columns.PROJECTS`, ...).
+
+    A 绩效运行监控表 fills ``monitor`` and ``rectify`` instead of ``projects`` and
+    ``indicators``, with its ``month``; it is summed only among monitoring workbooks.
+    """
 
     file: FileRecord
     projects: list[ProjectRow] = field(default_factory=list)
     indicators: list[IndicatorRow] = field(default_factory=list)
     problems: list[ProblemRow] = field(default_factory=list)
+    monitor: list[MonitorProjectRow] = field(default_factory=list)
+    rectify: list[MonitorIndicatorRow] = field(default_factory=list)
+    month: int | None = None
+    stage: str = "targets"
 
     @property
     def unit_key(self) -> str:

@@ -285,7 +285,12 @@ def _consolidate(
     opt = options or Options()
     check_target(out)  # a locked or read-only output fails now, not after reading every file
     result, info = gather(inputs, opt, exclude=[out], progress=progress, on_found=on_found)
-    write_summary(result, out, info)
+    if result.stage == "monitoring":
+        from perfxl.consolidate.monitor_writer import write_monitoring_summary
+
+        write_monitoring_summary(result, out, info)
+    else:
+        write_summary(result, out, info)
     if opt.tables is not None:
         from perfxl.consolidate.tables import write_tables
 
@@ -336,7 +341,16 @@ def gather(
         Extracted(files=[FileRecord(path=p, status=K.UNREADABLE, note=why)])
         for p, why in found.unusable
     )
-    _refuse_only_monitoring(extracted)
+    from perfxl.consolidate.monitor_combine import (
+        monitor_tables,
+        monitoring_run,
+        without_monitoring,
+    )
+
+    monitoring = monitoring_run(extracted)  # every workbook a 监控表 of one month
+    if not monitoring:
+        _refuse_only_monitoring(extracted)
+        without_monitoring(extracted)
     wanted = {os.path.realpath(p) for p in opt.prefer}
     prefer = [f for f in files if os.path.realpath(f) in wanted]
     result = combine(
@@ -346,6 +360,8 @@ def gather(
         schedule=schedule_for(config),
         layout=opt.layout,
     )
+    if monitoring:
+        monitor_tables(result)
     info = RunInfo(
         inputs=[str(i) for i in inputs],
         expected=str(opt.expected) if opt.expected else None,

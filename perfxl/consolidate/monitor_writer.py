@@ -1,0 +1,158 @@
+"""The county monitoring summary workbook (xlsxwriter), drawn as the targets summary is.
+
+Sheets: 监控汇总, 乡镇执行, 需整改, 校验问题, 提交情况, a native chart of each unit's 执行率
+against 序时进度, and 说明. The 预警 cells carry the light's text and its fill.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perfxl import __version__
+from perfxl import monitoring as M
+from perfxl.consolidate import columns as K
+from perfxl.consolidate.combine import Consolidation
+from perfxl.consolidate.writer import (
+    CHART_TEXT,
+    CHART_TITLE,
+    FONT_SIZE,
+    Paths,
+    RunInfo,
+    _draw_table,
+    _Formats,
+    _write_rows,
+)
+
+TABLES = (K.MONITOR_SUMMARY, K.MONITOR_UNITS, K.RECTIFY, K.PROBLEMS, K.FILES)
+_FILL_OF = {text: M.LIGHT_FILL[light] for light, text in M.LIGHT_TEXT.items()}
+
+
+def write_monitoring_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
+    """Write the monitoring summary to ``out`` (replaced whole).
+
+    Raises:
+        WriteError: the file cannot be written (open in Excel/WPS, read-only folder).
+    """
+    import xlsxwriter
+
+    from perfxl.write.atomic import atomic_path
+
+    with atomic_path(out) as tmp:
+        wb = xlsxwriter.Workbook(
+            str(tmp),
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "default_format_properties": {"font_name": "Arial", "font_size": FONT_SIZE},
+            },
+        )
+        wb.set_properties({"title": "绩效运行监控汇总表", "comments": K.MONITOR_MARKER})
+        fmt = _Formats(wb)
+        lights = {
+            text: wb.add_format(
+                {"border": 1, "border_color": "#BFBFBF", "bg_color": f"#{rgb}", "align": "center"}
+            )
+            for text, rgb in _FILL_OF.items()
+        }
+        paths = Paths(info.inputs)
+        rows_of = {
+            K.MONITOR_SUMMARY.sheet: c.monitor,
+            K.MONITOR_UNITS.sheet: c.monitor_units,
+            K.RECTIFY.sheet: c.rectify,
+            K.PROBLEMS.sheet: c.problems,
+            K.FILES.sheet: c.files,
+        }
+        for table in TABLES:
+            ws = wb.add_worksheet(table.sheet)
+            rows = list(paths.rows(table, rows_of[table.sheet]))
+            _draw_table(ws, table, len(rows), fmt)
+            _write_rows(ws, table, rows, fmt)
+            if "light" in table.keys:
+                col = table.index("light")
+                for r, row in enumerate(rows, start=1):
+                    if row[col] in lights:
+                        ws.write_string(r, col, row[col], lights[row[col]])
+        _chart(wb, c, fmt)
+        _readme(wb, c, info, fmt)
+        wb.worksheets()[0].activate()
+        wb.close()
+
+
+def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
+    """Each unit's 执行率 (columns) with the 序时进度 line."""
+    ws = wb.add_worksheet(K.MONITOR_CHART_SHEET)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 2, 14)
+    for i, h in enumerate(("单位", "执行率（%）", "序时进度（%）")):
+        ws.write_string(0, i, h, fmt.header)
+    units = [u for u in c.monitor_units if u.row_kind == K.ROW_UNIT]
+    for r, u in enumerate(units, start=1):
+        ws.write_string(r, 0, u.unit_name or u.unit_code or "", fmt.get(None, "text"))
+        ws.write_number(r, 1, u.rate or 0, fmt.get(None, "pct"))
+        ws.write_number(r, 2, u.schedule or 0, fmt.get(None, "pct"))
+    n = len(units)
+    if not n:
+        return
+    sheet = K.MONITOR_CHART_SHEET
+    bars = wb.add_chart({"type": "column"})
+    bars.add_series(
+        {
+            "name": [sheet, 0, 1],
+            "categories": [sheet, 1, 0, n, 0],
+            "values": [sheet, 1, 1, n, 1],
+            "fill": {"color": "#5B9BD5"},
+            "data_labels": {"value": True, "font": CHART_TEXT},
+        }
+    )
+    line = wb.add_chart({"type": "line"})
+    line.add_series(
+        {
+            "name": [sheet, 0, 2],
+            "categories": [sheet, 1, 0, n, 0],
+            "values": [sheet, 1, 2, n, 2],
+            "line": {"color": "#C00000", "dash_type": "dash"},
+            "marker": {"type": "none"},
+        }
+    )
+    bars.combine(line)
+    month = f"1-{c.month}月" if c.month else ""
+    bars.set_title({"name": f"各单位{month}执行率与序时进度（%）", "name_font": CHART_TITLE})
+    bars.set_x_axis({"num_font": CHART_TEXT})
+    bars.set_y_axis({"min": 0, "max": 100, "num_font": CHART_TEXT})
+    bars.set_legend({"position": "bottom", "font": CHART_TEXT})
+    bars.set_size({"width": min(max(640, 60 * n + 200), 4000), "height": 400})
+    ws.insert_chart(1, 4, bars)  # beside the data table
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
+    ws = wb.add_worksheet(K.README_SHEET)
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 90)
+    ws.write_string(0, 0, K.MONITOR_MARKER, fmt.title)
+    lines = [
+        ("生成时间", info.made.strftime("%Y-%m-%d %H:%M:%S")),
+        ("perfxl 版本", __version__),
+        ("监控月份", f"{c.month}月" if c.month else "未填写"),
+        ("汇总单位数", str(len(c.chosen))),
+        ("项目数", str(c.totals.get("projects", 0))),
+        ("错误 / 警告", f"{c.error_count} / {c.warning_count}"),
+        (
+            "说明",
+            "执行率 = 1-X月执行数 ÷ 调整后预算数（未填写时为年初预算数）× 100，与 perfxl compute "
+            "写入各单位监控表的数值相同；序时进度 = X ÷ 12 × 100；预警按执行率与序时进度的差距"
+            "判定绿/黄/红。需整改：红、黄项目及完成目标可能性不是“确定能”的指标。",
+        ),
+    ]
+    for r, (k, v) in enumerate(lines, start=2):
+        ws.write_string(r, 0, k, fmt.label)
+        ws.write_string(r, 1, v, fmt.wrap)
+    r = len(lines) + 3
+    ws.write_string(r, 0, "输入", fmt.label)
+    for i, path in enumerate(info.inputs):
+        ws.write_string(r + i, 1, str(path), fmt.wrap)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
