@@ -24,7 +24,7 @@ def not_for_consolidate(t: Targets) -> str | None:
     """Why ``consolidate`` leaves this workbook out (None: a targets workbook, summed)."""
     if t.stage == TARGETS:
         return None
-    return f"这是{stage_name(t)}，本次汇总的是绩效目标表；监控表的县级汇总将在后续版本提供。"
+    return f"这是{stage_name(t)}，本次汇总的是绩效目标表，监控表不计入；同一月份的监控表请单独汇总（只给出监控表时生成监控汇总表）。"
 
 
 def not_for_publish(t: Targets) -> str | None:

@@ -127,3 +127,26 @@ def test_the_summary_opens_in_libreoffice(county, tmp_path: Path) -> None:  # ty
     _, out, _ = county
     (pdf,) = convert([out], "pdf", tmp_path)
     assert pdf.stat().st_size > 1000
+
+
+def test_the_command_reports_the_monitoring_figures(tmp_path: Path) -> None:
+    """A monitoring run's report speaks of 执行率 and lights, not of the spending plan."""
+    import json
+
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+
+    folder = tmp_path / "in"
+    _county(folder)
+    out = tmp_path / "监控汇总.xlsx"
+    args = ["consolidate", str(folder), "-o", str(out)]
+    res = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["stage"] == "monitoring" and report["month"] == 7
+    assert report["schedule"] == 58.33
+    assert sum(report["lights"].values()) == report["projects"]
+    res = CliRunner().invoke(main, args)
+    assert "绩效运行监控（1-7月）：全县执行率" in res.stderr + res.stdout
+    assert "全县累计计划进度" not in res.stderr + res.stdout

@@ -24,7 +24,7 @@ from perfxl.model import Targets
 from perfxl.services import new_monitoring
 from perfxl.write.fill import write_new
 
-VERDICT = "这是绩效运行监控表（7月），本次汇总的是绩效目标表；监控表的县级汇总将在后续版本提供。"
+VERDICT = "这是绩效运行监控表（7月），本次汇总的是绩效目标表，监控表不计入；同一月份的监控表请单独汇总（只给出监控表时生成监控汇总表）。"
 
 
 def _unit(data: dict[str, Any], code: str, name: str, projects: int) -> Targets:

@@ -75,7 +75,7 @@ def command(
     之后）；“提交情况”表写明每个单位由哪一项决定。--prefer 可指定采用的文件。
 
     绩效运行监控表（perfxl new monitoring 生成）不汇总：在“提交情况”中列为“监控表（无法汇总）”
-    并说明原因，不计入合计，也不替代该单位的绩效目标表（监控表的县级汇总将在后续版本提供）。
+    并说明原因，不计入合计，也不替代该单位的绩效目标表（同一月份的监控表单独给出时生成监控汇总表）。
 
     退出码：0 全部正常；1 发现错误或有应报单位未提交；2 有文件不存在、无法读取、不是绩效目标
     工作簿或是绩效运行监控表（其余文件照常汇总），或根本没有找到绩效目标表（只有监控表时也是，
@@ -175,10 +175,20 @@ def report_text(r: dict[str, Any]) -> str:
         f"单位 {r['units']} 个，项目 {r['projects']} 个，预算合计 {r['budget']:,.2f} 万元；"
         f"错误 {r['errors']} 个，警告 {r['warnings']} 个（见“校验问题”）。",
     ]
-    pct = "，".join(
-        f"{cp} {'—' if v is None else f'{v:.2f}%'}" for cp, v in r["plan_percent"].items()
-    )
-    lines.append(f"全县累计计划进度：{pct}")
+    if r.get("stage") == "monitoring":
+        rate = "—" if r["rate"] is None else f"{r['rate']:.2f}%"
+        schedule = "—" if r["schedule"] is None else f"{r['schedule']:.2f}%"
+        lights, ind = r["lights"], r["indicator_lights"]
+        lines.append(
+            f"绩效运行监控（1-{r['month']}月）：全县执行率 {rate}，序时进度 {schedule}；"
+            f"项目红灯 {lights['red']} 个、黄灯 {lights['yellow']} 个、绿灯 {lights['green']} 个；"
+            f"指标红灯 {ind['red']} 个、黄灯 {ind['yellow']} 个（见“需整改”）。"
+        )
+    else:
+        pct = "，".join(
+            f"{cp} {'—' if v is None else f'{v:.2f}%'}" for cp, v in r["plan_percent"].items()
+        )
+        lines.append(f"全县累计计划进度：{pct}")
     if r["missing_units"]:
         names = "、".join(f"{m['unit_code']}{m['unit_name'] or ''}" for m in r["missing_units"])
         lines.append(f"未提交（{len(r['missing_units'])}）：{_first(names, r['missing_units'])}")

@@ -98,6 +98,31 @@ class ConsolidationReport:
             ],
             "notes": list(r.notes),
             "exit_code": r.exit_code,
+            **self._monitoring(),
+        }
+
+    def _monitoring(self) -> dict[str, Any]:
+        """A monitoring run's county figures: stage, month, 执行率 against 序时, light counts."""
+        from perfxl.consolidate import columns as K
+
+        r = self.result
+        if r.stage != "monitoring":
+            return {"stage": r.stage}
+        total = next((u for u in r.monitor_units if u.row_kind == K.ROW_TOTAL), None)
+        return {
+            "stage": r.stage,
+            "month": r.month,
+            "rate": total.rate if total else None,
+            "schedule": total.schedule if total else None,
+            "lights": {
+                "red": total.red if total else 0,
+                "yellow": total.yellow if total else 0,
+                "green": total.green if total else 0,
+            },
+            "indicator_lights": {
+                "red": total.indicators_red if total else 0,
+                "yellow": total.indicators_yellow if total else 0,
+            },
         }
 
 
