@@ -15,12 +15,12 @@ from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.writer import (
     CHART_TEXT,
     CHART_TITLE,
-    FONT_SIZE,
     Paths,
     RunInfo,
     _draw_table,
     _Formats,
     _write_rows,
+    new_workbook,
 )
 
 TABLES = (K.MONITOR_SUMMARY, K.MONITOR_UNITS, K.RECTIFY, K.PROBLEMS, K.FILES)
@@ -33,21 +33,10 @@ def write_monitoring_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
     Raises:
         WriteError: the file cannot be written (open in Excel/WPS, read-only folder).
     """
-    import xlsxwriter
-
     from perfxl.write.atomic import atomic_path
 
     with atomic_path(out) as tmp:
-        wb = xlsxwriter.Workbook(
-            str(tmp),
-            {
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-                "default_format_properties": {"font_name": "Arial", "font_size": FONT_SIZE},
-            },
-        )
-        wb.set_properties({"title": "绩效运行监控汇总表", "comments": K.MONITOR_MARKER})
+        wb = new_workbook(tmp, "绩效运行监控汇总表", K.MONITOR_MARKER)
         fmt = _Formats(wb)
         lights = {
             text: wb.add_format(

@@ -146,30 +146,38 @@ class Paths:
             yield tuple(values)
 
 
+def new_workbook(path: Path, title: str, marker: str) -> Any:
+    """An xlsxwriter workbook with the county summaries' settings: submitted text stays text
+    (never a formula, link or number), Arial as the default font, title and perfxl's marker
+    in the document properties (how a summary is recognised when it comes back as input)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            # Arial's digits set the column widths as Calibri's do in Excel, and
+            # LibreOffice has a metric twin of it (Liberation Sans), so columns print
+            # as wide there as in Excel.
+            "default_format_properties": {"font_name": "Arial", "font_size": FONT_SIZE},
+        },
+    )
+    wb.set_properties({"title": title, "comments": marker})
+    return wb
+
+
 def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
     """Write the summary workbook to ``out`` (replaced whole).
 
     Raises:
         WriteError: the file cannot be written (open in Excel/WPS, read-only folder).
     """
-    import xlsxwriter
-
     from perfxl.write.atomic import atomic_path
 
     with atomic_path(out) as tmp:
-        wb = xlsxwriter.Workbook(
-            str(tmp),
-            {
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-                # Arial's digits set the column widths as Calibri's do in Excel, and
-                # LibreOffice has a metric twin of it (Liberation Sans), so columns print
-                # as wide there as in Excel.
-                "default_format_properties": {"font_name": "Arial", "font_size": FONT_SIZE},
-            },
-        )
-        wb.set_properties({"title": "预算绩效目标汇总表", "comments": K.SUMMARY_MARKER})
+        wb = new_workbook(tmp, "预算绩效目标汇总表", K.SUMMARY_MARKER)
         fmt = _Formats(wb)
         paths = Paths(info.inputs)
         streamed: list[tuple[K.Table, Any, list[Any]]] = []  # rows as stored: shown later
