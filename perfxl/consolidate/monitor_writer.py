@@ -21,6 +21,7 @@ from perfxl.consolidate.writer import (
     _Formats,
     _write_rows,
     new_workbook,
+    readme_sheet,
 )
 
 TABLES = (K.MONITOR_SUMMARY, K.MONITOR_UNITS, K.RECTIFY, K.PROBLEMS, K.FILES)
@@ -118,10 +119,6 @@ def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
 
 
 def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
-    ws = wb.add_worksheet(K.README_SHEET)
-    ws.set_column(0, 0, 18)
-    ws.set_column(1, 1, 90)
-    ws.write_string(0, 0, K.MONITOR_MARKER, fmt.title)
     lines = [
         ("生成时间", info.made.strftime("%Y-%m-%d %H:%M:%S")),
         ("perfxl 版本", __version__),
@@ -136,12 +133,4 @@ def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
             "判定绿/黄/红。需整改：红、黄项目及完成目标可能性不是“确定能”的指标。",
         ),
     ]
-    for r, (k, v) in enumerate(lines, start=2):
-        ws.write_string(r, 0, k, fmt.label)
-        ws.write_string(r, 1, v, fmt.wrap)
-    r = len(lines) + 3
-    ws.write_string(r, 0, "输入", fmt.label)
-    for i, path in enumerate(info.inputs):
-        ws.write_string(r + i, 1, str(path), fmt.wrap)
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    readme_sheet(wb, fmt, K.MONITOR_MARKER, lines, info.inputs)

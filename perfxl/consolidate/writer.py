@@ -367,11 +367,28 @@ def _charts(wb: Any, c: Consolidation, fmt: _Formats) -> None:
     ws.fit_to_pages(1, 0)
 
 
-def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats, paths: Paths) -> None:
+def readme_sheet(
+    wb: Any, fmt: _Formats, marker: str, lines: Sequence[tuple[str, str]], inputs: Sequence[Any]
+) -> Any:
+    """The 说明 sheet of a county summary: perfxl's marker (how a summary is recognised when
+    it comes back as input), a (label, text) row per line, then the inputs; A4, one page wide."""
     ws = wb.add_worksheet(K.README_SHEET)
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 90)
-    ws.write_string(0, 0, K.SUMMARY_MARKER, fmt.title)
+    ws.write_string(0, 0, marker, fmt.title)
+    for r, (k, v) in enumerate(lines, start=2):
+        ws.write_string(r, 0, k, fmt.label)
+        ws.write_string(r, 1, v, fmt.wrap)
+    r = len(lines) + 3
+    ws.write_string(r, 0, "输入", fmt.label)
+    for i, path in enumerate(inputs):
+        ws.write_string(r + i, 1, str(path), fmt.wrap)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    return ws
+
+
+def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats, paths: Paths) -> None:
     n_units = sum(1 for r in c.units if r[0] == K.ROW_UNIT)
     lines: list[tuple[str, str]] = [
         ("生成时间", info.made.strftime("%Y-%m-%d %H:%M:%S")),
@@ -399,13 +416,5 @@ def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats, paths: Path
             "来源文件为相对于来源文件夹的路径。",
         ),
     ]
-    for r, (k, v) in enumerate(lines, start=2):
-        ws.write_string(r, 0, k, fmt.label)
-        ws.write_string(r, 1, v, fmt.wrap)
-    r = len(lines) + 3
-    ws.write_string(r, 0, "输入", fmt.label)
-    for i, path in enumerate(info.inputs):
-        ws.write_string(r + i, 1, str(path), fmt.wrap)
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    ws = readme_sheet(wb, fmt, K.SUMMARY_MARKER, lines, info.inputs)
     fmt.used(ws)
