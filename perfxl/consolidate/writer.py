@@ -395,7 +395,10 @@ def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats, paths: Path
         ("perfxl 版本", __version__),
         ("校验配置", info.config or "默认配置"),
         ("应报单位名单", info.expected or "未提供（--expected）"),
-        ("优先采用", "、".join(info.prefer) or "无（各单位采用修改时间最新的文件）"),
+        (
+            "优先采用",
+            "、".join(info.prefer) or "无（各单位采用保存时间最新的文件，见“提交情况”的版本依据）",
+        ),
         ("读取文件数", str(len([r for r in c.files if r[K.FILES.index("source_file")]]))),
         *([(K.README_FOLDER, paths.base)] if paths.base else []),
         ("汇总单位数", str(n_units)),
