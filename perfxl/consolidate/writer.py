@@ -371,7 +371,8 @@ def readme_sheet(
     wb: Any, fmt: _Formats, marker: str, lines: Sequence[tuple[str, str]], inputs: Sequence[Any]
 ) -> Any:
     """The 说明 sheet of a county summary: perfxl's marker (how a summary is recognised when
-    it comes back as input), a (label, text) row per line, then the inputs; A4, one page wide."""
+    it comes back as input), a (label, text) row per line, then the inputs; printed one page
+    wide on portrait paper."""
     ws = wb.add_worksheet(K.README_SHEET)
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 90)
