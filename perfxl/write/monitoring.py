@@ -134,15 +134,7 @@ def draw_monitoring(
     )
     for lab in form.labels:
         _label(ws, lab, month)
-    money = next(lab for lab in form.labels if lab.text == C.MONEY_UNIT_LABEL)
-    W.style_range(
-        ws,
-        money.span or money.ref,
-        font=S.BODY,
-        fill=S.NO_FILL,
-        alignment=S.RIGHT,
-        border=S.NO_BORDER,
-    )
+    W.style_money_unit(ws, form.labels)
     for f in form.carried:
         _carried(ws, f, carried_value(p, f.key))
     for f in form.fields:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from openpyxl.cell.cell import Cell
@@ -137,6 +138,19 @@ def project_value(p: Project, key: str) -> Any:
     return getattr(p, key)
 
 
+def style_money_unit(ws: Worksheet, labels: Iterable[L.Label]) -> None:
+    """The 单位：万元 label above a project table: plain, right-aligned, no border or fill."""
+    money = next(lab for lab in labels if lab.text == C.MONEY_UNIT_LABEL)
+    style_range(
+        ws,
+        money.span or money.ref,
+        font=S.BODY,
+        fill=S.NO_FILL,
+        alignment=S.RIGHT,
+        border=S.NO_BORDER,
+    )
+
+
 def draw_project(
     ws: Worksheet,
     p: Project,
@@ -161,15 +175,7 @@ def draw_project(
     style_range(ws, unit.span or unit.ref, font=S.BODY, alignment=S.LEFT, border=None)
     for lab in form.labels:
         label(ws, lab)
-    money = next(lab for lab in form.labels if lab.text == C.MONEY_UNIT_LABEL)
-    style_range(
-        ws,
-        money.span or money.ref,
-        font=S.BODY,
-        fill=S.NO_FILL,
-        alignment=S.RIGHT,
-        border=S.NO_BORDER,
-    )
+    style_money_unit(ws, form.labels)
     for f in form.fields:
         input_cell(
             ws, f, project_value(p, f.key), align=S.LEFT_TOP if f.kind == "lines" else S.LEFT
