@@ -410,11 +410,14 @@ class EvaluationForm:
         return f"${col}${first}:${col}${last}"
 
     def split_formula(self, row: int, first: int, last: int) -> str:
-        """默认分值: the first-level group's weight split evenly over its rows."""
+        """默认分值: the first-level group's weight split evenly over its rows in whole cents,
+        the leftover cents one each to the group's first rows (as `perfxl.scoring`)."""
         group = self.indicator_cell(row, "group")
-        weight = self.indicator_cell(row, "weight")
-        rows = self._helper_range("group", first, last)
-        return f'IF({group}="","",N({weight})/COUNTIF({rows},{group}))'
+        cents = f"ROUND(N({self.indicator_cell(row, 'weight')})*100,0)"
+        n = f"COUNTIF({self._helper_range('group', first, last)},{group})"
+        col = col_letter(self.helper_columns["group"])
+        k = f"COUNTIF(${col}${first}:{group},{group})"
+        return f'IF({group}="","",(INT({cents}/{n})+IF({k}<=MOD({cents},{n}),1,0))/100)'
 
     def points_formula(self, row: int) -> str:
         """分值 as drawn: the default split (a typed 分值 replaces the formula)."""
@@ -451,15 +454,33 @@ class EvaluationForm:
             f'IF(OR({d}="",{d}="{C.DIRECTION_QUALITATIVE}",{x}=""),"",ROUND({factor}*{points},2))'
         )
 
-    def counted_formula(self, row: int, lowest: Mapping[str, object]) -> str:
-        """计入总分: the row's 得分; for a qualitative row with no score typed, the lowest of
-        its grade's band (``lowest``: grade -> lowest share in percent; no grade: 0)."""
-        d, score, grade = (self.indicator_cell(row, k) for k in ("direction", "score", "grade"))
+    def grade_formula(self, row: int, grades: Mapping[str, tuple[str, ...]]) -> str:
+        """The grade a qualitative row is scored by: 评价等级, or when that is blank the
+        实际完成值 when it names a grade (``grades``: grade -> the names that mean it)."""
+        grade, actual = self.indicator_cell(row, "grade"), self.indicator_cell(row, "actual")
+        out = '""'
+        for g, names in reversed(list(grades.items())):
+            said = ",".join(f'{actual}="{n}"' for n in names)
+            out = f'IF(OR({said}),"{g}",{out})'
+        return f'IF({grade}<>"",{grade},{out})'
+
+    def counted_formula(
+        self, row: int, lowest: Mapping[str, object], grades: Mapping[str, tuple[str, ...]]
+    ) -> str:
+        """计入总分: the row's 得分 when it is a number; for a qualitative row with none typed,
+        the lowest of its grade's band (``lowest``: grade -> lowest share in percent; no
+        grade: 0); a quantitative row with no 实际完成值 counts 0 (left out); blank for a
+        quantitative row whose 实际完成值 is text (its score needs perfxl)."""
+        d, score, actual = (self.indicator_cell(row, k) for k in ("direction", "score", "actual"))
         points = f"N({self.indicator_cell(row, 'points')})"
+        grade = self.grade_formula(row, grades)
         share = "0"
         for g, low in reversed(list(lowest.items())):
             share = f'IF({grade}="{g}",{low},{share})'
-        fallback = f'IF({d}="{C.DIRECTION_QUALITATIVE}",ROUND({share}/100*{points},2),"")'
+        fallback = (
+            f'IF({d}="{C.DIRECTION_QUALITATIVE}",ROUND({share}*{points}/100,2),'
+            f'IF({actual}="",0,""))'
+        )
         return f"IF(ISNUMBER({score}),{score},{fallback})"
 
     def points_total_formula(self, first: int, last: int) -> str:
@@ -469,8 +490,8 @@ class EvaluationForm:
         return f"N({funds})+SUM({a1(first, col)}:{a1(last, col)})"
 
     def total_formula(self, first: int, last: int) -> str:
-        """总分: the funds score plus every row's 计入总分, 2 places half up; blank while a
-        row's score needs perfxl (a quantitative actual typed as text)."""
+        """总分: the funds score plus every row's 计入总分, 2 places half up (blanks left out);
+        blank while a row's score needs perfxl (a quantitative actual typed as text)."""
         counted = self._helper_range("counted", first, last)
         funds = self.funds_cell("total", "score")
         return f'IF(SUMPRODUCT(({counted}="")*1)>0,"",ROUND(N({funds})+SUM({counted}),2))'
