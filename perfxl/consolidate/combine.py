@@ -262,6 +262,7 @@ def _cross_file_problems(
         K.UNREADABLE: "consolidate.file_unreadable",
         K.NOT_PERFXL: "consolidate.not_perfxl",
         K.MONITORING_SKIPPED: "consolidate.monitoring_workbook",
+        K.EVALUATION_SKIPPED: "consolidate.evaluation_workbook",
     }
     for f in files:
         if f.status in rules:

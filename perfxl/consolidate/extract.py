@@ -66,6 +66,9 @@ def extract_file(
     from perfxl.stages import not_for_consolidate
 
     verdict = not_for_consolidate(res.targets)
+    if verdict is not None and res.targets.stage == "evaluation":  # listed, never summed
+        record.status, record.note = K.EVALUATION_SKIPPED, verdict
+        return Extracted(files=[record])
     if verdict is not None:  # a monitoring workbook: never summed with the targets, but with
         # other monitoring workbooks (`monitor_combine`, when every input is one)
         from decimal import Decimal

@@ -380,7 +380,8 @@ def _refuse_only_monitoring(extracted: Sequence[Extracted]) -> None:
     from perfxl.errors import DataError
 
     records = [f for e in extracted for f in e.files]
-    if not records or any(f.status != K.MONITORING_SKIPPED for f in records):
+    skipped = (K.MONITORING_SKIPPED, K.EVALUATION_SKIPPED)
+    if not records or any(f.status not in skipped for f in records):
         return
     first = records[0].note
     more = f"（共 {len(records)} 个监控表）" if len(records) > 1 else ""

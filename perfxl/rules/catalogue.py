@@ -78,6 +78,7 @@ RuleId = Literal[
     "consolidate.file_unreadable",
     "consolidate.not_perfxl",
     "consolidate.monitoring_workbook",
+    "consolidate.evaluation_workbook",
     "consolidate.no_unit_code",
 ]
 """Every rule id (a problem record's ``rule``)."""
@@ -428,6 +429,12 @@ _RULES: tuple[Rule, ...] = (
         "warning",
         "{reason} 本文件未汇总，也不替代该单位的绩效目标表；汇总绩效目标时请给出该单位的绩效目标表。",
         "绩效运行监控表未汇总",
+    ),
+    Rule(
+        "consolidate.evaluation_workbook",
+        "warning",
+        "{reason} 本文件未汇总，也不替代该单位的绩效目标表；汇总绩效目标时请给出该单位的绩效目标表。",
+        "绩效自评表未汇总",
     ),
     Rule(
         "consolidate.no_unit_code",

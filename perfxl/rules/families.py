@@ -24,8 +24,14 @@ MONITORING_FAMILIES: tuple[str, ...] = (
     "perfxl.rules.files",
 )
 
+# A self-evaluation workbook likewise carries checked targets; its own rules (the scores, the
+# funds adding up) come with the evaluation validation: until then only the file rules run.
+EVALUATION_FAMILIES: tuple[str, ...] = ("perfxl.rules.files",)
+
 
 def modules(stage: str | None = None) -> list[ModuleType]:
     """The family modules (imported on first use): every one, or those a stage runs."""
-    names = MONITORING_FAMILIES if stage == "monitoring" else FAMILIES
+    names = {"monitoring": MONITORING_FAMILIES, "evaluation": EVALUATION_FAMILIES}.get(
+        stage or "", FAMILIES
+    )
     return [importlib.import_module(name) for name in names]
