@@ -253,8 +253,10 @@ class FundsScore:
 
     @property
     def full(self) -> bool:
-        """Whether the row scores its full 分值 (执行率 of 100 % or more)."""
-        return self.score is not None and self.rate is not None and self.rate >= 100
+        """Whether the row scores its full 分值 (a 执行率 of 99.95 % rounds to it)."""
+        return (
+            self.score is not None and self.points is not None and self.score == round2(self.points)
+        )
 
 
 def funds_score(
