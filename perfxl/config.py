@@ -183,11 +183,11 @@ def _check(cfg: Config) -> None:
         raise bad("plan.max_lag 和 amounts 中的容差不能为负数。")
     if not 0 <= cfg.yellow_gap <= cfg.red_gap:
         raise bad("monitoring.yellow_gap 和 red_gap 应满足 0 ≤ yellow_gap ≤ red_gap。")
-    from perfxl.scoring import ProfileError, get_profile
+    from perfxl.scoring import get_profile
 
     try:
         get_profile(cfg.evaluation_profile)
-    except ProfileError as exc:
+    except PerfxlError as exc:
         raise bad(f"evaluation.profile：{exc.message}") from exc
     from perfxl.rules.catalogue import CATALOGUE
 

@@ -88,7 +88,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from perfxl.errors import PerfxlError
 from perfxl.framework import canonical
 from perfxl.numbers import number, percent, round2
 from perfxl.numbers import total as decimal_sum
@@ -215,21 +214,21 @@ a group not adding up to its weight; a weight group with no rows (its points are
 typed as text (the row keeps its share); a negative 分值."""
 
 
-class ProfileError(PerfxlError):
-    """A scoring profile name that perfxl does not ship."""
-
-
 def get_profile(name: str) -> Profile:
     """The shipped profile called ``name``.
 
     Raises:
-        ProfileError: no profile has that name; the message lists the names there are.
+        perfxl.errors.PerfxlError: no profile has that name; the message lists the names
+            there are. (Imported when raised: :mod:`perfxl.errors` imports the layout, which
+            imports this module's direction codes.)
     """
     try:
         return PROFILES[name]
     except (KeyError, TypeError):
+        from perfxl.errors import PerfxlError
+
         names = "、".join(f"{n}（{p.title}）" for n, p in PROFILES.items())
-        raise ProfileError(f"未知的评分方案“{name}”。可用的评分方案：{names}。") from None
+        raise PerfxlError(f"未知的评分方案“{name}”。可用的评分方案：{names}。") from None
 
 
 # --- 预算执行率 ---------------------------------------------------------------------------

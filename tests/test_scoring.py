@@ -22,6 +22,7 @@ from conftest import convert, libreoffice_profile
 from patchfixtures import RECALC_ALWAYS
 
 from perfxl.config import ConfigError, load_config
+from perfxl.errors import PerfxlError
 from perfxl.scoring import (
     DEFAULT,
     GRADES,
@@ -29,7 +30,6 @@ from perfxl.scoring import (
     IndicatorScore,
     PointsProblem,
     Profile,
-    ProfileError,
     Rule,
     formula_target,
     funds_score,
@@ -454,7 +454,7 @@ def test_level_of_nothing() -> None:
 def test_profiles_by_name() -> None:
     assert get_profile("default") is DEFAULT
     assert get_profile("ratio-reverse").reverse == "ratio"
-    with pytest.raises(ProfileError) as err:
+    with pytest.raises(PerfxlError) as err:
         get_profile("guangdong")
     assert "guangdong" in str(err.value)
     assert "default" in str(err.value) and "ratio-reverse" in str(err.value)
