@@ -145,10 +145,6 @@ EVALUATION_HELPER_HEADERS: tuple[str, ...] = (
     "实际数值",
     "计入总分",
 )
-DIRECTION_UP = "正向"
-DIRECTION_DOWN = "反向"
-DIRECTION_EQUAL = "等于"
-DIRECTION_QUALITATIVE = "定性"
 EVALUATION_COVER_HEADERS: tuple[str, ...] = (
     "序号",
     "项目名称",
@@ -163,4 +159,3 @@ EVALUATION_COVER_NOTE = (
     "说明：本表由预算绩效目标表（或监控表）生成，白底单元格为原目标（已锁定，不得改动）；"
     "黄色底色的单元格为填报项；执行率、得分、总分和自评等级为公式，按封面所列评分方案计算。"
 )
-LEVEL_WORST = "差"  # 自评等级 below the profile's last level

@@ -438,6 +438,8 @@ class EvaluationForm:
         above the target; 等于: a 0 target scores full only for 0, otherwise as 正向.
         Rounded half up to 2 places; blank while 实际数值 or the direction is blank.
         """
+        from perfxl.scoring import DOWN, EQUAL, QUALITATIVE, UP  # scoring imports errors, layout
+
         d, t, x = (self.indicator_cell(row, k) for k in ("direction", "target", "number"))
         points = f"N({self.indicator_cell(row, 'points')})"
         up = f"IF({x}>={t},1,{x}/{t})"
@@ -446,31 +448,35 @@ class EvaluationForm:
         else:
             down = f"IF({x}<={t},1,IF({x}>=2*{t},0,1-({x}-{t})/{t}))"
         equal = f"IF({t}=0,IF({x}<=0,1,0),{up})"
-        factor = (
-            f'IF({d}="{C.DIRECTION_UP}",{up},IF({d}="{C.DIRECTION_DOWN}",{down},'
-            f'IF({d}="{C.DIRECTION_EQUAL}",{equal},"")))'
-        )
-        return (
-            f'IF(OR({d}="",{d}="{C.DIRECTION_QUALITATIVE}",{x}=""),"",ROUND({factor}*{points},2))'
-        )
+        factor = f'IF({d}="{UP}",{up},IF({d}="{DOWN}",{down},IF({d}="{EQUAL}",{equal},"")))'
+        return f'IF(OR({d}="",{d}="{QUALITATIVE}",{x}=""),"",ROUND({factor}*{points},2))'
 
     def grade_formula(self, row: int, grades: Mapping[str, tuple[str, ...]]) -> str:
-        """The grade a qualitative row is scored by: 评价等级, or when that is blank the
-        实际完成值 when it names a grade (``grades``: grade -> the names that mean it)."""
+        """The grade a qualitative row is scored by: what 评价等级 names, or when that is
+        blank what the 实际完成值 names (``grades``: grade -> the names that mean it, as
+        `perfxl.scoring.grade_of`); blank for none."""
         grade, actual = self.indicator_cell(row, "grade"), self.indicator_cell(row, "actual")
-        out = '""'
-        for g, names in reversed(list(grades.items())):
-            said = ",".join(f'{actual}="{n}"' for n in names)
-            out = f'IF(OR({said}),"{g}",{out})'
-        return f'IF({grade}<>"",{grade},{out})'
+
+        def named(cell: str) -> str:
+            out = '""'
+            for g, names in reversed(list(grades.items())):
+                said = ",".join(f'{cell}="{n}"' for n in names)
+                out = f'IF(OR({said}),"{g}",{out})'
+            return out
+
+        return f'IF({grade}<>"",{named(grade)},{named(actual)})'
 
     def counted_formula(
         self, row: int, lowest: Mapping[str, object], grades: Mapping[str, tuple[str, ...]]
     ) -> str:
         """计入总分: the row's 得分 when it is a number; for a qualitative row with none typed,
         the lowest of its grade's band (``lowest``: grade -> lowest share in percent; no
-        grade: 0); a quantitative row with no 实际完成值 counts 0 (left out); blank for a
-        quantitative row whose 实际完成值 is text (its score needs perfxl)."""
+        grade: 0); a quantitative row with no 实际完成值, or a row no rule can score (an
+        empty or negative target: no direction), counts 0 (left out, as `perfxl.scoring.total`
+        leaves a blank score out); blank for a quantitative row whose 实际完成值 is text (its
+        score needs perfxl)."""
+        from perfxl.scoring import QUALITATIVE
+
         d, score, actual = (self.indicator_cell(row, k) for k in ("direction", "score", "actual"))
         points = f"N({self.indicator_cell(row, 'points')})"
         grade = self.grade_formula(row, grades)
@@ -478,8 +484,7 @@ class EvaluationForm:
         for g, low in reversed(list(lowest.items())):
             share = f'IF({grade}="{g}",{low},{share})'
         fallback = (
-            f'IF({d}="{C.DIRECTION_QUALITATIVE}",ROUND({share}*{points}/100,2),'
-            f'IF({actual}="",0,""))'
+            f'IF({d}="{QUALITATIVE}",ROUND({share}*{points}/100,2),IF(OR({d}="",{actual}=""),0,""))'
         )
         return f"IF(ISNUMBER({score}),{score},{fallback})"
 

@@ -21,7 +21,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, col_letter, parse_a1, parse_range
-from perfxl.framework import canonical
 from perfxl.model import (
     EvaluationFundsRow,
     IndicatorResult,
@@ -29,8 +28,17 @@ from perfxl.model import (
     ProjectEvaluation,
     Targets,
 )
-from perfxl.scoring import GRADES, Profile
-from perfxl.targets import parse_target
+from perfxl.scoring import (
+    DEFAULT,
+    GRADE_SHORT,
+    GRADES,
+    QUALITATIVE,
+    WORST_LEVEL,
+    Profile,
+    formula_target,
+    get_profile,
+    group_of,
+)
 from perfxl.textfit import row_height
 from perfxl.write import sheets as W
 from perfxl.write import styles as S
@@ -83,56 +91,33 @@ def default_evaluation(p: Project, unit_name: Any) -> ProjectEvaluation:
 
 
 def profile_named(name: str | None) -> Profile:
-    """The scoring profile of ``name`` (None: the default).
+    """The scoring profile of ``name`` as a cover shows it (``name（title）``, or the bare
+    name); None: the default.
 
     Raises:
-        PerfxlError: no shipped profile has that name.
+        ProfileError: no shipped profile has that name.
     """
-    from perfxl.errors import PerfxlError
-    from perfxl.scoring import DEFAULT, PROFILES
-
-    if name is None or name == "":
+    if name is None or not str(name).strip():
         return DEFAULT
-    key = str(name).split("（")[0].strip()  # the cover shows ``name（title）``
-    if key not in PROFILES:
-        known = "、".join(PROFILES)
-        raise PerfxlError(f"没有名为“{name}”的评分方案；可用的评分方案：{known}。")
-    return PROFILES[key]
-
-
-# --- what the helper columns hold ------------------------------------------------------------
-def group_of(level1: Any, profile: Profile) -> str | None:
-    """The weight group a row counts in: its 一级指标 as the framework spells it when the
-    profile weighs it, else the group ``weight_of`` names; None for no group (no share)."""
-    name = canonical(level1 if isinstance(level1, str) else None)
-    if name is None:
-        return None
-    if name in profile.weights:
-        return name
-    return profile.weight_of.get(name)
+    return get_profile(str(name).split("（")[0].strip())
 
 
 def direction_of(target: Any) -> tuple[str, float | None]:
-    """The rule a row is scored by (正向/反向/等于/定性, or blank when the target cannot be
-    scored) and the target's number in its own unit (as `perfxl.scoring` documents)."""
-    t = parse_target(target)
-    if t.kind != "quantitative" or t.number is None:
-        return C.DIRECTION_QUALITATIVE, None
-    if t.number < 0:
+    """The helper cells of a row: the rule's code (正向/反向/等于/定性; blank when the row
+    cannot be scored by a formula: an empty or negative target) and the target's number in
+    its own unit (`perfxl.scoring.formula_target`)."""
+    rule, number = formula_target(target)
+    if rule == QUALITATIVE:
+        return rule, None
+    if rule is None or number is None:
         return "", None
-    if t.comparison in (">=", ">"):
-        return C.DIRECTION_UP, t.number
-    if t.comparison in ("<=", "<"):
-        return C.DIRECTION_DOWN, t.number
-    return C.DIRECTION_EQUAL, t.number
+    return rule, float(number)
 
 
 GRADE_NAMES: dict[str, tuple[str, ...]] = {
-    GRADES[0]: (GRADES[0], "达成"),
-    GRADES[1]: (GRADES[1], "部分达成"),
-    GRADES[2]: (GRADES[2], "未达成"),
+    g: (g, *(short for short, full in GRADE_SHORT.items() if full == g)) for g in GRADES
 }
-"""What a 实际完成值 may say to name a grade (when 评价等级 is blank)."""
+"""What 评价等级 or a 实际完成值 may say to name a grade (`perfxl.scoring.grade_of`)."""
 
 
 # --- the project sheet -----------------------------------------------------------------------
@@ -326,8 +311,8 @@ def _indicators(
         r = first + i
         ind = rows[i] if i < len(rows) else None
         res = e.indicators[i] if i < len(e.indicators) else IndicatorResult()
-        direction, number = direction_of(ind.target) if ind else (C.DIRECTION_QUALITATIVE, None)
-        qualitative = direction == C.DIRECTION_QUALITATIVE
+        direction, number = direction_of(ind.target) if ind else ("", None)
+        qualitative = direction == QUALITATIVE
         texts: list[tuple[Any, float]] = []
         for key, (c0, c1) in form.indicator_columns.items():
             span = form.indicator_span(r, key)
@@ -444,7 +429,7 @@ def _total_row(
     _derived(
         ws,
         form.total_span(last, "level"),
-        form.level_formula(last, levels, C.LEVEL_WORST),
+        form.level_formula(last, levels, WORST_LEVEL),
         None,
         formula=True,
     )
@@ -488,7 +473,7 @@ def _validations(ws: Worksheet, form: L.EvaluationForm, p: Project, last: int) -
     rows = [ind for ind in p.indicators if not ind.is_blank()]
     for i in range(max(1, len(rows))):
         r = first + i
-        if direction_of(rows[i].target if i < len(rows) else None)[0] == C.DIRECTION_QUALITATIVE:
+        if i < len(rows) and direction_of(rows[i].target)[0] == QUALITATIVE:
             grades.add(form.indicator_cell(r, "grade"))
             points.add(form.indicator_cell(r, "score"))
     ws.add_data_validation(points)
