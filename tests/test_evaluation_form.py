@@ -404,3 +404,18 @@ def test_consolidate_and_publish_leave_it_out(evaluation: Path, tmp_path: Path) 
     proc = run("publish", evaluation, "-o", tmp_path / "公开.docx")
     assert proc.returncode == 2
     assert "自评表的公开将在后续版本提供" in proc.stderr
+
+
+def test_the_county_config_chooses_the_profile(tmp_path: Path) -> None:
+    config = tmp_path / "县配置.toml"
+    config.write_text('[evaluation]\nprofile = "ratio-reverse"\n', encoding="utf-8")
+    out = tmp_path / "自评.xlsx"
+    proc = run("new", "evaluation", EXAMPLE_XLSX, "-o", out, "--config", config)
+    assert proc.returncode == 0, proc.stderr
+    assert export(out)["profile"] == "ratio-reverse"
+    again = tmp_path / "自评-default.xlsx"
+    proc = run(
+        "new", "evaluation", EXAMPLE_XLSX, "-o", again, "--config", config, "--profile", "default"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert export(again)["profile"] == "default"  # --profile wins over the config

@@ -83,7 +83,14 @@ def monitoring(targets: Path, output: Path, month: int | None, previous: Path | 
     "--profile",
     default=None,
     help="评分方案名称（default：财政部通用评分；ratio-reverse：反向指标按比值计分）。"
-    "缺省用 default；用 --from 时沿用原自评表的评分方案。方案名称写在封面上。",
+    "缺省时用 --from 原自评表的评分方案，否则用县级配置文件 [evaluation] profile（内置为 default）。"
+    "方案名称写在封面上。",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="县级配置文件（TOML 或 JSON），评分方案取自其中 [evaluation] profile；缺省用内置配置。",
 )
 @click.option(
     "--from",
@@ -94,7 +101,13 @@ def monitoring(targets: Path, output: Path, month: int | None, previous: Path | 
     "按项目编码（其次项目名称）和一二三级指标带入原填报内容；新增的留空，已删除的列出提示。",
 )
 @handle_errors
-def evaluation(source: Path, output: Path, profile: str | None, previous: Path | None) -> None:
+def evaluation(
+    source: Path,
+    output: Path,
+    profile: str | None,
+    config_path: Path | None,
+    previous: Path | None,
+) -> None:
     """由绩效目标工作簿（或绩效运行监控表）SOURCE 生成项目支出绩效自评表 -o OUTPUT。
 
     每个项目、年初预算数、绩效目标（预期目标）和每条指标及其指标值（年度指标值）照搬并锁定，
@@ -111,7 +124,9 @@ def evaluation(source: Path, output: Path, profile: str | None, previous: Path |
 
     check_suffix(output, WORKBOOK_SUFFIXES, "工作簿")
     refuse_inputs([output], [source, previous])
-    report = new_evaluation(source, output, profile=profile, previous=previous)
+    report = new_evaluation(
+        source, output, profile=profile, previous=previous, config_path=config_path
+    )
     echo_problems(report.problems)
     for note in report.notes:
         click.echo(f"提示：{note}", err=True)

@@ -284,6 +284,7 @@ def new_evaluation(
     *,
     profile: str | None = None,
     previous: str | Path | None = None,
+    config_path: str | Path | None = None,
 ) -> EvaluationReport:
     """Write the self-evaluation workbook (绩效自评) carrying a targets or monitoring
     workbook's projects, goals and indicators; a monitoring workbook's 调整后预算数 becomes
@@ -291,14 +292,15 @@ def new_evaluation(
     ``book`` already holds of the evaluation is kept.
 
     ``profile``: the scoring profile's name (`perfxl.scoring.PROFILES`); None: the one
-    ``previous`` (else ``book``) names, else the default. ``previous``, an earlier
+    ``previous`` (else ``book``) names, else the county config's ``[evaluation] profile``
+    (``config_path``; None: the shipped config, whose profile is ``default``). ``previous``, an earlier
     self-evaluation workbook of the unit: what was typed into it is carried onto the matching
     projects and indicators (`perfxl.carry.carry_evaluation`).
 
     Raises:
         NotAPerfxlWorkbookError: ``book`` or ``previous`` is not a perfxl workbook.
         PerfxlError: ``book`` or ``previous`` cannot be read, its labels are broken, the
-            profile is unknown, or ``previous`` is not a self-evaluation workbook (nothing
+            profile is unknown, the config is unusable, or ``previous`` is not a self-evaluation workbook (nothing
             written), or ``out`` cannot be written.
     """
     from perfxl.carry import carry_evaluation
@@ -323,7 +325,13 @@ def new_evaluation(
         t, notes, kept = carried.targets, carried.notes, carried.kept
         if profile is None:
             profile = old.profile
-    chosen = profile_named(profile if profile is not None else t.profile)
+    if profile is None:
+        profile = t.profile
+    if profile is None:
+        from perfxl.config import load_config
+
+        profile = load_config(config_path).evaluation_profile
+    chosen = profile_named(profile)
     t.stage, t.month, t.profile = "evaluation", None, chosen.name
     save(build_evaluation(t, chosen), out)
     n = sum(len([i for i in p.indicators if not i.is_blank()]) for p in t.projects)
