@@ -324,6 +324,31 @@ class MonitoringCover:
 
 
 @dataclass(frozen=True)
+class CarriedRecordForm:
+    """The monitoring workbook's record of what it carried (a very hidden sheet).
+
+    One row per carried value: the project sheet it was drawn on, the project's position
+    (1-based), the field key (a ``MonitoringForm.carried`` key such as ``total/initial``, or an
+    indicator key of ``MONITORING_CARRIED_INDICATOR_KEYS``), the indicator's position (1-based,
+    blank for a project field) and the value as the targets held it. The sheet is recognised
+    by its title, not its name.
+
+    Attributes:
+        sheet: the sheet's name when perfxl draws it.
+        title: the title cell and its text.
+        header_row: the row of the column headers.
+        first_row: the first value row.
+        columns: key (``sheet``, ``project``, ``field``, ``indicator``, ``value``) -> column.
+    """
+
+    sheet: str
+    title: Label
+    header_row: int
+    first_row: int
+    columns: Mapping[str, int]
+
+
+@dataclass(frozen=True)
 class Layout:
     """Every sheet of the standard workbook."""
 
@@ -333,6 +358,9 @@ class Layout:
     monitoring: MonitoringForm = dataclasses.field(default_factory=lambda: _standard_monitoring())
     monitoring_cover: MonitoringCover = dataclasses.field(
         default_factory=lambda: _standard_monitoring_cover()
+    )
+    carried_record: CarriedRecordForm = dataclasses.field(
+        default_factory=lambda: _standard_carried_record()
     )
 
     def field(self, key: str) -> Field:
@@ -350,6 +378,10 @@ def _standard_monitoring() -> MonitoringForm:
 
 def _standard_monitoring_cover() -> MonitoringCover:
     return _MONITORING_COVER
+
+
+def _standard_carried_record() -> CarriedRecordForm:
+    return _CARRIED_RECORD
 
 
 def _find(fields: tuple[Field, ...], key: str) -> Field:
@@ -632,12 +664,21 @@ _MONITORING_COVER = MonitoringCover(
     widths=(8, 44, 24, 13, 13, 13, 11, 8),
 )
 
+_CARRIED_RECORD = CarriedRecordForm(
+    sheet=C.CARRIED_SHEET,
+    title=Label("A1", C.CARRIED_TITLE),
+    header_row=2,
+    first_row=3,
+    columns={"sheet": 1, "project": 2, "field": 3, "indicator": 4, "value": 5},
+)
+
 STANDARD = Layout(
     project=_PROJECT,
     cover=_COVER,
     overall=_OVERALL,
     monitoring=_MONITORING,
     monitoring_cover=_MONITORING_COVER,
+    carried_record=_CARRIED_RECORD,
 )
 """The standard workbook's form."""
 

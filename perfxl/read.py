@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl import constants as C
 from perfxl import layout as L
@@ -35,6 +35,9 @@ from perfxl.numbers import whole
 from perfxl.problems import Problem
 from perfxl.rules.catalogue import RuleId, make
 
+if TYPE_CHECKING:
+    from perfxl.carried import CarriedRecord
+
 EMITS: frozenset[RuleId] = frozenset(
     {
         "read.label_missing",
@@ -54,7 +57,8 @@ SCAN_COLS = 3
 
 @dataclass
 class SheetInfo:
-    """What a sheet was taken for. ``kind``: cover, overall, project, skipped, broken."""
+    """What a sheet was taken for. ``kind``: cover, overall, project, monitoring, record (a
+    monitoring workbook's record of what it carried), skipped, broken."""
 
     name: str
     kind: str
@@ -74,6 +78,8 @@ class ReadResult:
         sheets: every sheet and what it was taken for, in workbook order.
         path: the workbook.
         layout: the form the workbook was read with (compute and messages follow it).
+        carried: a monitoring workbook's record of what it carried from the targets (its
+            very hidden sheet, `perfxl.carried`); None when it has none.
     """
 
     targets: Targets
@@ -82,6 +88,7 @@ class ReadResult:
     sheets: list[SheetInfo] = field(default_factory=list)
     path: str = ""
     layout: L.Layout = L.STANDARD
+    carried: CarriedRecord | None = None
 
     @property
     def ok(self) -> bool:
@@ -173,6 +180,10 @@ def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
             else:
                 info.kind = "broken"
         elif kind == "skipped" and sheet.name != C.RESULTS_SHEET:
+            from perfxl.read_monitoring import read_carried_record
+
+            if read_carried_record(sheet, info, res):
+                continue
             anchor = layout.project.anchor.ref
             res.problems.append(
                 make("read.sheet_skipped", file=grid.path, sheet=sheet.name, anchor_cell=anchor)

@@ -141,3 +141,28 @@ def read_month(grid: Grid, res: ReadResult) -> int | None:
             return value if isinstance(value, int) else from_labels
         break
     return from_labels
+
+
+def read_carried_record(sheet: Sheet, info: SheetInfo, res: ReadResult) -> bool:
+    """Read the monitoring workbook's record of what it carried (`perfxl.carried`) into
+    ``res.carried`` when ``sheet`` is that record (known by its title); False when it is not.
+
+    A second record (a copied sheet) is taken for the record too, the first one read wins.
+    """
+    from perfxl.carried import record_from_rows
+
+    form = res.layout.carried_record
+    title = sheet.get(*parse_a1(form.title.ref))
+    if L.normalize_label(title) != L.normalize_label(form.title.text):
+        return False
+    info.kind = "record"
+    if res.carried is None:
+        cols = form.columns
+        rows = (
+            tuple(
+                sheet.get(r, cols[k]) for k in ("sheet", "project", "field", "indicator", "value")
+            )
+            for r in range(form.first_row, sheet.nrows + 1)
+        )
+        res.carried = record_from_rows(rows)
+    return True
