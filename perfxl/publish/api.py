@@ -252,7 +252,8 @@ def publish_targets(
         raise PerfxlError("没有可公开的单位：请给出至少一个有效的工作簿。", path=str(out))
     say = progress or (lambda _msg: None)
     projects = sum(len(b.projects) for b in books)
-    say(f"编排文档：{len(books)} 个单位，{projects} 个项目表……")
+    kind = "监控表" if books[0].stage == "monitoring" else "项目表"
+    say(f"编排文档：{len(books)} 个单位，{projects} 个{kind}……")
     doc, body = build(books, title=title, county=county, sources=sources, thresholds=thresholds)
     result = PublishResult(
         docx=out,
