@@ -24,7 +24,7 @@ from typing import Any, Literal
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.model import Project, Targets
-from perfxl.numbers import number, whole
+from perfxl.numbers import number
 
 Source = Literal["record", "targets"]
 DifferenceKind = Literal["changed", "added", "missing"]
@@ -150,16 +150,20 @@ def record_of(
 
 # --- the record sheet's rows ------------------------------------------------------------------
 Row = tuple[str | None, int, str, int | None, Any]
-"""(sheet, project number from 1, field key, indicator number from 1 or None, value)."""
+"""(sheet, project number from 1, field key, indicator number from 1 or None, value); the
+sheet is given on the project's first row only (fewer cells to read back)."""
 
 
 def record_rows(record: CarriedRecord) -> list[Row]:
     """The rows of the record sheet, project after project."""
     rows: list[Row] = []
     for n, p in enumerate(record.projects, start=1):
-        rows.extend((p.sheet, n, key, None, value) for key, value in p.values.items())
+        first = len(rows)
+        rows.extend((None, n, key, None, value) for key, value in p.values.items())
         for j, ind in enumerate(p.indicators, start=1):
-            rows.extend((p.sheet, n, key, j, value) for key, value in ind.items())
+            rows.extend((None, n, key, j, value) for key, value in ind.items())
+        if len(rows) > first:
+            rows[first] = (p.sheet, *rows[first][1:])
     return rows
 
 
@@ -169,15 +173,20 @@ def record_from_rows(rows: Iterable[Sequence[Any]]) -> CarriedRecord:
     values: dict[int, dict[str, Any]] = {}
     indicators: dict[int, dict[int, dict[str, Any]]] = {}
     for row in rows:
-        sheet, project, key, indicator, value = (list(row) + [None] * 5)[:5]
-        n, j = _position(project), _position(indicator)
+        if len(row) < 5:
+            row = [*row, None, None, None, None, None]
+        sheet, project, key, indicator, value = row[:5]
+        n = _position(project)
         if n is None or not isinstance(key, str) or not key:
             continue
-        sheets.setdefault(n, None if sheet is None else str(sheet))
-        values.setdefault(n, {})
+        if n not in values:
+            sheets[n] = None
+            values[n] = {}
+        if sheet is not None and sheets[n] is None:
+            sheets[n] = str(sheet)
         if indicator is None:
             values[n][key] = value
-        elif j is not None:
+        elif (j := _position(indicator)) is not None:
             indicators.setdefault(n, {}).setdefault(j, {})[key] = value
     return CarriedRecord(
         tuple(
@@ -192,8 +201,9 @@ def record_from_rows(rows: Iterable[Sequence[Any]]) -> CarriedRecord:
 
 
 def _position(v: Any) -> int | None:
-    v = whole(v)
-    return v if isinstance(v, int) and not isinstance(v, bool) and v >= 1 else None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return v if type(v) is int and v >= 1 else None
 
 
 # --- comparing --------------------------------------------------------------------------------

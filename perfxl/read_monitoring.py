@@ -157,12 +157,11 @@ def read_carried_record(sheet: Sheet, info: SheetInfo, res: ReadResult) -> bool:
         return False
     info.kind = "record"
     if res.carried is None:
-        cols = form.columns
+        cols = [form.columns[k] - 1 for k in ("sheet", "project", "field", "indicator", "value")]
+        width = max(cols) + 1
         rows = (
-            tuple(
-                sheet.get(r, cols[k]) for k in ("sheet", "project", "field", "indicator", "value")
-            )
-            for r in range(form.first_row, sheet.nrows + 1)
+            [row[c] for c in cols] if len(row) >= width else [sheet.get(r, c + 1) for c in cols]
+            for r, row in enumerate(sheet.rows[form.first_row - 1 :], start=form.first_row)
         )
         res.carried = record_from_rows(rows)
     return True
