@@ -24,7 +24,7 @@ from typing import Any, Literal
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.model import Project, Targets
-from perfxl.numbers import number
+from perfxl.numbers import money, number
 
 Source = Literal["record", "targets"]
 DifferenceKind = Literal["changed", "added", "missing"]
@@ -352,3 +352,67 @@ def _indicators(index: int, now: CarriedProject, then: CarriedProject) -> list[D
             after = next((p[0] for p in pairs[n + 1 :] if p[0] is not None), None)
             out.append(Difference("missing", index, then, None, after, row=then.indicators[j]))
     return out
+
+
+# --- how messages name them -------------------------------------------------------------------
+CARRIED_LABELS: Mapping[str, str] = {
+    "code": C.L_CODE,
+    "name": C.L_NAME,
+    "goals": C.L_ANNUAL_GOALS,
+    "total/initial": f"{C.L_FUNDS_TOTAL}的{C.L_INITIAL}",
+    "fiscal/initial": f"财政资金的{C.L_INITIAL}",
+    "other/initial": f"{C.L_FUNDS_OTHER}的{C.L_INITIAL}",
+    "level1": C.L_LEVEL1,
+    "level2": C.L_LEVEL2,
+    "level3": C.L_LEVEL3,
+    "target": C.L_ANNUAL_TARGET,
+}
+"""A carried field key -> what the form calls it."""
+
+
+def indicator_name(row: Mapping[str, Any] | None, *, levels: bool = False) -> str:
+    """An indicator by its 三级指标 (all three levels when ``levels`` or it has none)."""
+    parts = [
+        "" if row is None or row.get(k) is None else str(row.get(k)).strip()
+        for k in ("level1", "level2", "level3")
+    ]
+    if not levels and parts[2]:
+        return parts[2]
+    return "/".join(parts)
+
+
+def shown(value: Any, amount: bool) -> str:
+    """A carried value in a message: quoted as the cell shows it, ``空白`` when blank; an
+    amount as ``8.00 万元``."""
+    c = canonical(value)
+    if c is None:
+        return "空白"
+    if amount and isinstance(c, Decimal):
+        return f"“{money(c)}”"
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value if v is not None)
+    return "“" + " ".join(str(value).split()) + "”"
+
+
+def edited_notes(
+    old: Targets, record: CarriedRecord | None, sheets: Sequence[str | None] = ()
+) -> list[str]:
+    """For ``new monitoring --from OLD``: each carried value edited in ``OLD`` (against its
+    own record), which the new workbook does not keep (it carries the current targets)."""
+    if record is None:
+        return []
+    notes: list[str] = []
+    for d in compare(old, record, sheets):
+        if d.kind != "changed" or d.key is None or d.project is None:
+            continue
+        name = None if d.carried is None else d.carried.values.get("name")
+        project = str(name).strip() if canonical(name) is not None else f"第 {d.project + 1} 个项目"
+        what = f"项目“{project}”"
+        if d.indicator is not None:
+            what += f"指标“{indicator_name(d.row)}”"
+        amount = d.key in INITIAL_KEYS
+        notes.append(
+            f"原监控表中{what}的{CARRIED_LABELS[d.key]}由目标表的{shown(d.expected, amount)}"
+            f"改成了{shown(d.actual, amount)}；新监控表按当前目标表带入，未沿用这一改动。"
+        )
+    return notes

@@ -477,3 +477,19 @@ def test_new_monitoring_button_refuses_where_excel_cannot_ask(
     assert sorted(p.name for p in tmp_path.glob("*-监控*.xlsx")) == ["suying-2023-监控.xlsx"]
     # rerun=True answers for the caller (what the Yes button does)
     assert entry.new_monitoring(book, rerun=True).startswith("已重新生成监控表：")
+
+
+def test_a_rebuild_with_from_says_which_edited_targets_it_did_not_keep(
+    fresh: Path, tmp_path: Path
+) -> None:
+    edited, _, _ = _set(fresh, tmp_path / "监控-改.xlsx", "/projects/2/indicators/1/target", "≥90%")
+    out = tmp_path / "监控-新.xlsx"
+    r = _run(["new", "monitoring", EXAMPLE_XLSX, "-o", out, "--from", edited])
+    assert r.exit_code == 0, r.output
+    assert (
+        "提示：原监控表中项目“环保工作经费”指标“资金发放覆盖率”的年度指标值由目标表的“≥95%”"
+        "改成了“≥90%”；新监控表按当前目标表带入，未沿用这一改动。"
+    ) in r.output
+    assert read_workbook(out).targets.projects[2].indicators[1].target == "≥95%"
+    clean = _run(["new", "monitoring", EXAMPLE_XLSX, "-o", tmp_path / "再.xlsx", "--from", fresh])
+    assert "未沿用这一改动" not in clean.output

@@ -14,8 +14,16 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from perfxl import constants as C
-from perfxl.carried import INITIAL_KEYS, CarriedProject, Difference, canonical, compare
+from perfxl.carried import (
+    CARRIED_LABELS,
+    INITIAL_KEYS,
+    CarriedProject,
+    Difference,
+    canonical,
+    compare,
+    indicator_name,
+    shown,
+)
 from perfxl.model import (
     FUNDS_KEYS,
     FUNDS_ROWS,
@@ -33,7 +41,7 @@ from perfxl.monitoring import (
     monitor_project,
     month_of,
 )
-from perfxl.numbers import money, number
+from perfxl.numbers import number
 from perfxl.rules.base import Context, Finding, project_label
 from perfxl.rules.catalogue import RuleId
 from perfxl.targets import Target, parse_target, to_wan
@@ -265,18 +273,6 @@ def _units_differ(target: Target, answer: Target) -> bool:
 
 
 # --- the carried targets ----------------------------------------------------------------------
-CARRIED_LABELS: dict[str, str] = {
-    "code": C.L_CODE,
-    "name": C.L_NAME,
-    "goals": C.L_ANNUAL_GOALS,
-    **{f"{row}/initial": f"{text}的{C.L_INITIAL}" for row, text in ROW_LABELS.items()},
-    "level1": C.L_LEVEL1,
-    "level2": C.L_LEVEL2,
-    "level3": C.L_LEVEL3,
-    "target": C.L_ANNUAL_TARGET,
-}
-
-
 def _carried(d: Difference, t: Targets, sheets: tuple[str | None, ...]) -> Finding:
     """A carried value edited, or a project or indicator added or deleted, as a finding at
     its cell (a deleted indicator at the row now in its place; a deleted project at no cell)."""
@@ -290,13 +286,13 @@ def _carried(d: Difference, t: Targets, sheets: tuple[str | None, ...]) -> Findi
             value = getattr(t.projects[i], INITIAL_KEYS.get(d.key, d.key))
         else:
             where = f"/projects/{i}/indicators/{d.indicator}/{d.key}"
-            what = f"项目“{project}”指标“{_indicator_name(d.row)}”的{CARRIED_LABELS[d.key]}"
+            what = f"项目“{project}”指标“{indicator_name(d.row)}”的{CARRIED_LABELS[d.key]}"
             value = d.actual
         amount = d.key in INITIAL_KEYS
         fields = {
             "what": what,
-            "before": _shown(d.expected, amount),
-            "after": _shown(d.actual, amount),
+            "before": shown(d.expected, amount),
+            "after": shown(d.actual, amount),
         }
         return Finding("monitoring.carried_changed", where, value, fields)
     if d.kind == "added":
@@ -312,8 +308,8 @@ def _carried(d: Difference, t: Targets, sheets: tuple[str | None, ...]) -> Findi
             }
             return Finding("monitoring.carried_added", f"/projects/{i}/name", p.name, fields)
         fields = {
-            "what": f"项目“{project}”的指标“{_indicator_name(d.row, levels=True)}”"
-            f"（年度指标值{_shown(d.row.get('target'), False)}）",
+            "what": f"项目“{project}”的指标“{indicator_name(d.row, levels=True)}”"
+            f"（年度指标值{shown(d.row.get('target'), False)}）",
             "kind": "指标",
             "unit": "一行",
         }
@@ -334,8 +330,8 @@ def _carried(d: Difference, t: Targets, sheets: tuple[str | None, ...]) -> Findi
     else:
         where = f"/projects/{i}/indicators/{n - 1}" if n else f"/projects/{i}/name"
     fields = {
-        "what": f"项目“{project}”的指标“{_indicator_name(d.row, levels=True)}”"
-        f"（年度指标值{_shown(d.row.get('target'), False)}）",
+        "what": f"项目“{project}”的指标“{indicator_name(d.row, levels=True)}”"
+        f"（年度指标值{shown(d.row.get('target'), False)}）",
         "fix": "该指标行（一级、二级、三级指标和年度指标值照目标表填写）",
     }
     return Finding("monitoring.carried_missing", where, None, fields)
@@ -349,26 +345,3 @@ def _carried_name(c: CarriedProject | None, t: Targets, index: int | None) -> st
     if index is not None:
         return project_label(t.projects[index], index)
     return "（未命名）"
-
-
-def _indicator_name(row: Any, *, levels: bool = False) -> str:
-    """An indicator by its 三级指标 (all three levels when ``levels`` or it has none)."""
-    parts = [
-        "" if row is None or row.get(k) is None else str(row.get(k)).strip()
-        for k in ("level1", "level2", "level3")
-    ]
-    if not levels and parts[2]:
-        return parts[2]
-    return "/".join(parts)
-
-
-def _shown(value: Any, amount: bool) -> str:
-    """A carried value in a message: quoted as the cell shows it, ``空白`` when blank."""
-    c = canonical(value)
-    if c is None:
-        return "空白"
-    if amount and isinstance(c, Decimal):
-        return f"“{money(c)}”"
-    if isinstance(value, list):
-        value = " ".join(str(v) for v in value if v is not None)
-    return "“" + " ".join(str(value).split()) + "”"
