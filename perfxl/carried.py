@@ -149,45 +149,45 @@ def record_of(
 
 
 # --- the record sheet's rows ------------------------------------------------------------------
-Row = tuple[str | None, int, str, int | None, Any]
-"""(sheet, project number from 1, field key, indicator number from 1 or None, value); the
-sheet is given on the project's first row only (fewer cells to read back)."""
-
-
-def record_rows(record: CarriedRecord) -> list[Row]:
-    """The rows of the record sheet, project after project."""
-    rows: list[Row] = []
+def record_rows(
+    record: CarriedRecord, project_keys: Sequence[str], indicator_keys: Sequence[str]
+) -> list[list[Any]]:
+    """The rows of the record sheet: per project ``[sheet, n, None, *values]`` (values in
+    ``project_keys`` order), then per indicator ``[None, n, j, *values]`` (``indicator_keys``
+    order); ``n`` and ``j`` count from 1."""
+    rows: list[list[Any]] = []
     for n, p in enumerate(record.projects, start=1):
-        first = len(rows)
-        rows.extend((None, n, key, None, value) for key, value in p.values.items())
-        for j, ind in enumerate(p.indicators, start=1):
-            rows.extend((None, n, key, j, value) for key, value in ind.items())
-        if len(rows) > first:
-            rows[first] = (p.sheet, *rows[first][1:])
+        rows.append([p.sheet, n, None, *(p.values.get(k) for k in project_keys)])
+        rows.extend(
+            [None, n, j, *(ind.get(k) for k in indicator_keys)]
+            for j, ind in enumerate(p.indicators, start=1)
+        )
     return rows
 
 
-def record_from_rows(rows: Iterable[Sequence[Any]]) -> CarriedRecord:
-    """The record read back from its rows; a row whose numbers are not numbers is left out."""
+def record_from_rows(
+    rows: Iterable[Sequence[Any]], project_keys: Sequence[str], indicator_keys: Sequence[str]
+) -> CarriedRecord:
+    """The record read back from :func:`record_rows`; a row whose positions are not numbers
+    is left out."""
     sheets: dict[int, str | None] = {}
     values: dict[int, dict[str, Any]] = {}
     indicators: dict[int, dict[int, dict[str, Any]]] = {}
     for row in rows:
-        if len(row) < 5:
-            row = [*row, None, None, None, None, None]
-        sheet, project, key, indicator, value = row[:5]
-        n = _position(project)
-        if n is None or not isinstance(key, str) or not key:
+        n = _position(row[1]) if len(row) > 1 else None
+        if n is None:
             continue
         if n not in values:
-            sheets[n] = None
-            values[n] = {}
-        if sheet is not None and sheets[n] is None:
-            sheets[n] = str(sheet)
-        if indicator is None:
-            values[n][key] = value
-        elif (j := _position(indicator)) is not None:
-            indicators.setdefault(n, {}).setdefault(j, {})[key] = value
+            sheets[n], values[n] = None, {}
+        data = row[3:]
+        if len(row) < 3 or row[2] is None:
+            if row[0] is not None:
+                sheets[n] = str(row[0])
+            values[n].update(zip(project_keys, _padded(data, len(project_keys)), strict=True))
+        elif (j := _position(row[2])) is not None:
+            indicators.setdefault(n, {})[j] = dict(
+                zip(indicator_keys, _padded(data, len(indicator_keys)), strict=True)
+            )
     return CarriedRecord(
         tuple(
             CarriedProject(
@@ -198,6 +198,10 @@ def record_from_rows(rows: Iterable[Sequence[Any]]) -> CarriedRecord:
             for n in sorted(values)
         )
     )
+
+
+def _padded(values: Sequence[Any], n: int) -> list[Any]:
+    return [*values[:n], *([None] * (n - len(values)))]
 
 
 def _position(v: Any) -> int | None:
@@ -214,9 +218,10 @@ def canonical(value: Any) -> Decimal | str | None:
         value = "\n".join("" if v is None else str(v) for v in value)
     if value is None:
         return None
-    n = number(value)
-    if n is not None:
-        return n
+    if not isinstance(value, str):  # text is never an amount: no need to ask
+        n = number(value)
+        if n is not None:
+            return n
     text = "".join(str(value).split())
     return text or None
 

@@ -117,4 +117,5 @@ CARRIED_SHEET = "目标表带入记录"
 CARRIED_TITLE = (
     "perfxl 目标表带入记录：生成本监控表时从目标表带入的值，校验据此发现被改动的目标。请勿修改。"
 )
-CARRIED_HEADERS: tuple[str, ...] = ("工作表", "项目序号", "字段", "指标序号", "目标表的值")
+CARRIED_HEADERS: tuple[str, ...] = ("工作表", "项目序号", "指标序号")
+CARRIED_INDICATOR_KEYS_LABEL = "指标行的字段→"

@@ -327,25 +327,30 @@ class MonitoringCover:
 class CarriedRecordForm:
     """The monitoring workbook's record of what it carried (a very hidden sheet).
 
-    One row per carried value: the project sheet it was drawn on, the project's position
-    (1-based), the field key (a ``MonitoringForm.carried`` key such as ``total/initial``, or an
-    indicator key of ``MONITORING_CARRIED_INDICATOR_KEYS``), the indicator's position (1-based,
-    blank for a project field) and the value as the targets held it. The sheet is recognised
-    by its title, not its name.
+    One row per project (its sheet, its position from 1, then the values of
+    ``MonitoringForm.carried`` in the order the project key row names them), each followed
+    by one row per indicator (its position from 1 in the indicator column, then the values
+    of ``MONITORING_CARRIED_INDICATOR_KEYS`` in the order the indicator key row names them).
+    The key rows make the record read the same whatever the form's field order; the sheet
+    is recognised by its title, not its name.
 
     Attributes:
         sheet: the sheet's name when perfxl draws it.
         title: the title cell and its text.
-        header_row: the row of the column headers.
-        first_row: the first value row.
-        columns: key (``sheet``, ``project``, ``field``, ``indicator``, ``value``) -> column.
+        header_row: the column headers, and the keys of a project row's values.
+        indicator_keys_row: the keys of an indicator row's values.
+        first_row: the first project row.
+        columns: ``sheet``, ``project``, ``indicator`` -> column.
+        first_value_column: the column of the first value.
     """
 
     sheet: str
     title: Label
     header_row: int
+    indicator_keys_row: int
     first_row: int
     columns: Mapping[str, int]
+    first_value_column: int
 
 
 @dataclass(frozen=True)
@@ -668,8 +673,10 @@ _CARRIED_RECORD = CarriedRecordForm(
     sheet=C.CARRIED_SHEET,
     title=Label("A1", C.CARRIED_TITLE),
     header_row=2,
-    first_row=3,
-    columns={"sheet": 1, "project": 2, "field": 3, "indicator": 4, "value": 5},
+    indicator_keys_row=3,
+    first_row=4,
+    columns={"sheet": 1, "project": 2, "indicator": 3},
+    first_value_column=4,
 )
 
 STANDARD = Layout(

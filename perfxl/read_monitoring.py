@@ -157,11 +157,17 @@ def read_carried_record(sheet: Sheet, info: SheetInfo, res: ReadResult) -> bool:
         return False
     info.kind = "record"
     if res.carried is None:
-        cols = [form.columns[k] - 1 for k in ("sheet", "project", "field", "indicator", "value")]
-        width = max(cols) + 1
+        first = form.first_value_column
+
+        def keys(row: int) -> list[str]:
+            cells = sheet.rows[row - 1][first - 1 :] if row <= sheet.nrows else []
+            return [str(v) for v in cells if v is not None]
+
+        cols = [form.columns[k] - 1 for k in ("sheet", "project", "indicator")]
+        project_keys, indicator_keys = keys(form.header_row), keys(form.indicator_keys_row)
         rows = (
-            [row[c] for c in cols] if len(row) >= width else [sheet.get(r, c + 1) for c in cols]
-            for r, row in enumerate(sheet.rows[form.first_row - 1 :], start=form.first_row)
+            [*(row[c] if c < len(row) else None for c in cols), *row[first - 1 :]]
+            for row in sheet.rows[form.first_row - 1 :]
         )
-        res.carried = record_from_rows(rows)
+        res.carried = record_from_rows(rows, project_keys, indicator_keys)
     return True

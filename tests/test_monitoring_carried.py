@@ -115,10 +115,16 @@ def test_the_record_holds_every_carried_value_on_a_very_hidden_protected_sheet(
 def test_record_rows_round_trip() -> None:
     t = Targets.from_dict(json.loads((EXAMPLES / "suying-2023.json").read_text(encoding="utf-8")))
     record = record_of(t)
-    assert record_from_rows(record_rows(record)) == record
+    keys = [f.key for f in FORM.carried], list(L.MONITORING_CARRIED_INDICATOR_KEYS)
+    rows = record_rows(record, *keys)
+    assert len(rows) == 19 + 114  # a row per project, a row per indicator
+    assert record_from_rows(rows, *keys) == record
     # a row whose positions are not numbers is left out, the rest is read
-    rows = [("表", "x", "code", None, "1"), *record_rows(record)]
-    assert record_from_rows(rows) == record
+    assert record_from_rows([["表", "x", None, "1"], *rows], *keys) == record
+    # the key rows decide which value is which: a form with its fields in another order
+    swapped = [keys[0][::-1], keys[1][::-1]]
+    moved = [[*r[:3], *r[3:][::-1]] for r in rows]
+    assert record_from_rows(moved, *swapped) == record
 
 
 def test_a_clean_workbook_is_silent_with_the_record_and_with_targets(

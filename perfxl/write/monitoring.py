@@ -310,17 +310,30 @@ def _validations(ws: Worksheet, form: L.MonitoringForm, last: int) -> None:
 
 
 def draw_record(ws: Worksheet, record: CarriedRecord, *, layout: L.Layout = L.STANDARD) -> None:
-    """The record of what the workbook carried, one value a row, on a very hidden sheet
-    (staff do not see it; Excel, WPS and LibreOffice keep it), protected like the others."""
+    """The record of what the workbook carried (:class:`perfxl.layout.CarriedRecordForm`),
+    on a very hidden sheet (staff do not see it; Excel, WPS and LibreOffice keep it),
+    protected like the others."""
     form = layout.carried_record
     W.set_value(ws, form.title.ref, form.title.text)
-    cols = form.columns
-    for key, header in zip(cols, C.CARRIED_HEADERS, strict=True):
-        ws.cell(row=form.header_row, column=cols[key], value=header)
-    for r, row in enumerate(record_rows(record), start=form.first_row):
-        for key, value in zip(cols, row, strict=True):
+    project_keys = [f.key for f in layout.monitoring.carried]
+    indicator_keys = list(L.MONITORING_CARRIED_INDICATOR_KEYS)
+    for key, header in zip(("sheet", "project", "indicator"), C.CARRIED_HEADERS, strict=True):
+        ws.cell(row=form.header_row, column=form.columns[key], value=header)
+    ws.cell(
+        row=form.indicator_keys_row, column=form.columns["indicator"]
+    ).value = C.CARRIED_INDICATOR_KEYS_LABEL
+    first = form.first_value_column
+    for row, keys in ((form.header_row, project_keys), (form.indicator_keys_row, indicator_keys)):
+        for c, key in enumerate(keys, start=first):
+            ws.cell(row=row, column=c, value=key)
+    columns = [form.columns[k] for k in ("sheet", "project", "indicator")]
+    rows = record_rows(record, project_keys, indicator_keys)
+    for r, values in enumerate(rows, start=form.first_row):
+        for c, value in zip(
+            [*columns, *range(first, first + len(values) - 3)], values, strict=True
+        ):
             if value is not None:
-                W.set_value(ws, a1(r, cols[key]), value)
+                W.set_value(ws, a1(r, c), value)
     ws.sheet_state = "veryHidden"
     W.protect(ws)
 
