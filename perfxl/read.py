@@ -233,8 +233,12 @@ MIN_LABELS = 3
 def _score(sheet: Sheet, labels: tuple[L.Label, ...], dr: int, dc: int) -> int:
     n = 0
     for lab in labels:
-        r, c = parse_a1(shift(lab.ref, dr, dc))
-        n += L.normalize_label(sheet.get(r, c)) == L.normalize_label(lab.text)
+        r, c = parse_a1(lab.ref)
+        r, c = r + dr, c + dc
+        # An anchor found above or left of its place shifts some labels off the sheet: they
+        # are simply not there (a1() of row 0 would raise).
+        if r >= 1 and c >= 1:
+            n += L.normalize_label(sheet.get(r, c)) == L.normalize_label(lab.text)
     return n
 
 
@@ -255,10 +259,13 @@ def _check_labels(
     for lab in labels:
         if not lab.required:
             continue
-        ref = shift(lab.ref, dr, dc)
-        r, c = parse_a1(ref)
-        actual = sheet.get(r, c)
-        if L.normalize_label(actual) != L.normalize_label(lab.text):
+        r, c = parse_a1(lab.ref)
+        r, c = r + dr, c + dc
+        # Shifted off the sheet (the table starts higher than the form allows): the label is
+        # missing, and the problem names the sheet rather than a cell that cannot exist.
+        ref = a1(r, c) if r >= 1 and c >= 1 else None
+        actual = sheet.get(r, c) if ref is not None else None
+        if ref is None or L.normalize_label(actual) != L.normalize_label(lab.text):
             ok = False
             res.problems.append(
                 make(
