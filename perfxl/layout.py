@@ -522,6 +522,36 @@ class EvaluationCover:
 
 
 @dataclass(frozen=True)
+class CarriedRecordForm:
+    """The monitoring workbook's record of what it carried (a very hidden sheet).
+
+    One row per project (its sheet, its position from 1, then the values of
+    ``MonitoringForm.carried`` in the order the project key row names them), each followed
+    by one row per indicator (its position from 1 in the indicator column, then the values
+    of ``MONITORING_CARRIED_INDICATOR_KEYS`` in the order the indicator key row names them).
+    The key rows make the record read the same whatever the form's field order; the sheet
+    is recognised by its title, not its name.
+
+    Attributes:
+        sheet: the sheet's name when perfxl draws it.
+        title: the title cell and its text.
+        header_row: the column headers, and the keys of a project row's values.
+        indicator_keys_row: the keys of an indicator row's values.
+        first_row: the first project row.
+        columns: ``sheet``, ``project``, ``indicator`` -> column.
+        first_value_column: the column of the first value.
+    """
+
+    sheet: str
+    title: Label
+    header_row: int
+    indicator_keys_row: int
+    first_row: int
+    columns: Mapping[str, int]
+    first_value_column: int
+
+
+@dataclass(frozen=True)
 class Layout:
     """Every sheet of the standard workbook."""
 
@@ -535,6 +565,9 @@ class Layout:
     evaluation: EvaluationForm = dataclasses.field(default_factory=lambda: _standard_evaluation())
     evaluation_cover: EvaluationCover = dataclasses.field(
         default_factory=lambda: _standard_evaluation_cover()
+    )
+    carried_record: CarriedRecordForm = dataclasses.field(
+        default_factory=lambda: _standard_carried_record()
     )
 
     def field(self, key: str) -> Field:
@@ -560,6 +593,10 @@ def _standard_evaluation() -> EvaluationForm:
 
 def _standard_evaluation_cover() -> EvaluationCover:
     return _EVALUATION_COVER
+
+
+def _standard_carried_record() -> CarriedRecordForm:
+    return _CARRIED_RECORD
 
 
 def _find(fields: tuple[Field, ...], key: str) -> Field:
@@ -960,6 +997,16 @@ _EVALUATION_COVER = EvaluationCover(
     widths=(8, 44, 24, 13, 13, 11, 10, 10),
 )
 
+_CARRIED_RECORD = CarriedRecordForm(
+    sheet=C.CARRIED_SHEET,
+    title=Label("A1", C.CARRIED_TITLE),
+    header_row=2,
+    indicator_keys_row=3,
+    first_row=4,
+    columns={"sheet": 1, "project": 2, "indicator": 3},
+    first_value_column=4,
+)
+
 STANDARD = Layout(
     project=_PROJECT,
     cover=_COVER,
@@ -968,6 +1015,7 @@ STANDARD = Layout(
     monitoring_cover=_MONITORING_COVER,
     evaluation=_EVALUATION,
     evaluation_cover=_EVALUATION_COVER,
+    carried_record=_CARRIED_RECORD,
 )
 """The standard workbook's form."""
 

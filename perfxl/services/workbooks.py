@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from perfxl.grid import Grid
-    from perfxl.model import Targets
     from perfxl.problems import Problem
     from perfxl.read import ReadResult
 
@@ -203,16 +202,19 @@ def new_monitoring(
             ``previous`` is not a monitoring workbook (nothing written), or ``out`` cannot
             be written.
     """
+    from perfxl.carried import edited_notes
     from perfxl.carry import carry_monitoring
     from perfxl.monitoring import month_of
     from perfxl.write.fill import save
     from perfxl.write.monitoring import build_monitoring
 
-    t, problems = _read_for_monitoring(book, "目标表")
+    read = _read_for_monitoring(book, "目标表")
+    t, problems = read.targets, list(read.problems)
     notes: list[str] = []
     kept = 0
     if previous is not None:
-        old, old_problems = _read_for_monitoring(previous, "原监控表")
+        old_read = _read_for_monitoring(previous, "原监控表")
+        old, old_problems = old_read.targets, list(old_read.problems)
         if old.stage != "monitoring":
             from perfxl.errors import PerfxlError
 
@@ -224,6 +226,8 @@ def new_monitoring(
         problems += old_problems
         carried = carry_monitoring(t, old)
         t, notes, kept = carried.targets, carried.notes, carried.kept
+        sheets = [old_read.project_sheet(i) for i in range(len(old.projects))]
+        notes = edited_notes(old, old_read.carried, sheets) + notes
         if month is None:
             month = month_of(old)
     if month is None:
@@ -233,11 +237,9 @@ def new_monitoring(
     return MonitoringReport(out, len(t.projects), n, month, problems, notes, kept)
 
 
-def _read_for_monitoring(
-    book: str | Path, what: str, made: str = "监控表"
-) -> tuple[Targets, list[Problem]]:
-    """A workbook's model for ``new monitoring`` / ``new evaluation``, refused when its
-    labels are broken (``made``: the form not made, for the message)."""
+def _read_for_monitoring(book: str | Path, what: str, made: str = "监控表") -> ReadResult:
+    """A workbook read for ``new monitoring`` / ``new evaluation``, refused when its labels
+    are broken (``made``: the form not made, for the message)."""
     from perfxl.errors import PerfxlError
     from perfxl.read import read_workbook
 
@@ -249,7 +251,7 @@ def _read_for_monitoring(
             "请先按 perfxl validate 的提示修复。",
             path=str(book),
         )
-    return res.targets, list(res.problems)
+    return res
 
 
 @dataclass
@@ -308,12 +310,14 @@ def new_evaluation(
     from perfxl.write.evaluation import build_evaluation, profile_named
     from perfxl.write.fill import save
 
-    t, problems = _read_for_monitoring(book, "目标表", "自评表")
+    res = _read_for_monitoring(book, "目标表", "自评表")
+    t, problems = res.targets, list(res.problems)
     source = t.stage
     notes: list[str] = []
     kept = 0
     if previous is not None:
-        old, old_problems = _read_for_monitoring(previous, "原自评表", "自评表")
+        old_res = _read_for_monitoring(previous, "原自评表", "自评表")
+        old, old_problems = old_res.targets, list(old_res.problems)
         if old.stage != "evaluation":
             raise PerfxlError(
                 "--from 指定的不是绩效自评表，无法带入填报内容。"
