@@ -24,6 +24,7 @@ from conftest import EXAMPLE_XLSX, EXAMPLES, convert
 from openpyxl.worksheet.worksheet import Worksheet
 from test_excel_entry import FakeApp, FakeBook
 
+from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.carried import CarriedRecord, compare, record_from_rows, record_of, record_rows
 from perfxl.cli import main
@@ -40,7 +41,7 @@ CARRIED_RULES = (
     "monitoring.carried_added",
     "monitoring.carried_missing",
 )
-OLD_EXAMPLE = EXAMPLES / "suying-2023-monitoring.xlsx"  # drawn before the record existed
+EXAMPLE_MONITORING = EXAMPLES / "suying-2023-monitoring.xlsx"
 FORM = L.STANDARD.monitoring
 
 
@@ -61,6 +62,17 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``perfxl new monitoring`` of the Suying targets, as of 7月底."""
     out = tmp_path_factory.mktemp("carried") / "监控.xlsx"
     new_monitoring(EXAMPLE_XLSX, out, month=7)
+    return out
+
+
+@pytest.fixture(scope="module")
+def old_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example monitoring workbook as perfxl drew it before the record existed: the same
+    workbook with its record sheet removed (openpyxl, as an older perfxl saved it)."""
+    out = tmp_path_factory.mktemp("old") / "旧监控表.xlsx"
+    wb = openpyxl.load_workbook(EXAMPLE_MONITORING)
+    del wb[C.CARRIED_SHEET]
+    wb.save(out)
     return out
 
 
@@ -314,11 +326,14 @@ def test_a_code_edited_still_pairs_the_project_by_its_sheet(fresh: Path, tmp_pat
 
 
 # --- without the record -----------------------------------------------------------------------
-def test_a_workbook_made_before_the_record_is_checked_only_with_targets(tmp_path: Path) -> None:
-    res = read_workbook(OLD_EXAMPLE)
+def test_a_workbook_made_before_the_record_is_checked_only_with_targets(
+    tmp_path: Path, old_example: Path
+) -> None:
+    assert read_workbook(EXAMPLE_MONITORING).carried is not None  # the example has its record
+    res = read_workbook(old_example)
     assert res.carried is None
     book, sheet, cell = _set(
-        OLD_EXAMPLE, tmp_path / "旧表-改.xlsx", "/projects/2/indicators/1/target", "≥90%"
+        old_example, tmp_path / "旧表-改.xlsx", "/projects/2/indicators/1/target", "≥90%"
     )
     assert _carried(validate_file(book).problems) == []  # silent: nothing to compare with
     r = _run(["validate", book, "--targets", EXAMPLE_XLSX])
@@ -334,7 +349,7 @@ def test_targets_option_refuses_what_it_cannot_use(fresh: Path, tmp_path: Path) 
     shutil.copyfile(fresh, other)
     r = _run(["validate", fresh, other, "--targets", EXAMPLE_XLSX])
     assert r.exit_code == 2 and "--targets 只能用于一个监控表" in r.output
-    r = _run(["validate", fresh, "--targets", OLD_EXAMPLE])
+    r = _run(["validate", fresh, "--targets", EXAMPLE_MONITORING])
     assert r.exit_code == 2 and "不是目标表" in r.output
     r = _run(["validate", EXAMPLE_XLSX, "--targets", EXAMPLE_XLSX])
     assert r.exit_code == 0 and "不是绩效运行监控表，--targets 未使用" in r.output
