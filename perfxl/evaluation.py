@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
-from perfxl.model import IndicatorResult, Project, ProjectEvaluation, Targets
+from perfxl.model import EVAL_FUNDS_ROWS, IndicatorResult, Project, ProjectEvaluation, Targets
 from perfxl.scoring import (
     DEFAULT,
     QUALITATIVE,
@@ -112,6 +112,9 @@ class EvaluationResult:
     Attributes:
         profile: the profile's name.
         funds: the 年度资金总额 row's 执行率 and 得分.
+        rates: 执行率 of every funds row (``total``, ``fiscal``, ``carryover``, ``other``) in
+            percent at 2 decimals, as :func:`perfxl.scoring.funds_score` gives it; None where
+            it cannot be computed (a blank or 0 全年预算数, an amount typed as text).
         rows: one per indicator of ``Project.indicators``, in order.
         points_problems: what is wrong with the 分值 (typed not adding up, …); the rows of
             each problem are positions in ``rows``.
@@ -121,6 +124,7 @@ class EvaluationResult:
 
     profile: str
     funds: FundsScore
+    rates: dict[str, Decimal | None]
     rows: tuple[RowResult, ...]
     points_problems: tuple[PointsProblem, ...]
     total: Decimal | None
@@ -168,6 +172,10 @@ def evaluate_project(p: Project, profile: Profile = DEFAULT) -> EvaluationResult
         for i in range(len(p.indicators))
     ]
     funds = funds_score(e.total.budget, e.total.executed, e.total.points, profile)
+    rates = {
+        key: funds_score(getattr(e, key).budget, getattr(e, key).executed, None, profile).rate
+        for key in EVAL_FUNDS_ROWS
+    }
     split = split_points([ind.level1 for ind in p.indicators], [x.points for x in inputs], profile)
     rows: list[RowResult] = []
     for i, (ind, x) in enumerate(zip(p.indicators, inputs, strict=True)):
@@ -193,6 +201,7 @@ def evaluate_project(p: Project, profile: Profile = DEFAULT) -> EvaluationResult
     return EvaluationResult(
         profile=profile.name,
         funds=funds,
+        rates=rates,
         rows=tuple(rows),
         points_problems=split.problems,
         total=tot,
