@@ -41,6 +41,9 @@ class Consolidation:
         superseded: files replaced by a newer version of the same unit.
         chosen: the submission used for each unit.
         notes: what the run tells the user besides (a table format it could not write).
+        stage: ``targets``, ``monitoring`` (every input a 监控表 of one ``month``: ``monitor``,
+            ``monitor_units``, ``rectify``) or ``evaluation`` (every input a 自评表 scored by
+            one ``profile``: ``evaluation``, ``eval_units``, ``lowest``; `eval_combine`).
     """
 
     summary: list[SummaryRow] = field(default_factory=list)
@@ -60,6 +63,10 @@ class Consolidation:
     monitor: list[Any] = field(default_factory=list)
     monitor_units: list[Any] = field(default_factory=list)
     rectify: list[Any] = field(default_factory=list)
+    evaluation: list[Any] = field(default_factory=list)
+    eval_units: list[Any] = field(default_factory=list)
+    lowest: list[Any] = field(default_factory=list)
+    profile: str | None = None
 
     @property
     def error_count(self) -> int:

@@ -66,9 +66,9 @@ def extract_file(
     from perfxl.stages import not_for_consolidate
 
     verdict = not_for_consolidate(res.targets)
-    if verdict is not None and res.targets.stage == "evaluation":  # listed, never summed
-        record.status, record.note = K.EVALUATION_SKIPPED, verdict
-        return Extracted(files=[record])
+    if verdict is not None and res.targets.stage == "evaluation":  # never summed with the
+        # targets, but with other self-evaluation workbooks (`eval_combine`, when every input is one)
+        return _evaluation(res, record, verdict, config_path)
     if verdict is not None:  # a monitoring workbook: never summed with the targets, but with
         # other monitoring workbooks (`monitor_combine`, when every input is one)
         from decimal import Decimal
@@ -90,6 +90,24 @@ def extract_file(
 
     problems = _merge(res.problems, _validate(res, config_path))
     return Extracted(files=[record], submissions=[submission(res, problems, record)])
+
+
+def _evaluation(res: Any, record: FileRecord, verdict: str, config_path: str | None) -> Extracted:
+    """A self-evaluation workbook scored by the profile its cover names (listed as 无法读取
+    when that profile is unknown: no score could be trusted)."""
+    from perfxl.consolidate.eval_rows import evaluation_submission
+    from perfxl.scoring import get_profile
+
+    try:
+        profile = get_profile(res.targets.profile) if res.targets.profile else None
+    except PerfxlError as exc:
+        record.status, record.note = K.UNREADABLE, _reason(exc)
+        return Extracted(files=[record])
+    record.status, record.note = K.EVALUATION_SKIPPED, verdict
+    problems = _merge(res.problems, _validate(res, config_path))
+    return Extracted(
+        files=[record], submissions=[evaluation_submission(res, problems, record, profile)]
+    )
 
 
 def extract_batch(
@@ -137,6 +155,7 @@ def warm_up() -> None:
     warm = (
         "python_calamine",
         "perfxl.consolidate.rows",
+        "perfxl.consolidate.eval_rows",
         "perfxl.consolidate.summary_input",
         "perfxl.grid.calamine_grid",
         "perfxl.read",
