@@ -62,9 +62,10 @@ def compute_book(book: Any) -> str:
     from perfxl.services import compute_open_book
 
     grid = A.read_grid(book)
-    read, computed, plan, problems, monitoring = compute_open_book(
+    read, computed, plan, problems, staged = compute_open_book(
         grid, lambda c: A.read_formulas(book, c)
     )
+    monitoring = staged if read.targets.stage == "monitoring" else None
     by_sheet: dict[tuple[str, str | None], dict[str, Any]] = defaultdict(dict)
     for w in plan.writes:
         if w.formula == "keep":
@@ -74,7 +75,9 @@ def compute_book(book: Any) -> str:
     for (name, fmt), cells in by_sheet.items():
         A.write_formatted(book.sheets[name], cells, fmt)
     _calculate(book)
-    if monitoring is not None:
+    if read.targets.stage == "evaluation":
+        msg = evaluation_message(staged, read.targets.profile)
+    elif monitoring is not None:
         done = sum(m.rate is not None for m in monitoring)
         schedule = next((m.schedule for m in monitoring if m.schedule is not None), None)
         time = f"（截至 {read.targets.month}月底，序时进度 {schedule}%）" if schedule else ""
@@ -89,6 +92,31 @@ def compute_book(book: Any) -> str:
         lines = [f"“{p.sheet or ''}”{p.cell or ''}：{p.message}" for p in problems[:10]]
         more = f"\n……另有 {len(problems) - 10} 条" if len(problems) > 10 else ""
         msg += "\n以下项目或单元格未计算：\n" + "\n".join(lines) + more
+    return msg
+
+
+def evaluation_message(results: Any, profile: str | None) -> str:
+    """计算进度 on a self-evaluation workbook: how many projects have their 总分, the count of
+    each 自评等级 and the lowest 总分 (every figure from :func:`perfxl.evaluation.evaluate`,
+    as the service returns it)."""
+    scored = [r for r in results or [] if r.total is not None]
+    msg = (
+        f"已计算 {len(scored)}/{len(results or [])} 个项目的执行率、各指标得分、总分和自评等级"
+        f"（评分方案 {profile or '未注明'}）。"
+    )
+    from perfxl.scoring import PROFILES, WORST_LEVEL
+
+    levels = Counter(r.level for r in scored)
+    if levels:
+        chosen = PROFILES.get(profile or "")
+        order = [name for name, _ in chosen.levels] if chosen is not None else []
+        order += [WORST_LEVEL, *sorted(lv for lv in levels if lv is not None)]
+        shown = list(dict.fromkeys(lv for lv in order if levels[lv]))
+        msg += "\n自评等级：" + "，".join(f"{lv} {levels[lv]} 个" for lv in shown)
+        low = min(scored, key=lambda r: r.total)
+        msg += f"；最低总分 {low.total}。"
+    if len(scored) < len(results or []):
+        msg += "\n其余项目有无法计分的指标（实际完成值无法与年度指标值比较），总分暂空，请点“校验”查看。"
     return msg
 
 
