@@ -165,7 +165,7 @@ def _evaluation_fault(folder: Path) -> tuple[Path, str, str]:
 def test_validate_button_on_an_evaluation_workbook_marks_what_the_cli_marks(
     tmp_path: Path,
 ) -> None:
-    faulty, sheet, _ = _evaluation_fault(tmp_path)
+    faulty, sheet, cell = _evaluation_fault(tmp_path)
     (tmp_path / "live").mkdir()
     cli = tmp_path / "cli.xlsx"
     run = _cli("validate", str(faulty), "--annotate", str(cli))
@@ -176,8 +176,8 @@ def test_validate_button_on_an_evaluation_workbook_marks_what_the_cli_marks(
     live, want = _live(book, tmp_path / "live.xlsx"), _shown(cli)
     for key in ("sheets", "results", "links", "fills", "notes"):
         assert live[key] == want[key], key
-    found = [(r[1], r[3]) for r in live["results"][1:]]
-    assert any(s == sheet and rule.startswith("evaluation.") for s, rule in found), found
+    found = [(r[0], r[1], r[3]) for r in live["results"][1:]]
+    assert (sheet, cell, "evaluation.funds_sum") in found, found  # the fault, at its cell
 
 
 def test_validate_button_on_the_clean_example_finds_nothing(tmp_path: Path) -> None:

@@ -76,7 +76,11 @@ def compute_book(book: Any) -> str:
         A.write_formatted(book.sheets[name], cells, fmt)
     _calculate(book)
     if read.targets.stage == "evaluation":
-        msg = evaluation_message(staged, read.targets.profile)
+        from perfxl.evaluation import evaluate
+
+        # the service's scores when it returns them, else the same one scorer on the same read
+        scores: Any = staged if staged is not None else evaluate(read.targets)
+        msg = evaluation_message(scores, read.targets.profile)
     elif monitoring is not None:
         done = sum(m.rate is not None for m in monitoring)
         schedule = next((m.schedule for m in monitoring if m.schedule is not None), None)
