@@ -14,6 +14,7 @@ FAMILIES: tuple[str, ...] = (
     "perfxl.rules.cost",
     "perfxl.rules.boilerplate",
     "perfxl.rules.monitoring",
+    "perfxl.rules.evaluation",
     "perfxl.rules.files",
 )
 
@@ -24,9 +25,12 @@ MONITORING_FAMILIES: tuple[str, ...] = (
     "perfxl.rules.files",
 )
 
-# A self-evaluation workbook likewise carries checked targets; its own rules (the scores, the
-# funds adding up) come with the evaluation validation: until then only the file rules run.
-EVALUATION_FAMILIES: tuple[str, ...] = ("perfxl.rules.files",)
+# A self-evaluation workbook likewise carries checked targets: its own rules (the funds adding
+# up, the scores, the carried targets) and the file rules run.
+EVALUATION_FAMILIES: tuple[str, ...] = (
+    "perfxl.rules.evaluation",
+    "perfxl.rules.files",
+)
 
 
 def modules(stage: str | None = None) -> list[ModuleType]:
