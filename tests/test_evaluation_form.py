@@ -402,9 +402,11 @@ def test_consolidate_and_publish_leave_it_out(evaluation: Path, tmp_path: Path) 
     proc = run("consolidate", evaluation, EXAMPLE_XLSX, "-o", tmp_path / "汇总.xlsx")
     assert proc.returncode == 2
     assert "自评表不计入" in proc.stdout
-    proc = run("publish", evaluation, "-o", tmp_path / "公开.docx")
-    assert proc.returncode == 2
-    assert "自评表的公开将在后续版本提供" in proc.stderr
+    # publish writes the self-evaluation disclosure (tests/test_publish_evaluation.py); with
+    # a targets workbook beside it, the stage must be chosen.
+    proc = run("publish", evaluation, EXAMPLE_XLSX, "-o", tmp_path / "公开.docx")
+    assert proc.returncode == 2 and not (tmp_path / "公开.docx").exists()
+    assert "--stage evaluation 生成绩效自评公开文本" in proc.stderr
 
 
 def test_the_county_config_chooses_the_profile(tmp_path: Path) -> None:

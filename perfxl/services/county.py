@@ -159,8 +159,9 @@ def publish(
 ) -> PublishResult:
     """The disclosure document of one unit or a whole county (`perfxl.publish.publish`);
     ``progress`` hears each step of a long run (a county's PDF takes minutes). ``stage``
-    picks ``targets``, ``monitoring`` or ``evaluation`` when the inputs hold several; ``config`` (the county
-    settings, None for the shipped defaults) gives the monitoring lights' thresholds."""
+    picks ``targets``, ``monitoring`` or ``evaluation`` when the inputs hold several;
+    ``config`` (the county settings, None for the shipped defaults) gives the monitoring
+    lights' thresholds."""
     from perfxl.config import default_config
     from perfxl.publish import publish as run
     from perfxl.publish.monitoring import thresholds_of
