@@ -302,3 +302,24 @@ def _same(text: str, cell: Any) -> bool:
     if isinstance(cell, int | float):
         return float(text) == cell
     return text == str(cell)
+
+
+def test_an_earlier_summary_in_the_folder_is_listed_and_replaceable(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Run again into the townships' folder: the earlier summary there (under its own name
+    and another) is not read as a township's workbook, and may be replaced."""
+    out, _ = demo
+    folder = tmp_path / "cin"
+    shutil.copytree(out / "county-evaluation", folder)
+    summary = folder / "县自评汇总.xlsx"
+    for _ in range(2):
+        proc = subprocess.run(
+            [*PERFXL, "consolidate", folder, "-o", summary],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 1, proc.stderr  # the planted errors; nothing unusable
+        shutil.copy(summary, folder / "旧汇总.xlsx")
+    files = {Path(r["source_file"]).name: r for r in _sheet(summary, K.FILES)}
+    assert files["旧汇总.xlsx"]["file_status"] == K.SUMMARY_SKIPPED
+    assert len(_sheet(summary, EVAL_SUMMARY)) == 9 * PROJECTS

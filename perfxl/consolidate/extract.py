@@ -46,9 +46,16 @@ def extract_file(
     except (OSError, PerfxlError) as exc:
         record.status, record.note = K.UNREADABLE, _reason(exc)
         return Extracted(files=[record])
-    from perfxl.consolidate.summary_input import is_summary, read_summary
+    from perfxl.consolidate.summary_input import is_summary, read_summary, stage_summary
 
     record.saved = saved_time(path)  # after read_grid: the file passed the safety checks
+    if stage_summary(grid):  # a monitoring or self-evaluation summary: never read back
+        record.status = K.SUMMARY_SKIPPED
+        record.note = (
+            "perfxl 生成的监控汇总表或自评汇总表，未读入（多为此前的汇总结果）；"
+            "请汇总各单位报送的监控表或自评表。"
+        )
+        return Extracted(files=[record])
     if is_summary(grid):
         if expand_summary:
             return read_summary(grid, record)
