@@ -67,10 +67,13 @@ class UnitFigures:
 
 
 def profile_of(t: Targets) -> SC.Profile:
-    """The scoring profile a workbook names (``name`` or ``name（title）``; none: default)."""
-    from perfxl.write.evaluation import profile_named
+    """The scoring profile a workbook names (none: the default), as `perfxl.evaluation.evaluate`
+    takes it.
 
-    return profile_named(t.profile)
+    Raises:
+        perfxl.errors.PerfxlError: the workbook names no shipped profile.
+    """
+    return SC.get_profile(t.profile) if t.profile else SC.DEFAULT
 
 
 def evaluation_of(p: Project) -> Any:

@@ -19,13 +19,13 @@ from perfxl.publish.county import Source, sources_table
 from perfxl.publish.ooxml import Cell, Row, table
 from perfxl.publish.text import amount_text, plain
 
-_FIXED = 500 + 900 + 600 + 1100 + 1100 + 900 + 800
+_FIXED = 450 + 850 + 550 + 1000 + 1000 + 850 + 700
 
 
 def summary_widths(levels: int) -> tuple[int, ...]:
     """The summary's columns: the unit's name takes what the figures and levels leave."""
-    name = S.PAGE.text_width - _FIXED - 450 * levels
-    return (500, 900, name, 600, 1100, 1100, 900, 800, *([450] * levels))
+    name = S.PAGE.text_width - _FIXED - 400 * levels
+    return (450, 850, name, 550, 1000, 1000, 850, 700, *([400] * levels))
 
 
 def levels_of(books: Sequence[Targets]) -> list[str]:
@@ -109,7 +109,7 @@ def county(b: Blocks, books: Sequence[Targets], sources: Sequence[Source] = ()) 
     if unscored:
         b.para(f"另有{unscored}个项目{T.EVAL_NOT_SCORED}。", S.TABLE, align="left", line=None)
     if sources:
-        b.para(T.SOURCE_TITLE, S.TABLE_HEAD, align="left", before=240, line=None)
+        b.para(T.SOURCE_TITLE, S.TABLE_HEAD, align="left", before=240, line=None, keep_next=True)
         b.raw(sources_table(sources))
     for t, fig in zip(books, figures, strict=True):
         name = plain(t.unit.code) + plain(t.unit.name)
