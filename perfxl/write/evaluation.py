@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from perfxl import constants as C
 from perfxl import layout as L
+from perfxl.carried import record_of
 from perfxl.cells import a1, col_letter, parse_a1, parse_range
 from perfxl.model import (
     EvaluationFundsRow,
@@ -43,7 +44,7 @@ from perfxl.textfit import row_height
 from perfxl.write import sheets as W
 from perfxl.write import styles as S
 from perfxl.write.fill import project_sheet_name, unit_line
-from perfxl.write.monitoring import CARRIED_FILL, lock_all
+from perfxl.write.monitoring import CARRIED_FILL, draw_record, lock_all
 
 SCORE_FORMAT = "0.00"
 
@@ -51,7 +52,9 @@ SCORE_FORMAT = "0.00"
 def build_evaluation(t: Targets, profile: Profile, *, layout: L.Layout = L.STANDARD) -> Workbook:
     """The self-evaluation workbook of ``t`` scored by ``profile``: cover, part one, one
     self-evaluation sheet per project (what ``t`` already holds of the evaluation is kept:
-    ``Project.evaluation`` None gives the defaults of :func:`default_evaluation`)."""
+    ``Project.evaluation`` None gives the defaults of :func:`default_evaluation`), and the
+    very hidden 目标表带入记录 of what was carried (`perfxl.carried`, as in a monitoring
+    workbook), which validate checks the carried cells against."""
     wb = Workbook()
     cover = wb.active
     assert cover is not None
@@ -67,6 +70,7 @@ def build_evaluation(t: Targets, profile: Profile, *, layout: L.Layout = L.STAND
         lasts.append(draw_evaluation(ws, p, t, profile, layout=layout))
         names.append(ws.title)
     draw_evaluation_cover(cover, t, profile, names, lasts, layout=layout)
+    draw_record(wb.create_sheet(layout.carried_record.sheet), record_of(t, names, layout=layout))
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     return wb
 

@@ -1,0 +1,272 @@
+"""validate on a self-evaluation workbook: each rule fires at its cell on a planted fault and is
+silent on a clean workbook (table-driven). The clean workbook is ``perfxl new evaluation`` of
+the Suying example filled by label with openpyxl: every amount executed as budgeted, every
+actual at its target, every qualitative row 达成 with its full points typed."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from conftest import EXAMPLE_XLSX
+from openpyxl.worksheet.worksheet import Worksheet
+
+from perfxl import constants as C
+from perfxl.evaluation import evaluate
+from perfxl.read import read_workbook
+from perfxl.rules.evaluation import EMITS
+from perfxl.scoring import GRADES, QUALITATIVE, formula_target
+from perfxl.services import targets_record
+from perfxl.validate import validate_file
+from perfxl.write.evaluation import build_evaluation, profile_named
+from perfxl.write.fill import save
+
+FUNDS_ROWS = (C.L_FUNDS_TOTAL, C.L_FUNDS_THIS_YEAR, C.L_FUNDS_CARRYOVER, C.L_FUNDS_OTHER)
+
+
+def find(ws: Worksheet, text: str) -> tuple[int, int]:
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value == text:
+                return cell.row, cell.column
+    raise AssertionError(f"no label {text!r} on {ws.title}")
+
+
+def header_row(ws: Worksheet) -> int:
+    return find(ws, C.L_LEVEL3)[0]
+
+
+def column_of(ws: Worksheet, label: str) -> int:
+    return next(c.column for c in ws[header_row(ws)] if c.value == label)
+
+
+def indicator_rows(ws: Worksheet) -> list[int]:
+    return list(range(header_row(ws) + 1, find(ws, C.L_TOTAL_SCORE)[0]))
+
+
+def row_of(ws: Worksheet, level3: str) -> int:
+    col = column_of(ws, C.L_LEVEL3)
+    return next(r for r in indicator_rows(ws) if ws.cell(row=r, column=col).value == level3)
+
+
+def funds(ws: Worksheet, row_label: str, column_label: str) -> Any:
+    """The cell of a funds row (found by its label) in a column (found by its header)."""
+    return ws.cell(row=find(ws, row_label)[0], column=find(ws, column_label)[1])
+
+
+def cell(ws: Worksheet, level3: str, column_label: str) -> Any:
+    return ws.cell(row=row_of(ws, level3), column=column_of(ws, column_label))
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("evaluation-rules")
+    blank, out = d / "自评.xlsx", d / "自评-干净.xlsx"
+    t = read_workbook(EXAMPLE_XLSX).targets
+    save(build_evaluation(t, profile_named(None)), blank)
+    points = [[r.points for r in e.rows] for e in evaluate(read_workbook(blank).targets)]
+    wb = openpyxl.load_workbook(blank)
+    for n, ws in enumerate(w for w in wb.worksheets[2:] if w.sheet_state == "visible"):
+        for label in FUNDS_ROWS:
+            budget = funds(ws, label, C.L_BUDGET_YEAR).value
+            if budget is not None:
+                funds(ws, label, C.L_EXECUTED_YEAR).value = budget
+        cols = {k: column_of(ws, k) for k in (C.L_ANNUAL_TARGET, C.L_ACTUAL, C.L_GRADE, C.L_SCORE)}
+        for k, r in enumerate(indicator_rows(ws)):
+            rule, number = formula_target(ws.cell(row=r, column=cols[C.L_ANNUAL_TARGET]).value)
+            if rule == QUALITATIVE:
+                ws.cell(row=r, column=cols[C.L_GRADE]).value = GRADES[0]
+                ws.cell(row=r, column=cols[C.L_SCORE]).value = float(points[n][k])
+            else:
+                assert number is not None
+                ws.cell(row=r, column=cols[C.L_ACTUAL]).value = float(number)
+    wb.save(out)
+    return out
+
+
+def test_the_clean_workbook_has_no_evaluation_problem(clean: Path) -> None:
+    report = validate_file(clean)
+    assert [p for p in report.problems if p.rule.startswith("evaluation.")] == []
+    assert report.errors == 0
+    assert all(e.total is not None and e.total == 100 for e in evaluate(report.read.targets))  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A fault planted on the first project's sheet; ``where`` gives the cell it is found at."""
+
+    rule: str
+    plant: Callable[[Worksheet, openpyxl.Workbook], None]
+    where: Callable[[Worksheet], Any]
+    severity: str = "error"
+
+
+def _real_fault(ws: Worksheet, wb: openpyxl.Workbook) -> None:
+    """The 2022 township form: 年度资金总额 0 / 0 / 0 while 本年财政拨款 90 / 89.974 / 89.974."""
+    for col, total, fiscal in (
+        (C.L_INITIAL, 0, 90),
+        (C.L_BUDGET_YEAR, 0, 89.974),
+        (C.L_EXECUTED_YEAR, 0, 89.974),
+    ):
+        funds(ws, C.L_FUNDS_TOTAL, col).value = total
+        funds(ws, C.L_FUNDS_THIS_YEAR, col).value = fiscal
+        for other in (C.L_FUNDS_CARRYOVER, C.L_FUNDS_OTHER):
+            funds(ws, other, col).value = None
+
+
+def _set(level3: str, label: str, value: Any) -> Callable[[Worksheet, openpyxl.Workbook], None]:
+    def plant(ws: Worksheet, wb: openpyxl.Workbook) -> None:
+        cell(ws, level3, label).value = value
+
+    return plant
+
+
+def _over_budget(ws: Worksheet, wb: openpyxl.Workbook) -> None:
+    for label in (C.L_FUNDS_TOTAL, C.L_FUNDS_THIS_YEAR):
+        funds(ws, label, C.L_EXECUTED_YEAR).value = 9.5  # budget 8.39
+
+
+def _ratio_reverse_over(ws: Worksheet, wb: openpyxl.Workbook) -> None:
+    cover = wb.worksheets[0]
+    r, c = find(cover, C.L_PROFILE)
+    cover.cell(row=r, column=c + 1).value = "ratio-reverse（反向指标按比值计分、超额30%需说明）"
+    cell(ws, "财政补贴人数", C.L_ACTUAL).value = 3  # ≥2人: 50 % over
+
+
+def _typed_points(ws: Worksheet, wb: openpyxl.Workbook) -> None:
+    cell(ws, "财政补贴人数", C.L_POINTS).value = 20  # 产出 rows then add up to 57.5, not 50
+
+
+FAULTS: dict[str, Fault] = {
+    "funds_sum_budget": Fault(
+        "evaluation.funds_sum", _real_fault, lambda ws: funds(ws, C.L_FUNDS_TOTAL, C.L_BUDGET_YEAR)
+    ),
+    "funds_sum_executed": Fault(
+        "evaluation.funds_sum",
+        _real_fault,
+        lambda ws: funds(ws, C.L_FUNDS_TOTAL, C.L_EXECUTED_YEAR),
+    ),
+    "funds_sum_initial": Fault(
+        "evaluation.funds_sum", _real_fault, lambda ws: funds(ws, C.L_FUNDS_TOTAL, C.L_INITIAL)
+    ),
+    "executed_over_budget": Fault(
+        "evaluation.executed_over_budget",
+        _over_budget,
+        lambda ws: funds(ws, C.L_FUNDS_TOTAL, C.L_EXECUTED_YEAR),
+    ),
+    "reason_missing": Fault(
+        "evaluation.reason_missing",
+        _set("员工满意度", C.L_ACTUAL, 80),
+        lambda ws: cell(ws, "员工满意度", C.L_DEVIATION_REMEDY),
+    ),
+    "over_unexplained": Fault(
+        "evaluation.over_unexplained",
+        _ratio_reverse_over,
+        lambda ws: cell(ws, "财政补贴人数", C.L_DEVIATION_REMEDY),
+    ),
+    "points_sum": Fault(
+        "evaluation.points_sum", _typed_points, lambda ws: cell(ws, "财政补贴人数", C.L_POINTS)
+    ),
+    "outside_band": Fault(
+        "evaluation.outside_band",
+        _set("资金发放时间", C.L_SCORE, 13),  # 达成: 10.00–12.50 of 12.5
+        lambda ws: cell(ws, "资金发放时间", C.L_SCORE),
+    ),
+    "score_defaulted": Fault(
+        "evaluation.score_defaulted",
+        _set("资金发放时间", C.L_SCORE, None),
+        lambda ws: cell(ws, "资金发放时间", C.L_SCORE),
+        "warning",
+    ),
+    "grade_missing": Fault(
+        "evaluation.grade_missing",
+        _set("资金发放时间", C.L_GRADE, None),
+        lambda ws: cell(ws, "资金发放时间", C.L_GRADE),
+    ),
+    "units_incomparable": Fault(
+        "evaluation.units_incomparable",
+        _set("员工满意度", C.L_ACTUAL, "96人"),
+        lambda ws: cell(ws, "员工满意度", C.L_ACTUAL),
+    ),
+    "actual_not_quantity": Fault(
+        "evaluation.actual_not_quantity",
+        _set("员工满意度", C.L_ACTUAL, "大部分满意"),
+        lambda ws: cell(ws, "员工满意度", C.L_ACTUAL),
+    ),
+    "actual_missing": Fault(
+        "evaluation.actual_missing",
+        _set("员工满意度", C.L_ACTUAL, None),
+        lambda ws: cell(ws, "员工满意度", C.L_ACTUAL),
+    ),
+    "score_differs": Fault(
+        "evaluation.score_differs",
+        _set("员工满意度", C.L_SCORE, 8),  # typed over the formula; the rule gives 10
+        lambda ws: cell(ws, "员工满意度", C.L_SCORE),
+    ),
+    "money_as_text_is_fine_but_short": Fault(
+        "evaluation.reason_missing",
+        _set("财政补贴下发金额", C.L_ACTUAL, "8万元"),  # 80000 of 83380元: short
+        lambda ws: cell(ws, "财政补贴下发金额", C.L_DEVIATION_REMEDY),
+    ),
+    "carried_changed": Fault(
+        "evaluation.carried_changed",
+        _set("员工满意度", C.L_ANNUAL_TARGET, "≥90%"),
+        lambda ws: cell(ws, "员工满意度", C.L_ANNUAL_TARGET),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(FAULTS))
+def test_each_rule_fires_at_its_cell(name: str, clean: Path, tmp_path: Path) -> None:
+    fault = FAULTS[name]
+    book = tmp_path / "有问题.xlsx"
+    shutil.copy(clean, book)
+    wb = openpyxl.load_workbook(book)
+    ws = wb.worksheets[2]
+    fault.plant(ws, wb)
+    want = fault.where(ws).coordinate
+    wb.save(book)
+    found = [p for p in validate_file(book).problems if p.rule == fault.rule]
+    assert [(p.sheet, p.cell) for p in found if p.cell == want] == [(ws.title, want)], found
+    hit = next(p for p in found if p.cell == want)
+    assert hit.severity == fault.severity
+    assert ws.title in hit.message or "“" in hit.message  # names the project or the indicator
+    assert {p.sheet for p in found} == {ws.title}  # only the sheet planted
+
+
+def test_every_row_rule_is_covered_by_a_case() -> None:
+    covered = {f.rule for f in FAULTS.values()}
+    untested = {
+        "evaluation.points_invalid",
+        "evaluation.level1_unknown",
+        "evaluation.weight_lost",
+        "evaluation.actual_negative",
+        "evaluation.fraction_for_percent",
+        "evaluation.score_text",
+        "evaluation.target_unscorable",
+        "evaluation.profile_unknown",
+        "evaluation.carried_added",
+        "evaluation.carried_missing",
+    }
+    assert covered | untested == set(EMITS)
+
+
+def test_the_carried_record_is_checked_against_targets_too(clean: Path, tmp_path: Path) -> None:
+    """``validate --targets`` on a self-evaluation workbook: its carried cells against the
+    targets workbook itself (here with the record removed)."""
+    book = tmp_path / "无记录.xlsx"
+    wb = openpyxl.load_workbook(clean)
+    del wb[wb.sheetnames[-1]]
+    ws = wb.worksheets[2]
+    cell(ws, "员工满意度", C.L_ANNUAL_TARGET).value = "≥90%"
+    wb.save(book)
+    assert not [p for p in validate_file(book).problems if p.rule.startswith("evaluation.carr")]
+    found = validate_file(book, carried=targets_record(EXAMPLE_XLSX)).problems
+    assert [p.cell for p in found if p.rule == "evaluation.carried_changed"] == [
+        cell(ws, "员工满意度", C.L_ANNUAL_TARGET).coordinate
+    ]
