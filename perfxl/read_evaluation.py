@@ -113,7 +113,7 @@ def _read_rows(
             points = None  # the default share, not typed
         results.append(
             IndicatorResult(
-                actual=_target(raw["actual"]),
+                actual=_actual(raw["actual"], inds[-1].target),
                 points=points,
                 score=_number(raw["score"]),
                 grade=_text(raw["grade"]),
@@ -121,6 +121,29 @@ def _read_rows(
             )
         )
     return inds, results, last
+
+
+def _actual(raw: Any, target: Any) -> Any:
+    """实际完成值 as read: a number in a row whose 年度指标值 is a percentage is the fraction
+    Excel stores for what the cell shows (0.96 shown as 96%: the form formats those cells as
+    percentages, `perfxl.write.evaluation.PERCENT_ACTUAL_FORMAT`), read as that percent's text
+    (``96%``), which `perfxl.scoring` reads in the target's unit; anything else as typed."""
+    from decimal import Decimal
+
+    from perfxl.read import _target
+    from perfxl.targets import parse_target
+
+    value = _target(raw)
+    if isinstance(value, bool) or not isinstance(value, int | float) or target is None:
+        return value
+    try:
+        percent = parse_target(target).is_percent
+    except TypeError:
+        return value
+    if not percent:
+        return value
+    shown = (Decimal(repr(value)) * 100).normalize()
+    return f"{shown:f}%"
 
 
 def _same(a: Any, b: Any) -> bool:

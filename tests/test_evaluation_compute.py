@@ -24,6 +24,7 @@ from perfxl import constants as C
 from perfxl.evaluation import evaluate
 from perfxl.read import read_workbook
 from perfxl.scoring import GRADES, QUALITATIVE, formula_target
+from perfxl.validate import validate_file
 
 PERFXL = [sys.executable, "-m", "perfxl.cli"]
 
@@ -75,19 +76,20 @@ def funds_cell(ws: Worksheet, row_label: str, column_label: str) -> tuple[int, i
 # profile. 产出指标 50 over its 4 rows: 12.50 each; 效益 30; 满意度 10.
 #   funds: 7 of 8.39 → 执行率 ROUND(0.834326, 4) = 0.8343 → 8.343 → 8.34
 #   财政补贴人数 ≥2人, 2 → 12.50 (full)
-#   资金发放覆盖率 95% (a bare number: 正向 in effect), 90 → 90/95 × 12.5 = 11.842 → 11.84
+#   资金发放覆盖率 95% (a bare number: 正向 in effect), 90% → 90/95 × 12.5 = 11.842 → 11.84
 #   资金发放时间 (qualitative), 部分达成…, no score typed → lowest of 60–80 %: 7.50
 #   财政补贴下发金额 83380元, "8万元" typed as text (needs perfxl): 80000/83380 × 12.5 = 11.99
-#   提升员工家属认同感 ≥95%, 96 → 30.00 (full)
-#   员工满意度 ≥95%, 93 → 93/95 × 10 = 9.789 → 9.79
+#   提升员工家属认同感 ≥95%, 96% → 30.00 (full)
+#   员工满意度 ≥95%, 93% → 93/95 × 10 = 9.789 → 9.79
+# A percent row's 实际完成值 is a percent cell: Excel stores 96% typed there as 0.96.
 #   总分 = 8.34 + 12.50 + 11.84 + 7.50 + 11.99 + 30.00 + 9.79 = 91.96 → 优
 FIRST: tuple[tuple[str, Any, str | None, str], ...] = (
     ("财政补贴人数", 2, None, "12.50"),
-    ("资金发放覆盖率", 90, "个别人员年中调动，次年按时发放。", "11.84"),
+    ("资金发放覆盖率", 0.9, "个别人员年中调动，次年按时发放。", "11.84"),
     ("资金发放时间", "按月足额缴纳", "个别月份延后几天。", "7.50"),
     ("财政补贴下发金额", "8万元", "两人年中离岗。", "11.99"),
-    ("提升员工家属认同感", 96, None, "30.00"),
-    ("员工满意度", 93, "个别家属不满意。", "9.79"),
+    ("提升员工家属认同感", 0.96, None, "30.00"),
+    ("员工满意度", 0.93, "个别家属不满意。", "9.79"),
 )
 
 
@@ -129,7 +131,10 @@ def _clerk(book: Path, out: Path) -> None:
                 continue
             short = (n + k) % 5 == 0 and rule != "反向" and number > 0
             value = float(number) * (0.8 if short else 1)
-            type_into(ws, r, cols[C.L_ACTUAL], round(value, 2))
+            percent = ws.cell(row=r, column=cols[C.L_ACTUAL]).number_format.endswith("%")
+            type_into(
+                ws, r, cols[C.L_ACTUAL], round(value / 100, 4) if percent else round(value, 2)
+            )
             if short:
                 type_into(ws, r, deviation, "受天气影响，进度滞后。")
     wb.save(out)
@@ -254,3 +259,26 @@ def test_libreoffice_recalculation_agrees_with_perfxl(
                     diffs.append((s, r + 1, c + 1, a, b))
     assert diffs == []
     assert compared > 500
+
+
+def test_a_percent_row_takes_96_percent_as_typed(computed: tuple[Path, Path, str]) -> None:
+    """A percent row's 实际完成值 is a percent cell; the 0.96 Excel stores for 96% reads back
+    as 96% (no warning that it looks like a fraction) and scores full against ≥95%."""
+    typed, _, _ = computed
+    ws = openpyxl.load_workbook(typed).worksheets[2]
+    actual = ws.cell(row=row_of(ws, "提升员工家属认同感"), column=column_of(ws, C.L_ACTUAL))
+    assert actual.value == 0.96 and actual.number_format == "0.00%"
+    money = ws.cell(row=row_of(ws, "财政补贴人数"), column=column_of(ws, C.L_ACTUAL))
+    assert "%" not in money.number_format
+    p = read_workbook(typed).targets.projects[0]
+    assert p.evaluation is not None
+    assert [x.actual for x in p.evaluation.indicators] == [
+        2,
+        "90%",
+        "按月足额缴纳",
+        "8万元",
+        "96%",
+        "93%",
+    ]
+    problems = validate_file(typed).problems
+    assert [p for p in problems if p.rule == "evaluation.fraction_for_percent"] == []

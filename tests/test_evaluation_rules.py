@@ -84,7 +84,9 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 ws.cell(row=r, column=cols[C.L_SCORE]).value = float(points[n][k])
             else:
                 assert number is not None
-                ws.cell(row=r, column=cols[C.L_ACTUAL]).value = float(number)
+                actual = ws.cell(row=r, column=cols[C.L_ACTUAL])
+                percent = actual.number_format.endswith("%")  # a percent cell holds 0.96
+                actual.value = float(number) / 100 if percent else float(number)
     wb.save(out)
     return out
 
@@ -161,7 +163,7 @@ FAULTS: dict[str, Fault] = {
     ),
     "reason_missing": Fault(
         "evaluation.reason_missing",
-        _set("员工满意度", C.L_ACTUAL, 80),
+        _set("员工满意度", C.L_ACTUAL, 0.8),  # 80 % of ≥95%
         lambda ws: cell(ws, "员工满意度", C.L_DEVIATION_REMEDY),
     ),
     "over_unexplained": Fault(

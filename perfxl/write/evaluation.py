@@ -11,6 +11,7 @@ the carried text: the first-level group and its weight, the direction and the ta
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -116,6 +117,40 @@ def direction_of(target: Any) -> tuple[str, float | None]:
     if rule is None or number is None:
         return "", None
     return rule, float(number)
+
+
+PERCENT_ACTUAL_FORMAT = "0.00%"
+"""The 实际完成值 of a row whose 年度指标值 is a percentage: what the clerk types as 96% (or
+as 96, which Excel and WPS take as 96 % in a percent cell) is stored as 0.96, and the row's
+hidden 目标数值 is the target as a fraction too (0.95 for ≥95%), so the formulas compare like
+with like; `perfxl.read_evaluation` reads such a number back as the percent it shows."""
+
+
+def _is_percent(target: Any) -> bool:
+    from perfxl.targets import parse_target
+
+    try:
+        return parse_target(target).is_percent
+    except TypeError:
+        return False
+
+
+def percent_actual(value: Any) -> Any:
+    """The cell value of a percent row's 实际完成值: a percent as its fraction (``96%`` or 96
+    in the target's unit -> 0.96); other text (a qualitative answer, another unit) as typed."""
+    from perfxl.numbers import number
+    from perfxl.targets import parse_target
+
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return _number(number(value) / 100)  # type: ignore[operator]
+    if isinstance(value, str):
+        t = parse_target(value)
+        if t.kind == "quantitative" and t.comparison == "=" and t.upper is None and t.is_percent:
+            assert t.number is not None
+            return _number(Decimal(repr(t.number)) / 100)
+    return value
 
 
 GRADE_NAMES: dict[str, tuple[str, ...]] = {
@@ -317,6 +352,9 @@ def _indicators(
         res = e.indicators[i] if i < len(e.indicators) else IndicatorResult()
         direction, number = direction_of(ind.target) if ind else ("", None)
         qualitative = direction == QUALITATIVE
+        percent = bool(ind and direction and not qualitative and _is_percent(ind.target))
+        if percent and number is not None:
+            number = number / 100  # the cell holds the fraction Excel stores for 96%
         texts: list[tuple[Any, float]] = []
         for key, (c0, c1) in form.indicator_columns.items():
             span = form.indicator_span(r, key)
@@ -351,6 +389,10 @@ def _indicators(
             elif key == "grade" and not qualitative:
                 _derived(ws, span, None, None, formula=False)
                 value = None
+            elif key == "actual" and percent:
+                _input(ws, span, PERCENT_ACTUAL_FORMAT)
+                value = percent_actual(value)
+                W.set_value(ws, a1(r, c0), value)
             else:
                 _input(ws, span, SCORE_FORMAT if key == "score" else None)
                 if key in ("grade",):

@@ -29,7 +29,7 @@ from perfxl import constants as C
 from perfxl.cells import a1, parse_a1, shift
 from perfxl.evaluation import EvaluationResult, RowResult, evaluate
 from perfxl.grid import Grid
-from perfxl.model import EVAL_FUNDS_ROWS, IndicatorResult
+from perfxl.model import EVAL_FUNDS_ROWS
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
 from perfxl.scoring import QUALITATIVE, get_profile
@@ -155,21 +155,22 @@ def _row_writes(
     w: _Plan,
     r: int,
     row: RowResult,
-    x: IndicatorResult,
+    raw: Any,
     reverse: str,
     lo: int,
     hi: int,
 ) -> None:
-    """The writes of one indicator row at layout row ``r`` (``lo``..``hi``: the table)."""
+    """The writes of one indicator row at layout row ``r`` (``lo``..``hi``: the table);
+    ``raw`` is the 实际完成值 cell's value as stored (a percent row's 96% is 0.96)."""
     form = w.read.layout.evaluation
     w.formula(form.indicator_cell(r, "split"), form.split_formula(r, lo, hi), row.share)
     if row.points is not None and not row.typed_points:
         w.formula(form.indicator_cell(r, "points"), form.points_formula(r), row.points)
-    w.formula(form.indicator_cell(r, "number"), form.actual_formula(r), _number_helper(x.actual))
+    w.formula(form.indicator_cell(r, "number"), form.actual_formula(r), _number_helper(raw))
     if row.rule is not None and row.rule != QUALITATIVE:
         ref = form.indicator_cell(r, "score")
         f = w.formulas.get((w.sheet, w.cell(ref)))
-        needs_perfxl = row.score is not None and _number_helper(x.actual) == ""
+        needs_perfxl = row.score is not None and _number_helper(raw) == ""
         if f is None:  # a number typed over the formula (or perfxl's from an earlier run)
             if row.score is not None:
                 w.value(ref, row.score)
@@ -201,13 +202,12 @@ def plan_writes(
     form = read.layout.evaluation
     written: dict[tuple[str, str], Any] = {}
     reverse = get_profile(results[0].profile).reverse if results else "linear"
+    sheets = {s.name: s for s in grid.sheets}
     for info in read.sheets:
         if info.kind != "evaluation" or info.project_index is None:
             continue
         i = info.project_index
         p, result = read.targets.projects[i], results[i]
-        e = p.evaluation
-        assert e is not None
         dr, dc = info.row_offset, info.col_offset
         w = _Plan(read, info.name, formulas, dr, dc)
         name = p.name if isinstance(p.name, str) and p.name.strip() else None
@@ -229,8 +229,9 @@ def plan_writes(
         lo = form.indicator_first_row
         hi = _last_row(read, rows, dr)
         for j, r in rows:
-            x = e.indicators[j] if j < len(e.indicators) else IndicatorResult()
-            _row_writes(w, r - dr, result.rows[j], x, reverse, lo, hi)
+            where = read.locations.get(f"/projects/{i}/evaluation/indicators/{j}/actual")
+            raw = None if where is None else sheets[where[0]].get(*parse_a1(where[1]))
+            _row_writes(w, r - dr, result.rows[j], raw, reverse, lo, hi)
         w.formula(
             form.total_cell(hi, "points"),
             form.points_total_formula(lo, hi),
