@@ -11,8 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from conftest import EXAMPLES, ROOT
+import pytest
+from conftest import EXAMPLES, ROOT, convert
 
+from perfxl import constants as C
 from perfxl.evaluation import evaluate
 from perfxl.read import read_workbook
 from perfxl.scoring import DEFAULT, GRADES, band_points
@@ -83,3 +85,20 @@ def test_the_example_holds_a_clerks_year_end() -> None:
     assert low <= score <= high and typed_row.deviation
     assert (low, high) == (Decimal("7.50"), Decimal("10.00"))  # 60-80 % of 12.5
     assert score == results[10].rows[2].counted == Decimal("8.75")
+
+
+@pytest.mark.libreoffice
+def test_the_examples_own_formulas_give_perfxls_scores(tmp_path: Path) -> None:
+    """A township without Python sees the same 总分 and 自评等级: LibreOffice recalculates the
+    committed example's formulas, the cover's rows equal perfxl.evaluation's figures."""
+    from python_calamine import CalamineWorkbook
+
+    (recalculated,) = convert([COMMITTED], "xlsx", tmp_path)
+    rows = CalamineWorkbook.from_path(str(recalculated)).get_sheet_by_name("封面").to_python()
+    header = next(r for r in rows if C.L_TOTAL_SCORE in r)
+    first = rows.index(header) + 1
+    total_col = header.index(C.L_TOTAL_SCORE)
+    shown = [(r[total_col], r[total_col + 1]) for r in rows[first : first + 19]]
+    want = [(float(r.total or 0), r.level) for r in evaluate(read_workbook(COMMITTED).targets)]
+    assert shown == want
+    assert ("88.25", "良") in [(f"{t:.2f}", lv) for t, lv in shown]
