@@ -145,7 +145,9 @@ def type_figures(book: Path, i: int) -> None:
                 ws[form.indicator_cell(r, "grade")] = "达成年度指标"
                 ws[form.indicator_cell(r, "score")] = None if points is None else float(points)
                 continue
-            ws[form.indicator_cell(r, "actual")] = _cell_number(actual)
+            cell = ws[form.indicator_cell(r, "actual")]
+            # a percent row's 实际完成值 is a percent cell: Excel stores 96% typed there as 0.96
+            cell.value = _cell_number(actual / 100 if "%" in cell.number_format else actual)
             if not met:
                 ws[form.indicator_cell(r, "deviation")] = why
                 explained = True
