@@ -282,3 +282,49 @@ def test_a_percent_row_takes_96_percent_as_typed(computed: tuple[Path, Path, str
     ]
     problems = validate_file(typed).problems
     assert [p for p in problems if p.rule == "evaluation.fraction_for_percent"] == []
+
+
+# --- the one scorer, on a made-up project ------------------------------------------------------
+def _project(actuals: list[Any], grade: str | None = None, score: Any = None) -> Any:
+    from perfxl.model import Indicator, IndicatorResult, Project, ProjectEvaluation
+
+    rows = [
+        ("产出指标", "数量指标", "人数", "≥10人"),
+        ("产出指标", "成本指标", "金额", "≤10万元"),
+        ("效益指标", "社会效益指标", "按时", "规定期限内支付"),
+        ("满意度指标", "服务对象满意度指标", "满意度", "≥90%"),
+    ]
+    e = ProjectEvaluation(
+        indicators=[IndicatorResult(actual=a) for a in actuals],
+    )
+    e.total.budget, e.total.executed = 100, 90
+    e.indicators[2].grade, e.indicators[2].score = grade, score
+    return Project(
+        name="测试",
+        indicators=[Indicator(a, b, c, None, t, None) for a, b, c, t in rows],
+        evaluation=e,
+    )
+
+
+def test_evaluate_project_counts_what_the_sheet_counts() -> None:
+    from perfxl.evaluation import evaluate_project
+
+    # funds 90 % of 10 = 9; 人数 8/10 × 25 = 20; 金额 120000元 = 12万元 → (1 − 0.2) × 25 = 20;
+    # 按时 部分达成 with no score: 60 % of 30 = 18 (warning); 满意度 95% ≥ 90% → 10. 总分 77 → 中
+    r = evaluate_project(_project([8, "120000元", None, "95%"], GRADES[1]))
+    assert (r.funds.score, r.total, r.level) == (Decimal(9), Decimal(77), "中")
+    assert [x.counted for x in r.rows] == [20, 20, 18, 10]
+    assert "score_defaulted" in r.rows[2].problems and r.rows[2].score == 18
+    assert [x.index for x in r.short_rows] == [2, 0, 1]  # lowest share of the points first
+    assert r.full_points == 100
+    assert r.rates["total"] == Decimal(90) and r.rates["other"] is None
+
+
+def test_an_unscorable_row_leaves_the_total_blank() -> None:
+    from perfxl.evaluation import evaluate_project
+
+    r = evaluate_project(_project([8, "12人", None, "95%"], GRADES[0], 30))
+    assert r.rows[1].counted is None and "incomparable_units" in r.rows[1].problems
+    assert (r.total, r.level) == (None, None)
+    r = evaluate_project(_project([None, 10, None, "95%"]))  # nothing typed, no grade: 0
+    assert [x.counted for x in r.rows] == [0, 25, 0, 10] and r.total == Decimal(44)
