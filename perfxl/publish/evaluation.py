@@ -197,11 +197,12 @@ def summary_lines(t: Targets, fig: UnitFigures) -> list[str]:
         else f"总体执行率{pct_text(fig.rate)}。"
     )
     scored = len(fig.scores)
+    scheme = f"评分方案“{fig.profile.title}”（{fig.profile.name}）"
     if fig.average is None:
-        line2 = f"按{profile_line(fig.profile)}，尚无项目完成评分。"
+        line2 = f"按{scheme}评分，尚无项目完成评分。"
     else:
         line2 = (
-            f"按{profile_line(fig.profile)}，{scored}个项目的平均分为{score_text(fig.average)}分；"
+            f"按{scheme}评分，{scored}个项目的平均分为{score_text(fig.average)}分；"
             f"自评等级{levels_text(fig.levels, fig.profile)}。"
         )
     out = [line, line2]
