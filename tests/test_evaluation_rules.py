@@ -272,3 +272,33 @@ def test_the_carried_record_is_checked_against_targets_too(clean: Path, tmp_path
     assert [p.cell for p in found if p.rule == "evaluation.carried_changed"] == [
         cell(ws, "员工满意度", C.L_ANNUAL_TARGET).coordinate
     ]
+
+
+def test_a_disagreeing_score_says_whether_it_was_typed_or_is_a_stale_formula(
+    clean: Path, tmp_path: Path
+) -> None:
+    """validate tells a number typed over the score's formula from the formula's stale
+    cached result (the file's XML says which)."""
+    from perfxl.services import compute_workbook
+    from perfxl.write.patch import CellWrite, WorkbookPatch
+
+    ws = openpyxl.load_workbook(clean).worksheets[2]
+    score = cell(ws, "员工满意度", C.L_SCORE).coordinate
+    actual = cell(ws, "员工满意度", C.L_ACTUAL).coordinate
+    done = tmp_path / "已计算.xlsx"
+    compute_workbook(clean, done)
+    assert not [p for p in validate_file(done).problems if p.rule == "evaluation.score_differs"]
+    stale = tmp_path / "改了实际值.xlsx"
+    patch = WorkbookPatch.open(done)  # as Excel would without recalculating: the cache stays
+    patch.write_cells([CellWrite(ws.title, actual, 0.5)])
+    patch.save(stale, backup=False)
+    [p] = [p for p in validate_file(stale).problems if p.rule == "evaluation.score_differs"]
+    assert (p.cell, p.severity) == (score, "error")
+    assert "公式结果为 10" in p.message and "perfxl compute" in p.message
+    typed = tmp_path / "手填.xlsx"
+    shutil.copy(clean, typed)
+    wb = openpyxl.load_workbook(typed)
+    cell(wb.worksheets[2], "员工满意度", C.L_SCORE).value = 8
+    wb.save(typed)
+    [p] = [p for p in validate_file(typed).problems if p.rule == "evaluation.score_differs"]
+    assert p.cell == score and "填写的是数字 8" in p.message and "恢复公式" in p.message

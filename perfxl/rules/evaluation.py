@@ -114,6 +114,12 @@ _ROW_CELL: Final[dict[str, str]] = {
     "evaluation.score_text": "score",
     "evaluation.score_differs": "score",
 }
+_SCORE_DIFFERS: Final[dict[str, str]] = {
+    "state": "为",
+    "fix": "得分由公式计算：手工填写的请删除恢复公式；公式结果过时的请运行 perfxl compute。",
+}
+"""What a disagreeing score's message says when nobody could tell whether the cell holds a
+typed number or a formula (validate, reading the file, says which: `perfxl.validate`)."""
 _CARRIED_IDS: Final[dict[str, RuleId]] = {
     "monitoring.carried_changed": "evaluation.carried_changed",
     "monitoring.carried_added": "evaluation.carried_added",
@@ -284,7 +290,8 @@ def _row(
         at = f"/projects/{where.split('/')[2]}/indicators/{row.index}/{cell}"
         if cell != "target":
             at = f"{where}/{cell}"
-        yield Finding(rule, at, _value(x, ind.target, cell), fields)
+        extra = _SCORE_DIFFERS if rule == "evaluation.score_differs" else {}
+        yield Finding(rule, at, _value(x, ind.target, cell), {**fields, **extra})
     if _blank(x.deviation) and row.counted is not None and row.points is not None:
         if row.score is not None and not row.full:
             yield Finding("evaluation.reason_missing", f"{where}/deviation", None, fields)
