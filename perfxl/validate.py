@@ -230,13 +230,12 @@ class _Formulas:
 SCORE_STATES: dict[bool, tuple[str, str]] = {
     False: (
         "填写的是数字",
-        "该栏应为公式：手工填写的，请删除后用 perfxl new evaluation --from 重新生成自评表"
-        "恢复公式，或改为按规则的得分；若是 perfxl compute 为文字填写的实际完成值写入的，"
-        "请重新运行 perfxl compute。",
+        "删除手填的数字，用 perfxl new evaluation --from 重新生成自评表恢复公式（或改为按规则的"
+        "得分）；若是 perfxl compute 为文字填写的实际完成值写入的，重新运行 perfxl compute 即可。",
     ),
     True: (
         "的公式结果为",
-        "公式结果未按现在的填报内容重新计算：请运行 perfxl compute（或在 Excel/WPS 中重新计算）。",
+        "运行 perfxl compute（或在 Excel/WPS 中重新计算）：公式结果未按现在的填报内容重新计算。",
     ),
 }
 """How a disagreeing self-evaluation score is described: typed (False) or a formula (True)."""

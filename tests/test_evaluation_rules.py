@@ -19,7 +19,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from perfxl import constants as C
 from perfxl.evaluation import evaluate
 from perfxl.read import read_workbook
-from perfxl.rules.evaluation import EMITS
 from perfxl.scoring import GRADES, QUALITATIVE, formula_target
 from perfxl.services import targets_record
 from perfxl.validate import validate_file
@@ -241,23 +240,6 @@ def test_each_rule_fires_at_its_cell(name: str, clean: Path, tmp_path: Path) -> 
     assert {p.sheet for p in found} == {ws.title}  # only the sheet planted
 
 
-def test_every_row_rule_is_covered_by_a_case() -> None:
-    covered = {f.rule for f in FAULTS.values()}
-    untested = {
-        "evaluation.points_invalid",
-        "evaluation.level1_unknown",
-        "evaluation.weight_lost",
-        "evaluation.actual_negative",
-        "evaluation.fraction_for_percent",
-        "evaluation.score_text",
-        "evaluation.target_unscorable",
-        "evaluation.profile_unknown",
-        "evaluation.carried_added",
-        "evaluation.carried_missing",
-    }
-    assert covered | untested == set(EMITS)
-
-
 def test_the_carried_record_is_checked_against_targets_too(clean: Path, tmp_path: Path) -> None:
     """``validate --targets`` on a self-evaluation workbook: its carried cells against the
     targets workbook itself (here with the record removed)."""
@@ -302,3 +284,138 @@ def test_a_disagreeing_score_says_whether_it_was_typed_or_is_a_stale_formula(
     wb.save(typed)
     [p] = [p for p in validate_file(typed).problems if p.rule == "evaluation.score_differs"]
     assert p.cell == score and "填写的是数字 8" in p.message and "恢复公式" in p.message
+
+
+# --- the rules a workbook rarely shows, on a model built inline ---------------------------------
+def _model() -> Any:
+    from perfxl.model import (
+        Indicator,
+        IndicatorResult,
+        Project,
+        ProjectEvaluation,
+        Targets,
+        Unit,
+    )
+
+    rows = [
+        ("产出指标", "数量指标", "人数", "≥10人", 10),
+        ("效益指标", "社会效益指标", "按时", "规定期限内支付", None),
+        ("满意度指标", "服务对象满意度指标", "满意度", "≥90%", "95%"),
+    ]
+    e = ProjectEvaluation(indicators=[IndicatorResult(actual=a) for *_, a in rows])
+    e.total.budget = e.total.executed = e.fiscal.budget = e.fiscal.executed = 10
+    e.indicators[1].grade, e.indicators[1].score = GRADES[0], 30
+    p = Project(
+        code="P1",
+        name="测试",
+        indicators=[Indicator(a, b, c, None, t, None) for a, b, c, t, _ in rows],
+        evaluation=e,
+    )
+    return Targets(unit=Unit("910001", "测试单位"), projects=[p], stage="evaluation")
+
+
+def _findings(t: Any, carried: Any = None) -> list[tuple[str, str]]:
+    from perfxl.config import load_config
+    from perfxl.rules.base import Context
+    from perfxl.rules.evaluation import check
+
+    ctx = Context(t, t.to_dict(), load_config(None), "2015", carried, ("测试",))
+    return [(f.rule, f.pointer) for f in check(ctx)]
+
+
+def _edit(**changes: Any) -> Callable[[Any], None]:
+    def plant(t: Any) -> None:
+        p = t.projects[0]
+        for path, value in changes.items():
+            obj: Any = p
+            *parts, last = path.split("__")
+            for part in parts:
+                obj = obj[int(part)] if part.isdigit() else getattr(obj, part)
+            setattr(obj, last, value)
+
+    return plant
+
+
+ROW = "/projects/0/evaluation/indicators"
+MODEL_CASES: list[tuple[str, Callable[[Any], None], tuple[str, str]]] = [
+    (
+        "points text",
+        _edit(evaluation__indicators__0__points="十分"),
+        ("evaluation.points_invalid", f"{ROW}/0/points"),
+    ),
+    (
+        "level1",
+        _edit(indicators__0__level1="其他指标"),
+        ("evaluation.level1_unknown", "/projects/0/indicators/0/level1"),
+    ),
+    (
+        "no 产出 rows",
+        _edit(indicators__0__level1="效益指标"),
+        ("evaluation.weight_lost", "/projects/0/indicators"),
+    ),
+    (
+        "negative",
+        _edit(evaluation__indicators__0__actual=-3),
+        ("evaluation.actual_negative", f"{ROW}/0/actual"),
+    ),
+    (
+        "fraction",
+        _edit(evaluation__indicators__2__actual=0.95),
+        ("evaluation.fraction_for_percent", f"{ROW}/2/actual"),
+    ),
+    (
+        "score text",
+        _edit(evaluation__indicators__1__score="满分"),
+        ("evaluation.score_text", f"{ROW}/1/score"),
+    ),
+    (
+        "no target",
+        _edit(indicators__0__target=None),
+        ("evaluation.target_unscorable", "/projects/0/indicators/0/target"),
+    ),
+]
+
+
+def test_the_model_is_clean() -> None:
+    assert _findings(_model()) == []
+
+
+@pytest.mark.parametrize("name", [c[0] for c in MODEL_CASES])
+def test_each_model_rule_fires_where_it_should(name: str) -> None:
+    _, plant, want = next(c for c in MODEL_CASES if c[0] == name)
+    t = _model()
+    plant(t)
+    assert want in _findings(t)
+
+
+def test_an_unknown_profile_and_carried_rows_added_or_missing() -> None:
+    from perfxl.carried import record_of
+    from perfxl.model import Indicator
+
+    t = _model()
+    t.profile = "strict"
+    assert ("evaluation.profile_unknown", "/profile") in _findings(t)
+    t = _model()
+    record = record_of(t, ["测试"])
+    t.projects[0].indicators.append(
+        Indicator("满意度指标", "服务对象满意度指标", "新增", None, "≥80%", None)
+    )
+    assert ("evaluation.carried_added", "/projects/0/indicators/3/level3") in _findings(t, record)
+    t = _model()
+    del t.projects[0].indicators[2]
+    rules = [r for r, _ in _findings(t, record)]
+    assert "evaluation.carried_missing" in rules
+
+
+EVALUATION_RULE_CASES: frozenset[str] = frozenset(
+    {f.rule for f in FAULTS.values()}
+    | {c[2][0] for c in MODEL_CASES}
+    | {"evaluation.profile_unknown", "evaluation.carried_added", "evaluation.carried_missing"}
+)
+"""Every evaluation rule with a firing case here (tests/test_rules.py checks all are)."""
+
+
+def test_every_evaluation_rule_has_a_firing_case() -> None:
+    from perfxl.rules.evaluation import EMITS
+
+    assert set(EMITS) == EVALUATION_RULE_CASES

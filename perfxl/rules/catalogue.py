@@ -517,7 +517,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "evaluation.score_differs",
         "error",
-        "指标“{level3}”得分栏{state} {typed}，按评分规则应为 {score}（年度指标值“{target}”，实际完成值“{actual}”，分值 {points}）。{fix}",
+        "指标“{level3}”得分栏{state} {typed}，按评分规则应为 {score}（年度指标值“{target}”，实际完成值“{actual}”，分值 {points}）。请{fix}",
         "得分与评分规则不符",
     ),
     Rule(

@@ -116,7 +116,7 @@ _ROW_CELL: Final[dict[str, str]] = {
 }
 _SCORE_DIFFERS: Final[dict[str, str]] = {
     "state": "为",
-    "fix": "得分由公式计算：手工填写的请删除恢复公式；公式结果过时的请运行 perfxl compute。",
+    "fix": "核对：得分由公式计算，手工填写的数字删除后恢复公式，公式结果过时的运行 perfxl compute。",
 }
 """What a disagreeing score's message says when nobody could tell whether the cell holds a
 typed number or a formula (validate, reading the file, says which: `perfxl.validate`)."""
