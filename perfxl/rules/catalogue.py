@@ -61,6 +61,7 @@ RuleId = Literal[
     "cost.budget_mismatch",
     "boilerplate.indicator",
     "boilerplate.goals",
+    "code.year_mismatch",
     "monitoring.executed_over_budget",
     "monitoring.funds_sum",
     "monitoring.forecast_below_executed",
@@ -322,6 +323,13 @@ _RULES: tuple[Rule, ...] = (
         "warning",
         "项目“{project}”的绩效目标与另外 {others_count} 个项目完全相同（{others}）。请写出本项目自己的预期产出和效果。",
         "绩效目标在多个项目中照搬",
+    ),
+    # --- codes carried into another year (perfxl.rules.code_year) ----------------------------
+    Rule(
+        "code.year_mismatch",
+        "warning",
+        "项目“{project}”的项目编码“{value}”中的年度是 {code_year}，与工作簿的预算年度 {year} 不符（多为沿用上年的项目）。请核对：本年度已下达新编码的，改填新编码；确为跨年度延续的项目，保留原编码即可。",
+        "项目编码的年度与预算年度不符",
     ),
     # --- 执行监控 (perfxl.rules.monitoring) -------------------------------------------------------
     Rule(

@@ -1,0 +1,140 @@
+"""Year over year services: roll a workbook into the next year, compare two versions, gather
+the indicators of past years into a library (``perfxl rollover``, ``diff``, ``library``).
+
+Each takes paths, reads them through the one reader (or the JSON contract), calls the pure
+core (`perfxl.rollover`, `perfxl.diff`, `perfxl.library`) and returns a report; writing
+is atomic, and no command writes over one of its inputs (the front end checks that first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from perfxl.library import Library
+    from perfxl.model import Targets
+    from perfxl.problems import Problem
+    from perfxl.read import ReadResult
+
+JSON_SUFFIXES = (".json",)
+
+
+@dataclass
+class Source:
+    """One input: a workbook read by `perfxl.read`, or a JSON data file (the contract).
+
+    Attributes:
+        path: the file as given.
+        targets: its model.
+        read: the reader's result (where each value sits); None for JSON.
+        problems: what reading noticed (schema problems of a JSON file).
+    """
+
+    path: str
+    targets: Targets
+    read: ReadResult | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_source(path: str | Path) -> Source:
+    """A workbook (any perfxl reads) or a JSON data file (``export``, ``import --format json``).
+
+    Raises:
+        NotAPerfxlWorkbookError: a workbook that is not a performance target workbook.
+        DataError: a JSON file that is not shaped like the contract.
+        PerfxlError: the file cannot be read, or its tables' labels are broken.
+    """
+    p = Path(path)
+    if p.suffix.lower() in JSON_SUFFIXES:
+        from perfxl.io import load_data
+
+        loaded = load_data(p)
+        return Source(str(path), loaded.targets, None, list(loaded.problems))
+    from perfxl.errors import PerfxlError
+    from perfxl.read import read_workbook
+
+    res = read_workbook(p)
+    res.require_perfxl()
+    if not res.ok:
+        raise PerfxlError(
+            "工作簿的表格结构有误（标签缺失或移动），无法读取全部内容。"
+            "请先按 perfxl validate 的提示修复后重试。",
+            path=str(path),
+        )
+    return Source(str(path), res.targets, res, list(res.problems))
+
+
+@dataclass
+class RolloverReport:
+    """What ``rollover`` wrote.
+
+    Attributes:
+        written: the new workbook.
+        projects: projects carried.
+        cleared: projects whose amounts and plan were cleared.
+        from_year: the source's year (None when it had none).
+        year: the new year.
+        library: indicator library entries put into the workbook (0: none given).
+        problems: what reading the source noticed (carried as they were, for the clerk).
+    """
+
+    written: Path
+    projects: int
+    cleared: int
+    from_year: object
+    year: int
+    library: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+
+def rollover_book(
+    book: str | Path,
+    out: Path,
+    year: int,
+    *,
+    keep_amounts: bool = False,
+    library: str | Path | None = None,
+) -> RolloverReport:
+    """Write next year's workbook ``out`` from ``book`` (a workbook or a JSON data file).
+
+    Args:
+        book: last year's workbook or data.
+        out: the new workbook (.xlsx).
+        year: the new 预算年度.
+        keep_amounts: keep amounts and the spending plan.
+        library: an indicator library (``perfxl library``) to add as the 指标库 sheet, with
+            a dropdown of its 三级指标 on every project sheet.
+
+    Raises:
+        PerfxlError: an input cannot be used (nothing written) or ``out`` cannot be written.
+    """
+    from perfxl.rollover import roll
+    from perfxl.write.fill import build_workbook, save
+
+    src = read_source(book)
+    rolled = roll(src.targets, year, keep_amounts=keep_amounts)
+    wb = build_workbook(rolled.targets)
+    entries = _add_library(wb, library)
+    save(wb, out)
+    return RolloverReport(
+        out,
+        len(rolled.targets.projects),
+        rolled.cleared,
+        rolled.from_year,
+        year,
+        entries,
+        src.problems,
+    )
+
+
+def _add_library(wb: object, library: str | Path | None) -> int:
+    """Put the library read from ``library`` into an openpyxl workbook; its entry count."""
+    if library is None:
+        return 0
+    from perfxl.write.library_sheet import add_library, read_library
+
+    lib: Library = read_library(library)
+    add_library(wb, lib)  # type: ignore[arg-type]
+    return len(lib.entries)
