@@ -32,6 +32,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "consolidate": "perfxl.commands.consolidate:command",
     "new": "perfxl.commands.new:command",
     "rollover": "perfxl.commands.rollover:command",
+    "diff": "perfxl.commands.diff:command",
 }
 
 

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+    from perfxl.diff import DiffResult
     from perfxl.library import Library
     from perfxl.model import Targets
     from perfxl.problems import Problem
@@ -129,12 +132,31 @@ def rollover_book(
     )
 
 
-def _add_library(wb: object, library: str | Path | None) -> int:
+def _add_library(wb: Workbook, library: str | Path | None) -> int:
     """Put the library read from ``library`` into an openpyxl workbook; its entry count."""
     if library is None:
         return 0
     from perfxl.write.library_sheet import add_library, read_library
 
     lib: Library = read_library(library)
-    add_library(wb, lib)  # type: ignore[arg-type]
+    add_library(wb, lib)
     return len(lib.entries)
+
+
+def diff_books(old: str | Path, new: str | Path) -> DiffResult:
+    """What changed from ``old`` to ``new`` (workbooks or JSON data, in any mix).
+
+    Raises:
+        PerfxlError: an input cannot be used (not a perfxl workbook, unreadable, broken).
+    """
+    from perfxl.diff import diff
+
+    a, b = read_source(old), read_source(new)
+    return diff(
+        a.targets,
+        b.targets,
+        old_path=a.path,
+        new_path=b.path,
+        old_locations=a.read.locations if a.read else None,
+        new_locations=b.read.locations if b.read else None,
+    )
