@@ -31,6 +31,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "addin": "perfxl.commands.addin:command",
     "consolidate": "perfxl.commands.consolidate:command",
     "new": "perfxl.commands.new:command",
+    "import": "perfxl.commands.import_:command",
     "rollover": "perfxl.commands.rollover:command",
     "diff": "perfxl.commands.diff:command",
 }

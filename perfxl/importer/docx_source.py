@@ -1,0 +1,133 @@
+"""A Word document (.docx, by Word, WPS or LibreOffice) -> blocks, through python-docx.
+
+Cells are read from the XML as Word stores them: ``gridSpan`` gives a cell's width in grid
+columns, ``vMerge`` (and the older ``hMerge``) marks a cell continuing a merged one, and
+``gridBefore`` skips columns at the start of a row. Content controls (``sdt``) are looked into.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from perfxl.errors import UnreadableDocumentError
+from perfxl.importer.blocks import Block, Cell, Para, Row, Table
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def docx_blocks(path: Path) -> list[Block]:
+    """The paragraphs and tables of a .docx body in order.
+
+    Raises:
+        UnreadableDocumentError: not a .docx (an old .doc, an encrypted file, something else).
+    """
+    _preflight(path)
+    from docx import Document  # python-docx: only when a Word document is read
+
+    try:
+        body = Document(str(path)).element.body
+    except Exception as exc:  # python-docx raises many kinds on a damaged package
+        raise UnreadableDocumentError(
+            f"Word 文档已损坏，无法读取（{type(exc).__name__}）。请在 Word 或 WPS 中打开后另存为 .docx 再导入。",
+            path=str(path),
+        ) from exc
+    blocks: list[Block] = []
+    _walk(body, blocks)
+    return blocks
+
+
+def _preflight(path: Path) -> None:
+    with path.open("rb") as f:
+        head = f.read(8)
+    if head == OLE_MAGIC:
+        if _ole_encrypted(path):
+            raise UnreadableDocumentError(
+                "文档已加密（需要密码才能打开），无法导入。请在 Word 或 WPS 中打开，取消密码后另存为 .docx 再导入。",
+                path=str(path),
+            )
+        raise UnreadableDocumentError(
+            "这是旧版 Word 97-2003 文档（.doc），无法直接导入。请在 Word、WPS 或 LibreOffice 中另存为 .docx 再导入。",
+            path=str(path),
+        )
+    if not zipfile.is_zipfile(path):
+        raise UnreadableDocumentError(
+            "不是 Word 文档（.docx）或 PDF 文件，无法导入。请给出公开的预算绩效目标文本（.docx 或 .pdf）。",
+            path=str(path),
+        )
+    with zipfile.ZipFile(path) as z:
+        if "word/document.xml" not in z.namelist():
+            raise UnreadableDocumentError(
+                "文件是压缩包，但不是 Word 文档（缺少 word/document.xml），无法导入。请给出 .docx 或 .pdf 文件。",
+                path=str(path),
+            )
+
+
+def _ole_encrypted(path: Path) -> bool:
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            return bool(ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"))
+    except OSError:
+        return False
+
+
+def _walk(parent: Any, blocks: list[Block]) -> None:
+    for child in parent:
+        if child.tag == f"{W}p":
+            blocks.extend(Para(line) for line in _para_text(child).split("\n"))
+        elif child.tag == f"{W}tbl":
+            blocks.append(_table(child, sum(isinstance(b, Table) for b in blocks) + 1))
+        elif child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                _walk(content, blocks)
+
+
+def _table(tbl: Any, number: int) -> Table:
+    t = Table(number)
+    for n, tr in enumerate(tbl.findall(f"{W}tr"), 1):
+        col = _int(tr.find(f"{W}trPr/{W}gridBefore"), 0)
+        cells: list[Cell] = []
+        for tc in tr.findall(f"{W}tc"):
+            pr = tc.find(f"{W}tcPr")
+            span = _int(None if pr is None else pr.find(f"{W}gridSpan"), 1)
+            vmerge = None if pr is None else pr.find(f"{W}vMerge")
+            hmerge = None if pr is None else pr.find(f"{W}hMerge")
+            text = "\n".join(_para_text(p) for p in tc.iter(f"{W}p"))
+            if hmerge is not None and hmerge.get(f"{W}val") != "restart" and cells:
+                last = cells[-1]
+                cells[-1] = Cell(last.text, last.col, last.span + span, last.merged)
+            else:
+                merged = vmerge is not None and vmerge.get(f"{W}val") in (None, "continue")
+                cells.append(Cell(text, col, span, merged))
+            col += span
+        t.rows.append(Row(tuple(cells), n))
+    return t
+
+
+def _int(el: Any, default: int) -> int:
+    if el is None:
+        return default
+    try:
+        return int(el.get(f"{W}val"))
+    except (TypeError, ValueError):
+        return default
+
+
+def _para_text(p: Any) -> str:
+    out: list[str] = []
+    for el in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}instrText", f"{W}delText"):
+        if el.tag == f"{W}t":
+            out.append(el.text or "")
+        elif el.tag == f"{W}tab":
+            if el.getparent().tag == f"{W}r":
+                out.append("\t")
+        elif el.tag == f"{W}cr" or (
+            el.tag == f"{W}br" and el.get(f"{W}type") in (None, "textWrapping")
+        ):
+            out.append("\n")
+    return "".join(out)
