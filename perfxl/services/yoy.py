@@ -8,15 +8,17 @@ is atomic, and no command writes over one of its inputs (the front end checks th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
 
     from perfxl.diff import DiffResult
-    from perfxl.library import Library
+    from perfxl.grid import Grid
+    from perfxl.library import Library, Use
     from perfxl.model import Targets
     from perfxl.problems import Problem
     from perfxl.read import ReadResult
@@ -160,3 +162,127 @@ def diff_books(old: str | Path, new: str | Path) -> DiffResult:
         old_locations=a.read.locations if a.read else None,
         new_locations=b.read.locations if b.read else None,
     )
+
+
+@dataclass
+class LibraryReport:
+    """What ``library`` found and wrote.
+
+    Attributes:
+        library: the indicators.
+        files: the inputs read, in order.
+        skipped: inputs that gave nothing, as (path, Chinese reason).
+        written: the library workbook (None until written).
+    """
+
+    library: Library
+    files: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    written: Path | None = None
+
+
+def build_library(inputs: list[str | Path], out: Path | None = None) -> LibraryReport:
+    """The indicator library of workbooks, county summaries (their 指标明细 table) and JSON
+    data files, given as files or folders (searched for workbooks); written to ``out`` when
+    given. Every file counts: give one version of a unit's workbook, not its drafts too.
+
+    Raises:
+        DataError: not one input could be used (nothing written).
+        PerfxlError: ``out`` cannot be written.
+    """
+    from perfxl.errors import DataError, PerfxlError
+    from perfxl.inputs import discover
+    from perfxl.library import build, uses_of
+
+    found = discover(inputs, [out] if out is not None else [])
+    uses: list[Use] = []
+    report = LibraryReport(library=build([]), skipped=list(found.unusable))
+    for f in found.files:
+        try:
+            got = list(_library_uses(f, uses_of))
+        except PerfxlError as exc:
+            report.skipped.append((f, exc.message))
+            continue
+        uses.extend(got)
+        report.files.append(f)
+    if not report.files:
+        detail = "；".join(f"{p}：{r.rstrip('。')}" for p, r in report.skipped)
+        raise DataError(f"没有可用的输入（{detail or '未给出输入'}），未生成指标库。")
+    report.library = build(uses)
+    if out is not None:
+        from perfxl.write.library_sheet import write_library
+
+        write_library(report.library, out)
+        report.written = out
+    return report
+
+
+def _library_uses(path: str, uses_of: Callable[[Targets], Iterable[Use]]) -> Iterable[Use]:
+    """The indicator rows of one input: JSON data, a county summary or a unit's workbook."""
+    if Path(path).suffix.lower() in JSON_SUFFIXES:
+        return uses_of(read_source(path).targets)
+    from perfxl.consolidate.summary_input import is_summary
+    from perfxl.grid.calamine_grid import read_grid
+    from perfxl.read import read_grid_model
+
+    grid = read_grid(path)
+    if is_summary(grid):
+        return _summary_uses(grid)
+    res = read_grid_model(grid)
+    res.require_perfxl()
+    return uses_of(res.targets)
+
+
+def _summary_uses(grid: Grid) -> list[Use]:
+    """The 指标明细 rows of a county summary (columns found by their headers)."""
+    from perfxl.consolidate.columns import INDICATORS
+    from perfxl.library import Use
+
+    sheet = next((s for s in grid.sheets if s.name == INDICATORS.sheet), None)
+    if sheet is None or not sheet.rows:
+        return []
+    header = [str(v) if v is not None else "" for v in sheet.rows[0]]
+    pos = {c.key: header.index(c.header) for c in INDICATORS.columns if c.header in header}
+
+    def get(row: list[Any], key: str) -> Any:
+        i = pos.get(key)
+        return row[i] if i is not None and i < len(row) else None
+
+    return [
+        Use(
+            get(r, "level1"),
+            get(r, "level2"),
+            get(r, "level3"),
+            get(r, "target"),
+            get(r, "basis"),
+            get(r, "project_name"),
+        )
+        for r in sheet.rows[1:]
+        if any(v is not None for v in r)
+    ]
+
+
+def template_with_library(
+    out: Path,
+    library: str | Path,
+    projects: int = 1,
+    unit_code: str | None = None,
+    unit_name: str | None = None,
+    year: int | None = None,
+    framework: str = "2015",
+) -> int:
+    """The empty standard workbook with the 指标库 sheet and its dropdown; the entry count.
+
+    Raises:
+        PerfxlError: ``library`` is not a library, or ``out`` cannot be written.
+    """
+    from perfxl.model import Project
+    from perfxl.model import Targets as Model
+    from perfxl.write.fill import build_workbook, save
+
+    t = Model(year=year, framework=framework, projects=[Project() for _ in range(projects)])
+    t.unit.code, t.unit.name = unit_code, unit_name
+    wb = build_workbook(t)
+    entries = _add_library(wb, library)
+    save(wb, out)
+    return entries
