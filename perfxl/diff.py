@@ -416,9 +416,9 @@ def match_indicators(old: list[Indicator], new: list[Indicator]) -> list[tuple[i
         same_key = by_key.get(_indicator_key(x))
         out[n] = same_key.pop(0) if same_key else None
     used = {m for m in out.values() if m is not None}
-    for n, m in out.items():
+    for n, got in out.items():
         if (
-            m is None
+            got is None
             and n < len(old)
             and n not in used
             and canonical(_s(old[n].level2)) == canonical(_s(new[n].level2))
