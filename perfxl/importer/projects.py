@@ -151,7 +151,7 @@ class ProjectReader:
                 continue
             if key in L.PLAN_KEYS.values():
                 value = self._value_after(row.cells, fields, i, used)
-                if value is None:
+                if value is None or not value.strip():  # the amounts are in the next row
                     plan[key] = cell
                 else:
                     setattr(op.project.plan, key, self._amount(value, t, row, cell.text))
@@ -193,7 +193,7 @@ class ProjectReader:
         self._leftovers(t, row, used)
 
     def _unit_row(self, row: Row) -> bool:
-        texts = [c.text for c in row.cells if c.text.strip()]
+        texts = [x for c in row.cells if (x := self._text(c.text) or "")]
         if not texts or not all(L.UNIT_LINE.match(x) or L.MONEY_UNIT.match(x) for x in texts):
             return False
         for x in texts:
