@@ -10,10 +10,10 @@ disappeared is listed in the notes.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
+from perfxl.carried import match
 from perfxl.model import (
     FundsRow,
     Indicator,
@@ -22,8 +22,6 @@ from perfxl.model import (
     ProjectMonitoring,
     Targets,
 )
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -50,29 +48,6 @@ def _indicator_key(ind: Indicator) -> tuple[str | None, ...] | None:
     return None if key == (None, None, None) else key
 
 
-def _match(
-    new: list[T], old: list[T], keys: list[Callable[[T], Hashable | None]]
-) -> dict[int, int]:
-    """Pair each item of ``new`` with an unused one of ``old`` (index → index): by the first
-    key, then the next, among those still unpaired; an empty key pairs nothing."""
-    pairs: dict[int, int] = {}
-    used: set[int] = set()
-    for key in keys:
-        free: dict[Hashable, list[int]] = {}
-        for j, o in enumerate(old):
-            k = key(o)
-            if j not in used and k is not None:
-                free.setdefault(k, []).append(j)
-        for i, n in enumerate(new):
-            k = key(n)
-            if i in pairs or k is None or not free.get(k):
-                continue
-            j = free[k].pop(0)
-            pairs[i] = j
-            used.add(j)
-    return pairs
-
-
 def _label(p: Project) -> str:
     name = key_text(p.name) or "（未命名）"
     code = key_text(p.code)
@@ -88,7 +63,7 @@ def _project(new: Project, old: Project, notes: list[str]) -> ProjectMonitoring:
     m = old.monitoring or ProjectMonitoring()
     old_inds = old.indicators
     progress = list(m.indicators) + [IndicatorProgress()] * (len(old_inds) - len(m.indicators))
-    pairs = _match(new.indicators, old_inds, [_indicator_key])
+    pairs = match(new.indicators, old_inds, [_indicator_key])
     inds = [
         copy.deepcopy(progress[pairs[i]]) if i in pairs else IndicatorProgress()
         for i in range(len(new.indicators))
@@ -116,7 +91,7 @@ def carry_monitoring(targets: Targets, old: Targets) -> Carried:
     """``targets`` (a copy) with ``old``'s monitoring carried onto its matching projects."""
     t = copy.deepcopy(targets)
     notes: list[str] = []
-    pairs = _match(
+    pairs = match(
         t.projects,
         old.projects,
         [lambda p: key_text(p.code), lambda p: key_text(p.name)],

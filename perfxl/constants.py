@@ -120,3 +120,12 @@ MONITORING_COVER_NOTE = (
     "说明：本表由预算绩效目标表生成，白底单元格为原目标（已锁定，不得改动）；"
     "黄色底色的单元格为填报项；调整后预算数空白时按年初预算数计算执行率。"
 )
+
+# The monitoring workbook's record of what it carried from the targets (a very hidden sheet):
+# validate compares the carried cells with it (monitoring.carried_changed ...).
+CARRIED_SHEET = "目标表带入记录"
+CARRIED_TITLE = (
+    "perfxl 目标表带入记录：生成本监控表时从目标表带入的值，校验据此发现被改动的目标。请勿修改。"
+)
+CARRIED_HEADERS: tuple[str, ...] = ("工作表", "项目序号", "指标序号")
+CARRIED_INDICATOR_KEYS_LABEL = "指标行的字段→"

@@ -324,6 +324,36 @@ class MonitoringCover:
 
 
 @dataclass(frozen=True)
+class CarriedRecordForm:
+    """The monitoring workbook's record of what it carried (a very hidden sheet).
+
+    One row per project (its sheet, its position from 1, then the values of
+    ``MonitoringForm.carried`` in the order the project key row names them), each followed
+    by one row per indicator (its position from 1 in the indicator column, then the values
+    of ``MONITORING_CARRIED_INDICATOR_KEYS`` in the order the indicator key row names them).
+    The key rows make the record read the same whatever the form's field order; the sheet
+    is recognised by its title, not its name.
+
+    Attributes:
+        sheet: the sheet's name when perfxl draws it.
+        title: the title cell and its text.
+        header_row: the column headers, and the keys of a project row's values.
+        indicator_keys_row: the keys of an indicator row's values.
+        first_row: the first project row.
+        columns: ``sheet``, ``project``, ``indicator`` -> column.
+        first_value_column: the column of the first value.
+    """
+
+    sheet: str
+    title: Label
+    header_row: int
+    indicator_keys_row: int
+    first_row: int
+    columns: Mapping[str, int]
+    first_value_column: int
+
+
+@dataclass(frozen=True)
 class Layout:
     """Every sheet of the standard workbook."""
 
@@ -333,6 +363,9 @@ class Layout:
     monitoring: MonitoringForm = dataclasses.field(default_factory=lambda: _standard_monitoring())
     monitoring_cover: MonitoringCover = dataclasses.field(
         default_factory=lambda: _standard_monitoring_cover()
+    )
+    carried_record: CarriedRecordForm = dataclasses.field(
+        default_factory=lambda: _standard_carried_record()
     )
 
     def field(self, key: str) -> Field:
@@ -350,6 +383,10 @@ def _standard_monitoring() -> MonitoringForm:
 
 def _standard_monitoring_cover() -> MonitoringCover:
     return _MONITORING_COVER
+
+
+def _standard_carried_record() -> CarriedRecordForm:
+    return _CARRIED_RECORD
 
 
 def _find(fields: tuple[Field, ...], key: str) -> Field:
@@ -632,12 +669,23 @@ _MONITORING_COVER = MonitoringCover(
     widths=(8, 44, 24, 13, 13, 13, 11, 8),
 )
 
+_CARRIED_RECORD = CarriedRecordForm(
+    sheet=C.CARRIED_SHEET,
+    title=Label("A1", C.CARRIED_TITLE),
+    header_row=2,
+    indicator_keys_row=3,
+    first_row=4,
+    columns={"sheet": 1, "project": 2, "indicator": 3},
+    first_value_column=4,
+)
+
 STANDARD = Layout(
     project=_PROJECT,
     cover=_COVER,
     overall=_OVERALL,
     monitoring=_MONITORING,
     monitoring_cover=_MONITORING_COVER,
+    carried_record=_CARRIED_RECORD,
 )
 """The standard workbook's form."""
 

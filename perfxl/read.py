@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl import constants as C
 from perfxl import layout as L
@@ -35,6 +35,9 @@ from perfxl.numbers import whole
 from perfxl.problems import Problem
 from perfxl.rules.catalogue import RuleId, make
 
+if TYPE_CHECKING:
+    from perfxl.carried import CarriedRecord
+
 EMITS: frozenset[RuleId] = frozenset(
     {
         "read.label_missing",
@@ -54,7 +57,8 @@ SCAN_COLS = 3
 
 @dataclass
 class SheetInfo:
-    """What a sheet was taken for. ``kind``: cover, overall, project, skipped, broken."""
+    """What a sheet was taken for. ``kind``: cover, overall, project, monitoring, record (a
+    monitoring workbook's record of what it carried), skipped, broken."""
 
     name: str
     kind: str
@@ -74,6 +78,8 @@ class ReadResult:
         sheets: every sheet and what it was taken for, in workbook order.
         path: the workbook.
         layout: the form the workbook was read with (compute and messages follow it).
+        carried: a monitoring workbook's record of what it carried from the targets (its
+            very hidden sheet, `perfxl.carried`); None when it has none.
     """
 
     targets: Targets
@@ -82,6 +88,7 @@ class ReadResult:
     sheets: list[SheetInfo] = field(default_factory=list)
     path: str = ""
     layout: L.Layout = L.STANDARD
+    carried: CarriedRecord | None = None
 
     @property
     def ok(self) -> bool:
@@ -173,6 +180,10 @@ def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
             else:
                 info.kind = "broken"
         elif kind == "skipped" and sheet.name not in (C.RESULTS_SHEET, C.LIBRARY_SHEET):
+            from perfxl.read_monitoring import read_carried_record
+
+            if read_carried_record(sheet, info, res):
+                continue
             anchor = layout.project.anchor.ref
             res.problems.append(
                 make("read.sheet_skipped", file=grid.path, sheet=sheet.name, anchor_cell=anchor)
@@ -222,8 +233,12 @@ MIN_LABELS = 3
 def _score(sheet: Sheet, labels: tuple[L.Label, ...], dr: int, dc: int) -> int:
     n = 0
     for lab in labels:
-        r, c = parse_a1(shift(lab.ref, dr, dc))
-        n += L.normalize_label(sheet.get(r, c)) == L.normalize_label(lab.text)
+        r, c = parse_a1(lab.ref)
+        r, c = r + dr, c + dc
+        # An anchor found above or left of its place shifts some labels off the sheet: they
+        # are simply not there (a1() of row 0 would raise).
+        if r >= 1 and c >= 1:
+            n += L.normalize_label(sheet.get(r, c)) == L.normalize_label(lab.text)
     return n
 
 
@@ -244,10 +259,13 @@ def _check_labels(
     for lab in labels:
         if not lab.required:
             continue
-        ref = shift(lab.ref, dr, dc)
-        r, c = parse_a1(ref)
-        actual = sheet.get(r, c)
-        if L.normalize_label(actual) != L.normalize_label(lab.text):
+        r, c = parse_a1(lab.ref)
+        r, c = r + dr, c + dc
+        # Shifted off the sheet (the table starts higher than the form allows): the label is
+        # missing, and the problem names the sheet rather than a cell that cannot exist.
+        ref = a1(r, c) if r >= 1 and c >= 1 else None
+        actual = sheet.get(r, c) if ref is not None else None
+        if ref is None or L.normalize_label(actual) != L.normalize_label(lab.text):
             ok = False
             res.problems.append(
                 make(

@@ -141,3 +141,33 @@ def read_month(grid: Grid, res: ReadResult) -> int | None:
             return value if isinstance(value, int) else from_labels
         break
     return from_labels
+
+
+def read_carried_record(sheet: Sheet, info: SheetInfo, res: ReadResult) -> bool:
+    """Read the monitoring workbook's record of what it carried (`perfxl.carried`) into
+    ``res.carried`` when ``sheet`` is that record (known by its title); False when it is not.
+
+    A second record (a copied sheet) is taken for the record too, the first one read wins.
+    """
+    from perfxl.carried import record_from_rows
+
+    form = res.layout.carried_record
+    title = sheet.get(*parse_a1(form.title.ref))
+    if L.normalize_label(title) != L.normalize_label(form.title.text):
+        return False
+    info.kind = "record"
+    if res.carried is None:
+        first = form.first_value_column
+
+        def keys(row: int) -> list[str]:
+            cells = sheet.rows[row - 1][first - 1 :] if row <= sheet.nrows else []
+            return [str(v) for v in cells if v is not None]
+
+        cols = [form.columns[k] - 1 for k in ("sheet", "project", "indicator")]
+        project_keys, indicator_keys = keys(form.header_row), keys(form.indicator_keys_row)
+        rows = (
+            [*(row[c] if c < len(row) else None for c in cols), *row[first - 1 :]]
+            for row in sheet.rows[form.first_row - 1 :]
+        )
+        res.carried = record_from_rows(rows, project_keys, indicator_keys)
+    return True

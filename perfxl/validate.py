@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
@@ -21,6 +21,9 @@ from perfxl.read import ReadResult, read_workbook
 from perfxl.rules.base import Context, Finding
 from perfxl.rules.catalogue import make
 from perfxl.rules.families import modules
+
+if TYPE_CHECKING:
+    from perfxl.carried import CarriedRecord
 
 _PROJECT = re.compile(r"^/projects/(\d+)(/.*)?$")
 # A monitoring sheet's 年初预算数 is the targets' amount: one cell, two pointers in the data.
@@ -140,12 +143,16 @@ class ValidationBatch:
         }
 
 
-def check(res: ReadResult, config: Config | None = None) -> list[Problem]:
+def check(
+    res: ReadResult, config: Config | None = None, carried: CarriedRecord | None = None
+) -> list[Problem]:
     """Schema and reviewer rules over a model already read, with reading's own problems.
 
     Args:
         res: the reader's result (model, problems and pointer -> cell locations).
         config: the county settings; None for the shipped defaults.
+        carried: what a monitoring workbook's carried cells must equal (a record made from
+            its targets workbook); None for the workbook's own record, when it has one.
 
     Returns:
         Every problem, located at its sheet and cell, ordered by sheet, row and column.
@@ -153,11 +160,14 @@ def check(res: ReadResult, config: Config | None = None) -> list[Problem]:
     cfg = config or load_config(None)
     t = res.targets
     fw = str(t.framework) if t.framework is not None else cfg.framework
+    sheets = {s.project_index: s.name for s in res.sheets if s.project_index is not None}
     ctx = Context(
         targets=t,
         data=t.to_dict(),
         config=cfg,
         framework=fw if fw in FRAMEWORKS else cfg.framework or DEFAULT_FRAMEWORK,
+        carried=carried if carried is not None else res.carried,
+        project_sheets=tuple(sheets.get(i) for i in range(len(t.projects))),
     )
     read_errors = {p.pointer for p in res.problems if p.severity == "error" and p.pointer}
     out = [_configured(p, cfg) for p in res.problems if p.rule not in cfg.disabled]
@@ -177,12 +187,16 @@ def check(res: ReadResult, config: Config | None = None) -> list[Problem]:
     return [p for _, p in indexed]
 
 
-def validate_file(path: str | Path, config: Config | None = None) -> ValidationReport:
+def validate_file(
+    path: str | Path, config: Config | None = None, carried: CarriedRecord | None = None
+) -> ValidationReport:
     """Read and check one workbook; a file that cannot be read becomes a one-problem report.
 
     Args:
         path: the workbook.
         config: the county settings; None for the shipped defaults.
+        carried: for a monitoring workbook, what its carried cells must equal (see
+            :func:`check`).
     """
     p = str(path)
     try:
@@ -193,7 +207,7 @@ def validate_file(path: str | Path, config: Config | None = None) -> ValidationR
     except PerfxlError as exc:
         problem = make("file.unreadable", file=p, detail=exc.message)
         return ValidationReport(path=p, read=None, problems=[problem])
-    return ValidationReport(path=p, read=res, problems=check(res, config))
+    return ValidationReport(path=p, read=res, problems=check(res, config, carried))
 
 
 def unusable_report(path: str, reason: str) -> ValidationReport:

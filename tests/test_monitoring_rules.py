@@ -472,6 +472,9 @@ def test_severities() -> None:
         "monitoring.kind_mismatch": "warning",
         "monitoring.lag_unexplained": "error",
         "monitoring.unit_mismatch": "error",
+        "monitoring.carried_changed": "error",  # tests/test_monitoring_carried.py
+        "monitoring.carried_added": "error",
+        "monitoring.carried_missing": "error",
     }
 
 

@@ -2,8 +2,9 @@
 
 ``consolidate`` lists a monitoring workbook found among its inputs in 提交情况 with its verdict
 (never summed, never superseding the unit's targets workbook; exit 2, as for any file not
-used) and refuses inputs that are all monitoring workbooks (exit 2, no summary); ``publish``
-leaves a monitoring workbook out of a folder with a note and refuses one given alone.
+used) and summarises inputs that are all monitoring workbooks; ``publish`` refuses a folder
+of both stages naming the files, publishes the stage ``--stage`` picks (listing the other
+stage's workbooks) and publishes a monitoring workbook given alone as the monitoring document.
 """
 
 from __future__ import annotations
@@ -99,24 +100,43 @@ def test_consolidate_summarises_only_monitoring_workbooks(folder: Path, tmp_path
     assert r.exit_code == 0 and out.exists()  # the county monitoring summary
 
 
-def test_publish_leaves_the_monitoring_workbook_out_of_a_folder(
+def test_publish_refuses_a_folder_of_both_stages_naming_the_files(
     folder: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "公开.docx"
     r = _run(["publish", folder, "-o", out])
+    assert r.exit_code == 2 and not out.exists()
+    assert "绩效目标表：乙镇.xlsx、甲镇.xlsx；绩效运行监控表：甲镇-7月监控.xlsx" in r.stderr
+    assert "--stage targets" in r.stderr and "--stage monitoring" in r.stderr
+
+
+def test_publish_stage_targets_leaves_the_monitoring_workbook_out_of_a_folder(
+    folder: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "公开.docx"
+    r = _run(["publish", folder, "-o", out, "--stage", "targets"])
     assert r.exit_code == 0 and out.exists()
     assert (
-        "甲镇-7月监控.xlsx：[未收入] 这是绩效运行监控表（7月），公开文本收入的是绩效目标表"
-        in r.stderr
+        "甲镇-7月监控.xlsx：[未收入] 这是绩效运行监控表（7月），本次（--stage targets）"
+        "公开的是绩效目标表，未收入。" in r.stderr
     )
     assert "2 个单位" in r.stderr
 
 
-def test_publish_refuses_a_monitoring_workbook(folder: Path, tmp_path: Path) -> None:
+def test_publish_stage_monitoring_leaves_the_targets_workbooks_out(
+    folder: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "公开.docx"
+    r = _run(["publish", folder, "-o", out, "--stage", "monitoring"])
+    assert r.exit_code == 0 and out.exists()
+    assert "乙镇.xlsx：[未收入] 这是绩效目标表，本次（--stage monitoring）" in r.stderr
+    assert "1 个单位，3 个监控表" in r.stderr
+
+
+def test_publish_a_monitoring_workbook_alone_gives_the_monitoring_document(
+    folder: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "公开.docx"
     r = _run(["publish", folder / "甲镇-7月监控.xlsx", "-o", out])
-    assert r.exit_code == 2 and not out.exists()
-    assert (
-        "这是绩效运行监控表（7月），公开文本收入的是绩效目标表；监控表的公开将在后续版本提供。"
-        in r.stderr
-    )
+    assert r.exit_code == 0 and out.exists()
+    assert "1 个单位，3 个监控表" in r.stderr

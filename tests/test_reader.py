@@ -224,3 +224,35 @@ def test_escape_like_text_and_control_characters_round_trip(
     out = tmp_path / "esc.xlsx"
     write_new(Targets.from_dict(data), out)
     assert [p.name for p in read_workbook(out, engine=engine).targets.projects] == names
+
+
+def test_table_moved_above_its_place_is_read_not_crashed(
+    tmp_path: Path, example_data: dict[str, Any]
+) -> None:
+    """Rows deleted above the table shift the form's top labels off the sheet (the fuzz
+    reader once found row 0 built here, and raised): the project still reads, and nothing
+    the form requires is missing (the 单位：万元 note above the table is optional)."""
+    book = _book(tmp_path, example_data)
+    _edit(book, lambda wb: wb.worksheets[2].delete_rows(1, 2))
+    res = read_workbook(book)
+    sheet = openpyxl.load_workbook(book).worksheets[2].title
+    assert [p.code for p in res.targets.projects] == [
+        p["code"] for p in example_data["projects"][:3]
+    ]
+    assert [p for p in res.problems if p.sheet == sheet] == []
+
+
+def test_hidden_sheets_are_told_from_visible_ones_by_the_fast_reader(tmp_path: Path) -> None:
+    from perfxl.grid.calamine_grid import read_grid
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "看得见"
+    wb.create_sheet("隐藏").sheet_state = "hidden"
+    wb.create_sheet("深度隐藏").sheet_state = "veryHidden"
+    wb.save(tmp_path / "h.xlsx")
+    grid = read_grid(tmp_path / "h.xlsx")
+    assert [(s.name, s.visible) for s in grid.sheets] == [
+        ("看得见", True),
+        ("隐藏", False),
+        ("深度隐藏", False),
+    ]

@@ -43,7 +43,9 @@ from perfxl.cli import EXIT_OK, handle_errors
 @click.option(
     "--tables",
     type=click.Path(file_okay=False, path_type=Path),
-    help="另把各明细表写成 CSV（装有 pyarrow 时也写 Parquet）到此文件夹。",
+    help="另把各明细表写成 CSV（装有 pyarrow 时也写 Parquet）到此文件夹：绩效目标汇总为 "
+    "projects、units、indicators、problems、files；监控汇总为 monitoring（监控汇总）、"
+    "monitoring_units（乡镇执行）、rectify（需整改）、problems、files。",
 )
 @click.option(
     "--format",

@@ -44,7 +44,8 @@ def monitoring(targets: Path, output: Path, month: int | None, previous: Path | 
     """由绩效目标工作簿 TARGETS 生成项目支出绩效目标执行监控表 -o OUTPUT。
 
     每个项目、预算数、绩效目标和每条指标及其指标值（年度指标值）照搬并锁定，只留执行数、
-    执行情况等填报格；执行率为公式，Excel、WPS、LibreOffice 打开即算。
+    执行情况等填报格；执行率为公式，Excel、WPS、LibreOffice 打开即算。带入的值另记在隐藏的
+    “目标表带入记录”工作表中，perfxl validate 据此指出被改动的目标值。
 
     退出码：0 已生成；1 已生成，但读取目标表时发现问题（见提示）；2 无法使用（不是绩效目标
     工作簿、表格结构损坏、--from 不是监控表、输出即输入或扩展名不对），未写出任何文件。

@@ -23,29 +23,59 @@ from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
     "--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF（与 .docx 同名），目录带页码。"
 )
 @click.option("--title", help="封面标题（默认：单位名称 + 年度；多个单位时为县名 + 年度）。")
+@click.option(
+    "--stage",
+    type=click.Choice(["targets", "monitoring"]),
+    help="输入中既有绩效目标表又有绩效运行监控表时，公开哪一种：targets 为绩效目标公开文本，"
+    "monitoring 为运行监控公开文本；另一种表列出但不收入。缺省按输入的表决定，两种都有时不生成。",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="县级配置文件（TOML 或 JSON），监控表的预警灯阈值取自其中 [monitoring]，与 compute "
+    "相同；缺省用内置配置。",
+)
 @handle_errors
-def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None) -> None:
-    """生成预算绩效目标公开文本：BOOK 为一个工作簿时生成该单位的文本；
+def command(
+    books: tuple[Path, ...],
+    output: Path,
+    pdf: bool,
+    title: str | None,
+    stage: str | None,
+    config_path: Path | None,
+) -> None:
+    """生成公开文本：BOOK 为一个工作簿时生成该单位的文本；
 
     为多个工作簿或文件夹时，生成全县文本（前为汇总表和收入的报送文件，后依次为各单位）。
+    绩效目标表生成预算绩效目标公开文本；绩效运行监控表（同一月份）生成项目支出绩效运行监控
+    情况（总体情况、各项目的执行监控表，执行率、序时进度和绿/黄/红预警与 compute 相同）。
+    两种表混在一起时不生成（退出码 2，列出文件），用 --stage 选定一种，另一种列出但不收入。
     同一单位有多个版本时只收入一个，与 consolidate 的选择相同（先比较工作簿保存时间，再比较
     文件修改时间，最后按文件名）。不存在的文件与无法读取的文件一样列出，其余照常生成。
     工作簿结构有误的单位不收入文本并给出提示，退出码 1；没有可用的单位时退出码 2。
-    绩效运行监控表不收入公开文本（监控表的公开将在后续版本提供）：与其他文件一起给出时列出、
-    不影响退出码；只给出监控表时退出码 2。
     """
+    from perfxl.config import load_config
     from perfxl.outputs import check_suffix, refuse_inputs
     from perfxl.services import publish
 
     check_suffix(output, [".docx"], "Word 文档")
-    refuse_inputs([output, output.with_suffix(".pdf") if pdf else None], books)
-    result = publish(list(books), output, pdf=pdf, title=title, progress=_progress)
+    refuse_inputs([output, output.with_suffix(".pdf") if pdf else None], [*books, config_path])
+    result = publish(
+        list(books),
+        output,
+        pdf=pdf,
+        title=title,
+        progress=_progress,
+        stage=stage,
+        config=load_config(config_path),
+    )
     echo_problems(p for p in result.problems if p.severity == "error")
     for file, reason in result.skipped:
         click.echo(f"{file}: [未收入] {reason}", err=True)
     for file in result.summaries:
         click.echo(f"{file}：perfxl 生成的汇总表，不是单位报送的工作簿，未收入。", err=True)
-    for file, verdict in result.monitoring:
+    for file, verdict in result.other_stage:
         click.echo(f"{file}：[未收入] {verdict}", err=True)
     if result.superseded:
         click.echo(
@@ -53,8 +83,9 @@ def command(books: tuple[Path, ...], output: Path, pdf: bool, title: str | None)
             "“本文收入的报送文件”表）。",
             err=True,
         )
+    kind = "监控表" if result.stage == "monitoring" else "项目表"
     click.echo(
-        f"已生成：{result.docx}（{result.units} 个单位，{result.projects} 个项目表）", err=True
+        f"已生成：{result.docx}（{result.units} 个单位，{result.projects} 个{kind}）", err=True
     )
     if result.pdf is not None:
         click.echo(f"已生成：{result.pdf}", err=True)

@@ -38,6 +38,14 @@ from perfxl.validate import ValidationReport
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="县级校验配置文件（TOML 或 JSON），缺省用内置配置。",
 )
+@click.option(
+    "--targets",
+    "targets",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="监控表所依据的目标表：逐格核对监控表中带入的目标值（项目编码、名称、年初预算数、"
+    "年度总体目标、各指标及年度指标值）是否与目标表一致；只能用于一个监控表。"
+    "不给出时按监控表自带的带入记录核对（较早生成、没有带入记录的监控表不核对）。",
+)
 @handle_errors
 def command(
     books: tuple[Path, ...],
@@ -45,10 +53,11 @@ def command(
     annotate_out: Path | None,
     in_place: bool,
     config_path: Path | None,
+    targets: Path | None,
 ) -> None:
     """校验工作簿 BOOK…（或文件夹中的全部工作簿）：逐格检查数据规范和审核规则，列出每个问题所在的工作表和单元格。
 
-    退出码：0 无错误（可有警告）；1 有错误；2 有文件无法读取。
+    退出码：0 无错误（可有警告）；1 有错误；2 有文件无法读取（或 --targets 不是可用的目标表）。
     """
     from perfxl.config import load_config
 
@@ -58,10 +67,10 @@ def command(
 
     refuse_inputs(
         [annotate_out],
-        [*books, config_path],
+        [*books, config_path, targets],
         hint="原地标注请用 --in-place（会先保留备份 BOOK.bak.xlsx）。",
     )
-    from perfxl.services import annotate, find_workbooks, validate_workbooks
+    from perfxl.services import annotate, find_workbooks, targets_record, validate_workbooks
 
     found = find_workbooks(books, exclude=[annotate_out] if annotate_out else [])
     for p in found.summaries:  # an earlier county summary among the townships' files
@@ -70,12 +79,24 @@ def command(
         raise click.UsageError(
             "--annotate OUT.xlsx 只能用于一个工作簿；多个工作簿请用 --in-place。"
         )
+    if targets is not None and len(found.paths) + len(found.unusable) != 1:
+        raise click.UsageError(
+            "--targets 只能用于一个监控表：目标表属于一个单位，请逐个校验各单位的监控表。"
+        )
     if annotate_out is not None and found.paths:
         from perfxl.outputs import check_suffix
 
         check_suffix(annotate_out, [found.paths[0].suffix], "与原工作簿同类型的标注副本")
-    batch = validate_workbooks(found, load_config(config_path))
+    carried = targets_record(targets) if targets is not None else None
+    batch = validate_workbooks(found, load_config(config_path), carried)
     reports = batch.reports
+    if targets is not None:
+        for r in reports:
+            if r.read is not None and r.read.targets.stage != "monitoring":
+                click.echo(
+                    f"{r.path}：不是绩效运行监控表，--targets 未使用（只用于核对监控表）。",
+                    err=True,
+                )
     if fmt == "json":
         click.echo(json.dumps(batch.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -32,6 +32,16 @@ FILE_NAMES = {
     K.PROBLEMS.sheet: "problems",
     K.FILES.sheet: "files",
 }
+# A monitoring run's tables (the county monitoring summary's sheets): other names, so that a
+# monitoring table is never taken for a targets one of the same folder.
+MONITOR_TABLES = (K.MONITOR_SUMMARY, K.MONITOR_UNITS, K.RECTIFY)
+MONITOR_FILE_NAMES = {
+    K.MONITOR_SUMMARY.sheet: "monitoring",
+    K.MONITOR_UNITS.sheet: "monitoring_units",
+    K.RECTIFY.sheet: "rectify",
+    K.PROBLEMS.sheet: "problems",
+    K.FILES.sheet: "files",
+}
 PARQUET_HINT = (
     '未安装 pyarrow，未写出 Parquet 文件（CSV 已写出）。如需 Parquet：pip install "perfxl[parquet]"'
 )
@@ -62,7 +72,7 @@ def frame(table: K.Table, rows: Sequence[tuple[Any, ...]], *, typed: bool = True
 
 
 def frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
-    """Every long table of a consolidation, by file name (projects, units, ...)."""
+    """Every long table of a targets consolidation, by file name (projects, units, ...)."""
     return {
         FILE_NAMES[table.sheet]: frame(table, rows, typed=typed)
         for table, rows in (
@@ -75,12 +85,35 @@ def frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
     }
 
 
+def monitor_frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
+    """Every long table of a monitoring consolidation (the county monitoring summary's
+    sheets), by file name (monitoring, monitoring_units, rectify, problems, files)."""
+    return {
+        MONITOR_FILE_NAMES[table.sheet]: frame(table, rows, typed=typed)
+        for table, rows in (
+            (K.MONITOR_SUMMARY, c.monitor),
+            (K.MONITOR_UNITS, c.monitor_units),
+            (K.RECTIFY, c.rectify),
+            (K.PROBLEMS, c.problems),
+            (K.FILES, c.files),
+        )
+    }
+
+
+def stage_frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
+    """The tables the run's summary holds: :func:`monitor_frames` for a monitoring run,
+    else :func:`frames`."""
+    return monitor_frames(c, typed=typed) if c.stage == "monitoring" else frames(c, typed=typed)
+
+
 def write_tables(
     c: Consolidation, folder: Path, *, parquet: bool | None = None
 ) -> tuple[list[Path], list[str]]:
-    """Write each long table as ``NAME.csv`` (and ``NAME.parquet`` when pyarrow is there).
+    """Write each long table as ``NAME.csv`` (and ``NAME.parquet`` when pyarrow is there):
+    a targets run's (projects, units, indicators, problems, files) or a monitoring run's
+    (monitoring, monitoring_units, rectify, problems, files).
 
-    The CSV comes from :func:`frames` untyped (each cell as the summary holds it: a float64
+    The CSV comes from :func:`stage_frames` untyped (each cell as the summary holds it: a float64
     column would write every whole amount as 8.0), Parquet from the typed frames.
 
     Args:
@@ -107,8 +140,8 @@ def write_tables(
                 raise ParquetMissingError(PARQUET_HINT.replace("（CSV 已写出）", "")) from None
             notes.append(PARQUET_HINT)
     written: list[Path] = []
-    typed = frames(c) if arrow else {}
-    for name, df in frames(c, typed=False).items():
+    typed = stage_frames(c) if arrow else {}
+    for name, df in stage_frames(c, typed=False).items():
         path = folder / f"{name}.csv"
         with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
             df.to_csv(fh, index=False, lineterminator="\r\n")
@@ -122,8 +155,9 @@ def write_tables(
 
 
 def table_paths(folder: Path) -> list[Path]:
-    """Every file :func:`write_tables` may write into ``folder``."""
-    return [folder / f"{n}.{ext}" for n in FILE_NAMES.values() for ext in ("csv", "parquet")]
+    """Every file :func:`write_tables` may write into ``folder`` (either stage's)."""
+    names = dict.fromkeys([*FILE_NAMES.values(), *MONITOR_FILE_NAMES.values()])
+    return [folder / f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
 
 
 def _number(v: Any) -> bool:
@@ -157,7 +191,7 @@ def _for_parquet(df: Any) -> Any:
 
 _AMOUNT_KEYS = frozenset(
     c.key
-    for t in (K.SUMMARY, K.UNITS, K.INDICATORS, K.PROBLEMS, K.FILES)
+    for t in (K.SUMMARY, K.UNITS, K.INDICATORS, K.PROBLEMS, K.FILES, *MONITOR_TABLES)
     for c in t.columns
     if c.kind in ("money", "pct")
 )

@@ -162,17 +162,17 @@ def new_monitoring_book(book: Any, month: int = 7) -> str:
     built from the open targets workbook's saved file, beside it; never over an existing file.
 
     Raises:
-        WriteError: the book was never saved, or ``<book>-监控.xlsx`` exists already.
+        WriteError: the book was never saved, or ``<book>-监控.xlsx`` exists already (the
+            button then offers :func:`rerun_monitoring_book`).
     """
     from perfxl.services import new_monitoring
 
-    src = Path(book.fullname)
-    if not src.is_absolute() and str(src.parent) in ("", "."):
-        raise WriteError("工作簿尚未保存，无法生成监控表。请先保存工作簿，再点“新建监控表”。")
+    src = _saved(book)
     out = monitoring_path(book.fullname)
     if out.exists():
         raise WriteError(
-            f"{out} 已存在，未覆盖。如目标表有变动需要重新生成，请改名或移走原监控表后重试，"
+            f"{out} 已存在，未覆盖。如目标表有变动需要重新生成，请在 Excel 中再点“新建监控表”"
+            "并选择“是”（按当前目标表生成新文件，带入原监控表已填报的内容），"
             "或在命令行用 perfxl new monitoring --from 带入原填报内容。"
         )
     report = new_monitoring(src, out, month=month)
@@ -185,10 +185,67 @@ def new_monitoring_book(book: Any, month: int = 7) -> str:
     return msg
 
 
-def monitoring_path(fullname: str) -> Path:
-    """Where 新建监控表 writes: beside the workbook, ``<book>-监控.xlsx``."""
+def rerun_monitoring_book(book: Any, month: int | None = None) -> str:
+    """新建监控表 when the monitoring workbook exists: ``perfxl new monitoring BOOK --from
+    LATEST -o NEXT`` — rebuilt from the open targets workbook's saved file, what was typed
+    into the latest ``<book>-监控….xlsx`` carried onto the matching projects and indicators,
+    written to the next free ``<book>-监控(n).xlsx``; no existing file is changed.
+
+    Args:
+        book: the open targets workbook.
+        month: the monitoring month; None keeps the latest workbook's.
+
+    Raises:
+        WriteError: the book was never saved, or there is no monitoring workbook to carry
+            from.
+        PerfxlError: the latest monitoring workbook cannot be read or is not one.
+    """
+    from perfxl.services import new_monitoring
+
+    src = _saved(book)
+    versions = monitoring_versions(book.fullname)
+    if not versions:
+        raise WriteError(f"没有找到 {monitoring_path(book.fullname)}，无需重新生成。")
+    previous = versions[-1]
+    out = monitoring_path(book.fullname, len(versions) + 1)  # the first free name
+    report = new_monitoring(src, out, month=month, previous=previous)
+    msg = (
+        f"已重新生成监控表：{out}\n（依据当前目标表；{report.kept} 个项目带入了"
+        f"“{previous.name}”中已填报的内容，共 {report.projects} 个项目、{report.indicators} 条"
+        f"指标，截至 {report.month}月底。原监控表未改动，请在新文件中继续填报。）"
+    )
+    if report.notes:
+        more = f"\n……另有 {len(report.notes) - 10} 条" if len(report.notes) > 10 else ""
+        msg += "\n" + "\n".join(report.notes[:10]) + more
+    if report.problems:
+        msg += f"\n读取时发现 {len(report.problems)} 个问题，请先点“校验”查看。"
+    return msg
+
+
+def _saved(book: Any) -> Path:
+    """The open book's file; refused when the book was never saved."""
+    src = Path(book.fullname)
+    if not src.is_absolute() and str(src.parent) in ("", "."):
+        raise WriteError("工作簿尚未保存，无法生成监控表。请先保存工作簿，再点“新建监控表”。")
+    return src
+
+
+def monitoring_path(fullname: str, n: int = 1) -> Path:
+    """Where 新建监控表 writes: beside the workbook, ``<book>-监控.xlsx``; the n-th
+    re-generation from 2 on ``<book>-监控(n).xlsx``."""
     p = Path(fullname)
-    return p.with_name(f"{p.stem}-监控.xlsx")
+    return p.with_name(f"{p.stem}-监控.xlsx" if n == 1 else f"{p.stem}-监控({n}).xlsx")
+
+
+def monitoring_versions(fullname: str) -> list[Path]:
+    """The monitoring workbooks 新建监控表 wrote beside the book, oldest first
+    (``<book>-监控.xlsx``, then ``<book>-监控(2).xlsx`` ...); the list stops at the first gap."""
+    out: list[Path] = []
+    n = 1
+    while (p := monitoring_path(fullname, n)).exists():
+        out.append(p)
+        n += 1
+    return out
 
 
 HELP_TEXT = (
@@ -198,7 +255,8 @@ HELP_TEXT = (
     "新增项目：复制最后一张项目表为空白新表。\n"
     "导出 JSON：把工作簿数据导出为同名 .json 文件（与工作簿放在同一文件夹）。\n"
     "新建监控表：由本目标表生成绩效运行监控表“<工作簿名>-监控.xlsx”（同一文件夹，不覆盖已有文件）；"
-    "计算进度和校验按钮也适用于监控表。\n\n"
+    "监控表已存在时可选择重新生成：按当前目标表生成“<工作簿名>-监控(2).xlsx”等新文件，"
+    "带入原监控表已填报的内容。计算进度和校验按钮也适用于监控表。\n\n"
     "按钮报错时：记下提示内容，检查“perfxl.conf”中的 Python 路径；"
     "详细说明见 perfxl 的 README“在 Excel 中使用 perfxl”一节。"
 )

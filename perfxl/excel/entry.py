@@ -41,12 +41,26 @@ def add_project(book: Any = None, name: str | None = None) -> str:
     return _run("新增项目", act, book)
 
 
-def new_monitoring(book: Any = None, month: int | None = None) -> str:
-    """新建监控表 button; asks for the monitoring month when Excel can ask (else 7)."""
+def new_monitoring(book: Any = None, month: int | None = None, rerun: bool | None = None) -> str:
+    """新建监控表 button; asks for the monitoring month when Excel can ask (else 7).
+
+    When ``<book>-监控.xlsx`` exists, asks whether to re-generate (``rerun`` None; True or
+    False answers for the caller): yes rebuilds from the open targets workbook into the next
+    ``<book>-监控(n).xlsx``, carrying what was typed into the latest one and keeping its month
+    (``perfxl new monitoring --from``); no, or an Excel that cannot ask, writes nothing.
+    """
 
     def act(b: Any) -> str:
-        m = month if month is not None else _ask_month(b)
-        return actions.new_monitoring_book(b, 7 if m is None else m)
+        versions = actions.monitoring_versions(b.fullname)
+        if not versions:
+            m = month if month is not None else _ask_month(b)
+            return actions.new_monitoring_book(b, 7 if m is None else m)
+        go = rerun if rerun is not None else _ask_rerun(b, versions[-1])
+        if go is None:  # Excel cannot ask: refuse as before, saying how to re-generate
+            return actions.new_monitoring_book(b, 7 if month is None else month)
+        if not go:
+            return f"未生成：{versions[-1]} 已存在，保持不变。"
+        return actions.rerun_monitoring_book(b, month)
 
     return _run("新建监控表", act, book)
 
@@ -105,6 +119,23 @@ def _ask_month(book: Any) -> int | None:
     if isinstance(answer, bool) or not isinstance(answer, int | float):
         return None
     return int(answer) if float(answer).is_integer() and 1 <= answer <= 12 else None
+
+
+def _ask_rerun(book: Any, latest: Path) -> bool | None:
+    """Whether to re-generate the monitoring workbook (Excel's Yes / No box); None where the
+    box cannot be shown."""
+    prompt = (
+        f"监控表 {latest.name} 已存在。\n\n"
+        "是否按当前目标表重新生成？将写出新文件，带入该监控表中已填报的内容"
+        "（按项目编码、名称和指标对应），原监控表不改动。"
+    )
+    try:
+        answer = book.app.alert(prompt, title=TITLE, buttons="yes_no")
+    except Exception:  # an engine without the Yes / No box
+        return None
+    if answer not in ("yes", "no"):
+        return None
+    return answer == "yes"
 
 
 def _log(what: str) -> None:

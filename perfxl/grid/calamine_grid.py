@@ -123,7 +123,7 @@ def _read_checked(
                     name=meta.name,
                     rows=rows,
                     merged=merged,
-                    visible="Visible" in str(meta.visible) and "Very" not in str(meta.visible),
+                    visible=str(meta.visible).rpartition(".")[2] == "Visible",
                 )
             )
     except UnreadableWorkbookError:

@@ -6,11 +6,16 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfxl.errors import PerfxlError
 from perfxl.model import Targets
 from perfxl.problems import Problem
 from perfxl.publish.county import Source
+
+if TYPE_CHECKING:
+    from perfxl.publish.monitoring import Thresholds
+    from perfxl.versions import Candidate
 
 Progress = Callable[[str], None]  # told what publishing is doing (a county takes minutes)
 
@@ -31,7 +36,9 @@ class PublishResult:
         superseded: older versions left out, with the version used instead (Chinese).
         sources: the file used for each unit, in the document's order.
         summaries: perfxl county summaries found in a folder, not read.
-        monitoring: 绩效运行监控表 left out (file, verdict): a disclosure holds targets.
+        stage: what the document holds: ``targets`` (the targets disclosure) or
+            ``monitoring`` (the monitoring disclosure).
+        other_stage: workbooks of the other stage left out (file, verdict), with ``--stage``.
     """
 
     docx: Path
@@ -45,7 +52,8 @@ class PublishResult:
     superseded: list[tuple[str, str]] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     summaries: list[str] = field(default_factory=list)
-    monitoring: list[tuple[str, str]] = field(default_factory=list)
+    stage: str = "targets"
+    other_stage: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -60,7 +68,8 @@ class Selection:
         sources: the file used for each unit (same order as ``books``).
         files: how many workbook files the inputs held.
         summaries: perfxl county summaries found in a folder, not read.
-        monitoring: 绩效运行监控表 left out, (file, verdict).
+        stage: the stage chosen (``targets`` or ``monitoring``).
+        other_stage: workbooks of the other stage left out, (file, verdict).
     """
 
     books: list[Targets] = field(default_factory=list)
@@ -70,31 +79,44 @@ class Selection:
     sources: list[Source] = field(default_factory=list)
     files: int = 0
     summaries: list[str] = field(default_factory=list)
-    monitoring: list[tuple[str, str]] = field(default_factory=list)
+    stage: str = "targets"
+    other_stage: list[tuple[str, str]] = field(default_factory=list)
 
 
 def select_books(
-    paths: Sequence[Path], exclude: Sequence[Path] = (), progress: Progress | None = None
+    paths: Sequence[Path],
+    exclude: Sequence[Path] = (),
+    progress: Progress | None = None,
+    stage: str | None = None,
 ) -> Selection:
     """Read every workbook among ``paths`` (files, or folders searched recursively) and keep
     one version per unit, by the rule every command shares (`perfxl.versions`).
 
+    A document holds one stage: ``stage`` (``targets`` or ``monitoring``) when given, the
+    workbooks of the other stage then listed in ``other_stage``; else the stage of the
+    workbooks read. Monitoring workbooks must be of one month.
+
     A missing input or a folder without a workbook is listed in ``skipped``; so is a workbook
     that cannot be read or whose layout is broken. ``exclude`` (the output) is never read.
     ``progress`` is told which file is being read.
+
+    Raises:
+        PerfxlError: without ``stage``, the inputs hold both 绩效目标表 and 绩效运行监控表;
+            or the monitoring workbooks are of different months (each message names the
+            files).
     """
     import os
 
     from perfxl.inputs import discover
     from perfxl.outputs import is_summary_file
-    from perfxl.read import read_workbook
+    from perfxl.read import ReadResult, read_workbook
     from perfxl.savedtime import saved_time
-    from perfxl.stages import not_for_publish
+    from perfxl.stages import TARGETS, mixed_stages, not_for_publish
     from perfxl.versions import BASIS_ZH, Candidate, choose
 
     found = discover(paths, exclude=exclude)
     sel = Selection(skipped=list(found.unusable), files=len(found.files))
-    candidates: list[Candidate[Targets]] = []
+    read: list[tuple[str, ReadResult]] = []
     for n, name in enumerate(found.files, 1):
         if progress is not None:
             progress(f"读取 {n}/{len(found.files)}：{_shown(name, paths)}")
@@ -108,9 +130,20 @@ def select_books(
         except PerfxlError as exc:
             sel.skipped.append((name, str(exc.message)))
             continue
-        verdict = not_for_publish(res.targets)
-        if verdict is not None:  # a monitoring workbook: left out, never a unit's version
-            sel.monitoring.append((name, verdict))
+        read.append((name, res))
+    by_stage: dict[str, list[str]] = {}
+    for name, res in read:
+        by_stage.setdefault(res.targets.stage, []).append(_shown(name, paths))
+    if stage is None:
+        if len(by_stage) > 1:
+            raise PerfxlError(mixed_stages(by_stage))
+        stage = next(iter(by_stage), TARGETS)
+    sel.stage = stage
+    candidates: list[Candidate[Targets]] = []
+    for name, res in read:
+        verdict = not_for_publish(res.targets, stage)
+        if verdict is not None:  # the other stage: left out, never a unit's version
+            sel.other_stage.append((name, verdict))
             continue
         sel.problems.extend(res.problems)
         if not res.ok:
@@ -122,8 +155,10 @@ def select_books(
             )
             continue
         key = res.targets.unit.code or f"?{name}"
+        path = Path(name)
         stamp = saved_time(path)
         candidates.append(Candidate(key, name, os.stat(path).st_mtime, stamp, item=res.targets))
+    _one_month(candidates, paths)
     choices = sorted(choose(candidates), key=lambda c: (c.key.startswith("?"), c.key))
     for choice in choices:
         t = choice.chosen.item
@@ -145,6 +180,21 @@ def select_books(
                 (c.path, f"同一单位的旧版本，采用 {choice.chosen.path}（依据{why}），未收入。")
             )
     return sel
+
+
+def _one_month(candidates: Sequence[Candidate[Targets]], paths: Sequence[Path]) -> None:
+    """Refuse monitoring workbooks of different months (as the county monitoring summary
+    does, before versions are chosen: a unit's June and July workbooks are not versions)."""
+    from perfxl.monitoring import month_of
+    from perfxl.stages import MONITORING, mixed_months
+
+    by_month: dict[int | None, list[str]] = {}
+    for c in candidates:
+        if c.item is not None and c.item.stage == MONITORING:
+            by_month.setdefault(month_of(c.item), []).append(_shown(c.path, paths))
+    if len(by_month) > 1:
+        ordered = dict(sorted(by_month.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)))
+        raise PerfxlError(mixed_months(ordered))
 
 
 def _shown(path: str, inputs: Sequence[Path]) -> str:
@@ -178,8 +228,13 @@ def publish_targets(
     county: bool | None = None,
     sources: Sequence[Source] = (),
     progress: Progress | None = None,
+    thresholds: Thresholds | None = None,
 ) -> PublishResult:
     """Write the disclosure of one unit, or the county's document for several.
+
+    The books are of one stage: 绩效目标表 give the targets disclosure, 绩效运行监控表 (of
+    one month) the monitoring disclosure, its lights by ``thresholds`` (default: the shipped
+    gaps; `perfxl.config.Config` holds the county's).
 
     With ``pdf``, LibreOffice converts the document once to find the page of every heading,
     the contents list is filled in with those pages, and the final document is converted again
@@ -197,13 +252,15 @@ def publish_targets(
         raise PerfxlError("没有可公开的单位：请给出至少一个有效的工作簿。", path=str(out))
     say = progress or (lambda _msg: None)
     projects = sum(len(b.projects) for b in books)
-    say(f"编排文档：{len(books)} 个单位，{projects} 个项目表……")
-    doc, body = build(books, title=title, county=county, sources=sources)
+    kind = "监控表" if books[0].stage == "monitoring" else "项目表"
+    say(f"编排文档：{len(books)} 个单位，{projects} 个{kind}……")
+    doc, body = build(books, title=title, county=county, sources=sources, thresholds=thresholds)
     result = PublishResult(
         docx=out,
         units=len(books),
         projects=sum(len(b.projects) for b in books),
         headings=body.headings,
+        stage=books[0].stage,
     )
     if not pdf:
         save(doc, out)
@@ -222,7 +279,14 @@ def publish_targets(
     listed = [text for lv, text in body.headings if lv <= TOC_LEVELS]
     found = iter(P.heading_pages(items, listed, first))
     toc_pages = [next(found) if lv <= TOC_LEVELS else 0 for lv, _ in body.headings]
-    doc, _ = build(books, title=title, toc_pages=toc_pages, county=county, sources=sources)
+    doc, _ = build(
+        books,
+        title=title,
+        toc_pages=toc_pages,
+        county=county,
+        sources=sources,
+        thresholds=thresholds,
+    )
     save(doc, out)
     say("LibreOffice 第二遍：生成带目录页码的 PDF……")
     result.pdf = P.to_pdf(out, out.with_suffix(".pdf"), progress)
@@ -237,23 +301,36 @@ def publish(
     pdf: bool = False,
     title: str | None = None,
     progress: Progress | None = None,
+    stage: str | None = None,
+    thresholds: Thresholds | None = None,
 ) -> PublishResult:
     """Read the workbooks (files or folders) and publish them.
 
     One workbook gives the unit's disclosure; several (or a folder) give the county's document,
     with one version per unit chosen as ``consolidate`` chooses it, and a table of the file
-    used for each unit and the versions left out.
+    used for each unit and the versions left out. 绩效目标表 give the targets disclosure,
+    绩效运行监控表 of one month the monitoring disclosure; a mix is refused unless ``stage``
+    names the one to publish (`select_books`).
     """
-    sel = select_books(paths, exclude=[out, out.with_suffix(".pdf")], progress=progress)
+    sel = select_books(
+        paths, exclude=[out, out.with_suffix(".pdf")], progress=progress, stage=stage
+    )
     if not sel.books:
-        left_out = [*sel.skipped, *sel.monitoring]
+        left_out = [*sel.skipped, *sel.other_stage]
         reasons = "；".join(f"{f}：{r}" for f, r in left_out) or "未找到工作簿"
         raise PerfxlError(f"没有可公开的单位（{reasons}）。", path=str(out))
     county = sel.files > 1
     result = publish_targets(
-        sel.books, out, pdf=pdf, title=title, county=county, sources=sel.sources, progress=progress
+        sel.books,
+        out,
+        pdf=pdf,
+        title=title,
+        county=county,
+        sources=sel.sources,
+        progress=progress,
+        thresholds=thresholds,
     )
     result.problems, result.skipped = sel.problems, sel.skipped
     result.superseded, result.sources = sel.superseded, sel.sources
-    result.summaries, result.monitoring = sel.summaries, sel.monitoring
+    result.summaries, result.other_stage = sel.summaries, sel.other_stage
     return result

@@ -11,14 +11,18 @@ from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION
 from docx.oxml import parse_xml
 
+from perfxl import layout as L
 from perfxl.model import Targets
 from perfxl.publish import county as county_view
 from perfxl.publish import labels as T
+from perfxl.publish import monitoring as monitoring_view
+from perfxl.publish import monitoring_county
 from perfxl.publish import styles as S
 from perfxl.publish.blocks import Blocks
 from perfxl.publish.ooxml import NSDECL, field_runs, rpr
 from perfxl.publish.text import county_name, document_title, plain
 from perfxl.publish.township import township
+from perfxl.stages import MONITORING
 
 TOC_LEVELS = 2  # parts and tables for one unit; units and parts in the county's view
 
@@ -28,15 +32,29 @@ def is_county(books: Sequence[Targets], county: bool | None) -> bool:
     return len(books) > 1 if county is None else county
 
 
+def is_monitoring(books: Sequence[Targets]) -> bool:
+    """Whether the books are 绩效运行监控表 (the monitoring disclosure); one stage per document."""
+    return bool(books) and books[0].stage == MONITORING
+
+
 def body_blocks(
     books: Sequence[Targets],
     county: bool | None = None,
     sources: Sequence[county_view.Source] = (),
+    thresholds: monitoring_view.Thresholds | None = None,
 ) -> Blocks:
     """The body of the document: one unit's disclosure, or the county's view of several
-    (``sources``: the file used for each unit and the versions left out)."""
+    (``sources``: the file used for each unit and the versions left out). Monitoring
+    workbooks give the monitoring disclosure, its lights by ``thresholds`` (default: the
+    shipped ones)."""
     b = Blocks()
-    if not is_county(books, county):
+    th = thresholds or monitoring_view.Thresholds()
+    if is_monitoring(books):
+        if not is_county(books, county):
+            monitoring_view.township(b, books[0], th, level=1)
+        else:
+            monitoring_county.county(b, books, th, sources)
+    elif not is_county(books, county):
         township(b, books[0], level=1)
     else:
         county_view.county(b, books, sources)
@@ -47,10 +65,14 @@ def title_of(books: Sequence[Targets], title: str | None = None, county: bool | 
     """The cover title: given, the unit's, or the county's."""
     if title:
         return title
+    monitoring = is_monitoring(books)
     if not is_county(books, county):
-        return document_title(books[0])
+        return (monitoring_view.document_title if monitoring else document_title)(books[0])
     years = {plain(t.year) for t in books if t.year}
     year = years.pop() if len(years) == 1 else ""
+    if monitoring:
+        text = T.MON_COUNTY_TITLE.format(county=county_name(books), year=year, X="{X}")
+        return L.month_label(text, books[0].month)
     return T.COUNTY_TITLE.format(county=county_name(books), year=year)
 
 
@@ -61,6 +83,7 @@ def build(
     toc_pages: Sequence[int] | None = None,
     county: bool | None = None,
     sources: Sequence[county_view.Source] = (),
+    thresholds: monitoring_view.Thresholds | None = None,
 ) -> tuple[DocxDocument, Blocks]:
     """Build the document in memory.
 
@@ -71,11 +94,12 @@ def build(
             without it the contents list has no page numbers and Word refreshes it on opening.
         county: force (or refuse) the county's view; by default several units make one.
         sources: the file used for each unit and the versions left out (county's view).
+        thresholds: the project light's gaps for monitoring workbooks (the county config's).
 
     Returns:
         The python-docx document and the body blocks (with their headings).
     """
-    body = body_blocks(books, county, sources)
+    body = body_blocks(books, county, sources, thresholds)
     doc = Document()
     _styles(doc)
     _page(doc.sections[0])

@@ -47,3 +47,31 @@ SOURCE_ONLY = "仅一个版本"
 SOURCE_NONE = "—"
 
 CN_DIGITS = "零一二三四五六七八九"
+
+# The monitoring disclosure (运行监控公开文本); "{X}" is the month, as in the workbook's labels.
+MON_DOC_TITLE = "{unit}\n{year}年1-{X}月项目支出绩效运行监控情况"
+MON_DOC_TITLE_NO_YEAR = "{unit}\n1-{X}月项目支出绩效运行监控情况"
+MON_COUNTY_TITLE = "{county}\n{year}年1-{X}月乡镇项目支出绩效运行监控情况"
+MON_SECTION_SUMMARY = "一、总体情况"
+MON_SECTION_TABLES = "二、项目支出绩效目标执行监控表"
+MON_LIGHTS_NOTE = (
+    "注：预警按执行率与序时进度之差（不低于序时进度减{yellow}个百分点为绿，不低于序时进度减"
+    "{red}个百分点为黄，否则为红）；指标预警按完成目标可能性（确定能为绿，有可能为黄，"
+    "完全不可能为红）。未填写执行数或完成目标可能性的不预警。"
+)
+MON_FUNDS_GROUP = "项目资金"
+MON_COUNTY_SUMMARY = "各单位项目支出绩效运行监控汇总表"
+MON_COUNTY_HEADERS: tuple[str, ...] = (
+    "序号",
+    "单位编码",
+    "单位名称",
+    "项目数",
+    "预算数",
+    "1-{X}月执行数",
+    "执行率",
+    "绿",
+    "黄",
+    "红",
+)
+MON_COUNTY_NOTE = "序时进度：{schedule}。预算数为调整后预算数（未调整的按年初预算数），执行率为执行数合计除以预算数合计。"
+MON_NO_LIGHT = "—"

@@ -54,6 +54,7 @@ class Cell:
         align: ``center``, ``left`` (Word ``start``) or ``right``.
         font: the font of its text.
         borderless: no top, left or right border (the unit line above a table).
+        fill: the cell's shading (RGB hex), e.g. a warning light's colour; None for none.
     """
 
     lines: Sequence[str]
@@ -62,6 +63,7 @@ class Cell:
     vmerge: str | None = None
     align: str = "center"
     borderless: bool = False
+    fill: str | None = None
 
 
 @dataclass
@@ -132,6 +134,8 @@ def _cell(cell: Cell, width: int, keep: bool = False) -> str:
     if cell.borderless:
         tcb = "<w:tcBorders>" + "".join(_NIL.format(side=s) for s in ("top", "left", "right"))
         tcb += "</w:tcBorders>"
+    if cell.fill:
+        tcb += f'<w:shd w:val="clear" w:color="auto" w:fill="{cell.fill}"/>'
     jc = {"left": "left", "right": "right"}.get(cell.align, "center")
     lines = [""] if cell.vmerge == "continue" or not cell.lines else cell.lines
     paras = "".join(

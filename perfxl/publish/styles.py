@@ -40,12 +40,14 @@ LINUX_SUBSTITUTES: dict[str, str] = {
     "SimSun": "Noto Serif CJK SC",
 }
 
-# Sizes in half-points (Word's unit for w:sz): 二号 22 pt, 三号 16 pt, 四号 14 pt, 五号 10.5 pt.
+# Sizes in half-points (Word's unit for w:sz): 二号 22 pt, 三号 16 pt, 四号 14 pt, 五号 10.5 pt,
+# 小五 9 pt.
 ER_HAO = 44
 SAN_HAO = 32
 SI_HAO = 28
 XIAO_SI = 24
 WU_HAO = 21
+XIAO_WU = 18
 
 CM = 567  # twentieths of a point per centimetre (rounded)
 
@@ -90,6 +92,9 @@ HEADING3 = Font(KAI, SAN_HAO)
 TABLE_TITLE = Font(HEI, SI_HAO)
 TABLE = Font(FANGSONG, WU_HAO)
 TABLE_HEAD = Font(HEI, WU_HAO)
+# The monitoring tables have ten columns: 小五 keeps them on the portrait page.
+TABLE_SMALL = Font(FANGSONG, XIAO_WU)
+TABLE_HEAD_SMALL = Font(HEI, XIAO_WU)
 TOC_ENTRY = Font(FANGSONG, SI_HAO)
 FOOTER = Font(SONG, SI_HAO)
 LINE_PITCH = 560  # fixed line spacing of body text, twips (28 pt)

@@ -12,6 +12,7 @@ from perfxl.numbers import number
 from perfxl.rules.catalogue import RuleId
 
 if TYPE_CHECKING:
+    from perfxl.carried import CarriedRecord
     from perfxl.config import Config
 
 
@@ -66,9 +67,15 @@ class Context:
         data: its JSON form (``targets.to_dict()``), what pointers point into.
         config: the validation settings.
         framework: the framework the tables follow (the workbook's, else the config's).
+        carried: what a monitoring workbook carried from the targets (its own record, or one
+            made from the targets workbook given to ``validate --targets``); None when
+            neither is known.
+        project_sheets: the sheet each project was read from, in project order.
     """
 
     targets: Targets
     data: dict[str, Any]
     config: Config
     framework: str
+    carried: CarriedRecord | None = None
+    project_sheets: tuple[str | None, ...] = ()

@@ -69,6 +69,9 @@ RuleId = Literal[
     "monitoring.indicator_unexplained",
     "monitoring.unit_mismatch",
     "monitoring.kind_mismatch",
+    "monitoring.carried_changed",
+    "monitoring.carried_added",
+    "monitoring.carried_missing",
     "compute.not_numbers",
     "compute.amount_text",
     "compute.no_budget",
@@ -380,6 +383,24 @@ _RULES: tuple[Rule, ...] = (
         "warning",
         "指标“{level3}”的年度指标值“{target}”是{target_kind}，{label}却填写为{kind}“{text}”。请按年度指标值的形式填写：定量指标填写数值和单位，定性指标用文字说明完成情况。",
         "执行情况与指标值的定量/定性不一致",
+    ),
+    Rule(
+        "monitoring.carried_changed",
+        "error",
+        "{what}由目标表的{before}改成了{after}。带入的目标值不能在监控表中修改；请改回{before}（或先修改目标表，再用 perfxl new monitoring --from 重新生成监控表，已填报的内容会带入）。",
+        "带入的目标值被修改",
+    ),
+    Rule(
+        "monitoring.carried_added",
+        "error",
+        "{what}不在目标表中：监控表只填报目标表已有的{kind}。请删除这{unit}；确需增加的，请先在目标表中增加，再用 perfxl new monitoring --from 重新生成监控表（已填报的内容会带入）。",
+        "监控表中有目标表没有的项目或指标",
+    ),
+    Rule(
+        "monitoring.carried_missing",
+        "error",
+        "目标表中{what}在监控表中已没有。带入的目标不能在监控表中删除；请恢复{fix}（或先修改目标表，再用 perfxl new monitoring --from 重新生成监控表，已填报的内容会带入）。",
+        "目标表中的项目或指标在监控表中被删除",
     ),
     # --- cumulative percentages (perfxl.compute) ----------------------------------------------
     Rule(

@@ -1,8 +1,10 @@
 """The monitoring form's rules (执行监控): funds that add up, shortfalls explained, answers
-in the target's terms.
+in the target's terms, and the carried targets left as they were.
 
 Runs only on a monitoring workbook (``targets.stage == "monitoring"``); a targets workbook
-yields nothing. Amounts are compared in decimal arithmetic (:mod:`perfxl.numbers`); an amount
+yields nothing. The carried cells (项目编码 ... 年度指标值) are compared with what the
+workbook carried (``Context.carried``: its own record, or the targets workbook given to
+``validate --targets``; without either those rules are silent). Amounts are compared in decimal arithmetic (:mod:`perfxl.numbers`); an amount
 that is text is the reader's to report, so it is left out here.
 """
 
@@ -12,7 +14,24 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from perfxl.model import FUNDS_KEYS, FUNDS_ROWS, FundsRow, Indicator, IndicatorProgress
+from perfxl.carried import (
+    CARRIED_LABELS,
+    INITIAL_KEYS,
+    CarriedProject,
+    Difference,
+    canonical,
+    compare,
+    indicator_name,
+    shown,
+)
+from perfxl.model import (
+    FUNDS_KEYS,
+    FUNDS_ROWS,
+    FundsRow,
+    Indicator,
+    IndicatorProgress,
+    Targets,
+)
 from perfxl.monitoring import (
     LIGHT_TEXT,
     budget_of,
@@ -36,6 +55,9 @@ EMITS: frozenset[RuleId] = frozenset(
         "monitoring.indicator_unexplained",
         "monitoring.unit_mismatch",
         "monitoring.kind_mismatch",
+        "monitoring.carried_changed",
+        "monitoring.carried_added",
+        "monitoring.carried_missing",
     }
 )
 
@@ -88,6 +110,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             )
         for j, (ind, prog) in enumerate(zip(p.indicators, m.indicators, strict=False)):
             yield from _indicator(ind, prog, f"{base}/indicators/{j}", shown_month)
+    if ctx.carried is not None:
+        for d in compare(t, ctx.carried, ctx.project_sheets):
+            yield _carried(d, t, ctx.project_sheets)
 
 
 def _row(
@@ -245,3 +270,78 @@ def _units_differ(target: Target, answer: Target) -> bool:
     if target.unit == answer.unit:
         return False
     return to_wan(target) is None or to_wan(answer) is None
+
+
+# --- the carried targets ----------------------------------------------------------------------
+def _carried(d: Difference, t: Targets, sheets: tuple[str | None, ...]) -> Finding:
+    """A carried value edited, or a project or indicator added or deleted, as a finding at
+    its cell (a deleted indicator at the row now in its place; a deleted project at no cell)."""
+    i = d.project
+    project = _carried_name(d.carried, t, i)
+    if d.kind == "changed":
+        assert i is not None and d.key is not None
+        if d.indicator is None:
+            where = f"/projects/{i}/{INITIAL_KEYS.get(d.key, d.key)}"
+            what = f"项目“{project}”的{CARRIED_LABELS[d.key]}"
+            value = getattr(t.projects[i], INITIAL_KEYS.get(d.key, d.key))
+        else:
+            where = f"/projects/{i}/indicators/{d.indicator}/{d.key}"
+            what = f"项目“{project}”指标“{indicator_name(d.row)}”的{CARRIED_LABELS[d.key]}"
+            value = d.actual
+        amount = d.key in INITIAL_KEYS
+        fields = {
+            "what": what,
+            "before": shown(d.expected, amount),
+            "after": shown(d.actual, amount),
+        }
+        return Finding("monitoring.carried_changed", where, value, fields)
+    if d.kind == "added":
+        assert i is not None
+        if d.row is None:
+            p = t.projects[i]
+            code = canonical(p.code)
+            fields = {
+                "what": f"工作表“{sheets[i] if i < len(sheets) else ''}”的项目“{project}”"
+                + (f"（项目编码 {p.code}）" if code is not None else ""),
+                "kind": "项目",
+                "unit": "张项目表",
+            }
+            return Finding("monitoring.carried_added", f"/projects/{i}/name", p.name, fields)
+        fields = {
+            "what": f"项目“{project}”的指标“{indicator_name(d.row, levels=True)}”"
+            f"（年度指标值{shown(d.row.get('target'), False)}）",
+            "kind": "指标",
+            "unit": "一行",
+        }
+        where = f"/projects/{i}/indicators/{d.indicator}/level3"
+        return Finding("monitoring.carried_added", where, d.row.get("level3"), fields)
+    if d.row is None or i is None:  # a project deleted
+        c = d.carried
+        code = None if c is None else c.values.get("code")
+        fields = {
+            "what": f"的项目“{project}”"
+            + (f"（项目编码 {code}）" if canonical(code) is not None else ""),
+            "fix": "该项目的监控表",
+        }
+        return Finding("monitoring.carried_missing", "", None, fields)
+    n = len(t.projects[i].indicators)
+    if d.indicator is not None:
+        where = f"/projects/{i}/indicators/{d.indicator}"
+    else:
+        where = f"/projects/{i}/indicators/{n - 1}" if n else f"/projects/{i}/name"
+    fields = {
+        "what": f"项目“{project}”的指标“{indicator_name(d.row, levels=True)}”"
+        f"（年度指标值{shown(d.row.get('target'), False)}）",
+        "fix": "该指标行（一级、二级、三级指标和年度指标值照目标表填写）",
+    }
+    return Finding("monitoring.carried_missing", where, None, fields)
+
+
+def _carried_name(c: CarriedProject | None, t: Targets, index: int | None) -> str:
+    """A project as the targets name it, else as the monitoring workbook does."""
+    name = None if c is None else c.values.get("name")
+    if canonical(name) is not None:
+        return str(name).strip()
+    if index is not None:
+        return project_label(t.projects[index], index)
+    return "（未命名）"

@@ -6,7 +6,8 @@ its input into these calls and shows the report (``to_dict()`` is what ``--forma
 prints). Nothing here prints, exits or imports a front end's library, and importing the
 package imports no reader or writer (each service imports what it uses when called).
 
-- `validation`: find workbooks, validate files or an open book, annotate, choose versions;
+- `validation`: find workbooks, validate files or an open book (a monitoring workbook
+  against its targets: ``targets_record``), annotate, choose versions;
 - `computation`: the cumulative percentages of a file or an open book;
 - `workbooks`: template, fill (a new workbook or an existing one), export, the monitoring
   workbook from a targets workbook (``new_monitoring``);
@@ -21,6 +22,7 @@ from perfxl.services.validation import (
     choose_versions,
     find_inputs,
     find_workbooks,
+    targets_record,
     validate_files,
     validate_open_book,
     validate_workbooks,
@@ -59,6 +61,7 @@ __all__ = [
     "make_template",
     "new_monitoring",
     "publish",
+    "targets_record",
     "validate_files",
     "validate_open_book",
     "validate_workbooks",

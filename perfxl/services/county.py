@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from perfxl.config import Config
     from perfxl.consolidate.combine import Consolidation
     from perfxl.consolidate.run import Options, ReadPlan
     from perfxl.consolidate.writer import RunInfo
@@ -133,9 +134,23 @@ def publish(
     pdf: bool = False,
     title: str | None = None,
     progress: Callable[[str], None] | None = None,
+    stage: str | None = None,
+    config: Config | None = None,
 ) -> PublishResult:
     """The disclosure document of one unit or a whole county (`perfxl.publish.publish`);
-    ``progress`` hears each step of a long run (a county's PDF takes minutes)."""
+    ``progress`` hears each step of a long run (a county's PDF takes minutes). ``stage``
+    picks ``targets`` or ``monitoring`` when the inputs hold both; ``config`` (the county
+    settings, None for the shipped defaults) gives the monitoring lights' thresholds."""
+    from perfxl.config import default_config
     from perfxl.publish import publish as run
+    from perfxl.publish.monitoring import thresholds_of
 
-    return run(list(books), out, pdf=pdf, title=title, progress=progress)
+    return run(
+        list(books),
+        out,
+        pdf=pdf,
+        title=title,
+        progress=progress,
+        stage=stage,
+        thresholds=thresholds_of(config or default_config()),
+    )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from perfxl.inputs import Found, discover
 
 if TYPE_CHECKING:
+    from perfxl.carried import CarriedRecord
     from perfxl.config import Config
     from perfxl.grid import Grid
     from perfxl.validate import ValidationBatch, ValidationReport
@@ -73,23 +74,57 @@ def find_workbooks(inputs: Iterable[str | Path], exclude: Iterable[str | Path] =
     return Workbooks(kept, list(found.unusable), summaries)
 
 
-def validate_workbooks(found: Workbooks, config: Config | None = None) -> ValidationBatch:
+def validate_workbooks(
+    found: Workbooks, config: Config | None = None, carried: CarriedRecord | None = None
+) -> ValidationBatch:
     """Validate every workbook found; a missing input or an empty folder becomes a
     one-problem report like an unreadable file, and the batch goes on.
 
     Args:
         found: what :func:`find_workbooks` found.
         config: the county settings; None for the shipped defaults.
+        carried: what a monitoring workbook's carried cells must equal
+            (:func:`targets_record`); None for each workbook's own record.
     """
     from perfxl.validate import ValidationBatch, unusable_report, validate_file
 
-    reports = [validate_file(p, config) for p in found.paths]
+    reports = [validate_file(p, config, carried) for p in found.paths]
     reports.extend(unusable_report(p, why) for p, why in found.unusable)
     return ValidationBatch(
         reports=reports,
         superseded=choose_versions(reports),
         summaries=[str(p) for p in found.summaries],
     )
+
+
+def targets_record(path: str | Path) -> CarriedRecord:
+    """What a monitoring workbook drawn from the targets workbook ``path`` carries
+    (``validate --targets``): its carried cells are checked against it, whether or not the
+    monitoring workbook keeps its own record.
+
+    Raises:
+        PerfxlError: ``path`` cannot be read, is not a perfxl workbook, its labels are
+            broken, or it is a monitoring workbook.
+    """
+    from perfxl.carried import record_of
+    from perfxl.errors import PerfxlError
+    from perfxl.read import read_workbook
+
+    res = read_workbook(path)
+    res.require_perfxl()
+    if not res.ok:
+        raise PerfxlError(
+            "--targets 指定的目标表结构有误（标签缺失或移动），无法据以核对带入的目标值。"
+            "请先按 perfxl validate 的提示修复目标表。",
+            path=str(path),
+        )
+    if res.targets.stage == "monitoring":
+        raise PerfxlError(
+            "--targets 指定的是绩效运行监控表，不是目标表。"
+            "请指定生成该监控表所用的预算绩效目标工作簿。",
+            path=str(path),
+        )
+    return record_of(res.targets, source="targets")
 
 
 def validate_files(

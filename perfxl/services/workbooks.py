@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from perfxl.grid import Grid
-    from perfxl.model import Targets
     from perfxl.problems import Problem
     from perfxl.read import ReadResult
 
@@ -213,16 +212,19 @@ def new_monitoring(
             ``previous`` is not a monitoring workbook (nothing written), or ``out`` cannot
             be written.
     """
+    from perfxl.carried import edited_notes
     from perfxl.carry import carry_monitoring
     from perfxl.monitoring import month_of
     from perfxl.write.fill import save
     from perfxl.write.monitoring import build_monitoring
 
-    t, problems = _read_for_monitoring(book, "目标表")
+    read = _read_for_monitoring(book, "目标表")
+    t, problems = read.targets, list(read.problems)
     notes: list[str] = []
     kept = 0
     if previous is not None:
-        old, old_problems = _read_for_monitoring(previous, "原监控表")
+        old_read = _read_for_monitoring(previous, "原监控表")
+        old, old_problems = old_read.targets, list(old_read.problems)
         if old.stage != "monitoring":
             from perfxl.errors import PerfxlError
 
@@ -234,6 +236,8 @@ def new_monitoring(
         problems += old_problems
         carried = carry_monitoring(t, old)
         t, notes, kept = carried.targets, carried.notes, carried.kept
+        sheets = [old_read.project_sheet(i) for i in range(len(old.projects))]
+        notes = edited_notes(old, old_read.carried, sheets) + notes
         if month is None:
             month = month_of(old)
     if month is None:
@@ -243,8 +247,8 @@ def new_monitoring(
     return MonitoringReport(out, len(t.projects), n, month, problems, notes, kept)
 
 
-def _read_for_monitoring(book: str | Path, what: str) -> tuple[Targets, list[Problem]]:
-    """A workbook's model for ``new monitoring``, refused when its labels are broken."""
+def _read_for_monitoring(book: str | Path, what: str) -> ReadResult:
+    """A workbook read for ``new monitoring``, refused when its labels are broken."""
     from perfxl.errors import PerfxlError
     from perfxl.read import read_workbook
 
@@ -256,4 +260,4 @@ def _read_for_monitoring(book: str | Path, what: str) -> tuple[Targets, list[Pro
             "请先按 perfxl validate 的提示修复。",
             path=str(book),
         )
-    return res.targets, list(res.problems)
+    return res

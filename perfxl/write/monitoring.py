@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from perfxl import constants as C
 from perfxl import layout as L
+from perfxl.carried import CarriedRecord, carried_value, record_of, record_rows
 from perfxl.cells import a1, col_letter, parse_a1, parse_range
 from perfxl.model import Project, ProjectMonitoring, Targets
 from perfxl.monitoring import LIGHT_FILL, LIGHT_TEXT
@@ -31,7 +32,9 @@ CARRIED_FILL = S.NO_FILL  # the targets: white, locked
 
 def build_monitoring(t: Targets, month: int, *, layout: L.Layout = L.STANDARD) -> Workbook:
     """The monitoring workbook of ``t`` as of the end of ``month``: cover, part one, one
-    monitoring sheet per project (what ``t`` already holds of monitoring is kept)."""
+    monitoring sheet per project (what ``t`` already holds of monitoring is kept), and the
+    very hidden record of what was carried (`perfxl.carried`), which validate checks the
+    carried cells against."""
     wb = Workbook()
     cover = wb.active
     assert cover is not None
@@ -46,6 +49,7 @@ def build_monitoring(t: Targets, month: int, *, layout: L.Layout = L.STANDARD) -
         draw_monitoring(ws, p, unit_line(t), month, layout=layout)
         names.append(ws.title)
     draw_monitoring_cover(cover, t, names, month, layout=layout)
+    draw_record(wb.create_sheet(layout.carried_record.sheet), record_of(t, names, layout=layout))
     wb.calculation = CalcProperties(fullCalcOnLoad=True)
     return wb
 
@@ -87,17 +91,6 @@ def _carried(ws: Worksheet, f: L.Field, value: Any) -> None:
 
 def _label(ws: Worksheet, lab: L.Label, month: int) -> None:
     W.label(ws, L.Label(lab.ref, L.month_label(lab.text, month), lab.span, lab.required))
-
-
-def carried_value(p: Project, key: str) -> Any:
-    """The targets' value behind a carried field of the monitoring sheet."""
-    initial = {"total/initial": "budget", "fiscal/initial": "fiscal_funds"}
-    initial["other/initial"] = "other_funds"
-    if key in initial:
-        return getattr(p, initial[key])
-    if key == "goals":
-        return "\n".join(p.goals) if p.goals else None
-    return getattr(p, key)
 
 
 def input_value(m: ProjectMonitoring | None, key: str) -> Any:
@@ -314,6 +307,35 @@ def _validations(ws: Worksheet, form: L.MonitoringForm, last: int) -> None:
         )
         dv.add(f"{a1(first, col)}:{a1(last, col)}")
         ws.add_data_validation(dv)
+
+
+def draw_record(ws: Worksheet, record: CarriedRecord, *, layout: L.Layout = L.STANDARD) -> None:
+    """The record of what the workbook carried (:class:`perfxl.layout.CarriedRecordForm`),
+    on a very hidden sheet (staff do not see it; Excel, WPS and LibreOffice keep it),
+    protected like the others."""
+    form = layout.carried_record
+    W.set_value(ws, form.title.ref, form.title.text)
+    project_keys = [f.key for f in layout.monitoring.carried]
+    indicator_keys = list(L.MONITORING_CARRIED_INDICATOR_KEYS)
+    for key, header in zip(("sheet", "project", "indicator"), C.CARRIED_HEADERS, strict=True):
+        ws.cell(row=form.header_row, column=form.columns[key], value=header)
+    ws.cell(
+        row=form.indicator_keys_row, column=form.columns["indicator"]
+    ).value = C.CARRIED_INDICATOR_KEYS_LABEL
+    first = form.first_value_column
+    for row, keys in ((form.header_row, project_keys), (form.indicator_keys_row, indicator_keys)):
+        for c, key in enumerate(keys, start=first):
+            ws.cell(row=row, column=c, value=key)
+    columns = [form.columns[k] for k in ("sheet", "project", "indicator")]
+    rows = record_rows(record, project_keys, indicator_keys)
+    for r, values in enumerate(rows, start=form.first_row):
+        for c, value in zip(
+            [*columns, *range(first, first + len(values) - 3)], values, strict=True
+        ):
+            if value is not None:
+                W.set_value(ws, a1(r, c), value)
+    ws.sheet_state = "veryHidden"
+    W.protect(ws)
 
 
 # --- cover ------------------------------------------------------------------------------------
