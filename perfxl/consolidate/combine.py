@@ -149,8 +149,8 @@ def choose_versions(
             s.file.note = f"已被较新的版本替代：{_beside(best.file.path, s.file.path)}" + _why(
                 basis, best.file, s.file, format_mtime
             )
-        ranked = [choice.chosen, *choice.superseded]
-        for newer_c, older_c in pairwise(ranked):
+        ranked = [choice.chosen, *choice.superseded]  # newest first; the changes oldest first
+        for newer_c, older_c in reversed(list(pairwise(ranked))):
             older, newer = older_c.item, newer_c.item
             assert older is not None and newer is not None
             shown = _beside(newer.file.path, older.file.path)
