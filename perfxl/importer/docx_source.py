@@ -1,12 +1,16 @@
-"""A Word document (.docx, by Word, WPS or LibreOffice) -> blocks, through python-docx.
+"""A Word document (.docx, by Word, WPS or LibreOffice) -> blocks, from its main XML part.
 
-Cells are read from the XML as Word stores them: ``gridSpan`` gives a cell's width in grid
+Only the main document part is parsed (lxml, entities never resolved, no network), found
+through the package's relationships as python-docx finds it: python-docx's object model is not
+needed to walk the body, and importing it and parsing every other part (styles, numbering,
+settings …) took longer than reading the tables. Cells are read from the XML as Word stores them: ``gridSpan`` gives a cell's width in grid
 columns, ``vMerge`` (and the older ``hMerge``) marks a cell continuing a merged one, and
 ``gridBefore`` skips columns at the start of a row. Content controls (``sdt``) are looked into.
 """
 
 from __future__ import annotations
 
+import posixpath
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,6 +19,9 @@ from perfxl.errors import UnreadableDocumentError
 from perfxl.importer.blocks import Block, Cell, Para, Row, Table
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+OFFICE_DOCUMENT = "/officeDocument"  # the end of the relationship type, transitional or strict
+DOCUMENT_XML = "word/document.xml"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -25,18 +32,53 @@ def docx_blocks(path: Path) -> list[Block]:
         UnreadableDocumentError: not a .docx (an old .doc, an encrypted file, something else).
     """
     _preflight(path)
-    from docx import Document  # python-docx: only when a Word document is read
-
     try:
-        body = Document(str(path)).element.body
-    except Exception as exc:  # python-docx raises many kinds on a damaged package
+        body = _body(path)
+    except Exception as exc:  # a damaged package fails in zipfile or lxml, in many ways
         raise UnreadableDocumentError(
             f"Word 文档已损坏，无法读取（{type(exc).__name__}）。请在 Word 或 WPS 中打开后另存为 .docx 再导入。",
             path=str(path),
         ) from exc
     blocks: list[Block] = []
-    _walk(body, blocks)
+    _walk(body, blocks, [0])
     return blocks
+
+
+def _body(path: Path) -> Any:
+    """The ``w:body`` element of the package's main document part.
+
+    Raises:
+        ValueError: the part has no body.
+    """
+    from lxml import etree  # installed with python-docx
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True)
+    with zipfile.ZipFile(path) as z:
+        root = etree.fromstring(z.read(_main_part(z)), parser)
+    body = root.find(f"{W}body")
+    if body is None:
+        raise ValueError("no w:body")
+    return body
+
+
+def _main_part(z: zipfile.ZipFile) -> str:
+    """The main document part's name: the package relationship of type officeDocument
+    (``word/document.xml`` in every writer seen, and when the relationships say nothing)."""
+    from lxml import etree
+
+    names = set(z.namelist())
+    if "_rels/.rels" in names:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True)
+        rels = etree.fromstring(z.read("_rels/.rels"), parser)
+        for rel in rels.iter(f"{RELS}Relationship"):
+            if (
+                rel.get("Type", "").endswith(OFFICE_DOCUMENT)
+                and rel.get("TargetMode") != "External"
+            ):
+                name = posixpath.normpath(rel.get("Target", "").lstrip("/"))
+                if name in names:
+                    return name
+    return DOCUMENT_XML
 
 
 def _preflight(path: Path) -> None:
@@ -58,7 +100,7 @@ def _preflight(path: Path) -> None:
             path=str(path),
         )
     with zipfile.ZipFile(path) as z:
-        if "word/document.xml" not in z.namelist():
+        if DOCUMENT_XML not in z.namelist():
             raise UnreadableDocumentError(
                 "文件是压缩包，但不是 Word 文档（缺少 word/document.xml），无法导入。请给出 .docx 或 .pdf 文件。",
                 path=str(path),
@@ -75,16 +117,18 @@ def _ole_encrypted(path: Path) -> bool:
         return False
 
 
-def _walk(parent: Any, blocks: list[Block]) -> None:
+def _walk(parent: Any, blocks: list[Block], tables: list[int]) -> None:
+    """Paragraphs and tables under ``parent`` into ``blocks``; ``tables``: the tables so far."""
     for child in parent:
         if child.tag == f"{W}p":
             blocks.extend(Para(line) for line in _para_text(child).split("\n"))
         elif child.tag == f"{W}tbl":
-            blocks.append(_table(child, sum(isinstance(b, Table) for b in blocks) + 1))
+            tables[0] += 1
+            blocks.append(_table(child, tables[0]))
         elif child.tag == f"{W}sdt":
             content = child.find(f"{W}sdtContent")
             if content is not None:
-                _walk(content, blocks)
+                _walk(content, blocks, tables)
 
 
 def _table(tbl: Any, number: int) -> Table:
