@@ -117,21 +117,55 @@ def _ole_encrypted(path: Path) -> bool:
         return False
 
 
-def _walk(parent: Any, blocks: list[Block], tables: list[int]) -> None:
+class _Fields:
+    """The fields open at the current run (Word's complex fields span runs and paragraphs):
+    each its instruction and whether its result has begun. The result of a TOC field (a table
+    of contents: the part titles and project titles again) is generated text, not the
+    document's: it is left out, or part one would seem to start (and end) in the contents."""
+
+    def __init__(self) -> None:
+        self.open: list[list[Any]] = []  # [instruction, in the result]
+
+    def run(self, el: Any) -> None:
+        """A ``w:fldChar`` or ``w:instrText``."""
+        if el.tag == f"{W}instrText":
+            if self.open:
+                self.open[-1][0] += el.text or ""
+            return
+        kind = el.get(f"{W}fldCharType")
+        if kind == "begin":
+            self.open.append(["", False])
+        elif kind == "separate" and self.open:
+            self.open[-1][1] = True
+        elif kind == "end" and self.open:
+            self.open.pop()
+
+    @property
+    def hidden(self) -> bool:
+        """Whether the current text is a table of contents' result."""
+        return any(r and i.strip().upper().startswith("TOC") for i, r in self.open)
+
+
+def _walk(
+    parent: Any, blocks: list[Block], tables: list[int], fields: _Fields | None = None
+) -> None:
     """Paragraphs and tables under ``parent`` into ``blocks``; ``tables``: the tables so far."""
+    fields = fields or _Fields()
     for child in parent:
         if child.tag == f"{W}p":
-            blocks.extend(Para(line) for line in _para_text(child).split("\n"))
+            text = _para_text(child, fields)
+            if text is not None:
+                blocks.extend(Para(line) for line in text.split("\n"))
         elif child.tag == f"{W}tbl":
             tables[0] += 1
-            blocks.append(_table(child, tables[0]))
+            blocks.append(_table(child, tables[0], fields))
         elif child.tag == f"{W}sdt":
             content = child.find(f"{W}sdtContent")
             if content is not None:
-                _walk(content, blocks, tables)
+                _walk(content, blocks, tables, fields)
 
 
-def _table(tbl: Any, number: int) -> Table:
+def _table(tbl: Any, number: int, fields: _Fields) -> Table:
     t = Table(number)
     for n, tr in enumerate(tbl.findall(f"{W}tr"), 1):
         col = _int(tr.find(f"{W}trPr/{W}gridBefore"), 0)
@@ -141,7 +175,8 @@ def _table(tbl: Any, number: int) -> Table:
             span = _int(None if pr is None else pr.find(f"{W}gridSpan"), 1)
             vmerge = None if pr is None else pr.find(f"{W}vMerge")
             hmerge = None if pr is None else pr.find(f"{W}hMerge")
-            text = "\n".join(_para_text(p) for p in tc.iter(f"{W}p"))
+            paras = (_para_text(p, fields) for p in tc.iter(f"{W}p"))
+            text = "\n".join(t for t in paras if t is not None)
             if hmerge is not None and hmerge.get(f"{W}val") != "restart" and cells:
                 last = cells[-1]
                 cells[-1] = Cell(last.text, last.col, last.span + span, last.merged)
@@ -162,10 +197,19 @@ def _int(el: Any, default: int) -> int:
         return default
 
 
-def _para_text(p: Any) -> str:
+def _para_text(p: Any, fields: _Fields) -> str | None:
+    """The paragraph's text; None when all of it is a table of contents' result."""
     out: list[str] = []
-    for el in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}instrText", f"{W}delText"):
-        if el.tag == f"{W}t":
+    hidden = fields.hidden
+    for el in p.iter(
+        f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}instrText", f"{W}delText", f"{W}fldChar"
+    ):
+        if el.tag in (f"{W}fldChar", f"{W}instrText"):
+            fields.run(el)
+            hidden = hidden or fields.hidden
+        elif fields.hidden:
+            continue
+        elif el.tag == f"{W}t":
             out.append(el.text or "")
         elif el.tag == f"{W}tab":
             if el.getparent().tag == f"{W}r":
@@ -174,4 +218,4 @@ def _para_text(p: Any) -> str:
             el.tag == f"{W}br" and el.get(f"{W}type") in (None, "textWrapping")
         ):
             out.append("\n")
-    return "".join(out)
+    return None if hidden and not out else "".join(out)
