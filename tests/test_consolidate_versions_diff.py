@@ -208,3 +208,22 @@ def test_an_unchanged_copy_says_so_and_adds_no_sheet(tmp_path: Path) -> None:
         wb.close()
     assert not (tmp_path / "t" / "version_changes.csv").exists()
     assert all(s.model is None for s in result.chosen)  # the packed models are let go
+
+
+def test_a_summary_record_superseded_by_the_units_own_file_is_not_compared(
+    tmp_path: Path,
+) -> None:
+    """A record listed in a summary holds no whole workbook: when the unit's own (corrected)
+    file supersedes it, 提交情况 says it could not be compared, and 版本变化 stays empty."""
+    _, v2, v3 = _three_versions(tmp_path / "in")
+    county = tmp_path / "county.xlsx"
+    consolidate([v3], county, Options(jobs=1))
+    shutil.copy(v2, tmp_path / "own.xlsx")  # the unit's own file, content not in the summary
+    result = consolidate([county, tmp_path / "own.xlsx"], tmp_path / "s.xlsx", Options(jobs=1))
+    record = next(r for r in result.files if r.file_status == K.SUPERSEDED)
+    assert record.source_file == str(v3)
+    assert (
+        record.changes
+        == "../own.xlsx：无法逐项比较：本版本是汇总表中的记录，汇总表不含工作簿的全部内容。"
+    )
+    assert result.version_changes == []
