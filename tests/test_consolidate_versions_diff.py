@@ -222,8 +222,9 @@ def test_a_summary_record_superseded_by_the_units_own_file_is_not_compared(
     result = consolidate([county, tmp_path / "own.xlsx"], tmp_path / "s.xlsx", Options(jobs=1))
     record = next(r for r in result.files if r.file_status == K.SUPERSEDED)
     assert record.source_file == str(v3)
+    own = os.path.relpath(tmp_path / "own.xlsx", v3.parent)  # named from the record's folder
     assert (
         record.changes
-        == "../own.xlsx：无法逐项比较：本版本是汇总表中的记录，汇总表不含工作簿的全部内容。"
+        == f"{own}：无法逐项比较：本版本是汇总表中的记录，汇总表不含工作簿的全部内容。"
     )
     assert result.version_changes == []
