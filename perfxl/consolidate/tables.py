@@ -31,6 +31,7 @@ FILE_NAMES = {
     K.INDICATORS.sheet: "indicators",
     K.PROBLEMS.sheet: "problems",
     K.FILES.sheet: "files",
+    K.VERSION_CHANGES.sheet: "version_changes",
 }
 # A monitoring run's tables (the county monitoring summary's sheets): other names, so that a
 # monitoring table is never taken for a targets one of the same folder.
@@ -41,6 +42,7 @@ MONITOR_FILE_NAMES = {
     K.RECTIFY.sheet: "rectify",
     K.PROBLEMS.sheet: "problems",
     K.FILES.sheet: "files",
+    K.VERSION_CHANGES.sheet: "version_changes",
 }
 PARQUET_HINT = (
     '未安装 pyarrow，未写出 Parquet 文件（CSV 已写出）。如需 Parquet：pip install "perfxl[parquet]"'
@@ -73,31 +75,34 @@ def frame(table: K.Table, rows: Sequence[tuple[Any, ...]], *, typed: bool = True
 
 def frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
     """Every long table of a targets consolidation, by file name (projects, units, ...)."""
-    return {
-        FILE_NAMES[table.sheet]: frame(table, rows, typed=typed)
-        for table, rows in (
-            (K.SUMMARY, c.summary),
-            (K.UNITS, c.units),
-            (K.INDICATORS, c.indicators),
-            (K.PROBLEMS, c.problems),
-            (K.FILES, c.files),
-        )
-    }
+    tables: list[tuple[K.Table, Sequence[tuple[Any, ...]]]] = [
+        (K.SUMMARY, c.summary),
+        (K.UNITS, c.units),
+        (K.INDICATORS, c.indicators),
+        (K.PROBLEMS, c.problems),
+        (K.FILES, c.files),
+        *_versions(c),
+    ]
+    return {FILE_NAMES[t.sheet]: frame(t, rows, typed=typed) for t, rows in tables}
+
+
+def _versions(c: Consolidation) -> list[tuple[K.Table, Sequence[tuple[Any, ...]]]]:
+    """The 版本变化 table, when the summary holds it (a unit's version changed something)."""
+    return [(K.VERSION_CHANGES, c.version_changes)] if c.version_changes else []
 
 
 def monitor_frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
     """Every long table of a monitoring consolidation (the county monitoring summary's
     sheets), by file name (monitoring, monitoring_units, rectify, problems, files)."""
-    return {
-        MONITOR_FILE_NAMES[table.sheet]: frame(table, rows, typed=typed)
-        for table, rows in (
-            (K.MONITOR_SUMMARY, c.monitor),
-            (K.MONITOR_UNITS, c.monitor_units),
-            (K.RECTIFY, c.rectify),
-            (K.PROBLEMS, c.problems),
-            (K.FILES, c.files),
-        )
-    }
+    tables: list[tuple[K.Table, Sequence[tuple[Any, ...]]]] = [
+        (K.MONITOR_SUMMARY, c.monitor),
+        (K.MONITOR_UNITS, c.monitor_units),
+        (K.RECTIFY, c.rectify),
+        (K.PROBLEMS, c.problems),
+        (K.FILES, c.files),
+        *_versions(c),
+    ]
+    return {MONITOR_FILE_NAMES[t.sheet]: frame(t, rows, typed=typed) for t, rows in tables}
 
 
 def stage_frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
@@ -111,7 +116,8 @@ def write_tables(
 ) -> tuple[list[Path], list[str]]:
     """Write each long table as ``NAME.csv`` (and ``NAME.parquet`` when pyarrow is there):
     a targets run's (projects, units, indicators, problems, files) or a monitoring run's
-    (monitoring, monitoring_units, rectify, problems, files).
+    (monitoring, monitoring_units, rectify, problems, files); either with version_changes
+    when a unit's newer version changed something.
 
     The CSV comes from :func:`stage_frames` untyped (each cell as the summary holds it: a float64
     column would write every whole amount as 8.0), Parquet from the typed frames.
@@ -191,7 +197,15 @@ def _for_parquet(df: Any) -> Any:
 
 _AMOUNT_KEYS = frozenset(
     c.key
-    for t in (K.SUMMARY, K.UNITS, K.INDICATORS, K.PROBLEMS, K.FILES, *MONITOR_TABLES)
+    for t in (
+        K.SUMMARY,
+        K.UNITS,
+        K.INDICATORS,
+        K.PROBLEMS,
+        K.FILES,
+        K.VERSION_CHANGES,
+        *MONITOR_TABLES,
+    )
     for c in t.columns
     if c.kind in ("money", "pct")
 )
