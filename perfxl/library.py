@@ -3,9 +3,9 @@ kinds of project it was used (pure core: indicator uses in, a library out).
 
 An indicator is its 二级指标 (framework spelling) and 三级指标 (white space and trailing
 punctuation ignored); the library keeps the forms its 指标值 took and the 依据 given, most
-used first. The kind of a project is read from words in its name (:data:`KINDS`); an
-indicator used across unrelated kinds of project is likely boilerplate (the Suying example's
-``办公设备维修更新台数 ≥5台`` in a road project and a wage subsidy).
+used first. The kind of a project is read from words in its name (:data:`perfxl.kinds.KINDS`,
+the one classifier, which the boilerplate rule uses too: an indicator row shared by projects
+of unrelated kinds is named as such, the Suying example's ``办公设备维修更新台数 ≥5台``).
 """
 
 from __future__ import annotations
@@ -16,29 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perfxl.framework import FRAMEWORKS, canonical
+from perfxl.kinds import KINDS as KINDS  # re-exported: the names the library has always given
+from perfxl.kinds import OTHER_KIND as OTHER_KIND
+from perfxl.kinds import kinds_of
 from perfxl.model import Targets
 from perfxl.rules.base import squash
-
-# Kinds of project, by the words of its name: the first words that match name the kind (a
-# project may have several kinds, one per row that matches). Documented in docs/yoy.md.
-KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("道路", ("道路", "公路", "乡道", "村道", "桥梁")),
-    ("补贴", ("补贴", "补助", "工资", "保险", "津贴", "抚恤")),
-    ("维修", ("维修", "修缮", "维护", "养护")),
-    ("环保", ("环保", "环境", "污染", "垃圾", "生态", "绿化")),
-    ("建设", ("建设", "工程", "改建", "新建", "改造")),
-    ("补偿", ("补偿", "占地", "拆迁")),
-    ("运转", ("办公", "运转", "值班", "维稳")),
-    ("工作经费", ("工作经费", "工作队")),
-)
-OTHER_KIND = "其他"
-
-
-def kinds_of(name: Any) -> tuple[str, ...]:
-    """The kinds of a project by the words of its name (:data:`KINDS`), else ``其他``."""
-    text = str(name or "")
-    found = tuple(kind for kind, words in KINDS if any(w in text for w in words))
-    return found or (OTHER_KIND,)
 
 
 @dataclass(frozen=True)

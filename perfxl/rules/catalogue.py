@@ -325,7 +325,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "boilerplate.indicator",
         "warning",
-        "指标“{level3} {text}”原样出现在 {count}/{total} 个项目的{level2}中（{others}）。请确认它确实是本项目“{project}”的产出，否则改写为本项目自己的指标和目标值。",
+        "指标“{level3} {text}”原样出现在 {count}/{total} 个项目的{level2}中（{others}）{kinds}。请确认它确实是本项目“{project}”的产出，否则改写为本项目自己的指标和目标值。",
         "指标行在多个项目中照搬",
     ),
     Rule(
