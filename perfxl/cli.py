@@ -31,6 +31,10 @@ LAZY_COMMANDS: dict[str, str] = {
     "addin": "perfxl.commands.addin:command",
     "consolidate": "perfxl.commands.consolidate:command",
     "new": "perfxl.commands.new:command",
+    "import": "perfxl.commands.import_:command",
+    "rollover": "perfxl.commands.rollover:command",
+    "diff": "perfxl.commands.diff:command",
+    "library": "perfxl.commands.library:command",
 }
 
 
@@ -159,6 +163,11 @@ WORKBOOK_SUFFIXES = (".xlsx",)  # what openpyxl writes for a new workbook (no ma
     show_default=True,
     help="指标体系版本。",
 )
+@click.option(
+    "--library",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="指标库（perfxl library 生成）：加入“指标库”工作表，项目表的三级指标可按二级指标下拉选择。",
+)
 @handle_errors
 def template(
     out: Path,
@@ -167,12 +176,14 @@ def template(
     unit_name: str | None,
     year: int | None,
     framework: str,
+    library: Path | None,
 ) -> None:
     """生成空白的标准工作簿 OUT（封面、部门整体绩效目标、项目表）。"""
-    from perfxl.outputs import check_suffix
+    from perfxl.outputs import check_suffix, refuse_inputs
     from perfxl.services import make_template
 
     check_suffix(out, WORKBOOK_SUFFIXES, "工作簿")
+    refuse_inputs([out], [library])
     make_template(
         out,
         projects=projects,
@@ -180,8 +191,10 @@ def template(
         unit_name=unit_name,
         year=year,
         framework=framework,
+        library=library,
     )
-    click.echo(f"已生成模板：{out}（{projects} 个项目表）", err=True)
+    lib = "，含指标库" if library else ""
+    click.echo(f"已生成模板：{out}（{projects} 个项目表{lib}）", err=True)
 
 
 @main.command()

@@ -33,6 +33,8 @@ class Config:
     Attributes:
         framework: framework used when a workbook does not name one (``2015`` or ``2021``).
         project_code: regular expression for 项目编码.
+        project_year: regular expression finding the year digits of a 项目编码 (its group
+            ``year``: two or four digits); empty: codes carry no year.
         unit_code: regular expression for 单位编码.
         checkpoints: plan key (mar, jun, oct, dec) -> month the checkpoint ends.
         calendar: ``months`` or ``days``: how the share of the year elapsed is counted.
@@ -57,6 +59,7 @@ class Config:
 
     framework: str = "2015"
     project_code: str = r"^[0-9]{6}[0-9]{2}P[0-9]{11}[0-9A-Z]$"
+    project_year: str = r"^[0-9]{6}(?P<year>[0-9]{2})P"
     unit_code: str = r"^[0-9]{6}$"
     checkpoints: dict[str, int] = field(
         default_factory=lambda: {"mar": 3, "jun": 6, "oct": 10, "dec": 12}
@@ -135,6 +138,7 @@ def _build(raw: dict[str, Any], source: str | None) -> Config:
         cfg = Config(
             framework=str(raw["framework"]),
             project_code=str(raw["codes"]["project"]),
+            project_year=str(raw["codes"]["project_year"]),
             unit_code=str(raw["codes"]["unit"]),
             checkpoints={k: int(v) for k, v in raw["plan"]["checkpoints"].items()},
             calendar=str(raw["plan"]["calendar"]),
@@ -167,11 +171,17 @@ def _check(cfg: Config) -> None:
 
     if cfg.framework not in FRAMEWORKS:
         raise bad(f"framework 应为 {' 或 '.join(FRAMEWORKS)}，实际为“{cfg.framework}”。")
-    for name, pattern in (("codes.project", cfg.project_code), ("codes.unit", cfg.unit_code)):
+    for name, pattern in (
+        ("codes.project", cfg.project_code),
+        ("codes.project_year", cfg.project_year),
+        ("codes.unit", cfg.unit_code),
+    ):
         try:
             re.compile(pattern)
         except re.error as exc:
             raise bad(f"{name} 不是有效的正则表达式：{exc}") from exc
+    if cfg.project_year and "year" not in re.compile(cfg.project_year).groupindex:
+        raise bad("codes.project_year 应含命名分组 (?P<year>…)，标出编码中年度的数字。")
     if set(cfg.checkpoints) != set(PLAN_KEYS):
         raise bad(f"plan.checkpoints 应恰好包含 {', '.join(PLAN_KEYS)}。")
     months = [cfg.checkpoints[k] for k in PLAN_KEYS]

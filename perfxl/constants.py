@@ -5,6 +5,16 @@ from __future__ import annotations
 COVER_SHEET = "封面"
 OVERALL_SHEET = "部门整体绩效目标"
 RESULTS_SHEET = "校验结果"
+LIBRARY_SHEET = "指标库"  # perfxl library; template/rollover --library (a 三级指标 dropdown)
+LIBRARY_HEADERS: tuple[str, ...] = (
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标值（常见写法）",
+    "指标值确定依据",
+    "使用次数",
+    "项目类别",
+)
 PROJECT_SHEET_DEFAULT = "项目{n}"
 
 MONEY_UNIT = "万元"

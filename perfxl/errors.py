@@ -12,6 +12,7 @@ The one exception tree of perfxl; every class derives from :class:`PerfxlError`:
     │   └── UnsafeWorkbookError        over a size limit, or a DTD/entity declaration
     │       └── UnsafeXmlError         ... met by the write-back engine in a part it edits
     ├── NotAPerfxlWorkbookError        opens, but holds no perfxl sheet
+    ├── UnreadableDocumentError        a disclosure document ``import`` cannot use
     ├── DataError                      a JSON data file that cannot be used
     ├── WriteError                     the target cannot be written
     │   ├── WorkbookLockedError        open in Excel/WPS
@@ -140,6 +141,11 @@ class NotAPerfxlWorkbookError(PerfxlError):
         cell: str | None = None,
     ) -> None:
         super().__init__(message or self.MESSAGE, path=path, sheet=sheet, cell=cell)
+
+
+class UnreadableDocumentError(PerfxlError):
+    """A document given to ``perfxl import`` cannot be used: not a Word or PDF file, encrypted,
+    damaged, or without a project table (nothing is written)."""
 
 
 class DataError(PerfxlError):

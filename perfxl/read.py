@@ -186,7 +186,7 @@ def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
                 res.targets.projects.append(_read_project(sheet, dr, dc, info.project_index, res))
             else:
                 info.kind = "broken"
-        elif kind == "skipped" and sheet.name != C.RESULTS_SHEET:
+        elif kind == "skipped" and sheet.name not in (C.RESULTS_SHEET, C.LIBRARY_SHEET):
             from perfxl.read_monitoring import read_carried_record
 
             if read_carried_record(sheet, info, res):

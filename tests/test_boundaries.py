@@ -22,6 +22,7 @@ CORE = [
         "cells",
         "compute",
         "monitoring",
+        "kinds",
     )
 ] + sorted((PACKAGE / "rules").glob("*.py"))
 EDGES = ("perfxl.write", "perfxl.consolidate", "perfxl.commands")

@@ -26,6 +26,9 @@ EMITTERS: tuple[str, ...] = (
     "perfxl.compute",
     "perfxl.write.percentages",
     "perfxl.consolidate.rules",
+    "perfxl.importer.projects",
+    "perfxl.importer.overall",
+    "perfxl.importer.document",
 )
 
 

@@ -163,6 +163,11 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], None], list[tuple[Any, ...]]]]
         [("schema.range", "error", "封面", "B5", "/year")],
     ),
     (
+        "code.year_mismatch (a project code of last year: perfxl rollover)",
+        lambda d: d.update(year=2024),
+        [("code.year_mismatch", "warning", SHEET, "B3", f"{P0}/code")],
+    ),
+    (
         "schema.required (12月底)",
         lambda d: plan(d, dec=None),
         [("schema.required", "error", SHEET, "E7", f"{P0}/plan/dec")],

@@ -144,6 +144,29 @@ class FileRow(NamedTuple):
     sha256: str | None
     projects: int | None
     note: str | None
+    changes: str | None = None
+
+
+class VersionChangeRow(NamedTuple):
+    """A 版本变化 row (`VERSION_CHANGES`): one change from a superseded version of a unit's
+    workbook to the next newer one (`perfxl.diff.Change`, its values as ``perfxl diff``
+    shows them)."""
+
+    unit_code: str | None
+    unit_name: str | None
+    source_file: str | None
+    newer_file: str | None
+    kind: str
+    project_code: str | None
+    project_name: str | None
+    item: str
+    old_value: str | None
+    new_value: str | None
+    old_sheet: str | None
+    old_cell: str | None
+    new_sheet: str | None
+    new_cell: str | None
+    text: str
 
 
 @dataclass(frozen=True)
@@ -331,8 +354,32 @@ FILES = Table(
         _c("sha256", "SHA-256", "text", 20),
         _c("projects", "项目数", "int", 7),
         _c("note", "说明", "text", 50),
+        _c("changes", "较新版本的改动", "text", 50),
     ),
     FileRow,
+)
+
+# Each superseded version against the next newer one (written when a unit has several).
+VERSION_CHANGES = Table(
+    "版本变化",
+    (
+        _c("unit_code", "单位编码", "text", 9),
+        _c("unit_name", "单位名称", "text", 18),
+        _c("source_file", "被替代的版本", "text", 28),
+        _c("newer_file", "较新的版本", "text", 28),
+        _c("kind", "变化", "text", 6),
+        _c("project_code", "项目编码", "text", 22),
+        _c("project_name", "项目名称", "text", 24),
+        _c("item", "内容", "text", 14),
+        _c("old_value", "原值", "text", 24),
+        _c("new_value", "新值", "text", 24),
+        _c("old_sheet", "原工作表", "text", 14),
+        _c("old_cell", "原单元格", "text", 7),
+        _c("new_sheet", "新工作表", "text", 14),
+        _c("new_cell", "新单元格", "text", 7),
+        _c("text", "说明", "text", 50),
+    ),
+    VersionChangeRow,
 )
 
 # 提交状态 (per expected unit) and 文件状态 (per file).

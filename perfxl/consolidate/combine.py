@@ -10,11 +10,19 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from perfxl import layout as L
 from perfxl.consolidate import columns as K
-from perfxl.consolidate.columns import FileRow, IndicatorRow, ProblemRow, SummaryRow, UnitRow
+from perfxl.consolidate.columns import (
+    FileRow,
+    IndicatorRow,
+    ProblemRow,
+    SummaryRow,
+    UnitRow,
+    VersionChangeRow,
+)
 from perfxl.consolidate.records import Extracted, FileRecord, Submission
 from perfxl.consolidate.rows import problem_row
 from perfxl.numbers import cumulative_percent, gap, to_float, total
@@ -40,6 +48,7 @@ class Consolidation:
         unreadable: files that could not be used (unreadable, or not a perfxl workbook).
         superseded: files replaced by a newer version of the same unit.
         chosen: the submission used for each unit.
+        version_changes: 版本变化 rows: each superseded version against the next newer one.
         notes: what the run tells the user besides (a table format it could not write).
         stage: ``targets``, ``monitoring`` (every input a 监控表 of one ``month``: ``monitor``,
             ``monitor_units``, ``rectify``) or ``evaluation`` (every input a 自评表 scored by
@@ -57,6 +66,7 @@ class Consolidation:
     unreadable: list[FileRecord] = field(default_factory=list)
     superseded: list[FileRecord] = field(default_factory=list)
     chosen: list[Submission] = field(default_factory=list)
+    version_changes: list[VersionChangeRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     stage: str = "targets"
     month: int | None = None
@@ -96,9 +106,19 @@ def percent(amount: Any, budget: Any) -> float | None:
     return to_float(cumulative_percent(amount, budget))
 
 
-def choose_versions(subs: Iterable[Submission], prefer: Sequence[str] = ()) -> list[Submission]:
+def choose_versions(
+    subs: Iterable[Submission],
+    prefer: Sequence[str] = (),
+    changes: list[VersionChangeRow] | None = None,
+) -> list[Submission]:
     """The submission used for each unit (`perfxl.versions.choose`); the others' files are
-    marked superseded, and every file of a unit with several versions says what decided."""
+    marked superseded, and every file of a unit with several versions says what decided.
+
+    Each superseded version is compared with the next newer one (`perfxl.consolidate.changes`):
+    its file's ``changes`` says what the newer one changed, and the changes in full are added
+    to ``changes`` (when given).
+    """
+    from perfxl.consolidate.changes import change_rows, compare, describe
     from perfxl.consolidate.summary_input import format_mtime
     from perfxl.versions import BASIS_ZH, Candidate, choose
 
@@ -136,6 +156,17 @@ def choose_versions(subs: Iterable[Submission], prefer: Sequence[str] = ()) -> l
             s.file.note = f"已被较新的版本替代：{_beside(best.file.path, s.file.path)}" + _why(
                 basis, best.file, s.file, format_mtime
             )
+        ranked = [choice.chosen, *choice.superseded]  # newest first; the changes oldest first
+        for newer_c, older_c in reversed(list(pairwise(ranked))):
+            older, newer = older_c.item, newer_c.item
+            assert older is not None and newer is not None
+            shown = _beside(newer.file.path, older.file.path)
+            result = compare(older, newer, shown)
+            if result is None and older.model is None and older.file.changes:
+                continue  # a record of a summary: what its newer version changed is kept
+            older.file.changes = describe(result, older, newer, shown)
+            if result is not None and changes is not None:
+                changes.extend(change_rows(result, older, newer))
     chosen.sort(key=lambda s: (s.file.unit_code is None, s.file.unit_code or "", s.file.path))
     return chosen
 
@@ -173,13 +204,23 @@ def combine(
     messages name its cells)."""
     files: list[FileRecord] = []
     subs: list[Submission] = []
+    listed: list[VersionChangeRow] = []
     for e in extracted:
         files.extend(e.files)
         subs.extend(e.submissions)
+        listed.extend(e.changes)
     files, subs = _without_copies(files, subs)
     out = Consolidation(schedule=schedule)
-    out.chosen = chosen = choose_versions(subs, prefer)
+    out.chosen = chosen = choose_versions(subs, prefer, out.version_changes)
+    for s in subs:
+        s.model = None  # compared: the packed models are not needed any more
     out.superseded = [f for f in files if f.status == K.SUPERSEDED]
+    if listed:
+        from perfxl.consolidate.changes import carried
+
+        kept = carried(listed, {f.path for f in out.superseded if f.via is not None})
+        out.version_changes[:0] = kept
+    out.version_changes.sort(key=lambda r: (r.unit_code is None, r.unit_code or ""))
     extra = _cross_file_problems(chosen, files, expected, out, layout)
     for s in chosen:
         out.indicators.extend(s.indicators)
@@ -458,4 +499,5 @@ def _file_row(f: FileRecord, state: str | None) -> FileRow:
         f.sha256 or None,
         f.projects,
         f.note or None,
+        f.changes or None,
     )

@@ -26,6 +26,7 @@ from perfxl.consolidate.eval_columns import (
 from perfxl.consolidate.writer import (
     CHART_TEXT,
     CHART_TITLE,
+    VERSIONS_TEXT,
     Paths,
     RunInfo,
     _draw_table,
@@ -57,8 +58,9 @@ def write_evaluation_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
             EVAL_LOWEST.sheet: c.lowest,
             K.PROBLEMS.sheet: c.problems,
             K.FILES.sheet: c.files,
+            K.VERSION_CHANGES.sheet: c.version_changes,
         }
-        for table in TABLES:
+        for table in (*TABLES, K.VERSION_CHANGES) if c.version_changes else TABLES:
             ws = wb.add_worksheet(table.sheet)
             rows = list(paths.rows(table, rows_of[table.sheet]))
             _draw_table(ws, table, len(rows), fmt)
@@ -131,6 +133,12 @@ def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
             f"自评等级：{levels}，其余为差。乡镇平均总分 = 该单位已评分项目总分的平均值（两位小数，"
             "四舍五入）；总分无法计算的项目（有无法比较的实际完成值）不计入平均，见“校验问题”。"
             f"低分项目：全县总分最低的 {LOWEST} 个项目，及其未得满分的指标和偏差原因分析及改进措施。",
+        ),
+        ("被替代的版本", str(len(c.superseded))),
+        *(
+            [("工作表", f"提交情况：被替代的版本附较新版本的改动摘要；{VERSIONS_TEXT}。")]
+            if c.version_changes
+            else []
         ),
     ]
     readme_sheet(wb, fmt, EVAL_MARKER, lines, info.inputs)

@@ -92,11 +92,15 @@ def extract_file(
             Decimal(repr(cfg.yellow_gap)),
             Decimal(repr(cfg.red_gap)),
         )
-        return Extracted(files=[record], submissions=[sub])
-    from perfxl.consolidate.rows import submission
+    else:
+        from perfxl.consolidate.rows import submission
 
-    problems = _merge(res.problems, _validate(res, config_path))
-    return Extracted(files=[record], submissions=[submission(res, problems, record)])
+        problems = _merge(res.problems, _validate(res, config_path))
+        sub = submission(res, problems, record)
+    from perfxl.consolidate.changes import pack
+
+    sub.model = pack(res.targets, res.locations)  # to compare versions without reading again
+    return Extracted(files=[record], submissions=[sub])
 
 
 def _evaluation(res: Any, record: FileRecord, verdict: str, config_path: str | None) -> Extracted:
@@ -112,9 +116,11 @@ def _evaluation(res: Any, record: FileRecord, verdict: str, config_path: str | N
         return Extracted(files=[record])
     record.status, record.note = K.EVALUATION_SKIPPED, verdict
     problems = _merge(res.problems, _validate(res, config_path))
-    return Extracted(
-        files=[record], submissions=[evaluation_submission(res, problems, record, profile)]
-    )
+    from perfxl.consolidate.changes import pack
+
+    sub = evaluation_submission(res, problems, record, profile)
+    sub.model = pack(res.targets, res.locations)  # to compare versions without reading again
+    return Extracted(files=[record], submissions=[sub])
 
 
 def extract_batch(
@@ -161,6 +167,7 @@ def warm_up() -> None:
 
     warm = (
         "python_calamine",
+        "perfxl.consolidate.changes",
         "perfxl.consolidate.rows",
         "perfxl.consolidate.eval_rows",
         "perfxl.consolidate.summary_input",

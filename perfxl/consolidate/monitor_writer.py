@@ -15,6 +15,7 @@ from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.writer import (
     CHART_TEXT,
     CHART_TITLE,
+    VERSIONS_TEXT,
     Paths,
     RunInfo,
     _draw_table,
@@ -52,8 +53,9 @@ def write_monitoring_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
             K.RECTIFY.sheet: c.rectify,
             K.PROBLEMS.sheet: c.problems,
             K.FILES.sheet: c.files,
+            K.VERSION_CHANGES.sheet: c.version_changes,
         }
-        for table in TABLES:
+        for table in (*TABLES, K.VERSION_CHANGES) if c.version_changes else TABLES:
             ws = wb.add_worksheet(table.sheet)
             rows = list(paths.rows(table, rows_of[table.sheet]))
             _draw_table(ws, table, len(rows), fmt)
@@ -131,6 +133,12 @@ def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
             "执行率 = 1-X月执行数 ÷ 调整后预算数（未填写时为年初预算数）× 100，与 perfxl compute "
             "写入各单位监控表的数值相同；序时进度 = X ÷ 12 × 100；预警按执行率与序时进度的差距"
             "判定绿/黄/红。需整改：红、黄项目及完成目标可能性不是“确定能”的指标。",
+        ),
+        ("被替代的版本", str(len(c.superseded))),
+        *(
+            [("工作表", f"提交情况：被替代的版本附较新版本的改动摘要；{VERSIONS_TEXT}。")]
+            if c.version_changes
+            else []
         ),
     ]
     readme_sheet(wb, fmt, K.MONITOR_MARKER, lines, info.inputs)

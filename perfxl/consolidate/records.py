@@ -11,6 +11,7 @@ from perfxl.consolidate.columns import (
     MonitorProjectRow,
     ProblemRow,
     ProjectRow,
+    VersionChangeRow,
 )
 
 Row = tuple[Any, ...]  # a row of any long table (each is a named tuple of `columns`)
@@ -33,6 +34,8 @@ class FileRecord:
         note: why a file could not be used, or where it came from.
         via: the summary this record was listed in (None: the file was read itself).
         basis: what decided its unit's version (a key of `perfxl.versions.BASIS_ZH`).
+        changes: for a superseded version, the next newer version and what it changed
+            (`perfxl.consolidate.changes`).
     """
 
     path: str
@@ -46,6 +49,7 @@ class FileRecord:
     note: str = ""
     via: str | None = None
     basis: str = ""
+    changes: str = ""
 
 
 @dataclass
@@ -57,6 +61,8 @@ class Submission:
     A 绩效自评表 fills ``scores`` (a `eval_columns.EvalProjectRow` per project) and ``short``
     (its projects' rows short of full points, `eval_columns.EvalLowRow`), under its scoring
     ``profile``; it is summed only among self-evaluation workbooks.
+    ``model``: the model read and its cells, packed (`perfxl.consolidate.changes.pack`) to
+    compare versions; None for a record listed in a summary, and once versions are compared.
     """
 
     file: FileRecord
@@ -70,6 +76,7 @@ class Submission:
     scores: list[Any] = field(default_factory=list)
     short: list[Any] = field(default_factory=list)
     profile: str | None = None
+    model: bytes | None = None
 
     @property
     def unit_key(self) -> str:
@@ -80,7 +87,9 @@ class Submission:
 @dataclass
 class Extracted:
     """Everything one input file yields: one file and one submission for a unit's workbook;
-    for a summary, the summary itself plus every file and submission it lists."""
+    for a summary, the summary itself plus every file and submission it lists, and its
+    版本变化 rows."""
 
     files: list[FileRecord] = field(default_factory=list)
     submissions: list[Submission] = field(default_factory=list)
+    changes: list[VersionChangeRow] = field(default_factory=list)

@@ -77,6 +77,7 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
             note=str(f["note"] or ""),
             via=record.path,
             basis=str(f["basis"] or ""),  # kept unless versions meet again at this level
+            changes=str(f["changes"] or ""),
         )
         out.files.append(rec)
         if rec.status != K.USED:
@@ -93,6 +94,9 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
                 problems=problems.get(rec.path, []),
             )
         )
+    out.changes = [
+        r._replace(newer_file=_joined(r.newer_file, folder)) for r in rows(K.VERSION_CHANGES)
+    ]
     return out
 
 
@@ -111,10 +115,17 @@ def _full_paths(rows: list[Any], table: K.Table, folder: str) -> list[Any]:
     out = []
     for r in rows:
         name = r.source_file
-        if isinstance(name, str) and name and not os.path.isabs(name):
-            r = r._replace(source_file=os.path.join(folder, name))
+        if isinstance(name, str) and name:
+            r = r._replace(source_file=_joined(name, folder))
         out.append(r)
     return out
+
+
+def _joined(name: str | None, folder: str) -> str | None:
+    """A file name of the summary joined to its folder again (as `_full_paths` does)."""
+    if folder and name and not os.path.isabs(name):
+        return os.path.join(folder, name)
+    return name
 
 
 def format_mtime(mtime: float | None) -> str:

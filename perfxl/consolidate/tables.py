@@ -32,6 +32,7 @@ FILE_NAMES = {
     K.INDICATORS.sheet: "indicators",
     K.PROBLEMS.sheet: "problems",
     K.FILES.sheet: "files",
+    K.VERSION_CHANGES.sheet: "version_changes",
 }
 # A monitoring run's tables (the county monitoring summary's sheets): other names, so that a
 # monitoring table is never taken for a targets one of the same folder.
@@ -42,6 +43,7 @@ MONITOR_FILE_NAMES = {
     K.RECTIFY.sheet: "rectify",
     K.PROBLEMS.sheet: "problems",
     K.FILES.sheet: "files",
+    K.VERSION_CHANGES.sheet: "version_changes",
 }
 # A self-evaluation run's tables (the county evaluation summary's sheets).
 EVAL_TABLES = (EVAL_SUMMARY, EVAL_UNITS, EVAL_LOWEST)
@@ -51,6 +53,7 @@ EVAL_FILE_NAMES = {
     EVAL_LOWEST.sheet: "lowest",
     K.PROBLEMS.sheet: "problems",
     K.FILES.sheet: "files",
+    K.VERSION_CHANGES.sheet: "version_changes",
 }
 PARQUET_HINT = (
     '未安装 pyarrow，未写出 Parquet 文件（CSV 已写出）。如需 Parquet：pip install "perfxl[parquet]"'
@@ -83,46 +86,48 @@ def frame(table: K.Table, rows: Sequence[tuple[Any, ...]], *, typed: bool = True
 
 def frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
     """Every long table of a targets consolidation, by file name (projects, units, ...)."""
-    return {
-        FILE_NAMES[table.sheet]: frame(table, rows, typed=typed)
-        for table, rows in (
-            (K.SUMMARY, c.summary),
-            (K.UNITS, c.units),
-            (K.INDICATORS, c.indicators),
-            (K.PROBLEMS, c.problems),
-            (K.FILES, c.files),
-        )
-    }
+    tables: list[tuple[K.Table, Sequence[tuple[Any, ...]]]] = [
+        (K.SUMMARY, c.summary),
+        (K.UNITS, c.units),
+        (K.INDICATORS, c.indicators),
+        (K.PROBLEMS, c.problems),
+        (K.FILES, c.files),
+        *_versions(c),
+    ]
+    return {FILE_NAMES[t.sheet]: frame(t, rows, typed=typed) for t, rows in tables}
+
+
+def _versions(c: Consolidation) -> list[tuple[K.Table, Sequence[tuple[Any, ...]]]]:
+    """The 版本变化 table, when the summary holds it (a unit's version changed something)."""
+    return [(K.VERSION_CHANGES, c.version_changes)] if c.version_changes else []
 
 
 def monitor_frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
     """Every long table of a monitoring consolidation (the county monitoring summary's
     sheets), by file name (monitoring, monitoring_units, rectify, problems, files)."""
-    return {
-        MONITOR_FILE_NAMES[table.sheet]: frame(table, rows, typed=typed)
-        for table, rows in (
-            (K.MONITOR_SUMMARY, c.monitor),
-            (K.MONITOR_UNITS, c.monitor_units),
-            (K.RECTIFY, c.rectify),
-            (K.PROBLEMS, c.problems),
-            (K.FILES, c.files),
-        )
-    }
+    tables: list[tuple[K.Table, Sequence[tuple[Any, ...]]]] = [
+        (K.MONITOR_SUMMARY, c.monitor),
+        (K.MONITOR_UNITS, c.monitor_units),
+        (K.RECTIFY, c.rectify),
+        (K.PROBLEMS, c.problems),
+        (K.FILES, c.files),
+        *_versions(c),
+    ]
+    return {MONITOR_FILE_NAMES[t.sheet]: frame(t, rows, typed=typed) for t, rows in tables}
 
 
 def evaluation_frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
     """Every long table of a self-evaluation consolidation (the county evaluation summary's
     sheets), by file name (evaluation, evaluation_units, lowest, problems, files)."""
-    return {
-        EVAL_FILE_NAMES[table.sheet]: frame(table, rows, typed=typed)
-        for table, rows in (
-            (EVAL_SUMMARY, c.evaluation),
-            (EVAL_UNITS, c.eval_units),
-            (EVAL_LOWEST, c.lowest),
-            (K.PROBLEMS, c.problems),
-            (K.FILES, c.files),
-        )
-    }
+    tables: list[tuple[K.Table, Sequence[tuple[Any, ...]]]] = [
+        (EVAL_SUMMARY, c.evaluation),
+        (EVAL_UNITS, c.eval_units),
+        (EVAL_LOWEST, c.lowest),
+        (K.PROBLEMS, c.problems),
+        (K.FILES, c.files),
+        *_versions(c),
+    ]
+    return {EVAL_FILE_NAMES[t.sheet]: frame(t, rows, typed=typed) for t, rows in tables}
 
 
 def stage_frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
@@ -141,7 +146,8 @@ def write_tables(
     """Write each long table as ``NAME.csv`` (and ``NAME.parquet`` when pyarrow is there):
     a targets run's (projects, units, indicators, problems, files), a monitoring run's
     (monitoring, monitoring_units, rectify, problems, files) or a self-evaluation run's
-    (evaluation, evaluation_units, lowest, problems, files).
+    (evaluation, evaluation_units, lowest, problems, files); each with version_changes when a
+    unit's newer version changed something.
 
     The CSV comes from :func:`stage_frames` untyped (each cell as the summary holds it: a float64
     column would write every whole amount as 8.0), Parquet from the typed frames.
@@ -229,6 +235,7 @@ _AMOUNT_KEYS = frozenset(
         K.INDICATORS,
         K.PROBLEMS,
         K.FILES,
+        K.VERSION_CHANGES,
         *MONITOR_TABLES,
         *EVAL_TABLES,
     )

@@ -40,11 +40,16 @@ PRINT_LAST = {
 # a summary read back as input must give the same note as the files read directly, and only
 # the consolidation's own problems, recomputed at every level, name files in messages.)
 PATH_TEXTS = ("message",)
+FILE_COLUMNS = ("source_file", "newer_file")  # shown relative to the input folder
 FONT_SIZE = 10  # pt, every table cell
 NOWRAP = frozenset({"sha256", "modified", "saved", "link"})  # one line, never wrapped
 HEADER_HEIGHT = 30  # pt: two lines of header
 CHART_TITLE = {"size": 12, "bold": True}
 CHART_TEXT = {"size": 10}  # printed at least 7 pt on the chart page
+VERSIONS_TEXT = (
+    "版本变化：同一单位有多个版本时，每个被替代的版本与紧随其后的较新版本相比的每处改动"
+    "（项目新增、删除，字段和指标的原值、新值及所在单元格）"
+)
 
 
 def kind_of(column: K.Column) -> str:
@@ -133,7 +138,7 @@ class Paths:
     def rows(self, table: K.Table, rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
         """The rows with file names shown relative, one at a time (never held twice)."""
         fixes: list[tuple[int, Callable[[object], object]]] = [
-            (table.index(k), self.show) for k in ("source_file",) if k in table.keys
+            (table.index(k), self.show) for k in FILE_COLUMNS if k in table.keys
         ]
         fixes += [(table.index(k), self.in_text) for k in PATH_TEXTS if k in table.keys]
         if not self.base or not fixes:
@@ -187,8 +192,9 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
             K.INDICATORS.sheet: c.indicators,
             K.PROBLEMS.sheet: c.problems,
             K.FILES.sheet: c.files,
+            K.VERSION_CHANGES.sheet: c.version_changes,
         }
-        for table in (K.SUMMARY, K.UNITS, K.INDICATORS, K.PROBLEMS, K.FILES):
+        for table in summary_tables(c):
             ws = wb.add_worksheet(table.sheet)
             rows = rows_of[table.sheet]
             _draw_table(ws, table, len(rows), fmt)
@@ -216,6 +222,13 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
                 for table, ws, rows in streamed
             ],
         )
+
+
+def summary_tables(c: Consolidation) -> tuple[K.Table, ...]:
+    """The tables a targets summary holds: 版本变化 only when some version was superseded by
+    one that changed something."""
+    tables = (K.SUMMARY, K.UNITS, K.INDICATORS, K.PROBLEMS, K.FILES)
+    return (*tables, K.VERSION_CHANGES) if c.version_changes else tables
 
 
 class _Formats:
@@ -412,7 +425,10 @@ def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats, paths: Path
         (
             "工作表",
             "汇总：每个项目一行（行类型为“单位小计”的行可用筛选隐藏）；乡镇合计：每个单位一行及合计；"
-            "指标明细：每个指标一行；校验问题：每个问题一行；提交情况：应报单位与每个文件；图表：预算与进度图。",
+            "指标明细：每个指标一行；校验问题：每个问题一行；提交情况：应报单位与每个文件"
+            "（被替代的版本附较新版本的改动摘要）；"
+            + (f"{VERSIONS_TEXT}；" if c.version_changes else "")
+            + "图表：预算与进度图。",
         ),
         (
             "说明",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from perfxl.kinds import unrelated_kinds
 from perfxl.rules.base import Context, Finding, level, project_label, squash
 from perfxl.rules.catalogue import RuleId
 from perfxl.targets import parse_target
@@ -17,10 +18,16 @@ EMITS: frozenset[RuleId] = frozenset(
 )
 
 _MAX_NAMED = 5
+# The message's part naming the kinds of project a shared row spans, when they are unrelated.
+_UNRELATED = "，涉及{kinds} {n} 类不相关的项目，多为复制粘贴"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    """Indicator rows of the configured 二级指标, and whole goal lists, shared by many projects."""
+    """Indicator rows of the configured 二级指标, and whole goal lists, shared by many projects.
+
+    A shared row's message names the kinds of project it spans when they are unrelated
+    (:func:`perfxl.kinds.unrelated_kinds` of the projects' names).
+    """
     cfg = ctx.config
     projects = ctx.targets.projects
     watched = {level(x) for x in cfg.boilerplate_level2}
@@ -38,6 +45,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     for places in rows.values():
         if len(places) < cfg.boilerplate_min_projects:
             continue
+        kinds = unrelated_kinds(projects[k].name for k, _ in places)
+        spans = _UNRELATED.format(kinds="、".join(kinds), n=len(kinds)) if kinds else ""
         for i, j in places:
             ind = projects[i].indicators[j]
             yield Finding(
@@ -52,6 +61,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                     "count": len(places),
                     "total": len(projects),
                     "others": _names(ctx, [k for k, _ in places if k != i]),
+                    "kinds": spans,
                 },
             )
     goals: dict[tuple[str, ...], list[int]] = defaultdict(list)

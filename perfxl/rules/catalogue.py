@@ -61,6 +61,7 @@ RuleId = Literal[
     "cost.budget_mismatch",
     "boilerplate.indicator",
     "boilerplate.goals",
+    "code.year_mismatch",
     "monitoring.executed_over_budget",
     "monitoring.funds_sum",
     "monitoring.forecast_below_executed",
@@ -106,6 +107,13 @@ RuleId = Literal[
     "consolidate.monitoring_workbook",
     "consolidate.evaluation_workbook",
     "consolidate.no_unit_code",
+    "import.table_skipped",
+    "import.row_unrecognised",
+    "import.amount_unreadable",
+    "import.field_missing",
+    "import.text_unplaced",
+    "import.unit_missing",
+    "import.year_unknown",
 ]
 """Every rule id (a problem record's ``rule``)."""
 
@@ -341,7 +349,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "boilerplate.indicator",
         "warning",
-        "指标“{level3} {text}”原样出现在 {count}/{total} 个项目的{level2}中（{others}）。请确认它确实是本项目“{project}”的产出，否则改写为本项目自己的指标和目标值。",
+        "指标“{level3} {text}”原样出现在 {count}/{total} 个项目的{level2}中（{others}）{kinds}。请确认它确实是本项目“{project}”的产出，否则改写为本项目自己的指标和目标值。",
         "指标行在多个项目中照搬",
     ),
     Rule(
@@ -349,6 +357,13 @@ _RULES: tuple[Rule, ...] = (
         "warning",
         "项目“{project}”的绩效目标与另外 {others_count} 个项目完全相同（{others}）。请写出本项目自己的预期产出和效果。",
         "绩效目标在多个项目中照搬",
+    ),
+    # --- codes carried into another year (perfxl.rules.code_year) ----------------------------
+    Rule(
+        "code.year_mismatch",
+        "warning",
+        "项目“{project}”的项目编码“{value}”中的年度是 {code_year}，与工作簿的预算年度 {year} 不符（多为沿用上年的项目）。请核对：本年度已下达新编码的，改填新编码；确为跨年度延续的项目，保留原编码即可。",
+        "项目编码的年度与预算年度不符",
     ),
     # --- 执行监控 (perfxl.rules.monitoring) -------------------------------------------------------
     Rule(
@@ -624,6 +639,49 @@ _RULES: tuple[Rule, ...] = (
         "error",
         "工作簿未填写单位编码，无法判断是哪个单位报送，已按单独的单位汇总。请在封面 {code_cell} 填写 6 位单位编码后重新报送。",
         "缺少单位编码",
+    ),
+    # --- importing a published document (perfxl.importer) -------------------------------------
+    Rule(
+        "import.table_skipped",
+        "warning",
+        "第 {table} 个表格{page}（{rows} 行，首格“{first}”）不是项目绩效目标表（没有“项目编码”“预算数”“一级指标”等标签），未导入。如其中有需要的内容，请在生成的工作簿中补录。",
+        "表格不是项目表，未导入",
+    ),
+    Rule(
+        "import.row_unrecognised",
+        "warning",
+        "第 {table} 个表格{page}第 {row} 行有未能识别的内容“{text}”，未导入。请核对原文，在生成的工作簿中补录（标签写法与标准表不同时，请改用标准标签后重新导入）。",
+        "表格行未能识别",
+    ),
+    Rule(
+        "import.amount_unreadable",
+        "warning",
+        "第 {table} 个表格{page}第 {row} 行“{label}”的金额“{value}”不是数字，已按原文写入。请在生成的工作簿中改为以万元为单位的数字（最多两位小数）。",
+        "金额不是数字",
+    ),
+    Rule(
+        "import.field_missing",
+        "warning",
+        "项目“{project}”（第 {table} 个表格第 {row} 行起）缺少“{label}”，导入后为空。请核对原文，在生成的工作簿中补录。",
+        "项目表缺少内容",
+    ),
+    Rule(
+        "import.text_unplaced",
+        "warning",
+        "文字“{text}”不属于{part}中任何已知的部分，未导入。请核对原文，需要时在生成的工作簿中补录。",
+        "文字未能归入",
+    ),
+    Rule(
+        "import.unit_missing",
+        "warning",
+        "未找到单位编码和名称（项目表上方“6 位单位编码 + 单位名称”一行），导入后为空。请在生成的工作簿封面填写单位编码和名称。",
+        "未找到单位",
+    ),
+    Rule(
+        "import.year_unknown",
+        "warning",
+        "未在文档标题中找到预算年度（如“2023年预算绩效目标”），导入后年度为空。请用 --year 指定年度后重新导入，或在生成的工作簿封面填写。",
+        "未找到年度",
     ),
 )
 

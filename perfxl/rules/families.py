@@ -13,6 +13,7 @@ FAMILIES: tuple[str, ...] = (
     "perfxl.rules.target_values",
     "perfxl.rules.cost",
     "perfxl.rules.boilerplate",
+    "perfxl.rules.code_year",
     "perfxl.rules.monitoring",
     "perfxl.rules.evaluation",
     "perfxl.rules.files",

@@ -20,11 +20,21 @@ def make_template(
     unit_name: str | None = None,
     year: int | None = None,
     framework: str = "2015",
+    library: str | Path | None = None,
 ) -> Path:
     """The empty standard workbook (cover, overall targets, ``projects`` project sheets) at
-    ``out``, written atomically; ``out``."""
+    ``out``, written atomically; ``out``.
+
+    ``library``: an indicator library (``perfxl library``) added as the 指标库 sheet, with a
+    dropdown of its 三级指标 per 二级指标 on every project sheet.
+    """
     from perfxl.write.fill import template
 
+    if library is not None:
+        from perfxl.services.yoy import template_with_library
+
+        template_with_library(out, library, projects, unit_code, unit_name, year, framework)
+        return out
     template(
         out,
         projects=projects,

@@ -1,0 +1,101 @@
+"""What each newer version of a unit's workbook changed (`perfxl.diff`), for the summary.
+
+A worker packs the model it read, with where each value sits, into a small compressed blob
+beside the rows (`pack`): the parent compares versions from it without reading any file a
+second time, and unpacks only the blobs of units that sent several versions. Each superseded
+version is compared with the next newer one (v1 with v2, v2 with v3, the newest being the one
+used): its 提交情况 row gets `DiffResult.summary` and the 版本变化 sheet a row per change.
+"""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from perfxl.consolidate.columns import VersionChangeRow
+
+if TYPE_CHECKING:
+    from perfxl.consolidate.records import Submission
+    from perfxl.diff import Change, DiffResult
+    from perfxl.model import Targets
+
+Model = tuple["Targets", dict[str, tuple[str, str]]]
+NOT_COMPARED = "无法逐项比较：{which}是汇总表中的记录，汇总表不含工作簿的全部内容。"
+
+
+def pack(targets: Targets, locations: Mapping[str, tuple[str, str]]) -> bytes:
+    """The model and its cells as a compressed pickle (about 16 KB for 20 projects): cheap to
+    hand from a worker to the parent and to hold until the versions are chosen."""
+    data = pickle.dumps((targets, dict(locations)), protocol=pickle.HIGHEST_PROTOCOL)
+    return zlib.compress(data, 1)
+
+
+def unpack(blob: bytes) -> Model:
+    """The model and its cells packed by `pack` (in a worker of this very run)."""
+    model: Model = pickle.loads(zlib.decompress(blob))  # our own worker's bytes
+    return model
+
+
+def compare(older: Submission, newer: Submission, shown: str) -> DiffResult | None:
+    """What ``newer`` changed from ``older`` (None when either has no model: a record listed
+    in a summary). ``shown``: how the one-line summary names the newer file."""
+    if older.model is None or newer.model is None:
+        return None
+    from perfxl.diff import diff
+
+    old, old_loc = unpack(older.model)
+    new, new_loc = unpack(newer.model)
+    return diff(
+        old,
+        new,
+        old_path=older.file.path,
+        new_path=shown,
+        old_locations=old_loc,
+        new_locations=new_loc,
+    )
+
+
+def describe(result: DiffResult | None, older: Submission, newer: Submission, shown: str) -> str:
+    """The 提交情况 text of a superseded version: the newer file and what it changed."""
+    if result is None:
+        which = "本版本" if older.model is None else "较新的版本"
+        return f"{shown}：" + NOT_COMPARED.format(which=which)
+    return f"{shown}：{result.summary()}"
+
+
+def change_rows(result: DiffResult, older: Submission, newer: Submission) -> list[VersionChangeRow]:
+    """A 版本变化 row per change (values as ``perfxl diff`` shows them)."""
+    f = older.file
+    return [_row(c, f.unit_code, f.unit_name, f.path, newer.file.path) for c in result.changes]
+
+
+def _row(
+    c: Change, unit_code: str | None, unit_name: str | None, old: str, new: str
+) -> VersionChangeRow:
+    from perfxl.diff import ADDED, KIND_ZH, REMOVED, show
+
+    return VersionChangeRow(
+        unit_code,
+        unit_name,
+        old,
+        new,
+        KIND_ZH[c.kind],
+        c.code,
+        c.project,
+        c.label,
+        None if c.kind == ADDED else show(c.old, c.field),
+        None if c.kind == REMOVED else show(c.new, c.field),
+        c.old_sheet,
+        c.old_cell,
+        c.new_sheet,
+        c.new_cell,
+        c.text(),
+    )
+
+
+def carried(rows: Sequence[VersionChangeRow], superseded: set[str]) -> list[VersionChangeRow]:
+    """The 版本变化 rows of summaries read as input whose superseded file is still listed as
+    superseded (a record counted once, as its own direct reading, brings its rows no more)."""
+    return [r for r in rows if r.source_file in superseded]
