@@ -1,10 +1,12 @@
-"""Carry what was typed into an earlier monitoring workbook onto the current targets (pure).
+"""Carry what was typed into an earlier monitoring (or self-evaluation) workbook onto the
+current targets (pure).
 
 ``perfxl new monitoring TARGETS --from OLD`` rebuilds the monitoring workbook from targets
 that changed since (a project added, an indicator removed): each project of the targets is
 matched to the old workbook's by 项目编码, then by 项目名称; each indicator by its 一级 /
 二级 / 三级指标. What matched keeps its typed figures and text; what is new is blank; what
-disappeared is listed in the notes.
+disappeared is listed in the notes. ``perfxl new evaluation --from OLD`` does the same
+for a self-evaluation workbook (:func:`carry_evaluation`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from perfxl.model import (
     FundsRow,
     Indicator,
     IndicatorProgress,
+    IndicatorResult,
     Project,
+    ProjectEvaluation,
     ProjectMonitoring,
     Targets,
 )
@@ -106,5 +110,56 @@ def carry_monitoring(targets: Targets, old: Targets) -> Carried:
         notes.append(
             f"原监控表中的项目{_label(old.projects[j])}在当前目标表中已没有，"
             "其填报内容未带入新监控表。"
+        )
+    return Carried(t, notes, len(pairs))
+
+
+def _evaluation(new: Project, old: Project, notes: list[str]) -> ProjectEvaluation:
+    """``new``'s evaluation: the old typed values where the indicator still exists; the
+    年初预算数 are the current targets'."""
+    e = old.evaluation or ProjectEvaluation()
+    old_inds = old.indicators
+    results = list(e.indicators) + [IndicatorResult()] * (len(old_inds) - len(e.indicators))
+    pairs = match(new.indicators, old_inds, [_indicator_key])
+    inds = [
+        copy.deepcopy(results[pairs[i]]) if i in pairs else IndicatorResult()
+        for i in range(len(new.indicators))
+    ]
+    for j in sorted(set(range(len(old_inds))) - set(pairs.values())):
+        key = _indicator_key(old_inds[j])
+        if key is not None:
+            what = "/".join(k or "" for k in key)
+            notes.append(
+                f"项目{_label(new)}的指标“{what}”在当前目标表中已没有，"
+                "原自评表中该指标的填报内容未带入。"
+            )
+    out = copy.deepcopy(e)
+    out.indicators = inds
+    out.total.initial = new.budget
+    out.fiscal.initial = new.fiscal_funds
+    out.other.initial = new.other_funds
+    return out
+
+
+def carry_evaluation(targets: Targets, old: Targets) -> Carried:
+    """``targets`` (a copy) with ``old``'s self-evaluation carried onto its matching projects
+    (matched as :func:`carry_monitoring` matches them); a new project gets the defaults."""
+    t = copy.deepcopy(targets)
+    notes: list[str] = []
+    pairs = match(
+        t.projects,
+        old.projects,
+        [lambda p: key_text(p.code), lambda p: key_text(p.name)],
+    )
+    for i, p in enumerate(t.projects):
+        if i in pairs:
+            p.evaluation = _evaluation(p, old.projects[pairs[i]], notes)
+        else:
+            p.evaluation = None
+            notes.append(f"新增项目{_label(p)}：原自评表中没有，自评栏为空，请填报。")
+    for j in sorted(set(range(len(old.projects))) - set(pairs.values())):
+        notes.append(
+            f"原自评表中的项目{_label(old.projects[j])}在当前目标表中已没有，"
+            "其填报内容未带入新自评表。"
         )
     return Carried(t, notes, len(pairs))

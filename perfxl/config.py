@@ -50,6 +50,8 @@ class Config:
         goals_min_projects: how many projects sharing all 绩效目标 lines make them boilerplate.
         yellow_gap: monitoring: points below 序时进度 a project's 执行率 may be and stay green.
         red_gap: monitoring: points below 序时进度 beyond which a project's light is red.
+        evaluation_profile: self-evaluation: the name of the scoring profile
+            (``perfxl.scoring.PROFILES``: ``default`` or ``ratio-reverse``).
         disabled: rule ids switched off.
         severity: rule id -> severity override.
         source: the file the settings came from (None: the shipped defaults).
@@ -75,6 +77,7 @@ class Config:
     goals_min_projects: int = 3
     yellow_gap: float = 10.0
     red_gap: float = 30.0
+    evaluation_profile: str = "default"
     disabled: frozenset[str] = frozenset()
     severity: dict[str, str] = field(default_factory=dict)
     source: str | None = None
@@ -151,6 +154,7 @@ def _build(raw: dict[str, Any], source: str | None) -> Config:
             goals_min_projects=int(raw["boilerplate"]["goals_min_projects"]),
             yellow_gap=float(raw["monitoring"]["yellow_gap"]),
             red_gap=float(raw["monitoring"]["red_gap"]),
+            evaluation_profile=str(raw["evaluation"]["profile"]),
             disabled=frozenset(map(str, raw["rules"]["disabled"])),
             severity={str(k): str(v) for k, v in raw["rules"]["severity"].items()},
             source=source,
@@ -189,6 +193,12 @@ def _check(cfg: Config) -> None:
         raise bad("plan.max_lag 和 amounts 中的容差不能为负数。")
     if not 0 <= cfg.yellow_gap <= cfg.red_gap:
         raise bad("monitoring.yellow_gap 和 red_gap 应满足 0 ≤ yellow_gap ≤ red_gap。")
+    from perfxl.scoring import get_profile
+
+    try:
+        get_profile(cfg.evaluation_profile)
+    except PerfxlError as exc:
+        raise bad(f"evaluation.profile：{exc.message}") from exc
     from perfxl.rules.catalogue import CATALOGUE
 
     for rid in (*cfg.disabled, *cfg.severity):

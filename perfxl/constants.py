@@ -121,6 +121,54 @@ MONITORING_COVER_NOTE = (
     "黄色底色的单元格为填报项；调整后预算数空白时按年初预算数计算执行率。"
 )
 
+# Self-evaluation stage (绩效自评): the project sheet 项目支出绩效自评表 and its cover.
+STAGE_EVALUATION = "绩效自评"
+EVALUATION_TITLE_SUFFIX = "绩效自评表"
+EVALUATION_TITLE_BLANK = "项目支出绩效自评表"
+EVALUATION_COVER_TITLE = "项目支出绩效自评表"
+L_DEPARTMENT = "主管部门"
+L_IMPLEMENTER = "实施单位"
+L_FUNDS_WAN = "项目资金（万元）"
+L_FUNDS_THIS_YEAR = "其中：本年财政拨款"
+L_FUNDS_CARRYOVER = "上年结转资金"
+L_BUDGET_YEAR = "全年预算数"
+L_EXECUTED_YEAR = "全年执行数"
+L_POINTS = "分值"
+L_SCORE = "得分"
+L_EXPECTED = "预期目标"
+L_ACHIEVED = "实际完成情况"
+L_INDICATORS = "绩效指标"
+L_ACTUAL = "实际完成值"
+L_GRADE = "评价等级"
+L_DEVIATION_REMEDY = "偏差原因分析及改进措施"
+L_TOTAL_SCORE = "总分"
+L_LEVEL = "自评等级"
+L_PROFILE = "评分方案"
+NOT_SCORED = "—"  # the 分值 and 得分 cells of the 其中 rows: only 年度资金总额 is scored
+# The hidden helper columns beside the indicator table (the sheet's formulas read them).
+EVALUATION_HELPER_HEADERS: tuple[str, ...] = (
+    "计分一级指标",
+    "一级指标分值",
+    "默认分值",
+    "计分方向",
+    "目标数值",
+    "实际数值",
+    "计入总分",
+)
+EVALUATION_COVER_HEADERS: tuple[str, ...] = (
+    "序号",
+    "项目名称",
+    "项目编码",
+    "全年预算数",
+    "全年执行数",
+    "执行率",
+    "总分",
+    "自评等级",
+)
+EVALUATION_COVER_NOTE = (
+    "说明：本表由预算绩效目标表（或监控表）生成，白底单元格为原目标（已锁定，不得改动）；"
+    "黄色底色的单元格为填报项；执行率、得分、总分和自评等级为公式，按封面所列评分方案计算。"
+)
 # The monitoring workbook's record of what it carried from the targets (a very hidden sheet):
 # validate compares the carried cells with it (monitoring.carried_changed ...).
 CARRIED_SHEET = "目标表带入记录"

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from perfxl import constants as C
 from perfxl.framework import canonical
 from perfxl.model import (
     AREA_KEYS,
@@ -56,6 +57,54 @@ TOP_FIELDS: tuple[tuple[str, str], ...] = (
     ("/overall/summary", PART_LABELS["overall/summary"]),
 )
 _SHOWN = 3  # changes named in the one-line summary
+
+# What a later stage adds to a project (``Project.monitoring`` / ``Project.evaluation``): the
+# label of each row, column and field the clerk fills. Figures the sheet derives (执行率, the
+# funds 得分) are left out: they change when what they come from changes, which is listed.
+STAGE_ROWS: dict[str, dict[str, str]] = {
+    "monitoring": {"total": C.L_FUNDS_TOTAL, "fiscal": "财政资金", "other": C.L_FUNDS_OTHER},
+    "evaluation": {
+        "total": C.L_FUNDS_TOTAL,
+        "fiscal": "本年财政拨款",
+        "carryover": C.L_FUNDS_CARRYOVER,
+        "other": C.L_FUNDS_OTHER,
+    },
+}
+STAGE_FIELDS: dict[str, dict[str, str]] = {
+    "monitoring": {
+        "initial": C.L_INITIAL,
+        "adjusted": C.L_ADJUSTED,
+        "executed": "1-X月执行数",
+        "forecast": C.L_FORECAST,
+        "progress": "1-X月目标完成情况",
+    },
+    "evaluation": {
+        "initial": C.L_INITIAL,
+        "budget": C.L_BUDGET_YEAR,
+        "executed": C.L_EXECUTED_YEAR,
+        "points": C.L_POINTS,
+        "department": C.L_DEPARTMENT,
+        "implementer": C.L_IMPLEMENTER,
+        "achieved": C.L_ACHIEVED,
+    },
+}
+STAGE_INDICATOR_FIELDS: dict[str, dict[str, str]] = {
+    "monitoring": {
+        "current": "1-X月执行情况",
+        "forecast": C.L_FORECAST_DONE,
+        "likelihood": C.L_LIKELIHOOD,
+        "deviation": C.L_DEVIATION,
+        "remedy": C.L_REMEDY,
+    },
+    "evaluation": {
+        "actual": C.L_ACTUAL,
+        "points": C.L_POINTS,
+        "score": C.L_SCORE,
+        "grade": C.L_GRADE,
+        "deviation": C.L_DEVIATION_REMEDY,
+    },
+}
+STAGE_AMOUNTS = frozenset({"initial", "adjusted", "executed", "forecast", "budget"})
 
 
 @dataclass(frozen=True)
@@ -168,7 +217,7 @@ def show(value: Any, key: str | None = None) -> str:
     """A value as a change shows it: amounts in 万元, text in quotes, （空） for nothing."""
     if _blank(value):
         return "（空）"
-    if key in AMOUNT_FIELDS:
+    if key in AMOUNT_FIELDS or _stage_amount(key):
         return money(value)
     if isinstance(value, list):
         value = "\n".join(map(str, value))
@@ -345,6 +394,55 @@ class _Differ:
                 f"/projects/{j}/{key}",
             )
         self.indicators(a, i, b, j, name, code)
+        for stage in STAGE_FIELDS:
+            self.stage(stage, a, i, b, j, name, code)
+
+    def stage(
+        self, stage: str, a: Project, i: int, b: Project, j: int, name: str, code: str | None
+    ) -> None:
+        """What a later stage's section (monitoring, evaluation) changed in a project: every
+        field the clerk fills, funds rows by row and column, indicator rows paired as above."""
+        sa, sb = getattr(a, stage), getattr(b, stage)
+        if sa is None and sb is None:
+            return
+        da: dict[str, Any] = sa.to_dict() if sa is not None else {}
+        db: dict[str, Any] = sb.to_dict() if sb is not None else {}
+
+        def check(key: str, label: str, va: Any, vb: Any, amount: bool) -> None:
+            if not same(va, vb, "budget" if amount else None):
+                ptr = f"{stage}/{key}"
+                self.add(
+                    CHANGED, "field", label, name, code, ptr, va, vb,
+                    f"/projects/{i}/{ptr}", f"/projects/{j}/{ptr}",
+                )  # fmt: skip
+
+        fields = STAGE_FIELDS[stage]
+        for row, row_label in STAGE_ROWS[stage].items():
+            ra, rb = da.get(row) or {}, db.get(row) or {}
+            for col in (k for k in fields if k in ra or k in rb):
+                check(f"{row}/{col}", f"{row_label}{fields[col]}", ra.get(col), rb.get(col), True)
+        for key in (k for k in fields if not isinstance(da.get(k, db.get(k)), dict)):
+            if key in da or key in db:
+                check(key, fields[key], da.get(key), db.get(key), key in STAGE_AMOUNTS)
+        ia, ib = da.get("indicators") or [], db.get("indicators") or []
+        olds = [n for n, x in enumerate(a.indicators) if not x.is_blank()]
+        news = [n for n, x in enumerate(b.indicators) if not x.is_blank()]
+        pairs = match_indicators([a.indicators[n] for n in olds], [b.indicators[n] for n in news])
+        for n, m in pairs:
+            if m is None:
+                continue  # a new indicator is listed as added already
+            on, nn = olds[m], news[n]
+            xa = ia[on] if on < len(ia) else {}
+            xb = ib[nn] if nn < len(ib) else {}
+            for k, label in STAGE_INDICATOR_FIELDS[stage].items():
+                va, vb = xa.get(k), xb.get(k)
+                if not same(va, vb, None):
+                    ptr = f"{stage}/indicators/{nn}/{k}"
+                    level3 = _s(b.indicators[nn].level3) or ""
+                    self.add(
+                        CHANGED, "indicator", f"指标“{level3}”{label}", name, code, ptr, va, vb,
+                        f"/projects/{i}/{stage}/indicators/{on}/{k}", f"/projects/{j}/{ptr}",
+                    )  # fmt: skip
 
     def indicators(
         self, a: Project, i: int, b: Project, j: int, name: str, code: str | None
@@ -454,6 +552,12 @@ def same(a: Any, b: Any, key: str | None) -> bool:
         if na is not None and nb is not None:
             return na == nb
     return bool(a == b)
+
+
+def _stage_amount(key: str | None) -> bool:
+    """``monitoring/total/executed`` and the like: an amount of a later stage's funds rows."""
+    parts = (key or "").split("/")
+    return len(parts) == 3 and parts[0] in STAGE_ROWS and parts[2] in STAGE_AMOUNTS
 
 
 def _blank(v: Any) -> bool:

@@ -324,6 +324,204 @@ class MonitoringCover:
 
 
 @dataclass(frozen=True)
+class EvaluationForm:
+    """The self-evaluation project sheet (项目支出绩效自评表).
+
+    The visible table is the official form; to its right, hidden helper columns hold per
+    indicator row what the sheet's formulas need and a spreadsheet cannot parse from the
+    carried text (the first-level group and its weight, the direction and the target's
+    number, the actual as a number, the score counted in 总分). The 总分 row follows the
+    last indicator row.
+    """
+
+    title: Label
+    unit_line: Field
+    anchor: Label
+    labels: tuple[Label, ...]
+    carried: tuple[Field, ...]
+    fields: tuple[Field, ...]
+    funds_rows: Mapping[str, int]
+    funds_columns: Mapping[str, tuple[int, int]]  # initial/budget/executed/points/rate/score
+    column_widths: tuple[float, ...]
+    indicator_header_row: int
+    indicator_first_row: int
+    indicator_columns: Columns
+    helper_columns: Mapping[str, int]  # group/weight/split/direction/target/actual/counted
+    total_columns: Columns  # the 总分 row: label, points, score, level_label, level
+
+    @property
+    def width(self) -> int:
+        """The number of visible columns of the table (the helpers are to its right)."""
+        return len(self.column_widths)
+
+    def field(self, key: str) -> Field:
+        """The carried or input field of ``key`` (``name``, ``total/executed``)."""
+        return _find(self.carried + self.fields, key)
+
+    def funds_cell(self, row_key: str, column_key: str) -> str:
+        """The cell of a funds row's column (``total``, ``executed``)."""
+        return a1(self.funds_rows[row_key], self.funds_columns[column_key][0])
+
+    def title_formula(self) -> str:
+        """The title: the project's name followed by 绩效自评表."""
+        name = self.field("name").ref
+        blank, suffix = C.EVALUATION_TITLE_BLANK, C.EVALUATION_TITLE_SUFFIX
+        return f'=IF({name}="","{blank}",{name}&"{suffix}")'
+
+    def indicator_span(self, row: int, key: str) -> str:
+        """The cell (or merged range) of one indicator column in a row of the table."""
+        return _span(row, *self.indicator_columns[key])
+
+    def indicator_cell(self, row: int, key: str) -> str:
+        """The cell of an indicator column, or of a helper column, in a row of the table."""
+        if key in self.helper_columns:
+            return a1(row, self.helper_columns[key])
+        return a1(row, self.indicator_columns[key][0])
+
+    def total_row(self, last_indicator_row: int) -> int:
+        """The 总分 row: right below the last indicator row."""
+        return last_indicator_row + 1
+
+    def total_cell(self, last_indicator_row: int, key: str) -> str:
+        """A cell of the 总分 row (``points``, ``score``, ``level``)."""
+        return a1(self.total_row(last_indicator_row), self.total_columns[key][0])
+
+    def total_span(self, last_indicator_row: int, key: str) -> str:
+        """A cell (or merged range) of the 总分 row."""
+        return _span(self.total_row(last_indicator_row), *self.total_columns[key])
+
+    # --- formulas (without ``=``); each implements a rule of `perfxl.scoring` ---------------
+    def rate_formula(self, row_key: str) -> str:
+        """执行率 of a funds row: 全年执行数 over 全年预算数 (4 places); blank for a blank
+        or 0 budget."""
+        return percent_formula(
+            self.funds_cell(row_key, "executed"), self.funds_cell(row_key, "budget")
+        )
+
+    def funds_score_formula(self) -> str:
+        """得分 of 年度资金总额: 执行率 × 分值, never above 分值, 2 places half up (as
+        `perfxl.scoring.funds_score`); blank while 执行率 is blank."""
+        rate = self.funds_cell("total", "rate")
+        points = self.funds_cell("total", "points")
+        return f'IF({rate}="","",ROUND(MIN(1,MAX(0,{rate}))*N({points}),2))'
+
+    def _helper_range(self, key: str, first: int, last: int) -> str:
+        col = col_letter(self.helper_columns[key])
+        return f"${col}${first}:${col}${last}"
+
+    def split_formula(self, row: int, first: int, last: int) -> str:
+        """默认分值: the first-level group's weight split evenly over its rows in whole cents,
+        the leftover cents one each to the group's first rows (as `perfxl.scoring`)."""
+        group = self.indicator_cell(row, "group")
+        cents = f"ROUND(N({self.indicator_cell(row, 'weight')})*100,0)"
+        n = f"COUNTIF({self._helper_range('group', first, last)},{group})"
+        col = col_letter(self.helper_columns["group"])
+        k = f"COUNTIF(${col}${first}:{group},{group})"
+        return f'IF({group}="","",(INT({cents}/{n})+IF({k}<=MOD({cents},{n}),1,0))/100)'
+
+    def points_formula(self, row: int) -> str:
+        """分值 as drawn: the default split (a typed 分值 replaces the formula)."""
+        return self.indicator_cell(row, "split")
+
+    def actual_formula(self, row: int) -> str:
+        """实际数值: 实际完成值 when typed as a plain number, negatives counted as 0; blank
+        for text (the units need perfxl: ``perfxl compute`` writes those scores)."""
+        actual = self.indicator_cell(row, "actual")
+        return f'IF(ISNUMBER({actual}),MAX(0,{actual}),"")'
+
+    def score_formula(self, row: int, reverse: str) -> str:
+        """得分 of a quantitative row from its helpers (as `perfxl.scoring.quantitative_score`).
+
+        正向: full points at or above the target, else actual ÷ target of them; 反向
+        (``linear``): full at or below the target, 0 at twice it or more, else
+        1 − (actual − target) ÷ target of them; 反向 (``ratio``): target ÷ actual of them
+        above the target; 等于: a 0 target scores full only for 0, otherwise as 正向.
+        Rounded half up to 2 places; blank while 实际数值 or the direction is blank.
+        """
+        from perfxl.scoring import DOWN, EQUAL, QUALITATIVE, UP  # scoring imports errors, layout
+
+        d, t, x = (self.indicator_cell(row, k) for k in ("direction", "target", "number"))
+        points = f"N({self.indicator_cell(row, 'points')})"
+        up = f"IF({x}>={t},1,{x}/{t})"
+        if reverse == "ratio":
+            down = f"IF({x}<={t},1,{t}/{x})"
+        else:
+            down = f"IF({x}<={t},1,IF({x}>=2*{t},0,1-({x}-{t})/{t}))"
+        equal = f"IF({t}=0,IF({x}<=0,1,0),{up})"
+        factor = f'IF({d}="{UP}",{up},IF({d}="{DOWN}",{down},IF({d}="{EQUAL}",{equal},"")))'
+        return f'IF(OR({d}="",{d}="{QUALITATIVE}",{x}=""),"",ROUND({factor}*{points},2))'
+
+    def grade_formula(self, row: int, grades: Mapping[str, tuple[str, ...]]) -> str:
+        """The grade a qualitative row is scored by: what 评价等级 names, or when that is
+        blank what the 实际完成值 names (``grades``: grade -> the names that mean it, as
+        `perfxl.scoring.grade_of`); blank for none."""
+        grade, actual = self.indicator_cell(row, "grade"), self.indicator_cell(row, "actual")
+
+        def named(cell: str) -> str:
+            out = '""'
+            for g, names in reversed(list(grades.items())):
+                said = ",".join(f'{cell}="{n}"' for n in names)
+                out = f'IF(OR({said}),"{g}",{out})'
+            return out
+
+        return f'IF({grade}<>"",{named(grade)},{named(actual)})'
+
+    def counted_formula(
+        self, row: int, lowest: Mapping[str, object], grades: Mapping[str, tuple[str, ...]]
+    ) -> str:
+        """计入总分: the row's 得分 when it is a number; for a qualitative row with none typed,
+        the lowest of its grade's band (``lowest``: grade -> lowest share in percent; no
+        grade: 0); a quantitative row with no 实际完成值, or a row no rule can score (an
+        empty or negative target: no direction), counts 0 (left out, as `perfxl.scoring.total`
+        leaves a blank score out); blank for a quantitative row whose 实际完成值 is text (its
+        score needs perfxl)."""
+        from perfxl.scoring import QUALITATIVE
+
+        d, score, actual = (self.indicator_cell(row, k) for k in ("direction", "score", "actual"))
+        points = f"N({self.indicator_cell(row, 'points')})"
+        grade = self.grade_formula(row, grades)
+        share = "0"
+        for g, low in reversed(list(lowest.items())):
+            share = f'IF({grade}="{g}",{low},{share})'
+        fallback = (
+            f'IF({d}="{QUALITATIVE}",ROUND({share}*{points}/100,2),IF(OR({d}="",{actual}=""),0,""))'
+        )
+        return f"IF(ISNUMBER({score}),{score},{fallback})"
+
+    def points_total_formula(self, first: int, last: int) -> str:
+        """The 总分 row's 分值: 年度资金总额's and every indicator row's."""
+        col = self.indicator_columns["points"][0]
+        funds = self.funds_cell("total", "points")
+        return f"N({funds})+SUM({a1(first, col)}:{a1(last, col)})"
+
+    def total_formula(self, first: int, last: int) -> str:
+        """总分: the funds score plus every row's 计入总分, 2 places half up (blanks left out);
+        blank while a row's score needs perfxl (a quantitative actual typed as text)."""
+        counted = self._helper_range("counted", first, last)
+        funds = self.funds_cell("total", "score")
+        return f'IF(SUMPRODUCT(({counted}="")*1)>0,"",ROUND(N({funds})+SUM({counted}),2))'
+
+    def level_formula(self, last: int, levels: tuple[tuple[str, object], ...], worst: str) -> str:
+        """自评等级 from 总分 (``levels``: grade -> the lowest 总分 reaching it, best first)."""
+        score = self.total_cell(last, "score")
+        out = f'"{worst}"'
+        for name, low in reversed(levels):
+            out = f'IF({score}>={low},"{name}",{out})'
+        return f'IF({score}="","",{out})'
+
+
+@dataclass(frozen=True)
+class EvaluationCover:
+    """What the self-evaluation cover adds to the targets' cover: stage and scoring profile."""
+
+    labels: tuple[Label, ...]
+    stage: Field
+    profile: Field
+    headers: tuple[str, ...]
+    widths: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class CarriedRecordForm:
     """The monitoring workbook's record of what it carried (a very hidden sheet).
 
@@ -364,6 +562,10 @@ class Layout:
     monitoring_cover: MonitoringCover = dataclasses.field(
         default_factory=lambda: _standard_monitoring_cover()
     )
+    evaluation: EvaluationForm = dataclasses.field(default_factory=lambda: _standard_evaluation())
+    evaluation_cover: EvaluationCover = dataclasses.field(
+        default_factory=lambda: _standard_evaluation_cover()
+    )
     carried_record: CarriedRecordForm = dataclasses.field(
         default_factory=lambda: _standard_carried_record()
     )
@@ -383,6 +585,14 @@ def _standard_monitoring() -> MonitoringForm:
 
 def _standard_monitoring_cover() -> MonitoringCover:
     return _MONITORING_COVER
+
+
+def _standard_evaluation() -> EvaluationForm:
+    return _EVALUATION
+
+
+def _standard_evaluation_cover() -> EvaluationCover:
+    return _EVALUATION_COVER
 
 
 def _standard_carried_record() -> CarriedRecordForm:
@@ -669,6 +879,124 @@ _MONITORING_COVER = MonitoringCover(
     widths=(8, 44, 24, 13, 13, 13, 11, 8),
 )
 
+_EVALUATION_ANCHOR = Label("A3", C.L_CODE)
+_EVAL_FUNDS = (("total", 6), ("fiscal", 7), ("carryover", 8), ("other", 9))
+_EVALUATION = EvaluationForm(
+    title=Label("A1", "", "A1:I1"),
+    unit_line=Field("unit_line", "A2", "text", "A2:F2"),
+    anchor=_EVALUATION_ANCHOR,
+    labels=(
+        Label("G2", C.MONEY_UNIT_LABEL, "G2:I2", required=False),
+        _EVALUATION_ANCHOR,
+        Label("E3", C.L_NAME),
+        Label("A4", C.L_DEPARTMENT),
+        Label("E4", C.L_IMPLEMENTER),
+        Label("A5", C.L_FUNDS_WAN, "A5:B5"),
+        Label("C5", C.L_INITIAL),
+        Label("D5", C.L_BUDGET_YEAR),
+        Label("E5", C.L_EXECUTED_YEAR),
+        Label("F5", C.L_POINTS),
+        Label("G5", C.L_RATE),
+        Label("H5", C.L_SCORE),
+        Label("A6", C.L_FUNDS_TOTAL, "A6:B6"),
+        Label("A7", C.L_FUNDS_THIS_YEAR, "A7:B7"),
+        Label("A8", C.L_FUNDS_CARRYOVER, "A8:B8"),
+        Label("A9", C.L_FUNDS_OTHER, "A9:B9"),
+        Label("A10", C.L_ANNUAL_GOALS, "A10:A11"),
+        Label("B10", C.L_EXPECTED, "B10:E10"),
+        Label("F10", C.L_ACHIEVED, "F10:I10"),
+        Label("A12", C.L_LEVEL1),
+        Label("B12", C.L_LEVEL2),
+        Label("C12", C.L_LEVEL3),
+        Label("D12", C.L_ANNUAL_TARGET),
+        Label("E12", C.L_ACTUAL),
+        Label("F12", C.L_POINTS),
+        Label("G12", C.L_SCORE),
+        Label("H12", C.L_GRADE),
+        Label("I12", C.L_DEVIATION_REMEDY),
+    ),
+    carried=(
+        Field("code", "B3", "text", "B3:D3", C.L_CODE),
+        Field("name", "F3", "text", "F3:I3", C.L_NAME),
+        Field("total/initial", "C6", "amount", None, C.L_INITIAL),
+        Field("fiscal/initial", "C7", "amount", None, C.L_INITIAL),
+        Field("other/initial", "C9", "amount", None, C.L_INITIAL),
+        Field("goals", "B11", "lines", "B11:E11", C.L_EXPECTED),
+    ),
+    fields=(
+        Field("department", "B4", "text", "B4:D4", C.L_DEPARTMENT),
+        Field("implementer", "F4", "text", "F4:I4", C.L_IMPLEMENTER),
+        Field("carryover/initial", "C8", "amount", None, C.L_INITIAL),
+        *(
+            Field(f"{row}/{col}", f"{letter}{r}", "amount", None, label)
+            for row, r in _EVAL_FUNDS
+            for col, letter, label in (
+                ("budget", "D", C.L_BUDGET_YEAR),
+                ("executed", "E", C.L_EXECUTED_YEAR),
+            )
+        ),
+        Field("achieved", "F11", "text", "F11:I11", C.L_ACHIEVED),
+    ),
+    funds_rows=dict(_EVAL_FUNDS),
+    funds_columns={
+        "initial": (3, 3),
+        "budget": (4, 4),
+        "executed": (5, 5),
+        "points": (6, 6),
+        "rate": (7, 7),
+        "score": (8, 8),
+    },
+    column_widths=(11, 12, 22, 14, 14, 9, 9, 16, 26),
+    indicator_header_row=12,
+    indicator_first_row=13,
+    indicator_columns={
+        "level1": (1, 1),
+        "level2": (2, 2),
+        "level3": (3, 3),
+        "target": (4, 4),
+        "actual": (5, 5),
+        "points": (6, 6),
+        "score": (7, 7),
+        "grade": (8, 8),
+        "deviation": (9, 9),
+    },
+    helper_columns={
+        "group": 11,
+        "weight": 12,
+        "split": 13,
+        "direction": 14,
+        "target": 15,
+        "number": 16,
+        "counted": 17,
+    },
+    total_columns={
+        "label": (1, 5),
+        "points": (6, 6),
+        "score": (7, 7),
+        "level_label": (8, 8),
+        "level": (9, 9),
+    },
+)
+EVALUATION_CARRIED_INDICATOR_KEYS: tuple[str, ...] = ("level1", "level2", "level3", "target")
+EVALUATION_INPUT_INDICATOR_KEYS: tuple[str, ...] = (
+    "actual",
+    "points",
+    "score",
+    "grade",
+    "deviation",
+)
+
+_EVALUATION_COVER = EvaluationCover(
+    labels=(
+        Label("C5", C.L_STAGE),
+        Label("C6", C.L_PROFILE),
+    ),
+    stage=Field("stage", "D5", "text", None, C.L_STAGE),
+    profile=Field("profile", "D6", "text", "D6:F6", C.L_PROFILE),
+    headers=C.EVALUATION_COVER_HEADERS,
+    widths=(8, 44, 24, 13, 13, 11, 10, 10),
+)
+
 _CARRIED_RECORD = CarriedRecordForm(
     sheet=C.CARRIED_SHEET,
     title=Label("A1", C.CARRIED_TITLE),
@@ -685,6 +1013,8 @@ STANDARD = Layout(
     overall=_OVERALL,
     monitoring=_MONITORING,
     monitoring_cover=_MONITORING_COVER,
+    evaluation=_EVALUATION,
+    evaluation_cover=_EVALUATION_COVER,
     carried_record=_CARRIED_RECORD,
 )
 """The standard workbook's form."""

@@ -18,10 +18,14 @@ INDICATOR_KEYS: tuple[str, ...] = ("level1", "level2", "level3", "description", 
 AREA_KEYS: tuple[str, ...] = ("title", "description", "targets", "indicators")
 MEASURE_KEYS: tuple[str, ...] = ("title", "text")
 AMOUNT_KEYS: tuple[str, ...] = ("budget", "fiscal_funds", "other_funds")
-STAGES: tuple[str, ...] = ("targets", "monitoring")
+STAGES: tuple[str, ...] = ("targets", "monitoring", "evaluation")
 FUNDS_KEYS: tuple[str, ...] = ("initial", "adjusted", "executed", "forecast")
 FUNDS_ROWS: tuple[str, ...] = ("total", "fiscal", "other")
 PROGRESS_KEYS: tuple[str, ...] = ("current", "forecast", "likelihood", "deviation", "remedy")
+EVAL_FUNDS_KEYS: tuple[str, ...] = ("initial", "budget", "executed", "points", "rate", "score")
+EVAL_FUNDS_ROWS: tuple[str, ...] = ("total", "fiscal", "carryover", "other")
+EVAL_HEADER_KEYS: tuple[str, ...] = ("department", "implementer", "achieved")
+RESULT_KEYS: tuple[str, ...] = ("actual", "points", "score", "grade", "deviation")
 
 # An amount as held by the model: a number in 万元, None for an empty cell, or the text typed
 # when it is not unambiguously a number (kept so that nothing typed is lost).
@@ -126,6 +130,90 @@ class ProjectMonitoring:
 
 
 @dataclass
+class EvaluationFundsRow:
+    """One row of the self-evaluation funds block (万元).
+
+    ``initial`` is 年初预算数 (carried from the targets; 上年结转资金 has none there),
+    ``budget`` 全年预算数, ``executed`` 全年执行数; ``rate`` 执行率 (a fraction, computed),
+    and on the 年度资金总额 row only ``points`` 分值 and ``score`` 得分.
+    """
+
+    initial: Amount = None
+    budget: Amount = None
+    executed: Amount = None
+    points: Any = None
+    rate: Any = None
+    score: Any = None
+
+
+@dataclass
+class IndicatorResult:
+    """The self-evaluation columns of one indicator row, aligned with ``Project.indicators``.
+
+    ``actual`` is 实际完成值 (as typed), ``points`` 分值 (typed; None: the profile's even
+    split), ``score`` 得分, ``grade`` 评价等级 (a qualitative row's grade, one of
+    ``perfxl.scoring.GRADES``), ``deviation`` 偏差原因分析及改进措施.
+    """
+
+    actual: Any = None
+    points: Any = None
+    score: Any = None
+    grade: str | None = None
+    deviation: str | None = None
+
+
+@dataclass
+class ProjectEvaluation:
+    """What one project's self-evaluation sheet (项目支出绩效自评表) adds to the project."""
+
+    total: EvaluationFundsRow = field(default_factory=EvaluationFundsRow)
+    fiscal: EvaluationFundsRow = field(default_factory=EvaluationFundsRow)
+    carryover: EvaluationFundsRow = field(default_factory=EvaluationFundsRow)
+    other: EvaluationFundsRow = field(default_factory=EvaluationFundsRow)
+    department: str | None = None  # 主管部门
+    implementer: str | None = None  # 实施单位
+    achieved: str | None = None  # 年度总体目标的实际完成情况
+    indicators: list[IndicatorResult] = field(default_factory=list)
+    score: Any = None  # 总分
+    level: str | None = None  # 自评等级
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the project's ``evaluation`` section."""
+        d: dict[str, Any] = {
+            r: {k: getattr(getattr(self, r), k) for k in EVAL_FUNDS_KEYS} for r in EVAL_FUNDS_ROWS
+        }
+        d.update({k: getattr(self, k) for k in EVAL_HEADER_KEYS})
+        d["indicators"] = [{k: getattr(x, k) for k in RESULT_KEYS} for x in self.indicators]
+        d["score"] = self.score
+        d["level"] = self.level
+        return d
+
+    @classmethod
+    def from_dict(cls, data: Any, pointer: str) -> ProjectEvaluation:
+        """Build from the JSON form; ``pointer`` names where the section is (for errors)."""
+        m = _obj(data, pointer)
+        rows = {
+            r: EvaluationFundsRow(**_pick(_obj(m.get(r), f"{pointer}/{r}"), EVAL_FUNDS_KEYS))
+            for r in EVAL_FUNDS_ROWS
+        }
+        return cls(
+            total=rows["total"],
+            fiscal=rows["fiscal"],
+            carryover=rows["carryover"],
+            other=rows["other"],
+            department=m.get("department"),
+            implementer=m.get("implementer"),
+            achieved=m.get("achieved"),
+            indicators=[
+                IndicatorResult(**_pick(_obj(x, f"{pointer}/indicators/{j}"), RESULT_KEYS))
+                for j, x in enumerate(_list(m.get("indicators"), pointer + "/indicators"))
+            ],
+            score=m.get("score"),
+            level=m.get("level"),
+        )
+
+
+@dataclass
 class Project:
     """One project table (项目支出绩效目标表)."""
 
@@ -140,6 +228,8 @@ class Project:
     indicators: list[Indicator] = field(default_factory=list)
     # The monitoring stage's additions (None in a targets document).
     monitoring: ProjectMonitoring | None = None
+    # The self-evaluation stage's additions (None in a targets or monitoring document).
+    evaluation: ProjectEvaluation | None = None
 
 
 @dataclass
@@ -188,20 +278,25 @@ class Targets:
     overall: Overall = field(default_factory=Overall)
     projects: list[Project] = field(default_factory=list)
     schema_version: str = SCHEMA_VERSION
-    # "targets" (the declaration) or "monitoring" (执行监控, month ``month`` = 1-X月).
+    # "targets" (the declaration), "monitoring" (执行监控, month ``month`` = 1-X月) or
+    # "evaluation" (绩效自评, at year end: no month; scored by the profile ``profile``).
     stage: str = "targets"
     month: int | None = None
+    profile: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (the contract).
 
-        ``stage`` and ``month`` are written only for the monitoring stage, so a targets
-        document is exactly what it always was.
+        ``stage`` and ``month`` are written only for the later stages (and ``profile``, the
+        scoring profile's name, for the self-evaluation), so a targets document is exactly
+        what it always was.
         """
         d: dict[str, Any] = {"schema_version": self.schema_version}
         if self.stage != "targets":
             d["stage"] = self.stage
             d["month"] = self.month
+        if self.stage == "evaluation":
+            d["profile"] = self.profile
         d.update(
             {
                 "unit": {"code": self.unit.code, "name": self.unit.name},
@@ -237,6 +332,7 @@ class Targets:
             schema_version=str(d.get("schema_version") or SCHEMA_VERSION),
             stage=str(d.get("stage") or "targets"),
             month=d.get("month"),
+            profile=d.get("profile"),
             unit=Unit(code=unit.get("code"), name=unit.get("name")),
             year=d.get("year"),
             money_unit=d.get("money_unit", "万元"),
@@ -273,6 +369,8 @@ def _project_to_dict(p: Project) -> dict[str, Any]:
     }
     if p.monitoring is not None:
         d["monitoring"] = p.monitoring.to_dict()
+    if p.evaluation is not None:
+        d["evaluation"] = p.evaluation.to_dict()
     return d
 
 
@@ -298,6 +396,11 @@ def _project_from_dict(data: Any, i: int) -> Project:
             None
             if p.get("monitoring") is None
             else ProjectMonitoring.from_dict(p.get("monitoring"), where + "/monitoring")
+        ),
+        evaluation=(
+            None
+            if p.get("evaluation") is None
+            else ProjectEvaluation.from_dict(p.get("evaluation"), where + "/evaluation")
         ),
     )
 

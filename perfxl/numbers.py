@@ -88,6 +88,17 @@ def total(values: Iterable[Any]) -> Decimal:
     return s
 
 
+def mean(values: Iterable[Any]) -> Decimal | None:
+    """The mean of the amounts among ``values`` (blanks and text left out, like AVERAGE), 2
+    decimals half up; None when there is none (a county's mean 总分 of a township)."""
+    n, s = 0, Decimal(0)
+    for v in values:
+        d = number(v)
+        if d is not None:
+            n, s = n + 1, s + d
+    return round2(s / n) if n else None
+
+
 def points(value: float | Decimal) -> Decimal:
     """A percentage known as a float (序时进度 25.0, 83.33…) to 2 decimals, halves up."""
     return round2(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))

@@ -94,17 +94,19 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def is_summary_file(path: Path) -> bool:
-    """True for a summary written by ``perfxl consolidate`` (its document properties say so)."""
+    """True for a summary written by ``perfxl consolidate`` (its document properties say so):
+    a targets, monitoring or self-evaluation summary."""
     import zipfile
 
-    from perfxl.consolidate.columns import SUMMARY_MARKER
+    from perfxl.consolidate.columns import MONITOR_MARKER, SUMMARY_MARKER
+    from perfxl.consolidate.eval_columns import EVAL_MARKER
 
     try:
         with zipfile.ZipFile(path) as z:
             core = z.read("docProps/core.xml").decode("utf-8", "replace")
     except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
         return False
-    return SUMMARY_MARKER in core
+    return any(m in core for m in (SUMMARY_MARKER, MONITOR_MARKER, EVAL_MARKER))
 
 
 def stop_interrupted() -> None:

@@ -50,7 +50,7 @@ EMITS: frozenset[RuleId] = frozenset(
 )
 LAYOUT_RULES: frozenset[RuleId] = frozenset({"read.label_missing"})
 # A workbook is perfxl's when one sheet is a cover or a project table (whole or broken).
-PERFXL_KINDS = frozenset({"cover", "project", "monitoring", "broken"})
+PERFXL_KINDS = frozenset({"cover", "project", "monitoring", "evaluation", "broken"})
 SCAN_ROWS = 12  # how far down a sheet's anchor label is searched for
 SCAN_COLS = 3
 
@@ -173,6 +173,13 @@ def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
                 res.targets.stage = "monitoring"
             else:
                 info.kind = "broken"
+        elif kind == "evaluation":
+            from perfxl.read_evaluation import read_evaluation_sheet
+
+            if read_evaluation_sheet(sheet, dr, dc, info, res):
+                res.targets.stage = "evaluation"
+            else:
+                info.kind = "broken"
         elif kind == "project":
             if _check_labels(sheet, layout.project.labels, dr, dc, res):
                 info.project_index = len(res.targets.projects)
@@ -194,6 +201,10 @@ def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
         from perfxl.read_monitoring import read_month
 
         res.targets.month = read_month(grid, res)
+    if res.targets.stage == "evaluation":
+        from perfxl.read_evaluation import read_profile
+
+        res.targets.profile = read_profile(grid, res)
     return res
 
 
@@ -213,8 +224,15 @@ def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int
         for lab in layout.monitoring.labels
         if L.MONTH_MARK not in lab.text and L.normalize_label(lab.text) not in shared
     )
+    # The self-evaluation sheet shares labels with both: it is told by its own (全年预算数,
+    # 实际完成值, 评价等级 ...), and tried before the monitoring sheet.
+    shared |= {L.normalize_label(lab.text) for lab in layout.monitoring.labels}
+    evaluation = tuple(
+        lab for lab in layout.evaluation.labels if L.normalize_label(lab.text) not in shared
+    )
     for anchor, labels, kind in (
         (layout.cover.anchor, layout.cover.labels, "cover"),
+        (layout.evaluation.anchor, evaluation, "evaluation"),
         (layout.monitoring.anchor, monitoring, "monitoring"),
         (layout.project.anchor, layout.project.labels, "project"),
         (summary, (summary,), "overall"),

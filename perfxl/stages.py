@@ -5,6 +5,11 @@ month with one another, never the two together. ``publish`` writes one kind of d
 targets disclosure or the monitoring one; a mix of the two stages is refused unless the clerk
 names the stage to publish (``--stage``), and the workbooks of the other stage are then listed
 with :func:`not_for_publish`'s verdict and left out.
+``consolidate`` sums 绩效自评表 only with one another (the county self-evaluation summary:
+every input a 绩效自评表); among targets or monitoring workbooks one is listed with its
+verdict and left out, never read as a targets workbook. ``publish`` writes the
+self-evaluation disclosure of 绩效自评表, a stage like the other two (one per document;
+``--stage evaluation`` picks it out of a mix).
 """
 
 from __future__ import annotations
@@ -15,8 +20,14 @@ from perfxl.model import Targets
 
 TARGETS = "targets"
 MONITORING = "monitoring"
-PUBLISH_STAGES: tuple[str, ...] = (TARGETS, MONITORING)
-_KIND = {TARGETS: "绩效目标表", MONITORING: "绩效运行监控表"}
+EVALUATION = "evaluation"
+PUBLISH_STAGES: tuple[str, ...] = (TARGETS, MONITORING, EVALUATION)
+_KIND = {TARGETS: "绩效目标表", MONITORING: "绩效运行监控表", EVALUATION: "绩效自评表"}
+_DOCUMENT = {
+    TARGETS: "绩效目标公开文本",
+    MONITORING: "运行监控公开文本",
+    EVALUATION: "绩效自评公开文本",
+}
 _SHOWN = 5  # files named in a message before "等 N 个"
 
 
@@ -24,6 +35,8 @@ def stage_name(t: Targets) -> str:
     """The workbook's kind as the clerk knows it: ``绩效运行监控表（7月）``."""
     if t.stage == MONITORING:
         return f"绩效运行监控表（{t.month}月）" if t.month else "绩效运行监控表"
+    if t.stage == EVALUATION:
+        return f"{t.year}年度绩效自评表" if t.year else "绩效自评表"
     return "绩效目标表"
 
 
@@ -31,6 +44,11 @@ def not_for_consolidate(t: Targets) -> str | None:
     """Why ``consolidate`` leaves this workbook out (None: a targets workbook, summed)."""
     if t.stage == TARGETS:
         return None
+    if t.stage == EVALUATION:
+        return (
+            f"这是{stage_name(t)}，本次汇总的是绩效目标表，自评表不计入；"
+            "自评表请单独汇总（只给出自评表时生成县级自评汇总表）。"
+        )
     return f"这是{stage_name(t)}，本次汇总的是绩效目标表，监控表不计入；同一月份的监控表请单独汇总（只给出监控表时生成监控汇总表）。"
 
 
@@ -48,12 +66,14 @@ def files_text(files: Sequence[str]) -> str:
 
 
 def mixed_stages(by_stage: dict[str, list[str]]) -> str:
-    """Why ``publish`` without ``--stage`` refuses workbooks of both stages, naming them."""
-    parts = "；".join(f"{_KIND[s]}：{files_text(files)}" for s, files in by_stage.items() if files)
+    """Why ``publish`` without ``--stage`` refuses workbooks of several stages, naming them."""
+    found = [s for s in PUBLISH_STAGES if by_stage.get(s)]
+    kinds = "又有".join(_KIND[s] for s in found)
+    parts = "；".join(f"{_KIND[s]}：{files_text(by_stage[s])}" for s in found)
+    choices = "，或加 ".join(f"--stage {s} 生成{_DOCUMENT[s]}" for s in found)
     return (
-        f"输入中既有绩效目标表又有绩效运行监控表（{parts}）。一份公开文本只收入一种表：请加 "
-        "--stage targets 生成绩效目标公开文本，或加 --stage monitoring 生成运行监控公开文本"
-        "（另一种表列出但不收入），也可以只给出同一种表的文件。"
+        f"输入中既有{kinds}（{parts}）。一份公开文本只收入一种表：请加 {choices}"
+        "（其他表列出但不收入），也可以只给出同一种表的文件。"
     )
 
 

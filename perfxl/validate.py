@@ -171,6 +171,7 @@ def check(
     )
     read_errors = {p.pointer for p in res.problems if p.severity == "error" and p.pointer}
     out = [_configured(p, cfg) for p in res.problems if p.rule not in cfg.disabled]
+    formulas = _Formulas(res)
     for module in modules(t.stage):
         run = getattr(module, "check", None)
         if run is None:
@@ -180,11 +181,64 @@ def check(
                 continue
             if f.rule in _SHADOWED_BY_READ and f.pointer in read_errors:
                 continue
+            if f.rule == "evaluation.score_differs":
+                f = formulas.score_state(f)
             out.append(_problem(f, res, cfg))
     order = {s.name: n for n, s in enumerate(res.sheets)}
     indexed = list(enumerate(out))
     indexed.sort(key=lambda item: (*_place(item[1], order), item[0]))
     return [p for _, p in indexed]
+
+
+class _Formulas:
+    """Whether a cell of the workbook file holds a formula, read from its XML when first asked
+    (only a self-evaluation score that disagrees with the rule asks: a 得分 typed over the
+    sheet's formula and a formula whose cached result is stale are told apart)."""
+
+    def __init__(self, res: ReadResult) -> None:
+        self.res = res
+        self.patch: Any = None
+        self.broken = False
+
+    def holds_formula(self, sheet: str, cell: str) -> bool | None:
+        """True or False; None when the file cannot tell (not an .xlsx/.xlsm file)."""
+        if self.broken:
+            return None
+        try:
+            from perfxl.write.patch import WorkbookPatch
+            from perfxl.write.percentages import read_formulas
+
+            if self.patch is None:
+                self.patch = WorkbookPatch.open(self.res.path)
+            return read_formulas(self.patch, [(sheet, cell)]).get((sheet, cell)) is not None
+        except (PerfxlError, OSError, KeyError, ValueError):
+            self.broken = True
+            return None
+
+    def score_state(self, f: Finding) -> Finding:
+        """The finding with what the score cell holds (typed number or formula result)."""
+        sheet, cell = locate(self.res, f.pointer)
+        if sheet is None or cell is None:
+            return f
+        formula = self.holds_formula(sheet, cell)
+        if formula is None:
+            return f
+        state, fix = SCORE_STATES[formula]
+        return replace(f, fields={**f.fields, "state": state, "fix": fix})
+
+
+SCORE_STATES: dict[bool, tuple[str, str]] = {
+    False: (
+        "填写的是数字",
+        "删除手填的数字，用 perfxl new evaluation --from 重新生成自评表恢复公式（或改为按规则的"
+        "得分）；若是 perfxl compute 为文字填写的实际完成值写入的，重新运行 perfxl compute 即可。",
+    ),
+    True: (
+        "的公式结果为",
+        "运行 perfxl compute（或在 Excel/WPS 中重新计算）：公式结果未按现在的填报内容重新计算。",
+    ),
+}
+"""How a disagreeing self-evaluation score is described: typed (False) or a formula (True)."""
 
 
 def validate_file(

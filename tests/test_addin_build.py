@@ -19,7 +19,7 @@ from perfxl.excel.addin import ADDIN_CT, UI_REL_2006, VBA_CT, VBA_REL, XLSM_CT, 
 
 ROOT = Path(__file__).resolve().parents[1]
 CUI = "{http://schemas.microsoft.com/office/2006/01/customui}"
-LABELS = ["校验", "计算进度", "新增项目", "新建监控表", "导出 JSON", "帮助"]
+LABELS = ["校验", "计算进度", "新增项目", "新建监控表", "新建自评表", "导出 JSON", "帮助"]
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def xlsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_ribbon_has_six_buttons_each_bound_to_a_sub_calling_an_importable_entry(
+def test_ribbon_has_seven_buttons_each_bound_to_a_sub_calling_an_importable_entry(
     addin: Path,
 ) -> None:
     _check_ribbon_and_vba(addin)

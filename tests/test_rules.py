@@ -365,6 +365,9 @@ def test_every_rule_has_a_firing_case() -> None:
     from test_monitoring_rules import CASES as MONITORING_CASES  # models built inline
 
     covered |= {rule for _, _, expected in MONITORING_CASES for rule, _ in expected}
+    from test_evaluation_rules import EVALUATION_RULE_CASES  # workbooks and models
+
+    covered |= EVALUATION_RULE_CASES
     emitted = {rid for m in modules() for rid in m.EMITS} - {"schema.other"}
     assert emitted <= covered, emitted - covered
 

@@ -1,6 +1,8 @@
-"""Regenerate the committed workbooks that are built by code: the blank template and the example.
+"""Regenerate the committed workbooks that are built by code: the blank template, the example
+and the macro-enabled template with the ribbon (``perfxl addin build --xlsm``; needs xlwings,
+whose add-in template it starts from).
 
-Usage: python tools/build_templates.py   (a test checks the committed files equal a fresh build)
+Usage: python tools/build_templates.py   (tests check the committed files equal a fresh build)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "perfxl-template.xlsx"
 EXAMPLE_JSON = ROOT / "examples" / "suying-2023.json"
 EXAMPLE_XLSX = ROOT / "examples" / "suying-2023.xlsx"
+XLSM = ROOT / "templates" / "perfxl-模板.xlsm"
 TEMPLATE_PROJECTS = 5
 
 
@@ -25,6 +28,16 @@ def build(template_out: Path = TEMPLATE, example_out: Path = EXAMPLE_XLSX) -> No
     write_new(Targets.from_dict(data), example_out)
 
 
+def build_macro_template(out: Path = XLSM) -> None:
+    """Write the macro-enabled template with the ribbon (its buttons from perfxl/excel/macros),
+    as ``perfxl addin build --xlsm -o templates/perfxl-模板.xlsm`` does."""
+    from perfxl.excel.addin import build_xlsm
+
+    build_xlsm(out)
+
+
 if __name__ == "__main__":
     build()
-    print(f"wrote {TEMPLATE.relative_to(ROOT)} and {EXAMPLE_XLSX.relative_to(ROOT)}")
+    build_macro_template()
+    done = (TEMPLATE, EXAMPLE_XLSX, XLSM)
+    print("wrote " + ", ".join(str(p.relative_to(ROOT)) for p in done))

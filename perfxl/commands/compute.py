@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -68,11 +69,27 @@ def command(
 
     report = compute_workbook(book, output, load_config(config_path))
     echo_problems(report.problems)
-    what = "执行率和预警灯" if report.stage == "monitoring" else "累计进度"
+    what = {"monitoring": "执行率和预警灯", "evaluation": "得分、总分和自评等级"}.get(
+        report.stage, "累计进度"
+    )
     msg = f"已计算 {report.done}/{report.total} 个项目的{what}，写入：{report.target}"
     if report.backup is not None:
         msg += f"（原文件备份为 {report.backup.name}）"
     click.echo(msg, err=True)
+    if report.stage == "evaluation" and fmt != "json":
+        for line in _evaluation_lines(report):
+            click.echo(line)
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)
+
+
+def _evaluation_lines(report: Any) -> list[str]:
+    """The text report of a self-evaluation: per project its 总分 and 自评等级."""
+    d = report.to_dict()
+    lines = [f"评分方案：{d['profile']}"]
+    for p in d["projects"]:
+        total = "—（有指标无法计分，见提示）" if p["total"] is None else f"{p['total']:.2f}"
+        level = p["level"] or "—"
+        lines.append(f"{p['index'] + 1}. {p['name'] or p['sheet']}：总分 {total}，自评等级 {level}")
+    return lines

@@ -45,7 +45,8 @@ from perfxl.cli import EXIT_OK, handle_errors
     type=click.Path(file_okay=False, path_type=Path),
     help="另把各明细表写成 CSV（装有 pyarrow 时也写 Parquet）到此文件夹：绩效目标汇总为 "
     "projects、units、indicators、problems、files；监控汇总为 monitoring（监控汇总）、"
-    "monitoring_units（乡镇执行）、rectify（需整改）、problems、files。",
+    "monitoring_units（乡镇执行）、rectify（需整改）、problems、files；自评汇总为 evaluation"
+    "（自评汇总）、evaluation_units（乡镇得分）、lowest（低分项目）、problems、files。",
 )
 @click.option(
     "--format",
@@ -78,6 +79,11 @@ def command(
 
     绩效运行监控表（perfxl new monitoring 生成）不汇总：在“提交情况”中列为“监控表（无法汇总）”
     并说明原因，不计入合计，也不替代该单位的绩效目标表（同一月份的监控表单独给出时生成监控汇总表）。
+
+    绩效自评表（perfxl new evaluation 生成）只与自评表一起汇总：输入全部是自评表时生成县级自评
+    汇总表（每个项目的得分和等级、各单位平均总分和等级分布、低分项目及偏差原因、等级分布图），
+    得分由 perfxl 按评分方案重新计算；各自评表的评分方案须相同，否则不写出汇总表（退出码 2，
+    列出各方案的文件）。与绩效目标表或监控表一起给出时，自评表列出但不汇总。
 
     退出码：0 全部正常；1 发现错误或有应报单位未提交；2 有文件不存在、无法读取、不是绩效目标
     工作簿或是绩效运行监控表（其余文件照常汇总），或根本没有找到绩效目标表（只有监控表时也是，
@@ -185,6 +191,13 @@ def report_text(r: dict[str, Any]) -> str:
             f"绩效运行监控（1-{r['month']}月）：全县执行率 {rate}，序时进度 {schedule}；"
             f"项目红灯 {lights['red']} 个、黄灯 {lights['yellow']} 个、绿灯 {lights['green']} 个；"
             f"指标红灯 {ind['red']} 个、黄灯 {ind['yellow']} 个（见“需整改”）。"
+        )
+    elif r.get("stage") == "evaluation":
+        average = "—" if r["average"] is None else f"{r['average']:.2f}"
+        levels = "、".join(f"{k} {v} 个" for k, v in r["levels"].items())
+        lines.append(
+            f"绩效自评（评分方案 {r['profile'] or 'default'}）：已评分项目 {r['scored']} 个，"
+            f"全县平均总分 {average}；自评等级 {levels}（见“乡镇得分”“低分项目”）。"
         )
     else:
         pct = "，".join(

@@ -1,4 +1,5 @@
-"""``perfxl new monitoring``: the year's later forms, built from the targets workbook."""
+"""``perfxl new monitoring`` / ``perfxl new evaluation``: the year's later forms, built from the
+targets workbook."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, WORKBOOK_SUFFIXES, echo_problems,
 
 @click.group("new")
 def command() -> None:
-    """由预算绩效目标工作簿生成当年后续的填报表（如绩效运行监控表）。"""
+    """由预算绩效目标工作簿生成当年后续的填报表（绩效运行监控表、绩效自评表）。"""
 
 
 @command.command("monitoring")
@@ -65,6 +66,75 @@ def monitoring(targets: Path, output: Path, month: int | None, previous: Path | 
     click.echo(
         f"已生成监控表：{output}（{report.projects} 个项目，{report.indicators} 条指标，"
         f"截至 {report.month}月底{kept}）",
+        err=True,
+    )
+    sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)
+
+
+@command.command("evaluation")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="写出的自评工作簿（.xlsx）。",
+)
+@click.option(
+    "--profile",
+    default=None,
+    help="评分方案名称（default：财政部通用评分；ratio-reverse：反向指标按比值计分）。"
+    "缺省时用 --from 原自评表的评分方案，否则用县级配置文件 [evaluation] profile（内置为 default）。"
+    "方案名称写在封面上。",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="县级配置文件（TOML 或 JSON），评分方案取自其中 [evaluation] profile；缺省用内置配置。",
+)
+@click.option(
+    "--from",
+    "previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="此前生成并已填报的自评表：目标表有变动（如新增项目）时重新生成，"
+    "按项目编码（其次项目名称）和一二三级指标带入原填报内容；新增的留空，已删除的列出提示。",
+)
+@handle_errors
+def evaluation(
+    source: Path,
+    output: Path,
+    profile: str | None,
+    config_path: Path | None,
+    previous: Path | None,
+) -> None:
+    """由绩效目标工作簿（或绩效运行监控表）SOURCE 生成项目支出绩效自评表 -o OUTPUT。
+
+    每个项目、年初预算数、绩效目标（预期目标）和每条指标及其指标值（年度指标值）照搬并锁定，
+    只留全年预算数、全年执行数、实际完成值等填报格；由监控表生成时，调整后预算数作为全年预算数
+    的默认值。执行率、得分、总分和自评等级为公式，Excel、WPS、LibreOffice 打开即算（实际完成值
+    带单位的文字，如“8.2万元”，其得分由 perfxl compute 计算）。
+
+    退出码：0 已生成；1 已生成，但读取来源工作簿时发现问题（见提示）；2 无法使用（不是绩效
+    目标工作簿、表格结构损坏、评分方案不存在、--from 不是自评表、输出即输入或扩展名不对），
+    未写出任何文件。
+    """
+    from perfxl.outputs import check_suffix, refuse_inputs
+    from perfxl.services import new_evaluation
+
+    check_suffix(output, WORKBOOK_SUFFIXES, "工作簿")
+    refuse_inputs([output], [source, previous])
+    report = new_evaluation(
+        source, output, profile=profile, previous=previous, config_path=config_path
+    )
+    echo_problems(report.problems)
+    for note in report.notes:
+        click.echo(f"提示：{note}", err=True)
+    kept = f"，{report.kept} 个项目带入原填报内容" if previous is not None else ""
+    click.echo(
+        f"已生成自评表：{output}（{report.projects} 个项目，{report.indicators} 条指标，"
+        f"评分方案 {report.profile}{kept}）",
         err=True,
     )
     sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)

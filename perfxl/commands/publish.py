@@ -25,9 +25,10 @@ from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
 @click.option("--title", help="封面标题（默认：单位名称 + 年度；多个单位时为县名 + 年度）。")
 @click.option(
     "--stage",
-    type=click.Choice(["targets", "monitoring"]),
-    help="输入中既有绩效目标表又有绩效运行监控表时，公开哪一种：targets 为绩效目标公开文本，"
-    "monitoring 为运行监控公开文本；另一种表列出但不收入。缺省按输入的表决定，两种都有时不生成。",
+    type=click.Choice(["targets", "monitoring", "evaluation"]),
+    help="输入中有多种表（绩效目标表、绩效运行监控表、绩效自评表）时，公开哪一种：targets 为"
+    "绩效目标公开文本，monitoring 为运行监控公开文本，evaluation 为绩效自评公开文本；其他表列出"
+    "但不收入。缺省按输入的表决定，有多种时不生成。",
 )
 @click.option(
     "--config",
@@ -49,14 +50,17 @@ def command(
 
     为多个工作簿或文件夹时，生成全县文本（前为汇总表和收入的报送文件，后依次为各单位）。
     绩效目标表生成预算绩效目标公开文本；绩效运行监控表（同一月份）生成项目支出绩效运行监控
-    情况（总体情况、各项目的执行监控表，执行率、序时进度和绿/黄/红预警与 compute 相同）。
-    两种表混在一起时不生成（退出码 2，列出文件），用 --stage 选定一种，另一种列出但不收入。
+    情况（总体情况、各项目的执行监控表，执行率、序时进度和绿/黄/红预警与 compute 相同）；
+    绩效自评表生成项目支出绩效自评情况（总体情况：执行率、平均分、各自评等级的项目数和得分较低
+    的项目；各项目的绩效自评表，得分、总分和自评等级与 compute 相同，按工作簿封面的评分方案）。
+    多种表混在一起时不生成（退出码 2，列出文件），用 --stage 选定一种，其他表列出但不收入。
     同一单位有多个版本时只收入一个，与 consolidate 的选择相同（先比较工作簿保存时间，再比较
     文件修改时间，最后按文件名）。不存在的文件与无法读取的文件一样列出，其余照常生成。
     工作簿结构有误的单位不收入文本并给出提示，退出码 1；没有可用的单位时退出码 2。
     """
     from perfxl.config import load_config
     from perfxl.outputs import check_suffix, refuse_inputs
+    from perfxl.publish.api import project_kind
     from perfxl.services import publish
 
     check_suffix(output, [".docx"], "Word 文档")
@@ -83,7 +87,7 @@ def command(
             "“本文收入的报送文件”表）。",
             err=True,
         )
-    kind = "监控表" if result.stage == "monitoring" else "项目表"
+    kind = project_kind(result.stage)
     click.echo(
         f"已生成：{result.docx}（{result.units} 个单位，{result.projects} 个{kind}）", err=True
     )

@@ -42,9 +42,9 @@ from perfxl.validate import ValidationReport
     "--targets",
     "targets",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="监控表所依据的目标表：逐格核对监控表中带入的目标值（项目编码、名称、年初预算数、"
-    "年度总体目标、各指标及年度指标值）是否与目标表一致；只能用于一个监控表。"
-    "不给出时按监控表自带的带入记录核对（较早生成、没有带入记录的监控表不核对）。",
+    help="监控表（或自评表）所依据的目标表：逐格核对其中带入的目标值（项目编码、名称、"
+    "年初预算数、年度总体目标、各指标及年度指标值）是否与目标表一致；只能用于一个工作簿。"
+    "不给出时按工作簿自带的带入记录核对（较早生成、没有带入记录的工作簿不核对）。",
 )
 @handle_errors
 def command(
@@ -92,9 +92,9 @@ def command(
     reports = batch.reports
     if targets is not None:
         for r in reports:
-            if r.read is not None and r.read.targets.stage != "monitoring":
+            if r.read is not None and r.read.targets.stage not in ("monitoring", "evaluation"):
                 click.echo(
-                    f"{r.path}：不是绩效运行监控表，--targets 未使用（只用于核对监控表）。",
+                    f"{r.path}：不是绩效运行监控表，--targets 未使用（只用于核对监控表或自评表）。",
                     err=True,
                 )
     if fmt == "json":

@@ -394,6 +394,8 @@ USED, SUPERSEDED, UNREADABLE, NOT_PERFXL, EXPANDED, SUMMARY_SKIPPED = (
 )
 # A 绩效运行监控表: a perfxl workbook of another stage, not summed with the targets.
 MONITORING_SKIPPED = "监控表（无法汇总）"
+# A 绩效自评表: listed, not summed (the county evaluation summary is not built yet).
+EVALUATION_SKIPPED = "自评表（无法汇总）"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 README_SHEET = "说明"

@@ -50,6 +50,9 @@ class Consolidation:
         chosen: the submission used for each unit.
         version_changes: 版本变化 rows: each superseded version against the next newer one.
         notes: what the run tells the user besides (a table format it could not write).
+        stage: ``targets``, ``monitoring`` (every input a 监控表 of one ``month``: ``monitor``,
+            ``monitor_units``, ``rectify``) or ``evaluation`` (every input a 自评表 scored by
+            one ``profile``: ``evaluation``, ``eval_units``, ``lowest``; `eval_combine`).
     """
 
     summary: list[SummaryRow] = field(default_factory=list)
@@ -70,6 +73,10 @@ class Consolidation:
     monitor: list[Any] = field(default_factory=list)
     monitor_units: list[Any] = field(default_factory=list)
     rectify: list[Any] = field(default_factory=list)
+    evaluation: list[Any] = field(default_factory=list)
+    eval_units: list[Any] = field(default_factory=list)
+    lowest: list[Any] = field(default_factory=list)
+    profile: str | None = None
 
     @property
     def error_count(self) -> int:
@@ -303,6 +310,7 @@ def _cross_file_problems(
         K.UNREADABLE: "consolidate.file_unreadable",
         K.NOT_PERFXL: "consolidate.not_perfxl",
         K.MONITORING_SKIPPED: "consolidate.monitoring_workbook",
+        K.EVALUATION_SKIPPED: "consolidate.evaluation_workbook",
     }
     for f in files:
         if f.status in rules:

@@ -46,9 +46,16 @@ def extract_file(
     except (OSError, PerfxlError) as exc:
         record.status, record.note = K.UNREADABLE, _reason(exc)
         return Extracted(files=[record])
-    from perfxl.consolidate.summary_input import is_summary, read_summary
+    from perfxl.consolidate.summary_input import is_summary, read_summary, stage_summary
 
     record.saved = saved_time(path)  # after read_grid: the file passed the safety checks
+    if stage_summary(grid):  # a monitoring or self-evaluation summary: never read back
+        record.status = K.SUMMARY_SKIPPED
+        record.note = (
+            "perfxl 生成的监控汇总表或自评汇总表，未读入（多为此前的汇总结果）；"
+            "请汇总各单位报送的监控表或自评表。"
+        )
+        return Extracted(files=[record])
     if is_summary(grid):
         if expand_summary:
             return read_summary(grid, record)
@@ -66,6 +73,9 @@ def extract_file(
     from perfxl.stages import not_for_consolidate
 
     verdict = not_for_consolidate(res.targets)
+    if verdict is not None and res.targets.stage == "evaluation":  # never summed with the
+        # targets, but with other self-evaluation workbooks (`eval_combine`, when every input is one)
+        return _evaluation(res, record, verdict, config_path)
     if verdict is not None:  # a monitoring workbook: never summed with the targets, but with
         # other monitoring workbooks (`monitor_combine`, when every input is one)
         from decimal import Decimal
@@ -89,6 +99,26 @@ def extract_file(
         sub = submission(res, problems, record)
     from perfxl.consolidate.changes import pack
 
+    sub.model = pack(res.targets, res.locations)  # to compare versions without reading again
+    return Extracted(files=[record], submissions=[sub])
+
+
+def _evaluation(res: Any, record: FileRecord, verdict: str, config_path: str | None) -> Extracted:
+    """A self-evaluation workbook scored by the profile its cover names (listed as 无法读取
+    when that profile is unknown: no score could be trusted)."""
+    from perfxl.consolidate.eval_rows import evaluation_submission
+    from perfxl.scoring import get_profile
+
+    try:
+        profile = get_profile(res.targets.profile) if res.targets.profile else None
+    except PerfxlError as exc:
+        record.status, record.note = K.UNREADABLE, _reason(exc)
+        return Extracted(files=[record])
+    record.status, record.note = K.EVALUATION_SKIPPED, verdict
+    problems = _merge(res.problems, _validate(res, config_path))
+    from perfxl.consolidate.changes import pack
+
+    sub = evaluation_submission(res, problems, record, profile)
     sub.model = pack(res.targets, res.locations)  # to compare versions without reading again
     return Extracted(files=[record], submissions=[sub])
 
@@ -139,6 +169,7 @@ def warm_up() -> None:
         "python_calamine",
         "perfxl.consolidate.changes",
         "perfxl.consolidate.rows",
+        "perfxl.consolidate.eval_rows",
         "perfxl.consolidate.summary_input",
         "perfxl.grid.calamine_grid",
         "perfxl.read",

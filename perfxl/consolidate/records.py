@@ -58,6 +58,9 @@ class Submission:
 
     A 绩效运行监控表 fills ``monitor`` and ``rectify`` instead of ``projects`` and
     ``indicators``, with its ``month``; it is summed only among monitoring workbooks.
+    A 绩效自评表 fills ``scores`` (a `eval_columns.EvalProjectRow` per project) and ``short``
+    (its projects' rows short of full points, `eval_columns.EvalLowRow`), under its scoring
+    ``profile``; it is summed only among self-evaluation workbooks.
     ``model``: the model read and its cells, packed (`perfxl.consolidate.changes.pack`) to
     compare versions; None for a record listed in a summary, and once versions are compared.
     """
@@ -70,6 +73,9 @@ class Submission:
     rectify: list[MonitorIndicatorRow] = field(default_factory=list)
     month: int | None = None
     stage: str = "targets"
+    scores: list[Any] = field(default_factory=list)
+    short: list[Any] = field(default_factory=list)
+    profile: str | None = None
     model: bytes | None = None
 
     @property

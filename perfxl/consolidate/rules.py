@@ -13,6 +13,7 @@ EMITS: frozenset[RuleId] = frozenset(
         "consolidate.file_unreadable",
         "consolidate.not_perfxl",
         "consolidate.monitoring_workbook",
+        "consolidate.evaluation_workbook",
         "consolidate.no_unit_code",
     }
 )

@@ -289,6 +289,10 @@ def _consolidate(
         from perfxl.consolidate.monitor_writer import write_monitoring_summary
 
         write_monitoring_summary(result, out, info)
+    elif result.stage == "evaluation":
+        from perfxl.consolidate.eval_writer import write_evaluation_summary
+
+        write_evaluation_summary(result, out, info)
     else:
         write_summary(result, out, info)
     if opt.tables is not None:
@@ -310,8 +314,10 @@ def gather(
     about the run; nothing is written.
 
     Raises:
-        DataError: no workbook at all among the inputs, every workbook a monitoring workbook
-            (no summary of them yet), or the expected-units list is unusable.
+        DataError: no workbook at all among the inputs, nothing to sum (every workbook
+            listed as of another stage), monitoring workbooks of different months,
+            self-evaluation workbooks of different scoring profiles, or the expected-units
+            list is unusable.
         ConfigError: the config file is unusable.
     """
     from perfxl.consolidate.writer import RunInfo
@@ -341,14 +347,22 @@ def gather(
         Extracted(files=[FileRecord(path=p, status=K.UNREADABLE, note=why)])
         for p, why in found.unusable
     )
+    from perfxl.consolidate.eval_combine import (
+        evaluation_run,
+        evaluation_tables,
+        without_evaluation,
+    )
     from perfxl.consolidate.monitor_combine import (
         monitor_tables,
         monitoring_run,
         without_monitoring,
     )
 
-    monitoring = monitoring_run(extracted)  # every workbook a 监控表 of one month
-    if not monitoring:
+    evaluation = evaluation_run(extracted)  # every workbook a 自评表 of one profile
+    if not evaluation:
+        without_evaluation(extracted)
+    monitoring = not evaluation and monitoring_run(extracted)  # every one a 监控表 of one month
+    if not monitoring and not evaluation:
         _refuse_only_monitoring(extracted)
         without_monitoring(extracted)
     wanted = {os.path.realpath(p) for p in opt.prefer}
@@ -362,6 +376,8 @@ def gather(
     )
     if monitoring:
         monitor_tables(result)
+    if evaluation:
+        evaluation_tables(result)
     info = RunInfo(
         inputs=[str(i) for i in inputs],
         expected=str(opt.expected) if opt.expected else None,
@@ -380,7 +396,8 @@ def _refuse_only_monitoring(extracted: Sequence[Extracted]) -> None:
     from perfxl.errors import DataError
 
     records = [f for e in extracted for f in e.files]
-    if not records or any(f.status != K.MONITORING_SKIPPED for f in records):
+    skipped = (K.MONITORING_SKIPPED, K.EVALUATION_SKIPPED)
+    if not records or any(f.status not in skipped for f in records):
         return
     first = records[0].note
     more = f"（共 {len(records)} 个监控表）" if len(records) > 1 else ""

@@ -34,6 +34,17 @@ def is_summary(grid: Grid) -> bool:
     return False
 
 
+def stage_summary(grid: Grid) -> bool:
+    """True for a county monitoring or self-evaluation summary (its 说明 carries the marker):
+    not read back as input (no multi-level summary of those yet)."""
+    from perfxl.consolidate.eval_columns import EVAL_MARKER
+
+    for s in grid.sheets:
+        if s.name == K.README_SHEET:
+            return s.get(1, 1) in (K.MONITOR_MARKER, EVAL_MARKER)
+    return False
+
+
 def read_summary(grid: Grid, record: FileRecord) -> Extracted:
     """Every file and unit submission a summary lists."""
     sheets = {s.name: s for s in grid.sheets}

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfxl.consolidate import columns as K
+from perfxl.consolidate.eval_columns import EVAL_LOWEST, EVAL_SUMMARY, EVAL_UNITS
 from perfxl.errors import PerfxlError
 from perfxl.write.atomic import atomic_path
 
@@ -40,6 +41,16 @@ MONITOR_FILE_NAMES = {
     K.MONITOR_SUMMARY.sheet: "monitoring",
     K.MONITOR_UNITS.sheet: "monitoring_units",
     K.RECTIFY.sheet: "rectify",
+    K.PROBLEMS.sheet: "problems",
+    K.FILES.sheet: "files",
+    K.VERSION_CHANGES.sheet: "version_changes",
+}
+# A self-evaluation run's tables (the county evaluation summary's sheets).
+EVAL_TABLES = (EVAL_SUMMARY, EVAL_UNITS, EVAL_LOWEST)
+EVAL_FILE_NAMES = {
+    EVAL_SUMMARY.sheet: "evaluation",
+    EVAL_UNITS.sheet: "evaluation_units",
+    EVAL_LOWEST.sheet: "lowest",
     K.PROBLEMS.sheet: "problems",
     K.FILES.sheet: "files",
     K.VERSION_CHANGES.sheet: "version_changes",
@@ -105,19 +116,38 @@ def monitor_frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.Data
     return {MONITOR_FILE_NAMES[t.sheet]: frame(t, rows, typed=typed) for t, rows in tables}
 
 
+def evaluation_frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
+    """Every long table of a self-evaluation consolidation (the county evaluation summary's
+    sheets), by file name (evaluation, evaluation_units, lowest, problems, files)."""
+    tables: list[tuple[K.Table, Sequence[tuple[Any, ...]]]] = [
+        (EVAL_SUMMARY, c.evaluation),
+        (EVAL_UNITS, c.eval_units),
+        (EVAL_LOWEST, c.lowest),
+        (K.PROBLEMS, c.problems),
+        (K.FILES, c.files),
+        *_versions(c),
+    ]
+    return {EVAL_FILE_NAMES[t.sheet]: frame(t, rows, typed=typed) for t, rows in tables}
+
+
 def stage_frames(c: Consolidation, *, typed: bool = True) -> dict[str, pd.DataFrame]:
     """The tables the run's summary holds: :func:`monitor_frames` for a monitoring run,
-    else :func:`frames`."""
-    return monitor_frames(c, typed=typed) if c.stage == "monitoring" else frames(c, typed=typed)
+    :func:`evaluation_frames` for a self-evaluation run, else :func:`frames`."""
+    if c.stage == "monitoring":
+        return monitor_frames(c, typed=typed)
+    if c.stage == "evaluation":
+        return evaluation_frames(c, typed=typed)
+    return frames(c, typed=typed)
 
 
 def write_tables(
     c: Consolidation, folder: Path, *, parquet: bool | None = None
 ) -> tuple[list[Path], list[str]]:
     """Write each long table as ``NAME.csv`` (and ``NAME.parquet`` when pyarrow is there):
-    a targets run's (projects, units, indicators, problems, files) or a monitoring run's
-    (monitoring, monitoring_units, rectify, problems, files); either with version_changes
-    when a unit's newer version changed something.
+    a targets run's (projects, units, indicators, problems, files), a monitoring run's
+    (monitoring, monitoring_units, rectify, problems, files) or a self-evaluation run's
+    (evaluation, evaluation_units, lowest, problems, files); each with version_changes when a
+    unit's newer version changed something.
 
     The CSV comes from :func:`stage_frames` untyped (each cell as the summary holds it: a float64
     column would write every whole amount as 8.0), Parquet from the typed frames.
@@ -162,7 +192,9 @@ def write_tables(
 
 def table_paths(folder: Path) -> list[Path]:
     """Every file :func:`write_tables` may write into ``folder`` (either stage's)."""
-    names = dict.fromkeys([*FILE_NAMES.values(), *MONITOR_FILE_NAMES.values()])
+    names = dict.fromkeys(
+        [*FILE_NAMES.values(), *MONITOR_FILE_NAMES.values(), *EVAL_FILE_NAMES.values()]
+    )
     return [folder / f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
 
 
@@ -205,6 +237,7 @@ _AMOUNT_KEYS = frozenset(
         K.FILES,
         K.VERSION_CHANGES,
         *MONITOR_TABLES,
+        *EVAL_TABLES,
     )
     for c in t.columns
     if c.kind in ("money", "pct")

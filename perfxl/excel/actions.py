@@ -62,9 +62,10 @@ def compute_book(book: Any) -> str:
     from perfxl.services import compute_open_book
 
     grid = A.read_grid(book)
-    read, computed, plan, problems, monitoring = compute_open_book(
+    read, computed, plan, problems, staged = compute_open_book(
         grid, lambda c: A.read_formulas(book, c)
     )
+    monitoring = staged if read.targets.stage == "monitoring" else None
     by_sheet: dict[tuple[str, str | None], dict[str, Any]] = defaultdict(dict)
     for w in plan.writes:
         if w.formula == "keep":
@@ -74,7 +75,13 @@ def compute_book(book: Any) -> str:
     for (name, fmt), cells in by_sheet.items():
         A.write_formatted(book.sheets[name], cells, fmt)
     _calculate(book)
-    if monitoring is not None:
+    if read.targets.stage == "evaluation":
+        from perfxl.evaluation import evaluate
+
+        # the service's scores when it returns them, else the same one scorer on the same read
+        scores: Any = staged if staged is not None else evaluate(read.targets)
+        msg = evaluation_message(scores, read.targets.profile)
+    elif monitoring is not None:
         done = sum(m.rate is not None for m in monitoring)
         schedule = next((m.schedule for m in monitoring if m.schedule is not None), None)
         time = f"（截至 {read.targets.month}月底，序时进度 {schedule}%）" if schedule else ""
@@ -89,6 +96,31 @@ def compute_book(book: Any) -> str:
         lines = [f"“{p.sheet or ''}”{p.cell or ''}：{p.message}" for p in problems[:10]]
         more = f"\n……另有 {len(problems) - 10} 条" if len(problems) > 10 else ""
         msg += "\n以下项目或单元格未计算：\n" + "\n".join(lines) + more
+    return msg
+
+
+def evaluation_message(results: Any, profile: str | None) -> str:
+    """计算进度 on a self-evaluation workbook: how many projects have their 总分, the count of
+    each 自评等级 and the lowest 总分 (every figure from :func:`perfxl.evaluation.evaluate`,
+    as the service returns it)."""
+    scored = [r for r in results or [] if r.total is not None]
+    msg = (
+        f"已计算 {len(scored)}/{len(results or [])} 个项目的执行率、各指标得分、总分和自评等级"
+        f"（评分方案 {profile or '未注明'}）。"
+    )
+    from perfxl.scoring import PROFILES, WORST_LEVEL
+
+    levels = Counter(r.level for r in scored)
+    if levels:
+        chosen = PROFILES.get(profile or "")
+        order = [name for name, _ in chosen.levels] if chosen is not None else []
+        order += [WORST_LEVEL, *sorted(lv for lv in levels if lv is not None)]
+        shown = list(dict.fromkeys(lv for lv in order if levels[lv]))
+        msg += "\n自评等级：" + "，".join(f"{lv} {levels[lv]} 个" for lv in shown)
+        low = min(scored, key=lambda r: r.total)
+        msg += f"；最低总分 {low.total}。"
+    if len(scored) < len(results or []):
+        msg += "\n其余项目有无法计分的指标（实际完成值无法与年度指标值比较），总分暂空，请点“校验”查看。"
     return msg
 
 
@@ -222,27 +254,129 @@ def rerun_monitoring_book(book: Any, month: int | None = None) -> str:
     return msg
 
 
-def _saved(book: Any) -> Path:
+def new_evaluation_book(book: Any) -> str:
+    """新建自评表: what ``perfxl new evaluation BOOK -o BOOK-自评.xlsx`` writes, built from the
+    open targets or monitoring workbook's saved file, beside it; never over an existing file.
+
+    A monitoring workbook's 调整后预算数 becomes the 全年预算数, as on the command line; the
+    scoring profile is the shipped config's (``[evaluation] profile``).
+
+    Raises:
+        WriteError: the book was never saved, or ``<book>-自评.xlsx`` exists already (the
+            button then offers :func:`rerun_evaluation_book`).
+        PerfxlError: the open book is a self-evaluation workbook itself, or cannot be read.
+    """
+    from perfxl.services import new_evaluation
+
+    src = _saved(book, "自评表", "新建自评表")
+    _refuse_evaluation_source(book)
+    out = evaluation_path(book.fullname)
+    if out.exists():
+        raise WriteError(
+            f"{out} 已存在，未覆盖。如目标表（或监控表）有变动需要重新生成，请在 Excel 中再点"
+            "“新建自评表”并选择“是”（生成新文件，带入原自评表已填报的内容），"
+            "或在命令行用 perfxl new evaluation --from 带入原填报内容。"
+        )
+    report = new_evaluation(src, out)
+    made_from = "监控表" if report.source == "monitoring" else "目标表"
+    msg = (
+        f"已生成自评表：{out}\n（{report.projects} 个项目，{report.indicators} 条指标，"
+        f"评分方案 {report.profile}；依据已保存的{made_from}文件，未保存的修改不在其中）"
+    )
+    if report.problems:
+        msg += f"\n读取{made_from}时发现 {len(report.problems)} 个问题，请先点“校验”查看。"
+    return msg
+
+
+def rerun_evaluation_book(book: Any) -> str:
+    """新建自评表 when the self-evaluation workbook exists: ``perfxl new evaluation BOOK --from
+    LATEST -o NEXT`` — rebuilt from the open workbook's saved file, what was typed into the
+    latest ``<book>-自评….xlsx`` carried onto the matching projects and indicators (its
+    scoring profile kept), written to the next free ``<book>-自评(n).xlsx``; no existing file
+    is changed.
+
+    Raises:
+        WriteError: the book was never saved, or there is no self-evaluation workbook to
+            carry from.
+        PerfxlError: the latest self-evaluation workbook cannot be read or is not one.
+    """
+    from perfxl.services import new_evaluation
+
+    src = _saved(book, "自评表", "新建自评表")
+    _refuse_evaluation_source(book)
+    versions = evaluation_versions(book.fullname)
+    if not versions:
+        raise WriteError(f"没有找到 {evaluation_path(book.fullname)}，无需重新生成。")
+    previous = versions[-1]
+    out = evaluation_path(book.fullname, len(versions) + 1)  # the first free name
+    report = new_evaluation(src, out, previous=previous)
+    made_from = "监控表" if report.source == "monitoring" else "目标表"
+    msg = (
+        f"已重新生成自评表：{out}\n（依据当前{made_from}；{report.kept} 个项目带入了"
+        f"“{previous.name}”中已填报的内容，共 {report.projects} 个项目、{report.indicators} 条"
+        f"指标，评分方案 {report.profile}。原自评表未改动，请在新文件中继续填报。）"
+    )
+    if report.notes:
+        more = f"\n……另有 {len(report.notes) - 10} 条" if len(report.notes) > 10 else ""
+        msg += "\n" + "\n".join(report.notes[:10]) + more
+    if report.problems:
+        msg += f"\n读取时发现 {len(report.problems)} 个问题，请先点“校验”查看。"
+    return msg
+
+
+def _refuse_evaluation_source(book: Any) -> None:
+    """A self-evaluation workbook is not a source for another one (the button belongs to the
+    targets or monitoring workbook)."""
+    from perfxl.errors import PerfxlError
+
+    if read_book(book).targets.stage == "evaluation":
+        raise PerfxlError(
+            "本工作簿已是绩效自评表，无需再生成。请在目标表（或监控表）中点“新建自评表”；"
+            "自评表可直接填写，再点“计算进度”算出得分、“校验”检查。"
+        )
+
+
+def _saved(book: Any, made: str = "监控表", button: str = "新建监控表") -> Path:
     """The open book's file; refused when the book was never saved."""
     src = Path(book.fullname)
     if not src.is_absolute() and str(src.parent) in ("", "."):
-        raise WriteError("工作簿尚未保存，无法生成监控表。请先保存工作簿，再点“新建监控表”。")
+        raise WriteError(f"工作簿尚未保存，无法生成{made}。请先保存工作簿，再点“{button}”。")
     return src
 
 
 def monitoring_path(fullname: str, n: int = 1) -> Path:
     """Where 新建监控表 writes: beside the workbook, ``<book>-监控.xlsx``; the n-th
     re-generation from 2 on ``<book>-监控(n).xlsx``."""
-    p = Path(fullname)
-    return p.with_name(f"{p.stem}-监控.xlsx" if n == 1 else f"{p.stem}-监控({n}).xlsx")
+    return _beside(fullname, "监控", n)
 
 
 def monitoring_versions(fullname: str) -> list[Path]:
     """The monitoring workbooks 新建监控表 wrote beside the book, oldest first
     (``<book>-监控.xlsx``, then ``<book>-监控(2).xlsx`` ...); the list stops at the first gap."""
+    return _versions(fullname, "监控")
+
+
+def evaluation_path(fullname: str, n: int = 1) -> Path:
+    """Where 新建自评表 writes: beside the workbook, ``<book>-自评.xlsx``; the n-th
+    re-generation from 2 on ``<book>-自评(n).xlsx``."""
+    return _beside(fullname, "自评", n)
+
+
+def evaluation_versions(fullname: str) -> list[Path]:
+    """The self-evaluation workbooks 新建自评表 wrote beside the book, oldest first; the list
+    stops at the first gap."""
+    return _versions(fullname, "自评")
+
+
+def _beside(fullname: str, tag: str, n: int) -> Path:
+    p = Path(fullname)
+    return p.with_name(f"{p.stem}-{tag}.xlsx" if n == 1 else f"{p.stem}-{tag}({n}).xlsx")
+
+
+def _versions(fullname: str, tag: str) -> list[Path]:
     out: list[Path] = []
     n = 1
-    while (p := monitoring_path(fullname, n)).exists():
+    while (p := _beside(fullname, tag, n)).exists():
         out.append(p)
         n += 1
     return out
@@ -256,7 +390,12 @@ HELP_TEXT = (
     "导出 JSON：把工作簿数据导出为同名 .json 文件（与工作簿放在同一文件夹）。\n"
     "新建监控表：由本目标表生成绩效运行监控表“<工作簿名>-监控.xlsx”（同一文件夹，不覆盖已有文件）；"
     "监控表已存在时可选择重新生成：按当前目标表生成“<工作簿名>-监控(2).xlsx”等新文件，"
-    "带入原监控表已填报的内容。计算进度和校验按钮也适用于监控表。\n\n"
+    "带入原监控表已填报的内容。\n"
+    "新建自评表：由本目标表（或监控表）生成绩效自评表“<工作簿名>-自评.xlsx”（同一文件夹，"
+    "不覆盖已有文件；监控表的调整后预算数带入为全年预算数）；自评表已存在时可选择重新生成"
+    "“<工作簿名>-自评(2).xlsx”等新文件，带入原自评表已填报的内容。\n"
+    "计算进度和校验按钮也适用于监控表和自评表：在自评表中，计算进度算出执行率、各指标得分、"
+    "总分和自评等级，校验检查资金合计、偏差原因、分值和定性指标的得分范围等。\n\n"
     "按钮报错时：记下提示内容，检查“perfxl.conf”中的 Python 路径；"
     "详细说明见 perfxl 的 README“在 Excel 中使用 perfxl”一节。"
 )

@@ -65,6 +65,30 @@ def new_monitoring(book: Any = None, month: int | None = None, rerun: bool | Non
     return _run("新建监控表", act, book)
 
 
+def new_evaluation(book: Any = None, rerun: bool | None = None) -> str:
+    """新建自评表 button: ``<book>-自评.xlsx`` from the open targets or monitoring workbook.
+
+    When ``<book>-自评.xlsx`` exists, asks whether to re-generate (``rerun`` None; True or
+    False answers for the caller): yes rebuilds from the open workbook into the next
+    ``<book>-自评(n).xlsx``, carrying what was typed into the latest one and keeping its
+    scoring profile (``perfxl new evaluation --from``); no, or an Excel that cannot ask,
+    writes nothing.
+    """
+
+    def act(b: Any) -> str:
+        versions = actions.evaluation_versions(b.fullname)
+        if not versions:
+            return actions.new_evaluation_book(b)
+        go = rerun if rerun is not None else _ask_rerun(b, versions[-1], EVALUATION_PROMPT)
+        if go is None:  # Excel cannot ask: refuse, saying how to re-generate
+            return actions.new_evaluation_book(b)
+        if not go:
+            return f"未生成：{versions[-1]} 已存在，保持不变。"
+        return actions.rerun_evaluation_book(b)
+
+    return _run("新建自评表", act, book)
+
+
 def export_json(book: Any = None) -> str:
     """导出 JSON button."""
     return _run("导出 JSON", actions.export_book, book)
@@ -121,14 +145,22 @@ def _ask_month(book: Any) -> int | None:
     return int(answer) if float(answer).is_integer() and 1 <= answer <= 12 else None
 
 
-def _ask_rerun(book: Any, latest: Path) -> bool | None:
-    """Whether to re-generate the monitoring workbook (Excel's Yes / No box); None where the
-    box cannot be shown."""
-    prompt = (
-        f"监控表 {latest.name} 已存在。\n\n"
-        "是否按当前目标表重新生成？将写出新文件，带入该监控表中已填报的内容"
-        "（按项目编码、名称和指标对应），原监控表不改动。"
-    )
+MONITORING_PROMPT = (
+    "监控表 {name} 已存在。\n\n"
+    "是否按当前目标表重新生成？将写出新文件，带入该监控表中已填报的内容"
+    "（按项目编码、名称和指标对应），原监控表不改动。"
+)
+EVALUATION_PROMPT = (
+    "自评表 {name} 已存在。\n\n"
+    "是否按当前工作簿重新生成？将写出新文件，带入该自评表中已填报的内容"
+    "（按项目编码、名称和指标对应，评分方案不变），原自评表不改动。"
+)
+
+
+def _ask_rerun(book: Any, latest: Path, prompt: str = MONITORING_PROMPT) -> bool | None:
+    """Whether to re-generate the monitoring (or self-evaluation) workbook ``latest``
+    (Excel's Yes / No box, ``prompt`` naming it); None where the box cannot be shown."""
+    prompt = prompt.format(name=latest.name)
     try:
         answer = book.app.alert(prompt, title=TITLE, buttons="yes_no")
     except Exception:  # an engine without the Yes / No box

@@ -36,8 +36,9 @@ class PublishResult:
         superseded: older versions left out, with the version used instead (Chinese).
         sources: the file used for each unit, in the document's order.
         summaries: perfxl county summaries found in a folder, not read.
-        stage: what the document holds: ``targets`` (the targets disclosure) or
-            ``monitoring`` (the monitoring disclosure).
+        stage: what the document holds: ``targets`` (the targets disclosure),
+            ``monitoring`` (the monitoring disclosure) or ``evaluation`` (the self-evaluation
+            disclosure).
         other_stage: workbooks of the other stage left out (file, verdict), with ``--stage``.
     """
 
@@ -68,7 +69,7 @@ class Selection:
         sources: the file used for each unit (same order as ``books``).
         files: how many workbook files the inputs held.
         summaries: perfxl county summaries found in a folder, not read.
-        stage: the stage chosen (``targets`` or ``monitoring``).
+        stage: the stage chosen (``targets``, ``monitoring`` or ``evaluation``).
         other_stage: workbooks of the other stage left out, (file, verdict).
     """
 
@@ -92,17 +93,17 @@ def select_books(
     """Read every workbook among ``paths`` (files, or folders searched recursively) and keep
     one version per unit, by the rule every command shares (`perfxl.versions`).
 
-    A document holds one stage: ``stage`` (``targets`` or ``monitoring``) when given, the
-    workbooks of the other stage then listed in ``other_stage``; else the stage of the
-    workbooks read. Monitoring workbooks must be of one month.
+    A document holds one stage: ``stage`` (``targets``, ``monitoring`` or ``evaluation``)
+    when given, the workbooks of the other stages then listed in ``other_stage``; else the
+    stage of the workbooks read. Monitoring workbooks must be of one month.
 
     A missing input or a folder without a workbook is listed in ``skipped``; so is a workbook
     that cannot be read or whose layout is broken. ``exclude`` (the output) is never read.
     ``progress`` is told which file is being read.
 
     Raises:
-        PerfxlError: without ``stage``, the inputs hold both 绩效目标表 and 绩效运行监控表;
-            or the monitoring workbooks are of different months (each message names the
+        PerfxlError: without ``stage``, the inputs hold workbooks of several stages (绩效目标表,
+            绩效运行监控表, 绩效自评表); or the monitoring workbooks are of different months (each message names the
             files).
     """
     import os
@@ -111,7 +112,7 @@ def select_books(
     from perfxl.outputs import is_summary_file
     from perfxl.read import ReadResult, read_workbook
     from perfxl.savedtime import saved_time
-    from perfxl.stages import TARGETS, mixed_stages, not_for_publish
+    from perfxl.stages import PUBLISH_STAGES, TARGETS, mixed_stages, not_for_publish
     from perfxl.versions import BASIS_ZH, Candidate, choose
 
     found = discover(paths, exclude=exclude)
@@ -133,7 +134,8 @@ def select_books(
         read.append((name, res))
     by_stage: dict[str, list[str]] = {}
     for name, res in read:
-        by_stage.setdefault(res.targets.stage, []).append(_shown(name, paths))
+        if res.targets.stage in PUBLISH_STAGES:  # any other stage is left out with its verdict
+            by_stage.setdefault(res.targets.stage, []).append(_shown(name, paths))
     if stage is None:
         if len(by_stage) > 1:
             raise PerfxlError(mixed_stages(by_stage))
@@ -219,6 +221,11 @@ def load_books(
     return sel.books, sel.problems, sel.skipped
 
 
+def project_kind(stage: str) -> str:
+    """What a document's project tables are called in messages: 项目表, 监控表 or 自评表."""
+    return {"monitoring": "监控表", "evaluation": "自评表"}.get(stage, "项目表")
+
+
 def publish_targets(
     books: Sequence[Targets],
     out: Path,
@@ -234,7 +241,8 @@ def publish_targets(
 
     The books are of one stage: 绩效目标表 give the targets disclosure, 绩效运行监控表 (of
     one month) the monitoring disclosure, its lights by ``thresholds`` (default: the shipped
-    gaps; `perfxl.config.Config` holds the county's).
+    gaps; `perfxl.config.Config` holds the county's), 绩效自评表 the self-evaluation
+    disclosure (scored by `perfxl.evaluation` under the profile each workbook names).
 
     With ``pdf``, LibreOffice converts the document once to find the page of every heading,
     the contents list is filled in with those pages, and the final document is converted again
@@ -252,7 +260,7 @@ def publish_targets(
         raise PerfxlError("没有可公开的单位：请给出至少一个有效的工作簿。", path=str(out))
     say = progress or (lambda _msg: None)
     projects = sum(len(b.projects) for b in books)
-    kind = "监控表" if books[0].stage == "monitoring" else "项目表"
+    kind = project_kind(books[0].stage)
     say(f"编排文档：{len(books)} 个单位，{projects} 个{kind}……")
     doc, body = build(books, title=title, county=county, sources=sources, thresholds=thresholds)
     result = PublishResult(
@@ -309,8 +317,8 @@ def publish(
     One workbook gives the unit's disclosure; several (or a folder) give the county's document,
     with one version per unit chosen as ``consolidate`` chooses it, and a table of the file
     used for each unit and the versions left out. 绩效目标表 give the targets disclosure,
-    绩效运行监控表 of one month the monitoring disclosure; a mix is refused unless ``stage``
-    names the one to publish (`select_books`).
+    绩效运行监控表 of one month the monitoring disclosure, 绩效自评表 the self-evaluation
+    disclosure; a mix is refused unless ``stage`` names the one to publish (`select_books`).
     """
     sel = select_books(
         paths, exclude=[out, out.with_suffix(".pdf")], progress=progress, stage=stage

@@ -14,15 +14,16 @@ from docx.oxml import parse_xml
 from perfxl import layout as L
 from perfxl.model import Targets
 from perfxl.publish import county as county_view
+from perfxl.publish import evaluation as evaluation_view
+from perfxl.publish import evaluation_county, monitoring_county
 from perfxl.publish import labels as T
 from perfxl.publish import monitoring as monitoring_view
-from perfxl.publish import monitoring_county
 from perfxl.publish import styles as S
 from perfxl.publish.blocks import Blocks
 from perfxl.publish.ooxml import NSDECL, field_runs, rpr
 from perfxl.publish.text import county_name, document_title, plain
 from perfxl.publish.township import township
-from perfxl.stages import MONITORING
+from perfxl.stages import EVALUATION, MONITORING
 
 TOC_LEVELS = 2  # parts and tables for one unit; units and parts in the county's view
 
@@ -37,6 +38,11 @@ def is_monitoring(books: Sequence[Targets]) -> bool:
     return bool(books) and books[0].stage == MONITORING
 
 
+def is_evaluation(books: Sequence[Targets]) -> bool:
+    """Whether the books are 绩效自评表 (the self-evaluation disclosure)."""
+    return bool(books) and books[0].stage == EVALUATION
+
+
 def body_blocks(
     books: Sequence[Targets],
     county: bool | None = None,
@@ -46,10 +52,15 @@ def body_blocks(
     """The body of the document: one unit's disclosure, or the county's view of several
     (``sources``: the file used for each unit and the versions left out). Monitoring
     workbooks give the monitoring disclosure, its lights by ``thresholds`` (default: the
-    shipped ones)."""
+    shipped ones); self-evaluation workbooks the self-evaluation disclosure."""
     b = Blocks()
     th = thresholds or monitoring_view.Thresholds()
-    if is_monitoring(books):
+    if is_evaluation(books):
+        if not is_county(books, county):
+            evaluation_view.township(b, books[0], level=1)
+        else:
+            evaluation_county.county(b, books, sources)
+    elif is_monitoring(books):
         if not is_county(books, county):
             monitoring_view.township(b, books[0], th, level=1)
         else:
@@ -67,9 +78,14 @@ def title_of(books: Sequence[Targets], title: str | None = None, county: bool | 
         return title
     monitoring = is_monitoring(books)
     if not is_county(books, county):
+        if is_evaluation(books):
+            return evaluation_view.document_title(books[0])
         return (monitoring_view.document_title if monitoring else document_title)(books[0])
     years = {plain(t.year) for t in books if t.year}
     year = years.pop() if len(years) == 1 else ""
+    if is_evaluation(books):
+        template = T.EVAL_COUNTY_TITLE if year else T.EVAL_COUNTY_TITLE_NO_YEAR
+        return template.format(county=county_name(books), year=year)
     if monitoring:
         text = T.MON_COUNTY_TITLE.format(county=county_name(books), year=year, X="{X}")
         return L.month_label(text, books[0].month)

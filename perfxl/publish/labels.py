@@ -75,3 +75,38 @@ MON_COUNTY_HEADERS: tuple[str, ...] = (
 )
 MON_COUNTY_NOTE = "序时进度：{schedule}。预算数为调整后预算数（未调整的按年初预算数），执行率为执行数合计除以预算数合计。"
 MON_NO_LIGHT = "—"
+
+# The self-evaluation disclosure (绩效自评公开文本).
+EVAL_DOC_TITLE = "{unit}\n{year}年度项目支出绩效自评情况"
+EVAL_DOC_TITLE_NO_YEAR = "{unit}\n项目支出绩效自评情况"
+EVAL_COUNTY_TITLE = "{county}\n{year}年度乡镇项目支出绩效自评情况"
+EVAL_COUNTY_TITLE_NO_YEAR = "{county}\n乡镇项目支出绩效自评情况"
+EVAL_SECTION_SUMMARY = "一、总体情况"
+EVAL_SECTION_TABLES = "二、项目支出绩效自评表"
+EVAL_LOWEST_TITLE = "得分较低的项目"
+EVAL_LOWEST_HEADERS: tuple[str, ...] = (
+    "序号",
+    "项目名称",
+    "总分",
+    "自评等级",
+    "未得满分的指标（得分/分值）",
+    "偏差原因分析及改进措施",
+)
+EVAL_FUNDS_ROW = "预算执行率"
+EVAL_NOT_SCORED = "未评分"
+EVAL_PROFILE_LINE = "评分方案：{title}（{name}）"
+EVAL_COUNTY_SUMMARY = "各单位项目支出绩效自评汇总表"
+EVAL_COUNTY_HEADERS: tuple[str, ...] = (
+    "序号",
+    "单位编码",
+    "单位名称",
+    "项目数",
+    "全年预算数",
+    "全年执行数",
+    "执行率",
+    "平均分",
+)
+EVAL_COUNTY_NOTE = (
+    "执行率为全年执行数合计除以全年预算数合计；平均分为已评分项目总分的平均数；"
+    "各等级为自评等级的项目数。"
+)

@@ -15,6 +15,7 @@ FAMILIES: tuple[str, ...] = (
     "perfxl.rules.boilerplate",
     "perfxl.rules.code_year",
     "perfxl.rules.monitoring",
+    "perfxl.rules.evaluation",
     "perfxl.rules.files",
 )
 
@@ -25,8 +26,17 @@ MONITORING_FAMILIES: tuple[str, ...] = (
     "perfxl.rules.files",
 )
 
+# A self-evaluation workbook likewise carries checked targets: its own rules (the funds adding
+# up, the scores, the carried targets) and the file rules run.
+EVALUATION_FAMILIES: tuple[str, ...] = (
+    "perfxl.rules.evaluation",
+    "perfxl.rules.files",
+)
+
 
 def modules(stage: str | None = None) -> list[ModuleType]:
     """The family modules (imported on first use): every one, or those a stage runs."""
-    names = MONITORING_FAMILIES if stage == "monitoring" else FAMILIES
+    names = {"monitoring": MONITORING_FAMILIES, "evaluation": EVALUATION_FAMILIES}.get(
+        stage or "", FAMILIES
+    )
     return [importlib.import_module(name) for name in names]

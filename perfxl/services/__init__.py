@@ -10,7 +10,8 @@ package imports no reader or writer (each service imports what it uses when call
   against its targets: ``targets_record``), annotate, choose versions;
 - `computation`: the cumulative percentages of a file or an open book;
 - `workbooks`: template, fill (a new workbook or an existing one), export, the monitoring
-  workbook from a targets workbook (``new_monitoring``);
+  workbook from a targets workbook (``new_monitoring``), the self-evaluation workbook from a
+  targets or monitoring workbook (``new_evaluation``);
 - `county`: consolidate (writes the summary), gather (reads and combines: the Python API), publish.
 """
 
@@ -28,6 +29,7 @@ from perfxl.services.validation import (
     validate_workbooks,
 )
 from perfxl.services.workbooks import (
+    EvaluationReport,
     ExportReport,
     FillReport,
     MonitoringReport,
@@ -36,12 +38,14 @@ from perfxl.services.workbooks import (
     fill_into,
     fill_new,
     make_template,
+    new_evaluation,
     new_monitoring,
 )
 
 __all__ = [
     "ComputeReport",
     "ConsolidationReport",
+    "EvaluationReport",
     "ExportReport",
     "FillReport",
     "MonitoringReport",
@@ -59,6 +63,7 @@ __all__ = [
     "find_workbooks",
     "gather",
     "make_template",
+    "new_evaluation",
     "new_monitoring",
     "publish",
     "targets_record",

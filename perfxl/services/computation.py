@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from perfxl.compute import ComputeResult
     from perfxl.config import Config
+    from perfxl.evaluation import EvaluationResult
     from perfxl.grid import Grid
     from perfxl.monitoring import MonitoringResult
     from perfxl.problems import Problem
@@ -29,7 +30,9 @@ def compute_open_book(
 
     A monitoring workbook (stage ``monitoring``) gets its 执行率, lights and 序时进度 as
     ``compute`` gives a file (`perfxl.write.rates.plan_monitoring`, ``config``'s light
-    thresholds); the last item is then its figures per project (None for targets).
+    thresholds); the last item is then its figures per project (None for targets). A
+    self-evaluation workbook gets its scores, 总分 and 自评等级
+    (`perfxl.write.scores.plan_evaluation`; the last item None).
 
     Args:
         grid: the book's cells.
@@ -49,7 +52,7 @@ def compute_open_book(
     from perfxl.write.percentages import outcome_problems, plan_percentages
 
     read = read_grid_model(grid)
-    if not any(s.kind in ("project", "monitoring", "cover") for s in read.sheets):
+    if not any(s.kind in ("project", "monitoring", "evaluation", "cover") for s in read.sheets):
         anchor = L.PROJECT_ANCHOR
         raise NotAPerfxlWorkbookError(
             f"工作簿中没有项目绩效目标表（{anchor.ref} 为“{anchor.text}”）或封面，无法计算。",
@@ -69,6 +72,12 @@ def compute_open_book(
         empty = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
         broken = [p for p in read.problems if p.rule == "read.label_missing"]
         return read, empty, plan, [*broken, *plan.problems], results
+    if read.targets.stage == "evaluation":
+        from perfxl.write.scores import evaluation_problems, plan_evaluation
+
+        _, plan = plan_evaluation(read, grid, formulas)
+        empty = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
+        return read, empty, plan, evaluation_problems(read, plan), None
     computed, plan = plan_percentages(read, grid, formulas)
     return read, computed, plan, outcome_problems(read, computed, plan), None
 
@@ -92,12 +101,17 @@ class ComputeReport:
 
     @property
     def stage(self) -> str:
-        """``targets`` (cumulative percentages) or ``monitoring`` (执行率 and lights)."""
+        """``targets`` (cumulative percentages), ``monitoring`` (执行率 and lights) or
+        ``evaluation`` (scores, 总分 and 自评等级)."""
+        if self.outcome.evaluation is not None:
+            return "evaluation"
         return "targets" if self.outcome.monitoring is None else "monitoring"
 
     @property
     def done(self) -> int:
-        """Projects whose percentages (monitoring: 执行率) were computed."""
+        """Projects whose percentages (monitoring: 执行率; evaluation: 总分) were computed."""
+        if self.outcome.evaluation is not None:
+            return sum(e.total is not None for e in self.outcome.evaluation)
         if self.outcome.monitoring is not None:
             return sum(m.rate is not None for m in self.outcome.monitoring)
         return sum(p.percents is not None for p in self.outcome.computed.projects)
@@ -105,6 +119,8 @@ class ComputeReport:
     @property
     def total(self) -> int:
         """Projects in the workbook."""
+        if self.outcome.evaluation is not None:
+            return len(self.outcome.evaluation)
         if self.outcome.monitoring is not None:
             return len(self.outcome.monitoring)
         return len(self.outcome.computed.projects)
@@ -116,6 +132,8 @@ class ComputeReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report: percentages per project (numbers, 2 decimals) and the problems."""
+        if self.outcome.evaluation is not None:
+            return self._evaluation_dict(self.outcome.evaluation)
         if self.outcome.monitoring is not None:
             return self._monitoring_dict(self.outcome.monitoring)
         read, computed = self.outcome.read, self.outcome.computed
@@ -175,6 +193,51 @@ class ComputeReport:
             "stage": "monitoring",
             "month": read.targets.month,
             "schedule": None if schedule is None else float(schedule),
+            "projects": projects,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def _evaluation_dict(self, results: list[EvaluationResult]) -> dict[str, Any]:
+        """The self-evaluation's report: the profile, and per project 执行率 (percent),
+        the funds score, 总分, 自评等级 and each indicator row's 分值 and 得分 (numbers at 2
+        decimals; null where perfxl cannot score)."""
+
+        def f(v: Any) -> float | None:
+            return None if v is None else float(v)
+
+        read = self.outcome.read
+        projects = []
+        for i, e in enumerate(results):
+            p = read.targets.projects[i]
+            projects.append(
+                {
+                    "index": i,
+                    "sheet": read.project_sheet(i),
+                    "code": p.code,
+                    "name": p.name,
+                    "rate": f(e.funds.rate),
+                    "funds_score": f(e.funds.score),
+                    "total": f(e.total),
+                    "level": e.level,
+                    "rows": [
+                        {
+                            "points": f(r.points),
+                            "score": f(r.score),
+                            "counted": f(r.counted),
+                            "rule": r.rule,
+                            "full": r.full,
+                            "problems": list(r.problems),
+                        }
+                        for r in e.rows
+                    ],
+                }
+            )
+        return {
+            "file": read.path,
+            "output": str(self.target),
+            "backup": str(self.backup) if self.backup else None,
+            "stage": "evaluation",
+            "profile": results[0].profile if results else read.targets.profile,
             "projects": projects,
             "problems": [p.to_dict() for p in self.problems],
         }

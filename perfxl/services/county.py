@@ -107,6 +107,8 @@ class ConsolidationReport:
         from perfxl.consolidate import columns as K
 
         r = self.result
+        if r.stage == "evaluation":
+            return self._evaluation()
         if r.stage != "monitoring":
             return {"stage": r.stage}
         total = next((u for u in r.monitor_units if u.row_kind == K.ROW_TOTAL), None)
@@ -126,6 +128,24 @@ class ConsolidationReport:
             },
         }
 
+    def _evaluation(self) -> dict[str, Any]:
+        """A self-evaluation run's county figures: the profile, the mean 总分, grade counts."""
+        from perfxl.consolidate import columns as K
+        from perfxl.consolidate.eval_columns import LEVEL_KEYS, LEVEL_NAMES
+
+        r = self.result
+        total = next((u for u in r.eval_units if u.row_kind == K.ROW_TOTAL), None)
+        return {
+            "stage": r.stage,
+            "profile": r.profile,
+            "average": total.average if total else None,
+            "scored": total.scored if total else 0,
+            "levels": {
+                name: getattr(total, key) if total else 0
+                for key, name in zip(LEVEL_KEYS, LEVEL_NAMES, strict=True)
+            },
+        }
+
 
 def publish(
     books: Sequence[Path],
@@ -139,8 +159,9 @@ def publish(
 ) -> PublishResult:
     """The disclosure document of one unit or a whole county (`perfxl.publish.publish`);
     ``progress`` hears each step of a long run (a county's PDF takes minutes). ``stage``
-    picks ``targets`` or ``monitoring`` when the inputs hold both; ``config`` (the county
-    settings, None for the shipped defaults) gives the monitoring lights' thresholds."""
+    picks ``targets``, ``monitoring`` or ``evaluation`` when the inputs hold several;
+    ``config`` (the county settings, None for the shipped defaults) gives the monitoring
+    lights' thresholds."""
     from perfxl.config import default_config
     from perfxl.publish import publish as run
     from perfxl.publish.monitoring import thresholds_of

@@ -118,10 +118,11 @@ def targets_record(path: str | Path) -> CarriedRecord:
             "请先按 perfxl validate 的提示修复目标表。",
             path=str(path),
         )
-    if res.targets.stage == "monitoring":
+    if res.targets.stage in ("monitoring", "evaluation"):
+        what = "绩效运行监控表" if res.targets.stage == "monitoring" else "绩效自评表"
         raise PerfxlError(
-            "--targets 指定的是绩效运行监控表，不是目标表。"
-            "请指定生成该监控表所用的预算绩效目标工作簿。",
+            f"--targets 指定的是{what}，不是目标表。"
+            "请指定生成被校验工作簿所用的预算绩效目标工作簿。",
             path=str(path),
         )
     return record_of(res.targets, source="targets")

@@ -247,8 +247,9 @@ def new_monitoring(
     return MonitoringReport(out, len(t.projects), n, month, problems, notes, kept)
 
 
-def _read_for_monitoring(book: str | Path, what: str) -> ReadResult:
-    """A workbook read for ``new monitoring``, refused when its labels are broken."""
+def _read_for_monitoring(book: str | Path, what: str, made: str = "监控表") -> ReadResult:
+    """A workbook read for ``new monitoring`` / ``new evaluation``, refused when its labels
+    are broken (``made``: the form not made, for the message)."""
     from perfxl.errors import PerfxlError
     from perfxl.read import read_workbook
 
@@ -256,8 +257,96 @@ def _read_for_monitoring(book: str | Path, what: str) -> ReadResult:
     res.require_perfxl()
     if not res.ok:
         raise PerfxlError(
-            f"{what}的表格结构有误（标签缺失或移动），未生成监控表。"
+            f"{what}的表格结构有误（标签缺失或移动），未生成{made}。"
             "请先按 perfxl validate 的提示修复。",
             path=str(book),
         )
     return res
+
+
+@dataclass
+class EvaluationReport:
+    """What ``new evaluation`` wrote.
+
+    Attributes:
+        written: the self-evaluation workbook.
+        projects: project sheets written.
+        indicators: indicator rows carried.
+        profile: the scoring profile's name (written on the cover).
+        source: the stage of the workbook it was built from (``targets`` or ``monitoring``).
+        problems: what reading the source found (written all the same).
+        notes: for the user, when rebuilt ``previous``: projects added (blank), projects and
+            indicators that disappeared (what was typed for them is not carried).
+        kept: projects whose typed self-evaluation came from ``previous``.
+    """
+
+    written: Path
+    projects: int
+    indicators: int
+    profile: str
+    source: str
+    problems: list[Problem]
+    notes: list[str] = field(default_factory=list)
+    kept: int = 0
+
+
+def new_evaluation(
+    book: str | Path,
+    out: Path,
+    *,
+    profile: str | None = None,
+    previous: str | Path | None = None,
+    config_path: str | Path | None = None,
+) -> EvaluationReport:
+    """Write the self-evaluation workbook (绩效自评) carrying a targets or monitoring
+    workbook's projects, goals and indicators; a monitoring workbook's 调整后预算数 becomes
+    the default 全年预算数 (else 年初预算数). What a self-evaluation workbook given as
+    ``book`` already holds of the evaluation is kept.
+
+    ``profile``: the scoring profile's name (`perfxl.scoring.PROFILES`); None: the one
+    ``previous`` (else ``book``) names, else the county config's ``[evaluation] profile``
+    (``config_path``; None: the shipped config, whose profile is ``default``). ``previous``, an earlier
+    self-evaluation workbook of the unit: what was typed into it is carried onto the matching
+    projects and indicators (`perfxl.carry.carry_evaluation`).
+
+    Raises:
+        NotAPerfxlWorkbookError: ``book`` or ``previous`` is not a perfxl workbook.
+        PerfxlError: ``book`` or ``previous`` cannot be read, its labels are broken, the
+            profile is unknown, the config is unusable, or ``previous`` is not a self-evaluation workbook (nothing
+            written), or ``out`` cannot be written.
+    """
+    from perfxl.carry import carry_evaluation
+    from perfxl.errors import PerfxlError
+    from perfxl.write.evaluation import build_evaluation, profile_named
+    from perfxl.write.fill import save
+
+    res = _read_for_monitoring(book, "目标表", "自评表")
+    t, problems = res.targets, list(res.problems)
+    source = t.stage
+    notes: list[str] = []
+    kept = 0
+    if previous is not None:
+        old_res = _read_for_monitoring(previous, "原自评表", "自评表")
+        old, old_problems = old_res.targets, list(old_res.problems)
+        if old.stage != "evaluation":
+            raise PerfxlError(
+                "--from 指定的不是绩效自评表，无法带入填报内容。"
+                "请指定由 perfxl new evaluation 生成并已填报的自评表。",
+                path=str(previous),
+            )
+        problems += old_problems
+        carried = carry_evaluation(t, old)
+        t, notes, kept = carried.targets, carried.notes, carried.kept
+        if profile is None:
+            profile = old.profile
+    if profile is None:
+        profile = t.profile
+    if profile is None:
+        from perfxl.config import load_config
+
+        profile = load_config(config_path).evaluation_profile
+    chosen = profile_named(profile)
+    t.stage, t.month, t.profile = "evaluation", None, chosen.name
+    save(build_evaluation(t, chosen), out)
+    n = sum(len([i for i in p.indicators if not i.is_blank()]) for p in t.projects)
+    return EvaluationReport(out, len(t.projects), n, chosen.name, source, problems, notes, kept)

@@ -28,6 +28,7 @@ from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
 from perfxl.compute import ComputeResult, Totals, compute, text_amounts
 from perfxl.errors import WriteError
+from perfxl.evaluation import EvaluationResult
 from perfxl.grid import Grid, Sheet
 from perfxl.monitoring import DEFAULT_RED_GAP, DEFAULT_YELLOW_GAP, MonitoringResult
 from perfxl.numbers import number, percent, total
@@ -294,6 +295,7 @@ class ComputeOutcome:
             that are not numbers, blank budgets, changed formulas).
         result: what the engine wrote.
         monitoring: a monitoring workbook's figures per project (None for targets).
+        evaluation: a self-evaluation workbook's scores per project (None otherwise).
     """
 
     read: ReadResult
@@ -301,6 +303,7 @@ class ComputeOutcome:
     problems: list[Problem]
     result: PatchResult
     monitoring: list[MonitoringResult] | None = None
+    evaluation: list[EvaluationResult] | None = None
 
 
 def compute_workbook(
@@ -322,7 +325,8 @@ def compute_workbook(
         yellow_gap, red_gap: a monitoring workbook's light thresholds (points below 序时).
 
     A monitoring workbook (``stage`` monitoring) gets its 执行率, lights and 序时进度
-    instead (:mod:`perfxl.write.rates`).
+    instead (:mod:`perfxl.write.rates`), a self-evaluation workbook its scores, 总分 and
+    自评等级 (:mod:`perfxl.write.scores`).
 
     Raises:
         NotAWorkbookError, NotAPerfxlWorkbookError, WorkbookLockedError,
@@ -356,6 +360,15 @@ def compute_workbook(
         computed = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
         broken = [p for p in read.problems if p.rule == "read.label_missing"]
         return ComputeOutcome(read, computed, [*broken, *plan.problems], result, results)
+    if read.targets.stage == "evaluation":
+        from perfxl.write.scores import evaluation_problems, plan_evaluation
+
+        scores, plan = plan_evaluation(read, grid, lambda cells: read_formulas(patch, cells))
+        patch.write_cells(plan.writes)
+        result = patch.save(out, backup=backup)
+        computed = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
+        problems = evaluation_problems(read, plan)
+        return ComputeOutcome(read, computed, problems, result, evaluation=scores)
     computed, plan = plan_percentages(read, grid, lambda cells: read_formulas(patch, cells))
     patch.write_cells(plan.writes)
     result = patch.save(out, backup=backup)

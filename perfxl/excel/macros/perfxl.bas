@@ -19,6 +19,10 @@ Sub PerfxlNewMonitoring(control As IRibbonControl)
     RunPython "import perfxl.excel.entry as e; e.new_monitoring()"
 End Sub
 
+Sub PerfxlNewEvaluation(control As IRibbonControl)
+    RunPython "import perfxl.excel.entry as e; e.new_evaluation()"
+End Sub
+
 Sub PerfxlExportJson(control As IRibbonControl)
     RunPython "import perfxl.excel.entry as e; e.export_json()"
 End Sub

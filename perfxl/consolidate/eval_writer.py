@@ -1,0 +1,144 @@
+"""The county self-evaluation summary workbook (xlsxwriter), drawn as the other summaries are.
+
+Sheets: 自评汇总 (a row per project), 乡镇得分 (a row per township and the county's), 低分项目
+(the lowest-scoring projects and their rows short of full points, with the reasons), 校验问题,
+提交情况, 等级分布 (each township's projects by 自评等级, a native stacked column chart) and
+说明 (which names the scoring profile).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perfxl import __version__
+from perfxl.consolidate import columns as K
+from perfxl.consolidate.combine import Consolidation
+from perfxl.consolidate.eval_columns import (
+    EVAL_CHART_SHEET,
+    EVAL_LOWEST,
+    EVAL_MARKER,
+    EVAL_SUMMARY,
+    EVAL_UNITS,
+    LEVEL_KEYS,
+    LEVEL_NAMES,
+    LOWEST,
+)
+from perfxl.consolidate.writer import (
+    CHART_TEXT,
+    CHART_TITLE,
+    VERSIONS_TEXT,
+    Paths,
+    RunInfo,
+    _draw_table,
+    _Formats,
+    _write_rows,
+    new_workbook,
+    readme_sheet,
+)
+
+TABLES = (EVAL_SUMMARY, EVAL_UNITS, EVAL_LOWEST, K.PROBLEMS, K.FILES)
+LEVEL_COLORS = ("#548235", "#5B9BD5", "#FFC000", "#C00000")  # 优, 良, 中, 差
+
+
+def write_evaluation_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
+    """Write the self-evaluation summary to ``out`` (replaced whole).
+
+    Raises:
+        WriteError: the file cannot be written (open in Excel/WPS, read-only folder).
+    """
+    from perfxl.write.atomic import atomic_path
+
+    with atomic_path(out) as tmp:
+        wb = new_workbook(tmp, "绩效自评汇总表", EVAL_MARKER)
+        fmt = _Formats(wb)
+        paths = Paths(info.inputs)
+        rows_of = {
+            EVAL_SUMMARY.sheet: c.evaluation,
+            EVAL_UNITS.sheet: c.eval_units,
+            EVAL_LOWEST.sheet: c.lowest,
+            K.PROBLEMS.sheet: c.problems,
+            K.FILES.sheet: c.files,
+            K.VERSION_CHANGES.sheet: c.version_changes,
+        }
+        for table in (*TABLES, K.VERSION_CHANGES) if c.version_changes else TABLES:
+            ws = wb.add_worksheet(table.sheet)
+            rows = list(paths.rows(table, rows_of[table.sheet]))
+            _draw_table(ws, table, len(rows), fmt)
+            _write_rows(ws, table, rows, fmt)
+        _chart(wb, c, fmt)
+        _readme(wb, c, info, fmt)
+        wb.worksheets()[0].activate()
+        wb.close()
+
+
+def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
+    """Each township's projects by 自评等级: a stacked column per township."""
+    ws = wb.add_worksheet(EVAL_CHART_SHEET)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, 4, 9)
+    for i, h in enumerate(("单位", *LEVEL_NAMES)):
+        ws.write_string(0, i, h, fmt.header)
+    units = [u for u in c.eval_units if u.row_kind == K.ROW_UNIT]
+    for r, u in enumerate(units, start=1):
+        ws.write_string(r, 0, u.unit_name or u.unit_code or "", fmt.get(None, "text"))
+        for i, key in enumerate(LEVEL_KEYS, start=1):
+            ws.write_number(r, i, getattr(u, key), fmt.get(None, "int"))
+    n = len(units)
+    if not n:
+        return
+    sheet = EVAL_CHART_SHEET
+    chart = wb.add_chart({"type": "column", "subtype": "stacked"})
+    for i, color in enumerate(LEVEL_COLORS, start=1):
+        chart.add_series(
+            {
+                "name": [sheet, 0, i],
+                "categories": [sheet, 1, 0, n, 0],
+                "values": [sheet, 1, i, n, i],
+                "fill": {"color": color},
+                "gap": 80,
+            }
+        )
+    chart.set_title({"name": "各单位项目自评等级分布（个）", "name_font": CHART_TITLE})
+    chart.set_x_axis({"num_font": CHART_TEXT})
+    chart.set_y_axis({"min": 0, "num_font": CHART_TEXT, "major_gridlines": {"visible": True}})
+    chart.set_legend({"position": "bottom", "font": CHART_TEXT})
+    chart.set_size({"width": min(max(640, 60 * n + 200), 4000), "height": 400})
+    ws.insert_chart(1, 6, chart)  # beside the data table
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
+    from perfxl.scoring import get_profile
+
+    profile = get_profile(c.profile or "default")
+    county = next((u for u in c.eval_units if u.row_kind == K.ROW_TOTAL), None)
+    levels = "，".join(f"{name} ≥ {low}" for name, low in profile.levels)
+    lines = [
+        ("生成时间", info.made.strftime("%Y-%m-%d %H:%M:%S")),
+        ("perfxl 版本", __version__),
+        ("评分方案", f"{profile.name}（{profile.title}）"),
+        ("汇总单位数", str(len(c.chosen))),
+        ("项目数", str(c.totals.get("projects", 0))),
+        (
+            "全县平均总分",
+            "—" if county is None or county.average is None else f"{county.average:.2f}",
+        ),
+        ("错误 / 警告", f"{c.error_count} / {c.warning_count}"),
+        (
+            "说明",
+            "每个项目的执行率、得分、总分和自评等级均由 perfxl 按评分方案重新计算（与 perfxl "
+            "compute 写入各单位自评表的数值相同），不采用工作簿中缓存的公式结果。"
+            f"自评等级：{levels}，其余为差。乡镇平均总分 = 该单位已评分项目总分的平均值（两位小数，"
+            "四舍五入）；总分无法计算的项目（有无法比较的实际完成值）不计入平均，见“校验问题”。"
+            f"低分项目：全县总分最低的 {LOWEST} 个项目，及其未得满分的指标和偏差原因分析及改进措施。",
+        ),
+        ("被替代的版本", str(len(c.superseded))),
+        *(
+            [("工作表", f"提交情况：被替代的版本附较新版本的改动摘要；{VERSIONS_TEXT}。")]
+            if c.version_changes
+            else []
+        ),
+    ]
+    readme_sheet(wb, fmt, EVAL_MARKER, lines, info.inputs)

@@ -1,0 +1,187 @@
+"""Grid + layout -> model for the self-evaluation stage: a self-evaluation project sheet
+(项目支出绩效自评表) read into a Project (the carried targets) and its ProjectEvaluation, and
+the scoring profile's name from the cover.
+
+Formula cells (执行率, the scores, 总分, 自评等级) read as the values the spreadsheet app
+cached (None in a workbook no app has recalculated). A 分值 that equals the row's default
+share (the hidden 默认分值 beside it) is the default, read as None: only a 分值 the clerk
+typed differently is a typed 分值.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from perfxl import constants as C
+from perfxl import layout as L
+from perfxl.cells import a1, parse_a1, shift
+from perfxl.model import Indicator, IndicatorResult, Project, ProjectEvaluation
+
+if TYPE_CHECKING:
+    from perfxl.grid import Grid, Sheet
+    from perfxl.read import ReadResult, SheetInfo
+
+_INITIAL = {
+    "total/initial": "budget",
+    "fiscal/initial": "fiscal_funds",
+    "other/initial": "other_funds",
+}
+_TOTAL = L.normalize_label(C.L_TOTAL_SCORE)
+
+
+def read_evaluation_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: ReadResult) -> bool:
+    """Read one self-evaluation sheet into ``res.targets.projects``; False when its labels
+    are broken (problems recorded)."""
+    from perfxl.read import _check_labels, _FieldReader
+
+    form = res.layout.evaluation
+    if not _check_labels(sheet, form.labels, dr, dc, res):
+        return False
+    info.project_index = index = len(res.targets.projects)
+    base = f"/projects/{index}"
+    reader = _FieldReader(sheet, res, dr, dc)
+    p = Project(evaluation=ProjectEvaluation())
+    e = p.evaluation
+    assert e is not None
+    for f in form.carried:
+        key = _INITIAL.get(f.key, f.key)
+        setattr(p, key, reader.read(L.Field(key, f.ref, f.kind, f.span, f.label), f"{base}/{key}"))
+    for f in form.fields:
+        value = reader.read(f, f"{base}/evaluation/{f.key}")
+        if "/" in f.key:
+            row, col = f.key.split("/")
+            setattr(getattr(e, row), col, value)
+        else:
+            setattr(e, f.key, value)
+    for f in form.carried:  # 年初预算数 is the targets' amount: one value, two places in JSON
+        if f.key in _INITIAL:
+            getattr(e, f.key.split("/")[0]).initial = getattr(p, _INITIAL[f.key])
+    for row_key in form.funds_rows:
+        keys = ("rate", "points", "score") if row_key == "total" else ("rate",)
+        for key in keys:
+            ref = shift(form.funds_cell(row_key, key), dr, dc)
+            res.locations[f"{base}/evaluation/{row_key}/{key}"] = (sheet.name, ref)
+            setattr(getattr(e, row_key), key, _number(sheet.get(*parse_a1(ref))))
+    p.indicators, e.indicators, last = _read_rows(sheet, dr, dc, base, res)
+    for key, attr in (("score", "score"), ("level", "level")):
+        ref = shift(form.total_cell(last, key), dr, dc)
+        res.locations[f"{base}/evaluation/{attr}"] = (sheet.name, ref)
+        raw = sheet.get(*parse_a1(ref))
+        setattr(e, attr, _number(raw) if key == "score" else _words(raw))
+    res.targets.projects.append(p)
+    return True
+
+
+def _read_rows(
+    sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult
+) -> tuple[list[Indicator], list[IndicatorResult], int]:
+    """The indicator rows down to the 总分 row; and the last indicator row (layout's rows)."""
+    from perfxl.read import _target, _text, indicator_rows
+
+    form = res.layout.evaluation
+    columns = form.indicator_columns
+    first = form.indicator_first_row + dr
+    inds: list[Indicator] = []
+    results: list[IndicatorResult] = []
+    last = form.indicator_first_row  # at least one row is drawn
+    for r, raw in indicator_rows(sheet, columns, first, dc):
+        if L.normalize_label(raw["level1"]) == _TOTAL:
+            break
+        last = r - dr
+        j = len(inds)
+        for k, (c0, _) in columns.items():
+            where = f"{base}/indicators/{j}/{k}"
+            if k in L.EVALUATION_INPUT_INDICATOR_KEYS:
+                where = f"{base}/evaluation/indicators/{j}/{k}"
+            res.locations[where] = (sheet.name, a1(r, c0 + dc))
+        res.locations[f"{base}/indicators/{j}"] = (sheet.name, a1(r, columns["level1"][0] + dc))
+        res.locations[f"{base}/evaluation/indicators/{j}"] = (
+            sheet.name,
+            a1(r, columns["actual"][0] + dc),
+        )
+        inds.append(
+            Indicator(
+                level1=_text(raw["level1"]),
+                level2=_text(raw["level2"]),
+                level3=_text(raw["level3"]),
+                target=_target(raw["target"]),
+            )
+        )
+        split = sheet.get(r, form.helper_columns["split"] + dc)
+        points = _number(raw["points"])
+        if points is not None and _same(points, _number(split)):
+            points = None  # the default share, not typed
+        results.append(
+            IndicatorResult(
+                actual=_actual(raw["actual"], inds[-1].target),
+                points=points,
+                score=_number(raw["score"]),
+                grade=_text(raw["grade"]),
+                deviation=_text(raw["deviation"]),
+            )
+        )
+    return inds, results, last
+
+
+def _actual(raw: Any, target: Any) -> Any:
+    """实际完成值 as read: a number in a row whose 年度指标值 is a percentage is the fraction
+    Excel stores for what the cell shows (0.96 shown as 96%: the form formats those cells as
+    percentages, `perfxl.write.evaluation.PERCENT_ACTUAL_FORMAT`), read as that percent's text
+    (``96%``), which `perfxl.scoring` reads in the target's unit; anything else as typed."""
+    from decimal import Decimal
+
+    from perfxl.read import _target
+    from perfxl.targets import parse_target
+
+    value = _target(raw)
+    if isinstance(value, bool) or not isinstance(value, int | float) or target is None:
+        return value
+    try:
+        percent = parse_target(target).is_percent
+    except TypeError:
+        return value
+    if not percent:
+        return value
+    shown = (Decimal(repr(value)) * 100).normalize()
+    return f"{shown:f}%"
+
+
+def _same(a: Any, b: Any) -> bool:
+    if not isinstance(a, int | float) or not isinstance(b, int | float):
+        return False
+    return abs(float(a) - float(b)) < 0.005
+
+
+def _number(v: Any) -> Any:
+    """A figure as read: a number stays a number (whole numbers as int), blank is None,
+    text is kept as typed."""
+    from perfxl.read import _target
+
+    if v is None or v == "":
+        return None
+    return _target(v)
+
+
+def _words(v: Any) -> str | None:
+    from perfxl.read import _text
+
+    text: str | None = _text(v)
+    return text
+
+
+def read_profile(grid: Grid, res: ReadResult) -> str | None:
+    """The scoring profile's name from the cover's 评分方案 (``name（title）`` as written)."""
+    from perfxl.read import _text
+
+    ec = res.layout.evaluation_cover
+    for info in res.sheets:
+        if info.kind != "cover":
+            continue
+        sheet = next(s for s in grid.sheets if s.name == info.name)
+        r, c = parse_a1(shift(ec.profile.ref, info.row_offset, info.col_offset))
+        res.locations["/profile"] = (sheet.name, a1(r, c))
+        text = _text(sheet.get(r, c))
+        if isinstance(text, str) and text.strip():
+            return text.split("（")[0].split("(")[0].strip()
+        break
+    return None

@@ -1,0 +1,92 @@
+"""perfxl diff and the county summaries see what a later stage's clerk changed (执行数,
+完成目标可能性, 实际完成值 …), not only the carried targets: a resubmitted monitoring or
+self-evaluation workbook whose figures changed is never reported as 内容相同."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+from conftest import EXAMPLES
+
+from perfxl.diff import diff
+from perfxl.read import read_workbook
+
+MONITORING = EXAMPLES / "suying-2023-monitoring.xlsx"
+EVALUATION = EXAMPLES / "suying-2023-evaluation.xlsx"
+
+
+def test_monitoring_figures_changed_are_listed_with_their_cells() -> None:
+    res = read_workbook(MONITORING)
+    old = res.targets
+    new = copy.deepcopy(old)
+    m = new.projects[0].monitoring
+    assert m is not None
+    m.total.executed = 5.2
+    m.indicators[0].likelihood = "有可能"
+    d = diff(old, new, old_locations=res.locations, new_locations=res.locations)
+    got = [(c.label, c.old, c.new, c.new_cell) for c in d.changes]
+    sheet, cell = res.locations["/projects/0/monitoring/total/executed"]
+    level3 = old.projects[0].indicators[0].level3
+    assert got == [
+        ("年度资金总额1-X月执行数", 4.7, 5.2, cell),
+        (
+            f"指标“{level3}”完成目标可能性",
+            "确定能",
+            "有可能",
+            res.locations["/projects/0/monitoring/indicators/0/likelihood"][1],
+        ),
+    ]
+    assert d.changes[0].new_sheet == sheet
+    assert "4.70 万元 → 5.20 万元" in d.changes[0].text()
+    assert d.summary() != "内容相同，没有改动。"
+
+
+def test_evaluation_actual_changed_is_listed() -> None:
+    res = read_workbook(EVALUATION)
+    old = res.targets
+    new = copy.deepcopy(old)
+    e = new.projects[1].evaluation
+    assert e is not None
+    e.indicators[0].actual = "99%"
+    e.achieved = "改写后的实际完成情况"
+    d = diff(old, new, old_locations=res.locations, new_locations=res.locations)
+    labels = {c.label for c in d.changes}
+    assert labels == {"实际完成情况", f"指标“{old.projects[1].indicators[0].level3}”实际完成值"}
+    assert all(c.new_cell for c in d.changes)
+
+
+def test_the_same_workbook_twice_is_equal() -> None:
+    for book in (MONITORING, EVALUATION):
+        res = read_workbook(book)
+        assert diff(res.targets, read_workbook(book).targets).equal
+
+
+def test_the_county_evaluation_summary_lists_a_resubmission(tmp_path: Path) -> None:
+    """Two versions of one township's self-evaluation: the older is superseded and the
+    summary's 版本变化 sheet lists the changed 实际完成情况 at its cell."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    v1, v2 = folder / "苏营镇-自评-v1.xlsx", folder / "苏营镇-自评-v2.xlsx"
+    v1.write_bytes(EVALUATION.read_bytes())
+    wb = openpyxl.load_workbook(EVALUATION)
+    res = read_workbook(EVALUATION)
+    sheet, cell = res.locations["/projects/0/evaluation/achieved"]
+    wb[sheet][cell] = "第二版：全年任务全部完成。"
+    wb.save(v2)
+    out = tmp_path / "汇总.xlsx"
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfxl.cli", "consolidate", folder, "-o", out, "--prefer", v2],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert "版本变化" in book.sheetnames
+    rows = [r for r in book["版本变化"].iter_rows(values_only=True) if r and any(r)]
+    text = "\n".join(" ".join(str(v) for v in r if v is not None) for r in rows)
+    assert "第二版：全年任务全部完成。" in text and cell in text
