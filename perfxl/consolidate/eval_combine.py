@@ -23,6 +23,7 @@ from perfxl.consolidate.eval_columns import (
     EvalProjectRow,
     EvalUnitRow,
 )
+from perfxl.consolidate.monitor_combine import mark_used, without_stage
 from perfxl.consolidate.records import Extracted, Submission
 from perfxl.errors import DataError
 from perfxl.numbers import cumulative_percent, mean, number, to_float, total
@@ -51,18 +52,13 @@ def evaluation_run(extracted: Sequence[Extracted]) -> bool:
             "--from 原自评表），或只给出同一评分方案的文件。",
             path=subs[0].file.path,
         )
-    for s in subs:  # summed now: used, not listed as 无法汇总
-        s.file.status, s.file.note = K.USED, ""
+    mark_used(subs)
     return True
 
 
 def without_evaluation(extracted: Sequence[Extracted]) -> None:
     """Other workbooks among the inputs: the self-evaluation ones stay listed only."""
-    for e in extracted:
-        for s in e.submissions:
-            if s.stage == "evaluation":
-                s.file.projects = 0
-        e.submissions = [s for s in e.submissions if s.stage != "evaluation"]
+    without_stage(extracted, "evaluation")
 
 
 def evaluation_tables(out: Consolidation) -> None:

@@ -37,18 +37,29 @@ def monitoring_run(extracted: Sequence[Extracted]) -> bool:
             "请只给出同一月份的文件。",
             path=subs[0].file.path,
         )
-    for s in subs:  # summed now: used, not listed as 无法汇总
-        s.file.status, s.file.note = K.USED, ""
+    mark_used(subs)
     return True
+
+
+def mark_used(subs: Sequence[Submission]) -> None:
+    """The submissions of a stage run are summed now: used, not listed as 无法汇总."""
+    for s in subs:
+        s.file.status, s.file.note = K.USED, ""
 
 
 def without_monitoring(extracted: Sequence[Extracted]) -> None:
     """A mix of targets and monitoring workbooks: the monitoring ones stay listed only."""
+    without_stage(extracted, "monitoring")
+
+
+def without_stage(extracted: Sequence[Extracted], stage: str) -> None:
+    """The workbooks of a later ``stage`` among other inputs stay listed only: their
+    submissions are dropped and their files count no project."""
     for e in extracted:
         for s in e.submissions:
-            if s.stage == "monitoring":
+            if s.stage == stage:
                 s.file.projects = 0
-        e.submissions = [s for s in e.submissions if s.stage != "monitoring"]
+        e.submissions = [s for s in e.submissions if s.stage != stage]
 
 
 def monitor_tables(out: Consolidation) -> None:
