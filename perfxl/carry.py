@@ -12,6 +12,7 @@ for a self-evaluation workbook (:func:`carry_evaluation`).
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,26 +63,39 @@ def _funds(initial: Any, old: FundsRow) -> FundsRow:
     return FundsRow(initial, old.adjusted, old.executed, old.forecast)
 
 
-def _project(new: Project, old: Project, notes: list[str]) -> ProjectMonitoring:
-    """``new``'s monitoring: the old typed values where the indicator still exists."""
-    m = old.monitoring or ProjectMonitoring()
+def _carry_results(
+    new: Project,
+    old: Project,
+    typed: list[Any],
+    blank: Callable[[], Any],
+    form: str,
+    notes: list[str],
+) -> list[Any]:
+    """The typed rows of ``new``'s indicators: ``typed`` (the old project's rows, padded with
+    ``blank()`` to its indicators) where the indicator still exists, else ``blank()``; a note
+    per old indicator that is gone (``form``: 监控表 or 自评表)."""
     old_inds = old.indicators
-    progress = list(m.indicators) + [IndicatorProgress()] * (len(old_inds) - len(m.indicators))
+    rows = list(typed) + [blank()] * (len(old_inds) - len(typed))
     pairs = match(new.indicators, old_inds, [_indicator_key])
     inds = [
-        copy.deepcopy(progress[pairs[i]]) if i in pairs else IndicatorProgress()
-        for i in range(len(new.indicators))
+        copy.deepcopy(rows[pairs[i]]) if i in pairs else blank() for i in range(len(new.indicators))
     ]
-    gone = sorted(set(range(len(old_inds))) - set(pairs.values()))
-    for j in gone:
+    for j in sorted(set(range(len(old_inds))) - set(pairs.values())):
         key = _indicator_key(old_inds[j])
         if key is None:
             continue
         what = "/".join(k or "" for k in key)
         notes.append(
             f"项目{_label(new)}的指标“{what}”在当前目标表中已没有，"
-            "原监控表中该指标的填报内容未带入。"
+            f"原{form}中该指标的填报内容未带入。"
         )
+    return inds
+
+
+def _project(new: Project, old: Project, notes: list[str]) -> ProjectMonitoring:
+    """``new``'s monitoring: the old typed values where the indicator still exists."""
+    m = old.monitoring or ProjectMonitoring()
+    inds = _carry_results(new, old, m.indicators, IndicatorProgress, "监控表", notes)
     return ProjectMonitoring(
         total=_funds(new.budget, m.total),
         fiscal=_funds(new.fiscal_funds, m.fiscal),
@@ -91,8 +105,16 @@ def _project(new: Project, old: Project, notes: list[str]) -> ProjectMonitoring:
     )
 
 
-def carry_monitoring(targets: Targets, old: Targets) -> Carried:
-    """``targets`` (a copy) with ``old``'s monitoring carried onto its matching projects."""
+def _carry(
+    targets: Targets,
+    old: Targets,
+    stage: str,
+    form: str,
+    carry_project: Callable[[Project, Project, list[str]], Any],
+) -> Carried:
+    """``targets`` (a copy) with ``carry_project`` setting attribute ``stage`` (monitoring or
+    evaluation) of each project matched in ``old`` (by 项目编码, then 项目名称); None on a new
+    project. ``form`` (监控表 or 自评表) names the workbook in the notes."""
     t = copy.deepcopy(targets)
     notes: list[str] = []
     pairs = match(
@@ -100,39 +122,31 @@ def carry_monitoring(targets: Targets, old: Targets) -> Carried:
         old.projects,
         [lambda p: key_text(p.code), lambda p: key_text(p.name)],
     )
+    column = form.removesuffix("表")
     for i, p in enumerate(t.projects):
         if i in pairs:
-            p.monitoring = _project(p, old.projects[pairs[i]], notes)
+            setattr(p, stage, carry_project(p, old.projects[pairs[i]], notes))
         else:
-            p.monitoring = None
-            notes.append(f"新增项目{_label(p)}：原监控表中没有，监控栏为空，请填报。")
+            setattr(p, stage, None)
+            notes.append(f"新增项目{_label(p)}：原{form}中没有，{column}栏为空，请填报。")
     for j in sorted(set(range(len(old.projects))) - set(pairs.values())):
         notes.append(
-            f"原监控表中的项目{_label(old.projects[j])}在当前目标表中已没有，"
-            "其填报内容未带入新监控表。"
+            f"原{form}中的项目{_label(old.projects[j])}在当前目标表中已没有，"
+            f"其填报内容未带入新{form}。"
         )
     return Carried(t, notes, len(pairs))
+
+
+def carry_monitoring(targets: Targets, old: Targets) -> Carried:
+    """``targets`` (a copy) with ``old``'s monitoring carried onto its matching projects."""
+    return _carry(targets, old, "monitoring", "监控表", _project)
 
 
 def _evaluation(new: Project, old: Project, notes: list[str]) -> ProjectEvaluation:
     """``new``'s evaluation: the old typed values where the indicator still exists; the
     年初预算数 are the current targets'."""
     e = old.evaluation or ProjectEvaluation()
-    old_inds = old.indicators
-    results = list(e.indicators) + [IndicatorResult()] * (len(old_inds) - len(e.indicators))
-    pairs = match(new.indicators, old_inds, [_indicator_key])
-    inds = [
-        copy.deepcopy(results[pairs[i]]) if i in pairs else IndicatorResult()
-        for i in range(len(new.indicators))
-    ]
-    for j in sorted(set(range(len(old_inds))) - set(pairs.values())):
-        key = _indicator_key(old_inds[j])
-        if key is not None:
-            what = "/".join(k or "" for k in key)
-            notes.append(
-                f"项目{_label(new)}的指标“{what}”在当前目标表中已没有，"
-                "原自评表中该指标的填报内容未带入。"
-            )
+    inds = _carry_results(new, old, e.indicators, IndicatorResult, "自评表", notes)
     out = copy.deepcopy(e)
     out.indicators = inds
     out.total.initial = new.budget
@@ -144,22 +158,4 @@ def _evaluation(new: Project, old: Project, notes: list[str]) -> ProjectEvaluati
 def carry_evaluation(targets: Targets, old: Targets) -> Carried:
     """``targets`` (a copy) with ``old``'s self-evaluation carried onto its matching projects
     (matched as :func:`carry_monitoring` matches them); a new project gets the defaults."""
-    t = copy.deepcopy(targets)
-    notes: list[str] = []
-    pairs = match(
-        t.projects,
-        old.projects,
-        [lambda p: key_text(p.code), lambda p: key_text(p.name)],
-    )
-    for i, p in enumerate(t.projects):
-        if i in pairs:
-            p.evaluation = _evaluation(p, old.projects[pairs[i]], notes)
-        else:
-            p.evaluation = None
-            notes.append(f"新增项目{_label(p)}：原自评表中没有，自评栏为空，请填报。")
-    for j in sorted(set(range(len(old.projects))) - set(pairs.values())):
-        notes.append(
-            f"原自评表中的项目{_label(old.projects[j])}在当前目标表中已没有，"
-            "其填报内容未带入新自评表。"
-        )
-    return Carried(t, notes, len(pairs))
+    return _carry(targets, old, "evaluation", "自评表", _evaluation)
