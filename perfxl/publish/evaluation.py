@@ -18,11 +18,12 @@ from perfxl import scoring as SC
 from perfxl.evaluation import EvaluationResult, evaluate
 from perfxl.model import EvaluationFundsRow, IndicatorResult, Project, Targets
 from perfxl.numbers import cumulative_percent, mean, number, round2, total
+from perfxl.publish import forms as F
 from perfxl.publish import labels as T
 from perfxl.publish import styles as S
 from perfxl.publish.blocks import Blocks
 from perfxl.publish.ooxml import Cell, Row, table
-from perfxl.publish.text import amount_text, indicator_merges, plain, unit_line
+from perfxl.publish.text import amount_text, plain, unit_line
 
 _W = S.PAGE.text_width
 # The header and funds block: a group label, the row label and six figures.
@@ -117,11 +118,6 @@ def score_text(value: Any) -> str:
     return plain(value) if d is None else f"{round2(d):f}"
 
 
-def pct_text(value: Decimal | None) -> str:
-    """A percentage as published: ``98.50%`` (already at 2 decimals); empty for none."""
-    return "" if value is None else f"{value:f}%"
-
-
 def document_title(t: Targets) -> str:
     """The cover title: unit name, a line break, the year's self-evaluation."""
     unit = plain(t.unit.name) or plain(t.unit.code)
@@ -144,17 +140,12 @@ def levels_text(levels: Counter[str | None], profile: SC.Profile) -> str:
 
 def profile_note(profile: SC.Profile) -> str:
     """The scoring scheme in one sentence: the weights and the levels' thresholds."""
-    weights = "、".join(f"{k}{_num(v)}分" for k, v in profile.weights.items())
-    levels = "，".join(f"{name}≥{_num(low)}分" for name, low in profile.levels)
+    weights = "、".join(f"{k}{F.setting_text(v)}分" for k, v in profile.weights.items())
+    levels = "，".join(f"{name}≥{F.setting_text(low)}分" for name, low in profile.levels)
     return (
-        f"注：{profile_line(profile)}。预算执行率{_num(profile.funds_points)}分，{weights}；"
+        f"注：{profile_line(profile)}。预算执行率{F.setting_text(profile.funds_points)}分，{weights}；"
         f"自评等级{levels}，其余为{SC.WORST_LEVEL}。"
     )
-
-
-def _num(value: Decimal) -> str:
-    """A weight as written in a note: ``50``, ``7.5`` (no trailing zeros)."""
-    return f"{value.normalize():f}"
 
 
 def short_rows(p: Project, res: EvaluationResult) -> list[tuple[str, str]]:
@@ -194,7 +185,7 @@ def summary_lines(t: Targets, fig: UnitFigures) -> list[str]:
     line += (
         "全年预算数为 0，总体执行率无法计算。"
         if fig.rate is None
-        else f"总体执行率{pct_text(fig.rate)}。"
+        else f"总体执行率{F.pct_text(fig.rate)}。"
     )
     scored = len(fig.scores)
     scheme = f"评分方案“{fig.profile.title}”（{fig.profile.name}）"
@@ -216,7 +207,7 @@ def summary_lines(t: Targets, fig: UnitFigures) -> list[str]:
 def lowest_table(t: Targets, fig: UnitFigures) -> str:
     """The lowest-scoring projects, one row per short row with the reason given (the
     project's number, name, 总分 and 自评等级 merged over its rows)."""
-    rows = [Row([_head(h) for h in T.EVAL_LOWEST_HEADERS], header=True)]
+    rows = [Row([F.head(h) for h in T.EVAL_LOWEST_HEADERS], header=True)]
     for i, (p, r) in enumerate(lowest(t, fig), 1):
         short = short_rows(p, r)
         merge = "restart" if len(short) > 1 else None
@@ -231,7 +222,7 @@ def lowest_table(t: Targets, fig: UnitFigures) -> str:
             cells[1] = Cell(cells[1].lines, S.TABLE_SMALL, vmerge=cells[1].vmerge, align="left")
             rows.append(
                 Row(
-                    [*cells, _val(what, align="left"), _val(why or "—", align="left")],
+                    [*cells, F.val(what, align="left"), F.val(why or "—", align="left")],
                     height=ROW_HEIGHT,
                 )
             )
@@ -248,37 +239,18 @@ def township(b: Blocks, t: Targets, level: int = 1, fig: UnitFigures | None = No
         fig: the unit's figures when already computed (:func:`unit_figures`).
     """
     fig = fig or unit_figures(t)
-    b.para(T.EVAL_SECTION_SUMMARY, S.HEADING2, align="left", indent=True, level=level)
+    F.section_heading(b, T.EVAL_SECTION_SUMMARY, level)
     for line in summary_lines(t, fig):
         b.para(line, indent=True)
     if lowest(t, fig):
         b.para(T.EVAL_LOWEST_TITLE, S.TABLE_HEAD, align="center", before=120, line=None)
         b.raw(lowest_table(t, fig))
     b.para(profile_note(fig.profile), S.TABLE, align="left", before=120, line=None)
-    b.para(
-        T.EVAL_SECTION_TABLES,
-        S.HEADING2,
-        align="left",
-        indent=True,
-        level=level,
-        page_break=True,
-    )
+    F.section_heading(b, T.EVAL_SECTION_TABLES, level, page_break=True)
     unit = unit_line(t)
     for i, (p, res) in enumerate(zip(t.projects, fig.results, strict=True), 1):
-        title = (
-            f"{i}.{plain(p.name)}{C.EVALUATION_TITLE_SUFFIX}"
-            if p.name
-            else f"{i}.{C.EVALUATION_TITLE_BLANK}"
-        )
-        b.para(
-            title,
-            S.TABLE_TITLE,
-            align="center",
-            level=level + 1,
-            page_break=i > 1,
-            after=120,
-            line=None,
-        )
+        suffix, blank = C.EVALUATION_TITLE_SUFFIX, C.EVALUATION_TITLE_BLANK
+        F.form_title(b, i, p.name, suffix, blank, level + 1)
         b.raw(funds_table(p, res, unit, t.money_unit))
         b.spacer()
         b.raw(indicator_table(p, res, fig.profile))
@@ -287,42 +259,28 @@ def township(b: Blocks, t: Targets, level: int = 1, fig: UnitFigures | None = No
     b.para("", S.Font(S.SONG, 2), line=20)
 
 
-def _head(text: str, span: int = 1, vmerge: str | None = None) -> Cell:
-    return Cell([text], S.TABLE_HEAD_SMALL, span=span, vmerge=vmerge)
-
-
-def _val(text: str, span: int = 1, align: str = "center") -> Cell:
-    return Cell(text.split("\n") if text else [], S.TABLE_SMALL, span=span, align=align)
-
-
 def funds_table(p: Project, res: EvaluationResult, unit: str, money_unit: str | None) -> str:
     """The header and funds block as on the official form: unit line, 项目名称, 主管部门 and
     实施单位, the four funds rows (年初预算数 … 得分; only 年度资金总额 is scored), and
     年度总体目标's 预期目标 beside its 实际完成情况."""
     e = evaluation_of(p)
-    money = f"单位：{money_unit or C.MONEY_UNIT}"
     rows = [
+        F.unit_money_row(unit, money_unit, 6),
+        Row([F.head(C.L_NAME, 2), F.val(plain(p.name), 6, "left")]),
         Row(
             [
-                Cell([unit], S.TABLE_SMALL, span=6, align="left", borderless=True),
-                Cell([money], S.TABLE_SMALL, span=2, align="right", borderless=True),
-            ]
-        ),
-        Row([_head(C.L_NAME, 2), _val(plain(p.name), 6, "left")]),
-        Row(
-            [
-                _head(C.L_DEPARTMENT, 2),
-                _val(plain(e.department), 2, "left"),
-                _head(C.L_IMPLEMENTER, 2),
-                _val(plain(e.implementer), 2, "left"),
+                F.head(C.L_DEPARTMENT, 2),
+                F.val(plain(e.department), 2, "left"),
+                F.head(C.L_IMPLEMENTER, 2),
+                F.val(plain(e.implementer), 2, "left"),
             ]
         ),
         Row(
             [
-                _head(C.L_FUNDS_WAN, vmerge="restart"),
-                _head(""),
+                F.head(C.L_FUNDS_WAN, vmerge="restart"),
+                F.head(""),
                 *(
-                    _head(h)
+                    F.head(h)
                     for h in (
                         C.L_INITIAL,
                         C.L_BUDGET_YEAR,
@@ -342,31 +300,31 @@ def funds_table(p: Project, res: EvaluationResult, unit: str, money_unit: str | 
         rows.append(
             Row(
                 [
-                    _head("", vmerge="continue"),
-                    _head(label),
-                    *(_val(amount_text(a), align="right") for a in (f.initial, f.budget)),
-                    _val(amount_text(f.executed), align="right"),
-                    _val(score_text(res.funds.points) if scored else C.NOT_SCORED),
-                    _val(pct_text(rate), align="right"),
-                    _val(score_text(res.funds.score) if scored else C.NOT_SCORED),
+                    F.head("", vmerge="continue"),
+                    F.head(label),
+                    *(F.val(amount_text(a), align="right") for a in (f.initial, f.budget)),
+                    F.val(amount_text(f.executed), align="right"),
+                    F.val(score_text(res.funds.points) if scored else C.NOT_SCORED),
+                    F.val(F.pct_text(rate), align="right"),
+                    F.val(score_text(res.funds.score) if scored else C.NOT_SCORED),
                 ]
             )
         )
     rows.append(
         Row(
             [
-                _head(C.L_ANNUAL_GOALS, vmerge="restart"),
-                _head(C.L_EXPECTED, 3),
-                _head(C.L_ACHIEVED, 4),
+                F.head(C.L_ANNUAL_GOALS, vmerge="restart"),
+                F.head(C.L_EXPECTED, 3),
+                F.head(C.L_ACHIEVED, 4),
             ]
         )
     )
     rows.append(
         Row(
             [
-                _head("", vmerge="continue"),
+                F.head("", vmerge="continue"),
                 Cell(list(p.goals), S.TABLE_SMALL, 3, align="left"),
-                _val(plain(e.achieved), 4, "left"),
+                F.val(plain(e.achieved), 4, "left"),
             ],
         )
     )
@@ -403,37 +361,22 @@ def indicator_table(p: Project, res: EvaluationResult, profile: SC.Profile) -> s
         C.L_SCORE,
         C.L_DEVIATION_REMEDY,
     ]
-    rows = [Row([_head(h) for h in head], header=True)]
+    rows = [Row([F.head(h) for h in head], header=True)]
     typed = evaluation_of(p).indicators
-    level1, level2 = indicator_merges(p.indicators)
-    first: dict[int, tuple[int, int]] = {}  # row -> (level-1 run length, level-2 run length)
-    for (start, length), subs in zip(level1, level2, strict=True):
-        pos = start
-        for n in subs:
-            first[pos] = (length if pos == start else 0, n)
-            pos += n
-    for k, (ind, row) in enumerate(zip(p.indicators, res.rows, strict=True)):
+    merged = F.level_cells(p.indicators)
+    for k, (ind, row, (c1, c2)) in enumerate(zip(p.indicators, res.rows, merged, strict=True)):
         got = typed[k] if k < len(typed) else IndicatorResult()
-        n1, n2 = first.get(k, (0, 0))
-        if n1:
-            c1 = Cell([plain(ind.level1)], S.TABLE_HEAD_SMALL, vmerge="restart" if n1 > 1 else None)
-        else:
-            c1 = Cell([], S.TABLE_HEAD_SMALL, vmerge="continue")
-        if n2:
-            c2 = Cell([plain(ind.level2)], S.TABLE_SMALL, vmerge="restart" if n2 > 1 else None)
-        else:
-            c2 = Cell([], S.TABLE_SMALL, vmerge="continue")
         rows.append(
             Row(
                 [
                     c1,
                     c2,
-                    _val(plain(ind.level3)),
-                    _val(plain(ind.target)),
-                    _val(actual_text(got)),
-                    _val(score_text(row.points)),
-                    _val(score_text(row.counted)),
-                    _val(plain(got.deviation), align="left"),
+                    F.val(plain(ind.level3)),
+                    F.val(plain(ind.target)),
+                    F.val(actual_text(got)),
+                    F.val(score_text(row.points)),
+                    F.val(score_text(row.counted)),
+                    F.val(plain(got.deviation), align="left"),
                 ],
                 height=ROW_HEIGHT,
             )
@@ -441,12 +384,12 @@ def indicator_table(p: Project, res: EvaluationResult, profile: SC.Profile) -> s
     rows.append(
         Row(
             [
-                _head(C.L_TOTAL_SCORE, 5),
-                _head(score_text(res.full_points)),
-                _head(score_text(res.total)),
-                _head(f"{C.L_LEVEL}：{plain(res.level)}"),
+                F.head(C.L_TOTAL_SCORE, 5),
+                F.head(score_text(res.full_points)),
+                F.head(score_text(res.total)),
+                F.head(f"{C.L_LEVEL}：{plain(res.level)}"),
             ]
         )
     )
-    rows.append(Row([_val(profile_line(profile), 8, "left")]))
+    rows.append(Row([F.val(profile_line(profile), 8, "left")]))
     return table(INDICATOR_WIDTHS, rows, top=False, keep=len(rows) <= KEEP_ROWS)

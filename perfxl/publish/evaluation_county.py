@@ -12,6 +12,7 @@ from perfxl import scoring as SC
 from perfxl.model import Targets
 from perfxl.numbers import cumulative_percent, mean, total
 from perfxl.publish import evaluation as EP
+from perfxl.publish import forms as F
 from perfxl.publish import labels as T
 from perfxl.publish import styles as S
 from perfxl.publish.blocks import Blocks
@@ -65,7 +66,7 @@ def summary_table(books: Sequence[Targets], figures: Sequence[EP.UnitFigures]) -
                     Cell([str(len(t.projects))], S.TABLE_SMALL),
                     Cell([amount_text(fig.budget)], S.TABLE_SMALL, align="right"),
                     Cell([amount_text(fig.executed)], S.TABLE_SMALL, align="right"),
-                    Cell([EP.pct_text(fig.rate)], S.TABLE_SMALL, align="right"),
+                    Cell([F.pct_text(fig.rate)], S.TABLE_SMALL, align="right"),
                     Cell([EP.score_text(fig.average)], S.TABLE_SMALL, align="right"),
                     *(Cell([str(fig.levels[k])], S.TABLE_SMALL) for k in levels),
                 ]
@@ -79,7 +80,7 @@ def summary_table(books: Sequence[Targets], figures: Sequence[EP.UnitFigures]) -
                 Cell([str(projects)], S.TABLE_HEAD_SMALL),
                 Cell([amount_text(b)], S.TABLE_HEAD_SMALL, align="right"),
                 Cell([amount_text(e)], S.TABLE_HEAD_SMALL, align="right"),
-                Cell([EP.pct_text(cumulative_percent(e, b))], S.TABLE_HEAD_SMALL, align="right"),
+                Cell([F.pct_text(cumulative_percent(e, b))], S.TABLE_HEAD_SMALL, align="right"),
                 Cell([EP.score_text(mean(scores))], S.TABLE_HEAD_SMALL, align="right"),
                 *(Cell([str(counts[k])], S.TABLE_HEAD_SMALL) for k in levels),
             ]

@@ -18,11 +18,12 @@ from perfxl import layout as L
 from perfxl import monitoring as M
 from perfxl.model import FUNDS_ROWS, Indicator, IndicatorProgress, Project, Targets
 from perfxl.numbers import cumulative_percent, gap, total
+from perfxl.publish import forms as F
 from perfxl.publish import labels as T
 from perfxl.publish import styles as S
 from perfxl.publish.blocks import Blocks
 from perfxl.publish.ooxml import Cell, Row, table
-from perfxl.publish.text import amount_text, indicator_merges, plain, unit_line
+from perfxl.publish.text import amount_text, plain, unit_line
 
 if TYPE_CHECKING:
     from perfxl.config import Config
@@ -115,16 +116,6 @@ def progress_rows(
     return rows
 
 
-def pct_text(value: Decimal | None) -> str:
-    """A percentage as published: ``56.02%`` (already at 2 decimals); empty for none."""
-    return "" if value is None else f"{value:f}%"
-
-
-def _points(value: Decimal) -> str:
-    """A threshold as written in the note: ``10``, ``7.5`` (no trailing zeros)."""
-    return f"{value.normalize():f}"
-
-
 def light_text(light: M.Light | None) -> str:
     """A light as text (绿/黄/红), so it survives a black-and-white print; ``—`` for none."""
     return T.MON_NO_LIGHT if light is None else M.LIGHT_TEXT[light]
@@ -150,7 +141,7 @@ def summary_lines(t: Targets, fig: UnitFigures, th: Thresholds) -> list[str]:
     if fig.rate is None:
         line += "预算数为 0，总体执行率无法计算。"
     else:
-        line += f"总体执行率{pct_text(fig.rate)}"
+        line += f"总体执行率{F.pct_text(fig.rate)}"
         if fig.schedule is None:
             line += "（监控月份未填，无序时进度）。"
         else:
@@ -162,7 +153,7 @@ def summary_lines(t: Targets, fig: UnitFigures, th: Thresholds) -> list[str]:
                 rel = f"低于序时进度{-diff:f}个百分点"
             else:
                 rel = "与序时进度持平"
-            line += f"，序时进度{pct_text(fig.schedule)}，{rel}。"
+            line += f"，序时进度{F.pct_text(fig.schedule)}，{rel}。"
     lights = fig.lights
     line += (
         f"按执行率与序时进度的差距预警：绿灯{lights['green']}个、黄灯{lights['yellow']}个、"
@@ -177,13 +168,17 @@ def summary_lines(t: Targets, fig: UnitFigures, th: Thresholds) -> list[str]:
     line2 += f"，未填写的{ind[None]}条。" if ind[None] else "。"
     out = [line, line2]
     behind = [
-        f"{plain(p.name)}（执行率{pct_text(r.rate)}，{light_text(r.light)}灯）"
+        f"{plain(p.name)}（执行率{F.pct_text(r.rate)}，{light_text(r.light)}灯）"
         for r, p in zip(fig.results, t.projects, strict=True)
         if r.light in ("yellow", "red")
     ]
     if behind:
         out.append(f"执行进度滞后于序时进度的项目：{'、'.join(behind)}。")
-    out.append(T.MON_LIGHTS_NOTE.format(yellow=_points(th.yellow_gap), red=_points(th.red_gap)))
+    out.append(
+        T.MON_LIGHTS_NOTE.format(
+            yellow=F.setting_text(th.yellow_gap), red=F.setting_text(th.red_gap)
+        )
+    )
     return out
 
 
@@ -197,50 +192,23 @@ def township(b: Blocks, t: Targets, th: Thresholds = Thresholds(), level: int = 
         level: heading level of the two sections (1 alone, 2 inside a county document).
     """
     fig = unit_figures(t, th)
-    b.para(T.MON_SECTION_SUMMARY, S.HEADING2, align="left", indent=True, level=level)
+    F.section_heading(b, T.MON_SECTION_SUMMARY, level)
     for line in summary_lines(t, fig, th):
         b.para(line, indent=True)
-    b.para(
-        T.MON_SECTION_TABLES,
-        S.HEADING2,
-        align="left",
-        indent=True,
-        level=level,
-        page_break=True,
-    )
+    F.section_heading(b, T.MON_SECTION_TABLES, level, page_break=True)
     unit = unit_line(t)
     for i, (p, res) in enumerate(zip(t.projects, fig.results, strict=True), 1):
-        title = (
-            f"{i}.{plain(p.name)}{C.MONITORING_TITLE_SUFFIX}"
-            if p.name
-            else (f"{i}.{C.MONITORING_TITLE_BLANK}")
-        )
-        b.para(
-            title,
-            S.TABLE_TITLE,
-            align="center",
-            level=level + 1,
-            page_break=i > 1,
-            after=120,
-            line=None,
-        )
+        suffix, blank = C.MONITORING_TITLE_SUFFIX, C.MONITORING_TITLE_BLANK
+        F.form_title(b, i, p.name, suffix, blank, level + 1)
         b.raw(funds_table(p, res, unit, t.money_unit, fig.month))
         b.spacer()
         b.raw(progress_table(p, res, fig.month))
         b.blank()
 
 
-def _head(text: str, span: int = 1) -> Cell:
-    return Cell([text], S.TABLE_HEAD_SMALL, span=span)
-
-
-def _val(text: str, span: int = 1, align: str = "center", fill: str | None = None) -> Cell:
-    return Cell(text.split("\n") if text else [], S.TABLE_SMALL, span=span, align=align, fill=fill)
-
-
 def _light_cell(light: M.Light | None) -> Cell:
     fill = None if light is None else M.LIGHT_FILL[light]
-    return _val("" if light is None else M.LIGHT_TEXT[light], fill=fill)
+    return F.val("" if light is None else M.LIGHT_TEXT[light], fill=fill)
 
 
 def funds_table(
@@ -249,30 +217,24 @@ def funds_table(
     """The header and funds block: unit line, code and name, the three funds rows with their
     执行率 and the project's light, 年度总体目标 and 1-X月目标完成情况."""
     m = p.monitoring
-    money = f"单位：{money_unit or C.MONEY_UNIT}"
     rows = [
+        F.unit_money_row(unit, money_unit, 5),
         Row(
             [
-                Cell([unit], S.TABLE_SMALL, span=5, align="left", borderless=True),
-                Cell([money], S.TABLE_SMALL, span=2, align="right", borderless=True),
+                F.head(C.L_CODE),
+                F.val(plain(p.code), 2),
+                F.head(C.L_NAME),
+                F.val(plain(p.name), 3, "left"),
             ]
         ),
         Row(
             [
-                _head(C.L_CODE),
-                _val(plain(p.code), 2),
-                _head(C.L_NAME),
-                _val(plain(p.name), 3, "left"),
-            ]
-        ),
-        Row(
-            [
-                _head(T.MON_FUNDS_GROUP),
+                F.head(T.MON_FUNDS_GROUP),
                 *(
-                    _head(L.month_label(h, month))
+                    F.head(L.month_label(h, month))
                     for h in (C.L_INITIAL, C.L_ADJUSTED, C.L_EXECUTED, C.L_RATE, C.L_FORECAST)
                 ),
-                _head(C.L_LIGHT),
+                F.head(C.L_LIGHT),
             ]
         ),
     ]
@@ -283,19 +245,21 @@ def funds_table(
         rows.append(
             Row(
                 [
-                    _head(FUNDS_LABELS[key]),
-                    *(_val(amount_text(a), align="right") for a in amounts),
-                    _val(amount_text(f.executed if f else None), align="right"),
-                    _val(pct_text(rate.value if rate else None), align="right"),
-                    _val(amount_text(f.forecast if f else None), align="right"),
-                    _light_cell(res.light) if key == "total" else _val(""),
+                    F.head(FUNDS_LABELS[key]),
+                    *(F.val(amount_text(a), align="right") for a in amounts),
+                    F.val(amount_text(f.executed if f else None), align="right"),
+                    F.val(F.pct_text(rate.value if rate else None), align="right"),
+                    F.val(amount_text(f.forecast if f else None), align="right"),
+                    _light_cell(res.light) if key == "total" else F.val(""),
                 ]
             )
         )
-    rows.append(Row([_head(C.L_ANNUAL_GOALS), Cell(list(p.goals), S.TABLE_SMALL, 6, align="left")]))
+    rows.append(
+        Row([F.head(C.L_ANNUAL_GOALS), Cell(list(p.goals), S.TABLE_SMALL, 6, align="left")])
+    )
     progress = plain(m.progress) if m is not None else ""
     rows.append(
-        Row([_head(L.month_label(C.L_PROGRESS, month)), _val(progress, 6, "left")], height=700)
+        Row([F.head(L.month_label(C.L_PROGRESS, month)), F.val(progress, 6, "left")], height=700)
     )
     return table(FUNDS_WIDTHS, rows, keep=True)
 
@@ -315,25 +279,10 @@ def progress_table(p: Project, res: M.MonitoringResult, month: int | None) -> st
         C.L_REMEDY,
         C.L_LIGHT,
     ]
-    rows = [Row([_head(h) for h in head], header=True)]
+    rows = [Row([F.head(h) for h in head], header=True)]
     items = progress_rows(p, res)
-    level1, level2 = indicator_merges([ind for ind, _, _ in items])
-    first: dict[int, tuple[int, int]] = {}  # row -> (level-1 run length, level-2 run length)
-    for (start, length), subs in zip(level1, level2, strict=True):
-        pos = start
-        for n in subs:
-            first[pos] = (length if pos == start else 0, n)
-            pos += n
-    for k, (ind, prog, light) in enumerate(items):
-        n1, n2 = first.get(k, (0, 0))
-        if n1:
-            c1 = Cell([plain(ind.level1)], S.TABLE_HEAD_SMALL, vmerge="restart" if n1 > 1 else None)
-        else:
-            c1 = Cell([], S.TABLE_HEAD_SMALL, vmerge="continue")
-        if n2:
-            c2 = Cell([plain(ind.level2)], S.TABLE_SMALL, vmerge="restart" if n2 > 1 else None)
-        else:
-            c2 = Cell([], S.TABLE_SMALL, vmerge="continue")
+    merged = F.level_cells([ind for ind, _, _ in items])
+    for (ind, prog, light), (c1, c2) in zip(items, merged, strict=True):
         texts = (ind.level3, ind.target, prog.current, prog.forecast, prog.likelihood)
         notes = (prog.deviation, prog.remedy)
         rows.append(
@@ -341,8 +290,8 @@ def progress_table(p: Project, res: M.MonitoringResult, month: int | None) -> st
                 [
                     c1,
                     c2,
-                    *(_val(plain(v)) for v in texts),
-                    *(_val(plain(v), align="left") for v in notes),
+                    *(F.val(plain(v)) for v in texts),
+                    *(F.val(plain(v), align="left") for v in notes),
                     _light_cell(light),
                 ]
             )

@@ -10,6 +10,7 @@ from perfxl import layout as L
 from perfxl import monitoring as M
 from perfxl.model import Targets
 from perfxl.numbers import cumulative_percent, total
+from perfxl.publish import forms as F
 from perfxl.publish import labels as T
 from perfxl.publish import monitoring as MP
 from perfxl.publish import styles as S
@@ -47,7 +48,7 @@ def summary_table(books: Sequence[Targets], th: MP.Thresholds, month: int | None
                     Cell([str(len(t.projects))], S.TABLE_SMALL),
                     Cell([amount_text(fig.budget)], S.TABLE_SMALL, align="right"),
                     Cell([amount_text(fig.executed)], S.TABLE_SMALL, align="right"),
-                    Cell([MP.pct_text(fig.rate)], S.TABLE_SMALL, align="right"),
+                    Cell([F.pct_text(fig.rate)], S.TABLE_SMALL, align="right"),
                     *(Cell([str(fig.lights[k])], S.TABLE_SMALL) for k in LIGHTS),
                 ]
             )
@@ -60,7 +61,7 @@ def summary_table(books: Sequence[Targets], th: MP.Thresholds, month: int | None
                 Cell([str(projects)], S.TABLE_HEAD_SMALL),
                 Cell([amount_text(b)], S.TABLE_HEAD_SMALL, align="right"),
                 Cell([amount_text(e)], S.TABLE_HEAD_SMALL, align="right"),
-                Cell([MP.pct_text(cumulative_percent(e, b))], S.TABLE_HEAD_SMALL, align="right"),
+                Cell([F.pct_text(cumulative_percent(e, b))], S.TABLE_HEAD_SMALL, align="right"),
                 *(Cell([str(counts[k])], S.TABLE_HEAD_SMALL) for k in LIGHTS),
             ]
         )
@@ -80,7 +81,7 @@ def county(
     b.para(T.MON_COUNTY_SUMMARY, S.HEADING1, align="center", level=1, line=None, after=240)
     b.para("单位：万元", S.TABLE, align="right", line=None)
     b.raw(summary_table(books, th, month))
-    schedule = MP.pct_text(M.schedule_percent(month)) if month else "（监控月份未填）"
+    schedule = F.pct_text(M.schedule_percent(month)) if month else "（监控月份未填）"
     b.para(T.MON_COUNTY_NOTE.format(schedule=schedule), S.TABLE, align="left", line=None)
     if sources:
         b.para(T.SOURCE_TITLE, S.TABLE_HEAD, align="left", before=240, line=None)
