@@ -18,7 +18,6 @@ from perfxl.publish import styles as S
 from perfxl.publish.blocks import Blocks
 from perfxl.publish.county import Source, sources_table
 from perfxl.publish.ooxml import Cell, Row, table
-from perfxl.publish.text import amount_text, plain
 
 _FIXED = 450 + 850 + 550 + 1000 + 1000 + 850 + 700
 
@@ -57,35 +56,12 @@ def summary_table(books: Sequence[Targets], figures: Sequence[EP.UnitFigures]) -
         scores.extend(fig.scores)
         counts.update(fig.levels)
         projects += len(t.projects)
-        rows.append(
-            Row(
-                [
-                    Cell([str(i)], S.TABLE_SMALL),
-                    Cell([plain(t.unit.code)], S.TABLE_SMALL),
-                    Cell([plain(t.unit.name)], S.TABLE_SMALL, align="left"),
-                    Cell([str(len(t.projects))], S.TABLE_SMALL),
-                    Cell([amount_text(fig.budget)], S.TABLE_SMALL, align="right"),
-                    Cell([amount_text(fig.executed)], S.TABLE_SMALL, align="right"),
-                    Cell([F.pct_text(fig.rate)], S.TABLE_SMALL, align="right"),
-                    Cell([EP.score_text(fig.average)], S.TABLE_SMALL, align="right"),
-                    *(Cell([str(fig.levels[k])], S.TABLE_SMALL) for k in levels),
-                ]
-            )
-        )
+        right = [F.pct_text(fig.rate), EP.score_text(fig.average)]
+        row = F.summary_row(i, t, fig.budget, fig.executed, right, [fig.levels[k] for k in levels])
+        rows.append(row)
     b, e = total(budgets), total(executed)
-    rows.append(
-        Row(
-            [
-                Cell([T.COUNTY_TOTAL], S.TABLE_HEAD_SMALL, span=3),
-                Cell([str(projects)], S.TABLE_HEAD_SMALL),
-                Cell([amount_text(b)], S.TABLE_HEAD_SMALL, align="right"),
-                Cell([amount_text(e)], S.TABLE_HEAD_SMALL, align="right"),
-                Cell([F.pct_text(cumulative_percent(e, b))], S.TABLE_HEAD_SMALL, align="right"),
-                Cell([EP.score_text(mean(scores))], S.TABLE_HEAD_SMALL, align="right"),
-                *(Cell([str(counts[k])], S.TABLE_HEAD_SMALL) for k in levels),
-            ]
-        )
-    )
+    right = [F.pct_text(cumulative_percent(e, b)), EP.score_text(mean(scores))]
+    rows.append(F.total_row(projects, b, e, right, [counts[k] for k in levels]))
     return table(summary_widths(len(levels)), rows)
 
 
@@ -101,8 +77,7 @@ def county(b: Blocks, books: Sequence[Targets], sources: Sequence[Source] = ()) 
     """Append the summary table, the files used, then each unit under its own first-level
     heading."""
     figures = [EP.unit_figures(t) for t in books]
-    b.para(T.EVAL_COUNTY_SUMMARY, S.HEADING1, align="center", level=1, line=None, after=240)
-    b.para("单位：万元", S.TABLE, align="right", line=None)
+    F.county_head(b, T.EVAL_COUNTY_SUMMARY)
     b.raw(summary_table(books, figures))
     note = f"{T.EVAL_COUNTY_NOTE}{profiles_note(figures)}。"
     b.para(note, S.TABLE, align="left", line=None)
@@ -113,6 +88,5 @@ def county(b: Blocks, books: Sequence[Targets], sources: Sequence[Source] = ()) 
         b.para(T.SOURCE_TITLE, S.TABLE_HEAD, align="left", before=240, line=None, keep_next=True)
         b.raw(sources_table(sources))
     for t, fig in zip(books, figures, strict=True):
-        name = plain(t.unit.code) + plain(t.unit.name)
-        b.para(name, S.HEADING1, align="center", level=1, page_break=True, line=None, after=240)
+        F.unit_heading(b, t)
         EP.township(b, t, level=2, fig=fig)

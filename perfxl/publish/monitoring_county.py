@@ -17,7 +17,6 @@ from perfxl.publish import styles as S
 from perfxl.publish.blocks import Blocks
 from perfxl.publish.county import Source, sources_table
 from perfxl.publish.ooxml import Cell, Row, table
-from perfxl.publish.text import amount_text, plain
 
 SUMMARY_WIDTHS = (500, 900, S.PAGE.text_width - 6650, 600, 1100, 1100, 900, 450, 450, 450)
 LIGHTS: tuple[M.Light, ...] = ("green", "yellow", "red")
@@ -39,33 +38,11 @@ def summary_table(books: Sequence[Targets], th: MP.Thresholds, month: int | None
         projects += len(t.projects)
         for k in LIGHTS:
             counts[k] += fig.lights[k]
-        rows.append(
-            Row(
-                [
-                    Cell([str(i)], S.TABLE_SMALL),
-                    Cell([plain(t.unit.code)], S.TABLE_SMALL),
-                    Cell([plain(t.unit.name)], S.TABLE_SMALL, align="left"),
-                    Cell([str(len(t.projects))], S.TABLE_SMALL),
-                    Cell([amount_text(fig.budget)], S.TABLE_SMALL, align="right"),
-                    Cell([amount_text(fig.executed)], S.TABLE_SMALL, align="right"),
-                    Cell([F.pct_text(fig.rate)], S.TABLE_SMALL, align="right"),
-                    *(Cell([str(fig.lights[k])], S.TABLE_SMALL) for k in LIGHTS),
-                ]
-            )
-        )
+        lights = [fig.lights[k] for k in LIGHTS]
+        rows.append(F.summary_row(i, t, fig.budget, fig.executed, [F.pct_text(fig.rate)], lights))
     b, e = total(budgets), total(executed)
-    rows.append(
-        Row(
-            [
-                Cell([T.COUNTY_TOTAL], S.TABLE_HEAD_SMALL, span=3),
-                Cell([str(projects)], S.TABLE_HEAD_SMALL),
-                Cell([amount_text(b)], S.TABLE_HEAD_SMALL, align="right"),
-                Cell([amount_text(e)], S.TABLE_HEAD_SMALL, align="right"),
-                Cell([F.pct_text(cumulative_percent(e, b))], S.TABLE_HEAD_SMALL, align="right"),
-                *(Cell([str(counts[k])], S.TABLE_HEAD_SMALL) for k in LIGHTS),
-            ]
-        )
-    )
+    right = [F.pct_text(cumulative_percent(e, b))]
+    rows.append(F.total_row(projects, b, e, right, [counts[k] for k in LIGHTS]))
     return table(SUMMARY_WIDTHS, rows)
 
 
@@ -78,8 +55,7 @@ def county(
     """Append the summary table, the files used, then each unit under its own first-level
     heading."""
     month = M.month_of(books[0]) if books else None  # one month: `select_books` checks
-    b.para(T.MON_COUNTY_SUMMARY, S.HEADING1, align="center", level=1, line=None, after=240)
-    b.para("单位：万元", S.TABLE, align="right", line=None)
+    F.county_head(b, T.MON_COUNTY_SUMMARY)
     b.raw(summary_table(books, th, month))
     schedule = F.pct_text(M.schedule_percent(month)) if month else "（监控月份未填）"
     b.para(T.MON_COUNTY_NOTE.format(schedule=schedule), S.TABLE, align="left", line=None)
@@ -87,6 +63,5 @@ def county(
         b.para(T.SOURCE_TITLE, S.TABLE_HEAD, align="left", before=240, line=None)
         b.raw(sources_table(sources))
     for t in books:
-        name = plain(t.unit.code) + plain(t.unit.name)
-        b.para(name, S.HEADING1, align="center", level=1, page_break=True, line=None, after=240)
+        F.unit_heading(b, t)
         MP.township(b, t, th, level=2)
