@@ -24,11 +24,10 @@ TOC_HINT = "（打开文档后按 F9 或右键“更新域”可刷新目录页�
 
 COUNTY_TITLE = "{county}\n{year}年乡镇预算绩效目标"
 COUNTY_SUMMARY = "各单位预算项目绩效目标汇总表"
+# The columns every county summary starts with (the unit's row in `perfxl.publish.forms`).
+UNIT_HEADERS: tuple[str, ...] = ("序号", C.L_UNIT_CODE, C.L_UNIT_NAME, "项目数")
 COUNTY_HEADERS: tuple[str, ...] = (
-    "序号",
-    "单位编码",
-    "单位名称",
-    "项目数",
+    *UNIT_HEADERS,
     "指标数",
     "预算数",
     "财政资金",
@@ -37,8 +36,8 @@ COUNTY_HEADERS: tuple[str, ...] = (
 COUNTY_TOTAL = "合计"
 SOURCE_TITLE = "本文收入的报送文件（同一单位有多个版本时只收入一个）"
 SOURCE_HEADERS: tuple[str, ...] = (
-    "单位编码",
-    "单位名称",
+    C.L_UNIT_CODE,
+    C.L_UNIT_NAME,
     "收入的文件",
     "版本依据",
     "未收入的旧版本",
@@ -62,10 +61,7 @@ MON_LIGHTS_NOTE = (
 MON_FUNDS_GROUP = "项目资金"
 MON_COUNTY_SUMMARY = "各单位项目支出绩效运行监控汇总表"
 MON_COUNTY_HEADERS: tuple[str, ...] = (
-    "序号",
-    "单位编码",
-    "单位名称",
-    "项目数",
+    *UNIT_HEADERS,
     "预算数",
     "1-{X}月执行数",
     "执行率",
@@ -97,10 +93,7 @@ EVAL_NOT_SCORED = "未评分"
 EVAL_PROFILE_LINE = "评分方案：{title}（{name}）"
 EVAL_COUNTY_SUMMARY = "各单位项目支出绩效自评汇总表"
 EVAL_COUNTY_HEADERS: tuple[str, ...] = (
-    "序号",
-    "单位编码",
-    "单位名称",
-    "项目数",
+    *UNIT_HEADERS,
     "全年预算数",
     "全年执行数",
     "执行率",
