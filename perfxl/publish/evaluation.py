@@ -142,8 +142,9 @@ def profile_note(profile: SC.Profile) -> str:
     """The scoring scheme in one sentence: the weights and the levels' thresholds."""
     weights = "、".join(f"{k}{F.setting_text(v)}分" for k, v in profile.weights.items())
     levels = "，".join(f"{name}≥{F.setting_text(low)}分" for name, low in profile.levels)
+    funds = F.setting_text(profile.funds_points)
     return (
-        f"注：{profile_line(profile)}。预算执行率{F.setting_text(profile.funds_points)}分，{weights}；"
+        f"注：{profile_line(profile)}。预算执行率{funds}分，{weights}；"
         f"自评等级{levels}，其余为{SC.WORST_LEVEL}。"
     )
 
