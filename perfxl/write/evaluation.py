@@ -15,14 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perfxl import constants as C
 from perfxl import layout as L
-from perfxl.carried import record_of
-from perfxl.cells import a1, col_letter, parse_a1, parse_range
+from perfxl.cells import a1, col_letter, parse_a1
 from perfxl.model import (
     EvaluationFundsRow,
     IndicatorResult,
@@ -43,9 +41,9 @@ from perfxl.scoring import (
 )
 from perfxl.textfit import row_height
 from perfxl.write import sheets as W
+from perfxl.write import stage_sheets as X
 from perfxl.write import styles as S
-from perfxl.write.fill import project_sheet_name, unit_line
-from perfxl.write.monitoring import CARRIED_FILL, draw_record, lock_all
+from perfxl.write.fill import unit_line
 
 SCORE_FORMAT = "0.00"
 
@@ -56,23 +54,12 @@ def build_evaluation(t: Targets, profile: Profile, *, layout: L.Layout = L.STAND
     ``Project.evaluation`` None gives the defaults of :func:`default_evaluation`), and the
     very hidden 目标表带入记录 of what was carried (`perfxl.carried`, as in a monitoring
     workbook), which validate checks the carried cells against."""
-    wb = Workbook()
-    cover = wb.active
-    assert cover is not None
-    cover.title = C.COVER_SHEET
-    overall = wb.create_sheet(C.OVERALL_SHEET)
-    W.draw_overall(overall, t.overall, layout=layout)
-    lock_all(overall)
-    taken = {C.COVER_SHEET, C.OVERALL_SHEET}
-    names: list[str] = []
-    lasts: list[int] = []
-    for i, p in enumerate(t.projects):
-        ws = wb.create_sheet(project_sheet_name(i, p.name, taken))
-        lasts.append(draw_evaluation(ws, p, t, profile, layout=layout))
-        names.append(ws.title)
+
+    def draw(ws: Worksheet, p: Project) -> int:
+        return draw_evaluation(ws, p, t, profile, layout=layout)
+
+    wb, cover, names, lasts = X.stage_workbook(t, draw, layout=layout)
     draw_evaluation_cover(cover, t, profile, names, lasts, layout=layout)
-    draw_record(wb.create_sheet(layout.carried_record.sheet), record_of(t, names, layout=layout))
-    wb.calculation = CalcProperties(fullCalcOnLoad=True)
     return wb
 
 
@@ -179,20 +166,6 @@ def input_value(e: ProjectEvaluation, key: str) -> Any:
     return getattr(e, key)
 
 
-def _carried(ws: Worksheet, f: L.Field, value: Any) -> None:
-    W.merge(ws, f.span)
-    W.style_range(
-        ws,
-        f.span or f.ref,
-        font=S.BODY,
-        fill=CARRIED_FILL,
-        alignment=S.RIGHT if f.kind == "amount" else S.LEFT_TOP if f.kind == "lines" else S.LEFT,
-        protection=S.LOCKED,
-        number_format=S.AMOUNT_FORMAT if f.kind == "amount" else None,
-    )
-    W.set_value(ws, f.ref, value)
-
-
 def _derived(ws: Worksheet, span: str, value: Any, fmt: str | None, *, formula: bool) -> None:
     W.merge(ws, span)
     W.style_range(
@@ -223,30 +196,15 @@ def draw_evaluation(
     indicator row (the 总分 row follows)."""
     form = layout.evaluation
     e = p.evaluation or default_evaluation(p, t.unit.name)
-    for i, w in enumerate(form.column_widths, start=1):
-        ws.column_dimensions[col_letter(i)].width = w
-    W.merge(ws, form.title.span)
-    ws[form.title.ref].value = form.title_formula()
-    W.style_range(
-        ws, form.title.span or form.title.ref, font=S.TITLE, alignment=S.CENTER, border=None
+    X.draw_head(
+        ws,
+        form,
+        unit_line(t),
+        form.labels,
+        lambda key: carried_value(p, key),
+        lambda key: input_value(e, key),
+        "achieved",
     )
-    W.merge(ws, form.unit_line.span)
-    W.set_value(ws, form.unit_line.ref, unit_line(t))
-    W.style_range(
-        ws, form.unit_line.span or form.unit_line.ref, font=S.BODY, alignment=S.LEFT, border=None
-    )
-    for lab in form.labels:
-        W.label(ws, lab)
-    W.style_money_unit(ws, form.labels)
-    for f in form.carried:
-        _carried(ws, f, carried_value(p, f.key))
-    for f in form.fields:
-        W.input_cell(
-            ws,
-            f,
-            input_value(e, f.key),
-            align=S.LEFT_TOP if f.key == "achieved" else S.LEFT,
-        )
     for row_key in form.funds_rows:
         _derived(
             ws,
@@ -298,41 +256,21 @@ def _number(v: Any) -> Any:
     return v
 
 
-def _width(form: L.EvaluationForm, span: str | None, ref: str) -> float:
-    _, c1, _, c2 = parse_range(span or f"{ref}:{ref}")
-    return float(sum(form.column_widths[c1 - 1 : c2]))
-
-
 def _fit_rows(
     ws: Worksheet, p: Project, t: Targets, e: ProjectEvaluation, form: L.EvaluationForm
 ) -> None:
     """Rows tall enough for their wrapped text (spreadsheet apps do not grow them)."""
-    title = f"{p.name}{C.EVALUATION_TITLE_SUFFIX}" if p.name else C.EVALUATION_TITLE_BLANK
-    ws.row_dimensions[parse_a1(form.title.ref)[0]].height = row_height(
-        [(title, float(sum(form.column_widths)))], minimum=32, size=S.TITLE.sz or 16
+    X.fit_rows(
+        ws,
+        form,
+        title=f"{p.name}{C.EVALUATION_TITLE_SUFFIX}" if p.name else C.EVALUATION_TITLE_BLANK,
+        unit=unit_line(t),
+        carried=lambda key: carried_value(p, key),
+        typed=lambda key: input_value(e, key),
+        label_text=lambda text: text,
+        minimum={form.field("goals").row: 60.0},
+        one_row_labels=True,
     )
-    ws.row_dimensions[form.unit_line.row].height = row_height(
-        [(unit_line(t), _width(form, form.unit_line.span, form.unit_line.ref))], minimum=15
-    )
-    rows: dict[int, list[tuple[Any, float]]] = {}
-    for f in form.carried:
-        rows.setdefault(f.row, []).append((carried_value(p, f.key), _width(form, f.span, f.ref)))
-    for f in form.fields:
-        rows.setdefault(f.row, []).append((input_value(e, f.key), _width(form, f.span, f.ref)))
-    for lab in form.labels:
-        r = parse_a1(lab.ref)[0]
-        r2 = parse_range(lab.span)[2] if lab.span else r
-        if r < form.indicator_header_row and r2 == r:
-            rows.setdefault(r, []).append((lab.text, _width(form, lab.span, lab.ref)))
-    minimum = {form.field("goals").row: 60.0}
-    for row, texts in rows.items():
-        ws.row_dimensions[row].height = row_height(texts, minimum=minimum.get(row, 20))
-    header = [
-        (lab.text, _width(form, lab.span, lab.ref))
-        for lab in form.labels
-        if parse_a1(lab.ref)[0] == form.indicator_header_row
-    ]
-    ws.row_dimensions[form.indicator_header_row].height = row_height(header, minimum=30)
 
 
 def _indicators(
@@ -370,7 +308,7 @@ def _indicators(
                     ws,
                     span,
                     font=S.BODY,
-                    fill=CARRIED_FILL,
+                    fill=X.CARRIED_FILL,
                     protection=S.LOCKED,
                     alignment=S.CENTER if key in ("level1", "level2") else S.LEFT,
                 )
@@ -417,7 +355,7 @@ def _indicators(
         for c in form.helper_columns.values():
             ws.cell(row=r, column=c).protection = S.LOCKED
         ws.row_dimensions[r].height = row_height(texts, minimum=28)
-    W._merge_level1_groups(ws, rows, first, _as_project_layout(form))
+    W._merge_level1_groups(ws, rows, first, X.level1_layout(form))
     return last
 
 
@@ -432,20 +370,6 @@ def _input(ws: Worksheet, span: str, fmt: str | None) -> None:
         alignment=S.RIGHT if fmt else S.LEFT,
         number_format=fmt,
     )
-
-
-def _as_project_layout(form: L.EvaluationForm) -> L.Layout:
-    """The standard layout with this sheet's 一级指标 column (for the merge helper)."""
-    import dataclasses
-
-    col = form.indicator_columns["level1"]
-    project = L.STANDARD.project
-    if project.indicator_columns["level1"] == col:
-        return L.STANDARD
-    moved = dataclasses.replace(
-        project, indicator_columns={**project.indicator_columns, "level1": col}
-    )
-    return dataclasses.replace(L.STANDARD, project=moved)
 
 
 def _total_row(
@@ -485,19 +409,7 @@ def _total_row(
 
 def _validations(ws: Worksheet, form: L.EvaluationForm, p: Project, last: int) -> None:
     first = form.indicator_first_row
-    amounts = DataValidation(
-        type="decimal",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="金额",
-        error="请填写不小于 0 的数字（万元，最多两位小数）。",
-    )
-    for f in form.fields:
-        if f.kind == "amount":
-            amounts.add(f.ref)
-    ws.add_data_validation(amounts)
+    W.amount_validation(ws, form.fields)
     points = DataValidation(
         type="decimal",
         operator="greaterThanOrEqual",
@@ -539,45 +451,15 @@ def draw_evaluation_cover(
     """The cover: the targets' unit fields (locked), 填报阶段, 评分方案, and a row per project
     linking its 全年预算数, 全年执行数, 执行率, 总分 and 自评等级."""
     form, ec, ev = layout.cover, layout.evaluation_cover, layout.evaluation
-    widths = [max(a, b) for a, b in zip(ec.widths, (c.width for c in form.columns), strict=False)]
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[col_letter(i)].width = w
-    width = len(ec.headers)
-    title = f"{a1(1, 1)}:{a1(1, width)}"
-    ws.merge_cells(title)
-    year = t.year if t.year is not None else ""
-    ws[a1(1, 1)].value = (
-        f"{year}年度{C.EVALUATION_COVER_TITLE}" if year != "" else C.EVALUATION_COVER_TITLE
-    )
-    W.style_range(ws, title, font=S.TITLE, alignment=S.CENTER, border=None)
-    ws.row_dimensions[1].height = 34
-    for lab in (*form.labels, *ec.labels):
-        W.label(ws, lab)
-    values = W.cover_values(t)
-    for f in form.fields:
-        _carried(ws, f, values[f.key])
-        if f.key == "unit/code":
-            W.style_range(ws, f.span or f.ref, number_format=S.TEXT_FORMAT)
-    _carried(ws, ec.stage, C.STAGE_EVALUATION)
-    _carried(ws, ec.profile, f"{profile.name}（{profile.title}）")
-    note = f"{a1(form.note_row, 1)}:{a1(form.note_row, width)}"
-    ws.merge_cells(note)
-    ws[a1(form.note_row, 1)] = C.EVALUATION_COVER_NOTE
-    W.style_range(ws, note, font=S.SMALL, alignment=S.LEFT, border=None)
-    ws.row_dimensions[form.note_row].height = 30
-    hr, first = form.header_row, form.first_project_row
-    for c, header in enumerate(ec.headers, start=1):
-        cell: Any = ws.cell(row=hr, column=c, value=header)
-        cell.font, cell.fill, cell.alignment, cell.border = (
-            S.LABEL,
-            S.LABEL_FILL,
-            S.CENTER,
-            S.BORDER,
-        )
+    widths = X.cover_top(ws, t, ec, C.EVALUATION_COVER_TITLE, layout=layout)
+    X.carried_cell(ws, ec.stage, C.STAGE_EVALUATION)
+    X.carried_cell(ws, ec.profile, f"{profile.name}（{profile.title}）")
+    X.cover_table_head(ws, C.EVALUATION_COVER_NOTE, ec.headers, layout=layout)
+    first = form.first_project_row
     for i, name in enumerate(sheets):
         r = first + i
         q = W.quote_sheet(name)
-        links = (
+        links: tuple[X.Link, ...] = (
             None,
             (ev.field("name").ref, True, None),
             (ev.field("code").ref, True, None),
@@ -587,24 +469,9 @@ def draw_evaluation_cover(
             (ev.total_cell(lasts[i], "score"), True, SCORE_FORMAT),
             (ev.total_cell(lasts[i], "level"), True, None),
         )
-        for c, link in enumerate(links, start=1):
-            cell = ws.cell(row=r, column=c)
-            cell.value = (
-                i + 1 if link is None else L.link_formula(q, link[0], blank_stays_blank=link[1])
-            )
-            cell.border, cell.font, cell.fill = S.BORDER, S.BODY, S.DERIVED_FILL
-            cell.alignment = S.LEFT if c == 2 else S.LEFT_NOWRAP if c == 3 else S.RIGHT
-            if link is not None and link[2] is not None:
-                cell.number_format = link[2]
-            if c == len(links):
-                cell.alignment = S.CENTER
-        ws.cell(row=r, column=2).hyperlink = L.link_target(q, ev.title.ref)
-        ws.cell(row=r, column=2).font = S.LINK
+        X.cover_row(ws, r, i + 1, q, links, ev.title.ref, t.projects[i], widths[1])
         for c in (7, 8):  # 总分 and 等级 link to the 总分 row
             ws.cell(row=r, column=c).hyperlink = L.link_target(q, ev.total_cell(lasts[i], "label"))
-        p = t.projects[i]
-        if isinstance(p.name, str):
-            ws.row_dimensions[r].height = row_height([(p.name, widths[1])], minimum=15)
     ws.freeze_panes = a1(first, 1)
     W.page_setup(ws, landscape=True)
     W.protect(ws)

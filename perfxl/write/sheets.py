@@ -151,6 +151,23 @@ def style_money_unit(ws: Worksheet, labels: Iterable[L.Label]) -> None:
     )
 
 
+def amount_validation(ws: Worksheet, fields: Iterable[L.Field]) -> None:
+    """The check on the amount fields of a project sheet: a number not below 0."""
+    dv = DataValidation(
+        type="decimal",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="金额",
+        error="请填写不小于 0 的数字（万元，最多两位小数）。",
+    )
+    for f in fields:
+        if f.kind == "amount":
+            dv.add(f.ref)
+    ws.add_data_validation(dv)
+
+
 def draw_project(
     ws: Worksheet,
     p: Project,
@@ -196,19 +213,7 @@ def draw_project(
     write_indicators(
         ws, p, framework, min_rows=max(min_rows, form.indicator_min_rows), layout=layout
     )
-    amount_cells = [f.ref for f in form.fields if f.kind == "amount"]
-    dv = DataValidation(
-        type="decimal",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="金额",
-        error="请填写不小于 0 的数字（万元，最多两位小数）。",
-    )
-    for ref in amount_cells:
-        dv.add(ref)
-    ws.add_data_validation(dv)
+    amount_validation(ws, form.fields)
     ws.freeze_panes = None
     ws.print_title_rows = None
     page_setup(ws)
