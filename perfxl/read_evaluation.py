@@ -14,18 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from perfxl import constants as C
 from perfxl import layout as L
-from perfxl.cells import a1, parse_a1, shift
+from perfxl.cells import parse_a1, shift
 from perfxl.model import Indicator, IndicatorResult, Project, ProjectEvaluation
+from perfxl.read_monitoring import cover_value, locate_indicator, read_fields
 
 if TYPE_CHECKING:
     from perfxl.grid import Grid, Sheet
     from perfxl.read import ReadResult, SheetInfo
 
-_INITIAL = {
-    "total/initial": "budget",
-    "fiscal/initial": "fiscal_funds",
-    "other/initial": "other_funds",
-}
 _TOTAL = L.normalize_label(C.L_TOTAL_SCORE)
 
 
@@ -43,19 +39,7 @@ def read_evaluation_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: 
     p = Project(evaluation=ProjectEvaluation())
     e = p.evaluation
     assert e is not None
-    for f in form.carried:
-        key = _INITIAL.get(f.key, f.key)
-        setattr(p, key, reader.read(L.Field(key, f.ref, f.kind, f.span, f.label), f"{base}/{key}"))
-    for f in form.fields:
-        value = reader.read(f, f"{base}/evaluation/{f.key}")
-        if "/" in f.key:
-            row, col = f.key.split("/")
-            setattr(getattr(e, row), col, value)
-        else:
-            setattr(e, f.key, value)
-    for f in form.carried:  # 年初预算数 is the targets' amount: one value, two places in JSON
-        if f.key in _INITIAL:
-            getattr(e, f.key.split("/")[0]).initial = getattr(p, _INITIAL[f.key])
+    read_fields(reader, form, p, e, f"{base}/evaluation")
     for row_key in form.funds_rows:
         keys = ("rate", "points", "score") if row_key == "total" else ("rate",)
         for key in keys:
@@ -88,16 +72,16 @@ def _read_rows(
         if L.normalize_label(raw["level1"]) == _TOTAL:
             break
         last = r - dr
-        j = len(inds)
-        for k, (c0, _) in columns.items():
-            where = f"{base}/indicators/{j}/{k}"
-            if k in L.EVALUATION_INPUT_INDICATOR_KEYS:
-                where = f"{base}/evaluation/indicators/{j}/{k}"
-            res.locations[where] = (sheet.name, a1(r, c0 + dc))
-        res.locations[f"{base}/indicators/{j}"] = (sheet.name, a1(r, columns["level1"][0] + dc))
-        res.locations[f"{base}/evaluation/indicators/{j}"] = (
-            sheet.name,
-            a1(r, columns["actual"][0] + dc),
+        locate_indicator(
+            res,
+            sheet,
+            f"{base}/evaluation",
+            len(inds),
+            r,
+            dc,
+            columns,
+            L.EVALUATION_INPUT_INDICATOR_KEYS,
+            "actual",
         )
         inds.append(
             Indicator(
@@ -173,15 +157,7 @@ def read_profile(grid: Grid, res: ReadResult) -> str | None:
     """The scoring profile's name from the cover's 评分方案 (``name（title）`` as written)."""
     from perfxl.read import _text
 
-    ec = res.layout.evaluation_cover
-    for info in res.sheets:
-        if info.kind != "cover":
-            continue
-        sheet = next(s for s in grid.sheets if s.name == info.name)
-        r, c = parse_a1(shift(ec.profile.ref, info.row_offset, info.col_offset))
-        res.locations["/profile"] = (sheet.name, a1(r, c))
-        text = _text(sheet.get(r, c))
-        if isinstance(text, str) and text.strip():
-            return text.split("（")[0].split("(")[0].strip()
-        break
+    text = _text(cover_value(grid, res, res.layout.evaluation_cover.profile.ref, "/profile"))
+    if isinstance(text, str) and text.strip():
+        return text.split("（")[0].split("(")[0].strip()
     return None

@@ -4,7 +4,8 @@ ProjectMonitoring, and the month from the cover (or from the sheets' 1-X月 labe
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
@@ -18,13 +19,71 @@ from perfxl.rules.catalogue import make
 
 if TYPE_CHECKING:
     from perfxl.grid import Grid, Sheet
-    from perfxl.read import ReadResult, SheetInfo
+    from perfxl.read import ReadResult, SheetInfo, _FieldReader
 
 _INITIAL = {
     "total/initial": "budget",
     "fiscal/initial": "fiscal_funds",
     "other/initial": "other_funds",
 }
+
+
+def read_fields(
+    reader: _FieldReader, form: L.MonitoringForm | L.EvaluationForm, p: Project, typed: Any, at: str
+) -> None:
+    """A later stage's project fields: the carried ones into ``p`` (its 年初预算数 as the
+    targets' amounts), the typed ones into ``typed`` (the stage's part of ``p``, located
+    below ``at``)."""
+    base = at.rsplit("/", 1)[0]
+    for f in form.carried:
+        key = _INITIAL.get(f.key, f.key)
+        setattr(p, key, reader.read(L.Field(key, f.ref, f.kind, f.span, f.label), f"{base}/{key}"))
+    for f in form.fields:
+        value = reader.read(f, f"{at}/{f.key}")
+        if "/" in f.key:
+            row, col = f.key.split("/")
+            setattr(getattr(typed, row), col, value)
+        else:
+            setattr(typed, f.key, value)
+    for f in form.carried:  # 年初预算数 is the targets' amount: one value, two places in JSON
+        if f.key in _INITIAL:
+            getattr(typed, f.key.split("/")[0]).initial = getattr(p, _INITIAL[f.key])
+
+
+def locate_indicator(
+    res: ReadResult,
+    sheet: Sheet,
+    at: str,
+    j: int,
+    r: int,
+    dc: int,
+    columns: Mapping[str, tuple[int, int]],
+    input_keys: Iterable[str],
+    typed_key: str,
+) -> None:
+    """Where indicator ``j``'s cells are (sheet row ``r``, columns shifted by ``dc``): the
+    carried ones below the project, the typed ones (``input_keys``) below ``at``, the stage's
+    part of the row at its ``typed_key`` cell."""
+    base = at.rsplit("/", 1)[0]
+    typed = set(input_keys)
+    for k, (c0, _) in columns.items():
+        where = f"{at}/indicators/{j}/{k}" if k in typed else f"{base}/indicators/{j}/{k}"
+        res.locations[where] = (sheet.name, a1(r, c0 + dc))
+    res.locations[f"{base}/indicators/{j}"] = (sheet.name, a1(r, columns["level1"][0] + dc))
+    res.locations[f"{at}/indicators/{j}"] = (sheet.name, a1(r, columns[typed_key][0] + dc))
+
+
+def cover_value(grid: Grid, res: ReadResult, ref: str, pointer: str) -> Any:
+    """The value at ``ref`` of the workbook's cover (located as ``pointer``); None without a
+    cover."""
+    for info in res.sheets:
+        if info.kind != "cover":
+            continue
+        sheet = next(s for s in grid.sheets if s.name == info.name)
+        r, c = parse_a1(shift(ref, info.row_offset, info.col_offset))
+        res.locations[pointer] = (sheet.name, a1(r, c))
+        return sheet.get(r, c)
+    return None
 
 
 def check_monitoring_labels(
@@ -72,20 +131,7 @@ def read_monitoring_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: 
     p = Project(monitoring=ProjectMonitoring())
     m = p.monitoring
     assert m is not None
-    for f in form.carried:
-        key = _INITIAL.get(f.key, f.key)
-        setattr(p, key, reader.read(L.Field(key, f.ref, f.kind, f.span, f.label), f"{base}/{key}"))
-    for f in form.fields:
-        value = reader.read(f, f"{base}/monitoring/{f.key}")
-        if "/" in f.key:
-            row, col = f.key.split("/")
-            setattr(getattr(m, row), col, value)
-        else:
-            setattr(m, f.key, value)
-    for f in form.carried:  # 年初预算数 is the targets' amount: one value, two places in JSON
-        if f.key in _INITIAL:
-            row = f.key.split("/")[0]
-            getattr(m, row).initial = getattr(p, _INITIAL[f.key])
+    read_fields(reader, form, p, m, f"{base}/monitoring")
     p.indicators, m.indicators = _read_rows(sheet, dr, dc, base, res)
     res.targets.projects.append(p)
     return True
@@ -106,16 +152,16 @@ def _read_rows(
             k: _target(v) if k in ("target", "current", "forecast") else _text(v)
             for k, v in raw.items()
         }
-        j = len(inds)
-        for k, (c0, _) in columns.items():
-            where = f"{base}/indicators/{j}/{k}"
-            if k in L.MONITORING_INPUT_INDICATOR_KEYS:
-                where = f"{base}/monitoring/indicators/{j}/{k}"
-            res.locations[where] = (sheet.name, a1(r, c0 + dc))
-        res.locations[f"{base}/indicators/{j}"] = (sheet.name, a1(r, columns["level1"][0] + dc))
-        res.locations[f"{base}/monitoring/indicators/{j}"] = (
-            sheet.name,
-            a1(r, columns["current"][0] + dc),
+        locate_indicator(
+            res,
+            sheet,
+            f"{base}/monitoring",
+            len(inds),
+            r,
+            dc,
+            columns,
+            L.MONITORING_INPUT_INDICATOR_KEYS,
+            "current",
         )
         inds.append(Indicator(**{k: values[k] for k in L.MONITORING_CARRIED_INDICATOR_KEYS}))
         progress.append(
@@ -129,17 +175,9 @@ def read_month(grid: Grid, res: ReadResult) -> int | None:
     from perfxl.read import _integer
 
     from_labels = res.targets.month
-    mc = res.layout.monitoring_cover
-    for info in res.sheets:
-        if info.kind != "cover":
-            continue
-        sheet = next(s for s in grid.sheets if s.name == info.name)
-        r, c = parse_a1(shift(mc.month.ref, info.row_offset, info.col_offset))
-        res.locations["/month"] = (sheet.name, a1(r, c))
-        value = _integer(sheet.get(r, c))
-        if value is not None:
-            return value if isinstance(value, int) else from_labels
-        break
+    value = _integer(cover_value(grid, res, res.layout.monitoring_cover.month.ref, "/month"))
+    if value is not None:
+        return value if isinstance(value, int) else from_labels
     return from_labels
 
 
