@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from perfxl.grid import Grid
+    from perfxl.model import Targets
     from perfxl.problems import Problem
     from perfxl.read import ReadResult
 
@@ -223,17 +224,9 @@ def new_monitoring(
     notes: list[str] = []
     kept = 0
     if previous is not None:
-        old_read = _read_for_monitoring(previous, "原监控表")
-        old, old_problems = old_read.targets, list(old_read.problems)
-        if old.stage != "monitoring":
-            from perfxl.errors import PerfxlError
-
-            raise PerfxlError(
-                "--from 指定的不是绩效运行监控表，无法带入填报内容。"
-                "请指定由 perfxl new monitoring 生成并已填报的监控表。",
-                path=str(previous),
-            )
-        problems += old_problems
+        old_read = _read_previous(previous, "monitoring", "监控表", "绩效运行监控表")
+        old = old_read.targets
+        problems += old_read.problems
         carried = carry_monitoring(t, old)
         t, notes, kept = carried.targets, carried.notes, carried.kept
         sheets = [old_read.project_sheet(i) for i in range(len(old.projects))]
@@ -243,7 +236,7 @@ def new_monitoring(
     if month is None:
         month = 7
     save(build_monitoring(t, month), out)
-    n = sum(len([i for i in p.indicators if not i.is_blank()]) for p in t.projects)
+    n = _indicator_count(t)
     return MonitoringReport(out, len(t.projects), n, month, problems, notes, kept)
 
 
@@ -262,6 +255,26 @@ def _read_for_monitoring(book: str | Path, what: str, made: str = "监控表") -
             path=str(book),
         )
     return res
+
+
+def _read_previous(previous: str | Path, stage: str, made: str, form: str) -> ReadResult:
+    """The earlier workbook of ``stage`` given as ``--from`` (``made``: the form's short
+    name, ``form``: its full name, for the messages), refused when it is of another stage."""
+    from perfxl.errors import PerfxlError
+
+    res = _read_for_monitoring(previous, f"原{made}", made)
+    if res.targets.stage != stage:
+        raise PerfxlError(
+            f"--from 指定的不是{form}，无法带入填报内容。"
+            f"请指定由 perfxl new {stage} 生成并已填报的{made}。",
+            path=str(previous),
+        )
+    return res
+
+
+def _indicator_count(t: Targets) -> int:
+    """The indicator rows a written form carries (blank rows not counted)."""
+    return sum(len([i for i in p.indicators if not i.is_blank()]) for p in t.projects)
 
 
 @dataclass
@@ -316,7 +329,6 @@ def new_evaluation(
             written), or ``out`` cannot be written.
     """
     from perfxl.carry import carry_evaluation
-    from perfxl.errors import PerfxlError
     from perfxl.write.evaluation import build_evaluation, profile_named
     from perfxl.write.fill import save
 
@@ -326,15 +338,9 @@ def new_evaluation(
     notes: list[str] = []
     kept = 0
     if previous is not None:
-        old_res = _read_for_monitoring(previous, "原自评表", "自评表")
-        old, old_problems = old_res.targets, list(old_res.problems)
-        if old.stage != "evaluation":
-            raise PerfxlError(
-                "--from 指定的不是绩效自评表，无法带入填报内容。"
-                "请指定由 perfxl new evaluation 生成并已填报的自评表。",
-                path=str(previous),
-            )
-        problems += old_problems
+        old_res = _read_previous(previous, "evaluation", "自评表", "绩效自评表")
+        old = old_res.targets
+        problems += old_res.problems
         carried = carry_evaluation(t, old)
         t, notes, kept = carried.targets, carried.notes, carried.kept
         if profile is None:
@@ -348,5 +354,5 @@ def new_evaluation(
     chosen = profile_named(profile)
     t.stage, t.month, t.profile = "evaluation", None, chosen.name
     save(build_evaluation(t, chosen), out)
-    n = sum(len([i for i in p.indicators if not i.is_blank()]) for p in t.projects)
+    n = _indicator_count(t)
     return EvaluationReport(out, len(t.projects), n, chosen.name, source, problems, notes, kept)
