@@ -235,23 +235,14 @@ def rerun_monitoring_book(book: Any, month: int | None = None) -> str:
     from perfxl.services import new_monitoring
 
     src = _saved(book)
-    versions = monitoring_versions(book.fullname)
-    if not versions:
-        raise WriteError(f"没有找到 {monitoring_path(book.fullname)}，无需重新生成。")
-    previous = versions[-1]
-    out = monitoring_path(book.fullname, len(versions) + 1)  # the first free name
+    previous, out = _latest_and_next(book.fullname, "监控")
     report = new_monitoring(src, out, month=month, previous=previous)
     msg = (
         f"已重新生成监控表：{out}\n（依据当前目标表；{report.kept} 个项目带入了"
         f"“{previous.name}”中已填报的内容，共 {report.projects} 个项目、{report.indicators} 条"
         f"指标，截至 {report.month}月底。原监控表未改动，请在新文件中继续填报。）"
     )
-    if report.notes:
-        more = f"\n……另有 {len(report.notes) - 10} 条" if len(report.notes) > 10 else ""
-        msg += "\n" + "\n".join(report.notes[:10]) + more
-    if report.problems:
-        msg += f"\n读取时发现 {len(report.problems)} 个问题，请先点“校验”查看。"
-    return msg
+    return msg + _rerun_notes(report.notes, report.problems)
 
 
 def new_evaluation_book(book: Any) -> str:
@@ -304,11 +295,7 @@ def rerun_evaluation_book(book: Any) -> str:
 
     src = _saved(book, "自评表", "新建自评表")
     _refuse_evaluation_source(book)
-    versions = evaluation_versions(book.fullname)
-    if not versions:
-        raise WriteError(f"没有找到 {evaluation_path(book.fullname)}，无需重新生成。")
-    previous = versions[-1]
-    out = evaluation_path(book.fullname, len(versions) + 1)  # the first free name
+    previous, out = _latest_and_next(book.fullname, "自评")
     report = new_evaluation(src, out, previous=previous)
     made_from = "监控表" if report.source == "monitoring" else "目标表"
     msg = (
@@ -316,11 +303,30 @@ def rerun_evaluation_book(book: Any) -> str:
         f"“{previous.name}”中已填报的内容，共 {report.projects} 个项目、{report.indicators} 条"
         f"指标，评分方案 {report.profile}。原自评表未改动，请在新文件中继续填报。）"
     )
-    if report.notes:
-        more = f"\n……另有 {len(report.notes) - 10} 条" if len(report.notes) > 10 else ""
-        msg += "\n" + "\n".join(report.notes[:10]) + more
-    if report.problems:
-        msg += f"\n读取时发现 {len(report.problems)} 个问题，请先点“校验”查看。"
+    return msg + _rerun_notes(report.notes, report.problems)
+
+
+def _latest_and_next(fullname: str, tag: str) -> tuple[Path, Path]:
+    """The latest ``<book>-<tag>….xlsx`` a rebuild carries from, and the first free name it
+    writes to.
+
+    Raises:
+        WriteError: there is no such workbook to carry from.
+    """
+    versions = _versions(fullname, tag)
+    if not versions:
+        raise WriteError(f"没有找到 {_beside(fullname, tag, 1)}，无需重新生成。")
+    return versions[-1], _beside(fullname, tag, len(versions) + 1)
+
+
+def _rerun_notes(notes: list[str], problems: list[Any]) -> str:
+    """What a rebuild adds to its message: the first ten notes, and the problems count."""
+    msg = ""
+    if notes:
+        more = f"\n……另有 {len(notes) - 10} 条" if len(notes) > 10 else ""
+        msg += "\n" + "\n".join(notes[:10]) + more
+    if problems:
+        msg += f"\n读取时发现 {len(problems)} 个问题，请先点“校验”查看。"
     return msg
 
 
