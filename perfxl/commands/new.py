@@ -4,11 +4,61 @@ targets workbook."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, WORKBOOK_SUFFIXES, echo_problems, handle_errors
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _output(what: str) -> Callable[[F], F]:
+    """The ``-o/--output`` option: the ``what`` (监控, 自评) workbook written."""
+    return click.option(
+        "-o",
+        "--output",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"写出的{what}工作簿（.xlsx）。",
+    )
+
+
+def _previous(form: str) -> Callable[[F], F]:
+    """The ``--from`` option: the earlier ``form`` (监控表, 自评表) to carry from."""
+    return click.option(
+        "--from",
+        "previous",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help=f"此前生成并已填报的{form}：目标表有变动（如新增项目）时重新生成，"
+        "按项目编码（其次项目名称）和一二三级指标带入原填报内容；新增的留空，已删除的列出提示。",
+    )
+
+
+def _refuse(output: Path, source: Path, previous: Path | None) -> None:
+    """Exit 2 (nothing written) when ``output`` is no workbook name or is one of the inputs."""
+    from perfxl.outputs import check_suffix, refuse_inputs
+
+    check_suffix(output, WORKBOOK_SUFFIXES, "工作簿")
+    refuse_inputs([output], [source, previous])
+
+
+def _finish(report: Any, output: Path, made: str, detail: str, previous: Path | None) -> NoReturn:
+    """Tell what was written (``made``: 监控表, 自评表; ``detail``: its month or profile), the
+    problems and notes, and exit 1 when reading found problems, else 0."""
+    echo_problems(report.problems)
+    for note in report.notes:
+        click.echo(f"提示：{note}", err=True)
+    kept = f"，{report.kept} 个项目带入原填报内容" if previous is not None else ""
+    click.echo(
+        f"已生成{made}：{output}（{report.projects} 个项目，{report.indicators} 条指标，"
+        f"{detail}{kept}）",
+        err=True,
+    )
+    sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)
 
 
 @click.group("new")
@@ -18,13 +68,7 @@ def command() -> None:
 
 @command.command("monitoring")
 @click.argument("targets", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="写出的监控工作簿（.xlsx）。",
-)
+@_output("监控")
 @click.option(
     "--month",
     type=click.IntRange(1, 12),
@@ -32,14 +76,7 @@ def command() -> None:
     help="监控月份 X：填报截至 X 月底的执行情况（7 即 1-7月）。默认 7；"
     "用 --from 时默认沿用原监控表的月份。",
 )
-@click.option(
-    "--from",
-    "previous",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="此前生成并已填报的监控表：目标表有变动（如新增项目）时重新生成，"
-    "按项目编码（其次项目名称）和一二三级指标带入原填报内容；新增的留空，已删除的列出提示。",
-)
+@_previous("监控表")
 @handle_errors
 def monitoring(targets: Path, output: Path, month: int | None, previous: Path | None) -> None:
     """由绩效目标工作簿 TARGETS 生成项目支出绩效目标执行监控表 -o OUTPUT。
@@ -53,33 +90,16 @@ def monitoring(targets: Path, output: Path, month: int | None, previous: Path | 
 
     目标表有变动时，用 --from 指定原监控表重新生成到新文件（从不覆盖原监控表）。
     """
-    from perfxl.outputs import check_suffix, refuse_inputs
     from perfxl.services import new_monitoring
 
-    check_suffix(output, WORKBOOK_SUFFIXES, "工作簿")
-    refuse_inputs([output], [targets, previous])
+    _refuse(output, targets, previous)
     report = new_monitoring(targets, output, month=month, previous=previous)
-    echo_problems(report.problems)
-    for note in report.notes:
-        click.echo(f"提示：{note}", err=True)
-    kept = f"，{report.kept} 个项目带入原填报内容" if previous is not None else ""
-    click.echo(
-        f"已生成监控表：{output}（{report.projects} 个项目，{report.indicators} 条指标，"
-        f"截至 {report.month}月底{kept}）",
-        err=True,
-    )
-    sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)
+    _finish(report, output, "监控表", f"截至 {report.month}月底", previous)
 
 
 @command.command("evaluation")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="写出的自评工作簿（.xlsx）。",
-)
+@_output("自评")
 @click.option(
     "--profile",
     default=None,
@@ -93,14 +113,7 @@ def monitoring(targets: Path, output: Path, month: int | None, previous: Path | 
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="县级配置文件（TOML 或 JSON），评分方案取自其中 [evaluation] profile；缺省用内置配置。",
 )
-@click.option(
-    "--from",
-    "previous",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="此前生成并已填报的自评表：目标表有变动（如新增项目）时重新生成，"
-    "按项目编码（其次项目名称）和一二三级指标带入原填报内容；新增的留空，已删除的列出提示。",
-)
+@_previous("自评表")
 @handle_errors
 def evaluation(
     source: Path,
@@ -120,21 +133,10 @@ def evaluation(
     目标工作簿、表格结构损坏、评分方案不存在、--from 不是自评表、输出即输入或扩展名不对），
     未写出任何文件。
     """
-    from perfxl.outputs import check_suffix, refuse_inputs
     from perfxl.services import new_evaluation
 
-    check_suffix(output, WORKBOOK_SUFFIXES, "工作簿")
-    refuse_inputs([output], [source, previous])
+    _refuse(output, source, previous)
     report = new_evaluation(
         source, output, profile=profile, previous=previous, config_path=config_path
     )
-    echo_problems(report.problems)
-    for note in report.notes:
-        click.echo(f"提示：{note}", err=True)
-    kept = f"，{report.kept} 个项目带入原填报内容" if previous is not None else ""
-    click.echo(
-        f"已生成自评表：{output}（{report.projects} 个项目，{report.indicators} 条指标，"
-        f"评分方案 {report.profile}{kept}）",
-        err=True,
-    )
-    sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)
+    _finish(report, output, "自评表", f"评分方案 {report.profile}", previous)
