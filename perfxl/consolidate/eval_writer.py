@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from perfxl import __version__
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.eval_columns import (
@@ -26,17 +25,12 @@ from perfxl.consolidate.eval_columns import (
 from perfxl.consolidate.writer import (
     CHART_TEXT,
     CHART_TITLE,
-    VERSIONS_TEXT,
-    Paths,
     RunInfo,
-    _draw_table,
     _Formats,
-    _write_rows,
-    new_workbook,
-    readme_sheet,
+    stage_lines,
+    write_stage_summary,
 )
 
-TABLES = (EVAL_SUMMARY, EVAL_UNITS, EVAL_LOWEST, K.PROBLEMS, K.FILES)
 LEVEL_COLORS = ("#548235", "#5B9BD5", "#FFC000", "#C00000")  # 优, 良, 中, 差
 
 
@@ -46,29 +40,16 @@ def write_evaluation_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
     Raises:
         WriteError: the file cannot be written (open in Excel/WPS, read-only folder).
     """
-    from perfxl.write.atomic import atomic_path
-
-    with atomic_path(out) as tmp:
-        wb = new_workbook(tmp, "绩效自评汇总表", EVAL_MARKER)
-        fmt = _Formats(wb)
-        paths = Paths(info.inputs)
-        rows_of = {
-            EVAL_SUMMARY.sheet: c.evaluation,
-            EVAL_UNITS.sheet: c.eval_units,
-            EVAL_LOWEST.sheet: c.lowest,
-            K.PROBLEMS.sheet: c.problems,
-            K.FILES.sheet: c.files,
-            K.VERSION_CHANGES.sheet: c.version_changes,
-        }
-        for table in (*TABLES, K.VERSION_CHANGES) if c.version_changes else TABLES:
-            ws = wb.add_worksheet(table.sheet)
-            rows = list(paths.rows(table, rows_of[table.sheet]))
-            _draw_table(ws, table, len(rows), fmt)
-            _write_rows(ws, table, rows, fmt)
-        _chart(wb, c, fmt)
-        _readme(wb, c, info, fmt)
-        wb.worksheets()[0].activate()
-        wb.close()
+    write_stage_summary(
+        c,
+        out,
+        info,
+        title="绩效自评汇总表",
+        marker=EVAL_MARKER,
+        tables=((EVAL_SUMMARY, c.evaluation), (EVAL_UNITS, c.eval_units), (EVAL_LOWEST, c.lowest)),
+        chart=_chart,
+        lines=_lines(c, info),
+    )
 
 
 def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
@@ -109,36 +90,21 @@ def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
     ws.fit_to_pages(1, 0)
 
 
-def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
+def _lines(c: Consolidation, info: RunInfo) -> list[tuple[str, str]]:
     from perfxl.scoring import get_profile
 
     profile = get_profile(c.profile or "default")
     county = next((u for u in c.eval_units if u.row_kind == K.ROW_TOTAL), None)
     levels = "，".join(f"{name} ≥ {low}" for name, low in profile.levels)
-    lines = [
-        ("生成时间", info.made.strftime("%Y-%m-%d %H:%M:%S")),
-        ("perfxl 版本", __version__),
-        ("评分方案", f"{profile.name}（{profile.title}）"),
-        ("汇总单位数", str(len(c.chosen))),
-        ("项目数", str(c.totals.get("projects", 0))),
-        (
-            "全县平均总分",
-            "—" if county is None or county.average is None else f"{county.average:.2f}",
-        ),
-        ("错误 / 警告", f"{c.error_count} / {c.warning_count}"),
-        (
-            "说明",
-            "每个项目的执行率、得分、总分和自评等级均由 perfxl 按评分方案重新计算（与 perfxl "
-            "compute 写入各单位自评表的数值相同），不采用工作簿中缓存的公式结果。"
-            f"自评等级：{levels}，其余为差。乡镇平均总分 = 该单位已评分项目总分的平均值（两位小数，"
-            "四舍五入）；总分无法计算的项目（有无法比较的实际完成值）不计入平均，见“校验问题”。"
-            f"低分项目：全县总分最低的 {LOWEST} 个项目，及其未得满分的指标和偏差原因分析及改进措施。",
-        ),
-        ("被替代的版本", str(len(c.superseded))),
-        *(
-            [("工作表", f"提交情况：被替代的版本附较新版本的改动摘要；{VERSIONS_TEXT}。")]
-            if c.version_changes
-            else []
-        ),
-    ]
-    readme_sheet(wb, fmt, EVAL_MARKER, lines, info.inputs)
+    average = "—" if county is None or county.average is None else f"{county.average:.2f}"
+    return stage_lines(
+        c,
+        info,
+        stage=("评分方案", f"{profile.name}（{profile.title}）"),
+        figures=[("全县平均总分", average)],
+        note="每个项目的执行率、得分、总分和自评等级均由 perfxl 按评分方案重新计算（与 perfxl "
+        "compute 写入各单位自评表的数值相同），不采用工作簿中缓存的公式结果。"
+        f"自评等级：{levels}，其余为差。乡镇平均总分 = 该单位已评分项目总分的平均值（两位小数，"
+        "四舍五入）；总分无法计算的项目（有无法比较的实际完成值）不计入平均，见“校验问题”。"
+        f"低分项目：全县总分最低的 {LOWEST} 个项目，及其未得满分的指标和偏差原因分析及改进措施。",
+    )

@@ -6,26 +6,21 @@ against 序时进度, and 说明. The 预警 cells carry the light's text and it
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from perfxl import __version__
 from perfxl import monitoring as M
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.writer import (
     CHART_TEXT,
     CHART_TITLE,
-    VERSIONS_TEXT,
-    Paths,
     RunInfo,
-    _draw_table,
     _Formats,
-    _write_rows,
-    new_workbook,
-    readme_sheet,
+    stage_lines,
+    write_stage_summary,
 )
 
-TABLES = (K.MONITOR_SUMMARY, K.MONITOR_UNITS, K.RECTIFY, K.PROBLEMS, K.FILES)
 _FILL_OF = {text: M.LIGHT_FILL[light] for light, text in M.LIGHT_TEXT.items()}
 
 
@@ -35,40 +30,40 @@ def write_monitoring_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
     Raises:
         WriteError: the file cannot be written (open in Excel/WPS, read-only folder).
     """
-    from perfxl.write.atomic import atomic_path
+    write_stage_summary(
+        c,
+        out,
+        info,
+        title="绩效运行监控汇总表",
+        marker=K.MONITOR_MARKER,
+        tables=(
+            (K.MONITOR_SUMMARY, c.monitor),
+            (K.MONITOR_UNITS, c.monitor_units),
+            (K.RECTIFY, c.rectify),
+        ),
+        chart=_chart,
+        lines=_lines(c, info),
+        restyle=_lights,
+    )
 
-    with atomic_path(out) as tmp:
-        wb = new_workbook(tmp, "绩效运行监控汇总表", K.MONITOR_MARKER)
-        fmt = _Formats(wb)
-        lights = {
-            text: wb.add_format(
-                {"border": 1, "border_color": "#BFBFBF", "bg_color": f"#{rgb}", "align": "center"}
-            )
-            for text, rgb in _FILL_OF.items()
-        }
-        paths = Paths(info.inputs)
-        rows_of = {
-            K.MONITOR_SUMMARY.sheet: c.monitor,
-            K.MONITOR_UNITS.sheet: c.monitor_units,
-            K.RECTIFY.sheet: c.rectify,
-            K.PROBLEMS.sheet: c.problems,
-            K.FILES.sheet: c.files,
-            K.VERSION_CHANGES.sheet: c.version_changes,
-        }
-        for table in (*TABLES, K.VERSION_CHANGES) if c.version_changes else TABLES:
-            ws = wb.add_worksheet(table.sheet)
-            rows = list(paths.rows(table, rows_of[table.sheet]))
-            _draw_table(ws, table, len(rows), fmt)
-            _write_rows(ws, table, rows, fmt)
-            if "light" in table.keys:
-                col = table.index("light")
-                for r, row in enumerate(rows, start=1):
-                    if row[col] in lights:
-                        ws.write_string(r, col, row[col], lights[row[col]])
-        _chart(wb, c, fmt)
-        _readme(wb, c, info, fmt)
-        wb.worksheets()[0].activate()
-        wb.close()
+
+def _lights(wb: Any) -> Callable[[Any, K.Table, list[Sequence[Any]]], None]:
+    """The 预警 cells redrawn with the light's fill (what draws them, for a table's rows)."""
+    lights = {
+        text: wb.add_format(
+            {"border": 1, "border_color": "#BFBFBF", "bg_color": f"#{rgb}", "align": "center"}
+        )
+        for text, rgb in _FILL_OF.items()
+    }
+
+    def touch(ws: Any, table: K.Table, rows: list[Sequence[Any]]) -> None:
+        if "light" in table.keys:
+            col = table.index("light")
+            for r, row in enumerate(rows, start=1):
+                if row[col] in lights:
+                    ws.write_string(r, col, row[col], lights[row[col]])
+
+    return touch
 
 
 def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
@@ -120,25 +115,13 @@ def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
     ws.fit_to_pages(1, 0)
 
 
-def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats) -> None:
-    lines = [
-        ("生成时间", info.made.strftime("%Y-%m-%d %H:%M:%S")),
-        ("perfxl 版本", __version__),
-        ("监控月份", f"{c.month}月" if c.month else "未填写"),
-        ("汇总单位数", str(len(c.chosen))),
-        ("项目数", str(c.totals.get("projects", 0))),
-        ("错误 / 警告", f"{c.error_count} / {c.warning_count}"),
-        (
-            "说明",
-            "执行率 = 1-X月执行数 ÷ 调整后预算数（未填写时为年初预算数）× 100，与 perfxl compute "
-            "写入各单位监控表的数值相同；序时进度 = X ÷ 12 × 100；预警按执行率与序时进度的差距"
-            "判定绿/黄/红。需整改：红、黄项目及完成目标可能性不是“确定能”的指标。",
-        ),
-        ("被替代的版本", str(len(c.superseded))),
-        *(
-            [("工作表", f"提交情况：被替代的版本附较新版本的改动摘要；{VERSIONS_TEXT}。")]
-            if c.version_changes
-            else []
-        ),
-    ]
-    readme_sheet(wb, fmt, K.MONITOR_MARKER, lines, info.inputs)
+def _lines(c: Consolidation, info: RunInfo) -> list[tuple[str, str]]:
+    return stage_lines(
+        c,
+        info,
+        stage=("监控月份", f"{c.month}月" if c.month else "未填写"),
+        figures=(),
+        note="执行率 = 1-X月执行数 ÷ 调整后预算数（未填写时为年初预算数）× 100，与 perfxl compute "
+        "写入各单位监控表的数值相同；序时进度 = X ÷ 12 × 100；预警按执行率与序时进度的差距"
+        "判定绿/黄/红。需整改：红、黄项目及完成目标可能性不是“确定能”的指标。",
+    )

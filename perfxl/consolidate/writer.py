@@ -224,6 +224,83 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
         )
 
 
+def write_stage_summary(
+    c: Consolidation,
+    out: Any,
+    info: RunInfo,
+    *,
+    title: str,
+    marker: str,
+    tables: Sequence[tuple[K.Table, Sequence[Any]]],
+    chart: Callable[[Any, Consolidation, _Formats], None],
+    lines: Sequence[tuple[str, str]],
+    restyle: Callable[[Any], Callable[[Any, K.Table, list[Sequence[Any]]], None]] | None = None,
+) -> None:
+    """Write a later stage's county summary (monitoring, self-evaluation) to ``out`` (replaced
+    whole): the stage's ``tables`` with their rows, then 校验问题, 提交情况 and 版本变化 (when
+    some version changed something), every row written by xlsxwriter; the ``chart`` sheet; and
+    the 说明 sheet of ``lines``. ``restyle``, given the workbook, returns what redraws cells of
+    a table once its rows are written (the monitoring 预警 fills).
+
+    Raises:
+        WriteError: the file cannot be written (open in Excel/WPS, read-only folder).
+    """
+    from perfxl.write.atomic import atomic_path
+
+    rows_of = {
+        **{table.sheet: rows for table, rows in tables},
+        K.PROBLEMS.sheet: c.problems,
+        K.FILES.sheet: c.files,
+        K.VERSION_CHANGES.sheet: c.version_changes,
+    }
+    drawn = (*(table for table, _ in tables), K.PROBLEMS, K.FILES)
+    with atomic_path(out) as tmp:
+        wb = new_workbook(tmp, title, marker)
+        fmt = _Formats(wb)
+        touch = restyle(wb) if restyle is not None else None
+        paths = Paths(info.inputs)
+        for table in (*drawn, K.VERSION_CHANGES) if c.version_changes else drawn:
+            ws = wb.add_worksheet(table.sheet)
+            rows = list(paths.rows(table, rows_of[table.sheet]))
+            _draw_table(ws, table, len(rows), fmt)
+            _write_rows(ws, table, rows, fmt)
+            if touch is not None:
+                touch(ws, table, rows)
+        chart(wb, c, fmt)
+        readme_sheet(wb, fmt, marker, lines, info.inputs)
+        wb.worksheets()[0].activate()
+        wb.close()
+
+
+def stage_lines(
+    c: Consolidation,
+    info: RunInfo,
+    *,
+    stage: tuple[str, str],
+    figures: Sequence[tuple[str, str]],
+    note: str,
+) -> list[tuple[str, str]]:
+    """The 说明 lines of a later stage's county summary: when and by which perfxl, the
+    ``stage`` line (监控月份, 评分方案), the counts, the stage's ``figures``, the problems, the
+    ``note`` on how its figures are computed, and the superseded versions."""
+    return [
+        ("生成时间", info.made.strftime("%Y-%m-%d %H:%M:%S")),
+        ("perfxl 版本", __version__),
+        stage,
+        ("汇总单位数", str(len(c.chosen))),
+        ("项目数", str(c.totals.get("projects", 0))),
+        *figures,
+        ("错误 / 警告", f"{c.error_count} / {c.warning_count}"),
+        ("说明", note),
+        ("被替代的版本", str(len(c.superseded))),
+        *(
+            [("工作表", f"提交情况：被替代的版本附较新版本的改动摘要；{VERSIONS_TEXT}。")]
+            if c.version_changes
+            else []
+        ),
+    ]
+
+
 def summary_tables(c: Consolidation) -> tuple[K.Table, ...]:
     """The tables a targets summary holds: 版本变化 only when some version was superseded by
     one that changed something."""
