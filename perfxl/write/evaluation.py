@@ -158,14 +158,6 @@ def carried_value(p: Project, key: str) -> Any:
     return getattr(p, key)
 
 
-def input_value(e: ProjectEvaluation, key: str) -> Any:
-    """What the evaluation holds for an input field."""
-    if "/" in key:
-        row, col = key.split("/")
-        return getattr(getattr(e, row), col)
-    return getattr(e, key)
-
-
 def _derived(ws: Worksheet, span: str, value: Any, fmt: str | None, *, formula: bool) -> None:
     W.merge(ws, span)
     W.style_range(
@@ -202,7 +194,7 @@ def draw_evaluation(
         unit_line(t),
         form.labels,
         lambda key: carried_value(p, key),
-        lambda key: input_value(e, key),
+        lambda key: X.typed_value(e, key),
         "achieved",
     )
     for row_key in form.funds_rows:
@@ -266,7 +258,7 @@ def _fit_rows(
         title=f"{p.name}{C.EVALUATION_TITLE_SUFFIX}" if p.name else C.EVALUATION_TITLE_BLANK,
         unit=unit_line(t),
         carried=lambda key: carried_value(p, key),
-        typed=lambda key: input_value(e, key),
+        typed=lambda key: X.typed_value(e, key),
         label_text=lambda text: text,
         minimum={form.field("goals").row: 60.0},
         one_row_labels=True,
@@ -304,14 +296,7 @@ def _indicators(
                 else getattr(res, key, None)
             )
             if key in L.EVALUATION_CARRIED_INDICATOR_KEYS:
-                W.style_range(
-                    ws,
-                    span,
-                    font=S.BODY,
-                    fill=X.CARRIED_FILL,
-                    protection=S.LOCKED,
-                    alignment=S.CENTER if key in ("level1", "level2") else S.LEFT,
-                )
+                X.carried_indicator(ws, span, key)
                 W.set_value(ws, a1(r, c0), value)
             elif key == "points":
                 _input(ws, span, SCORE_FORMAT)

@@ -19,7 +19,7 @@ from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.carried import carried_value
 from perfxl.cells import a1
-from perfxl.model import Project, ProjectMonitoring, Targets
+from perfxl.model import Project, Targets
 from perfxl.monitoring import LIGHT_FILL, LIGHT_TEXT
 from perfxl.textfit import row_height
 from perfxl.write import sheets as W
@@ -54,16 +54,6 @@ def light_colours(ws: Worksheet, ranges: str) -> None:
         )
 
 
-def input_value(m: ProjectMonitoring | None, key: str) -> Any:
-    """What the monitoring already holds for an input field (None for a new sheet)."""
-    if m is None:
-        return None
-    if "/" in key:
-        row, col = key.split("/")
-        return getattr(getattr(m, row), col)
-    return getattr(m, key)
-
-
 def draw_monitoring(
     ws: Worksheet,
     p: Project,
@@ -83,7 +73,7 @@ def draw_monitoring(
             for lab in form.labels
         ],
         lambda key: carried_value(p, key),
-        lambda key: input_value(p.monitoring, key),
+        lambda key: X.typed_value(p.monitoring, key),
         "progress",
     )
     for row_key in form.funds_rows:
@@ -130,7 +120,7 @@ def _fit_rows(
         title=f"{p.name}{C.MONITORING_TITLE_SUFFIX}" if p.name else C.MONITORING_TITLE_BLANK,
         unit=unit,
         carried=lambda key: carried_value(p, key),
-        typed=lambda key: input_value(p.monitoring, key),
+        typed=lambda key: X.typed_value(p.monitoring, key),
         label_text=lambda text: L.month_label(text, month),
         minimum={form.field("goals").row: 48.0, form.field("progress").row: 48.0},
         one_row_labels=False,
@@ -153,14 +143,7 @@ def _indicators(ws: Worksheet, p: Project, form: L.MonitoringForm) -> int:
             width = float(sum(form.column_widths[c0 - 1 : c1]))
             if key in L.MONITORING_CARRIED_INDICATOR_KEYS:
                 value = getattr(ind, key) if ind else None
-                W.style_range(
-                    ws,
-                    span,
-                    font=S.BODY,
-                    fill=X.CARRIED_FILL,
-                    protection=S.LOCKED,
-                    alignment=S.CENTER if key in ("level1", "level2") else S.LEFT,
-                )
+                X.carried_indicator(ws, span, key)
             elif key == "light":
                 value = None
                 W.style_range(

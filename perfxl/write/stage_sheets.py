@@ -91,6 +91,30 @@ def carried_cell(ws: Worksheet, f: L.Field, value: Any) -> None:
     W.set_value(ws, f.ref, value)
 
 
+def typed_value(part: Any, key: str) -> Any:
+    """What a stage's part of a project (its monitoring or evaluation; None for a new sheet)
+    holds for an input field (``row/column`` for a funds cell)."""
+    if part is None:
+        return None
+    if "/" in key:
+        row, col = key.split("/")
+        return getattr(getattr(part, row), col)
+    return getattr(part, key)
+
+
+def carried_indicator(ws: Worksheet, span: str, key: str) -> None:
+    """The style of an indicator cell carried from the targets: locked, white; the 一级 and
+    二级指标 centred."""
+    W.style_range(
+        ws,
+        span,
+        font=S.BODY,
+        fill=CARRIED_FILL,
+        protection=S.LOCKED,
+        alignment=S.CENTER if key in ("level1", "level2") else S.LEFT,
+    )
+
+
 def draw_head(
     ws: Worksheet,
     form: StageForm,
