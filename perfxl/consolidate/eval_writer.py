@@ -24,10 +24,11 @@ from perfxl.consolidate.eval_columns import (
 )
 from perfxl.consolidate.writer import (
     CHART_TEXT,
-    CHART_TITLE,
     RunInfo,
     _Formats,
+    place_units_chart,
     stage_lines,
+    units_chart_sheet,
     write_stage_summary,
 )
 
@@ -54,17 +55,16 @@ def write_evaluation_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
 
 def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
     """Each township's projects by 自评等级: a stacked column per township."""
-    ws = wb.add_worksheet(EVAL_CHART_SHEET)
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 4, 9)
-    for i, h in enumerate(("单位", *LEVEL_NAMES)):
-        ws.write_string(0, i, h, fmt.header)
-    units = [u for u in c.eval_units if u.row_kind == K.ROW_UNIT]
-    for r, u in enumerate(units, start=1):
-        ws.write_string(r, 0, u.unit_name or u.unit_code or "", fmt.get(None, "text"))
-        for i, key in enumerate(LEVEL_KEYS, start=1):
-            ws.write_number(r, i, getattr(u, key), fmt.get(None, "int"))
-    n = len(units)
+    ws, n = units_chart_sheet(
+        wb,
+        fmt,
+        EVAL_CHART_SHEET,
+        ("单位", *LEVEL_NAMES),
+        9,
+        c.eval_units,
+        "int",
+        lambda u: [getattr(u, key) for key in LEVEL_KEYS],
+    )
     if not n:
         return
     sheet = EVAL_CHART_SHEET
@@ -79,15 +79,8 @@ def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
                 "gap": 80,
             }
         )
-    chart.set_title({"name": "各单位项目自评等级分布（个）", "name_font": CHART_TITLE})
-    chart.set_x_axis({"num_font": CHART_TEXT})
-    chart.set_y_axis({"min": 0, "num_font": CHART_TEXT, "major_gridlines": {"visible": True}})
-    chart.set_legend({"position": "bottom", "font": CHART_TEXT})
-    chart.set_size({"width": min(max(640, 60 * n + 200), 4000), "height": 400})
-    ws.insert_chart(1, 6, chart)  # beside the data table
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    y_axis = {"min": 0, "num_font": CHART_TEXT, "major_gridlines": {"visible": True}}
+    place_units_chart(ws, chart, n, 6, "各单位项目自评等级分布（个）", y_axis)
 
 
 def _lines(c: Consolidation, info: RunInfo) -> list[tuple[str, str]]:

@@ -14,10 +14,11 @@ from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.writer import (
     CHART_TEXT,
-    CHART_TITLE,
     RunInfo,
     _Formats,
+    place_units_chart,
     stage_lines,
+    units_chart_sheet,
     write_stage_summary,
 )
 
@@ -68,17 +69,17 @@ def _lights(wb: Any) -> Callable[[Any, K.Table, list[Sequence[Any]]], None]:
 
 def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
     """Each unit's 执行率 (columns) with the 序时进度 line."""
-    ws = wb.add_worksheet(K.MONITOR_CHART_SHEET)
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 2, 14)
-    for i, h in enumerate(("单位", "执行率（%）", "序时进度（%）")):
-        ws.write_string(0, i, h, fmt.header)
-    units = [u for u in c.monitor_units if u.row_kind == K.ROW_UNIT]
-    for r, u in enumerate(units, start=1):
-        ws.write_string(r, 0, u.unit_name or u.unit_code or "", fmt.get(None, "text"))
-        ws.write_number(r, 1, u.rate or 0, fmt.get(None, "pct"))
-        ws.write_number(r, 2, u.schedule or 0, fmt.get(None, "pct"))
-    n = len(units)
+    heads = ("单位", "执行率（%）", "序时进度（%）")
+    ws, n = units_chart_sheet(
+        wb,
+        fmt,
+        K.MONITOR_CHART_SHEET,
+        heads,
+        14,
+        c.monitor_units,
+        "pct",
+        lambda u: (u.rate or 0, u.schedule or 0),
+    )
     if not n:
         return
     sheet = K.MONITOR_CHART_SHEET
@@ -104,15 +105,8 @@ def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
     )
     bars.combine(line)
     month = f"1-{c.month}月" if c.month else ""
-    bars.set_title({"name": f"各单位{month}执行率与序时进度（%）", "name_font": CHART_TITLE})
-    bars.set_x_axis({"num_font": CHART_TEXT})
-    bars.set_y_axis({"min": 0, "max": 100, "num_font": CHART_TEXT})
-    bars.set_legend({"position": "bottom", "font": CHART_TEXT})
-    bars.set_size({"width": min(max(640, 60 * n + 200), 4000), "height": 400})
-    ws.insert_chart(1, 4, bars)  # beside the data table
-    ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    title = f"各单位{month}执行率与序时进度（%）"
+    place_units_chart(ws, bars, n, 4, title, {"min": 0, "max": 100, "num_font": CHART_TEXT})
 
 
 def _lines(c: Consolidation, info: RunInfo) -> list[tuple[str, str]]:

@@ -457,6 +457,48 @@ def _charts(wb: Any, c: Consolidation, fmt: _Formats) -> None:
     ws.fit_to_pages(1, 0)
 
 
+def units_chart_sheet(
+    wb: Any,
+    fmt: _Formats,
+    sheet: str,
+    heads: Sequence[str],
+    width: float,
+    rows: Sequence[Any],
+    kind: str,
+    values: Callable[[Any], Sequence[float]],
+) -> tuple[Any, int]:
+    """The chart sheet of a later stage's summary and its count of units: a unit a row of
+    ``rows`` (subtotals and the total left out), its name then its ``values`` (of ``kind``),
+    under the ``heads``; the chart goes beside it (:func:`place_units_chart`)."""
+    ws = wb.add_worksheet(sheet)
+    ws.set_column(0, 0, 22)
+    ws.set_column(1, len(heads) - 1, width)
+    for i, h in enumerate(heads):
+        ws.write_string(0, i, h, fmt.header)
+    units = [u for u in rows if u.row_kind == K.ROW_UNIT]
+    for r, u in enumerate(units, start=1):
+        ws.write_string(r, 0, u.unit_name or u.unit_code or "", fmt.get(None, "text"))
+        for i, v in enumerate(values(u), start=1):
+            ws.write_number(r, i, v, fmt.get(None, kind))
+    return ws, len(units)
+
+
+def place_units_chart(
+    ws: Any, chart: Any, n: int, column: int, title: str, y_axis: dict[str, Any]
+) -> None:
+    """Title, axes, legend and size (by the ``n`` units) of a chart of the units, placed
+    beside their table from ``column``; the sheet printed landscape on one page wide."""
+    chart.set_title({"name": title, "name_font": CHART_TITLE})
+    chart.set_x_axis({"num_font": CHART_TEXT})
+    chart.set_y_axis(y_axis)
+    chart.set_legend({"position": "bottom", "font": CHART_TEXT})
+    chart.set_size({"width": min(max(640, 60 * n + 200), 4000), "height": 400})
+    ws.insert_chart(1, column, chart)  # beside the data table
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
 def readme_sheet(
     wb: Any, fmt: _Formats, marker: str, lines: Sequence[tuple[str, str]], inputs: Sequence[Any]
 ) -> Any:
