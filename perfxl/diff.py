@@ -241,7 +241,7 @@ def diff(
         old_locations, new_locations: the readers' pointer -> (sheet, cell) maps; None for
             JSON data (changes then carry no cells).
     """
-    d = _Differ(old_locations or {}, new_locations or {})
+    d = _Differ(old_locations or {}, new_locations or {}, new.month or old.month)
     od, nd = old.to_dict(), new.to_dict()
     for pointer, label in TOP_FIELDS:
         d.value("unit", label, pointer, _at(od, pointer), _at(nd, pointer))
@@ -305,8 +305,9 @@ def _at(data: dict[str, Any], pointer: str) -> Any:
 class _Differ:
     """Collects the changes, locating each side through its reader's locations."""
 
-    def __init__(self, old_loc: Locations, new_loc: Locations) -> None:
+    def __init__(self, old_loc: Locations, new_loc: Locations, month: int | None = None) -> None:
         self.old_loc, self.new_loc = old_loc, new_loc
+        self.month = month  # a monitoring workbook's month: 1-X月执行数 is named 1-7月执行数
         self.changes: list[Change] = []
 
     def value(self, scope: str, label: str, pointer: str, a: Any, b: Any) -> None:
@@ -327,6 +328,8 @@ class _Differ:
         old_ptr: str | None,
         new_ptr: str | None,
     ) -> None:
+        if self.month:
+            label = label.replace("1-X月", f"1-{self.month}月")
         os_, oc = self.old_loc.get(old_ptr, (None, None)) if old_ptr else (None, None)
         ns, nc = self.new_loc.get(new_ptr, (None, None)) if new_ptr else (None, None)
         self.changes.append(Change(kind, scope, label, project, code, key, a, b, os_, oc, ns, nc))

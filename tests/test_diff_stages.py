@@ -32,7 +32,7 @@ def test_monitoring_figures_changed_are_listed_with_their_cells() -> None:
     sheet, cell = res.locations["/projects/0/monitoring/total/executed"]
     level3 = old.projects[0].indicators[0].level3
     assert got == [
-        ("年度资金总额1-X月执行数", 4.7, 5.2, cell),
+        ("年度资金总额1-7月执行数", 4.7, 5.2, cell),
         (
             f"指标“{level3}”完成目标可能性",
             "确定能",
