@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import ClassVar
 
 from perfxl import constants as C
 from perfxl.cells import a1, col_letter, parse_a1
@@ -240,8 +241,44 @@ def label_month(text: str, actual: object) -> int | bool | None:
     return None if m.group(1) == "X" else int(m.group(1))
 
 
+class _StageForm:
+    """What the monitoring and self-evaluation project sheets share (a plain base, not a
+    dataclass: each form declares the attributes below as its fields)."""
+
+    carried: tuple[Field, ...]
+    fields: tuple[Field, ...]
+    funds_rows: Mapping[str, int]
+    funds_columns: Mapping[str, tuple[int, int]]
+    column_widths: tuple[float, ...]
+    indicator_columns: Columns
+    TITLE: ClassVar[tuple[str, str]]  # the title when the name is blank, and its suffix
+
+    @property
+    def width(self) -> int:
+        """The number of visible columns of the table (helper columns are to its right)."""
+        return len(self.column_widths)
+
+    def field(self, key: str) -> Field:
+        """The carried or input field of ``key`` (``name``, ``total/executed``)."""
+        return _find(self.carried + self.fields, key)
+
+    def funds_cell(self, row_key: str, column_key: str) -> str:
+        """The cell of a funds row's column (``total``, ``executed``)."""
+        return a1(self.funds_rows[row_key], self.funds_columns[column_key][0])
+
+    def title_formula(self) -> str:
+        """The title: the project's name followed by the form's suffix (监控表, 自评表)."""
+        name = self.field("name").ref
+        blank, suffix = self.TITLE
+        return f'=IF({name}="","{blank}",{name}&"{suffix}")'
+
+    def indicator_span(self, row: int, key: str) -> str:
+        """The cell (or merged range) of one indicator column in a row of the table."""
+        return _span(row, *self.indicator_columns[key])
+
+
 @dataclass(frozen=True)
-class MonitoringForm:
+class MonitoringForm(_StageForm):
     """The monitoring project sheet (项目支出绩效目标执行监控表).
 
     Under the targets' header (unit line, 项目编码, 项目名称): the funds block (rows 年度资金总额
@@ -273,19 +310,7 @@ class MonitoringForm:
     indicator_header_row: int
     indicator_first_row: int
     indicator_columns: Columns
-
-    @property
-    def width(self) -> int:
-        """The number of columns of the table."""
-        return len(self.column_widths)
-
-    def field(self, key: str) -> Field:
-        """The carried or input field of ``key`` (``name``, ``total/executed``)."""
-        return _find(self.carried + self.fields, key)
-
-    def funds_cell(self, row_key: str, column_key: str) -> str:
-        """The cell of a funds row's column (``total``, ``executed``) -> ``E5``."""
-        return a1(self.funds_rows[row_key], self.funds_columns[column_key][0])
+    TITLE: ClassVar[tuple[str, str]] = (C.MONITORING_TITLE_BLANK, C.MONITORING_TITLE_SUFFIX)
 
     def rate_formula(self, row_key: str) -> str:
         """执行率 of a funds row, without ``=``: 1-X月执行数 over 调整后预算数, or over
@@ -294,16 +319,6 @@ class MonitoringForm:
         adjusted = self.funds_cell(row_key, "adjusted")
         budget = f'IF({adjusted}="",{initial},{adjusted})'
         return percent_formula(self.funds_cell(row_key, "executed"), budget)
-
-    def title_formula(self) -> str:
-        """The title: the project's name followed by 绩效目标执行监控表."""
-        name = self.field("name").ref
-        blank, suffix = C.MONITORING_TITLE_BLANK, C.MONITORING_TITLE_SUFFIX
-        return f'=IF({name}="","{blank}",{name}&"{suffix}")'
-
-    def indicator_span(self, row: int, key: str) -> str:
-        """The cell (or merged range) of one indicator column in a row of the table."""
-        return _span(row, *self.indicator_columns[key])
 
 
 @dataclass(frozen=True)
@@ -324,7 +339,7 @@ class MonitoringCover:
 
 
 @dataclass(frozen=True)
-class EvaluationForm:
+class EvaluationForm(_StageForm):
     """The self-evaluation project sheet (项目支出绩效自评表).
 
     The visible table is the official form; to its right, hidden helper columns hold per
@@ -348,29 +363,7 @@ class EvaluationForm:
     indicator_columns: Columns
     helper_columns: Mapping[str, int]  # group/weight/split/direction/target/actual/counted
     total_columns: Columns  # the 总分 row: label, points, score, level_label, level
-
-    @property
-    def width(self) -> int:
-        """The number of visible columns of the table (the helpers are to its right)."""
-        return len(self.column_widths)
-
-    def field(self, key: str) -> Field:
-        """The carried or input field of ``key`` (``name``, ``total/executed``)."""
-        return _find(self.carried + self.fields, key)
-
-    def funds_cell(self, row_key: str, column_key: str) -> str:
-        """The cell of a funds row's column (``total``, ``executed``)."""
-        return a1(self.funds_rows[row_key], self.funds_columns[column_key][0])
-
-    def title_formula(self) -> str:
-        """The title: the project's name followed by 绩效自评表."""
-        name = self.field("name").ref
-        blank, suffix = C.EVALUATION_TITLE_BLANK, C.EVALUATION_TITLE_SUFFIX
-        return f'=IF({name}="","{blank}",{name}&"{suffix}")'
-
-    def indicator_span(self, row: int, key: str) -> str:
-        """The cell (or merged range) of one indicator column in a row of the table."""
-        return _span(row, *self.indicator_columns[key])
+    TITLE: ClassVar[tuple[str, str]] = (C.EVALUATION_TITLE_BLANK, C.EVALUATION_TITLE_SUFFIX)
 
     def indicator_cell(self, row: int, key: str) -> str:
         """The cell of an indicator column, or of a helper column, in a row of the table."""
