@@ -11,8 +11,9 @@ not change give the same records, so each one's `Extracted` is stored under a ke
   perfxl's data files).
 
 Nothing that depends on the file's name or time is taken from an entry: the records are made
-with a placeholder for the file's name (`PLACEHOLDER`), put back with the name of this run,
-and the modification time is read again. An entry carries the SHA-256 of its payload; one
+with a placeholder for the file's name (`PLACEHOLDER`), every text holding it is pickled as
+its pieces (a persistent id) and joined with the name of this run when loaded, and the
+modification time is read again. An entry carries the SHA-256 of its payload; one
 that is truncated, corrupt or of another format is ignored (and replaced), never trusted.
 The payload is a zlib-compressed pickle (about 30 KB for 20 projects).
 Entries are written atomically (temp file beside them, fsync, rename) with the user's umask.
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import pickle
 import sys
@@ -150,31 +152,31 @@ class Cache:
             blob = entry.read_bytes()
         except OSError:
             return None
-        found = _decode(blob)
-        if found is None or not _sound(found, digest):
+        found = _decode(blob, path)
+        if found is None or not _sound(found, path, digest):
             with contextlib.suppress(OSError):
                 entry.unlink()
             return None
         try:
-            mtime = os.stat(path).st_mtime
+            found.files[0].mtime = os.stat(path).st_mtime
         except OSError:
             return None
-        out = named(found, path)
-        out.files[0].mtime = mtime
-        return out
+        return found
 
-    def store(self, extracted: Extracted, path: str) -> None:
-        """Keep ``extracted`` (read from ``path`` with `PLACEHOLDER` as its name) when it is a
-        workbook's own record; a cache that cannot be written is passed over silently."""
+    def keep(self, extracted: Extracted, path: str) -> Extracted:
+        """Store ``extracted`` (read from ``path`` with `PLACEHOLDER` as its name) when it is
+        a workbook's own record (a cache that cannot be written is passed over silently);
+        returns it with ``path`` as its name."""
         if not storable(extracted):
-            return
-        payload = pickle.dumps(extracted, protocol=pickle.HIGHEST_PROTOCOL)
-        if path.encode("utf-8", "surrogateescape") in payload:
-            return  # a text made from the real name (not the placeholder): not reusable
-        packed = zlib.compress(payload, 1)  # a fifth of the size, for well under a millisecond
-        blob = MAGIC + hashlib.sha256(packed).digest() + packed
-        with contextlib.suppress(OSError):
-            _write(self.entry(extracted.files[0].sha256), blob)
+            return named(extracted, path)
+        payload = _dumps(extracted)
+        if path.encode("utf-8", "surrogateescape") not in payload:  # else a text was made
+            # from the real name (not the placeholder): not reusable under another name
+            packed = zlib.compress(payload, 1)  # a fifth of the size, in under a millisecond
+            blob = MAGIC + hashlib.sha256(packed).digest() + packed
+            with contextlib.suppress(OSError):
+                _write(self.entry(extracted.files[0].sha256), blob)
+        return _loads(payload, path)
 
 
 def storable(extracted: Extracted) -> bool:
@@ -185,8 +187,55 @@ def storable(extracted: Extracted) -> bool:
     return f.status in CACHED and f.via is None and bool(f.sha256) and f.path == PLACEHOLDER
 
 
-def _decode(blob: bytes) -> Extracted | None:
-    """The entry's records, or None when the bytes are not a whole, intact entry."""
+class _Pickler(pickle.Pickler):
+    """Every text holding `PLACEHOLDER` pickled as its pieces around it (a persistent id), so
+    that loading puts the file's name in without walking the rows."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.pieces: dict[str, tuple[str, ...]] = {}  # one id object per text: memoised
+
+    def persistent_id(self, obj: Any) -> Any:
+        if type(obj) is str and PLACEHOLDER in obj:
+            pid = self.pieces.get(obj)
+            if pid is None:
+                pid = self.pieces[obj] = tuple(obj.split(PLACEHOLDER))
+            return pid
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    """Loads what `_Pickler` wrote with ``path`` where the placeholder was."""
+
+    def __init__(self, data: bytes, path: str) -> None:
+        super().__init__(io.BytesIO(data))
+        self.path = path
+        self.made: dict[tuple[str, ...], str] = {}  # one object per text, as it was pickled
+
+    def persistent_load(self, pid: Any) -> Any:
+        try:
+            return self.made[pid]
+        except (KeyError, TypeError):
+            if type(pid) is not tuple or not all(type(p) is str for p in pid):
+                raise pickle.UnpicklingError("not a perfxl cache entry") from None
+            text = self.made[pid] = self.path.join(pid)
+            return text
+
+
+def _dumps(extracted: Extracted) -> bytes:
+    buf = io.BytesIO()
+    _Pickler(buf).dump(extracted)
+    return buf.getvalue()
+
+
+def _loads(payload: bytes, path: str) -> Extracted:
+    found: Extracted = _Unpickler(payload, path).load()
+    return found
+
+
+def _decode(blob: bytes, path: str) -> Extracted | None:
+    """The entry's records named ``path``, or None when the bytes are not a whole, intact
+    entry."""
     head = len(MAGIC) + DIGEST
     if len(blob) <= head or not blob.startswith(MAGIC):
         return None
@@ -194,14 +243,18 @@ def _decode(blob: bytes) -> Extracted | None:
     if hashlib.sha256(packed).digest() != blob[len(MAGIC) : head]:
         return None
     try:
-        found = pickle.loads(zlib.decompress(packed))  # checked bytes this cache wrote
+        found = _loads(zlib.decompress(packed), path)  # checked bytes this cache wrote
     except Exception:  # any failure to unpickle (a class gone, bad bytes) is a miss
         return None
     return found if isinstance(found, Extracted) else None
 
 
-def _sound(found: Extracted, digest: str) -> bool:
-    return storable(found) and found.files[0].sha256 == digest
+def _sound(found: Extracted, path: str, digest: str) -> bool:
+    """A workbook's own record, named ``path``, of the bytes with SHA-256 ``digest``."""
+    if len(found.files) != 1 or found.changes:
+        return False
+    f = found.files[0]
+    return f.status in CACHED and f.via is None and f.sha256 == digest and f.path == path
 
 
 def _write(target: Path, blob: bytes) -> None:

@@ -152,11 +152,9 @@ def extract_cached(
     under the cache's placeholder name, stored, then given this file's name."""
     if cache is None:
         return extract_file(path, config_path, expand_summary, layout)
-    from perfxl.consolidate.cache import PLACEHOLDER, named
+    from perfxl.consolidate.cache import PLACEHOLDER
 
-    out = extract_file(path, config_path, expand_summary, layout, shown=PLACEHOLDER)
-    cache.store(out, path)
-    return named(out, path)
+    return cache.keep(extract_file(path, config_path, expand_summary, layout, PLACEHOLDER), path)
 
 
 def _text(v: Any) -> str | None:
