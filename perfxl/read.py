@@ -496,6 +496,13 @@ def _unit_from_project_header(grid: Grid, res: ReadResult) -> None:
         return
 
 
+@lru_cache(maxsize=4096)  # the form's few hundred cells, at the offsets sheets are found at
+def _shifted(ref: str, dr: int, dc: int) -> tuple[str, int, int]:
+    """A layout cell moved by (dr, dc): its reference, row and column."""
+    moved = shift(ref, dr, dc)
+    return (moved, *parse_a1(moved))
+
+
 class _FieldReader:
     """Reads declared fields at their (possibly shifted) cells, recording problems."""
 
@@ -503,9 +510,9 @@ class _FieldReader:
         self.sheet, self.res, self.dr, self.dc = sheet, res, dr, dc
 
     def read(self, f: L.Field, pointer: str) -> Any:
-        ref = shift(f.ref, self.dr, self.dc)
+        ref, row, col = _shifted(f.ref, self.dr, self.dc)
         self.res.locations[pointer] = (self.sheet.name, ref)
-        raw = self.sheet.get(*parse_a1(ref))
+        raw = self.sheet.get(row, col)
         where: dict[str, Any] = {
             "file": self.res.path,
             "sheet": self.sheet.name,

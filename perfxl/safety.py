@@ -128,7 +128,7 @@ _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 # A cell that holds something, as nearly every writer puts it: ``<c r="B2" ...>`` followed by
 # content. ``<c r="B2" s="3"/>`` and ``<c r="B2" s="3"></c>`` are formatting only (Gnumeric
 # writes them out to XFD1048576; readers skip them). The literal ``<c`` start keeps it fast.
-# Possessive quantifiers: an empty cell (``<c r="B1" s="1"></c>``) fails at the lookahead
+# Possessive quantifiers: an empty cell (``<c r=... s="1"></c>``) fails at the lookahead
 # without backtracking through its attributes (twice as fast; the same matches).
 _VALUED_CELL = re.compile(rb"<c\sr=[\"']([A-Z]{1,3}+[0-9]{1,7}+)[\"'][^>]*+(?<!/)>(?!\s*</)")
 _LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
