@@ -27,6 +27,7 @@ Usage:
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -139,14 +140,39 @@ class Run:
     peak: float
 
 
+_FROZEN: dict[str, str] = {}
+
+
+def frozen_env() -> dict[str, str]:
+    """The environment of every measured command: ``perfxl`` imported from a copy of the
+    package taken when the script started (first on ``PYTHONPATH``), so that edits made to
+    the worktree while the benchmark runs change neither the code measured nor the
+    re-consolidation cache's key (which covers perfxl's code)."""
+    if not _FROZEN:
+        code = Path(tempfile.mkdtemp(prefix="perfxl-bench-code-"))
+        shutil.copytree(
+            ROOT / "perfxl", code / "perfxl", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        atexit.register(shutil.rmtree, code, True)
+        path = os.pathsep.join(p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p)
+        _FROZEN.update({**os.environ, "PYTHONPATH": path})
+    return _FROZEN
+
+
 def measure(cmd: list[str], ok: tuple[int, ...] = (0, 1)) -> Run:
-    """Run ``cmd`` in a fresh measuring process (see `_MEASURE`).
+    """Run ``cmd`` in a fresh measuring process (see `_MEASURE`), with perfxl's code as it
+    was when the script started (`frozen_env`).
 
     Raises:
         SystemExit: the command failed (an exit code not in ``ok``).
     """
     proc = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=False
+        [sys.executable, "-c", _MEASURE, *cmd],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=frozen_env(),
+        cwd=tempfile.gettempdir(),  # not the worktree: ``python -c`` puts the cwd first
     )
     try:
         code, wall, cpu, peak = proc.stdout.split()

@@ -90,11 +90,14 @@ def main(argv: list[str]) -> int:
         cold: list[Run] = []
         warm: list[Run] = []
         same = True
+        stored: list[int] = []  # entries a warm run added: the files it read afresh
         for r in range(repeat):
             start = (r * changed) % max(1, n - changed)
             resubmit(folder, range(start, start + changed), r + 1)
             cold.append(measure(perfxl_cmd([folder], work / "cold.xlsx", jobs)))
+            before = len(list(cache.rglob("*.pxc")))
             warm.append(measure(perfxl_cmd([folder], work / "warm.xlsx", jobs, cache)))
+            stored.append(len(list(cache.rglob("*.pxc"))) - before)
             same = same and parts(work / "cold.xlsx") == parts(work / "warm.xlsx")
         c, w = median(cold), median(warm)
         print(f"  cold (--no-cache):  {c.wall:>8.2f} s  cpu {c.cpu:>8.2f} s  peak {c.peak:.0f} MB")
@@ -104,7 +107,10 @@ def main(argv: list[str]) -> int:
             f"(goal < 15 %); summaries identical: {'yes' if same else 'NO'}; {load()}"
         )
         cache_mb = sum(f.stat().st_size for f in cache.rglob("*.pxc")) / 1e6
-        print(f"  cache: {cache_mb:.0f} MB for {n + changed * repeat} entries")
+        print(
+            f"  files read afresh by each run with the cache: {stored} (expected {changed}: "
+            f"more means perfxl's code changed during the run); cache {cache_mb:.0f} MB"
+        )
         return 0 if same else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
