@@ -370,3 +370,18 @@ def test_entries_get_the_users_umask(inbox: Path, tmp_path: Path) -> None:
     modes = {e.stat().st_mode & 0o777 for e in _entries(cache)}
     assert modes == {0o640}
     assert not [p for p in cache.rglob("*") if p.is_file() and p.suffix != ".pxc"]  # no temps
+
+
+def test_temp_files_left_by_a_killed_run_are_swept(inbox: Path, tmp_path: Path) -> None:
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    stale = cache / f"{C.TEMP_PREFIX}killed.tmp"
+    stale.write_bytes(b"half an entry")
+    os.utime(stale, (1_600_000_000, 1_600_000_000))
+    live = cache / f"{C.TEMP_PREFIX}another-run.tmp"  # a concurrent run's, being written
+    live.write_bytes(b"")
+    _run(folder, tmp_path / "a.xlsx", cache, 2)
+    assert not stale.exists()
+    assert live.exists()
+    assert {p.name for p in cache.iterdir() if p.is_file()} == {live.name}

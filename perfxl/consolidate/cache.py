@@ -32,6 +32,8 @@ import io
 import os
 import pickle
 import sys
+import tempfile
+import time
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,6 +52,8 @@ PLACEHOLDER = "\x00perfxl-cached-file\x00"
 # file's reason may name it and may be passing, such as a permission denied).
 CACHED = frozenset({K.USED, K.NOT_PERFXL, K.MONITORING_SKIPPED, K.EVALUATION_SKIPPED})
 ENV = "PERFXL_CACHE_DIR"
+TEMP_PREFIX = ".entry-"
+STALE = 3600.0  # seconds: an entry is written in milliseconds
 LIBRARIES = ("python-calamine", "jsonschema", "openpyxl", "defusedxml", "olefile")
 
 
@@ -135,7 +139,9 @@ class Cache:
 
     @classmethod
     def open(cls, folder: Path, config: str | None, layout: Any) -> Cache:
-        """The cache in ``folder`` for a run with ``config`` (a file, or None) and ``layout``."""
+        """The cache in ``folder`` for a run with ``config`` (a file, or None) and ``layout``;
+        temp files that a killed run left there (older than `STALE` seconds) are removed."""
+        _sweep(folder)
         return cls(str(folder), salt_for(config, layout))
 
     def entry(self, digest: str) -> Path:
@@ -258,11 +264,13 @@ def _sound(found: Extracted, path: str, digest: str) -> bool:
 
 
 def _write(target: Path, blob: bytes) -> None:
-    """``blob`` to ``target`` atomically: temp file beside it, fsync, rename; user's umask."""
-    from perfxl.write.patch.safeio import done_with_temp, new_temp, output_mode
+    """``blob`` to ``target`` atomically: a temp file in the cache folder (two levels up:
+    where `_sweep` looks), fsync, rename; the user's umask."""
+    from perfxl.write.patch.safeio import output_mode
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = new_temp(target)
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=target.parent.parent)
+    tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(blob)
@@ -271,7 +279,22 @@ def _write(target: Path, blob: bytes) -> None:
         os.chmod(tmp, output_mode(target))
         os.replace(tmp, target)
     finally:
-        done_with_temp(tmp)
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # gone when renamed; left by a failed write
+
+
+def _sweep(folder: Path) -> None:
+    """Remove the temp files a killed worker left in ``folder`` (a worker writing an entry
+    when the run was stopped); one younger than `STALE` may be another run's, under way."""
+    try:
+        temps = list(folder.glob(f"{TEMP_PREFIX}*.tmp"))
+    except OSError:
+        return
+    now = time.time()
+    for tmp in temps:
+        with contextlib.suppress(OSError):
+            if now - tmp.stat().st_mtime > STALE:
+                tmp.unlink()
 
 
 def named(extracted: Extracted, path: str) -> Extracted:
