@@ -169,10 +169,11 @@ class Cache:
             return None
         return found
 
-    def keep(self, extracted: Extracted, path: str) -> Extracted:
+    def keep(self, extracted: Extracted, path: str) -> Extracted | Packed:
         """Store ``extracted`` (read from ``path`` with `PLACEHOLDER` as its name) when it is
         a workbook's own record (a cache that cannot be written is passed over silently);
-        returns it with ``path`` as its name."""
+        returns it with ``path`` as its name, or as the stored bytes (`Packed`: what a worker
+        hands to the parent, cheaper than pickling the records a second time)."""
         if not storable(extracted):
             return named(extracted, path)
         payload = _dumps(extracted)
@@ -182,7 +183,24 @@ class Cache:
             blob = MAGIC + hashlib.sha256(packed).digest() + packed
             with contextlib.suppress(OSError):
                 _write(self.entry(extracted.files[0].sha256), blob)
-        return _loads(payload, path)
+        return Packed(payload, path)
+
+
+@dataclass(frozen=True)
+class Packed:
+    """One file's records as an entry's (uncompressed) payload, and the file's name."""
+
+    payload: bytes
+    path: str
+
+    def unpack(self) -> Extracted:
+        """The records, named ``path``."""
+        return _loads(self.payload, self.path)
+
+
+def unpacked(found: Extracted | Packed) -> Extracted:
+    """The records of a worker's result, whichever form it came in."""
+    return found.unpack() if isinstance(found, Packed) else found
 
 
 def storable(extracted: Extracted) -> bool:

@@ -18,7 +18,7 @@ from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
 from perfxl.problems import Problem
 
 if TYPE_CHECKING:
-    from perfxl.consolidate.cache import Cache
+    from perfxl.consolidate.cache import Cache, Packed
 
 
 def extract_file(
@@ -136,8 +136,9 @@ def extract_batch(
     config_path: str | None = None,
     layout: L.Layout = L.STANDARD,
     cache: Cache | None = None,
-) -> list[Extracted]:
-    """`extract_cached` over a chunk of (path, expand_summary), in a worker."""
+) -> list[Extracted | Packed]:
+    """`extract_cached` over a chunk of (path, expand_summary), in a worker (the parent
+    unpacks the results: `perfxl.consolidate.cache.unpacked`)."""
     return [extract_cached(path, config_path, expand, layout, cache) for path, expand in items]
 
 
@@ -147,9 +148,10 @@ def extract_cached(
     expand_summary: bool = True,
     layout: L.Layout = L.STANDARD,
     cache: Cache | None = None,
-) -> Extracted:
+) -> Extracted | Packed:
     """`extract_file`, its result kept in ``cache`` (None: no cache) for the next run: read
-    under the cache's placeholder name, stored, then given this file's name."""
+    under the cache's placeholder name, stored, then given this file's name (a result stored
+    comes back `Packed`: `perfxl.consolidate.cache.unpacked` gives its records)."""
     if cache is None:
         return extract_file(path, config_path, expand_summary, layout)
     from perfxl.consolidate.cache import PLACEHOLDER

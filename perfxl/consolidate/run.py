@@ -15,16 +15,18 @@ from typing import TYPE_CHECKING
 
 from perfxl import layout as L
 from perfxl.consolidate import columns as K
+from perfxl.consolidate.cache import unpacked
 from perfxl.consolidate.combine import Consolidation, combine
 from perfxl.consolidate.extract import extract_batch, extract_cached, warm_up
 from perfxl.consolidate.records import Extracted, FileRecord
 from perfxl.inputs import discover, load_expected
 
 if TYPE_CHECKING:
-    from perfxl.consolidate.cache import Cache
+    from perfxl.consolidate.cache import Cache, Packed
     from perfxl.consolidate.writer import RunInfo
 
-Task = Callable[[list[tuple[str, bool]], str | None, L.Layout, "Cache | None"], list[Extracted]]
+Result = list["Extracted | Packed"]  # a chunk's results: `cache.unpacked` gives the records
+Task = Callable[[list[tuple[str, bool]], str | None, L.Layout, "Cache | None"], Result]
 
 
 @dataclass
@@ -146,7 +148,7 @@ def _read(
         out = []
         with _collector(enabled=True):  # reading makes short-lived cycles: collect them
             for path, exp in items:
-                out.append(extract_cached(path, config, exp, layout, cache))
+                out.append(unpacked(extract_cached(path, config, exp, layout, cache)))
                 if progress:
                     progress(1)
         return out
@@ -159,7 +161,7 @@ def _read(
         again = _run_pool(extract_isolated, [chunks[i] for i in left], plan.workers, args, progress)
         for i, d in zip(left, again, strict=True):
             done[i] = d if d is not None else extract_isolated(chunks[i], *args)
-    return [e for chunk in done for e in chunk or ()]
+    return [unpacked(e) for chunk in done for e in chunk or ()]
 
 
 def _run_pool(
@@ -168,11 +170,11 @@ def _run_pool(
     workers: int,
     args: tuple[str | None, L.Layout, Cache | None],
     progress: Callable[[int], None] | None,
-) -> list[list[Extracted] | None]:
+) -> list[Result | None]:
     """``task(chunk, *args)`` over every chunk in a pool of ``workers`` processes; None for the
     chunks a dead worker took with it (a worker dying breaks the pool: every unfinished chunk
     is None). ``args``: the config file, the layout and the cache."""
-    done: list[list[Extracted] | None] = [None] * len(chunks)
+    done: list[Result | None] = [None] * len(chunks)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_worker_init)
     try:
         with _sigint_blocked():  # workers start with Ctrl-C ignored (the parent handles it)
@@ -197,13 +199,13 @@ def extract_isolated(
     config: str | None = None,
     layout: L.Layout = L.STANDARD,
     cache: Cache | None = None,
-) -> list[Extracted]:
+) -> Result:
     """`extract_batch`, each file read in a child process of its own: a file whose reader
     kills its process is listed as 无法读取 and the others are read."""
     from perfxl.grid.isolate import ChildDied, call
     from perfxl.safety import reader_aborted
 
-    out = []
+    out: Result = []
     for path, expand in items:
         try:
             out.append(call(extract_cached, path, config, expand, layout, cache))
