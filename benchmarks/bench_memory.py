@@ -7,7 +7,7 @@ time per workbook, and the growth in MB per 1,000 workbooks against the smallest
 flat, peak < 500 MB at N = 10,000).
 
 Usage:
-    .venv/bin/python benchmarks/bench_memory.py              # N = 1000 2000
+    .venv/bin/python benchmarks/bench_memory.py              # N = 100 1000
     .venv/bin/python benchmarks/bench_memory.py --quick      # N = 100 200
     .venv/bin/python benchmarks/bench_memory.py 1000 2000 10000    # 10,000 takes minutes
 """
@@ -29,7 +29,7 @@ def main(argv: list[str]) -> int:
     quick = "--quick" in args
     jobs = int(args[args.index("--jobs") + 1]) if "--jobs" in args else 2
     sizes = [int(a) for a in args if a.isdigit() and a != str(jobs)] or (
-        [100, 200] if quick else [1000, 2000]
+        [100, 200] if quick else [100, 1000]
     )
     work = Path(tempfile.mkdtemp(prefix="perfxl-bench-memory-"))
     print(f"peak memory of cold consolidate (--no-cache), {jobs} processes; {load()}", flush=True)
