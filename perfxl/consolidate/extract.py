@@ -92,7 +92,7 @@ def extract_file(
 
         record.status, record.note = K.MONITORING_SKIPPED, verdict
         cfg = _config(config_path)
-        problems = _merge(res.problems, _validate(res, config_path))
+        problems = _validate(res, config_path)
         sub = monitoring_submission(
             res,
             problems,
@@ -103,7 +103,7 @@ def extract_file(
     else:
         from perfxl.consolidate.rows import submission
 
-        problems = _merge(res.problems, _validate(res, config_path))
+        problems = _validate(res, config_path)
         sub = submission(res, problems, record)
     from perfxl.consolidate.changes import pack
 
@@ -123,7 +123,7 @@ def _evaluation(res: Any, record: FileRecord, verdict: str, config_path: str | N
         record.status, record.note = K.UNREADABLE, _reason(exc)
         return Extracted(files=[record])
     record.status, record.note = K.EVALUATION_SKIPPED, verdict
-    problems = _merge(res.problems, _validate(res, config_path))
+    problems = _validate(res, config_path)
     from perfxl.consolidate.changes import pack
 
     sub = evaluation_submission(res, problems, record, profile)
@@ -170,7 +170,8 @@ def _reason(exc: Exception) -> str:
 
 
 def _validate(res: Any, config_path: str | None) -> list[Problem]:
-    """The validation rules over what was read."""
+    """Every problem of what was read, as ``perfxl validate`` reports it: reading's own
+    problems (disabled ones left out, severities as configured) and the rules'."""
     from perfxl.validate import check
 
     problems: list[Problem] = check(res, _config(config_path))
@@ -205,15 +206,3 @@ def warm_up() -> None:
     )
     for name in warm:
         importlib.import_module(name)
-
-
-def _merge(first: list[Problem], more: list[Problem]) -> list[Problem]:
-    """Reading problems then validation problems, each once (validation may repeat them)."""
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for p in (*first, *more):
-        key = (p.rule, p.sheet, p.cell, p.pointer, p.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
