@@ -130,6 +130,7 @@ def command(
         replaceable=is_summary_file,
     )
     from perfxl.consolidate.cache import default_dir
+    from perfxl.consolidate.run import SPILL_FROM
 
     opts = Options(
         expected=expected,
@@ -138,6 +139,7 @@ def command(
         prefer=prefer,
         tables=tables,
         cache=None if no_cache else (cache_dir or default_dir()),
+        spill=SPILL_FROM,  # many files: the long rows wait on disk, memory stays flat
     )
     try:
         report = consolidate(inputs, output, opts, progress=tick, on_found=found)

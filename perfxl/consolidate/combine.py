@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl import layout as L
 from perfxl.consolidate import columns as K
@@ -27,6 +27,9 @@ from perfxl.consolidate.records import Extracted, FileRecord, Submission
 from perfxl.consolidate.rows import problem_row
 from perfxl.numbers import cumulative_percent, gap, to_float, total
 from perfxl.rules.catalogue import RuleId, make
+
+if TYPE_CHECKING:
+    from perfxl.consolidate.spill import Chain, SpillStore
 
 PLAN = ("plan_mar", "plan_jun", "plan_oct", "plan_dec")
 MONEY = ("budget", "fiscal_funds", "other_funds", *PLAN)
@@ -53,12 +56,16 @@ class Consolidation:
         stage: ``targets``, ``monitoring`` (every input a 监控表 of one ``month``: ``monitor``,
             ``monitor_units``, ``rectify``) or ``evaluation`` (every input a 自评表 scored by
             one ``profile``: ``evaluation``, ``eval_units``, ``lowest``; `eval_combine`).
+        tally: (errors, warnings) among ``problems``, counted when they were spilled (None:
+            counted from ``problems``).
+        spill: where ``indicators`` and ``problems`` were spilled (`perfxl.consolidate.spill`);
+            closed when the run ends: the rows cannot be read after it.
     """
 
     summary: list[SummaryRow] = field(default_factory=list)
     units: list[UnitRow] = field(default_factory=list)
-    indicators: list[IndicatorRow] = field(default_factory=list)
-    problems: list[ProblemRow] = field(default_factory=list)
+    indicators: list[IndicatorRow] | Chain[IndicatorRow] = field(default_factory=list)
+    problems: list[ProblemRow] | Chain[ProblemRow] = field(default_factory=list)
     files: list[FileRow] = field(default_factory=list)
     schedule: tuple[float, ...] = (25.0, 50.0, 75.0, 100.0)
     totals: dict[str, Any] = field(default_factory=dict)
@@ -77,15 +84,21 @@ class Consolidation:
     eval_units: list[Any] = field(default_factory=list)
     lowest: list[Any] = field(default_factory=list)
     profile: str | None = None
+    tally: tuple[int, int] | None = None
+    spill: SpillStore | None = None
 
     @property
     def error_count(self) -> int:
         """Problems of severity error."""
+        if self.tally is not None:
+            return self.tally[0]
         return sum(1 for r in self.problems if r.severity == K.SEVERITY_ZH["error"])
 
     @property
     def warning_count(self) -> int:
         """Problems of severity warning."""
+        if self.tally is not None:
+            return self.tally[1]
         return sum(1 for r in self.problems if r.severity == K.SEVERITY_ZH["warning"])
 
     @property
@@ -222,11 +235,14 @@ def combine(
         out.version_changes[:0] = kept
     out.version_changes.sort(key=lambda r: (r.unit_code is None, r.unit_code or ""))
     extra = _cross_file_problems(chosen, files, expected, out, layout)
-    for s in chosen:
-        out.indicators.extend(s.indicators)
-        out.problems.extend(s.problems)
-    out.problems.extend(extra)
-    counts = _problem_counts(out.problems)
+    if any(s.spilled is not None for s in subs):
+        counts = _spilled_tables(chosen, extra, out)
+    else:
+        for s in chosen:
+            out.indicators.extend(s.indicators)
+            out.problems.extend(s.problems)
+        out.problems.extend(extra)
+        counts = _problem_counts(out.problems)
     _summary_and_units(chosen, counts, out)
     out.files = _file_rows(files, chosen, expected)
     return out
@@ -321,13 +337,43 @@ def _cross_file_problems(
     return probs
 
 
-def _problem_counts(problems: list[ProblemRow]) -> Counter[tuple[Any, ...]]:
+def _problem_counts(problems: Iterable[ProblemRow]) -> Counter[tuple[Any, ...]]:
     """Errors and warnings by (file, sheet, severity) and by (file, None, severity)."""
     c: Counter[tuple[Any, ...]] = Counter()
     for r in problems:
         c[(r.source_file, r.sheet, r.severity)] += 1
         c[(r.source_file, None, r.severity, "file")] += 1
     return c
+
+
+def _spilled_tables(
+    chosen: list[Submission], extra: list[ProblemRow], out: Consolidation
+) -> Counter[tuple[Any, ...]]:
+    """指标明细 and 校验问题 of a run whose rows were spilled (`perfxl.consolidate.spill`):
+    chains of the chosen submissions' spilled lists, in the order the lists would be joined;
+    the problems counted from each submission's tally, without reading a row back."""
+    from perfxl.consolidate.spill import Chain
+
+    indicators: Chain[IndicatorRow] = Chain()
+    problems: Chain[ProblemRow] = Chain()
+    counts = _problem_counts(extra)
+    for s in chosen:
+        if s.spilled is None:
+            indicators.extend(s.indicators)
+            problems.extend(s.problems)
+            counts.update(_problem_counts(s.problems))
+        else:
+            indicators.extend(s.spilled[0])
+            problems.extend(s.spilled[1])
+            counts.update(s.tally or ())
+    problems.extend(extra)
+    out.indicators, out.problems = indicators, problems
+    err, warn = K.SEVERITY_ZH["error"], K.SEVERITY_ZH["warning"]
+    out.tally = (
+        sum(n for k, n in counts.items() if len(k) == 4 and k[2] == err),
+        sum(n for k, n in counts.items() if len(k) == 4 and k[2] == warn),
+    )
+    return counts
 
 
 def _summary_and_units(

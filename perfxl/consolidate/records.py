@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl.consolidate.columns import (
     IndicatorRow,
@@ -13,6 +14,9 @@ from perfxl.consolidate.columns import (
     ProjectRow,
     VersionChangeRow,
 )
+
+if TYPE_CHECKING:
+    from perfxl.consolidate.spill import Spilled
 
 Row = tuple[Any, ...]  # a row of any long table (each is a named tuple of `columns`)
 
@@ -63,6 +67,10 @@ class Submission:
     ``profile``; it is summed only among self-evaluation workbooks.
     ``model``: the model read and its cells, packed (`perfxl.consolidate.changes.pack`) to
     compare versions; None for a record listed in a summary, and once versions are compared.
+    ``spilled``: when the run spills rows to disk (`perfxl.consolidate.spill`), the
+    ``indicators`` and ``problems`` written there (the lists are then empty), with
+    ``tally``, the problems counted by (file, sheet, severity) and (file, None, severity,
+    "file") as `combine` counts them.
     """
 
     file: FileRecord
@@ -77,6 +85,8 @@ class Submission:
     short: list[Any] = field(default_factory=list)
     profile: str | None = None
     model: bytes | None = None
+    spilled: tuple[Spilled[IndicatorRow], Spilled[ProblemRow]] | None = None
+    tally: Counter[tuple[Any, ...]] | None = None
 
     @property
     def unit_key(self) -> str:

@@ -22,10 +22,14 @@ from perfxl.consolidate.records import Extracted, FileRecord
 from perfxl.inputs import discover, load_expected
 
 if TYPE_CHECKING:
+    from perfxl.config import Config
     from perfxl.consolidate.cache import Cache, Packed
+    from perfxl.consolidate.spill import SpillStore
     from perfxl.consolidate.writer import RunInfo
+    from perfxl.inputs import Found
 
 Result = list["Extracted | Packed"]  # a chunk's results: `cache.unpacked` gives the records
+Keep = Callable[["Extracted | Packed"], Extracted]
 Task = Callable[[list[tuple[str, bool]], str | None, L.Layout, "Cache | None"], Result]
 
 
@@ -43,6 +47,10 @@ class Options:
         layout: the form the workbooks are read with (it goes to the worker processes).
         cache: folder of the per-file cache (`perfxl.consolidate.cache`); None reads every
             file afresh (the command passes the user's cache folder unless ``--no-cache``).
+        spill: from how many files on the rows of 指标明细 and 校验问题 are spilled to a
+            temporary file beside the output while the run lasts (`perfxl.consolidate.spill`:
+            memory flat in the number of files); None keeps them in memory (the Python API:
+            the rows stay readable in the result). The command spills from `SPILL_FROM`.
     """
 
     expected: Path | None = None
@@ -52,6 +60,7 @@ class Options:
     tables: Path | None = None
     layout: L.Layout = L.STANDARD
     cache: Path | None = None
+    spill: int | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,9 @@ class ReadPlan:
         return min(self.files, self.workers * self.chunk)
 
 
+SPILL_FROM = 500  # files: below it the rows take under ~200 MB; spilling costs ~1 ms a file
+
+
 def plan_for(files: int, jobs: int | None = None) -> ReadPlan:
     """Workers and chunk size for ``files`` files (``jobs`` None: one worker per core)."""
     n = jobs or os.cpu_count() or 1
@@ -91,6 +103,7 @@ def read_all(
     expand: Container[str] | None = None,
     layout: L.Layout = L.STANDARD,
     cache: Cache | None = None,
+    spill: SpillStore | None = None,
 ) -> list[Extracted]:
     """Extract every file, in parallel when ``jobs`` allows; results in the files' order.
 
@@ -102,19 +115,34 @@ def read_all(
     time in parallel). ``expand``: the files whose summaries are read (None: every file).
     ``layout``: the form the workbooks are read with. ``cache``: what earlier runs read
     (`perfxl.consolidate.cache`): a file found there by its bytes is not read again, and
-    the files read are stored there.
+    the files read are stored there. ``spill``: where each file's long rows go as soon as
+    they arrive (`perfxl.consolidate.spill`).
     """
     items = [(f, expand is None or f in expand) for f in files]
-    hits = _cached(items, cache, progress) if cache is not None else {}
+    keep = _keeper(spill)
+    hits = _cached(items, cache, progress, keep) if cache is not None else {}
     if not hits:
-        return _read(items, jobs, config, progress, layout, cache)
+        return _read(items, jobs, config, progress, layout, cache, keep)
     todo = [it for i, it in enumerate(items) if i not in hits]
-    read = iter(_read(todo, jobs, config, progress, layout, cache) if todo else ())
+    read = iter(_read(todo, jobs, config, progress, layout, cache, keep) if todo else ())
     return [hits[i] if i in hits else next(read) for i in range(len(items))]
 
 
+def _keeper(spill: SpillStore | None) -> Keep:
+    """What is done with each file's results as they arrive: unpacked, and their long rows
+    spilled when ``spill`` is given (the parent never holds them all)."""
+    if spill is None:
+        return unpacked
+    from perfxl.consolidate.spill import spill_rows
+
+    return lambda found: spill_rows(unpacked(found), spill)
+
+
 def _cached(
-    items: list[tuple[str, bool]], cache: Cache, progress: Callable[[int], None] | None
+    items: list[tuple[str, bool]],
+    cache: Cache,
+    progress: Callable[[int], None] | None,
+    keep: Keep,
 ) -> dict[int, Extracted]:
     """The files the cache holds, by their index in ``items`` (in this process: a hit costs
     a hash of the file and one unpickling, less than handing it to a worker)."""
@@ -128,7 +156,7 @@ def _cached(
             continue  # a worker lists it as 无法读取, with the reason
         found = cache.load(path, digest)
         if found is not None:
-            hits[i] = found
+            hits[i] = keep(found)
     if hits and progress:
         progress(len(hits))
     return hits
@@ -141,6 +169,7 @@ def _read(
     progress: Callable[[int], None] | None,
     layout: L.Layout,
     cache: Cache | None,
+    keep: Keep,
 ) -> list[Extracted]:
     """`read_all` of the files the cache did not hold."""
     plan = plan_for(len(items), jobs)
@@ -148,19 +177,20 @@ def _read(
         out = []
         with _collector(enabled=True):  # reading makes short-lived cycles: collect them
             for path, exp in items:
-                out.append(unpacked(extract_cached(path, config, exp, layout, cache)))
+                out.append(keep(extract_cached(path, config, exp, layout, cache)))
                 if progress:
                     progress(1)
         return out
     warm_up()  # imported once here; forked workers inherit the modules
     chunks = [items[i : i + plan.chunk] for i in range(0, len(items), plan.chunk)]
     args = (config, layout, cache)
-    done = _run_pool(extract_batch, chunks, plan.workers, args, progress)
+    done = _run_pool(extract_batch, chunks, plan.workers, args, progress, keep)
     left = [i for i, d in enumerate(done) if d is None]
     if left:  # a worker died (a reader aborted): those chunks again, each file in its own child
-        again = _run_pool(extract_isolated, [chunks[i] for i in left], plan.workers, args, progress)
+        todo = [chunks[i] for i in left]
+        again = _run_pool(extract_isolated, todo, plan.workers, args, progress, keep)
         for i, d in zip(left, again, strict=True):
-            done[i] = d if d is not None else extract_isolated(chunks[i], *args)
+            done[i] = d if d is not None else [keep(e) for e in extract_isolated(chunks[i], *args)]
     return [unpacked(e) for chunk in done for e in chunk or ()]
 
 
@@ -170,10 +200,12 @@ def _run_pool(
     workers: int,
     args: tuple[str | None, L.Layout, Cache | None],
     progress: Callable[[int], None] | None,
+    keep: Keep = unpacked,
 ) -> list[Result | None]:
     """``task(chunk, *args)`` over every chunk in a pool of ``workers`` processes; None for the
     chunks a dead worker took with it (a worker dying breaks the pool: every unfinished chunk
-    is None). ``args``: the config file, the layout and the cache."""
+    is None). ``args``: the config file, the layout and the cache. ``keep``: applied to each
+    file's result as its chunk arrives."""
     done: list[Result | None] = [None] * len(chunks)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_worker_init)
     try:
@@ -182,9 +214,10 @@ def _run_pool(
         for fut in as_completed(futures):
             i = futures[fut]
             try:
-                done[i] = fut.result()
+                result = fut.result()
             except BrokenProcessPool:
                 continue
+            done[i] = [keep(e) for e in result]
             if progress:
                 progress(len(chunks[i]))
     except BaseException:  # Ctrl-C or a failure: stop the workers now, not after their work
@@ -330,12 +363,25 @@ def _consolidate(
     progress: Callable[[int], None] | None,
     on_found: Callable[[ReadPlan], None] | None,
 ) -> Consolidation:
-    from perfxl.consolidate.writer import write_summary
     from perfxl.write.patch.safeio import check_target
 
     opt = options or Options()
     check_target(out)  # a locked or read-only output fails now, not after reading every file
-    result, info = gather(inputs, opt, exclude=[out], progress=progress, on_found=on_found)
+    result, info = gather(
+        inputs, opt, exclude=[out], progress=progress, on_found=on_found, spill_beside=out.parent
+    )
+    try:
+        _write(result, out, info, opt)
+    finally:
+        if result.spill is not None:  # the spilled rows are read: the temporary file goes
+            result.spill.close()
+    return result
+
+
+def _write(result: Consolidation, out: Path, info: RunInfo, opt: Options) -> None:
+    """The summary (and the tables) of ``result`` written."""
+    from perfxl.consolidate.writer import write_summary
+
     if result.stage == "monitoring":
         from perfxl.consolidate.monitor_writer import write_monitoring_summary
 
@@ -350,7 +396,6 @@ def _consolidate(
         from perfxl.consolidate.tables import write_tables
 
         result.notes.extend(write_tables(result, opt.tables)[1])
-    return result
 
 
 def gather(
@@ -360,9 +405,15 @@ def gather(
     exclude: Sequence[str | Path] = (),
     progress: Callable[[int], None] | None = None,
     on_found: Callable[[ReadPlan], None] | None = None,
+    spill_beside: Path | None = None,
 ) -> tuple[Consolidation, RunInfo]:
     """Find, read and combine the inputs: the county's tables, and what the 说明 sheet tells
     about the run; nothing is written.
+
+    With ``options.spill`` files or more, the long rows are spilled to a temporary folder in
+    ``spill_beside`` (None: the system's temp folder): the result's ``spill``, which the
+    caller closes once the rows are written; on any failure (Ctrl-C included) it is removed
+    here.
 
     Raises:
         DataError: no workbook at all among the inputs, nothing to sum (every workbook
@@ -391,14 +442,49 @@ def gather(
         cache = Cache.open(opt.cache, str(opt.config) if opt.config else None, opt.layout)
     if on_found:
         on_found(plan_for(len(files), opt.jobs))
+    wanted = {os.path.realpath(p) for p in opt.prefer}
+    prefer = [f for f in files if os.path.realpath(f) in wanted]
+    store = None
+    if opt.spill is not None and len(files) >= opt.spill:
+        from perfxl.consolidate.spill import SpillStore
+
+        store = SpillStore(spill_beside)
+    try:
+        result = _combined(found, opt, prefer, config, expected, cache, progress, store)
+    except BaseException:
+        if store is not None:
+            store.close()
+        raise
+    result.spill = store
+    info = RunInfo(
+        inputs=[str(i) for i in inputs],
+        expected=str(opt.expected) if opt.expected else None,
+        config=str(opt.config) if opt.config else None,
+        prefer=prefer,
+    )
+    return result, info
+
+
+def _combined(
+    found: Found,
+    opt: Options,
+    prefer: list[str],
+    config: Config | None,
+    expected: list[tuple[str, str | None]] | None,
+    cache: Cache | None,
+    progress: Callable[[int], None] | None,
+    store: SpillStore | None,
+) -> Consolidation:
+    """`gather`'s reading and combining."""
     extracted = read_all(
-        files,
+        found.files,
         jobs=opt.jobs,
         config=str(opt.config) if opt.config else None,
         progress=progress,
         expand=found.explicit,
         layout=opt.layout,
         cache=cache,
+        spill=store,
     )
     extracted.extend(
         Extracted(files=[FileRecord(path=p, status=K.UNREADABLE, note=why)])
@@ -422,8 +508,6 @@ def gather(
     if not monitoring and not evaluation:
         _refuse_only_monitoring(extracted)
         without_monitoring(extracted)
-    wanted = {os.path.realpath(p) for p in opt.prefer}
-    prefer = [f for f in files if os.path.realpath(f) in wanted]
     result = combine(
         extracted,
         expected=expected,
@@ -435,13 +519,7 @@ def gather(
         monitor_tables(result)
     if evaluation:
         evaluation_tables(result)
-    info = RunInfo(
-        inputs=[str(i) for i in inputs],
-        expected=str(opt.expected) if opt.expected else None,
-        config=str(opt.config) if opt.config else None,
-        prefer=prefer,
-    )
-    return result, info
+    return result
 
 
 def _refuse_only_monitoring(extracted: Sequence[Extracted]) -> None:

@@ -197,8 +197,8 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
         wb = new_workbook(tmp, "预算绩效目标汇总表", K.SUMMARY_MARKER)
         fmt = _Formats(wb)
         paths = Paths(info.inputs)
-        streamed: list[tuple[K.Table, Any, list[Any]]] = []  # rows as stored: shown later
-        rows_of: dict[str, list[Any]] = {
+        streamed: list[tuple[K.Table, Any, Sequence[Any]]] = []  # rows as stored: shown later
+        rows_of: dict[str, Sequence[Any]] = {
             K.SUMMARY.sheet: c.summary,
             K.UNITS.sheet: c.units,
             K.INDICATORS.sheet: c.indicators,

@@ -1,0 +1,184 @@
+"""Rows spilled to disk: a consolidation of many workbooks holds only what combining needs.
+
+Each submission's 指标明细 and 校验问题 rows (most of a consolidation's memory: about 0.35 MB
+per 20-project workbook) go, as soon as the parent receives them, into one temporary file
+as a compressed pickle per list; the submission keeps a `Spilled` handle (offset, size,
+count). Combining needs only their counts (`Chain` sums them); the summary writer and the
+tables read them back one submission at a time, in the same order as the lists they
+replace, so the summary is the same. The temporary folder sits beside the output (a
+hidden ``.perfxl-spill-*`` folder, removed when the run ends, fails or is stopped).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import pickle
+import shutil
+import tempfile
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+if TYPE_CHECKING:
+    from perfxl.consolidate.records import Extracted
+
+T = TypeVar("T")
+
+PREFIX = ".perfxl-spill-"
+
+
+class SpillStore:
+    """An append-only temporary file of pickled row lists, in a hidden folder of its own.
+
+    Args:
+        beside: the folder to create it in (the output's: same disk, and the user can see
+            where space went); None for the system's temp folder.
+    """
+
+    def __init__(self, beside: Path | None = None) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=beside))
+        self._fh: Any = open(self.folder / "rows.bin", "w+b")  # noqa: SIM115 - closed in close()
+        self._end = 0
+        self._dirty = False
+
+    def put(self, rows: list[T]) -> Spilled[T]:
+        """``rows`` written at the end of the file; the handle that reads them back."""
+        data = zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        fh = self._fh
+        fh.seek(self._end)
+        fh.write(data)
+        offset, self._end = self._end, self._end + len(data)
+        self._dirty = True
+        return Spilled(self, offset, len(data), len(rows))
+
+    def get(self, offset: int, size: int) -> list[Any]:
+        """The rows written at ``offset`` (our own bytes, from this very run)."""
+        fh = self._fh
+        if fh is None:
+            raise RuntimeError("spilled rows read after the run ended")
+        if self._dirty:
+            fh.flush()
+            self._dirty = False
+        fh.seek(offset)
+        rows: list[Any] = pickle.loads(zlib.decompress(fh.read(size)))
+        return rows
+
+    @property
+    def size(self) -> int:
+        """Bytes written so far."""
+        return self._end
+
+    def close(self) -> None:
+        """The file closed and the folder removed (idempotent)."""
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+            self._fh = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> SpillStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Spilled(Sequence[T]):
+    """A list of rows written to a `SpillStore`: its length known, its rows read on use."""
+
+    __slots__ = ("n", "offset", "size", "store")
+
+    def __init__(self, store: SpillStore, offset: int, size: int, count: int) -> None:
+        self.store = store
+        self.offset = offset
+        self.size = size
+        self.n = count
+
+    def load(self) -> list[T]:
+        """The rows, read back."""
+        return self.store.get(self.offset, self.size) if self.n else []
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.load())
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        return self.load()[i]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Spilled | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Chain(Sequence[T]):
+    """Rows made of parts (lists or `Spilled`), iterated in order, read one part at a time:
+    a long table of a consolidation whose rows were spilled."""
+
+    def __init__(self, parts: Iterable[Sequence[T]] = ()) -> None:
+        self.parts: list[Sequence[T]] = [p for p in parts if len(p)]
+        self._len = sum(map(len, self.parts))
+
+    def extend(self, rows: Sequence[T]) -> None:
+        """``rows`` added at the end (a list or a `Spilled`)."""
+        if len(rows):
+            self.parts.append(rows)
+            self._len += len(rows)
+
+    def append(self, row: T) -> None:
+        """One row added at the end."""
+        self.extend([row])
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[T]:
+        return chain.from_iterable(self.parts)
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            return list(self)[i]
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError(i)
+        for part in self.parts:
+            if i < len(part):
+                return part[i]
+            i -= len(part)
+        raise IndexError(i)  # pragma: no cover - the length was checked
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Chain | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
+    """Each submission's 指标明细 and 校验问题 rows moved to ``store`` (its ``spilled``
+    handles and ``tally`` set, its lists emptied); ``extracted`` returned."""
+    from perfxl.consolidate.combine import _problem_counts
+
+    for s in extracted.submissions:
+        if s.spilled is not None or not (s.indicators or s.problems):
+            continue
+        s.tally = _problem_counts(s.problems)
+        s.spilled = (store.put(s.indicators), store.put(s.problems))
+        s.indicators, s.problems = [], []
+    return extracted

@@ -1,0 +1,194 @@
+"""Rows spilled to disk (`perfxl.consolidate.spill`): the summary and the tables are the same
+as when every row stays in memory, with 1 or 2 jobs; the temporary folder is gone after the
+run, after a failure and after Ctrl-C."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import county_demo
+
+from perfxl.consolidate import Options, consolidate, run, writer
+from perfxl.consolidate.spill import PREFIX, Chain, SpillStore
+
+
+@dataclass
+class _FixedInfo(writer.RunInfo):
+    """The 说明 sheet's 生成时间 fixed: the run's clock is the one thing two runs differ in."""
+
+    made: dt.datetime = field(default_factory=lambda: dt.datetime(2024, 1, 2, 3, 4, 5))
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "RunInfo", _FixedInfo)
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few dozen workbooks: the county demo (two versions of one unit, planted mistakes,
+    a missing unit) three times over in dated subfolders (every unit in three versions, the
+    newest chosen by file time), a broken file and a workbook that is not ours."""
+    root = tmp_path_factory.mktemp("spill")
+    demo = root / "demo"
+    county_demo().generate(demo, n_projects=8)
+    folder = root / "inbox"
+    stamp = 1_680_000_000
+    for k in range(3):
+        sub = folder / f"round{k}"
+        sub.mkdir(parents=True)
+        for f in sorted(demo.glob("*.xlsx")):
+            shutil.copyfile(f, sub / f.name)
+            stamp += 60
+            os.utime(sub / f.name, (stamp, stamp))
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    shutil.copyfile(demo / "units.csv", root / "units.csv")
+    return folder
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    """Every part of the workbook; the document's created/modified times stripped."""
+    with zipfile.ZipFile(path) as z:
+        out = {n: z.read(n) for n in z.namelist()}
+    out["docProps/core.xml"] = re.sub(
+        rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\1", out["docProps/core.xml"]
+    )
+    return out
+
+
+def _spills(folder: Path) -> list[Path]:
+    return sorted(folder.glob(f"{PREFIX}*"))
+
+
+def _books(inbox: Path) -> int:
+    return len(list(inbox.rglob("*.xlsx")))
+
+
+def test_spilled_summary_and_tables_identical_to_in_memory(inbox: Path, tmp_path: Path) -> None:
+    assert _books(inbox) >= 30
+    units = inbox.parent / "units.csv"
+    ref_dir = tmp_path / "ref"
+    ref_dir.mkdir()
+    ref = consolidate(
+        [inbox], ref_dir / "sum.xlsx", Options(jobs=1, expected=units, tables=ref_dir / "t")
+    )
+    assert ref.spill is None and isinstance(ref.problems, list)
+    assert len(ref.problems) > 100 and len(ref.indicators) > 100 and ref.superseded
+    want = _parts(ref_dir / "sum.xlsx")
+    want_tables = {p.name: p.read_bytes() for p in (ref_dir / "t").iterdir()}
+    for jobs in (1, 2):
+        out_dir = tmp_path / f"spill{jobs}"
+        out_dir.mkdir()
+        got = consolidate(
+            [inbox],
+            out_dir / "sum.xlsx",
+            Options(jobs=jobs, expected=units, tables=out_dir / "t", spill=0),
+        )
+        assert isinstance(got.problems, Chain) and isinstance(got.indicators, Chain)
+        assert got.spill is not None and not got.spill.folder.exists()
+        assert len(got.problems) == len(ref.problems)
+        assert len(got.indicators) == len(ref.indicators)
+        assert (got.error_count, got.warning_count) == (ref.error_count, ref.warning_count)
+        assert got.exit_code == ref.exit_code
+        parts = _parts(out_dir / "sum.xlsx")
+        assert parts.keys() == want.keys()
+        for name in want:
+            assert parts[name] == want[name], (jobs, name)
+        assert {p.name: p.read_bytes() for p in (out_dir / "t").iterdir()} == want_tables
+        assert _spills(out_dir) == []
+
+
+def test_the_command_spills_from_its_threshold(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfxl.cli import main
+
+    ref = tmp_path / "ref.xlsx"
+    consolidate([inbox], ref, Options(jobs=1))
+    seen: list[SpillStore | None] = []
+    real = run._write
+
+    def spy(result: Any, *args: Any) -> None:
+        seen.append(result.spill)
+        assert result.spill is not None and result.spill.folder.parent == tmp_path
+        assert result.spill.size > 0  # the rows are on disk while the summary is written
+        real(result, *args)
+
+    monkeypatch.setattr(run, "SPILL_FROM", 10)
+    monkeypatch.setattr(run, "_write", spy)
+    out = tmp_path / "cmd.xlsx"
+    res = CliRunner().invoke(
+        main, ["consolidate", str(inbox), "-o", str(out), "--jobs", "2", "--no-cache"]
+    )
+    assert res.exit_code == 2, res.output  # the broken file
+    assert len(seen) == 1
+    assert _parts(out) == _parts(ref)
+    assert _spills(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", ["reading", "writing"])
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, OSError])
+def test_the_spill_is_removed_on_failure_and_ctrl_c(
+    inbox: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+    exc: type[BaseException],
+) -> None:
+    made: list[SpillStore] = []
+    real_init = SpillStore.__init__
+
+    def tracked(self: SpillStore, beside: Path | None = None) -> None:
+        real_init(self, beside)
+        made.append(self)
+
+    monkeypatch.setattr(SpillStore, "__init__", tracked)
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        assert made and made[0].folder.is_dir() and made[0].size > 0
+        raise exc("stopped")
+
+    if where == "reading":
+        monkeypatch.setattr(run, "combine", fail)
+    else:
+        monkeypatch.setattr(run, "_write", fail)
+    with pytest.raises(exc):
+        consolidate([inbox], tmp_path / "sum.xlsx", Options(jobs=1, spill=0))
+    assert len(made) == 1 and not made[0].folder.exists()
+    assert _spills(tmp_path) == []
+    assert not (tmp_path / "sum.xlsx").exists()
+
+
+def test_no_spill_below_the_threshold(inbox: Path, tmp_path: Path) -> None:
+    got = consolidate([inbox], tmp_path / "sum.xlsx", Options(jobs=1, spill=10_000))
+    assert got.spill is None and isinstance(got.problems, list)
+
+
+def test_chain_and_spilled_read_back_in_order(tmp_path: Path) -> None:
+    with SpillStore(tmp_path) as store:
+        a = store.put([("a", 1), ("b", 2)])
+        empty = store.put([])
+        b = store.put([("c", 3.5)])
+        rows: Chain[tuple[Any, ...]] = Chain([a, empty])
+        rows.extend(b)
+        rows.append(("d", None))
+        assert len(rows) == 4 and len(a) == 2 and len(empty) == 0
+        assert list(rows) == [("a", 1), ("b", 2), ("c", 3.5), ("d", None)]
+        assert rows[2] == ("c", 3.5) and rows[-1] == ("d", None) and rows[1:3] == list(rows)[1:3]
+        assert a == [("a", 1), ("b", 2)] and rows == list(rows)
+        with pytest.raises(IndexError):
+            rows[4]
+        folder = store.folder
+        assert folder.parent == tmp_path and folder.is_dir()
+    assert not folder.exists()
+    with pytest.raises(RuntimeError):
+        list(a)
