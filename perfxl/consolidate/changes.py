@@ -18,6 +18,7 @@ from perfxl.consolidate.columns import VersionChangeRow
 
 if TYPE_CHECKING:
     from perfxl.consolidate.records import Submission
+    from perfxl.consolidate.spill import Blob
     from perfxl.diff import Change, DiffResult
     from perfxl.model import Targets
 
@@ -32,8 +33,11 @@ def pack(targets: Targets, locations: Mapping[str, tuple[str, str]]) -> bytes:
     return zlib.compress(data, 1)
 
 
-def unpack(blob: bytes) -> Model:
-    """The model and its cells packed by `pack` (in a worker of this very run)."""
+def unpack(blob: bytes | Blob) -> Model:
+    """The model and its cells packed by `pack` (in a worker of this very run; written to
+    the run's spill file, `perfxl.consolidate.spill`, when it spills)."""
+    if not isinstance(blob, bytes):
+        blob = blob.load()
     model: Model = pickle.loads(zlib.decompress(blob))  # our own worker's bytes
     return model
 

@@ -16,7 +16,7 @@ from perfxl.consolidate.columns import (
 )
 
 if TYPE_CHECKING:
-    from perfxl.consolidate.spill import Spilled
+    from perfxl.consolidate.spill import Blob, Spilled
 
 Row = tuple[Any, ...]  # a row of any long table (each is a named tuple of `columns`)
 
@@ -66,7 +66,8 @@ class Submission:
     (its projects' rows short of full points, `eval_columns.EvalLowRow`), under its scoring
     ``profile``; it is summed only among self-evaluation workbooks.
     ``model``: the model read and its cells, packed (`perfxl.consolidate.changes.pack`) to
-    compare versions; None for a record listed in a summary, and once versions are compared.
+    compare versions (a `perfxl.consolidate.spill.Blob` when spilled); None for a record
+    listed in a summary, and once versions are compared.
     ``spilled``: when the run spills rows to disk (`perfxl.consolidate.spill`), the
     ``indicators`` and ``problems`` written there (the lists are then empty), with
     ``tally``, the problems counted by (file, sheet, severity) and (file, None, severity,
@@ -84,7 +85,7 @@ class Submission:
     scores: list[Any] = field(default_factory=list)
     short: list[Any] = field(default_factory=list)
     profile: str | None = None
-    model: bytes | None = None
+    model: bytes | Blob | None = None
     spilled: tuple[Spilled[IndicatorRow], Spilled[ProblemRow]] | None = None
     tally: Counter[tuple[Any, ...]] | None = None
 

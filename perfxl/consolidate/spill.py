@@ -65,6 +65,27 @@ class SpillStore:
         rows: list[Any] = pickle.loads(zlib.decompress(fh.read(size)))
         return rows
 
+    def put_bytes(self, data: bytes) -> Blob:
+        """``data`` written at the end of the file; the handle that reads it back."""
+        fh = self._fh
+        fh.seek(self._end)
+        fh.write(data)
+        offset, self._end = self._end, self._end + len(data)
+        self._dirty = True
+        return Blob(self, offset, len(data))
+
+    def get_bytes(self, offset: int, size: int) -> bytes:
+        """The bytes written at ``offset``."""
+        fh = self._fh
+        if fh is None:
+            raise RuntimeError("spilled data read after the run ended")
+        if self._dirty:
+            fh.flush()
+            self._dirty = False
+        fh.seek(offset)
+        data: bytes = fh.read(size)
+        return data
+
     @property
     def size(self) -> int:
         """Bytes written so far."""
@@ -83,6 +104,21 @@ class SpillStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Blob:
+    """Bytes written to a `SpillStore` (a submission's packed model): read back on use."""
+
+    __slots__ = ("offset", "size", "store")
+
+    def __init__(self, store: SpillStore, offset: int, size: int) -> None:
+        self.store = store
+        self.offset = offset
+        self.size = size
+
+    def load(self) -> bytes:
+        """The bytes, read back."""
+        return self.store.get_bytes(self.offset, self.size)
 
 
 class Spilled(Sequence[T]):
@@ -172,10 +208,13 @@ class Chain(Sequence[T]):
 
 def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
     """Each submission's 指标明细 and 校验问题 rows moved to ``store`` (its ``spilled``
-    handles and ``tally`` set, its lists emptied); ``extracted`` returned."""
+    handles and ``tally`` set, its lists emptied), and its packed model (read back only
+    when its unit sent several versions); ``extracted`` returned."""
     from perfxl.consolidate.combine import _problem_counts
 
     for s in extracted.submissions:
+        if isinstance(s.model, bytes):
+            s.model = store.put_bytes(s.model)
         if s.spilled is not None or not (s.indicators or s.problems):
             continue
         s.tally = _problem_counts(s.problems)
