@@ -83,7 +83,8 @@ class ReadPlan:
         return min(self.files, self.workers * self.chunk)
 
 
-SPILL_FROM = 500  # files: below it the rows take under ~200 MB; spilling costs ~1 ms a file
+SPILL_FROM = 50  # files (a county summary read as input holds many units): spilling costs no
+# measurable CPU (31.4 s vs 31.6 s for 1,000 workbooks), below 50 files the rows take little room
 
 
 def plan_for(files: int, jobs: int | None = None) -> ReadPlan:
