@@ -192,3 +192,50 @@ def test_chain_and_spilled_read_back_in_order(tmp_path: Path) -> None:
     assert not folder.exists()
     with pytest.raises(RuntimeError):
         list(a)
+
+
+def test_counted_strings_table_is_the_same_and_keeps_mostly_repeats(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from perfxl.consolidate.summary_xml import SharedStrings, SheetRows, insert_rows
+
+    rows: list[tuple[Any, ...]] = [(f"唯一 {i}", i, "重复" if i % 7 else None) for i in range(1500)]
+    rows += [("重复", 1.5, True), ("唯一 3", None, "x&<y>")]
+
+    def spec() -> SheetRows:
+        return SheetRows(
+            part="xl/worksheets/sheet1.xml",
+            rows=rows,
+            first_row=2,
+            styles={None: [0, 0, 0]},
+            nrows=len(rows),
+            ncols=3,
+        )
+
+    counted = SharedStrings.counted(2, [spec()])
+    plain = SharedStrings(2)
+    asked = [  # what the writer asks for: texts, and other values but numbers as text
+        v if type(v) is str else str(v)
+        for r in rows
+        for v in r
+        if v is not None and (type(v) is bool or not isinstance(v, int | float))
+    ]
+    for s in asked:
+        assert counted.get(s) == plain.get(s), s
+    assert counted.unique == plain.unique == 2 + len(set(asked))
+    assert {"重复", "唯一 3"} <= counted.index.keys()
+    assert len(counted.index) < len(plain.index) / 2  # the strings seen once are not kept
+    counted.close()
+    books = []
+    for count in (False, True):
+        path = tmp_path / f"book{count}.xlsx"
+        wb = xlsxwriter.Workbook(str(path))
+        ws = wb.add_worksheet("表")
+        ws.write_string(0, 0, "表头")
+        ws.write_string(0, 1, "重复")
+        wb.close()
+        insert_rows(str(path), [spec()], count_strings=count)
+        with zipfile.ZipFile(path) as z:
+            books.append({n: z.read(n) for n in z.namelist() if not n.startswith("docProps")})
+    assert books[0] == books[1]
+    assert b"x&amp;&lt;y&gt;" in books[1]["xl/sharedStrings.xml"]

@@ -15,6 +15,7 @@ import os
 import queue
 import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -74,15 +75,38 @@ def text_xml(s: str) -> str:
 
 
 class _Index(dict[str, int]):
-    """str -> shared-string index; a missing string is added with the next index."""
+    """str -> shared-string index; a missing string is added with the next index.
 
-    def __init__(self, start: int) -> None:
+    With ``once`` and ``sink`` (`SharedStrings.counted`): each new string's ``<si>`` goes to
+    ``sink`` as it is numbered, and a string ``once`` says occurs only once among all the
+    rows is not kept (most of a big consolidation's texts: a message naming one file's cell).
+    """
+
+    def __init__(
+        self, start: int, once: Callable[[str], bool] | None = None, sink: Any = None
+    ) -> None:
         super().__init__()
-        self.start = start
+        self.start = self.next = start
+        self.once = once
+        self.sink = sink
 
     def __missing__(self, s: str) -> int:
-        i = self[s] = self.start + len(self)
+        i = self.next
+        self.next += 1
+        if self.sink is not None:
+            self.sink.write(_si(s).encode("utf-8"))
+            if self.once is not None and self.once(s):
+                return i  # never asked again: not kept
+        self[s] = i
         return i
+
+
+def _si(s: str) -> str:
+    return f'<si><t xml:space="preserve">{text_xml(s)}</t></si>'
+
+
+# Slots of the occurrence counts (`SharedStrings.counted`): a byte per slot, at most 32 MB.
+_MAX_SLOTS = 1 << 25
 
 
 class SharedStrings:
@@ -98,14 +122,70 @@ class SharedStrings:
         self.index = _Index(start)
         self.cells = 0
 
+    @classmethod
+    def counted(cls, start: int, sheets: Iterable[SheetRows]) -> SharedStrings:
+        """A table that keeps only the strings occurring more than once in ``sheets``' rows
+        (read once here to count them; they are read again when written), the others
+        written to a temporary file as they are numbered: the same table as `SharedStrings`
+        makes, in memory flat in the number of rows.
+
+        Occurrences are counted by hash slot, a byte each, up to 2: two strings sharing a
+        slot only make a string counted twice that occurs once (kept, as without counting),
+        never the reverse, so every string asked for again is found again.
+        """
+        sheets = list(sheets)
+        cells = sum(s.nrows * s.ncols for s in sheets)
+        slots = min(_MAX_SLOTS, 1 << max(10, (4 * cells).bit_length()))
+        mask = slots - 1
+        seen = bytearray(slots)
+        for spec in sheets:
+            for row in spec.rows:
+                for v in row:
+                    if v is None or v == "":
+                        continue
+                    t = type(v)
+                    if t is not str:
+                        if t is not bool and isinstance(v, int | float):
+                            continue  # a number: not a string
+                        v = str(v)
+                    h = hash(v) & mask
+                    if seen[h] < 2:
+                        seen[h] += 1
+        sst = cls(start)
+        sink = tempfile.TemporaryFile()  # noqa: SIM115 - closed by `close` (gone when closed)
+        sst.index = _Index(start, lambda s: seen[hash(s) & mask] == 1, sink)
+        return sst
+
     def get(self, s: str) -> int:
         """The index of ``s`` (added on first use)."""
         return self.index[s]
 
+    @property
+    def unique(self) -> int:
+        """Strings in the table (those it started with included)."""
+        return self.index.next
+
     def xml(self) -> Iterator[str]:
-        """The ``<si>`` elements of the added strings, in index order."""
+        """The ``<si>`` elements of the added strings, in index order (the table was not
+        made by `counted`)."""
         for s in self.index:  # dicts keep insertion order, which is index order
-            yield f'<si><t xml:space="preserve">{text_xml(s)}</t></si>'
+            yield _si(s)
+
+    def write(self, out: zipraw.EntryWriter) -> None:
+        """The ``<si>`` elements of the added strings written to ``out``, in index order."""
+        sink = self.index.sink
+        if sink is None:
+            _stream(out, self.xml())
+            return
+        sink.flush()
+        sink.seek(0)
+        while chunk := sink.read(1 << 20):
+            out.write(chunk)
+
+    def close(self) -> None:
+        """The temporary file of `counted` removed."""
+        if self.index.sink is not None:
+            self.index.sink.close()
 
 
 _PLAIN = frozenset({str, int, float, type(None)})
@@ -220,7 +300,7 @@ def _tall(xml: str, n: int, height: float) -> str:
 _DIM = re.compile(r'<dimension ref="[^"]*"/>')
 
 
-def insert_rows(path: str, sheets: list[SheetRows]) -> None:
+def insert_rows(path: str, sheets: list[SheetRows], *, count_strings: bool = False) -> None:
     """Rewrite the workbook at ``path`` with the rows inserted (the file is replaced whole).
 
     Through the one zip writer (:mod:`perfxl.write.patch.zipraw`): the parts xlsxwriter wrote
@@ -231,6 +311,9 @@ def insert_rows(path: str, sheets: list[SheetRows]) -> None:
     Args:
         path: a workbook written by xlsxwriter.
         sheets: what to insert where.
+        count_strings: the rows' strings counted first (`SharedStrings.counted`: each
+            sheet's ``rows`` is iterated twice) so that the table keeps only the repeated
+            ones: the same workbook, in memory flat in the number of rows.
     """
     from perfxl.write.patch import zipraw
     from perfxl.write.patch.safeio import done_with_temp, new_temp
@@ -240,7 +323,10 @@ def insert_rows(path: str, sheets: list[SheetRows]) -> None:
     records = src.records or {}  # none: an odd layout, every part deflated again
     like = {i.filename: records.get(i.filename) or i for i in src.infos}  # time, attributes
     sst_xml = src.read(SST_PART).decode("utf-8") if SST_PART in src.names else None
-    sst = SharedStrings(_unique_count(sst_xml)) if sst_xml is not None else None
+    sst = None
+    if sst_xml is not None:
+        start = _unique_count(sst_xml)
+        sst = SharedStrings.counted(start, sheets) if count_strings else SharedStrings(start)
     fd, tmp_path = new_temp(Path(path))  # hidden, registered: removed even after Ctrl-C
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -263,6 +349,8 @@ def insert_rows(path: str, sheets: list[SheetRows]) -> None:
         shutil.move(tmp_path, path)
     finally:
         done_with_temp(tmp_path)
+        if sst is not None:
+            sst.close()
 
 
 SST_PART = "xl/sharedStrings.xml"
@@ -276,7 +364,7 @@ def _unique_count(xml: str) -> int:
 
 
 def _write_sst(out: zipraw.EntryWriter, xml: str, sst: SharedStrings) -> None:
-    unique = sst.start + len(sst.index)
+    unique = sst.unique
     m = _SST_OPEN.search(xml)
     if m is None:  # pragma: no cover - xlsxwriter always writes the element
         raise ValueError("sharedStrings.xml without <sst>")
@@ -290,7 +378,7 @@ def _write_sst(out: zipraw.EntryWriter, xml: str, sst: SharedStrings) -> None:
         body = "</sst>" + body
     inner, _, tail = body.rpartition("</sst>")
     out.write((head + inner).encode("utf-8"))
-    _stream(out, sst.xml())
+    sst.write(out)
     out.write(("</sst>" + tail).encode("utf-8"))
 
 

@@ -197,6 +197,7 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
         wb = new_workbook(tmp, "预算绩效目标汇总表", K.SUMMARY_MARKER)
         fmt = _Formats(wb)
         paths = Paths(info.inputs)
+        spilled = c.spill is not None  # memory flat in N: the strings table too
         streamed: list[tuple[K.Table, Any, Sequence[Any]]] = []  # rows as stored: shown later
         rows_of: dict[str, Sequence[Any]] = {
             K.SUMMARY.sheet: c.summary,
@@ -223,7 +224,7 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
             [
                 SheetRows(
                     part=f"xl/worksheets/sheet{ws.index + 1}.xml",
-                    rows=paths.rows(table, rows),
+                    rows=_Shown(paths, table, rows) if spilled else paths.rows(table, rows),
                     first_row=2,
                     styles=fmt.styles(table),
                     kind_column=0 if table.keys[0] == "row_kind" else None,
@@ -233,7 +234,20 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
                 )
                 for table, ws, rows in streamed
             ],
+            count_strings=spilled,
         )
+
+
+@dataclass
+class _Shown:
+    """``paths.rows(table, rows)`` that can be iterated more than once."""
+
+    paths: Paths
+    table: K.Table
+    rows: Iterable[Sequence[Any]]
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        return self.paths.rows(self.table, self.rows)
 
 
 def write_stage_summary(
