@@ -94,6 +94,7 @@ def test_spilled_summary_and_tables_identical_to_in_memory(inbox: Path, tmp_path
             Options(jobs=jobs, expected=units, tables=out_dir / "t", spill=0),
         )
         assert isinstance(got.problems, Chain) and isinstance(got.indicators, Chain)
+        assert isinstance(got.summary, Chain) and len(got.summary) == len(ref.summary)
         assert got.spill is not None and not got.spill.folder.exists()
         assert len(got.problems) == len(ref.problems)
         assert len(got.indicators) == len(ref.indicators)

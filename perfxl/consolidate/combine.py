@@ -62,7 +62,7 @@ class Consolidation:
             closed when the run ends: the rows cannot be read after it.
     """
 
-    summary: list[SummaryRow] = field(default_factory=list)
+    summary: list[SummaryRow] | Chain[SummaryRow] = field(default_factory=list)
     units: list[UnitRow] = field(default_factory=list)
     indicators: list[IndicatorRow] | Chain[IndicatorRow] = field(default_factory=list)
     problems: list[ProblemRow] | Chain[ProblemRow] = field(default_factory=list)
@@ -235,15 +235,19 @@ def combine(
         out.version_changes[:0] = kept
     out.version_changes.sort(key=lambda r: (r.unit_code is None, r.unit_code or ""))
     extra = _cross_file_problems(chosen, files, expected, out, layout)
-    if any(s.spilled is not None for s in subs):
+    store = next((s.spilled[0].store for s in subs if s.spilled is not None), None)
+    if store is not None:  # the rows were spilled: so are the summary's, unit by unit
+        from perfxl.consolidate.spill import Chain
+
         counts = _spilled_tables(chosen, extra, out)
+        out.summary = Chain()
     else:
         for s in chosen:
             out.indicators.extend(s.indicators)
             out.problems.extend(s.problems)
         out.problems.extend(extra)
         counts = _problem_counts(out.problems)
-    _summary_and_units(chosen, counts, out)
+    _summary_and_units(chosen, counts, out, store)
     out.files = _file_rows(files, chosen, expected)
     return out
 
@@ -377,15 +381,20 @@ def _spilled_tables(
 
 
 def _summary_and_units(
-    chosen: list[Submission], counts: Counter[tuple[Any, ...]], out: Consolidation
+    chosen: list[Submission],
+    counts: Counter[tuple[Any, ...]],
+    out: Consolidation,
+    store: SpillStore | None = None,
 ) -> None:
+    """汇总 (each unit's projects and subtotal: to ``store`` when given), 乡镇合计, totals."""
     err, warn = K.SEVERITY_ZH["error"], K.SEVERITY_ZH["warning"]
     grand: dict[str, list[Any]] = {k: [] for k in MONEY}
     n_projects = n_err = n_warn = 0
     for s in chosen:
         f = s.file
+        rows: list[SummaryRow] = []
         for r in s.projects:
-            out.summary.append(
+            rows.append(
                 SummaryRow(
                     K.ROW_PROJECT,
                     r.unit_code,
@@ -420,7 +429,7 @@ def _summary_and_units(
         n_projects += len(s.projects)
         n_err, n_warn = n_err + e, n_warn + w
         pcts = [percent(tot[k], tot["budget"]) for k in PLAN]
-        out.summary.append(
+        rows.append(
             SummaryRow._make(
                 (
                     K.ROW_SUBTOTAL,
@@ -439,6 +448,7 @@ def _summary_and_units(
                 )
             )
         )
+        out.summary.extend(rows if store is None else store.put(rows))
         out.units.append(
             _unit_row(
                 K.ROW_UNIT,
