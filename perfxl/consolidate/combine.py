@@ -248,6 +248,9 @@ def combine(
         out.problems.extend(extra)
         counts = _problem_counts(out.problems)
     _summary_and_units(chosen, counts, out, store)
+    if store is not None:
+        for s in subs:
+            s.projects = []  # summed and spilled as 汇总 rows: a spilled run keeps no copy
     out.files = _file_rows(files, chosen, expected)
     return out
 

@@ -51,6 +51,8 @@ class Options:
             temporary file beside the output while the run lasts (`perfxl.consolidate.spill`:
             memory flat in the number of files); None keeps them in memory (the Python API:
             the rows stay readable in the result). The command spills from `SPILL_FROM`.
+            A spilled result's ``indicators``, ``problems`` and ``summary`` cannot be read
+            once the run is over, and its ``chosen`` submissions keep no project rows.
     """
 
     expected: Path | None = None
