@@ -1,0 +1,131 @@
+"""Township workbooks for the end-to-end web tests (browser, load, kill).
+
+Built from the county demo's generator (``tools/make_county_demo.py``): each unit gets the
+seed's projects with its own amounts, its own 单位编码 and name, and at most one planted fault
+whose outcome is known — so a test knows what the server must report without asking perfxl.
+
+The round's config :data:`ROUND_CONFIG` switches off the rules that fire on the seed's own
+texts (repeated descriptions, copied goals, unlisted bases…), so a workbook without a planted
+fault is clean (无问题), one with :data:`ERROR` has exactly one error and one with
+:data:`WARNING` exactly one warning.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from conftest import county_demo
+
+# A county config (TOML, as `--config` takes it) that switches the seed's noise off.
+ROUND_CONFIG = """\
+# 网页端到端测试的县级配置：关闭示例数据本身会触发的提醒，只留下测试有意埋入的问题。
+[rules]
+disabled = [
+    "indicator.description_repeats",
+    "boilerplate.goals",
+    "boilerplate.indicator",
+    "cost.budget_mismatch",
+    "plan.behind_schedule",
+    "basis.unlisted",
+]
+"""
+
+ERROR = "funds"  # 财政资金 + 其他资金 ≠ 预算数: one amount.funds_sum error
+WARNING = "vague"  # a 指标值 without a number: one target.vague warning
+ERROR_RULE = "amount.funds_sum"
+WARNING_RULE = "target.vague"
+FAULT_PROJECT = 1  # the project (0-based) that carries the funds fault
+YEAR = 2023
+
+
+@dataclass(frozen=True)
+class TownUnit:
+    """One expected unit of a test round."""
+
+    code: str
+    name: str
+
+    @property
+    def town(self) -> str:
+        """The short name used in file names (the part between 巨鹿县 and 人民政府本级)."""
+        return self.name.removeprefix("巨鹿县").removesuffix("人民政府本级")
+
+
+def town_units(n: int) -> list[TownUnit]:
+    """``n`` expected units: the county demo's ten townships first, then numbered ones."""
+    demo = county_demo()
+    out: list[TownUnit] = []
+    for i in range(n):
+        town = demo.TOWNSHIPS[i] if i < len(demo.TOWNSHIPS) else f"第{i + 1:02d}片区乡"
+        out.append(TownUnit(code=f"{910001 + i}", name=f"巨鹿县{town}人民政府本级"))
+    return out
+
+
+def write_units_csv(path: Path, units: Sequence[TownUnit]) -> Path:
+    """The UNITS.csv of a round (header ``unit_code,unit_name``, UTF-8), as `--expected` takes."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["unit_code", "unit_name"])
+        for u in units:
+            w.writerow([u.code, u.name])
+    return path
+
+
+def township_data(index: int, unit: TownUnit, n_projects: int = 3) -> dict[str, Any]:
+    """A unit's data (the JSON contract), without faults; amounts differ per ``index``."""
+    demo = county_demo()
+    seed = json.loads(demo.SEED.read_text(encoding="utf-8"))
+    d: dict[str, Any] = demo.township_data(index % len(demo.TOWNSHIPS), seed, n_projects)
+    d["unit"] = {"code": unit.code, "name": unit.name}
+    for k, p in enumerate(d["projects"]):
+        # Project codes of the 2023 form (130529 23 P …), unique per unit and project; the
+        # amounts get a per-unit cent so that no two units' workbooks are the same.
+        p["code"] = f"13052923P{index + 1:03d}{k + 1:08d}{'0123456789ABCDEFGHIJ'[k % 20]}"
+        cents = round(float(p["budget"]) * 100) + index + 1
+        p["budget"] = cents / 100
+        p["fiscal_funds"] = cents / 100
+        p["plan"]["dec"] = cents / 100
+    return d
+
+
+def plant(d: dict[str, Any], fault: str | None) -> dict[str, Any]:
+    """A copy of ``d`` with ``fault`` (:data:`ERROR`, :data:`WARNING` or None) planted."""
+    d = copy.deepcopy(d)
+    if fault == ERROR:
+        p = d["projects"][FAULT_PROJECT]
+        p["fiscal_funds"] = round(float(p["budget"]) - 1.0, 2)
+    elif fault == WARNING:
+        d["projects"][0]["indicators"][0]["target"] = "明显提高"
+    elif fault is not None:
+        raise ValueError(f"unknown fault {fault!r}")
+    return d
+
+
+def write_book(data: dict[str, Any], path: Path) -> Path:
+    """Write ``data`` as a targets workbook at ``path`` (perfxl's own writer)."""
+    from perfxl.model import Targets
+    from perfxl.write.fill import write_new
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_new(Targets.from_dict(data), path)
+    return path
+
+
+def township_book(
+    folder: Path, index: int, unit: TownUnit, fault: str | None = None, n_projects: int = 3
+) -> Path:
+    """The workbook of ``unit`` with ``fault`` planted, as ``<code>-<town>.xlsx`` in ``folder``."""
+    suffix = "" if fault is None else f"-{fault}"
+    path = folder / f"{unit.code}-{unit.town}{suffix}.xlsx"
+    return write_book(plant(township_data(index, unit, n_projects), fault), path)
+
+
+def fault_of(index: int) -> str | None:
+    """The load test's plan: every fifth unit an error, the next one a warning, others clean."""
+    return {0: ERROR, 1: WARNING}.get(index % 5)
