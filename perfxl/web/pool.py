@@ -1,0 +1,117 @@
+"""Run the checks in worker processes, so that a reader crash cannot take the server down.
+
+The server never imports the checks itself: a job names a function of `perfxl.web.checks`,
+`perfxl.web.charts` or `perfxl.web.export` (``"checks:check_submission"``) and the worker
+imports it. The worker turns perfxl's own errors into their Chinese message, and any other
+exception into a logged bug, so that only plain data crosses the process boundary. A worker
+that dies (a segfault in a reader, the OOM killer) breaks the whole executor: the job gets
+`WorkerCrashed` and the next job starts a fresh executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import multiprocessing
+import threading
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+log = logging.getLogger("perfxl.web")
+
+CRASH_MESSAGE = (
+    "检查这个文件时读取程序意外退出（文件可能已损坏或结构异常）。"
+    "请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新上传；如仍失败，请联系县财政局。"
+)
+BUG_MESSAGE = "检查这个文件时出现了程序内部错误，已记录在服务器日志中。请联系县财政局。"
+MODULES = ("checks", "charts", "export")
+
+
+class JobFailed(Exception):
+    """A job ended without a result; ``str(exc)`` is the Chinese message for the page."""
+
+
+class WorkerCrashed(JobFailed):
+    """The worker process died during the job."""
+
+
+def _resolve(name: str) -> Callable[..., Any]:
+    module, _, attr = name.partition(":")
+    if module not in MODULES or not attr.isidentifier():
+        raise ValueError(f"not a job: {name}")
+    func: Callable[..., Any] = getattr(importlib.import_module(f"perfxl.web.{module}"), attr)
+    return func
+
+
+def run_job(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, Any]:
+    """In the worker: ``("ok", value)``, ``("refused", message)`` for perfxl's own errors,
+    ``("bug", traceback text)`` for anything else (never an exception to unpickle)."""
+    from perfxl.errors import PerfxlError
+
+    try:
+        return "ok", _resolve(name)(*args, **kwargs)
+    except PerfxlError as exc:
+        return "refused", str(exc)
+    except Exception:  # anything else is a bug: its traceback goes to the server log only
+        return "bug", traceback.format_exc()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # forkserver: workers start from a small clean process (not a fork of the threaded server);
+    # spawn where there is no forkserver (Windows, macOS default).
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class CheckPool:
+    """A process pool of ``workers`` processes, replaced when a worker dies."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(1, workers)
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _current(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=_context())
+            return self._executor
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Run job ``name`` (``"checks:refuse_reason"``) in a worker and return its value.
+
+        Raises:
+            JobFailed: perfxl refused the input (its message) or the job hit a bug.
+            WorkerCrashed: the worker died; the pool is replaced for the next job.
+        """
+        executor = self._current()
+        try:
+            future = executor.submit(run_job, name, args, kwargs)
+            kind, value = await asyncio.wrap_future(future)
+        except BrokenProcessPool:
+            log.error("检查进程意外退出（%s），已重新启动进程池", name)
+            self._replace(executor)
+            raise WorkerCrashed(CRASH_MESSAGE) from None
+        if kind == "ok":
+            return value
+        if kind == "refused":
+            raise JobFailed(value)
+        log.error("检查程序出错（%s）：\n%s", name, value)
+        raise JobFailed(BUG_MESSAGE)
+
+    def shutdown(self) -> None:
+        """Stop the workers (jobs still queued are cancelled)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
