@@ -1,0 +1,617 @@
+"""What the web app asks of perfxl about an uploaded workbook: pure functions over paths.
+
+The app calls these in the worker processes of a process pool (a reader that crashes takes a
+worker down, never the server), so every argument and every result is plain picklable data:
+paths, strings, numbers, and JSON-able dicts.
+
+An upload is stored under its sha256 without an extension, and its original name is the
+uploader's; neither is handed to a reader. Each function copies (or hard-links) the file into a
+private temp folder under a safe name built from the original name and the extension that
+matches what the preflight found inside, so the readers pick the right engine and every
+message names the file as the uploader knows it (never a temp path).
+
+Round-level problems (a workbook of another stage, unit or year than the round's) are found
+here, not in the rule catalogue: they exist only for a collection round. Their rule ids carry
+the prefix ``web.``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from perfxl.config import Config
+    from perfxl.grid import Grid
+    from perfxl.problems import Problem
+    from perfxl.read import ReadResult
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+MAX_UPLOAD_BYTES = 50 * MB
+"""The default size limit of one upload (``perfxl serve --max-upload-mb``)."""
+
+ALLOWED_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xls", ".ods")
+"""Extensions an upload may have."""
+
+MAX_ROWS = 40
+"""Rows of the grid shown with a result (the rows of the first problem cells)."""
+
+MAX_ROW_CELLS = 16
+"""Columns of one shown row at most (the project form is 8 wide; a cover row a few more)."""
+
+MAX_CHANGES = 100
+"""Changes against the previous version listed with a result (the summary counts them all)."""
+
+STAGE_ZH: dict[str, str] = {
+    "targets": "绩效目标表",
+    "monitoring": "绩效运行监控表",
+    "evaluation": "绩效自评表",
+}
+
+WEB_RULES: dict[str, str] = {
+    "web.stage_mismatch": "工作簿类型与本轮不符",
+    "web.unit_mismatch": "单位编码与上传链接不符",
+    "web.year_mismatch": "预算年度与本轮不符",
+}
+"""The round-level rules (ids and titles); all are errors."""
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+# Where a message's advice starts: a sentence beginning with 请 after a full stop.
+_FIX_START = re.compile(r"(?<=[。；！？])请")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+
+
+# --------------------------------------------------------------------------- staging
+
+
+def display_name(original_name: str) -> str:
+    """The uploaded file's name as shown in messages: its last path part, cleaned."""
+    base = re.split(r"[/\\]", original_name or "")[-1]
+    base = _UNSAFE_NAME.sub("_", base).strip()
+    return base or "上传的文件"
+
+
+def _safe_name(original_name: str, suffix: str) -> str:
+    """A file name for the staged copy: the original stem (cut so the name stays far below
+    the 255-byte limit of file systems) and ``suffix``."""
+    stem = display_name(original_name)
+    low = stem.lower()
+    for s in (*ALLOWED_SUFFIXES, ".xlsb"):
+        if low.endswith(s):
+            stem = stem[: -len(s)]
+            break
+    stem = stem.lstrip(".") or "workbook"
+    while len(stem.encode("utf-8")) > 150:
+        stem = stem[:-1]
+    return stem + suffix
+
+
+def _suffix_for(path: Path, original_name: str) -> str:
+    """The extension the staged copy gets: what the preflight says the file is; the original
+    extension when it agrees (a macro workbook stays .xlsm)."""
+    from perfxl.errors import UnreadableWorkbookError
+    from perfxl.safety import preflight
+
+    ext = Path(display_name(original_name)).suffix.lower()
+    try:
+        kind = preflight(path).kind
+    except UnreadableWorkbookError:
+        return ext if ext in ALLOWED_SUFFIXES else ".xlsx"
+    if kind == "xlsx":
+        return ext if ext in (".xlsx", ".xlsm") else ".xlsx"
+    return "." + kind
+
+
+@contextlib.contextmanager
+def staged(path: Path, original_name: str, suffix: str | None = None) -> Iterator[Path]:
+    """``path`` under a safe name in a private temp folder (removed afterwards).
+
+    A hard link when the temp folder is on the same file system, else a copy: readers only
+    read it, and nothing is ever written through it.
+    """
+    with tempfile.TemporaryDirectory(prefix="perfxl-web-") as tmp:
+        name = _safe_name(original_name, suffix or _suffix_for(Path(path), original_name))
+        dest = Path(tmp) / name
+        _link_or_copy(Path(path), dest)
+        yield dest
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copyfile(src, dest)
+
+
+def _clean(message: str, tmp: Path | None) -> str:
+    """A message without any temp path in it (the file's name stays)."""
+    if tmp is not None:
+        message = message.replace(str(tmp.parent) + os.sep, "").replace(str(tmp.parent), "")
+    return message
+
+
+def _named(name: str, message: str) -> str:
+    """``“name”：message`` unless the message already names the file."""
+    return message if name in message else f"“{name}”：{message}"
+
+
+# --------------------------------------------------------------------------- config
+
+
+def config_from_text(config_text: str | None) -> Config:
+    """The round's validation settings from the county's config file text, parsed as
+    :func:`perfxl.config.load_config` parses a file (JSON when the text is a JSON object,
+    else TOML), over the shipped defaults; None or blank: the shipped defaults.
+
+    Raises:
+        ConfigError: the text is not usable (its message in Chinese, naming no temp path).
+    """
+    from perfxl.config import ConfigError, load_config
+
+    if config_text is None or not config_text.strip():
+        return load_config(None)
+    suffix = ".json" if config_text.lstrip("\ufeff \t\r\n").startswith("{") else ".toml"
+    with tempfile.TemporaryDirectory(prefix="perfxl-web-") as tmp:
+        p = Path(tmp) / f"本轮配置{suffix}"
+        p.write_text(config_text, encoding="utf-8")
+        try:
+            return load_config(p)
+        except ConfigError as exc:
+            exc.message = _clean(exc.message, p)
+            exc.path = "本轮配置"
+            raise
+
+
+# --------------------------------------------------------------------------- refuse
+
+
+def refuse_reason(
+    path: Path, original_name: str, *, max_bytes: int = MAX_UPLOAD_BYTES
+) -> str | None:
+    """Why an upload is refused before anything is stored, in Chinese; None: it is fine.
+
+    Refused: an extension other than .xlsx/.xlsm/.xls/.ods; a file over ``max_bytes``;
+    whatever perfxl's preflight (`perfxl.safety.preflight` with its `Limits`) or its reader
+    refuses (empty, truncated, encrypted, another kind of file renamed, zip bombs, DTDs,
+    oversized sheets or cells — each with its own message); and a workbook that opens but is
+    not a performance workbook (no project sheet and no cover). The message names the file by
+    ``original_name``, never by ``path``.
+
+    Args:
+        path: the uploaded bytes (a temp file of the app; its name is not used).
+        original_name: the name the uploader's browser sent.
+        max_bytes: the size limit (``--max-upload-mb``).
+    """
+    name = display_name(original_name)
+    ext = Path(name).suffix.lower()
+    if ext not in ALLOWED_SUFFIXES:
+        what = f"扩展名为 {ext}" if ext else "没有扩展名"
+        return (
+            f"“{name}”{what}，不是可上传的工作簿。"
+            "请上传 .xlsx、.xlsm、.xls 或 .ods 格式的 Excel/WPS 工作簿。"
+        )
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return f"“{name}”：上传的文件未能保存，请重新上传。"
+    if size > max_bytes:
+        return (
+            f"“{name}”大小 {size / MB:.1f} MB，超过上传上限 {max_bytes / MB:.0f} MB。"
+            "请删除无关工作表、图片后另存再上传。"
+        )
+    tmp: Path | None = None
+    try:
+        with staged(Path(path), original_name) as tmp:
+            return _refusal_of(tmp, name, max_bytes)
+    except Exception:  # never a traceback to the uploader: say it plainly, log the rest
+        log.exception("refuse_reason failed on %s", name)
+        return (
+            f"“{name}”无法作为工作簿读取（文件可能已损坏或格式不受支持）。"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
+        )
+
+
+def _refusal_of(tmp: Path, name: str, max_bytes: int) -> str | None:
+    from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
+    from perfxl.grid.calamine_grid import read_grid
+    from perfxl.read import read_grid_model
+    from perfxl.safety import DEFAULT_LIMITS
+
+    limits = dataclasses.replace(DEFAULT_LIMITS, max_file_bytes=max_bytes)
+    try:  # the reader runs the preflight first, then refuses oversized sheets and cells
+        grid = read_grid(tmp, limits)
+        read_grid_model(grid).require_perfxl()
+    except NotAPerfxlWorkbookError as exc:
+        return _named(name, _clean(exc.message, tmp))
+    except PerfxlError as exc:
+        return _named(name, _clean(exc.message, tmp))
+    return None
+
+
+# --------------------------------------------------------------------------- check
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """What a submission is checked against besides the rules (plain data)."""
+
+    stage: str
+    unit_code: str
+    unit_name: str | None
+    year: int
+
+
+def check_submission(
+    path: Path,
+    original_name: str,
+    *,
+    stage: str,
+    unit_code: str,
+    unit_name: str | None,
+    year: int,
+    config_text: str | None,
+    previous: Path | None,
+) -> dict[str, Any]:
+    """Check one uploaded version: the problems ``perfxl validate`` finds with the round's
+    config, the round's own problems, the rows they sit in, and what changed since the unit's
+    previous version.
+
+    Args:
+        path: the stored upload (its name is not used).
+        original_name: the uploader's file name (messages use it).
+        stage: the round's stage (``targets``, ``monitoring``, ``evaluation``).
+        unit_code, unit_name: the unit the upload link belongs to.
+        year: the round's year.
+        config_text: the round's config file text (None: the shipped defaults).
+        previous: the unit's previous version (None: the first one).
+
+    Returns:
+        JSON-able: ``status`` (``done``), ``errors``, ``warnings``, ``infos``, ``problems``
+        (``severity``, ``severity_zh``, ``rule``, ``sheet``, ``cell``, ``message``, ``fix``,
+        ``project_code``, ``value``; errors first, then warnings, then infos, each in sheet and
+        cell order), ``rows`` (``sheet``, ``row``, ``cells``: ``ref``, ``value`` as text,
+        ``marked``, ``severity``), ``changes`` (``summary``, ``items``, ``total``, ``equal``;
+        None without ``previous``), ``projects``, ``unit_code``, ``unit_name``, ``stage``,
+        ``year``, ``month``, ``message`` (None, or why the file could not be checked: then the
+        one problem says it too). A file that cannot be read (or a config that cannot be
+        used) is ``status`` ``failed`` with ``message``.
+    """
+    name = display_name(original_name)
+    info = RoundInfo(stage, unit_code, unit_name, year)
+    try:
+        return _check(Path(path), name, original_name, info, config_text, previous)
+    except Exception as exc:  # the app shows the message; the details go to the log
+        from perfxl.errors import PerfxlError
+
+        log.exception("check_submission failed on %s", name)
+        if isinstance(exc, PerfxlError):
+            text = exc.message
+        else:
+            text = "检查时发生内部错误，请稍后重新上传；仍有问题请联系县财政局。"
+        return _failed(_named(name, text))
+
+
+def _failed(message: str) -> dict[str, Any]:
+    return {
+        "status": "failed",
+        "errors": 0,
+        "warnings": 0,
+        "infos": 0,
+        "problems": [],
+        "rows": [],
+        "changes": None,
+        "projects": 0,
+        "unit_code": None,
+        "unit_name": None,
+        "stage": None,
+        "year": None,
+        "month": None,
+        "message": message,
+    }
+
+
+def _check(
+    path: Path,
+    name: str,
+    original_name: str,
+    info: RoundInfo,
+    config_text: str | None,
+    previous: Path | None,
+) -> dict[str, Any]:
+    from perfxl.errors import PerfxlError
+    from perfxl.grid.calamine_grid import read_grid
+    from perfxl.services import validate_open_book
+
+    config = config_from_text(config_text)
+    with staged(path, original_name) as tmp:
+        try:
+            grid = read_grid(tmp)
+        except PerfxlError as exc:
+            return _failed(_named(name, _clean(exc.message, tmp)))
+        report = validate_open_book(grid, config)
+        res = report.read
+        assert res is not None  # validate_open_book always reads
+        if not res.is_perfxl:
+            from perfxl.errors import NotAPerfxlWorkbookError
+
+            return _failed(_named(name, NotAPerfxlWorkbookError.message_for(res.layout)))
+        problems = [_record(p, tmp) for p in report.problems]
+        problems += round_problems(res, info)
+        problems = sort_problems(problems, [s.name for s in grid.sheets])
+        changes = _changes(previous, tmp) if previous is not None else None
+        t = res.targets
+        counts = {s: sum(1 for p in problems if p["severity"] == s) for s in _SEVERITY_ORDER}
+        return {
+            "status": "done",
+            "errors": counts["error"],
+            "warnings": counts["warning"],
+            "infos": counts["info"],
+            "problems": problems,
+            "rows": affected_rows(grid, problems),
+            "changes": changes,
+            "projects": len(t.projects),
+            "unit_code": _jsonable(t.unit.code),
+            "unit_name": _jsonable(t.unit.name),
+            "stage": t.stage,
+            "year": _jsonable(t.year),
+            "month": _jsonable(t.month),
+            "message": None,
+        }
+
+
+def split_fix(message: str) -> tuple[str, str | None]:
+    """A catalogue message as (what is wrong, how to fix it): the advice is the first
+    sentence that starts with 请 after a full stop; (message, None) when there is none."""
+    m = _FIX_START.search(message)
+    if m is None or m.start() == 0:
+        return message, None
+    return message[: m.start()], message[m.start() :]
+
+
+def _record(p: Problem, tmp: Path) -> dict[str, Any]:
+    message, fix = split_fix(_clean(p.message, tmp))
+    return {
+        "severity": p.severity,
+        "severity_zh": _SEVERITY_ZH[p.severity],
+        "rule": p.rule,
+        "sheet": p.sheet,
+        "cell": p.cell,
+        "message": message,
+        "fix": fix,
+        "project_code": p.project_code,
+        "value": _jsonable(p.value),
+    }
+
+
+def _web_problem(
+    rule: str, message: str, fix: str, where: tuple[str | None, str | None], value: Any
+) -> dict[str, Any]:
+    return {
+        "severity": "error",
+        "severity_zh": _SEVERITY_ZH["error"],
+        "rule": rule,
+        "sheet": where[0],
+        "cell": where[1],
+        "message": message,
+        "fix": fix,
+        "project_code": None,
+        "value": _jsonable(value),
+    }
+
+
+def _unit_text(code: Any, name: Any) -> str:
+    return f"{code}（{name}）" if name not in (None, "") else str(code)
+
+
+def round_problems(res: ReadResult, info: RoundInfo) -> list[dict[str, Any]]:
+    """The problems of a workbook in this round: another stage, unit or year than the
+    round's (rules ``web.stage_mismatch``, ``web.unit_mismatch``, ``web.year_mismatch``;
+    errors), placed at the cover's cell when the workbook has one."""
+    from perfxl.stages import stage_name
+
+    t = res.targets
+    out: list[dict[str, Any]] = []
+    wanted = STAGE_ZH.get(info.stage, info.stage)
+    if t.stage != info.stage:
+        out.append(
+            _web_problem(
+                "web.stage_mismatch",
+                f"本轮收集的是{wanted}，上传的是{stage_name(t)}。",
+                f"请上传本单位的{wanted}（可在本页下载本轮的空白表）。",
+                (None, None),
+                t.stage,
+            )
+        )
+    code = t.unit.code
+    code_text = str(code).strip() if code not in (None, "") else ""
+    mine = _unit_text(info.unit_code, info.unit_name)
+    if code_text and code_text != str(info.unit_code).strip():
+        out.append(
+            _web_problem(
+                "web.unit_mismatch",
+                f"该文件的单位编码是 {_unit_text(code_text, t.unit.name)}，本链接属于 {mine}。",
+                "请确认上传的是本单位的工作簿；其他单位的工作簿请用该单位自己的上传链接上传。",
+                _where(res, "/unit/code"),
+                code,
+            )
+        )
+    elif not code_text:
+        out.append(
+            _web_problem(
+                "web.unit_mismatch",
+                f"该文件没有填写单位编码，本链接属于 {mine}。",
+                f"请在封面填写本单位编码 {info.unit_code} 后重新上传。",
+                _where(res, "/unit/code"),
+                None,
+            )
+        )
+    if t.year not in (None, "") and str(t.year).strip() != str(info.year):
+        out.append(
+            _web_problem(
+                "web.year_mismatch",
+                f"该文件的预算年度是 {t.year}，本轮收集的是 {info.year} 年度的工作簿。",
+                f"请上传 {info.year} 年度的工作簿（或更正封面的预算年度）。",
+                _where(res, "/year"),
+                t.year,
+            )
+        )
+    return out
+
+
+def _where(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:
+    from perfxl.validate import locate
+
+    return locate(res, pointer)
+
+
+def sort_problems(problems: list[dict[str, Any]], sheets: list[str]) -> list[dict[str, Any]]:
+    """Errors first, then warnings, then infos; within each, file-level problems first, then
+    by sheet (workbook order), row and column; ties keep their order."""
+    from perfxl.cells import parse_a1
+
+    order = {s: i for i, s in enumerate(sheets)}
+
+    def key(item: tuple[int, dict[str, Any]]) -> tuple[int, int, int, int, int]:
+        n, p = item
+        sev = _SEVERITY_ORDER.get(p["severity"], 3)
+        if p["sheet"] is None:
+            return (sev, -1, 0, 0, n)
+        try:
+            row, col = parse_a1(p["cell"]) if p["cell"] else (0, 0)
+        except ValueError:
+            row, col = 0, 0
+        return (sev, order.get(p["sheet"], len(order)), row, col, n)
+
+    return [p for _, p in sorted(enumerate(problems), key=key)]
+
+
+def affected_rows(grid: Grid, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The grid rows the problems sit in (in the problems' order, each row once, at most
+    `MAX_ROWS`), each cell's value as text, the problem cells marked with their worst
+    severity."""
+    from perfxl.cells import col_letter, parse_a1
+
+    sheets = {s.name: s for s in grid.sheets}
+    marks: dict[tuple[str, int], dict[int, str]] = {}
+    order: list[tuple[str, int]] = []
+    for p in problems:
+        sheet, cell = p["sheet"], p["cell"]
+        if sheet not in sheets or not cell:
+            continue
+        try:
+            row, col = parse_a1(cell)
+        except ValueError:
+            continue
+        key = (sheet, row)
+        if key not in marks:
+            if len(order) >= MAX_ROWS:
+                continue
+            marks[key] = {}
+            order.append(key)
+        have = marks[key].get(col)
+        if have is None or _SEVERITY_ORDER[p["severity"]] < _SEVERITY_ORDER[have]:
+            marks[key][col] = p["severity"]
+    out = []
+    for sheet, row in order:
+        s = sheets[sheet]
+        values = s.rows[row - 1] if 0 < row <= len(s.rows) else []
+        used = max((i + 1 for i, v in enumerate(values) if v not in (None, "")), default=0)
+        width = min(max(used, *marks[(sheet, row)]), MAX_ROW_CELLS)
+        cells = []
+        for c in range(1, width + 1):
+            sev = marks[(sheet, row)].get(c)
+            cells.append(
+                {
+                    "ref": f"{col_letter(c)}{row}",
+                    "value": cell_text(s.get(row, c)),
+                    "marked": sev is not None,
+                    "severity": sev,
+                }
+            )
+        out.append({"sheet": sheet, "row": row, "cells": cells})
+    return out
+
+
+def cell_text(v: Any) -> str:
+    """A cell's value as a page shows it: numbers without float noise, dates in ISO form."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            return str(v)
+        if v.is_integer():
+            return str(int(v))
+        return f"{v:.10f}".rstrip("0").rstrip(".")
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ", timespec="seconds").removesuffix(" 00:00:00")
+    if isinstance(v, (date, time)):
+        return v.isoformat()
+    return str(v)
+
+
+def _jsonable(v: Any) -> Any:
+    """A value that ``json.dumps`` takes and that reads back the same (else its text)."""
+    if v is None or isinstance(v, (str, bool, int)):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else str(v)
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    return cell_text(v)
+
+
+def _changes(previous: Path, current: Path) -> dict[str, Any]:
+    """What changed since the previous version (`perfxl.services.yoy.diff_books`); a
+    previous version that cannot be compared gives a summary saying why."""
+    from perfxl.diff import KIND_ZH
+    from perfxl.errors import PerfxlError
+    from perfxl.services.yoy import diff_books
+
+    try:
+        with staged(previous, "上一版本") as old:
+            result = diff_books(old, current)
+    except PerfxlError as exc:
+        reason = exc.message.replace(str(current.parent), "")
+        return {"summary": f"无法与上一版本比较：{reason}", "items": [], "total": 0, "equal": False}
+    items = [
+        {
+            "kind": c.kind,
+            "kind_zh": KIND_ZH[c.kind],
+            "text": c.text(),
+            "sheet": c.new_sheet or c.old_sheet,
+            "cell": c.new_cell or c.old_cell,
+        }
+        for c in result.changes[:MAX_CHANGES]
+    ]
+    return {
+        "summary": result.summary(),
+        "items": items,
+        "total": len(result.changes),
+        "equal": result.equal,
+    }
+
+
+def dumps(result: dict[str, Any]) -> str:
+    """A result as the JSON text stored with a version."""
+    return json.dumps(result, ensure_ascii=False)
