@@ -41,6 +41,8 @@ WARNING = "vague"  # a 指标值 without a number: one target.vague warning
 ERROR_RULE = "amount.funds_sum"
 WARNING_RULE = "target.vague"
 FAULT_PROJECT = 1  # the project (0-based) that carries the funds fault
+ERROR_CELL = "E4"  # 财政资金 on the project's sheet
+WARNING_CELL = "F11"  # the first indicator's 指标值 on the first project's sheet
 YEAR = 2023
 
 
@@ -94,16 +96,17 @@ def township_data(index: int, unit: TownUnit, n_projects: int = 3) -> dict[str, 
     return d
 
 
-def plant(d: dict[str, Any], fault: str | None) -> dict[str, Any]:
-    """A copy of ``d`` with ``fault`` (:data:`ERROR`, :data:`WARNING` or None) planted."""
+def plant(d: dict[str, Any], faults: Sequence[str]) -> dict[str, Any]:
+    """A copy of ``d`` with ``faults`` (:data:`ERROR`, :data:`WARNING`) planted."""
     d = copy.deepcopy(d)
-    if fault == ERROR:
-        p = d["projects"][FAULT_PROJECT]
-        p["fiscal_funds"] = round(float(p["budget"]) - 1.0, 2)
-    elif fault == WARNING:
-        d["projects"][0]["indicators"][0]["target"] = "明显提高"
-    elif fault is not None:
-        raise ValueError(f"unknown fault {fault!r}")
+    for fault in faults:
+        if fault == ERROR:
+            p = d["projects"][FAULT_PROJECT]
+            p["fiscal_funds"] = round(float(p["budget"]) - 1.0, 2)
+        elif fault == WARNING:
+            d["projects"][0]["indicators"][0]["target"] = "明显提高"
+        else:
+            raise ValueError(f"unknown fault {fault!r}")
     return d
 
 
@@ -118,14 +121,15 @@ def write_book(data: dict[str, Any], path: Path) -> Path:
 
 
 def township_book(
-    folder: Path, index: int, unit: TownUnit, fault: str | None = None, n_projects: int = 3
+    folder: Path, index: int, unit: TownUnit, faults: Sequence[str] = (), n_projects: int = 3
 ) -> Path:
-    """The workbook of ``unit`` with ``fault`` planted, as ``<code>-<town>.xlsx`` in ``folder``."""
-    suffix = "" if fault is None else f"-{fault}"
+    """The workbook of ``unit`` with ``faults`` planted, as ``<code>-<town>[-faults].xlsx``."""
+    suffix = "".join(f"-{f}" for f in faults)
     path = folder / f"{unit.code}-{unit.town}{suffix}.xlsx"
-    return write_book(plant(township_data(index, unit, n_projects), fault), path)
+    return write_book(plant(township_data(index, unit, n_projects), faults), path)
 
 
-def fault_of(index: int) -> str | None:
-    """The load test's plan: every fifth unit an error, the next one a warning, others clean."""
-    return {0: ERROR, 1: WARNING}.get(index % 5)
+def faults_of(index: int) -> tuple[str, ...]:
+    """The load test's plan: of every five units one has an error, one a warning, one both,
+    two are clean."""
+    return {0: (ERROR,), 1: (WARNING,), 2: (ERROR, WARNING)}.get(index % 5, ())

@@ -433,3 +433,119 @@ def wait_checked(c: httpx.Client, token: str, number: int, timeout: float = 180.
             return status
         assert time.monotonic() < deadline, f"version {number} still checking: {status}"
         pause.wait(0.2)
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+
+class _TableParser(html.parser.HTMLParser):
+    """Every ``<table>`` as a list of rows of cell texts (th and td; nested tables flattened)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self._depth = 0
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._depth += 1
+            if self._depth == 1:
+                self.tables.append([])
+        elif self._depth and tag == "tr":
+            self.tables[-1].append([])
+        elif self._depth and tag in ("td", "th"):
+            self._cell = []
+        elif self._cell is not None and tag == "br":
+            self._cell.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._depth -= 1
+        elif tag in ("td", "th") and self._cell is not None and self.tables and self.tables[-1]:
+            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def tables(page: str) -> list[list[list[str]]]:
+    """Every table of an HTML page: rows of cell texts (whitespace collapsed)."""
+    p = _TableParser()
+    p.feed(page)
+    return [[row for row in t if row] for t in p.tables]
+
+
+def table_with(page: str, *headers: str) -> list[dict[str, str]]:
+    """The first table whose head row has every one of ``headers`` (a substring of a cell):
+    its body rows as dicts from head cell text to cell text."""
+    for t in tables(page):
+        if not t:
+            continue
+        head = t[0]
+        if all(any(h in cell for cell in head) for h in headers):
+            return [dict(zip(head, row, strict=False)) for row in t[1:]]
+    raise AssertionError(f"no table with the columns {headers}:\n{page[:4000]}")
+
+
+def column(row: dict[str, str], *names: str) -> str:
+    """The cell of ``row`` whose column head contains one of ``names`` (first match wins)."""
+    for name in names:
+        for head, value in row.items():
+            if name in head:
+                return value
+    raise AssertionError(f"no column {names} in {row}")
+
+
+# --- a client that stalls mid-upload -----------------------------------------------------------
+
+
+class StalledUpload:
+    """An upload whose client sends the request head and the first ``sent`` bytes of a file
+    of ``size`` bytes, then stops (the body declared in full by Content-Length) — a township
+    on a slow line at the moment the server is killed.
+
+    The form's fields (``csrf``) come first, as browsers send them; the cookie is the
+    session's from ``c`` (which must have opened the unit's page).
+    """
+
+    def __init__(
+        self, server: Server, c: httpx.Client, token: str, *, size: int, sent: int
+    ) -> None:
+        page = c.get(f"/u/{token}")
+        assert page.status_code == 200, page.text
+        form = form_with(page.text, "file")
+        action = resolve(f"/u/{token}", form.action)
+        boundary = "----perfxl-e2e-" + os.urandom(8).hex()
+        head = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in form.fields.items()
+        )
+        head += (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="big.xlsx"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        length = len(head) + size + len(tail)
+        cookie = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
+        request = (
+            f"POST {action} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {length}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+        # Bytes of a zip (PK…) so that nothing refuses the start of the file for its content.
+        chunk = (b"PK\x03\x04" + os.urandom(60)) * 1024
+        self.sock.sendall(request + head)
+        remaining = sent
+        while remaining > 0:
+            piece = chunk[: min(len(chunk), remaining)]
+            self.sock.sendall(piece)
+            remaining -= len(piece)
+
+    def close(self) -> None:
+        """Drop the connection (after the server is gone)."""
+        self.sock.close()

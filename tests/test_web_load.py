@@ -1,0 +1,180 @@
+"""Issue 16 acceptance: 50 townships upload at the same moment, and every upload is kept.
+
+A bounded load test on loopback: ``perfxl serve`` runs as a real subprocess; 50 distinct
+township workbooks (`tests/web_fixtures.py`: of every five units one has an error, one a
+warning, one both, two are clean) are uploaded by 50 threads released together by a barrier,
+each with its own HTTP client (its own session cookie and CSRF token, as 50 browsers would).
+Then: every version is in the database and on disk under its sha256 (re-hashed), and the
+round's dashboard shows for every unit the same errors, warnings and status as a
+`perfxl consolidate` over the same 50 files with the same config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import threading
+from pathlib import Path
+
+import web_fixtures as wf
+import web_server as ws
+from conftest import ROOT
+
+N_UNITS = 50
+
+
+def consolidate(files: list[Path], units_csv: Path, config: Path, out: Path) -> dict[str, dict]:
+    """`perfxl consolidate` over ``files`` (the CLI, as the county would run it): per unit
+    code, the row of its ``units`` table (errors, warnings…)."""
+    folder = out / "来文"
+    folder.mkdir(parents=True)
+    for f in files:
+        (folder / f.name).write_bytes(f.read_bytes())
+    tables = out / "tables"
+    run = subprocess.run(
+        [
+            *ws.perfxl_command(),
+            "consolidate",
+            str(folder),
+            "-o",
+            str(out / "汇总.xlsx"),
+            "--expected",
+            str(units_csv),
+            "--config",
+            str(config),
+            "--tables",
+            str(tables),
+            "--format",
+            "json",
+            "-j",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert run.returncode in (0, 1), run.stderr
+    report = json.loads(run.stdout)
+    assert report["missing_units"] == [] and report["unusable_files"] == [], report
+    import csv
+
+    with (tables / "units.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["row_kind"] == "单位"]
+    return {r["unit_code"]: r for r in rows}
+
+
+def status_of(errors: int, warnings: int) -> str:
+    """The dashboard's status of a submitted unit, from its counts (the design's four states)."""
+    if errors:
+        return "有错误"
+    return "仅有提醒" if warnings else "无问题"
+
+
+def test_fifty_simultaneous_uploads_are_all_kept(tmp_path: Path) -> None:
+    units = wf.town_units(N_UNITS)
+    units_csv = wf.write_units_csv(tmp_path / "units.csv", units)
+    config = tmp_path / "县级配置.toml"
+    config.write_text(wf.ROUND_CONFIG, encoding="utf-8")
+    books = [
+        wf.township_book(tmp_path / "books", i, u, wf.faults_of(i)) for i, u in enumerate(units)
+    ]
+    digests = {
+        u.code: hashlib.sha256(b.read_bytes()).hexdigest()
+        for u, b in zip(units, books, strict=True)
+    }
+    assert len(set(digests.values())) == N_UNITS  # 50 distinct workbooks
+
+    data = tmp_path / "data"
+    with ws.serve(data, tmp_path / "serve.log", args=("--workers", "2")) as server:
+        with ws.client(server) as admin:
+            ws.login(admin)
+            round_id = ws.create_round(admin, units_csv, config_text=wf.ROUND_CONFIG)
+            links = ws.unit_links(admin, round_id)
+        assert sorted(links) == sorted(u.code for u in units)
+
+        # Each thread opens its unit's page first (its own session and CSRF token), then all
+        # 50 post their file at once.
+        barrier = threading.Barrier(N_UNITS)
+        answers: dict[str, tuple[int, str]] = {}
+        failures: list[str] = []
+        lock = threading.Lock()
+
+        def township(unit: wf.TownUnit, book: Path) -> None:
+            token = links[unit.code]
+            try:
+                with ws.client(server) as c:
+                    page = c.get(f"/u/{token}")
+                    form = ws.form_with(page.text, "file")
+                    action = ws.resolve(f"/u/{token}", form.action)
+                    body = book.read_bytes()
+                    barrier.wait(timeout=120)
+                    r = c.post(
+                        action,
+                        data=form.fields,
+                        files={"file": (book.name, body, "application/octet-stream")},
+                    )
+                    with lock:
+                        answers[unit.code] = (r.status_code, r.headers.get("location", ""))
+            except Exception as exc:  # reported below with the unit, not lost in a thread
+                with lock:
+                    failures.append(f"{unit.code}: {exc!r}")
+                barrier.abort()
+
+        threads = [
+            threading.Thread(target=township, args=(u, b))
+            for u, b in zip(units, books, strict=True)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=600)
+        assert not failures, failures
+        assert len(answers) == N_UNITS
+        bad = {code: a for code, a in answers.items() if a[0] != 303}
+        assert not bad, (bad, server.stderr_text()[-3000:])
+        assert all(loc.rstrip("/").endswith("/v/1") for _, loc in answers.values()), answers
+
+        # Every check finishes.
+        with ws.client(server) as c:
+            results = {u.code: ws.wait_checked(c, links[u.code], 1) for u in units}
+        assert all(r.get("status") == "done" for r in results.values()), results
+
+        # The dashboard, as the admin sees it.
+        with ws.client(server) as admin:
+            ws.login(admin)
+            page = admin.get(f"/admin/rounds/{round_id}")
+            assert page.status_code == 200
+            rows = ws.table_with(page.text, "单位编码", "状态")
+        assert server.proc.poll() is None  # still serving
+
+    # Every version is in the database and on disk under its sha256.
+    from perfxl.web.blobs import BlobStore
+    from perfxl.web.store import Store
+
+    store = Store.for_data(data)
+    try:
+        stored = {u.code: (u, v) for u, v in store.all_versions(round_id)}
+        assert sorted(stored) == sorted(digests)
+        blobs = BlobStore(data)
+        for code, (_unit, version) in stored.items():
+            assert version.number == 1 and version.sha256 == digests[code], (code, version)
+            assert blobs.verify(version.sha256), code
+            assert blobs.path(version.sha256).read_bytes() == books[int(code) - 910001].read_bytes()
+            assert version.status == "done"
+    finally:
+        store.close()
+    assert not list((data / "tmp").glob("*.part"))
+
+    # The dashboard's counts equal `perfxl consolidate` over the same files.
+    expected = consolidate(books, units_csv, config, tmp_path / "consolidate")
+    by_code = {ws.column(r, "单位编码"): r for r in rows}
+    assert sorted(by_code) == sorted(digests), rows[:3]
+    for i, unit in enumerate(units):
+        row, want = by_code[unit.code], expected[unit.code]
+        errors, warnings = int(want["errors"]), int(want["warnings"])
+        faults = wf.faults_of(i)
+        assert errors == (wf.ERROR in faults) and warnings == (wf.WARNING in faults), want
+        assert int(ws.column(row, "错误")) == errors, (unit.code, row, want)
+        assert int(ws.column(row, "警告", "提醒数")) == warnings, (unit.code, row, want)
+        assert status_of(errors, warnings) in ws.column(row, "状态"), (unit.code, row)
