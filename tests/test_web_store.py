@@ -527,3 +527,36 @@ def test_killed_write_leaves_only_a_part_file(
     assert BlobStore(root).clean_tmp() == 1  # the next start
     assert list((root / "tmp").iterdir()) == []
     assert blobs.verify(kept)
+
+
+KILLED_ADD = (
+    STALL
+    + r"""
+import sys
+import sqlalchemy as sa
+from perfxl.web.store import Store
+store = Store(sys.argv[1])
+# The only transaction of this process is the add below: stop it just before its COMMIT.
+sa.event.listen(store._engine, "commit", lambda conn: stall())
+store.add_version(int(sys.argv[2]), sha256="0" * 64, size=9, original_name="x.xlsx", ext="xlsx")
+"""
+)
+
+
+def test_killed_add_version_leaves_no_trace(
+    store: Store, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    (a, _, _) = new_round(store)
+    first = add(store, a.id)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    log = tmp_path_factory.mktemp("child") / "child.log"
+    kill_when_ready([sys.executable, "-c", KILLED_ADD, store.url, str(a.id)], log, env)
+    assert store.versions(a.id) == [first]
+    assert store.pending() == [first]
+    # The dead writer's lock is gone: the next upload gets the next number at once.
+    assert add(store, a.id).number == 2
+    with Store(store.url) as again:
+        assert [v.number for v in again.versions(a.id)] == [1, 2]
