@@ -187,27 +187,32 @@ def deadline_value(el: WebElement) -> str:
     return "2023-02-15T17:00" if kind == "datetime-local" else "2023-02-15"
 
 
-def problem_rows(driver: WebDriver) -> list[list[str]]:
-    """The rows of the problems table (the table whose head has 级别 and 单元格)."""
-    for table in driver.find_elements(By.TAG_NAME, "table"):
-        head = table.text.split("\n", 1)[0]
-        if "级别" in head and "单元格" in head:
-            rows = []
-            for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr"):
-                cells = [td.text.strip() for td in tr.find_elements(By.TAG_NAME, "td")]
-                if cells:
-                    rows.append(cells)
-            return rows
-    return []
+def problem_rows(driver: WebDriver) -> list[tuple[str, str]]:
+    """The problems table's rows as (severity, text): severity from ``severity-<x>``."""
+    out = []
+    for tr in driver.find_elements(By.CSS_SELECTOR, "#problems tr.problem"):
+        classes = (tr.get_attribute("class") or "").split()
+        severity = next((c.removeprefix("severity-") for c in classes if "severity-" in c), "")
+        out.append((severity, str(tr.text)))
+    return out
 
 
-def dashboard_row(driver: WebDriver, code: str) -> str:
-    """The text of the dashboard's row of unit ``code``."""
+def checked(driver: WebDriver) -> bool:
+    """The version page shows a finished check."""
+    found = driver.find_elements(By.CSS_SELECTOR, "#check[data-status]")
+    return bool(found) and found[0].get_attribute("data-status") != "checking"
+
+
+def dashboard_row(driver: WebDriver, code: str) -> WebElement:
+    """The dashboard's row of unit ``code``."""
     try:
-        row = driver.find_element(By.XPATH, f"//tr[td[contains(normalize-space(.), '{code}')]]")
+        return driver.find_element(By.CSS_SELECTOR, f"#dashboard tr[data-unit-code='{code}']")
     except NoSuchElementException:
         raise AssertionError(f"no row for {code}:\n{driver.page_source[:3000]}") from None
-    return str(row.text)
+
+
+def cell(row: WebElement, cls: str) -> str:
+    return str(row.find_element(By.CSS_SELECTOR, f"td.{cls}").text).strip()
 
 
 def downloaded(folder: Path, before: set[str]) -> Path | None:
@@ -230,16 +235,30 @@ def marks(path: Path) -> dict[tuple[str, str], str]:
     return out
 
 
+def upload_through_page(s: Steps, token: str, book: Path, number: int) -> None:
+    """The township's steps: open its page, choose the file in the file input, press the
+    button; then wait on the version page until the check is finished."""
+    s.go(f"/u/{token}")
+    s.no_traceback()
+    s.d.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(str(book))
+    s.submit(s.d.find_element(By.ID, "upload-form"))
+    s.wait(
+        lambda d: re.search(rf"/u/[^/]+/v/{number}/?$", d.current_url), f"the version {number} page"
+    )
+    s.wait(checked, f"version {number} checked")
+    s.no_traceback()
+
+
 def test_a_round_in_the_browser(tmp_path: Path, browser: WebDriver, downloads: Path) -> None:
     units = wf.town_units(3)
     units_csv = wf.write_units_csv(tmp_path / "应报单位.csv", units)
     config = tmp_path / "县级配置.toml"
     config.write_text(wf.ROUND_CONFIG, encoding="utf-8")
     books = tmp_path / "工作簿"
-    first = units[0]
+    first, second, third = units
     faulty = wf.township_book(books, 0, first, (wf.ERROR, wf.WARNING))
     fixed = wf.township_book(books, 0, first)
-    other = wf.township_book(books, 1, units[1], (wf.WARNING,))
+    other = wf.township_book(books, 1, second, (wf.WARNING,))
 
     with ws.serve(tmp_path / "data", tmp_path / "serve.log") as server:
         s = Steps(browser, server)
@@ -248,17 +267,19 @@ def test_a_round_in_the_browser(tmp_path: Path, browser: WebDriver, downloads: P
         s.go("/")
         s.wait(lambda d: "/login" in d.current_url, "/ redirects to /login")
         s.shot("login")
-        password = browser.find_element(By.CSS_SELECTOR, "input[type=password]")
-        password.send_keys(ws.ADMIN_PASSWORD)
-        s.submit(password.find_element(By.XPATH, "./ancestor::form"))
-        s.wait(lambda d: "/admin" in d.current_url, "signed in, on /admin")
+        browser.find_element(By.CSS_SELECTOR, "#login-form input[name=password]").send_keys(
+            ws.ADMIN_PASSWORD
+        )
+        s.submit(browser.find_element(By.ID, "login-form"))
+        s.wait(lambda d: d.current_url.rstrip("/").endswith("/admin"), "signed in, on /admin")
         s.no_traceback()
         s.shot("admin")
 
         # Opens a round with the form: units CSV and the county config as files.
-        s.go("/admin/rounds/new")
+        browser.find_element(By.ID, "new-round").click()
+        s.wait(lambda d: d.find_elements(By.ID, "round-form"), "the new round form")
         s.shot("new-round-empty")
-        form = s.form_of("input[type=file][name=units]")
+        form = browser.find_element(By.ID, "round-form")
         set_value(browser, form.find_element(By.NAME, "title"), "2023年度项目绩效目标（测试）")
         set_value(browser, form.find_element(By.NAME, "year"), "2023")
         stage = form.find_element(By.NAME, "stage")
@@ -272,34 +293,30 @@ def test_a_round_in_the_browser(tmp_path: Path, browser: WebDriver, downloads: P
         form.find_element(By.NAME, "config").send_keys(str(config))
         s.shot("new-round-filled")
         s.submit(form)
-        s.wait(
-            lambda d: re.search(r"/admin/rounds/\d+/?$", d.current_url) is not None,
-            "the new round's dashboard",
-        )
+        s.wait(lambda d: d.find_elements(By.ID, "dashboard"), "the new round's dashboard")
         round_id = int(re.findall(r"/admin/rounds/(\d+)", browser.current_url)[0])
         s.no_traceback()
-        page = s.text()
         for u in units:
-            assert u.code in page and "未报送" in dashboard_row(browser, u.code), page
+            row = dashboard_row(browser, u.code)
+            assert row.get_attribute("data-status") == "missing", row.text
+            assert "未报送" in cell(row, "status"), row.text
+        missing = browser.find_elements(By.CSS_SELECTOR, "#missing li[data-unit-code]")
+        assert sorted(li.get_attribute("data-unit-code") for li in missing) == [
+            u.code for u in units
+        ]
         s.shot("dashboard-empty")
 
         # Reads the links.
-        s.go(f"/admin/rounds/{round_id}/links")
+        browser.find_element(By.ID, "links-page").click()
+        s.wait(lambda d: d.find_elements(By.ID, "links"), "the links page")
         s.no_traceback()
         links = {}
-        for a in browser.find_elements(By.CSS_SELECTOR, "a[href*='/u/'], input[value*='/u/']"):
-            href = a.get_attribute("href") or a.get_attribute("value") or ""
-            m = re.search(r"/u/([A-Za-z0-9_-]+)", href)
-            if m:
-                row = a.find_element(By.XPATH, "./ancestor::tr")
-                code = re.search(r"\b9100\d\d\b", row.text)
-                if code:
-                    links[code.group(0)] = m.group(1)
-        if not links:  # the page may show the links as text
-            for line in s.text().splitlines():
-                m, code = re.search(r"/u/([A-Za-z0-9_-]+)", line), re.search(r"9100\d\d", line)
-                if m and code:
-                    links[code.group(0)] = m.group(1)
+        for tr in browser.find_elements(By.CSS_SELECTOR, "#links tr[data-unit-code]"):
+            a = tr.find_element(By.CSS_SELECTOR, "a.upload-link")
+            m = re.search(r"/u/([A-Za-z0-9_-]+)$", a.get_attribute("href") or "")
+            assert m, a.get_attribute("href")
+            assert (a.get_attribute("href") or "").startswith(server.base.rstrip("/"))
+            links[tr.get_attribute("data-unit-code")] = m.group(1)
         assert sorted(links) == [u.code for u in units], s.text()
         assert len(set(links.values())) == len(units)
         s.shot("links")
@@ -307,80 +324,74 @@ def test_a_round_in_the_browser(tmp_path: Path, browser: WebDriver, downloads: P
         # The township opens its link and uploads the faulty workbook with the file input.
         token = links[first.code]
         s.go(f"/u/{token}")
-        s.no_traceback()
         page = s.text()
-        assert "上传" in page and first.name in page, page
-        assert "2023" in page  # the deadline (or at least the round's year) is shown
+        assert "上传本单位的工作簿" in page and first.name in page, page
+        assert "2023-02-15" in page, "the deadline is shown"
         s.shot("unit-page")
-        file_input = browser.find_element(By.CSS_SELECTOR, "input[type=file]")
-        file_input.send_keys(str(faulty))
-        s.submit(file_input.find_element(By.XPATH, "./ancestor::form"))
-        s.wait(lambda d: re.search(r"/u/[^/]+/v/1/?$", d.current_url), "the version 1 page")
+        upload_through_page(s, token, faulty, 1)
         s.wait(lambda d: problem_rows(d), "the problems of version 1")
-        s.no_traceback()
-        rows = problem_rows(browser)
+        found = browser.find_element(By.ID, "check")
+        assert found.get_attribute("data-status") == "done"
+        assert found.get_attribute("data-kind") == "errors"
+        assert browser.find_element(By.ID, "count-errors").text.strip() == "1"
+        assert browser.find_element(By.ID, "count-warnings").text.strip() == "1"
+        problems = problem_rows(browser)
         s.shot("unit-v1-problems")
-        levels = [r[0] for r in rows]
-        assert levels[0] == "错误" and "警告" in levels, rows
-        assert levels.index("警告") > max(i for i, v in enumerate(levels) if v == "错误"), rows
-        error_row = " ".join(rows[0])
-        assert wf.ERROR_CELL in error_row and "财政资金" in error_row, rows
-        warning_row = " ".join(rows[levels.index("警告")])
-        assert wf.WARNING_CELL in warning_row and "明显提高" in warning_row, rows
-        # The affected rows are rendered with the problem cell marked.
-        marked = browser.find_elements(By.CSS_SELECTOR, "td.marked, td.mark, td[class*='mark']")
-        assert marked, "no marked cell in the rendering of the affected rows"
+        assert [sev for sev, _ in problems] == ["error", "warning"], problems
+        assert wf.ERROR_CELL in problems[0][1] and "财政资金" in problems[0][1], problems
+        assert wf.WARNING_CELL in problems[1][1] and "明显提高" in problems[1][1], problems
+        assert "错误" in problems[0][1]
+        # The affected rows are rendered with the problem cells marked.
+        marked = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#rows td.marked")]
+        assert len(marked) >= 2 and "明显提高" in marked, marked
 
         # Downloads the annotated copy: the marks are in it.
         before = {p.name for p in downloads.iterdir()}
-        link = browser.find_element(By.PARTIAL_LINK_TEXT, "标注")
+        link = browser.find_element(By.ID, "download-annotated")
         assert "下载标注后的工作簿" in link.text, link.text
         link.click()
         annotated = s.wait(lambda d: downloaded(downloads, before), "the annotated download")
-        found = marks(annotated)
+        assert annotated.suffix == ".xlsx" and first.code in annotated.name, annotated.name
+        notes = marks(annotated)
         error_marks = [
-            (sheet, cell)
-            for (sheet, cell), text in found.items()
-            if cell == wf.ERROR_CELL and wf.ERROR_RULE in text and "错误" in text
+            sheet
+            for (sheet, ref), text in notes.items()
+            if ref == wf.ERROR_CELL and wf.ERROR_RULE in text and "错误" in text
         ]
-        assert error_marks and error_marks[0][0].startswith("2."), found
-        assert any(c == wf.WARNING_CELL and wf.WARNING_RULE in t for (_, c), t in found.items()), (
-            found
-        )
+        assert error_marks and error_marks[0].startswith("2."), notes
+        assert any(
+            ref == wf.WARNING_CELL and wf.WARNING_RULE in text for (_, ref), text in notes.items()
+        ), notes
         assert "校验结果" in openpyxl.load_workbook(annotated, read_only=True).sheetnames
 
-        # Another unit uploads too (a warning only) — by its own link.
-        s.go(f"/u/{links[units[1].code]}")
-        file_input = browser.find_element(By.CSS_SELECTOR, "input[type=file]")
-        file_input.send_keys(str(other))
-        s.submit(file_input.find_element(By.XPATH, "./ancestor::form"))
-        s.wait(lambda d: problem_rows(d), "the problems of the other unit")
+        # Another unit uploads too (a warning only), through its own link.
+        upload_through_page(s, links[second.code], other, 1)
 
         # The admin's dashboard changed.
         s.go(f"/admin/rounds/{round_id}")
         s.no_traceback()
         row = dashboard_row(browser, first.code)
-        assert "有错误" in row, row
-        assert re.search(r"\b1\b", row), row  # version 1, 1 error, 1 warning
-        assert "仅有提醒" in dashboard_row(browser, units[1].code)
-        assert "未报送" in dashboard_row(browser, units[2].code)
+        assert row.get_attribute("data-status") == "errors", row.text
+        assert "有错误" in cell(row, "status")
+        assert (cell(row, "errors"), cell(row, "warnings")) == ("1", "1"), row.text
+        assert re.search(r"\b1\b", cell(row, "version")), row.text
+        row2 = dashboard_row(browser, second.code)
+        assert row2.get_attribute("data-status") == "warnings"
+        assert "仅有提醒" in cell(row2, "status")
+        assert dashboard_row(browser, third.code).get_attribute("data-status") == "missing"
+        missing = browser.find_elements(By.CSS_SELECTOR, "#missing li[data-unit-code]")
+        assert [li.get_attribute("data-unit-code") for li in missing] == [third.code]
         s.shot("dashboard-errors")
 
         # The township uploads the corrected workbook.
-        s.go(f"/u/{token}")
-        file_input = browser.find_element(By.CSS_SELECTOR, "input[type=file]")
-        file_input.send_keys(str(fixed))
-        s.submit(file_input.find_element(By.XPATH, "./ancestor::form"))
-        s.wait(lambda d: re.search(r"/u/[^/]+/v/2/?$", d.current_url), "the version 2 page")
-        s.wait(
-            lambda d: "正在检查" not in d.find_element(By.TAG_NAME, "body").text,
-            "version 2 checked",
-        )
-        s.no_traceback()
-        assert not problem_rows(browser), problem_rows(browser)
-        assert re.search("未发现问题|无问题|没有问题", s.text()), s.text()
+        upload_through_page(s, token, fixed, 2)
+        assert browser.find_element(By.ID, "check").get_attribute("data-kind") == "clean"
+        assert not problem_rows(browser)
+        assert "无问题" in s.text() or "未发现问题" in s.text(), s.text()
         s.shot("unit-v2-clean")
         s.go(f"/u/{token}")
+        versions = browser.find_elements(By.CSS_SELECTOR, "#versions tr[data-version]")
+        assert sorted(tr.get_attribute("data-version") for tr in versions) == ["1", "2"]
         page = s.text()
         assert "版本 1" in page and "版本 2" in page, page
         s.shot("unit-versions")
@@ -388,39 +399,36 @@ def test_a_round_in_the_browser(tmp_path: Path, browser: WebDriver, downloads: P
         # The dashboard: 无问题, version 2, and what changed since version 1.
         s.go(f"/admin/rounds/{round_id}")
         row = dashboard_row(browser, first.code)
-        assert "无问题" in row and "有错误" not in row, row
-        assert "2" in row, row
-        assert re.search("财政资金|变化|修改|改动|减少|错误", row), row
+        assert row.get_attribute("data-status") == "clean", row.text
+        assert "无问题" in cell(row, "status")
+        assert (cell(row, "errors"), cell(row, "warnings")) == ("0", "0"), row.text
+        assert "2" in cell(row, "version"), row.text
+        change = cell(row, "change")
+        assert change and "首次报送" not in change, row.text
         s.shot("dashboard-fixed")
 
-        # The unit's versions page (admin).
-        unit_link = browser.find_element(
-            By.XPATH, f"//tr[td[contains(., '{first.code}')]]//a[contains(@href, '/units/')]"
-        )
-        unit_link.click()
-        s.wait(lambda d: "/units/" in d.current_url, "the unit's versions page")
+        # The unit's versions (admin).
+        row.find_element(By.CSS_SELECTOR, "a[href*='/units/']").click()
+        s.wait(lambda d: d.find_elements(By.ID, "versions"), "the unit's versions page")
         s.no_traceback()
-        assert "版本 1" in s.text() or "v1" in s.text().lower(), s.text()
+        shown = browser.find_elements(By.CSS_SELECTOR, "#versions section.version")
+        assert sorted(v.get_attribute("data-version") for v in shown) == ["1", "2"]
         s.shot("admin-unit-versions")
 
         # The summary, built on demand, with its chart.
         s.go(f"/admin/rounds/{round_id}")
-        button = browser.find_element(By.XPATH, "//button[contains(., '生成汇总表')]")
-        button.click()
-        s.wait(
-            lambda d: (
-                d.current_url.rstrip("/").endswith(f"/admin/rounds/{round_id}/summary")
-                and d.find_elements(By.CSS_SELECTOR, "svg")
-            ),
-            "the summary page with its chart",
-        )
+        s.submit(browser.find_element(By.ID, "summary-form"))
+        s.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#chart svg"), "the summary chart")
         s.no_traceback()
-        svg = browser.find_element(By.CSS_SELECTOR, "svg")
-        chart = svg.get_attribute("outerHTML") or ""
-        assert units[0].town in chart or units[0].code in chart, chart[:2000]
-        page = s.text()
-        assert units[2].name in page or units[2].code in page, "missing unit not listed"
+        chart = browser.find_element(By.CSS_SELECTOR, "#chart svg").get_attribute("outerHTML")
+        assert chart and first.town in chart and second.town in chart, (chart or "")[:2000]
+        summary_units = browser.find_elements(By.CSS_SELECTOR, "#summary-units tr[data-unit-code]")
+        assert {tr.get_attribute("data-unit-code") for tr in summary_units} >= {
+            first.code,
+            second.code,
+        }
+        assert third.code in s.text() or third.name in s.text(), "the missing unit is listed"
         s.shot("summary")
-        assert not browser.find_elements(By.CSS_SELECTOR, "script[src*='http']")
+        assert not browser.find_elements(By.CSS_SELECTOR, "script[src^='http']")
 
     assert "Traceback" not in (tmp_path / "serve.log").read_text(encoding="utf-8")

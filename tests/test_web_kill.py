@@ -140,7 +140,7 @@ def test_a_restart_keeps_everything(tmp_path: Path) -> None:
             result_page = c.get(f"/u/{links[a.code]}/v/1").text
         with ws.client(server) as admin:
             ws.login(admin)
-            dashboard = ws.table_with(admin.get(f"/admin/rounds/{round_id}").text, "单位编码")
+            dashboard = ws.dashboard(admin, round_id)
         assert server.stop() == 0, "SIGTERM is a clean stop"
     assert "Traceback" not in log.read_text(encoding="utf-8")
 
@@ -150,15 +150,15 @@ def test_a_restart_keeps_everything(tmp_path: Path) -> None:
         with ws.client(server) as admin:
             ws.login(admin)
             assert ws.unit_links(admin, round_id) == links
-            again = ws.table_with(admin.get(f"/admin/rounds/{round_id}").text, "单位编码")
+            again = ws.dashboard(admin, round_id)
         assert again == dashboard
         with ws.client(server) as c:
             assert ws.wait_checked(c, links[a.code], 1) == before
             page = c.get(f"/u/{links[a.code]}/v/1").text
             assert wf.ERROR_CELL in page and wf.WARNING_CELL in page
-            assert ws.table_with(page, "级别", "单元格") == ws.table_with(
-                result_page, "级别", "单元格"
-            )
+            problems = [r.texts for r in ws.rows(page, "problems", "data-rule")]
+            assert len(problems) == 2
+            assert problems == [r.texts for r in ws.rows(result_page, "problems", "data-rule")]
             assert c.get(f"/u/{links[a.code]}/v/1/file").content == book.read_bytes()
             other = c.get(f"/u/{links[b.code]}")
             assert other.status_code == 200 and book.name not in other.text

@@ -549,3 +549,67 @@ class StalledUpload:
     def close(self) -> None:
         """Drop the connection (after the server is gone)."""
         self.sock.close()
+
+
+@dataclass
+class Row:
+    """A ``<tr>`` of an identified table: its attributes and its cells by CSS class."""
+
+    attrs: dict[str, str]
+    cells: dict[str, str]  # every class of a td/th -> its text (whitespace collapsed)
+    texts: list[str]
+
+
+class _RowParser(html.parser.HTMLParser):
+    def __init__(self, table_id: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.table_id = table_id
+        self.rows: list[Row] = []
+        self._stack: list[bool] = []  # per open table: is it the one wanted
+        self._row: Row | None = None
+        self._cell: list[str] | None = None
+        self._classes: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "table":
+            self._stack.append(a.get("id") == self.table_id)
+        elif tag == "tr" and self._stack and self._stack[-1]:
+            self._row = Row(attrs=a, cells={}, texts=[])
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell, self._classes = [], a.get("class", "").split()
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._stack:
+            self._stack.pop()
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            text = " ".join("".join(self._cell).split())
+            self._row.texts.append(text)
+            for cls in self._classes:
+                self._row.cells[cls] = text
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def rows(page: str, table_id: str, attr: str | None = None) -> list[Row]:
+    """The rows of ``<table id=table_id>`` (only those with the attribute ``attr`` if given);
+    fails with the page when the table is absent."""
+    assert f'id="{table_id}"' in page, f"no table #{table_id} on the page:\n{page[:4000]}"
+    p = _RowParser(table_id)
+    p.feed(page)
+    return [r for r in p.rows if attr is None or attr in r.attrs]
+
+
+def dashboard(c: httpx.Client, round_id: int) -> dict[str, Row]:
+    """The round's dashboard rows by 单位编码 (``data-unit-code``)."""
+    r = c.get(f"/admin/rounds/{round_id}")
+    assert r.status_code == 200, r.text
+    return {row.attrs["data-unit-code"]: row for row in rows(r.text, "dashboard", "data-unit-code")}
