@@ -372,6 +372,16 @@ def test_urls() -> None:
         Store("sqlite:///:memory:")
 
 
+def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"无法打开数据库 sqlite:///.*missing") as caught:
+        Store(f"sqlite:///{tmp_path / 'missing' / 'perfxl.db'}").create_all()
+    assert "unable to open database file" in caught.value.message
+    # A closed loopback port; the password never appears in the message.
+    with pytest.raises(StoreError, match="无法打开数据库 postgresql") as caught:
+        Store("postgresql://perfxl:s3cret@127.0.0.1:1/perfxl").create_all()
+    assert "s3cret" not in caught.value.message and "***" in caught.value.message
+
+
 # -- blobs -------------------------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
 from perfxl.errors import PerfxlError
@@ -323,7 +323,12 @@ class Store:
             }
         else:
             options["pool_pre_ping"] = True  # the server may have restarted in between
-        self._engine = sa.create_engine(self.url, **options)
+        try:
+            self._engine = sa.create_engine(self.url, **options)
+        except ImportError as exc:  # the driver: psycopg is part of the web extra
+            raise StoreError(
+                "连接 PostgreSQL 需要安装 psycopg：pip install 'psycopg[binary]'。"
+            ) from exc
         if self.backend == "sqlite":
             _install_sqlite_pragmas(self._engine)
 
@@ -361,10 +366,22 @@ class Store:
                 yield conn
 
     def create_all(self) -> None:
-        """Create the tables that do not exist yet (safe to call on every start)."""
-        with self._write() as conn:
-            metadata.create_all(conn, checkfirst=True)
-            self._insert_missing(conn, "schema_version", SCHEMA_VERSION)
+        """Create the tables that do not exist yet (safe to call on every start).
+
+        Being the first call of a start, it also tells a database that cannot be reached.
+
+        Raises:
+            StoreError: the database cannot be opened or reached (the reason, in Chinese
+                words around the driver's own).
+        """
+        try:
+            with self._write() as conn:
+                metadata.create_all(conn, checkfirst=True)
+                self._insert_missing(conn, "schema_version", SCHEMA_VERSION)
+        except (OperationalError, InterfaceError) as exc:
+            shown = make_url(self.url).render_as_string(hide_password=True)
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise StoreError(f"无法打开数据库 {shown}：{reason}") from exc
 
     # -- settings -----------------------------------------------------------------------
 
