@@ -60,6 +60,14 @@ def run_job(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[s
         return "bug", traceback.format_exc()
 
 
+def _quiet_worker() -> None:
+    """Worker start: Ctrl-C in the server's terminal is the server's to handle; a worker
+    ignores it (no KeyboardInterrupt traceback from every worker)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _context() -> multiprocessing.context.BaseContext:
     # forkserver: workers start from a small clean process (not a fork of the threaded server);
     # spawn where there is no forkserver (Windows, macOS default).
@@ -78,7 +86,9 @@ class CheckPool:
     def _current(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._executor is None:
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=_context())
+                self._executor = ProcessPoolExecutor(
+                    self.workers, mp_context=_context(), initializer=_quiet_worker
+                )
             return self._executor
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:

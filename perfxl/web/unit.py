@@ -1,0 +1,211 @@
+"""The township's pages, reached by the unit's private link ``/u/{token}`` (no account).
+
+Every route looks the unit up by its token and a version by (that unit, number): another
+unit's version is never reachable, and a wrong token or number is a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from perfxl.web import auth, views
+from perfxl.web.admin import annotated_download, original_download
+from perfxl.web.pages import download, error_page, not_found, render, web_of
+from perfxl.web.pool import JobFailed
+from perfxl.web.state import remove_tree
+from perfxl.web.store import Round, Unit, Version
+from perfxl.web.uploads import UploadRefused, receive_upload
+
+
+async def _unit(request: Request) -> tuple[Unit, Round] | None:
+    web = web_of(request)
+    return await web.db(web.unit_round, request.path_params["token"])
+
+
+async def _version(request: Request, unit: Unit) -> Version | None:
+    web = web_of(request)
+    return await web.db(web.store.version, unit.id, request.path_params["n"])
+
+
+async def home(request: Request, error: str | None = None, status: int = 200) -> Response:
+    """``/u/{token}``: the upload form and the unit's versions."""
+    found = await _unit(request)
+    if found is None:
+        return not_found(request)
+    unit, rnd = found
+    web = web_of(request)
+    versions = list(reversed(await web.db(web.store.versions, unit.id)))
+    late = rnd.deadline is not None and rnd.deadline < datetime.now(UTC)
+    ctx = {
+        "unit": unit,
+        "round": rnd,
+        "versions": [(v, views.status_of(v)) for v in versions],
+        "error": error,
+        "late": late,
+        "max_upload": web.max_upload,
+        "max_upload_mb": round(web.max_upload / 1024 / 1024),
+        "token": unit.token,
+    }
+    return render(request, "unit_home.html", ctx, status)
+
+
+async def upload(request: Request) -> Response:
+    """``POST /u/{token}/upload``: stream, refuse or store, then check in the background."""
+    found = await _unit(request)
+    if found is None:
+        return not_found(request)
+    unit, _rnd = found
+    web = web_of(request)
+    session = request.session
+    try:
+        got = await receive_upload(
+            request.headers,
+            request.stream(),
+            web.blobs,
+            limit=web.max_upload,
+            csrf_ok=lambda sent: auth.csrf_ok(session, sent),
+        )
+    except UploadRefused as exc:
+        return await _refused(request, str(exc), exc.status)
+    try:
+        reason = await web.pool.run(
+            "checks:refuse_reason", got.part, got.original_name, max_bytes=web.max_upload
+        )
+    except JobFailed as exc:
+        reason = str(exc)
+    except BaseException:
+        web.blobs.discard(got.part)
+        raise
+    if reason:
+        web.blobs.discard(got.part)
+        return await _refused(request, reason, 422)
+    try:
+        sha, size = await run_in_threadpool(web.blobs.commit, got.part)
+    except BaseException:
+        web.blobs.discard(got.part)
+        raise
+    ext = Path(got.original_name).suffix.lower()
+    version = await web.db(
+        web.store.add_version,
+        unit.id,
+        sha256=sha,
+        size=size,
+        original_name=got.original_name,
+        ext=ext,
+    )
+    web.start_check(version)
+    return RedirectResponse(f"/u/{unit.token}/v/{version.number}", status_code=303)
+
+
+async def _refused(request: Request, message: str, status: int) -> Response:
+    if request.headers.get("x-requested-with") == "XMLHttpRequest":
+        return JSONResponse({"error": message}, status_code=status)
+    if status == 403:
+        return error_page(request, 403, message)
+    return await home(request, error=message, status=status)
+
+
+async def version(request: Request) -> Response:
+    """``/u/{token}/v/{n}``: the check result (正在检查… until it is there)."""
+    found = await _unit(request)
+    if found is None:
+        return not_found(request)
+    unit, rnd = found
+    v = await _version(request, unit)
+    if v is None:
+        return not_found(request)
+    result = v.result or {}
+    ctx = {
+        "unit": unit,
+        "round": rnd,
+        "v": v,
+        "status": views.status_of(v),
+        "result": result,
+        "problems": views.sorted_problems(list(result.get("problems") or [])),
+        "rows": result.get("rows") or [],
+        "changes": result.get("changes"),
+        "message": views.failure_message(v) if v.status == "failed" else None,
+        "token": unit.token,
+    }
+    return render(request, "version.html", ctx)
+
+
+async def status(request: Request) -> Response:
+    """``/u/{token}/v/{n}/status``: JSON for the page's progress display."""
+    found = await _unit(request)
+    if found is None:
+        return JSONResponse({"error": "没有找到这个版本。"}, status_code=404)
+    unit, _rnd = found
+    v = await _version(request, unit)
+    if v is None:
+        return JSONResponse({"error": "没有找到这个版本。"}, status_code=404)
+    shown = views.status_of(v)
+    return JSONResponse(
+        {
+            "status": v.status,
+            "kind": shown.kind,
+            "label": shown.label,
+            "number": v.number,
+            "errors": v.errors,
+            "warnings": v.warnings,
+            "infos": v.infos,
+            "url": f"/u/{unit.token}/v/{v.number}",
+        }
+    )
+
+
+async def file(request: Request) -> Response:
+    """``/u/{token}/v/{n}/file``: the unit's own upload."""
+    found = await _unit(request)
+    if found is None:
+        return not_found(request)
+    unit, _rnd = found
+    v = await _version(request, unit)
+    if v is None:
+        return not_found(request)
+    return original_download(web_of(request), v, unit) or not_found(request)
+
+
+async def annotated(request: Request) -> Response:
+    """``/u/{token}/v/{n}/annotated``: the unit's upload with the problems marked."""
+    found = await _unit(request)
+    if found is None:
+        return not_found(request)
+    unit, _rnd = found
+    v = await _version(request, unit)
+    if v is None:
+        return not_found(request)
+    return await annotated_download(request, v, unit)
+
+
+async def template(request: Request) -> Response:
+    """``/u/{token}/template``: the blank workbook of the round for this unit."""
+    found = await _unit(request)
+    if found is None:
+        return not_found(request)
+    unit, rnd = found
+    web = web_of(request)
+    source = None
+    if rnd.stage != "targets":
+        previous = await web.db(web.source_submission, rnd, unit)
+        if previous is not None:
+            try:
+                source = web.blobs.path(previous.sha256)
+            except KeyError:
+                source = None
+    folder = web.scratch_dir()
+    try:
+        made = await web.pool.run(
+            "checks:template_for", rnd.stage, rnd.year, folder / "template.xlsx", source
+        )
+    except JobFailed as exc:
+        remove_tree(folder)
+        return error_page(request, 400, str(exc), "暂时无法提供模板")
+    book = views.STAGE_BOOK.get(rnd.stage, "工作簿")
+    name = f"{unit.code}-{unit.name or ''}-{rnd.year}年{book}.xlsx".replace("--", "-")
+    return download(Path(made), name, folder)
