@@ -447,7 +447,8 @@ async def show_summary(request: Request) -> Response:
     if rnd is None:
         return not_found(request)
     figures = await web.db(_summary_figures, web, rnd.id)
-    return render(request, "summary.html", {"round": rnd, "summary": figures})
+    table = views.summary_table(figures) if figures else None
+    return render(request, "summary.html", {"round": rnd, "summary": figures, "table": table})
 
 
 async def summary_xlsx(request: Request) -> Response:
@@ -488,8 +489,8 @@ async def export_zip(request: Request) -> Response:
                 "size": v.size,
                 "ext": v.ext,
                 "original_name": v.original_name,
-                "uploaded_at": views.local_time(v.uploaded_at),
-                "status": views.status_of(v).label,
+                "uploaded_at": v.uploaded_at,
+                "status": v.status,
                 "errors": v.errors,
                 "warnings": v.warnings,
             }

@@ -21,7 +21,7 @@ STATUS_ZH = {
     "warnings": "仅有提醒",
     "clean": "无问题",
 }
-SEVERITY_ZH = {"error": "错误", "warning": "提醒", "info": "提示"}
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 class Checked(Protocol):
@@ -85,7 +85,7 @@ def change_text(version: Checked | None, previous: Checked | None) -> str:
         return str(changes["summary"])
     if version.status != "done" or previous.status != "done":
         return ""
-    return f"错误 {previous.errors}→{version.errors}，提醒 {previous.warnings}→{version.warnings}"
+    return f"错误 {previous.errors}→{version.errors}，警告 {previous.warnings}→{version.warnings}"
 
 
 def local_time(value: datetime | None) -> str:
@@ -120,3 +120,72 @@ def download_name(code: str, name: str | None, number: int, ext: str, suffix: st
     ext = ext if ext.startswith(".") else f".{ext}"
     parts = [code, *([name] if name else []), f"v{number}{suffix}"]
     return "-".join(parts) + ext
+
+
+def _num(v: Any, digits: int = 2) -> str:
+    if v is None or v == "":
+        return ""
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return str(v)
+
+
+def _lights(d: Any) -> str:
+    if not isinstance(d, dict):
+        return ""
+    names = (("red", "红"), ("yellow", "黄"), ("green", "绿"))
+    return " ".join(f"{zh}{d[k]}" for k, zh in names if k in d)
+
+
+def _levels(d: Any) -> str:
+    if not isinstance(d, dict):
+        return ""
+    return " ".join(f"{k}{v}" for k, v in d.items())
+
+
+def _plan(d: Any) -> str:
+    if not isinstance(d, dict):
+        return ""
+    return " / ".join(_num(v, 1) for v in d.values())
+
+
+def summary_table(figures: dict[str, Any]) -> dict[str, Any]:
+    """The summary page's unit table for the round's stage: headers, one row per unit (code
+    and cells as text) and the 合计 row, from `build_summary`'s figures."""
+    stage = figures.get("stage") or "targets"
+    head = ["单位编码", "单位名称", "项目数", "预算数（万元）"]
+    extra: list[tuple[str, Any]]
+    if stage == "monitoring":
+        extra = [
+            ("执行数（万元）", lambda u: _num(u.get("executed"))),
+            ("执行率（%）", lambda u: _num(u.get("rate"))),
+            ("序时进度（%）", lambda u: _num(u.get("schedule"))),
+            ("预警（项目）", lambda u: _lights(u.get("lights"))),
+        ]
+    elif stage == "evaluation":
+        extra = [
+            ("已自评项目", lambda u: _num(u.get("scored"))),
+            ("平均总分", lambda u: _num(u.get("average"))),
+            ("等级", lambda u: _levels(u.get("levels"))),
+        ]
+    else:
+        extra = [("支出计划进度（3/6/10/12月，%）", lambda u: _plan(u.get("plan_percent")))]
+    tail = [("错误", lambda u: _num(u.get("errors"))), ("警告", lambda u: _num(u.get("warnings")))]
+    columns = extra + tail
+
+    def cells(u: dict[str, Any]) -> list[str]:
+        base = [_num(u.get("projects")), _num(u.get("budget"))]
+        return base + [str(f(u)) for _, f in columns]
+
+    rows = [
+        {"code": str(u.get("code") or ""), "name": u.get("name") or "", "cells": cells(u)}
+        for u in figures.get("units") or []
+        if isinstance(u, dict)
+    ]
+    totals = figures.get("totals")
+    total = cells(totals) if isinstance(totals, dict) else None
+    return {"headers": head + [h for h, _ in columns], "rows": rows, "total": total}
