@@ -83,6 +83,29 @@ def test_create_all_is_idempotent_and_settings_persist(url: str) -> None:
         assert again.secret_key() == key
 
 
+def test_create_all_from_many_starts_at_once(url: str) -> None:
+    stores = [Store(url) for _ in range(6)]
+    barrier = threading.Barrier(len(stores))
+    failures: list[BaseException] = []
+
+    def start(s: Store) -> None:
+        barrier.wait()
+        try:
+            s.create_all()
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert len(new_round(stores[0])) == 3
+    for s in stores:
+        s.close()
+
+
 def test_secret_key_is_made_once_under_concurrency(url: str) -> None:
     with Store(url) as first:
         first.create_all()
@@ -406,6 +429,11 @@ def test_blob_commit_addresses_by_content_and_dedupes(tmp_path: Path) -> None:
     assert [p for p in (tmp_path / "blobs").rglob("*") if p.is_file()] == [stored]
     assert list((tmp_path / "tmp").iterdir()) == []
     assert blobs.verify(sha)
+    # A stored blob damaged on disk is repaired by the next upload of the same content.
+    stored.write_bytes(b"damaged")
+    assert not blobs.verify(sha)
+    assert put(blobs, content) == (sha, size)
+    assert blobs.verify(sha)
     other, _ = put(blobs, b"")
     assert other == hashlib.sha256(b"").hexdigest() and blobs.path(other).stat().st_size == 0
 
@@ -488,6 +516,9 @@ def test_clean_tmp_leaves_an_upload_in_progress(tmp_path: Path) -> None:
     unrelated.write_bytes(b"not an upload")
     assert blobs.clean_tmp() == 1
     assert part.exists() and not stale.exists() and unrelated.exists()
+    with pytest.raises(ValueError, match="still open for writing"):
+        blobs.commit(part)  # its last bytes may still be in the writer's buffer
+    assert part.exists()
     fh.close()
     sha, _ = blobs.commit(part)
     assert blobs.path(sha).read_bytes() == b"still arriving"

@@ -47,6 +47,16 @@ def current_umask() -> int:
     return _cached_umask()
 
 
+def _hash(fh: BinaryIO) -> tuple[str, int]:
+    """sha256 hex and size of what is left to read in ``fh``."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := fh.read(_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
 def _fsync_dir(folder: Path) -> None:
     """Make a rename in ``folder`` durable (POSIX; Windows has no directory fsync)."""
     if os.name != "posix":
@@ -93,38 +103,49 @@ class BlobStore:
     def commit(self, part: Path) -> tuple[str, int]:
         """Move a finished (closed) ``.part`` into place under its sha256.
 
-        The bytes are fsynced first; when the same content is already stored the part is
-        simply removed (the stored blob is kept).
+        The bytes are fsynced first; when the same content is already stored (and still
+        hashes right) the part is simply removed and the stored blob kept; a stored blob that
+        no longer matches its name is replaced by the new, good copy.
 
         Returns:
             (sha256 hex, size in bytes).
+
+        Raises:
+            ValueError: ``part`` is not one of this store's part files, or is still open for
+                writing (its bytes may not all be there yet).
         """
         self._own_part(part)
-        digest = hashlib.sha256()
-        size = 0
         with open(part, "rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
+            if fcntl is not None:
+                try:
+                    # Shared: refused while the writer's handle is open; keeps clean_tmp off.
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise ValueError(f"upload part still open for writing: {part}") from None
+            sha, size = _hash(fh)
             os.fsync(fh.fileno())
-        sha = digest.hexdigest()
-        target = self._blob_path(sha)
-        try:
-            present = target.stat().st_size == size
-        except FileNotFoundError:
-            present = False
-        if present:
-            part.unlink()
-            return sha, size
-        folder_new = not target.parent.is_dir()
-        target.parent.mkdir(exist_ok=True)
-        os.chmod(part, 0o666 & ~current_umask())
-        os.replace(part, target)
+            target = self._blob_path(sha)
+            if self._holds(target, sha, size):
+                part.unlink()
+                return sha, size
+            folder_new = not target.parent.is_dir()
+            target.parent.mkdir(exist_ok=True)
+            os.chmod(part, 0o666 & ~current_umask())
+            os.replace(part, target)  # still locked: a rename keeps the open file
         _fsync_dir(target.parent)
         if folder_new:
             _fsync_dir(self.blobs)
         _fsync_dir(self.tmp)
         return sha, size
+
+    @staticmethod
+    def _holds(target: Path, sha: str, size: int) -> bool:
+        """Whether ``target`` is there with exactly the content ``sha`` of ``size`` bytes."""
+        try:
+            with open(target, "rb") as fh:
+                return _hash(fh) == (sha, size)
+        except FileNotFoundError:
+            return False
 
     def discard(self, part: Path) -> None:
         """Remove a ``.part`` (a refused or aborted upload); gone already is fine."""
@@ -153,11 +174,8 @@ class BlobStore:
             target = self.path(sha256)
         except KeyError:
             return False
-        digest = hashlib.sha256()
         with open(target, "rb") as fh:
-            while chunk := fh.read(_CHUNK):
-                digest.update(chunk)
-        return digest.hexdigest() == sha256
+            return _hash(fh)[0] == sha256
 
     def clean_tmp(self) -> int:
         """Remove ``.part`` files left by killed uploads; return how many were removed.

@@ -49,6 +49,7 @@ SCHEMA_VERSION = "1"
 BUSY_TIMEOUT_MS = 60_000
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SECRET_KEY = "secret_key"
+_DDL_LOCK = 0x7065_7266_786C  # "perfxl": the advisory lock held while creating tables
 
 
 class StoreError(PerfxlError):
@@ -376,6 +377,9 @@ class Store:
         """
         try:
             with self._write() as conn:
+                if self.backend == "postgresql":
+                    # Two servers starting at once would both see no table and both create it.
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DDL_LOCK})
                 metadata.create_all(conn, checkfirst=True)
                 self._insert_missing(conn, "schema_version", SCHEMA_VERSION)
         except (OperationalError, InterfaceError) as exc:
