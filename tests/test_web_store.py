@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pg
 import pytest
 from handshake import STALL, kill_when_ready
 from pg import pg_cluster, pg_url  # noqa: F401  (fixtures, found by name)
@@ -403,6 +404,14 @@ def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="无法打开数据库 postgresql") as caught:
         Store("postgresql://perfxl:s3cret@127.0.0.1:1/perfxl").create_all()
     assert "s3cret" not in caught.value.message and "***" in caught.value.message
+
+
+def test_pg_fixture_skips_with_its_reason_where_no_server_is_installed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pg, "pg_bindir", lambda: None)
+    with pytest.raises(pytest.skip.Exception, match="PostgreSQL server binaries not found"):
+        pg.start_cluster()
 
 
 # -- blobs -------------------------------------------------------------------------------------
