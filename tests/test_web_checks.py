@@ -239,9 +239,10 @@ def test_the_round_config_is_used(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError) as info:
         checks.config_from_text("[rules]\nunknown_key = 1\n")
-    assert "unknown_key" in info.value.message and info.value.path == "本轮配置"
+    assert info.value.message.startswith("本轮的县级配置有误：")
+    assert "unknown_key" in info.value.message and str(info.value) == info.value.message
     failed = _check(blob, "巨鹿镇.xlsx", config_text="not = [toml")
-    assert failed["status"] == "failed" and CJK.search(failed["message"])
+    assert failed["status"] == "failed" and "本轮的县级配置有误" in failed["message"]
     _no_temp_path(failed["message"], tmp_path)
 
 
@@ -334,7 +335,8 @@ def test_annotated_copy_has_validate_annotate_s_marks(tmp_path: Path) -> None:
     text.write_text("不是工作簿", encoding="utf-8")
     with pytest.raises(PerfxlError) as info:
         checks.annotated_copy(_blob(text, tmp_path), "x.xlsx", None, tmp_path / "b.xlsx")
-    assert "x.xlsx" in info.value.message and not (tmp_path / "b.xlsx").exists()
+    assert str(info.value).startswith("“x.xlsx”：") and not (tmp_path / "b.xlsx").exists()
+    _no_temp_path(str(info.value), tmp_path)
 
 
 # ----------------------------------------------------------------------------- summary
@@ -495,7 +497,8 @@ def test_template_for_each_stage(tmp_path: Path) -> None:
     text.write_text("项目编码,项目名称\n", encoding="utf-8")
     with pytest.raises(PerfxlError) as bad:
         checks.template_for("monitoring", 2023, tmp_path / "y.xlsx", _blob(text, tmp_path))
-    assert "perfxl-web-" not in bad.value.message and CJK.search(bad.value.message)
+    _no_temp_path(str(bad.value), tmp_path)
+    assert CJK.search(str(bad.value)) and bad.value.path is None
 
 
 # ----------------------------------------------------------------------------- export

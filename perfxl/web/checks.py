@@ -150,6 +150,27 @@ def _named(name: str, message: str) -> str:
     return message if name in message else f"“{name}”：{message}"
 
 
+@contextlib.contextmanager
+def user_errors(name: str | None, *folders: Path) -> Iterator[None]:
+    """perfxl errors leaving the block are made fit for a page: no temp path in the message
+    (``folders``), ``path`` cleared (``str(exc)`` would put it in front), and the message
+    naming the uploaded file ``name`` when there is one; sheet and cell are kept."""
+    from perfxl.errors import PerfxlError
+
+    try:
+        yield
+    except PerfxlError as exc:
+        message = exc.message
+        if exc.path:
+            message = message.replace(str(exc.path), Path(str(exc.path)).name)
+        for folder in folders:
+            message = _strip(message, str(folder))
+        exc.message = _named(name, message) if name else message
+        exc.args = (exc.message,)
+        exc.path = None
+        raise
+
+
 # --------------------------------------------------------------------------- config
 
 
@@ -171,8 +192,9 @@ def config_from_text(config_text: str | None) -> Config:
         try:
             return load_config(p)
         except ConfigError as exc:
-            exc.message = _clean(exc.message, p)
-            exc.path = "本轮配置"
+            exc.message = "本轮的县级配置有误：" + _clean(exc.message, p)
+            exc.args = (exc.message,)
+            exc.path = None
             raise
 
 
@@ -298,6 +320,10 @@ def check_submission(
         from perfxl.errors import PerfxlError
 
         log.exception("check_submission failed on %s", name)
+        from perfxl.config import ConfigError
+
+        if isinstance(exc, ConfigError):  # the round's, not the file's: not named after it
+            return _failed(exc.message)
         if isinstance(exc, PerfxlError):
             text = exc.message
         else:
@@ -648,13 +674,16 @@ def annotated_copy(path: Path, original_name: str, config_text: str | None, out:
 
     name = display_name(original_name)
     config = config_from_text(config_text)
-    with staged(Path(path), original_name) as tmp:
+    with (
+        staged(Path(path), original_name) as tmp,
+        user_errors(name, tmp.parent, Path(out).parent),
+    ):
         report = validate_files([tmp], config).reports[0]
         if report.read is None:
             if report.not_perfxl:
-                raise NotAPerfxlWorkbookError(path=name)
+                raise NotAPerfxlWorkbookError()
             detail = report.problems[0].message if report.problems else "无法读取。"
-            raise PerfxlError(_named(name, _clean(detail, tmp)), path=name)
+            raise PerfxlError(detail)
         if tmp.suffix.lower() in (".xlsx", ".xlsm"):
             target = Path(out).with_suffix(tmp.suffix.lower())
             annotate(report, target)
@@ -762,7 +791,7 @@ def build_summary(
         # Run from the temp folder with relative paths, as a clerk runs the command in the
         # folder: the summary's 说明 sheet names 报送 and units.csv, never a temp path. The
         # working directory is the worker process's own (one task at a time).
-        with _cwd(Path(tmp)):
+        with _cwd(Path(tmp)), user_errors(None, Path(tmp), out.parent):
             report = consolidate([Path(INPUT_FOLDER)], out, opts)
         return summary_figures(report, names, INPUT_FOLDER)
 
@@ -1083,7 +1112,8 @@ def template_for(
 
     out = Path(out)
     if stage == "targets":
-        return make_template(out, year=year, unit_code=unit_code, unit_name=unit_name)
+        with user_errors(None, out.parent):
+            return make_template(out, year=year, unit_code=unit_code, unit_name=unit_name)
     if stage not in ("monitoring", "evaluation"):
         raise PerfxlError(f"未知的收集阶段“{stage}”。")
     what = STAGE_ZH[stage]
@@ -1093,17 +1123,14 @@ def template_for(
             f"{what}由本单位的{earlier}生成，但本单位还没有可用的{earlier}上传记录。"
             f"请先在目标表收集轮次中上传本单位的{earlier}，再下载{what}。"
         )
-    with staged(Path(source), "上一阶段的工作簿") as src:
-        try:
-            if stage == "monitoring":
-                new_monitoring(src, out)
-            else:
-                config_from_text(config_text)  # unusable: said in the round's words
-                with tempfile.TemporaryDirectory(prefix="perfxl-web-") as tmp:
-                    cfg = _config_file(Path(tmp), config_text)
-                    new_evaluation(src, out, config_path=cfg)
-        except PerfxlError as exc:
-            exc.message = _clean(exc.message, src)
-            exc.path = "上一阶段的工作簿"
-            raise
+    config_from_text(config_text)  # unusable: said in the round's words
+    with (
+        staged(Path(source), "上一阶段的工作簿") as src,
+        tempfile.TemporaryDirectory(prefix="perfxl-web-") as tmp,
+        user_errors(None, src.parent, Path(tmp), out.parent),
+    ):
+        if stage == "monitoring":
+            new_monitoring(src, out)
+        else:
+            new_evaluation(src, out, config_path=_config_file(Path(tmp), config_text))
     return out

@@ -74,10 +74,12 @@ def export_round(entries: list[dict[str, Any]], out: Path) -> Path:
         PerfxlError: a stored file is missing or no longer matches its sha256 (the store is
             damaged; nothing is written), or ``out`` cannot be written.
     """
+    from perfxl.web.checks import user_errors
     from perfxl.write.atomic import write_atomic
 
     out = Path(out)
-    write_atomic(out, lambda tmp: _write(entries, tmp))
+    with user_errors(None, out.parent):
+        write_atomic(out, lambda tmp: _write(entries, tmp))
     return out
 
 
