@@ -15,6 +15,7 @@ environment variable ``PERFXL_ARTIFACTS`` overrides the folder) — CI keeps the
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import shutil
@@ -59,6 +60,15 @@ def artifacts() -> Path:
     """Where the screenshots go: ``$PERFXL_ARTIFACTS`` or ``out/screenshots`` in the repo."""
     folder = Path(os.environ.get("PERFXL_ARTIFACTS") or ROOT / "out" / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def fresh_artifacts() -> Path:
+    """The screenshot folder without the previous run's ``web-*.png`` (only those)."""
+    folder = artifacts()
+    for old in folder.glob("web-*.png"):
+        old.unlink()
     return folder
 
 
@@ -115,15 +125,25 @@ class Steps:
         self.n = 0
 
     def shot(self, name: str) -> Path:
-        """Save a full-height screenshot as ``web-NN-name.png``."""
+        """Save a screenshot of the whole page (not just the window) as ``web-NN-name.png``."""
         self.n += 1
         path = artifacts() / f"web-{self.n:02d}-{name}.png"
-        height = self.d.execute_script(
-            "return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)"
+        size = self.d.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        shot = self.d.execute_cdp_cmd(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {
+                    "x": 0,
+                    "y": 0,
+                    "width": max(1280, size["width"]),
+                    "height": min(size["height"], 6000),
+                    "scale": 1,
+                },
+            },
         )
-        self.d.set_window_size(1280, max(800, min(int(height) + 40, 4000)))
-        assert self.d.save_screenshot(str(path)), path
-        self.d.set_window_size(1280, 1000)
+        path.write_bytes(base64.b64decode(shot["data"]))
         return path
 
     def go(self, path: str) -> None:
@@ -249,7 +269,9 @@ def upload_through_page(s: Steps, token: str, book: Path, number: int) -> None:
     s.no_traceback()
 
 
-def test_a_round_in_the_browser(tmp_path: Path, browser: WebDriver, downloads: Path) -> None:
+def test_a_round_in_the_browser(
+    tmp_path: Path, browser: WebDriver, downloads: Path, fresh_artifacts: Path
+) -> None:
     units = wf.town_units(3)
     units_csv = wf.write_units_csv(tmp_path / "应报单位.csv", units)
     config = tmp_path / "县级配置.toml"
@@ -420,14 +442,27 @@ def test_a_round_in_the_browser(tmp_path: Path, browser: WebDriver, downloads: P
         s.submit(browser.find_element(By.ID, "summary-form"))
         s.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#chart svg"), "the summary chart")
         s.no_traceback()
-        chart = browser.find_element(By.CSS_SELECTOR, "#chart svg").get_attribute("outerHTML")
-        assert chart and first.town in chart and second.town in chart, (chart or "")[:2000]
+        chart = "".join(
+            svg.get_attribute("outerHTML") or ""
+            for svg in browser.find_elements(By.CSS_SELECTOR, "#chart svg")
+        )
+        assert first.town in chart and second.town in chart, chart[:3000]  # the bars per unit
         summary_units = browser.find_elements(By.CSS_SELECTOR, "#summary-units tr[data-unit-code]")
         assert {tr.get_attribute("data-unit-code") for tr in summary_units} >= {
             first.code,
             second.code,
         }
         assert third.code in s.text() or third.name in s.text(), "the missing unit is listed"
+        # One answer for every number: the 合计 row's counts are the sum of the unit rows.
+        table = ws.rows(browser.page_source, "summary-units")
+        head = table[0].texts
+        units_rows = [r for r in table if "data-unit-code" in r.attrs]
+        total = next(r for r in table if r.attrs.get("id") == "summary-total")
+        offset = len(head) - len(total.texts)  # 合计 spans the code and name columns
+        for name in ("错误", "警告"):
+            i = head.index(name)
+            column_sum = sum(int(r.texts[i]) for r in units_rows)
+            assert int(total.texts[i - offset]) == column_sum, (name, head, total.texts)
         s.shot("summary")
         assert not browser.find_elements(By.CSS_SELECTOR, "script[src^='http']")
 
