@@ -47,13 +47,20 @@ def _resolve(name: str) -> Callable[..., Any]:
     return func
 
 
-def run_job(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[str, Any]:
+def _label(job: str | Callable[..., Any]) -> str:
+    return job if isinstance(job, str) else getattr(job, "__name__", repr(job))
+
+
+def run_job(
+    job: str | Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[str, Any]:
     """In the worker: ``("ok", value)``, ``("refused", message)`` for perfxl's own errors,
     ``("bug", traceback text)`` for anything else (never an exception to unpickle)."""
     from perfxl.errors import PerfxlError
 
     try:
-        return "ok", _resolve(name)(*args, **kwargs)
+        func = _resolve(job) if isinstance(job, str) else job
+        return "ok", func(*args, **kwargs)
     except PerfxlError as exc:
         return "refused", str(exc)
     except Exception:  # anything else is a bug: its traceback goes to the server log only
@@ -97,26 +104,35 @@ class CheckPool:
                 self._executor = None
         broken.shutdown(wait=False, cancel_futures=True)
 
-    async def run(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Run job ``name`` (``"checks:refuse_reason"``) in a worker and return its value.
+    async def run(self, job: str | Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``job`` in a worker and return its value.
+
+        ``job`` names a function (``"checks:refuse_reason"``), or is a picklable module-level
+        callable (tests). A job whose worker died is run once more in a fresh pool: a crash
+        breaks every job in flight, not only the one that caused it; a job that crashes its
+        worker again is given up.
 
         Raises:
             JobFailed: perfxl refused the input (its message) or the job hit a bug.
-            WorkerCrashed: the worker died; the pool is replaced for the next job.
+            WorkerCrashed: the worker died twice running this job.
         """
-        executor = self._current()
-        try:
-            future = executor.submit(run_job, name, args, kwargs)
-            kind, value = await asyncio.wrap_future(future)
-        except BrokenProcessPool:
-            log.error("检查进程意外退出（%s），已重新启动进程池", name)
-            self._replace(executor)
-            raise WorkerCrashed(CRASH_MESSAGE) from None
+        for attempt in (1, 2):
+            executor = self._current()
+            try:
+                future = executor.submit(run_job, job, args, kwargs)
+                kind, value = await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                log.error("检查进程意外退出（%s），已重新启动进程池", _label(job))
+                self._replace(executor)
+                if attempt == 2:
+                    raise WorkerCrashed(CRASH_MESSAGE) from None
+                continue
+            break
         if kind == "ok":
             return value
         if kind == "refused":
             raise JobFailed(value)
-        log.error("检查程序出错（%s）：\n%s", name, value)
+        log.error("检查程序出错（%s）：\n%s", _label(job), value)
         raise JobFailed(BUG_MESSAGE)
 
     def shutdown(self) -> None:
