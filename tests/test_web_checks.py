@@ -114,6 +114,18 @@ def test_refusals_name_the_uploaded_file_in_chinese(tmp_path: Path) -> None:
     assert msg is not None and "不是绩效目标工作簿" in msg and "会议记录.xlsx" in msg
 
 
+def test_an_uploader_s_name_is_only_a_label(tmp_path: Path) -> None:
+    assert checks.display_name("../../etc/passwd.xlsx") == "passwd.xlsx"
+    assert checks.display_name("a\x00b\n.xlsx") == "a_b_.xlsx"
+    assert checks.display_name("") == "上传的文件"
+    blob = _blob(JULU, tmp_path)
+    long_name = "巨鹿镇" * 120 + ".xlsx"  # 1,080 bytes: no file system takes it as a name
+    assert checks.refuse_reason(blob, long_name) is None
+    result = _check(blob, "../../" + long_name)
+    assert result["status"] == "done" and result["unit_code"] == "910001"
+    assert not (tmp_path.parent / "etc").exists()
+
+
 def test_a_file_named_xls_holding_xlsx_is_read_as_what_it_is(tmp_path: Path) -> None:
     blob = _blob(SUYING, tmp_path)
     assert checks.refuse_reason(blob, "苏营镇.xls") is None
@@ -626,3 +638,18 @@ def test_an_xls_upload_is_annotated_as_xlsx(corpus: Path, tmp_path: Path) -> Non
     located = [p for p in result["problems"] if p["cell"] and not p["rule"].startswith("web.")]
     assert len(rows) >= len(located) > 0
     assert set(_comments(out)) >= {(p["sheet"], p["cell"]) for p in located}
+    # a .xls is read in a child of the worker (calamine may abort on a damaged one)
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        refused = pool.submit(checks.refuse_reason, blob, "旧格式.xls").result(timeout=120)
+        again = pool.submit(
+            checks.check_submission,
+            blob,
+            "旧格式.xls",
+            stage="targets",
+            unit_code="920001",
+            unit_name="巨鹿镇",
+            year=2023,
+            config_text=None,
+            previous=None,
+        ).result(timeout=120)
+    assert refused is None and again == result
