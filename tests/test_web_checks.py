@@ -232,6 +232,21 @@ def test_round_problems_stage_unit_and_year(tmp_path: Path) -> None:
     assert "上传的是2023年度绩效自评表" in stage["message"]
 
 
+def test_a_code_typed_as_a_number_and_a_year_with_its_unit_match(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    book = tmp_path / "typed.xlsx"
+    wb = load_workbook(JULU)
+    wb["封面"]["B3"] = 910001  # a number, as a clerk's Excel may store it
+    wb["封面"]["B5"] = "2023年"
+    wb.save(book)
+    result = _check(_blob(book, tmp_path), "巨鹿镇.xlsx")
+    assert not [p for p in result["problems"] if p["rule"].startswith("web.")]
+    other = _check(_blob(book, tmp_path), "巨鹿镇.xlsx", unit_code="910002", year=2024)
+    rules = {p["rule"] for p in other["problems"]}
+    assert {"web.unit_mismatch", "web.year_mismatch"} <= rules
+
+
 def test_the_round_config_is_used(tmp_path: Path) -> None:
     blob = _blob(JULU, tmp_path)
     plain = _check(blob, "巨鹿镇.xlsx")

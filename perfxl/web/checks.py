@@ -463,7 +463,7 @@ def round_problems(res: ReadResult, info: RoundInfo) -> list[dict[str, Any]]:
             )
         )
     code = t.unit.code
-    code_text = str(code).strip() if code not in (None, "") else ""
+    code_text = cell_text(code).strip()  # a code typed as a number reads 910001, not 910001.0
     mine = _unit_text(info.unit_code, info.unit_name)
     if code_text and code_text != str(info.unit_code).strip():
         out.append(
@@ -485,7 +485,8 @@ def round_problems(res: ReadResult, info: RoundInfo) -> list[dict[str, Any]]:
                 None,
             )
         )
-    if t.year not in (None, "") and str(t.year).strip() != str(info.year):
+    year_text = cell_text(t.year).strip()
+    if year_text and re.sub(r"\D", "", year_text) != str(info.year):  # 2023 and “2023年” agree
         out.append(
             _web_problem(
                 "web.year_mismatch",
