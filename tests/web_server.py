@@ -14,6 +14,7 @@ carries), so the tests submit what a browser would.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import html.parser
 import io
@@ -24,6 +25,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,14 +41,6 @@ START_TIMEOUT = 90.0  # a cold start imports the web stack and spawns the check 
 LINK_RE = re.compile(r"https?://[^\s\"'<>]+/u/([A-Za-z0-9_-]+)")
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (the kernel's choice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def perfxl_command() -> list[str]:
     """How to run the ``perfxl`` command of this interpreter's environment."""
     script = Path(sys.executable).with_name("perfxl")
@@ -57,7 +51,7 @@ def perfxl_command() -> list[str]:
 
 @dataclass
 class Server:
-    """A running ``perfxl serve`` child process."""
+    """A running ``perfxl serve`` child process (``port``: the one it bound, once ready)."""
 
     proc: subprocess.Popen[bytes]
     data: Path
@@ -68,6 +62,7 @@ class Server:
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _ended: bool = False
     _reader: threading.Thread | None = None
+    leftovers: bool = False
 
     def url(self, path: str = "/") -> str:
         """The absolute URL of ``path`` on this server."""
@@ -89,6 +84,7 @@ class Server:
                     m = READY_RE.search(line)
                     if m and not self.base:
                         self.base = m.group(1)
+                        self.port = int(self.base.rstrip("/").rsplit(":", 1)[1])
                     self._cond.notify_all()
         with self._cond:
             self._ended = True
@@ -124,7 +120,11 @@ class Server:
         return found[0]
 
     def stop(self, timeout: float = 60.0) -> int:
-        """SIGTERM, then wait for the exit; SIGKILL (and fail) when it does not stop."""
+        """SIGTERM, then wait for the exit; SIGKILL (and fail) when it does not stop.
+
+        Afterwards :attr:`leftovers` says whether processes of the server's group (its check
+        workers) outlived it by more than a few seconds; they are then killed.
+        """
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -134,16 +134,41 @@ class Server:
                 raise AssertionError(
                     f"perfxl serve ignored SIGTERM for {timeout}s:\n{self.stderr_text()}"
                 ) from None
+        self.leftovers = self._end_group(grace=10.0)
         self._join()
         return self.proc.returncode
 
     def kill(self) -> int:
-        """SIGKILL the server (no clean-up on its side) and reap it."""
+        """SIGKILL the server (no clean-up on its side) and reap it; then SIGKILL what is left
+        of its process group (check workers orphaned by the kill: the test started them)."""
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=60)
+        self.leftovers = self._end_group(grace=0.0)
         self._join()
         return self.proc.returncode
+
+    def _group_alive(self) -> bool:
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def _end_group(self, grace: float) -> bool:
+        """Wait up to ``grace`` seconds for the server's process group to be empty; SIGKILL
+        the rest. Returns whether anything was left."""
+        deadline = time.monotonic() + grace
+        pause = threading.Event()
+        while self._group_alive() and time.monotonic() < deadline:
+            pause.wait(0.1)
+        if not self._group_alive():
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        return True
 
     def _join(self) -> None:
         if self._reader is not None:
@@ -157,7 +182,7 @@ def start(
     args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     password: str | None = ADMIN_PASSWORD,
-    port: int | None = None,
+    port: int = 0,
 ) -> Server:
     """Start ``perfxl serve --data DATA`` on a free loopback port and wait until it is ready.
 
@@ -167,10 +192,10 @@ def start(
         args: more ``perfxl serve`` options (``--max-upload-mb 1``, ``--demo`` …).
         env: extra environment variables for the child.
         password: ``PERFXL_ADMIN_PASSWORD`` for the first start (None: not set).
-        port: the port (default: a free one).
+        port: the port (default 0: the kernel picks a free one when the server binds, and
+            the ready line says which — no window for another process to take it).
     """
     data.mkdir(parents=True, exist_ok=True)
-    port = free_port() if port is None else port
     child_env = dict(os.environ)
     for proxy in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         child_env.pop(proxy, None)
@@ -318,14 +343,6 @@ def form_with(page: str, field_name: str) -> Form:
     raise AssertionError(f"no form with a field {field_name!r} on the page:\n{page[:3000]}")
 
 
-def form_posting_to(page: str, path_end: str) -> Form:
-    """The page's POST form whose action ends with ``path_end``."""
-    for f in forms(page):
-        if f.method == "post" and f.action.split("?")[0].endswith(path_end):
-            return f
-    raise AssertionError(f"no form posting to …{path_end} on the page:\n{page[:3000]}")
-
-
 def resolve(base_path: str, action: str) -> str:
     """A form's action as a path (empty action: the page's own path)."""
     if not action:
@@ -421,8 +438,6 @@ def wait_checked(c: httpx.Client, token: str, number: int, timeout: float = 180.
     short pause between polls only keeps the loop from spinning (correctness never depends
     on it).
     """
-    import time
-
     deadline = time.monotonic() + timeout
     pause = threading.Event()
     while True:
@@ -436,119 +451,6 @@ def wait_checked(c: httpx.Client, token: str, number: int, timeout: float = 180.
 
 
 # --- tables ---------------------------------------------------------------------------------
-
-
-class _TableParser(html.parser.HTMLParser):
-    """Every ``<table>`` as a list of rows of cell texts (th and td; nested tables flattened)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tables: list[list[list[str]]] = []
-        self._depth = 0
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self._depth += 1
-            if self._depth == 1:
-                self.tables.append([])
-        elif self._depth and tag == "tr":
-            self.tables[-1].append([])
-        elif self._depth and tag in ("td", "th"):
-            self._cell = []
-        elif self._cell is not None and tag == "br":
-            self._cell.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "table":
-            self._depth -= 1
-        elif tag in ("td", "th") and self._cell is not None and self.tables and self.tables[-1]:
-            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def tables(page: str) -> list[list[list[str]]]:
-    """Every table of an HTML page: rows of cell texts (whitespace collapsed)."""
-    p = _TableParser()
-    p.feed(page)
-    return [[row for row in t if row] for t in p.tables]
-
-
-def table_with(page: str, *headers: str) -> list[dict[str, str]]:
-    """The first table whose head row has every one of ``headers`` (a substring of a cell):
-    its body rows as dicts from head cell text to cell text."""
-    for t in tables(page):
-        if not t:
-            continue
-        head = t[0]
-        if all(any(h in cell for cell in head) for h in headers):
-            return [dict(zip(head, row, strict=False)) for row in t[1:]]
-    raise AssertionError(f"no table with the columns {headers}:\n{page[:4000]}")
-
-
-def column(row: dict[str, str], *names: str) -> str:
-    """The cell of ``row`` whose column head contains one of ``names`` (first match wins)."""
-    for name in names:
-        for head, value in row.items():
-            if name in head:
-                return value
-    raise AssertionError(f"no column {names} in {row}")
-
-
-# --- a client that stalls mid-upload -----------------------------------------------------------
-
-
-class StalledUpload:
-    """An upload whose client sends the request head and the first ``sent`` bytes of a file
-    of ``size`` bytes, then stops (the body declared in full by Content-Length) — a township
-    on a slow line at the moment the server is killed.
-
-    The form's fields (``csrf``) come first, as browsers send them; the cookie is the
-    session's from ``c`` (which must have opened the unit's page).
-    """
-
-    def __init__(
-        self, server: Server, c: httpx.Client, token: str, *, size: int, sent: int
-    ) -> None:
-        page = c.get(f"/u/{token}")
-        assert page.status_code == 200, page.text
-        form = form_with(page.text, "file")
-        action = resolve(f"/u/{token}", form.action)
-        boundary = "----perfxl-e2e-" + os.urandom(8).hex()
-        head = b"".join(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-            for name, value in form.fields.items()
-        )
-        head += (
-            f"--{boundary}\r\n"
-            'Content-Disposition: form-data; name="file"; filename="big.xlsx"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        tail = f"\r\n--{boundary}--\r\n".encode()
-        length = len(head) + size + len(tail)
-        cookie = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
-        request = (
-            f"POST {action} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
-            f"Content-Length: {length}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
-        ).encode()
-        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
-        # Bytes of a zip (PK…) so that nothing refuses the start of the file for its content.
-        chunk = (b"PK\x03\x04" + os.urandom(60)) * 1024
-        self.sock.sendall(request + head)
-        remaining = sent
-        while remaining > 0:
-            piece = chunk[: min(len(chunk), remaining)]
-            self.sock.sendall(piece)
-            remaining -= len(piece)
-
-    def close(self) -> None:
-        """Drop the connection (after the server is gone)."""
-        self.sock.close()
 
 
 @dataclass
@@ -613,3 +515,55 @@ def dashboard(c: httpx.Client, round_id: int) -> dict[str, Row]:
     r = c.get(f"/admin/rounds/{round_id}")
     assert r.status_code == 200, r.text
     return {row.attrs["data-unit-code"]: row for row in rows(r.text, "dashboard", "data-unit-code")}
+
+
+# --- a client that stalls mid-upload -----------------------------------------------------------
+
+
+class StalledUpload:
+    """An upload whose client sends the request head and the first ``sent`` bytes of a file
+    of ``size`` bytes, then stops (the body declared in full by Content-Length) — a township
+    on a slow line at the moment the server is killed.
+
+    The form's fields (``csrf``) come first, as browsers send them; the cookie is the
+    session's from ``c`` (which must have opened the unit's page).
+    """
+
+    def __init__(
+        self, server: Server, c: httpx.Client, token: str, *, size: int, sent: int
+    ) -> None:
+        page = c.get(f"/u/{token}")
+        assert page.status_code == 200, page.text
+        form = form_with(page.text, "file")
+        action = resolve(f"/u/{token}", form.action)
+        boundary = "----perfxl-e2e-" + os.urandom(8).hex()
+        head = b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in form.fields.items()
+        )
+        head += (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="big.xlsx"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        tail = f"\r\n--{boundary}--\r\n".encode()
+        length = len(head) + size + len(tail)
+        cookie = "; ".join(f"{k}={v}" for k, v in c.cookies.items())
+        request = (
+            f"POST {action} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {length}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=60)
+        # Bytes of a zip (PK…) so that nothing refuses the start of the file for its content.
+        chunk = (b"PK\x03\x04" + os.urandom(60)) * 1024
+        self.sock.sendall(request + head)
+        remaining = sent
+        while remaining > 0:
+            piece = chunk[: min(len(chunk), remaining)]
+            self.sock.sendall(piece)
+            remaining -= len(piece)
+
+    def close(self) -> None:
+        """Drop the connection (after the server is gone)."""
+        self.sock.close()
