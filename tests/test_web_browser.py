@@ -255,6 +255,57 @@ def marks(path: Path) -> dict[tuple[str, str], str]:
     return out
 
 
+def drop_file(driver: WebDriver, zone: WebElement, path: Path) -> None:
+    """Drag ``path`` onto ``zone`` as a person would drop it from the file manager: the file
+    is picked up by a helper input (selenium's only way to reach local files), then a real
+    DataTransfer with it is dropped on the zone (dragenter, dragover, drop events)."""
+    helper = driver.execute_script(
+        "var i = document.createElement('input'); i.type = 'file';"
+        "document.body.appendChild(i); return i;"
+    )
+    helper.send_keys(str(path))
+    driver.execute_script(
+        "var zone = arguments[0], source = arguments[1], dt = new DataTransfer();"
+        "dt.items.add(source.files[0]);"
+        "['dragenter', 'dragover', 'drop'].forEach(function (name) {"
+        "  zone.dispatchEvent(new DragEvent(name, {bubbles: true, cancelable: true,"
+        "                                          dataTransfer: dt}));"
+        "});"
+        "source.remove();",
+        zone,
+        helper,
+    )
+
+
+def chosen_file(driver: WebDriver) -> str:
+    """The name of the file the upload form's input holds (empty when none)."""
+    return str(
+        driver.execute_script(
+            "var i = document.querySelector('#upload-form input[type=file]');"
+            "return i.files.length ? i.files[0].name : '';"
+        )
+    )
+
+
+def refused_through_page(s: Steps, token: str, book: Path) -> str:
+    """Upload a file the server must refuse; returns the message the page shows."""
+    s.go(f"/u/{token}")
+    s.d.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(str(book))
+    s.submit(s.d.find_element(By.ID, "upload-form"))
+
+    def message(d: WebDriver) -> str | None:
+        for css in ("#upload-message.error", "#error"):
+            found = [e for e in d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()]
+            if found and found[0].text.strip():
+                return str(found[0].text.strip())
+        return None
+
+    text: str = s.wait(message, f"the refusal of {book.name}")
+    s.no_traceback()
+    assert "/v/" not in s.d.current_url, s.d.current_url
+    return text
+
+
 def upload_through_page(s: Steps, token: str, book: Path, number: int) -> None:
     """The township's steps: open its page, choose the file in the file input, press the
     button; then wait on the version page until the check is finished."""
@@ -386,8 +437,29 @@ def test_a_round_in_the_browser(
         ), notes
         assert "校验结果" in openpyxl.load_workbook(annotated, read_only=True).sheetnames
 
-        # Another unit uploads too (a warning only), through its own link.
-        upload_through_page(s, links[second.code], other, 1)
+        # Another unit drops its workbook (a warning only) on its page's drop zone.
+        s.go(f"/u/{links[second.code]}")
+        drop_file(browser, browser.find_element(By.ID, "drop-zone"), other)
+        assert chosen_file(browser) == other.name
+        s.wait_text(other.name)  # the page says which file was dropped
+        s.shot("unit-dropped")
+        s.submit(browser.find_element(By.ID, "upload-form"))
+        s.wait(lambda d: re.search(r"/u/[^/]+/v/1/?$", d.current_url), "the dropped upload")
+        s.wait(checked, "the dropped upload checked")
+        assert browser.find_element(By.ID, "check").get_attribute("data-kind") == "warnings"
+
+        # The third unit tries files that are no workbooks: refused with a Chinese message
+        # naming the file, nothing kept (the unit stays 未报送).
+        note = tmp_path / "情况说明.txt"
+        note.write_text("本单位项目情况说明", encoding="utf-8")
+        broken = tmp_path / "坏文件.xlsx"
+        broken.write_bytes(b"PK\x03\x04" + b"\x00" * 64 + "不是工作簿".encode())
+        for bad in (note, broken):
+            message = refused_through_page(s, links[third.code], bad)
+            assert bad.name in message and re.search("[\u4e00-\u9fff]", message), message
+            s.shot(f"unit-refused-{bad.suffix.lstrip('.')}")
+        s.go(f"/u/{links[third.code]}")
+        assert not browser.find_elements(By.CSS_SELECTOR, "#versions tr[data-version]")
 
         # The admin's dashboard changed.
         s.go(f"/admin/rounds/{round_id}")
