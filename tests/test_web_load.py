@@ -11,12 +11,16 @@ round's dashboard shows for every unit the same errors, warnings and status as a
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import subprocess
 import threading
+import zipfile
 from pathlib import Path
 
+import httpx
 import web_fixtures as wf
 import web_server as ws
 from conftest import ROOT
@@ -24,13 +28,27 @@ from conftest import ROOT
 N_UNITS = 50
 
 
-def consolidate(files: list[Path], units_csv: Path, config: Path, out: Path) -> dict[str, dict]:
-    """`perfxl consolidate` over ``files`` (the CLI, as the county would run it): per unit
+def exported(c: httpx.Client, round_id: int, out: Path) -> dict[str, Path]:
+    """The round's export zip, unpacked into ``out`` after checking its SHA256SUMS: each
+    member path -> its file."""
+    r = c.get(f"/admin/rounds/{round_id}/export.zip")
+    assert r.status_code == 200, r.text[:2000]
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        z.extractall(out)
+    sums = (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    files = {}
+    for line in sums:
+        digest, name = line.split(maxsplit=1)
+        name = name.lstrip("*")
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+        files[name] = out / name
+    return files
+
+
+def consolidate(folder: Path, units_csv: Path, config: Path, out: Path) -> dict[str, dict]:
+    """`perfxl consolidate` over ``folder`` (the CLI, as the county would run it): per unit
     code, the row of its ``units`` table (errors, warnings…)."""
-    folder = out / "来文"
-    folder.mkdir(parents=True)
-    for f in files:
-        (folder / f.name).write_bytes(f.read_bytes())
+    out.mkdir(parents=True)
     tables = out / "tables"
     run = subprocess.run(
         [
@@ -57,7 +75,7 @@ def consolidate(files: list[Path], units_csv: Path, config: Path, out: Path) -> 
     assert run.returncode in (0, 1), run.stderr
     report = json.loads(run.stdout)
     assert report["missing_units"] == [] and report["unusable_files"] == [], report
-    import csv
+    assert report["units"] == N_UNITS and not report["superseded_files"], report
 
     with (tables / "units.csv").open(encoding="utf-8-sig", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["row_kind"] == "单位"]
@@ -144,6 +162,8 @@ def test_fifty_simultaneous_uploads_are_all_kept(tmp_path: Path) -> None:
         with ws.client(server) as admin:
             ws.login(admin)
             board = ws.dashboard(admin, round_id)
+            counts = ws.dashboard_counts(admin, round_id)
+            files = exported(admin, round_id, tmp_path / "导出")
         assert server.proc.poll() is None  # still serving
 
     # Every version is in the database and on disk under its sha256.
@@ -164,9 +184,15 @@ def test_fifty_simultaneous_uploads_are_all_kept(tmp_path: Path) -> None:
         store.close()
     assert not list((data / "tmp").glob("*.part"))
 
-    # The dashboard's counts equal `perfxl consolidate` over the same files.
-    expected = consolidate(books, units_csv, config, tmp_path / "consolidate")
+    # The export holds exactly the 50 uploads; `perfxl consolidate` over it gives the
+    # dashboard's counts.
+    workbooks = sorted(f for f in files.values() if f.suffix == ".xlsx")
+    assert sorted(hashlib.sha256(f.read_bytes()).hexdigest() for f in workbooks) == sorted(
+        digests.values()
+    )
+    expected = consolidate(tmp_path / "导出", units_csv, config, tmp_path / "consolidate")
     assert sorted(board) == sorted(digests)
+    kinds: dict[str, int] = {}
     for i, unit in enumerate(units):
         row, want = board[unit.code], expected[unit.code]
         errors, warnings = int(want["errors"]), int(want["warnings"])
@@ -176,3 +202,6 @@ def test_fifty_simultaneous_uploads_are_all_kept(tmp_path: Path) -> None:
         assert int(row.cells["warnings"]) == warnings, (unit.code, row, want)
         kind, label = status_of(errors, warnings)
         assert row.attrs["data-status"] == kind and label in row.cells["status"], (unit.code, row)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    assert kinds == {"errors": 20, "warnings": 10, "clean": 20}  # the fixtures' plan
+    assert counts == {"checking": 0, "failed": 0, "missing": 0, **kinds}, counts

@@ -517,6 +517,15 @@ def dashboard(c: httpx.Client, round_id: int) -> dict[str, Row]:
     return {row.attrs["data-unit-code"]: row for row in rows(r.text, "dashboard", "data-unit-code")}
 
 
+def dashboard_counts(c: httpx.Client, round_id: int) -> dict[str, int]:
+    """The dashboard's head counts: status kind -> units (``<span id="count-<kind>">``)."""
+    r = c.get(f"/admin/rounds/{round_id}")
+    assert r.status_code == 200, r.text
+    found = re.findall(r'<span id="count-([a-z]+)">\s*(\d+)\s*</span>', r.text)
+    assert found, f"no counts on the dashboard:\n{r.text[:3000]}"
+    return {kind: int(n) for kind, n in found}
+
+
 # --- a client that stalls mid-upload -----------------------------------------------------------
 
 
