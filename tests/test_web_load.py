@@ -6,7 +6,10 @@ warning, one both, two are clean) are uploaded by 50 threads released together b
 each with its own HTTP client (its own session cookie and CSRF token, as 50 browsers would).
 Then: every version is in the database and on disk under its sha256 (re-hashed), and the
 round's dashboard shows for every unit the same errors, warnings and status as a
-`perfxl consolidate` over the same 50 files with the same config.
+`perfxl consolidate` over the same 50 files (the round's export) with the same config.
+
+Also over the real server (uvicorn's streaming, not the test client): uploads over the size
+limit are refused as they arrive, leaving nothing behind.
 """
 
 from __future__ import annotations
@@ -15,9 +18,11 @@ import csv
 import hashlib
 import io
 import json
+import re
 import subprocess
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -205,3 +210,52 @@ def test_fifty_simultaneous_uploads_are_all_kept(tmp_path: Path) -> None:
         kinds[kind] = kinds.get(kind, 0) + 1
     assert kinds == {"errors": 20, "warnings": 10, "clean": 20}  # the fixtures' plan
     assert counts == {"checking": 0, "failed": 0, "missing": 0, **kinds}, counts
+
+
+def test_oversize_uploads_are_refused_over_the_real_server(tmp_path: Path) -> None:
+    """``--max-upload-mb 1``: a 3 MiB upload is refused with 413 and a Chinese page, whether
+    its size is declared (Content-Length) or only found as the bytes arrive (chunked); no part
+    file and no blob is left, and the server goes on serving."""
+    unit = wf.town_units(1)[0]
+    units_csv = wf.write_units_csv(tmp_path / "units.csv", [unit])
+    big = tmp_path / "大文件.xlsx"
+    big.write_bytes(b"PK\x03\x04" + bytes(range(256)) * (3 * 4096))
+    data = tmp_path / "data"
+    with (
+        ws.serve(data, tmp_path / "serve.log", args=("--max-upload-mb", "1")) as server,
+        ws.client(server) as c,
+    ):
+        ws.login(c)
+        round_id = ws.create_round(c, units_csv)
+        token = ws.unit_links(c, round_id)[unit.code]
+        form = ws.form_with(c.get(f"/u/{token}").text, "file")
+        action = ws.resolve(f"/u/{token}", form.action)
+
+        declared = c.post(action, data=form.fields, files={"file": (big.name, big.read_bytes())})
+
+        boundary = "perfxl-e2e-chunked"
+
+        def body() -> Iterator[bytes]:
+            yield (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n'
+                f"{form.fields['csrf']}\r\n--{boundary}\r\n"
+                f'Content-Disposition: form-data; name="file"; filename="{big.name}"\r\n\r\n'
+            ).encode()
+            content = big.read_bytes()
+            for i in range(0, len(content), 64 * 1024):
+                yield content[i : i + 64 * 1024]
+            yield f"\r\n--{boundary}--\r\n".encode()
+
+        chunked = c.post(
+            action,
+            content=body(),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        for r in (declared, chunked):
+            assert r.status_code == 413, r.status_code
+            assert "Traceback" not in r.text and re.search("[\u4e00-\u9fff]", r.text)
+        assert not list((data / "tmp").glob("*.part"))
+        assert not [p for p in (data / "blobs").rglob("*") if p.is_file()]
+        page = c.get(f"/u/{token}")
+        assert page.status_code == 200 and big.name not in page.text
+        assert ws.dashboard(c, round_id)[unit.code].attrs["data-status"] == "missing"
