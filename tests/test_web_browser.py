@@ -61,9 +61,9 @@ def artifacts() -> Path:
     return folder
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def fresh_artifacts() -> Path:
-    """The screenshot folder without the previous run's ``web-*.png`` (only those)."""
+    """The screenshot folder without the previous session's ``web-*.png`` (only those)."""
     folder = artifacts()
     for old in folder.glob("web-*.png"):
         old.unlink()
@@ -86,8 +86,7 @@ def downloads(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def browser(tmp_path: Path, downloads: Path) -> Iterator[WebDriver]:
+def chromium(tmp_path: Path, downloads: Path, javascript: bool = True) -> WebDriver:
     """A headless chromium with its own profile, downloading into ``downloads``."""
     chromium, driver_path = browser_binaries()
     options = webdriver.ChromeOptions()
@@ -95,19 +94,34 @@ def browser(tmp_path: Path, downloads: Path) -> Iterator[WebDriver]:
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
-    options.add_experimental_option(
-        "prefs",
-        {
-            "download.default_directory": str(downloads),
-            "download.prompt_for_download": False,
-            "safebrowsing.enabled": False,
-        },
-    )
+    prefs: dict[str, Any] = {
+        "download.default_directory": str(downloads),
+        "download.prompt_for_download": False,
+        "safebrowsing.enabled": False,
+    }
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
     service = Service(driver_path, log_output=str(tmp_path / "chromedriver.log"))
     driver = webdriver.Chrome(service=service, options=options)
     driver.execute_cdp_cmd(
         "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
     )
+    return driver
+
+
+@pytest.fixture
+def browser(tmp_path: Path, downloads: Path) -> Iterator[WebDriver]:
+    driver = chromium(tmp_path, downloads)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def browser_without_js(tmp_path: Path, downloads: Path) -> Iterator[WebDriver]:
+    driver = chromium(tmp_path, downloads, javascript=False)
     try:
         yield driver
     finally:
@@ -537,3 +551,29 @@ def test_a_round_in_the_browser(
         assert not browser.find_elements(By.CSS_SELECTOR, "script[src^='http']")
 
     assert "Traceback" not in (tmp_path / "serve.log").read_text(encoding="utf-8")
+
+
+def test_a_township_without_javascript(
+    tmp_path: Path, browser_without_js: WebDriver, fresh_artifacts: Path
+) -> None:
+    """JavaScript switched off (an old or locked-down browser): the plain form uploads, the
+    result page refreshes itself (``<meta http-equiv="refresh">``) until the check is done."""
+    unit = wf.town_units(1)[0]
+    units_csv = wf.write_units_csv(tmp_path / "units.csv", [unit])
+    book = wf.township_book(tmp_path / "工作簿", 0, unit, (wf.ERROR,), n_projects=20)
+    with ws.serve(tmp_path / "data", tmp_path / "serve.log") as server:
+        with ws.client(server) as admin:
+            ws.login(admin)
+            round_id = ws.create_round(admin, units_csv, config_text=wf.ROUND_CONFIG)
+            token = ws.unit_links(admin, round_id)[unit.code]
+        s = Steps(browser_without_js, server)
+        s.n = 50  # its screenshots after the main test's
+        s.go(f"/u/{token}")
+        s.d.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(str(book))
+        s.shot("nojs-unit-page")
+        s.submit(s.d.find_element(By.ID, "upload-form"))
+        s.wait(lambda d: re.search(r"/u/[^/]+/v/1/?$", d.current_url), "the version page")
+        s.wait(checked, "the check's result, by the page's own refresh")
+        s.no_traceback()
+        assert [sev for sev, _ in problem_rows(s.d)] == ["error"]
+        s.shot("nojs-result")
