@@ -7,6 +7,7 @@ each with its own HTTP client (its own session cookie and CSRF token, as 50 brow
 Then: every version is in the database and on disk under its sha256 (re-hashed), and the
 round's dashboard shows for every unit the same errors, warnings and status as a
 `perfxl consolidate` over the same 50 files (the round's export) with the same config.
+The test runs twice: on the default SQLite store and with ``--db`` on PostgreSQL.
 
 Also over the real server (uvicorn's streaming, not the test client): uploads over the size
 limit are refused as they arrive, leaving nothing behind.
@@ -26,9 +27,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 import web_fixtures as wf
 import web_server as ws
 from conftest import ROOT
+from pg import pg_cluster, pg_url  # noqa: F401  (fixtures)
 
 N_UNITS = 50
 
@@ -94,7 +97,13 @@ def status_of(errors: int, warnings: int) -> tuple[str, str]:
     return ("warnings", "仅有提醒") if warnings else ("clean", "无问题")
 
 
-def test_fifty_simultaneous_uploads_are_all_kept(tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_fifty_simultaneous_uploads_are_all_kept(
+    tmp_path: Path, database: str, request: pytest.FixtureRequest
+) -> None:
+    # SQLite in the data folder (the default), or `--db` a PostgreSQL database of the
+    # throwaway cluster (tests/pg.py; skipped with its reason where no server binaries exist).
+    db_url: str | None = request.getfixturevalue("pg_url") if database == "postgresql" else None
     units = wf.town_units(N_UNITS)
     units_csv = wf.write_units_csv(tmp_path / "units.csv", units)
     config = tmp_path / "县级配置.toml"
@@ -109,7 +118,8 @@ def test_fifty_simultaneous_uploads_are_all_kept(tmp_path: Path) -> None:
     assert len(set(digests.values())) == N_UNITS  # 50 distinct workbooks
 
     data = tmp_path / "data"
-    with ws.serve(data, tmp_path / "serve.log", args=("--workers", "2")) as server:
+    args = ("--workers", "2", *(("--db", db_url) if db_url else ()))
+    with ws.serve(data, tmp_path / "serve.log", args=args) as server:
         with ws.client(server) as admin:
             ws.login(admin)
             round_id = ws.create_round(admin, units_csv, config_text=wf.ROUND_CONFIG)
@@ -175,7 +185,7 @@ def test_fifty_simultaneous_uploads_are_all_kept(tmp_path: Path) -> None:
     from perfxl.web.blobs import BlobStore
     from perfxl.web.store import Store
 
-    store = Store.for_data(data)
+    store = Store.for_data(data, db_url)
     try:
         stored = {u.code: (u, v) for u, v in store.all_versions(round_id)}
         assert sorted(stored) == sorted(digests)
