@@ -612,3 +612,36 @@ def test_no_page_ever_showed_a_traceback(site: Site) -> None:
     for r in site.seen:
         text = r.content.decode("utf-8", "replace")
         assert "Traceback" not in text and 'File "' not in text, (r.url, text[:2000])
+
+
+# --- perfxl serve -------------------------------------------------------------------------
+
+
+def test_serve_without_the_web_extra_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+    from perfxl.commands import serve
+
+    monkeypatch.setattr(serve, "_web_missing", lambda: "starlette")
+    result = CliRunner().invoke(main, ["serve", "--data", "unused"])
+    assert result.exit_code == 2
+    assert "需要安装网页组件：pip install 'perfxl[web]'" in result.output
+
+
+def test_serve_demo_round_is_made_once_and_env_sets_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfxl.commands import serve
+
+    monkeypatch.setenv(serve.PASSWORD_ENV, "演示口令-123456")
+    web = create_app(tmp_path / "data", workers=1).state.web
+    assert web.setup_token
+    serve._first_password(web)
+    assert web.setup_token is None
+    assert auth.verify_password("演示口令-123456", web.store.setting(auth.PASSWORD_SETTING))
+    first = serve._demo(web)
+    again = serve._demo(create_app(tmp_path / "data", workers=1).state.web)
+    assert first == again  # the same round and tokens after a restart
+    assert len(first) == 1 + 10 and "910001" in first[1] and "{base}u/" in first[1]
+    assert len(web.store.rounds()) == 1
