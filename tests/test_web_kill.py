@@ -7,7 +7,8 @@ there. After a restart: every earlier version is intact (its blob re-hashed, its
 same bytes), the stalled upload left no version and no blob, the part file is cleaned away,
 the database passes SQLite's integrity check, and numbering continues. A version whose check
 was under way when the server was killed is checked again at the restart. A clean stop
-(SIGTERM) and restart keeps the password, the round, the links, the versions and results.
+(SIGTERM) and restart keeps the password, the round, the links, the versions and results;
+a first start without a password prints a one-time setup link, and only that once.
 """
 
 from __future__ import annotations
@@ -164,3 +165,31 @@ def test_a_restart_keeps_everything(tmp_path: Path) -> None:
             assert c.get(f"/u/{links[a.code]}/v/1/file").content == book.read_bytes()
             other = c.get(f"/u/{links[b.code]}")
             assert other.status_code == 200 and book.name not in other.text
+
+
+def test_first_start_without_a_password_prints_a_one_time_setup_link(tmp_path: Path) -> None:
+    """No PERFXL_ADMIN_PASSWORD and no terminal: the server prints a setup link; it sets the
+    password once; after a restart no link is printed and the password still signs in."""
+    data, log = tmp_path / "data", tmp_path / "serve.log"
+    password = "新的管理员口令-2024"
+    with ws.serve(data, log, password=None) as server:
+        found = server.wait_line(r"(http://\S+/setup\?token=([A-Za-z0-9_-]+))")
+        link, token = found.group(1), found.group(2)
+        assert link.startswith(server.base)
+        with ws.client(server) as c:
+            assert c.get("/setup?token=wrong").status_code == 403
+            page = c.get(f"/setup?token={token}")
+            assert page.status_code == 200, page.text
+            form = ws.form_with(page.text, "password_again")
+            r = c.post(
+                ws.resolve("/setup", form.action),
+                data={**form.fields, "password": password, "password_again": password},
+            )
+            assert r.status_code == 303 and c.get("/admin").status_code == 200
+        with ws.client(server) as c:
+            assert c.get(f"/setup?token={token}").status_code in (403, 404)  # used up
+            ws.login(c, password)
+    with ws.serve(data, log, password=None) as server:
+        assert "setup?token=" not in server.stderr_text()
+        with ws.client(server) as c:
+            ws.login(c, password)
