@@ -186,6 +186,23 @@ def summary_table(figures: dict[str, Any]) -> dict[str, Any]:
         for u in figures.get("units") or []
         if isinstance(u, dict)
     ]
+    units = [u for u in figures.get("units") or [] if isinstance(u, dict)]
     totals = figures.get("totals")
-    total = cells(totals) if isinstance(totals, dict) else None
-    return {"headers": head + [h for h, _ in columns], "rows": rows, "total": total}
+    total = None
+    county: dict[str, int] = {}
+    if isinstance(totals, dict):
+        # The 合计 row counts the units' problems; problems of no unit (a unit missing from
+        # the list, a file not read) are the county's, said under the table.
+        summed = {k: sum(int(u.get(k) or 0) for u in units) for k in ("errors", "warnings")}
+        total = cells({**totals, **summed})
+        county = {
+            k: int(totals.get(k) or 0) - summed[k]
+            for k in ("errors", "warnings")
+            if int(totals.get(k) or 0) > summed[k]
+        }
+    return {
+        "headers": head + [h for h, _ in columns],
+        "rows": rows,
+        "total": total,
+        "county": county,
+    }
