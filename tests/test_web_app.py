@@ -645,3 +645,18 @@ def test_serve_demo_round_is_made_once_and_env_sets_the_password(
     assert first == again  # the same round and tokens after a restart
     assert len(first) == 1 + 10 and "910001" in first[1] and "{base}u/" in first[1]
     assert len(web.store.rounds()) == 1
+
+
+def test_too_many_wrong_passwords_lock_the_login_for_a_while(tmp_path: Path) -> None:
+    app = create_app(tmp_path / "data", workers=1)
+    app.state.web.store.set_setting(auth.PASSWORD_SETTING, auth.hash_password(PASSWORD))
+    with TestClient(app, follow_redirects=False) as c:
+        token = csrf_of(c.get("/login").text)
+        for _ in range(10):
+            r = c.post("/login", data={"csrf": token, "password": "错误的口令-000"})
+            assert r.status_code == 400
+        r = c.post("/login", data={"csrf": token, "password": PASSWORD})
+        assert r.status_code == 429 and "15 分钟" in r.text
+        assert c.get("/admin").status_code == 303
+        app.state.web.failed_logins.clear()  # the window passed
+        assert c.post("/login", data={"csrf": token, "password": PASSWORD}).status_code == 303

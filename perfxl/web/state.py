@@ -12,6 +12,7 @@ import asyncio
 import logging
 import secrets
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ log = logging.getLogger("perfxl.web")
 T = TypeVar("T")
 HERE = Path(__file__).parent
 DOWNLOAD_PREFIX = "dl-"  # temp folders of generated downloads under DATA/tmp
+LOGIN_TRIES, LOGIN_WINDOW = 10, 15 * 60  # wrong passwords from one address, seconds
 
 
 def templates() -> Jinja2Templates:
@@ -57,6 +59,19 @@ class Web:
     max_upload: int
     setup_token: str | None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    failed_logins: dict[str, list[float]] = field(default_factory=dict)
+
+    def login_locked(self, client: str) -> bool:
+        """True when ``client`` failed to sign in `LOGIN_TRIES` times in `LOGIN_WINDOW`
+        seconds (no delay: the answer is immediate, the next try simply refused)."""
+        now = time.monotonic()
+        recent = [t for t in self.failed_logins.get(client, []) if now - t < LOGIN_WINDOW]
+        self.failed_logins[client] = recent
+        return len(recent) >= LOGIN_TRIES
+
+    def login_failed(self, client: str) -> None:
+        """Count a wrong password from ``client``."""
+        self.failed_logins.setdefault(client, []).append(time.monotonic())
 
     async def db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a (blocking) store call in a worker thread."""

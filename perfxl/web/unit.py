@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from perfxl.web import auth, views
@@ -72,6 +72,8 @@ async def upload(request: Request) -> Response:
         )
     except UploadRefused as exc:
         return await _refused(request, str(exc), exc.status)
+    except ClientDisconnect:  # the browser went away mid-upload: the part is already gone
+        return Response(status_code=400)
     try:
         reason = await web.pool.run(
             "checks:refuse_reason", got.part, got.original_name, max_bytes=web.max_upload
