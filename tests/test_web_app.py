@@ -606,14 +606,6 @@ def test_every_response_has_the_security_headers(site: Site) -> None:
         assert "httponly" in cookie and "samesite=lax" in cookie
 
 
-def test_no_page_ever_showed_a_traceback(site: Site) -> None:
-    # Runs last in the module: every response of every test above went through the hook.
-    assert len(site.seen) > 50
-    for r in site.seen:
-        text = r.content.decode("utf-8", "replace")
-        assert "Traceback" not in text and 'File "' not in text, (r.url, text[:2000])
-
-
 # --- perfxl serve -------------------------------------------------------------------------
 
 
@@ -660,3 +652,93 @@ def test_too_many_wrong_passwords_lock_the_login_for_a_while(tmp_path: Path) -> 
         assert c.get("/admin").status_code == 303
         app.state.web.failed_logins.clear()  # the window passed
         assert c.post("/login", data={"csrf": token, "password": PASSWORD}).status_code == 303
+
+
+def test_a_monitoring_rounds_template_is_made_from_the_units_targets_submission(
+    site: Site, tmp_path: Path, books: dict[str, Path]
+) -> None:
+    targets_id, targets_tokens = open_round(site, tmp_path)
+    with identity(site, "township"):
+        upload(site, targets_tokens["910001"], books["clean"])
+        assert wait_checked(site, targets_tokens["910001"], 1)["kind"] == "clean"
+    units_csv = wf.write_units_csv(tmp_path / "units2.csv", wf.town_units(2))
+    with identity(site, "admin"):
+        page = site.c.get("/admin/rounds/new")
+        assert f'<option value="{targets_id}"' in page.text
+        r = site.c.post(
+            "/admin/rounds/new",
+            data={
+                "csrf": csrf_of(page.text),
+                "year": "2023",
+                "stage": "monitoring",
+                "deadline": "2023-08-10",
+                "source_round": str(targets_id),
+            },
+            files={"units": ("units.csv", units_csv.read_bytes(), "text/csv")},
+        )
+        assert r.status_code == 303, r.text
+        rid = int(r.headers["location"].rsplit("/", 1)[1])
+        info = site.c.get(f"/admin/rounds/{rid}/template")
+        assert info.status_code == 200 and 'id="template-info"' in info.text
+        links = site.c.get(f"/admin/rounds/{rid}/links").text
+        tokens = dict(
+            re.findall(r'<tr data-unit-code="(\d+)">.*?/u/([A-Za-z0-9_-]+)"', links, re.S)
+        )
+    rnd = site.web.store.round(rid)
+    assert rnd.stage == "monitoring" and rnd.deadline.astimezone().hour == 23
+    with identity(site, "township"):
+        made = site.c.get(f"/u/{tokens['910001']}/template")
+        assert made.status_code == 200, made.text
+        wb = openpyxl.load_workbook(io.BytesIO(made.content))
+        assert len(wb.sheetnames) > 1
+        refused = site.c.get(f"/u/{tokens['910002']}/template")  # no targets submission
+        assert refused.status_code == 400 and CJK.search(refused.text)
+        assert 'id="error"' in refused.text
+
+
+def test_a_round_form_with_bad_input_says_what_is_wrong(site: Site, tmp_path: Path) -> None:
+    with identity(site, "admin"):
+        page = site.c.get("/admin/rounds/new")
+        token = csrf_of(page.text)
+        good_units = ("u.csv", "单位编码,单位名称\n910001,巨鹿镇\n".encode(), "text/csv")
+        cases = [
+            ({"year": "二〇二三", "stage": "targets"}, {"units": good_units}, "年度"),
+            (
+                {"year": "2023", "stage": "targets", "deadline": "明天"},
+                {"units": good_units},
+                "截止时间",
+            ),
+            (
+                {"year": "2023", "stage": "targets"},
+                {"units": ("u.csv", b"code\n1\n", "text/csv")},
+                "u.csv",
+            ),
+            (
+                {"year": "2023", "stage": "targets"},
+                {
+                    "units": good_units,
+                    "config": ("县.toml", b"framework = 1999\n", "application/toml"),
+                },
+                "县.toml",
+            ),
+            (
+                {"year": "2023", "stage": "targets", "source_round": "99999"},
+                {"units": good_units},
+                "上一轮",
+            ),
+        ]
+        before = len(site.web.store.rounds())
+        for data, files, expected in cases:
+            r = site.c.post("/admin/rounds/new", data={"csrf": token, **data}, files=files)
+            assert r.status_code == 400, (data, r.text[:500])
+            message = re.search(r'<p id="error" class="error">([^<]+)</p>', r.text)
+            assert message and expected in message.group(1), (expected, r.text[:3000])
+        assert len(site.web.store.rounds()) == before
+
+
+def test_no_page_ever_showed_a_traceback(site: Site) -> None:
+    # Last in the module: every response of every test above went through the hook.
+    assert len(site.seen) > 50
+    for r in site.seen:
+        text = r.content.decode("utf-8", "replace")
+        assert "Traceback" not in text and 'File "' not in text, (r.url, text[:2000])
