@@ -38,6 +38,10 @@ disabled = [
 
 ERROR = "funds"  # 财政资金 + 其他资金 ≠ 预算数: one amount.funds_sum error
 WARNING = "vague"  # a 指标值 without a number: one target.vague warning
+# The first project's 项目编码 copied from unit DUPLICATE_OF's first project: clean alone, but
+# `perfxl consolidate` gives both units a consolidate.duplicate_code error.
+DUPLICATE = "dup"
+DUPLICATE_OF = 0
 ERROR_RULE = "amount.funds_sum"
 WARNING_RULE = "target.vague"
 FAULT_PROJECT = 1  # the project (0-based) that carries the funds fault
@@ -86,9 +90,8 @@ def township_data(index: int, unit: TownUnit, n_projects: int = 3) -> dict[str, 
     d: dict[str, Any] = demo.township_data(index % len(demo.TOWNSHIPS), seed, n_projects)
     d["unit"] = {"code": unit.code, "name": unit.name}
     for k, p in enumerate(d["projects"]):
-        # Project codes of the 2023 form (130529 23 P …), unique per unit and project; the
-        # amounts get a per-unit cent so that no two units' workbooks are the same.
-        p["code"] = f"13052923P{index + 1:03d}{k + 1:08d}{'0123456789ABCDEFGHIJ'[k % 20]}"
+        # Amounts get a per-unit cent so that no two units' workbooks are the same.
+        p["code"] = project_code(index, k)
         cents = round(float(p["budget"]) * 100) + index + 1
         p["budget"] = cents / 100
         p["fiscal_funds"] = cents / 100
@@ -96,8 +99,15 @@ def township_data(index: int, unit: TownUnit, n_projects: int = 3) -> dict[str, 
     return d
 
 
+def project_code(index: int, k: int) -> str:
+    """The 项目编码 of unit ``index``'s project ``k``: the 2023 form (130529 23 P …), unique
+    per unit and project."""
+    return f"13052923P{index + 1:03d}{k + 1:08d}{'0123456789ABCDEFGHIJ'[k % 20]}"
+
+
 def plant(d: dict[str, Any], faults: Sequence[str]) -> dict[str, Any]:
-    """A copy of ``d`` with ``faults`` (:data:`ERROR`, :data:`WARNING`) planted."""
+    """A copy of ``d`` with ``faults`` (:data:`ERROR`, :data:`WARNING`, :data:`DUPLICATE`)
+    planted."""
     d = copy.deepcopy(d)
     for fault in faults:
         if fault == ERROR:
@@ -105,6 +115,8 @@ def plant(d: dict[str, Any], faults: Sequence[str]) -> dict[str, Any]:
             p["fiscal_funds"] = round(float(p["budget"]) - 1.0, 2)
         elif fault == WARNING:
             d["projects"][0]["indicators"][0]["target"] = "明显提高"
+        elif fault == DUPLICATE:
+            d["projects"][0]["code"] = project_code(DUPLICATE_OF, 0)
         else:
             raise ValueError(f"unknown fault {fault!r}")
     return d
