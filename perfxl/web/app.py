@@ -20,6 +20,10 @@ Routes (exact paths; the browser and load tests use them):
     GET  /u/{token}/v/{n}   …/status (JSON)   …/file   …/annotated
     GET  /u/{token}/template
 
+``…/status`` answers ``{"status": "checking"|"done"|"failed", "kind", "label", "number",
+"errors", "warnings", "infos", "url"}``. ``perfxl serve`` prints
+``perfxl 网页服务已启动：http://HOST:PORT/`` on stderr once it listens (its last start-up line).
+
 Every form has the hidden field ``csrf`` (upload.js may send the ``X-CSRF-Token`` header
 instead); password fields are named ``password`` (setup adds ``password_again``).
 
@@ -29,29 +33,39 @@ Stable element ids and classes for the end-to-end tests:
                     a refusal or error: <p id="error" class="error">
     /login          <form id="login-form">            /setup  <form id="setup-form">
     /admin          <table id="rounds">, rows <tr data-round-id="…">, <a id="new-round">
-    rounds/new      <form id="round-form">
+                    (no round yet: <p id="no-rounds">)
+    rounds/new      <form id="round-form"> (stage is a <select>)
     dashboard       <table id="dashboard">, rows <tr data-unit-code="…" data-status="<kind>">,
                     cells <td class="status status-<kind>"> (kind: missing, checking, failed,
-                    errors, warnings, clean), <td class="version">, <td class="errors">,
-                    <td class="warnings">, <td class="change">; <ul id="missing"> with
-                    <li data-unit-code="…">; <section id="counts"> with
-                    <span id="count-<kind>">; <form id="summary-form">; links
-                    <a id="download-summary">, <a id="export">, <a id="links-page">,
-                    <a id="links-csv">, <a id="round-template">
+                    errors, warnings, clean), <td class="version">, <td class="time">,
+                    <td class="errors">, <td class="warnings">, <td class="change">;
+                    <ul id="missing"> with <li data-unit-code="…"> (all in: <p id="none-missing">);
+                    <section id="counts"> with <span id="count-<kind>">; <form id="summary-form">;
+                    links <a id="links-page">, <a id="links-csv">, <a id="round-template">,
+                    <a id="export">, and once a summary exists <a id="summary-page">,
+                    <a id="download-summary">
     links           <table id="links">, rows <tr data-unit-code="…">, <a class="upload-link">
     summary         <section id="summary">, <div id="chart"> (inline SVG),
-                    <table id="summary-units"> rows <tr data-unit-code="…">
-    admin unit      <section id="versions">, each <section class="version" data-version="n">
-    /u/{token}      <form id="upload-form"> (input name="file" id="file"),
-                    <table id="versions"> rows <tr data-version="n" data-status="<kind>">,
-                    <a id="template">
+                    <table id="summary-units"> rows <tr data-unit-code="…"> and
+                    <tr id="summary-total"> (合计: the units' sums); <p id="summary-county">
+                    (problems of no unit); <ul id="summary-missing">; none yet: <p id="no-summary">
+    admin unit      <section id="versions">, each <section class="version" data-version="n"
+                    data-status="…">, its problems <table id="problems-<n>">
+    /u/{token}      <form id="upload-form" data-max-upload="bytes"> (<div id="drop-zone">,
+                    <input name="file" id="file">, <progress id="upload-progress">,
+                    <p id="upload-message">, <button id="upload-submit">);
+                    <table id="versions"> rows <tr data-version="n" data-status="<kind>">
+                    (none yet: <p id="no-versions">); <a id="template">; <strong id="deadline">
     /u/{token}/v/n  <section id="check" data-status="checking|done|failed"
-                    data-kind="<kind>">; <span id="count-errors">, <span id="count-warnings">,
+                    data-kind="<kind>">; checking: <p id="checking">; done:
+                    <span id="count-errors">, <span id="count-warnings">,
                     <span id="count-infos">; <table id="problems"> rows
-                    <tr class="problem severity-<severity>" data-rule="…">;
-                    <section id="rows"> (affected rows, marked cells <td class="marked …">);
-                    <section id="changes">; <a id="download-annotated">,
-                    <a id="download-file">
+                    <tr class="problem severity-<severity>" data-rule="…"> with cells
+                    td.severity, td.sheet, td.cell, td.message, td.fix (no problem:
+                    <p id="problems" class="clean">); <section id="rows"> (affected rows,
+                    marked cells <td class="marked severity-<severity>">);
+                    <section id="changes">; <a id="download-annotated">, <a id="download-file">,
+                    <a id="upload-again">
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ an upload without a valid token is refused before anything is written.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -222,13 +221,3 @@ async def receive_upload(
         parts.discard(got.part)
         raise UploadRefused(f"上传的文件“{got.original_name}”是空的（0 字节），请重新选择。")
     return Received(got.part, got.original_name, got.size, got.fields)
-
-
-@contextlib.contextmanager
-def discarding(parts: Parts, part: Path) -> Any:
-    """Remove ``part`` when the block raises (it was not committed)."""
-    try:
-        yield part
-    except BaseException:
-        parts.discard(part)
-        raise
