@@ -8,19 +8,24 @@ same bytes), the stalled upload left no version and no blob, the part file is cl
 the database passes SQLite's integrity check, and numbering continues. A version whose check
 was under way when the server was killed is checked again at the restart. A clean stop
 (SIGTERM) and restart keeps the password, the round, the links, the versions and results;
-a first start without a password prints a one-time setup link, and only that once.
+a first start without a password prints a one-time setup link, and only that once. The
+demo step (tools/demo.d/60-web.sh) starts, uploads and stops without hanging.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import web_fixtures as wf
 import web_server as ws
+from conftest import ROOT
 
 MIB = 1024 * 1024
 
@@ -193,3 +198,25 @@ def test_first_start_without_a_password_prints_a_one_time_setup_link(tmp_path: P
         assert "setup?token=" not in server.stderr_text()
         with ws.client(server) as c:
             ws.login(c, password)
+
+
+def test_the_demo_step_starts_uploads_and_stops(tmp_path: Path) -> None:
+    """``tools/demo.d/60-web.sh`` (run by ``make demo``): starts ``perfxl serve --demo``,
+    uploads 王虎寨镇's workbook through its link, prints the result, stops the server."""
+    out = tmp_path / "演示 out"
+    out.mkdir()
+    env = {**os.environ, "OUT": str(out), "BIN": str(Path(sys.executable).parent)}
+    run = subprocess.run(
+        ["bash", str(ROOT / "tools" / "demo.d" / "60-web.sh")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "检查结果：有错误（错误 2 个" in run.stderr, run.stderr
+    assert "网页服务已停止" in run.stderr, run.stderr
+    page = (out / "web-demo-result.html").read_text(encoding="utf-8")
+    assert 'id="problems"' in page and "amount.funds_sum" in page
+    assert "perfxl 网页服务已停止" in (out / "web-demo.log").read_text(encoding="utf-8")
