@@ -570,6 +570,23 @@ def test_the_pool_survives_a_worker_that_dies() -> None:
         pool.shutdown()
 
 
+def test_a_job_that_never_ends_is_stopped() -> None:
+    pool = CheckPool(1)
+
+    async def scenario() -> None:
+        first = pool._current()
+        with pytest.raises(JobFailed) as info:
+            await pool.run(time.sleep, 3600, job_timeout=1.0)  # an hour: never, for the test
+        assert "用时过长" in str(info.value)
+        assert pool._current() is not first  # a fresh pool; the stuck worker was stopped
+        assert await pool.run(len, "abc") == 3
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        pool.shutdown()
+
+
 # --- errors and headers ---------------------------------------------------------------------
 
 

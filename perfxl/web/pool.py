@@ -11,6 +11,7 @@ that dies (a segfault in a reader, the OOM killer) breaks the whole executor: th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import multiprocessing
@@ -26,6 +27,10 @@ log = logging.getLogger("perfxl.web")
 CRASH_MESSAGE = (
     "检查这个文件时读取程序意外退出（文件可能已损坏或结构异常）。"
     "请在 Excel 或 WPS 中打开并另存为 .xlsx 后重新上传；如仍失败，请联系县财政局。"
+)
+TIMEOUT_MESSAGE = (
+    "检查这个文件用时过长，已停止（文件可能过大或结构异常）。"
+    "请删除无关的工作表后另存为 .xlsx 重新上传；如仍失败，请联系县财政局。"
 )
 BUG_MESSAGE = "检查这个文件时出现了程序内部错误，已记录在服务器日志中。请联系县财政局。"
 MODULES = ("checks", "charts", "export")
@@ -98,29 +103,42 @@ class CheckPool:
                 )
             return self._executor
 
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
+    def _replace(self, broken: ProcessPoolExecutor, *, kill: bool = False) -> None:
         with self._lock:
             if self._executor is broken:
                 self._executor = None
-        broken.shutdown(wait=False, cancel_futures=True)
+        _stop(broken, kill=kill)
 
-    async def run(self, job: str | Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def run(
+        self,
+        job: str | Callable[..., Any],
+        *args: Any,
+        job_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """Run ``job`` in a worker and return its value.
 
         ``job`` names a function (``"checks:refuse_reason"``), or is a picklable module-level
         callable (tests). A job whose worker died is run once more in a fresh pool: a crash
         breaks every job in flight, not only the one that caused it; a job that crashes its
-        worker again is given up.
+        worker again is given up. A job still unfinished after ``job_timeout`` seconds (queue
+        time included) is given up too, and its worker stopped: the pool is replaced (the
+        other jobs in flight are run again in the new one).
 
         Raises:
-            JobFailed: perfxl refused the input (its message) or the job hit a bug.
+            JobFailed: perfxl refused the input (its message), the job hit a bug or ran out
+                of time.
             WorkerCrashed: the worker died twice running this job.
         """
         for attempt in (1, 2):
             executor = self._current()
             try:
                 future = executor.submit(run_job, job, args, kwargs)
-                kind, value = await asyncio.wrap_future(future)
+                kind, value = await asyncio.wait_for(asyncio.wrap_future(future), job_timeout)
+            except TimeoutError:
+                log.error("检查超时（%s，%s 秒），已停止检查进程", _label(job), job_timeout)
+                self._replace(executor, kill=True)
+                raise JobFailed(TIMEOUT_MESSAGE) from None
             except BrokenProcessPool:
                 log.error("检查进程意外退出（%s），已重新启动进程池", _label(job))
                 self._replace(executor)
@@ -140,4 +158,17 @@ class CheckPool:
         with self._lock:
             executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            _stop(executor, kill=True)
+
+
+def _stop(executor: ProcessPoolExecutor, *, kill: bool) -> None:
+    """Shut ``executor`` down without waiting; ``kill``: terminate its workers too (a job
+    that never ends would otherwise hold the server's exit)."""
+    # concurrent.futures offers no public way to stop a running job before Python 3.14
+    # (terminate_workers); its process table is the only handle on them.
+    table: dict[Any, Any] = getattr(executor, "_processes", None) or {}
+    processes = list(table.values()) if kill else []
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):  # already gone: nothing to stop
+            process.terminate()

@@ -31,6 +31,7 @@ log = logging.getLogger("perfxl.web")
 T = TypeVar("T")
 HERE = Path(__file__).parent
 DOWNLOAD_PREFIX = "dl-"  # temp folders of generated downloads under DATA/tmp
+CHECK_TIMEOUT = 600.0  # seconds a check may take, waiting in the queue included
 LOGIN_TRIES, LOGIN_WINDOW = 10, 15 * 60  # wrong passwords from one address, seconds
 
 
@@ -130,6 +131,7 @@ class Web:
                 "checks:check_submission",
                 self.blobs.path(version.sha256),
                 version.original_name,
+                job_timeout=CHECK_TIMEOUT,
                 stage=rnd.stage,
                 unit_code=unit.code,
                 unit_name=unit.name,

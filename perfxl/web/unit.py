@@ -17,7 +17,7 @@ from perfxl.web import auth, views
 from perfxl.web.admin import annotated_download, original_download
 from perfxl.web.pages import download, error_page, not_found, render, web_of
 from perfxl.web.pool import JobFailed
-from perfxl.web.state import remove_tree
+from perfxl.web.state import CHECK_TIMEOUT, remove_tree
 from perfxl.web.store import Round, Unit, Version
 from perfxl.web.uploads import UploadRefused, receive_upload
 
@@ -76,7 +76,11 @@ async def upload(request: Request) -> Response:
         return Response(status_code=400)
     try:
         reason = await web.pool.run(
-            "checks:refuse_reason", got.part, got.original_name, max_bytes=web.max_upload
+            "checks:refuse_reason",
+            got.part,
+            got.original_name,
+            max_bytes=web.max_upload,
+            job_timeout=CHECK_TIMEOUT,
         )
     except JobFailed as exc:
         reason = str(exc)
