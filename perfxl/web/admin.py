@@ -214,7 +214,8 @@ async def _units(web: Web, upload: Any) -> list[tuple[str, str | None]]:
         path.write_bytes(data)
         expected = await run_in_threadpool(load_expected, path)
     except PerfxlError as exc:
-        raise _Refused(str(exc).replace(str(path), f"“{upload.filename}”")) from None
+        message = exc.message.replace(str(path), f"“{upload.filename}”")
+        raise _Refused(f"应报单位名单“{upload.filename}”：{message}") from None
     finally:
         remove_tree(folder)
     if not expected:

@@ -67,7 +67,9 @@ def run_job(
         func = _resolve(job) if isinstance(job, str) else job
         return "ok", func(*args, **kwargs)
     except PerfxlError as exc:
-        return "refused", str(exc)
+        # The file is a temp or stored path the uploader never saw: the sheet and cell only.
+        where = " › ".join(x for x in (exc.sheet, exc.cell) if x)
+        return "refused", f"{where}: {exc.message}" if where else exc.message
     except Exception:  # anything else is a bug: its traceback goes to the server log only
         return "bug", traceback.format_exc()
 
