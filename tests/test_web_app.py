@@ -753,6 +753,55 @@ def test_a_round_form_with_bad_input_says_what_is_wrong(site: Site, tmp_path: Pa
         assert len(site.web.store.rounds()) == before
 
 
+def test_the_dashboard_counts_a_project_code_shared_by_two_units(
+    site: Site, tmp_path: Path
+) -> None:
+    rid, tokens = open_round(site, tmp_path)
+    store = site.web.store
+    shared = "13052923P00100000001A"
+    codes = {
+        "910001": [shared, "13052923P00100000002B"],
+        "910002": [shared],
+        "910003": ["13052923P00300000001A"],
+    }
+    for i, (code, projects) in enumerate(codes.items()):
+        unit = store.unit_by_token(tokens[code])
+        v = store.add_version(
+            unit.id, sha256=f"{i:064x}", size=1, original_name="a.xlsx", ext=".xlsx"
+        )
+        entries = [
+            {"code": c, "sheet": f"{k + 1}.项目", "cell": "B3"} for k, c in enumerate(projects)
+        ]
+        store.finish_check(
+            v.id,
+            status="done",
+            errors=0,
+            warnings=int(code == "910003"),
+            infos=0,
+            result={"status": "done", "problems": [], "project_codes": entries},
+        )
+    with identity(site, "admin"):
+        dash = site.c.get(f"/admin/rounds/{rid}").text
+    for code, kind, errors in (
+        ("910001", "errors", "1"),
+        ("910002", "errors", "1"),
+        ("910003", "warnings", "0"),
+    ):
+        row = _row(dash, code)
+        assert f'data-status="{kind}"' in row, row
+        assert f'<td class="errors">{errors}</td>' in row, row
+    note = re.search(
+        r'<span class="between[^"]*" data-rule="consolidate.duplicate_code">([^<]+)<',
+        _row(dash, "910002"),
+    )
+    assert (
+        note and shared in note.group(1) and "910001" in note.group(1) and "910002" in note.group(1)
+    )
+    assert (
+        '<span id="count-errors">2</span>' in dash and '<span id="count-warnings">1</span>' in dash
+    )
+
+
 def test_no_page_ever_showed_a_traceback(site: Site) -> None:
     # Last in the module: every response of every test above went through the hook.
     assert len(site.seen) > 50

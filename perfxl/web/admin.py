@@ -250,21 +250,32 @@ async def _round_or_none(request: Request) -> Round | None:
 
 
 def dashboard_rows(units: list[Unit], history: list[tuple[Unit, Version]]) -> list[dict[str, Any]]:
-    """One row per expected unit: status, latest version, counts, change since the previous."""
+    """One row per expected unit: status, latest version, counts (with the problems between
+    units that ``perfxl consolidate`` finds among the latest versions), change since the
+    previous version."""
     by_unit: dict[int, list[Version]] = {}
     for unit, version in history:
         by_unit.setdefault(unit.id, []).append(version)
+    latest_of = {uid: versions[-1] for uid, versions in by_unit.items()}
+    between = views.duplicate_codes(
+        latest_of, {u.id: _label(u, latest_of.get(u.id)) for u in units}
+    )
     rows = []
     for unit in units:
         versions = by_unit.get(unit.id, [])
         latest = versions[-1] if versions else None
         previous = next((v for v in reversed(versions[:-1]) if v.status == "done"), None)
+        cross = between.get(unit.id, [])
+        extra = sum(1 for p in cross if p["severity"] == "error")
         rows.append(
             {
                 "unit": unit,
                 "latest": latest,
                 "count": len(versions),
-                "status": views.status_of(latest),
+                "status": views.status_of(latest, extra),
+                "errors": (latest.errors + extra) if latest is not None else None,
+                "warnings": latest.warnings if latest is not None else None,
+                "between": cross,
                 "change": views.change_text(latest, previous),
                 "message": views.failure_message(latest)
                 if latest is not None and latest.status == "failed"
@@ -272,6 +283,14 @@ def dashboard_rows(units: list[Unit], history: list[tuple[Unit, Version]]) -> li
             }
         )
     return rows
+
+
+def _label(unit: Unit, version: Version | None) -> str:
+    """A unit as consolidate names it: the code and name its workbook gives (else the list's)."""
+    result = (version.result if version is not None else None) or {}
+    code = result.get("unit_code") or unit.code
+    name = result.get("unit_name") or unit.name or ""
+    return f"{code}{name}"
 
 
 async def dashboard(request: Request) -> Response:

@@ -7,6 +7,7 @@ page uses in ``class="status status-<kind>"``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -49,15 +50,16 @@ class Status:
     label: str
 
 
-def status_of(version: Checked | None) -> Status:
-    """The status a version gives its unit (None: the unit has not submitted)."""
+def status_of(version: Checked | None, extra_errors: int = 0) -> Status:
+    """The status a version gives its unit (None: the unit has not submitted);
+    ``extra_errors``: errors found between units (`duplicate_codes`)."""
     if version is None:
         kind = "missing"
     elif version.status == "checking":
         kind = "checking"
     elif version.status == "failed":
         kind = "failed"
-    elif version.errors:
+    elif version.errors or extra_errors:
         kind = "errors"
     elif version.warnings:
         kind = "warnings"
@@ -206,3 +208,63 @@ def summary_table(figures: dict[str, Any]) -> dict[str, Any]:
         "total": total,
         "county": county,
     }
+
+
+def _code_entries(result: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The project codes a check found, as ``{"code", "sheet", "cell"}`` records (the check
+    result's ``project_codes``: records, or plain code strings)."""
+    entries = []
+    for item in (result or {}).get("project_codes") or []:
+        record = item if isinstance(item, dict) else {"code": item}
+        code = record.get("code")
+        if code is not None and str(code).strip():
+            entries.append({**record, "code": str(code).strip()})
+    return entries
+
+
+def duplicate_codes(
+    latest: Mapping[int, Checked], labels: Mapping[int, str]
+) -> dict[int, list[dict[str, Any]]]:
+    """Problems between units, as ``perfxl consolidate`` finds them among the units' latest
+    versions: a 项目编码 in the workbooks of two units or more gives each of its projects a
+    ``consolidate.duplicate_code`` error (the catalogue's message).
+
+    Args:
+        latest: unit id -> its latest version (only checked ones take part).
+        labels: unit id -> how the message names the unit (``910001巨鹿镇``).
+
+    Returns:
+        unit id -> problem records (``severity``, ``severity_zh``, ``rule``, ``sheet``,
+        ``cell``, ``message``, ``fix``, ``project_code``, ``value``) for the units concerned.
+    """
+    from perfxl.rules.catalogue import make
+
+    checked = {uid: v for uid, v in latest.items() if v.status == "done"}
+    owners: dict[str, list[int]] = {}
+    for uid, v in checked.items():
+        for code in dict.fromkeys(e["code"] for e in _code_entries(v.result)):
+            owners.setdefault(code, []).append(uid)
+    found: dict[int, list[dict[str, Any]]] = {}
+    for uid, v in checked.items():
+        for entry in _code_entries(v.result):
+            who = owners.get(entry["code"], [])
+            if len(who) < 2:
+                continue
+            names = "、".join(labels.get(o, str(o)) for o in who)
+            code = entry["code"]
+            p = make("consolidate.duplicate_code", code=code, units=names)
+            message, _, fix = p.message.partition("。请")
+            found.setdefault(uid, []).append(
+                {
+                    "severity": p.severity,
+                    "severity_zh": SEVERITY_ZH.get(p.severity, p.severity),
+                    "rule": p.rule,
+                    "sheet": entry.get("sheet"),
+                    "cell": entry.get("cell"),
+                    "message": message + "。" if fix else p.message,
+                    "fix": f"请{fix}" if fix else None,
+                    "project_code": code,
+                    "value": code,
+                }
+            )
+    return found
