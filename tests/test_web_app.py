@@ -800,6 +800,10 @@ def test_the_dashboard_counts_a_project_code_shared_by_two_units(
     assert (
         '<span id="count-errors">2</span>' in dash and '<span id="count-warnings">1</span>' in dash
     )
+    with identity(site, "township"):
+        page = site.c.get(f"/u/{tokens['910002']}/v/1").text
+        assert 'id="between"' in page and shared in page
+        assert 'id="between"' not in site.c.get(f"/u/{tokens['910003']}/v/1").text
 
 
 def test_no_page_ever_showed_a_traceback(site: Site) -> None:

@@ -258,7 +258,7 @@ def dashboard_rows(units: list[Unit], history: list[tuple[Unit, Version]]) -> li
         by_unit.setdefault(unit.id, []).append(version)
     latest_of = {uid: versions[-1] for uid, versions in by_unit.items()}
     between = views.duplicate_codes(
-        latest_of, {u.id: _label(u, latest_of.get(u.id)) for u in units}
+        latest_of, {u.id: unit_label(u, latest_of.get(u.id)) for u in units}
     )
     rows = []
     for unit in units:
@@ -285,7 +285,7 @@ def dashboard_rows(units: list[Unit], history: list[tuple[Unit, Version]]) -> li
     return rows
 
 
-def _label(unit: Unit, version: Version | None) -> str:
+def unit_label(unit: Unit, version: Version | None) -> str:
     """A unit as consolidate names it: the code and name its workbook gives (else the list's)."""
     result = (version.result if version is not None else None) or {}
     code = result.get("unit_code") or unit.code

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from perfxl.web import auth, views
-from perfxl.web.admin import annotated_download, original_download
+from perfxl.web.admin import annotated_download, original_download, unit_label
 from perfxl.web.pages import download, error_page, not_found, render, web_of
 from perfxl.web.pool import JobFailed
 from perfxl.web.state import CHECK_TIMEOUT, remove_tree
@@ -126,6 +127,7 @@ async def version(request: Request) -> Response:
     if v is None:
         return not_found(request)
     result = v.result or {}
+    between = await web_of(request).db(_between, request, unit, v)
     ctx = {
         "unit": unit,
         "round": rnd,
@@ -137,8 +139,22 @@ async def version(request: Request) -> Response:
         "changes": result.get("changes"),
         "message": views.failure_message(v) if v.status == "failed" else None,
         "token": unit.token,
+        "between": between,
     }
     return render(request, "version.html", ctx)
+
+
+def _between(request: Request, unit: Unit, v: Version) -> list[dict[str, Any]]:
+    """The problems between this unit and others (a shared 项目编码), when ``v`` is the
+    unit's latest version: the county's summary will report them."""
+    store = web_of(request).store
+    latest = store.latest(unit.round_id)
+    mine = latest.get(unit.id)
+    if mine is None or mine.id != v.id or v.status != "done":
+        return []
+    units = store.units(unit.round_id)
+    labels = {u.id: unit_label(u, latest.get(u.id)) for u in units}
+    return views.duplicate_codes(latest, labels).get(unit.id, [])
 
 
 async def status(request: Request) -> Response:
