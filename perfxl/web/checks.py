@@ -358,6 +358,7 @@ def _check(
     config_text: str | None,
     previous: Path | None,
 ) -> dict[str, Any]:
+    from perfxl.consolidate.rows import project_codes
     from perfxl.errors import PerfxlError
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.services import validate_open_book
@@ -390,6 +391,7 @@ def _check(
             "rows": affected_rows(grid, problems),
             "changes": changes,
             "projects": len(t.projects),
+            "project_codes": project_codes(res),
             "unit_code": _jsonable(t.unit.code),
             "unit_name": _jsonable(t.unit.name),
             "stage": t.stage,
