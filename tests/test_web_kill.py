@@ -134,6 +134,31 @@ def test_sigkill_during_an_upload_loses_no_earlier_version(tmp_path: Path) -> No
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
+def test_check_workers_end_with_a_killed_server(tmp_path: Path) -> None:
+    """SIGKILL of the server alone (no SIGTERM, no clean-up by the harness): its check workers
+    and every other process it started notice and exit by themselves."""
+    data, log = tmp_path / "data", tmp_path / "serve.log"
+    a, _b = wf.town_units(2)
+    book = wf.township_book(tmp_path / "books", 0, a, (wf.ERROR,))
+    server = ws.start(data, log)
+    try:
+        _round_id, links = setup_round(server, tmp_path)
+        with ws.client(server) as c:
+            assert ws.version_number(ws.upload(c, links[a.code], book)) == 1
+            assert ws.wait_checked(c, links[a.code], 1)["status"] == "done"
+        workers = server.group()
+        assert workers, "the server checked a file without any worker process"
+        assert server.kill_alone() < 0
+        deadline = time.monotonic() + 60.0
+        pause = threading.Event()  # never set: a short wait between polls
+        while server.group() and time.monotonic() < deadline:
+            pause.wait(0.1)
+        left = server.group()
+        assert not left, f"processes of the killed server still run: {left} (were {workers})"
+    finally:
+        server.kill()  # the harness's clean-up, only after the assertion above
+
+
 def test_a_restart_keeps_everything(tmp_path: Path) -> None:
     data, log = tmp_path / "data", tmp_path / "serve.log"
     a, b = wf.town_units(2)

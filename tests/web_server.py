@@ -148,6 +148,18 @@ class Server:
         self._join()
         return self.proc.returncode
 
+    def kill_alone(self) -> int:
+        """SIGKILL the server process only and reap it, leaving its process group (the
+        check workers it started) to end by itself: what a crash or the OOM killer does."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=60)
+        return self.proc.returncode
+
+    def group(self) -> list[int]:
+        """The live (not zombie) processes of the server's process group, the server aside."""
+        return [pid for pid in group_members(self.proc.pid) if pid != self.proc.pid]
+
     def _group_alive(self) -> bool:
         try:
             os.killpg(self.proc.pid, 0)
@@ -173,6 +185,22 @@ class Server:
     def _join(self) -> None:
         if self._reader is not None:
             self._reader.join(timeout=30)
+
+
+def group_members(pgid: int) -> list[int]:
+    """Pids of the live processes in process group ``pgid`` (Linux ``/proc``; zombies waiting
+    for a reaper are not running and are left out)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        # pid (comm) state ppid pgrp …; comm may hold spaces and parentheses
+        fields = text[text.rindex(")") + 2 :].split()
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def start(

@@ -15,6 +15,7 @@ import contextlib
 import importlib
 import logging
 import multiprocessing
+import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -74,19 +75,36 @@ def run_job(
         return "bug", traceback.format_exc()
 
 
-def _quiet_worker() -> None:
-    """Worker start: Ctrl-C in the server's terminal is the server's to handle; a worker
-    ignores it (no KeyboardInterrupt traceback from every worker)."""
+def _worker_start(server_pid: int) -> None:
+    """Worker start: Ctrl-C in the server's terminal is the server's to handle (a worker
+    ignores it: no KeyboardInterrupt traceback from every worker); and the worker ends when
+    the server does, even a server killed with SIGKILL that could not stop its pool."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.getppid() != server_pid:  # the server died while this worker started
+        os._exit(0)
+    watcher = threading.Thread(
+        target=_watch_server, args=(server_pid,), name="perfxl-server-watch", daemon=True
+    )
+    watcher.start()
+
+
+def _watch_server(server_pid: int, interval: float = 0.5) -> None:
+    """In a worker: exit at once when the server is gone (the worker is re-parented, so its
+    parent pid changes). Portable, unlike Linux's PR_SET_PDEATHSIG, which also fires when
+    merely the *thread* that started the worker ends."""
+    stop = threading.Event()  # never set: the pause between two looks at the parent
+    while os.getppid() == server_pid:
+        stop.wait(interval)
+    os._exit(0)  # no clean-up: the job in flight is re-run when the server restarts
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    # forkserver: workers start from a small clean process (not a fork of the threaded server);
-    # spawn where there is no forkserver (Windows, macOS default).
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # spawn: each worker is a direct child of the server (so it can watch the server's pid)
+    # started from a clean interpreter (not a fork of the threaded server). A forkserver
+    # would be a middle process that outlives a SIGKILLed server with its workers.
+    return multiprocessing.get_context("spawn")
 
 
 class CheckPool:
@@ -101,7 +119,10 @@ class CheckPool:
         with self._lock:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
-                    self.workers, mp_context=_context(), initializer=_quiet_worker
+                    self.workers,
+                    mp_context=_context(),
+                    initializer=_worker_start,
+                    initargs=(os.getpid(),),
                 )
             return self._executor
 
