@@ -417,6 +417,7 @@ def test_summary_export_and_links(site: Site, tmp_path: Path, books: dict[str, P
         assert r.status_code == 303 and r.headers["location"] == f"/admin/rounds/{rid}/summary"
         page = site.c.get(f"/admin/rounds/{rid}/summary").text
         assert '<div id="chart"' in page and "<svg" in page
+        assert "consolidate" not in page and "<code>" not in page  # no command names
         assert '<tr data-unit-code="910001">' in page
         assert '<li data-unit-code="910002">' in page  # missing
         xlsx = site.c.get(f"/admin/rounds/{rid}/summary.xlsx")
@@ -804,6 +805,78 @@ def test_the_dashboard_counts_a_project_code_shared_by_two_units(
         page = site.c.get(f"/u/{tokens['910002']}/v/1").text
         assert 'id="between"' in page and shared in page
         assert 'id="between"' not in site.c.get(f"/u/{tokens['910003']}/v/1").text
+
+
+DEVELOPER_WORDS = ("consolidate", "--expected", "perfxl validate", "perfxl new", "<code>")
+ADMIN_MENU = ('id="logout-form"', 'href="/admin"', "退出登录")
+
+
+def test_unit_pages_never_show_the_admin_menu(site: Site, tmp_path: Path) -> None:
+    """The county office's browser opens a township's link: the township's page, without the
+    county office's menu (a screenshot or a shared screen shows only the township's page)."""
+    _rid, tokens = open_round(site, tmp_path, n=1)
+    token = tokens["910001"]
+    with identity(site, "admin"):
+        assert all(m in site.c.get("/admin").text for m in ADMIN_MENU)
+        pages = [
+            site.c.get(f"/u/{token}"),
+            site.c.get(f"/u/{token}/v/99"),  # 404 on a unit page
+            site.c.post(  # 403 on a unit page
+                f"/u/{token}/upload", data={"csrf": "错的"}, files={"file": ("a.xlsx", b"x")}
+            ),
+        ]
+        assert [r.status_code for r in pages] == [200, 404, 403]
+        for r in pages:
+            assert not any(m in r.text for m in ADMIN_MENU), r.text[:2000]
+
+
+def test_pages_speak_to_their_reader_without_command_names(
+    site: Site, tmp_path: Path, books: dict[str, Path]
+) -> None:
+    """perfxl's messages are reworded at the web layer: no command names or options on the
+    pages; a broken upload's refusal tells the township to send it again itself (perfxl's
+    own message asks the county to have the unit send it again)."""
+    from perfxl.web import views
+
+    with identity(site, "admin"):
+        form = site.c.get("/admin/rounds/new").text
+        assert not any(w in form for w in DEVELOPER_WORDS), form
+    _rid, tokens = open_round(site, tmp_path, n=1)
+    token = tokens["910001"]
+    broken = tmp_path / "断开的.xlsx"
+    data = books["clean"].read_bytes()
+    broken.write_bytes(data[: len(data) // 2])  # a copy cut off half-way
+    with identity(site, "township"):
+        r = upload(site, token, broken)
+        assert r.status_code == 422, r.text
+        message = re.search(r'<p id="error" class="error">([^<]+)</p>', r.text)
+        assert message and "断开的.xlsx" in message.group(1), r.text[:2000]
+        assert "填报单位" not in message.group(1) and "上传" in message.group(1)
+    core = "文件已损坏，请重新获取或让填报单位重新发送。请先按 perfxl validate 的提示修复。"
+    assert (
+        views.plain(core)
+        == "文件已损坏，请重新获取或让填报单位重新发送。请先按检查结果的提示修复。"
+    )
+    assert views.plain(core, township=True) == (
+        "文件已损坏，请重新保存或重新复制这个文件后再上传。请先按检查结果的提示修复。"
+    )
+
+
+def test_every_error_page_leads_back(site: Site, tmp_path: Path) -> None:
+    """An error page links back to where its reader came from; an unknown link has none."""
+    rid, tokens = open_round(site, tmp_path, n=1)
+    token = tokens["910001"]
+    back = re.compile(r'<a href="([^"]+)" id="back"')
+    with identity(site, "township"):
+        r = site.c.get(f"/u/{token}/v/99")
+        assert r.status_code == 404 and back.search(r.text).group(1) == f"/u/{token}"
+        r = site.c.get("/u/no-such-link-000000000000")
+        assert r.status_code == 404 and not back.search(r.text)
+    with identity(site, "admin"):
+        r = site.c.get(f"/admin/rounds/{rid}/summary.xlsx")  # no summary yet
+        assert r.status_code == 404 and back.search(r.text).group(1) == f"/admin/rounds/{rid}"
+        r = site.c.get("/admin/versions/999999/file")
+        assert r.status_code == 404 and back.search(r.text).group(1) == "/admin"
 
 
 def test_no_page_ever_showed_a_traceback(site: Site) -> None:

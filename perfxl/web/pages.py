@@ -64,18 +64,55 @@ def web_of(request: Request) -> Web:
     return web
 
 
+def is_unit_page(request: Request) -> bool:
+    """A township's page (``/u/…``): never the county office's menu, even in a browser that
+    is signed in as the county office, and perfxl's messages addressed to the township."""
+    return request.url.path.startswith("/u/")
+
+
 def render(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    """A page from ``templates/name`` with the session's CSRF token and admin flag."""
+    """A page from ``templates/name`` with the session's CSRF token, the admin flag (the
+    county office's menu) and ``unit_page`` (see `is_unit_page`)."""
+    unit_page = is_unit_page(request)
     ctx = {
         "csrf": auth.csrf_token(request.session),
-        "admin": auth.is_admin(request.session),
+        "admin": auth.is_admin(request.session) and not unit_page,
+        "unit_page": unit_page,
         **context,
     }
     return web_of(request).pages.TemplateResponse(request, name, ctx, status_code=status)
 
 
-def error_page(request: Request, status: int, message: str, title: str | None = None) -> Response:
-    """The Chinese page of a refusal or failure (never a traceback)."""
+def back_link(request: Request) -> tuple[str, str] | None:
+    """Where an error page leads back to: the page the request came from (the Referer is
+    never sent: no-referrer), guessed from the path — a unit's upload page, a round's page,
+    the rounds list, the login page."""
+    parts = [p for p in request.url.path.split("/") if p]
+    if len(parts) >= 2 and parts[0] == "u":
+        return f"/u/{parts[1]}", "返回本单位的上传页"
+    if len(parts) >= 3 and parts[:2] == ["admin", "rounds"] and parts[2].isdigit():
+        return f"/admin/rounds/{parts[2]}", "返回本轮收集情况"
+    if parts[:1] == ["admin"]:
+        return "/admin", "返回收集轮次列表"
+    if parts[:1] in (["login"], ["setup"], ["logout"]):
+        return "/login", "返回登录页"
+    return None
+
+
+def error_page(
+    request: Request,
+    status: int,
+    message: str,
+    title: str | None = None,
+    *,
+    back: tuple[str, str] | bool | None = True,
+) -> Response:
+    """The Chinese page of a refusal or failure (never a traceback), with a link back
+    (``back``: True = `back_link`, False = none, or an explicit ``(href, label)``)."""
+    if back is True:
+        back = back_link(request)
+    elif back is False:
+        back = None
     titles = {
         400: "无法处理",
         403: "无权访问",
@@ -89,7 +126,12 @@ def error_page(request: Request, status: int, message: str, title: str | None = 
         return render(
             request,
             "error.html",
-            {"title": title or titles.get(status, "出错了"), "message": message, "status": status},
+            {
+                "title": title or titles.get(status, "出错了"),
+                "message": message,
+                "status": status,
+                "back": back,
+            },
             status,
         )
     except Exception:  # the page itself failed (templates missing?): plain text, still Chinese
@@ -100,9 +142,9 @@ def error_page(request: Request, status: int, message: str, title: str | None = 
 NOT_FOUND = "没有找到这个页面。上传链接可能有误，请核对县财政局发来的链接。"
 
 
-def not_found(request: Request) -> Response:
-    """404 in Chinese."""
-    return error_page(request, 404, NOT_FOUND)
+def not_found(request: Request, *, back: bool = True) -> Response:
+    """404 in Chinese (``back``: offer the link back; not for an unknown upload link)."""
+    return error_page(request, 404, NOT_FOUND, back=back)
 
 
 def admin_guard(request: Request) -> Response | None:

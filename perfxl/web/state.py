@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.concurrency import run_in_threadpool
 from starlette.templating import Jinja2Templates
 
@@ -40,12 +42,19 @@ def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))
     t.env.filters["localtime"] = views.local_time
     t.env.filters["filesize"] = views.file_size
+    t.env.filters["plain"] = _plain
     t.env.globals["STAGE_ZH"] = views.STAGE_ZH
     t.env.globals["STAGE_BOOK"] = views.STAGE_BOOK
     t.env.globals["SEVERITY_ZH"] = views.SEVERITY_ZH
     t.env.globals["status_of"] = views.status_of
     t.env.globals["sort_problems"] = views.sorted_problems
     return t
+
+
+@pass_context
+def _plain(ctx: Context, text: object) -> str:
+    """Jinja filter: `views.plain`, for a township on the unit pages (``unit_page``)."""
+    return views.plain(text, township=bool(ctx.get("unit_page")))
 
 
 @dataclass

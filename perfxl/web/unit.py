@@ -36,8 +36,8 @@ async def _version(request: Request, unit: Unit) -> Version | None:
 async def home(request: Request, error: str | None = None, status: int = 200) -> Response:
     """``/u/{token}``: the upload form and the unit's versions."""
     found = await _unit(request)
-    if found is None:
-        return not_found(request)
+    if found is None:  # an unknown link: nothing to go back to
+        return not_found(request, back=False)
     unit, rnd = found
     web = web_of(request)
     versions = list(reversed(await web.db(web.store.versions, unit.id)))
@@ -58,8 +58,8 @@ async def home(request: Request, error: str | None = None, status: int = 200) ->
 async def upload(request: Request) -> Response:
     """``POST /u/{token}/upload``: stream, refuse or store, then check in the background."""
     found = await _unit(request)
-    if found is None:
-        return not_found(request)
+    if found is None:  # an unknown link: nothing to go back to
+        return not_found(request, back=False)
     unit, _rnd = found
     web = web_of(request)
     session = request.session
@@ -120,8 +120,8 @@ async def _refused(request: Request, message: str, status: int) -> Response:
 async def version(request: Request) -> Response:
     """``/u/{token}/v/{n}``: the check result (正在检查… until it is there)."""
     found = await _unit(request)
-    if found is None:
-        return not_found(request)
+    if found is None:  # an unknown link: nothing to go back to
+        return not_found(request, back=False)
     unit, rnd = found
     v = await _version(request, unit)
     if v is None:
@@ -184,8 +184,8 @@ async def status(request: Request) -> Response:
 async def file(request: Request) -> Response:
     """``/u/{token}/v/{n}/file``: the unit's own upload."""
     found = await _unit(request)
-    if found is None:
-        return not_found(request)
+    if found is None:  # an unknown link: nothing to go back to
+        return not_found(request, back=False)
     unit, _rnd = found
     v = await _version(request, unit)
     if v is None:
@@ -196,8 +196,8 @@ async def file(request: Request) -> Response:
 async def annotated(request: Request) -> Response:
     """``/u/{token}/v/{n}/annotated``: the unit's upload with the problems marked."""
     found = await _unit(request)
-    if found is None:
-        return not_found(request)
+    if found is None:  # an unknown link: nothing to go back to
+        return not_found(request, back=False)
     unit, _rnd = found
     v = await _version(request, unit)
     if v is None:
@@ -208,8 +208,8 @@ async def annotated(request: Request) -> Response:
 async def template(request: Request) -> Response:
     """``/u/{token}/template``: the blank workbook of the round for this unit."""
     found = await _unit(request)
-    if found is None:
-        return not_found(request)
+    if found is None:  # an unknown link: nothing to go back to
+        return not_found(request, back=False)
     unit, rnd = found
     web = web_of(request)
     source = None

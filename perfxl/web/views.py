@@ -7,6 +7,7 @@ page uses in ``class="status status-<kind>"``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,33 @@ STATUS_ZH = {
     "clean": "无问题",
 }
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+# perfxl's own messages speak to whoever runs the command line (the county office) and name
+# its commands; the pages reword them for who reads them, without changing perfxl's messages.
+_FOR_EVERYONE: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"按 ?perfxl validate ?的提示"), "按检查结果的提示"),
+    (re.compile(r"[（(]--expected[)）]"), "（本轮的应报单位名单）"),
+    (re.compile(r"由 ?perfxl new \w+ ?生成"), "由县财政局下发"),
+    (re.compile(r"可用的编号见 ?perfxl validate --help ?或文档"), "可用的编号见 perfxl 的使用说明"),
+)
+# A township uploads its own file: "ask the unit to send it again" means "send it again".
+_FOR_TOWNSHIP: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"再提交，或让填报单位重新发送。"), "再上传。"),
+    (re.compile(r"请重新获取或让填报单位重新发送。"), "请重新保存或重新复制这个文件后再上传。"),
+    (re.compile(r"或让填报单位重新发送"), "或重新复制这个文件后再上传"),
+    (re.compile(r"让填报单位重新发送"), "重新保存这个文件后再上传"),
+)
+
+
+def plain(text: object, *, township: bool = False) -> str:
+    """``text`` (a perfxl message) in the words of the page's reader: no command names; on
+    a township's pages (``township``), the advice addressed to the township itself."""
+    out = "" if text is None else str(text)
+    rules = _FOR_EVERYONE + (_FOR_TOWNSHIP if township else ())
+    for pattern, words in rules:
+        out = pattern.sub(words, out)
+    return out
 
 
 class Checked(Protocol):
