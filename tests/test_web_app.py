@@ -709,9 +709,16 @@ def test_a_monitoring_rounds_template_is_made_from_the_units_targets_submission(
         assert made.status_code == 200, made.text
         wb = openpyxl.load_workbook(io.BytesIO(made.content))
         assert len(wb.sheetnames) > 1
-        refused = site.c.get(f"/u/{tokens['910002']}/template")  # no targets submission
+        assert 'id="template"' in site.c.get(f"/u/{tokens['910001']}").text
+        # No targets submission: the page offers no link that would fail, it says what to do.
+        home = site.c.get(f"/u/{tokens['910002']}").text
+        assert 'id="template"' not in home and 'id="no-template"' in home
+        assert "县财政局发给本单位的绩效运行监控表" in home
+        refused = site.c.get(f"/u/{tokens['910002']}/template")  # a bookmark: the same advice
         assert refused.status_code == 400 and CJK.search(refused.text)
-        assert 'id="error"' in refused.text
+        assert 'id="error"' in refused.text and "县财政局发给本单位" in refused.text
+        other = tokens["910002"]
+        assert f'<a href="/u/{other}" id="back"' in refused.text
 
 
 def test_a_round_form_with_bad_input_says_what_is_wrong(site: Site, tmp_path: Path) -> None:

@@ -55,7 +55,9 @@ Stable element ids and classes for the end-to-end tests:
                     <input name="file" id="file">, <progress id="upload-progress">,
                     <p id="upload-message">, <button id="upload-submit">);
                     <table id="versions"> rows <tr data-version="n" data-status="<kind>">
-                    (none yet: <p id="no-versions">); <a id="template">; <strong id="deadline">
+                    (none yet: <p id="no-versions">); <a id="template"> (or, when the
+                    site cannot make the unit's 监控表/自评表: <p id="no-template">);
+                    <strong id="deadline">
     /u/{token}/v/n  <section id="check" data-status="checking|done|failed"
                     data-kind="<kind>">; checking: <p id="checking">; done:
                     <span id="count-errors">, <span id="count-warnings">,

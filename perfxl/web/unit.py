@@ -42,6 +42,9 @@ async def home(request: Request, error: str | None = None, status: int = 200) ->
     web = web_of(request)
     versions = list(reversed(await web.db(web.store.versions, unit.id)))
     late = rnd.deadline is not None and rnd.deadline < datetime.now(UTC)
+    no_template = None
+    if rnd.stage != "targets" and await web.db(web.source_submission, rnd, unit) is None:
+        no_template = _no_template(rnd)
     ctx = {
         "unit": unit,
         "round": rnd,
@@ -51,8 +54,22 @@ async def home(request: Request, error: str | None = None, status: int = 200) ->
         "max_upload": web.max_upload,
         "max_upload_mb": round(web.max_upload / 1024 / 1024),
         "token": unit.token,
+        "no_template": no_template,
     }
     return render(request, "unit_home.html", ctx, status)
+
+
+def _no_template(rnd: Round) -> str:
+    """What a unit does when the site cannot make its 监控表 / 自评表: it has no submission of
+    the round's source round to make it from (or the round has no source round)."""
+    book = views.STAGE_BOOK.get(rnd.stage, "工作簿")
+    source = "绩效目标表" if rnd.stage == "monitoring" else "绩效目标表（或绩效运行监控表）"
+    return (
+        f"本轮收集的{book}要由本单位自己的{source}生成，每个单位内容不同。"
+        f"本网站没有本单位上一轮报送的{source}，所以不能在这里生成空白表。"
+        f"请使用县财政局发给本单位的{book}（由本单位的{source}生成），填好后在上面上传；"
+        f"如果没有收到，请联系县财政局索取。"
+    )
 
 
 async def upload(request: Request) -> Response:
@@ -220,6 +237,8 @@ async def template(request: Request) -> Response:
                 source = web.blobs.path(previous.sha256)
             except KeyError:
                 source = None
+        if source is None:  # the page offers no link then; a bookmark gets the same advice
+            return error_page(request, 400, _no_template(rnd), "本单位的空白表无法在这里生成")
     folder = web.scratch_dir()
     try:
         made = await web.pool.run(
