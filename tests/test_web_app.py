@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import io
+import json
 import os
 import re
 import sys
@@ -339,16 +340,14 @@ def test_planted_faults_are_shown_then_the_fixed_version_is_clean(
         assert (status["errors"], status["warnings"]) == (1, 1)
         page = site.c.get(f"/u/{token}/v/1").text
         assert 'data-status="done"' in page
-        table = page[
-            page.index('<table id="problems"') : page.index(
-                "</table>", page.index('<table id="problems"')
-            )
-        ]
-        rules = re.findall(r'data-rule="([^"]+)"', table)
+        table = page[page.index('<div id="problems"') : page.index("</main>")]
+        rules = re.findall(r'<tr class="problem[^"]*" data-rule="([^"]+)"', table)
         assert rules == [wf.ERROR_RULE, wf.WARNING_RULE]  # errors first
+        # One warning: its group shows open.
+        assert f'<details class="group severity-warning" data-rule="{wf.WARNING_RULE}"' in table
         assert f">{wf.ERROR_CELL}<" in table and f">{wf.WARNING_CELL}<" in table
         assert "修改建议" in table and "与预算数" in table
-        rows = page[page.index('<section id="rows"') :]
+        rows = page[page.index('<div class="affected"') :]
         assert 'class="marked severity-error"' in rows and 'class="marked severity-warning"' in rows
         assert 'id="download-annotated"' in page
 
@@ -384,10 +383,60 @@ def test_planted_faults_are_shown_then_the_fixed_version_is_clean(
         dash = site.c.get(f"/admin/rounds/{rid}").text
         row = _row(dash, "910001")
         assert "无问题" in row and "版本 2" in row
-        change = re.search(r'<td class="change">([^<]*)</td>', row)
-        assert change and "123.13" in change.group(1)  # the fixed 财政资金, from the diff
+        change = re.search(
+            r'<td class="change" title="([^"]*)"><div class="clamp">([^<]*)</div>', row
+        )
+        assert change and "123.13" in change.group(2)  # the fixed 财政资金, from the diff
+        assert change.group(1) == change.group(2)  # the whole text, however the cell cuts it
         unit_page = site.c.get(f"/admin/rounds/{rid}/units/{_unit_id(site, token)}").text
         assert 'data-version="1"' in unit_page and 'data-version="2"' in unit_page
+
+
+def test_a_real_workbooks_many_problems_are_grouped_and_folded(site: Site, tmp_path: Path) -> None:
+    """examples/suying-2023 (a real 目标表: about 260 warnings and infos) with an error
+    planted: the counts at the top, the errors in full with their rows right after them, the
+    warnings and infos one folded <details> per rule (its kind and count), each opening onto
+    its rows."""
+    from perfxl.web import views
+
+    data = json.loads((ROOT / "examples" / "suying-2023.json").read_text(encoding="utf-8"))
+    book = wf.write_book(wf.plant(data, (wf.ERROR,)), tmp_path / "苏营镇-2023.xlsx")
+    _rid, tokens = open_round(site, tmp_path, n=1, config=None)  # perfxl's defaults
+    token = tokens["910001"]
+    with identity(site, "township"):
+        upload(site, token, book)
+        status = wait_checked(site, token, 1)
+        page = site.c.get(f"/u/{token}/v/1").text
+    assert status["warnings"] + status["infos"] > 100, status
+    top = page.index('id="count-warnings"')
+    assert top < page.index('<div id="problems"'), "the counts come before the problems"
+    listing = page[page.index('<div id="problems"') : page.index("</main>")]
+    errors = listing[: listing.index('<section class="groups">')]
+    assert errors.count('<tr class="problem severity-error"') == status["errors"] >= 1
+    assert "<details" not in errors and '<div class="affected">' in errors
+    groups = re.findall(
+        r'<details class="group severity-(\w+)" data-rule="([^"]+)" data-count="(\d+)"( open)?>'
+        r"\s*<summary>(.*?)</summary>",
+        listing,
+        re.S,
+    )
+    assert len(groups) >= 3
+    assert not any(g[3] for g in groups), "many warnings: every group folded"
+    counts = {sev: sum(int(g[2]) for g in groups if g[0] == sev) for sev in ("warning", "info")}
+    assert counts == {"warning": status["warnings"], "info": status["infos"]}
+    assert [g[0] for g in groups] == sorted((g[0] for g in groups), key="warning info".find)
+    summaries = {rule: text for _sev, rule, _n, _open, text in groups}
+    assert "指标值" in summaries.get("indicator.description_repeats", "") or all(
+        CJK.search(t) for t in summaries.values()
+    )
+    assert all(CJK.search(t) and re.search(r"\d+</span> 处", t) for t in summaries.values())
+    # A rule with many problems opens onto the first few of its rows.
+    big = max(groups, key=lambda g: int(g[2]))
+    body = listing[listing.index(f'data-rule="{big[1]}" data-count') :]
+    body = body[: body.index("</details>")]
+    assert 1 <= body.count('<div class="grid-row">') <= views.ROWS_PER_GROUP
+    assert body.count('<tr class="problem') == int(big[2])
+    assert "white-space: nowrap" in site.c.get("/static/perfxl.css").text
 
 
 def _row(page: str, code: str) -> str:

@@ -94,7 +94,10 @@ def chromium(tmp_path: Path, downloads: Path, javascript: bool = True) -> WebDri
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
+    # A Chinese browser, as the townships have: the file input says 选择文件 in screenshots.
+    options.add_argument("--lang=zh-CN")
     prefs: dict[str, Any] = {
+        "intl.accept_languages": "zh-CN,zh",
         "download.default_directory": str(downloads),
         "download.prompt_for_download": False,
         "safebrowsing.enabled": False,
@@ -102,7 +105,9 @@ def chromium(tmp_path: Path, downloads: Path, javascript: bool = True) -> WebDri
     if not javascript:
         prefs["profile.managed_default_content_settings.javascript"] = 2
     options.add_experimental_option("prefs", prefs)
-    service = Service(driver_path, log_output=str(tmp_path / "chromedriver.log"))
+    # On Linux chromium takes its UI language from the environment, not from --lang.
+    env = {**os.environ, "LANGUAGE": "zh_CN:zh"}  # LANG stays: no zh_CN locale needed
+    service = Service(driver_path, log_output=str(tmp_path / "chromedriver.log"), env=env)
     driver = webdriver.Chrome(service=service, options=options)
     driver.execute_cdp_cmd(
         "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
@@ -227,6 +232,26 @@ def problem_rows(driver: WebDriver) -> list[tuple[str, str]]:
         severity = next((c.removeprefix("severity-") for c in classes if "severity-" in c), "")
         out.append((severity, str(tr.text)))
     return out
+
+
+LINES_JS = """
+const range = document.createRange();
+range.selectNodeContents(arguments[0]);
+const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+return tops.size;
+"""
+
+
+def lines(driver: WebDriver, element: WebElement) -> int:
+    """How many lines the element's text takes on the screen."""
+    return int(driver.execute_script(LINES_JS, element))
+
+
+def narrow(driver: WebDriver, width: int = 760) -> tuple[int, int]:
+    """Make the window ``width`` wide (a small laptop, a zoomed page); returns the old size."""
+    size = driver.get_window_size()
+    driver.set_window_size(width, size["height"])
+    return size["width"], size["height"]
 
 
 def checked(driver: WebDriver) -> bool:
@@ -411,6 +436,7 @@ def test_a_round_in_the_browser(
         s.go(f"/u/{token}")
         page = s.text()
         assert "上传本单位的工作簿" in page and first.name in page, page
+        assert browser.execute_script("return navigator.language") == "zh-CN"
         assert "2023-02-15" in page, "the deadline is shown"
         s.shot("unit-page")
         upload_through_page(s, token, faulty, 1)
@@ -422,12 +448,22 @@ def test_a_round_in_the_browser(
         assert browser.find_element(By.ID, "count-warnings").text.strip() == "1"
         problems = problem_rows(browser)
         s.shot("unit-v1-problems")
+        # In a narrow window the short columns still read on one line each.
+        wide = narrow(browser)
+        short = browser.find_elements(
+            By.CSS_SELECTOR, "#problems td.severity, #problems td.cell, #problems th"
+        )
+        assert short and all(lines(browser, td) == 1 for td in short), [
+            (td.text, lines(browser, td)) for td in short
+        ]
+        s.shot("unit-v1-problems-narrow")
+        browser.set_window_size(*wide)
         assert [sev for sev, _ in problems] == ["error", "warning"], problems
         assert wf.ERROR_CELL in problems[0][1] and "财政资金" in problems[0][1], problems
         assert wf.WARNING_CELL in problems[1][1] and "明显提高" in problems[1][1], problems
         assert "错误" in problems[0][1]
         # The affected rows are rendered with the problem cells marked.
-        marked = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#rows td.marked")]
+        marked = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#problems td.marked")]
         assert len(marked) >= 2 and "明显提高" in marked, marked
 
         # Downloads the annotated copy: the marks are in it.
@@ -512,6 +548,21 @@ def test_a_round_in_the_browser(
         change = cell(row, "change")
         assert change and "首次报送" not in change, row.text
         s.shot("dashboard-fixed")
+        wide = narrow(browser)
+        row = dashboard_row(browser, first.code)
+        for name in ("code", "version", "time", "errors", "warnings", "status"):
+            td = row.find_element(By.CSS_SELECTOR, f"td.{name}")
+            assert lines(browser, td) == 1, (name, td.text)
+        change_td = row.find_element(By.CSS_SELECTOR, "td.change")
+        clamp = change_td.find_element(By.CSS_SELECTOR, ".clamp")
+        shown_lines = browser.execute_script(
+            "const e = arguments[0]; return e.clientHeight / parseFloat(getComputedStyle(e).lineHeight);",
+            clamp,
+        )
+        assert shown_lines <= 2.1, shown_lines  # at most two lines on the dashboard
+        assert "123.13" in (change_td.get_attribute("title") or "")  # all of it in the title
+        s.shot("dashboard-fixed-narrow")
+        browser.set_window_size(*wide)
 
         # The unit's versions (admin).
         row.find_element(By.CSS_SELECTOR, "a[href*='/units/']").click()

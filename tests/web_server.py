@@ -502,8 +502,8 @@ class _RowParser(html.parser.HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "table":
-            self._stack.append(a.get("id") == self.table_id)
+        if tag == "table":  # the table itself, or one of the list's tables (data-list)
+            self._stack.append(self.table_id in (a.get("id"), a.get("data-list")))
         elif tag == "tr" and self._stack and self._stack[-1]:
             self._row = Row(attrs=a, cells={}, texts=[])
         elif tag in ("td", "th") and self._row is not None:
@@ -530,7 +530,8 @@ class _RowParser(html.parser.HTMLParser):
 
 
 def rows(page: str, table_id: str, attr: str | None = None) -> list[Row]:
-    """The rows of ``<table id=table_id>`` (only those with the attribute ``attr`` if given);
+    """The rows of ``<table id=table_id>``, or of every ``<table data-list=table_id>`` (a
+    result's problems: errors, then each group) (only those with the attribute ``attr`` if given);
     fails with the page when the table is absent."""
     assert f'id="{table_id}"' in page, f"no table #{table_id} on the page:\n{page[:4000]}"
     p = _RowParser(table_id)

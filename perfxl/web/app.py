@@ -38,7 +38,8 @@ Stable element ids and classes for the end-to-end tests:
     dashboard       <table id="dashboard">, rows <tr data-unit-code="…" data-status="<kind>">,
                     cells <td class="status status-<kind>"> (kind: missing, checking, failed,
                     errors, warnings, clean), <td class="version">, <td class="time">,
-                    <td class="errors">, <td class="warnings">, <td class="change">;
+                    <td class="errors">, <td class="warnings">, <td class="change" title="…">
+                    (its text in <div class="clamp">, cut to two lines; title: all of it);
                     <ul id="missing"> with <li data-unit-code="…"> (all in: <p id="none-missing">);
                     <section id="counts"> with <span id="count-<kind>">; <form id="summary-form">;
                     links <a id="links-page">, <a id="links-csv">, <a id="round-template">,
@@ -50,7 +51,8 @@ Stable element ids and classes for the end-to-end tests:
                     <tr id="summary-total"> (合计: the units' sums); <p id="summary-county">
                     (problems of no unit); <ul id="summary-missing">; none yet: <p id="no-summary">
     admin unit      <section id="versions">, each <section class="version" data-version="n"
-                    data-status="…">, its problems <table id="problems-<n>">
+                    data-status="…">, its problems <div id="problems-<n>"> (as on the unit's
+                    result page)
     /u/{token}      <form id="upload-form" data-max-upload="bytes"> (<div id="drop-zone">,
                     <input name="file" id="file">, <progress id="upload-progress">,
                     <p id="upload-message">, <button id="upload-submit">);
@@ -61,11 +63,15 @@ Stable element ids and classes for the end-to-end tests:
     /u/{token}/v/n  <section id="check" data-status="checking|done|failed"
                     data-kind="<kind>">; checking: <p id="checking">; done:
                     <span id="count-errors">, <span id="count-warnings">,
-                    <span id="count-infos">; <table id="problems"> rows
+                    <span id="count-infos">; <div id="problems"> (no problem:
+                    <p id="problems" class="clean">) holding the errors' <table
+                    data-list="problems"> then one <details class="group" data-rule="…"
+                    data-count="n"> per warning/info rule (open while ≤ 10 of them), each
+                    with its <table data-list="problems">; their rows
                     <tr class="problem severity-<severity>" data-rule="…"> with cells
-                    td.severity, td.sheet, td.cell, td.message, td.fix (no problem:
-                    <p id="problems" class="clean">); <section id="rows"> (affected rows,
-                    marked cells <td class="marked severity-<severity>">);
+                    td.severity, td.sheet, td.cell, td.message, td.fix; after each table its
+                    affected rows <div class="affected"> (marked cells
+                    <td class="marked severity-<severity>">);
                     <section id="changes">; <a id="download-annotated">, <a id="download-file">,
                     <a id="upload-again">
 """

@@ -47,8 +47,12 @@ MAX_UPLOAD_BYTES = 50 * MB
 ALLOWED_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xls", ".ods")
 """Extensions an upload may have."""
 
-MAX_ROWS = 40
-"""Rows of the grid shown with a result (the rows of the first problem cells)."""
+MAX_ROWS = 200
+"""Rows of the grid shown with a result at most (the page folds all but the errors' rows)."""
+
+ROWS_PER_RULE = 5
+"""Rows shown for one warning or info rule (its first problem cells); an error's row is always
+shown, within `MAX_ROWS`."""
 
 MAX_ROW_CELLS = 16
 """Columns of one shown row at most (the project form is 8 wide; a cover row a few more)."""
@@ -529,14 +533,14 @@ def sort_problems(problems: list[dict[str, Any]], sheets: list[str]) -> list[dic
 
 
 def affected_rows(grid: Grid, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The grid rows the problems sit in (in the problems' order, each row once, at most
-    `MAX_ROWS`), each cell's value as text, the problem cells marked with their worst
-    severity."""
+    """The grid rows the problems sit in (in the problems' order, each row once): every
+    error's row, the first `ROWS_PER_RULE` rows of each warning or info rule, at most
+    `MAX_ROWS` in all; each cell's value as text, the problem cells of a shown row marked with
+    their worst severity."""
     from perfxl.cells import col_letter, parse_a1
 
     sheets = {s.name: s for s in grid.sheets}
-    marks: dict[tuple[str, int], dict[int, str]] = {}
-    order: list[tuple[str, int]] = []
+    located: list[tuple[tuple[str, int], int, dict[str, Any]]] = []
     for p in problems:
         sheet, cell = p["sheet"], p["cell"]
         if sheet not in sheets or not cell:
@@ -545,12 +549,24 @@ def affected_rows(grid: Grid, problems: list[dict[str, Any]]) -> list[dict[str, 
             row, col = parse_a1(cell)
         except ValueError:
             continue
-        key = (sheet, row)
+        located.append(((sheet, row), col, p))
+    order: list[tuple[str, int]] = []
+    per_rule: dict[str, set[tuple[str, int]]] = {}
+    for key, _col, p in located:
+        rule_rows = per_rule.setdefault(str(p.get("rule")), set())
+        if key in order:
+            rule_rows.add(key)
+            continue
+        if len(order) >= MAX_ROWS:
+            break
+        if p["severity"] != "error" and len(rule_rows) >= ROWS_PER_RULE:
+            continue
+        order.append(key)
+        rule_rows.add(key)
+    marks: dict[tuple[str, int], dict[int, str]] = {key: {} for key in order}
+    for key, col, p in located:
         if key not in marks:
-            if len(order) >= MAX_ROWS:
-                continue
-            marks[key] = {}
-            order.append(key)
+            continue
         have = marks[key].get(col)
         if have is None or _SEVERITY_ORDER[p["severity"]] < _SEVERITY_ORDER[have]:
             marks[key][col] = p["severity"]

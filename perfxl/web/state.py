@@ -48,6 +48,7 @@ def templates() -> Jinja2Templates:
     t.env.globals["SEVERITY_ZH"] = views.SEVERITY_ZH
     t.env.globals["status_of"] = views.status_of
     t.env.globals["sort_problems"] = views.sorted_problems
+    t.env.globals["problem_view"] = views.problem_view
     return t
 
 

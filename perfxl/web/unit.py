@@ -151,8 +151,9 @@ async def version(request: Request) -> Response:
         "v": v,
         "status": views.status_of(v),
         "result": result,
-        "problems": views.sorted_problems(list(result.get("problems") or [])),
-        "rows": result.get("rows") or [],
+        "view": views.problem_view(
+            list(result.get("problems") or []), list(result.get("rows") or [])
+        ),
         "changes": result.get("changes"),
         "message": views.failure_message(v) if v.status == "failed" else None,
         "token": unit.token,

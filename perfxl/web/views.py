@@ -140,6 +140,91 @@ def sorted_problems(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(problems, key=lambda p: rank.get(str(p.get("severity")), 3))
 
 
+FOLD_AFTER = 10
+"""Warnings and infos on one page up to which their groups show open; more are folded."""
+
+ROWS_PER_GROUP = 5
+"""Rows shown under one warning or info group (the check keeps about as many per rule)."""
+
+# Titles of the checks the web layer adds (perfxl's own rules have theirs in the catalogue).
+WEB_RULE_TITLES = {
+    "web.stage_mismatch": "表的种类与本轮不符",
+    "web.unit_mismatch": "单位编码与上传链接不符",
+    "web.unit_name_mismatch": "单位名称与上传链接不符",
+    "web.year_mismatch": "年度与本轮不符",
+}
+_ROW_OF_CELL = re.compile(r"^\$?[A-Za-z]{1,3}\$?(\d+)$")
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """The warnings (or infos) of one rule on a result page, with the rows they sit in."""
+
+    severity: str
+    rule: str
+    title: str
+    problems: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ProblemView:
+    """A result's problems as a page shows them: the errors in full with their rows, then the
+    warnings and infos grouped by rule (folded when there are many)."""
+
+    errors: list[dict[str, Any]]
+    error_rows: list[dict[str, Any]]
+    groups: list[ProblemGroup]
+    open: bool
+
+    @property
+    def count(self) -> int:
+        """Every problem of the view."""
+        return len(self.errors) + sum(len(g.problems) for g in self.groups)
+
+
+def rule_title(rule: str, problems: list[dict[str, Any]]) -> str:
+    """What kind of problem ``rule`` finds, in a few Chinese words (the catalogue's title)."""
+    if rule in WEB_RULE_TITLES:
+        return WEB_RULE_TITLES[rule]
+    from perfxl.rules.catalogue import CATALOGUE  # only when a page lists problems
+
+    entry = CATALOGUE.get(rule)  # type: ignore[call-overload]
+    if entry is not None:
+        return str(entry.title)
+    first = str(problems[0].get("message") or rule) if problems else rule
+    return first if len(first) <= 30 else first[:30] + "…"
+
+
+def _row_key(p: Mapping[str, Any]) -> tuple[str, int] | None:
+    m = _ROW_OF_CELL.match(str(p.get("cell") or ""))
+    return (str(p.get("sheet")), int(m.group(1))) if m and p.get("sheet") else None
+
+
+def _rows_of(problems: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keys = {k for p in problems if (k := _row_key(p)) is not None}
+    return [r for r in rows if (str(r.get("sheet")), int(r.get("row") or 0)) in keys]
+
+
+def problem_view(problems: list[dict[str, Any]], rows: list[dict[str, Any]]) -> ProblemView:
+    """The page's view of a result's ``problems`` and affected ``rows`` (see `ProblemView`):
+    groups in the order their rule first appears (warnings before infos, as sorted)."""
+    ordered = sorted_problems(list(problems))
+    errors = [p for p in ordered if p.get("severity") == "error"]
+    by_rule: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for p in ordered:
+        if p.get("severity") != "error":
+            by_rule.setdefault((str(p.get("severity")), str(p.get("rule"))), []).append(p)
+    groups = [
+        ProblemGroup(
+            sev, rule, rule_title(rule, items), items, _rows_of(items, rows)[:ROWS_PER_GROUP]
+        )
+        for (sev, rule), items in by_rule.items()
+    ]
+    rest = len(ordered) - len(errors)
+    return ProblemView(errors, _rows_of(errors, rows), groups, open=rest <= FOLD_AFTER)
+
+
 def unit_label(code: str, name: str | None) -> str:
     """``910001 巨鹿镇`` (or just the code)."""
     return f"{code} {name}" if name else code
