@@ -221,7 +221,8 @@ def test_round_problems_stage_unit_and_year(tmp_path: Path) -> None:
     cli = json.loads(_run(["validate", "--format", "json", str(WANG)]).stdout)
     assert result["errors"] == cli["errors"] + 3
 
-    right = _check(_blob(WANG, tmp_path), "王虎寨镇.xlsx", unit_code="910002")
+    # The link's code and a short name (简称) of the file's 单位名称: the same unit.
+    right = _check(_blob(WANG, tmp_path), "王虎寨镇.xlsx", unit_code="910002", unit_name="王虎寨镇")
     assert not [p for p in right["problems"] if p["rule"].startswith("web.")]
 
     mon = _check(_blob(MONITORING, tmp_path), "监控.xlsx", stage="monitoring")
@@ -230,6 +231,34 @@ def test_round_problems_stage_unit_and_year(tmp_path: Path) -> None:
     ev = _check(_blob(EVALUATION, tmp_path), "自评.xlsx", stage="targets")
     stage = next(p for p in ev["problems"] if p["rule"] == "web.stage_mismatch")
     assert "上传的是2023年度绩效自评表" in stage["message"]
+
+
+def test_the_links_code_with_another_units_name_is_a_warning(tmp_path: Path) -> None:
+    """王虎寨镇's workbook says 910002 but the link of 910002 was sent to 巨鹿镇 (or the clerk
+    copied another unit's cover): a warning naming both names; a 简称 or 全称 is no warning."""
+    blob = _blob(WANG, tmp_path)
+    cli = json.loads(_run(["validate", "--format", "json", str(WANG)]).stdout)
+    result = _check(blob, "王虎寨镇.xlsx", unit_code="910002", unit_name="巨鹿县巨鹿镇人民政府本级")
+    web = [p for p in result["problems"] if p["rule"].startswith("web.")]
+    assert [p["rule"] for p in web] == ["web.unit_name_mismatch"]
+    (name,) = web
+    assert name["severity"] == "warning" and name["severity_zh"] == "警告"
+    assert "巨鹿县王虎寨镇人民政府本级" in name["message"]
+    assert "巨鹿县巨鹿镇人民政府本级" in name["message"] and "910002" in name["message"]
+    assert name["sheet"] == "封面" and name["cell"]
+    assert (result["errors"], result["warnings"]) == (cli["errors"], cli["warnings"] + 1)
+    from perfxl.web import views
+
+    assert views.WEB_RULE_TITLES == checks.WEB_RULES  # the page titles its group so
+    for same in (
+        "王虎寨镇",
+        "巨鹿县王虎寨镇人民政府本级",
+        " 巨鹿县王虎寨镇人民政府本级 ",
+        None,
+        "",
+    ):
+        ok = _check(blob, "王虎寨镇.xlsx", unit_code="910002", unit_name=same)
+        assert not [p for p in ok["problems"] if p["rule"].startswith("web.")], same
 
 
 def test_a_code_typed_as_a_number_and_a_year_with_its_unit_match(tmp_path: Path) -> None:

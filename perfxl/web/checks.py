@@ -69,9 +69,11 @@ STAGE_ZH: dict[str, str] = {
 WEB_RULES: dict[str, str] = {
     "web.stage_mismatch": "工作簿类型与本轮不符",
     "web.unit_mismatch": "单位编码与上传链接不符",
+    "web.unit_name_mismatch": "单位名称与上传链接不符",
     "web.year_mismatch": "预算年度与本轮不符",
 }
-"""The round-level rules (ids and titles); all are errors."""
+"""The round-level rules (ids and titles); errors, but ``web.unit_name_mismatch`` a warning
+(the code, which the county sums by, is right)."""
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -430,11 +432,16 @@ def _record(p: Problem, tmp: Path) -> dict[str, Any]:
 
 
 def _web_problem(
-    rule: str, message: str, fix: str, where: tuple[str | None, str | None], value: Any
+    rule: str,
+    message: str,
+    fix: str,
+    where: tuple[str | None, str | None],
+    value: Any,
+    severity: str = "error",
 ) -> dict[str, Any]:
     return {
-        "severity": "error",
-        "severity_zh": _SEVERITY_ZH["error"],
+        "severity": severity,
+        "severity_zh": _SEVERITY_ZH[severity],
         "rule": rule,
         "sheet": where[0],
         "cell": where[1],
@@ -452,7 +459,8 @@ def _unit_text(code: Any, name: Any) -> str:
 def round_problems(res: ReadResult, info: RoundInfo) -> list[dict[str, Any]]:
     """The problems of a workbook in this round: another stage, unit or year than the
     round's (rules ``web.stage_mismatch``, ``web.unit_mismatch``, ``web.year_mismatch``;
-    errors), placed at the cover's cell when the workbook has one."""
+    errors), the link's unit code with another unit's name (``web.unit_name_mismatch``, a
+    warning), placed at the cover's cell when the workbook has one."""
     from perfxl.stages import stage_name
 
     t = res.targets
@@ -491,6 +499,19 @@ def round_problems(res: ReadResult, info: RoundInfo) -> list[dict[str, Any]]:
                 None,
             )
         )
+    elif _names_differ(t.unit.name, info.unit_name):
+        out.append(
+            _web_problem(
+                "web.unit_name_mismatch",
+                f"该文件的单位编码 {code_text} 属于本链接的单位，但单位名称填的是“"
+                f"{cell_text(t.unit.name).strip()}”，本链接的单位是“{info.unit_name}”。",
+                "请确认上传的是本单位的工作簿：是本单位的，请把封面的单位名称改为本单位名称；"
+                "是其他单位的，请让该单位用自己的上传链接上传。",
+                _where(res, "/unit/name"),
+                t.unit.name,
+                severity="warning",
+            )
+        )
     year_text = cell_text(t.year).strip()
     if year_text and re.sub(r"\D", "", year_text) != str(info.year):  # 2023 and “2023年” agree
         out.append(
@@ -503,6 +524,15 @@ def round_problems(res: ReadResult, info: RoundInfo) -> list[dict[str, Any]]:
             )
         )
     return out
+
+
+def _names_differ(in_file: Any, of_link: str | None) -> bool:
+    """Whether the workbook's 单位名称 names another unit than the link's: both given and
+    neither contains the other (a 简称 such as 巨鹿镇 inside 巨鹿县巨鹿镇人民政府本级 is the
+    same unit), spaces aside."""
+    a = re.sub(r"\s+", "", cell_text(in_file) if in_file is not None else "")
+    b = re.sub(r"\s+", "", of_link or "")
+    return bool(a and b) and a not in b and b not in a
 
 
 def _where(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:

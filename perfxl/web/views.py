@@ -147,11 +147,11 @@ ROWS_PER_GROUP = 5
 """Rows shown under one warning or info group (the check keeps about as many per rule)."""
 
 # Titles of the checks the web layer adds (perfxl's own rules have theirs in the catalogue).
-WEB_RULE_TITLES = {
-    "web.stage_mismatch": "表的种类与本轮不符",
+WEB_RULE_TITLES = {  # the same as checks.WEB_RULES (checks is not imported by the server)
+    "web.stage_mismatch": "工作簿类型与本轮不符",
     "web.unit_mismatch": "单位编码与上传链接不符",
     "web.unit_name_mismatch": "单位名称与上传链接不符",
-    "web.year_mismatch": "年度与本轮不符",
+    "web.year_mismatch": "预算年度与本轮不符",
 }
 _ROW_OF_CELL = re.compile(r"^\$?[A-Za-z]{1,3}\$?(\d+)$")
 
