@@ -75,6 +75,59 @@ def _no_temp_path(text: str, *folders: Path) -> None:
         assert str(f) not in text
 
 
+LINE_CHART = {
+    "kind": "line",
+    "title": "累计支出计划进度与序时进度（全县，%）",
+    "unit": "%",
+    "max": 100,
+    "labels": ["3月底", "6月底", "10月底", "12月底"],
+    "series": [
+        {"name": "全县累计计划进度（%）", "values": [25.85, 42.53, 78.89, 100.0]},
+        {"name": "序时进度（%）", "values": [25.0, 50.0, 83.33, 100.0]},
+    ],
+}
+
+
+def test_line_chart_labels_keep_off_the_other_line_and_the_legend_draws_lines() -> None:
+    """Each value label of the plan line sits clear of the dashed 序时 line at its x (the
+    reviewer's chart had 42.53 and 78.89 printed across it); the legend shows a line sample
+    for each line series, a box only for bars."""
+    import xml.etree.ElementTree as ET
+
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    root = ET.fromstring(charts.one_chart(LINE_CHART))
+    points = root.findall("s:circle[@data-series]", ns)
+    dashed = {
+        c.get("data-label"): float(c.get("cy") or 0)
+        for c in points
+        if c.get("data-series") == "序时进度（%）"
+    }
+    plan = [c for c in points if c.get("data-series") == "全县累计计划进度（%）"]
+    labels = root.findall("s:text[@class='value-label']", ns)
+    assert len(labels) == len(plan) == 4
+    for circle, text in zip(plan, labels, strict=True):
+        base = float(text.get("y") or 0)
+        top, bottom = base - 12, base + 3  # the digits' box
+        other = dashed[circle.get("data-label")]
+        assert not top <= other <= bottom, (text.text, base, other)
+        assert text.text == charts.number(float(circle.get("data-value") or 0), "%")
+    legend_lines = root.findall("s:line[@class='legend-line']", ns)
+    assert len(legend_lines) == 2 and not root.findall("s:rect[@class='legend-bar']", ns)
+    assert legend_lines[0].get("stroke-dasharray") is None  # the plan: a solid line
+    assert legend_lines[1].get("stroke-dasharray")  # 序时: dashed, as drawn
+    bars = ET.fromstring(
+        charts.one_chart(
+            {
+                "kind": "bar",
+                "title": "预算",
+                "labels": ["甲"],
+                "series": [{"name": "预算数", "values": [1.0]}],
+            }
+        )
+    )
+    assert bars.findall("s:rect[@class='legend-bar']", ns)
+
+
 # ----------------------------------------------------------------------------- refuse
 
 

@@ -90,22 +90,59 @@ def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
 
 
-def _legend(items: list[tuple[str, str, bool]], y: int, width: int) -> list[str]:
-    """Legend entries (name, color, dashed line?) centred on one row at ``y``."""
-    widths = [24 + 13 * len(name) + 18 for name, _, _ in items]  # CJK text ~13 px a character
+def _legend(items: list[tuple[str, str, str]], y: int, width: int) -> list[str]:
+    """Legend entries (name, color, style) centred on one row at ``y``; style ``bar`` (a
+    filled box), ``line`` (a solid line with a point) or ``dashed`` (a dashed line, with a
+    point when ``dashed-point``), as the series is drawn."""
+    widths = [30 + 13 * len(name) + 18 for name, _, _ in items]  # CJK text ~13 px a character
     x = max(10, int(width / 2 - sum(widths) / 2))
     out = []
-    for (name, color, line), w in zip(items, widths, strict=True):
-        if line:
+    for (name, color, style), w in zip(items, widths, strict=True):
+        if style == "bar":
             out.append(
-                f'<line x1="{x}" y1="{y - 4}" x2="{x + 18}" y2="{y - 4}" stroke="{color}" '
-                'stroke-width="2" stroke-dasharray="5,3"/>'
+                f'<rect x="{x}" y="{y - 10}" width="24" height="10" fill="{color}" '
+                'class="legend-bar"/>'
             )
         else:
-            out.append(f'<rect x="{x}" y="{y - 10}" width="18" height="10" fill="{color}"/>')
-        out.append(f'<text x="{x + 24}" y="{y}">{escape(name)}</text>')
+            dash = ' stroke-dasharray="5,3"' if style.startswith("dashed") else ""
+            out.append(
+                f'<line x1="{x}" y1="{y - 5}" x2="{x + 24}" y2="{y - 5}" stroke="{color}" '
+                f'stroke-width="2"{dash} class="legend-line"/>'
+            )
+            if style in ("line", "dashed-point"):
+                out.append(f'<circle cx="{x + 12}" cy="{y - 5}" r="3" fill="{color}"/>')
+        out.append(f'<text x="{x + 30}" y="{y}">{escape(name)}</text>')
         x += w
     return out
+
+
+LABEL_GAP = 14  # px between a value label's baseline and the nearest other line
+
+
+def _label_y(y: float, others: list[float], top: float, bottom: float) -> float:
+    """Where a point's value label goes (its text baseline): above the point when the other
+    series' lines pass below it, else below, and never within `LABEL_GAP` of another series'
+    line at that x (a label drawn over the dashed 序时 line cannot be read)."""
+    above, below = y - 8, y + 16  # text about 12 px high: its box is [base - 11, base + 2]
+
+    def clear(base: float) -> bool:
+        return all(not (base - 11 - 3 <= o <= base + 2 + 3) for o in others) and (
+            top + 12 <= base <= bottom - 2
+        )
+
+    prefer_above = not others or all(o >= y for o in others) or min(others) > y
+    order = [above, below] if prefer_above else [below, above]
+    for base in order:
+        if clear(base):
+            return base
+    # Both sides crowded: step away from the others until clear (bounded by the plot).
+    step = -1 if prefer_above else 1
+    base = order[0]
+    for _ in range(60):
+        base += step * 2
+        if clear(base):
+            return base
+    return order[0]
 
 
 def _bars(chart: dict[str, Any], *, stacked: bool) -> str:
@@ -183,10 +220,10 @@ def _bars(chart: dict[str, Any], *, stacked: bool) -> str:
                     f'data-label={quoteattr(label)} data-value="{lv[i]!r}"/>'
                 )
     legend = [
-        (str(s.get("name") or ""), colors[j % len(colors)], False) for j, s in enumerate(series)
+        (str(s.get("name") or ""), colors[j % len(colors)], "bar") for j, s in enumerate(series)
     ]
     if line:
-        legend.append((str(line.get("name") or ""), LINE_COLOR, True))
+        legend.append((str(line.get("name") or ""), LINE_COLOR, "dashed"))
     body += _legend(legend, top + n * ROW + 40, WIDTH)
     return _svg(WIDTH, height, title, body)
 
@@ -222,13 +259,19 @@ def _line(chart: dict[str, Any]) -> str:
             f'<text x="{px(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle">'
             f"{escape(label)}</text>"
         )
-    for j, s in enumerate(series):
-        color = (COLORS[0], LINE_COLOR, *COLORS[2:])[j % len(COLORS)]
-        dash = "" if j == 0 else ' stroke-dasharray="6,4"'
-        pts = [
+    palette = (COLORS[0], LINE_COLOR, *COLORS[2:])
+    points = [
+        [
             (px(i), top + plot_h - plot_h * max(v, 0.0) / vmax)
             for i, v in enumerate(values[j][: len(labels)])
         ]
+        for j in range(len(series))
+    ]
+    labels_drawn: list[str] = []
+    for j, s in enumerate(series):
+        color = palette[j % len(palette)]
+        dash = "" if j == 0 else ' stroke-dasharray="6,4"'
+        pts = points[j]
         if pts:
             d = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
             body.append(
@@ -243,13 +286,18 @@ def _line(chart: dict[str, Any]) -> str:
                 f'data-value="{v!r}"><title>{escape(labels[i])} {escape(name)}：'
                 f"{escape(number(v, unit))}</title></circle>"
             )
-            if j == 0:
-                body.append(
-                    f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="middle" fill="#333">'
+            if j == 0:  # the first series' values; the others (序时进度) are plain checkpoints
+                others = [p[i][1] for k, p in enumerate(points) if k != j and i < len(p)]
+                ly = _label_y(y, others, top, top + plot_h + 14)
+                # A white outline keeps the digits readable where a grid line passes.
+                labels_drawn.append(
+                    f'<text x="{x:.1f}" y="{ly:.1f}" text-anchor="middle" fill="#333" '
+                    f'class="value-label" stroke="#fff" stroke-width="3" paint-order="stroke">'
                     f"{escape(number(v, unit))}</text>"
                 )
+    body += labels_drawn  # over every line
     legend = [
-        (str(s.get("name") or ""), (COLORS[0], LINE_COLOR, *COLORS[2:])[j % len(COLORS)], j > 0)
+        (str(s.get("name") or ""), palette[j % len(palette)], "line" if j == 0 else "dashed-point")
         for j, s in enumerate(series)
     ]
     body += _legend(legend, top + plot_h + 50, WIDTH)
