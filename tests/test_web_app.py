@@ -897,6 +897,11 @@ def test_pages_speak_to_their_reader_without_command_names(
     with identity(site, "admin"):
         form = site.c.get("/admin/rounds/new").text
         assert not any(w in form for w in DEVELOPER_WORDS), form
+    fresh = create_app(tmp_path / "新的数据", workers=1)  # no password yet: the login's note
+    with TestClient(fresh, follow_redirects=False) as c:
+        login = c.get("/login").text
+        assert "一次性设置链接" in login and not any(w in login for w in DEVELOPER_WORDS)
+        assert "perfxl serve" not in login and "PERFXL_ADMIN_PASSWORD" not in login
     _rid, tokens = open_round(site, tmp_path, n=1)
     token = tokens["910001"]
     broken = tmp_path / "断开的.xlsx"
