@@ -16,6 +16,7 @@ environment variable ``PERFXL_ARTIFACTS`` overrides the folder) — CI keeps the
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -628,3 +629,53 @@ def test_a_township_without_javascript(
         s.no_traceback()
         assert [sev for sev, _ in problem_rows(s.d)] == ["error"]
         s.shot("nojs-result")
+
+
+def test_a_real_workbooks_many_problems_fold_without_javascript(
+    tmp_path: Path, browser_without_js: WebDriver, fresh_artifacts: Path
+) -> None:
+    """examples/suying-2023 with an error planted, in a round with perfxl's default rules
+    (some 260 warnings and infos): the errors read in full at the top; the warnings and infos
+    are folded by rule, and a click on a group (no JavaScript) opens it onto its rows."""
+    unit = wf.town_units(1)[0]
+    units_csv = wf.write_units_csv(tmp_path / "units.csv", [unit])
+    data = json.loads((ROOT / "examples" / "suying-2023.json").read_text(encoding="utf-8"))
+    data["unit"] = {"code": unit.code, "name": unit.name}
+    book = wf.write_book(wf.plant(data, (wf.ERROR,)), tmp_path / "工作簿" / "苏营镇.xlsx")
+    with ws.serve(tmp_path / "data", tmp_path / "serve.log") as server:
+        with ws.client(server) as c:
+            ws.login(c)
+            token = ws.unit_links(c, ws.create_round(c, units_csv))[unit.code]
+            assert ws.version_number(ws.upload(c, token, book)) == 1
+            status = ws.wait_checked(c, token, 1)
+        assert status["warnings"] + status["infos"] > 100, status
+        s = Steps(browser_without_js, server)
+        s.n = 60
+        s.go(f"/u/{token}/v/1")
+        s.no_traceback()
+        errors = [text for sev, text in problem_rows(s.d) if sev == "error"]
+        assert len(errors) == status["errors"] and all(errors), errors  # shown, in full
+        assert s.d.find_elements(By.CSS_SELECTOR, "#problems section.errors div.affected")
+        groups = s.d.find_elements(By.CSS_SELECTOR, "#problems details.group")
+        assert len(groups) >= 3 and not any(g.get_attribute("open") for g in groups)
+        height = s.d.execute_script("return document.documentElement.scrollHeight")
+        assert height < 5000, height  # the tester's page was 27,000 px tall
+        counts = s.d.find_element(By.ID, "count-warnings")
+        assert counts.is_displayed() and counts.text.strip() == str(status["warnings"])
+        s.shot("many-problems-folded")
+        big = max(groups, key=lambda g: int(g.get_attribute("data-count") or 0))
+        assert not big.find_element(By.CSS_SELECTOR, "div.affected").is_displayed()
+        big.find_element(By.TAG_NAME, "summary").click()
+        s.wait(lambda d: big.get_attribute("open") is not None, "the group opened")
+        assert big.find_element(By.CSS_SELECTOR, "div.affected").is_displayed()
+        shown = big.find_elements(By.CSS_SELECTOR, "tr.problem")
+        assert len(shown) == int(big.get_attribute("data-count") or 0) and shown[0].text
+        s.shot("many-problems-one-open")
+        # Scrolled down the long group: the counts are still in sight at the top.
+        s.d.execute_script("window.scrollTo(0, document.documentElement.scrollHeight)")
+        in_view = s.d.execute_script(
+            "const r = arguments[0].getBoundingClientRect();"
+            "return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0;",
+            counts,
+        )
+        assert in_view, "the counts scrolled out of sight"
