@@ -11,11 +11,14 @@ optional=0
 pkgs=()
 command -v soffice >/dev/null 2>&1 || pkgs+=(libreoffice-calc-nogui libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || pkgs+=(poppler-utils)
-fc-list 2>/dev/null | grep -qi "noto.*cjk" || pkgs+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -i "noto.*cjk" >/dev/null || pkgs+=(fonts-noto-cjk)  # not -q: pipefail + SIGPIPE
 # perfxl serve's tests (not the demo): a real browser and a PostgreSQL server the fixture starts
 if [ $optional -eq 0 ]; then
   { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } \
     || pkgs+=(chromium chromium-driver)
+  # Chinese UI strings (选择文件 on a file input, as township clerks see it in the screenshots)
+  [ -d /usr/lib/chromium/locales ] && ls /usr/lib/chromium/locales/zh-CN.pak >/dev/null 2>&1 \
+    || pkgs+=(chromium-l10n)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || pkgs+=(postgresql)
 fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
