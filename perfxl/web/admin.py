@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
+from collections.abc import Awaitable, Callable
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,52 @@ from perfxl.web.state import Web, remove_tree
 from perfxl.web.store import Round, StoreError, Unit, Version
 
 STAGES = tuple(views.STAGE_ZH)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def admin_page(handler: Handler) -> Handler:
+    """A county office page: the login redirect (GET) or 403 unless signed in."""
+
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        if (refused := admin_guard(request)) is not None:
+            return refused
+        return await handler(request)
+
+    return guarded
+
+
+def round_page(handler: Callable[[Request, Round], Awaitable[Response]]) -> Handler:
+    """A county office page of one round (``{rid}``), handed the round; 404 when none."""
+
+    @admin_page
+    @functools.wraps(handler)
+    async def with_round(request: Request) -> Response:
+        web = web_of(request)
+        rnd = await web.db(web.store.round, request.path_params["rid"])
+        if rnd is None:
+            return not_found(request)
+        return await handler(request, rnd)
+
+    return with_round
+
+
+def version_page(handler: Callable[[Request, Version, Unit], Awaitable[Response]]) -> Handler:
+    """A county office page of one version (``{vid}``), handed it and its unit; 404 when none."""
+
+    @admin_page
+    @functools.wraps(handler)
+    async def with_version(request: Request) -> Response:
+        web = web_of(request)
+        version = await web.db(web.store.version_by_id, request.path_params["vid"])
+        unit = None if version is None else await web.db(web.store.unit, version.unit_id)
+        if version is None or unit is None:
+            return not_found(request)
+        return await handler(request, version, unit)
+
+    return with_version
 
 
 # --- sign-in -----------------------------------------------------------------------------
@@ -114,19 +162,17 @@ async def logout(request: Request) -> Response:
 # --- rounds ------------------------------------------------------------------------------
 
 
+@admin_page
 async def rounds(request: Request) -> Response:
     """``/admin``: every round, newest first."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
     web = web_of(request)
     items = list(reversed(await web.db(web.store.rounds)))
     return render(request, "admin_rounds.html", {"rounds": items})
 
 
+@admin_page
 async def new_round(request: Request) -> Response:
     """``/admin/rounds/new``: the form, and opening the round it describes."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
     web = web_of(request)
     existing = list(reversed(await web.db(web.store.rounds)))
     values = {"title": "", "year": str(datetime.now().year), "stage": "targets", "deadline": ""}
@@ -243,12 +289,6 @@ async def _config(web: Web, upload: Any) -> str | None:
 # --- one round ---------------------------------------------------------------------------
 
 
-async def _round_or_none(request: Request) -> Round | None:
-    web = web_of(request)
-    rid = request.path_params["rid"]
-    return await web.db(web.store.round, rid)
-
-
 def dashboard_rows(units: list[Unit], history: list[tuple[Unit, Version]]) -> list[dict[str, Any]]:
     """One row per expected unit: status, latest version, counts (with the problems between
     units that ``perfxl consolidate`` finds among the latest versions), change since the
@@ -293,14 +333,10 @@ def unit_label(unit: Unit, version: Version | None) -> str:
     return f"{code}{name}"
 
 
-async def dashboard(request: Request) -> Response:
+@round_page
+async def dashboard(request: Request, rnd: Round) -> Response:
     """``/admin/rounds/{rid}``: the round filling up."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
     web = web_of(request)
-    rnd = await _round_or_none(request)
-    if rnd is None:
-        return not_found(request)
     units = await web.db(web.store.units, rnd.id)
     history = await web.db(web.store.all_versions, rnd.id)
     rows = dashboard_rows(units, history)
@@ -317,42 +353,32 @@ async def dashboard(request: Request) -> Response:
     return render(request, "dashboard.html", ctx)
 
 
-async def unit_versions(request: Request) -> Response:
+@round_page
+async def unit_versions(request: Request, rnd: Round) -> Response:
     """``/admin/rounds/{rid}/units/{uid}``: every version of one unit with its problems."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
     web = web_of(request)
-    rnd = await _round_or_none(request)
     unit = await web.db(web.store.unit, request.path_params["uid"])
-    if rnd is None or unit is None or unit.round_id != rnd.id:
+    if unit is None or unit.round_id != rnd.id:
         return not_found(request)
     versions = await web.db(web.store.versions, unit.id)
     ctx = {"round": rnd, "unit": unit, "versions": list(reversed(versions))}
     return render(request, "admin_unit.html", ctx)
 
 
-async def links(request: Request) -> Response:
+@round_page
+async def links(request: Request, rnd: Round) -> Response:
     """``/admin/rounds/{rid}/links``: each unit's private upload link."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
     web = web_of(request)
-    rnd = await _round_or_none(request)
-    if rnd is None:
-        return not_found(request)
     units = await web.db(web.store.units, rnd.id)
     base = str(request.base_url).rstrip("/")
     rows = [{"unit": u, "url": f"{base}/u/{u.token}"} for u in units]
     return render(request, "links.html", {"round": rnd, "rows": rows})
 
 
-async def links_csv(request: Request) -> Response:
+@round_page
+async def links_csv(request: Request, rnd: Round) -> Response:
     """``/admin/rounds/{rid}/links.csv``: the links as a CSV (UTF-8 with BOM, opens in Excel)."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
     web = web_of(request)
-    rnd = await _round_or_none(request)
-    if rnd is None:
-        return not_found(request)
     units = await web.db(web.store.units, rnd.id)
     base = str(request.base_url).rstrip("/")
     out = io.StringIO()
@@ -374,26 +400,31 @@ def _attachment(name: str) -> str:
     return f"attachment; filename*=utf-8''{quote(name)}"
 
 
-async def round_template(request: Request) -> Response:
+@round_page
+async def round_template(request: Request, rnd: Round) -> Response:
     """``/admin/rounds/{rid}/template``: the blank 绩效目标表 (targets), else where units get
     theirs."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
-    web = web_of(request)
-    rnd = await _round_or_none(request)
-    if rnd is None:
-        return not_found(request)
     if rnd.stage != "targets":
         return render(request, "template_info.html", {"round": rnd})
+    name = f"{rnd.year}年绩效目标表（空白模板）.xlsx"
+    return await template_download(request, rnd, None, name)
+
+
+async def template_download(
+    request: Request, rnd: Round, source: Path | None, name: str, title: str | None = None
+) -> Response:
+    """The blank workbook of ``rnd`` (made from ``source``, a unit's earlier submission,
+    for 监控表 / 自评表), made now in the process pool and downloaded as ``name``."""
+    web = web_of(request)
     folder = web.scratch_dir()
     try:
         made = await web.pool.run(
-            "checks:template_for", rnd.stage, rnd.year, folder / "template.xlsx", None
+            "checks:template_for", rnd.stage, rnd.year, folder / "template.xlsx", source
         )
     except JobFailed as exc:
         remove_tree(folder)
-        return error_page(request, 400, str(exc))
-    return download(Path(made), f"{rnd.year}年绩效目标表（空白模板）.xlsx", folder)
+        return error_page(request, 400, str(exc), title)
+    return download(Path(made), name, folder)
 
 
 # --- summary and export ------------------------------------------------------------------
@@ -415,18 +446,14 @@ def _summary_figures(web: Web, round_id: int) -> dict[str, Any] | None:
     return figures
 
 
-async def build_summary(request: Request) -> Response:
+@round_page
+async def build_summary(request: Request, rnd: Round) -> Response:
     """``POST /admin/rounds/{rid}/summary``: the county summary from every unit's latest
     version (in the process pool), then its page."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
     form = await checked_form(request)
     if isinstance(form, Response):
         return form
     web = web_of(request)
-    rnd = await _round_or_none(request)
-    if rnd is None:
-        return not_found(request)
     units = {u.id: u for u in await web.db(web.store.units, rnd.id)}
     latest = await web.db(web.store.latest, rnd.id)
     files = []
@@ -466,41 +493,29 @@ async def build_summary(request: Request) -> Response:
     return RedirectResponse(f"/admin/rounds/{rnd.id}/summary", status_code=303)
 
 
-async def show_summary(request: Request) -> Response:
+@round_page
+async def show_summary(request: Request, rnd: Round) -> Response:
     """``GET /admin/rounds/{rid}/summary``: the figures and chart of the last summary built."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
     web = web_of(request)
-    rnd = await _round_or_none(request)
-    if rnd is None:
-        return not_found(request)
     figures = await web.db(_summary_figures, web, rnd.id)
     table = views.summary_table(figures) if figures else None
     return render(request, "summary.html", {"round": rnd, "summary": figures, "table": table})
 
 
-async def summary_xlsx(request: Request) -> Response:
+@round_page
+async def summary_xlsx(request: Request, rnd: Round) -> Response:
     """``/admin/rounds/{rid}/summary.xlsx``: the last summary workbook built."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
     web = web_of(request)
-    rnd = await _round_or_none(request)
-    if rnd is None:
-        return not_found(request)
     path = _summary_path(web, rnd.id)
     if not path.is_file():
         return error_page(request, 404, "汇总表尚未生成：请先在本轮页面点击“生成汇总表”。")
     return download(path, f"{rnd.title}-汇总表.xlsx")
 
 
-async def export_zip(request: Request) -> Response:
+@round_page
+async def export_zip(request: Request, rnd: Round) -> Response:
     """``/admin/rounds/{rid}/export.zip``: every version of the round, with hashes."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
     web = web_of(request)
-    rnd = await _round_or_none(request)
-    if rnd is None:
-        return not_found(request)
     entries = []
     for unit, v in await web.db(web.store.all_versions, rnd.id):
         try:
@@ -535,35 +550,16 @@ async def export_zip(request: Request) -> Response:
 # --- files of a version ------------------------------------------------------------------
 
 
-async def version_file(request: Request) -> Response:
+@version_page
+async def version_file(request: Request, version: Version, unit: Unit) -> Response:
     """``/admin/versions/{vid}/file``: the file as uploaded."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
-    found = await _version_unit(request)
-    if found is None:
-        return not_found(request)
-    version, unit = found
     return original_download(web_of(request), version, unit) or not_found(request)
 
 
-async def version_annotated(request: Request) -> Response:
+@version_page
+async def version_annotated(request: Request, version: Version, unit: Unit) -> Response:
     """``/admin/versions/{vid}/annotated``: the copy with the problems marked."""
-    if (refused := admin_guard(request)) is not None:
-        return refused
-    found = await _version_unit(request)
-    if found is None:
-        return not_found(request)
-    version, unit = found
     return await annotated_download(request, version, unit)
-
-
-async def _version_unit(request: Request) -> tuple[Version, Unit] | None:
-    web = web_of(request)
-    version = await web.db(web.store.version_by_id, request.path_params["vid"])
-    if version is None:
-        return None
-    unit = await web.db(web.store.unit, version.unit_id)
-    return None if unit is None else (version, unit)
 
 
 def original_download(web: Web, version: Version, unit: Unit) -> Response | None:

@@ -6,6 +6,8 @@ unit's version is never reachable, and a wrong token or number is a 404.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,16 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from perfxl.web import auth, views
-from perfxl.web.admin import annotated_download, original_download, unit_label
-from perfxl.web.pages import download, error_page, not_found, render, web_of
+from perfxl.web.admin import (
+    Handler,
+    annotated_download,
+    original_download,
+    template_download,
+    unit_label,
+)
+from perfxl.web.pages import error_page, not_found, render, web_of
 from perfxl.web.pool import JobFailed
-from perfxl.web.state import CHECK_TIMEOUT, remove_tree
+from perfxl.web.state import CHECK_TIMEOUT
 from perfxl.web.store import Round, Unit, Version
 from perfxl.web.uploads import UploadRefused, receive_upload
 
@@ -31,6 +39,36 @@ async def _unit(request: Request) -> tuple[Unit, Round] | None:
 async def _version(request: Request, unit: Unit) -> Version | None:
     web = web_of(request)
     return await web.db(web.store.version, unit.id, request.path_params["n"])
+
+
+def unit_page(handler: Callable[[Request, Unit, Round], Awaitable[Response]]) -> Handler:
+    """A page of the unit's link, handed the unit and its round; an unknown link is a 404
+    without a link back (there is nothing to go back to)."""
+
+    @functools.wraps(handler)
+    async def with_unit(request: Request) -> Response:
+        found = await _unit(request)
+        if found is None:
+            return not_found(request, back=False)
+        return await handler(request, *found)
+
+    return with_unit
+
+
+def version_page(
+    handler: Callable[[Request, Unit, Round, Version], Awaitable[Response]],
+) -> Handler:
+    """A page of one version (``/v/{n}``) of the unit's link; a 404 when the unit has none."""
+
+    @unit_page
+    @functools.wraps(handler)
+    async def with_version(request: Request, unit: Unit, rnd: Round) -> Response:
+        v = await _version(request, unit)
+        if v is None:
+            return not_found(request)
+        return await handler(request, unit, rnd, v)
+
+    return with_version
 
 
 async def home(request: Request, error: str | None = None, status: int = 200) -> Response:
@@ -72,12 +110,9 @@ def _no_template(rnd: Round) -> str:
     )
 
 
-async def upload(request: Request) -> Response:
+@unit_page
+async def upload(request: Request, unit: Unit, _rnd: Round) -> Response:
     """``POST /u/{token}/upload``: stream, refuse or store, then check in the background."""
-    found = await _unit(request)
-    if found is None:  # an unknown link: nothing to go back to
-        return not_found(request, back=False)
-    unit, _rnd = found
     web = web_of(request)
     session = request.session
     try:
@@ -134,15 +169,9 @@ async def _refused(request: Request, message: str, status: int) -> Response:
     return await home(request, error=message, status=status)
 
 
-async def version(request: Request) -> Response:
+@version_page
+async def version(request: Request, unit: Unit, rnd: Round, v: Version) -> Response:
     """``/u/{token}/v/{n}``: the check result (正在检查… until it is there)."""
-    found = await _unit(request)
-    if found is None:  # an unknown link: nothing to go back to
-        return not_found(request, back=False)
-    unit, rnd = found
-    v = await _version(request, unit)
-    if v is None:
-        return not_found(request)
     result = v.result or {}
     between = await web_of(request).db(_between, request, unit, v)
     ctx = {
@@ -199,36 +228,21 @@ async def status(request: Request) -> Response:
     )
 
 
-async def file(request: Request) -> Response:
+@version_page
+async def file(request: Request, unit: Unit, _rnd: Round, v: Version) -> Response:
     """``/u/{token}/v/{n}/file``: the unit's own upload."""
-    found = await _unit(request)
-    if found is None:  # an unknown link: nothing to go back to
-        return not_found(request, back=False)
-    unit, _rnd = found
-    v = await _version(request, unit)
-    if v is None:
-        return not_found(request)
     return original_download(web_of(request), v, unit) or not_found(request)
 
 
-async def annotated(request: Request) -> Response:
+@version_page
+async def annotated(request: Request, unit: Unit, _rnd: Round, v: Version) -> Response:
     """``/u/{token}/v/{n}/annotated``: the unit's upload with the problems marked."""
-    found = await _unit(request)
-    if found is None:  # an unknown link: nothing to go back to
-        return not_found(request, back=False)
-    unit, _rnd = found
-    v = await _version(request, unit)
-    if v is None:
-        return not_found(request)
     return await annotated_download(request, v, unit)
 
 
-async def template(request: Request) -> Response:
+@unit_page
+async def template(request: Request, unit: Unit, rnd: Round) -> Response:
     """``/u/{token}/template``: the blank workbook of the round for this unit."""
-    found = await _unit(request)
-    if found is None:  # an unknown link: nothing to go back to
-        return not_found(request, back=False)
-    unit, rnd = found
     web = web_of(request)
     source = None
     if rnd.stage != "targets":
@@ -240,14 +254,6 @@ async def template(request: Request) -> Response:
                 source = None
         if source is None:  # the page offers no link then; a bookmark gets the same advice
             return error_page(request, 400, _no_template(rnd), "本单位的空白表无法在这里生成")
-    folder = web.scratch_dir()
-    try:
-        made = await web.pool.run(
-            "checks:template_for", rnd.stage, rnd.year, folder / "template.xlsx", source
-        )
-    except JobFailed as exc:
-        remove_tree(folder)
-        return error_page(request, 400, str(exc), "暂时无法提供模板")
     book = views.STAGE_BOOK.get(rnd.stage, "工作簿")
     name = f"{unit.code}-{unit.name or ''}-{rnd.year}年{book}.xlsx".replace("--", "-")
-    return download(Path(made), name, folder)
+    return await template_download(request, rnd, source, name, "暂时无法提供模板")
