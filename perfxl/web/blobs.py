@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from perfxl.write.patch.safeio import umask as _cached_umask
+from perfxl.write.patch.safeio import current_umask, fsync_dir
 
 try:
     import fcntl
@@ -35,18 +35,6 @@ _CHUNK = 1 << 20
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def current_umask() -> int:
-    """The process's umask now (read from /proc without changing it; else the cached one)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return _cached_umask()
-
-
 def _hash(fh: BinaryIO) -> tuple[str, int]:
     """sha256 hex and size of what is left to read in ``fh``."""
     digest = hashlib.sha256()
@@ -55,17 +43,6 @@ def _hash(fh: BinaryIO) -> tuple[str, int]:
         digest.update(chunk)
         size += len(chunk)
     return digest.hexdigest(), size
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX; Windows has no directory fsync)."""
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class BlobStore:
@@ -132,10 +109,10 @@ class BlobStore:
             target.parent.mkdir(exist_ok=True)
             os.chmod(part, 0o666 & ~current_umask())
             os.replace(part, target)  # still locked: a rename keeps the open file
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         if folder_new:
-            _fsync_dir(self.blobs)
-        _fsync_dir(self.tmp)
+            fsync_dir(self.blobs)
+        fsync_dir(self.tmp)
         return sha, size
 
     @staticmethod

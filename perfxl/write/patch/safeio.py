@@ -43,9 +43,8 @@ _CHUNK = 1 << 20
 _LIVE: dict[Path, Path] = {}
 
 
-@functools.cache
-def umask() -> int:
-    """The process's umask, read once without changing it where the OS allows."""
+def _proc_umask() -> int | None:
+    """The process's umask now, as /proc reports it (Linux); None where it cannot be read."""
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
@@ -53,10 +52,26 @@ def umask() -> int:
                     return int(line.split()[1], 8)
     except (OSError, ValueError):
         pass
+    return None
+
+
+@functools.cache
+def umask() -> int:
+    """The process's umask, read once without changing it where the OS allows."""
+    found = _proc_umask()
+    if found is not None:
+        return found
     # Elsewhere os.umask is the only way to read it; set it straight back.
     old = os.umask(0o022)
     os.umask(old)
     return old
+
+
+def current_umask() -> int:
+    """The process's umask now (a long-running server may be given another one); where /proc
+    cannot tell, the one :func:`umask` read once (os.umask would change it for a moment)."""
+    found = _proc_umask()
+    return umask() if found is None else found
 
 
 def output_mode(target: Path) -> int:
@@ -177,7 +192,8 @@ def _fsync(fd: int) -> None:
     os.fsync(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows has no directory fsync)."""
     if os.name != "posix":
         return
     fd = os.open(folder, os.O_RDONLY)
@@ -219,7 +235,7 @@ def write_atomic(target: Path, data: bytes) -> None:
                 os.close(fd)
             done_with_temp(tmp)
         break
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def save(target: Path, data: bytes, *, previous: bytes | None, backup: bool) -> Path | None:
