@@ -611,7 +611,7 @@ def test_the_pool_survives_a_worker_that_dies() -> None:
             await pool.run(os._exit, 3)  # dies in the first pool and again in the retry
         assert await pool.run(len, "六个字的名字") == 6  # a fresh pool
         with pytest.raises(JobFailed) as info:
-            await pool.run("checks:config_from_text", "framework = 1999\n")
+            await pool.run("staging:config_from_text", "framework = 1999\n")
         assert CJK.search(str(info.value))
 
     try:

@@ -31,7 +31,8 @@ from conftest import EXAMPLES, ROOT, soffice
 from perfxl.cli import main
 from perfxl.config import ConfigError
 from perfxl.errors import PerfxlError
-from perfxl.web import charts, checks, export
+from perfxl.web import annotated, blank, charts, checks, export, staging, summary
+from perfxl.web.rows import MAX_ROWS
 
 # A path that climbs out of a folder, as a hostile upload names it.
 CLIMB = "/".join(["..", "..", "etc", "passwd"])
@@ -59,7 +60,7 @@ def _run(args: list[str]) -> Any:
     return CliRunner().invoke(main, args, catch_exceptions=False)
 
 
-def _check(path: Path, name: str, **kw: Any) -> dict[str, Any]:
+def _check_args(**kw: Any) -> dict[str, Any]:
     args: dict[str, Any] = {
         "stage": "targets",
         "unit_code": "910001",
@@ -68,8 +69,22 @@ def _check(path: Path, name: str, **kw: Any) -> dict[str, Any]:
         "config_text": None,
         "previous": None,
     }
-    args.update(kw)
-    return checks.check_submission(path, name, **args)
+    return {**args, **kw}
+
+
+def _check(path: Path, name: str, **kw: Any) -> dict[str, Any]:
+    return checks.check_submission(path, name, **_check_args(**kw))
+
+
+def _in_spawned_worker(
+    path: Path, name: str, refuse_as: str | None = None, **kw: Any
+) -> tuple[str | None, dict[str, Any]]:
+    """`refuse_reason` (of ``path`` named ``refuse_as``, else ``name``) and `check_submission`
+    run as the app runs them: in a spawned worker process (nothing inherited from the tests)."""
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        refused = pool.submit(checks.refuse_reason, path, refuse_as or name).result(timeout=120)
+        checked = pool.submit(checks.check_submission, path, name, **_check_args(**kw))
+        return refused, checked.result(timeout=120)
 
 
 def _no_temp_path(text: str, *folders: Path) -> None:
@@ -171,9 +186,9 @@ def test_refusals_name_the_uploaded_file_in_chinese(tmp_path: Path) -> None:
 
 
 def test_an_uploader_s_name_is_only_a_label(tmp_path: Path) -> None:
-    assert checks.display_name(CLIMB + ".xlsx") == "passwd.xlsx"
-    assert checks.display_name("a\x00b\n.xlsx") == "a_b_.xlsx"
-    assert checks.display_name("") == "上传的文件"
+    assert staging.display_name(CLIMB + ".xlsx") == "passwd.xlsx"
+    assert staging.display_name("a\x00b\n.xlsx") == "a_b_.xlsx"
+    assert staging.display_name("") == "上传的文件"
     blob = _blob(JULU, tmp_path)
     long_name = "巨鹿镇" * 120 + ".xlsx"  # 1,080 bytes: no file system takes it as a name
     assert checks.refuse_reason(blob, long_name) is None
@@ -243,7 +258,7 @@ def test_problems_are_validate_s_errors_first_with_their_rows(tmp_path: Path) ->
     assert not budget["C4"]["marked"] and budget["C4"]["severity"] is None
     plan = {c["ref"]: c for c in rows[(sheet, 7)]["cells"]}
     assert plan["C7"]["value"] == "1" and plan["C7"]["marked"]
-    assert len(result["rows"]) <= checks.MAX_ROWS
+    assert len(result["rows"]) <= MAX_ROWS
 
 
 def test_fix_is_split_off_at_the_advice() -> None:
@@ -350,7 +365,7 @@ def test_the_round_config_is_used(tmp_path: Path) -> None:
     assert (off["errors"], off["warnings"]) == (cli["errors"], cli["warnings"])
 
     with pytest.raises(ConfigError) as info:
-        checks.config_from_text("[rules]\nunknown_key = 1\n")
+        staging.config_from_text("[rules]\nunknown_key = 1\n")
     assert info.value.message.startswith("本轮的县级配置有误：")
     assert "unknown_key" in info.value.message and str(info.value) == info.value.message
     failed = _check(blob, "巨鹿镇.xlsx", config_text="not = [toml")
@@ -385,19 +400,7 @@ def test_an_unreadable_upload_fails_with_a_message(tmp_path: Path) -> None:
 
 def test_checks_run_in_a_spawned_worker_process(tmp_path: Path) -> None:
     blob = _blob(_planted(tmp_path), tmp_path)
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        refused = pool.submit(checks.refuse_reason, blob, "a.txt").result(timeout=120)
-        result = pool.submit(
-            checks.check_submission,
-            blob,
-            "巨鹿镇.xlsx",
-            stage="targets",
-            unit_code="910001",
-            unit_name="巨鹿镇",
-            year=2023,
-            config_text=None,
-            previous=None,
-        ).result(timeout=120)
+    refused, result = _in_spawned_worker(blob, "巨鹿镇.xlsx", refuse_as="a.txt")
     assert refused is not None and "a.txt" in refused
     assert result == _check(blob, "巨鹿镇.xlsx")
 
@@ -433,7 +436,7 @@ def test_annotated_copy_has_validate_annotate_s_marks(tmp_path: Path) -> None:
     cli_out = tmp_path / "cli" / "标注.xlsx"
     _run(["validate", str(named), "--annotate", str(cli_out)])
 
-    out = checks.annotated_copy(_blob(book, tmp_path), "巨鹿镇.xlsx", None, tmp_path / "a.tmp")
+    out = annotated.annotated_copy(_blob(book, tmp_path), "巨鹿镇.xlsx", None, tmp_path / "a.tmp")
     assert out == tmp_path / "a.xlsx" and out.exists()
     assert _comments(out) == _comments(cli_out) and _comments(out)
     mine, theirs = _results_sheet(out), _results_sheet(cli_out)
@@ -446,7 +449,7 @@ def test_annotated_copy_has_validate_annotate_s_marks(tmp_path: Path) -> None:
     text = tmp_path / "plain.txt"
     text.write_text("不是工作簿", encoding="utf-8")
     with pytest.raises(PerfxlError) as info:
-        checks.annotated_copy(_blob(text, tmp_path), "x.xlsx", None, tmp_path / "b.xlsx")
+        annotated.annotated_copy(_blob(text, tmp_path), "x.xlsx", None, tmp_path / "b.xlsx")
     assert str(info.value).startswith("“x.xlsx”：") and not (tmp_path / "b.xlsx").exists()
     _no_temp_path(str(info.value), tmp_path)
 
@@ -469,7 +472,7 @@ def test_build_summary_is_perfxl_consolidate(tmp_path: Path) -> None:
     files = [(_blob(p, tmp_path), p.name) for p in chosen]
     out = tmp_path / "web" / "汇总.xlsx"
     out.parent.mkdir()
-    figures = checks.build_summary(
+    figures = summary.build_summary(
         files, expected=load_expected(COUNTY / "units.csv"), config_text=None, out=out
     )
     json.dumps(figures)
@@ -539,7 +542,7 @@ def test_build_summary_is_perfxl_consolidate(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("src", "stage"), [(MONITORING, "monitoring"), (EVALUATION, "evaluation")])
 def test_build_summary_of_later_stages(tmp_path: Path, src: Path, stage: str) -> None:
     out = tmp_path / "s.xlsx"
-    figures = checks.build_summary(
+    figures = summary.build_summary(
         [(_blob(src, tmp_path), "910001-苏营镇-v1.xlsx")],
         expected=[("910001", "苏营镇"), ("910002", "某镇")],
         config_text=None,
@@ -576,7 +579,7 @@ def test_build_summary_of_later_stages(tmp_path: Path, src: Path, stage: str) ->
 
 def test_build_summary_without_uploads_says_so(tmp_path: Path) -> None:
     with pytest.raises(PerfxlError) as info:
-        checks.build_summary(
+        summary.build_summary(
             [], expected=[("910001", None)], config_text=None, out=tmp_path / "s.xlsx"
         )
     assert "还没有单位上传" in info.value.message
@@ -589,26 +592,26 @@ def test_build_summary_without_uploads_says_so(tmp_path: Path) -> None:
 def test_template_for_each_stage(tmp_path: Path) -> None:
     from perfxl.read import read_workbook
 
-    t = checks.template_for("targets", 2024, tmp_path / "t.xlsx", None, unit_code="910001")
+    t = blank.template_for("targets", 2024, tmp_path / "t.xlsx", None, unit_code="910001")
     res = read_workbook(t)
     assert res.targets.stage == "targets" and res.targets.year == 2024
     assert res.targets.unit.code == "910001"
 
-    m = checks.template_for("monitoring", 2023, tmp_path / "m.xlsx", _blob(SUYING, tmp_path))
+    m = blank.template_for("monitoring", 2023, tmp_path / "m.xlsx", _blob(SUYING, tmp_path))
     mon = read_workbook(m).targets
     assert mon.stage == "monitoring" and len(mon.projects) == 19
 
-    e = checks.template_for("evaluation", 2023, tmp_path / "e.xlsx", _blob(MONITORING, tmp_path))
+    e = blank.template_for("evaluation", 2023, tmp_path / "e.xlsx", _blob(MONITORING, tmp_path))
     assert read_workbook(e).targets.stage == "evaluation"
 
     with pytest.raises(PerfxlError) as info:
-        checks.template_for("monitoring", 2023, tmp_path / "x.xlsx", None)
+        blank.template_for("monitoring", 2023, tmp_path / "x.xlsx", None)
     assert "绩效目标表" in info.value.message and "上传" in info.value.message
     assert not (tmp_path / "x.xlsx").exists()
     text = tmp_path / "text.csv"
     text.write_text("项目编码,项目名称\n", encoding="utf-8")
     with pytest.raises(PerfxlError) as bad:
-        checks.template_for("monitoring", 2023, tmp_path / "y.xlsx", _blob(text, tmp_path))
+        blank.template_for("monitoring", 2023, tmp_path / "y.xlsx", _blob(text, tmp_path))
     _no_temp_path(str(bad.value), tmp_path)
     assert CJK.search(str(bad.value)) and bad.value.path is None
 
@@ -713,7 +716,7 @@ def test_hostile_corpus_refused_or_checked(corpus: Path, tmp_path: Path) -> None
         msg = checks.refuse_reason(blob, name)
         if case.outcome in ("unreadable", "not_perfxl"):
             assert msg is not None, name
-            assert CJK.search(msg) and f"“{checks.display_name(name)}”" in msg, (name, msg)
+            assert CJK.search(msg) and f"“{staging.display_name(name)}”" in msg, (name, msg)
             _no_temp_path(msg, tmp_path, corpus)
             assert "Traceback" not in msg
             refused[name] = msg
@@ -731,7 +734,7 @@ def test_hostile_corpus_refused_or_checked(corpus: Path, tmp_path: Path) -> None
 @pytest.mark.libreoffice
 def test_an_xls_upload_is_annotated_as_xlsx(corpus: Path, tmp_path: Path) -> None:
     blob = _blob(corpus / "legacy.xls", tmp_path)
-    out = checks.annotated_copy(blob, "旧格式.xls", None, tmp_path / "a.xls")
+    out = annotated.annotated_copy(blob, "旧格式.xls", None, tmp_path / "a.xls")
     assert out.suffix == ".xlsx"
     rows = _results_sheet(out)
     result = _check(blob, "旧格式.xls", unit_code="920001")
@@ -739,17 +742,5 @@ def test_an_xls_upload_is_annotated_as_xlsx(corpus: Path, tmp_path: Path) -> Non
     assert len(rows) >= len(located) > 0
     assert set(_comments(out)) >= {(p["sheet"], p["cell"]) for p in located}
     # a .xls is read in a child of the worker (calamine may abort on a damaged one)
-    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        refused = pool.submit(checks.refuse_reason, blob, "旧格式.xls").result(timeout=120)
-        again = pool.submit(
-            checks.check_submission,
-            blob,
-            "旧格式.xls",
-            stage="targets",
-            unit_code="920001",
-            unit_name="巨鹿镇",
-            year=2023,
-            config_text=None,
-            previous=None,
-        ).result(timeout=120)
+    refused, again = _in_spawned_worker(blob, "旧格式.xls", unit_code="920001")
     assert refused is None and again == result

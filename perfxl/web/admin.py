@@ -280,7 +280,7 @@ async def _config(web: Web, upload: Any) -> str | None:
     if not text.strip():
         return None
     try:
-        await web.pool.run("checks:config_from_text", text)
+        await web.pool.run("staging:config_from_text", text)
     except JobFailed as exc:
         raise _Refused(f"配置文件“{upload.filename}”无法使用：{exc}") from None
     return text
@@ -419,7 +419,7 @@ async def template_download(
     folder = web.scratch_dir()
     try:
         made = await web.pool.run(
-            "checks:template_for", rnd.stage, rnd.year, folder / "template.xlsx", source
+            "blank:template_for", rnd.stage, rnd.year, folder / "template.xlsx", source
         )
     except JobFailed as exc:
         remove_tree(folder)
@@ -472,7 +472,7 @@ async def build_summary(request: Request, rnd: Round) -> Response:
     folder = web.scratch_dir()
     try:
         figures = await web.pool.run(
-            "checks:build_summary",
+            "summary:build_summary",
             files,
             expected=[(u.code, u.name) for u in units.values()],
             config_text=rnd.config_text,
@@ -583,7 +583,7 @@ async def annotated_download(request: Request, version: Version, unit: Unit) -> 
     ext = version.ext if version.ext.startswith(".") else f".{version.ext}"
     try:
         made = await web.pool.run(
-            "checks:annotated_copy",
+            "annotated:annotated_copy",
             path,
             version.original_name,
             None if rnd is None else rnd.config_text,

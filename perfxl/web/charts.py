@@ -1,6 +1,6 @@
 """The summary page's charts as inline SVG: no JavaScript, no image files, Chinese labels.
 
-`perfxl.web.checks.build_summary` returns the chart data of the summary workbook (the 图表,
+`perfxl.web.summary.build_summary` returns the chart data of the summary workbook (the 图表,
 执行率图表 or 等级分布 sheet, and the units' rows they plot); here each chart becomes one
 ``<svg>`` element. Every bar and point carries its value in ``data-value`` exactly as the
 workbook's chart data holds it, so a test (or a curious reviewer) can compare the two.

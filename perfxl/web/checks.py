@@ -17,45 +17,35 @@ the prefix ``web.``.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import logging
-import math
-import os
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from perfxl.config import Config
-    from perfxl.grid import Grid
     from perfxl.problems import Problem
     from perfxl.read import ReadResult
 
+from perfxl.web.rows import SEVERITY_ORDER, affected_rows, cell_text, jsonable, sort_problems
+from perfxl.web.staging import (
+    ALLOWED_SUFFIXES,
+    MAX_UPLOAD_BYTES,
+    MB,
+    clean,
+    config_from_text,
+    display_name,
+    named,
+    staged,
+)
+
 log = logging.getLogger(__name__)
 
-MB = 1024 * 1024
-MAX_UPLOAD_BYTES = 50 * MB
-"""The default size limit of one upload (``perfxl serve --max-upload-mb``)."""
-
-ALLOWED_SUFFIXES: tuple[str, ...] = (".xlsx", ".xlsm", ".xls", ".ods")
-"""Extensions an upload may have."""
-
-MAX_ROWS = 200
-"""Rows of the grid shown with a result at most (the page folds all but the errors' rows)."""
-
-ROWS_PER_RULE = 5
-"""Rows shown for one warning or info rule (its first problem cells); an error's row is always
-shown, within `MAX_ROWS`."""
-
-MAX_ROW_CELLS = 16
-"""Columns of one shown row at most (the project form is 8 wide; a cover row a few more)."""
+_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+# Where a message's advice starts: a sentence beginning with 请 after a full stop.
+_FIX_START = re.compile(r"(?<=[。；！？])请")
 
 MAX_CHANGES = 100
 """Changes against the previous version listed with a result (the summary counts them all)."""
@@ -74,137 +64,6 @@ WEB_RULES: dict[str, str] = {
 }
 """The round-level rules (ids and titles); errors, but ``web.unit_name_mismatch`` a warning
 (the code, which the county sums by, is right)."""
-
-_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
-# Where a message's advice starts: a sentence beginning with 请 after a full stop.
-_FIX_START = re.compile(r"(?<=[。；！？])请")
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
-
-
-# --------------------------------------------------------------------------- staging
-
-
-def display_name(original_name: str) -> str:
-    """The uploaded file's name as shown in messages: its last path part, cleaned."""
-    base = re.split(r"[/\\]", original_name or "")[-1]
-    base = _UNSAFE_NAME.sub("_", base).strip()
-    return base or "上传的文件"
-
-
-def _safe_name(original_name: str, suffix: str) -> str:
-    """A file name for the staged copy: the original stem (cut so the name stays far below
-    the 255-byte limit of file systems) and ``suffix``."""
-    stem = display_name(original_name)
-    low = stem.lower()
-    for s in (*ALLOWED_SUFFIXES, ".xlsb"):
-        if low.endswith(s):
-            stem = stem[: -len(s)]
-            break
-    stem = stem.lstrip(".") or "workbook"
-    while len(stem.encode("utf-8")) > 150:
-        stem = stem[:-1]
-    return stem + suffix
-
-
-def _suffix_for(path: Path, original_name: str) -> str:
-    """The extension the staged copy gets: what the preflight says the file is; the original
-    extension when it agrees (a macro workbook stays .xlsm)."""
-    from perfxl.errors import UnreadableWorkbookError
-    from perfxl.safety import preflight
-
-    ext = Path(display_name(original_name)).suffix.lower()
-    try:
-        kind = preflight(path).kind
-    except UnreadableWorkbookError:
-        return ext if ext in ALLOWED_SUFFIXES else ".xlsx"
-    if kind == "xlsx":
-        return ext if ext in (".xlsx", ".xlsm") else ".xlsx"
-    return "." + kind
-
-
-@contextlib.contextmanager
-def staged(path: Path, original_name: str, suffix: str | None = None) -> Iterator[Path]:
-    """``path`` under a safe name in a private temp folder (removed afterwards).
-
-    A hard link when the temp folder is on the same file system, else a copy: readers only
-    read it, and nothing is ever written through it.
-    """
-    with tempfile.TemporaryDirectory(prefix="perfxl-web-") as tmp:
-        name = _safe_name(original_name, suffix or _suffix_for(Path(path), original_name))
-        dest = Path(tmp) / name
-        _link_or_copy(Path(path), dest)
-        yield dest
-
-
-def _link_or_copy(src: Path, dest: Path) -> None:
-    try:
-        os.link(src, dest)
-    except OSError:
-        shutil.copyfile(src, dest)
-
-
-def _clean(message: str, tmp: Path | None) -> str:
-    """A message without any temp path in it (the file's name stays)."""
-    if tmp is not None:
-        message = message.replace(str(tmp.parent) + os.sep, "").replace(str(tmp.parent), "")
-    return message
-
-
-def _named(name: str, message: str) -> str:
-    """``“name”：message`` unless the message already names the file."""
-    return message if name in message else f"“{name}”：{message}"
-
-
-@contextlib.contextmanager
-def user_errors(name: str | None, *folders: Path) -> Iterator[None]:
-    """perfxl errors leaving the block are made fit for a page: no temp path in the message
-    (``folders``), ``path`` cleared (``str(exc)`` would put it in front), and the message
-    naming the uploaded file ``name`` when there is one; sheet and cell are kept."""
-    from perfxl.errors import PerfxlError
-
-    try:
-        yield
-    except PerfxlError as exc:
-        message = exc.message
-        if exc.path:
-            message = message.replace(str(exc.path), Path(str(exc.path)).name)
-        for folder in folders:
-            message = _strip(message, str(folder))
-        exc.message = _named(name, message) if name else message
-        exc.args = (exc.message,)
-        exc.path = None
-        raise
-
-
-# --------------------------------------------------------------------------- config
-
-
-def config_from_text(config_text: str | None) -> Config:
-    """The round's validation settings from the county's config file text, parsed as
-    :func:`perfxl.config.load_config` parses a file (JSON when the text is a JSON object,
-    else TOML), over the shipped defaults; None or blank: the shipped defaults.
-
-    Raises:
-        ConfigError: the text is not usable (its message in Chinese, naming no temp path).
-    """
-    from perfxl.config import ConfigError, load_config
-
-    if config_text is None or not config_text.strip():
-        return load_config(None)
-    with tempfile.TemporaryDirectory(prefix="perfxl-web-") as tmp:
-        p = _config_file(Path(tmp), config_text)
-        assert p is not None
-        try:
-            return load_config(p)
-        except ConfigError as exc:
-            exc.message = "本轮的县级配置有误：" + _clean(exc.message, p)
-            exc.args = (exc.message,)
-            exc.path = None
-            raise
-
-
-# --------------------------------------------------------------------------- refuse
 
 
 def refuse_reason(
@@ -264,13 +123,10 @@ def _refusal_of(tmp: Path, name: str, max_bytes: int) -> str | None:
         grid = read_grid(tmp, limits)
         read_grid_model(grid).require_perfxl()
     except NotAPerfxlWorkbookError as exc:
-        return _named(name, _clean(exc.message, tmp))
+        return named(name, clean(exc.message, tmp))
     except PerfxlError as exc:
-        return _named(name, _clean(exc.message, tmp))
+        return named(name, clean(exc.message, tmp))
     return None
-
-
-# --------------------------------------------------------------------------- check
 
 
 @dataclass(frozen=True)
@@ -334,7 +190,7 @@ def check_submission(
             text = exc.message
         else:
             text = "检查时发生内部错误，请稍后重新上传；仍有问题请联系县财政局。"
-        return _failed(_named(name, text))
+        return _failed(named(name, text))
 
 
 def _failed(message: str) -> dict[str, Any]:
@@ -374,20 +230,20 @@ def _check(
         try:
             grid = read_grid(tmp)
         except PerfxlError as exc:
-            return _failed(_named(name, _clean(exc.message, tmp)))
+            return _failed(named(name, clean(exc.message, tmp)))
         report = validate_open_book(grid, config)
         res = report.read
         assert res is not None  # validate_open_book always reads
         if not res.is_perfxl:
             from perfxl.errors import NotAPerfxlWorkbookError
 
-            return _failed(_named(name, NotAPerfxlWorkbookError.message_for(res.layout)))
+            return _failed(named(name, NotAPerfxlWorkbookError.message_for(res.layout)))
         problems = [_record(p, tmp) for p in report.problems]
         problems += round_problems(res, info)
         problems = sort_problems(problems, [s.name for s in grid.sheets])
         changes = _changes(previous, tmp) if previous is not None else None
         t = res.targets
-        counts = {s: sum(1 for p in problems if p["severity"] == s) for s in _SEVERITY_ORDER}
+        counts = {s: sum(1 for p in problems if p["severity"] == s) for s in SEVERITY_ORDER}
         return {
             "status": "done",
             "errors": counts["error"],
@@ -398,11 +254,11 @@ def _check(
             "changes": changes,
             "projects": len(t.projects),
             "project_codes": project_codes(res),
-            "unit_code": _jsonable(t.unit.code),
-            "unit_name": _jsonable(t.unit.name),
+            "unit_code": jsonable(t.unit.code),
+            "unit_name": jsonable(t.unit.name),
             "stage": t.stage,
-            "year": _jsonable(t.year),
-            "month": _jsonable(t.month),
+            "year": jsonable(t.year),
+            "month": jsonable(t.month),
             "message": None,
         }
 
@@ -417,7 +273,7 @@ def split_fix(message: str) -> tuple[str, str | None]:
 
 
 def _record(p: Problem, tmp: Path) -> dict[str, Any]:
-    message, fix = split_fix(_clean(p.message, tmp))
+    message, fix = split_fix(clean(p.message, tmp))
     return {
         "severity": p.severity,
         "severity_zh": _SEVERITY_ZH[p.severity],
@@ -427,7 +283,7 @@ def _record(p: Problem, tmp: Path) -> dict[str, Any]:
         "message": message,
         "fix": fix,
         "project_code": p.project_code,
-        "value": _jsonable(p.value),
+        "value": jsonable(p.value),
     }
 
 
@@ -448,7 +304,7 @@ def _web_problem(
         "message": message,
         "fix": fix,
         "project_code": None,
-        "value": _jsonable(value),
+        "value": jsonable(value),
     }
 
 
@@ -541,120 +397,6 @@ def _where(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:
     return locate(res, pointer)
 
 
-def sort_problems(problems: list[dict[str, Any]], sheets: list[str]) -> list[dict[str, Any]]:
-    """Errors first, then warnings, then infos; within each, file-level problems first, then
-    by sheet (workbook order), row and column; ties keep their order."""
-    from perfxl.cells import parse_a1
-
-    order = {s: i for i, s in enumerate(sheets)}
-
-    def key(item: tuple[int, dict[str, Any]]) -> tuple[int, int, int, int, int]:
-        n, p = item
-        sev = _SEVERITY_ORDER.get(p["severity"], 3)
-        if p["sheet"] is None:
-            return (sev, -1, 0, 0, n)
-        try:
-            row, col = parse_a1(p["cell"]) if p["cell"] else (0, 0)
-        except ValueError:
-            row, col = 0, 0
-        return (sev, order.get(p["sheet"], len(order)), row, col, n)
-
-    return [p for _, p in sorted(enumerate(problems), key=key)]
-
-
-def affected_rows(grid: Grid, problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The grid rows the problems sit in (in the problems' order, each row once): every
-    error's row, the first `ROWS_PER_RULE` rows of each warning or info rule, at most
-    `MAX_ROWS` in all; each cell's value as text, the problem cells of a shown row marked with
-    their worst severity."""
-    from perfxl.cells import col_letter, parse_a1
-
-    sheets = {s.name: s for s in grid.sheets}
-    located: list[tuple[tuple[str, int], int, dict[str, Any]]] = []
-    for p in problems:
-        sheet, cell = p["sheet"], p["cell"]
-        if sheet not in sheets or not cell:
-            continue
-        try:
-            row, col = parse_a1(cell)
-        except ValueError:
-            continue
-        located.append(((sheet, row), col, p))
-    order: list[tuple[str, int]] = []
-    per_rule: dict[str, set[tuple[str, int]]] = {}
-    for key, _col, p in located:
-        rule_rows = per_rule.setdefault(str(p.get("rule")), set())
-        if key in order:
-            rule_rows.add(key)
-            continue
-        if len(order) >= MAX_ROWS:
-            break
-        if p["severity"] != "error" and len(rule_rows) >= ROWS_PER_RULE:
-            continue
-        order.append(key)
-        rule_rows.add(key)
-    marks: dict[tuple[str, int], dict[int, str]] = {key: {} for key in order}
-    for key, col, p in located:
-        if key not in marks:
-            continue
-        have = marks[key].get(col)
-        if have is None or _SEVERITY_ORDER[p["severity"]] < _SEVERITY_ORDER[have]:
-            marks[key][col] = p["severity"]
-    out = []
-    for sheet, row in order:
-        s = sheets[sheet]
-        values = s.rows[row - 1] if 0 < row <= len(s.rows) else []
-        used = max((i + 1 for i, v in enumerate(values) if v not in (None, "")), default=0)
-        width = min(max(used, *marks[(sheet, row)]), MAX_ROW_CELLS)
-        cells = []
-        for c in range(1, width + 1):
-            sev = marks[(sheet, row)].get(c)
-            cells.append(
-                {
-                    "ref": f"{col_letter(c)}{row}",
-                    "value": cell_text(s.get(row, c)),
-                    "marked": sev is not None,
-                    "severity": sev,
-                }
-            )
-        out.append({"sheet": sheet, "row": row, "cells": cells})
-    return out
-
-
-def cell_text(v: Any) -> str:
-    """A cell's value as a page shows it: numbers without float noise, dates in ISO form."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            return str(v)
-        if v.is_integer():
-            return str(int(v))
-        return f"{v:.10f}".rstrip("0").rstrip(".")
-    if isinstance(v, datetime):
-        return v.isoformat(sep=" ", timespec="seconds").removesuffix(" 00:00:00")
-    if isinstance(v, (date, time)):
-        return v.isoformat()
-    return str(v)
-
-
-def _jsonable(v: Any) -> Any:
-    """A value that ``json.dumps`` takes and that reads back the same (else its text)."""
-    if v is None or isinstance(v, (str, bool, int)):
-        return v
-    if isinstance(v, float):
-        return v if math.isfinite(v) else str(v)
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    return cell_text(v)
-
-
 def _changes(previous: Path, current: Path) -> dict[str, Any]:
     """What changed since the previous version (`perfxl.services.yoy.diff_books`); a
     previous version that cannot be compared gives a summary saying why."""
@@ -689,497 +431,3 @@ def _changes(previous: Path, current: Path) -> dict[str, Any]:
 def dumps(result: dict[str, Any]) -> str:
     """A result as the JSON text stored with a version."""
     return json.dumps(result, ensure_ascii=False)
-
-
-# --------------------------------------------------------------------------- annotate
-
-
-def annotated_copy(path: Path, original_name: str, config_text: str | None, out: Path) -> Path:
-    """The upload with its problems marked as ``perfxl validate --annotate`` marks them
-    (`perfxl.services.annotate`: a fill and a comment on each problem cell, the 校验结果
-    sheet), written atomically; the round-level ``web.`` problems are not marked (they are
-    about the round, not a cell's content).
-
-    An .xlsx or .xlsm upload keeps its format: the copy is ``out`` with that suffix. The
-    write-back engine edits OOXML only, so an .xls or .ods upload is first rewritten as an
-    .xlsx holding its sheets' values and merged ranges (formatting is not carried), and the
-    copy is ``out`` with the suffix .xlsx.
-
-    Args:
-        path: the stored upload.
-        original_name: the uploader's file name.
-        config_text: the round's config text (None: the shipped defaults).
-        out: where to write (its suffix is replaced as above).
-
-    Returns:
-        The path written.
-
-    Raises:
-        PerfxlError: the upload cannot be read or is not a perfxl workbook (the message names
-            ``original_name``), or ``out`` cannot be written.
-    """
-    from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
-    from perfxl.services import annotate, validate_files
-
-    name = display_name(original_name)
-    config = config_from_text(config_text)
-    with (
-        staged(Path(path), original_name) as tmp,
-        user_errors(name, tmp.parent, Path(out).parent),
-    ):
-        report = validate_files([tmp], config).reports[0]
-        if report.read is None:
-            if report.not_perfxl:
-                raise NotAPerfxlWorkbookError()
-            detail = report.problems[0].message if report.problems else "无法读取。"
-            raise PerfxlError(detail)
-        if tmp.suffix.lower() in (".xlsx", ".xlsm"):
-            target = Path(out).with_suffix(tmp.suffix.lower())
-            annotate(report, target)
-            return target
-        target = Path(out).with_suffix(".xlsx")
-        book = tmp.with_suffix(".converted.xlsx")
-        _grid_to_xlsx(tmp, book)
-        report.path = str(book)
-        annotate(report, target)
-        return target
-
-
-def _grid_to_xlsx(src: Path, dest: Path) -> None:
-    """An .xls/.ods workbook's sheets (values, merged ranges, hidden state) as an .xlsx."""
-    from openpyxl import Workbook
-
-    from perfxl.grid.calamine_grid import read_grid
-
-    grid = read_grid(src)
-    wb = Workbook()
-    for blank in list(wb.worksheets):
-        wb.remove(blank)
-    for sheet in grid.sheets:
-        ws = wb.create_sheet(sheet.name[:31])
-        for row in sheet.rows:
-            ws.append([_xlsx_value(v) for v in row])
-        for r1, c1, r2, c2 in sheet.merged:
-            if (r1, c1) != (r2, c2):
-                ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
-        if not sheet.visible:
-            ws.sheet_state = "hidden"
-    if not wb.worksheets:
-        wb.create_sheet("Sheet1")
-    wb.save(dest)
-
-
-def _xlsx_value(v: Any) -> Any:
-    """A grid value openpyxl writes as the same value (text starting with = stays text)."""
-    if isinstance(v, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        return ILLEGAL_CHARACTERS_RE.sub("", v)
-    return v
-
-
-# --------------------------------------------------------------------------- summary
-
-
-def build_summary(
-    files: list[tuple[Path, str]],
-    *,
-    expected: list[tuple[str, str | None]],
-    config_text: str | None,
-    out: Path,
-) -> dict[str, Any]:
-    """The county summary of a round's latest versions, exactly as ``perfxl consolidate DIR
-    -o OUT --expected UNITS.csv [--config CONFIG]`` makes it, written to ``out``; and the
-    figures the summary page shows, taken from the consolidation's own tables.
-
-    The files are linked (or copied) into a private folder beside ``out`` under their
-    display names (never names from uploads), with the expected units' CSV and the config
-    beside them; the folder is removed afterwards.
-
-    Args:
-        files: (stored upload, display name such as ``910001-巨鹿镇-v3.xlsx``) per unit.
-        expected: the round's units as (code, name).
-        config_text: the round's config text (None: the shipped defaults).
-        out: the summary workbook (.xlsx).
-
-    Returns:
-        JSON-able figures: ``stage``, ``month``, ``profile``, ``units`` (one per unit summed:
-        ``code``, ``name``, ``file``, ``projects``, ``budget``, ``errors``, ``warnings`` and the
-        stage's figures), ``missing`` (``code``, ``name``), ``unusable`` (``file``,
-        ``reason``), ``totals``, ``charts`` (what `perfxl.web.charts.chart_svg` draws: the
-        summary workbook's chart data), ``notes``, ``exit_code`` and ``report`` (what
-        ``consolidate --format json`` prints, paths as display names).
-
-    Raises:
-        PerfxlError: no usable workbook at all (nothing written), the config is unusable, or
-            ``out`` cannot be written.
-    """
-    from perfxl.consolidate import Options
-    from perfxl.errors import DataError
-    from perfxl.services import consolidate
-
-    out = Path(out).resolve()
-    config_from_text(config_text)  # an unusable config says so in the round's words
-    if not files:
-        raise DataError("本轮还没有单位上传工作簿，无法生成汇总表。")
-    with tempfile.TemporaryDirectory(prefix=".perfxl-summary-", dir=out.parent) as tmp:
-        folder = Path(tmp) / INPUT_FOLDER
-        folder.mkdir()
-        names: dict[str, str] = {}
-        for src, shown in files:
-            dest = folder / _unique(folder, _safe_name(shown, _suffix_for(Path(src), shown)))
-            _link_or_copy(Path(src), dest)
-            names[str(Path(INPUT_FOLDER) / dest.name)] = dest.name
-        _write_units_csv(Path(tmp) / UNITS_CSV, expected)
-        config_path = _config_file(Path(tmp), config_text)
-        opts = Options(
-            expected=Path(UNITS_CSV),
-            jobs=1,  # already in a worker process of the app
-            config=Path(config_path.name) if config_path else None,
-        )
-        # Run from the temp folder with relative paths, as a clerk runs the command in the
-        # folder: the summary's 说明 sheet names 报送 and units.csv, never a temp path. The
-        # working directory is the worker process's own (one task at a time).
-        with _cwd(Path(tmp)), user_errors(None, Path(tmp), out.parent):
-            report = consolidate([Path(INPUT_FOLDER)], out, opts)
-        return summary_figures(report, names, INPUT_FOLDER)
-
-
-INPUT_FOLDER = "报送"
-UNITS_CSV = "应报单位.csv"
-
-
-@contextlib.contextmanager
-def _cwd(folder: Path) -> Iterator[None]:
-    before = os.getcwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
-def _config_file(folder: Path, config_text: str | None) -> Path | None:
-    """The round's config text as a file in ``folder`` (.json or .toml by its content);
-    None when there is none."""
-    if config_text is None or not config_text.strip():
-        return None
-    json_like = config_text.lstrip("\ufeff \t\r\n").startswith("{")
-    path = folder / ("县级配置.json" if json_like else "县级配置.toml")
-    path.write_text(config_text, encoding="utf-8")
-    return path
-
-
-def _unique(folder: Path, name: str) -> str:
-    """``name``, or ``name (2)`` … when the folder already has it."""
-    if not (folder / name).exists():
-        return name
-    stem, suffix = Path(name).stem, Path(name).suffix
-    n = 2
-    while (folder / f"{stem} ({n}){suffix}").exists():
-        n += 1
-    return f"{stem} ({n}){suffix}"
-
-
-def _write_units_csv(path: Path, expected: list[tuple[str, str | None]]) -> None:
-    import csv
-
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["单位编码", "单位名称"])
-        for code, name in expected:
-            w.writerow([code, name or ""])
-
-
-def summary_figures(report: Any, names: dict[str, str], folder: str) -> dict[str, Any]:
-    """The summary page's figures from a consolidation report (`ConsolidationReport`):
-    every number read from the consolidation's tables; file paths shown by ``names``."""
-    from perfxl.consolidate import columns as K
-
-    c = report.result
-
-    def shown(p: str | None) -> str | None:
-        if p is None:
-            return None
-        return names.get(p) or (Path(p).name if p.startswith(folder) else p)
-
-    counts: dict[str | None, dict[str, int]] = {}
-    for pr in c.problems:
-        d = counts.setdefault(pr.unit_code, {"errors": 0, "warnings": 0})
-        if pr.severity == K.SEVERITY_ZH["error"]:
-            d["errors"] += 1
-        elif pr.severity == K.SEVERITY_ZH["warning"]:
-            d["warnings"] += 1
-    units: list[dict[str, Any]] = []
-    charts: list[dict[str, Any]] = []
-    if c.stage == "monitoring":
-        for u in c.monitor_units:
-            if u.row_kind != K.ROW_UNIT:
-                continue
-            d = counts.get(u.unit_code, {"errors": 0, "warnings": 0})
-            units.append(
-                {
-                    "code": u.unit_code,
-                    "name": u.unit_name,
-                    "file": shown(u.source_file),
-                    "projects": u.projects,
-                    "budget": u.budget,
-                    "executed": u.executed,
-                    "rate": u.rate,
-                    "schedule": u.schedule,
-                    "lights": {"red": u.red, "yellow": u.yellow, "green": u.green},
-                    "indicator_lights": {"red": u.indicators_red, "yellow": u.indicators_yellow},
-                    **d,
-                }
-            )
-        total = next((u for u in c.monitor_units if u.row_kind == K.ROW_TOTAL), None)
-        totals = {
-            "projects": total.projects if total else 0,
-            "budget": total.budget if total else 0.0,
-            "executed": total.executed if total else 0.0,
-            "rate": total.rate if total else None,
-            "schedule": total.schedule if total else None,
-        }
-        charts.append(_monitoring_chart(c))
-    elif c.stage == "evaluation":
-        from perfxl.consolidate.eval_columns import LEVEL_KEYS, LEVEL_NAMES
-
-        for u in c.eval_units:
-            if u.row_kind != K.ROW_UNIT:
-                continue
-            d = counts.get(u.unit_code, {"errors": 0, "warnings": 0})
-            units.append(
-                {
-                    "code": u.unit_code,
-                    "name": u.unit_name,
-                    "file": shown(u.source_file),
-                    "projects": u.projects,
-                    "budget": u.budget,
-                    "executed": u.executed,
-                    "rate": u.rate,
-                    "scored": u.scored,
-                    "average": u.average,
-                    "levels": {
-                        n: getattr(u, k) for k, n in zip(LEVEL_KEYS, LEVEL_NAMES, strict=True)
-                    },
-                    **d,
-                }
-            )
-        total = next((u for u in c.eval_units if u.row_kind == K.ROW_TOTAL), None)
-        totals = {
-            "projects": total.projects if total else 0,
-            "budget": total.budget if total else 0.0,
-            "scored": total.scored if total else 0,
-            "average": total.average if total else None,
-            "levels": {
-                n: getattr(total, k) if total else 0
-                for k, n in zip(LEVEL_KEYS, LEVEL_NAMES, strict=True)
-            },
-        }
-        charts.extend(_evaluation_charts(c))
-    else:
-        for u in c.units:
-            if u.row_kind != K.ROW_UNIT:
-                continue
-            units.append(
-                {
-                    "code": u.unit_code,
-                    "name": u.unit_name,
-                    "file": shown(u.source_file),
-                    "projects": u.projects,
-                    "budget": u.budget,
-                    "plan_percent": dict(
-                        zip(
-                            K.CHECKPOINTS, (u.pct_mar, u.pct_jun, u.pct_oct, u.pct_dec), strict=True
-                        )
-                    ),
-                    "errors": u.errors,
-                    "warnings": u.warnings,
-                }
-            )
-        totals = {
-            "projects": c.totals.get("projects", 0),
-            "budget": c.totals.get("budget", 0.0),
-            "plan_percent": {
-                cp: c.totals.get(k)
-                for cp, k in zip(
-                    K.CHECKPOINTS, ("pct_mar", "pct_jun", "pct_oct", "pct_dec"), strict=True
-                )
-            },
-            "schedule": dict(zip(K.CHECKPOINTS, (round(s, 2) for s in c.schedule), strict=True)),
-        }
-        charts.extend(_targets_charts(c))
-    totals["errors"] = c.error_count
-    totals["warnings"] = c.warning_count
-    totals["units"] = len(units)
-    raw = report.to_dict()
-    raw["summary"] = Path(raw["summary"]).name
-    raw["superseded_files"] = [shown(p) for p in raw["superseded_files"]]
-    raw["summaries_not_read"] = [shown(p) for p in raw["summaries_not_read"]]
-    for f in raw["unusable_files"]:
-        f["file"] = shown(f["file"])
-    return _jsonable(
-        {
-            "stage": c.stage,
-            "month": c.month,
-            "profile": c.profile,
-            "units": units,
-            "missing": [{"code": code, "name": name} for code, name in c.missing],
-            "unusable": [{"file": f["file"], "reason": f["reason"]} for f in raw["unusable_files"]],
-            "totals": totals,
-            "charts": charts,
-            "notes": [_strip(n, folder) for n in c.notes],
-            "exit_code": c.exit_code,
-            "report": raw,
-        }
-    )
-
-
-def _strip(text: str, folder: str) -> str:
-    return text.replace(folder + os.sep, "").replace(folder, "")
-
-
-def _label(u: Any) -> str:
-    """A unit as the summary workbook's charts name it."""
-    return str(u.unit_name or u.unit_code or "")
-
-
-def _targets_charts(c: Any) -> list[dict[str, Any]]:
-    """The 图表 sheet's two charts: the county's cumulative plan against 序时进度, and each
-    unit's 预算数 (the 乡镇合计 rows)."""
-    from perfxl.consolidate import columns as K
-
-    keys = ("pct_mar", "pct_jun", "pct_oct", "pct_dec")
-    charts = [
-        {
-            "kind": "line",
-            "title": "累计支出计划进度与序时进度（全县，%）",
-            "unit": "%",
-            "max": 100,
-            "labels": list(K.CHECKPOINTS),
-            "series": [
-                {"name": "全县累计计划进度（%）", "values": [c.totals.get(k) or 0 for k in keys]},
-                {"name": "序时进度（%）", "values": [round(s, 2) for s in c.schedule]},
-            ],
-        }
-    ]
-    units = [u for u in c.units if u.row_kind == K.ROW_UNIT]
-    if units:
-        charts.append(
-            {
-                "kind": "bar",
-                "title": "各单位预算数（万元）",
-                "unit": "万元",
-                "max": None,
-                "labels": [_label(u) for u in units],
-                "series": [{"name": "预算数（万元）", "values": [u.budget for u in units]}],
-            }
-        )
-    return charts
-
-
-def _monitoring_chart(c: Any) -> dict[str, Any]:
-    """The 执行率图表 sheet's chart: each unit's 执行率 with the 序时进度 line."""
-    from perfxl.consolidate import columns as K
-
-    units = [u for u in c.monitor_units if u.row_kind == K.ROW_UNIT]
-    month = f"1-{c.month}月" if c.month else ""
-    return {
-        "kind": "bar",
-        "title": f"各单位{month}执行率与序时进度（%）",
-        "unit": "%",
-        "max": 100,
-        "labels": [_label(u) for u in units],
-        "series": [{"name": "执行率（%）", "values": [u.rate or 0 for u in units]}],
-        "line": {"name": "序时进度（%）", "values": [u.schedule or 0 for u in units]},
-    }
-
-
-def _evaluation_charts(c: Any) -> list[dict[str, Any]]:
-    """The 等级分布 sheet's chart (each unit's projects by 自评等级, stacked), and each
-    unit's mean 总分 from the 乡镇得分 table."""
-    from perfxl.consolidate import columns as K
-    from perfxl.consolidate.eval_columns import LEVEL_KEYS, LEVEL_NAMES
-
-    units = [u for u in c.eval_units if u.row_kind == K.ROW_UNIT]
-    if not units:
-        return []
-    return [
-        {
-            "kind": "stacked",
-            "title": "各单位项目自评等级分布（个）",
-            "unit": "个",
-            "max": None,
-            "labels": [_label(u) for u in units],
-            "series": [
-                {"name": n, "values": [getattr(u, k) for u in units]}
-                for k, n in zip(LEVEL_KEYS, LEVEL_NAMES, strict=True)
-            ],
-        },
-        {
-            "kind": "bar",
-            "title": "各单位平均总分",
-            "unit": "分",
-            "max": 100,
-            "labels": [_label(u) for u in units],
-            "series": [{"name": "平均总分", "values": [u.average or 0 for u in units]}],
-        },
-    ]
-
-
-# --------------------------------------------------------------------------- template
-
-
-def template_for(
-    stage: str,
-    year: int,
-    out: Path,
-    source: Path | None,
-    *,
-    unit_code: str | None = None,
-    unit_name: str | None = None,
-    config_text: str | None = None,
-) -> Path:
-    """The blank workbook of a round for a unit, written atomically to ``out`` (.xlsx).
-
-    - ``targets``: the standard template (`perfxl.services.make_template`) for ``year``,
-      with the unit's code and name when given;
-    - ``monitoring``: the 绩效运行监控表 (`perfxl.services.new_monitoring`, 7月) drawn from
-      ``source``, the unit's latest 绩效目标表 (of the round this one follows);
-    - ``evaluation``: the 绩效自评表 (`perfxl.services.new_evaluation`, the config's
-      scoring profile) drawn from ``source``, the unit's latest 绩效目标表 or 绩效运行监控表.
-
-    Returns:
-        ``out``.
-
-    Raises:
-        PerfxlError: a later stage without ``source`` (the unit must first have a targets
-            submission), ``source`` unusable, or ``out`` cannot be written.
-    """
-    from perfxl.errors import PerfxlError
-    from perfxl.services import make_template, new_evaluation, new_monitoring
-
-    out = Path(out)
-    if stage == "targets":
-        with user_errors(None, out.parent):
-            return make_template(out, year=year, unit_code=unit_code, unit_name=unit_name)
-    if stage not in ("monitoring", "evaluation"):
-        raise PerfxlError(f"未知的收集阶段“{stage}”。")
-    what = STAGE_ZH[stage]
-    if source is None:
-        earlier = "绩效目标表" if stage == "monitoring" else "绩效目标表（或绩效运行监控表）"
-        raise PerfxlError(
-            f"{what}由本单位的{earlier}生成，但本单位还没有可用的{earlier}上传记录。"
-            f"请先在目标表收集轮次中上传本单位的{earlier}，再下载{what}。"
-        )
-    config_from_text(config_text)  # unusable: said in the round's words
-    with (
-        staged(Path(source), "上一阶段的工作簿") as src,
-        tempfile.TemporaryDirectory(prefix="perfxl-web-") as tmp,
-        user_errors(None, src.parent, Path(tmp), out.parent),
-    ):
-        if stage == "monitoring":
-            new_monitoring(src, out)
-        else:
-            new_evaluation(src, out, config_path=_config_file(Path(tmp), config_text))
-    return out

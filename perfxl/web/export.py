@@ -74,7 +74,7 @@ def export_round(entries: list[dict[str, Any]], out: Path) -> Path:
         PerfxlError: a stored file is missing or no longer matches its sha256 (the store is
             damaged; nothing is written), or ``out`` cannot be written.
     """
-    from perfxl.web.checks import user_errors
+    from perfxl.web.staging import user_errors
     from perfxl.write.atomic import write_atomic
 
     out = Path(out)

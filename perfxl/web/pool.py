@@ -1,8 +1,7 @@
 """Run the checks in worker processes, so that a reader crash cannot take the server down.
 
-The server never imports the checks itself: a job names a function of `perfxl.web.checks`,
-`perfxl.web.charts` or `perfxl.web.export` (``"checks:check_submission"``) and the worker
-imports it. The worker turns perfxl's own errors into their Chinese message, and any other
+The server never imports the checks itself: a job names a function of one of the `MODULES`
+of `perfxl.web` (``"checks:check_submission"``) and the worker imports it. The worker turns perfxl's own errors into their Chinese message, and any other
 exception into a logged bug, so that only plain data crosses the process boundary. A worker
 that dies (a segfault in a reader, the OOM killer) breaks the whole executor: the job gets
 `WorkerCrashed` and the next job starts a fresh executor.
@@ -34,7 +33,7 @@ TIMEOUT_MESSAGE = (
     "请删除无关的工作表后另存为 .xlsx 重新上传；如仍失败，请联系县财政局。"
 )
 BUG_MESSAGE = "检查这个文件时出现了程序内部错误，已记录在服务器日志中。请联系县财政局。"
-MODULES = ("checks", "charts", "export")
+MODULES = ("checks", "annotated", "blank", "summary", "staging", "charts", "export")
 
 
 class JobFailed(Exception):
