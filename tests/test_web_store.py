@@ -6,6 +6,7 @@ PostgreSQL server binaries are installed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -13,9 +14,10 @@ import sqlite3
 import stat
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import TypeVar
 
 import pg
 import pytest
@@ -32,7 +34,36 @@ CLIMB = "/".join(["..", "..", "etc", "passwd"])
 ROOT = Path(__file__).resolve().parents[1]
 SHA_A = hashlib.sha256(b"a").hexdigest()
 SHA_B = hashlib.sha256(b"b").hexdigest()
+T = TypeVar("T")
 UNITS = [("910001", "巨鹿镇"), ("910002", "王虎寨镇"), ("910003", None)]
+
+
+def _all_at_once(calls: list[Callable[[], T]]) -> list[T]:
+    """Run each call on its own thread, all released together (a barrier); their results in
+    the order they finished. Fails the test when any call raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[T] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(call: Callable[[], T]) -> None:
+        try:
+            barrier.wait()
+            got = call()
+        except BaseException as exc:  # reported below, in the test's thread
+            with lock:
+                failures.append(exc)
+        else:
+            with lock:
+                results.append(got)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    return results
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -89,22 +120,7 @@ def test_create_all_is_idempotent_and_settings_persist(url: str) -> None:
 
 def test_create_all_from_many_starts_at_once(url: str) -> None:
     stores = [Store(url) for _ in range(6)]
-    barrier = threading.Barrier(len(stores))
-    failures: list[BaseException] = []
-
-    def start(s: Store) -> None:
-        barrier.wait()
-        try:
-            s.create_all()
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=start, args=(s,)) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == []
+    _all_at_once([s.create_all for s in stores])  # none fails
     assert len(new_round(stores[0])) == 3
     for s in stores:
         s.close()
@@ -114,18 +130,7 @@ def test_secret_key_is_made_once_under_concurrency(url: str) -> None:
     with Store(url) as first:
         first.create_all()
     stores = [Store(url) for _ in range(8)]
-    keys: list[str] = []
-    barrier = threading.Barrier(len(stores))
-
-    def get(s: Store) -> None:
-        barrier.wait()
-        keys.append(s.secret_key())
-
-    threads = [threading.Thread(target=get, args=(s,)) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    keys = _all_at_once([s.secret_key for s in stores])
     for s in stores:
         s.close()
     assert len(keys) == 8 and len(set(keys)) == 1
@@ -275,27 +280,7 @@ def test_concurrent_adds_get_unique_numbers(store: Store) -> None:
     units = new_round(store, [(f"9{i:05d}", f"乡镇{i}") for i in range(51)])
     crowded, singles = units[0], units[1:]
     jobs = [crowded.id] * 20 + [u.id for u in singles]
-    barrier = threading.Barrier(len(jobs))
-    got: list[Version] = []
-    failures: list[BaseException] = []
-    lock = threading.Lock()
-
-    def upload(unit_id: int) -> None:
-        try:
-            barrier.wait()
-            v = add(store, unit_id)
-            with lock:
-                got.append(v)
-        except BaseException as exc:  # reported below
-            with lock:
-                failures.append(exc)
-
-    threads = [threading.Thread(target=upload, args=(uid,)) for uid in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == []
+    got = _all_at_once([functools.partial(add, store, unit_id) for unit_id in jobs])
     assert sorted(v.number for v in got if v.unit_id == crowded.id) == list(range(1, 21))
     assert sorted(v.unit_id for v in got if v.unit_id != crowded.id) == [u.id for u in singles]
     assert all(v.number == 1 for v in got if v.unit_id != crowded.id)
@@ -452,21 +437,13 @@ def test_blob_commit_addresses_by_content_and_dedupes(tmp_path: Path) -> None:
 
 def test_blob_same_content_from_many_threads(tmp_path: Path) -> None:
     blobs = BlobStore(tmp_path)
-    barrier = threading.Barrier(16)
-    results: list[tuple[str, int]] = []
-
-    def upload() -> None:
+    parts = []
+    for _ in range(16):
         part, fh = blobs.part_file()
         with fh:
             fh.write(b"same" * 10_000)
-        barrier.wait()
-        results.append(blobs.commit(part))
-
-    threads = [threading.Thread(target=upload) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+        parts.append(part)
+    results = _all_at_once([functools.partial(blobs.commit, part) for part in parts])
     assert len(results) == 16 and len(set(results)) == 1
     assert blobs.verify(results[0][0])
     assert len([p for p in (tmp_path / "blobs").rglob("*") if p.is_file()]) == 1

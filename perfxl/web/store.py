@@ -26,10 +26,10 @@ import json
 import re
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -99,6 +99,9 @@ class Version:
     infos: int
     result: dict[str, Any] | None = field(hash=False)
     checked_at: datetime | None
+
+
+_R = TypeVar("_R", Round, Unit, Version)
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -249,50 +252,25 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _round(row: Any) -> Round:
+def _record(cls: type[_R], table: sa.Table, row: Any, **computed: Any) -> _R:
+    """The ``table`` part of ``row`` as ``cls``, whose fields are named after the columns
+    (``computed``: the fields not stored as they are)."""
     m = row._mapping
-    return Round(
-        id=m[rounds_table.c.id],
-        title=m[rounds_table.c.title],
-        year=m[rounds_table.c.year],
-        stage=m[rounds_table.c.stage],
-        deadline=m[rounds_table.c.deadline],
-        config_text=m[rounds_table.c.config_text],
-        source_round_id=m[rounds_table.c.source_round_id],
-        created_at=m[rounds_table.c.created_at],
-    )
+    stored = {f.name: m[table.c[f.name]] for f in fields(cls) if f.name not in computed}
+    return cls(**stored, **computed)
+
+
+def _round(row: Any) -> Round:
+    return _record(Round, rounds_table, row)
 
 
 def _unit(row: Any) -> Unit:
-    m = row._mapping
-    return Unit(
-        id=m[units_table.c.id],
-        round_id=m[units_table.c.round_id],
-        code=m[units_table.c.code],
-        name=m[units_table.c.name],
-        token=m[units_table.c.token],
-    )
+    return _record(Unit, units_table, row)
 
 
 def _version(row: Any) -> Version:
-    m = row._mapping
-    text = m[versions_table.c.result]
-    return Version(
-        id=m[versions_table.c.id],
-        unit_id=m[versions_table.c.unit_id],
-        number=m[versions_table.c.number],
-        sha256=m[versions_table.c.sha256],
-        size=m[versions_table.c.size],
-        original_name=m[versions_table.c.original_name],
-        ext=m[versions_table.c.ext],
-        uploaded_at=m[versions_table.c.uploaded_at],
-        status=m[versions_table.c.status],
-        errors=m[versions_table.c.errors],
-        warnings=m[versions_table.c.warnings],
-        infos=m[versions_table.c.infos],
-        result=None if text is None else json.loads(text),
-        checked_at=m[versions_table.c.checked_at],
-    )
+    text = row._mapping[versions_table.c.result]
+    return _record(Version, versions_table, row, result=None if text is None else json.loads(text))
 
 
 class Store:
