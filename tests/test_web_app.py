@@ -9,12 +9,10 @@ township, nobody) with `identity`.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import io
 import json
 import os
 import re
-import sys
 import threading
 import time
 import zipfile
@@ -489,13 +487,7 @@ def test_summary_export_and_links(site: Site, tmp_path: Path, books: dict[str, P
 # --- refusals ---------------------------------------------------------------------------------
 
 
-_spec = importlib.util.spec_from_file_location(
-    "make_bad_corpus", ROOT / "tools" / "make_bad_corpus.py"
-)
-assert _spec is not None and _spec.loader is not None
-mbc: Any = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("make_bad_corpus", mbc)
-_spec.loader.exec_module(mbc)
+mbc = wf.bad_corpus()
 
 
 def test_the_hostile_corpus_is_refused_and_nothing_is_stored(site: Site, tmp_path: Path) -> None:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import importlib.util
 import io
 import json
 import pickle
 import re
 import shutil
-import sys
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC
@@ -26,7 +24,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES, ROOT, soffice
+from conftest import EXAMPLES, soffice
+from web_fixtures import bad_corpus
 
 from perfxl.cli import main
 from perfxl.config import ConfigError
@@ -688,13 +687,7 @@ def test_export_refuses_a_damaged_store(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- hostile
 
 
-_spec = importlib.util.spec_from_file_location(
-    "make_bad_corpus", ROOT / "tools" / "make_bad_corpus.py"
-)
-assert _spec is not None and _spec.loader is not None
-mbc: Any = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("make_bad_corpus", mbc)
-_spec.loader.exec_module(mbc)
+mbc = bad_corpus()
 CASES = {c.name: c for c in mbc.CORPUS}
 
 

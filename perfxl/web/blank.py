@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 from perfxl.web.checks import STAGE_ZH
 from perfxl.web.staging import config_file, config_from_text, staged, user_errors

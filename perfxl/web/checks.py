@@ -1,14 +1,10 @@
-"""What the web app asks of perfxl about an uploaded workbook: pure functions over paths.
+"""What the web app asks of perfxl about an uploaded workbook: refuse it, or check it.
 
 The app calls these in the worker processes of a process pool (a reader that crashes takes a
 worker down, never the server), so every argument and every result is plain picklable data:
-paths, strings, numbers, and JSON-able dicts.
-
-An upload is stored under its sha256 without an extension, and its original name is the
-uploader's; neither is handed to a reader. Each function copies (or hard-links) the file into a
-private temp folder under a safe name built from the original name and the extension that
-matches what the preflight found inside, so the readers pick the right engine and every
-message names the file as the uploader knows it (never a temp path).
+paths, strings, numbers, and JSON-able dicts; the readers get a private copy of the upload
+(`perfxl.web.staging`). The other jobs of the pool: `perfxl.web.annotated`,
+`perfxl.web.summary`, `perfxl.web.blank`, `perfxl.web.charts`, `perfxl.web.export`.
 
 Round-level problems (a workbook of another stage, unit or year than the round's) are found
 here, not in the rule catalogue: they exist only for a collection round. Their rule ids carry

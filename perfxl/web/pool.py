@@ -1,10 +1,11 @@
 """Run the checks in worker processes, so that a reader crash cannot take the server down.
 
 The server never imports the checks itself: a job names a function of one of the `MODULES`
-of `perfxl.web` (``"checks:check_submission"``) and the worker imports it. The worker turns perfxl's own errors into their Chinese message, and any other
-exception into a logged bug, so that only plain data crosses the process boundary. A worker
-that dies (a segfault in a reader, the OOM killer) breaks the whole executor: the job gets
-`WorkerCrashed` and the next job starts a fresh executor.
+of `perfxl.web` (``"checks:check_submission"``) and the worker imports it. The worker turns
+perfxl's own errors into their Chinese message, and any other exception into a logged bug,
+so that only plain data crosses the process boundary. A worker that dies (a segfault in a
+reader, the OOM killer) breaks the whole executor: the job gets `WorkerCrashed` and the next
+job starts a fresh executor.
 """
 
 from __future__ import annotations
