@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from perfxl.write.patch.safeio import current_umask, fsync_dir
+from perfxl.write.patch.safeio import current_umask, fsync_dir, remove_unless_locked
 
 try:
     import fcntl
@@ -159,21 +159,5 @@ class BlobStore:
 
         Meant for start-up; a part whose upload is still under way (locked) is left alone.
         """
-        removed = 0
-        for part in self.tmp.glob(f"{PART_PREFIX}*{PART_SUFFIX}"):
-            try:
-                fd = os.open(part, os.O_RDONLY)
-            except FileNotFoundError:
-                continue
-            try:
-                if fcntl is not None:
-                    try:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    except BlockingIOError:
-                        continue  # an upload in progress
-                with contextlib.suppress(FileNotFoundError):
-                    part.unlink()
-                    removed += 1
-            finally:
-                os.close(fd)
-        return removed
+        parts = self.tmp.glob(f"{PART_PREFIX}*{PART_SUFFIX}")
+        return sum(remove_unless_locked(part) for part in parts)

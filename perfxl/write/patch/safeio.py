@@ -163,20 +163,28 @@ def stale_temp_files(path: Path) -> list[Path]:
 def remove_stale(path: Path) -> None:
     """Delete temp files that no running write holds (left by a killed run)."""
     for tmp in stale_temp_files(path):
+        remove_unless_locked(tmp)
+
+
+def remove_unless_locked(path: Path) -> bool:
+    """Delete ``path`` unless a live write holds its lock; whether it was deleted."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return False  # a live write holds it
         try:
-            fd = os.open(tmp, os.O_RDWR)
+            path.unlink()
         except OSError:
-            continue
-        try:
-            if fcntl is not None:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    continue  # a live write holds it
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        finally:
-            os.close(fd)
+            return False
+        return True
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:
