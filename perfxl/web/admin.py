@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from perfxl.web import auth, views
+from perfxl.web.labels import STAGE_ZH
 from perfxl.web.pages import (
     admin_guard,
     checked_form,
@@ -32,7 +33,7 @@ from perfxl.web.pool import JobFailed
 from perfxl.web.state import Web, remove_tree
 from perfxl.web.store import Round, StoreError, Unit, Version
 
-STAGES = tuple(views.STAGE_ZH)
+STAGES = tuple(STAGE_ZH)
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -217,7 +218,7 @@ async def _open_round(web: Web, values: dict[str, str], units: Any, config: Any)
         if not source.isdigit() or await web.db(web.store.round, int(source)) is None:
             raise _Refused("所选的上一轮收集不存在。")
         source_id = int(source)
-    title = values["title"] or f"{year}年{views.STAGE_ZH[stage]}收集"
+    title = values["title"] or f"{year}年{STAGE_ZH[stage]}收集"
     try:
         return await web.db(
             web.store.create_round,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from perfxl.web.checks import STAGE_ZH
+from perfxl.web.labels import STAGE_BOOK
 from perfxl.web.staging import config_file, config_from_text, staged, user_errors
 
 
@@ -46,7 +46,7 @@ def template_for(
             return make_template(out, year=year, unit_code=unit_code, unit_name=unit_name)
     if stage not in ("monitoring", "evaluation"):
         raise PerfxlError(f"未知的收集阶段“{stage}”。")
-    what = STAGE_ZH[stage]
+    what = STAGE_BOOK[stage]
     if source is None:
         earlier = "绩效目标表" if stage == "monitoring" else "绩效目标表（或绩效运行监控表）"
         raise PerfxlError(

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from perfxl.problems import Problem
     from perfxl.read import ReadResult
 
+from perfxl.problems import SEVERITY_ZH
+from perfxl.web.labels import STAGE_BOOK
 from perfxl.web.rows import SEVERITY_ORDER, affected_rows, cell_text, jsonable, sort_problems
 from perfxl.web.staging import (
     ALLOWED_SUFFIXES,
@@ -39,27 +41,11 @@ from perfxl.web.staging import (
 
 log = logging.getLogger(__name__)
 
-_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 # Where a message's advice starts: a sentence beginning with 请 after a full stop.
 _FIX_START = re.compile(r"(?<=[。；！？])请")
 
 MAX_CHANGES = 100
 """Changes against the previous version listed with a result (the summary counts them all)."""
-
-STAGE_ZH: dict[str, str] = {
-    "targets": "绩效目标表",
-    "monitoring": "绩效运行监控表",
-    "evaluation": "绩效自评表",
-}
-
-WEB_RULES: dict[str, str] = {
-    "web.stage_mismatch": "工作簿类型与本轮不符",
-    "web.unit_mismatch": "单位编码与上传链接不符",
-    "web.unit_name_mismatch": "单位名称与上传链接不符",
-    "web.year_mismatch": "预算年度与本轮不符",
-}
-"""The round-level rules (ids and titles); errors, but ``web.unit_name_mismatch`` a warning
-(the code, which the county sums by, is right)."""
 
 
 def refuse_reason(
@@ -272,7 +258,7 @@ def _record(p: Problem, tmp: Path) -> dict[str, Any]:
     message, fix = split_fix(clean(p.message, tmp))
     return {
         "severity": p.severity,
-        "severity_zh": _SEVERITY_ZH[p.severity],
+        "severity_zh": SEVERITY_ZH[p.severity],
         "rule": p.rule,
         "sheet": p.sheet,
         "cell": p.cell,
@@ -293,7 +279,7 @@ def _web_problem(
 ) -> dict[str, Any]:
     return {
         "severity": severity,
-        "severity_zh": _SEVERITY_ZH[severity],
+        "severity_zh": SEVERITY_ZH[severity],
         "rule": rule,
         "sheet": where[0],
         "cell": where[1],
@@ -317,7 +303,7 @@ def round_problems(res: ReadResult, info: RoundInfo) -> list[dict[str, Any]]:
 
     t = res.targets
     out: list[dict[str, Any]] = []
-    wanted = STAGE_ZH.get(info.stage, info.stage)
+    wanted = STAGE_BOOK.get(info.stage, info.stage)
     if t.stage != info.stage:
         out.append(
             _web_problem(

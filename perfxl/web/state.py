@@ -24,8 +24,10 @@ from jinja2.runtime import Context
 from starlette.concurrency import run_in_threadpool
 from starlette.templating import Jinja2Templates
 
+from perfxl.problems import SEVERITY_ZH
 from perfxl.web import views
 from perfxl.web.blobs import BlobStore
+from perfxl.web.labels import STAGE_BOOK, STAGE_ZH
 from perfxl.web.pool import CheckPool, JobFailed
 from perfxl.web.store import Round, Store, Unit, Version
 
@@ -43,9 +45,9 @@ def templates() -> Jinja2Templates:
     t.env.filters["localtime"] = views.local_time
     t.env.filters["filesize"] = views.file_size
     t.env.filters["plain"] = _plain
-    t.env.globals["STAGE_ZH"] = views.STAGE_ZH
-    t.env.globals["STAGE_BOOK"] = views.STAGE_BOOK
-    t.env.globals["SEVERITY_ZH"] = views.SEVERITY_ZH
+    t.env.globals["STAGE_ZH"] = STAGE_ZH
+    t.env.globals["STAGE_BOOK"] = STAGE_BOOK
+    t.env.globals["SEVERITY_ZH"] = SEVERITY_ZH
     t.env.globals["status_of"] = views.status_of
     t.env.globals["sort_problems"] = views.sorted_problems
     t.env.globals["problem_view"] = views.problem_view

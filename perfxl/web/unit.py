@@ -24,6 +24,7 @@ from perfxl.web.admin import (
     template_download,
     unit_label,
 )
+from perfxl.web.labels import STAGE_BOOK
 from perfxl.web.pages import error_page, not_found, render, web_of
 from perfxl.web.pool import JobFailed
 from perfxl.web.state import CHECK_TIMEOUT
@@ -100,7 +101,7 @@ async def home(request: Request, error: str | None = None, status: int = 200) ->
 def _no_template(rnd: Round) -> str:
     """What a unit does when the site cannot make its 监控表 / 自评表: it has no submission of
     the round's source round to make it from (or the round has no source round)."""
-    book = views.STAGE_BOOK.get(rnd.stage, "工作簿")
+    book = STAGE_BOOK.get(rnd.stage, "工作簿")
     source = "绩效目标表" if rnd.stage == "monitoring" else "绩效目标表（或绩效运行监控表）"
     return (
         f"本轮收集的{book}要由本单位自己的{source}生成，每个单位内容不同。"
@@ -254,6 +255,6 @@ async def template(request: Request, unit: Unit, rnd: Round) -> Response:
                 source = None
         if source is None:  # the page offers no link then; a bookmark gets the same advice
             return error_page(request, 400, _no_template(rnd), "本单位的空白表无法在这里生成")
-    book = views.STAGE_BOOK.get(rnd.stage, "工作簿")
+    book = STAGE_BOOK.get(rnd.stage, "工作簿")
     name = f"{unit.code}-{unit.name or ''}-{rnd.year}年{book}.xlsx".replace("--", "-")
     return await template_download(request, rnd, source, name, "暂时无法提供模板")

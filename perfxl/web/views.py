@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-STAGE_ZH = {"targets": "绩效目标", "monitoring": "绩效运行监控", "evaluation": "绩效自评"}
-STAGE_BOOK = {"targets": "绩效目标表", "monitoring": "绩效运行监控表", "evaluation": "绩效自评表"}
+from perfxl.problems import SEVERITY_ZH
+from perfxl.web.labels import WEB_RULES
+
 STATUS_ZH = {
     "missing": "未报送",
     "checking": "正在检查",
@@ -23,7 +24,6 @@ STATUS_ZH = {
     "warnings": "仅有提醒",
     "clean": "无问题",
 }
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 # perfxl's own messages speak to whoever runs the command line (the county office) and name
@@ -146,13 +146,6 @@ FOLD_AFTER = 10
 ROWS_PER_GROUP = 5
 """Rows shown under one warning or info group (the check keeps about as many per rule)."""
 
-# Titles of the checks the web layer adds (perfxl's own rules have theirs in the catalogue).
-WEB_RULE_TITLES = {  # the same as checks.WEB_RULES (checks is not imported by the server)
-    "web.stage_mismatch": "工作簿类型与本轮不符",
-    "web.unit_mismatch": "单位编码与上传链接不符",
-    "web.unit_name_mismatch": "单位名称与上传链接不符",
-    "web.year_mismatch": "预算年度与本轮不符",
-}
 _ROW_OF_CELL = re.compile(r"^\$?[A-Za-z]{1,3}\$?(\d+)$")
 
 
@@ -185,8 +178,8 @@ class ProblemView:
 
 def rule_title(rule: str, problems: list[dict[str, Any]]) -> str:
     """What kind of problem ``rule`` finds, in a few Chinese words (the catalogue's title)."""
-    if rule in WEB_RULE_TITLES:
-        return WEB_RULE_TITLES[rule]
+    if rule in WEB_RULES:
+        return WEB_RULES[rule]
     from perfxl.rules.catalogue import CATALOGUE  # only when a page lists problems
 
     entry = CATALOGUE.get(rule)  # type: ignore[call-overload]
