@@ -91,7 +91,8 @@ def command(
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
-    from perfxl.web.app import MB, create_app
+    from perfxl.web.app import create_app
+    from perfxl.web.staging import MB
 
     app = create_app(data, db_url=db_url, max_upload=max_upload_mb * MB, workers=workers)
     web = app.state.web

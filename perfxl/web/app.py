@@ -93,17 +93,16 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from perfxl.web import admin, unit
+from perfxl.web import admin, downloads, round_pages, unit
 from perfxl.web.blobs import BlobStore
 from perfxl.web.pages import SECURITY_HEADERS, SecurityHeaders, error_page
 from perfxl.web.pool import CheckPool
+from perfxl.web.staging import MAX_UPLOAD_BYTES
 from perfxl.web.state import HERE, Web, templates
 from perfxl.web.store import Store
 
 log = logging.getLogger("perfxl.web")
 
-MB = 1024 * 1024
-MAX_UPLOAD_BYTES = 50 * MB
 SESSION_COOKIE = "perfxl_session"
 SESSION_AGE = 12 * 3600  # a working day; the township's CSRF token lives as long
 
@@ -120,17 +119,17 @@ def routes() -> list[Route | Mount]:
         Route("/logout", admin.logout, methods=post),
         Route("/admin", admin.rounds, methods=get),
         Route("/admin/rounds/new", admin.new_round, methods=both),
-        Route(rid, admin.dashboard, methods=get),
-        Route(rid + "/units/{uid:int}", admin.unit_versions, methods=get),
-        Route(rid + "/links", admin.links, methods=get),
-        Route(rid + "/links.csv", admin.links_csv, methods=get),
-        Route(rid + "/template", admin.round_template, methods=get),
-        Route(rid + "/summary", admin.show_summary, methods=get),
-        Route(rid + "/summary", admin.build_summary, methods=post),
-        Route(rid + "/summary.xlsx", admin.summary_xlsx, methods=get),
-        Route(rid + "/export.zip", admin.export_zip, methods=get),
-        Route("/admin/versions/{vid:int}/file", admin.version_file, methods=get),
-        Route("/admin/versions/{vid:int}/annotated", admin.version_annotated, methods=get),
+        Route(rid, round_pages.dashboard, methods=get),
+        Route(rid + "/units/{uid:int}", round_pages.unit_versions, methods=get),
+        Route(rid + "/links", round_pages.links, methods=get),
+        Route(rid + "/links.csv", round_pages.links_csv, methods=get),
+        Route(rid + "/template", round_pages.round_template, methods=get),
+        Route(rid + "/summary", round_pages.show_summary, methods=get),
+        Route(rid + "/summary", round_pages.build_summary, methods=post),
+        Route(rid + "/summary.xlsx", round_pages.summary_xlsx, methods=get),
+        Route(rid + "/export.zip", round_pages.export_zip, methods=get),
+        Route("/admin/versions/{vid:int}/file", downloads.version_file, methods=get),
+        Route("/admin/versions/{vid:int}/annotated", downloads.version_annotated, methods=get),
         Route(u, unit.home, methods=get),
         Route(u + "/upload", unit.upload, methods=post),
         Route(u + "/template", unit.template, methods=get),

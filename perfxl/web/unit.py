@@ -17,16 +17,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from perfxl.web import auth, views
-from perfxl.web.admin import (
-    Handler,
-    annotated_download,
-    original_download,
-    template_download,
-    unit_label,
-)
+from perfxl.web.admin import Handler
+from perfxl.web.downloads import annotated_download, original_download, template_download
 from perfxl.web.labels import STAGE_BOOK
 from perfxl.web.pages import error_page, not_found, render, web_of
 from perfxl.web.pool import JobFailed
+from perfxl.web.round_pages import unit_label
 from perfxl.web.state import CHECK_TIMEOUT
 from perfxl.web.store import Round, Unit, Version
 from perfxl.web.uploads import UploadRefused, receive_upload
