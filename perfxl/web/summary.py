@@ -144,9 +144,7 @@ def summary_figures(report: Any, names: dict[str, str], folder: str) -> dict[str
     units: list[dict[str, Any]] = []
     charts: list[dict[str, Any]] = []
     if c.stage == "monitoring":
-        for u in c.monitor_units:
-            if u.row_kind != K.ROW_UNIT:
-                continue
+        for u in _of_kind(c.monitor_units, K.ROW_UNIT):
             d = counts.get(u.unit_code, {"errors": 0, "warnings": 0})
             units.append(
                 _unit_row(
@@ -160,7 +158,7 @@ def summary_figures(report: Any, names: dict[str, str], folder: str) -> dict[str
                     **d,
                 )
             )
-        total = next((u for u in c.monitor_units if u.row_kind == K.ROW_TOTAL), None)
+        total = next(iter(_of_kind(c.monitor_units, K.ROW_TOTAL)), None)
         totals = {
             "projects": total.projects if total else 0,
             "budget": total.budget if total else 0.0,
@@ -172,9 +170,7 @@ def summary_figures(report: Any, names: dict[str, str], folder: str) -> dict[str
     elif c.stage == "evaluation":
         from perfxl.consolidate.eval_columns import LEVEL_KEYS, LEVEL_NAMES
 
-        for u in c.eval_units:
-            if u.row_kind != K.ROW_UNIT:
-                continue
+        for u in _of_kind(c.eval_units, K.ROW_UNIT):
             d = counts.get(u.unit_code, {"errors": 0, "warnings": 0})
             units.append(
                 _unit_row(
@@ -188,7 +184,7 @@ def summary_figures(report: Any, names: dict[str, str], folder: str) -> dict[str
                     **d,
                 )
             )
-        total = next((u for u in c.eval_units if u.row_kind == K.ROW_TOTAL), None)
+        total = next(iter(_of_kind(c.eval_units, K.ROW_TOTAL)), None)
         totals = {
             "projects": total.projects if total else 0,
             "budget": total.budget if total else 0.0,
@@ -201,9 +197,7 @@ def summary_figures(report: Any, names: dict[str, str], folder: str) -> dict[str
         }
         charts.extend(_evaluation_charts(c))
     else:
-        for u in c.units:
-            if u.row_kind != K.ROW_UNIT:
-                continue
+        for u in _of_kind(c.units, K.ROW_UNIT):
             units.append(
                 _unit_row(
                     u,
@@ -255,6 +249,11 @@ def summary_figures(report: Any, names: dict[str, str], folder: str) -> dict[str
     )
 
 
+def _of_kind(rows: list[Any], kind: str) -> list[Any]:
+    """The rows of a consolidation table of one kind (units, or the total)."""
+    return [r for r in rows if r.row_kind == kind]
+
+
 def _unit_row(u: Any, shown: Callable[[str | None], str | None], **more: Any) -> dict[str, Any]:
     """One unit of the summary page: who, its file (as ``shown``), its projects and budget,
     then the stage's own figures ``more``."""
@@ -292,7 +291,7 @@ def _targets_charts(c: Any) -> list[dict[str, Any]]:
             ],
         }
     ]
-    units = [u for u in c.units if u.row_kind == K.ROW_UNIT]
+    units = _of_kind(c.units, K.ROW_UNIT)
     if units:
         charts.append(
             {
@@ -311,7 +310,7 @@ def _monitoring_chart(c: Any) -> dict[str, Any]:
     """The 执行率图表 sheet's chart: each unit's 执行率 with the 序时进度 line."""
     from perfxl.consolidate import columns as K
 
-    units = [u for u in c.monitor_units if u.row_kind == K.ROW_UNIT]
+    units = _of_kind(c.monitor_units, K.ROW_UNIT)
     month = f"1-{c.month}月" if c.month else ""
     return {
         "kind": "bar",
@@ -330,7 +329,7 @@ def _evaluation_charts(c: Any) -> list[dict[str, Any]]:
     from perfxl.consolidate import columns as K
     from perfxl.consolidate.eval_columns import LEVEL_KEYS, LEVEL_NAMES
 
-    units = [u for u in c.eval_units if u.row_kind == K.ROW_UNIT]
+    units = _of_kind(c.eval_units, K.ROW_UNIT)
     if not units:
         return []
     return [
