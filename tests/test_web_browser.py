@@ -506,6 +506,7 @@ def test_a_round_in_the_browser(
         for bad in (note, broken):
             message = refused_through_page(s, links[third.code], bad)
             assert bad.name in message and re.search("[\u4e00-\u9fff]", message), message
+            assert "填报单位" not in message, message  # the township is the one to send it again
             s.shot(f"unit-refused-{bad.suffix.lstrip('.')}")
         s.go(f"/u/{links[third.code]}")
         assert not browser.find_elements(By.CSS_SELECTOR, "#versions tr[data-version]")

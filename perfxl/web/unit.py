@@ -160,7 +160,8 @@ async def upload(request: Request, unit: Unit, _rnd: Round) -> Response:
 
 async def _refused(request: Request, message: str, status: int) -> Response:
     if request.headers.get("x-requested-with") == "XMLHttpRequest":
-        return JSONResponse({"error": message}, status_code=status)
+        # upload.js shows this text as it is: worded for the township here, as the pages are
+        return JSONResponse({"error": views.plain(message, township=True)}, status_code=status)
     if status == 403:
         return error_page(request, 403, message)
     return await home(request, error=message, status=status)
