@@ -1,30 +1,42 @@
-"""Benchmark: ``perfxl consolidate`` against a naive pandas loop, same files, same run.
+"""Benchmark: cold ``perfxl consolidate`` against the bare python-calamine read of the same
+files on the same number of processes, and against a naive pandas loop, side by side in one run.
 
 N township workbooks (20 projects each, deterministic) are made once and cached under the
 temp folder: one real workbook is written with perfxl's openpyxl writer, then each unit is a
 copy whose unit code, unit name and project codes are patched in the zip's XML (cheap).
 
-For each N the script times
-  * perfxl: ``perfxl consolidate DIR -o OUT.xlsx`` as a subprocess (start-up included);
-  * naive:  ``pd.read_excel(f, sheet_name=None)`` per file, every sheet concatenated into one
-            frame (with the file name), written out with ``DataFrame.to_excel``;
-and prints both, the ratio and perfxl's peak memory (largest process).
+For each N the script runs, alternately (so that the machine's load weighs on both alike),
+``--repeat`` times each:
+  * perfxl: ``perfxl consolidate DIR -o OUT --no-cache --jobs J`` as a subprocess (start-up
+    included): a cold run, nothing taken from the re-consolidation cache;
+  * bare:   a subprocess reading every sheet of every file with python-calamine
+            (``CalamineWorkbook.from_path(f)``, ``to_python()`` of each sheet) in a pool of J
+            processes: the floor the reading library sets;
+and once the naive pandas loop (``pd.read_excel(f, sheet_name=None)`` per file, every sheet
+concatenated, written with ``DataFrame.to_excel``) on a sample of ``--naive-sample`` files,
+scaled to N (said in the output). It prints medians of wall time and of CPU time (the
+command and every process it started: ``RUSAGE_CHILDREN``), the ratios perfxl / bare (goal
+<= 2.5x) and naive / perfxl (goal >= 25x), and perfxl's peak memory (its largest process).
 
 Usage:
-    .venv/bin/python benchmarks/bench_consolidate.py [N ...]     # default: 100 1000 2000
+    .venv/bin/python benchmarks/bench_consolidate.py [N ...]    # default: 100 1000 2000
+    .venv/bin/python benchmarks/bench_consolidate.py --quick     # N = 100, one run each
+    .venv/bin/python benchmarks/bench_consolidate.py 2000 --repeat 5 --jobs 2 --naive-sample 50
     .venv/bin/python benchmarks/bench_consolidate.py --no-naive 2000
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,8 +66,9 @@ def base_workbook() -> Path:
     return path
 
 
-def make_unit(base: Path, i: int, out: Path) -> None:
-    """A copy of the base workbook as unit i: code, name and project codes patched."""
+def make_unit(base: Path, i: int, out: Path, edit: str = "") -> None:
+    """A copy of the base workbook as unit i: code, name and project codes patched; ``edit``
+    (a resubmission) is appended to the unit's name."""
     code, name = f"{200000 + i}", f"测试县第{i:04d}乡人民政府"
     prefix = f"13052923P{i:05d}"
     with zipfile.ZipFile(base) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -63,9 +76,9 @@ def make_unit(base: Path, i: int, out: Path) -> None:
             data = src.read(info.filename)
             if info.filename.endswith(".xml"):
                 text = data.decode("utf-8")
-                text = text.replace(BASE_CODE, code).replace(BASE_NAME, name)
+                text = text.replace(BASE_CODE, code).replace(BASE_NAME, name + edit)
                 # openpyxl writes non-ASCII text as character references (&#24040;...)
-                text = text.replace(_char_refs(BASE_NAME), _char_refs(name))
+                text = text.replace(_char_refs(BASE_NAME), _char_refs(name + edit))
                 data = text.replace(BASE_PREFIX, prefix).encode("utf-8")
             dst.writestr(info, data)
 
@@ -74,22 +87,33 @@ def _char_refs(text: str) -> str:
     return "".join(c if c.isascii() else f"&#{ord(c)};" for c in text)
 
 
+def pool_file(i: int) -> Path:
+    """Unit i's workbook in CACHE/all (made on first use)."""
+    pool = CACHE / "all"
+    pool.mkdir(parents=True, exist_ok=True)
+    f = pool / f"{200000 + i}.xlsx"
+    if not f.exists():
+        make_unit(base_workbook(), i, f)
+    return f
+
+
 def folder_for(n: int) -> Path:
     """CACHE/nN holding N workbooks (hard links into CACHE/all)."""
-    base = base_workbook()
-    pool = CACHE / "all"
-    pool.mkdir(exist_ok=True)
     folder = CACHE / f"n{n}"
     if folder.exists() and len(list(folder.glob("*.xlsx"))) == n:
         return folder
     shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for i in range(n):
-        f = pool / f"{200000 + i}.xlsx"
-        if not f.exists():
-            make_unit(base, i, f)
+        f = pool_file(i)
         os.link(f, folder / f.name)
     return folder
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes), to print beside the figures."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
 # Runs the command and prints "<seconds> <peak MB of the command and its workers>". A small
@@ -100,54 +124,195 @@ import resource, subprocess, sys, time
 t0 = time.perf_counter()
 proc = subprocess.run(sys.argv[1:], capture_output=True, text=True, check=False)
 dt = time.perf_counter() - t0
-peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
 sys.stderr.write(proc.stderr)
-print(proc.returncode, dt, peak)
+print(proc.returncode, dt, use.ru_utime + use.ru_stime, use.ru_maxrss / 1024)
 """
 
 
-def time_perfxl(folder: Path, out: Path) -> tuple[float, float]:
-    """Seconds and peak MB (the largest process: perfxl or a worker) of ``perfxl consolidate``."""
-    cmd = [str(PERFXL), "consolidate", str(folder), "-o", str(out)]
+@dataclass(frozen=True)
+class Run:
+    """One measured command: wall seconds, CPU seconds of it and its processes, peak MB of
+    the largest of them."""
+
+    wall: float
+    cpu: float
+    peak: float
+
+
+_FROZEN: dict[str, str] = {}
+
+
+def frozen_env() -> dict[str, str]:
+    """The environment of every measured command: ``perfxl`` imported from a copy of the
+    package taken when the script started (first on ``PYTHONPATH``), so that edits made to
+    the worktree while the benchmark runs change neither the code measured nor the
+    re-consolidation cache's key (which covers perfxl's code)."""
+    if not _FROZEN:
+        code = Path(tempfile.mkdtemp(prefix="perfxl-bench-code-"))
+        shutil.copytree(
+            ROOT / "perfxl", code / "perfxl", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        atexit.register(shutil.rmtree, code, True)
+        path = os.pathsep.join(p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p)
+        _FROZEN.update({**os.environ, "PYTHONPATH": path})
+    return _FROZEN
+
+
+def measure(cmd: list[str], ok: tuple[int, ...] = (0, 1)) -> Run:
+    """Run ``cmd`` in a fresh measuring process (see `_MEASURE`), with perfxl's code as it
+    was when the script started (`frozen_env`).
+
+    Raises:
+        SystemExit: the command failed (an exit code not in ``ok``).
+    """
     proc = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=False
+        [sys.executable, "-c", _MEASURE, *cmd],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=frozen_env(),
+        cwd=tempfile.gettempdir(),  # not the worktree: ``python -c`` puts the cwd first
     )
-    code, dt, peak = proc.stdout.split()
-    if int(code) not in (0, 1):
-        raise SystemExit(f"perfxl consolidate failed ({code}): {proc.stderr}")
-    return float(dt), float(peak)
+    try:
+        code, wall, cpu, peak = proc.stdout.split()
+    except ValueError:
+        raise SystemExit(f"measuring {cmd[:2]} failed: {proc.stderr}") from None
+    if int(code) not in ok:
+        raise SystemExit(f"{' '.join(cmd[:2])} failed ({code}): {proc.stderr[-2000:]}")
+    return Run(float(wall), float(cpu), float(peak))
 
 
-def time_naive(folder: Path, out: Path) -> float:
-    """Seconds of the naive pandas loop (read every sheet, concatenate, write)."""
-    import pandas as pd
+def perfxl_cmd(inputs: list[Path], out: Path, jobs: int, cache: Path | None = None) -> list[str]:
+    """``perfxl consolidate`` of ``inputs``: cold (``--no-cache``) unless a cache folder is given."""
+    tail = ["--cache-dir", str(cache)] if cache else ["--no-cache"]
+    return [
+        str(PERFXL),
+        "consolidate",
+        *map(str, inputs),
+        "-o",
+        str(out),
+        "--jobs",
+        str(jobs),
+        *tail,
+    ]
 
-    t0 = time.perf_counter()
-    frames = []
-    for f in sorted(folder.glob("*.xlsx")):
-        for sheet, df in pd.read_excel(f, sheet_name=None, header=None, engine="openpyxl").items():
-            frames.append(df.assign(source_file=f.name, sheet=sheet))
-    pd.concat(frames, ignore_index=True).to_excel(out, index=False)
-    return time.perf_counter() - t0
+
+# Every sheet of every file read with python-calamine in a pool of J processes: the floor.
+_BARE = """
+import sys
+from multiprocessing import Pool
+from pathlib import Path
+from python_calamine import CalamineWorkbook
+
+def read(path):
+    wb = CalamineWorkbook.from_path(path)
+    try:
+        return sum(len(wb.get_sheet_by_index(i).to_python()) for i in range(len(wb.sheet_names)))
+    finally:
+        wb.close()
+
+if __name__ == "__main__":
+    files = sorted(str(p) for a in sys.argv[2:] for p in ([Path(a)] if a.endswith(".xlsx") else Path(a).glob("*.xlsx")))
+    jobs = int(sys.argv[1])
+    if jobs <= 1:
+        rows = sum(map(read, files))
+    else:
+        with Pool(jobs) as pool:
+            rows = sum(pool.imap_unordered(read, files, chunksize=max(1, len(files) // (jobs * 8))))
+    assert rows > 0
+"""
+
+
+def bare_cmd(inputs: list[Path], jobs: int) -> list[str]:
+    """The bare python-calamine read of ``inputs`` (files or folders) on ``jobs`` processes."""
+    return [sys.executable, "-c", _BARE, str(jobs), *map(str, inputs)]
+
+
+# The naive loop a clerk with pandas would write: every sheet of every file, concatenated.
+_NAIVE = """
+import sys
+from pathlib import Path
+import pandas as pd
+
+frames = []
+for f in sys.argv[2:]:
+    for sheet, df in pd.read_excel(f, sheet_name=None, header=None, engine="openpyxl").items():
+        frames.append(df.assign(source_file=Path(f).name, sheet=sheet))
+pd.concat(frames, ignore_index=True).to_excel(sys.argv[1], index=False)
+"""
+
+
+def naive_cmd(files: list[Path], out: Path) -> list[str]:
+    """The naive pandas loop over ``files``, written to ``out``."""
+    return [sys.executable, "-c", _NAIVE, str(out), *map(str, files)]
+
+
+def median(runs: list[Run]) -> Run:
+    """The median of each figure (peak: the largest)."""
+    return Run(
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+        max(r.peak for r in runs),
+    )
 
 
 def main(argv: list[str]) -> int:
-    naive = "--no-naive" not in argv
-    sizes = [int(a) for a in argv[1:] if a.isdigit()] or [100, 1000, 2000]
+    args = argv[1:]
+    quick = "--quick" in args
+    naive = "--no-naive" not in args
+    repeat = int(_opt(args, "--repeat", "1" if quick else "3"))
+    jobs = int(_opt(args, "--jobs", "2"))
+    sample = int(_opt(args, "--naive-sample", "40"))
+    sizes = [int(a) for a in args if a.isdigit() and not _is_value(args, a)]
+    sizes = sizes or ([100] if quick else [100, 1000, 2000])
     work = Path(tempfile.mkdtemp(prefix="perfxl-bench-out-"))
-    print(f"{'N':>6} {'perfxl s':>9} {'ms/file':>8} {'peak MB':>8} {'naive s':>9} {'ratio':>7}")
+    print(
+        f"cold consolidate (--no-cache) vs bare python-calamine read, both on {jobs} processes, "
+        f"medians of {repeat}; naive pandas loop timed on {sample} files and scaled to N; "
+        f"CPU = the command and all its processes",
+        flush=True,
+    )
+    print(
+        f"{'N':>6} {'perfxl s':>9} {'cpu s':>8} {'ms/wb':>7} {'bare s':>7} {'cpu s':>7} "
+        f"{'x bare':>7} {'x cpu':>6} {'naive s*':>9} {'naive/px':>9} {'peak MB':>8}  load"
+    )
     try:
         for n in sizes:
             folder = folder_for(n)
-            t, peak = time_perfxl(folder, work / f"perfxl-{n}.xlsx")
-            line = f"{n:>6} {t:>9.2f} {t / n * 1000:>8.2f} {peak:>8.0f}"
+            px, bare = [], []
+            for _ in range(repeat):
+                px.append(measure(perfxl_cmd([folder], work / f"perfxl-{n}.xlsx", jobs)))
+                bare.append(measure(bare_cmd([folder], jobs), ok=(0,)))
+            p, b = median(px), median(bare)
+            line = (
+                f"{n:>6} {p.wall:>9.2f} {p.cpu:>8.2f} {p.wall / n * 1000:>7.2f} {b.wall:>7.2f} "
+                f"{b.cpu:>7.2f} {p.wall / b.wall:>6.2f}x {p.cpu / b.cpu:>5.2f}x"
+            )
             if naive:
-                tn = time_naive(folder, work / f"naive-{n}.xlsx")
-                line += f" {tn:>9.2f} {tn / t:>6.1f}x"
-            print(line, flush=True)
+                files = sorted(folder.glob("*.xlsx"))[: min(n, sample)]
+                nv = measure(naive_cmd(files, work / f"naive-{n}.xlsx"), ok=(0,))
+                scaled = nv.wall * n / len(files)
+                line += f" {scaled:>9.1f} {scaled / p.wall:>8.1f}x"
+            else:
+                line += f" {'-':>9} {'-':>9}"
+            print(f"{line} {p.peak:>8.0f}  {load()}", flush=True)
+        print(
+            "goals: x bare <= 2.5 (wall, same processes); naive/px >= 25; * naive scaled from the sample"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def _opt(args: list[str], name: str, default: str) -> str:
+    return args[args.index(name) + 1] if name in args else default
+
+
+def _is_value(args: list[str], a: str) -> bool:
+    """``a`` is the value of an option (``--repeat 3``), not a size."""
+    i = args.index(a)
+    return i > 0 and args[i - 1] in ("--repeat", "--jobs", "--naive-sample")
 
 
 if __name__ == "__main__":

@@ -131,7 +131,16 @@ def run(
 ) -> tuple[float, float, float]:
     """Seconds, peak MB and CPU seconds of one ``perfxl consolidate``; checks the run summed
     N units of the expected stage."""
-    cmd = [str(PERFXL), "consolidate", str(folder), "-o", str(out), "--format", "json"]
+    cmd = [
+        str(PERFXL),
+        "consolidate",
+        str(folder),
+        "-o",
+        str(out),
+        "--format",
+        "json",
+        "--no-cache",
+    ]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     proc = subprocess.run(

@@ -13,7 +13,11 @@ N documents (best of 3 runs):
                 (it ignores ``x-decimals`` and knows Draft 7 at most, so it could only be
                 another pre-check, not a replacement);
   * rules:      everything else validation runs (``validate.check`` minus the schema step),
-                to put the schema step in proportion.
+                to put the schema step in proportion;
+  * one bad project: the same documents with one project's budget at 3 decimals (the fast
+                check fails): ``schema_rules.check`` as shipped (jsonschema on the root without
+                its projects and on the doubtful project only) against jsonschema over the
+                whole document, the findings asserted identical.
 
 Usage:
     .venv/bin/python benchmarks/bench_schema_check.py [N ...]     # default: 100 300
@@ -105,6 +109,27 @@ def measure(n: int, cfg: Config, compiled: Callable[[Any], Any] | None) -> None:
     print(
         f"  schema share of validation: {fast / whole:.0%} with the fast check, "
         f"{slow / (rules + slow):.0%} without"
+    )
+    bad_ctxs = []
+    for c in ctxs:
+        d = copy.deepcopy(c.data)
+        d["projects"][len(d["projects"]) // 2]["budget"] = 12.345
+        bad_ctxs.append(Context(targets=c.targets, data=d, config=cfg, framework=fw))
+
+    def whole_document(c: Context) -> list[Any]:
+        data = {**c.data, "framework": c.data.get("framework") or c.framework}
+        return [
+            f
+            for err in full.iter_errors(data)
+            for f in schema_rules._findings(err, c.config, c.framework)
+        ]
+
+    assert all(list(schema_rules.check(c)) == whole_document(c) for c in bad_ctxs[:5])
+    parts = best(lambda: [list(schema_rules.check(c)) for c in bad_ctxs])
+    entire = best(lambda: [whole_document(c) for c in bad_ctxs])
+    print(
+        f"  one bad project: parts {ms(parts)}, whole document {ms(entire)}   "
+        f"{entire / parts:5.1f}x"
     )
 
 

@@ -1,18 +1,31 @@
-"""Benchmark: validate a 50-project workbook, from file to report (target < 0.3 s).
+"""Benchmark: validation per workbook, in process and from the command line.
 
-Run: ``.venv/bin/python benchmarks/bench_validate.py [--projects 50] [--repeat 15]``
+Run: ``.venv/bin/python benchmarks/bench_validate.py [--projects 50] [--repeat 15] [--files 100]``
 
-Prints the median wall time of ``validate_file`` (read with python-calamine + schema + every
-rule), and two baselines measured in the same run on the same file: reading alone
-(``read_workbook``) and an openpyxl full load. The first (cold) run includes importing
-jsonschema and building the validator, and is printed separately.
+1. A ``--projects``-project workbook: the median wall time of ``validate_file`` (read with
+   python-calamine + schema + every rule), and two baselines measured in the same run on the
+   same file: reading alone (``read_workbook``) and an openpyxl full load. The first (cold)
+   run includes importing jsonschema and building the validator, and is printed separately.
+2. ``perfxl validate BOOK`` as a command (a new process, start-up and imports included):
+   median wall time and CPU time of 5 runs, against the 0.3 s target.
+3. The per-workbook ratio (issue 17): ``--files`` township workbooks of the consolidation
+   benchmark (20 projects each, ``bench_consolidate.folder_for``), CPU time per file of
+   * bare: python-calamine opening the file and reading every sheet's values (the floor);
+   * validate: what validation does per file (preflight, read, model, schema and rules);
+   * extract: all consolidation does per file before the summary (``extract_file``:
+     sha256, the above, the summary rows; a cold run: it never looks at the cache);
+   interleaved rounds, medians of 3, each as a ratio to bare (target: within 2.5x).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -20,8 +33,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
 EXAMPLE = ROOT / "examples" / "suying-2023.json"
+PERFXL = ROOT / ".venv" / "bin" / "perfxl"
 TARGET_SECONDS = 0.3
+TARGET_RATIO = 2.5
 
 
 def make_book(out: Path, projects: int) -> None:
@@ -50,12 +66,81 @@ def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
     return out
 
 
+def command_times(cmd: list[str], runs: int = 5) -> tuple[float, float]:
+    """Median wall and CPU seconds (user + system of the child) of a command."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=False)
+        walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def bare_read(path: str) -> None:
+    """python-calamine alone: open the file, every sheet's values as Python lists."""
+    from python_calamine import CalamineWorkbook
+
+    with CalamineWorkbook.from_path(path) as wb:
+        for name in wb.sheet_names:
+            wb.get_sheet_by_name(name).to_python()
+
+
+def validate_one(path: str) -> None:
+    """What validation does per file: preflight, read, model, schema and rules."""
+    from perfxl.validate import validate_file
+
+    validate_file(path)
+
+
+def extract_one(path: str) -> None:
+    """All consolidation does per file before the summary."""
+    from perfxl.consolidate.extract import extract_file
+
+    extract_file(path)
+
+
+def per_file_ratio(n: int) -> None:
+    """Print CPU ms per file of bare, validate and extract over N workbooks, and the ratios."""
+    import bench_consolidate
+
+    files = [str(p) for p in sorted(bench_consolidate.folder_for(n).glob("*.xlsx"))]
+    ways: dict[str, Callable[[str], None]] = {
+        "bare": bare_read,
+        "validate": validate_one,
+        "extract": extract_one,
+    }
+    for fn in ways.values():  # imports and caches warm
+        fn(files[0])
+    runs: dict[str, list[float]] = {k: [] for k in ways}
+    for _ in range(3):
+        for name, fn in ways.items():
+            t0 = time.process_time()
+            for f in files:
+                fn(f)
+            runs[name].append((time.process_time() - t0) / len(files))
+    ms = {k: statistics.median(v) * 1000 for k, v in runs.items()}
+    print(f"per workbook, {n} township workbooks of 20 projects, CPU ms/file (median of 3):")
+    print(f"  bare python-calamine read        {ms['bare']:7.2f}")
+    for name in ("validate", "extract"):
+        ratio = ms[name] / ms["bare"]
+        verdict = "OK" if ratio <= TARGET_RATIO else "over"
+        print(
+            f"  {name:<8} (ratio to bare)          {ms[name]:7.2f}  ({ratio:.2f}x; "
+            f"target <= {TARGET_RATIO}x: {verdict})"
+        )
+
+
 def main() -> None:
     """Build the workbook, time validation and the baselines, print the figures."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--projects", type=int, default=50)
     ap.add_argument("--repeat", type=int, default=15)
+    ap.add_argument("--files", type=int, default=100)
     args = ap.parse_args()
+    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min)")
     with tempfile.TemporaryDirectory() as tmp:
         book = Path(tmp) / "bench.xlsx"
         make_book(book, args.projects)
@@ -71,6 +156,7 @@ def main() -> None:
         v = statistics.median(timed(lambda: validate_file(book), args.repeat))
         r = statistics.median(timed(lambda: read_workbook(book), args.repeat))
         o = statistics.median(timed(lambda: load_workbook(book), max(3, args.repeat // 3)))
+        wall, cpu = command_times([str(PERFXL), "validate", str(book)])
     print(f"workbook: {args.projects} projects, {report.read and len(report.read.sheets)} sheets")
     print(
         f"problems: {len(report.problems)} "
@@ -86,6 +172,14 @@ def main() -> None:
     )
     verdict = "OK" if v < TARGET_SECONDS and cold < TARGET_SECONDS else "SLOW"
     print(f"target < {TARGET_SECONDS * 1000:.0f} ms: {verdict}")
+    verdict = "OK" if wall < TARGET_SECONDS else "SLOW"
+    print(
+        f"perfxl validate command (process start included), median of 5: "
+        f"{wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU; target < "
+        f"{TARGET_SECONDS * 1000:.0f} ms: {verdict}"
+    )
+    if args.files:
+        per_file_ratio(args.files)
 
 
 if __name__ == "__main__":

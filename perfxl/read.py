@@ -13,12 +13,13 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfxl import constants as C
 from perfxl import layout as L
-from perfxl.cells import a1, parse_a1, shift
+from perfxl.cells import a1, col_letter, parse_a1, shift
 from perfxl.errors import NotAPerfxlWorkbookError
 from perfxl.grid import Grid, Sheet
 from perfxl.model import (
@@ -215,6 +216,36 @@ def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int
     least ``MIN_LABELS`` of that kind's labels sit where the anchor says they should (so a
     project sheet with a few labels deleted is still recognised, and reported).
     """
+    corner = _corner(sheet)  # the cells anchors are searched in, normalised once a sheet
+    for (want, ar, ac), labels, kind in _kinds(layout):
+        for r, c, text in corner:
+            if text != want:
+                continue
+            dr, dc = r - ar, c - ac
+            if _score(sheet, labels, dr, dc) >= min(MIN_LABELS, len(labels)):
+                return kind, dr, dc
+    return "skipped", 0, 0
+
+
+# A label as classify compares it: (normalised text, row, column).
+_Placed = tuple[str, int, int]
+_Kinds = tuple[tuple[_Placed, tuple[_Placed, ...], str], ...]
+# Layout -> its kinds, by identity: hashing a frozen layout walks every field each time.
+_KINDS: dict[int, tuple[L.Layout, _Kinds]] = {}
+
+
+def _kinds(layout: L.Layout) -> _Kinds:
+    """(anchor, labels, kind) in the order sheets are tried: derived once per layout."""
+    known = _KINDS.get(id(layout))
+    if known is not None and known[0] is layout:
+        return known[1]
+    kinds = _derive_kinds(layout)
+    _KINDS[id(layout)] = (layout, kinds)
+    return kinds
+
+
+def _derive_kinds(layout: L.Layout) -> _Kinds:
+    """Each kind's anchor and the labels that tell it from the kinds sharing its anchor."""
     summary = layout.overall.summary_label
     # The monitoring sheet shares its header and indicator labels with the project sheet: it
     # is told by the labels only it has (the funds block, 年度指标值 ...).
@@ -230,44 +261,42 @@ def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int
     evaluation = tuple(
         lab for lab in layout.evaluation.labels if L.normalize_label(lab.text) not in shared
     )
-    for anchor, labels, kind in (
+    kinds = (
         (layout.cover.anchor, layout.cover.labels, "cover"),
         (layout.evaluation.anchor, evaluation, "evaluation"),
         (layout.monitoring.anchor, monitoring, "monitoring"),
         (layout.project.anchor, layout.project.labels, "project"),
         (summary, (summary,), "overall"),
-    ):
-        for found in _find_labels(sheet, anchor.text):
-            ar, ac = parse_a1(anchor.ref)
-            dr, dc = found[0] - ar, found[1] - ac
-            if _score(sheet, labels, dr, dc) >= min(MIN_LABELS, len(labels)):
-                return kind, dr, dc
-    return "skipped", 0, 0
+    )
+    return tuple((_placed(a), tuple(map(_placed, labs)), kind) for a, labs, kind in kinds)
+
+
+def _placed(label: L.Label) -> _Placed:
+    return (L.normalize_label(label.text), *parse_a1(label.ref))
+
+
+def _corner(sheet: Sheet) -> list[tuple[int, int, str]]:
+    """The text cells of the top-left ``SCAN_ROWS`` x ``SCAN_COLS``, normalised, row by row."""
+    out = []
+    for r, row in enumerate(sheet.rows[:SCAN_ROWS], start=1):
+        for c, v in enumerate(row[:SCAN_COLS], start=1):
+            if isinstance(v, str) and v != "":
+                out.append((r, c, L.normalize_label(v)))
+    return out
 
 
 MIN_LABELS = 3
 
 
-def _score(sheet: Sheet, labels: tuple[L.Label, ...], dr: int, dc: int) -> int:
+def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int) -> int:
     n = 0
-    for lab in labels:
-        r, c = parse_a1(lab.ref)
+    for text, r, c in labels:
         r, c = r + dr, c + dc
         # An anchor found above or left of its place shifts some labels off the sheet: they
         # are simply not there (a1() of row 0 would raise).
         if r >= 1 and c >= 1:
-            n += L.normalize_label(sheet.get(r, c)) == L.normalize_label(lab.text)
+            n += L.normalize_label(sheet.get(r, c)) == text
     return n
-
-
-def _find_labels(sheet: Sheet, text: str) -> list[tuple[int, int]]:
-    want = L.normalize_label(text)
-    return [
-        (r, c)
-        for r in range(1, min(sheet.nrows, SCAN_ROWS) + 1)
-        for c in range(1, SCAN_COLS + 1)
-        if isinstance(v := sheet.get(r, c), str) and L.normalize_label(v) == want
-    ]
 
 
 def _check_labels(
@@ -329,14 +358,21 @@ def indicator_rows(
         The row number and key -> raw value; an empty cell inside a vertical merge that
         starts in the table takes the merge's value (一级指标 written once per group).
     """
-    for r in range(first_row, sheet.nrows + 1):
-        own = {k: sheet.get(r, c0 + dc) for k, (c0, _) in columns.items()}
+    cols = [(k, c0 + dc) for k, (c0, _) in columns.items()]
+    for r in range(max(first_row, 1), sheet.nrows + 1):
+        row = sheet.rows[r - 1]
+        width = len(row)
+        # Sheet.get inlined (the table's cells are most of a workbook's): "" reads as None.
+        own = {
+            k: (None if (v := row[c - 1]) == "" else v) if 0 < c <= width else None for k, c in cols
+        }
         if all(_blank(v) for v in own.values()):
             continue
-        for k, (c0, _) in columns.items():
-            c = c0 + dc
+        for k, c in cols:
+            if own[k] is not None:
+                continue
             origin = sheet.merge_origin(r, c)
-            if own[k] is None and origin is not None and origin[1] == c and origin[0] >= first_row:
+            if origin is not None and origin[1] == c and origin[0] >= first_row:
                 own[k] = sheet.get(*origin)
         yield r, own
 
@@ -349,10 +385,16 @@ def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult)
         values = {k: _text(v) if k != "target" else _target(v) for k, v in raw.items()}
         pointer = f"{base}/indicators/{len(out)}"
         for k, (c0, _) in columns.items():
-            res.locations[f"{pointer}/{k}"] = (sheet.name, a1(r, c0 + dc))
-        res.locations[pointer] = (sheet.name, a1(r, columns["level1"][0] + dc))
+            res.locations[f"{pointer}/{k}"] = (sheet.name, f"{_letter(c0 + dc)}{r}")
+        res.locations[pointer] = (sheet.name, f"{_letter(columns['level1'][0] + dc)}{r}")
         out.append(Indicator(**{k: values[k] for k in INDICATOR_KEYS}))
     return out
+
+
+@lru_cache(maxsize=256)
+def _letter(col: int) -> str:
+    """The column letters of ``col`` (cached: every indicator row names the same few)."""
+    return col_letter(col)
 
 
 def _read_cover(sheet: Sheet, dr: int, dc: int, res: ReadResult) -> None:
@@ -454,6 +496,13 @@ def _unit_from_project_header(grid: Grid, res: ReadResult) -> None:
         return
 
 
+@lru_cache(maxsize=4096)  # the form's few hundred cells, at the offsets sheets are found at
+def _shifted(ref: str, dr: int, dc: int) -> tuple[str, int, int]:
+    """A layout cell moved by (dr, dc): its reference, row and column."""
+    moved = shift(ref, dr, dc)
+    return (moved, *parse_a1(moved))
+
+
 class _FieldReader:
     """Reads declared fields at their (possibly shifted) cells, recording problems."""
 
@@ -461,9 +510,9 @@ class _FieldReader:
         self.sheet, self.res, self.dr, self.dc = sheet, res, dr, dc
 
     def read(self, f: L.Field, pointer: str) -> Any:
-        ref = shift(f.ref, self.dr, self.dc)
+        ref, row, col = _shifted(f.ref, self.dr, self.dc)
         self.res.locations[pointer] = (self.sheet.name, ref)
-        raw = self.sheet.get(*parse_a1(ref))
+        raw = self.sheet.get(row, col)
         where: dict[str, Any] = {
             "file": self.res.path,
             "sheet": self.sheet.name,

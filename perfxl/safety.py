@@ -29,6 +29,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -122,11 +123,16 @@ CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP = b"PK\x05\x06"
 _CHUNK = 1 << 20
+_HEAD = 1 << 14  # what is read of an XML part for its prolog (a longer prolog: read on)
 _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 # A cell that holds something, as nearly every writer puts it: ``<c r="B2" ...>`` followed by
 # content. ``<c r="B2" s="3"/>`` and ``<c r="B2" s="3"></c>`` are formatting only (Gnumeric
 # writes them out to XFD1048576; readers skip them). The literal ``<c`` start keeps it fast.
-_VALUED_CELL = re.compile(rb"<c\sr=[\"']([A-Z]{1,3})([0-9]{1,7})[\"'][^>]*(?<!/)>(?!\s*</)")
+# Possessive quantifiers: an empty cell (``<c r=... s="1"></c>``) fails at the lookahead
+# without backtracking through its attributes (twice as fast; the same matches).
+_VALUED_CELL = re.compile(rb"<c\sr=[\"']([A-Z]{1,3}+[0-9]{1,7}+)[\"'][^>]*+(?<!/)>(?!\s*</)")
+_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_DIGITS = b"0123456789"
 # Any other cell tag (``r`` not first or missing, a namespace prefix) sends the part through
 # ``_ExactExtent``. Two searches with literal starts are cheaper than one alternation.
 _ODD_CELL = (re.compile(rb"<c(?=[\s>/])(?!\sr=)"), re.compile(rb":c[\s>/]"))
@@ -272,10 +278,11 @@ def _check_zip(p: Path, where: str, size: int, limits: Limits) -> Preflight:
         sizes: dict[str, tuple[int, int]] = {}
         errors: set[str] = set()
         total = 0
+        bounded = _bounded(infos, limits)
         for info in infos:
             if info.is_dir():
                 continue
-            total += _scan_part(zf, info, where, limits, total, sizes, errors)
+            total += _scan_part(zf, info, where, limits, total, sizes, errors, bounded)
     return Preflight(
         kind=kind,
         macros=any(n.lower().endswith("vbaproject.bin") for n in names),
@@ -351,6 +358,33 @@ def _package_kind(zf: zipfile.ZipFile, names: set[str], where: str) -> str:
     )
 
 
+# Deflate's largest possible expansion: 258 bytes from a 2-bit length and distance code.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _bounded(infos: list[zipfile.ZipInfo], limits: Limits) -> bool:
+    """True when no member can inflate past the limits, whatever its header declares.
+
+    A member is read through its compressed size (the central directory's); stored it yields
+    that many bytes, deflated at most 1,032 times as many. When even that worst case keeps
+    each member and their sum within the limits (any workbook under ~250 KB with the default
+    limits), the real sizes need not be counted while decompressing. Another compression
+    method (bzip2, LZMA: no such bound) means counting.
+    """
+    total = 0
+    for info in infos:
+        if info.compress_type == zipfile.ZIP_STORED:
+            worst = info.compress_size
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            worst = info.compress_size * _DEFLATE_MAX_RATIO
+        else:
+            return False
+        if worst > limits.max_part_bytes:
+            return False
+        total += worst
+    return total <= limits.max_total_bytes
+
+
 def _scan_part(
     zf: zipfile.ZipFile,
     info: zipfile.ZipInfo,
@@ -359,16 +393,35 @@ def _scan_part(
     total_before: int,
     sizes: dict[str, tuple[int, int]],
     errors: set[str],
+    bounded: bool = False,
 ) -> int:
-    """Decompress one member, counting its real size, checking its CRC and its XML."""
+    """Decompress one member, counting its real size, checking its CRC and its XML.
+
+    When ``bounded`` (`_bounded`), only a worksheet (whose used range is measured) is read
+    whole; another XML part is read as far as its prolog (`_XmlScanner`), any other member
+    not at all, and its declared size is counted (its CRC is checked by the reader that
+    reads it, if any does).
+    """
     name = info.filename
     is_xml = name.lower().endswith((".xml", ".rels", ".vml")) or name == "[Content_Types].xml"
     is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+    head_only = bounded and not is_sheet
+    if head_only and not is_xml:
+        return info.file_size
     n = 0
     scanner = _XmlScanner(name, where) if is_xml else None
     extent = _Extent() if is_sheet else None
     try:
-        for chunk in _read_chunks(zf, info):
+        for chunk in _read_chunks(zf, info, _HEAD if head_only else _CHUNK):
+            if head_only and scanner is not None:
+                scanner.feed(chunk)
+                if scanner.done:
+                    return info.file_size
+                head_only = False  # a long or unusual prolog: the whole part, as before
+                _check_part_size(name, len(chunk), where, limits)
+                _check_total(total_before + len(chunk), where, limits)
+                n += len(chunk)
+                continue
             n += len(chunk)
             _check_part_size(name, n, where, limits)
             _check_total(total_before + n, where, limits)
@@ -411,24 +464,40 @@ def _scan_part(
     return n
 
 
-def _read_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+def _read_chunks(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, first: int = _CHUNK
+) -> Iterator[bytes]:
+    """The member's bytes: ``first`` bytes, then chunks of ``_CHUNK``."""
     with zf.open(info) as fh:
-        while chunk := fh.read(_CHUNK):
+        size = first
+        while chunk := fh.read(size):
             yield chunk
+            size = _CHUNK
 
 
 class _XmlScanner:
-    """Refuse any DTD or entity declaration in an XML part, across chunk boundaries."""
+    """Refuse any DTD or entity declaration in an XML part.
+
+    A document type declaration may only stand in the prolog, before the root element (any
+    later one is not well-formed: expat and libxml2 stop there; calamine's parser expands no
+    entity). So the prolog (XML declaration, comments, processing instructions, white space)
+    is read and what follows it is looked at; the rest of the part is not scanned. A prolog
+    running to the end of the first chunk, or anything but an element after it, sends the
+    part through the old check: every chunk searched, across chunk boundaries.
+    """
 
     def __init__(self, name: str, where: str) -> None:
         self.name, self.where = name, where
         self.tail = b""
         self.decoder: codecs.IncrementalDecoder | None = None
         self.first = True
+        self.done = False  # the prolog was read and holds no DTD: nothing more to look at
+        self.full = False  # every chunk is searched for the markers
 
     def feed(self, chunk: bytes) -> None:
+        if self.done:
+            return
         if self.first:
-            self.first = False
             # Spreadsheet XML is UTF-8; a UTF-16 part is rare: look at it decoded.
             if chunk.startswith(b"\xfe\xff") or chunk[:1] == b"\x00":
                 self.decoder = codecs.getincrementaldecoder("utf-16-be")("ignore")
@@ -437,15 +506,34 @@ class _XmlScanner:
         if self.decoder is not None:
             chunk = self.decoder.decode(chunk).encode("utf-8", "ignore")
         data = self.tail + chunk
+        if self.first:
+            self.first = False
+            end = _PROLOG.match(data).end()  # type: ignore[union-attr]  # always matches
+            for marker in _DTD_MARKERS:
+                if data.startswith(marker, end):
+                    self._refuse(marker)
+            if end < len(data) and _ELEMENT.match(data, end):
+                self.done = True
+                return
+            self.full = True
         for marker in _DTD_MARKERS:
             if marker in data:
-                raise UnsafeWorkbookError(
-                    f"部件 {self.name} 含有 XML 文档类型/实体声明（{marker.decode()}），"
-                    "正常工作簿不会包含，疑似恶意文件（实体膨胀攻击），已拒绝读取。",
-                    path=self.where,
-                    part=self.name,
-                )
+                self._refuse(marker)
         self.tail = data[-16:]
+
+    def _refuse(self, marker: bytes) -> None:
+        raise UnsafeWorkbookError(
+            f"部件 {self.name} 含有 XML 文档类型/实体声明（{marker.decode()}），"
+            "正常工作簿不会包含，疑似恶意文件（实体膨胀攻击），已拒绝读取。",
+            path=self.where,
+            part=self.name,
+        )
+
+
+# What may come before an XML document's root element, DTD aside: a byte order mark, white
+# space, the XML declaration and other processing instructions, comments.
+_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:\s++|<\?.*?\?>|<!--.*?-->)*+", re.DOTALL)
+_ELEMENT = re.compile(rb"<[A-Za-z_:\x80-\xff]")
 
 
 class _Extent:
@@ -491,9 +579,11 @@ class _Extent:
             return
         refs = _VALUED_CELL.findall(data, 0, end)
         if refs:
-            # Few distinct column letters: convert each once, not once a cell.
-            self.cols = max(self.cols, max(map(_col_number, {c for c, _ in refs})))
-            self.rows = max(self.rows, max(int(r) for _, r in refs))
+            # Split in C (maps over the references); few distinct column letters: each is
+            # converted once, not once a cell.
+            letters = set(map(bytes.rstrip, refs, repeat(_DIGITS)))
+            self.cols = max(self.cols, max(map(_col_number, letters)))
+            self.rows = max(self.rows, max(map(int, map(bytes.lstrip, refs, repeat(_LETTERS)))))
 
 
 class _ExactExtent(_Extent):
@@ -586,6 +676,9 @@ def check_text(path: str, sheet: Sheet, limits: Limits = DEFAULT_LIMITS) -> None
         UnsafeWorkbookError: naming the sheet and cell.
     """
     cap = limits.max_text_chars
+    texts = filter(str.__instancecheck__, chain.from_iterable(sheet.rows))
+    if max(map(len, texts), default=0) <= cap:  # the usual answer, found in C
+        return
     for r, row in enumerate(sheet.rows, start=1):
         for c, v in enumerate(row, start=1):
             if isinstance(v, str) and len(v) > cap:

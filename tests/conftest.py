@@ -29,6 +29,14 @@ def county_demo() -> Any:
     return mod
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's consolidations (commands and subprocesses too) cache under a folder of its
+    own: never the user's cache, and never a hit from another test's entry (a test that
+    monkeypatches the reader must see its own reader run)."""
+    monkeypatch.setenv("PERFXL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture(scope="session")
 def example_data() -> dict[str, Any]:
     """The whole seed as data (a fresh copy per session)."""

@@ -49,6 +49,17 @@ from perfxl.cli import EXIT_OK, handle_errors
     "（自评汇总）、evaluation_units（乡镇得分）、lowest（低分项目）、problems、files。",
 )
 @click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="缓存文件夹：未改动的工作簿（按文件内容识别）不再重新读取和校验（默认：用户缓存"
+    "文件夹下的 perfxl/consolidate，可用环境变量 PERFXL_CACHE_DIR 指定）。",
+)
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="不使用缓存：重新读取和校验每个工作簿，也不写入缓存。",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -65,6 +76,8 @@ def command(
     config: Path | None,
     prefer: tuple[str, ...],
     tables: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
     fmt: str,
 ) -> None:
     """把各单位报送的工作簿汇总为一个汇总工作簿 OUTPUT。
@@ -76,6 +89,10 @@ def command(
     同一单位有多个版本时，依次比较：工作簿自身的保存时间（Excel、WPS、LibreOffice 每次保存时
     写入，拷贝和邮寄不会改变）、文件修改时间、文件名（按自然顺序，取排在后面的，如 v2 在 v1
     之后）；“提交情况”表写明每个单位由哪一项决定。--prefer 可指定采用的文件。
+
+    每个工作簿读取和校验的结果按文件内容（SHA-256）缓存：再次汇总时，未改动的工作簿直接取用缓存，
+    只读取新报送或改动过的工作簿，汇总表与不用缓存时完全相同。perfxl 版本、校验配置改变时缓存
+    自动失效，损坏的缓存条目被忽略并重建；文件名和修改时间总是取自本次运行。--no-cache 不用缓存。
 
     绩效运行监控表（perfxl new monitoring 生成）不汇总：在“提交情况”中列为“监控表（无法汇总）”
     并说明原因，不计入合计，也不替代该单位的绩效目标表（同一月份的监控表单独给出时生成监控汇总表）。
@@ -112,7 +129,16 @@ def command(
         [*inputs, expected, config, *prefer],
         replaceable=is_summary_file,
     )
-    opts = Options(expected=expected, jobs=jobs, config=config, prefer=prefer, tables=tables)
+    from perfxl.consolidate.cache import default_dir
+
+    opts = Options(
+        expected=expected,
+        jobs=jobs,
+        config=config,
+        prefer=prefer,
+        tables=tables,
+        cache=None if no_cache else (cache_dir or default_dir()),
+    )
     try:
         report = consolidate(inputs, output, opts, progress=tick, on_found=found)
     finally:

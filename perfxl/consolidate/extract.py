@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl import layout as L
 from perfxl.consolidate import columns as K
@@ -17,12 +17,16 @@ from perfxl.consolidate.records import Extracted, FileRecord
 from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
 from perfxl.problems import Problem
 
+if TYPE_CHECKING:
+    from perfxl.consolidate.cache import Cache, Packed
+
 
 def extract_file(
     path: str,
     config_path: str | None = None,
     expand_summary: bool = True,
     layout: L.Layout = L.STANDARD,
+    shown: str | None = None,
 ) -> Extracted:
     """Read one workbook (or a summary made by perfxl) into rows.
 
@@ -32,12 +36,15 @@ def extract_file(
         expand_summary: read the units a summary lists (a summary named as an input); when
             False a summary is only reported (one found among the townships' files).
         layout: the form the workbooks are read with.
+        shown: the name the records and rows give the file instead of ``path`` (the cache's
+            placeholder); a summary's records always name its real path (the files it lists
+            are found beside it).
     """
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.read import read_grid_model
     from perfxl.savedtime import saved_time
 
-    record = FileRecord(path=path, status=K.USED)
+    record = FileRecord(path=shown or path, status=K.USED)
     try:
         with open(path, "rb") as fh:
             record.sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
@@ -58,6 +65,7 @@ def extract_file(
         return Extracted(files=[record])
     if is_summary(grid):
         if expand_summary:
+            record.path = path
             return read_summary(grid, record)
         record.status = K.SUMMARY_SKIPPED
         record.note = (
@@ -84,7 +92,7 @@ def extract_file(
 
         record.status, record.note = K.MONITORING_SKIPPED, verdict
         cfg = _config(config_path)
-        problems = _merge(res.problems, _validate(res, config_path))
+        problems = _validate(res, config_path)
         sub = monitoring_submission(
             res,
             problems,
@@ -95,7 +103,7 @@ def extract_file(
     else:
         from perfxl.consolidate.rows import submission
 
-        problems = _merge(res.problems, _validate(res, config_path))
+        problems = _validate(res, config_path)
         sub = submission(res, problems, record)
     from perfxl.consolidate.changes import pack
 
@@ -115,7 +123,7 @@ def _evaluation(res: Any, record: FileRecord, verdict: str, config_path: str | N
         record.status, record.note = K.UNREADABLE, _reason(exc)
         return Extracted(files=[record])
     record.status, record.note = K.EVALUATION_SKIPPED, verdict
-    problems = _merge(res.problems, _validate(res, config_path))
+    problems = _validate(res, config_path)
     from perfxl.consolidate.changes import pack
 
     sub = evaluation_submission(res, problems, record, profile)
@@ -127,9 +135,28 @@ def extract_batch(
     items: list[tuple[str, bool]],
     config_path: str | None = None,
     layout: L.Layout = L.STANDARD,
-) -> list[Extracted]:
-    """`extract_file` over a chunk of (path, expand_summary), in a worker."""
-    return [extract_file(path, config_path, expand, layout) for path, expand in items]
+    cache: Cache | None = None,
+) -> list[Extracted | Packed]:
+    """`extract_cached` over a chunk of (path, expand_summary), in a worker (the parent
+    unpacks the results: `perfxl.consolidate.cache.unpacked`)."""
+    return [extract_cached(path, config_path, expand, layout, cache) for path, expand in items]
+
+
+def extract_cached(
+    path: str,
+    config_path: str | None = None,
+    expand_summary: bool = True,
+    layout: L.Layout = L.STANDARD,
+    cache: Cache | None = None,
+) -> Extracted | Packed:
+    """`extract_file`, its result kept in ``cache`` (None: no cache) for the next run: read
+    under the cache's placeholder name, stored, then given this file's name (a result stored
+    comes back `Packed`: `perfxl.consolidate.cache.unpacked` gives its records)."""
+    if cache is None:
+        return extract_file(path, config_path, expand_summary, layout)
+    from perfxl.consolidate.cache import PLACEHOLDER
+
+    return cache.keep(extract_file(path, config_path, expand_summary, layout, PLACEHOLDER), path)
 
 
 def _text(v: Any) -> str | None:
@@ -143,7 +170,8 @@ def _reason(exc: Exception) -> str:
 
 
 def _validate(res: Any, config_path: str | None) -> list[Problem]:
-    """The validation rules over what was read."""
+    """Every problem of what was read, as ``perfxl validate`` reports it: reading's own
+    problems (disabled ones left out, severities as configured) and the rules'."""
     from perfxl.validate import check
 
     problems: list[Problem] = check(res, _config(config_path))
@@ -178,15 +206,3 @@ def warm_up() -> None:
     )
     for name in warm:
         importlib.import_module(name)
-
-
-def _merge(first: list[Problem], more: list[Problem]) -> list[Problem]:
-    """Reading problems then validation problems, each once (validation may repeat them)."""
-    seen: set[tuple[Any, ...]] = set()
-    out = []
-    for p in (*first, *more):
-        key = (p.rule, p.sheet, p.cell, p.pointer, p.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out

@@ -15,13 +15,18 @@ from typing import TYPE_CHECKING
 
 from perfxl import layout as L
 from perfxl.consolidate import columns as K
+from perfxl.consolidate.cache import unpacked
 from perfxl.consolidate.combine import Consolidation, combine
-from perfxl.consolidate.extract import extract_batch, extract_file, warm_up
+from perfxl.consolidate.extract import extract_batch, extract_cached, warm_up
 from perfxl.consolidate.records import Extracted, FileRecord
 from perfxl.inputs import discover, load_expected
 
 if TYPE_CHECKING:
+    from perfxl.consolidate.cache import Cache, Packed
     from perfxl.consolidate.writer import RunInfo
+
+Result = list["Extracted | Packed"]  # a chunk's results: `cache.unpacked` gives the records
+Task = Callable[[list[tuple[str, bool]], str | None, L.Layout, "Cache | None"], Result]
 
 
 @dataclass
@@ -36,6 +41,8 @@ class Options:
         prefer: files to use for their unit whatever their saved and modification times.
         tables: folder for the CSV/Parquet tables.
         layout: the form the workbooks are read with (it goes to the worker processes).
+        cache: folder of the per-file cache (`perfxl.consolidate.cache`); None reads every
+            file afresh (the command passes the user's cache folder unless ``--no-cache``).
     """
 
     expected: Path | None = None
@@ -44,6 +51,7 @@ class Options:
     prefer: Sequence[str] = field(default_factory=tuple)
     tables: Path | None = None
     layout: L.Layout = L.STANDARD
+    cache: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ def read_all(
     progress: Callable[[int], None] | None = None,
     expand: Container[str] | None = None,
     layout: L.Layout = L.STANDARD,
+    cache: Cache | None = None,
 ) -> list[Extracted]:
     """Extract every file, in parallel when ``jobs`` allows; results in the files' order.
 
@@ -91,42 +100,81 @@ def read_all(
 
     ``progress`` is called with the number of files done each time some are (a chunk at a
     time in parallel). ``expand``: the files whose summaries are read (None: every file).
-    ``layout``: the form the workbooks are read with.
+    ``layout``: the form the workbooks are read with. ``cache``: what earlier runs read
+    (`perfxl.consolidate.cache`): a file found there by its bytes is not read again, and
+    the files read are stored there.
     """
     items = [(f, expand is None or f in expand) for f in files]
+    hits = _cached(items, cache, progress) if cache is not None else {}
+    if not hits:
+        return _read(items, jobs, config, progress, layout, cache)
+    todo = [it for i, it in enumerate(items) if i not in hits]
+    read = iter(_read(todo, jobs, config, progress, layout, cache) if todo else ())
+    return [hits[i] if i in hits else next(read) for i in range(len(items))]
+
+
+def _cached(
+    items: list[tuple[str, bool]], cache: Cache, progress: Callable[[int], None] | None
+) -> dict[int, Extracted]:
+    """The files the cache holds, by their index in ``items`` (in this process: a hit costs
+    a hash of the file and one unpickling, less than handing it to a worker)."""
+    from perfxl.consolidate.cache import file_digest
+
+    hits: dict[int, Extracted] = {}
+    for i, (path, _) in enumerate(items):
+        try:
+            digest = file_digest(path)
+        except OSError:
+            continue  # a worker lists it as 无法读取, with the reason
+        found = cache.load(path, digest)
+        if found is not None:
+            hits[i] = found
+    if hits and progress:
+        progress(len(hits))
+    return hits
+
+
+def _read(
+    items: list[tuple[str, bool]],
+    jobs: int | None,
+    config: str | None,
+    progress: Callable[[int], None] | None,
+    layout: L.Layout,
+    cache: Cache | None,
+) -> list[Extracted]:
+    """`read_all` of the files the cache did not hold."""
     plan = plan_for(len(items), jobs)
     if plan.workers <= 1:
         out = []
         with _collector(enabled=True):  # reading makes short-lived cycles: collect them
             for path, exp in items:
-                out.append(extract_file(path, config, exp, layout))
+                out.append(unpacked(extract_cached(path, config, exp, layout, cache)))
                 if progress:
                     progress(1)
         return out
     warm_up()  # imported once here; forked workers inherit the modules
     chunks = [items[i : i + plan.chunk] for i in range(0, len(items), plan.chunk)]
-    done = _run_pool(extract_batch, chunks, plan.workers, (config, layout), progress)
+    args = (config, layout, cache)
+    done = _run_pool(extract_batch, chunks, plan.workers, args, progress)
     left = [i for i, d in enumerate(done) if d is None]
     if left:  # a worker died (a reader aborted): those chunks again, each file in its own child
-        again = _run_pool(
-            extract_isolated, [chunks[i] for i in left], plan.workers, (config, layout), progress
-        )
+        again = _run_pool(extract_isolated, [chunks[i] for i in left], plan.workers, args, progress)
         for i, d in zip(left, again, strict=True):
-            done[i] = d if d is not None else extract_isolated(chunks[i], config, layout)
-    return [e for chunk in done for e in chunk or ()]
+            done[i] = d if d is not None else extract_isolated(chunks[i], *args)
+    return [unpacked(e) for chunk in done for e in chunk or ()]
 
 
 def _run_pool(
-    task: Callable[[list[tuple[str, bool]], str | None, L.Layout], list[Extracted]],
+    task: Task,
     chunks: list[list[tuple[str, bool]]],
     workers: int,
-    args: tuple[str | None, L.Layout],
+    args: tuple[str | None, L.Layout, Cache | None],
     progress: Callable[[int], None] | None,
-) -> list[list[Extracted] | None]:
+) -> list[Result | None]:
     """``task(chunk, *args)`` over every chunk in a pool of ``workers`` processes; None for the
     chunks a dead worker took with it (a worker dying breaks the pool: every unfinished chunk
-    is None). ``args``: the config file and the layout."""
-    done: list[list[Extracted] | None] = [None] * len(chunks)
+    is None). ``args``: the config file, the layout and the cache."""
+    done: list[Result | None] = [None] * len(chunks)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_worker_init)
     try:
         with _sigint_blocked():  # workers start with Ctrl-C ignored (the parent handles it)
@@ -147,17 +195,20 @@ def _run_pool(
 
 
 def extract_isolated(
-    items: list[tuple[str, bool]], config: str | None = None, layout: L.Layout = L.STANDARD
-) -> list[Extracted]:
+    items: list[tuple[str, bool]],
+    config: str | None = None,
+    layout: L.Layout = L.STANDARD,
+    cache: Cache | None = None,
+) -> Result:
     """`extract_batch`, each file read in a child process of its own: a file whose reader
     kills its process is listed as 无法读取 and the others are read."""
     from perfxl.grid.isolate import ChildDied, call
     from perfxl.safety import reader_aborted
 
-    out = []
+    out: Result = []
     for path, expand in items:
         try:
-            out.append(call(extract_file, path, config, expand, layout))
+            out.append(call(extract_cached, path, config, expand, layout, cache))
         except ChildDied as exc:
             note = reader_aborted(path, exc.exitcode).message
             out.append(Extracted(files=[FileRecord(path=path, status=K.UNREADABLE, note=note)]))
@@ -333,6 +384,11 @@ def gather(
         from perfxl.config import load_config
 
         config = load_config(opt.config)  # fails early, before the workers start
+    cache = None
+    if opt.cache is not None:
+        from perfxl.consolidate.cache import Cache
+
+        cache = Cache.open(opt.cache, str(opt.config) if opt.config else None, opt.layout)
     if on_found:
         on_found(plan_for(len(files), opt.jobs))
     extracted = read_all(
@@ -342,6 +398,7 @@ def gather(
         progress=progress,
         expand=found.explicit,
         layout=opt.layout,
+        cache=cache,
     )
     extracted.extend(
         Extracted(files=[FileRecord(path=p, status=K.UNREADABLE, note=why)])

@@ -65,19 +65,31 @@ def row_height(table: K.Table) -> Callable[[Sequence[Any]], float | None]:
     message, an indicator name, a unit's name recur across thousands of rows) is not measured
     again.
     """
-    cols = [(i, c.width) for i, c in enumerate(table.columns) if kind_of(c) in ("text", "value")]
-    measured: dict[tuple[str, float], int] = {}
+    # Per wrapping column: its index, its width, the longest text sure to fit on one line
+    # (every character counted as two) and the lines of each text measured there.
+    cols: list[tuple[int, float, float, dict[str, int]]] = [
+        (i, c.width, (c.width - 1) / 2, {})
+        for i, c in enumerate(table.columns)
+        if kind_of(c) in ("text", "value")
+    ]
+    heights: dict[int, float] = {}  # by line count
 
     def height(row: Sequence[Any]) -> float | None:
         n = 1
-        for i, width in cols:
+        for i, width, fits, measured in cols:
             v = row[i]
-            if type(v) is str and (len(v) * 2 > width - 1 or "\n" in v):
-                k = measured.get((v, width))
+            if type(v) is str and (len(v) > fits or "\n" in v):
+                k = measured.get(v)
                 if k is None:
-                    k = measured[(v, width)] = textfit.lines(v, width, FONT_SIZE)
-                n = max(n, k)
-        return None if n == 1 else round(textfit.lines_height(n, FONT_SIZE), 1)
+                    k = measured[v] = textfit.lines(v, width, FONT_SIZE)
+                if k > n:
+                    n = k
+        if n == 1:
+            return None
+        h = heights.get(n)
+        if h is None:
+            h = heights[n] = round(textfit.lines_height(n, FONT_SIZE), 1)
+        return h
 
     return height
 

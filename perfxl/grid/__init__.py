@@ -29,6 +29,7 @@ class Sheet:
     _merge_map: dict[tuple[int, int], tuple[int, int]] | None = field(
         default=None, repr=False, compare=False
     )
+    _asked: int = field(default=0, repr=False, compare=False)
 
     @property
     def nrows(self) -> int:
@@ -51,8 +52,18 @@ class Sheet:
         return None if v == "" else v
 
     def merge_origin(self, row: int, col: int) -> tuple[int, int] | None:
-        """The top-left cell of the merged range covering (row, col), if it is not itself."""
+        """The top-left cell of the merged range covering (row, col), if it is not itself.
+
+        Where ranges overlap (a damaged file), the last one listed decides. The first few
+        questions scan the ranges; a sheet asked more often gets a map of every merged cell.
+        """
         if self._merge_map is None:
+            self._asked += 1
+            if self._asked <= _SCANS:
+                for r1, c1, r2, c2 in reversed(self.merged):
+                    if r1 <= row <= r2 and c1 <= col <= c2 and (row, col) != (r1, c1):
+                        return (r1, c1)
+                return None
             m: dict[tuple[int, int], tuple[int, int]] = {}
             for r1, c1, r2, c2 in self.merged:
                 for r in range(r1, r2 + 1):
@@ -61,6 +72,9 @@ class Sheet:
                             m[(r, c)] = (r1, c1)
             self._merge_map = m
         return self._merge_map.get((row, col))
+
+
+_SCANS = 64  # merge_origin questions answered by a scan before the map is built
 
 
 @dataclass

@@ -89,6 +89,14 @@ class FastCheck:
         except (KeyError, TypeError, ValueError, AttributeError):
             return False
 
+    def vouches_for(self, project: Any, pairs: list[tuple[Any, Any]]) -> bool:
+        """True when the schema would find no error in this project, its indicator pairs
+        checked against ``pairs`` (one of ``self.pairs``)."""
+        try:
+            return self._project(project, pairs)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return False
+
     def _valid(self, d: Any) -> bool:
         if type(d) is not dict or any(k not in d for k in _ROOT_KEYS):
             return False

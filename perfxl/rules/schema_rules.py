@@ -7,6 +7,7 @@ to the sheet and cell through the reader's locations (the one layout declaration
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from perfxl import constants as C
 from perfxl.framework import FRAMEWORKS, canonical
 from perfxl.rules.base import Context, Finding
 from perfxl.rules.catalogue import RuleId
-from perfxl.rules.schema_fast import fast_check_for
+from perfxl.rules.schema_fast import FastCheck, fast_check_for
 
 if TYPE_CHECKING:
     from perfxl.config import Config
@@ -191,8 +192,79 @@ def findings(data: Any, config: Config, framework: str) -> Iterator[Finding]:
     if fast is not None and fast.valid(data):
         return
     v = validator_for(config.project_code, config.unit_code)
-    for err in v.iter_errors(data):
-        yield from _findings(err, config, framework)
+    errors = _errors(v, fast, data) if fast is not None else ((e, "") for e in v.iter_errors(data))
+    for err, base in errors:
+        yield from _findings(err, config, framework, base)
+
+
+def _errors(v: Any, fast: FastCheck, data: Any) -> Iterator[tuple[Any, str]]:
+    """jsonschema's errors over the data, in jsonschema's order, with the pointer each error's
+    path is relative to; jsonschema runs only where the fast check cannot vouch.
+
+    A workbook with one wrong cell fails the fast check as a whole, and jsonschema walking
+    every project takes tens of milliseconds. The schema's root applies to the projects in
+    two places only (the framework's indicator pairs under ``allOf``, and ``items`` under
+    ``projects``, its last property), so the errors are the same as jsonschema's over the
+    whole document, in the same order: the root's own keywords (``type``, ``required``) over
+    the document without its projects, then each project's pair errors, then the other
+    properties' errors, then each project's own errors; a project the fast check vouches
+    for has neither.
+    """
+    projects = data.get("projects") if type(data) is dict else None
+    if type(projects) is not list:
+        yield from ((e, "") for e in v.iter_errors(data))
+        return
+    parts = _parts(v)
+    shell = [(e, "") for e in v.iter_errors({**data, "projects": []})]
+    yield from (item for item in shell if item[0].relative_schema_path[0] in _ROOT_FIRST)
+    branch = parts.then_items if parts.condition.is_valid(data) else parts.else_items
+    pairs = fast.pairs["2021" if branch is parts.then_items else "2015"]
+    doubtful = [i for i, p in enumerate(projects) if not fast.vouches_for(p, pairs)]
+    for i in doubtful:
+        yield from ((e, f"/projects/{i}") for e in branch.iter_errors(projects[i]))
+    yield from (item for item in shell if item[0].relative_schema_path[0] not in _ROOT_FIRST)
+    for i in doubtful:
+        yield from ((e, f"/projects/{i}") for e in parts.project.iter_errors(projects[i]))
+
+
+# The root keywords jsonschema checks before ``allOf`` (the schema's key order).
+_ROOT_FIRST = frozenset({"type", "required"})
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """Validators for the parts of the schema that apply to one project (`_errors`).
+
+    Attributes:
+        condition: the ``if`` of the root's framework condition.
+        then_items: what ``then`` asks of each project (the 2021 pairs).
+        else_items: what ``else`` asks of each project (the 2015 pairs).
+        project: ``projects/items`` (the project schema, by reference).
+    """
+
+    condition: Any
+    then_items: Any
+    else_items: Any
+    project: Any
+
+
+_PARTS: dict[int, tuple[Any, _Parts]] = {}
+
+
+def _parts(v: Any) -> _Parts:
+    """The part validators of a validator (made once: it is cached per code shape)."""
+    known = _PARTS.get(id(v))
+    if known is not None and known[0] is v:
+        return known[1]
+    cond = v.schema["allOf"][0]
+    parts = _Parts(
+        condition=v.evolve(schema=cond["if"]),
+        then_items=v.evolve(schema=cond["then"]["properties"]["projects"]["items"]),
+        else_items=v.evolve(schema=cond["else"]["properties"]["projects"]["items"]),
+        project=v.evolve(schema=v.schema["properties"]["projects"]["items"]),
+    )
+    _PARTS[id(v)] = (v, parts)
+    return parts
 
 
 def field_messages(pointer: str, value: Any) -> list[str]:

@@ -45,7 +45,7 @@ gives back every cell's value and style, byte for byte in every part but
 styles.xml (which keeps the appended, now unused, entries for the next run). After
 LibreOffice or Excel re-saved the file (styles renumbered, comment authors lost)
 clearing still removes the fills, comments and sheet (see
-:mod:`perfxl.write.patch.annotate`).
+:mod:`perfxl.write.patch.annotation_write`).
 
 Saving (:mod:`perfxl.write.patch.safeio`): temp file ``.BOOK.xlsx.perfxl-tmp-*``
 beside the target, fsync, ``os.replace``; in-place writes keep the previous file
@@ -55,6 +55,8 @@ open in Excel/WPS (``~$BOOK.xlsx``) or LibreOffice is refused with
 (an .xlsm saved as .xlsx) with :class:`TargetNotWritableError`. A run killed
 mid-write leaves the old file and at most a temp file, removed by the next write.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from perfxl.errors import (
     CellRefError,
@@ -67,10 +69,39 @@ from perfxl.errors import (
     UnsupportedValueError,
     WorkbookLockedError,
 )
-from perfxl.write.patch.api import annotate, clear_annotations, write_cells
-from perfxl.write.patch.model import Annotation, AnnotationLike, CellWrite, PatchResult
-from perfxl.write.patch.safeio import backup_path
-from perfxl.write.patch.session import WorkbookPatch
+
+if TYPE_CHECKING:
+    from perfxl.write.patch.api import annotate, clear_annotations, write_cells
+    from perfxl.write.patch.model import Annotation, AnnotationLike, CellWrite, PatchResult
+    from perfxl.write.patch.safeio import backup_path
+    from perfxl.write.patch.session import WorkbookPatch
+
+# The engine is imported when one of its names is first used, not with the package: a caller
+# needing one module (the ribbon's adapter reads ``manifest``) loads no more (PEP 562).
+_LAZY = {
+    "annotate": "api",
+    "clear_annotations": "api",
+    "write_cells": "api",
+    "Annotation": "model",
+    "AnnotationLike": "model",
+    "CellWrite": "model",
+    "PatchResult": "model",
+    "backup_path": "safeio",
+    "WorkbookPatch": "session",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The public names of the engine, imported on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Annotation",

@@ -1,6 +1,6 @@
 """What annotating shows, decided once for every writer (pure: no files, no XML).
 
-Both the zip engine (``perfxl validate --annotate``, :mod:`perfxl.write.patch.annotate`) and
+Both the zip engine (``perfxl validate --annotate``, :mod:`perfxl.write.patch.annotation_write`) and
 the ribbon's live-book writer (:mod:`perfxl.excel.actions`) turn problems into the same plan:
 a fill per cell by the worst severity pointing at it, comment lines on the first cell of
 each problem's range, and one 校验结果 row per problem.

@@ -21,7 +21,7 @@ index only means something while styles.xml is not renumbered (LibreOffice does
 renumber when it saves; Excel may drop unused entries): the fingerprints tell
 whether the exact index can be restored, and the fills allow a fallback that puts
 the original fill back into whatever style the cell has now (see
-:mod:`perfxl.write.patch.annotate`).
+:mod:`perfxl.write.patch.annotation_write`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from perfxl.errors import NotAWorkbookError, TargetNotWritableError
-from perfxl.write.patch import annotate as _annotate
 from perfxl.write.patch import opc, safeio
 from perfxl.write.patch.model import AnnotationLike, CellWrite, PatchResult
 from perfxl.write.patch.package import Package
@@ -63,7 +62,9 @@ class WorkbookPatch:
 
     def annotate(self, annotations: Iterable[AnnotationLike]) -> int:
         """Replace perfxl's annotations by these; returns how many cells were filled."""
-        out = _annotate.annotate(self.pkg, self.book, annotations)
+        from perfxl.write.patch import annotation_write  # only annotating needs it
+
+        out = annotation_write.annotate(self.pkg, self.book, annotations)
         self.cells_annotated += out.cells
         self.comments_skipped += out.comments_skipped
         self.restore_skipped += out.restore_skipped
@@ -71,7 +72,9 @@ class WorkbookPatch:
 
     def clear_annotations(self) -> int:
         """Remove perfxl's annotations; returns how many cells got their style back."""
-        out = _annotate.clear(self.pkg, self.book)
+        from perfxl.write.patch import annotation_write
+
+        out = annotation_write.clear(self.pkg, self.book)
         self.restore_skipped += out.restore_skipped
         return out.cells
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -114,33 +115,25 @@ def insert_child(text: str, prefix: str, local: str, xml: str, order: tuple[str,
     return text[:at] + xml + text[at:]
 
 
-class SheetXml:
-    """Cells of one worksheet part: read them, schedule edits, render the new text.
+class _Index:
+    """Where the rows and cells of one worksheet part's text sit (found when first asked).
 
-    Only the rows that hold an edited cell are rebuilt, and inside them only the
-    edited ``<c>`` elements; everything else is sliced from the original text.
+    It depends on the text alone, so the reading and the writing of the same part share one
+    (`_index`): compute reads the formulas of the cells it then writes.
     """
 
     def __init__(self, text: str, part: str) -> None:
-        """Index ``text`` (the worksheet part named ``part``)."""
         self.text = text
-        self.part = part
         self.p = main_prefix(text, part)
         sd = xt.find(text, self.p + "sheetData")
         if sd is None:
             raise NotAWorkbookError(f"{part} 没有 sheetData（不是普通工作表）。")
         self.sheet_data = sd
         self._rows: list[RowLoc] | None = None
-        self._row_nums: list[int] = []
+        self.row_nums: list[int] = []
         self._cells: dict[int, list[CellLoc]] = {}
-        self.pending: dict[int, dict[int, str | None]] = {}
-        self.drop_if_empty: set[int] = set()
-        self.collapse_if_empty: set[int] = set()
-        self.collapse_sheet_data = False
 
-    # -- reading -------------------------------------------------------------
     def rows(self) -> list[RowLoc]:
-        """Every ``<row>`` in document order."""
         if self._rows is None:
             rows: list[RowLoc] = []
             stop = self.sheet_data.inner_end(self.text)
@@ -150,19 +143,10 @@ class SheetXml:
                 prev = int(m.group(1)) if m else prev + 1
                 rows.append(RowLoc(prev, span))
             self._rows = rows
-            self._row_nums = [r.num for r in rows]
+            self.row_nums = [r.num for r in rows]
         return self._rows
 
-    def row(self, num: int) -> RowLoc | None:
-        """The ``<row>`` numbered ``num``, or None."""
-        rows = self.rows()
-        i = bisect.bisect_left(self._row_nums, num)
-        if i < len(rows) and rows[i].num == num:
-            return rows[i]
-        return None
-
     def cells(self, row: RowLoc) -> list[CellLoc]:
-        """The ``<c>`` elements of a row, in order."""
         if row.num not in self._cells:
             out: list[CellLoc] = []
             prev = 0
@@ -175,6 +159,67 @@ class SheetXml:
                 out.append(CellLoc(row.num, prev, span))
             self._cells[row.num] = out
         return self._cells[row.num]
+
+
+# Recent indexes by the identity of their text (the text is held, so the id is not reused).
+_INDEXES: OrderedDict[int, tuple[str, str, _Index]] = OrderedDict()
+_INDEXES_KEPT = 64
+
+
+def _index(text: str, part: str) -> _Index:
+    """The index of a part's text: made once while the same text object is in use."""
+    hit = _INDEXES.get(id(text))
+    if hit is not None and hit[0] is text and hit[1] == part:
+        _INDEXES.move_to_end(id(text))
+        return hit[2]
+    ix = _Index(text, part)
+    _INDEXES[id(text)] = (text, part, ix)
+    if len(_INDEXES) > _INDEXES_KEPT:
+        _INDEXES.popitem(last=False)
+    return ix
+
+
+class SheetXml:
+    """Cells of one worksheet part: read them, schedule edits, render the new text.
+
+    Only the rows that hold an edited cell are rebuilt, and inside them only the
+    edited ``<c>`` elements; everything else is sliced from the original text.
+    """
+
+    def __init__(self, text: str, part: str) -> None:
+        """Index ``text`` (the worksheet part named ``part``)."""
+        self.text = text
+        self.part = part
+        ix = _index(text, part)
+        self.p = ix.p
+        self.sheet_data = ix.sheet_data
+        self._ix = ix
+        self.pending: dict[int, dict[int, str | None]] = {}
+        self.drop_if_empty: set[int] = set()
+        self.collapse_if_empty: set[int] = set()
+        self.collapse_sheet_data = False
+
+    # -- reading -------------------------------------------------------------
+    def rows(self) -> list[RowLoc]:
+        """Every ``<row>`` in document order."""
+        return self._ix.rows()
+
+    @property
+    def _row_nums(self) -> list[int]:
+        self._ix.rows()
+        return self._ix.row_nums
+
+    def row(self, num: int) -> RowLoc | None:
+        """The ``<row>`` numbered ``num``, or None."""
+        rows = self.rows()
+        i = bisect.bisect_left(self._row_nums, num)
+        if i < len(rows) and rows[i].num == num:
+            return rows[i]
+        return None
+
+    def cells(self, row: RowLoc) -> list[CellLoc]:
+        """The ``<c>`` elements of a row, in order."""
+        return self._ix.cells(row)
 
     def original(self, row: int, col: int) -> str | None:
         """The cell's text as in the source part, or None."""
@@ -300,22 +345,28 @@ class CellParts:
     has_value: bool
 
 
+@lru_cache(maxsize=4096)  # project sheets repeat the same cells (same address, formula)
 def cell_parts(xml: str, p: str) -> CellParts:
-    """Split a cell's text."""
+    """Split a cell's text (the result is immutable, so it is cached by text)."""
     span = xt.find(xml, p + "c")
     assert span is not None
     tag = span.start_tag(xml)
     if span.self_closing:
         return CellParts(tag[:-2].rstrip() + ">", None, None, False)
-    f = xt.find(xml, p + "f", span.tag_end)
-    ext = xt.find(xml, p + "extLst", span.tag_end)
-    v = xt.find(xml, p + "v", span.tag_end) or xt.find(xml, p + "is", span.tag_end)
+    f = _child(xml, p + "f", span.tag_end)
+    ext = _child(xml, p + "extLst", span.tag_end)
+    v = _child(xml, p + "v", span.tag_end) or _child(xml, p + "is", span.tag_end)
     return CellParts(
         tag,
         xml[f.start : f.end] if f else None,
         xml[ext.start : ext.end] if ext else None,
         v is not None,
     )
+
+
+def _child(xml: str, qname: str, start: int) -> xt.Span | None:
+    """``xt.find``, skipped when the name does not occur at all (most cells hold no formula)."""
+    return xt.find(xml, qname, start) if f"<{qname}" in xml else None
 
 
 def build_cell(tag: str, children: str, p: str) -> str:

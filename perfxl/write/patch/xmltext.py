@@ -224,16 +224,21 @@ def unescape(s: str) -> str:
     """Resolve the five predefined entities and character references."""
     if "&" not in s:
         return s
+    return _unescape(s)
 
-    def rep(m: re.Match[str]) -> str:
-        e = m.group(1)
-        if e.startswith("#x"):
-            return chr(int(e[2:], 16))
-        if e.startswith("#"):
-            return chr(int(e[1:]))
-        return _NAMED[e]
 
-    return _ENTITY.sub(rep, s)
+@lru_cache(maxsize=4096)  # a sheet's formulas and texts repeat on every project sheet
+def _unescape(s: str) -> str:
+    return _ENTITY.sub(_entity, s)
+
+
+def _entity(m: re.Match[str]) -> str:
+    e = m.group(1)
+    if e.startswith("#x"):
+        return chr(int(e[2:], 16))
+    if e.startswith("#"):
+        return chr(int(e[1:]))
+    return _NAMED[e]
 
 
 def esc_text(s: str) -> str:

@@ -1,0 +1,126 @@
+"""Benchmark: the summary-of-summaries path (a city or province consolidating county summaries).
+
+``--counties`` county summaries (default 100) of ``--per`` townships each (default 20: 2,000
+distinct townships, bench_consolidate's workbooks) are made once with perfxl and kept under
+the temp folder, keyed by perfxl's code (`perfxl.consolidate.cache.code_fingerprint`: a
+summary made by other code is made again). The script then measures, alternately and
+``--repeat`` times each (medians; CPU = the command and its processes):
+
+  * county: ``perfxl consolidate`` of one county's township folder (cold, ``--no-cache``);
+  * province: ``perfxl consolidate`` of every county summary, named as inputs (cold);
+  * bare: the bare python-calamine read of the county summaries on the same processes;
+
+and prints the cost per township at each level, the ratio province / bare, and what a
+national run (``--national`` townships, default 40,000, through county, city and province
+summaries) would cost by these measurements (CPU time; the county runs happen on the
+counties' own machines, the levels above read summaries only).
+
+Usage:
+    .venv/bin/python benchmarks/bench_province.py             # 100 counties of 20, 3 runs
+    .venv/bin/python benchmarks/bench_province.py --quick     # 10 counties of 20, 1 run
+    .venv/bin/python benchmarks/bench_province.py --counties 100 --per 20 --repeat 3 --jobs 2
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_consolidate as B
+from bench_consolidate import Run, bare_cmd, load, measure, median, perfxl_cmd
+
+
+def counties(n: int, per: int, jobs: int) -> list[Path]:
+    """``n`` county summaries of ``per`` townships each (made once per perfxl code)."""
+    from perfxl.consolidate import Options, consolidate
+    from perfxl.consolidate.cache import code_fingerprint
+
+    home = B.CACHE / f"counties-{per}-{code_fingerprint()[:12]}"
+    home.mkdir(parents=True, exist_ok=True)
+    out = []
+    for k in range(n):
+        summary = home / f"county{k:03d}.xlsx"
+        if not summary.exists():
+            folder = county_folder(k, per)
+            consolidate([folder], summary, Options(jobs=jobs))
+        out.append(summary)
+    return out
+
+
+def county_folder(k: int, per: int) -> Path:
+    """County k's township workbooks: units k*per .. k*per+per-1 (hard links into the pool)."""
+    folder = B.CACHE / f"county-{per}" / f"c{k:03d}"
+    if folder.exists() and len(list(folder.glob("*.xlsx"))) == per:
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for i in range(k * per, (k + 1) * per):
+        f = B.pool_file(i)
+        os.link(f, folder / f.name)
+    return folder
+
+
+def main(argv: list[str]) -> int:
+    args = argv[1:]
+    quick = "--quick" in args
+    n = int(_opt(args, "--counties", "10" if quick else "100"))
+    per = int(_opt(args, "--per", "20"))
+    repeat = int(_opt(args, "--repeat", "1" if quick else "3"))
+    jobs = int(_opt(args, "--jobs", "2"))
+    national = int(_opt(args, "--national", "40000"))
+    summaries = counties(n, per, jobs)
+    work = Path(tempfile.mkdtemp(prefix="perfxl-bench-province-"))
+    try:
+        print(
+            f"summary of summaries: {n} county summaries of {per} townships ({n * per} "
+            f"townships), {jobs} processes, cold (--no-cache), medians of {repeat}; {load()}",
+            flush=True,
+        )
+        county: list[Run] = []
+        province: list[Run] = []
+        bare: list[Run] = []
+        one = county_folder(0, per)
+        for _ in range(repeat):
+            county.append(measure(perfxl_cmd([one], work / "county.xlsx", jobs)))
+            province.append(measure(perfxl_cmd(summaries, work / "province.xlsx", jobs)))
+            bare.append(measure(bare_cmd(summaries, jobs), ok=(0,)))
+        c, p, b = median(county), median(province), median(bare)
+        towns = n * per
+        print(
+            f"  county   ({per} townships):   {c.wall:>7.2f} s  cpu {c.cpu:>7.2f} s  peak {c.peak:.0f} MB"
+        )
+        print(
+            f"  province ({n} summaries): {p.wall:>7.2f} s  cpu {p.cpu:>7.2f} s  peak {p.peak:.0f} MB"
+            f"  = {p.cpu / towns * 1000:.2f} ms cpu per township"
+        )
+        print(
+            f"  bare read of the summaries: {b.wall:.2f} s, cpu {b.cpu:.2f} s; "
+            f"province / bare: wall {p.wall / b.wall:.2f}x, cpu {p.cpu / b.cpu:.2f}x"
+        )
+        # National, by the same measurements: every township read once at its county
+        # (county CPU per township, start-up included), then each summary level reads every
+        # township's rows again from the summaries below it (province CPU per township).
+        town_cpu = c.cpu / per
+        level_cpu = p.cpu / towns
+        total = national * town_cpu + 3 * national * level_cpu
+        print(
+            f"  national estimate ({national} townships; county, city, province, national "
+            f"summaries): townships {national * town_cpu / 3600:.1f} h cpu in all (spread over "
+            f"the counties), each level above {national * level_cpu / 60:.1f} min cpu, "
+            f"{total / 3600:.1f} h cpu in all; {load()}"
+        )
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _opt(args: list[str], name: str, default: str) -> str:
+    return args[args.index(name) + 1] if name in args else default
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,342 @@
+"""What a worker reads from one workbook, kept on disk by the file's content (re-consolidation).
+
+A county consolidates again every time a township sends a new version: the workbooks that did
+not change give the same records, so each one's `Extracted` is stored under a key made of
+
+* the SHA-256 of the workbook's bytes, and
+* a *salt*: the entry format, perfxl's version, a fingerprint of perfxl's own code and data
+  files (a changed rule or reader misses even when the version number did not move), the
+  versions of the reading libraries, the Python version (pickle), the layout the workbooks are
+  read with and the bytes of the validation config file (the shipped defaults are among
+  perfxl's data files).
+
+Nothing that depends on the file's name or time is taken from an entry: the records are made
+with a placeholder for the file's name (`PLACEHOLDER`), every text holding it is pickled as
+its pieces (a persistent id) and joined with the name of this run when loaded, and the
+modification time is read again. An entry carries the SHA-256 of its payload; one
+that is truncated, corrupt or of another format is ignored (and replaced), never trusted.
+The payload is a zlib-compressed pickle (about 30 KB for 20 projects).
+Entries are written atomically (temp file beside them, fsync, rename) with the user's umask.
+
+The cache folder is ``--cache-dir``, else ``$PERFXL_CACHE_DIR/consolidate``, else the user's
+cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``, ``%LOCALAPPDATA%`` on Windows,
+``~/Library/Caches`` on macOS) + ``perfxl/consolidate``. Only the user's own processes are
+meant to write there: an entry is a pickle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import pickle
+import sys
+import tempfile
+import time
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from perfxl.consolidate import columns as K
+from perfxl.consolidate.records import Extracted, FileRecord
+
+FORMAT = 1  # bump when what an entry holds changes shape
+MAGIC = b"PXLC\x00\x01\r\n"  # 8 bytes; the line ends catch a text-mode copy
+DIGEST = 32  # bytes of the payload's SHA-256 after the magic
+# Stands for the workbook's name in a stored entry (never a real path: NUL cannot be in one).
+PLACEHOLDER = "\x00perfxl-cached-file\x00"
+# Statuses whose records are the workbook's own (a summary lists other files; an unreadable
+# file's reason may name it and may be passing, such as a permission denied).
+CACHED = frozenset({K.USED, K.NOT_PERFXL, K.MONITORING_SKIPPED, K.EVALUATION_SKIPPED})
+ENV = "PERFXL_CACHE_DIR"
+TEMP_PREFIX = ".entry-"
+STALE = 3600.0  # seconds: an entry is written in milliseconds
+LIBRARIES = ("python-calamine", "jsonschema", "openpyxl", "defusedxml", "olefile")
+
+
+def default_dir() -> Path:
+    """Where the entries go when no ``--cache-dir`` is given (see the module's docstring)."""
+    root = os.environ.get(ENV)
+    if root:
+        return Path(root).expanduser() / "consolidate"
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "perfxl" / "Cache" / "consolidate"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "perfxl" / "consolidate"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "perfxl" / "consolidate"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 over perfxl's own source and data files (names and bytes), once per process:
+    a result made by other code is never reused, released or not."""
+    import perfxl
+
+    root = Path(perfxl.__file__).resolve().parent
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc":
+            h.update(p.relative_to(root).as_posix().encode("utf-8") + b"\x00")
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _libraries() -> str:
+    from importlib import metadata
+
+    out = []
+    for name in LIBRARIES:
+        try:
+            out.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name}=-")
+    return ";".join(out)
+
+
+def salt_for(config: str | None, layout: Any) -> str:
+    """Everything besides the workbook's bytes that decides what reading it gives.
+
+    Raises:
+        OSError: the config file cannot be read (the run refuses it before this anyway).
+    """
+    import perfxl
+
+    h = hashlib.sha256()
+    for part in (
+        f"format={FORMAT}",
+        f"perfxl={perfxl.__version__}",
+        f"code={code_fingerprint()}",
+        _libraries(),
+        f"python={sys.version_info[0]}.{sys.version_info[1]}",
+        f"layout={layout!r}",
+    ):
+        h.update(part.encode("utf-8") + b"\x00")
+    h.update(b"config=" + (Path(config).read_bytes() if config else b"-"))
+    return h.hexdigest()
+
+
+def file_digest(path: str) -> str:
+    """The SHA-256 of a file's bytes (as `FileRecord.sha256` holds it).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+@dataclass(frozen=True)
+class Cache:
+    """A cache folder and the salt of this run (plain strings: handed to worker processes)."""
+
+    folder: str
+    salt: str
+
+    @classmethod
+    def open(cls, folder: Path, config: str | None, layout: Any) -> Cache:
+        """The cache in ``folder`` for a run with ``config`` (a file, or None) and ``layout``;
+        temp files that a killed run left there (older than `STALE` seconds) are removed."""
+        _sweep(folder)
+        return cls(str(folder), salt_for(config, layout))
+
+    def entry(self, digest: str) -> Path:
+        """The entry of a workbook whose bytes have the SHA-256 ``digest``."""
+        key = hashlib.sha256(f"{self.salt}:{digest}".encode("ascii")).hexdigest()
+        return Path(self.folder) / key[:2] / f"{key}.pxc"
+
+    def load(self, path: str, digest: str) -> Extracted | None:
+        """What reading ``path`` (bytes of SHA-256 ``digest``) gave before, with this run's
+        name and modification time; None when there is no sound entry (a corrupt one is
+        removed)."""
+        entry = self.entry(digest)
+        try:
+            blob = entry.read_bytes()
+        except OSError:
+            return None
+        found = _decode(blob, path)
+        if found is None or not _sound(found, path, digest):
+            with contextlib.suppress(OSError):
+                entry.unlink()
+            return None
+        try:
+            found.files[0].mtime = os.stat(path).st_mtime
+        except OSError:
+            return None
+        return found
+
+    def keep(self, extracted: Extracted, path: str) -> Extracted | Packed:
+        """Store ``extracted`` (read from ``path`` with `PLACEHOLDER` as its name) when it is
+        a workbook's own record (a cache that cannot be written is passed over silently);
+        returns it with ``path`` as its name, or as the stored bytes (`Packed`: what a worker
+        hands to the parent, cheaper than pickling the records a second time)."""
+        if not storable(extracted):
+            return named(extracted, path)
+        payload = _dumps(extracted)
+        if path.encode("utf-8", "surrogateescape") not in payload:  # else a text was made
+            # from the real name (not the placeholder): not reusable under another name
+            packed = zlib.compress(payload, 1)  # a fifth of the size, in under a millisecond
+            blob = MAGIC + hashlib.sha256(packed).digest() + packed
+            with contextlib.suppress(OSError):
+                _write(self.entry(extracted.files[0].sha256), blob)
+        return Packed(payload, path)
+
+
+@dataclass(frozen=True)
+class Packed:
+    """One file's records as an entry's (uncompressed) payload, and the file's name."""
+
+    payload: bytes
+    path: str
+
+    def unpack(self) -> Extracted:
+        """The records, named ``path``."""
+        return _loads(self.payload, self.path)
+
+
+def unpacked(found: Extracted | Packed) -> Extracted:
+    """The records of a worker's result, whichever form it came in."""
+    return found.unpack() if isinstance(found, Packed) else found
+
+
+def storable(extracted: Extracted) -> bool:
+    """One workbook's own record, of a status whose reading does not depend on its name."""
+    if len(extracted.files) != 1 or extracted.changes:
+        return False
+    f = extracted.files[0]
+    return f.status in CACHED and f.via is None and bool(f.sha256) and f.path == PLACEHOLDER
+
+
+class _Pickler(pickle.Pickler):
+    """Every text holding `PLACEHOLDER` pickled as its pieces around it (a persistent id), so
+    that loading puts the file's name in without walking the rows."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.pieces: dict[str, tuple[str, ...]] = {}  # one id object per text: memoised
+
+    def persistent_id(self, obj: Any) -> Any:
+        if type(obj) is str and PLACEHOLDER in obj:
+            pid = self.pieces.get(obj)
+            if pid is None:
+                pid = self.pieces[obj] = tuple(obj.split(PLACEHOLDER))
+            return pid
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    """Loads what `_Pickler` wrote with ``path`` where the placeholder was."""
+
+    def __init__(self, data: bytes, path: str) -> None:
+        super().__init__(io.BytesIO(data))
+        self.path = path
+        self.made: dict[tuple[str, ...], str] = {}  # one object per text, as it was pickled
+
+    def persistent_load(self, pid: Any) -> Any:
+        try:
+            return self.made[pid]
+        except (KeyError, TypeError):
+            if type(pid) is not tuple or not all(type(p) is str for p in pid):
+                raise pickle.UnpicklingError("not a perfxl cache entry") from None
+            text = self.made[pid] = self.path.join(pid)
+            return text
+
+
+def _dumps(extracted: Extracted) -> bytes:
+    buf = io.BytesIO()
+    _Pickler(buf).dump(extracted)
+    return buf.getvalue()
+
+
+def _loads(payload: bytes, path: str) -> Extracted:
+    found: Extracted = _Unpickler(payload, path).load()
+    return found
+
+
+def _decode(blob: bytes, path: str) -> Extracted | None:
+    """The entry's records named ``path``, or None when the bytes are not a whole, intact
+    entry."""
+    head = len(MAGIC) + DIGEST
+    if len(blob) <= head or not blob.startswith(MAGIC):
+        return None
+    packed = blob[head:]
+    if hashlib.sha256(packed).digest() != blob[len(MAGIC) : head]:
+        return None
+    try:
+        found = _loads(zlib.decompress(packed), path)  # checked bytes this cache wrote
+    except Exception:  # any failure to unpickle (a class gone, bad bytes) is a miss
+        return None
+    return found if isinstance(found, Extracted) else None
+
+
+def _sound(found: Extracted, path: str, digest: str) -> bool:
+    """A workbook's own record, named ``path``, of the bytes with SHA-256 ``digest``."""
+    if len(found.files) != 1 or found.changes:
+        return False
+    f = found.files[0]
+    return f.status in CACHED and f.via is None and f.sha256 == digest and f.path == path
+
+
+def _write(target: Path, blob: bytes) -> None:
+    """``blob`` to ``target`` atomically: a temp file in the cache folder (two levels up:
+    where `_sweep` looks), fsync, rename; the user's umask."""
+    from perfxl.write.patch.safeio import output_mode
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=target.parent.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, output_mode(target))
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # gone when renamed; left by a failed write
+
+
+def _sweep(folder: Path) -> None:
+    """Remove the temp files a killed worker left in ``folder`` (a worker writing an entry
+    when the run was stopped); one younger than `STALE` may be another run's, under way."""
+    try:
+        temps = list(folder.glob(f"{TEMP_PREFIX}*.tmp"))
+    except OSError:
+        return
+    now = time.time()
+    for tmp in temps:
+        with contextlib.suppress(OSError):
+            if now - tmp.stat().st_mtime > STALE:
+                tmp.unlink()
+
+
+def named(extracted: Extracted, path: str) -> Extracted:
+    """``extracted`` with `PLACEHOLDER` replaced by ``path`` in every text (the records'
+    names, the rows' 来源文件 and link addresses)."""
+    for f in extracted.files:
+        _rename_record(f, path)
+    for sub in extracted.submissions:
+        _rename_record(sub.file, path)
+        for name in ("projects", "indicators", "problems", "monitor", "rectify", "scores", "short"):
+            rows = getattr(sub, name)
+            if rows:
+                setattr(sub, name, [_rename_row(r, path) for r in rows])
+    return extracted
+
+
+def _rename_record(f: FileRecord, path: str) -> None:
+    for name in ("path", "note", "via", "changes"):
+        v = getattr(f, name)
+        if isinstance(v, str) and PLACEHOLDER in v:
+            setattr(f, name, v.replace(PLACEHOLDER, path))
+
+
+def _rename_row(row: Any, path: str) -> Any:
+    if not any(type(v) is str and PLACEHOLDER in v for v in row):
+        return row
+    return row._make(v.replace(PLACEHOLDER, path) if type(v) is str else v for v in row)

@@ -1,0 +1,387 @@
+"""The re-consolidation cache: the summary is the same with and without it, with 1 or 2 jobs;
+names and times come from the run; a corrupt entry, a changed config, version or code misses.
+
+Every test keeps its cache under ``tmp_path`` (``PERFXL_CACHE_DIR`` too: never the user's).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import county_demo
+
+import perfxl
+from perfxl import layout as L
+from perfxl.consolidate import Options, consolidate, extract, writer
+from perfxl.consolidate import cache as C
+from perfxl.consolidate import columns as K
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(C.ENV, str(tmp_path / "user-cache"))
+
+
+@dataclass
+class _FixedInfo(writer.RunInfo):
+    """The 说明 sheet's 生成时间 fixed: the run's clock is the one thing two runs may differ
+    in (and a file time in the same second would share its string, renumbering the rest)."""
+
+    made: dt.datetime = field(default_factory=lambda: dt.datetime(2024, 1, 2, 3, 4, 5))
+
+
+@pytest.fixture(autouse=True)
+def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer, "RunInfo", _FixedInfo)
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The county demo (two versions of one unit, planted mistakes), a broken file and a
+    workbook that is not ours."""
+    import xlsxwriter
+
+    folder = tmp_path_factory.mktemp("cache") / "inbox"
+    county_demo().generate(folder, n_projects=8)
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    wb = xlsxwriter.Workbook(str(folder / "notes.xlsx"))
+    wb.set_properties({"created": dt.datetime(2023, 3, 1, 9, 0, 0)})  # never the run's time
+    wb.add_worksheet("Sheet1").write_string(0, 0, "会议记录")
+    wb.close()
+    return folder
+
+
+def _copy(inbox: Path, dest: Path) -> Path:
+    """The inbox, every file dated in 2023: a file time never equals the run's 生成时间 (the
+    two would share one string and shift the others' numbers)."""
+    shutil.copytree(inbox, dest)
+    for i, f in enumerate(sorted(dest.iterdir())):
+        os.utime(f, (1_680_000_000 + i * 60, 1_680_000_000 + i * 60))
+    return dest
+
+
+def _cell(path: Path, sheet: str, label: str) -> str:
+    import python_calamine
+
+    wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        rows = wb.get_sheet_by_name(sheet).to_python()
+    finally:
+        wb.close()
+    return str(next(r[1] for r in rows if r and r[0] == label))
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    """Every part of the workbook, the volatile one stripped: the document's created time
+    (the 说明 sheet's 生成时间 is fixed by `_fixed_clock`)."""
+    assert _cell(path, K.README_SHEET, "生成时间") == "2024-01-02 03:04:05"
+    with zipfile.ZipFile(path) as z:
+        out = {n: z.read(n) for n in z.namelist()}
+    out["docProps/core.xml"] = re.sub(
+        rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\1", out["docProps/core.xml"]
+    )
+    return out
+
+
+def _sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
+    import python_calamine
+
+    wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        rows: list[list[Any]] = wb.get_sheet_by_name(sheet).to_python()
+    finally:
+        wb.close()
+    return rows
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files read afresh in this process (``jobs=1``: no worker) from now on."""
+    read: list[str] = []
+    real: Callable[..., Any] = extract.extract_file
+
+    def counted(path: str, *args: Any, **kwargs: Any) -> Any:
+        read.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(extract, "extract_file", counted)
+    return read
+
+
+def _run(folder: Path, out: Path, cache: Path | None, jobs: int, **kw: Any) -> Any:
+    return consolidate([folder], out, Options(jobs=jobs, cache=cache, **kw))
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted(cache.rglob("*.pxc"))
+
+
+def test_summary_identical_with_and_without_cache_and_jobs(inbox: Path, tmp_path: Path) -> None:
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    ref = tmp_path / "ref.xlsx"
+    _run(folder, ref, None, 1)
+    want = parts(ref)
+    assert _entries(cache) == []
+    for i, jobs in enumerate((2, 1, 2, 1)):  # cold (fills the cache), then warm
+        out = tmp_path / f"out{i}.xlsx"
+        _run(folder, out, cache, jobs)
+        got = parts(out)
+        assert got.keys() == want.keys()
+        for name in want:
+            assert got[name] == want[name], (jobs, i, name)
+    books = [f for f in folder.glob("*.xlsx") if f.name != "broken.xlsx"]
+    assert len(_entries(cache)) == len(books)  # the broken file is read again every time
+    nocache = tmp_path / "nocache.xlsx"
+    _run(folder, nocache, None, 2)
+    assert parts(nocache) == want
+
+
+def test_cached_files_are_not_read_again_and_take_this_runs_name_and_time(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _copy(inbox, tmp_path / "first")
+    cache = tmp_path / "cache"
+    _run(first, tmp_path / "warmup.xlsx", cache, 1)
+    # The same bytes under other names, in another folder, with other modification times.
+    second = tmp_path / "second"
+    second.mkdir()
+    for i, f in enumerate(sorted(first.glob("*.xlsx"))):
+        dest = second / f"renamed-{f.name}"
+        shutil.copyfile(f, dest)
+        os.utime(dest, (1_700_000_000 + i * 3600, 1_700_000_000 + i * 3600))
+    read = _counting(monkeypatch)
+    out = tmp_path / "cached.xlsx"
+    _run(second, out, cache, 1)
+    assert read == ["renamed-broken.xlsx"]  # every other file came from the cache
+    fresh = tmp_path / "fresh.xlsx"
+    _run(second, fresh, None, 1)
+    assert parts(out) == parts(fresh)
+    files = _sheet_rows(out, K.FILES.sheet)
+    shown = {str(r[K.FILES.index("source_file")]) for r in files[1:]}
+    assert all(s.startswith("renamed-") for s in shown if s)
+    assert all("\x00" not in str(v) for row in files for v in row)
+    problems = _sheet_rows(out, K.PROBLEMS.sheet)
+    assert len(problems) > 1
+    assert all("\x00" not in str(v) for row in problems for v in row)
+
+
+def test_a_changed_workbook_is_read_again(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfxl.model import Targets
+    from perfxl.read import read_workbook
+    from perfxl.write.fill import write_new
+
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    _run(folder, tmp_path / "warmup.xlsx", cache, 1)
+    book = sorted(f for f in folder.glob("*.xlsx") if "-" in f.name)[0]
+    targets: Targets = read_workbook(book).targets
+    targets.projects[0].name = "新报送的项目名称"
+    write_new(targets, book)
+    # Saved and modified in the past: never the run's 生成时间 (see `_copy`).
+    when = dt.datetime(2023, 4, 1, 9, 30, tzinfo=dt.UTC)
+    county_demo().stamp(book, when, "某镇财政所")
+    os.utime(book, (when.timestamp(), when.timestamp()))
+    read = _counting(monkeypatch)
+    out = tmp_path / "out.xlsx"
+    _run(folder, out, cache, 1)
+    assert sorted(read) == sorted([book.name, "broken.xlsx"])
+    names = [r[K.SUMMARY.index("project_name")] for r in _sheet_rows(out, K.SUMMARY.sheet)]
+    assert "新报送的项目名称" in names
+    fresh = tmp_path / "fresh.xlsx"
+    _run(folder, fresh, None, 1)
+    assert parts(out) == parts(fresh)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty", "other-magic"])
+def test_a_corrupt_entry_is_ignored_and_rebuilt(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    ref = tmp_path / "ref.xlsx"
+    _run(folder, ref, cache, 1)
+    entries = _entries(cache)
+    victim = entries[0]
+    blob = victim.read_bytes()
+    if damage == "truncate":
+        victim.write_bytes(blob[: len(blob) // 2])
+    elif damage == "flip":
+        victim.write_bytes(blob[:-10] + bytes([blob[-10] ^ 0xFF]) + blob[-9:])
+    elif damage == "garbage":
+        victim.write_bytes(os.urandom(len(blob)))
+    elif damage == "empty":
+        victim.write_bytes(b"")
+    else:
+        victim.write_bytes(b"XXXXXXXX" + blob[8:])
+    read = _counting(monkeypatch)
+    out = tmp_path / "out.xlsx"
+    _run(folder, out, cache, 1)
+    assert len(read) == 2  # the damaged entry's workbook and the broken file
+    assert parts(out) == parts(ref)
+    assert victim.read_bytes() == blob  # rebuilt whole
+    assert _entries(cache) == entries
+
+
+def test_an_entry_for_another_file_is_not_trusted(inbox: Path, tmp_path: Path) -> None:
+    """An intact entry whose record names other bytes (copied over by hand) is a miss."""
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = C.Cache.open(tmp_path / "cache", None, L.STANDARD)
+    books = sorted(f for f in folder.glob("*.xlsx") if "-" in f.name)
+    a, b = (str(p) for p in books[:2])
+    extract.extract_cached(a, cache=cache)
+    extract.extract_cached(b, cache=cache)
+    da, db = C.file_digest(a), C.file_digest(b)
+    assert cache.load(a, da) is not None
+    shutil.copyfile(cache.entry(db), cache.entry(da))
+    assert cache.load(a, da) is None
+    assert not cache.entry(da).exists()  # removed, to be written again
+
+
+def test_a_changed_config_misses(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    config = tmp_path / "config.toml"
+    config.write_text("[plan]\nmax_lag = 20.0\n", encoding="utf-8")
+    _run(folder, tmp_path / "a.xlsx", cache, 1, config=config)
+    read = _counting(monkeypatch)
+    _run(folder, tmp_path / "b.xlsx", cache, 1, config=config)
+    assert read == ["broken.xlsx"]
+    config.write_text("[plan]\nmax_lag = 25.0\n", encoding="utf-8")  # same name, other content
+    read.clear()
+    out = tmp_path / "c.xlsx"
+    _run(folder, out, cache, 1, config=config)
+    assert len(read) == len(list(folder.glob("*.xlsx")))
+    read.clear()
+    _run(folder, tmp_path / "d.xlsx", cache, 1)  # no config at all: the defaults' own entries
+    assert len(read) == len(list(folder.glob("*.xlsx")))
+    fresh = tmp_path / "fresh.xlsx"
+    _run(folder, fresh, None, 1, config=config)
+    assert parts(out) == parts(fresh)
+
+
+@pytest.mark.parametrize("what", ["version", "code"])
+def test_another_perfxl_misses(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
+) -> None:
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    _run(folder, tmp_path / "a.xlsx", cache, 1)
+    if what == "version":
+        monkeypatch.setattr(perfxl, "__version__", "99.0.0")
+    else:
+        monkeypatch.setattr(C, "code_fingerprint", lambda: "0" * 64)
+    read = _counting(monkeypatch)
+    _run(folder, tmp_path / "b.xlsx", cache, 1)
+    assert len(read) == len(list(folder.glob("*.xlsx")))
+    read.clear()
+    _run(folder, tmp_path / "c.xlsx", cache, 1)  # and the new perfxl's entries hit
+    assert read == ["broken.xlsx"]
+
+
+def test_salt_covers_version_code_config_and_layout(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    base = C.salt_for(None, L.STANDARD)
+    assert C.salt_for(None, L.STANDARD) == base
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[plan]\nmax_lag = 20.0\n", encoding="utf-8")
+    assert C.salt_for(str(cfg), L.STANDARD) != base
+    other = replace(L.STANDARD, project=replace(L.STANDARD.project, indicator_first_row=99))
+    assert C.salt_for(None, other) != base
+
+
+def test_a_summary_given_as_input_is_read_afresh(inbox: Path, tmp_path: Path) -> None:
+    """A county summary names the files it lists beside itself: never cached, and the city
+    summary is the same with the cache."""
+    folder = _copy(inbox, tmp_path / "county")
+    county = tmp_path / "县汇总.xlsx"
+    _run(folder, county, None, 1)
+    cache = tmp_path / "cache"
+    ref = tmp_path / "city-ref.xlsx"
+    consolidate([county], ref, Options(jobs=1))
+    for i in range(2):
+        out = tmp_path / f"city{i}.xlsx"
+        consolidate([county], out, Options(jobs=1, cache=cache))
+        assert parts(out) == parts(ref)
+    assert _entries(cache) == []
+
+
+def test_cli_cache_dir_no_cache_and_default(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfxl.cli import main
+
+    folder = _copy(inbox, tmp_path / "inbox")
+    runner = CliRunner()
+    mine = tmp_path / "mine"
+    r = runner.invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "a.xlsx"),
+                             "--cache-dir", str(mine), "--jobs", "1"])  # fmt: skip
+    assert r.exit_code in (1, 2), r.output
+    assert _entries(mine)
+    r = runner.invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "b.xlsx"),
+                             "--no-cache", "--jobs", "1"])  # fmt: skip
+    assert r.exit_code in (1, 2), r.output
+    user = tmp_path / "user-cache"  # PERFXL_CACHE_DIR (the autouse fixture)
+    assert not user.exists()
+    assert parts(tmp_path / "a.xlsx") == parts(tmp_path / "b.xlsx")
+    r = runner.invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "c.xlsx"),
+                             "--jobs", "1"])  # fmt: skip
+    assert r.exit_code in (1, 2), r.output
+    assert len(_entries(user / "consolidate")) == len(_entries(mine))
+    assert C.default_dir() == user / "consolidate"
+
+
+def test_default_dir_without_the_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(C.ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(C.sys, "platform", "linux")
+    assert C.default_dir() == tmp_path / "xdg" / "perfxl" / "consolidate"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert C.default_dir() == tmp_path / "home" / ".cache" / "perfxl" / "consolidate"
+
+
+def test_entries_get_the_users_umask(inbox: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    cmd = [sys.executable, "-m", "perfxl.cli", "consolidate", str(folder), "-o",
+           str(tmp_path / "a.xlsx"), "--cache-dir", str(cache), "--jobs", "2"]  # fmt: skip
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, check=False, preexec_fn=lambda: os.umask(0o027)
+    )
+    assert proc.returncode in (1, 2), proc.stderr
+    modes = {e.stat().st_mode & 0o777 for e in _entries(cache)}
+    assert modes == {0o640}
+    assert not [p for p in cache.rglob("*") if p.is_file() and p.suffix != ".pxc"]  # no temps
+
+
+def test_temp_files_left_by_a_killed_run_are_swept(inbox: Path, tmp_path: Path) -> None:
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    stale = cache / f"{C.TEMP_PREFIX}killed.tmp"
+    stale.write_bytes(b"half an entry")
+    os.utime(stale, (1_600_000_000, 1_600_000_000))
+    live = cache / f"{C.TEMP_PREFIX}another-run.tmp"  # a concurrent run's, being written
+    live.write_bytes(b"")
+    _run(folder, tmp_path / "a.xlsx", cache, 2)
+    assert not stale.exists()
+    assert live.exists()
+    assert {p.name for p in cache.iterdir() if p.is_file()} == {live.name}

@@ -1,0 +1,106 @@
+"""Schema errors found part by part (`schema_rules._errors`) are jsonschema's over the whole
+document: the same findings in the same order, on damaged targets, monitoring and
+self-evaluation documents, in both frameworks."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from perfxl.config import Config
+from perfxl.read import read_workbook
+from perfxl.rules import schema_rules
+from perfxl.rules.schema_fast import fast_check_for
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+BAD: list[Any] = [None, "", -1, 1.234, 2.0, True, [], {}, "abc", float("nan"), "2021", "效益"]
+
+
+def _whole(data: Any, cfg: Config, framework: str) -> list[Any]:
+    full = schema_rules.validator_for(cfg.project_code, cfg.unit_code)
+    return [
+        f for err in full.iter_errors(data) for f in schema_rules._findings(err, cfg, framework)
+    ]
+
+
+def _leaves(x: Any, pre: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if pre:
+        yield pre
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield from _leaves(v, (*pre, k))
+    elif isinstance(x, list):
+        for i, v in enumerate(x):
+            yield from _leaves(v, (*pre, i))
+
+
+def _damaged(data: dict[str, Any], n: int, seed: int) -> Iterator[dict[str, Any]]:
+    """Up to four values anywhere replaced, or keys removed (several projects at once)."""
+    rng = random.Random(seed)
+    paths = list(_leaves(data))
+    for _ in range(n):
+        d = copy.deepcopy(data)
+        for _ in range(rng.randint(1, 4)):
+            path = rng.choice(paths)
+            target: Any = d
+            try:
+                for k in path[:-1]:
+                    target = target[k]
+                if rng.random() < 0.1 and isinstance(target, dict):
+                    del target[path[-1]]
+                else:
+                    target[path[-1]] = copy.deepcopy(rng.choice(BAD))
+            except (KeyError, IndexError, TypeError):
+                pass
+        yield d
+
+
+def _document(name: str, framework: str) -> dict[str, Any]:
+    if name.endswith(".json"):
+        data: dict[str, Any] = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    else:
+        data = read_workbook(EXAMPLES / name).targets.to_dict()
+    data["framework"] = framework
+    return data
+
+
+@pytest.mark.parametrize("framework", ["2015", "2021"])
+@pytest.mark.parametrize(
+    "name", ["suying-2023.json", "suying-2023-monitoring.xlsx", "suying-2023-evaluation.xlsx"]
+)
+def test_part_by_part_equals_the_whole_document(name: str, framework: str) -> None:
+    cfg = Config()
+    assert fast_check_for(cfg.project_code, cfg.unit_code) is not None  # the parts are used
+    data = _document(name, framework)
+    found = 0
+    for d in [data, *_damaged(data, 60, seed=len(name) + int(framework))]:
+        expected = _whole(d, cfg, framework)
+        assert list(schema_rules.findings(d, cfg, framework)) == expected
+        found += bool(expected)
+    assert found > 40  # most damaged documents have schema errors
+
+
+def test_odd_shapes_go_to_jsonschema_whole() -> None:
+    cfg = Config()
+    data = _document("suying-2023.json", "2015")
+    for d in (
+        None,
+        [],
+        "x",
+        {},
+        {**data, "projects": None},
+        {**data, "projects": {"0": data["projects"][0]}},
+        {k: v for k, v in data.items() if k != "projects"},
+        {**data, "projects": [None, 3, [], data["projects"][0]]},
+        {**data, "framework": None},
+        {**data, "framework": 2021},
+    ):
+        assert list(schema_rules.findings(d, cfg, "2015")) == _whole(d, cfg, "2015")
