@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 OUT    ?= out
 
-.PHONY: install demo test lint typecheck bench clean system-deps
+.PHONY: install demo serve test lint typecheck bench clean system-deps
 
 $(BIN)/perfxl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy
+
+# The collection round in the browser, with a demo round of examples/county's units (issue 16).
+serve: install
+	$(BIN)/perfxl serve --data $(OUT)/web --demo
 
 test: install system-deps lint typecheck
 	$(BIN)/pytest -q

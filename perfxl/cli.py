@@ -35,6 +35,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "rollover": "perfxl.commands.rollover:command",
     "diff": "perfxl.commands.diff:command",
     "library": "perfxl.commands.library:command",
+    "serve": "perfxl.commands.serve:command",
 }
 
 

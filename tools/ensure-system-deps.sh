@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages perfxl's tests and demo use (LibreOffice headless, pdftoppm, CJK
-# fonts) when they are missing. Needs root (as on CI) or sudo without a password.
+# fonts; for the tests also chromium + chromedriver and PostgreSQL, which the web app's tests
+# drive) when they are missing. Needs root (as on CI) or sudo without a password.
 # Usage: bash tools/ensure-system-deps.sh [--optional]
 #   --optional  (make demo) when nothing can be installed, say what is missing and exit 0;
 #               the demo then skips the steps that need it and says so.
@@ -10,7 +11,16 @@ optional=0
 pkgs=()
 command -v soffice >/dev/null 2>&1 || pkgs+=(libreoffice-calc-nogui libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || pkgs+=(poppler-utils)
-fc-list 2>/dev/null | grep -qi "noto.*cjk" || pkgs+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -i "noto.*cjk" >/dev/null || pkgs+=(fonts-noto-cjk)  # not -q: pipefail + SIGPIPE
+# perfxl serve's tests (not the demo): a real browser and a PostgreSQL server the fixture starts
+if [ $optional -eq 0 ]; then
+  { command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; } \
+    || pkgs+=(chromium chromium-driver)
+  # Chinese UI strings (选择文件 on a file input, as township clerks see it in the screenshots)
+  [ -d /usr/lib/chromium/locales ] && ls /usr/lib/chromium/locales/zh-CN.pak >/dev/null 2>&1 \
+    || pkgs+=(chromium-l10n)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || pkgs+=(postgresql)
+fi
 [ ${#pkgs[@]} -eq 0 ] && exit 0
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then

@@ -62,6 +62,22 @@ def problem_row(
     )
 
 
+def code_place(res: ReadResult, i: int) -> tuple[str | None, str | None]:
+    """Where project ``i``'s 项目编码 stands (sheet, cell): what a duplicate code is reported at."""
+    return res.locations.get(f"/projects/{i}/code", (res.project_sheet(i), None))
+
+
+def project_codes(res: ReadResult) -> list[dict[str, str | None]]:
+    """Every project's non-empty code with its sheet and cell, as the summary's rows hold them
+    (the web dashboard counts codes shared between units from these, as consolidate does)."""
+    out: list[dict[str, str | None]] = []
+    for i, p in enumerate(res.targets.projects):
+        if code := text_or_none(p.code):
+            sheet, cell = code_place(res, i)
+            out.append({"code": code, "sheet": sheet, "cell": cell})
+    return out
+
+
 def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord) -> Submission:
     """Every project, indicator and problem of one read workbook, as rows."""
     t = res.targets
@@ -74,7 +90,7 @@ def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord)
     for i, p in enumerate(t.projects):
         code, name = text_or_none(p.code), text_or_none(p.name)
         codes.append(code)
-        sheet, cell = res.locations.get(f"/projects/{i}/code", (res.project_sheet(i), None))
+        sheet, cell = code_place(res, i)
         plan = p.plan
         sub.projects.append(
             ProjectRow(

@@ -43,9 +43,8 @@ _CHUNK = 1 << 20
 _LIVE: dict[Path, Path] = {}
 
 
-@functools.cache
-def umask() -> int:
-    """The process's umask, read once without changing it where the OS allows."""
+def _proc_umask() -> int | None:
+    """The process's umask now, as /proc reports it (Linux); None where it cannot be read."""
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
@@ -53,10 +52,26 @@ def umask() -> int:
                     return int(line.split()[1], 8)
     except (OSError, ValueError):
         pass
+    return None
+
+
+@functools.cache
+def umask() -> int:
+    """The process's umask, read once without changing it where the OS allows."""
+    found = _proc_umask()
+    if found is not None:
+        return found
     # Elsewhere os.umask is the only way to read it; set it straight back.
     old = os.umask(0o022)
     os.umask(old)
     return old
+
+
+def current_umask() -> int:
+    """The process's umask now (a long-running server may be given another one); where /proc
+    cannot tell, the one :func:`umask` read once (os.umask would change it for a moment)."""
+    found = _proc_umask()
+    return umask() if found is None else found
 
 
 def output_mode(target: Path) -> int:
@@ -148,20 +163,28 @@ def stale_temp_files(path: Path) -> list[Path]:
 def remove_stale(path: Path) -> None:
     """Delete temp files that no running write holds (left by a killed run)."""
     for tmp in stale_temp_files(path):
+        remove_unless_locked(tmp)
+
+
+def remove_unless_locked(path: Path) -> bool:
+    """Delete ``path`` unless a live write holds its lock; whether it was deleted."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return False  # a live write holds it
         try:
-            fd = os.open(tmp, os.O_RDWR)
+            path.unlink()
         except OSError:
-            continue
-        try:
-            if fcntl is not None:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
-                    continue  # a live write holds it
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-        finally:
-            os.close(fd)
+            return False
+        return True
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -177,7 +200,8 @@ def _fsync(fd: int) -> None:
     os.fsync(fd)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows has no directory fsync)."""
     if os.name != "posix":
         return
     fd = os.open(folder, os.O_RDONLY)
@@ -219,7 +243,7 @@ def write_atomic(target: Path, data: bytes) -> None:
                 os.close(fd)
             done_with_temp(tmp)
         break
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def save(target: Path, data: bytes, *, previous: bytes | None, backup: bool) -> Path | None:
