@@ -211,15 +211,12 @@ def summary_figures(report: Any, names: dict[str, str], folder: str) -> dict[str
                     warnings=u.warnings,
                 )
             )
+        # the run's totals as `perfxl consolidate --format json` gives them: one answer
+        figures = report.to_dict()
         totals = {
-            "projects": c.totals.get("projects", 0),
-            "budget": c.totals.get("budget", 0.0),
-            "plan_percent": {
-                cp: c.totals.get(k)
-                for cp, k in zip(
-                    K.CHECKPOINTS, ("pct_mar", "pct_jun", "pct_oct", "pct_dec"), strict=True
-                )
-            },
+            "projects": figures["projects"],
+            "budget": figures["budget"],
+            "plan_percent": figures["plan_percent"],
             "schedule": dict(zip(K.CHECKPOINTS, (round(s, 2) for s in c.schedule), strict=True)),
         }
         charts.extend(_targets_charts(c))
