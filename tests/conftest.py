@@ -37,6 +37,23 @@ def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
     monkeypatch.setenv("PERFXL_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
+@pytest.fixture
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary's 说明 sheet's 生成时间 fixed: the run's clock is the one thing two
+    consolidations of the same files may differ in (and a file time in the same second would
+    share its string, renumbering the rest), so their sheet XML can be compared."""
+    from dataclasses import dataclass, field
+    from datetime import datetime
+
+    from perfxl.consolidate import writer
+
+    @dataclass
+    class FixedInfo(writer.RunInfo):
+        made: datetime = field(default_factory=lambda: datetime(2024, 1, 2, 3, 4, 5))
+
+    monkeypatch.setattr(writer, "RunInfo", FixedInfo)
+
+
 @pytest.fixture(scope="session")
 def example_data() -> dict[str, Any]:
     """The whole seed as data (a fresh copy per session)."""

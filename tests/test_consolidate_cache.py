@@ -12,7 +12,6 @@ import re
 import shutil
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from conftest import county_demo
 
 import perfxl
 from perfxl import layout as L
-from perfxl.consolidate import Options, consolidate, extract, writer
+from perfxl.consolidate import Options, consolidate, extract
 from perfxl.consolidate import cache as C
 from perfxl.consolidate import columns as K
 
@@ -32,17 +31,7 @@ def _own_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(C.ENV, str(tmp_path / "user-cache"))
 
 
-@dataclass
-class _FixedInfo(writer.RunInfo):
-    """The 说明 sheet's 生成时间 fixed: the run's clock is the one thing two runs may differ
-    in (and a file time in the same second would share its string, renumbering the rest)."""
-
-    made: dt.datetime = field(default_factory=lambda: dt.datetime(2024, 1, 2, 3, 4, 5))
-
-
-@pytest.fixture(autouse=True)
-def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(writer, "RunInfo", _FixedInfo)
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # two runs' summaries compared
 
 
 @pytest.fixture(scope="module")

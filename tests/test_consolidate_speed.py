@@ -12,7 +12,6 @@ import copy
 import datetime as dt
 import json
 import math
-import random
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import openpyxl
 import pytest
 import python_calamine
+from damage import damaged
 
 from perfxl.config import Config
 from perfxl.consolidate.run import chunk_size
@@ -90,23 +90,8 @@ def _paths(x: Any, pre: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
 
 def _mutations(data: dict[str, Any], n: int, seed: int) -> Iterator[dict[str, Any]]:
     """Deterministic damage: one or two values replaced (or keys removed) anywhere."""
-    rng = random.Random(seed)
     paths = [p for p in _paths(data) if p]
-    for _ in range(n):
-        d = copy.deepcopy(data)
-        for _ in range(rng.choice((1, 1, 2))):
-            path = rng.choice(paths)
-            target: Any = d
-            try:
-                for k in path[:-1]:
-                    target = target[k]
-                if rng.random() < 0.1 and isinstance(target, dict):
-                    del target[path[-1]]
-                else:
-                    target[path[-1]] = copy.deepcopy(rng.choice(BAD))
-            except (KeyError, IndexError, TypeError):
-                pass
-        yield d
+    return damaged(data, paths, BAD, n, seed, lambda rng: rng.choice((1, 1, 2)))
 
 
 def test_fast_check_is_on_for_the_packaged_schema() -> None:

@@ -4,12 +4,10 @@ run, after a failure and after Ctrl-C."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import shutil
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +15,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import county_demo
 
-from perfxl.consolidate import Options, consolidate, run, writer
+from perfxl.consolidate import Options, consolidate, run
 from perfxl.consolidate.spill import PREFIX, Chain, SpillStore
 
-
-@dataclass
-class _FixedInfo(writer.RunInfo):
-    """The 说明 sheet's 生成时间 fixed: the run's clock is the one thing two runs differ in."""
-
-    made: dt.datetime = field(default_factory=lambda: dt.datetime(2024, 1, 2, 3, 4, 5))
-
-
-@pytest.fixture(autouse=True)
-def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(writer, "RunInfo", _FixedInfo)
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # two runs' summaries compared
 
 
 @pytest.fixture(scope="module")

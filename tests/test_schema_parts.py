@@ -4,14 +4,13 @@ self-evaluation documents, in both frameworks."""
 
 from __future__ import annotations
 
-import copy
 import json
-import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from damage import damaged
 
 from perfxl.config import Config
 from perfxl.read import read_workbook
@@ -44,23 +43,7 @@ def _leaves(x: Any, pre: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
 
 def _damaged(data: dict[str, Any], n: int, seed: int) -> Iterator[dict[str, Any]]:
     """Up to four values anywhere replaced, or keys removed (several projects at once)."""
-    rng = random.Random(seed)
-    paths = list(_leaves(data))
-    for _ in range(n):
-        d = copy.deepcopy(data)
-        for _ in range(rng.randint(1, 4)):
-            path = rng.choice(paths)
-            target: Any = d
-            try:
-                for k in path[:-1]:
-                    target = target[k]
-                if rng.random() < 0.1 and isinstance(target, dict):
-                    del target[path[-1]]
-                else:
-                    target[path[-1]] = copy.deepcopy(rng.choice(BAD))
-            except (KeyError, IndexError, TypeError):
-                pass
-        yield d
+    return damaged(data, list(_leaves(data)), BAD, n, seed, lambda rng: rng.randint(1, 4))
 
 
 def _document(name: str, framework: str) -> dict[str, Any]:
