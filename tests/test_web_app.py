@@ -9,6 +9,7 @@ township, nobody) with `identity`.
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import json
 import os
@@ -104,7 +105,11 @@ def csrf_of(page: str) -> str:
 
 
 def open_round(
-    site: Site, tmp_path: Path, n: int = 3, config: str | None = wf.ROUND_CONFIG
+    site: Site,
+    tmp_path: Path,
+    n: int = 3,
+    config: str | None = wf.ROUND_CONFIG,
+    deadline: str = "",
 ) -> tuple[int, dict[str, str]]:
     """A new round of ``n`` township units through the admin's form; (id, code -> token)."""
     units_csv = wf.write_units_csv(tmp_path / "units.csv", wf.town_units(n))
@@ -115,7 +120,13 @@ def open_round(
             files["config"] = ("县级配置.toml", config.encode("utf-8"), "application/toml")
         r = site.c.post(
             "/admin/rounds/new",
-            data={"csrf": csrf_of(page.text), "year": "2023", "stage": "targets", "title": ""},
+            data={
+                "csrf": csrf_of(page.text),
+                "year": "2023",
+                "stage": "targets",
+                "title": "",
+                "deadline": deadline,
+            },
             files=files,
         )
         assert r.status_code == 303, r.text
@@ -482,6 +493,32 @@ def test_summary_export_and_links(site: Site, tmp_path: Path, books: dict[str, P
         assert template.status_code == 200, template.text
         assert openpyxl.load_workbook(io.BytesIO(template.content)).sheetnames
     assert not list((site.data / "tmp").glob("dl-*"))  # download scratch folders removed
+
+
+@pytest.mark.parametrize(("deadline", "late"), [("2000-01-31", True), ("2999-12-31 17:00", False)])
+def test_a_version_uploaded_after_the_deadline_is_marked_late(
+    site: Site, tmp_path: Path, books: dict[str, Path], deadline: str, late: bool
+) -> None:
+    rid, tokens = open_round(site, tmp_path, n=2, deadline=deadline)
+    token = tokens["910001"]
+    with identity(site, "township"):
+        assert upload(site, token, books["clean"]).status_code == 303
+        wait_checked(site, token, 1)
+        home = site.c.get(f"/u/{token}").text
+        assert ("已过截止时间" in home) is late
+        assert ('class="late"' in home) is late
+        assert ('class="late"' in site.c.get(f"/u/{token}/v/1").text) is late
+    with identity(site, "admin"):
+        dash = site.c.get(f"/admin/rounds/{rid}").text
+        assert ('<span class="late"' in _row(dash, "910001")) is late
+        assert 'class="late"' not in _row(dash, "910002")  # nothing uploaded: not late
+        unit_page = site.c.get(f"/admin/rounds/{rid}/units/{_unit_id(site, token)}").text
+        assert ('class="late"' in unit_page) is late
+        export = site.c.get(f"/admin/rounds/{rid}/export.zip")
+        with zipfile.ZipFile(io.BytesIO(export.content)) as z:
+            rows = list(csv.reader(io.StringIO(z.read("清单.csv").decode("utf-8-sig"))))
+    assert rows[0][-1] == "是否逾期"
+    assert [r[-1] for r in rows[1:]] == (["逾期"] if late else [""])
 
 
 # --- refusals ---------------------------------------------------------------------------------

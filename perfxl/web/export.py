@@ -36,6 +36,7 @@ HEADERS = (
     "状态",
     "错误",
     "警告",
+    "是否逾期",
 )
 STATUS_ZH = {"checking": "检查中", "done": "已检查", "failed": "检查失败"}
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
@@ -64,7 +65,7 @@ def export_round(entries: list[dict[str, Any]], out: Path) -> Path:
         entries: one dict per version, in the order listed: ``path`` (the stored file),
             ``unit_code``, ``unit_name``, ``number``, ``sha256``, ``size``, ``ext``,
             ``original_name``, ``uploaded_at`` (datetime or text), ``status``, ``errors``,
-            ``warnings``.
+            ``warnings``, ``late`` (uploaded after the round's deadline).
         out: the zip.
 
     Returns:
@@ -123,6 +124,7 @@ def _write(entries: list[dict[str, Any]], tmp: Path) -> None:
                     STATUS_ZH.get(str(e.get("status")), str(e.get("status") or "")),
                     "" if e.get("errors") is None else e["errors"],
                     "" if e.get("warnings") is None else e["warnings"],
+                    "逾期" if e.get("late") else "",
                 ]
             )
         buf = io.StringIO()

@@ -261,6 +261,7 @@ async def export_zip(request: Request, rnd: Round) -> Response:
                 "status": v.status,
                 "errors": v.errors,
                 "warnings": v.warnings,
+                "late": views.is_late(rnd.deadline, v.uploaded_at),
             }
         )
     folder = web.scratch_dir()

@@ -49,6 +49,7 @@ def templates() -> Jinja2Templates:
     t.env.globals["STAGE_BOOK"] = STAGE_BOOK
     t.env.globals["SEVERITY_ZH"] = SEVERITY_ZH
     t.env.globals["status_of"] = views.status_of
+    t.env.globals["is_late"] = views.is_late
     t.env.globals["sort_problems"] = views.sorted_problems
     t.env.globals["problem_view"] = views.problem_view
     return t

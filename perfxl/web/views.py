@@ -125,6 +125,13 @@ def local_time(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def is_late(deadline: datetime | None, uploaded_at: datetime | None) -> bool:
+    """Whether a version came in after the round's deadline (uploads stay open after it:
+    the county office decides what a late submission means; the pages and the export say
+    which ones were late)."""
+    return deadline is not None and uploaded_at is not None and uploaded_at > deadline
+
+
 def file_size(n: int) -> str:
     """``n`` bytes as a short Chinese-friendly size."""
     if n < 1024:
