@@ -21,21 +21,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
 from perfxl.compute import ComputeResult, Totals, compute, text_amounts
 from perfxl.errors import WriteError
-from perfxl.evaluation import EvaluationResult
 from perfxl.grid import Grid, Sheet
-from perfxl.monitoring import DEFAULT_RED_GAP, DEFAULT_YELLOW_GAP, MonitoringResult
 from perfxl.numbers import number, percent, total
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
 from perfxl.rules.catalogue import RuleId, make
 from perfxl.write.patch import CellWrite, PatchResult, WorkbookPatch
+
+if TYPE_CHECKING:  # a targets workbook needs neither (nor the scoring they import)
+    from perfxl.evaluation import EvaluationResult
+    from perfxl.monitoring import MonitoringResult
 
 PERCENT_FORMAT = "0.00%"
 
@@ -312,8 +314,9 @@ def compute_workbook(
     *,
     backup: bool = True,
     layout: L.Layout = L.STANDARD,
-    yellow_gap: Decimal = DEFAULT_YELLOW_GAP,
-    red_gap: Decimal = DEFAULT_RED_GAP,
+    yellow_gap: Decimal | None = None,
+    red_gap: Decimal | None = None,
+    gaps: Callable[[], tuple[Decimal, Decimal]] | None = None,
 ) -> ComputeOutcome:
     """Compute the percentages of a workbook and write them back, changing nothing else.
 
@@ -322,7 +325,10 @@ def compute_workbook(
         out: where to write; None writes in place and keeps ``BOOK.bak.xlsx``.
         backup: False to skip the backup of an in-place write.
         layout: the form of the workbook.
-        yellow_gap, red_gap: a monitoring workbook's light thresholds (points below 序时).
+        yellow_gap, red_gap: a monitoring workbook's light thresholds (points below 序时);
+            None for ``perfxl.monitoring``'s defaults.
+        gaps: gives (yellow_gap, red_gap) instead, called only for a monitoring workbook (so
+            a targets workbook loads no county config).
 
     A monitoring workbook (``stage`` monitoring) gets its 执行率, lights and 序时进度
     instead (:mod:`perfxl.write.rates`), a self-evaluation workbook its scores, 总分 and
@@ -346,14 +352,17 @@ def compute_workbook(
     read = read_grid_model(grid, layout=layout)
     read.require_perfxl()
     if read.targets.stage == "monitoring":
+        from perfxl.monitoring import DEFAULT_RED_GAP, DEFAULT_YELLOW_GAP
         from perfxl.write.rates import plan_monitoring
 
+        if gaps is not None:
+            yellow_gap, red_gap = gaps()
         results, plan = plan_monitoring(
             read,
             grid,
             lambda cells: read_formulas(patch, cells),
-            yellow_gap=yellow_gap,
-            red_gap=red_gap,
+            yellow_gap=DEFAULT_YELLOW_GAP if yellow_gap is None else yellow_gap,
+            red_gap=DEFAULT_RED_GAP if red_gap is None else red_gap,
         )
         patch.write_cells(plan.writes)
         result = patch.save(out, backup=backup)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from perfxl.cells import a1, parse_a1, parse_range
 from perfxl.errors import CellRefError, FormulaCellError, NotAWorkbookError
@@ -16,9 +17,11 @@ from perfxl.write.patch.sheet_edit import (
     style_of,
     widen_dimension,
 )
-from perfxl.write.patch.styles import Styles
 from perfxl.write.patch.values import encode
 from perfxl.write.patch.workbook import Book
+
+if TYPE_CHECKING:
+    from perfxl.write.patch.styles import Styles
 
 
 def _array_ranges(sx: SheetXml) -> list[tuple[int, int, int, int]]:
@@ -43,6 +46,8 @@ class _Writer:
 
     def style_with_format(self, index: int, code: str) -> int:
         if self.styles is None:
+            from perfxl.write.patch.styles import Styles  # only a number format needs it
+
             part = self.book.styles_part()
             if part is None:
                 raise NotAWorkbookError("工作簿没有样式部件，无法设置数字格式。")
