@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,9 @@ if TYPE_CHECKING:  # a targets workbook needs neither (nor the scoring they impo
     from perfxl.monitoring import MonitoringResult
 
 PERCENT_FORMAT = "0.00%"
+
+# The same few hundred addresses are written for every sheet and every run.
+_a1 = lru_cache(maxsize=65536)(a1)
 
 EMITS: frozenset[RuleId] = frozenset(
     {
@@ -73,8 +77,9 @@ def cells_to_inspect(read: ReadResult, grid: Grid) -> list[tuple[str, str]]:
     cover = _cover(read, grid)
     if cover is not None:
         sheet, dr, dc = cover
+        cols = [c + dc for c in _formula_columns(read.layout.cover)]
         for r in _cover_rows(read.layout.cover, sheet, dr, dc):
-            out += [(sheet.name, a1(r, c + dc)) for c in _formula_columns(read.layout.cover)]
+            out += [(sheet.name, _a1(r, c)) for c in cols]
     return out
 
 
@@ -198,9 +203,11 @@ def _cover_writes(
     row_skipped: set[int] = set()
     later: list[tuple[int, int, re.Match[str]]] = []
     rows = _cover_rows(form, sheet, dr, dc)
+    cols = [col + dc for col in _formula_columns(form)]
     for r in rows:  # references first: SUM and the rate read them
-        for c in (col + dc for col in _formula_columns(form)):
-            f = (formulas.get((sheet.name, a1(r, c))) or "").strip()
+        for c in cols:
+            ref = _a1(r, c)
+            f = (formulas.get((sheet.name, ref)) or "").strip()
             if not f:
                 continue
             compact = "".join(f.split()).upper()
@@ -217,15 +224,15 @@ def _cover_writes(
                 if name in skipped:
                     row_skipped.add(r)
                 row, col = int(m.group(4)), parse_a1(m.group(3) + "1")[1]
-                if written is not None and (name, a1(row, col)) in written:
-                    v = written[(name, a1(row, col))]
+                if written is not None and (name, _a1(row, col)) in written:
+                    v = written[(name, _a1(row, col))]
                 else:
                     v = target.get(row, col)
                 if blank:
                     values[(r, c)] = "" if v is None else v
                 else:
                     values[(r, c)] = 0 if v is None else v
-                plan.writes.append(CellWrite(sheet.name, a1(r, c), values[(r, c)], formula="keep"))
+                plan.writes.append(CellWrite(sheet.name, ref, values[(r, c)], formula="keep"))
             elif (m := _SUM.match(compact)) or (m := _RATE.match(compact)):
                 later.append((r, c, m))
     for r, c, m in sorted(later, key=lambda x: x[2].re is _RATE):
@@ -234,7 +241,7 @@ def _cover_writes(
         else:
             value = None if r in row_skipped else _rate(m, sheet, values)
         values[(r, c)] = value
-        plan.writes.append(CellWrite(sheet.name, a1(r, c), value, formula="keep"))
+        plan.writes.append(CellWrite(sheet.name, _a1(r, c), value, formula="keep"))
 
 
 def _value(sheet: Sheet, values: dict[tuple[int, int], Any], r: int, c: int) -> Any:

@@ -229,6 +229,15 @@ def unescape(s: str) -> str:
 
 @lru_cache(maxsize=4096)  # a sheet's formulas and texts repeat on every project sheet
 def _unescape(s: str) -> str:
+    if "&#" not in s:  # named entities only (a cover's links are full of &quot;): no regex
+        # &amp; last, so "&amp;lt;" reads "&lt;" as the one left-to-right pass reads it
+        return (
+            s.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", '"')
+            .replace("&apos;", "'")
+            .replace("&amp;", "&")
+        )
     return _ENTITY.sub(_entity, s)
 
 
