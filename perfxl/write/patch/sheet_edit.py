@@ -20,7 +20,8 @@ _R_ATTR = re.compile(r"""\sr\s*=\s*["']([^"']*)["']""")
 _TRUE = ("1", "true")
 
 
-class RowLoc(NamedTuple):  # tuples: one per row and cell indexed (a frozen dataclass is 4x slower)
+# Named tuples: one per row and cell indexed (a frozen dataclass is 4x slower to make).
+class RowLoc(NamedTuple):
     """A ``<row>`` element: its number and where it sits."""
 
     num: int

@@ -24,9 +24,8 @@ _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 
 
-class Span(
-    NamedTuple
-):  # a tuple: made for every row and cell indexed, 4x faster than a frozen dataclass
+# A named tuple: one is made for every row and cell indexed, 4x faster than a frozen dataclass.
+class Span(NamedTuple):
     """Where one element sits in a text.
 
     Attributes:
