@@ -59,3 +59,20 @@ def test_the_thresholds_are_asked_for_only_by_a_monitoring_workbook(
     defaults = compute_workbook(MONITORING, tmp_path / "defaults.xlsx").monitoring
     assert defaults is not None
     assert lights[3] == "green" and defaults[3].light == "yellow"
+
+
+def test_a_bad_config_is_still_refused_before_anything_is_written(
+    example_book: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+
+    config = tmp_path / "county.toml"
+    config.write_text("[monitoring]\nyellow_gap = 'ten'\n", encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    res = CliRunner().invoke(
+        main, ["compute", str(example_book), "-o", str(out), "--config", str(config)]
+    )
+    assert res.exit_code == 2, res.output
+    assert "county.toml" in res.output and not out.exists()
