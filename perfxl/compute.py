@@ -27,7 +27,6 @@ from perfxl.model import PLAN_KEYS, Project, Targets
 from perfxl.numbers import HUNDREDTH, as_decimal, percent, total
 from perfxl.problems import Problem
 from perfxl.rules.catalogue import RuleId, make
-from perfxl.rules.schema_rules import label_of
 
 __all__ = [
     "HUNDREDTH",
@@ -230,6 +229,8 @@ def _problem(
     *,
     value: Any = None,
 ) -> Problem:
+    from perfxl.rules.schema_rules import label_of  # only a problem needs the schema's labels
+
     pointer = f"/projects/{i}/{key}"
     sheet, cell = locations.get(pointer, (None, None))
     name = str(p.name) if p.name not in (None, "") else f"第 {i + 1} 个项目"

@@ -56,6 +56,19 @@ def test_find_handles_nesting_comments_and_quoted_brackets() -> None:
 
 
 @pytest.mark.parametrize(
+    ("escaped", "text"),
+    [
+        ("IF(&apos;1.项目&apos;!C5=&quot;&quot;,&quot;&quot;,1)", 'IF(\'1.项目\'!C5="","",1)'),
+        ("&amp;lt; &amp;amp; &amp;#65;", "&lt; &amp; &#65;"),  # one pass: no double unescaping
+        ("a &lt&gt; &bogus; &", "a &lt> &bogus; &"),  # not entities: left as they stand
+        ("&amp;&#65;&#x42;&quot;", '&AB"'),  # character references take the general path
+    ],
+)
+def test_unescape_reads_each_entity_once_left_to_right(escaped: str, text: str) -> None:
+    assert xt.unescape(escaped) == text
+
+
+@pytest.mark.parametrize(
     ("value", "t", "body"),
     [
         (3, None, "<v>3</v>"),

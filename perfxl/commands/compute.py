@@ -65,9 +65,12 @@ def command(
         [book, config_path],
         hint="原地写入请用 --in-place（会先保留备份 BOOK.bak.xlsx）。",
     )
-    from perfxl.config import load_config
+    config = None  # the shipped defaults, loaded only if a monitoring workbook needs them
+    if config_path is not None:
+        from perfxl.config import load_config
 
-    report = compute_workbook(book, output, load_config(config_path))
+        config = load_config(config_path)
+    report = compute_workbook(book, output, config)
     echo_problems(report.problems)
     what = {"monitoring": "执行率和预警灯", "evaluation": "得分、总分和自评等级"}.get(
         report.stage, "累计进度"

@@ -20,24 +20,30 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
 from perfxl.compute import ComputeResult, Totals, compute, text_amounts
 from perfxl.errors import WriteError
-from perfxl.evaluation import EvaluationResult
 from perfxl.grid import Grid, Sheet
-from perfxl.monitoring import DEFAULT_RED_GAP, DEFAULT_YELLOW_GAP, MonitoringResult
 from perfxl.numbers import number, percent, total
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
 from perfxl.rules.catalogue import RuleId, make
 from perfxl.write.patch import CellWrite, PatchResult, WorkbookPatch
 
+if TYPE_CHECKING:  # a targets workbook needs neither (nor the scoring they import)
+    from perfxl.evaluation import EvaluationResult
+    from perfxl.monitoring import MonitoringResult
+
 PERCENT_FORMAT = "0.00%"
+
+# The same few hundred addresses are written for every sheet and every run.
+_a1 = lru_cache(maxsize=65536)(a1)
 
 EMITS: frozenset[RuleId] = frozenset(
     {
@@ -71,8 +77,9 @@ def cells_to_inspect(read: ReadResult, grid: Grid) -> list[tuple[str, str]]:
     cover = _cover(read, grid)
     if cover is not None:
         sheet, dr, dc = cover
+        cols = [c + dc for c in _formula_columns(read.layout.cover)]
         for r in _cover_rows(read.layout.cover, sheet, dr, dc):
-            out += [(sheet.name, a1(r, c + dc)) for c in _formula_columns(read.layout.cover)]
+            out += [(sheet.name, _a1(r, c)) for c in cols]
     return out
 
 
@@ -196,9 +203,11 @@ def _cover_writes(
     row_skipped: set[int] = set()
     later: list[tuple[int, int, re.Match[str]]] = []
     rows = _cover_rows(form, sheet, dr, dc)
+    cols = [col + dc for col in _formula_columns(form)]
     for r in rows:  # references first: SUM and the rate read them
-        for c in (col + dc for col in _formula_columns(form)):
-            f = (formulas.get((sheet.name, a1(r, c))) or "").strip()
+        for c in cols:
+            ref = _a1(r, c)
+            f = (formulas.get((sheet.name, ref)) or "").strip()
             if not f:
                 continue
             compact = "".join(f.split()).upper()
@@ -215,15 +224,15 @@ def _cover_writes(
                 if name in skipped:
                     row_skipped.add(r)
                 row, col = int(m.group(4)), parse_a1(m.group(3) + "1")[1]
-                if written is not None and (name, a1(row, col)) in written:
-                    v = written[(name, a1(row, col))]
+                if written is not None and (name, _a1(row, col)) in written:
+                    v = written[(name, _a1(row, col))]
                 else:
                     v = target.get(row, col)
                 if blank:
                     values[(r, c)] = "" if v is None else v
                 else:
                     values[(r, c)] = 0 if v is None else v
-                plan.writes.append(CellWrite(sheet.name, a1(r, c), values[(r, c)], formula="keep"))
+                plan.writes.append(CellWrite(sheet.name, ref, values[(r, c)], formula="keep"))
             elif (m := _SUM.match(compact)) or (m := _RATE.match(compact)):
                 later.append((r, c, m))
     for r, c, m in sorted(later, key=lambda x: x[2].re is _RATE):
@@ -232,7 +241,7 @@ def _cover_writes(
         else:
             value = None if r in row_skipped else _rate(m, sheet, values)
         values[(r, c)] = value
-        plan.writes.append(CellWrite(sheet.name, a1(r, c), value, formula="keep"))
+        plan.writes.append(CellWrite(sheet.name, _a1(r, c), value, formula="keep"))
 
 
 def _value(sheet: Sheet, values: dict[tuple[int, int], Any], r: int, c: int) -> Any:
@@ -312,8 +321,9 @@ def compute_workbook(
     *,
     backup: bool = True,
     layout: L.Layout = L.STANDARD,
-    yellow_gap: Decimal = DEFAULT_YELLOW_GAP,
-    red_gap: Decimal = DEFAULT_RED_GAP,
+    yellow_gap: Decimal | None = None,
+    red_gap: Decimal | None = None,
+    gaps: Callable[[], tuple[Decimal, Decimal]] | None = None,
 ) -> ComputeOutcome:
     """Compute the percentages of a workbook and write them back, changing nothing else.
 
@@ -322,7 +332,10 @@ def compute_workbook(
         out: where to write; None writes in place and keeps ``BOOK.bak.xlsx``.
         backup: False to skip the backup of an in-place write.
         layout: the form of the workbook.
-        yellow_gap, red_gap: a monitoring workbook's light thresholds (points below 序时).
+        yellow_gap, red_gap: a monitoring workbook's light thresholds (points below 序时);
+            None for ``perfxl.monitoring``'s defaults.
+        gaps: gives (yellow_gap, red_gap) instead, called only for a monitoring workbook (so
+            a targets workbook loads no county config).
 
     A monitoring workbook (``stage`` monitoring) gets its 执行率, lights and 序时进度
     instead (:mod:`perfxl.write.rates`), a self-evaluation workbook its scores, 总分 and
@@ -346,14 +359,17 @@ def compute_workbook(
     read = read_grid_model(grid, layout=layout)
     read.require_perfxl()
     if read.targets.stage == "monitoring":
+        from perfxl.monitoring import DEFAULT_RED_GAP, DEFAULT_YELLOW_GAP
         from perfxl.write.rates import plan_monitoring
 
+        if gaps is not None:
+            yellow_gap, red_gap = gaps()
         results, plan = plan_monitoring(
             read,
             grid,
             lambda cells: read_formulas(patch, cells),
-            yellow_gap=yellow_gap,
-            red_gap=red_gap,
+            yellow_gap=DEFAULT_YELLOW_GAP if yellow_gap is None else yellow_gap,
+            red_gap=DEFAULT_RED_GAP if red_gap is None else red_gap,
         )
         patch.write_cells(plan.writes)
         result = patch.save(out, backup=backup)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from perfxl.cells import a1, parse_a1, parse_range
 from perfxl.errors import CellRefError, FormulaCellError, NotAWorkbookError
@@ -16,9 +18,11 @@ from perfxl.write.patch.sheet_edit import (
     style_of,
     widen_dimension,
 )
-from perfxl.write.patch.styles import Styles
 from perfxl.write.patch.values import encode
 from perfxl.write.patch.workbook import Book
+
+if TYPE_CHECKING:
+    from perfxl.write.patch.styles import Styles
 
 
 def _array_ranges(sx: SheetXml) -> list[tuple[int, int, int, int]]:
@@ -43,6 +47,8 @@ class _Writer:
 
     def style_with_format(self, index: int, code: str) -> int:
         if self.styles is None:
+            from perfxl.write.patch.styles import Styles  # only a number format needs it
+
             part = self.book.styles_part()
             if part is None:
                 raise NotAWorkbookError("工作簿没有样式部件，无法设置数字格式。")
@@ -73,13 +79,17 @@ class _Writer:
     def cell_xml(
         self, sx: SheetXml, w: CellWrite, r: int, c: int, arrays: list[tuple[int, int, int, int]]
     ) -> str | None:
-        p, ref = sx.p, a1(r, c)
+        p, ref = sx.p, _a1(r, c)
         enc = encode(w.value, p, self.date1904)
         cur = sx.cell(r, c)
         where = {"sheet": w.sheet, "cell": ref}
         parts = cell_parts(cur, p) if cur is not None else None
         has_formula = parts is not None and parts.formula is not None
-        if not has_formula and any(a <= r <= c2 and b <= c <= d for a, b, c2, d in arrays):
+        if (
+            not has_formula
+            and arrays
+            and any(a <= r <= c2 and b <= c <= d for a, b, c2, d in arrays)
+        ):
             raise FormulaCellError("单元格属于数组公式的区域，不能单独写入。", **where)
         if has_formula and w.formula == "refuse":
             raise FormulaCellError(
@@ -101,7 +111,7 @@ class _Writer:
                 f'<{p}c r="{ref}"' + (f' s="{s}"' if s else "") + (f' t="{enc.t}"' if enc.t else "")
             )
             return build_cell(tag + ">", enc.body, p)
-        tag = xt.del_attr(xt.del_attr(parts.tag, "t"), "vm")
+        tag = _plain_tag(parts.tag)
         if w.number_format is not None:
             s = self.style_with_format(style_of(parts.tag), w.number_format)
             if s or xt.get_attr(tag, "s") is not None:
@@ -127,8 +137,23 @@ class _Writer:
             t = enc.t
             children = enc.body
         if t:
-            tag = xt.set_attr(tag, "t", t)
+            tag = _with_t(tag, t)
         return build_cell(tag, children + (parts.ext or ""), p)
+
+
+# Project sheets repeat the same cells (address, style, formula): their tags are cached.
+_a1 = lru_cache(maxsize=65536)(a1)
+
+
+@lru_cache(maxsize=4096)
+def _plain_tag(tag: str) -> str:
+    """A cell's start tag without its type and value-metadata attributes."""
+    return xt.del_attr(xt.del_attr(tag, "t"), "vm")
+
+
+@lru_cache(maxsize=4096)
+def _with_t(tag: str, t: str) -> str:
+    return xt.set_attr(tag, "t", t)
 
 
 def apply_writes(pkg: Package, book: Book, writes: Iterable[CellWrite]) -> int:
