@@ -19,7 +19,7 @@ from perfxl.framework import DEFAULT_FRAMEWORK, FRAMEWORKS
 from perfxl.problems import Problem, Severity
 from perfxl.read import ReadResult, read_workbook
 from perfxl.rules.base import Context, Finding
-from perfxl.rules.catalogue import make
+from perfxl.rules.catalogue import CATALOGUE, make, message
 from perfxl.rules.families import modules
 
 if TYPE_CHECKING:
@@ -300,19 +300,20 @@ def locate(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:
 
 
 def _problem(f: Finding, res: ReadResult, cfg: Config) -> Problem:
-    sheet, cell = locate(res, f.pointer)
-    fields = dict(f.fields)
-    fields.setdefault("value", f.value)
-    return make(
-        f.rule,
-        severity=_severity(f.rule, cfg),
-        file=res.path,
-        sheet=sheet,
-        cell=cell,
-        pointer=f.pointer,
-        project_code=_project_code(res, f.pointer),
-        **fields,
-    )
+    """The finding located at its cell, as `make` would build it (built here directly: a
+    workbook can hold hundreds of findings)."""
+    pointer = f.pointer
+    loc = res.locations.get(pointer)
+    sheet, cell = loc if loc is not None else locate(res, pointer)
+    code = _project_code(res, pointer)
+    values = {"file": res.path, "sheet": sheet, "cell": cell, "pointer": pointer}
+    values["project_code"] = code
+    values.update(f.fields)
+    value = values.setdefault("value", f.value)
+    rule = f.rule
+    text = message(rule, values)
+    sev = _severity(rule, cfg) or CATALOGUE[rule].severity
+    return Problem(rule, sev, text, res.path, sheet, cell, pointer, value, code)
 
 
 def _configured(p: Problem, cfg: Config) -> Problem:
