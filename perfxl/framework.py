@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 FRAMEWORKS: dict[str, dict[str, tuple[str, ...]]] = {
     "2015": {
         "产出指标": ("数量指标", "质量指标", "时效指标", "成本指标"),
@@ -25,7 +27,12 @@ def canonical(name: str | None) -> str | None:
     """
     if name is None:
         return None
-    n = "".join(str(name).split())
+    return _canonical(name if isinstance(name, str) else str(name))
+
+
+@lru_cache(maxsize=4096)  # a workbook names the same few levels hundreds of times
+def _canonical(name: str) -> str | None:
+    n = "".join(name.split())
     if not n:
         return None
     return n if n.endswith("指标") else n + "指标"
