@@ -290,12 +290,18 @@ MIN_LABELS = 3
 
 def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int) -> int:
     n = 0
+    rows = sheet.rows
     for text, r, c in labels:
         r, c = r + dr, c + dc
         # An anchor found above or left of its place shifts some labels off the sheet: they
-        # are simply not there (a1() of row 0 would raise).
-        if r >= 1 and c >= 1:
-            n += L.normalize_label(sheet.get(r, c)) == text
+        # are simply not there (a1() of row 0 would raise). Sheet.get inlined; an empty
+        # string and an empty cell normalise alike.
+        if r < 1 or c < 1:
+            continue
+        if r <= len(rows) and c <= len(row := rows[r - 1]):
+            n += L.normalize_label(row[c - 1]) == text
+        else:
+            n += text == ""
     return n
 
 
@@ -306,13 +312,9 @@ def _check_labels(
     for lab in labels:
         if not lab.required:
             continue
-        r, c = parse_a1(lab.ref)
-        r, c = r + dr, c + dc
-        # Shifted off the sheet (the table starts higher than the form allows): the label is
-        # missing, and the problem names the sheet rather than a cell that cannot exist.
-        ref = a1(r, c) if r >= 1 and c >= 1 else None
+        r, c, ref, want = _label_place(lab.ref, lab.text, dr, dc)
         actual = sheet.get(r, c) if ref is not None else None
-        if ref is None or L.normalize_label(actual) != L.normalize_label(lab.text):
+        if ref is None or L.normalize_label(actual) != want:
             ok = False
             res.problems.append(
                 make(
@@ -326,6 +328,17 @@ def _check_labels(
                 )
             )
     return ok
+
+
+@lru_cache(maxsize=4096)
+def _label_place(ref: str, text: str, dr: int, dc: int) -> tuple[int, int, str | None, str]:
+    """Where a label stands once the table is moved by (dr, dc): row, column, reference and
+    the label normalised. Shifted off the sheet (the table starts higher than the form
+    allows), the reference is None: the label is missing, and the problem names the sheet
+    rather than a cell that cannot exist."""
+    r, c = parse_a1(ref)
+    r, c = r + dr, c + dc
+    return r, c, (a1(r, c) if r >= 1 and c >= 1 else None), L.normalize_label(text)
 
 
 def _read_project(sheet: Sheet, dr: int, dc: int, index: int, res: ReadResult) -> Project:
@@ -359,15 +372,18 @@ def indicator_rows(
         starts in the table takes the merge's value (一级指标 written once per group).
     """
     cols = [(k, c0 + dc) for k, (c0, _) in columns.items()]
+    keys = [k for k, _ in cols]
     for r in range(max(first_row, 1), sheet.nrows + 1):
         row = sheet.rows[r - 1]
         width = len(row)
-        # Sheet.get inlined (the table's cells are most of a workbook's): "" reads as None.
-        own = {
-            k: (None if (v := row[c - 1]) == "" else v) if 0 < c <= width else None for k, c in cols
-        }
-        if all(_blank(v) for v in own.values()):
+        # Sheet.get inlined (the table's cells are most of a workbook's): "" reads as None,
+        # so a blank row is one of Nones (white space typed into a cell is content).
+        values = [
+            (None if (v := row[c - 1]) == "" else v) if 0 < c <= width else None for _, c in cols
+        ]
+        if values.count(None) == len(values):
             continue
+        own = dict(zip(keys, values, strict=True))
         for k, c in cols:
             if own[k] is not None:
                 continue
@@ -381,12 +397,15 @@ def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult)
     out: list[Indicator] = []
     columns = res.layout.project.indicator_columns
     first = res.layout.project.indicator_first_row + dr
+    letters = [(f"/{k}", _letter(c0 + dc)) for k, (c0, _) in columns.items()]
+    level1 = _letter(columns["level1"][0] + dc)
+    locations, name = res.locations, sheet.name
     for r, raw in indicator_rows(sheet, columns, first, dc):
         values = {k: _text(v) if k != "target" else _target(v) for k, v in raw.items()}
         pointer = f"{base}/indicators/{len(out)}"
-        for k, (c0, _) in columns.items():
-            res.locations[f"{pointer}/{k}"] = (sheet.name, f"{_letter(c0 + dc)}{r}")
-        res.locations[pointer] = (sheet.name, f"{_letter(columns['level1'][0] + dc)}{r}")
+        for key, letter in letters:
+            locations[pointer + key] = (name, f"{letter}{r}")
+        locations[pointer] = (name, f"{level1}{r}")
         out.append(Indicator(**{k: values[k] for k in INDICATOR_KEYS}))
     return out
 
@@ -497,6 +516,7 @@ def _unit_from_project_header(grid: Grid, res: ReadResult) -> None:
 
 
 @lru_cache(maxsize=4096)  # the form's few hundred cells, at the offsets sheets are found at
+@lru_cache(maxsize=4096)  # the same few fields at the same offsets, sheet after sheet
 def _shifted(ref: str, dr: int, dc: int) -> tuple[str, int, int]:
     """A layout cell moved by (dr, dc): its reference, row and column."""
     moved = shift(ref, dr, dc)
@@ -610,11 +630,6 @@ def _target(v: Any) -> Any:
     if isinstance(v, float | int) and not isinstance(v, bool):
         return whole(v)
     return _text(v)
-
-
-def _blank(v: Any) -> bool:
-    # White space typed into a cell is content (kept as typed), not a blank.
-    return v is None or v == ""
 
 
 def _jsonable(v: Any) -> Any:
