@@ -222,7 +222,7 @@ def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int
             if text != want:
                 continue
             dr, dc = r - ar, c - ac
-            if _score(sheet, labels, dr, dc) >= min(MIN_LABELS, len(labels)):
+            if _score(sheet, labels, dr, dc, min(MIN_LABELS, len(labels))):
                 return kind, dr, dc
     return "skipped", 0, 0
 
@@ -288,7 +288,9 @@ def _corner(sheet: Sheet) -> list[tuple[int, int, str]]:
 MIN_LABELS = 3
 
 
-def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int) -> int:
+def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int, need: int) -> bool:
+    """Whether at least ``need`` of the labels stand where the offset puts them (counting
+    stops there)."""
     n = 0
     rows = sheet.rows
     for text, r, c in labels:
@@ -302,7 +304,9 @@ def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int) -> int:
             n += L.normalize_label(row[c - 1]) == text
         else:
             n += text == ""
-    return n
+        if n >= need:
+            return True
+    return n >= need
 
 
 def _check_labels(
