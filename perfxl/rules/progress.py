@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from perfxl import constants as C
 from perfxl.model import PLAN_KEYS
@@ -20,6 +21,7 @@ EMITS: frozenset[RuleId] = frozenset(
 )
 
 
+@lru_cache(maxsize=256)  # the same few checkpoints for every project
 def elapsed_percent(month: int, how: str, year: int | None) -> float:
     """Share of the year elapsed at the end of ``month``, in percent.
 
