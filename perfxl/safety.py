@@ -112,12 +112,16 @@ class Preflight:
         macros: True when the package holds a VBA project (never run; only noted).
         sheet_sizes: worksheet part -> (rows, columns) of its used range, as scanned.
         error_parts: worksheet parts holding a cell of error type (a cached ``#DIV/0!``).
+        core: ``docProps/core.xml`` (the document properties: `perfxl.savedtime` reads the
+            last-saved time there) as the in-memory scan read it whole, its length and CRC
+            checked; None when it was not read so.
     """
 
     kind: str
     macros: bool = False
     sheet_sizes: dict[str, tuple[int, int]] | None = None
     error_parts: frozenset[str] = frozenset()
+    core: bytes | None = None
 
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -280,7 +284,9 @@ def _check_zip(p: Path, where: str, size: int, limits: Limits) -> Preflight:
         errors: set[str] = set()
         total = 0
         bounded = _bounded(infos, limits)
-        if not (bounded and _scan_in_memory(p, size, infos, where, limits, sizes, errors)):
+        parts: dict[str, bytes] = {}  # what the in-memory scan keeps (docProps/core.xml)
+        if not (bounded and _scan_in_memory(p, size, infos, where, limits, sizes, errors, parts)):
+            parts.clear()
             sizes.clear()
             errors.clear()
             for info in infos:
@@ -292,6 +298,7 @@ def _check_zip(p: Path, where: str, size: int, limits: Limits) -> Preflight:
         macros=any(n.lower().endswith("vbaproject.bin") for n in names),
         sheet_sizes=sizes,
         error_parts=frozenset(errors),
+        core=parts.get(CORE_PART),
     )
 
 
@@ -407,6 +414,7 @@ def _scan_in_memory(
     limits: Limits,
     sizes: dict[str, tuple[int, int]],
     errors: set[str],
+    parts: dict[str, bytes] | None = None,
 ) -> bool:
     """`_scan_part` over every member of a `_bounded` zip, from the file's bytes read once.
 
@@ -418,6 +426,9 @@ def _scan_in_memory(
     that does not match, a stream zlib refuses, a long prolog) returns False: the caller then
     scans through `zipfile` as before, which refuses the file with its usual message. A DTD or
     a used range over the limits is refused here, as `_scan_part` refuses it.
+
+    ``parts`` receives `CORE_PART` whole (length and CRC checked) when it is small, for
+    `perfxl.savedtime` (which would otherwise open the zip again).
 
     Returns:
         True when every member was scanned (``sizes`` and ``errors`` filled).
@@ -443,6 +454,8 @@ def _scan_in_memory(
             if not is_sheet:
                 if not _prolog_read(raw, info, name, where):
                     return False
+                if name == CORE_PART and parts is not None:
+                    _keep_whole(raw, info, parts)
                 continue
             data = raw if info.compress_type == zipfile.ZIP_STORED else zlib.decompress(raw, -15)
         except zlib.error:
@@ -455,6 +468,24 @@ def _scan_in_memory(
                 scanner.feed(data[start : start + _CHUNK])
         _measure(name, data, where, limits, sizes, errors)
     return True
+
+
+CORE_PART = "docProps/core.xml"
+_KEPT_MAX = 64 * 1024  # a properties part is a few hundred bytes
+
+
+def _keep_whole(raw: bytes, info: zipfile.ZipInfo, parts: dict[str, bytes]) -> None:
+    """The member inflated whole into ``parts`` when it is small and its length and CRC are
+    the central directory's (else it is left out: whoever needs it reads it from the zip)."""
+    parts.pop(info.filename, None)  # a name listed twice: the last one counts, as in zipfile
+    if info.file_size > _KEPT_MAX:
+        return
+    try:
+        data = raw if info.compress_type == zipfile.ZIP_STORED else zlib.decompress(raw, -15)
+    except zlib.error:
+        return
+    if len(data) == info.file_size and zlib.crc32(data) == info.CRC:
+        parts[info.filename] = data
 
 
 def _prolog_read(raw: bytes, info: zipfile.ZipInfo, name: str, where: str) -> bool:

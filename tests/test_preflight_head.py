@@ -129,7 +129,10 @@ def test_a_workbook_is_scanned_in_memory_with_the_same_result(
     assert _scanned_in_memory(path)
     fast = _fast(path)
     assert isinstance(fast, safety.Preflight)
-    assert fast == _slow(path, monkeypatch)
+    slow = _slow(path, monkeypatch)
+    assert isinstance(slow, safety.Preflight) and slow.core is None
+    assert fast.core is not None and b"dcterms:modified" in fast.core
+    assert replace(fast, core=None) == slow
     assert fast.sheet_sizes == {
         "xl/worksheets/sheet1.xml": (7, 4),
         "xl/worksheets/sheet2.xml": (1, 3),
@@ -193,3 +196,15 @@ def test_refusals_are_the_same_with_and_without_the_in_memory_scan(
     )
     if case in ("bad_crc", "encrypted_flag"):
         assert not _scanned_in_memory(path)  # left to zipfile, which says why
+
+
+def test_the_saved_time_is_read_from_the_core_part_kept_by_the_preflight(tmp_path: Path) -> None:
+    from perfxl.savedtime import saved_time
+
+    path = _book(tmp_path / "t.xlsx")
+    grid = read_grid(path)
+    assert grid.core is not None
+    assert saved_time(path, grid.core) == saved_time(path) is not None
+    # a core part naming no time: the zip is read as before (and names none either)
+    assert saved_time(path, b"<cp:coreProperties xmlns:cp='x'/>") == saved_time(path)
+    assert saved_time(path, b"<not xml") is None  # as a malformed part in the zip gives
