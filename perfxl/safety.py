@@ -142,6 +142,7 @@ _DIGITS = b"0123456789"
 # ``_ExactExtent``. Two searches with literal starts are cheaper than one alternation.
 _ODD_CELL = (re.compile(rb"<c(?=[\s>/])(?!\sr=)"), re.compile(rb":c[\s>/]"))
 _CELL_START = re.compile(rb"<(?:\w+:)?c[\s>]")
+_ERROR_TYPE = re.compile(rb't="e"')  # what `_scan_part` looks for; re finds it faster than `in`
 _ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
@@ -544,7 +545,7 @@ def _measure(
 ) -> None:
     """A whole worksheet part: note a cell of error type, measure its used range, refuse it
     when the range is over the limits."""
-    if b't="e"' in data:
+    if _ERROR_TYPE.search(data) is not None:
         errors.add(name)
     extent = _Extent()
     for start in range(0, len(data), _CHUNK):

@@ -208,3 +208,17 @@ def test_the_saved_time_is_read_from_the_core_part_kept_by_the_preflight(tmp_pat
     # a core part naming no time: the zip is read as before (and names none either)
     assert saved_time(path, b"<cp:coreProperties xmlns:cp='x'/>") == saved_time(path)
     assert saved_time(path, b"<not xml") is None  # as a malformed part in the zip gives
+
+
+def test_a_cached_error_cell_is_noted_by_both_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = _book(tmp_path / "base.xlsx")
+    sheet = "xl/worksheets/sheet1.xml"
+    body = _sheet_xml(b'<row r="2"><c r="C2" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>')
+    path = _with_part(base, tmp_path / "err.xlsx", sheet, body)
+    fast, slow = _fast(path), _slow(path, monkeypatch)
+    assert isinstance(fast, safety.Preflight) and isinstance(slow, safety.Preflight)
+    assert fast.error_parts == slow.error_parts == frozenset({sheet})
+    assert fast.sheet_sizes == slow.sheet_sizes == {sheet: (2, 3)}
+    assert read_grid(path).sheets[0].get(2, 3) == "#DIV/0!"
