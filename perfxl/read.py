@@ -537,14 +537,12 @@ class _FieldReader:
         ref, row, col = _shifted(f.ref, self.dr, self.dc)
         self.res.locations[pointer] = (self.sheet.name, ref)
         raw = self.sheet.get(row, col)
-        where: dict[str, Any] = {
-            "file": self.res.path,
-            "sheet": self.sheet.name,
-            "cell": ref,
-            "pointer": pointer,
-        }
         if f.kind == "amount":
-            return self._amount(raw, where)
+            if raw is None or isinstance(raw, bool):
+                return raw
+            if isinstance(raw, int | float):
+                return whole(raw)
+            return self._amount(raw, self._where(ref, pointer))
         if f.kind == "lines":
             text = _text(raw)
             return [] if text is None else text.replace("\r\n", "\n").split("\n")
@@ -557,7 +555,7 @@ class _FieldReader:
             self.res.problems.append(
                 make(
                     "read.number_as_text_field",
-                    **where,
+                    **self._where(ref, pointer),
                     value=raw,
                     label=f.label,
                     text=text,
@@ -565,6 +563,10 @@ class _FieldReader:
             )
             return text
         return _text(raw)
+
+    def _where(self, ref: str, pointer: str) -> dict[str, Any]:
+        """A problem's place (made only when there is a problem)."""
+        return {"file": self.res.path, "sheet": self.sheet.name, "cell": ref, "pointer": pointer}
 
     def _amount(self, raw: Any, where: dict[str, Any]) -> Any:
         if raw is None or isinstance(raw, bool):
