@@ -375,42 +375,59 @@ def indicator_rows(
         The row number and key -> raw value; an empty cell inside a vertical merge that
         starts in the table takes the merge's value (一级指标 written once per group).
     """
-    cols = [(k, c0 + dc) for k, (c0, _) in columns.items()]
-    keys = [k for k, _ in cols]
-    for r in range(max(first_row, 1), sheet.nrows + 1):
-        row = sheet.rows[r - 1]
+    keys = list(columns)
+    cols = [c0 + dc for c0, _ in columns.values()]
+    for r, values in _indicator_values(sheet, cols, first_row):
+        yield r, dict(zip(keys, values, strict=True))
+
+
+def _indicator_values(
+    sheet: Sheet, cols: list[int], first_row: int
+) -> Iterator[tuple[int, list[Any]]]:
+    """`indicator_rows` with the values in column order (no dict per row)."""
+    rows = sheet.rows
+    for r in range(max(first_row, 1), len(rows) + 1):
+        row = rows[r - 1]
         width = len(row)
         # Sheet.get inlined (the table's cells are most of a workbook's): "" reads as None,
         # so a blank row is one of Nones (white space typed into a cell is content).
         values = [
-            (None if (v := row[c - 1]) == "" else v) if 0 < c <= width else None for _, c in cols
+            (None if (v := row[c - 1]) == "" else v) if 0 < c <= width else None for c in cols
         ]
-        if values.count(None) == len(values):
+        blanks = values.count(None)
+        if blanks == len(values):
             continue
-        own = dict(zip(keys, values, strict=True))
-        for k, c in cols:
-            if own[k] is not None:
-                continue
-            origin = sheet.merge_origin(r, c)
-            if origin is not None and origin[1] == c and origin[0] >= first_row:
-                own[k] = sheet.get(*origin)
-        yield r, own
+        if blanks:
+            for i, c in enumerate(cols):
+                if values[i] is not None:
+                    continue
+                origin = sheet.merge_origin(r, c)
+                if origin is not None and origin[1] == c and origin[0] >= first_row:
+                    values[i] = sheet.get(*origin)
+        yield r, values
 
 
 def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult) -> list[Indicator]:
     out: list[Indicator] = []
     columns = res.layout.project.indicator_columns
     first = res.layout.project.indicator_first_row + dr
-    letters = [(f"/{k}", _letter(c0 + dc)) for k, (c0, _) in columns.items()]
+    keys = tuple(columns)
+    cols = [c0 + dc for c0, _ in columns.values()]
+    target = keys.index("target") if "target" in keys else -1
+    letters = [(f"/{k}", _letter(c)) for k, c in zip(keys, cols, strict=True)]
     level1 = _letter(columns["level1"][0] + dc)
     locations, name = res.locations, sheet.name
-    for r, raw in indicator_rows(sheet, columns, first, dc):
-        values = {k: _text(v) if k != "target" else _target(v) for k, v in raw.items()}
+    for r, raw in _indicator_values(sheet, cols, first):
+        values = [_target(v) if i == target else _text(v) for i, v in enumerate(raw)]
         pointer = f"{base}/indicators/{len(out)}"
         for key, letter in letters:
             locations[pointer + key] = (name, f"{letter}{r}")
         locations[pointer] = (name, f"{level1}{r}")
-        out.append(Indicator(**{k: values[k] for k in INDICATOR_KEYS}))
+        if keys == INDICATOR_KEYS:  # the form's own order: the fields as they come
+            out.append(Indicator(*values))
+        else:
+            by_key = dict(zip(keys, values, strict=True))
+            out.append(Indicator(**{k: by_key[k] for k in INDICATOR_KEYS}))
     return out
 
 
