@@ -1061,4 +1061,7 @@ def _normalize(text: str) -> str:
     return "".join(text.split()).translate(_LABEL_FOLD)
 
 
+normalize_text = _normalize  # `normalize_label` of a value known to be text
+
+
 _LABEL_FOLD = str.maketrans({"（": "(", "）": ")", "：": ":", "％": "%"})

@@ -278,10 +278,11 @@ def _placed(label: L.Label) -> _Placed:
 def _corner(sheet: Sheet) -> list[tuple[int, int, str]]:
     """The text cells of the top-left ``SCAN_ROWS`` x ``SCAN_COLS``, normalised, row by row."""
     out = []
+    norm = L.normalize_text
     for r, row in enumerate(sheet.rows[:SCAN_ROWS], start=1):
         for c, v in enumerate(row[:SCAN_COLS], start=1):
             if isinstance(v, str) and v != "":
-                out.append((r, c, L.normalize_label(v)))
+                out.append((r, c, norm(v)))
     return out
 
 
