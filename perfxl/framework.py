@@ -27,10 +27,13 @@ def canonical(name: str | None) -> str | None:
     """
     if name is None:
         return None
-    return _canonical(name if isinstance(name, str) else str(name))
+    text = name if isinstance(name, str) else str(name)
+    return _canonical(text) if len(text) <= 100 else _canonical.__wrapped__(text)
 
 
-@lru_cache(maxsize=4096)  # a workbook names the same few levels hundreds of times
+# A workbook names the same few levels hundreds of times; only short names are kept (any
+# cell's text can arrive here).
+@lru_cache(maxsize=4096)
 def _canonical(name: str) -> str | None:
     n = "".join(name.split())
     if not n:

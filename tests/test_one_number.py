@@ -420,3 +420,19 @@ def test_squash_and_canonical_of_text_and_other_values() -> None:
     assert (
         canonical(" 数 量 ") == "数量指标" and canonical("  ") is None and canonical(None) is None
     )
+
+
+def test_long_texts_are_normalised_alike_without_being_cached() -> None:
+    """Texts too long to be remembered get the same answers (any cell's text may arrive)."""
+    from perfxl.framework import _canonical, canonical
+    from perfxl.layout import _normalize, normalize_label
+    from perfxl.rules.base import _squash, squash
+
+    long = "数量 （指标）：" * 100 + "。"
+    before = (_squash.cache_info().currsize, _canonical.cache_info().currsize)
+    assert squash(long) == "".join(long.split()).rstrip("。.；;，,")
+    assert canonical(long) == "".join(long.split()) + "指标"
+    assert (_squash.cache_info().currsize, _canonical.cache_info().currsize) == before
+    size = _normalize.cache_info().currsize
+    assert normalize_label(long) == "数量(指标):" * 100 + "。"
+    assert _normalize.cache_info().currsize == size

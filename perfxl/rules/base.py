@@ -51,9 +51,12 @@ def project_label(p: Project, index: int) -> str:
 
 def squash(text: Any) -> str:
     """Text compared loosely: no white space, no trailing punctuation."""
-    if isinstance(text, str):
+    if isinstance(text, str) and len(text) <= _CACHED_LEN:
         return _squash(text)
     return "".join(str(text or "").split()).rstrip("。.；;，,")
+
+
+_CACHED_LEN = 200  # longer texts are squashed each time: the cache stays small whatever is typed
 
 
 @lru_cache(maxsize=8192)  # texts repeat: each indicator's are squashed by several rules

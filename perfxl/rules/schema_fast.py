@@ -56,6 +56,7 @@ _INDICATOR_KEYS = ("level1", "level2", "level3", "description", "target", "basis
 _PROJECT_KEY_SET = frozenset(_PROJECT_KEYS)  # compared with a dict's keys in C
 _INDICATOR_KEY_SET = frozenset(_INDICATOR_KEYS)
 _PAIRS_KNOWN = 4096  # (level1, level2) answers remembered per framework, then forgotten
+_PAIR_LEN = 100  # longer (level1, level2) texts are not remembered: the memory stays small
 
 
 class FastCheck:
@@ -183,6 +184,8 @@ class FastCheck:
     def _pair(self, pairs: list[tuple[Any, Any]], l1: str, l2: str) -> bool:
         """Whether (一级, 二级) matches one of the framework's pairs (each asked once: a
         workbook repeats a handful of pairs over all its indicators)."""
+        if len(l1) + len(l2) > _PAIR_LEN:  # not a level name: asked, not remembered
+            return any(p1.search(l1) and p2.search(l2) for p1, p2 in pairs)
         known = self._pairs_known.setdefault(id(pairs), {})
         ok = known.get((l1, l2))
         if ok is None:
