@@ -14,7 +14,8 @@ Run: ``.venv/bin/python benchmarks/bench_validate.py [--projects 50] [--repeat 1
    * validate: what validation does per file (preflight, read, model, schema and rules);
    * extract: all consolidation does per file before the summary (``extract_file``:
      sha256, the above, the summary rows; a cold run: it never looks at the cache);
-   interleaved rounds, medians of 3, each as a ratio to bare (target: within 2.5x).
+   interleaved rounds, medians of 3, each as a ratio to bare (target: within 2.5x);
+   then where extract's time goes, step by step (``--no-stages`` leaves that out).
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def extract_one(path: str) -> None:
     extract_file(path)
 
 
-def per_file_ratio(n: int) -> None:
+def per_file_ratio(n: int, stages: bool = True) -> None:
     """Print CPU ms per file of bare, validate and extract over N workbooks, and the ratios."""
     import bench_consolidate
 
@@ -131,6 +132,49 @@ def per_file_ratio(n: int) -> None:
             f"  {name:<8} (ratio to bare)          {ms[name]:7.2f}  ({ratio:.2f}x; "
             f"target <= {TARGET_RATIO}x: {verdict})"
         )
+    if stages:
+        per_file_stages(files, ms["bare"])
+
+
+def per_file_stages(files: list[str], bare_ms: float) -> None:
+    """Where extract's time goes: CPU ms/file of each step over the same files, each step
+    on the previous step's results (read once beforehand), medians of 3 interleaved rounds."""
+    from perfxl.config import load_config
+    from perfxl.consolidate.changes import pack
+    from perfxl.consolidate.records import FileRecord
+    from perfxl.consolidate.rows import submission
+    from perfxl.grid.calamine_grid import read_grid
+    from perfxl.read import read_grid_model
+    from perfxl.safety import preflight
+    from perfxl.savedtime import saved_time
+    from perfxl.validate import check
+
+    cfg = load_config(None)
+    grids = {f: read_grid(f) for f in files}
+    results = {f: read_grid_model(grids[f]) for f in files}
+    problems = {f: check(results[f], cfg) for f in files}
+    steps: dict[str, Callable[[str], Any]] = {
+        "preflight (safety checks)": preflight,
+        "read_grid (preflight + calamine)": read_grid,
+        "saved time": lambda f: saved_time(f, grids[f].core),
+        "model (read_grid_model)": lambda f: read_grid_model(grids[f]),
+        "check (schema + rules)": lambda f: check(results[f], cfg),
+        "rows (submission)": lambda f: submission(
+            results[f], problems[f], FileRecord(path=f, status="")
+        ),
+        "pack (model for versions)": lambda f: pack(results[f].targets, results[f].locations),
+    }
+    runs: dict[str, list[float]] = {k: [] for k in steps}
+    for _ in range(3):
+        for name, fn in steps.items():
+            t0 = time.process_time()
+            for f in files:
+                fn(f)
+            runs[name].append((time.process_time() - t0) / len(files))
+    print("  where it goes, CPU ms/file (median of 3; x = multiple of the bare read):")
+    for name, v in runs.items():
+        step = statistics.median(v) * 1000
+        print(f"    {name:<34} {step:6.2f}  ({step / bare_ms:.2f}x)")
 
 
 def main() -> None:
@@ -139,6 +183,9 @@ def main() -> None:
     ap.add_argument("--projects", type=int, default=50)
     ap.add_argument("--repeat", type=int, default=15)
     ap.add_argument("--files", type=int, default=100)
+    ap.add_argument(
+        "--no-stages", action="store_true", help="part 3 without the per-step breakdown"
+    )
     args = ap.parse_args()
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min)")
     with tempfile.TemporaryDirectory() as tmp:
@@ -179,7 +226,7 @@ def main() -> None:
         f"{TARGET_SECONDS * 1000:.0f} ms: {verdict}"
     )
     if args.files:
-        per_file_ratio(args.files)
+        per_file_ratio(args.files, stages=not args.no_stages)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 FRAMEWORKS: dict[str, dict[str, tuple[str, ...]]] = {
     "2015": {
         "产出指标": ("数量指标", "质量指标", "时效指标", "成本指标"),
@@ -25,7 +27,15 @@ def canonical(name: str | None) -> str | None:
     """
     if name is None:
         return None
-    n = "".join(str(name).split())
+    text = name if isinstance(name, str) else str(name)
+    return _canonical(text) if len(text) <= 100 else _canonical.__wrapped__(text)
+
+
+# A workbook names the same few levels hundreds of times; only short names are kept (any
+# cell's text can arrive here).
+@lru_cache(maxsize=4096)
+def _canonical(name: str) -> str | None:
+    n = "".join(name.split())
     if not n:
         return None
     return n if n.endswith("指标") else n + "指标"

@@ -1053,7 +1053,17 @@ def normalize_label(text: object) -> str:
     """Label text compared loosely: no white space, half-width brackets, colon and percent."""
     if text is None:
         return ""
-    return _normalize(text if isinstance(text, str) else str(text))
+    return normalize_text(text if isinstance(text, str) else str(text))
+
+
+def normalize_text(text: str) -> str:
+    """`normalize_label` of a value known to be text."""
+    if len(text) <= _CACHED_LEN:
+        return _normalize(text)
+    return "".join(text.split()).translate(_LABEL_FOLD)
+
+
+_CACHED_LEN = 200  # a label is short; a long cell text is not kept (the cache stays small)
 
 
 @lru_cache(maxsize=16384)  # labels and the cells compared with them repeat across sheets

@@ -32,6 +32,13 @@ def as_decimal(value: Any) -> Decimal | None:
     Floats go through their shortest repr, so 8.39 is ``Decimal("8.39")``, not its binary
     expansion.
     """
+    kind = type(value)  # the usual cells first (bool is not int here)
+    if kind is float:
+        if math.isfinite(value):
+            return Decimal(repr(value))
+        raise ValueError(value)
+    if kind is int:
+        return Decimal(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
@@ -57,8 +64,12 @@ def round2(value: Decimal) -> Decimal:
 
     The precision grows with the number, so an absurd amount (1E+30) rounds instead of raising.
     """
-    ctx = Context(prec=max(28, value.adjusted() + 4))
+    digits = value.adjusted() + 4
+    ctx = _PREC28 if digits <= 28 else Context(prec=digits)
     return value.quantize(HUNDREDTH, rounding=ROUND_HALF_UP, context=ctx)
+
+
+_PREC28 = Context(prec=28)  # round2's context for every amount of fewer than 25 digits
 
 
 def percent(amount: Decimal, budget: Decimal) -> Decimal:

@@ -222,7 +222,7 @@ def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int
             if text != want:
                 continue
             dr, dc = r - ar, c - ac
-            if _score(sheet, labels, dr, dc) >= min(MIN_LABELS, len(labels)):
+            if _score(sheet, labels, dr, dc, min(MIN_LABELS, len(labels))):
                 return kind, dr, dc
     return "skipped", 0, 0
 
@@ -278,25 +278,36 @@ def _placed(label: L.Label) -> _Placed:
 def _corner(sheet: Sheet) -> list[tuple[int, int, str]]:
     """The text cells of the top-left ``SCAN_ROWS`` x ``SCAN_COLS``, normalised, row by row."""
     out = []
+    norm = L.normalize_text
     for r, row in enumerate(sheet.rows[:SCAN_ROWS], start=1):
         for c, v in enumerate(row[:SCAN_COLS], start=1):
             if isinstance(v, str) and v != "":
-                out.append((r, c, L.normalize_label(v)))
+                out.append((r, c, norm(v)))
     return out
 
 
 MIN_LABELS = 3
 
 
-def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int) -> int:
+def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int, need: int) -> bool:
+    """Whether at least ``need`` of the labels stand where the offset puts them (counting
+    stops there)."""
     n = 0
+    rows = sheet.rows
     for text, r, c in labels:
         r, c = r + dr, c + dc
         # An anchor found above or left of its place shifts some labels off the sheet: they
-        # are simply not there (a1() of row 0 would raise).
-        if r >= 1 and c >= 1:
-            n += L.normalize_label(sheet.get(r, c)) == text
-    return n
+        # are simply not there (a1() of row 0 would raise). Sheet.get inlined; an empty
+        # string and an empty cell normalise alike.
+        if r < 1 or c < 1:
+            continue
+        if r <= len(rows) and c <= len(row := rows[r - 1]):
+            n += L.normalize_label(row[c - 1]) == text
+        else:
+            n += text == ""
+        if n >= need:
+            return True
+    return n >= need
 
 
 def _check_labels(
@@ -306,13 +317,9 @@ def _check_labels(
     for lab in labels:
         if not lab.required:
             continue
-        r, c = parse_a1(lab.ref)
-        r, c = r + dr, c + dc
-        # Shifted off the sheet (the table starts higher than the form allows): the label is
-        # missing, and the problem names the sheet rather than a cell that cannot exist.
-        ref = a1(r, c) if r >= 1 and c >= 1 else None
+        r, c, ref, want = _label_place(lab.ref, lab.text, dr, dc)
         actual = sheet.get(r, c) if ref is not None else None
-        if ref is None or L.normalize_label(actual) != L.normalize_label(lab.text):
+        if ref is None or L.normalize_label(actual) != want:
             ok = False
             res.problems.append(
                 make(
@@ -326,6 +333,17 @@ def _check_labels(
                 )
             )
     return ok
+
+
+@lru_cache(maxsize=4096)
+def _label_place(ref: str, text: str, dr: int, dc: int) -> tuple[int, int, str | None, str]:
+    """Where a label stands once the table is moved by (dr, dc): row, column, reference and
+    the label normalised. Shifted off the sheet (the table starts higher than the form
+    allows), the reference is None: the label is missing, and the problem names the sheet
+    rather than a cell that cannot exist."""
+    r, c = parse_a1(ref)
+    r, c = r + dr, c + dc
+    return r, c, (a1(r, c) if r >= 1 and c >= 1 else None), L.normalize_label(text)
 
 
 def _read_project(sheet: Sheet, dr: int, dc: int, index: int, res: ReadResult) -> Project:
@@ -358,36 +376,59 @@ def indicator_rows(
         The row number and key -> raw value; an empty cell inside a vertical merge that
         starts in the table takes the merge's value (一级指标 written once per group).
     """
-    cols = [(k, c0 + dc) for k, (c0, _) in columns.items()]
-    for r in range(max(first_row, 1), sheet.nrows + 1):
-        row = sheet.rows[r - 1]
+    keys = list(columns)
+    cols = [c0 + dc for c0, _ in columns.values()]
+    for r, values in _indicator_values(sheet, cols, first_row):
+        yield r, dict(zip(keys, values, strict=True))
+
+
+def _indicator_values(
+    sheet: Sheet, cols: list[int], first_row: int
+) -> Iterator[tuple[int, list[Any]]]:
+    """`indicator_rows` with the values in column order (no dict per row)."""
+    rows = sheet.rows
+    for r in range(max(first_row, 1), len(rows) + 1):
+        row = rows[r - 1]
         width = len(row)
-        # Sheet.get inlined (the table's cells are most of a workbook's): "" reads as None.
-        own = {
-            k: (None if (v := row[c - 1]) == "" else v) if 0 < c <= width else None for k, c in cols
-        }
-        if all(_blank(v) for v in own.values()):
+        # Sheet.get inlined (the table's cells are most of a workbook's): "" reads as None,
+        # so a blank row is one of Nones (white space typed into a cell is content).
+        values = [
+            (None if (v := row[c - 1]) == "" else v) if 0 < c <= width else None for c in cols
+        ]
+        blanks = values.count(None)
+        if blanks == len(values):
             continue
-        for k, c in cols:
-            if own[k] is not None:
-                continue
-            origin = sheet.merge_origin(r, c)
-            if origin is not None and origin[1] == c and origin[0] >= first_row:
-                own[k] = sheet.get(*origin)
-        yield r, own
+        if blanks:
+            for i, c in enumerate(cols):
+                if values[i] is not None:
+                    continue
+                origin = sheet.merge_origin(r, c)
+                if origin is not None and origin[1] == c and origin[0] >= first_row:
+                    values[i] = sheet.get(*origin)
+        yield r, values
 
 
 def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult) -> list[Indicator]:
     out: list[Indicator] = []
     columns = res.layout.project.indicator_columns
     first = res.layout.project.indicator_first_row + dr
-    for r, raw in indicator_rows(sheet, columns, first, dc):
-        values = {k: _text(v) if k != "target" else _target(v) for k, v in raw.items()}
+    keys = tuple(columns)
+    cols = [c0 + dc for c0, _ in columns.values()]
+    target = keys.index("target") if "target" in keys else -1
+    letters = [(f"/{k}", _letter(c)) for k, c in zip(keys, cols, strict=True)]
+    level1 = _letter(columns["level1"][0] + dc)
+    locations, name = res.locations, sheet.name
+    for r, raw in _indicator_values(sheet, cols, first):
+        values = [_target(v) if i == target else _text(v) for i, v in enumerate(raw)]
         pointer = f"{base}/indicators/{len(out)}"
-        for k, (c0, _) in columns.items():
-            res.locations[f"{pointer}/{k}"] = (sheet.name, f"{_letter(c0 + dc)}{r}")
-        res.locations[pointer] = (sheet.name, f"{_letter(columns['level1'][0] + dc)}{r}")
-        out.append(Indicator(**{k: values[k] for k in INDICATOR_KEYS}))
+        for key, letter in letters:
+            locations[pointer + key] = (name, f"{letter}{r}")
+        locations[pointer] = (name, f"{level1}{r}")
+        if keys == INDICATOR_KEYS:  # the form's own order: the fields as they come
+            out.append(Indicator(*values))
+        else:
+            by_key = dict(zip(keys, values, strict=True))
+            out.append(Indicator(**{k: by_key[k] for k in INDICATOR_KEYS}))
     return out
 
 
@@ -497,6 +538,7 @@ def _unit_from_project_header(grid: Grid, res: ReadResult) -> None:
 
 
 @lru_cache(maxsize=4096)  # the form's few hundred cells, at the offsets sheets are found at
+@lru_cache(maxsize=4096)  # the same few fields at the same offsets, sheet after sheet
 def _shifted(ref: str, dr: int, dc: int) -> tuple[str, int, int]:
     """A layout cell moved by (dr, dc): its reference, row and column."""
     moved = shift(ref, dr, dc)
@@ -513,14 +555,12 @@ class _FieldReader:
         ref, row, col = _shifted(f.ref, self.dr, self.dc)
         self.res.locations[pointer] = (self.sheet.name, ref)
         raw = self.sheet.get(row, col)
-        where: dict[str, Any] = {
-            "file": self.res.path,
-            "sheet": self.sheet.name,
-            "cell": ref,
-            "pointer": pointer,
-        }
         if f.kind == "amount":
-            return self._amount(raw, where)
+            if raw is None or isinstance(raw, bool):
+                return raw
+            if isinstance(raw, int | float):
+                return whole(raw)
+            return self._amount(raw, self._where(ref, pointer))
         if f.kind == "lines":
             text = _text(raw)
             return [] if text is None else text.replace("\r\n", "\n").split("\n")
@@ -533,7 +573,7 @@ class _FieldReader:
             self.res.problems.append(
                 make(
                     "read.number_as_text_field",
-                    **where,
+                    **self._where(ref, pointer),
                     value=raw,
                     label=f.label,
                     text=text,
@@ -541,6 +581,10 @@ class _FieldReader:
             )
             return text
         return _text(raw)
+
+    def _where(self, ref: str, pointer: str) -> dict[str, Any]:
+        """A problem's place (made only when there is a problem)."""
+        return {"file": self.res.path, "sheet": self.sheet.name, "cell": ref, "pointer": pointer}
 
     def _amount(self, raw: Any, where: dict[str, Any]) -> Any:
         if raw is None or isinstance(raw, bool):
@@ -610,11 +654,6 @@ def _target(v: Any) -> Any:
     if isinstance(v, float | int) and not isinstance(v, bool):
         return whole(v)
     return _text(v)
-
-
-def _blank(v: Any) -> bool:
-    # White space typed into a cell is content (kept as typed), not a blank.
-    return v is None or v == ""
 
 
 def _jsonable(v: Any) -> Any:

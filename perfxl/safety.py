@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -111,12 +112,16 @@ class Preflight:
         macros: True when the package holds a VBA project (never run; only noted).
         sheet_sizes: worksheet part -> (rows, columns) of its used range, as scanned.
         error_parts: worksheet parts holding a cell of error type (a cached ``#DIV/0!``).
+        core: ``docProps/core.xml`` (the document properties: `perfxl.savedtime` reads the
+            last-saved time there) as the in-memory scan read it whole, its length and CRC
+            checked; None when it was not read so.
     """
 
     kind: str
     macros: bool = False
     sheet_sizes: dict[str, tuple[int, int]] | None = None
     error_parts: frozenset[str] = frozenset()
+    core: bytes | None = None
 
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -137,6 +142,7 @@ _DIGITS = b"0123456789"
 # ``_ExactExtent``. Two searches with literal starts are cheaper than one alternation.
 _ODD_CELL = (re.compile(rb"<c(?=[\s>/])(?!\sr=)"), re.compile(rb":c[\s>/]"))
 _CELL_START = re.compile(rb"<(?:\w+:)?c[\s>]")
+_ERROR_TYPE = re.compile(rb't="e"')  # what `_scan_part` looks for; re finds it faster than `in`
 _ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
@@ -279,15 +285,21 @@ def _check_zip(p: Path, where: str, size: int, limits: Limits) -> Preflight:
         errors: set[str] = set()
         total = 0
         bounded = _bounded(infos, limits)
-        for info in infos:
-            if info.is_dir():
-                continue
-            total += _scan_part(zf, info, where, limits, total, sizes, errors, bounded)
+        parts: dict[str, bytes] = {}  # what the in-memory scan keeps (docProps/core.xml)
+        if not (bounded and _scan_in_memory(p, size, infos, where, limits, sizes, errors, parts)):
+            parts.clear()
+            sizes.clear()
+            errors.clear()
+            for info in infos:
+                if info.is_dir():
+                    continue
+                total += _scan_part(zf, info, where, limits, total, sizes, errors, bounded)
     return Preflight(
         kind=kind,
         macros=any(n.lower().endswith("vbaproject.bin") for n in names),
         sheet_sizes=sizes,
         error_parts=frozenset(errors),
+        core=parts.get(CORE_PART),
     )
 
 
@@ -385,6 +397,183 @@ def _bounded(infos: list[zipfile.ZipInfo], limits: Limits) -> bool:
     return total <= limits.max_total_bytes
 
 
+# The in-memory scan (`_scan_in_memory`) reads files up to this size whole.
+_IN_MEMORY = 8 * MB
+_SHORT_HEAD = 1024  # a prolog is a few dozen bytes: most parts need no more
+_LOCAL_HEADER = struct.Struct("<4s2xHH16xHH")  # signature, flags, method, name and extra lengths
+# General-purpose flags the in-memory scan takes as they are: deflate options (2, 4), sizes in
+# a data descriptor (8: the central directory's are used), UTF-8 names (0x800). Any other
+# (encryption, patched data, ...) sends the file through `zipfile`, which refuses it.
+_PLAIN_FLAGS = 0x2 | 0x4 | 0x8 | 0x800
+
+
+def _scan_in_memory(
+    p: Path,
+    size: int,
+    infos: list[zipfile.ZipInfo],
+    where: str,
+    limits: Limits,
+    sizes: dict[str, tuple[int, int]],
+    errors: set[str],
+    parts: dict[str, bytes] | None = None,
+) -> bool:
+    """`_scan_part` over every member of a `_bounded` zip, from the file's bytes read once.
+
+    The same checks and the same measures, without a `zipfile.ZipExtFile` per member (a
+    workbook has dozens): each member's local header is checked as `zipfile` checks it
+    (signature, flags, name), a worksheet is inflated whole (bounded: at most 1,032 times its
+    compressed size) and its length and CRC compared with the central directory's, another XML
+    part only as far as its prolog. Anything unusual (a header that differs, a CRC or length
+    that does not match, a stream zlib refuses, a long prolog) returns False: the caller then
+    scans through `zipfile` as before, which refuses the file with its usual message. A DTD or
+    a used range over the limits is refused here, as `_scan_part` refuses it.
+
+    ``parts`` receives `CORE_PART` whole (length and CRC checked) when it is small, for
+    `perfxl.savedtime` (which would otherwise open the zip again).
+
+    Returns:
+        True when every member was scanned (``sizes`` and ``errors`` filled).
+    """
+    if size > _IN_MEMORY:
+        return False
+    try:
+        buf = p.read_bytes()
+    except OSError:
+        return False
+    for info in infos:
+        if info.is_dir():
+            continue
+        name = info.filename
+        is_xml = name.lower().endswith((".xml", ".rels", ".vml")) or name == "[Content_Types].xml"
+        is_sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+        if not (is_xml or is_sheet):
+            continue
+        raw = _member_bytes(buf, info)
+        if raw is None:
+            return False
+        try:
+            if not is_sheet:
+                if not _prolog_read(raw, info, name, where):
+                    return False
+                if name == CORE_PART and parts is not None:
+                    _keep_whole(raw, info, parts)
+                continue
+            data = raw if info.compress_type == zipfile.ZIP_STORED else zlib.decompress(raw, -15)
+        except zlib.error:
+            return False
+        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+            return False
+        if is_xml:
+            scanner = _XmlScanner(name, where)
+            for start in range(0, len(data), _CHUNK):
+                scanner.feed(data[start : start + _CHUNK])
+        _measure(name, data, where, limits, sizes, errors)
+    return True
+
+
+CORE_PART = "docProps/core.xml"
+_KEPT_MAX = 64 * 1024  # a properties part is a few hundred bytes
+
+
+def _keep_whole(raw: bytes, info: zipfile.ZipInfo, parts: dict[str, bytes]) -> None:
+    """The member inflated whole into ``parts`` when it is small and its length and CRC are
+    the central directory's (else it is left out: whoever needs it reads it from the zip)."""
+    parts.pop(info.filename, None)  # a name listed twice: the last one counts, as in zipfile
+    if info.file_size > _KEPT_MAX:
+        return
+    try:
+        data = raw if info.compress_type == zipfile.ZIP_STORED else zlib.decompress(raw, -15)
+    except zlib.error:
+        return
+    if len(data) == info.file_size and zlib.crc32(data) == info.CRC:
+        parts[info.filename] = data
+
+
+def _prolog_read(raw: bytes, info: zipfile.ZipInfo, name: str, where: str) -> bool:
+    """`_XmlScanner` over the head of an XML part (its first KB, else its first `_HEAD`
+    bytes, as `_scan_part` reads it); False when the prolog runs on past that."""
+    for n in (_SHORT_HEAD, _HEAD):
+        if info.compress_type == zipfile.ZIP_STORED:
+            head = raw[:n]
+        else:
+            head = zlib.decompressobj(-15).decompress(raw, n)
+        scanner = _XmlScanner(name, where)
+        try:
+            scanner.feed(head)
+        except UnsafeWorkbookError:
+            if n == _HEAD:
+                raise
+            continue  # decided on what `_scan_part` reads (a marker in a long comment...)
+        if scanner.done:
+            return True
+        if len(head) < n:  # the whole part was read
+            return False
+    return False
+
+
+def _member_bytes(buf: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A member's compressed bytes, after the checks `zipfile.ZipFile.open` makes of its local
+    header; None when one fails (or the member is not plainly stored or deflated)."""
+    off = info.header_offset
+    if off + _LOCAL_HEADER.size > len(buf):
+        return None
+    magic, flags, method, name_len, extra_len = _LOCAL_HEADER.unpack_from(buf, off)
+    if magic != _ZIP_MAGIC or flags != info.flag_bits or flags & ~_PLAIN_FLAGS:
+        return None
+    if method != info.compress_type or method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    start = off + _LOCAL_HEADER.size
+    name = buf[start : start + name_len]
+    try:
+        text = name.decode("utf-8" if flags & 0x800 else "cp437")
+    except UnicodeDecodeError:
+        return None
+    if text != info.orig_filename:
+        return None
+    start += name_len + extra_len
+    end = start + info.compress_size
+    return buf[start:end] if end <= len(buf) else None
+
+
+def _measure(
+    name: str,
+    data: bytes,
+    where: str,
+    limits: Limits,
+    sizes: dict[str, tuple[int, int]],
+    errors: set[str],
+) -> None:
+    """A whole worksheet part: note a cell of error type, measure its used range, refuse it
+    when the range is over the limits."""
+    if _ERROR_TYPE.search(data) is not None:
+        errors.add(name)
+    extent = _Extent()
+    for start in range(0, len(data), _CHUNK):
+        extent.feed(data[start : start + _CHUNK])
+    extent.finish()
+    if extent.odd:
+        extent = _ExactExtent()
+        for start in range(0, len(data), _CHUNK):
+            extent.feed(data[start : start + _CHUNK])
+        extent.finish()
+    _check_extent(name, extent, where, limits, sizes)
+
+
+def _check_extent(
+    name: str, extent: _Extent, where: str, limits: Limits, sizes: dict[str, tuple[int, int]]
+) -> None:
+    rows, cols = extent.rows, extent.cols
+    sizes[name] = (rows, cols)
+    if rows > limits.max_sheet_rows or rows * cols > limits.max_sheet_cells:
+        raise UnsafeWorkbookError(
+            f"工作表部件 {name} 中有内容的单元格分布在 {rows} 行 × {cols} 列的区域内，超过上限"
+            f"（{limits.max_sheet_rows} 行、{limits.max_sheet_cells} 个单元格）。"
+            "请删除多余的行列（或远处误填的单元格）后另存再提交。",
+            path=where,
+            part=name,
+        )
+
+
 def _scan_part(
     zf: zipfile.ZipFile,
     info: zipfile.ZipInfo,
@@ -451,16 +640,7 @@ def _scan_part(
             for chunk in _read_chunks(zf, info):
                 extent.feed(chunk)
             extent.finish()
-        rows, cols = extent.rows, extent.cols
-        sizes[name] = (rows, cols)
-        if rows > limits.max_sheet_rows or rows * cols > limits.max_sheet_cells:
-            raise UnsafeWorkbookError(
-                f"工作表部件 {name} 中有内容的单元格分布在 {rows} 行 × {cols} 列的区域内，超过上限"
-                f"（{limits.max_sheet_rows} 行、{limits.max_sheet_cells} 个单元格）。"
-                "请删除多余的行列（或远处误填的单元格）后另存再提交。",
-                path=where,
-                part=name,
-            )
+        _check_extent(name, extent, where, limits, sizes)
     return n
 
 

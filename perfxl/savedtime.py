@@ -21,14 +21,37 @@ _DCTERMS_MODIFIED = "{http://purl.org/dc/terms/}modified"
 _DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
 
 
-def saved_time(path: str | Path) -> float | None:
-    """The last-saved time as seconds since the epoch, or None when the file records none."""
+def saved_time(path: str | Path, core: bytes | None = None) -> float | None:
+    """The last-saved time as seconds since the epoch, or None when the file records none.
+
+    Args:
+        path: the workbook.
+        core: its ``docProps/core.xml`` when already read (`perfxl.grid.Grid.core`): the
+            time is read from it without opening the file again, when it holds one.
+    """
     try:
+        if core is not None:
+            when = _from_core(core)
+            if when is not None:
+                return when
         if zipfile.is_zipfile(path):
             return _from_zip(path)
         return _from_ole(path)
     except Exception:  # any failure means "unknown": the file time decides
         return None
+
+
+def _from_core(data: bytes) -> float | None:
+    """The time in a core properties part; None when it names none (the zip is then read as
+    before: an .ods's ``meta.xml`` may)."""
+    from defusedxml import ElementTree
+
+    if len(data) > _MAX_PART:
+        return None
+    node = ElementTree.fromstring(data).find(f".//{_DCTERMS_MODIFIED}")
+    if node is not None and node.text:
+        return parse_w3c(node.text)
+    return None
 
 
 def _from_zip(path: str | Path) -> float | None:

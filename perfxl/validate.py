@@ -16,10 +16,10 @@ from perfxl.cells import a1, parse_a1, shift
 from perfxl.config import Config, load_config
 from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
 from perfxl.framework import DEFAULT_FRAMEWORK, FRAMEWORKS
-from perfxl.problems import Problem, Severity
+from perfxl.problems import Problem, Severity, new_problem
 from perfxl.read import ReadResult, read_workbook
 from perfxl.rules.base import Context, Finding
-from perfxl.rules.catalogue import make
+from perfxl.rules.catalogue import CATALOGUE, make, message
 from perfxl.rules.families import modules
 
 if TYPE_CHECKING:
@@ -185,8 +185,21 @@ def check(
                 f = formulas.score_state(f)
             out.append(_problem(f, res, cfg))
     order = {s.name: n for n, s in enumerate(res.sheets)}
+    cells: dict[str, tuple[int, int]] = {}  # a cell named by several problems is parsed once
+
+    def place(item: tuple[int, Problem]) -> tuple[int, int, int, int]:
+        n, p = item
+        if p.sheet is None:
+            return (-1, 0, 0, n)
+        if not p.cell:
+            return (order.get(p.sheet, len(order)), 0, 0, n)
+        rc = cells.get(p.cell)
+        if rc is None:
+            rc = cells[p.cell] = parse_a1(p.cell)
+        return (order.get(p.sheet, len(order)), *rc, n)
+
     indexed = list(enumerate(out))
-    indexed.sort(key=lambda item: (*_place(item[1], order), item[0]))
+    indexed.sort(key=place)
     return [p for _, p in indexed]
 
 
@@ -300,19 +313,20 @@ def locate(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:
 
 
 def _problem(f: Finding, res: ReadResult, cfg: Config) -> Problem:
-    sheet, cell = locate(res, f.pointer)
-    fields = dict(f.fields)
-    fields.setdefault("value", f.value)
-    return make(
-        f.rule,
-        severity=_severity(f.rule, cfg),
-        file=res.path,
-        sheet=sheet,
-        cell=cell,
-        pointer=f.pointer,
-        project_code=_project_code(res, f.pointer),
-        **fields,
-    )
+    """The finding located at its cell, as `make` would build it (built here directly: a
+    workbook can hold hundreds of findings)."""
+    pointer = f.pointer
+    loc = res.locations.get(pointer)
+    sheet, cell = loc if loc is not None else locate(res, pointer)
+    code = _project_code(res, pointer)
+    values = {"file": res.path, "sheet": sheet, "cell": cell, "pointer": pointer}
+    values["project_code"] = code
+    values.update(f.fields)
+    value = values.setdefault("value", f.value)
+    rule = f.rule
+    text = message(rule, values)
+    sev = _severity(rule, cfg) or CATALOGUE[rule].severity
+    return new_problem(rule, sev, text, res.path, sheet, cell, pointer, value, code)
 
 
 def _configured(p: Problem, cfg: Config) -> Problem:
@@ -326,20 +340,19 @@ def _severity(rule: str, cfg: Config) -> Severity | None:
 
 
 def _project_code(res: ReadResult, pointer: str) -> str | None:
-    m = _PROJECT.match(pointer)
-    if not m:
+    if not pointer.startswith("/projects/"):
         return None
+    digits = pointer[10:].partition("/")[0]
+    if digits.isdecimal() and "\n" not in pointer:  # what _PROJECT matches, without it
+        index = int(digits)
+    else:
+        m = _PROJECT.match(pointer)
+        if not m:
+            return None
+        index = int(m.group(1))
     projects = res.targets.projects
-    index = int(m.group(1))
     code = projects[index].code if index < len(projects) else None
     return code if isinstance(code, str) else None
-
-
-def _place(p: Problem, order: dict[str, int]) -> tuple[int, int, int]:
-    if p.sheet is None:
-        return (-1, 0, 0)
-    row, col = parse_a1(p.cell) if p.cell else (0, 0)
-    return (order.get(p.sheet, len(order)), row, col)
 
 
 def _fallback_ref(form: L.ProjectForm, rest: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,34 @@ def test_the_catalogue_is_complete_without_importing_any_rule_family() -> None:
 def test_make_refuses_an_undeclared_id() -> None:
     with pytest.raises(KeyError):
         make("no.such_rule")  # type: ignore[arg-type]
+
+
+class _Money(string.Formatter):
+    """The catalogue's formatting as it was first written: `string.Formatter` with ``万元``."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        from perfxl.numbers import money
+
+        return money(value) if format_spec == "万元" else super().format_field(value, format_spec)
+
+
+@pytest.mark.parametrize("rule_id", sorted(CATALOGUE))
+def test_each_message_is_what_string_formatter_writes(rule_id: RuleId) -> None:
+    """`make` formats a template compiled once; every rule's message (amounts, empty fields,
+    braces kept) equals the plain `string.Formatter` rendering of the template."""
+    from decimal import Decimal
+
+    rule = CATALOGUE[rule_id]
+    names = [n for _, n, _, _ in string.Formatter().parse(rule.template) if n]
+    amounts = (Decimal("8.391"), 12, 0.5, Decimal("-3"), None)
+    fields: dict[str, object] = {}
+    for i, name in enumerate(names):
+        fields[name] = amounts[i % len(amounts)] if i % 2 else f"文字{i}"
+    fields["sheet"], fields["cell"] = "封面", "B3"
+    want = _Money().vformat(
+        rule.template, (), {k: "" if v is None else v for k, v in fields.items()}
+    )
+    p = make(rule_id, **fields)
+    assert p.message == want
+    assert (p.sheet, p.cell, p.rule) == ("封面", "B3", rule_id)
+    assert p.severity == rule.severity

@@ -390,3 +390,49 @@ def test_the_disclosure_rounds_and_sums_amounts_the_same_way() -> None:
     assert amount_text(2.675) == "2.68"
     assert amount_text(8) == "8.00" and amount_text("约5") == "约5" and amount_text(None) == ""
     assert _sum([0.1, 0.2, "八万", None, True]) == Decimal("0.3")
+
+
+def test_as_decimal_of_the_usual_cells_and_the_odd_ones() -> None:
+    """The fast paths for float and int give what the general path gives; bool, NaN and
+    infinity are still refused, a float subclass still read."""
+    from decimal import Decimal
+
+    from perfxl.numbers import as_decimal, round2
+
+    class Sub(float):
+        pass
+
+    assert str(as_decimal(-0.0)) == "-0.0" and str(as_decimal(8.39)) == "8.39"
+    assert as_decimal(3) == Decimal(3) and as_decimal(Sub(1.5)) == Decimal("1.5")
+    assert as_decimal(None) is None and as_decimal("  ") is None
+    for bad in (True, float("nan"), float("inf"), "8"):
+        with pytest.raises(ValueError):
+            as_decimal(bad)
+    assert str(round2(Decimal("1E+30"))) == "1000000000000000000000000000000.00"
+    assert str(round2(Decimal("2.675"))) == "2.68"
+
+
+def test_squash_and_canonical_of_text_and_other_values() -> None:
+    from perfxl.framework import canonical
+    from perfxl.rules.base import squash
+
+    assert squash(" 数量 指标。") == "数量指标" and squash(None) == "" and squash(12.0) == "12.0"
+    assert (
+        canonical(" 数 量 ") == "数量指标" and canonical("  ") is None and canonical(None) is None
+    )
+
+
+def test_long_texts_are_normalised_alike_without_being_cached() -> None:
+    """Texts too long to be remembered get the same answers (any cell's text may arrive)."""
+    from perfxl.framework import _canonical, canonical
+    from perfxl.layout import _normalize, normalize_label
+    from perfxl.rules.base import _squash, squash
+
+    long = "数量 （指标）：" * 100 + "。"
+    before = (_squash.cache_info().currsize, _canonical.cache_info().currsize)
+    assert squash(long) == "".join(long.split()).rstrip("。.；;，,")
+    assert canonical(long) == "".join(long.split()) + "指标"
+    assert (_squash.cache_info().currsize, _canonical.cache_info().currsize) == before
+    size = _normalize.cache_info().currsize
+    assert normalize_label(long) == "数量(指标):" * 100 + "。"
+    assert _normalize.cache_info().currsize == size

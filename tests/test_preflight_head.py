@@ -88,3 +88,137 @@ def test_a_lying_header_on_a_bzip2_member_is_still_counted(tmp_path: Path) -> No
     path.write_bytes(bytes(data))
     with pytest.raises(safety.UnreadableWorkbookError):
         safety.preflight(path, safety.Limits(max_part_bytes=100_000))
+
+
+def _slow(path: Path, monkeypatch: pytest.MonkeyPatch) -> safety.Preflight | str:
+    """The preflight through `zipfile` only (the in-memory scan switched off): the result, or
+    the refusal's class and message."""
+    with monkeypatch.context() as m:
+        m.setattr(safety, "_scan_in_memory", lambda *a: False)
+        try:
+            return safety.preflight(path)
+        except safety.UnreadableWorkbookError as exc:
+            return f"{type(exc).__name__}: {exc.message}"
+
+
+def _fast(path: Path) -> safety.Preflight | str:
+    try:
+        return safety.preflight(path)
+    except safety.UnreadableWorkbookError as exc:
+        return f"{type(exc).__name__}: {exc.message}"
+
+
+def _scanned_in_memory(path: Path) -> bool:
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+    sizes: dict[str, tuple[int, int]] = {}
+    errors: set[str] = set()
+    limits = safety.DEFAULT_LIMITS
+    return safety._scan_in_memory(path, path.stat().st_size, infos, "x", limits, sizes, errors)
+
+
+def test_a_workbook_is_scanned_in_memory_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wb = Workbook()
+    wb.active.append(["a", 1, 2.5])
+    wb.active["D7"] = "=1/0"
+    wb.create_sheet("二").append([None, None, "x"])
+    wb.save(tmp_path / "ok.xlsx")
+    path = tmp_path / "ok.xlsx"
+    assert _scanned_in_memory(path)
+    fast = _fast(path)
+    assert isinstance(fast, safety.Preflight)
+    slow = _slow(path, monkeypatch)
+    assert isinstance(slow, safety.Preflight) and slow.core is None
+    assert fast.core is not None and b"dcterms:modified" in fast.core
+    assert replace(fast, core=None) == slow
+    assert fast.sheet_sizes == {
+        "xl/worksheets/sheet1.xml": (7, 4),
+        "xl/worksheets/sheet2.xml": (1, 3),
+    }
+
+
+def _sheet_xml(cells: bytes) -> bytes:
+    return (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData>' + cells + b"</sheetData></worksheet>"
+    )
+
+
+def _crc_broken(src: Path, out: Path, name: str) -> Path:
+    """``src`` with the central directory's CRC of ``name`` changed."""
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as zf:
+        info = zf.getinfo(name)
+    at = data.find(name.encode(), data.find(b"PK\x01\x02")) - 46
+    assert data[at : at + 4] == b"PK\x01\x02"
+    data[at + 16 : at + 20] = (info.CRC ^ 1).to_bytes(4, "little")
+    out.write_bytes(bytes(data))
+    return out
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["far_cell", "dtd_in_sheet", "dtd_in_part", "bad_crc", "encrypted_flag", "stored_far_cell"],
+)
+def test_refusals_are_the_same_with_and_without_the_in_memory_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    base = _book(tmp_path / "base.xlsx")
+    sheet = "xl/worksheets/sheet1.xml"
+    far = _sheet_xml(b'<row r="1"><c r="A1"><v>1</v></c><c r="XFD900000"><v>2</v></c></row>')
+    if case == "far_cell":
+        path = _with_part(base, tmp_path / "p.xlsx", sheet, far)
+    elif case == "stored_far_cell":
+        path = _with_part(base, tmp_path / "p.xlsx", sheet, far, zipfile.ZIP_STORED)
+    elif case == "dtd_in_sheet":
+        body = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>' + far.split(b"?>", 1)[1]
+        path = _with_part(base, tmp_path / "p.xlsx", sheet, body)
+    elif case == "dtd_in_part":
+        body = b'<?xml version="1.0"?><!DOCTYPE x>' + _workbook_xml(base)
+        path = _with_part(base, tmp_path / "p.xlsx", "xl/workbook.xml", body)
+    elif case == "bad_crc":
+        path = _crc_broken(base, tmp_path / "p.xlsx", sheet)
+    else:  # the encryption bit set in the local and central headers of the sheet
+        data = bytearray(base.read_bytes())
+        with zipfile.ZipFile(base) as zf:
+            info = zf.getinfo(sheet)
+        data[info.header_offset + 6] |= 1
+        at = data.find(sheet.encode(), data.find(b"PK\x01\x02")) - 46
+        data[at + 8] |= 1
+        path = tmp_path / "p.xlsx"
+        path.write_bytes(bytes(data))
+    fast, slow = _fast(path), _slow(path, monkeypatch)
+    assert isinstance(fast, str) and fast == slow
+    assert fast.startswith(
+        ("UnsafeWorkbookError", "CorruptWorkbookError", "EncryptedWorkbookError")
+    )
+    if case in ("bad_crc", "encrypted_flag"):
+        assert not _scanned_in_memory(path)  # left to zipfile, which says why
+
+
+def test_the_saved_time_is_read_from_the_core_part_kept_by_the_preflight(tmp_path: Path) -> None:
+    from perfxl.savedtime import saved_time
+
+    path = _book(tmp_path / "t.xlsx")
+    grid = read_grid(path)
+    assert grid.core is not None
+    assert saved_time(path, grid.core) == saved_time(path) is not None
+    # a core part naming no time: the zip is read as before (and names none either)
+    assert saved_time(path, b"<cp:coreProperties xmlns:cp='x'/>") == saved_time(path)
+    assert saved_time(path, b"<not xml") is None  # as a malformed part in the zip gives
+
+
+def test_a_cached_error_cell_is_noted_by_both_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = _book(tmp_path / "base.xlsx")
+    sheet = "xl/worksheets/sheet1.xml"
+    body = _sheet_xml(b'<row r="2"><c r="C2" t="e"><f>1/0</f><v>#DIV/0!</v></c></row>')
+    path = _with_part(base, tmp_path / "err.xlsx", sheet, body)
+    fast, slow = _fast(path), _slow(path, monkeypatch)
+    assert isinstance(fast, safety.Preflight) and isinstance(slow, safety.Preflight)
+    assert fast.error_parts == slow.error_parts == frozenset({sheet})
+    assert fast.sheet_sizes == slow.sheet_sizes == {sheet: (2, 3)}
+    assert read_grid(path).sheets[0].get(2, 3) == "#DIV/0!"

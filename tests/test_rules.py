@@ -377,3 +377,15 @@ def test_name_missing_sheet_is_default_name() -> None:
     from perfxl.write.fill import project_sheet_name
 
     assert project_sheet_name(0, None, set()) == "项目1"
+
+
+def test_accepted_basis_is_found_as_a_plain_substring() -> None:
+    """The accepted bases are searched as text (regex characters mean themselves, an empty
+    entry accepts everything), as ``any(a in basis ...)`` does."""
+    from perfxl.rules.indicators import _contains_any
+
+    words = ["计划标准", "行业(标准)", "a.b"]
+    cases = ["按行业(标准)确定", "行业标准", "axb", "a.b 说明", "其他", "计划标准"]
+    for text in cases:
+        assert _contains_any(words, text) == any(w in text for w in words)
+    assert _contains_any(("", "x"), "任何") and not _contains_any(("x",), "任何")

@@ -87,3 +87,24 @@ def test_odd_shapes_go_to_jsonschema_whole() -> None:
         {**data, "framework": 2021},
     ):
         assert list(schema_rules.findings(d, cfg, "2015")) == _whole(d, cfg, "2015")
+
+
+def test_the_fast_check_answers_each_framework_for_itself() -> None:
+    """An indicator pair remembered as valid in one framework is still refused in another
+    (2015: 产出指标/成本指标; 2021: 成本指标 is a 一级), and an amount with three decimals
+    still fails after the same amount with two passed."""
+    cfg = Config()
+    fast = fast_check_for(cfg.project_code, cfg.unit_code)
+    assert fast is not None
+    data = _document("suying-2023.json", "2015")
+    ind = data["projects"][0]["indicators"][0]
+    ind["level1"], ind["level2"] = "产出指标", "成本指标"
+    assert fast.valid(data)
+    data["framework"] = "2021"
+    assert not fast.valid(data)
+    data["framework"] = "2015"
+    assert fast.valid(data)
+    data["projects"][0]["fiscal_funds"] = 1.25
+    assert fast.valid(data)
+    data["projects"][0]["fiscal_funds"] = 1.255
+    assert not fast.valid(data)

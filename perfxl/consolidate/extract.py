@@ -55,7 +55,7 @@ def extract_file(
         return Extracted(files=[record])
     from perfxl.consolidate.summary_input import is_summary, read_summary, stage_summary
 
-    record.saved = saved_time(path)  # after read_grid: the file passed the safety checks
+    record.saved = saved_time(path, grid.core)  # after read_grid: the file passed the checks
     if stage_summary(grid):  # a monitoring or self-evaluation summary: never read back
         record.status = K.SUMMARY_SKIPPED
         record.note = (

@@ -136,8 +136,55 @@ def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord)
                     icell,
                 )
             )
-    for prob in problems:
-        m = _PROJECT_POINTER.match(prob.pointer or "")
-        pcode = codes[int(m.group(1))] if m and int(m.group(1)) < len(codes) else None
-        sub.problems.append(problem_row(prob, unit_code, unit_name, pcode, file))
+    sub.problems = _problem_rows(problems, unit_code, unit_name, codes, file)
     return sub
+
+
+def _problem_rows(
+    problems: Iterable[Problem],
+    unit_code: str | None,
+    unit_name: str | None,
+    codes: list[str | None],
+    file: str,
+) -> list[ProblemRow]:
+    """`problem_row` of each problem, the project's code found from its pointer when the
+    problem carries none (built inline: a workbook can have hundreds)."""
+    out: list[ProblemRow] = []
+    append = out.append
+    sheet_links: dict[str, str] = {}  # sheet -> "file#'sheet'!"
+    for p in problems:
+        value = p.value
+        if not (value is None or isinstance(value, str | int | float)) or isinstance(value, bool):
+            value = str(value)
+        code = p.project_code
+        if not code:
+            m = _PROJECT_POINTER.match(p.pointer or "")
+            code = codes[int(m.group(1))] if m and int(m.group(1)) < len(codes) else None
+        sheet, cell = p.sheet, p.cell
+        if not file:
+            href = None
+        elif not sheet:
+            href = file
+        else:
+            base = sheet_links.get(sheet)
+            if base is None:
+                quoted = sheet.replace("'", "''")
+                base = sheet_links[sheet] = f"{file}#'{quoted}'!"
+            href = f"{base}{cell or 'A1'}"
+        append(
+            ProblemRow(
+                unit_code,
+                unit_name,
+                SEVERITY_ZH.get(p.severity, p.severity),
+                p.rule,
+                p.message,
+                text_or_none(code),
+                file,
+                sheet,
+                cell,
+                p.pointer,
+                value,
+                href,
+            )
+        )
+    return out

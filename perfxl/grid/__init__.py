@@ -79,10 +79,15 @@ _SCANS = 64  # merge_origin questions answered by a scan before the map is built
 
 @dataclass
 class Grid:
-    """Every sheet of a workbook, in workbook order."""
+    """Every sheet of a workbook, in workbook order.
+
+    ``core``: the file's ``docProps/core.xml`` when the reader already read it (the preflight
+    of an .xlsx), for `perfxl.savedtime.saved_time`; None otherwise.
+    """
 
     path: str
     sheets: list[Sheet]
+    core: bytes | None = None
 
     def names(self) -> list[str]:
         """Sheet names in workbook order."""

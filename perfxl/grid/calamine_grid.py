@@ -142,7 +142,7 @@ def _read_checked(
             _restore_errors(sheet, formulas.errors.get(sheet.name, {}))
     for sheet in sheets:
         check_text(p, sheet, limits)
-    return Grid(path=p, sheets=sheets), formulas
+    return Grid(path=p, sheets=sheets, core=pre.core), formulas
 
 
 def _library_error(exc: BaseException, path: str) -> UnreadableWorkbookError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from perfxl.framework import canonical
@@ -50,7 +51,17 @@ def project_label(p: Project, index: int) -> str:
 
 def squash(text: Any) -> str:
     """Text compared loosely: no white space, no trailing punctuation."""
+    if isinstance(text, str) and len(text) <= _CACHED_LEN:
+        return _squash(text)
     return "".join(str(text or "").split()).rstrip("。.；;，,")
+
+
+_CACHED_LEN = 200  # longer texts are squashed each time: the cache stays small whatever is typed
+
+
+@lru_cache(maxsize=8192)  # texts repeat: each indicator's are squashed by several rules
+def _squash(text: str) -> str:
+    return "".join(text.split()).rstrip("。.；;，,")
 
 
 def level(name: Any) -> str | None:

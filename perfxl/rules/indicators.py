@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from perfxl.framework import canonical, level1_names, level2_names
@@ -108,10 +110,21 @@ def check(ctx: Context) -> Iterator[Finding]:
                         {"text": ind.level3, "level2": ind.level2 or "", "looks_like": looks},
                     )
             basis = squash(ind.basis)
-            if basis and cfg.accepted_basis and not any(a in basis for a in cfg.accepted_basis):
+            if basis and cfg.accepted_basis and not _contains_any(cfg.accepted_basis, basis):
                 yield Finding(
                     "basis.unlisted",
                     f"{at}/basis",
                     ind.basis,
                     {"text": ind.basis, "accepted": "、".join(cfg.accepted_basis)},
                 )
+
+
+@lru_cache(maxsize=64)
+def _any_of(words: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern finding any of the words (a search in C instead of a loop per text)."""
+    return re.compile("|".join(map(re.escape, words)))
+
+
+def _contains_any(words: Iterable[str], text: str) -> bool:
+    """``any(w in text for w in words)``."""
+    return _any_of(tuple(words)).search(text) is not None

@@ -6,10 +6,11 @@ import calendar
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from perfxl import constants as C
 from perfxl.model import PLAN_KEYS
-from perfxl.numbers import cumulative_percent, gap, number, points
+from perfxl.numbers import number, percent, points
 from perfxl.rules.base import Context, Finding, project_label
 from perfxl.rules.catalogue import RuleId
 
@@ -20,6 +21,7 @@ EMITS: frozenset[RuleId] = frozenset(
 )
 
 
+@lru_cache(maxsize=256)  # the same few checkpoints for every project
 def elapsed_percent(month: int, how: str, year: int | None) -> float:
     """Share of the year elapsed at the end of ``month``, in percent.
 
@@ -40,21 +42,25 @@ def check(ctx: Context) -> Iterator[Finding]:
     cfg = ctx.config
     year = ctx.targets.year if isinstance(ctx.targets.year, int) else None
     max_lag = Decimal(repr(cfg.max_lag))  # the threshold as configured
+    schedule: list[tuple[str, str, float, Decimal]] | None = None  # found at the first budget
     for i, p in enumerate(ctx.targets.projects):
         budget = number(p.budget)
         if budget is None or budget <= 0:
             continue
-        for key, label in zip(PLAN_KEYS[:-1], C.L_CHECKPOINTS, strict=False):
+        if schedule is None:
+            schedule = []
+            for key, label in zip(PLAN_KEYS[:-1], C.L_CHECKPOINTS, strict=False):
+                expected = elapsed_percent(cfg.checkpoints[key], cfg.calendar, year)
+                schedule.append((key, label, expected, points(expected)))
+        for key, label, expected, due in schedule:
             raw = getattr(p.plan, key)
-            if raw is not None and number(raw) is None:
+            amount = number(raw)
+            if raw is not None and amount is None:
                 continue  # not a number: the schema reports it
-            # The percent the workbook and the county summary show, against 序时 at 2 decimals.
-            percent = cumulative_percent(raw, budget)
-            expected = elapsed_percent(cfg.checkpoints[key], cfg.calendar, year)
-            behind = gap(percent, expected)
-            if percent is None or behind is None:
-                continue
-            lag = -behind
+            # The percent the workbook and the county summary show (`cumulative_percent`: a
+            # blank counts 0), against 序时 at 2 decimals (`gap`).
+            pct = percent(amount or Decimal(0), budget)
+            lag = -(pct - due)
             if lag > max_lag:
                 yield Finding(
                     "plan.behind_schedule",
@@ -63,7 +69,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                     {
                         "project": project_label(p, i),
                         "label": label,
-                        "percent": percent,
+                        "percent": pct,
                         "expected": points(expected),
                         "lag": lag,
                         "max_lag": f"{cfg.max_lag:g}",

@@ -13,7 +13,7 @@ it are in docs/consolidation.md (``benchmarks/bench_schema_check.py``).
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 # The schema `FastCheck` was written for, without titles and descriptions (see `fingerprint`).
@@ -53,6 +53,10 @@ _PROJECT_KEYS = (
     "indicators",
 )
 _INDICATOR_KEYS = ("level1", "level2", "level3", "description", "target", "basis")
+_PROJECT_KEY_SET = frozenset(_PROJECT_KEYS)  # compared with a dict's keys in C
+_INDICATOR_KEY_SET = frozenset(_INDICATOR_KEYS)
+_PAIRS_KNOWN = 4096  # (level1, level2) answers remembered per framework, then forgotten
+_PAIR_LEN = 100  # longer (level1, level2) texts are not remembered: the memory stays small
 
 
 class FastCheck:
@@ -81,6 +85,7 @@ class FastCheck:
         }
         year = schema["properties"]["year"]
         self.years = (year["minimum"], year["maximum"])
+        self._pairs_known: dict[int, dict[tuple[str, str], bool]] = {}
 
     def valid(self, d: Any) -> bool:
         """True when the schema would find no error in ``d``."""
@@ -141,7 +146,7 @@ class FastCheck:
             return False
         plan, goals, inds = p["plan"], p["goals"], p["indicators"]
         if not (
-            all(k in p for k in _PROJECT_KEYS)
+            p.keys() >= _PROJECT_KEY_SET
             and _text1(p["code"])
             and self.project_code.search(p["code"])
             and _text1(p["name"])
@@ -161,7 +166,7 @@ class FastCheck:
         ):
             return False
         for ind in inds:
-            if type(ind) is not dict or any(k not in ind for k in _INDICATOR_KEYS):
+            if type(ind) is not dict or not ind.keys() >= _INDICATOR_KEY_SET:
                 return False
             l1, l2, target = ind["level1"], ind["level2"], ind["target"]
             if not (
@@ -171,10 +176,23 @@ class FastCheck:
                 and _text0(ind["description"])
                 and _text0(ind["basis"])
                 and (type(target) is str or _finite(target))
-                and any(p1.search(l1) and p2.search(l2) for p1, p2 in pairs)
+                and self._pair(pairs, l1, l2)
             ):
                 return False
         return True
+
+    def _pair(self, pairs: list[tuple[Any, Any]], l1: str, l2: str) -> bool:
+        """Whether (一级, 二级) matches one of the framework's pairs (each asked once: a
+        workbook repeats a handful of pairs over all its indicators)."""
+        if len(l1) + len(l2) > _PAIR_LEN:  # not a level name: asked, not remembered
+            return any(p1.search(l1) and p2.search(l2) for p1, p2 in pairs)
+        known = self._pairs_known.setdefault(id(pairs), {})
+        ok = known.get((l1, l2))
+        if ok is None:
+            if len(known) >= _PAIRS_KNOWN:
+                known.clear()
+            ok = known[(l1, l2)] = any(p1.search(l1) and p2.search(l2) for p1, p2 in pairs)
+        return ok
 
 
 def _text0(v: Any) -> bool:
@@ -196,6 +214,12 @@ def _amount(v: Any) -> bool:
         return v >= 0
     if type(v) is not float or not v >= 0 or v == float("inf"):
         return False
+    return _cents(v)
+
+
+@lru_cache(maxsize=4096)  # amounts repeat (a project's budget is its 12月 plan, ...)
+def _cents(v: float) -> bool:
+    """At most two decimals, as the schema's ``x-decimals`` counts them."""
     exponent = Decimal(repr(v)).as_tuple().exponent
     return isinstance(exponent, int) and exponent >= -2
 
