@@ -644,6 +644,7 @@ def _entries(tmp_path: Path) -> list[dict[str, Any]]:
                 "status": "done",
                 "errors": n,
                 "warnings": 10 + n,
+                "late": n == 1,  # the second version came in after the deadline
             }
         )
     return out
@@ -671,7 +672,8 @@ def test_export_zip_hashes_verify(tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0] == list(export.HEADERS)
     assert rows[2][:4] == ["910006", "小吕寨镇", "2", "2026-07-01 08:01:00 UTC"]
-    assert rows[2][6] == entries[1]["sha256"] and rows[2][7:] == ["已检查", "1", "11"]
+    assert rows[2][6] == entries[1]["sha256"] and rows[2][7:] == ["已检查", "1", "11", "逾期"]
+    assert [r[-1] for r in rows[1:]] == ["", "逾期", ""]
 
 
 def test_export_refuses_a_damaged_store(tmp_path: Path) -> None:
