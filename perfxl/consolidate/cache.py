@@ -31,6 +31,7 @@ import hashlib
 import io
 import os
 import pickle
+import struct
 import sys
 import tempfile
 import time
@@ -38,14 +39,19 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord
 
-FORMAT = 1  # bump when what an entry holds changes shape
-MAGIC = b"PXLC\x00\x01\r\n"  # 8 bytes; the line ends catch a text-mode copy
-DIGEST = 32  # bytes of the payload's SHA-256 after the magic
+if TYPE_CHECKING:
+    from perfxl.consolidate.writer import RowsXml
+
+FORMAT = 2  # bump when what an entry holds changes shape
+MAGIC = b"PXLC\x00\x02\r\n"  # 8 bytes; the line ends catch a text-mode copy
+DIGEST = 32  # bytes of the body's SHA-256 after the magic
+_LENGTH = struct.Struct("<Q")  # the body: the compressed payload's length, the payload, then
+# the pickled rendered rows (`writer.SubmissionXml` per submission; absent when none)
 # Stands for the workbook's name in a stored entry (never a real path: NUL cannot be in one).
 PLACEHOLDER = "\x00perfxl-cached-file\x00"
 # Statuses whose records are the workbook's own (a summary lists other files; an unreadable
@@ -169,21 +175,38 @@ class Cache:
             return None
         return found
 
-    def keep(self, extracted: Extracted, path: str) -> Extracted | Packed:
+    def keep(
+        self, extracted: Extracted, path: str, rows_xml: RowsXml | None = None
+    ) -> Extracted | Packed:
         """Store ``extracted`` (read from ``path`` with `PLACEHOLDER` as its name) when it is
         a workbook's own record (a cache that cannot be written is passed over silently);
         returns it with ``path`` as its name, or as the stored bytes (`Packed`: what a worker
-        hands to the parent, cheaper than pickling the records a second time)."""
+        hands to the parent, cheaper than pickling the records a second time).
+
+        With ``rows_xml``, its submissions' rows are rendered under ``path``
+        (`extract.render_xml`) and the XML is stored with the records: a later run uses it
+        only when rendered under that run's name, input folder and styles."""
+        from perfxl.consolidate.extract import render_xml
+
         if not storable(extracted):
-            return named(extracted, path)
+            found = named(extracted, path)
+            if rows_xml is not None:
+                render_xml(found, rows_xml)
+            return found
         payload = _dumps(extracted)
+        xml: list[Any] | None = None
+        if rows_xml is not None and extracted.submissions:
+            render_xml(named(extracted, path), rows_xml)  # the payload is made: named now
+            xml = [s.xml for s in extracted.submissions]
         if path.encode("utf-8", "surrogateescape") not in payload:  # else a text was made
             # from the real name (not the placeholder): not reusable under another name
             packed = zlib.compress(payload, 1)  # a fifth of the size, in under a millisecond
-            blob = MAGIC + hashlib.sha256(packed).digest() + packed
+            extra = pickle.dumps(xml, protocol=pickle.HIGHEST_PROTOCOL) if xml else b""
+            body = _LENGTH.pack(len(packed)) + packed + extra
+            blob = MAGIC + hashlib.sha256(body).digest() + body
             with contextlib.suppress(OSError):
                 _write(self.entry(extracted.files[0].sha256), blob)
-        return Packed(payload, path)
+        return Packed(payload, path, xml)
 
 
 @dataclass(frozen=True)
@@ -192,10 +215,19 @@ class Packed:
 
     payload: bytes
     path: str
+    xml: list[Any] | None = None  # per submission, its rows' XML (`writer.SubmissionXml`)
 
     def unpack(self) -> Extracted:
         """The records, named ``path``."""
-        return _loads(self.payload, self.path)
+        return _with_xml(_loads(self.payload, self.path), self.xml)
+
+
+def _with_xml(found: Extracted, xml: list[Any] | None) -> Extracted:
+    """``found`` with each submission's rendered rows (when there are as many)."""
+    if xml is not None and len(xml) == len(found.submissions):
+        for s, x in zip(found.submissions, xml, strict=True):
+            s.xml = x
+    return found
 
 
 def unpacked(found: Extracted | Packed) -> Extracted:
@@ -258,19 +290,25 @@ def _loads(payload: bytes, path: str) -> Extracted:
 
 
 def _decode(blob: bytes, path: str) -> Extracted | None:
-    """The entry's records named ``path``, or None when the bytes are not a whole, intact
-    entry."""
+    """The entry's records named ``path`` (with their rendered rows, when stored), or None
+    when the bytes are not a whole, intact entry."""
     head = len(MAGIC) + DIGEST
-    if len(blob) <= head or not blob.startswith(MAGIC):
+    if len(blob) <= head + _LENGTH.size or not blob.startswith(MAGIC):
         return None
-    packed = blob[head:]
-    if hashlib.sha256(packed).digest() != blob[len(MAGIC) : head]:
+    body = memoryview(blob)[head:]
+    if hashlib.sha256(body).digest() != blob[len(MAGIC) : head]:
         return None
-    try:
-        found = _loads(zlib.decompress(packed), path)  # checked bytes this cache wrote
+    (size,) = _LENGTH.unpack_from(body)
+    start = _LENGTH.size
+    try:  # checked bytes this cache wrote
+        found = _loads(zlib.decompress(body[start : start + size]), path)
+        rest = body[start + size :]
+        xml = pickle.loads(rest) if len(rest) else None
     except Exception:  # any failure to unpickle (a class gone, bad bytes) is a miss
         return None
-    return found if isinstance(found, Extracted) else None
+    if not isinstance(found, Extracted) or not (xml is None or isinstance(xml, list)):
+        return None
+    return _with_xml(found, xml)
 
 
 def _sound(found: Extracted, path: str, digest: str) -> bool:
