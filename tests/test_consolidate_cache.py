@@ -162,15 +162,20 @@ def test_rows_rendered_by_the_workers_give_the_same_summary(
     folder = _copy(inbox, tmp_path / "inbox")
     cache = tmp_path / "cache"
     ref = tmp_path / "ref.xlsx"
-    _run(folder, ref, None, 1)  # nothing spilled: every row rendered by the writer
+    _run(folder, ref, None, 1, tables=tmp_path / "ref")  # nothing spilled: all in the writer
     want = parts(ref)
+    want_tables = {p.name: p.read_bytes() for p in (tmp_path / "ref").iterdir()}
+    assert len(want_tables) >= 3
     seen = _spliced(monkeypatch)
     for i, jobs in enumerate((2, 1, 2, 1)):  # no cache; then cold (fills it), then warm
         out = tmp_path / f"out{i}.xlsx"
         seen.clear()
-        _run(folder, out, cache if i else None, jobs, spill=0)
+        # warm: the long rows stay compressed as the entry holds them, read back for the tables
+        _run(folder, out, cache if i else None, jobs, spill=0, tables=tmp_path / f"t{i}")
         assert seen.count("xml") >= 4, (i, seen)  # every unit's indicators and problems
         assert parts(out) == want, (i, jobs)
+        got_tables = {p.name: p.read_bytes() for p in (tmp_path / f"t{i}").iterdir()}
+        assert got_tables == want_tables, i
     entry = next(iter(_entries(cache)))
     found = C._decode(entry.read_bytes(), "x.xlsx")
     assert found is not None and all(s.xml is not None for s in found.submissions)

@@ -45,13 +45,15 @@ from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord
 
 if TYPE_CHECKING:
+    from perfxl.consolidate.spill import SpillStore
     from perfxl.consolidate.writer import RowsXml
 
-FORMAT = 2  # bump when what an entry holds changes shape
-MAGIC = b"PXLC\x00\x02\r\n"  # 8 bytes; the line ends catch a text-mode copy
+FORMAT = 3  # bump when what an entry holds changes shape
+MAGIC = b"PXLC\x00\x03\r\n"  # 8 bytes; the line ends catch a text-mode copy
 DIGEST = 32  # bytes of the body's SHA-256 after the magic
-_LENGTH = struct.Struct("<Q")  # the body: the compressed payload's length, the payload, then
-# the pickled rendered rows (`writer.SubmissionXml` per submission; absent when none)
+_LENGTH = struct.Struct("<Q")  # the body: the records without their long rows, then those
+# rows (each compressed, after its length), then the pickled rendered rows
+# (`writer.SubmissionXml` per submission; absent when none)
 # Stands for the workbook's name in a stored entry (never a real path: NUL cannot be in one).
 PLACEHOLDER = "\x00perfxl-cached-file\x00"
 # Statuses whose records are the workbook's own (a summary lists other files; an unreadable
@@ -155,16 +157,18 @@ class Cache:
         key = hashlib.sha256(f"{self.salt}:{digest}".encode("ascii")).hexdigest()
         return Path(self.folder) / key[:2] / f"{key}.pxc"
 
-    def load(self, path: str, digest: str) -> Extracted | None:
+    def load(self, path: str, digest: str, store: SpillStore | None = None) -> Extracted | None:
         """What reading ``path`` (bytes of SHA-256 ``digest``) gave before, with this run's
         name and modification time; None when there is no sound entry (a corrupt one is
-        removed)."""
+        removed). With ``store`` (a spilled run), the 指标明细 and 校验问题 rows are not
+        unpickled: their compressed bytes go to ``store`` as they are, and the submissions
+        get their ``spilled`` handles and ``tally`` straight away."""
         entry = self.entry(digest)
         try:
             blob = entry.read_bytes()
         except OSError:
             return None
-        found = _decode(blob, path)
+        found = _decode(blob, path, store)
         if found is None or not _sound(found, path, digest):
             with contextlib.suppress(OSError):
                 entry.unlink()
@@ -193,33 +197,38 @@ class Cache:
             if rows_xml is not None:
                 render_xml(found, rows_xml)
             return found
-        payload = _dumps(extracted)
+        records, rows = _dumps(extracted)
         xml: list[Any] | None = None
         if rows_xml is not None and extracted.submissions:
             render_xml(named(extracted, path), rows_xml)  # the payload is made: named now
             xml = [s.xml for s in extracted.submissions]
-        if path.encode("utf-8", "surrogateescape") not in payload:  # else a text was made
-            # from the real name (not the placeholder): not reusable under another name
-            packed = zlib.compress(payload, 1)  # a fifth of the size, in under a millisecond
-            extra = pickle.dumps(xml, protocol=pickle.HIGHEST_PROTOCOL) if xml else b""
-            body = _LENGTH.pack(len(packed)) + packed + extra
+        name = path.encode("utf-8", "surrogateescape")
+        if name not in records and name not in rows:  # else a text was made from the real
+            # name (not the placeholder): not reusable under another name
+            body = b"".join(  # each a fifth of the size, in under a millisecond
+                _LENGTH.pack(len(z)) + z for z in map(_compress, (records, rows))
+            )
+            body += pickle.dumps(xml, protocol=pickle.HIGHEST_PROTOCOL) if xml else b""
             blob = MAGIC + hashlib.sha256(body).digest() + body
             with contextlib.suppress(OSError):
                 _write(self.entry(extracted.files[0].sha256), blob)
-        return Packed(payload, path, xml)
+        return Packed(records, rows, path, xml)
 
 
 @dataclass(frozen=True)
 class Packed:
     """One file's records as an entry's (uncompressed) payload, and the file's name."""
 
-    payload: bytes
+    records: bytes  # the records without their long rows (`_dumps`)
+    rows: bytes  # the long rows
     path: str
     xml: list[Any] | None = None  # per submission, its rows' XML (`writer.SubmissionXml`)
 
     def unpack(self) -> Extracted:
         """The records, named ``path``."""
-        return _with_xml(_loads(self.payload, self.path), self.xml)
+        found = _records(self.records, self.path)
+        _put_rows(found, _loads(self.rows, self.path))
+        return _with_xml(found, self.xml)
 
 
 def _with_xml(found: Extracted, xml: list[Any] | None) -> Extracted:
@@ -278,37 +287,120 @@ class _Unpickler(pickle.Unpickler):
             return text
 
 
-def _dumps(extracted: Extracted) -> bytes:
+def _dumps(extracted: Extracted) -> tuple[bytes, bytes]:
+    """Two pickles: the records with the submissions' 指标明细 and 校验问题 rows left out
+    (their problems counted: ``tally``, and with each list's length), and those rows. A
+    spilled run unpickles only the first (`Cache.load`)."""
+    from perfxl.consolidate.combine import _problem_counts
+
+    subs = extracted.submissions
+    rows = [(s.indicators, s.problems) for s in subs]
+    counts = [(len(i), len(p)) for i, p in rows]
+    for s in subs:
+        s.tally = _problem_counts(s.problems)
+        s.indicators, s.problems = [], []
+    try:
+        return _pickled((extracted, counts)), _pickled(rows)
+    finally:
+        for s, (ind, prob) in zip(subs, rows, strict=True):
+            s.indicators, s.problems = ind, prob
+            s.tally = None
+
+
+def _pickled(obj: Any) -> bytes:
     buf = io.BytesIO()
-    _Pickler(buf).dump(extracted)
+    _Pickler(buf).dump(obj)
     return buf.getvalue()
 
 
-def _loads(payload: bytes, path: str) -> Extracted:
-    found: Extracted = _Unpickler(payload, path).load()
+def _compress(data: bytes) -> bytes:
+    return zlib.compress(data, 1)
+
+
+def _loads(payload: bytes, path: str) -> Any:
+    return _Unpickler(payload, path).load()
+
+
+def _records(payload: bytes, path: str) -> Extracted:
+    """The first pickle of `_dumps`: the records, their long rows left out (their counts
+    checked against the submissions)."""
+    found, counts = _loads(payload, path)
+    if not isinstance(found, Extracted) or len(counts) != len(found.submissions):
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    for s, n in zip(found.submissions, counts, strict=True):
+        s.counts = n  # type: ignore[attr-defined]  # read by `_decode`, then dropped
     return found
 
 
-def _decode(blob: bytes, path: str) -> Extracted | None:
+def _put_rows(found: Extracted, rows: Any) -> None:
+    """The second pickle of `_dumps` given back to the submissions it was taken from."""
+    if not isinstance(rows, list) or len(rows) != len(found.submissions):
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    for s, (ind, prob) in zip(found.submissions, rows, strict=True):
+        s.indicators, s.problems, s.tally = ind, prob, None
+        vars(s).pop("counts", None)
+
+
+def rows_of(data: bytes, path: str, index: int, which: int) -> list[Any]:
+    """One list of long rows (``which``: 0 指标明细, 1 校验问题) of the ``index``-th
+    submission, from an entry's compressed rows (`Cache.load` with a store)."""
+    rows: list[Any] = _loads(zlib.decompress(data), path)[index][which]
+    return rows
+
+
+def _decode(blob: bytes, path: str, store: SpillStore | None = None) -> Extracted | None:
     """The entry's records named ``path`` (with their rendered rows, when stored), or None
-    when the bytes are not a whole, intact entry."""
+    when the bytes are not a whole, intact entry. With ``store``, the long rows are left
+    compressed, written to ``store`` and read back from there on use (`Cache.load`)."""
     head = len(MAGIC) + DIGEST
-    if len(blob) <= head + _LENGTH.size or not blob.startswith(MAGIC):
+    if len(blob) <= head + 2 * _LENGTH.size or not blob.startswith(MAGIC):
         return None
     body = memoryview(blob)[head:]
     if hashlib.sha256(body).digest() != blob[len(MAGIC) : head]:
         return None
-    (size,) = _LENGTH.unpack_from(body)
-    start = _LENGTH.size
+    parts: list[memoryview] = []
+    at = 0
+    for _ in range(2):
+        if at + _LENGTH.size > len(body):
+            return None
+        (size,) = _LENGTH.unpack_from(body, at)
+        at += _LENGTH.size
+        parts.append(body[at : at + size])
+        at += size
     try:  # checked bytes this cache wrote
-        found = _loads(zlib.decompress(body[start : start + size]), path)
-        rest = body[start + size :]
+        found = _records(zlib.decompress(parts[0]), path)
+        if store is None:
+            _put_rows(found, _loads(zlib.decompress(parts[1]), path))
+        rest = body[at:]
         xml = pickle.loads(rest) if len(rest) else None
     except Exception:  # any failure to unpickle (a class gone, bad bytes) is a miss
         return None
-    if not isinstance(found, Extracted) or not (xml is None or isinstance(xml, list)):
+    if not (xml is None or isinstance(xml, list)):
         return None
+    if store is not None:
+        _spilled(found, bytes(parts[1]), path, store)
     return _with_xml(found, xml)
+
+
+def _spilled(found: Extracted, rows: bytes, path: str, store: SpillStore) -> None:
+    """The submissions' long rows left in ``rows`` (an entry's compressed rows), written to
+    ``store`` once: each list a handle that reads them back on use (`spill.Decoded`)."""
+    from functools import partial
+
+    from perfxl.consolidate.spill import Decoded
+
+    blob = None
+    for i, s in enumerate(found.submissions):
+        n_ind, n_prob = vars(s).pop("counts")
+        if not (n_ind or n_prob):
+            s.tally = None  # nothing to spill (as `spill.spill_rows` leaves it)
+            continue
+        if blob is None:
+            blob = store.put_bytes(rows)
+        s.spilled = (
+            Decoded(blob, n_ind, partial(rows_of, path=path, index=i, which=0)),
+            Decoded(blob, n_prob, partial(rows_of, path=path, index=i, which=1)),
+        )
 
 
 def _sound(found: Extracted, path: str, digest: str) -> bool:

@@ -126,7 +126,7 @@ def read_all(
     """
     items = [(f, expand is None or f in expand) for f in files]
     keep = _keeper(spill)
-    hits = _cached(items, cache, progress, keep) if cache is not None else {}
+    hits = _cached(items, cache, progress, keep, spill) if cache is not None else {}
     args: Args = (config, layout, cache, rows_xml)
     if not hits:
         return _read(items, jobs, args, progress, keep)
@@ -150,9 +150,11 @@ def _cached(
     cache: Cache,
     progress: Callable[[int], None] | None,
     keep: Keep,
+    spill: SpillStore | None = None,
 ) -> dict[int, Extracted]:
     """The files the cache holds, by their index in ``items`` (in this process: a hit costs
-    a hash of the file and one unpickling, less than handing it to a worker)."""
+    a hash of the file and one unpickling, less than handing it to a worker; with ``spill``,
+    the long rows go to it without being unpickled)."""
     from perfxl.consolidate.cache import file_digest
 
     hits: dict[int, Extracted] = {}
@@ -161,7 +163,7 @@ def _cached(
             digest = file_digest(path)
         except OSError:
             continue  # a worker lists it as 无法读取, with the reason
-        found = cache.load(path, digest)
+        found = cache.load(path, digest, spill)
         if found is not None:
             hits[i] = keep(found)
     if hits and progress:

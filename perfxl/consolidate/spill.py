@@ -16,7 +16,7 @@ import pickle
 import shutil
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -159,6 +159,21 @@ class Spilled(Sequence[T]):
     __hash__ = None  # type: ignore[assignment]
 
 
+class Decoded(Spilled[T]):
+    """A list of rows written to a `SpillStore` in another form (a cache entry's compressed
+    rows, `perfxl.consolidate.cache.rows_of`): ``decode`` makes the rows of the bytes."""
+
+    __slots__ = ("decode",)
+
+    def __init__(self, blob: Blob, count: int, decode: Callable[[bytes], list[T]]) -> None:
+        super().__init__(blob.store, blob.offset, blob.size, count)
+        self.decode = decode
+
+    def load(self) -> list[T]:
+        """The rows, read back and decoded."""
+        return self.decode(self.store.get_bytes(self.offset, self.size)) if self.n else []
+
+
 class SpilledXml:
     """Rows rendered and compressed by a worker (`perfxl.consolidate.writer.RowsXml`),
     written to a `SpillStore`: the key they were rendered with, read back on use."""
@@ -238,11 +253,12 @@ def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
         xml, s.xml = s.xml, None
         if isinstance(s.model, bytes):
             s.model = store.put_bytes(s.model)
-        if s.spilled is not None or not (s.indicators or s.problems):
-            continue
-        s.tally = _problem_counts(s.problems)
-        s.spilled = (store.put(s.indicators), store.put(s.problems))
-        s.indicators, s.problems = [], []
+        if s.spilled is None:  # else spilled as it was loaded from the cache
+            if not (s.indicators or s.problems):
+                continue
+            s.tally = _problem_counts(s.problems)
+            s.spilled = (store.put(s.indicators), store.put(s.problems))
+            s.indicators, s.problems = [], []
         if xml is not None and xml.path == s.file.path:  # else shown under another name
             handles: tuple[Spilled[Any], ...] = s.spilled
             for handle, done in zip(handles, (xml.indicators, xml.problems), strict=True):
