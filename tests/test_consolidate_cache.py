@@ -431,3 +431,33 @@ def test_temp_files_left_by_a_killed_run_are_swept(inbox: Path, tmp_path: Path) 
     assert not stale.exists()
     assert live.exists()
     assert {p.name for p in cache.iterdir() if p.is_file()} == {live.name}
+
+
+def test_sums_made_by_the_workers_give_the_same_tables(inbox: Path) -> None:
+    """The projects' percentages and the units' totals made where each file is read
+    (`combine.Sums`) give the tables made from the projects themselves."""
+    import copy
+
+    from perfxl.consolidate import combine, run
+
+    files = sorted(str(f) for f in inbox.glob("*.xlsx"))
+    extracted = run.read_all(files, jobs=1)
+    subs = [s for e in extracted for s in e.submissions]
+    assert len(subs) >= 5 and all(isinstance(s.sums, combine.Sums) for s in subs)
+    plain = copy.deepcopy(extracted)
+    for e in plain:
+        for s in e.submissions:
+            s.sums = None
+    got, want = combine.combine(extracted), combine.combine(plain)
+    assert got.summary == want.summary and got.units == want.units
+    assert got.totals == want.totals and len(got.summary) > len(got.chosen)
+
+
+def test_county_totals_fall_back_when_a_sum_would_round() -> None:
+    from decimal import Decimal
+
+    from perfxl.consolidate import combine
+
+    grand = dict.fromkeys(combine.MONEY, Decimal("1E+30"))
+    assert combine._add_exactly(dict(grand), dict.fromkeys(combine.MONEY, Decimal(0)))
+    assert not combine._add_exactly(grand, dict.fromkeys(combine.MONEY, Decimal("0.01")))

@@ -102,10 +102,12 @@ def extract_file(
             Decimal(repr(cfg.red_gap)),
         )
     else:
+        from perfxl.consolidate.combine import sums_of
         from perfxl.consolidate.rows import submission
 
         problems = _validate(res, config_path)
         sub = submission(res, problems, record)
+        sub.sums = sums_of(sub)  # here, in the worker (and kept in the cache)
     from perfxl.consolidate.changes import pack
 
     sub.model = pack(res.targets, res.locations)  # to compare versions without reading again

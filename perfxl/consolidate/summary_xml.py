@@ -149,6 +149,7 @@ def render_rows(
     styles: dict[str | None, list[int]],
     kind_column: int | None = None,
     height: Callable[[Sequence[Any]], float | None] | None = None,
+    memo: tuple[dict[Any, Any], _Texts] | None = None,
 ) -> Iterator[str]:
     """The XML of each row: ``<row>`` and ``<c>`` without references (each row follows the
     one before, each cell the one before), strings inline, so the XML of a run of rows is the
@@ -159,12 +160,12 @@ def render_rows(
     value before a filled one is an empty cell of the default row's style, the column's
     (what keeps the next cell in its column; it looks as a missing cell does). Rows of plain values (text, int, float, None) with no empty text and
     no NaN are filled into a cached template per value types; any other row is written cell
-    by cell, with the same XML.
+    by cell, with the same XML. ``memo`` (`new_memo`): the templates and texts of earlier
+    calls with the same styles, kept for the next (a sheet rendered in many pieces).
     """
     default = styles[None]
     kc = kind_column
-    templates: dict[tuple[Any, ...], _Template] = {}
-    texts = _Texts()
+    templates, texts = memo if memo is not None else new_memo()
     tall: dict[float, str] = {}
     for row in rows:
         h = height(row) if height is not None else None
@@ -203,6 +204,11 @@ def render_rows(
         if not cells and empty:
             cells.append(empty[0])
         yield f"<row{attrs}>{''.join(cells)}</row>"
+
+
+def new_memo() -> tuple[dict[Any, Any], _Texts]:
+    """What `render_rows` keeps between calls with the same styles: templates, texts."""
+    return {}, _Texts()
 
 
 @dataclass(frozen=True)
@@ -320,11 +326,12 @@ def _pieces(spec: SheetRows) -> Iterator[str | Deflated]:
     if spec.pieces is None:
         yield from render(spec)
         return
+    memo = new_memo()
     for piece in spec.pieces:
         if isinstance(piece, Deflated):
             yield piece
         else:
-            yield from render_rows(piece, spec.styles, spec.kind_column, spec.height)
+            yield from render_rows(piece, spec.styles, spec.kind_column, spec.height, memo)
 
 
 def _write_sheet(out: zipraw.EntryWriter, xml: str, spec: SheetRows) -> None:
