@@ -13,9 +13,15 @@ not change give the same records, so each one's `Extracted` is stored under a ke
 Nothing that depends on the file's name or time is taken from an entry: the records are made
 with a placeholder for the file's name (`PLACEHOLDER`), every text holding it is pickled as
 its pieces (a persistent id) and joined with the name of this run when loaded, and the
-modification time is read again. An entry carries the SHA-256 of its payload; one
+modification time is read again. An entry carries the SHA-256 of its body; one
 that is truncated, corrupt or of another format is ignored (and replaced), never trusted.
-The payload is a zlib-compressed pickle (about 30 KB for 20 projects).
+The body holds two zlib-compressed pickles: the records without their 指标明细 and 校验问题
+rows (with the problems counted and each project's percentages and the unit's totals,
+`combine.Sums`), then those rows (a spilled run's hit writes them to the spill as they are,
+unpickled only if read back); then, when the run rendered them, the rows' sheet XML
+(`writer.SubmissionXml`, about 20 KB compressed for 20 projects), which names the file: a
+later run splices it into its summary only when its own name, input folder and styles are
+the same, else renders the rows again. About 50 KB for 20 projects in all.
 Entries are written atomically (temp file beside them, fsync, rename) with the user's umask.
 
 The cache folder is ``--cache-dir``, else ``$PERFXL_CACHE_DIR/consolidate``, else the user's

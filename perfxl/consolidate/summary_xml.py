@@ -95,7 +95,7 @@ class _Texts(dict[str, str]):
         return xml
 
 
-_TEXTS_MAX = 100_000
+_TEXTS_MAX = 20_000
 
 _PLAIN = frozenset({str, int, float, type(None)})
 

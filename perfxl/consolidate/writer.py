@@ -45,6 +45,7 @@ FILE_COLUMNS = ("source_file", "newer_file")  # shown relative to the input fold
 FONT_SIZE = 10  # pt, every table cell
 NOWRAP = frozenset({"sha256", "modified", "saved", "link"})  # one line, never wrapped
 HEADER_HEIGHT = 30  # pt: two lines of header
+MEASURED_MAX = 20_000  # texts whose line count a row-height memo keeps (then it starts afresh)
 CHART_TITLE = {"size": 12, "bold": True}
 CHART_TEXT = {"size": 10}  # printed at least 7 pt on the chart page
 VERSIONS_TEXT = (
@@ -82,6 +83,8 @@ def row_height(table: K.Table) -> Callable[[Sequence[Any]], float | None]:
             if type(v) is str and (len(v) > fits or "\n" in v):
                 k = measured.get(v)
                 if k is None:
+                    if len(measured) > MEASURED_MAX:  # a worker's memo lives for many files
+                        measured.clear()
                     k = measured[v] = textfit.lines(v, width, FONT_SIZE)
                 if k > n:
                     n = k
@@ -229,10 +232,31 @@ class RowsXml:
             if not rows:
                 done.append(None)
                 continue
-            styles = self.styles[table.sheet]
-            xml = render_rows(paths.rows(table, rows), styles, None, row_height(table))
-            done.append((key_for(paths, styles), deflated(xml)))
+            key = key_for(paths, self.styles[table.sheet])
+            styles, memo, height = _memo_for(table, key, self.styles[table.sheet])
+            xml = render_rows(paths.rows(table, rows), styles, None, height, memo)
+            done.append((key, deflated(xml)))
         return SubmissionXml(sub.file.path, done[0], done[1])
+
+
+# Per table and key, in a worker: the styles rendered with (one object: the templates are
+# found by its identity), the templates and texts (`summary_xml.new_memo`) and the row
+# heights, kept from one file to the next (rule texts, indicator names, units recur).
+_MEMOS: dict[tuple[Any, ...], tuple[dict[str | None, list[int]], Any, Any]] = {}
+
+
+def _memo_for(
+    table: K.Table, key: tuple[Any, ...], styles: dict[str | None, list[int]]
+) -> tuple[dict[str | None, list[int]], Any, Callable[[Sequence[Any]], float | None]]:
+    """What `RowsXml.render` keeps between files for ``table`` under ``key``."""
+    from perfxl.consolidate.summary_xml import new_memo
+
+    got = _MEMOS.get((table.sheet, key))
+    if got is None:
+        if len(_MEMOS) > 8:  # another run in this process (tests): start afresh
+            _MEMOS.clear()
+        got = _MEMOS[(table.sheet, key)] = (styles, new_memo(), row_height(table))
+    return got
 
 
 @dataclass(frozen=True)
