@@ -302,3 +302,27 @@ def test_collector_is_restored() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_row_height_memo_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's row-height memo lives for many files: bounded, and the heights are the
+    same after it is emptied."""
+    from perfxl.consolidate import columns as K
+    from perfxl.consolidate import writer
+
+    i = K.PROBLEMS.index("message")
+    rows = [
+        tuple(
+            ("很长的校验问题说明，" * (3 + k % 5) + str(k)) if j == i else None
+            for j in range(len(K.PROBLEMS.columns))
+        )
+        for k in range(12)
+    ]
+    want = [writer.row_height(K.PROBLEMS)(r) for r in rows]
+    assert len({h for h in want if h is not None}) > 1
+    monkeypatch.setattr(writer, "MEASURED_MAX", 3)
+    height = writer.row_height(K.PROBLEMS)
+    assert [height(r) for r in rows * 2] == want * 2
+    cells = [c.cell_contents for c in height.__closure__ or () if isinstance(c.cell_contents, list)]
+    measured = [m for _, _, _, m in cells[0]]
+    assert sum(map(len, measured)) <= 4
