@@ -135,6 +135,63 @@ def test_summary_identical_with_and_without_cache_and_jobs(inbox: Path, tmp_path
     assert parts(nocache) == want
 
 
+def _spliced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the summary writer does with each piece of 指标明细 and 校验问题 from now on:
+    ``xml`` for rows rendered by a worker (spliced in), ``rows`` for rows it renders."""
+    from perfxl.consolidate import writer
+    from perfxl.consolidate.summary_xml import Deflated
+
+    seen: list[str] = []
+    real = writer._pieces
+
+    def spy(*args: Any) -> Any:
+        for piece in real(*args):
+            seen.append("xml" if isinstance(piece, Deflated) else "rows")
+            yield piece
+
+    monkeypatch.setattr(writer, "_pieces", spy)
+    return seen
+
+
+def test_rows_rendered_by_the_workers_give_the_same_summary(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spilled run splices in the rows its workers rendered (and the cache kept): the same
+    summary as rows rendered by the writer, with 1 or 2 jobs, cold and warm; in another
+    folder the cached rows are rendered again, under that folder's names."""
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    ref = tmp_path / "ref.xlsx"
+    _run(folder, ref, None, 1, tables=tmp_path / "ref")  # nothing spilled: all in the writer
+    want = parts(ref)
+    want_tables = {p.name: p.read_bytes() for p in (tmp_path / "ref").iterdir()}
+    assert len(want_tables) >= 3
+    seen = _spliced(monkeypatch)
+    for i, jobs in enumerate((2, 1, 2, 1)):  # no cache; then cold (fills it), then warm
+        out = tmp_path / f"out{i}.xlsx"
+        seen.clear()
+        # warm: the long rows stay compressed as the entry holds them, read back for the tables
+        _run(folder, out, cache if i else None, jobs, spill=0, tables=tmp_path / f"t{i}")
+        assert seen.count("xml") >= 4, (i, seen)  # every unit's indicators and problems
+        assert parts(out) == want, (i, jobs)
+        got_tables = {p.name: p.read_bytes() for p in (tmp_path / f"t{i}").iterdir()}
+        assert got_tables == want_tables, i
+    entry = next(iter(_entries(cache)))
+    found = C._decode(entry.read_bytes(), "x.xlsx")
+    assert found is not None and all(s.xml is not None for s in found.submissions)
+    moved = tmp_path / "elsewhere"  # the same bytes, in another folder
+    shutil.copytree(folder, moved, copy_function=shutil.copy2)
+    read = _counting(monkeypatch)
+    seen.clear()
+    out = tmp_path / "moved.xlsx"
+    _run(moved, out, cache, 1, spill=0)
+    assert read == ["broken.xlsx"]  # the records came from the cache ...
+    assert "xml" not in seen  # ... but not their rows' XML, rendered for the other folder
+    fresh = tmp_path / "fresh.xlsx"
+    _run(moved, fresh, None, 1)
+    assert parts(out) == parts(fresh)
+
+
 def test_cached_files_are_not_read_again_and_take_this_runs_name_and_time(
     inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -374,3 +431,33 @@ def test_temp_files_left_by_a_killed_run_are_swept(inbox: Path, tmp_path: Path) 
     assert not stale.exists()
     assert live.exists()
     assert {p.name for p in cache.iterdir() if p.is_file()} == {live.name}
+
+
+def test_sums_made_by_the_workers_give_the_same_tables(inbox: Path) -> None:
+    """The projects' percentages and the units' totals made where each file is read
+    (`combine.Sums`) give the tables made from the projects themselves."""
+    import copy
+
+    from perfxl.consolidate import combine, run
+
+    files = sorted(str(f) for f in inbox.glob("*.xlsx"))
+    extracted = run.read_all(files, jobs=1)
+    subs = [s for e in extracted for s in e.submissions]
+    assert len(subs) >= 5 and all(isinstance(s.sums, combine.Sums) for s in subs)
+    plain = copy.deepcopy(extracted)
+    for e in plain:
+        for s in e.submissions:
+            s.sums = None
+    got, want = combine.combine(extracted), combine.combine(plain)
+    assert got.summary == want.summary and got.units == want.units
+    assert got.totals == want.totals and len(got.summary) > len(got.chosen)
+
+
+def test_county_totals_fall_back_when_a_sum_would_round() -> None:
+    from decimal import Decimal
+
+    from perfxl.consolidate import combine
+
+    grand = dict.fromkeys(combine.MONEY, Decimal("1E+30"))
+    assert combine._add_exactly(dict(grand), dict.fromkeys(combine.MONEY, Decimal(0)))
+    assert not combine._add_exactly(grand, dict.fromkeys(combine.MONEY, Decimal("0.01")))

@@ -215,44 +215,62 @@ def test_streamed_rows_read_back_in_every_reader(tmp_path: Path, text_header: bo
     _insert(path)
     ws = openpyxl.load_workbook(path).worksheets[0]
     got = [tuple(r) for r in ws.iter_rows(min_row=2, max_row=1 + len(ROWS), values_only=True)]
-    # openpyxl reads 1e15 as an int and gives text as stored: the literal _x0041_ is stored
-    # escaped (_x005F_x0041_), and openpyxl's shared-strings reader drops the x005F_ again
-    stored = "_x0041_" if text_header else "_x005F_x0041_"
-    assert got == [tuple(stored if v == "_x0041_" else v for v in r) for r in EXPECTED]
+    # openpyxl reads 1e15 as an int and gives an inline text as stored: the literal _x0041_
+    # is stored escaped (_x005F_x0041_)
+    assert got == [tuple("_x005F_x0041_" if v == "_x0041_" else v for v in r) for r in EXPECTED]
     rows = _calamine(path)
-    for want, row in zip(EXPECTED, rows[1:], strict=False):  # calamine decodes: text exactly
+    assert len(rows) == 1 + len(ROWS)  # the empty row keeps its place
+    for want, row in zip(EXPECTED, rows[1:], strict=True):  # calamine decodes: text exactly
         assert [None if v == "" else v for v in row] == [
             float(v) if isinstance(v, int) else v for v in want
         ]
     assert ws.cell(2, 1).number_format == "0.00"  # the style index of the given format
+    assert ws.cell(6, 1).number_format == "0.00"  # an empty cell keeps its style too
     with zipfile.ZipFile(path) as zf:
-        names = set(zf.namelist())
         sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+        sst = zf.read("xl/sharedStrings.xml").decode() if text_header else ""
     assert '<dimension ref="A1:F7"/>' in sheet
-    if text_header:  # strings went to the shared-strings table
-        assert 't="s"' in sheet and "inlineStr" not in sheet
-    else:  # no table to extend: inline strings
-        assert "xl/sharedStrings.xml" not in names and "inlineStr" in sheet
+    # strings inline, rows and cells without references: position independent
+    assert 't="s"' not in sheet.partition("</row>")[2] and "inlineStr" in sheet
+    assert sheet.count(' r="') == 1 + 6  # the header row and its cells only
+    assert "甲" not in sst  # the table holds only what xlsxwriter wrote
 
 
-def test_shared_strings_table_counts(tmp_path: Path) -> None:
-    path = tmp_path / "s.xlsx"
-    _book(path)
-    _insert(path)
-    import re
+def test_rows_rendered_elsewhere_are_spliced_in(tmp_path: Path) -> None:
+    """Rows rendered and compressed apart (`deflated`, as a worker does) and rows rendered
+    while writing give the very sheet XML of the same rows rendered in one go."""
+    from perfxl.consolidate.summary_xml import deflated, render_rows
 
-    with zipfile.ZipFile(path) as zf:
-        sst = zf.read("xl/sharedStrings.xml").decode()
-        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
-    unique = int(re.search(r'uniqueCount="(\d+)"', sst).group(1))  # type: ignore[union-attr]
-    count = int(re.search(r'\bcount="(\d+)"', sst).group(1))  # type: ignore[union-attr]
-    entries = re.findall(r"<si>", sst)
-    indexes = [int(i) for i in re.findall(r't="s"><v>(\d+)</v>', sheet)]
-    assert unique == len(entries)
-    assert count == len(indexes) == 6 + 15  # six headers, then one per inserted text cell
-    assert sorted(set(indexes)) == list(range(unique))
-    # each distinct text once: 6 headers + 甲 乙 丙 x a&b<c> 空格 _x0041_ 行1行2 True 2023-03-01
-    assert len(entries) == 6 + 10
+    styles = {None: [1] * 6}
+    whole, spliced = tmp_path / "whole.xlsx", tmp_path / "spliced.xlsx"
+    for path in (whole, spliced):
+        _book(path)
+    _insert(whole)
+    pieces: list[Any] = [
+        ROWS[:2],
+        deflated(render_rows(ROWS[2:4], styles)),
+        deflated(render_rows(ROWS[4:5], styles)),
+        ROWS[5:],
+    ]
+    spec = SheetRows(
+        part="xl/worksheets/sheet1.xml",
+        rows=[],
+        first_row=2,
+        styles=styles,
+        nrows=len(ROWS),
+        ncols=6,
+        pieces=pieces,
+    )
+    insert_rows(str(spliced), [spec])
+    with zipfile.ZipFile(whole) as a, zipfile.ZipFile(spliced) as b:
+        assert a.testzip() is None and b.testzip() is None  # CRCs combined right
+        names = a.namelist()
+        assert names == b.namelist()
+        for name in names:
+            assert a.read(name) == b.read(name), name
+    ws = openpyxl.load_workbook(spliced).worksheets[0]
+    assert ws.cell(7, 6).value == 10**15 and ws.cell(4, 5).value == "a&b<c>"
+    assert len(_calamine(spliced)) == 1 + len(ROWS)
 
 
 def test_chunk_size_keeps_every_worker_busy() -> None:
@@ -284,3 +302,27 @@ def test_collector_is_restored() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_row_height_memo_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker's row-height memo lives for many files: bounded, and the heights are the
+    same after it is emptied."""
+    from perfxl.consolidate import columns as K
+    from perfxl.consolidate import writer
+
+    i = K.PROBLEMS.index("message")
+    rows = [
+        tuple(
+            ("很长的校验问题说明，" * (3 + k % 5) + str(k)) if j == i else None
+            for j in range(len(K.PROBLEMS.columns))
+        )
+        for k in range(12)
+    ]
+    want = [writer.row_height(K.PROBLEMS)(r) for r in rows]
+    assert len({h for h in want if h is not None}) > 1
+    monkeypatch.setattr(writer, "MEASURED_MAX", 3)
+    height = writer.row_height(K.PROBLEMS)
+    assert [height(r) for r in rows * 2] == want * 2
+    cells = [c.cell_contents for c in height.__closure__ or () if isinstance(c.cell_contents, list)]
+    measured = [m for _, _, _, m in cells[0]]
+    assert sum(map(len, measured)) <= 4

@@ -13,9 +13,15 @@ not change give the same records, so each one's `Extracted` is stored under a ke
 Nothing that depends on the file's name or time is taken from an entry: the records are made
 with a placeholder for the file's name (`PLACEHOLDER`), every text holding it is pickled as
 its pieces (a persistent id) and joined with the name of this run when loaded, and the
-modification time is read again. An entry carries the SHA-256 of its payload; one
+modification time is read again. An entry carries the SHA-256 of its body; one
 that is truncated, corrupt or of another format is ignored (and replaced), never trusted.
-The payload is a zlib-compressed pickle (about 30 KB for 20 projects).
+The body holds two zlib-compressed pickles: the records without their 指标明细 and 校验问题
+rows (with the problems counted and each project's percentages and the unit's totals,
+`combine.Sums`), then those rows (a spilled run's hit writes them to the spill as they are,
+unpickled only if read back); then, when the run rendered them, the rows' sheet XML
+(`writer.SubmissionXml`, about 20 KB compressed for 20 projects), which names the file: a
+later run splices it into its summary only when its own name, input folder and styles are
+the same, else renders the rows again. About 50 KB for 20 projects in all.
 Entries are written atomically (temp file beside them, fsync, rename) with the user's umask.
 
 The cache folder is ``--cache-dir``, else ``$PERFXL_CACHE_DIR/consolidate``, else the user's
@@ -31,6 +37,7 @@ import hashlib
 import io
 import os
 import pickle
+import struct
 import sys
 import tempfile
 import time
@@ -38,14 +45,21 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord
 
-FORMAT = 1  # bump when what an entry holds changes shape
-MAGIC = b"PXLC\x00\x01\r\n"  # 8 bytes; the line ends catch a text-mode copy
-DIGEST = 32  # bytes of the payload's SHA-256 after the magic
+if TYPE_CHECKING:
+    from perfxl.consolidate.spill import SpillStore
+    from perfxl.consolidate.writer import RowsXml
+
+FORMAT = 3  # bump when what an entry holds changes shape
+MAGIC = b"PXLC\x00\x03\r\n"  # 8 bytes; the line ends catch a text-mode copy
+DIGEST = 32  # bytes of the body's SHA-256 after the magic
+_LENGTH = struct.Struct("<Q")  # the body: the records without their long rows, then those
+# rows (each compressed, after its length), then the pickled rendered rows
+# (`writer.SubmissionXml` per submission; absent when none)
 # Stands for the workbook's name in a stored entry (never a real path: NUL cannot be in one).
 PLACEHOLDER = "\x00perfxl-cached-file\x00"
 # Statuses whose records are the workbook's own (a summary lists other files; an unreadable
@@ -149,16 +163,18 @@ class Cache:
         key = hashlib.sha256(f"{self.salt}:{digest}".encode("ascii")).hexdigest()
         return Path(self.folder) / key[:2] / f"{key}.pxc"
 
-    def load(self, path: str, digest: str) -> Extracted | None:
+    def load(self, path: str, digest: str, store: SpillStore | None = None) -> Extracted | None:
         """What reading ``path`` (bytes of SHA-256 ``digest``) gave before, with this run's
         name and modification time; None when there is no sound entry (a corrupt one is
-        removed)."""
+        removed). With ``store`` (a spilled run), the 指标明细 and 校验问题 rows are not
+        unpickled: their compressed bytes go to ``store`` as they are, and the submissions
+        get their ``spilled`` handles and ``tally`` straight away."""
         entry = self.entry(digest)
         try:
             blob = entry.read_bytes()
         except OSError:
             return None
-        found = _decode(blob, path)
+        found = _decode(blob, path, store)
         if found is None or not _sound(found, path, digest):
             with contextlib.suppress(OSError):
                 entry.unlink()
@@ -169,33 +185,64 @@ class Cache:
             return None
         return found
 
-    def keep(self, extracted: Extracted, path: str) -> Extracted | Packed:
+    def keep(
+        self, extracted: Extracted, path: str, rows_xml: RowsXml | None = None
+    ) -> Extracted | Packed:
         """Store ``extracted`` (read from ``path`` with `PLACEHOLDER` as its name) when it is
         a workbook's own record (a cache that cannot be written is passed over silently);
         returns it with ``path`` as its name, or as the stored bytes (`Packed`: what a worker
-        hands to the parent, cheaper than pickling the records a second time)."""
+        hands to the parent, cheaper than pickling the records a second time).
+
+        With ``rows_xml``, its submissions' rows are rendered under ``path``
+        (`extract.render_xml`) and the XML is stored with the records: a later run uses it
+        only when rendered under that run's name, input folder and styles."""
+        from perfxl.consolidate.extract import render_xml
+
         if not storable(extracted):
-            return named(extracted, path)
-        payload = _dumps(extracted)
-        if path.encode("utf-8", "surrogateescape") not in payload:  # else a text was made
-            # from the real name (not the placeholder): not reusable under another name
-            packed = zlib.compress(payload, 1)  # a fifth of the size, in under a millisecond
-            blob = MAGIC + hashlib.sha256(packed).digest() + packed
+            found = named(extracted, path)
+            if rows_xml is not None:
+                render_xml(found, rows_xml)
+            return found
+        records, rows = _dumps(extracted)
+        xml: list[Any] | None = None
+        if rows_xml is not None and extracted.submissions:
+            render_xml(named(extracted, path), rows_xml)  # the payload is made: named now
+            xml = [s.xml for s in extracted.submissions]
+        name = path.encode("utf-8", "surrogateescape")
+        if name not in records and name not in rows:  # else a text was made from the real
+            # name (not the placeholder): not reusable under another name
+            body = b"".join(  # each a fifth of the size, in under a millisecond
+                _LENGTH.pack(len(z)) + z for z in map(_compress, (records, rows))
+            )
+            body += pickle.dumps(xml, protocol=pickle.HIGHEST_PROTOCOL) if xml else b""
+            blob = MAGIC + hashlib.sha256(body).digest() + body
             with contextlib.suppress(OSError):
                 _write(self.entry(extracted.files[0].sha256), blob)
-        return Packed(payload, path)
+        return Packed(records, rows, path, xml)
 
 
 @dataclass(frozen=True)
 class Packed:
     """One file's records as an entry's (uncompressed) payload, and the file's name."""
 
-    payload: bytes
+    records: bytes  # the records without their long rows (`_dumps`)
+    rows: bytes  # the long rows
     path: str
+    xml: list[Any] | None = None  # per submission, its rows' XML (`writer.SubmissionXml`)
 
     def unpack(self) -> Extracted:
         """The records, named ``path``."""
-        return _loads(self.payload, self.path)
+        found = _records(self.records, self.path)
+        _put_rows(found, _loads(self.rows, self.path))
+        return _with_xml(found, self.xml)
+
+
+def _with_xml(found: Extracted, xml: list[Any] | None) -> Extracted:
+    """``found`` with each submission's rendered rows (when there are as many)."""
+    if xml is not None and len(xml) == len(found.submissions):
+        for s, x in zip(found.submissions, xml, strict=True):
+            s.xml = x
+    return found
 
 
 def unpacked(found: Extracted | Packed) -> Extracted:
@@ -246,31 +293,120 @@ class _Unpickler(pickle.Unpickler):
             return text
 
 
-def _dumps(extracted: Extracted) -> bytes:
+def _dumps(extracted: Extracted) -> tuple[bytes, bytes]:
+    """Two pickles: the records with the submissions' 指标明细 and 校验问题 rows left out
+    (their problems counted: ``tally``, and with each list's length), and those rows. A
+    spilled run unpickles only the first (`Cache.load`)."""
+    from perfxl.consolidate.combine import _problem_counts
+
+    subs = extracted.submissions
+    rows = [(s.indicators, s.problems) for s in subs]
+    counts = [(len(i), len(p)) for i, p in rows]
+    for s in subs:
+        s.tally = _problem_counts(s.problems)
+        s.indicators, s.problems = [], []
+    try:
+        return _pickled((extracted, counts)), _pickled(rows)
+    finally:
+        for s, (ind, prob) in zip(subs, rows, strict=True):
+            s.indicators, s.problems = ind, prob
+            s.tally = None
+
+
+def _pickled(obj: Any) -> bytes:
     buf = io.BytesIO()
-    _Pickler(buf).dump(extracted)
+    _Pickler(buf).dump(obj)
     return buf.getvalue()
 
 
-def _loads(payload: bytes, path: str) -> Extracted:
-    found: Extracted = _Unpickler(payload, path).load()
+def _compress(data: bytes) -> bytes:
+    return zlib.compress(data, 1)
+
+
+def _loads(payload: bytes, path: str) -> Any:
+    return _Unpickler(payload, path).load()
+
+
+def _records(payload: bytes, path: str) -> Extracted:
+    """The first pickle of `_dumps`: the records, their long rows left out (their counts
+    checked against the submissions)."""
+    found, counts = _loads(payload, path)
+    if not isinstance(found, Extracted) or len(counts) != len(found.submissions):
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    for s, n in zip(found.submissions, counts, strict=True):
+        s.counts = n  # type: ignore[attr-defined]  # read by `_decode`, then dropped
     return found
 
 
-def _decode(blob: bytes, path: str) -> Extracted | None:
-    """The entry's records named ``path``, or None when the bytes are not a whole, intact
-    entry."""
+def _put_rows(found: Extracted, rows: Any) -> None:
+    """The second pickle of `_dumps` given back to the submissions it was taken from."""
+    if not isinstance(rows, list) or len(rows) != len(found.submissions):
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    for s, (ind, prob) in zip(found.submissions, rows, strict=True):
+        s.indicators, s.problems, s.tally = ind, prob, None
+        vars(s).pop("counts", None)
+
+
+def rows_of(data: bytes, path: str, index: int, which: int) -> list[Any]:
+    """One list of long rows (``which``: 0 指标明细, 1 校验问题) of the ``index``-th
+    submission, from an entry's compressed rows (`Cache.load` with a store)."""
+    rows: list[Any] = _loads(zlib.decompress(data), path)[index][which]
+    return rows
+
+
+def _decode(blob: bytes, path: str, store: SpillStore | None = None) -> Extracted | None:
+    """The entry's records named ``path`` (with their rendered rows, when stored), or None
+    when the bytes are not a whole, intact entry. With ``store``, the long rows are left
+    compressed, written to ``store`` and read back from there on use (`Cache.load`)."""
     head = len(MAGIC) + DIGEST
-    if len(blob) <= head or not blob.startswith(MAGIC):
+    if len(blob) <= head + 2 * _LENGTH.size or not blob.startswith(MAGIC):
         return None
-    packed = blob[head:]
-    if hashlib.sha256(packed).digest() != blob[len(MAGIC) : head]:
+    body = memoryview(blob)[head:]
+    if hashlib.sha256(body).digest() != blob[len(MAGIC) : head]:
         return None
-    try:
-        found = _loads(zlib.decompress(packed), path)  # checked bytes this cache wrote
+    parts: list[memoryview] = []
+    at = 0
+    for _ in range(2):
+        if at + _LENGTH.size > len(body):
+            return None
+        (size,) = _LENGTH.unpack_from(body, at)
+        at += _LENGTH.size
+        parts.append(body[at : at + size])
+        at += size
+    try:  # checked bytes this cache wrote
+        found = _records(zlib.decompress(parts[0]), path)
+        if store is None:
+            _put_rows(found, _loads(zlib.decompress(parts[1]), path))
+        rest = body[at:]
+        xml = pickle.loads(rest) if len(rest) else None
     except Exception:  # any failure to unpickle (a class gone, bad bytes) is a miss
         return None
-    return found if isinstance(found, Extracted) else None
+    if not (xml is None or isinstance(xml, list)):
+        return None
+    if store is not None:
+        _spilled(found, bytes(parts[1]), path, store)
+    return _with_xml(found, xml)
+
+
+def _spilled(found: Extracted, rows: bytes, path: str, store: SpillStore) -> None:
+    """The submissions' long rows left in ``rows`` (an entry's compressed rows), written to
+    ``store`` once: each list a handle that reads them back on use (`spill.Decoded`)."""
+    from functools import partial
+
+    from perfxl.consolidate.spill import Decoded
+
+    blob = None
+    for i, s in enumerate(found.submissions):
+        n_ind, n_prob = vars(s).pop("counts")
+        if not (n_ind or n_prob):
+            s.tally = None  # nothing to spill (as `spill.spill_rows` leaves it)
+            continue
+        if blob is None:
+            blob = store.put_bytes(rows)
+        s.spilled = (
+            Decoded(blob, n_ind, partial(rows_of, path=path, index=i, which=0)),
+            Decoded(blob, n_prob, partial(rows_of, path=path, index=i, which=1)),
+        )
 
 
 def _sound(found: Extracted, path: str, digest: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, Inexact, localcontext
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -391,12 +391,15 @@ def _summary_and_units(
 ) -> None:
     """汇总 (each unit's projects and subtotal: to ``store`` when given), 乡镇合计, totals."""
     err, warn = K.SEVERITY_ZH["error"], K.SEVERITY_ZH["warning"]
-    grand: dict[str, list[Any]] = {k: [] for k in MONEY}
+    grand = dict.fromkeys(MONEY, Decimal(0))
+    exact = True  # every unit's totals and their sums exact: the county's totals as if summed
+    # over every project (`numbers.total`); else summed so, as a last resort
     n_projects = n_err = n_warn = 0
     for s in chosen:
         f = s.file
         rows: list[SummaryRow] = []
-        for r in s.projects:
+        sums = s.sums if isinstance(s.sums, Sums) and s.sums.fits(s.projects) else sums_of(s)
+        for r, pct in zip(s.projects, sums.percents, strict=True):
             rows.append(
                 SummaryRow(
                     K.ROW_PROJECT,
@@ -411,10 +414,10 @@ def _summary_and_units(
                     r.plan_jun,
                     r.plan_oct,
                     r.plan_dec,
-                    percent(r.plan_mar, r.budget),
-                    percent(r.plan_jun, r.budget),
-                    percent(r.plan_oct, r.budget),
-                    percent(r.plan_dec, r.budget),
+                    pct[0],
+                    pct[1],
+                    pct[2],
+                    pct[3],
                     r.indicators,
                     counts[(f.path, r.sheet, err)],
                     counts[(f.path, r.sheet, warn)],
@@ -423,11 +426,8 @@ def _summary_and_units(
                     r.cell,
                 )
             )
-        # The one summing rule (perfxl.numbers.total): a decimal sum of the amounts as typed,
-        # text and blanks left out, as the township cover's SUM row and compute's totals.
-        tot = {k: total(getattr(r, k) for r in s.projects) for k in MONEY}
-        for k in MONEY:
-            grand[k].extend(getattr(r, k) for r in s.projects)
+        tot = dict(sums.totals)
+        exact = exact and sums.exact and _add_exactly(grand, tot)
         e, w = counts[(f.path, None, err, "file")], counts[(f.path, None, warn, "file")]
         n_projects += len(s.projects)
         n_err, n_warn = n_err + e, n_warn + w
@@ -465,7 +465,7 @@ def _summary_and_units(
                 f.path,
             )
         )
-    county = {k: total(v) for k, v in grand.items()}
+    county = grand if exact else _county(chosen)
     out.totals = {k: float(v) for k, v in county.items()}
     out.totals.update(
         {k.replace("plan", "pct"): percent(county[k], county["budget"]) for k in PLAN}
@@ -474,6 +474,56 @@ def _summary_and_units(
     out.units.append(
         _unit_row(K.ROW_TOTAL, None, "合计", n_projects, county, out.schedule, n_err, n_warn, None)
     )
+
+
+@dataclass(frozen=True)
+class Sums:
+    """What 汇总 and 乡镇合计 take of a submission's projects that depends on nothing else:
+    each project's four percentages (`percent`) and the unit's totals by column (the one
+    summing rule, `numbers.total`: a decimal sum of the amounts as typed, text and blanks
+    left out, as the township cover's SUM row and compute's totals). Made where the file was
+    read (`sums_of`: a worker; kept in the cache entry), so a re-consolidation does not redo
+    them for every unchanged unit.
+
+    Attributes:
+        percents: per project, 3月底 … 12月底 累计 (%).
+        totals: per `MONEY` column, the decimal total.
+        exact: no total was rounded (the county's totals may be summed from the units').
+    """
+
+    percents: list[tuple[float | None, ...]]
+    totals: dict[str, Decimal]
+    exact: bool
+
+    def fits(self, projects: Sequence[Any]) -> bool:
+        """Made of as many projects as ``projects`` (else made again from them)."""
+        return len(self.percents) == len(projects) and self.totals.keys() == set(MONEY)
+
+
+def sums_of(s: Submission) -> Sums:
+    """The `Sums` of ``s``'s projects."""
+    projects = s.projects
+    percents = [tuple(percent(getattr(r, k), r.budget) for k in PLAN) for r in projects]
+    with localcontext() as ctx:
+        ctx.traps[Inexact] = False
+        ctx.clear_flags()
+        totals = {k: total(getattr(r, k) for r in projects) for k in MONEY}
+        exact = not ctx.flags[Inexact]
+    return Sums(percents, totals, exact)
+
+
+def _add_exactly(grand: dict[str, Decimal], tot: dict[str, Decimal]) -> bool:
+    """``tot`` added to ``grand`` (in place); False when a sum was rounded."""
+    with localcontext() as ctx:
+        ctx.clear_flags()
+        for k in MONEY:
+            grand[k] += tot[k]
+        return not ctx.flags[Inexact]
+
+
+def _county(chosen: list[Submission]) -> dict[str, Decimal]:
+    """The county's totals summed over every project (`numbers.total`)."""
+    return {k: total(getattr(r, k) for s in chosen for r in s.projects) for k in MONEY}
 
 
 def _unit_row(

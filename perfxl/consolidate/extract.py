@@ -19,6 +19,7 @@ from perfxl.problems import Problem
 
 if TYPE_CHECKING:
     from perfxl.consolidate.cache import Cache, Packed
+    from perfxl.consolidate.writer import RowsXml
 
 
 def extract_file(
@@ -101,10 +102,12 @@ def extract_file(
             Decimal(repr(cfg.red_gap)),
         )
     else:
+        from perfxl.consolidate.combine import sums_of
         from perfxl.consolidate.rows import submission
 
         problems = _validate(res, config_path)
         sub = submission(res, problems, record)
+        sub.sums = sums_of(sub)  # here, in the worker (and kept in the cache)
     from perfxl.consolidate.changes import pack
 
     sub.model = pack(res.targets, res.locations)  # to compare versions without reading again
@@ -136,10 +139,13 @@ def extract_batch(
     config_path: str | None = None,
     layout: L.Layout = L.STANDARD,
     cache: Cache | None = None,
+    rows_xml: RowsXml | None = None,
 ) -> list[Extracted | Packed]:
     """`extract_cached` over a chunk of (path, expand_summary), in a worker (the parent
     unpacks the results: `perfxl.consolidate.cache.unpacked`)."""
-    return [extract_cached(path, config_path, expand, layout, cache) for path, expand in items]
+    return [
+        extract_cached(path, config_path, expand, layout, cache, rows_xml) for path, expand in items
+    ]
 
 
 def extract_cached(
@@ -148,15 +154,31 @@ def extract_cached(
     expand_summary: bool = True,
     layout: L.Layout = L.STANDARD,
     cache: Cache | None = None,
+    rows_xml: RowsXml | None = None,
 ) -> Extracted | Packed:
     """`extract_file`, its result kept in ``cache`` (None: no cache) for the next run: read
     under the cache's placeholder name, stored, then given this file's name (a result stored
-    comes back `Packed`: `perfxl.consolidate.cache.unpacked` gives its records)."""
+    comes back `Packed`: `perfxl.consolidate.cache.unpacked` gives its records).
+
+    With ``rows_xml``, each submission's 指标明细 and 校验问题 rows are also rendered as the
+    summary will hold them (`render_xml`; kept in the cache entry too)."""
     if cache is None:
-        return extract_file(path, config_path, expand_summary, layout)
+        found = extract_file(path, config_path, expand_summary, layout)
+        if rows_xml is not None:
+            render_xml(found, rows_xml)
+        return found
     from perfxl.consolidate.cache import PLACEHOLDER
 
-    return cache.keep(extract_file(path, config_path, expand_summary, layout, PLACEHOLDER), path)
+    found = extract_file(path, config_path, expand_summary, layout, PLACEHOLDER)
+    return cache.keep(found, path, rows_xml)
+
+
+def render_xml(found: Extracted, rows_xml: RowsXml) -> None:
+    """Each targets submission of ``found`` (its rows named as the summary shows them) given
+    its rows' XML (`Submission.xml`)."""
+    for s in found.submissions:
+        if s.stage == "targets" and (s.indicators or s.problems):
+            s.xml = rows_xml.render(s)
 
 
 def _text(v: Any) -> str | None:

@@ -88,6 +88,9 @@ class Submission:
     model: bytes | Blob | None = None
     spilled: tuple[Spilled[IndicatorRow], Spilled[ProblemRow]] | None = None
     tally: Counter[tuple[Any, ...]] | None = None
+    sums: Any = None  # its projects' percentages and totals (`combine.Sums`), made by the worker
+    xml: Any = None  # its indicators' and problems' rows rendered by the worker
+    # (`perfxl.consolidate.writer.SubmissionXml`), until they are spilled
 
     @property
     def unit_key(self) -> str:

@@ -25,12 +25,13 @@ if TYPE_CHECKING:
     from perfxl.config import Config
     from perfxl.consolidate.cache import Cache, Packed
     from perfxl.consolidate.spill import SpillStore
-    from perfxl.consolidate.writer import RunInfo
+    from perfxl.consolidate.writer import RowsXml, RunInfo
     from perfxl.inputs import Found
 
 Result = list["Extracted | Packed"]  # a chunk's results: `cache.unpacked` gives the records
 Keep = Callable[["Extracted | Packed"], Extracted]
-Task = Callable[[list[tuple[str, bool]], str | None, L.Layout, "Cache | None"], Result]
+Args = tuple[str | None, L.Layout, "Cache | None", "RowsXml | None"]
+Task = Callable[..., Result]
 
 
 @dataclass
@@ -107,6 +108,7 @@ def read_all(
     layout: L.Layout = L.STANDARD,
     cache: Cache | None = None,
     spill: SpillStore | None = None,
+    rows_xml: RowsXml | None = None,
 ) -> list[Extracted]:
     """Extract every file, in parallel when ``jobs`` allows; results in the files' order.
 
@@ -119,15 +121,17 @@ def read_all(
     ``layout``: the form the workbooks are read with. ``cache``: what earlier runs read
     (`perfxl.consolidate.cache`): a file found there by its bytes is not read again, and
     the files read are stored there. ``spill``: where each file's long rows go as soon as
-    they arrive (`perfxl.consolidate.spill`).
+    they arrive (`perfxl.consolidate.spill`). ``rows_xml``: the workers render each
+    submission's long rows as the summary will hold them (`perfxl.consolidate.writer.RowsXml`).
     """
     items = [(f, expand is None or f in expand) for f in files]
     keep = _keeper(spill)
-    hits = _cached(items, cache, progress, keep) if cache is not None else {}
+    hits = _cached(items, cache, progress, keep, spill) if cache is not None else {}
+    args: Args = (config, layout, cache, rows_xml)
     if not hits:
-        return _read(items, jobs, config, progress, layout, cache, keep)
+        return _read(items, jobs, args, progress, keep)
     todo = [it for i, it in enumerate(items) if i not in hits]
-    read = iter(_read(todo, jobs, config, progress, layout, cache, keep) if todo else ())
+    read = iter(_read(todo, jobs, args, progress, keep) if todo else ())
     return [hits[i] if i in hits else next(read) for i in range(len(items))]
 
 
@@ -146,9 +150,11 @@ def _cached(
     cache: Cache,
     progress: Callable[[int], None] | None,
     keep: Keep,
+    spill: SpillStore | None = None,
 ) -> dict[int, Extracted]:
     """The files the cache holds, by their index in ``items`` (in this process: a hit costs
-    a hash of the file and one unpickling, less than handing it to a worker)."""
+    a hash of the file and one unpickling, less than handing it to a worker; with ``spill``,
+    the long rows go to it without being unpickled)."""
     from perfxl.consolidate.cache import file_digest
 
     hits: dict[int, Extracted] = {}
@@ -157,7 +163,7 @@ def _cached(
             digest = file_digest(path)
         except OSError:
             continue  # a worker lists it as 无法读取, with the reason
-        found = cache.load(path, digest)
+        found = cache.load(path, digest, spill)
         if found is not None:
             hits[i] = keep(found)
     if hits and progress:
@@ -168,25 +174,24 @@ def _cached(
 def _read(
     items: list[tuple[str, bool]],
     jobs: int | None,
-    config: str | None,
+    args: Args,
     progress: Callable[[int], None] | None,
-    layout: L.Layout,
-    cache: Cache | None,
     keep: Keep,
 ) -> list[Extracted]:
-    """`read_all` of the files the cache did not hold."""
+    """`read_all` of the files the cache did not hold (``args``: the config file, the
+    layout, the cache and how rows are rendered, handed to `extract_cached`)."""
+    config, layout, cache, rows_xml = args
     plan = plan_for(len(items), jobs)
     if plan.workers <= 1:
         out = []
         with _collector(enabled=True):  # reading makes short-lived cycles: collect them
             for path, exp in items:
-                out.append(keep(extract_cached(path, config, exp, layout, cache)))
+                out.append(keep(extract_cached(path, config, exp, layout, cache, rows_xml)))
                 if progress:
                     progress(1)
         return out
     warm_up()  # imported once here; forked workers inherit the modules
     chunks = [items[i : i + plan.chunk] for i in range(0, len(items), plan.chunk)]
-    args = (config, layout, cache)
     done = _run_pool(extract_batch, chunks, plan.workers, args, progress, keep)
     left = [i for i, d in enumerate(done) if d is None]
     if left:  # a worker died (a reader aborted): those chunks again, each file in its own child
@@ -201,14 +206,14 @@ def _run_pool(
     task: Task,
     chunks: list[list[tuple[str, bool]]],
     workers: int,
-    args: tuple[str | None, L.Layout, Cache | None],
+    args: Args,
     progress: Callable[[int], None] | None,
     keep: Keep = unpacked,
 ) -> list[Result | None]:
     """``task(chunk, *args)`` over every chunk in a pool of ``workers`` processes; None for the
     chunks a dead worker took with it (a worker dying breaks the pool: every unfinished chunk
-    is None). ``args``: the config file, the layout and the cache. ``keep``: applied to each
-    file's result as its chunk arrives."""
+    is None). ``args``: the config file, the layout, the cache and how rows are rendered;
+    ``keep``: applied to each file's result as its chunk arrives."""
     done: list[Result | None] = [None] * len(chunks)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_worker_init)
     try:
@@ -235,6 +240,7 @@ def extract_isolated(
     config: str | None = None,
     layout: L.Layout = L.STANDARD,
     cache: Cache | None = None,
+    rows_xml: RowsXml | None = None,
 ) -> Result:
     """`extract_batch`, each file read in a child process of its own: a file whose reader
     kills its process is listed as 无法读取 and the others are read."""
@@ -244,7 +250,7 @@ def extract_isolated(
     out: Result = []
     for path, expand in items:
         try:
-            out.append(call(extract_cached, path, config, expand, layout, cache))
+            out.append(call(extract_cached, path, config, expand, layout, cache, rows_xml))
         except ChildDied as exc:
             note = reader_aborted(path, exc.exitcode).message
             out.append(Extracted(files=[FileRecord(path=path, status=K.UNREADABLE, note=note)]))
@@ -452,8 +458,13 @@ def gather(
         from perfxl.consolidate.spill import SpillStore
 
         store = SpillStore(spill_beside)
+    rows_xml = None
+    if store is not None:  # the summary will splice in the rows the workers render
+        from perfxl.consolidate.writer import RowsXml, style_map
+
+        rows_xml = RowsXml(tuple(str(i) for i in inputs), style_map())
     try:
-        result = _combined(found, opt, prefer, config, expected, cache, progress, store)
+        result = _combined(found, opt, prefer, config, expected, cache, progress, store, rows_xml)
     except BaseException:
         if store is not None:
             store.close()
@@ -477,6 +488,7 @@ def _combined(
     cache: Cache | None,
     progress: Callable[[int], None] | None,
     store: SpillStore | None,
+    rows_xml: RowsXml | None = None,
 ) -> Consolidation:
     """`gather`'s reading and combining."""
     extracted = read_all(
@@ -488,6 +500,7 @@ def _combined(
         layout=opt.layout,
         cache=cache,
         spill=store,
+        rows_xml=rows_xml,
     )
     extracted.extend(
         Extracted(files=[FileRecord(path=p, status=K.UNREADABLE, note=why)])

@@ -16,13 +16,14 @@ import pickle
 import shutil
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 if TYPE_CHECKING:
     from perfxl.consolidate.records import Extracted
+    from perfxl.consolidate.summary_xml import Deflated
 
 T = TypeVar("T")
 
@@ -124,13 +125,14 @@ class Blob:
 class Spilled(Sequence[T]):
     """A list of rows written to a `SpillStore`: its length known, its rows read on use."""
 
-    __slots__ = ("n", "offset", "size", "store")
+    __slots__ = ("n", "offset", "size", "store", "xml")
 
     def __init__(self, store: SpillStore, offset: int, size: int, count: int) -> None:
         self.store = store
         self.offset = offset
         self.size = size
         self.n = count
+        self.xml: SpilledXml | None = None  # the rows rendered by a worker, when they were
 
     def load(self) -> list[T]:
         """The rows, read back."""
@@ -155,6 +157,40 @@ class Spilled(Sequence[T]):
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
+
+
+class Decoded(Spilled[T]):
+    """A list of rows written to a `SpillStore` in another form (a cache entry's compressed
+    rows, `perfxl.consolidate.cache.rows_of`): ``decode`` makes the rows of the bytes."""
+
+    __slots__ = ("decode",)
+
+    def __init__(self, blob: Blob, count: int, decode: Callable[[bytes], list[T]]) -> None:
+        super().__init__(blob.store, blob.offset, blob.size, count)
+        self.decode = decode
+
+    def load(self) -> list[T]:
+        """The rows, read back and decoded."""
+        return self.decode(self.store.get_bytes(self.offset, self.size)) if self.n else []
+
+
+class SpilledXml:
+    """Rows rendered and compressed by a worker (`perfxl.consolidate.writer.RowsXml`),
+    written to a `SpillStore`: the key they were rendered with, read back on use."""
+
+    __slots__ = ("blob", "crc", "key", "size")
+
+    def __init__(self, key: tuple[Any, ...], blob: Blob, crc: int, size: int) -> None:
+        self.key = key
+        self.blob = blob
+        self.crc = crc
+        self.size = size
+
+    def load(self) -> Deflated:
+        """The compressed XML, read back."""
+        from perfxl.consolidate.summary_xml import Deflated
+
+        return Deflated(self.blob.load(), self.crc, self.size)
 
 
 class Chain(Sequence[T]):
@@ -208,16 +244,25 @@ class Chain(Sequence[T]):
 
 def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
     """Each submission's 指标明细 and 校验问题 rows moved to ``store`` (its ``spilled``
-    handles and ``tally`` set, its lists emptied), and its packed model (read back only
-    when its unit sent several versions); ``extracted`` returned."""
+    handles and ``tally`` set, its lists emptied), with the XML a worker rendered of them
+    when it was rendered under the submission's file name (`Spilled.xml`), and its packed
+    model (read back only when its unit sent several versions); ``extracted`` returned."""
     from perfxl.consolidate.combine import _problem_counts
 
     for s in extracted.submissions:
+        xml, s.xml = s.xml, None
         if isinstance(s.model, bytes):
             s.model = store.put_bytes(s.model)
-        if s.spilled is not None or not (s.indicators or s.problems):
-            continue
-        s.tally = _problem_counts(s.problems)
-        s.spilled = (store.put(s.indicators), store.put(s.problems))
-        s.indicators, s.problems = [], []
+        if s.spilled is None:  # else spilled as it was loaded from the cache
+            if not (s.indicators or s.problems):
+                continue
+            s.tally = _problem_counts(s.problems)
+            s.spilled = (store.put(s.indicators), store.put(s.problems))
+            s.indicators, s.problems = [], []
+        if xml is not None and xml.path == s.file.path:  # else shown under another name
+            handles: tuple[Spilled[Any], ...] = s.spilled
+            for handle, done in zip(handles, (xml.indicators, xml.problems), strict=True):
+                if done is not None and len(handle):
+                    key, d = done
+                    handle.xml = SpilledXml(key, store.put_bytes(d.data), d.crc, d.size)
     return extracted

@@ -18,13 +18,14 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from perfxl import __version__, textfit
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation
-from perfxl.consolidate.summary_xml import SheetRows, insert_rows
+from perfxl.consolidate.summary_xml import Deflated, Piece, SheetRows, insert_rows
 
 STREAMED = (K.SUMMARY, K.INDICATORS, K.PROBLEMS)
 A3 = 8  # xlsxwriter/Excel paper size code
@@ -44,6 +45,7 @@ FILE_COLUMNS = ("source_file", "newer_file")  # shown relative to the input fold
 FONT_SIZE = 10  # pt, every table cell
 NOWRAP = frozenset({"sha256", "modified", "saved", "link"})  # one line, never wrapped
 HEADER_HEIGHT = 30  # pt: two lines of header
+MEASURED_MAX = 20_000  # texts whose line count a row-height memo keeps (then it starts afresh)
 CHART_TITLE = {"size": 12, "bold": True}
 CHART_TEXT = {"size": 10}  # printed at least 7 pt on the chart page
 VERSIONS_TEXT = (
@@ -81,6 +83,8 @@ def row_height(table: K.Table) -> Callable[[Sequence[Any]], float | None]:
             if type(v) is str and (len(v) > fits or "\n" in v):
                 k = measured.get(v)
                 if k is None:
+                    if len(measured) > MEASURED_MAX:  # a worker's memo lives for many files
+                        measured.clear()
                     k = measured[v] = textfit.lines(v, width, FONT_SIZE)
                 if k > n:
                     n = k
@@ -163,26 +167,121 @@ class Paths:
             yield tuple(values)
 
 
+def _options() -> dict[str, Any]:
+    """The xlsxwriter options of every county summary (see `new_workbook`)."""
+    return {
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        # Arial's digits set the column widths as Calibri's do in Excel, and
+        # LibreOffice has a metric twin of it (Liberation Sans), so columns print
+        # as wide there as in Excel.
+        "default_format_properties": {"font_name": "Arial", "font_size": FONT_SIZE},
+    }
+
+
 def new_workbook(path: Path, title: str, marker: str) -> Any:
     """An xlsxwriter workbook with the county summaries' settings: submitted text stays text
     (never a formula, link or number), Arial as the default font, title and perfxl's marker
     in the document properties (how a summary is recognised when it comes back as input)."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(
-        str(path),
-        {
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            # Arial's digits set the column widths as Calibri's do in Excel, and
-            # LibreOffice has a metric twin of it (Liberation Sans), so columns print
-            # as wide there as in Excel.
-            "default_format_properties": {"font_name": "Arial", "font_size": FONT_SIZE},
-        },
-    )
+    wb = xlsxwriter.Workbook(str(path), _options())
     wb.set_properties({"title": title, "comments": marker})
     return wb
+
+
+def style_map() -> dict[str, dict[str | None, list[int]]]:
+    """The style indexes of the cells of the long sheets (`STREAMED`) by sheet, as every
+    targets summary has them: `_Formats` numbers its formats in a fixed order as it makes
+    them, so a workbook made and dropped here gives them (nothing is written)."""
+    import io
+
+    import xlsxwriter
+
+    fmt = _Formats(xlsxwriter.Workbook(io.BytesIO(), _options()))
+    return {t.sheet: fmt.styles(t) for t in STREAMED}
+
+
+@dataclass(frozen=True)
+class RowsXml:
+    """How a worker renders a submission's 指标明细 and 校验问题 rows as the summary will
+    hold them (`summary_xml.render_rows`, compressed: `summary_xml.deflated`), so that the
+    summary only splices them in: the run's inputs (file names are shown relative to their
+    folder) and the style indexes of those sheets (`style_map`).
+
+    What was rendered carries `key` (the folder, the working directory's prefix and the
+    styles) and the file's name: the summary uses it only when both are this run's, else it
+    renders the rows again (a renamed file, another input folder, another perfxl's styles).
+    """
+
+    inputs: tuple[str, ...]
+    styles: dict[str, dict[str | None, list[int]]]
+
+    def key(self, table: K.Table) -> tuple[Any, ...]:
+        """What the XML of ``table``'s rows depends on besides the rows themselves."""
+        return key_for(_paths(self.inputs, os.getcwd()), self.styles[table.sheet])
+
+    def render(self, sub: Any) -> SubmissionXml:
+        """The XML of ``sub``'s 指标明细 and 校验问题 rows (a `records.Submission`)."""
+        from perfxl.consolidate.summary_xml import deflated, render_rows
+
+        paths = _paths(self.inputs, os.getcwd())
+        done: list[tuple[tuple[Any, ...], Deflated] | None] = []
+        for table, rows in ((K.INDICATORS, sub.indicators), (K.PROBLEMS, sub.problems)):
+            if not rows:
+                done.append(None)
+                continue
+            key = key_for(paths, self.styles[table.sheet])
+            styles, memo, height = _memo_for(table, key, self.styles[table.sheet])
+            xml = render_rows(paths.rows(table, rows), styles, None, height, memo)
+            done.append((key, deflated(xml)))
+        return SubmissionXml(sub.file.path, done[0], done[1])
+
+
+# Per table and key, in a worker: the styles rendered with (one object: the templates are
+# found by its identity), the templates and texts (`summary_xml.new_memo`) and the row
+# heights, kept from one file to the next (rule texts, indicator names, units recur).
+_MEMOS: dict[tuple[Any, ...], tuple[dict[str | None, list[int]], Any, Any]] = {}
+
+
+def _memo_for(
+    table: K.Table, key: tuple[Any, ...], styles: dict[str | None, list[int]]
+) -> tuple[dict[str | None, list[int]], Any, Callable[[Sequence[Any]], float | None]]:
+    """What `RowsXml.render` keeps between files for ``table`` under ``key``."""
+    from perfxl.consolidate.summary_xml import new_memo
+
+    got = _MEMOS.get((table.sheet, key))
+    if got is None:
+        if len(_MEMOS) > 8:  # another run in this process (tests): start afresh
+            _MEMOS.clear()
+        got = _MEMOS[(table.sheet, key)] = (styles, new_memo(), row_height(table))
+    return got
+
+
+@dataclass(frozen=True)
+class SubmissionXml:
+    """A submission's rendered rows (`RowsXml.render`): the file's name they were rendered
+    with, and per table (指标明细, 校验问题) the key and the compressed XML, or None."""
+
+    path: str
+    indicators: tuple[tuple[Any, ...], Deflated] | None
+    problems: tuple[tuple[Any, ...], Deflated] | None
+
+
+def key_for(paths: Paths, styles: dict[str | None, list[int]]) -> tuple[Any, ...]:
+    """`RowsXml.key` of rows shown with ``paths`` and ``styles``."""
+    return (
+        paths.base,
+        tuple(paths.prefixes),
+        tuple(sorted((str(k), tuple(v)) for k, v in styles.items())),
+    )
+
+
+@lru_cache(maxsize=4)
+def _paths(inputs: tuple[str, ...], cwd: str) -> Paths:
+    """`Paths` of ``inputs`` (seen from ``cwd``), once per worker."""
+    return Paths(inputs)
 
 
 def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
@@ -197,7 +296,6 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
         wb = new_workbook(tmp, "预算绩效目标汇总表", K.SUMMARY_MARKER)
         fmt = _Formats(wb)
         paths = Paths(info.inputs)
-        spilled = c.spill is not None  # memory flat in N: the strings table too
         streamed: list[tuple[K.Table, Any, Sequence[Any]]] = []  # rows as stored: shown later
         rows_of: dict[str, Sequence[Any]] = {
             K.SUMMARY.sheet: c.summary,
@@ -224,30 +322,37 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
             [
                 SheetRows(
                     part=f"xl/worksheets/sheet{ws.index + 1}.xml",
-                    rows=_Shown(paths, table, rows) if spilled else paths.rows(table, rows),
+                    rows=paths.rows(table, rows),
                     first_row=2,
                     styles=fmt.styles(table),
                     kind_column=0 if table.keys[0] == "row_kind" else None,
                     nrows=len(rows),
                     ncols=len(table.columns),
                     height=row_height(table),
+                    pieces=_pieces(paths, table, rows, key_for(paths, fmt.styles(table))),
                 )
                 for table, ws, rows in streamed
             ],
-            count_strings=spilled,
         )
 
 
-@dataclass
-class _Shown:
-    """``paths.rows(table, rows)`` that can be iterated more than once."""
+def _pieces(
+    paths: Paths, table: K.Table, rows: Sequence[Any], key: tuple[Any, ...]
+) -> Iterator[Piece]:
+    """The rows of ``table`` in pieces: a spilled run's submissions rendered by the workers
+    (`RowsXml`) as they are, when rendered with this run's names and styles (``key``), the
+    other rows shown with ``paths`` (rendered by the summary)."""
+    from perfxl.consolidate.spill import Chain
 
-    paths: Paths
-    table: K.Table
-    rows: Iterable[Sequence[Any]]
-
-    def __iter__(self) -> Iterator[Sequence[Any]]:
-        return self.paths.rows(self.table, self.rows)
+    if not isinstance(rows, Chain):
+        yield paths.rows(table, rows)
+        return
+    for part in rows.parts:
+        xml = getattr(part, "xml", None)
+        if xml is not None and xml.key == key:
+            yield xml.load()
+        else:
+            yield paths.rows(table, part)
 
 
 def write_stage_summary(
@@ -371,6 +476,10 @@ class _Formats:
                 self.by[(row_kind, kind)] = wb.add_format(
                     {**common, **props, "bold": True, "bg_color": bg}
                 )
+        # Indexes given now, in this order, whatever the sheets write first: every summary
+        # numbers its styles alike, so workers can render rows before it exists (`style_map`).
+        for f in (self.header, self.title, self.label, self.wrap, *self.by.values()):
+            f._get_xf_index()
 
     def get(self, row_kind: Any, kind: str) -> Any:
         return self.by.get((row_kind, kind)) or self.by[(None, kind)]
@@ -379,7 +488,7 @@ class _Formats:
         """Style indexes (known once the workbook is closed) per row kind."""
         out: dict[str | None, list[int]] = {}
         for row_kind in (None, K.ROW_SUBTOTAL, K.ROW_TOTAL):
-            out[row_kind] = [self.get(row_kind, kind_of(c)).xf_index or 0 for c in table.columns]
+            out[row_kind] = [self.get(row_kind, kind_of(c))._get_xf_index() for c in table.columns]
         return out
 
     def used(self, ws: Any) -> None:

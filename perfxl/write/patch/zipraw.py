@@ -239,6 +239,13 @@ class ZipWriter:
         self._out.write(comment)
 
 
+def crc32_combine(crc_a: int, crc_b: int, len_b: int) -> int:
+    """The CRC-32 of A + B from A's, B's and B's length (CRC-32 is affine in its start
+    value: crc(B, start) ^ crc(B, 0) depends only on start and len(B))."""
+    zeros = bytes(len_b)
+    return crc_b ^ zlib.crc32(zeros, crc_a) ^ zlib.crc32(zeros)
+
+
 class EntryWriter:
     """One entry of a :class:`ZipWriter` being written: deflated and checksummed as it comes.
 
@@ -249,6 +256,7 @@ class EntryWriter:
     def __init__(self, zw: ZipWriter, head: _Head, level: int) -> None:
         self._zw = zw
         self._head = head
+        self._level = level
         self._z = zlib.compressobj(level, zlib.DEFLATED, -15)
         self._crc = 0
         self._size = 0
@@ -264,6 +272,21 @@ class EntryWriter:
         self._csize += len(comp)
         self._zw._out.write(comp)
         return len(data)
+
+    def write_deflated(self, data: bytes, crc: int, size: int) -> None:
+        """Add ``size`` bytes of CRC-32 ``crc`` that were compressed elsewhere: ``data`` is raw
+        deflate (``wbits`` -15) ending on a byte boundary without a final block (flushed with
+        ``Z_SYNC_FLUSH``). What was written so far is flushed the same way, ``data`` follows
+        as it stands, and the entry goes on with a fresh compressor (which refers to nothing
+        before it); the CRC-32s are combined."""
+        head = self._z.flush(zlib.Z_SYNC_FLUSH)
+        out = self._zw._out
+        out.write(head)
+        out.write(data)
+        self._csize += len(head) + len(data)
+        self._crc = crc32_combine(self._crc, crc, size)
+        self._size += size
+        self._z = zlib.compressobj(self._level, zlib.DEFLATED, -15)
 
     def close(self) -> None:
         """Finish the entry: the rest of the compressed data, then the header filled in."""
