@@ -68,8 +68,12 @@ def discover(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -
                 for f in p.rglob("*")
                 if f.suffix.lower() in SUFFIXES and not _skipped(f.name) and f.is_file()
             )
-            kept = [f for f in books if not _is_one_of(f, outs)]
-            found.excluded.extend(str(f) for f in books if f not in kept)
+            kept: list[Path] = []
+            for f in books:  # one pass: a county folder holds thousands of files
+                if _is_one_of(f, outs):
+                    found.excluded.append(str(f))
+                else:
+                    kept.append(f)
             if not kept:
                 found.unusable.append((str(p), EMPTY_REASON))
             seen.update((str(f), None) for f in kept)
