@@ -31,14 +31,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from commands import command_env, command_ms
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -75,31 +76,6 @@ def median_cpu_ms(fn: Callable[[], object], repeat: int) -> float:
         fn()
         times.append((time.process_time() - t0) * 1000)
     return statistics.median(times)
-
-
-def command_env(pycache: Path) -> dict[str, str]:
-    """The environment of the timed commands: bytecode cached under ``pycache``."""
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(pycache)
-    return env
-
-
-def command_ms(cmd: list[str], repeat: int, env: dict[str, str]) -> tuple[float, float]:
-    """Median wall and CPU milliseconds (user + system of the child) of a command.
-
-    One untimed run first, so the bytecode cache is written before the timed runs.
-    """
-    subprocess.run(cmd, check=True, capture_output=True, env=env)
-    walls, cpus = [], []
-    for _ in range(repeat):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env=env)
-        walls.append((time.perf_counter() - t0) * 1000)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
-    return statistics.median(walls), statistics.median(cpus)
 
 
 _OPENPYXL_COMMAND = "import sys, openpyxl; openpyxl.load_workbook(sys.argv[1]).save(sys.argv[2])"

@@ -6,7 +6,8 @@ Run: ``.venv/bin/python benchmarks/bench_validate.py [--projects 50] [--repeat 1
    python-calamine + schema + every rule), and two baselines measured in the same run on the
    same file: reading alone (``read_workbook``) and an openpyxl full load. The first (cold)
    run includes importing jsonschema and building the validator, and is printed separately.
-2. ``perfxl validate BOOK`` as a command (a new process, start-up and imports included):
+2. ``perfxl validate BOOK`` as a command (a new process, start-up and imports included, with
+   a bytecode cache as an installed perfxl has: benchmarks/commands.py):
    median wall time and CPU time of 5 runs, against the 0.3 s target.
 3. The per-workbook ratio (issue 17): ``--files`` township workbooks of the consolidation
    benchmark (20 projects each, ``bench_consolidate.folder_for``), CPU time per file of
@@ -23,9 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,6 +34,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+from commands import command_env, command_ms  # noqa: E402
+
 EXAMPLE = ROOT / "examples" / "suying-2023.json"
 PERFXL = ROOT / ".venv" / "bin" / "perfxl"
 TARGET_SECONDS = 0.3
@@ -65,19 +66,6 @@ def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
         fn()
         out.append(time.perf_counter() - t0)
     return out
-
-
-def command_times(cmd: list[str], runs: int = 5) -> tuple[float, float]:
-    """Median wall and CPU seconds (user + system of the child) of a command."""
-    walls, cpus = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=False)
-        walls.append(time.perf_counter() - t0)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return statistics.median(walls), statistics.median(cpus)
 
 
 def bare_read(path: str) -> None:
@@ -203,7 +191,9 @@ def main() -> None:
         v = statistics.median(timed(lambda: validate_file(book), args.repeat))
         r = statistics.median(timed(lambda: read_workbook(book), args.repeat))
         o = statistics.median(timed(lambda: load_workbook(book), max(3, args.repeat // 3)))
-        wall, cpu = command_times([str(PERFXL), "validate", str(book)])
+        env = command_env(Path(tmp) / "pycache")
+        wall_ms, cpu_ms = command_ms([str(PERFXL), "validate", str(book)], 5, env, check=False)
+        wall, cpu = wall_ms / 1000, cpu_ms / 1000
     print(f"workbook: {args.projects} projects, {report.read and len(report.read.sheets)} sheets")
     print(
         f"problems: {len(report.problems)} "
