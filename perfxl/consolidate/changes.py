@@ -27,10 +27,32 @@ NOT_COMPARED = "无法逐项比较：{which}是汇总表中的记录，汇总表
 
 
 def pack(targets: Targets, locations: Mapping[str, tuple[str, str]]) -> bytes:
-    """The model and its cells as a compressed pickle (about 16 KB for 20 projects): cheap to
-    hand from a worker to the parent and to hold until the versions are chosen."""
-    data = pickle.dumps((targets, dict(locations)), protocol=pickle.HIGHEST_PROTOCOL)
+    """The model and its cells as a compressed pickle (about 13 KB for 20 projects): cheap to
+    hand from a worker to the parent and to hold until the versions are chosen.
+
+    The cells (a thousand pointers for 20 projects) go as three texts, the pointers, sheets
+    and cells each joined by NUL, when every place is two texts and none holds a NUL (no
+    pointer or cell reference can; a sheet name cannot either, XML has no NUL): three strings
+    pickle and compress in less time than a thousand tuples. Otherwise the dict goes as it is.
+    """
+    cut: tuple[str, str, str] | dict[str, tuple[str, str]] | None = None
+    try:
+        sheets = _SEP.join([s for s, _ in locations.values()])
+        cells = _SEP.join([c for _, c in locations.values()])
+        pointers = _SEP.join(locations)
+    except TypeError:  # a place not given as two texts: the dict as it is
+        pass
+    else:
+        n = len(locations) - 1
+        if n >= 0 and sheets.count(_SEP) == cells.count(_SEP) == pointers.count(_SEP) == n:
+            cut = (pointers, sheets, cells)
+    if cut is None:
+        cut = dict(locations)
+    data = pickle.dumps((targets, cut), protocol=pickle.HIGHEST_PROTOCOL)
     return zlib.compress(data, 1)
+
+
+_SEP = "\x00"
 
 
 def unpack(blob: bytes | Blob) -> Model:
@@ -38,8 +60,13 @@ def unpack(blob: bytes | Blob) -> Model:
     the run's spill file, `perfxl.consolidate.spill`, when it spills)."""
     if not isinstance(blob, bytes):
         blob = blob.load()
-    model: Model = pickle.loads(zlib.decompress(blob))  # our own worker's bytes
-    return model
+    targets, cut = pickle.loads(zlib.decompress(blob))  # our own worker's bytes
+    if isinstance(cut, dict):
+        return targets, cut
+    pointers, sheets, cells = (text.split(_SEP) for text in cut)
+    if not len(pointers) == len(sheets) == len(cells):
+        raise ValueError("packed cells out of step")  # never: pack joined them so
+    return targets, dict(zip(pointers, zip(sheets, cells)))  # noqa: B905 (lengths checked)
 
 
 def compare(older: Submission, newer: Submission, shown: str) -> DiffResult | None:
