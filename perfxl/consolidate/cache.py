@@ -203,16 +203,17 @@ class Cache:
             if rows_xml is not None:
                 render_xml(found, rows_xml)
             return found
-        records, rows = _dumps(extracted)
+        records, raw_rows = _dumps(extracted)
+        rows = _compress(raw_rows)  # as the entry holds them: a spilled run's parent keeps them so
         xml: list[Any] | None = None
         if rows_xml is not None and extracted.submissions:
             render_xml(named(extracted, path), rows_xml)  # the payload is made: named now
             xml = [s.xml for s in extracted.submissions]
         name = path.encode("utf-8", "surrogateescape")
-        if name not in records and name not in rows:  # else a text was made from the real
+        if name not in records and name not in raw_rows:  # else a text was made from the real
             # name (not the placeholder): not reusable under another name
             body = b"".join(  # each a fifth of the size, in under a millisecond
-                _LENGTH.pack(len(z)) + z for z in map(_compress, (records, rows))
+                _LENGTH.pack(len(z)) + z for z in (_compress(records), rows)
             )
             body += pickle.dumps(xml, protocol=pickle.HIGHEST_PROTOCOL) if xml else b""
             blob = MAGIC + hashlib.sha256(body).digest() + body
@@ -223,17 +224,25 @@ class Cache:
 
 @dataclass(frozen=True)
 class Packed:
-    """One file's records as an entry's (uncompressed) payload, and the file's name."""
+    """One file's records as an entry's payload (the long rows compressed, as stored), and the
+    file's name."""
 
     records: bytes  # the records without their long rows (`_dumps`)
-    rows: bytes  # the long rows
+    rows: bytes  # the long rows, compressed as the entry holds them
     path: str
     xml: list[Any] | None = None  # per submission, its rows' XML (`writer.SubmissionXml`)
 
     def unpack(self) -> Extracted:
         """The records, named ``path``."""
         found = _records(self.records, self.path)
-        _put_rows(found, _loads(self.rows, self.path))
+        _put_rows(found, _loads(zlib.decompress(self.rows), self.path))
+        return _with_xml(found, self.xml)
+
+    def spill(self, store: SpillStore) -> Extracted:
+        """The records, named ``path``, their long rows written to ``store`` as they are
+        (not unpickled: a spilled run's parent handles them as a cache hit's, `Cache.load`)."""
+        found = _records(self.records, self.path)
+        _spilled(found, self.rows, self.path, store)
         return _with_xml(found, self.xml)
 
 
@@ -245,9 +254,12 @@ def _with_xml(found: Extracted, xml: list[Any] | None) -> Extracted:
     return found
 
 
-def unpacked(found: Extracted | Packed) -> Extracted:
-    """The records of a worker's result, whichever form it came in."""
-    return found.unpack() if isinstance(found, Packed) else found
+def unpacked(found: Extracted | Packed, store: SpillStore | None = None) -> Extracted:
+    """The records of a worker's result, whichever form it came in (with ``store``, a
+    spilled run's: the long rows of a `Packed` go to it without being unpickled)."""
+    if not isinstance(found, Packed):
+        return found
+    return found.unpack() if store is None else found.spill(store)
 
 
 def storable(extracted: Extracted) -> bool:

@@ -142,7 +142,7 @@ def _keeper(spill: SpillStore | None) -> Keep:
         return unpacked
     from perfxl.consolidate.spill import spill_rows
 
-    return lambda found: spill_rows(unpacked(found), spill)
+    return lambda found: spill_rows(unpacked(found, spill), spill)
 
 
 def _cached(
