@@ -461,3 +461,28 @@ def test_county_totals_fall_back_when_a_sum_would_round() -> None:
     grand = dict.fromkeys(combine.MONEY, Decimal("1E+30"))
     assert combine._add_exactly(dict(grand), dict.fromkeys(combine.MONEY, Decimal(0)))
     assert not combine._add_exactly(grand, dict.fromkeys(combine.MONEY, Decimal("0.01")))
+
+
+def test_a_spilled_run_keeps_a_workers_rows_without_unpickling_them(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """A worker's stored result (`Packed`) handed to a spilled run's parent: its long rows go
+    to the spill as the entry's compressed bytes, and read back as the rows unpacked."""
+    from perfxl.consolidate.combine import _problem_counts
+    from perfxl.consolidate.spill import Decoded, SpillStore
+
+    book = next(p for p in sorted(inbox.rglob("*.xlsx")))
+    cache = C.Cache.open(tmp_path / "cache", None, L.STANDARD)
+    packed = extract.extract_cached(str(book), cache=cache)
+    assert isinstance(packed, C.Packed)
+    want = packed.unpack().submissions
+    assert want and want[0].problems and want[0].indicators
+    with SpillStore(tmp_path) as store:
+        got = C.unpacked(packed, store).submissions
+        assert [s.file.path for s in got] == [str(book)] * len(want)
+        for s, w in zip(got, want, strict=True):
+            assert s.indicators == [] and s.problems == []  # not unpickled: spilled
+            assert isinstance(s.spilled[0], Decoded) and isinstance(s.spilled[1], Decoded)
+            assert list(s.spilled[0]) == w.indicators
+            assert list(s.spilled[1]) == w.problems
+            assert s.tally == _problem_counts(w.problems)
