@@ -305,10 +305,23 @@ class _Unpickler(pickle.Unpickler):
             return text
 
 
-def _dumps(extracted: Extracted) -> tuple[bytes, bytes]:
+def packed(extracted: Extracted, path: str) -> Packed:
+    """A worker's result (named ``path``, not stored) as a spilled run's parent takes it
+    cheapest: the records pickled, the long rows pickled and compressed, to go to the spill
+    as they are (`Packed.spill`), and the rows' rendered XML apart."""
+    subs = extracted.submissions
+    xml = [s.xml for s in subs] if any(s.xml is not None for s in subs) else None
+    for s in subs:
+        s.xml = None
+    records, rows = _dumps(extracted, plain=True)
+    return Packed(records, _compress(rows), path, xml)
+
+
+def _dumps(extracted: Extracted, plain: bool = False) -> tuple[bytes, bytes]:
     """Two pickles: the records with the submissions' 指标明细 and 校验问题 rows left out
     (their problems counted: ``tally``, and with each list's length), and those rows. A
-    spilled run unpickles only the first (`Cache.load`)."""
+    spilled run unpickles only the first (`Cache.load`). ``plain``: no text holds
+    `PLACEHOLDER` (pickled without looking at each object: several times faster)."""
     from perfxl.consolidate.combine import _problem_counts
 
     subs = extracted.submissions
@@ -317,8 +330,9 @@ def _dumps(extracted: Extracted) -> tuple[bytes, bytes]:
     for s in subs:
         s.tally = _problem_counts(s.problems)
         s.indicators, s.problems = [], []
+    dump = _plain if plain else _pickled
     try:
-        return _pickled((extracted, counts)), _pickled(rows)
+        return dump((extracted, counts)), dump(rows)
     finally:
         for s, (ind, prob) in zip(subs, rows, strict=True):
             s.indicators, s.problems = ind, prob
@@ -329,6 +343,10 @@ def _pickled(obj: Any) -> bytes:
     buf = io.BytesIO()
     _Pickler(buf).dump(obj)
     return buf.getvalue()
+
+
+def _plain(obj: Any) -> bytes:
+    return pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _compress(data: bytes) -> bytes:

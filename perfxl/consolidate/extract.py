@@ -164,9 +164,12 @@ def extract_cached(
     summary will hold them (`render_xml`; kept in the cache entry too)."""
     if cache is None:
         found = extract_file(path, config_path, expand_summary, layout)
-        if rows_xml is not None:
-            render_xml(found, rows_xml)
-        return found
+        if rows_xml is None:
+            return found
+        render_xml(found, rows_xml)
+        from perfxl.consolidate.cache import packed
+
+        return packed(found, path)  # a spilled run: the rows go to the spill as packed here
     from perfxl.consolidate.cache import PLACEHOLDER
 
     found = extract_file(path, config_path, expand_summary, layout, PLACEHOLDER)
