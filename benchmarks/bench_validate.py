@@ -16,7 +16,8 @@ Run: ``.venv/bin/python benchmarks/bench_validate.py [--projects 50] [--repeat 1
    * extract: all consolidation does per file before the summary (``extract_file``:
      sha256, the above, the summary rows; a cold run: it never looks at the cache);
    interleaved rounds, medians of 3, each as a ratio to bare (target: within 2.5x);
-   then where extract's time goes, step by step (``--no-stages`` leaves that out).
+   then where extract's time goes, step by step, and what storing the result in the
+   re-consolidation cache adds in a worker (``--no-stages`` leaves that out).
 """
 
 from __future__ import annotations
@@ -189,6 +190,34 @@ def per_file_stages(files: list[str], bare_ms: float, extract_ms: float) -> None
     print(f"    {'steps summed (preflight once)':<36} {total:6.2f}  ({total / bare_ms:.2f}x)")
     rest = extract_ms - total
     print(f"    {'extract - steps (colder caches)':<36} {rest:6.2f}  ({rest / bare_ms:.2f}x)")
+    keep = storing_ms(files)
+    print(f"    {'+ storing it in the cache (keep)':<36} {keep:6.2f}  ({keep / bare_ms:.2f}x)")
+
+
+def storing_ms(files: list[str]) -> float:
+    """CPU ms/file a worker spends after extract_file in a run with the re-consolidation
+    cache (the default; the cold figures above are ``--no-cache``): `Cache.keep` pickling
+    the records, compressing them and writing the entry (median of 3 rounds, each into an
+    empty cache folder)."""
+    import shutil
+
+    from perfxl import layout as L
+    from perfxl.consolidate.cache import PLACEHOLDER, Cache
+    from perfxl.consolidate.extract import extract_file
+
+    found = [extract_file(f, None, True, L.STANDARD, PLACEHOLDER) for f in files]
+    runs = []
+    for _ in range(3):
+        folder = Path(tempfile.mkdtemp(prefix="perfxl-bench-cache-"))
+        try:
+            cache = Cache.open(folder, None, L.STANDARD)
+            t0 = time.process_time()
+            for f, e in zip(files, found, strict=True):
+                cache.keep(e, f)
+            runs.append((time.process_time() - t0) / len(files))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return statistics.median(runs) * 1000
 
 
 def main() -> None:
