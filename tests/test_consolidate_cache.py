@@ -486,3 +486,27 @@ def test_a_spilled_run_keeps_a_workers_rows_without_unpickling_them(
             assert list(s.spilled[0]) == w.indicators
             assert list(s.spilled[1]) == w.problems
             assert s.tally == _problem_counts(w.problems)
+
+
+def test_a_spilled_run_without_cache_gets_the_rows_packed_by_the_worker(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """No cache, rows rendered (a spilled run): the worker packs its result (`cache.packed`),
+    whose rows reach the spill unpickled and read back as extract_file made them, with the
+    rows' XML the worker rendered."""
+    from perfxl.consolidate.spill import Decoded, SpillStore
+    from perfxl.consolidate.writer import RowsXml, style_map
+
+    book = next(p for p in sorted(inbox.rglob("*.xlsx")))
+    want = extract.extract_file(str(book)).submissions
+    assert want and want[0].problems and want[0].indicators
+    got = extract.extract_cached(str(book), rows_xml=RowsXml((str(inbox),), style_map()))
+    assert isinstance(got, C.Packed) and got.xml is not None and got.xml[0] is not None
+    with SpillStore(tmp_path) as store:
+        subs = C.unpacked(got, store).submissions
+        assert [s.file.path for s in subs] == [str(book)] * len(want)
+        for s, w in zip(subs, want, strict=True):
+            assert isinstance(s.spilled[0], Decoded) and s.problems == []
+            assert list(s.spilled[0]) == w.indicators
+            assert list(s.spilled[1]) == w.problems
+            assert s.xml is not None and s.xml.path == str(book)
