@@ -93,7 +93,34 @@ class _Texts(dict[str | None, bytes]):
         self.head = f'<c s="{style}" t="inlineStr"><is>'
         self.empty = empty
         self.fix = fix
+        self.tail = "</t></is></c>"
         self[None] = empty
+
+    def fill(self, texts: set[str]) -> None:
+        """Memoise the cells of ``texts`` (not yet known) together: when none of them needs
+        an escape or keeps edge whitespace (most), checked, formatted and encoded at once."""
+        if len(self) + len(texts) > _TEXTS_MAX:
+            self.clear()
+            self[None] = self.empty
+        keys = list(texts)
+        shown = keys if self.fix is None else list(map(self.fix, keys))
+        joined = " ".join(shown)  # a space: no "_x" is made across two texts
+        if (
+            "" in shown
+            or list(map(str.strip, shown)) != shown
+            or not joined.isprintable()
+            or "&" in joined
+            or "<" in joined
+            or ">" in joined
+            or "_x" in joined
+            or max(map(len, shown)) > MAX_TEXT
+        ):
+            for k in keys:
+                self.__missing__(k)
+            return
+        head = self.head + "<t>"
+        xml = head + (self.tail + "\x00" + head).join(shown) + self.tail
+        self.update(zip(keys, xml.encode().split(b"\x00"), strict=True))
 
     def __missing__(self, s: str) -> bytes:
         if len(self) > _TEXTS_MAX:
@@ -176,7 +203,10 @@ class _Plan:
         """The cells of column ``i`` holding ``values``."""
         kinds = set(map(type, values))
         if kinds <= _STR:
-            return list(map(self.texts[i].__getitem__, values))
+            texts = self.texts[i]
+            if None in map(texts.get, values):  # texts not met before: all at once
+                texts.fill(set(values).difference(texts))
+            return list(map(texts.__getitem__, values))
         if kinds <= _INT:
             return list(map(self.ints[i].__getitem__, values))
         return list(map(self.cells[i].__getitem__, values))
@@ -259,7 +289,7 @@ def _render_run(
     """The XML of rows of one style and one length, column by column (else row by row)."""
     n = len(run)
     width = len(run[0])
-    if any(len(row) != width for row in run):  # rows of another shape: one at a time
+    if len(set(map(len, run))) > 1:  # rows of another shape: one at a time
         return b"".join(_render_run([row], plan, height, tall) for row in run)
     columns = list(zip(*run, strict=True)) if width else []
     if height is None:
