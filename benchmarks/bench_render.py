@@ -114,6 +114,41 @@ def whole(wr: types.ModuleType, subs: list[Any], inputs: tuple[str, ...]) -> tup
     return time.process_time() - t, got
 
 
+def summary_rows(n: int) -> tuple[tuple[str, ...], list[Any]]:
+    """The inputs and the 汇总 rows of the N bench workbooks (read in this process)."""
+    from bench_consolidate import folder_for
+
+    from perfxl.consolidate.run import Options, gather
+
+    inputs = (str(folder_for(n)),)
+    c, _ = gather(list(inputs), Options(jobs=1))
+    return inputs, list(c.summary)
+
+
+def summary_render(
+    sx: types.ModuleType, wr: types.ModuleType, rows: list[Any], inputs: tuple[str, ...]
+) -> tuple[float, bytes]:
+    """The main process's render of the 汇总 rows (as `writer.write_summary` hands them to
+    `summary_xml.insert_rows`): CPU seconds and the XML (UTF-8)."""
+    from perfxl.consolidate import columns as K
+
+    styles = wr.style_map()[K.SUMMARY.sheet]
+    paths = wr.Paths(inputs)
+    t = time.process_time()
+    spec = sx.SheetRows(
+        part="",
+        rows=[],
+        first_row=2,
+        styles=styles,
+        kind_column=0,
+        height=wr.row_height(K.SUMMARY),
+        pieces=wr._pieces(paths, K.SUMMARY, rows, None),
+    )
+    got = [x if type(x) is bytes else x.encode("utf-8") for x in sx._pieces(spec)]
+    secs = time.process_time() - t
+    return secs, b"".join(got)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=100)
@@ -154,6 +189,21 @@ def main() -> None:
     size_b = sum(len(d) for r in results["base"] for d in raw(r)) / n
     size_t = sum(len(d) for r in results["this"] for d in raw(r)) / n
     print(f"compressed bytes identical to base: {same}; per workbook {size_b:.0f} -> {size_t:.0f}")
+
+    # The main process: 汇总 (a row per project, subtotals, the total)
+    inputs, rows = summary_rows(args.files)
+    secs: dict[str, list[float]] = {k: [] for k in sides}
+    xml: dict[str, bytes] = {}
+    for _ in range(args.repeat):
+        for side, (sx, wr) in sides.items():
+            s, xml[side] = summary_render(sx, wr, rows, inputs)
+            secs[side].append(s)
+    b, t = (statistics.median(secs[k]) * 1000 / args.files for k in ("base", "this"))
+    print(
+        f"汇总 ({len(rows)} rows): main-process render, CPU ms per workbook: base {b:.3f}, "
+        f"this {t:.3f}, this/base {t / b:.2f}; XML identical: {xml['base'] == xml['this']} "
+        f"({load()})"
+    )
     os.environ.pop("_", None)
 
 

@@ -435,3 +435,24 @@ def test_rows_of_mixed_length_and_shown_paths(tmp_path: Path) -> None:
     )
     assert fixed == plain and b"customHeight" in plain
     assert str(folder).encode() not in fixed
+
+
+def test_number_columns_match_the_cell_by_cell_rule() -> None:
+    """Columns of numbers only (ints, floats, None, NaN, infinities, -0.0) rendered at once
+    give the cell-by-cell rule's XML; a bool among them is its text."""
+    from perfxl.consolidate.summary_xml import render_rows
+
+    rows: list[tuple[Any, ...]] = [
+        (1, 2.5, None, 7),
+        (2, -0.0, math.nan, None),
+        (3, 1e300, math.inf, -math.inf),
+        (4, 0.1 + 0.2, 5, 6.0),
+        (5, None, None, None),
+        (6, 2, 10**30, True),
+    ]
+    styles: dict[str | None, list[int]] = {None: [7, 8, 9, 10]}
+    want = b"".join(_reference_row(r, styles[None], styles[None], None) for r in rows)
+    got = b"".join(render_rows(rows, styles))
+    assert got == want
+    assert b"<v>0.30000000000000004</v>" in got and b"<v>1e+300</v>" in got
+    assert b"nan" not in got and b"inf" not in got and b">True<" in got

@@ -22,9 +22,9 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import groupby, islice, repeat
+from itertools import islice, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from perfxl import xstring
 from perfxl.cells import col_letter
@@ -185,6 +185,8 @@ class _Cell:
 
 _STR = frozenset({str, type(None)})
 _INT = frozenset({int, type(None)})
+_NUMBER = frozenset({int, float, type(None)})
+_NOT_FINITE = frozenset({"None", "nan", "inf", "-inf"})  # reprs of what leaves a cell empty
 
 
 class _Plan:
@@ -198,17 +200,29 @@ class _Plan:
         self.texts = [_Texts(s, e, fixes.get(i)) for i, (s, e) in enumerate(pairs)]
         self.ints = [_Ints(s, e) for s, e in pairs]
         self.cells = [_Cell(t, s) for t, (s, _) in zip(self.texts, pairs, strict=True)]
+        self.number_heads = [f'<c s="{s}"><v>' for s, _ in pairs]
 
     def column(self, i: int, values: Sequence[Any]) -> list[bytes]:
         """The cells of column ``i`` holding ``values``."""
         kinds = set(map(type, values))
         if kinds <= _STR:
             texts = self.texts[i]
-            if None in map(texts.get, values):  # texts not met before: all at once
+            cells = cast(list[bytes], list(map(texts.get, values)))
+            if None in cells:  # texts not met before: all at once
                 texts.fill(set(values).difference(texts))
-            return list(map(texts.__getitem__, values))
+                cells = list(map(texts.__getitem__, values))
+            return cells
         if kinds <= _INT:
             return list(map(self.ints[i].__getitem__, values))
+        if kinds <= _NUMBER:  # floats (and ints): their repr, all at once
+            reprs = list(map(repr, values))
+            head, tail = self.number_heads[i], "</v></c>"
+            cells = (head + (tail + "\x00" + head).join(reprs) + tail).encode().split(b"\x00")
+            if "None" in reprs or "nan" in reprs or "inf" in reprs or "-inf" in reprs:
+                for j, r in enumerate(reprs):
+                    if r in _NOT_FINITE:
+                        cells[j] = self.empty[i]
+            return cells
         return list(map(self.cells[i].__getitem__, values))
 
 
@@ -260,37 +274,48 @@ def render_rows(
     it = iter(rows)
     while chunk := list(islice(it, CHUNK)):
         if kind_column is None:
-            runs: Iterable[tuple[list[int], list[Sequence[Any]]]] = [(default, chunk)]
-        else:
-            runs = _runs(chunk, styles, kind_column)
-        for st, run in runs:
-            plan = memo.plans.get(id(st))
-            if plan is None:
-                plan = memo.plans[id(st)] = _Plan(st, default, memo.fixes)
-            yield _render_run(run, plan, height, tall)
+            yield b"".join(_render_rows(chunk, _plan(memo, default, default), height, tall))
+            continue
+        # Rows of each style rendered together, then put back in their order.
+        kinds = (row[kind_column] for row in chunk)
+        row_styles = list(map(styles.get, kinds, repeat(default)))
+        ids = list(map(id, row_styles))
+        if len(set(ids)) == 1:
+            plan = _plan(memo, row_styles[0], default)
+            yield b"".join(_render_rows(chunk, plan, height, tall))
+            continue
+        xml: list[bytes] = [b""] * len(chunk)
+        groups: dict[int, list[int]] = {}
+        for j, key in enumerate(ids):
+            groups.setdefault(key, []).append(j)
+        for idx in groups.values():
+            plan = _plan(memo, row_styles[idx[0]], default)
+            done = _render_rows([chunk[j] for j in idx], plan, height, tall)
+            for j, x in zip(idx, done, strict=True):
+                xml[j] = x
+        yield b"".join(xml)
 
 
-def _runs(
-    chunk: list[Sequence[Any]], styles: dict[str | None, list[int]], kc: int
-) -> Iterator[tuple[list[int], list[Sequence[Any]]]]:
-    """The rows of ``chunk`` in runs of one style (by the value in column ``kc``)."""
-    default = styles[None]
-    for _, group in groupby(chunk, key=lambda row: id(styles.get(row[kc], default))):
-        run = list(group)
-        yield styles.get(run[0][kc], default), run
+def _plan(memo: Memo, st: list[int], default: list[int]) -> _Plan:
+    """The plan of rows of style ``st`` in ``memo`` (made on first use)."""
+    plan = memo.plans.get(id(st))
+    if plan is None:
+        plan = memo.plans[id(st)] = _Plan(st, default, memo.fixes)
+    return plan
 
 
-def _render_run(
+def _render_rows(
     run: list[Sequence[Any]],
     plan: _Plan,
     height: Callable[[Sequence[Any]], float | None] | None,
     tall: dict[float, bytes],
-) -> bytes:
-    """The XML of rows of one style and one length, column by column (else row by row)."""
+) -> list[bytes]:
+    """The XML of each of some rows of one style, column by column when they are of one
+    length (else row by row)."""
     n = len(run)
     width = len(run[0])
     if len(set(map(len, run))) > 1:  # rows of another shape: one at a time
-        return b"".join(_render_run([row], plan, height, tall) for row in run)
+        return [x for row in run for x in _render_rows([row], plan, height, tall)]
     columns = list(zip(*run, strict=True)) if width else []
     if height is None:
         heights: Iterable[float | None] = repeat(None, n)
@@ -313,7 +338,7 @@ def _render_run(
                 while len(row) > 1 and row[-1] in empty:
                     row.pop()
                 xml[j] = b"".join((heads[j], *row, b"</row>"))
-    return b"".join(xml)
+    return xml
 
 
 def new_memo(fixes: Fixes | None = None) -> Memo:

@@ -104,6 +104,9 @@ class RowHeight:
             ]
         except TypeError:  # a value that cannot be a key: row by row
             return [self(row) for row in zip(*columns, strict=True)]
+        counts = [c for c in counts if max(c) > 1]  # columns of one line each: no say
+        if not counts:
+            return [None] * len(columns[0])
         most = map(max, *counts) if len(counts) > 1 else counts[0]
         return list(map(self.heights.__getitem__, most))
 
