@@ -135,15 +135,28 @@ def summary_render(
     styles = wr.style_map()[K.SUMMARY.sheet]
     paths = wr.Paths(inputs)
     t = time.process_time()
-    spec = sx.SheetRows(
-        part="",
-        rows=[],
-        first_row=2,
-        styles=styles,
-        kind_column=0,
-        height=wr.row_height(K.SUMMARY),
-        pieces=wr._pieces(paths, K.SUMMARY, rows, None),
-    )
+    if "fixes" in sx.SheetRows.__dataclass_fields__:  # file names fixed in the memos
+        fixes = paths.fixes(K.SUMMARY)
+        spec = sx.SheetRows(
+            part="",
+            rows=[],
+            first_row=2,
+            styles=styles,
+            kind_column=0,
+            height=wr.row_height(K.SUMMARY, fixes),
+            pieces=wr._pieces(rows, None),
+            fixes=fixes,
+        )
+    else:
+        spec = sx.SheetRows(
+            part="",
+            rows=[],
+            first_row=2,
+            styles=styles,
+            kind_column=0,
+            height=wr.row_height(K.SUMMARY),
+            pieces=wr._pieces(paths, K.SUMMARY, rows, None),
+        )
     got = [x if type(x) is bytes else x.encode("utf-8") for x in sx._pieces(spec)]
     secs = time.process_time() - t
     return secs, b"".join(got)

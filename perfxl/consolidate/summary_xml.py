@@ -52,6 +52,7 @@ class SheetRows:
             default height (LibreOffice does not grow rows of an .xlsx it opens).
         pieces: instead of ``rows``, the rows in pieces: lists of rows (rendered here) and
             rows rendered and compressed elsewhere (`Deflated`, spliced in as they are).
+        fixes: how the texts of some columns are shown (`Memo`), by column.
     """
 
     part: str
@@ -63,6 +64,7 @@ class SheetRows:
     ncols: int = 1
     height: Callable[[Sequence[Any]], float | None] | None = None
     pieces: Iterable[Piece] | None = None
+    fixes: Fixes | None = None
 
 
 def text_xml(s: str) -> str:
@@ -241,7 +243,8 @@ class Memo:
 
 def render(spec: SheetRows) -> Iterator[bytes]:
     """The XML of the rows of ``spec`` (see `render_rows`)."""
-    return render_rows(spec.rows, spec.styles, spec.kind_column, spec.height)
+    memo = new_memo(spec.fixes)
+    return render_rows(spec.rows, spec.styles, spec.kind_column, spec.height, memo)
 
 
 CHUNK = 2048  # rows rendered together, column by column
@@ -461,7 +464,7 @@ def _pieces(spec: SheetRows) -> Iterator[bytes | Deflated]:
     if spec.pieces is None:
         yield from render(spec)
         return
-    memo = new_memo()
+    memo = new_memo(spec.fixes)
     for piece in spec.pieces:
         if isinstance(piece, Deflated):
             yield piece

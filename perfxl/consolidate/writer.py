@@ -388,37 +388,37 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
             [
                 SheetRows(
                     part=f"xl/worksheets/sheet{ws.index + 1}.xml",
-                    rows=paths.rows(table, rows),
+                    rows=rows,
                     first_row=2,
                     styles=fmt.styles(table),
                     kind_column=0 if table.keys[0] == "row_kind" else None,
                     nrows=len(rows),
                     ncols=len(table.columns),
-                    height=row_height(table),
-                    pieces=_pieces(paths, table, rows, key_for(paths, fmt.styles(table))),
+                    height=row_height(table, paths.fixes(table)),
+                    pieces=_pieces(rows, key_for(paths, fmt.styles(table))),
+                    fixes=paths.fixes(table),
                 )
                 for table, ws, rows in streamed
             ],
         )
 
 
-def _pieces(
-    paths: Paths, table: K.Table, rows: Sequence[Any], key: tuple[Any, ...]
-) -> Iterator[Piece]:
-    """The rows of ``table`` in pieces: a spilled run's submissions rendered by the workers
+def _pieces(rows: Sequence[Any], key: tuple[Any, ...]) -> Iterator[Piece]:
+    """The rows of a table in pieces: a spilled run's submissions rendered by the workers
     (`RowsXml`) as they are, when rendered with this run's names and styles (``key``), the
-    other rows shown with ``paths`` (rendered by the summary)."""
+    other rows as stored (rendered by the summary, their file names shown as `Paths.fixes`
+    has them)."""
     from perfxl.consolidate.spill import Chain
 
     if not isinstance(rows, Chain):
-        yield paths.rows(table, rows)
+        yield rows
         return
     for part in rows.parts:
         xml = getattr(part, "xml", None)
         if xml is not None and xml.key == key:
             yield xml.load()
         else:
-            yield paths.rows(table, part)
+            yield part
 
 
 def write_stage_summary(
