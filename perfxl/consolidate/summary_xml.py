@@ -101,6 +101,8 @@ class _Texts(dict[str | None, bytes]):
     def fill(self, texts: set[str]) -> None:
         """Memoise the cells of ``texts`` (not yet known) together: when none of them needs
         an escape or keeps edge whitespace (most), checked, formatted and encoded at once."""
+        if not texts:
+            return
         if len(self) + len(texts) > _TEXTS_MAX:
             self.clear()
             self[None] = self.empty
@@ -203,17 +205,20 @@ class _Plan:
         self.ints = [_Ints(s, e) for s, e in pairs]
         self.cells = [_Cell(t, s) for t, (s, _) in zip(self.texts, pairs, strict=True)]
         self.number_heads = [f'<c s="{s}"><v>' for s, _ in pairs]
+        self.textual = [True] * len(pairs)  # the column held only texts (and None) last time
 
     def column(self, i: int, values: Sequence[Any]) -> list[bytes]:
         """The cells of column ``i`` holding ``values``."""
-        kinds = set(map(type, values))
-        if kinds <= _STR:
-            texts = self.texts[i]
+        texts = self.texts[i]
+        if self.textual[i]:  # texts last time: all of them known, most likely
             cells = cast(list[bytes], list(map(texts.get, values)))
-            if None in cells:  # texts not met before: all at once
-                texts.fill(set(values).difference(texts))
-                cells = list(map(texts.__getitem__, values))
-            return cells
+            if None not in cells:  # only texts (and None) are keys: no type to check
+                return cells
+        kinds = set(map(type, values))
+        self.textual[i] = kinds <= _STR
+        if self.textual[i]:  # texts not met before: all at once
+            texts.fill(set(values).difference(texts))
+            return list(map(texts.__getitem__, values))
         if kinds <= _INT:
             return list(map(self.ints[i].__getitem__, values))
         if kinds <= _NUMBER:  # floats (and ints): their repr, all at once
