@@ -6,8 +6,10 @@ The rows of the N bench workbooks (`bench_consolidate.folder_for`) are extracted
 timed). Then, ``--repeat`` times, alternately for the baseline and for this checkout, every
 submission is rendered in turn as a worker renders them (its memos kept from file to file,
 fresh for each pass): the CPU time per workbook (``time.process_time``) of the whole render
-and of its stages measured apart (paths: `Paths.rows`; heights: `row_height` on every row;
-rows: `render_rows` without heights; deflate: `deflated` of that XML). The baseline's
+and of its stages measured apart (paths: `Paths.rows`, which this checkout's render no
+longer calls: its memos fix each file name once; heights: `row_height` on every row, or on
+a submission's columns at once where it can; rows: `render_rows` without heights; deflate:
+`deflated` of that XML). Then the main process's render of the 汇总 rows, base and this. The baseline's
 modules are loaded from ``git show BASE:...`` under other names. Prints medians, the ratio
 and whether the two give the same bytes (XML and compressed).
 
@@ -83,11 +85,15 @@ def stages(sx: types.ModuleType, wr: types.ModuleType, subs: list[Any], inputs: 
     out["paths"] = time.process_time() - t
 
     heights = [wr.row_height(tb) for tb, _ in tables]
+    by_columns = [[list(zip(*rs, strict=True)) for rs in rows] for rows in shown]
     t = time.process_time()
-    for rows in shown:
-        for h, rs in zip(heights, rows, strict=True):
-            for r in rs:
-                h(r)
+    for rows, cols in zip(shown, by_columns, strict=True):
+        for h, rs, cs in zip(heights, rows, cols, strict=True):
+            if hasattr(h, "columns"):  # this checkout: a submission's rows at once
+                h.columns(cs)
+            else:
+                for r in rs:
+                    h(r)
     out["heights"] = time.process_time() - t
 
     memos = [sx.new_memo() for _ in tables]

@@ -456,3 +456,36 @@ def test_number_columns_match_the_cell_by_cell_rule() -> None:
     assert got == want
     assert b"<v>0.30000000000000004</v>" in got and b"<v>1e+300</v>" in got
     assert b"nan" not in got and b"inf" not in got and b">True<" in got
+
+
+def test_row_heights_by_column_match_row_by_row() -> None:
+    """`RowHeight.columns` (a piece's rows at once) gives each row's own height, with file
+    names fixed, values of any type (an unhashable one: row by row) and one-line columns."""
+    from perfxl.consolidate import columns as K
+    from perfxl.consolidate import writer
+
+    n = len(K.PROBLEMS.columns)
+    m, v = K.PROBLEMS.index("message"), K.PROBLEMS.index("value")
+    rows = [
+        tuple(
+            ("问题说明很长。" * (4 * k) + "\n" * (k % 2)) if j == m else (k if j == v else f"短{j}")
+            for j in range(n)
+        )
+        for k in range(8)
+    ]
+    rows.append(tuple(None for _ in range(n)))
+    rows.append(tuple("甲\n乙" if j == v else None for j in range(n)))  # its column: 2 lines
+    rows.append(tuple(None for _ in range(n)))
+    for extra in ([], [tuple([["列表"]] * n)]):
+        got = rows + extra
+        height = writer.row_height(K.PROBLEMS)
+        want = [writer.row_height(K.PROBLEMS)(r) for r in got] if not extra else None
+        by_columns = height.columns(list(zip(*got, strict=True)))
+        if want is not None:
+            assert by_columns == want
+        assert len(by_columns) == len(got)
+        assert (
+            len({h for h in by_columns if h is not None}) > 2
+            and by_columns[-1 - len(extra)] is None
+        )
+    assert writer.row_height(K.PROBLEMS).columns(list(zip(*rows[:1], strict=True))) == [None]
