@@ -303,8 +303,8 @@ class RowsXml:
         return SubmissionXml(sub.file.path, done[0], done[1])
 
 
-# Per table and key, in a worker: the styles rendered with (one object: the templates are
-# found by its identity), the templates and texts (`summary_xml.new_memo`) and the row
+# Per table and key, in a worker: the styles rendered with (one object: the memos of a row
+# style are found by its identity), the memos of cells (`summary_xml.new_memo`) and the row
 # heights, kept from one file to the next (rule texts, indicator names, units recur).
 _MEMOS: dict[tuple[Any, ...], tuple[dict[str | None, list[int]], Any, Any]] = {}
 
