@@ -323,6 +323,169 @@ def test_row_height_memo_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(writer, "MEASURED_MAX", 3)
     height = writer.row_height(K.PROBLEMS)
     assert [height(r) for r in rows * 2] == want * 2
-    cells = [c.cell_contents for c in height.__closure__ or () if isinstance(c.cell_contents, list)]
-    measured = [m for _, _, _, m in cells[0]]
-    assert sum(map(len, measured)) <= 4
+    assert sum(map(len, height.lines)) <= 4 * len(height.lines)
+    assert max(map(len, height.lines)) <= 4
+
+
+def _reference_row(row: tuple[Any, ...], st: list[int], default: list[int], h: Any) -> bytes:
+    """One row's XML written cell by cell, as the summary's rule has it (the reference the
+    column-by-column renderer must match byte for byte)."""
+    from perfxl.consolidate.summary_xml import text_xml
+
+    cells: list[str] = []
+    empty: list[str] = []
+    for i, v in enumerate(row):
+        t = type(v)
+        if v is not None and t is not str and (t is bool or not isinstance(v, int | float)):
+            v, t = str(v), str
+        if t is str and v != "":
+            edge = v[:1].isspace() or v[-1:].isspace()
+            head = '<is><t xml:space="preserve">' if edge else "<is><t>"
+            cell = f'<c s="{st[i]}" t="inlineStr">{head}{text_xml(v)}</t></is></c>'
+        elif t is int or (t is float and math.isfinite(v)):
+            cell = f'<c s="{st[i]}"><v>{v!r}</v></c>'
+        else:
+            empty.append(f'<c s="{default[i]}"/>')
+            continue
+        cells.extend(empty)
+        empty = []
+        cells.append(cell)
+    if not cells and empty:
+        cells.append(empty[0])
+    attrs = "" if h is None else f' ht="{h:g}" customHeight="1"'
+    return f"<row{attrs}>{''.join(cells)}</row>".encode()
+
+
+TRICKY: list[tuple[Any, ...]] = [
+    ("总计", "甲", 1, 2.5, "a&b<c>", None),
+    ("小计", "乙", 1.0, -0.0, "x", ""),  # 1.0 after 1 in the same column: not "1"
+    ("总计", "甲", True, 0.0, " 前空格", "后空格 "),
+    (None, "控\x01制", 10**20, math.nan, "_x0041_ 与 _x", "\n"),
+    (None, None, None, None, None, None),
+    ("", "", "", "", "", ""),
+    ("项目", dt.date(2023, 3, 1), -7, math.inf, "行1\n行2" * 30, "尾"),
+    ("项目", "很长的文字" * 3000, 3, 1e-3, "&amp;", "  "),  # past Excel's 32767 characters
+    ("小计", "甲", 1, 2.5, "a&b<c>", None),
+]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 2048])
+def test_rows_by_column_match_the_cell_by_cell_rule(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rendered column by column in chunks, with runs of row styles (a kind column), mixed
+    types in a column, memos shared between calls and row heights, every row's XML is the
+    one the cell-by-cell rule gives."""
+    from perfxl.consolidate import summary_xml
+
+    monkeypatch.setattr(summary_xml, "CHUNK", chunk)
+    monkeypatch.setattr(summary_xml, "_TEXTS_MAX", 3)  # memos emptied as they go
+    styles: dict[str | None, list[int]] = {
+        None: [1, 2, 3, 4, 5, 6],
+        "小计": [11, 12, 13, 14, 15, 16],
+        "总计": [21, 22, 23, 24, 25, 26],
+    }
+
+    def height(row: Any) -> float | None:
+        return 30.5 if isinstance(row[1], str) and len(row[1]) > 2 else None
+
+    want = b"".join(
+        _reference_row(r, styles.get(r[0], styles[None]), styles[None], height(r)) for r in TRICKY
+    )
+    memo = summary_xml.new_memo()
+    for _ in range(2):  # the second time from the memos
+        got = b"".join(summary_xml.render_rows(TRICKY, styles, 0, height, memo))
+        assert got == want
+    assert b'<c s="13"><v>1.0</v></c>' in got and b"<v>-0.0</v>" in got
+    assert b"_x0001_" in got and b"_x005F_x0041_" in got and b"&amp;amp;" in got
+
+
+def test_rows_of_mixed_length_and_shown_paths(tmp_path: Path) -> None:
+    """Rows of different lengths in one piece render one by one; file names fixed in the
+    memos (`Paths.fixes`) give the XML of the rows shown first (`Paths.rows`), heights too."""
+    from perfxl.consolidate import columns as K
+    from perfxl.consolidate import writer
+    from perfxl.consolidate.summary_xml import new_memo, render_rows
+
+    styles: dict[str | None, list[int]] = {None: [1, 2, 3]}
+    rows = [("a", 1), ("b", 2, "c"), (None,)]
+    want = b"".join(_reference_row(r, styles[None], styles[None], None) for r in rows)
+    assert b"".join(render_rows(rows, styles)) == want
+
+    folder = tmp_path / "县"
+    folder.mkdir()
+    paths = writer.Paths([str(folder)])
+    src = str(folder / "乡" / "a.xlsx")
+    i, m = K.PROBLEMS.index("source_file"), K.PROBLEMS.index("message")
+    n = len(K.PROBLEMS.columns)
+    problems = [
+        tuple(
+            src if j == i else (f"文件 {src} 有误。" * k) if j == m else f"v{j}" for j in range(n)
+        )
+        for k in range(1, 6)
+    ]
+    st = {None: list(range(n))}
+    fixes = paths.fixes(K.PROBLEMS)
+    assert set(fixes) == {i, m}
+    shown = list(paths.rows(K.PROBLEMS, problems))
+    assert shown[0][i] == "乡/a.xlsx" and src not in shown[3][m]
+    plain = b"".join(render_rows(shown, st, None, writer.row_height(K.PROBLEMS)))
+    fixed = b"".join(
+        render_rows(problems, st, None, writer.row_height(K.PROBLEMS, fixes), new_memo(fixes))
+    )
+    assert fixed == plain and b"customHeight" in plain
+    assert str(folder).encode() not in fixed
+
+
+def test_number_columns_match_the_cell_by_cell_rule() -> None:
+    """Columns of numbers only (ints, floats, None, NaN, infinities, -0.0) rendered at once
+    give the cell-by-cell rule's XML; a bool among them is its text."""
+    from perfxl.consolidate.summary_xml import render_rows
+
+    rows: list[tuple[Any, ...]] = [
+        (1, 2.5, None, 7),
+        (2, -0.0, math.nan, None),
+        (3, 1e300, math.inf, -math.inf),
+        (4, 0.1 + 0.2, 5, 6.0),
+        (5, None, None, None),
+        (6, 2, 10**30, True),
+    ]
+    styles: dict[str | None, list[int]] = {None: [7, 8, 9, 10]}
+    want = b"".join(_reference_row(r, styles[None], styles[None], None) for r in rows)
+    got = b"".join(render_rows(rows, styles))
+    assert got == want
+    assert b"<v>0.30000000000000004</v>" in got and b"<v>1e+300</v>" in got
+    assert b"nan" not in got and b"inf" not in got and b">True<" in got
+
+
+def test_row_heights_by_column_match_row_by_row() -> None:
+    """`RowHeight.columns` (a piece's rows at once) gives each row's own height, with file
+    names fixed, values of any type (an unhashable one: row by row) and one-line columns."""
+    from perfxl.consolidate import columns as K
+    from perfxl.consolidate import writer
+
+    n = len(K.PROBLEMS.columns)
+    m, v = K.PROBLEMS.index("message"), K.PROBLEMS.index("value")
+    rows = [
+        tuple(
+            ("问题说明很长。" * (4 * k) + "\n" * (k % 2)) if j == m else (k if j == v else f"短{j}")
+            for j in range(n)
+        )
+        for k in range(8)
+    ]
+    rows.append(tuple(None for _ in range(n)))
+    rows.append(tuple("甲\n乙" if j == v else None for j in range(n)))  # its column: 2 lines
+    rows.append(tuple(None for _ in range(n)))
+    for extra in ([], [tuple([["列表"]] * n)]):
+        got = rows + extra
+        height = writer.row_height(K.PROBLEMS)
+        want = [writer.row_height(K.PROBLEMS)(r) for r in got] if not extra else None
+        by_columns = height.columns(list(zip(*got, strict=True)))
+        if want is not None:
+            assert by_columns == want
+        assert len(by_columns) == len(got)
+        assert (
+            len({h for h in by_columns if h is not None}) > 2
+            and by_columns[-1 - len(extra)] is None
+        )
+    assert writer.row_height(K.PROBLEMS).columns(list(zip(*rows[:1], strict=True))) == [None]

@@ -14,7 +14,6 @@ can be rendered and compressed once, in the worker that read it, and spliced int
 from __future__ import annotations
 
 import math
-import operator
 import os
 import queue
 import re
@@ -23,8 +22,9 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from perfxl import xstring
 from perfxl.cells import col_letter
@@ -52,6 +52,7 @@ class SheetRows:
             default height (LibreOffice does not grow rows of an .xlsx it opens).
         pieces: instead of ``rows``, the rows in pieces: lists of rows (rendered here) and
             rows rendered and compressed elsewhere (`Deflated`, spliced in as they are).
+        fixes: how the texts of some columns are shown (`Memo`), by column.
     """
 
     part: str
@@ -63,6 +64,7 @@ class SheetRows:
     ncols: int = 1
     height: Callable[[Sequence[Any]], float | None] | None = None
     pieces: Iterable[Piece] | None = None
+    fixes: Fixes | None = None
 
 
 def text_xml(s: str) -> str:
@@ -81,67 +83,176 @@ def text_xml(s: str) -> str:
     return s  # str.translate is several times slower for this
 
 
-class _Texts(dict[str, str]):
-    """str -> the ``<is>`` element of an inline string holding it (escaped once per text:
-    units, files, rules and sheet names recur across thousands of rows). Cleared when it
-    grows past `_TEXTS_MAX` texts, so memory stays flat in the number of rows."""
+class _Texts(dict[str | None, bytes]):
+    """str -> the UTF-8 of a cell of one column holding it (an inline string), or of the
+    column's empty cell for "" and None: escaped and encoded once per text (units, files,
+    rules and sheet names recur across thousands of rows). ``fix`` (a file name shown
+    relative to the input folder) is applied first. Emptied when it grows past `_TEXTS_MAX`
+    texts, so memory stays flat in the number of rows."""
 
-    def __missing__(self, s: str) -> str:
+    def __init__(self, style: int, empty: bytes, fix: Callable[[str], Any] | None) -> None:
+        super().__init__()
+        self.head = f'<c s="{style}" t="inlineStr"><is>'
+        self.empty = empty
+        self.fix = fix
+        self.tail = "</t></is></c>"
+        self[None] = empty
+
+    def fill(self, texts: set[str]) -> None:
+        """Memoise the cells of ``texts`` (not yet known) together: when none of them needs
+        an escape or keeps edge whitespace (most), checked, formatted and encoded at once."""
+        if not texts:
+            return
+        if len(self) + len(texts) > _TEXTS_MAX:
+            self.clear()
+            self[None] = self.empty
+        keys = list(texts)
+        shown = keys if self.fix is None else list(map(self.fix, keys))
+        joined = " ".join(shown)  # a space: no "_x" is made across two texts
+        if (
+            "" in shown
+            or list(map(str.strip, shown)) != shown
+            or not joined.isprintable()
+            or "&" in joined
+            or "<" in joined
+            or ">" in joined
+            or "_x" in joined
+            or max(map(len, shown)) > MAX_TEXT
+        ):
+            for k in keys:
+                self.__missing__(k)
+            return
+        head = self.head + "<t>"
+        xml = head + (self.tail + "\x00" + head).join(shown) + self.tail
+        self.update(zip(keys, xml.encode().split(b"\x00"), strict=True))
+
+    def __missing__(self, s: str) -> bytes:
         if len(self) > _TEXTS_MAX:
             self.clear()
-        edge = s[:1].isspace() or s[-1:].isspace()  # where Excel would trim without it
-        head = '<is><t xml:space="preserve">' if edge else "<is><t>"
-        xml = self[s] = f"{head}{text_xml(s)}</t></is>"
-        return xml
+            self[None] = self.empty
+        shown = s if self.fix is None else self.fix(s)
+        if shown == "":
+            cell = self.empty
+        elif not (shown[0].isspace() or shown[-1].isspace()):
+            if len(shown) > MAX_TEXT or _SPECIAL.search(shown) is not None:
+                shown = text_xml(shown)
+            cell = f"{self.head}<t>{shown}</t></is></c>".encode()
+        else:  # where Excel would trim
+            cell = f'{self.head}<t xml:space="preserve">{text_xml(shown)}</t></is></c>'.encode()
+        self[s] = cell
+        return cell
 
 
-_TEXTS_MAX = 20_000
-
-_PLAIN = frozenset({str, int, float, type(None)})
-
-
-class _Template:
-    """The XML of every row with the same value types and styles, as one ``str.format``.
-
-    Filling it takes the row's attributes (its height, or nothing) and the row's values
-    picked by C-level calls (itemgetter, map): several times faster than formatting cell by
-    cell. Cells carry no reference: each follows the one before (an empty cell before a
-    filled one is written as an empty cell of ``empty``'s style: the column's, as a missing
-    cell shows), so the XML of a row does not depend on where it lands in the sheet.
-    """
-
-    def __init__(self, types: tuple[type, ...], styles: Sequence[int], empty: Sequence[int]):
-        self.strings = [i for i, t in enumerate(types) if t is str]
-        self.numbers = [i for i, t in enumerate(types) if t is int or t is float]
-        self.floats = any(types[i] is float for i in self.numbers)
-        slot = {i: k for k, i in enumerate((*self.strings, *self.numbers), start=1)}
-        last = max(slot, default=0)  # an empty row keeps one empty cell: readers see the row
-        parts = ["<row{0}>"]
-        for i, t in enumerate(types[: last + 1]):
-            if i not in slot:
-                parts.append(f'<c s="{empty[i]}"/>')
-            elif t is str:
-                parts.append(f'<c s="{styles[i]}" t="inlineStr">{{{slot[i]}}}</c>')
-            else:
-                parts.append(f'<c s="{styles[i]}"><v>{{{slot[i]}!r}}</v></c>')
-        parts.append("</row>")
-        self.format = "".join(parts).format
-        self.get_strings = _getter(self.strings)
-        self.get_numbers = _getter(self.numbers)
+# What `text_xml` changes (the escapes of `xstring.escape` and of XML): most texts have none.
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x")
+_TEXTS_MAX = 2_000  # per column and row style
 
 
-def _getter(cols: list[int]) -> Any:
-    if not cols:
-        return lambda row: ()
-    if len(cols) == 1:
-        c = cols[0]
-        return lambda row: (row[c],)
-    return operator.itemgetter(*cols)
+class _Ints(dict[int | None, bytes]):
+    """int -> the UTF-8 of a cell of one column holding it, None -> the empty cell (only for
+    columns of exactly ``int`` and None: a bool or a float equal to an int finds its entry)."""
+
+    def __init__(self, style: int, empty: bytes) -> None:
+        super().__init__()
+        self.style = style
+        self.empty = empty
+        self[None] = empty
+
+    def __missing__(self, v: int) -> bytes:
+        if len(self) > _TEXTS_MAX:
+            self.clear()
+            self[None] = self.empty
+        cell = self[v] = f'<c s="{self.style}"><v>{v!r}</v></c>'.encode()
+        return cell
 
 
-def render(spec: SheetRows) -> Iterator[str]:
-    """The XML of each row of ``spec`` (see `render_rows`)."""
-    return render_rows(spec.rows, spec.styles, spec.kind_column, spec.height)
+class _Cell:
+    """Any value -> the UTF-8 of its cell in one column, not memoised (a column of mixed
+    types; -0.0 equals 0.0): a number (int or float, not a bool or a subclass) finite as a
+    number, any other type as its text, None, "", NaN and the infinities as an empty cell."""
+
+    def __init__(self, texts: _Texts, style: int) -> None:
+        self.texts = texts
+        self.plain = _Texts(style, texts.empty, None)  # converted values: no file names
+        self.style = style
+
+    def __getitem__(self, v: Any) -> bytes:
+        t = type(v)
+        if t is str:
+            return self.texts[v]
+        if t is int or (t is float and math.isfinite(v)):
+            return f'<c s="{self.style}"><v>{v!r}</v></c>'.encode()
+        if v is not None and (t is bool or not isinstance(v, int | float)):
+            return self.plain[str(v)]
+        return self.texts.empty  # None, NaN, infinities, subclasses of int and float
+
+
+_STR = frozenset({str, type(None)})
+_INT = frozenset({int, type(None)})
+_NUMBER = frozenset({int, float, type(None)})
+_NOT_FINITE = frozenset({"None", "nan", "inf", "-inf"})  # reprs of what leaves a cell empty
+
+
+class _Plan:
+    """The cells of the rows of one style (their styles per column): per column, what turns
+    a value into its cell's XML (`_Texts`, `_Ints`, `_Cell`). Empty cells take the column's
+    style (``default``)."""
+
+    def __init__(self, styles: Sequence[int], default: Sequence[int], fixes: Fixes) -> None:
+        self.empty = [f'<c s="{d}"/>'.encode() for d in default]
+        pairs = list(zip(styles, self.empty, strict=False))
+        self.texts = [_Texts(s, e, fixes.get(i)) for i, (s, e) in enumerate(pairs)]
+        self.ints = [_Ints(s, e) for s, e in pairs]
+        self.cells = [_Cell(t, s) for t, (s, _) in zip(self.texts, pairs, strict=True)]
+        self.number_heads = [f'<c s="{s}"><v>' for s, _ in pairs]
+        self.textual = [True] * len(pairs)  # the column held only texts (and None) last time
+
+    def column(self, i: int, values: Sequence[Any]) -> list[bytes]:
+        """The cells of column ``i`` holding ``values``."""
+        texts = self.texts[i]
+        if self.textual[i]:  # texts last time: all of them known, most likely
+            cells = cast(list[bytes], list(map(texts.get, values)))
+            if None not in cells:  # only texts (and None) are keys: no type to check
+                return cells
+        kinds = set(map(type, values))
+        self.textual[i] = kinds <= _STR
+        if self.textual[i]:  # texts not met before: all at once
+            texts.fill(set(values).difference(texts))
+            return list(map(texts.__getitem__, values))
+        if kinds <= _INT:
+            return list(map(self.ints[i].__getitem__, values))
+        if kinds <= _NUMBER:  # floats (and ints): their repr, all at once
+            reprs = list(map(repr, values))
+            head, tail = self.number_heads[i], "</v></c>"
+            cells = (head + (tail + "\x00" + head).join(reprs) + tail).encode().split(b"\x00")
+            if "None" in reprs or "nan" in reprs or "inf" in reprs or "-inf" in reprs:
+                for j, r in enumerate(reprs):
+                    if r in _NOT_FINITE:
+                        cells[j] = self.empty[i]
+            return cells
+        return list(map(self.cells[i].__getitem__, values))
+
+
+Fixes = dict[int, Callable[[str], Any]]  # column -> how its texts are shown (file names)
+
+
+class Memo:
+    """What `render_rows` keeps between calls with the same styles (a sheet rendered in
+    many pieces, a worker's files): the plans per row style, and the ``fixes`` the texts of
+    some columns get before they are written (`writer.Paths.fixes`)."""
+
+    def __init__(self, fixes: Fixes | None = None) -> None:
+        self.fixes: Fixes = dict(fixes or {})
+        self.plans: dict[int, _Plan] = {}  # by id of the row style (a list of `styles`)
+
+
+def render(spec: SheetRows) -> Iterator[bytes]:
+    """The XML of the rows of ``spec`` (see `render_rows`)."""
+    memo = new_memo(spec.fixes)
+    return render_rows(spec.rows, spec.styles, spec.kind_column, spec.height, memo)
+
+
+CHUNK = 2048  # rows rendered together, column by column
 
 
 def render_rows(
@@ -149,66 +260,98 @@ def render_rows(
     styles: dict[str | None, list[int]],
     kind_column: int | None = None,
     height: Callable[[Sequence[Any]], float | None] | None = None,
-    memo: tuple[dict[Any, Any], _Texts] | None = None,
-) -> Iterator[str]:
-    """The XML of each row: ``<row>`` and ``<c>`` without references (each row follows the
-    one before, each cell the one before), strings inline, so the XML of a run of rows is the
-    same wherever it lands: a worker renders a submission's rows once (`deflated`) and the
-    summary only splices them in.
+    memo: Memo | None = None,
+) -> Iterator[bytes]:
+    """The XML (UTF-8) of the rows, in pieces of up to `CHUNK` rows: ``<row>`` and ``<c>``
+    without references (each row follows the one before, each cell the one before), strings
+    inline, so the XML of a run of rows is the same wherever it lands: a worker renders a
+    submission's rows once (`deflated`) and the summary only splices them in.
 
-    A row for which ``height`` gives a height gets it (``ht``, ``customHeight``). An empty
-    value before a filled one is an empty cell of the default row's style, the column's
-    (what keeps the next cell in its column; it looks as a missing cell does). Rows of plain values (text, int, float, None) with no empty text and
-    no NaN are filled into a cached template per value types; any other row is written cell
-    by cell, with the same XML. ``memo`` (`new_memo`): the templates and texts of earlier
-    calls with the same styles, kept for the next (a sheet rendered in many pieces).
+    A row for which ``height`` gives a height gets it (``ht``, ``customHeight``). A number
+    (int or float, finite) is a number, any other value but None its text; an empty value
+    (None, "", NaN) before a filled one is an empty cell of the default row's style, the
+    column's (what keeps the next cell in its column; it looks as a missing cell does), and
+    after the last filled one is left out (a row of empty values keeps one). Rows of one
+    style are rendered column by column, each value's cell looked up in that column's memo
+    (`_Plan`): a text is escaped and encoded once. ``memo`` (`Memo`): the memos of earlier
+    calls with the same styles, kept for the next, and the texts' ``fixes``.
     """
     default = styles[None]
-    kc = kind_column
-    templates, texts = memo if memo is not None else new_memo()
-    tall: dict[float, str] = {}
-    for row in rows:
-        h = height(row) if height is not None else None
-        if h is None:
-            attrs = ""
-        else:
-            attrs = tall.get(h) or tall.setdefault(h, f' ht="{h:g}" customHeight="1"')
-        st = styles.get(row[kc], default) if kc is not None else default
-        types = tuple(map(type, row))
-        if "" not in row and _PLAIN.issuperset(types):
-            key = (types, id(st))
-            tpl = templates.get(key)
-            if tpl is None:
-                tpl = templates[key] = _Template(types, st, default)
-            numbers = tpl.get_numbers(row)
-            if not tpl.floats or all(map(math.isfinite, numbers)):
-                yield tpl.format(attrs, *map(texts.__getitem__, tpl.get_strings(row)), *numbers)
-                continue
-        cells: list[str] = []
-        empty: list[str] = []  # empty cells not yet written: only if a filled one follows
-        for i, v in enumerate(row):
-            t = type(v)
-            if v is not None and t is not str and (t is bool or not isinstance(v, int | float)):
-                v, t = str(v), str
-            if t is str and v != "":
-                cell = f'<c s="{st[i]}" t="inlineStr">{texts[v]}</c>'
-            elif (t is int or t is float) and (t is int or math.isfinite(v)):
-                cell = f'<c s="{st[i]}"><v>{v!r}</v></c>'
-            else:
-                empty.append(f'<c s="{default[i]}"/>')
-                continue
-            if empty:
-                cells.extend(empty)
-                empty = []
-            cells.append(cell)
-        if not cells and empty:
-            cells.append(empty[0])
-        yield f"<row{attrs}>{''.join(cells)}</row>"
+    memo = memo if memo is not None else Memo()
+    tall: dict[float, bytes] = {}
+    it = iter(rows)
+    while chunk := list(islice(it, CHUNK)):
+        if kind_column is None:
+            yield b"".join(_render_rows(chunk, _plan(memo, default, default), height, tall))
+            continue
+        # Rows of each style rendered together, then put back in their order.
+        kinds = (row[kind_column] for row in chunk)
+        row_styles = list(map(styles.get, kinds, repeat(default)))
+        ids = list(map(id, row_styles))
+        if len(set(ids)) == 1:
+            plan = _plan(memo, row_styles[0], default)
+            yield b"".join(_render_rows(chunk, plan, height, tall))
+            continue
+        xml: list[bytes] = [b""] * len(chunk)
+        groups: dict[int, list[int]] = {}
+        for j, key in enumerate(ids):
+            groups.setdefault(key, []).append(j)
+        for idx in groups.values():
+            plan = _plan(memo, row_styles[idx[0]], default)
+            done = _render_rows([chunk[j] for j in idx], plan, height, tall)
+            for j, x in zip(idx, done, strict=True):
+                xml[j] = x
+        yield b"".join(xml)
 
 
-def new_memo() -> tuple[dict[Any, Any], _Texts]:
-    """What `render_rows` keeps between calls with the same styles: templates, texts."""
-    return {}, _Texts()
+def _plan(memo: Memo, st: list[int], default: list[int]) -> _Plan:
+    """The plan of rows of style ``st`` in ``memo`` (made on first use)."""
+    plan = memo.plans.get(id(st))
+    if plan is None:
+        plan = memo.plans[id(st)] = _Plan(st, default, memo.fixes)
+    return plan
+
+
+def _render_rows(
+    run: list[Sequence[Any]],
+    plan: _Plan,
+    height: Callable[[Sequence[Any]], float | None] | None,
+    tall: dict[float, bytes],
+) -> list[bytes]:
+    """The XML of each of some rows of one style, column by column when they are of one
+    length (else row by row)."""
+    n = len(run)
+    width = len(run[0])
+    if len(set(map(len, run))) > 1:  # rows of another shape: one at a time
+        return [x for row in run for x in _render_rows([row], plan, height, tall)]
+    columns = list(zip(*run, strict=True)) if width else []
+    if height is None:
+        heights: Iterable[float | None] = repeat(None, n)
+    else:
+        by_columns = getattr(height, "columns", None)
+        heights = by_columns(columns) if by_columns is not None else map(height, run)
+    heads = [
+        b"<row>"
+        if h is None
+        else tall.get(h) or tall.setdefault(h, f'<row ht="{h:g}" customHeight="1">'.encode())
+        for h in heights
+    ]
+    cells = [plan.column(i, values) for i, values in enumerate(columns)]
+    xml = list(map(b"".join, zip(heads, *cells, repeat(b"</row>"), strict=False)))
+    if width > 1 and plan.empty[width - 1] in cells[-1]:  # trailing empty cells: left out
+        empty = frozenset(plan.empty)
+        for j, last in enumerate(cells[-1]):
+            if last in empty:
+                row = [c[j] for c in cells]
+                while len(row) > 1 and row[-1] in empty:
+                    row.pop()
+                xml[j] = b"".join((heads[j], *row, b"</row>"))
+    return xml
+
+
+def new_memo(fixes: Fixes | None = None) -> Memo:
+    """A fresh `Memo` for `render_rows`."""
+    return Memo(fixes)
 
 
 @dataclass(frozen=True)
@@ -223,9 +366,9 @@ class Deflated:
     size: int
 
 
-def deflated(xml: Iterable[str]) -> Deflated:
+def deflated(xml: Iterable[bytes]) -> Deflated:
     """``xml`` (the rows of `render_rows`) compressed for splicing (level 1, as the sheets)."""
-    raw = "".join(xml).encode("utf-8")
+    raw = b"".join(xml)
     c = zlib.compressobj(1, zlib.DEFLATED, -15)
     return Deflated(c.compress(raw) + c.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw))
 
@@ -273,7 +416,7 @@ def insert_rows(path: str, sheets: list[SheetRows]) -> None:
         done_with_temp(tmp_path)
 
 
-def _stream(out: zipraw.EntryWriter, pieces: Iterable[str | Deflated]) -> None:
+def _stream(out: zipraw.EntryWriter, pieces: Iterable[bytes | Deflated]) -> None:
     """Write text pieces in buffers of about a megabyte, and compressed pieces as they are.
 
     The buffers are compressed and written by a second thread: zlib and crc32 release the
@@ -296,23 +439,23 @@ def _stream(out: zipraw.EntryWriter, pieces: Iterable[str | Deflated]) -> None:
     worker = threading.Thread(target=drain, name="perfxl-zip-writer", daemon=True)
     worker.start()
     try:
-        buf: list[str] = []
+        buf: list[bytes] = []
         size = 0
         for piece in pieces:
             if failed:
                 break
             if isinstance(piece, Deflated):
                 if buf:
-                    q.put("".join(buf).encode("utf-8"))
+                    q.put(b"".join(buf))
                     buf, size = [], 0
                 q.put(piece)
                 continue
             buf.append(piece)
             size += len(piece)
             if size > 1 << 20:
-                q.put("".join(buf).encode("utf-8"))
+                q.put(b"".join(buf))
                 buf, size = [], 0
-        q.put("".join(buf).encode("utf-8"))
+        q.put(b"".join(buf))
     finally:
         q.put(None)
         worker.join()
@@ -320,13 +463,13 @@ def _stream(out: zipraw.EntryWriter, pieces: Iterable[str | Deflated]) -> None:
         raise failed[0]
 
 
-def _pieces(spec: SheetRows) -> Iterator[str | Deflated]:
+def _pieces(spec: SheetRows) -> Iterator[bytes | Deflated]:
     """The rows of ``spec`` as XML: its ``pieces`` (rendered here, or spliced as they are)
     when given, else its ``rows``."""
     if spec.pieces is None:
         yield from render(spec)
         return
-    memo = new_memo()
+    memo = new_memo(spec.fixes)
     for piece in spec.pieces:
         if isinstance(piece, Deflated):
             yield piece

@@ -15,6 +15,7 @@ column. The CSV/Parquet tables and the 链接地址 column keep the paths as giv
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -59,43 +60,96 @@ def kind_of(column: K.Column) -> str:
     return "nowrap" if column.key in NOWRAP else column.kind
 
 
-def row_height(table: K.Table) -> Callable[[Sequence[Any]], float | None]:
+def row_height(table: K.Table, fixes: dict[int, Callable[[str], Any]] | None = None) -> RowHeight:
     """The height a row of ``table`` needs for its wrapped texts (None: one line will do).
 
-    Called for every row of the long tables, so a text that fits on one line even if every
-    character were CJK is passed over without measuring it, and a text measured once (a rule's
-    message, an indicator name, a unit's name recur across thousands of rows) is not measured
-    again.
+    Called for every row of the long tables, so each wrapping column keeps the line count of
+    every value it met (`_Lines`: a rule's message, an indicator name, a unit's name recur
+    across thousands of rows), and a text that fits on one line even if every character were
+    CJK is not measured. ``fixes``: how some columns' texts are shown (`Paths.fixes`: rows
+    given as stored, measured as shown).
     """
-    # Per wrapping column: its index, its width, the longest text sure to fit on one line
-    # (every character counted as two) and the lines of each text measured there.
-    cols: list[tuple[int, float, float, dict[str, int]]] = [
-        (i, c.width, (c.width - 1) / 2, {})
-        for i, c in enumerate(table.columns)
-        if kind_of(c) in ("text", "value")
-    ]
-    heights: dict[int, float] = {}  # by line count
+    return RowHeight(table, fixes or {})
 
-    def height(row: Sequence[Any]) -> float | None:
-        n = 1
-        for i, width, fits, measured in cols:
-            v = row[i]
-            if type(v) is str and (len(v) > fits or "\n" in v):
-                k = measured.get(v)
-                if k is None:
-                    if len(measured) > MEASURED_MAX:  # a worker's memo lives for many files
-                        measured.clear()
-                    k = measured[v] = textfit.lines(v, width, FONT_SIZE)
-                if k > n:
-                    n = k
-        if n == 1:
+
+class RowHeight:
+    """`row_height` of one table: called with a row, or (`columns`) with many rows' columns."""
+
+    def __init__(self, table: K.Table, fixes: dict[int, Callable[[str], Any]]) -> None:
+        self.cols = [i for i, c in enumerate(table.columns) if kind_of(c) in ("text", "value")]
+        self.lines = [_Lines(table.columns[i].width, fixes.get(i)) for i in self.cols]
+        self.heights = _Heights()
+        cols = self.cols
+        self.pick: Callable[[Sequence[Any]], Any] = (
+            operator.itemgetter(*cols) if len(cols) > 1 else (lambda row: (row[cols[0]],))
+        )
+
+    def __call__(self, row: Sequence[Any]) -> float | None:
+        if not self.cols:
             return None
-        h = heights.get(n)
-        if h is None:
-            h = heights[n] = round(textfit.lines_height(n, FONT_SIZE), 1)
+        try:
+            n = max(map(operator.getitem, self.lines, self.pick(row)))
+        except TypeError:  # a value that cannot be a key (never from the records)
+            n = max(m.count(v) for m, v in zip(self.lines, self.pick(row), strict=True))
+        return self.heights[n]
+
+    def columns(self, columns: Sequence[Sequence[Any]]) -> list[float | None]:
+        """The heights of rows given as their columns (``columns[i]``: every row's value i)."""
+        if not self.cols or not columns:
+            return [None] * (len(columns[0]) if columns else 0)
+        try:
+            counts = [
+                list(map(m.__getitem__, columns[i]))
+                for i, m in zip(self.cols, self.lines, strict=True)
+            ]
+        except TypeError:  # a value that cannot be a key: row by row
+            return [self(row) for row in zip(*columns, strict=True)]
+        counts = [c for c in counts if max(c) > 1]  # columns of one line each: no say
+        if not counts:
+            return [None] * len(columns[0])
+        most = map(max, *counts) if len(counts) > 1 else counts[0]
+        return list(map(self.heights.__getitem__, most))
+
+
+class _Heights(dict[int, float | None]):
+    """Line count -> the row height (None for one line)."""
+
+    def __init__(self) -> None:
+        super().__init__({1: None})
+
+    def __missing__(self, n: int) -> float | None:
+        h = self[n] = round(textfit.lines_height(n, FONT_SIZE), 1)
         return h
 
-    return height
+
+class _Lines(dict[Any, int]):
+    """Value -> the lines it wraps to in a column ``width`` wide (1 for a value not text),
+    after ``fix``; emptied past `MEASURED_MAX` values (a worker's memo lives for many
+    files)."""
+
+    def __init__(self, width: float, fix: Callable[[str], Any] | None) -> None:
+        super().__init__()
+        self.width = width
+        self.fits = (width - 1) / 2  # the longest text sure to fit (each character as two)
+        self.fix = fix
+
+    def count(self, v: Any) -> int:
+        """The lines of ``v`` (not kept)."""
+        if type(v) is not str:
+            return 1
+        if self.fix is not None:
+            v = self.fix(v)
+            if type(v) is not str:
+                return 1
+        if len(v) > self.fits or "\n" in v:
+            return textfit.lines(v, self.width, FONT_SIZE)
+        return 1
+
+    def __missing__(self, v: Any) -> int:
+        if len(self) > MEASURED_MAX:
+            self.clear()
+        k = self[v] = self.count(v)
+        return k
 
 
 @dataclass
@@ -150,6 +204,17 @@ class Paths:
             if prefix in text:
                 text = text.replace(prefix, "")
         return text
+
+    def fixes(self, table: K.Table) -> dict[int, Callable[[str], Any]]:
+        """How the texts of ``table``'s columns are shown, by column (none without a folder):
+        what `rows` does, for `summary_xml.render_rows` to do once per text."""
+        if not self.base:
+            return {}
+        out: dict[int, Callable[[str], Any]] = {
+            table.index(k): self.show for k in FILE_COLUMNS if k in table.keys
+        }
+        out.update((table.index(k), self.in_text) for k in PATH_TEXTS if k in table.keys)
+        return out
 
     def rows(self, table: K.Table, rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
         """The rows with file names shown relative, one at a time (never held twice)."""
@@ -233,29 +298,30 @@ class RowsXml:
                 done.append(None)
                 continue
             key = key_for(paths, self.styles[table.sheet])
-            styles, memo, height = _memo_for(table, key, self.styles[table.sheet])
-            xml = render_rows(paths.rows(table, rows), styles, None, height, memo)
-            done.append((key, deflated(xml)))
+            styles, memo, height = _memo_for(table, key, self.styles[table.sheet], paths)
+            done.append((key, deflated(render_rows(rows, styles, None, height, memo))))
         return SubmissionXml(sub.file.path, done[0], done[1])
 
 
-# Per table and key, in a worker: the styles rendered with (one object: the templates are
-# found by its identity), the templates and texts (`summary_xml.new_memo`) and the row
+# Per table and key, in a worker: the styles rendered with (one object: the memos of a row
+# style are found by its identity), the memos of cells (`summary_xml.new_memo`) and the row
 # heights, kept from one file to the next (rule texts, indicator names, units recur).
 _MEMOS: dict[tuple[Any, ...], tuple[dict[str | None, list[int]], Any, Any]] = {}
 
 
 def _memo_for(
-    table: K.Table, key: tuple[Any, ...], styles: dict[str | None, list[int]]
+    table: K.Table, key: tuple[Any, ...], styles: dict[str | None, list[int]], paths: Paths
 ) -> tuple[dict[str | None, list[int]], Any, Callable[[Sequence[Any]], float | None]]:
-    """What `RowsXml.render` keeps between files for ``table`` under ``key``."""
+    """What `RowsXml.render` keeps between files for ``table`` under ``key`` (which holds
+    what ``paths`` shows: its file names are fixed once per text, in the memos)."""
     from perfxl.consolidate.summary_xml import new_memo
 
     got = _MEMOS.get((table.sheet, key))
     if got is None:
         if len(_MEMOS) > 8:  # another run in this process (tests): start afresh
             _MEMOS.clear()
-        got = _MEMOS[(table.sheet, key)] = (styles, new_memo(), row_height(table))
+        fixes = paths.fixes(table)
+        got = _MEMOS[(table.sheet, key)] = (styles, new_memo(fixes), row_height(table, fixes))
     return got
 
 
@@ -322,37 +388,37 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
             [
                 SheetRows(
                     part=f"xl/worksheets/sheet{ws.index + 1}.xml",
-                    rows=paths.rows(table, rows),
+                    rows=rows,
                     first_row=2,
                     styles=fmt.styles(table),
                     kind_column=0 if table.keys[0] == "row_kind" else None,
                     nrows=len(rows),
                     ncols=len(table.columns),
-                    height=row_height(table),
-                    pieces=_pieces(paths, table, rows, key_for(paths, fmt.styles(table))),
+                    height=row_height(table, paths.fixes(table)),
+                    pieces=_pieces(rows, key_for(paths, fmt.styles(table))),
+                    fixes=paths.fixes(table),
                 )
                 for table, ws, rows in streamed
             ],
         )
 
 
-def _pieces(
-    paths: Paths, table: K.Table, rows: Sequence[Any], key: tuple[Any, ...]
-) -> Iterator[Piece]:
-    """The rows of ``table`` in pieces: a spilled run's submissions rendered by the workers
+def _pieces(rows: Sequence[Any], key: tuple[Any, ...]) -> Iterator[Piece]:
+    """The rows of a table in pieces: a spilled run's submissions rendered by the workers
     (`RowsXml`) as they are, when rendered with this run's names and styles (``key``), the
-    other rows shown with ``paths`` (rendered by the summary)."""
+    other rows as stored (rendered by the summary, their file names shown as `Paths.fixes`
+    has them)."""
     from perfxl.consolidate.spill import Chain
 
     if not isinstance(rows, Chain):
-        yield paths.rows(table, rows)
+        yield rows
         return
     for part in rows.parts:
         xml = getattr(part, "xml", None)
         if xml is not None and xml.key == key:
             yield xml.load()
         else:
-            yield paths.rows(table, part)
+            yield part
 
 
 def write_stage_summary(
