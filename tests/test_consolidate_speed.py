@@ -2,8 +2,9 @@
 
 * the schema's plain-Python check (`schema_fast.FastCheck`) only ever vouches for data that
   jsonschema accepts, so validation's findings are jsonschema's;
-* the summary's streamed rows (shared strings, per-type row templates, a writer thread)
-  read back as the values given, in every reader, with a consistent shared-strings table.
+* the summary's streamed rows (rendered column by column in chunks, strings inline, no
+  row or cell references, fragments deflated apart and spliced) read back as the values
+  given, in every reader, and are byte for byte what the cell-by-cell rule writes.
 """
 
 from __future__ import annotations
