@@ -187,3 +187,27 @@ def test_bom_and_prefixed_namespace_are_kept(tmp_path: Path) -> None:
     assert pf.without_cells(
         pf.parts(odd)[sheet].lstrip(b"\xef\xbb\xbf"), {"A9", "K40"}
     ) == pf.without_cells(new.lstrip(b"\xef\xbb\xbf"), {"A9", "K40"})
+
+
+def test_changed_parts_are_deflated_at_the_fast_level(tmp_path: Path) -> None:
+    """A changed part is deflated at zlib level 1 (zipraw.REWRITE_LEVEL): its stored bytes are
+    level 1's raw deflate of the new content, and they read back the same in openpyxl."""
+    import zlib
+
+    import openpyxl
+
+    from perfxl.write.patch import zipraw
+
+    assert zipraw.REWRITE_LEVEL == 1
+    src = pf.rich_workbook(tmp_path)
+    out = tmp_path / "out.xlsx"
+    write_cells(src, [CellWrite(P, "A9", 12.5)], out=out)
+    part = pf.sheet_part(src, P)
+    with zipfile.ZipFile(out) as z:
+        content = z.read(part)
+        info = z.getinfo(part)
+    c = zlib.compressobj(1, zlib.DEFLATED, -15)
+    assert pf.raw_entries(out)[part][0] == c.compress(content) + c.flush()
+    c6 = zlib.compressobj(6, zlib.DEFLATED, -15)
+    assert info.compress_size != len(c6.compress(content) + c6.flush())
+    assert openpyxl.load_workbook(out)[P]["A9"].value == 12.5

@@ -138,19 +138,20 @@ class Package:
         return [n for n in self._src.names if n not in kept]
 
     def to_bytes(self) -> bytes:
-        """The package as a zip; untouched parts keep their source bytes."""
+        """The package as a zip; untouched parts keep their source bytes, changed ones are
+        deflated at ``zipraw.REWRITE_LEVEL`` (fast)."""
         changed = set(self.changed())
         records = self._src.records
         if records is None:
             content = {n: self.read(n) for n in changed}
-            return zipraw.build_fallback(self._src, self._order, content)
+            return zipraw.build_fallback(self._src, self._order, content, zipraw.REWRITE_LEVEL)
         items: list[zipraw.Record | zipraw.NewEntry] = []
         for name in self._order:
             if name in changed:
                 items.append(zipraw.NewEntry(name, self.read(name), records.get(name)))
             else:
                 items.append(records[name])
-        return zipraw.build(items, self._src.stamp, self._src.comment)
+        return zipraw.build(items, self._src.stamp, self._src.comment, zipraw.REWRITE_LEVEL)
 
 
 def rels_name(part: str) -> str:

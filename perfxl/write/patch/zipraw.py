@@ -415,10 +415,20 @@ def _with_zip64_offset(central: bytes, offset: int) -> bytes:
     return head + central[_CDIR.size : name_end] + kept + z64 + central[name_end + xlen :]
 
 
+# The write-back engine's level for the parts it changed: zlib level 1 deflates a worksheet
+# in about 40 % of level 6's time (21 sheets of a 20-project workbook: 1.5 ms vs 3.9 ms CPU)
+# for about 17 % more compressed bytes (80.5 vs 68.5 KB; the file grows by a sixth). The
+# bytes inflate to the same content whatever the level (every reader sees the same parts).
+REWRITE_LEVEL = 1
+
+
 def build(
-    items: list[Record | NewEntry], stamp: tuple[int, int, int, int, int, int], comment: bytes
+    items: list[Record | NewEntry],
+    stamp: tuple[int, int, int, int, int, int],
+    comment: bytes,
+    level: int = 6,
 ) -> bytes:
-    """Write a zip: raw records copied, new entries deflated, in the given order.
+    """Write a zip: raw records copied, new entries deflated (zlib ``level``), in order.
 
     Raises:
         NotAWorkbookError: when the result would need ZIP64 (over 4 GiB or 65,535 entries).
@@ -429,12 +439,14 @@ def build(
         if isinstance(item, Record):
             zw.copy(item)
         else:
-            zw.add(item.name, item.data, item.like)
+            zw.add(item.name, item.data, item.like, level)
     zw.finish(comment)
     return out.getvalue()
 
 
-def build_fallback(src: ZipSource, order: list[str], content: dict[str, bytes]) -> bytes:
+def build_fallback(
+    src: ZipSource, order: list[str], content: dict[str, bytes], level: int = 6
+) -> bytes:
     """Every entry read through :mod:`zipfile` and deflated again (for ZIP64 or oddly laid-out
     sources, whose raw records are not copied); ZIP64 in the output where it is needed."""
     infos = {i.filename: i for i in src.infos}
@@ -442,6 +454,6 @@ def build_fallback(src: ZipSource, order: list[str], content: dict[str, bytes]) 
     zw = ZipWriter(out, src.stamp)
     for name in order:
         data = content[name] if name in content else src.read(name)
-        zw.add(name, data, infos.get(name))
+        zw.add(name, data, infos.get(name), level)
     zw.finish(src.comment, zip64=True)
     return out.getvalue()
