@@ -171,6 +171,35 @@ def test_rows_and_cells_without_r_attributes() -> None:
     )
 
 
+def test_rows_are_found_scanning_only_as_far_as_needed() -> None:
+    """`row` scans rows one at a time while they ascend; each lookup answers as the whole
+    list does (rows without ``r`` count on from the last one, a missing row is None)."""
+    rows = '<row r="2"><c r="A2"><v>2</v></c></row><row><c r="A3"/></row><row r="5" s="1"/>'
+    xml = f'<worksheet {MAIN}><sheetData>{rows}<row r="9"/></sheetData></worksheet>'
+    sx = SheetXml(xml, "lazy1.xml")
+    assert sx.row(3) is not None and sx.row(3).span.start_tag(xml) == "<row>"
+    assert sx._ix._rows is None  # the rows after row 3 are not scanned yet
+    assert sx.row(1) is None and sx.row(4) is None
+    assert sx.row(5) is not None and sx.row(5).span.start_tag(xml) == '<row r="5" s="1"/>'
+    assert sx.row(12) is None and sx.row(9) is not None
+    assert [r.num for r in sx.rows()] == [2, 3, 5, 9]
+    whole = SheetXml(xml.replace("<worksheet", "<worksheet "), "lazy2.xml")
+    whole.rows()
+    for n in range(12):
+        a, b = whole.row(n), SheetXml(xml, f"lazy3-{n}.xml").row(n)
+        assert (a and a.span.start_tag(whole.text)) == (b and b.span.start_tag(xml))
+
+
+def test_rows_out_of_order_are_looked_up_in_the_whole_list() -> None:
+    xml = (
+        f'<worksheet {MAIN}><sheetData><row r="4"/><row r="2"/><row r="7"/></sheetData></worksheet>'
+    )
+    sx = SheetXml(xml, "unsorted.xml")
+    assert sx.row(9) is None  # the scan meets 2 after 4 and falls back
+    assert sx._ix._rows is not None and [r.num for r in sx._ix._rows] == [4, 2, 7]
+    assert sx.row(7) is not None and sx.row(7).span.start_tag(xml) == '<row r="7"/>'
+
+
 @pytest.mark.parametrize(
     ("ref", "cells", "expected"),
     [
