@@ -355,7 +355,10 @@ def compute_workbook(
             path=str(out),
         )
     patch = WorkbookPatch.open(book)  # refuses what is not an .xlsx/.xlsm package
-    grid = read_grid(book)
+    grid = read_grid(book, keep_sheets=True)
+    if grid.sheet_xml:  # the worksheets the preflight inflated: not inflated twice
+        patch.pkg.adopt(grid.sheet_xml)
+        grid.sheet_xml = None
     read = read_grid_model(grid, layout=layout)
     read.require_perfxl()
     if read.targets.stage == "monitoring":

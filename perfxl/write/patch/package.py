@@ -28,6 +28,11 @@ class Package:
         self._text: dict[str, str] = {}
         self._decoded: dict[str, str] = {}  # source parts already decoded and checked
 
+    def adopt(self, parts: dict[str, bytes]) -> int:
+        """Source parts' contents already inflated (and checked) elsewhere, by zip name: taken
+        where their length and CRC-32 are this package's (:meth:`zipraw.ZipSource.adopt`)."""
+        return self._src.adopt(parts)
+
     # -- names ---------------------------------------------------------------
     def names(self) -> list[str]:
         """Every part name, in zip order."""

@@ -78,9 +78,24 @@ class ZipSource:
         self.stamp = self.infos[0].date_time if self.infos else (1980, 1, 1, 0, 0, 0)
         self.records = _raw_records(data, self.names)
         self.comment = self._zip.comment
+        self._inflated: dict[str, bytes] = {}
+
+    def adopt(self, parts: dict[str, bytes]) -> int:
+        """Take entries' contents inflated elsewhere (the preflight's worksheets), so
+        :meth:`read` need not inflate them again; one is taken only when its length and
+        CRC-32 are this zip's for that name. Returns how many were taken."""
+        infos = {i.filename: i for i in self.infos}
+        for name, data in parts.items():
+            info = infos.get(name)
+            if info is not None and info.file_size == len(data) and zlib.crc32(data) == info.CRC:
+                self._inflated[name] = data
+        return len(self._inflated)
 
     def read(self, name: str) -> bytes:
         """The uncompressed content of an entry (CRC checked)."""
+        data = self._inflated.get(name)
+        if data is not None:
+            return data
         try:
             return self._zip.read(name)
         except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as exc:
