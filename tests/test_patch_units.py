@@ -212,3 +212,33 @@ def test_rows_out_of_order_are_looked_up_in_the_whole_list() -> None:
 def test_widen_dimension(ref: str, cells: list[tuple[int, int]], expected: str) -> None:
     xml = f'<worksheet {MAIN}><dimension ref="{ref}"/><sheetData/></worksheet>'
     assert f'<dimension ref="{expected}"/>' in widen_dimension(xml, "", cells)
+
+
+@pytest.mark.parametrize(
+    ("part_name", "found"),
+    [
+        ("/xl/workbook.xml", "application/x-main"),
+        ("/XL/Workbook.xml", "application/x-main"),  # part names are case-insensitive
+        ("&#x2F;xl/workbook.xml", "application/x-main"),  # behind a character reference
+        ("/xl/other.xml", "application/xml"),  # no Override: the Default by extension
+    ],
+)
+def test_content_type_of_a_part(part_name: str, found: str) -> None:
+    import io
+    import zipfile
+
+    from perfxl.write.patch.opc import content_type
+    from perfxl.write.patch.package import Package
+
+    ct = (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/x-styles"/>'
+        f'<Override PartName="{part_name}" ContentType="application/x-main"/></Types>'
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", ct)
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    assert content_type(Package(buf.getvalue()), "xl/workbook.xml") == found
+    assert content_type(Package(buf.getvalue()), "xl/styles.xml") == "application/x-styles"

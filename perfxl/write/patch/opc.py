@@ -109,9 +109,12 @@ def content_type(pkg: Package, part: str) -> str | None:
     """The content type of ``part`` (Override first, then Default by extension)."""
     text = pkg.text(CT_PART)
     want = "/" + part.lstrip("/").lower()
-    for a, _ in _ct_elements(text, "Override"):
-        if a.get("PartName", "").lower() == want:
-            return a.get("ContentType")
+    # Most parts have an Override, most Overrides are other parts': read their attributes
+    # only when the name can be there at all (spelled out, or behind a character reference).
+    if want in text.lower() or "&" in text:
+        for a, _ in _ct_elements(text, "Override"):
+            if a.get("PartName", "").lower() == want:
+                return a.get("ContentType")
     ext = part.rsplit(".", 1)[-1].lower()
     for a, _ in _ct_elements(text, "Default"):
         if a.get("Extension", "").lower() == ext:
