@@ -55,6 +55,45 @@ def test_find_handles_nesting_comments_and_quoted_brackets() -> None:
     assert xt.splice("abcdef", [(4, 4, "Y"), (1, 2, "X"), (4, 4, "Z")]) == "aXcdYZef"
 
 
+def _end_by_regex(text: str, qname: str, tag_end: int) -> int | None:
+    """The element's end as the regex scan over every "<" finds it (the reference)."""
+    if text[tag_end - 2] == "/":
+        return tag_end
+    depth = 1
+    for m in xt._open_or_close_re(qname).finditer(text, tag_end):
+        if m.group(0).startswith("</"):
+            depth -= 1
+            if depth == 0:
+                return m.end()
+        elif not m.group(0).endswith("/>"):
+            depth += 1
+    return None
+
+
+@pytest.mark.parametrize(
+    ("text", "qname"),
+    [
+        ('<a><b x=">"><b/><b>t</b></b><bb/><b y="1"/></a>', "b"),
+        ("<r><c><col/><cx>1</cx><c>2</c ></c><c/></r>", "c"),  # a shared prefix, "</c >"
+        ('<s><sheetData a="</sheetData>"><row/></sheetData></s>', "sheetData"),
+        ("<x:c><x:c/><x:c>y</x:c><c></c></x:c>", "x:c"),
+        ("<b><b></b>", "b"),  # unclosed
+        ("<b><bb></b", "b"),
+        ("<b>text</b-not></b>", "b"),
+    ],
+)
+def test_element_end_is_the_regex_scans(text: str, qname: str) -> None:
+    """``_element_end`` jumps with str.find to where a match can start: the same ends."""
+    m = xt._start_re(qname).search(text)
+    assert m is not None
+    want = _end_by_regex(text, qname, m.end())
+    if want is None:
+        with pytest.raises(ValueError):
+            xt._element_end(text, qname, m.end())
+    else:
+        assert xt._element_end(text, qname, m.end()) == want
+
+
 @pytest.mark.parametrize(
     ("escaped", "text"),
     [
