@@ -36,6 +36,12 @@ class CellLoc(NamedTuple):
     span: xt.Span
 
 
+@lru_cache(maxsize=4096)  # the same addresses on every project sheet
+def _ref_col(ref: str) -> int:
+    """The column of a cell's ``r`` attribute (``C8`` -> 3)."""
+    return col_index(ref.replace("$", "").rstrip("0123456789"))
+
+
 @lru_cache(maxsize=32)
 def _flat_re(qname: str) -> re.Pattern[str]:
     return re.compile(rf"<{re.escape(qname)}(?=[\s/>])[^>]*>")
@@ -215,9 +221,7 @@ class _Index:
             stop = row.span.inner_end(self.text)
             for span in _flat(self.text, self.p + "c", row.span.tag_end, stop):
                 m = _R_ATTR.search(self.text, span.start, span.tag_end)
-                prev = (
-                    col_index(m.group(1).replace("$", "").rstrip("0123456789")) if m else prev + 1
-                )
+                prev = _ref_col(m.group(1)) if m else prev + 1
                 out.append(CellLoc(row.num, prev, span))
             self._cells[row.num] = out
         return self._cells[row.num]
