@@ -16,12 +16,14 @@ Sources using ZIP64 records or a prefix before the first entry fall back to
 
 from __future__ import annotations
 
+import importlib
 import io
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import BinaryIO
+from functools import lru_cache
+from typing import Any, BinaryIO
 
 from perfxl.errors import NotAWorkbookError
 
@@ -160,7 +162,19 @@ def _dos(stamp: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
     return (h << 11) | (mi << 5) | (s // 2), ((max(y, 1980) - 1980) << 9) | (mo << 5) | d
 
 
+@lru_cache(maxsize=1)
+def _isal() -> Any:
+    """python-isal's zlib module, or None where it is not installed (imported when first
+    needed: a command that writes no workbook does not load it)."""
+    try:
+        return importlib.import_module("isal.isal_zlib")
+    except ImportError:  # zlib does the same, slower
+        return None
+
+
 def _deflate(data: bytes, level: int = 6) -> bytes:
+    if level == REWRITE_LEVEL and (fast := _isal()) is not None:
+        return bytes(fast.compress(data, _ISAL_LEVEL, wbits=-15))
     c = zlib.compressobj(level, zlib.DEFLATED, -15)
     return c.compress(data) + c.flush()
 
@@ -434,7 +448,10 @@ def _with_zip64_offset(central: bytes, offset: int) -> bytes:
 # in about 40 % of level 6's time (21 sheets of a 20-project workbook: 1.5 ms vs 3.9 ms CPU)
 # for about 17 % more compressed bytes (80.5 vs 68.5 KB; the file grows by a sixth). The
 # bytes inflate to the same content whatever the level (every reader sees the same parts).
+# Where python-isal (Intel's ISA-L) is installed it deflates them instead, at its level 1:
+# 0.44 ms for the same sheets, 77.3 KB. The bytes differ from zlib's; the content does not.
 REWRITE_LEVEL = 1
+_ISAL_LEVEL = 1
 
 
 def build(
