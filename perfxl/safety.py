@@ -115,6 +115,9 @@ class Preflight:
         core: ``docProps/core.xml`` (the document properties: `perfxl.savedtime` reads the
             last-saved time there) as the in-memory scan read it whole, its length and CRC
             checked; None when it was not read so.
+        sheets: with ``keep_sheets``, the worksheet parts the in-memory scan inflated whole
+            (length and CRC checked), by zip name, for the write-back engine (`perfxl compute`
+            would inflate them again); None otherwise.
     """
 
     kind: str
@@ -122,6 +125,7 @@ class Preflight:
     sheet_sizes: dict[str, tuple[int, int]] | None = None
     error_parts: frozenset[str] = frozenset()
     core: bytes | None = None
+    sheets: dict[str, bytes] | None = None
 
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -146,12 +150,15 @@ _ERROR_TYPE = re.compile(rb't="e"')  # what `_scan_part` looks for; re finds it 
 _ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-def preflight(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Preflight:
+def preflight(
+    path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_sheets: bool = False
+) -> Preflight:
     """Check a workbook file before parsing it; return what it is.
 
     Args:
         path: the file.
         limits: size limits (tests pass smaller ones).
+        keep_sheets: keep the worksheet parts inflated (``Preflight.sheets``).
 
     Raises:
         UnreadableWorkbookError: a subclass saying why the file is refused.
@@ -183,7 +190,7 @@ def preflight(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Preflight:
     if head.startswith(CFB_MAGIC):
         return _check_cfb(p, where)
     if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP)):
-        return _check_zip(p, where, size, limits)
+        return _check_zip(p, where, size, limits, keep_sheets)
     old = _old_excel(head)
     if old is not None:
         raise OldFormatWorkbookError(
@@ -266,7 +273,9 @@ def _check_cfb(p: Path, where: str) -> Preflight:
     raise NotAWorkbookError("该文件是 Office 复合文档，但不含工作簿内容。", path=where)
 
 
-def _check_zip(p: Path, where: str, size: int, limits: Limits) -> Preflight:
+def _check_zip(
+    p: Path, where: str, size: int, limits: Limits, keep_sheets: bool = False
+) -> Preflight:
     try:
         zf = zipfile.ZipFile(p)
     except zipfile.BadZipFile as exc:
@@ -286,7 +295,11 @@ def _check_zip(p: Path, where: str, size: int, limits: Limits) -> Preflight:
         total = 0
         bounded = _bounded(infos, limits)
         parts: dict[str, bytes] = {}  # what the in-memory scan keeps (docProps/core.xml)
-        if not (bounded and _scan_in_memory(p, size, infos, where, limits, sizes, errors, parts)):
+        sheets: dict[str, bytes] | None = {} if keep_sheets else None
+        if not (
+            bounded and _scan_in_memory(p, size, infos, where, limits, sizes, errors, parts, sheets)
+        ):
+            sheets = {} if keep_sheets else None
             parts.clear()
             sizes.clear()
             errors.clear()
@@ -300,6 +313,7 @@ def _check_zip(p: Path, where: str, size: int, limits: Limits) -> Preflight:
         sheet_sizes=sizes,
         error_parts=frozenset(errors),
         core=parts.get(CORE_PART),
+        sheets=sheets,
     )
 
 
@@ -416,6 +430,7 @@ def _scan_in_memory(
     sizes: dict[str, tuple[int, int]],
     errors: set[str],
     parts: dict[str, bytes] | None = None,
+    sheets: dict[str, bytes] | None = None,
 ) -> bool:
     """`_scan_part` over every member of a `_bounded` zip, from the file's bytes read once.
 
@@ -429,7 +444,8 @@ def _scan_in_memory(
     a used range over the limits is refused here, as `_scan_part` refuses it.
 
     ``parts`` receives `CORE_PART` whole (length and CRC checked) when it is small, for
-    `perfxl.savedtime` (which would otherwise open the zip again).
+    `perfxl.savedtime` (which would otherwise open the zip again); ``sheets`` (when given)
+    every worksheet inflated, for the write-back engine.
 
     Returns:
         True when every member was scanned (``sizes`` and ``errors`` filled).
@@ -468,6 +484,8 @@ def _scan_in_memory(
             for start in range(0, len(data), _CHUNK):
                 scanner.feed(data[start : start + _CHUNK])
         _measure(name, data, where, limits, sizes, errors)
+        if sheets is not None:
+            sheets[name] = data
     return True
 
 

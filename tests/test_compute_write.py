@@ -132,6 +132,47 @@ def test_computing_twice_gives_the_same_bytes(tmp_path: Path) -> None:
     assert once.read_bytes() == twice.read_bytes()
 
 
+def test_the_preflights_inflated_sheets_are_taken_only_when_they_match(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compute takes the worksheets the preflight inflated (no second inflate) and writes the
+    same bytes as when it inflates them itself; a part whose length or CRC differs from the
+    zip's own is not taken."""
+    from perfxl.grid.calamine_grid import read_grid
+    from perfxl.safety import preflight
+    from perfxl.write import percentages as P
+    from perfxl.write.patch import WorkbookPatch, zipraw
+
+    pre = preflight(EXAMPLE_XLSX, keep_sheets=True)
+    assert preflight(EXAMPLE_XLSX).sheets is None
+    with zipfile.ZipFile(EXAMPLE_XLSX) as z:
+        sheets = {n: z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/sheet")}
+    assert pre.sheets == sheets and len(sheets) > 2
+    assert read_grid(EXAMPLE_XLSX, keep_sheets=True).sheet_xml == sheets
+    assert read_grid(EXAMPLE_XLSX).sheet_xml is None
+
+    name = sorted(sheets)[0]
+    wrong = {name: sheets[name].replace(b"<sheetData>", b"<sheetData> ", 1)[:-1]}
+    assert len(wrong[name]) == len(sheets[name])  # same length, other CRC
+    patch = WorkbookPatch.open(EXAMPLE_XLSX)
+    assert patch.pkg.adopt(wrong) == 0 and patch.pkg.read(name) == sheets[name]
+    assert patch.pkg.adopt({name: sheets[name][:-1]}) == 0
+    assert patch.pkg.adopt({"xl/none.xml": b"", **sheets}) == len(sheets)
+
+    taken: list[int] = []
+    adopt = zipraw.ZipSource.adopt
+    monkeypatch.setattr(
+        zipraw.ZipSource, "adopt", lambda self, parts: taken.append(adopt(self, parts)) or 0
+    )
+    P.compute_workbook(EXAMPLE_XLSX, tmp_path / "adopted.xlsx")
+    assert taken == [len(sheets)]
+    monkeypatch.setattr(zipraw.ZipSource, "adopt", lambda self, parts: 0)
+    P.compute_workbook(EXAMPLE_XLSX, tmp_path / "inflated.xlsx")
+    adopted = (tmp_path / "adopted.xlsx").read_bytes()
+    assert adopted == (tmp_path / "inflated.xlsx").read_bytes()
+    assert adopted != Path(EXAMPLE_XLSX).read_bytes()
+
+
 # --- nothing else changes ---------------------------------------------------------------
 PROJECT = "1.道路维修"
 PROJECT2 = "2.办公经费"

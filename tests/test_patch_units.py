@@ -55,6 +55,45 @@ def test_find_handles_nesting_comments_and_quoted_brackets() -> None:
     assert xt.splice("abcdef", [(4, 4, "Y"), (1, 2, "X"), (4, 4, "Z")]) == "aXcdYZef"
 
 
+def _end_by_regex(text: str, qname: str, tag_end: int) -> int | None:
+    """The element's end as the regex scan over every "<" finds it (the reference)."""
+    if text[tag_end - 2] == "/":
+        return tag_end
+    depth = 1
+    for m in xt._open_or_close_re(qname).finditer(text, tag_end):
+        if m.group(0).startswith("</"):
+            depth -= 1
+            if depth == 0:
+                return m.end()
+        elif not m.group(0).endswith("/>"):
+            depth += 1
+    return None
+
+
+@pytest.mark.parametrize(
+    ("text", "qname"),
+    [
+        ('<a><b x=">"><b/><b>t</b></b><bb/><b y="1"/></a>', "b"),
+        ("<r><c><col/><cx>1</cx><c>2</c ></c><c/></r>", "c"),  # a shared prefix, "</c >"
+        ('<s><sheetData a="</sheetData>"><row/></sheetData></s>', "sheetData"),
+        ("<x:c><x:c/><x:c>y</x:c><c></c></x:c>", "x:c"),
+        ("<b><b></b>", "b"),  # unclosed
+        ("<b><bb></b", "b"),
+        ("<b>text</b-not></b>", "b"),
+    ],
+)
+def test_element_end_is_the_regex_scans(text: str, qname: str) -> None:
+    """``_element_end`` jumps with str.find to where a match can start: the same ends."""
+    m = xt._start_re(qname).search(text)
+    assert m is not None
+    want = _end_by_regex(text, qname, m.end())
+    if want is None:
+        with pytest.raises(ValueError):
+            xt._element_end(text, qname, m.end())
+    else:
+        assert xt._element_end(text, qname, m.end()) == want
+
+
 @pytest.mark.parametrize(
     ("escaped", "text"),
     [
@@ -171,6 +210,35 @@ def test_rows_and_cells_without_r_attributes() -> None:
     )
 
 
+def test_rows_are_found_scanning_only_as_far_as_needed() -> None:
+    """`row` scans rows one at a time while they ascend; each lookup answers as the whole
+    list does (rows without ``r`` count on from the last one, a missing row is None)."""
+    rows = '<row r="2"><c r="A2"><v>2</v></c></row><row><c r="A3"/></row><row r="5" s="1"/>'
+    xml = f'<worksheet {MAIN}><sheetData>{rows}<row r="9"/></sheetData></worksheet>'
+    sx = SheetXml(xml, "lazy1.xml")
+    assert sx.row(3) is not None and sx.row(3).span.start_tag(xml) == "<row>"
+    assert sx._ix._rows is None  # the rows after row 3 are not scanned yet
+    assert sx.row(1) is None and sx.row(4) is None
+    assert sx.row(5) is not None and sx.row(5).span.start_tag(xml) == '<row r="5" s="1"/>'
+    assert sx.row(12) is None and sx.row(9) is not None
+    assert [r.num for r in sx.rows()] == [2, 3, 5, 9]
+    whole = SheetXml(xml.replace("<worksheet", "<worksheet "), "lazy2.xml")
+    whole.rows()
+    for n in range(12):
+        a, b = whole.row(n), SheetXml(xml, f"lazy3-{n}.xml").row(n)
+        assert (a and a.span.start_tag(whole.text)) == (b and b.span.start_tag(xml))
+
+
+def test_rows_out_of_order_are_looked_up_in_the_whole_list() -> None:
+    xml = (
+        f'<worksheet {MAIN}><sheetData><row r="4"/><row r="2"/><row r="7"/></sheetData></worksheet>'
+    )
+    sx = SheetXml(xml, "unsorted.xml")
+    assert sx.row(9) is None  # the scan meets 2 after 4 and falls back
+    assert sx._ix._rows is not None and [r.num for r in sx._ix._rows] == [4, 2, 7]
+    assert sx.row(7) is not None and sx.row(7).span.start_tag(xml) == '<row r="7"/>'
+
+
 @pytest.mark.parametrize(
     ("ref", "cells", "expected"),
     [
@@ -183,3 +251,33 @@ def test_rows_and_cells_without_r_attributes() -> None:
 def test_widen_dimension(ref: str, cells: list[tuple[int, int]], expected: str) -> None:
     xml = f'<worksheet {MAIN}><dimension ref="{ref}"/><sheetData/></worksheet>'
     assert f'<dimension ref="{expected}"/>' in widen_dimension(xml, "", cells)
+
+
+@pytest.mark.parametrize(
+    ("part_name", "found"),
+    [
+        ("/xl/workbook.xml", "application/x-main"),
+        ("/XL/Workbook.xml", "application/x-main"),  # part names are case-insensitive
+        ("&#x2F;xl/workbook.xml", "application/x-main"),  # behind a character reference
+        ("/xl/other.xml", "application/xml"),  # no Override: the Default by extension
+    ],
+)
+def test_content_type_of_a_part(part_name: str, found: str) -> None:
+    import io
+    import zipfile
+
+    from perfxl.write.patch.opc import content_type
+    from perfxl.write.patch.package import Package
+
+    ct = (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/x-styles"/>'
+        f'<Override PartName="{part_name}" ContentType="application/x-main"/></Types>'
+    )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", ct)
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    assert content_type(Package(buf.getvalue()), "xl/workbook.xml") == found
+    assert content_type(Package(buf.getvalue()), "xl/styles.xml") == "application/x-styles"

@@ -187,3 +187,36 @@ def test_bom_and_prefixed_namespace_are_kept(tmp_path: Path) -> None:
     assert pf.without_cells(
         pf.parts(odd)[sheet].lstrip(b"\xef\xbb\xbf"), {"A9", "K40"}
     ) == pf.without_cells(new.lstrip(b"\xef\xbb\xbf"), {"A9", "K40"})
+
+
+def test_changed_parts_are_deflated_at_the_fast_level(tmp_path: Path) -> None:
+    """A changed part is deflated at the fast level (zipraw.REWRITE_LEVEL): its stored bytes
+    are python-isal's level 1 raw deflate of the new content where isal is installed, else
+    zlib's level 1, and they read back the same in openpyxl."""
+    import importlib.util
+    import zlib
+
+    import openpyxl
+
+    from perfxl.write.patch import zipraw
+
+    assert zipraw.REWRITE_LEVEL == 1
+    src = pf.rich_workbook(tmp_path)
+    out = tmp_path / "out.xlsx"
+    write_cells(src, [CellWrite(P, "A9", 12.5)], out=out)
+    part = pf.sheet_part(src, P)
+    with zipfile.ZipFile(out) as z:
+        content = z.read(part)
+        info = z.getinfo(part)
+    if importlib.util.find_spec("isal") is not None:
+        from isal import isal_zlib
+
+        expected = bytes(isal_zlib.compress(content, 1, wbits=-15))
+    else:
+        c = zlib.compressobj(1, zlib.DEFLATED, -15)
+        expected = c.compress(content) + c.flush()
+    assert pf.raw_entries(out)[part][0] == expected
+    assert zlib.decompress(expected, -15) == content
+    c6 = zlib.compressobj(6, zlib.DEFLATED, -15)
+    assert info.compress_size != len(c6.compress(content) + c6.flush())
+    assert openpyxl.load_workbook(out)[P]["A9"].value == 12.5

@@ -82,12 +82,15 @@ class Grid:
     """Every sheet of a workbook, in workbook order.
 
     ``core``: the file's ``docProps/core.xml`` when the reader already read it (the preflight
-    of an .xlsx), for `perfxl.savedtime.saved_time`; None otherwise.
+    of an .xlsx), for `perfxl.savedtime.saved_time`; None otherwise. ``sheet_xml``: the
+    worksheet parts the preflight inflated, by zip name, when asked for (``read_grid``'s
+    ``keep_sheets``: the write-back engine takes them instead of inflating them again).
     """
 
     path: str
     sheets: list[Sheet]
     core: bytes | None = None
+    sheet_xml: dict[str, bytes] | None = None
 
     def names(self) -> list[str]:
         """Sheet names in workbook order."""

@@ -50,19 +50,25 @@ class FormulaCells:
     no_value: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
-def read_grid(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Grid:
+def read_grid(
+    path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_sheets: bool = False
+) -> Grid:
     """Every sheet's values and merged ranges, after the preflight check.
 
     Raises:
         UnreadableWorkbookError: the file cannot be opened as a workbook, or is refused
             (a subclass from ``perfxl.safety`` says why).
     """
-    grid, _ = read_grid_checked(path, limits, missing=False)
+    grid, _ = read_grid_checked(path, limits, missing=False, keep_sheets=keep_sheets)
     return grid
 
 
 def read_grid_checked(
-    path: str | Path, limits: Limits = DEFAULT_LIMITS, *, missing: bool = True
+    path: str | Path,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    missing: bool = True,
+    keep_sheets: bool = False,
 ) -> tuple[Grid, FormulaCells]:
     """The Grid and what was noticed about formula cells (cached errors, missing values).
 
@@ -77,7 +83,7 @@ def read_grid_checked(
             process reading an .xls died (calamine aborts on some damaged .xls files).
     """
     p = str(path)
-    pre = preflight(p, limits)
+    pre = preflight(p, limits, keep_sheets=keep_sheets)
     if pre.kind == "xls":  # a damaged .xls can abort calamine's process: read it in a child
         from perfxl.grid.isolate import ChildDied, call
 
@@ -142,7 +148,7 @@ def _read_checked(
             _restore_errors(sheet, formulas.errors.get(sheet.name, {}))
     for sheet in sheets:
         check_text(p, sheet, limits)
-    return Grid(path=p, sheets=sheets, core=pre.core), formulas
+    return Grid(path=p, sheets=sheets, core=pre.core, sheet_xml=pre.sheets), formulas
 
 
 def _library_error(exc: BaseException, path: str) -> UnreadableWorkbookError:

@@ -44,6 +44,7 @@ PERCENT_FORMAT = "0.00%"
 
 # The same few hundred addresses are written for every sheet and every run.
 _a1 = lru_cache(maxsize=65536)(a1)
+_parse_a1 = lru_cache(maxsize=65536)(parse_a1)
 
 EMITS: frozenset[RuleId] = frozenset(
     {
@@ -210,7 +211,7 @@ def _cover_writes(
             f = (formulas.get((sheet.name, ref)) or "").strip()
             if not f:
                 continue
-            compact = "".join(f.split()).upper()
+            source = f
             blank = _BLANK_REF.match(f)
             if blank and blank.group(1) == blank.group(2):
                 f = blank.group(1)  # IF(ref="","",ref): a blank shows blank, not 0
@@ -223,7 +224,7 @@ def _cover_writes(
                     continue
                 if name in skipped:
                     row_skipped.add(r)
-                row, col = int(m.group(4)), parse_a1(m.group(3) + "1")[1]
+                row, col = int(m.group(4)), _parse_a1(m.group(3) + "1")[1]
                 if written is not None and (name, _a1(row, col)) in written:
                     v = written[(name, _a1(row, col))]
                 else:
@@ -233,7 +234,9 @@ def _cover_writes(
                 else:
                     values[(r, c)] = 0 if v is None else v
                 plan.writes.append(CellWrite(sheet.name, ref, values[(r, c)], formula="keep"))
-            elif (m := _SUM.match(compact)) or (m := _RATE.match(compact)):
+            elif (m := _SUM.match(compact := "".join(source.split()).upper())) or (
+                m := _RATE.match(compact)
+            ):
                 later.append((r, c, m))
     for r, c, m in sorted(later, key=lambda x: x[2].re is _RATE):
         if m.re is _SUM:
@@ -250,7 +253,7 @@ def _value(sheet: Sheet, values: dict[tuple[int, int], Any], r: int, c: int) -> 
 
 def _sum(m: re.Match[str], sheet: Sheet, values: dict[tuple[int, int], Any]) -> Decimal:
     """``SUM`` over the range: the one summing rule (:func:`perfxl.numbers.total`)."""
-    (r1, c1), (r2, c2) = parse_a1(m.group(1) + m.group(2)), parse_a1(m.group(3) + m.group(4))
+    (r1, c1), (r2, c2) = _parse_a1(m.group(1) + m.group(2)), _parse_a1(m.group(3) + m.group(4))
     return total(
         _value(sheet, values, r, c)
         for r in range(min(r1, r2), max(r1, r2) + 1)
@@ -260,8 +263,8 @@ def _sum(m: re.Match[str], sheet: Sheet, values: dict[tuple[int, int], Any]) -> 
 
 def _rate(m: re.Match[str], sheet: Sheet, values: dict[tuple[int, int], Any]) -> Decimal | None:
     """The percentage formula's value; None (no cached value) for "" or a text amount."""
-    d = _value(sheet, values, *parse_a1(m.group(1) + m.group(2)))
-    j = _value(sheet, values, *parse_a1(m.group(3) + m.group(4)))
+    d = _value(sheet, values, *_parse_a1(m.group(1) + m.group(2)))
+    j = _value(sheet, values, *_parse_a1(m.group(3) + m.group(4)))
     budget, dec = number(d), number(j)
     if budget is None or budget == 0:
         return None
@@ -283,9 +286,10 @@ def read_formulas(patch: WorkbookPatch, cells: Iterable[tuple[str, str]]) -> For
     for sheet, refs in by_sheet.items():
         part = parts.get(sheet) or patch.book.sheet(sheet).part  # raises for a missing sheet
         sx = SheetXml(patch.pkg.text(part), part)
+        original, p = sx.original, sx.p
         for cell in refs:
-            xml = sx.original(*parse_a1(cell))
-            f = cell_parts(xml, sx.p).formula if xml is not None else None
+            xml = original(*_parse_a1(cell))
+            f = cell_parts(xml, p).formula if xml is not None else None
             if f is None or (f.endswith("/>") and f.count("<") == 1):
                 out[(sheet, cell)] = None if f is None else ""
                 continue
@@ -355,7 +359,10 @@ def compute_workbook(
             path=str(out),
         )
     patch = WorkbookPatch.open(book)  # refuses what is not an .xlsx/.xlsm package
-    grid = read_grid(book)
+    grid = read_grid(book, keep_sheets=True)
+    if grid.sheet_xml:  # the worksheets the preflight inflated: not inflated twice
+        patch.pkg.adopt(grid.sheet_xml)
+        grid.sheet_xml = None
     read = read_grid_model(grid, layout=layout)
     read.require_perfxl()
     if read.targets.stage == "monitoring":

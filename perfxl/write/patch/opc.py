@@ -109,9 +109,15 @@ def content_type(pkg: Package, part: str) -> str | None:
     """The content type of ``part`` (Override first, then Default by extension)."""
     text = pkg.text(CT_PART)
     want = "/" + part.lstrip("/").lower()
-    for a, _ in _ct_elements(text, "Override"):
-        if a.get("PartName", "").lower() == want:
-            return a.get("ContentType")
+    # Most Overrides are other parts': an element's attributes are read only when the name
+    # can be in it (spelled out, or behind a character reference).
+    p = _prefix(text)
+    for span in xt.find_all(text, p + "Override"):
+        tag = span.start_tag(text)
+        if want in tag.lower() or "&" in tag:
+            a = xt.attrs(tag)
+            if a.get("PartName", "").lower() == want:
+                return a.get("ContentType")
     ext = part.rsplit(".", 1)[-1].lower()
     for a, _ in _ct_elements(text, "Default"):
         if a.get("Extension", "").lower() == ext:

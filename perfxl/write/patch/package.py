@@ -28,6 +28,11 @@ class Package:
         self._text: dict[str, str] = {}
         self._decoded: dict[str, str] = {}  # source parts already decoded and checked
 
+    def adopt(self, parts: dict[str, bytes]) -> int:
+        """Source parts' contents already inflated (and checked) elsewhere, by zip name: taken
+        where their length and CRC-32 are this package's (:meth:`zipraw.ZipSource.adopt`)."""
+        return self._src.adopt(parts)
+
     # -- names ---------------------------------------------------------------
     def names(self) -> list[str]:
         """Every part name, in zip order."""
@@ -138,19 +143,20 @@ class Package:
         return [n for n in self._src.names if n not in kept]
 
     def to_bytes(self) -> bytes:
-        """The package as a zip; untouched parts keep their source bytes."""
+        """The package as a zip; untouched parts keep their source bytes, changed ones are
+        deflated at ``zipraw.REWRITE_LEVEL`` (fast)."""
         changed = set(self.changed())
         records = self._src.records
         if records is None:
             content = {n: self.read(n) for n in changed}
-            return zipraw.build_fallback(self._src, self._order, content)
+            return zipraw.build_fallback(self._src, self._order, content, zipraw.REWRITE_LEVEL)
         items: list[zipraw.Record | zipraw.NewEntry] = []
         for name in self._order:
             if name in changed:
                 items.append(zipraw.NewEntry(name, self.read(name), records.get(name)))
             else:
                 items.append(records[name])
-        return zipraw.build(items, self._src.stamp, self._src.comment)
+        return zipraw.build(items, self._src.stamp, self._src.comment, zipraw.REWRITE_LEVEL)
 
 
 def rels_name(part: str) -> str:

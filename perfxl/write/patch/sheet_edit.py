@@ -36,9 +36,26 @@ class CellLoc(NamedTuple):
     span: xt.Span
 
 
+@lru_cache(maxsize=4096)  # the same addresses on every project sheet
+def _ref_col(ref: str) -> int:
+    """The column of a cell's ``r`` attribute (``C8`` -> 3)."""
+    return col_index(ref.replace("$", "").rstrip("0123456789"))
+
+
 @lru_cache(maxsize=32)
 def _flat_re(qname: str) -> re.Pattern[str]:
     return re.compile(rf"<{re.escape(qname)}(?=[\s/>])[^>]*>")
+
+
+def _flat_span(text: str, m: re.Match[str], close: str, stop: int) -> xt.Span:
+    """The span of the flat element whose start tag ``m`` matched (``close``: its end tag)."""
+    tag_end = m.end()
+    if text[tag_end - 2] == "/":
+        return xt.Span(m.start(), tag_end, tag_end)
+    end = text.find(close, tag_end, stop + len(close))
+    if end < 0:
+        raise NotAWorkbookError(f"<{close[2:-1]}> 没有结束标记。")
+    return xt.Span(m.start(), tag_end, end + len(close))
 
 
 def _flat(text: str, qname: str, start: int, stop: int) -> list[xt.Span]:
@@ -133,6 +150,12 @@ class _Index:
         self.sheet_data = sd
         self._rows: list[RowLoc] | None = None
         self.row_nums: list[int] = []
+        # Rows scanned so far, in order, while they ascend (`row` stops at the one it wants:
+        # compute reads row 8 of a 30-row project sheet).
+        self._head: list[RowLoc] = []
+        self._head_nums: list[int] = []
+        self._head_pos = sd.tag_end
+        self._head_done = False
         self._cells: dict[int, list[CellLoc]] = {}
         self._first: dict[int, dict[int, CellLoc]] = {}  # row -> column -> its first <c>
 
@@ -149,6 +172,48 @@ class _Index:
             self.row_nums = [r.num for r in rows]
         return self._rows
 
+    def row(self, num: int) -> RowLoc | None:
+        """The first ``<row>`` numbered ``num``, or None, scanning no further than needed.
+
+        Rows are scanned one at a time while their numbers ascend (as the format requires
+        and every writer writes them); a row number that goes down sends the lookup to
+        the whole list (:meth:`rows`), as before.
+        """
+        if self._rows is None and not self._head_done:
+            nums = self._head_nums
+            if not nums or nums[-1] < num:
+                self._scan_to(num)
+        if self._rows is None:
+            rows, nums = self._head, self._head_nums
+        else:
+            rows, nums = self._rows, self.row_nums
+        i = bisect.bisect_left(nums, num)
+        if i < len(rows) and rows[i].num == num:
+            return rows[i]
+        return None
+
+    def _scan_to(self, num: int) -> None:
+        """Scan rows on until one numbered ``num`` or more (or the end of sheetData)."""
+        text, head, nums = self.text, self._head, self._head_nums
+        stop = self.sheet_data.inner_end(text)
+        qname = self.p + "row"
+        search, close = _flat_re(qname).search, f"</{qname}>"
+        prev = nums[-1] if nums else 0
+        while (m := search(text, self._head_pos, stop)) is not None:
+            span = _flat_span(text, m, close, stop)  # as `_flat` finds it
+            r = _R_ATTR.search(text, span.start, span.tag_end)
+            n = int(r.group(1)) if r else prev + 1
+            if n < prev:  # out of order: only the whole list answers as before
+                self.rows()
+                return
+            head.append(RowLoc(n, span))
+            nums.append(n)
+            prev = n
+            self._head_pos = span.end
+            if n >= num:
+                return
+        self._head_done = True
+
     def cells(self, row: RowLoc) -> list[CellLoc]:
         if row.num not in self._cells:
             out: list[CellLoc] = []
@@ -156,9 +221,7 @@ class _Index:
             stop = row.span.inner_end(self.text)
             for span in _flat(self.text, self.p + "c", row.span.tag_end, stop):
                 m = _R_ATTR.search(self.text, span.start, span.tag_end)
-                prev = (
-                    col_index(m.group(1).replace("$", "").rstrip("0123456789")) if m else prev + 1
-                )
+                prev = _ref_col(m.group(1)) if m else prev + 1
                 out.append(CellLoc(row.num, prev, span))
             self._cells[row.num] = out
         return self._cells[row.num]
@@ -224,11 +287,7 @@ class SheetXml:
 
     def row(self, num: int) -> RowLoc | None:
         """The ``<row>`` numbered ``num``, or None."""
-        rows = self._ix.rows()
-        i = bisect.bisect_left(self._ix.row_nums, num)
-        if i < len(rows) and rows[i].num == num:
-            return rows[i]
-        return None
+        return self._ix.row(num)
 
     def cells(self, row: RowLoc) -> list[CellLoc]:
         """The ``<c>`` elements of a row, in order."""

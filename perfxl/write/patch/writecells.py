@@ -62,7 +62,7 @@ class _Writer:
         filled: list[tuple[int, int]] = []
         for w in writes:
             try:
-                r, c = parse_a1(w.cell)
+                r, c = _parse_a1(w.cell)
             except ValueError:
                 raise CellRefError(
                     f"“{w.cell}”不是有效的单元格地址（应如 B7）。", sheet=name, cell=w.cell
@@ -143,6 +143,7 @@ class _Writer:
 
 # Project sheets repeat the same cells (address, style, formula): their tags are cached.
 _a1 = lru_cache(maxsize=65536)(a1)
+_parse_a1 = lru_cache(maxsize=65536)(parse_a1)  # raises (uncached) for a bad address
 
 
 @lru_cache(maxsize=4096)

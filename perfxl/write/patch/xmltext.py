@@ -84,18 +84,36 @@ def _open_or_close_re(qname: str) -> re.Pattern[str]:
 
 
 def _element_end(text: str, qname: str, tag_end: int) -> int:
+    """Just after the end tag that closes the element whose start tag ends at ``tag_end``.
+
+    The matches are those of ``_open_or_close_re(qname).finditer``; ``str.find`` jumps to the
+    places one can start (``<qname``, ``</qname``) instead of the regex trying every ``<`` of
+    the content (a worksheet's sheetData holds thousands).
+    """
     if text[tag_end - 2] == "/":
         return tag_end
-    depth = 1
-    for m in _open_or_close_re(qname).finditer(text, tag_end):
-        tok = m.group(0)
-        if tok.startswith("</"):
+    match = _open_or_close_re(qname).match
+    opening, closing = "<" + qname, "</" + qname
+    depth, pos, size = 1, tag_end, len(text)
+    while True:
+        k = text.find(closing, pos)
+        # an opening tag before that end tag? (it cannot run into the end tag's "<")
+        o = text.find(opening, pos, k if k >= 0 else size)
+        if o >= 0:
+            k = o
+        elif k < 0:
+            raise ValueError(f"unclosed element <{qname}>")
+        m = match(text, k)
+        if m is None:
+            pos = k + 1
+            continue
+        pos = m.end()
+        if text[k + 1] == "/":
             depth -= 1
             if depth == 0:
-                return m.end()
-        elif not tok.endswith("/>"):
+                return pos
+        elif not m.group(0).endswith("/>"):
             depth += 1
-    raise ValueError(f"unclosed element <{qname}>")
 
 
 def find(text: str, qname: str, start: int = 0, end: int | None = None) -> Span | None:

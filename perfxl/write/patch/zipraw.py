@@ -16,12 +16,14 @@ Sources using ZIP64 records or a prefix before the first entry fall back to
 
 from __future__ import annotations
 
+import importlib
 import io
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import BinaryIO
+from functools import lru_cache
+from typing import Any, BinaryIO
 
 from perfxl.errors import NotAWorkbookError
 
@@ -78,9 +80,24 @@ class ZipSource:
         self.stamp = self.infos[0].date_time if self.infos else (1980, 1, 1, 0, 0, 0)
         self.records = _raw_records(data, self.names)
         self.comment = self._zip.comment
+        self._inflated: dict[str, bytes] = {}
+
+    def adopt(self, parts: dict[str, bytes]) -> int:
+        """Take entries' contents inflated elsewhere (the preflight's worksheets), so
+        :meth:`read` need not inflate them again; one is taken only when its length and
+        CRC-32 are this zip's for that name. Returns how many were taken."""
+        infos = {i.filename: i for i in self.infos}
+        for name, data in parts.items():
+            info = infos.get(name)
+            if info is not None and info.file_size == len(data) and zlib.crc32(data) == info.CRC:
+                self._inflated[name] = data
+        return len(self._inflated)
 
     def read(self, name: str) -> bytes:
         """The uncompressed content of an entry (CRC checked)."""
+        data = self._inflated.get(name)
+        if data is not None:
+            return data
         try:
             return self._zip.read(name)
         except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError) as exc:
@@ -145,7 +162,19 @@ def _dos(stamp: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
     return (h << 11) | (mi << 5) | (s // 2), ((max(y, 1980) - 1980) << 9) | (mo << 5) | d
 
 
+@lru_cache(maxsize=1)
+def _isal() -> Any:
+    """python-isal's zlib module, or None where it is not installed (imported when first
+    needed: a command that writes no workbook does not load it)."""
+    try:
+        return importlib.import_module("isal.isal_zlib")
+    except ImportError:  # zlib does the same, slower
+        return None
+
+
 def _deflate(data: bytes, level: int = 6) -> bytes:
+    if level == REWRITE_LEVEL and (fast := _isal()) is not None:
+        return bytes(fast.compress(data, _ISAL_LEVEL, wbits=-15))
     c = zlib.compressobj(level, zlib.DEFLATED, -15)
     return c.compress(data) + c.flush()
 
@@ -415,10 +444,23 @@ def _with_zip64_offset(central: bytes, offset: int) -> bytes:
     return head + central[_CDIR.size : name_end] + kept + z64 + central[name_end + xlen :]
 
 
+# The write-back engine's level for the parts it changed: zlib level 1 deflates a worksheet
+# in about 40 % of level 6's time (21 sheets of a 20-project workbook: 1.5 ms vs 3.9 ms CPU)
+# for about 17 % more compressed bytes (80.5 vs 68.5 KB; the file grows by a sixth). The
+# bytes inflate to the same content whatever the level (every reader sees the same parts).
+# Where python-isal (Intel's ISA-L) is installed it deflates them instead, at its level 1:
+# 0.44 ms for the same sheets, 77.3 KB. The bytes differ from zlib's; the content does not.
+REWRITE_LEVEL = 1
+_ISAL_LEVEL = 1
+
+
 def build(
-    items: list[Record | NewEntry], stamp: tuple[int, int, int, int, int, int], comment: bytes
+    items: list[Record | NewEntry],
+    stamp: tuple[int, int, int, int, int, int],
+    comment: bytes,
+    level: int = 6,
 ) -> bytes:
-    """Write a zip: raw records copied, new entries deflated, in the given order.
+    """Write a zip: raw records copied, new entries deflated (zlib ``level``), in order.
 
     Raises:
         NotAWorkbookError: when the result would need ZIP64 (over 4 GiB or 65,535 entries).
@@ -429,12 +471,14 @@ def build(
         if isinstance(item, Record):
             zw.copy(item)
         else:
-            zw.add(item.name, item.data, item.like)
+            zw.add(item.name, item.data, item.like, level)
     zw.finish(comment)
     return out.getvalue()
 
 
-def build_fallback(src: ZipSource, order: list[str], content: dict[str, bytes]) -> bytes:
+def build_fallback(
+    src: ZipSource, order: list[str], content: dict[str, bytes], level: int = 6
+) -> bytes:
     """Every entry read through :mod:`zipfile` and deflated again (for ZIP64 or oddly laid-out
     sources, whose raw records are not copied); ZIP64 in the output where it is needed."""
     infos = {i.filename: i for i in src.infos}
@@ -442,6 +486,6 @@ def build_fallback(src: ZipSource, order: list[str], content: dict[str, bytes]) 
     zw = ZipWriter(out, src.stamp)
     for name in order:
         data = content[name] if name in content else src.read(name)
-        zw.add(name, data, infos.get(name))
+        zw.add(name, data, infos.get(name), level)
     zw.finish(src.comment, zip64=True)
     return out.getvalue()
