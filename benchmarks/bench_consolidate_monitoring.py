@@ -68,6 +68,7 @@ def _load(path: Path, name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod  # dataclasses look their module up there (bench_consolidate.Run)
     spec.loader.exec_module(mod)
     return mod
 
