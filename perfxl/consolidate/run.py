@@ -126,7 +126,7 @@ def read_all(
     """
     items = [(f, expand is None or f in expand) for f in files]
     keep = _keeper(spill)
-    hits = _cached(items, cache, progress, keep, spill) if cache is not None else {}
+    hits = _cached(items, cache, progress, keep, spill, rows_xml) if cache is not None else {}
     args: Args = (config, layout, cache, rows_xml)
     if not hits:
         return _read(items, jobs, args, progress, keep)
@@ -151,10 +151,16 @@ def _cached(
     progress: Callable[[int], None] | None,
     keep: Keep,
     spill: SpillStore | None = None,
+    rows_xml: RowsXml | None = None,
 ) -> dict[int, Extracted]:
     """The files the cache holds, by their index in ``items`` (in this process: a hit costs
     a hash of the file and one unpickling, less than handing it to a worker; with ``spill``,
-    the long rows go to it without being unpickled)."""
+    the long rows go to it without being unpickled).
+
+    With ``rows_xml`` (the workers render the rows), an entry whose rendered rows were made
+    under another name, input folder or working directory is read again by a worker, which
+    stores it rendered as this run shows it: else the parent would render those rows on
+    every later run (a moved folder, another working directory)."""
     from perfxl.consolidate.cache import file_digest
 
     hits: dict[int, Extracted] = {}
@@ -164,11 +170,29 @@ def _cached(
         except OSError:
             continue  # a worker lists it as 无法读取, with the reason
         found = cache.load(path, digest, spill)
-        if found is not None:
+        if found is not None and (rows_xml is None or _rendered_here(found, path, rows_xml)):
             hits[i] = keep(found)
     if hits and progress:
         progress(len(hits))
     return hits
+
+
+def _rendered_here(found: Extracted, path: str, rows_xml: RowsXml) -> bool:
+    """Whether every submission of a cache hit carries its long rows rendered under ``path``
+    and this run's `RowsXml.key` (a submission without such rows needs none)."""
+    from perfxl.consolidate import columns as K
+
+    for s in found.submissions:
+        spilled = s.spilled or ()
+        if not (s.indicators or s.problems or any(len(h) for h in spilled)):
+            continue
+        xml = s.xml
+        if xml is None or xml.path != path:
+            return False
+        for table, done in ((K.INDICATORS, xml.indicators), (K.PROBLEMS, xml.problems)):
+            if done is not None and done[0] != rows_xml.key(table):
+                return False
+    return True
 
 
 def _read(
