@@ -13,6 +13,7 @@ import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -519,3 +520,28 @@ def test_a_spilled_run_without_cache_gets_the_rows_packed_by_the_worker(
             assert list(s.spilled[0]) == w.indicators
             assert list(s.spilled[1]) == w.problems
             assert s.xml is not None and s.xml.path == str(book)
+
+
+def test_only_targets_rows_must_come_rendered_from_the_cache() -> None:
+    """A spilled run reads a cache hit again only when rows the workers render (a targets
+    submission's) are missing or were rendered elsewhere; a monitoring or self-evaluation
+    submission's 校验问题 rows are never rendered by them, so their hit is used as it is."""
+    from perfxl.consolidate import run as R
+    from perfxl.consolidate.records import Extracted, FileRecord, Submission
+    from perfxl.consolidate.rows import problem_row
+    from perfxl.problems import Problem
+
+    path = "in/910001.xlsx"
+    prob = Problem("demo.rule", "warning", "说明", file=path, sheet="封面", cell="B2")
+    row = problem_row(prob, "910001", "巨鹿镇", None, path)
+    keys = ("indicators-key", "problems-key")
+    for stage, used in (("monitoring", True), ("evaluation", True), ("targets", False)):
+        sub = Submission(file=FileRecord(path=path, status=K.USED), stage=stage, problems=[row])
+        found = Extracted(files=[sub.file], submissions=[sub])
+        assert R._rendered_here(found, path, keys) is used, stage
+    rendered = Submission(file=FileRecord(path=path, status=K.USED), problems=[row])
+    rendered.xml = SimpleNamespace(path=path, indicators=None, problems=(keys[1], b""))
+    found = Extracted(files=[rendered.file], submissions=[rendered])
+    assert R._rendered_here(found, path, keys)
+    assert not R._rendered_here(found, "moved/910001.xlsx", keys)  # rendered under another name
+    assert not R._rendered_here(found, path, ("indicators-key", "another folder"))

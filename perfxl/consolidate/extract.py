@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from perfxl import layout as L
 from perfxl.consolidate import columns as K
-from perfxl.consolidate.records import Extracted, FileRecord
+from perfxl.consolidate.records import Extracted, FileRecord, Submission
 from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
 from perfxl.problems import Problem
 
@@ -180,8 +180,16 @@ def render_xml(found: Extracted, rows_xml: RowsXml) -> None:
     """Each targets submission of ``found`` (its rows named as the summary shows them) given
     its rows' XML (`Submission.xml`)."""
     for s in found.submissions:
-        if s.stage == "targets" and (s.indicators or s.problems):
+        if renders_rows(s):
             s.xml = rows_xml.render(s)
+
+
+def renders_rows(s: Submission) -> bool:
+    """Whether the workers render ``s``'s 指标明细 and 校验问题 rows (`render_xml`): a targets
+    submission that has some (in its lists, or spilled as a cache hit's)."""
+    if s.stage != "targets":
+        return False
+    return bool(s.indicators or s.problems or any(len(h) for h in s.spilled or ()))
 
 
 def _text(v: Any) -> str | None:

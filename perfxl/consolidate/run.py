@@ -11,7 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from perfxl import layout as L
 from perfxl.consolidate import columns as K
@@ -163,6 +163,7 @@ def _cached(
     every later run (a moved folder, another working directory)."""
     from perfxl.consolidate.cache import file_digest
 
+    keys = _keys(rows_xml)
     hits: dict[int, Extracted] = {}
     for i, (path, _) in enumerate(items):
         try:
@@ -170,27 +171,35 @@ def _cached(
         except OSError:
             continue  # a worker lists it as 无法读取, with the reason
         found = cache.load(path, digest, spill)
-        if found is not None and (rows_xml is None or _rendered_here(found, path, rows_xml)):
+        if found is not None and (keys is None or _rendered_here(found, path, keys)):
             hits[i] = keep(found)
     if hits and progress:
         progress(len(hits))
     return hits
 
 
-def _rendered_here(found: Extracted, path: str, rows_xml: RowsXml) -> bool:
-    """Whether every submission of a cache hit carries its long rows rendered under ``path``
-    and this run's `RowsXml.key` (a submission without such rows needs none)."""
+def _keys(rows_xml: RowsXml | None) -> tuple[Any, Any] | None:
+    """`RowsXml.key` of 指标明细 and 校验问题 for this run (None: the workers render nothing)."""
+    if rows_xml is None:
+        return None
     from perfxl.consolidate import columns as K
 
+    return rows_xml.key(K.INDICATORS), rows_xml.key(K.PROBLEMS)
+
+
+def _rendered_here(found: Extracted, path: str, keys: tuple[Any, Any]) -> bool:
+    """Whether every submission of a cache hit whose rows the workers render carries them
+    rendered under ``path`` and this run's ``keys`` (`_keys`)."""
+    from perfxl.consolidate.extract import renders_rows
+
     for s in found.submissions:
-        spilled = s.spilled or ()
-        if not (s.indicators or s.problems or any(len(h) for h in spilled)):
+        if not renders_rows(s):
             continue
         xml = s.xml
         if xml is None or xml.path != path:
             return False
-        for table, done in ((K.INDICATORS, xml.indicators), (K.PROBLEMS, xml.problems)):
-            if done is not None and done[0] != rows_xml.key(table):
+        for key, done in zip(keys, (xml.indicators, xml.problems), strict=True):
+            if done is not None and done[0] != key:
                 return False
     return True
 
