@@ -261,11 +261,12 @@ def main(argv: list[str]) -> int:
     args = argv[1:]
     quick = "--quick" in args
     naive = "--no-naive" not in args
-    repeat = int(_opt(args, "--repeat", "1" if quick else "3"))
-    jobs = int(_opt(args, "--jobs", "2"))
-    sample = int(_opt(args, "--naive-sample", "40"))
-    sizes = [int(a) for a in args if a.isdigit() and not _is_value(args, a)]
-    sizes = sizes or ([100] if quick else [100, 1000, 2000])
+    repeat = int(opt(args, "--repeat", "1" if quick else "3"))
+    jobs = int(opt(args, "--jobs", "2"))
+    sample = int(opt(args, "--naive-sample", "40"))
+    ns = sizes(args, ("--repeat", "--jobs", "--naive-sample")) or (
+        [100] if quick else [100, 1000, 2000]
+    )
     work = Path(tempfile.mkdtemp(prefix="perfxl-bench-out-"))
     print(
         f"cold consolidate (--no-cache) vs bare python-calamine read, both on {jobs} processes, "
@@ -278,7 +279,7 @@ def main(argv: list[str]) -> int:
         f"{'x bare':>7} {'x cpu':>6} {'naive s*':>9} {'naive/px':>9} {'peak MB':>8}  load"
     )
     try:
-        for n in sizes:
+        for n in ns:
             folder = folder_for(n)
             px, bare = [], []
             for _ in range(repeat):
@@ -305,14 +306,16 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _opt(args: list[str], name: str, default: str) -> str:
+def opt(args: list[str], name: str, default: str) -> str:
+    """The value given after ``name`` on the command line, else ``default``."""
     return args[args.index(name) + 1] if name in args else default
 
 
-def _is_value(args: list[str], a: str) -> bool:
-    """``a`` is the value of an option (``--repeat 3``), not a size."""
-    i = args.index(a)
-    return i > 0 and args[i - 1] in ("--repeat", "--jobs", "--naive-sample")
+def sizes(args: list[str], options: tuple[str, ...]) -> list[int]:
+    """The numbers on the command line that are no option's value (``--repeat 3``)."""
+    return [
+        int(a) for i, a in enumerate(args) if a.isdigit() and not (i and args[i - 1] in options)
+    ]
 
 
 if __name__ == "__main__":

@@ -67,11 +67,11 @@ def county_folder(k: int, per: int) -> Path:
 def main(argv: list[str]) -> int:
     args = argv[1:]
     quick = "--quick" in args
-    n = int(_opt(args, "--counties", "10" if quick else "100"))
-    per = int(_opt(args, "--per", "20"))
-    repeat = int(_opt(args, "--repeat", "1" if quick else "3"))
-    jobs = int(_opt(args, "--jobs", "2"))
-    national = int(_opt(args, "--national", "40000"))
+    n = int(B.opt(args, "--counties", "10" if quick else "100"))
+    per = int(B.opt(args, "--per", "20"))
+    repeat = int(B.opt(args, "--repeat", "1" if quick else "3"))
+    jobs = int(B.opt(args, "--jobs", "2"))
+    national = int(B.opt(args, "--national", "40000"))
     summaries = counties(n, per, jobs)
     work = Path(tempfile.mkdtemp(prefix="perfxl-bench-province-"))
     try:
@@ -116,10 +116,6 @@ def main(argv: list[str]) -> int:
         return 0
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _opt(args: list[str], name: str, default: str) -> str:
-    return args[args.index(name) + 1] if name in args else default
 
 
 if __name__ == "__main__":

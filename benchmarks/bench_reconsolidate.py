@@ -65,12 +65,10 @@ def resubmit(folder: Path, units: range, round_: int) -> None:
 def main(argv: list[str]) -> int:
     args = argv[1:]
     quick = "--quick" in args
-    n = next(
-        (int(a) for a in args if a.isdigit() and not _is_value(args, a)), 200 if quick else 2000
-    )
-    changed = int(_opt(args, "--changed", "2" if quick else "20"))
-    repeat = int(_opt(args, "--repeat", "1" if quick else "3"))
-    jobs = int(_opt(args, "--jobs", "2"))
+    n = next(iter(B.sizes(args, ("--changed", "--repeat", "--jobs"))), 200 if quick else 2000)
+    changed = int(B.opt(args, "--changed", "2" if quick else "20"))
+    repeat = int(B.opt(args, "--repeat", "1" if quick else "3"))
+    jobs = int(B.opt(args, "--jobs", "2"))
     work = Path(tempfile.mkdtemp(prefix="perfxl-bench-reconsolidate-"))
     try:
         source = B.folder_for(n)
@@ -114,15 +112,6 @@ def main(argv: list[str]) -> int:
         return 0 if same else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _opt(args: list[str], name: str, default: str) -> str:
-    return args[args.index(name) + 1] if name in args else default
-
-
-def _is_value(args: list[str], a: str) -> bool:
-    i = args.index(a)
-    return i > 0 and args[i - 1] in ("--changed", "--repeat", "--jobs")
 
 
 if __name__ == "__main__":
