@@ -47,23 +47,12 @@ class SpillStore:
     def put(self, rows: list[T]) -> Spilled[T]:
         """``rows`` written at the end of the file; the handle that reads them back."""
         data = zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        fh = self._fh
-        fh.seek(self._end)
-        fh.write(data)
-        offset, self._end = self._end, self._end + len(data)
-        self._dirty = True
-        return Spilled(self, offset, len(data), len(rows))
+        blob = self.put_bytes(data)
+        return Spilled(self, blob.offset, blob.size, len(rows))
 
     def get(self, offset: int, size: int) -> list[Any]:
         """The rows written at ``offset`` (our own bytes, from this very run)."""
-        fh = self._fh
-        if fh is None:
-            raise RuntimeError("spilled rows read after the run ended")
-        if self._dirty:
-            fh.flush()
-            self._dirty = False
-        fh.seek(offset)
-        rows: list[Any] = pickle.loads(zlib.decompress(fh.read(size)))
+        rows: list[Any] = pickle.loads(zlib.decompress(self.get_bytes(offset, size)))
         return rows
 
     def put_bytes(self, data: bytes) -> Blob:
