@@ -218,11 +218,8 @@ class Paths:
 
     def rows(self, table: K.Table, rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
         """The rows with file names shown relative, one at a time (never held twice)."""
-        fixes: list[tuple[int, Callable[[object], object]]] = [
-            (table.index(k), self.show) for k in FILE_COLUMNS if k in table.keys
-        ]
-        fixes += [(table.index(k), self.in_text) for k in PATH_TEXTS if k in table.keys]
-        if not self.base or not fixes:
+        fixes = list(self.fixes(table).items())
+        if not fixes:
             yield from rows
             return
         for row in rows:
