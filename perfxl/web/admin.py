@@ -129,13 +129,13 @@ async def login(request: Request) -> Response:
         return form
     nxt = safe_next(_text(form.get("next")) or None)
     client = request.client.host if request.client else "?"
-    if web.login_locked(client):
+    if web.logins.locked(client):
         ctx = {"next": nxt, "error": _LOCKED, "setup": needs_setup}
         return render(request, "login.html", ctx, 429)
     stored = await web.db(web.store.setting, auth.PASSWORD_SETTING)
     ok = await run_in_threadpool(auth.verify_password, _text(form.get("password")), stored)
     if not ok:
-        web.login_failed(client)
+        web.logins.failed(client)
         error = "尚未设置管理员密码。" if needs_setup else "密码不正确，请重新输入。"
         ctx = {"next": nxt, "error": error, "setup": needs_setup}
         return render(request, "login.html", ctx, 400)

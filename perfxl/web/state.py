@@ -13,6 +13,7 @@ import logging
 import secrets
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,71 @@ HERE = Path(__file__).parent
 DOWNLOAD_PREFIX = "dl-"  # temp folders of generated downloads under DATA/tmp
 CHECK_TIMEOUT = 600.0  # seconds a check may take, waiting in the queue included
 LOGIN_TRIES, LOGIN_WINDOW = 10, 15 * 60  # wrong passwords from one address, seconds
+LOGIN_CLIENTS = 10_000  # addresses whose wrong passwords are remembered at most
+
+
+class LoginGuard:
+    """Wrong admin passwords per client address, to refuse guessing.
+
+    A client is locked out once it gave `LOGIN_TRIES` wrong passwords within `LOGIN_WINDOW`
+    seconds. Memory stays bounded whoever knocks: only a client's latest `LOGIN_TRIES`
+    failures are kept, a client that signs in correctly is never stored, and beyond
+    `LOGIN_CLIENTS` addresses the ones whose failures have all aged out of the window are
+    forgotten first, then the longest-quiet ones. Held in memory: a restart forgets them.
+
+    Args:
+        tries: wrong passwords that lock a client out.
+        window: seconds they must fall within.
+        clients: addresses remembered at most.
+        clock: a monotonic clock in seconds (tests pass their own).
+    """
+
+    def __init__(
+        self,
+        tries: int = LOGIN_TRIES,
+        window: float = LOGIN_WINDOW,
+        clients: int = LOGIN_CLIENTS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.tries, self.window, self.clients, self.clock = tries, window, clients, clock
+        self._failures: dict[str, deque[float]] = {}  # oldest-quiet client first
+
+    def locked(self, client: str) -> bool:
+        """True when ``client`` is locked out now (no delay: the try is simply refused)."""
+        times = self._failures.get(client)
+        if times is None:
+            return False
+        if self.clock() - times[-1] >= self.window:
+            del self._failures[client]  # every failure aged out
+            return False
+        return len(times) >= self.tries and self.clock() - times[0] < self.window
+
+    def failed(self, client: str) -> None:
+        """Count a wrong password from ``client``."""
+        times = self._failures.pop(client, None)  # re-inserted last: the most recent
+        if times is None:
+            times = deque(maxlen=self.tries)
+        times.append(self.clock())
+        self._failures[client] = times
+        if len(self._failures) > self.clients:
+            self._forget()
+
+    def clear(self) -> None:
+        """Forget every failure."""
+        self._failures.clear()
+
+    def __len__(self) -> int:
+        """Clients remembered."""
+        return len(self._failures)
+
+    def _forget(self) -> None:
+        """Drop clients whose failures aged out, then the longest-quiet ones, down to 90 %
+        of `clients` (so that the sweep runs once per many failures, not on each)."""
+        now = self.clock()
+        self._failures = {c: t for c, t in self._failures.items() if now - t[-1] < self.window}
+        excess = len(self._failures) - self.clients * 9 // 10
+        for client in list(self._failures)[: max(excess, 0)]:
+            del self._failures[client]
 
 
 def templates() -> Jinja2Templates:
@@ -73,19 +139,7 @@ class Web:
     max_upload: int
     setup_token: str | None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    failed_logins: dict[str, list[float]] = field(default_factory=dict)
-
-    def login_locked(self, client: str) -> bool:
-        """True when ``client`` failed to sign in `LOGIN_TRIES` times in `LOGIN_WINDOW`
-        seconds (no delay: the answer is immediate, the next try simply refused)."""
-        now = time.monotonic()
-        recent = [t for t in self.failed_logins.get(client, []) if now - t < LOGIN_WINDOW]
-        self.failed_logins[client] = recent
-        return len(recent) >= LOGIN_TRIES
-
-    def login_failed(self, client: str) -> None:
-        """Count a wrong password from ``client``."""
-        self.failed_logins.setdefault(client, []).append(time.monotonic())
+    logins: LoginGuard = field(default_factory=LoginGuard)
 
     async def db(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a (blocking) store call in a worker thread."""
