@@ -132,7 +132,8 @@ def test_a_workbook_is_scanned_in_memory_with_the_same_result(
     slow = _slow(path, monkeypatch)
     assert isinstance(slow, safety.Preflight) and slow.core is None
     assert fast.core is not None and b"dcterms:modified" in fast.core
-    assert replace(fast, core=None) == slow
+    assert fast.package is not None and slow.package is None
+    assert replace(fast, core=None, package=None) == slow
     assert fast.sheet_sizes == {
         "xl/worksheets/sheet1.xml": (7, 4),
         "xl/worksheets/sheet2.xml": (1, 3),
