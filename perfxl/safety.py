@@ -28,7 +28,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from itertools import chain, repeat
 from pathlib import Path
@@ -110,7 +110,8 @@ class Preflight:
     Attributes:
         kind: ``xlsx`` (an OOXML zip, .xlsx/.xlsm), ``xls`` (legacy BIFF) or ``ods``.
         macros: True when the package holds a VBA project (never run; only noted).
-        sheet_sizes: worksheet part -> (rows, columns) of its used range, as scanned.
+        sheet_sizes: worksheet part -> (rows, columns) of its used range, as scanned (a part
+            found small by `_small_cells_only` is measured when first asked).
         error_parts: worksheet parts holding a cell of error type (a cached ``#DIV/0!``).
         core: ``docProps/core.xml`` (the document properties: `perfxl.savedtime` reads the
             last-saved time there) as the in-memory scan read it whole, its length and CRC
@@ -127,7 +128,7 @@ class Preflight:
 
     kind: str
     macros: bool = False
-    sheet_sizes: dict[str, tuple[int, int]] | None = None
+    sheet_sizes: Mapping[str, tuple[int, int]] | None = None
     error_parts: frozenset[str] = frozenset()
     core: bytes | None = None
     sheets: dict[str, bytes] | None = None
@@ -296,7 +297,7 @@ def _check_zip(
         _check_declared(infos, where, limits)
         names = {i.filename for i in infos}
         kind = _package_kind(zf, names, where)
-        sizes: dict[str, tuple[int, int]] = {}
+        sizes = _Sizes()
         errors: set[str] = set()
         total = 0
         bounded = _bounded(infos, limits)
@@ -439,7 +440,7 @@ def _scan_in_memory(
     infos: list[zipfile.ZipInfo],
     where: str,
     limits: Limits,
-    sizes: dict[str, tuple[int, int]],
+    sizes: MutableMapping[str, tuple[int, int]],
     errors: set[str],
     parts: dict[str, bytes] | None = None,
     sheets: dict[str, bytes] | None = None,
@@ -637,13 +638,22 @@ def _measure(
     data: bytes,
     where: str,
     limits: Limits,
-    sizes: dict[str, tuple[int, int]],
+    sizes: MutableMapping[str, tuple[int, int]],
     errors: set[str],
 ) -> None:
     """A whole worksheet part: note a cell of error type, measure its used range, refuse it
     when the range is over the limits."""
     if _ERROR_TYPE.search(data) is not None:
         errors.add(name)
+    if isinstance(sizes, _Sizes) and _small_cells_only(data, limits):
+        sizes.later(name, data)  # within the limits: measured only if someone asks
+        return
+    _check_extent(name, _extent_of(data), where, limits, sizes)
+
+
+def _extent_of(data: bytes) -> _Extent:
+    """A whole worksheet part's used range (`_Extent`, else `_ExactExtent` for cells written
+    another way), fed as `_scan_part` feeds it, chunk by chunk."""
     extent = _Extent()
     for start in range(0, len(data), _CHUNK):
         extent.feed(data[start : start + _CHUNK])
@@ -653,11 +663,74 @@ def _measure(
         for start in range(0, len(data), _CHUNK):
             extent.feed(data[start : start + _CHUNK])
         extent.finish()
-    _check_extent(name, extent, where, limits, sizes)
+    return extent
+
+
+# Every cell tag ``<c r="XX999"`` (two letters and three digits at most): a used range within
+# 999 rows and 702 columns, whatever the cells hold. `_small_cells_only` looks for any other.
+_SMALL_ROWS, _SMALL_COLS = 999, 702
+_NOT_SMALL_CELL = re.compile(rb"<c(?=[\s>/])(?!\sr=[\"'][A-Z]{1,2}+[0-9]{1,3}+[\"'])")
+
+
+def _small_cells_only(data: bytes, limits: Limits) -> bool:
+    """True when a worksheet part's used range cannot pass the limits, proved without
+    measuring it: every cell tag (holding something or not) is ``<c r="..."`` with a
+    reference of at most two letters and three digits, no cell tag has a prefix, and the
+    part is one chunk whose last tag is short (so `_Extent` would read it in one piece with
+    no giant tag: it measures references only, and none is larger). Three searches that
+    find nothing in place of collecting every cell's reference."""
+    if limits.max_sheet_rows < _SMALL_ROWS or limits.max_sheet_cells < _SMALL_ROWS * _SMALL_COLS:
+        return False
+    if len(data) > _CHUNK or len(data) - _cut(data) > _Extent._MAX_TAIL:
+        return False
+    return _NOT_SMALL_CELL.search(data) is None and _ODD_CELL[1].search(data) is None
+
+
+class _Sizes(MutableMapping[str, tuple[int, int]]):
+    """Worksheet part -> (rows, columns) of its used range, in the order scanned; a part
+    proved within the limits (`_small_cells_only`) is measured (`_extent_of`) when first
+    asked, so the preflight does not collect every cell's reference to no purpose."""
+
+    def __init__(self) -> None:
+        self._sizes: dict[str, tuple[int, int]] = {}
+        self._later: dict[str, bytes] = {}
+
+    def later(self, name: str, data: bytes) -> None:
+        """``name`` measured from ``data`` when asked."""
+        self._sizes[name] = (0, 0)  # its place in the order
+        self._later[name] = data
+
+    def __getitem__(self, name: str) -> tuple[int, int]:
+        data = self._later.pop(name, None)
+        if data is not None:
+            extent = _extent_of(data)
+            self._sizes[name] = (extent.rows, extent.cols)
+        return self._sizes[name]
+
+    def __setitem__(self, name: str, size: tuple[int, int]) -> None:
+        self._later.pop(name, None)
+        self._sizes[name] = size
+
+    def __delitem__(self, name: str) -> None:
+        self._later.pop(name, None)
+        del self._sizes[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sizes)
+
+    def __len__(self) -> int:
+        return len(self._sizes)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
 
 
 def _check_extent(
-    name: str, extent: _Extent, where: str, limits: Limits, sizes: dict[str, tuple[int, int]]
+    name: str,
+    extent: _Extent,
+    where: str,
+    limits: Limits,
+    sizes: MutableMapping[str, tuple[int, int]],
 ) -> None:
     rows, cols = extent.rows, extent.cols
     sizes[name] = (rows, cols)
@@ -677,7 +750,7 @@ def _scan_part(
     where: str,
     limits: Limits,
     total_before: int,
-    sizes: dict[str, tuple[int, int]],
+    sizes: MutableMapping[str, tuple[int, int]],
     errors: set[str],
     bounded: bool = False,
 ) -> int:
