@@ -177,7 +177,7 @@ _opened = [0]  # packages opened by this process
 
 
 def _keep_heap() -> None:
-    """Let glibc's malloc keep freed memory up to a few MB instead of handing it back to the
+    """Let glibc's malloc keep up to 8 MB of freed memory instead of handing it back to the
     system after each workbook.
 
     Reading a workbook from its package allocates a few large blocks (the package, about
@@ -192,8 +192,8 @@ def _keep_heap() -> None:
         import ctypes
 
         libc = ctypes.CDLL(None)
-        libc.mallopt(_M_MMAP_THRESHOLD, 8 << 20)  # blocks below 8 MB from the heap
-        libc.mallopt(_M_TRIM_THRESHOLD, 32 << 20)  # the heap's top kept up to 32 MB free
+        libc.mallopt(_M_MMAP_THRESHOLD, 4 << 20)  # blocks below 4 MB from the heap
+        libc.mallopt(_M_TRIM_THRESHOLD, 8 << 20)  # the heap's top kept up to 8 MB free
     except (OSError, ValueError, AttributeError):  # no confstr name, no libc: as it was
         return
 
