@@ -119,11 +119,12 @@ class Preflight:
         sheets: with ``keep_sheets``, the worksheet parts the in-memory scan inflated whole
             (length and CRC checked), by zip name, for the write-back engine (`perfxl compute`
             would inflate them again); None otherwise.
-        package: an .xlsx the in-memory scan read whole, as a zip in memory holding the same
-            members in the same order, its worksheets stored as the scan inflated them (length
-            and CRC checked) and every other member's compressed bytes as the file holds them,
-            for python-calamine (`_stored_package`): it reads the file checked, not the file
-            again, and inflates no worksheet a second time. None otherwise.
+        package: an .xlsx (`_read_as_xlsx`) the in-memory scan read whole, as a zip in memory
+            holding the same members in the same order, its worksheets stored as the scan
+            inflated them (length and CRC checked) and every other member's compressed bytes
+            as the file holds them, for python-calamine (`_stored_package`): it reads the file
+            checked, not the file again, and inflates no worksheet a second time. None
+            otherwise.
     """
 
     kind: str
@@ -303,7 +304,7 @@ def _check_zip(
         bounded = _bounded(infos, limits)
         parts: dict[str, bytes] = {}  # what the in-memory scan keeps (docProps/core.xml)
         sheets: dict[str, bytes] | None = {} if keep_sheets else None
-        package: list[bytes] | None = [] if kind == "xlsx" else None
+        package: list[bytes] | None = [] if _read_as_xlsx(p, kind, names) else None
         if not (
             bounded
             and _scan_in_memory(
@@ -328,6 +329,17 @@ def _check_zip(
         sheets=sheets,
         package=package[0] if package else None,
     )
+
+
+def _read_as_xlsx(p: Path, kind: str, names: set[str]) -> bool:
+    """Whether python-calamine reads the file with its .xlsx reader (by the name's suffix)
+    and could read its package with no other: from bytes calamine tries each format in turn,
+    and the package is built only where the .xlsb reader finds no ``xl/workbook.bin`` (the
+    .ods reader no ``mimetype``: such a zip is no ``xlsx``, `_package_kind`), so the file is
+    read as it would be from its name."""
+    if kind != "xlsx" or p.suffix.lower() not in (".xlsx", ".xlsm"):
+        return False
+    return not any(n.lower() == "xl/workbook.bin" for n in names)
 
 
 def _check_declared(infos: list[zipfile.ZipInfo], where: str, limits: Limits) -> None:

@@ -173,3 +173,25 @@ def test_the_heap_is_kept_once_a_process_reads_a_second_package(
     monkeypatch.undo()
     calamine_grid._keep_heap()  # the real one: glibc's mallopt here, harmless anywhere
     assert read_grid(path).sheets[0].get(9, 3) == "远处"
+
+
+def test_no_package_where_calamine_would_not_read_the_file_as_xlsx(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From bytes calamine tries each format; from a name, the suffix's. An .xlsx named
+    .xlsb, or holding an xl/workbook.bin, gets no package: read as before, by its name."""
+    book = _book(tmp_path / "e.xlsx")
+    assert safety.preflight(book).package is not None
+    renamed = tmp_path / "e.xlsb"
+    renamed.write_bytes(book.read_bytes())
+    macro = tmp_path / "e.XLSM"
+    macro.write_bytes(book.read_bytes())
+    assert safety.preflight(macro).package is not None  # the suffix in any case
+    both = tmp_path / "both.xlsx"
+    with zipfile.ZipFile(book) as zin, zipfile.ZipFile(both, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        zout.writestr("xl/workbook.bin", b"\x00" * 16)
+    for path in (renamed, both):
+        assert safety.preflight(path).package is None
+        assert _cells(path, monkeypatch, package=True) == _cells(path, monkeypatch, package=False)
