@@ -16,6 +16,7 @@ from perfxl.cells import a1, parse_a1, shift
 from perfxl.config import Config, load_config
 from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
 from perfxl.framework import DEFAULT_FRAMEWORK, FRAMEWORKS
+from perfxl.gcpause import without_gc
 from perfxl.problems import Problem, Severity, new_problem
 from perfxl.read import ReadResult, read_workbook
 from perfxl.rules.base import Context, Finding
@@ -254,6 +255,7 @@ SCORE_STATES: dict[bool, tuple[str, str]] = {
 """How a disagreeing self-evaluation score is described: typed (False) or a formula (True)."""
 
 
+@without_gc  # one workbook's objects hold no cycle: the collector would find nothing
 def validate_file(
     path: str | Path, config: Config | None = None, carried: CarriedRecord | None = None
 ) -> ValidationReport:

@@ -49,3 +49,14 @@ def test_cells_that_cannot_be_joined_go_as_they_are(odd: dict[str, tuple[str, st
     targets, locations = unpack(pack(res.targets, odd))
     assert targets == res.targets
     assert list(locations.items()) == list(odd.items())
+
+
+def test_without_python_isal_zlib_packs_the_same_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    res = read_workbook(BOOKS[0])
+    fast = pack(res.targets, res.locations)
+    monkeypatch.setitem(sys.modules, "isal", None)  # import isal: ImportError
+    slow = pack(res.targets, res.locations)
+    assert slow == zlib.compress(zlib.decompress(fast), 1)  # zlib's own stream of the same
+    assert unpack(slow) == unpack(fast)

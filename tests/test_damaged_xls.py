@@ -148,15 +148,14 @@ def test_a_worker_that_dies_breaks_no_consolidation(
 ) -> None:
     """A reader aborting a worker process (here any file named 崩溃) costs only that file:
     the chunks the broken pool left are read again, each file in a child of its own."""
-    import python_calamine
-
     from perfxl.consolidate.run import read_all
+    from perfxl.grid import calamine_grid
 
     files = [str(p) for p in _good_books(tmp_path, [f"93000{i}" for i in range(5)])]
     culprit = tmp_path / "崩溃.xlsx"
     culprit.write_bytes(Path(files[0]).read_bytes())
     files.insert(2, str(culprit))
-    real = python_calamine.CalamineWorkbook.from_path
+    real = calamine_grid._open  # python-calamine opening the file (or the preflight's package)
 
     def aborting(path: Any, *args: Any, **kwargs: Any) -> Any:
         if "崩溃" in str(path):
@@ -165,7 +164,7 @@ def test_a_worker_that_dies_breaks_no_consolidation(
         return real(path, *args, **kwargs)
 
     # Workers are forked after this, so they inherit it (and so do their children).
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", aborting)
+    monkeypatch.setattr(calamine_grid, "_open", aborting)
     seen: list[int] = []
     extracted = read_all(files, jobs=2, progress=seen.append)
     records = [f for e in extracted for f in e.files]

@@ -132,7 +132,8 @@ def test_a_workbook_is_scanned_in_memory_with_the_same_result(
     slow = _slow(path, monkeypatch)
     assert isinstance(slow, safety.Preflight) and slow.core is None
     assert fast.core is not None and b"dcterms:modified" in fast.core
-    assert replace(fast, core=None) == slow
+    assert fast.package is not None and slow.package is None
+    assert replace(fast, core=None, package=None) == slow
     assert fast.sheet_sizes == {
         "xl/worksheets/sheet1.xml": (7, 4),
         "xl/worksheets/sheet2.xml": (1, 3),
@@ -222,3 +223,52 @@ def test_a_cached_error_cell_is_noted_by_both_scans(
     assert fast.error_parts == slow.error_parts == frozenset({sheet})
     assert fast.sheet_sizes == slow.sheet_sizes == {sheet: (2, 3)}
     assert read_grid(path).sheets[0].get(2, 3) == "#DIV/0!"
+
+
+@pytest.mark.parametrize(
+    ("cells", "small"),
+    [
+        (b'<row r="1"><c r="A1"><v>1</v></c><c r="ZZ999" s="1"/></row>', True),
+        (b'<row r="1"><c r="A1"><v>1</v></c><c r="C1000"><v>2</v></c></row>', False),
+        (b'<row r="1"><c r="AAA1" s="2"/><c r="B2"><v>2</v></c></row>', False),  # empty, far
+        (b'<row r="1"><c r="A0001"><v>1</v></c></row>', False),  # four digits
+        (b'<row r="1"><c s="1" r="B2"><v>1</v></c></row>', False),  # r not first
+        (b'<row r="1"><c><v>1</v></c></row>', False),  # no reference
+        (b'<row r="1"><x:c r="B2"><v>1</v></x:c></row>', False),  # a prefix
+    ],
+)
+def test_a_part_of_small_cells_is_measured_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cells: bytes, small: bool
+) -> None:
+    """`_small_cells_only` proves a part within the limits from its cell tags; its size is
+    measured when read, and is what the full measure (and the zipfile scan) gives."""
+    data = _sheet_xml(cells)
+    assert safety._small_cells_only(data, safety.DEFAULT_LIMITS) is small
+    # limits below what the proof covers: measured, whatever the part holds
+    assert not safety._small_cells_only(data, replace(safety.DEFAULT_LIMITS, max_sheet_rows=998))
+    base = _book(tmp_path / "base.xlsx")
+    sheet = "xl/worksheets/sheet1.xml"
+    path = _with_part(base, tmp_path / "p.xlsx", sheet, data)
+    fast, slow = _fast(path), _slow(path, monkeypatch)
+    assert isinstance(fast, safety.Preflight) and isinstance(slow, safety.Preflight)
+    assert fast.sheet_sizes is not None and slow.sheet_sizes is not None
+    extent = safety._extent_of(data)
+    assert fast.sheet_sizes[sheet] == slow.sheet_sizes[sheet] == (extent.rows, extent.cols)
+    assert dict(fast.sheet_sizes) == dict(slow.sheet_sizes)
+
+
+def test_a_small_part_under_tighter_limits_is_refused_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = _book(tmp_path / "base.xlsx")
+    sheet = "xl/worksheets/sheet1.xml"
+    data = _sheet_xml(b'<row r="1"><c r="A1"><v>1</v></c><c r="C900"><v>2</v></c></row>')
+    path = _with_part(base, tmp_path / "p.xlsx", sheet, data)
+    limits = replace(safety.DEFAULT_LIMITS, max_sheet_rows=500)
+    with pytest.raises(safety.UnsafeWorkbookError) as fast:
+        safety.preflight(path, limits)
+    with monkeypatch.context() as m:
+        m.setattr(safety, "_scan_in_memory", lambda *a: False)
+        with pytest.raises(safety.UnsafeWorkbookError) as slow:
+            safety.preflight(path, limits)
+    assert fast.value.message == slow.value.message and "900 行 × 3 列" in fast.value.message

@@ -300,7 +300,8 @@ def test_a_library_error_is_a_chinese_sentence_naming_the_file(
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise raised
 
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", boom)
+    for opener in ("from_path", "from_filelike"):  # the file, or the preflight's package
+        monkeypatch.setattr(python_calamine.CalamineWorkbook, opener, boom)
     with pytest.raises(UnreadableWorkbookError) as info:
         read_grid(path)
     err = info.value
@@ -322,9 +323,13 @@ def test_an_interrupt_inside_calamine_is_not_turned_into_a_refusal(
     def interrupted(*args: Any, **kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", interrupted)
+    # Opening the preflight's package is interrupted: the file is not opened instead.
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", interrupted)
     with pytest.raises(KeyboardInterrupt):
         read_grid(path)
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        read_grid(path, keep_sheets=True)
 
 
 @pytest.mark.libreoffice

@@ -49,7 +49,17 @@ def pack(targets: Targets, locations: Mapping[str, tuple[str, str]]) -> bytes:
     if cut is None:
         cut = dict(locations)
     data = pickle.dumps((targets, cut), protocol=pickle.HIGHEST_PROTOCOL)
-    return zlib.compress(data, 1)
+    return _compress(data)
+
+
+def _compress(data: bytes) -> bytes:
+    """A zlib stream of ``data`` at level 1: python-isal's where it is installed (a quarter of
+    zlib's time for 3 % more bytes), else zlib's; `unpack` inflates either with zlib."""
+    try:
+        from isal import isal_zlib
+    except ImportError:  # zlib does the same, slower
+        return zlib.compress(data, 1)
+    return isal_zlib.compress(data, 1)
 
 
 _SEP = "\x00"

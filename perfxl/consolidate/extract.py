@@ -15,6 +15,7 @@ from perfxl import layout as L
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord, Submission
 from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
+from perfxl.gcpause import without_gc
 from perfxl.problems import Problem
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from perfxl.consolidate.writer import RowsXml
 
 
+@without_gc  # one workbook's objects hold no cycle: the collector would find nothing
 def extract_file(
     path: str,
     config_path: str | None = None,
