@@ -53,8 +53,9 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
     out = Extracted(files=[record])
     folder = _folder(sheets.get(K.README_SHEET))
 
-    def rows(table: K.Table) -> list[Any]:  # the table's named rows
-        return _full_paths(_rows(sheets.get(table.sheet), table), table, folder)
+    def rows(table: K.Table) -> list[Any]:  # the table's named rows, on all its sheets
+        found = [r for sheet in table_sheets(sheets, table.sheet) for r in _rows(sheet, table)]
+        return _full_paths(found, table, folder)
 
     projects = _by_file(rows(K.SUMMARY))
     indicators = _by_file(rows(K.INDICATORS))
@@ -97,6 +98,17 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
     out.changes = [
         r._replace(newer_file=_joined(r.newer_file, folder)) for r in rows(K.VERSION_CHANGES)
     ]
+    return out
+
+
+def table_sheets(sheets: dict[str, Sheet], name: str) -> list[Sheet]:
+    """The sheets holding a table of a summary: its own sheet ``name``, then the sheets its
+    rows go on in (`columns.continued`: ``校验问题（续1）`` …), in order, as far as they run."""
+    out = []
+    i = 0
+    while (sheet := sheets.get(K.continued(name, i))) is not None:
+        out.append(sheet)
+        i += 1
     return out
 
 
