@@ -43,6 +43,7 @@ def extract_file(
     """
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.read import read_grid_model
+    from perfxl.safety import DEFAULT_LIMITS, LARGE_LIMITS
     from perfxl.savedtime import saved_time
 
     record = FileRecord(path=shown or path, status=K.USED)
@@ -50,7 +51,8 @@ def extract_file(
         with open(path, "rb") as fh:
             record.sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
         record.mtime = os.stat(path).st_mtime
-        grid = read_grid(path)
+        # A file named as an input may be a province's summary (`safety.LARGE_LIMITS`).
+        grid = read_grid(path, LARGE_LIMITS if expand_summary else DEFAULT_LIMITS)
     except (OSError, PerfxlError) as exc:
         record.status, record.note = K.UNREADABLE, _reason(exc)
         return Extracted(files=[record])
