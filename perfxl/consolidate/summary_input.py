@@ -46,16 +46,25 @@ def stage_summary(grid: Grid) -> bool:
 
 
 def read_summary(grid: Grid, record: FileRecord) -> Extracted:
-    """Every file and unit submission a summary lists."""
+    """Every file and unit submission a summary lists.
+
+    The tables' rows are taken out of ``grid`` as they are read (a province's summary holds
+    millions of cells), and each text recurring in them (a unit, a file, a rule) is one
+    object in the records: less memory here, and less to pickle for the parent.
+    """
     sheets = {s.name: s for s in grid.sheets}
     record.status = K.EXPANDED
     record.note = "汇总表：其中各单位的数据已逐项读入。"
     out = Extracted(files=[record])
     folder = _folder(sheets.get(K.README_SHEET))
+    texts: dict[str, str] = {}
+    joined: dict[str, str] = {}
 
     def rows(table: K.Table) -> list[Any]:  # the table's named rows, on all its sheets
-        found = [r for sheet in table_sheets(sheets, table.sheet) for r in _rows(sheet, table)]
-        return _full_paths(found, table, folder)
+        found = [
+            r for sheet in table_sheets(sheets, table.sheet) for r in _rows(sheet, table, texts)
+        ]
+        return _full_paths(found, table, folder, joined)
 
     projects = _by_file(rows(K.SUMMARY))
     indicators = _by_file(rows(K.INDICATORS))
@@ -120,17 +129,22 @@ def _folder(readme: Sheet | None) -> str:
     return ""
 
 
-def _full_paths(rows: list[Any], table: K.Table, folder: str) -> list[Any]:
-    """The rows with each relative file name joined to ``folder`` again (the path as given)."""
+def _full_paths(
+    rows: list[Any], table: K.Table, folder: str, joined: dict[str, str] | None = None
+) -> list[Any]:
+    """The rows with each relative file name joined to ``folder`` again (the path as given;
+    ``joined``: the names joined so far, one object per file)."""
     if not folder:
         return rows
-    out = []
-    for r in rows:
+    memo: dict[str, str] = {} if joined is None else joined
+    for i, r in enumerate(rows):
         name = r.source_file
         if isinstance(name, str) and name:
-            r = r._replace(source_file=_joined(name, folder))
-        out.append(r)
-    return out
+            full = memo.get(name)
+            if full is None:
+                full = memo[name] = _joined(name, folder) or name
+            rows[i] = r._replace(source_file=full)
+    return rows
 
 
 def _joined(name: str | None, folder: str) -> str | None:
@@ -154,23 +168,27 @@ def _mtime(v: Any) -> float:
         return 0.0
 
 
-def _rows(sheet: Sheet | None, table: K.Table) -> list[Any]:
-    """The table's data rows, columns found by their headers in row 1 (order may change)."""
+def _rows(sheet: Sheet | None, table: K.Table, texts: dict[str, str] | None = None) -> list[Any]:
+    """The table's data rows, columns found by their headers in row 1 (order may change),
+    taken out of ``sheet`` (each row let go once read). ``texts``: one object per text met
+    (the records share them)."""
     if sheet is None or not sheet.rows:
         return []
-    header = [str(v) if v is not None else "" for v in sheet.rows[0]]
+    grid_rows, sheet.rows = sheet.rows, []
+    header = [str(v) if v is not None else "" for v in grid_rows[0]]
     pos = [header.index(c.header) if c.header in header else None for c in table.columns]
     kinds = [c.kind for c in table.columns]
+    shared: dict[str, str] = {} if texts is None else texts
     out = []
-    for raw in sheet.rows[1:]:
+    for i in range(1, len(grid_rows)):
+        raw, grid_rows[i] = grid_rows[i], []
         if all(v is None for v in raw):
             continue
-        out.append(
-            table.make(
-                _cell(raw[p] if p is not None and p < len(raw) else None, k)
-                for p, k in zip(pos, kinds, strict=True)
-            )
-        )
+        values = [
+            _cell(raw[p] if p is not None and p < len(raw) else None, k)
+            for p, k in zip(pos, kinds, strict=True)
+        ]
+        out.append(table.make(shared.setdefault(v, v) if type(v) is str else v for v in values))
     return out
 
 
