@@ -12,6 +12,7 @@ import io
 import zipfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT
@@ -135,3 +136,57 @@ def test_text_that_expands_as_text_does_may_be_larger(tmp_path: Path) -> None:
     assert safety.preflight(text, LARGE).kind == "xlsx"
     with pytest.raises(safety.UnsafeWorkbookError, match="总大小"):
         safety.preflight(text, replace(LARGE, max_sane_total_bytes=2000 * KB))
+
+
+def _same(a: Any, b: Any) -> None:
+    assert [vars(f) for f in a.files] == [vars(f) for f in b.files]
+    assert a.changes == b.changes
+    assert len(a.submissions) == len(b.submissions) > 0
+    for x, y in zip(a.submissions, b.submissions, strict=True):
+        assert vars(x.file) == vars(y.file)
+        assert (x.projects, x.indicators, x.problems) == (y.projects, y.indicators, y.problems)
+
+
+@pytest.mark.parametrize("rows", [None, 50])
+def test_a_summary_read_as_a_stream_gives_what_its_grid_gives(
+    summary: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int | None
+) -> None:
+    from perfxl.consolidate import summary_input, writer
+    from perfxl.consolidate.extract import extract_file
+
+    if rows is not None:  # continuation sheets too
+        monkeypatch.setattr(writer, "SHEET_ROWS", rows)
+        consolidate([ROOT / "examples" / "county"], tmp_path / "split.xlsx", Options(jobs=1))
+        summary = tmp_path / "split.xlsx"
+    whole = extract_file(str(summary))
+    streamed = []
+    real = summary_input.read_summary_file
+
+    def spy(*args: Any) -> Any:
+        streamed.append(real(*args))
+        return streamed[-1]
+
+    monkeypatch.setattr(summary_input, "STREAM_FROM", 0)
+    monkeypatch.setattr(summary_input, "read_summary_file", spy)
+    again = extract_file(str(summary))
+    assert streamed and streamed[0] is again  # read as a stream
+    _same(again, whole)
+    assert sum(len(s.problems) for s in again.submissions) > 2000
+    # Not a summary: read as any other file.
+    book = ROOT / "examples" / "suying-2023.xlsx"
+    assert extract_file(str(book)).submissions[0].problems is not None
+    assert streamed[-1] is None
+
+
+def test_a_bomb_named_as_an_input_is_refused_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfxl.consolidate import summary_input
+    from perfxl.consolidate.extract import extract_file
+
+    bomb = _with_pad(tmp_path, b"0" * 9_000_000)  # over `ratio_floor`, a thousand to one
+    before = extract_file(str(bomb)).files[0]
+    monkeypatch.setattr(summary_input, "STREAM_FROM", 0)
+    after = extract_file(str(bomb)).files[0]
+    assert after.status == before.status == K.UNREADABLE
+    assert after.note == before.note and "压缩比" in after.note
