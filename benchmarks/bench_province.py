@@ -15,10 +15,20 @@ national run (``--national`` townships, default 40,000, through county, city and
 summaries) would cost by these measurements (CPU time; the county runs happen on the
 counties' own machines, the levels above read summaries only).
 
+With ``--large N[,N...]`` it measures instead one large summary read back by the level
+above: the summary of bench_consolidate's first N workbooks (made once per perfxl code; its
+long tables go on in continuation sheets past Excel's 1,048,576 rows), its file and largest
+part (uncompressed, and the ratio `safety.LARGE_LIMITS` admits it by), then, alternately and
+``--repeat`` times, ``perfxl consolidate`` of that one summary (cold: one worker reads it
+whole) and the bare python-calamine read of it: time, CPU and peak memory of the largest
+process. Each table's rows in the summary above (every sheet's ``<dimension>``) are checked
+against the summary read.
+
 Usage:
     .venv/bin/python benchmarks/bench_province.py             # 100 counties of 20, 3 runs
     .venv/bin/python benchmarks/bench_province.py --quick     # 10 counties of 20, 1 run
     .venv/bin/python benchmarks/bench_province.py --counties 100 --per 20 --repeat 3 --jobs 2
+    .venv/bin/python benchmarks/bench_province.py --large 2000,5000 --repeat 1
 """
 
 from __future__ import annotations
@@ -64,9 +74,107 @@ def county_folder(k: int, per: int) -> Path:
     return folder
 
 
+def large_summary(n: int, jobs: int) -> Path:
+    """The summary of bench_consolidate's first ``n`` workbooks (made once per perfxl code)."""
+    from perfxl.consolidate import Options, consolidate
+    from perfxl.consolidate.cache import code_fingerprint
+
+    home = B.CACHE / f"large-{code_fingerprint()[:12]}"
+    home.mkdir(parents=True, exist_ok=True)
+    summary = home / f"s{n}.xlsx"
+    if not summary.exists():
+        folder = B.folder_for(n)
+        consolidate([folder], summary, Options(jobs=jobs, spill=50))
+    return summary
+
+
+def table_rows(path: Path) -> dict[str, int]:
+    """Each table's data rows in a summary, its continuation sheets included (from every
+    sheet's ``<dimension>``, the header rows left out)."""
+    import re
+    import zipfile
+
+    from perfxl.consolidate import columns as K
+
+    out: dict[str, int] = {}
+    with zipfile.ZipFile(path) as z:
+        names = re.findall(r'<sheet name="([^"]+)"', z.read("xl/workbook.xml").decode())
+        for i, name in enumerate(names):
+            with z.open(f"xl/worksheets/sheet{i + 1}.xml") as fh:
+                head = fh.read(4096).decode("utf-8", "replace")
+            m = re.search(r'<dimension ref="[A-Z]+\d+:?[A-Z]*(\d*)"', head)
+            rows = int(m.group(1) or 1) if m else 0
+            table = name.split("（续")[0]
+            if table not in (K.README_SHEET, K.CHART_SHEET):
+                out[table] = out.get(table, 0) + max(rows - 1, 0)
+    return out
+
+
+def parts(path: Path) -> str:
+    """The file's size, its sheets' count and its largest part, as one line."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+    big = max(infos, key=lambda i: i.file_size)
+    total = sum(i.file_size for i in infos)
+    sheets = sum(1 for i in infos if i.filename.startswith("xl/worksheets/sheet"))
+    mb = 1024 * 1024
+    return (
+        f"file {path.stat().st_size / mb:.0f} MB, {sheets} sheets, {total / mb:.0f} MB "
+        f"uncompressed ({total / path.stat().st_size:.1f}:1); largest part {big.filename} "
+        f"{big.file_size / mb:.0f} MB ({big.file_size / max(big.compress_size, 1):.1f}:1)"
+    )
+
+
+def large(sizes: list[int], repeat: int, jobs: int) -> int:
+    """One large summary read back by the level above, for each size (see the module)."""
+    from perfxl import safety
+
+    work = Path(tempfile.mkdtemp(prefix="perfxl-bench-large-"))
+    try:
+        lim = safety.LARGE_LIMITS
+        print(
+            f"a large summary read back (perfxl consolidate SUMMARY, cold), medians of {repeat}; "
+            f"LARGE_LIMITS: ratio <= {lim.sane_ratio:g}, part <= {lim.max_sane_part_bytes >> 20} MB, "
+            f"total <= {lim.max_sane_total_bytes >> 20} MB, file <= {lim.max_file_bytes >> 20} MB; "
+            f"{load()}",
+            flush=True,
+        )
+        for n in sizes:
+            summary = large_summary(n, jobs)
+            rows = table_rows(summary)
+            print(f"  N = {n}: {parts(summary)}; rows {rows}", flush=True)
+            up: list[Run] = []
+            bare: list[Run] = []
+            for _ in range(repeat):
+                up.append(measure(perfxl_cmd([summary], work / "up.xlsx", jobs)))
+                bare.append(measure(bare_cmd([summary], 1), ok=(0,)))
+            again = table_rows(work / "up.xlsx")
+            same = all(again.get(t) == rows[t] for t in ("汇总", "指标明细", "校验问题"))
+            u, b = median(up), median(bare)
+            print(
+                f"    read back and written again: {u.wall:.2f} s, cpu {u.cpu:.2f} s, "
+                f"peak {u.peak:.0f} MB ({u.peak / n:.2f} MB per township); rows as read: {same}; "
+                f"{load()}\n"
+                f"    bare python-calamine read:   {b.wall:.2f} s, cpu {b.cpu:.2f} s, "
+                f"peak {b.peak:.0f} MB; perfxl / bare cpu {u.cpu / b.cpu:.2f}x",
+                flush=True,
+            )
+            if not same:
+                print(f"    rows differ: {again}")
+                return 1
+        return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str]) -> int:
     args = argv[1:]
     quick = "--quick" in args
+    if "--large" in args:
+        sizes = [int(x) for x in B.opt(args, "--large", "2000").split(",")]
+        return large(sizes, int(B.opt(args, "--repeat", "1")), int(B.opt(args, "--jobs", "2")))
     n = int(B.opt(args, "--counties", "10" if quick else "100"))
     per = int(B.opt(args, "--per", "20"))
     repeat = int(B.opt(args, "--repeat", "1" if quick else "3"))

@@ -29,7 +29,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from perfxl.grid import Sheet
 
 MB = 1024 * 1024
+EXCEL_ROWS = 1_048_576  # rows of one Excel worksheet
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,27 @@ class Limits:
         max_sheet_cells: the used range (rows x columns) of one worksheet.
         max_sheet_rows: rows of one worksheet's used range.
         max_text_chars: characters in one cell (Excel's own limit is 32,767).
+        sane_ratio: the compression ratio of text (a large workbook's rows); 0 for none. A
+            member that expands no more than this (its compressed size bounds it) may be
+            larger than ``max_part_bytes``, up to ``max_sane_part_bytes``; a file that
+            expands no more than this in all may hold more than ``max_total_bytes``, up to
+            ``max_sane_total_bytes``. A zip bomb expands hundreds of times (deflate at most
+            1,032): it still meets the first limits.
+        max_sane_part_bytes: one member, uncompressed, when it expands no more than
+            ``sane_ratio``.
+        max_sane_total_bytes: all members together, when the file expands no more than
+            ``sane_ratio``.
+        max_sane_sheet_cells: the used range of a worksheet that is dense (its part holds at
+            least ``dense_bytes`` of XML per cell of the range: every cell is there), up to
+            Excel's 1,048,576 rows; 0 for none. A far-away cell makes a huge range of a tiny
+            part: it still meets ``max_sheet_rows`` and ``max_sheet_cells``.
+        dense_bytes: bytes of a worksheet's XML per cell of its used range, at least, for
+            ``max_sane_sheet_cells`` (a cell written takes a dozen bytes or more).
+
+    `DEFAULT_LIMITS` has none of the second limits: a unit's workbook is small. A workbook
+    named as an input of a consolidation may be a summary of a province's townships, read
+    back by the level above (sheets of a million rows, a file of hundreds of MB that
+    expands 10 to 30 times): `LARGE_LIMITS`.
     """
 
     max_file_bytes: int = 200 * MB
@@ -76,9 +98,42 @@ class Limits:
     max_sheet_cells: int = 5_000_000
     max_sheet_rows: int = 300_000
     max_text_chars: int = 32_767
+    sane_ratio: float = 0.0
+    max_sane_part_bytes: int = 2048 * MB
+    max_sane_total_bytes: int = 8192 * MB
+    max_sane_sheet_cells: int = 0
+    dense_bytes: int = 8
+
+    def part_cap(self, compressed: int) -> int:
+        """The uncompressed bytes a member of ``compressed`` bytes may hold."""
+        sane = min(self.max_sane_part_bytes, int(self.sane_ratio * compressed))
+        return max(self.max_part_bytes, sane)
+
+    def total_cap(self, file_bytes: int) -> int:
+        """The uncompressed bytes all members of a file of ``file_bytes`` may hold."""
+        sane = min(self.max_sane_total_bytes, int(self.sane_ratio * file_bytes))
+        return max(self.max_total_bytes, sane)
+
+    def is_dense(self, rows: int, cols: int, part_bytes: int) -> bool:
+        """True when a worksheet part of ``part_bytes`` holds at least `dense_bytes` per
+        cell of its used range of ``rows`` x ``cols``."""
+        return part_bytes >= self.dense_bytes * rows * cols
+
+    def sheet_caps(self, dense: bool) -> tuple[int, int]:
+        """The rows and cells a worksheet's used range may span: more for a dense sheet."""
+        if dense and self.max_sane_sheet_cells > self.max_sheet_cells:
+            return max(EXCEL_ROWS, self.max_sheet_rows), self.max_sane_sheet_cells
+        return self.max_sheet_rows, self.max_sheet_cells
 
 
 DEFAULT_LIMITS = Limits()
+# A summary's long sheets hold up to Excel's rows, some 20 columns wide (`writer.EXCEL_ROWS`);
+# perfxl's summaries expand 10 to 30 times (level-1 deflate of inline strings), the 汇总
+# sheet of bench_consolidate's near-identical workbooks 53 times; a zip bomb's member
+# hundreds of times (and any member over `ratio_floor` past `max_ratio` is refused anyway).
+LARGE_LIMITS = Limits(
+    max_file_bytes=1024 * MB, sane_ratio=100.0, max_sane_sheet_cells=EXCEL_ROWS * 20
+)
 
 
 def reader_aborted(path: str, exitcode: int | None) -> ReaderAbortedError:
@@ -295,6 +350,8 @@ def _check_zip(
         raise CorruptWorkbookError(f"文件已损坏，无法解压：{exc}", path=where) from exc
     with zf:
         infos = zf.infolist()
+        # The total a file of this size may expand to (`Limits.total_cap`), checked as before.
+        limits = replace(limits, max_total_bytes=limits.total_cap(size))
         _check_declared(infos, where, limits)
         names = {i.filename for i in infos}
         kind = _package_kind(zf, names, where)
@@ -350,7 +407,7 @@ def _check_declared(infos: list[zipfile.ZipInfo], where: str, limits: Limits) ->
         )
     total = 0
     for info in infos:
-        _check_part_size(info.filename, info.file_size, where, limits)
+        _check_part_size(info.filename, info.file_size, where, limits, info.compress_size)
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > limits.ratio_floor and ratio > limits.max_ratio:
             raise UnsafeWorkbookError(
@@ -363,10 +420,11 @@ def _check_declared(infos: list[zipfile.ZipInfo], where: str, limits: Limits) ->
     _check_total(total, where, limits)
 
 
-def _check_part_size(name: str, n: int, where: str, limits: Limits) -> None:
-    if n > limits.max_part_bytes:
+def _check_part_size(name: str, n: int, where: str, limits: Limits, compressed: int) -> None:
+    cap = limits.part_cap(compressed)
+    if n > cap:
         raise UnsafeWorkbookError(
-            f"部件 {name} 解压后超过 {limits.max_part_bytes / MB:.0f} MB 上限，疑似“压缩炸弹”，已拒绝读取。",
+            f"部件 {name} 解压后超过 {cap / MB:.0f} MB 上限，疑似“压缩炸弹”，已拒绝读取。",
             path=where,
             part=name,
         )
@@ -660,7 +718,7 @@ def _measure(
     if isinstance(sizes, _Sizes) and _small_cells_only(data, limits):
         sizes.later(name, data)  # within the limits: measured only if someone asks
         return
-    _check_extent(name, _extent_of(data), where, limits, sizes)
+    _check_extent(name, _extent_of(data), where, limits, sizes, len(data))
 
 
 def _extent_of(data: bytes) -> _Extent:
@@ -743,13 +801,15 @@ def _check_extent(
     where: str,
     limits: Limits,
     sizes: MutableMapping[str, tuple[int, int]],
+    part_bytes: int,
 ) -> None:
     rows, cols = extent.rows, extent.cols
     sizes[name] = (rows, cols)
-    if rows > limits.max_sheet_rows or rows * cols > limits.max_sheet_cells:
+    max_rows, max_cells = limits.sheet_caps(limits.is_dense(rows, cols, part_bytes))
+    if rows > max_rows or rows * cols > max_cells:
         raise UnsafeWorkbookError(
             f"工作表部件 {name} 中有内容的单元格分布在 {rows} 行 × {cols} 列的区域内，超过上限"
-            f"（{limits.max_sheet_rows} 行、{limits.max_sheet_cells} 个单元格）。"
+            f"（{max_rows} 行、{max_cells} 个单元格）。"
             "请删除多余的行列（或远处误填的单元格）后另存再提交。",
             path=where,
             part=name,
@@ -789,12 +849,12 @@ def _scan_part(
                 if scanner.done:
                     return info.file_size
                 head_only = False  # a long or unusual prolog: the whole part, as before
-                _check_part_size(name, len(chunk), where, limits)
+                _check_part_size(name, len(chunk), where, limits, info.compress_size)
                 _check_total(total_before + len(chunk), where, limits)
                 n += len(chunk)
                 continue
             n += len(chunk)
-            _check_part_size(name, n, where, limits)
+            _check_part_size(name, n, where, limits, info.compress_size)
             _check_total(total_before + n, where, limits)
             if scanner is not None:
                 scanner.feed(chunk)
@@ -822,7 +882,7 @@ def _scan_part(
             for chunk in _read_chunks(zf, info):
                 extent.feed(chunk)
             extent.finish()
-        _check_extent(name, extent, where, limits, sizes)
+        _check_extent(name, extent, where, limits, sizes, n)
     return n
 
 

@@ -398,6 +398,14 @@ MONITORING_SKIPPED = "监控表（无法汇总）"
 EVALUATION_SKIPPED = "自评表（无法汇总）"
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 
+
+def continued(sheet: str, i: int) -> str:
+    """The name of the ``i``-th sheet of a table (0: the table's own sheet; then the
+    sheets its rows go on in when they pass Excel's rows per sheet, ``校验问题（续1）``,
+    ``校验问题（续2）`` …: within Excel's 31 characters for every table)."""
+    return sheet if i == 0 else f"{sheet}（续{i}）"
+
+
 README_SHEET = "说明"
 # The 说明 row naming the folder the summary's file names are relative to (read back by
 # `summary_input`, which joins them to it again).

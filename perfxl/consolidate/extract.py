@@ -43,8 +43,10 @@ def extract_file(
             placeholder); a summary's records always name its real path (the files it lists
             are found beside it).
     """
+    from perfxl.consolidate import summary_input
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.read import read_grid_model
+    from perfxl.safety import DEFAULT_LIMITS, LARGE_LIMITS
     from perfxl.savedtime import saved_time
 
     record = FileRecord(path=shown or path, status=K.USED)
@@ -52,7 +54,15 @@ def extract_file(
         with open(path, "rb") as fh:
             record.sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
         record.mtime = os.stat(path).st_mtime
-        grid = read_grid(path)
+        # A file named as an input may be a province's summary (`safety.LARGE_LIMITS`), read
+        # as a stream when large (`summary_input.read_summary_file`).
+        if expand_summary and os.path.getsize(path) >= summary_input.STREAM_FROM:
+            record.path, shown_as = path, record.path  # a summary's records name its path
+            streamed = summary_input.read_summary_file(path, record, LARGE_LIMITS)
+            if streamed is not None:
+                return streamed
+            record.path = shown_as
+        grid = read_grid(path, LARGE_LIMITS if expand_summary else DEFAULT_LIMITS)
     except (OSError, PerfxlError) as exc:
         record.status, record.note = K.UNREADABLE, _reason(exc)
         return Extracted(files=[record])

@@ -17,11 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import defaultdict
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord, Submission
 from perfxl.grid import Grid, Sheet
+
+if TYPE_CHECKING:
+    from perfxl.safety import Limits
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -45,16 +49,117 @@ def stage_summary(grid: Grid) -> bool:
     return False
 
 
+# A summary file at least this large, named as an input, is read sheet by sheet and row by
+# row (`read_summary_file`) instead of whole into a `Grid`: a province's summary holds
+# millions of cells (a 2,000-township summary took 2.1 GB read whole).
+STREAM_FROM = 8 * 1024 * 1024
+
+
+def read_summary_file(path: str, record: FileRecord, limits: Limits) -> Extracted | None:
+    """`read_summary` of a targets summary read from its file as a stream: one sheet at a
+    time (python-calamine's range of that sheet), its rows one at a time; None when the file
+    is not a targets summary (it is read as any other file).
+
+    The file passes the same preflight (``limits``) as any input; each sheet's used range
+    and each cell's text are checked as `perfxl.grid.calamine_grid.read_grid` checks them.
+
+    Raises:
+        UnreadableWorkbookError: the file is refused (a subclass says why).
+    """
+    import zipfile
+
+    import python_calamine
+
+    from perfxl.errors import UnreadableWorkbookError
+    from perfxl.grid.calamine_grid import _library_error
+    from perfxl.safety import preflight
+    from perfxl.savedtime import saved_time
+
+    pre = preflight(path, limits)
+    if pre.kind != "xlsx":
+        return None
+    core = pre.core
+    if core is None:  # read by the preflight only from a small file
+        try:
+            with zipfile.ZipFile(path) as z:
+                core = z.read("docProps/core.xml")
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return None
+    if K.SUMMARY_MARKER.encode() not in core:
+        return None
+    try:
+        wb = python_calamine.CalamineWorkbook.from_path(path)
+    except BaseException as exc:  # calamine raises its own error types, and panics
+        raise _library_error(exc, path) from exc
+    try:
+        names = [m.name for m in wb.sheets_metadata if "WorkSheet" in str(m.typ)]
+        sheets: dict[str, Any] = {n: _Streamed(n, _stream(wb, n, path, limits)) for n in names}
+        readme = sheets.get(K.README_SHEET)
+        if readme is None:
+            return None
+        readme = sheets[K.README_SHEET] = Sheet(K.README_SHEET, list(readme.rows))
+        if readme.get(1, 1) != K.SUMMARY_MARKER:
+            return None
+        record.saved = saved_time(path, core)
+        return _read(sheets, record)
+    except UnreadableWorkbookError:
+        raise
+    except BaseException as exc:  # a damaged part, met as it is read (as `read_grid` does)
+        raise _library_error(exc, path) from exc
+    finally:
+        wb.close()
+
+
+class _Streamed:
+    """A sheet of a summary read as a stream: its name and its rows (an iterator)."""
+
+    __slots__ = ("name", "rows")
+
+    def __init__(self, name: str, rows: Iterator[list[Any]]) -> None:
+        self.name = name
+        self.rows = rows
+
+
+def _stream(wb: Any, name: str, path: str, limits: Limits) -> Iterator[list[Any]]:
+    """The rows of sheet ``name``, empty strings as None (as `normalize_rows` gives them),
+    read when first asked for; its used range and its texts checked as `read_grid` does."""
+    from perfxl.grid.calamine_grid import _check_size
+    from perfxl.safety import check_text
+
+    sh = wb.get_sheet_by_name(name)
+    _check_size(path, name, sh.height, sh.width, limits, dense=True)
+    cap = limits.max_text_chars
+    for r, raw in enumerate(sh.iter_rows(), start=1):
+        row = [None if v == "" else v for v in raw]
+        if max((len(v) for v in row if type(v) is str), default=0) > cap:
+            check_text(path, Sheet(name, [[] for _ in range(r - 1)] + [row]), limits)
+        yield row
+
+
 def read_summary(grid: Grid, record: FileRecord) -> Extracted:
-    """Every file and unit submission a summary lists."""
-    sheets = {s.name: s for s in grid.sheets}
+    """Every file and unit submission a summary lists.
+
+    The tables' rows are taken out of ``grid`` as they are read (a province's summary holds
+    millions of cells), and each text recurring in them (a unit, a file, a rule) is one
+    object in the records: less memory here, and less to pickle for the parent.
+    """
+    return _read({s.name: s for s in grid.sheets}, record)
+
+
+def _read(sheets: dict[str, Any], record: FileRecord) -> Extracted:
+    """`read_summary` of the summary's sheets by name (`Sheet`, or `_Streamed` but 说明)."""
     record.status = K.EXPANDED
     record.note = "汇总表：其中各单位的数据已逐项读入。"
     out = Extracted(files=[record])
     folder = _folder(sheets.get(K.README_SHEET))
+    texts: dict[str, str] = {}
+    joined: dict[str, str] = {}
 
-    def rows(table: K.Table) -> list[Any]:  # the table's named rows
-        return _full_paths(_rows(sheets.get(table.sheet), table), table, folder)
+    def rows(table: K.Table) -> list[Any]:  # the table's named rows, on all its sheets
+        found = [
+            r for sheet in table_sheets(sheets, table.sheet) for r in _rows(sheet, table, texts)
+        ]
+        return _full_paths(found, table, folder, joined)
 
     projects = _by_file(rows(K.SUMMARY))
     indicators = _by_file(rows(K.INDICATORS))
@@ -100,6 +205,17 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
     return out
 
 
+def table_sheets(sheets: dict[str, Any], name: str) -> list[Any]:
+    """The sheets holding a table of a summary: its own sheet ``name``, then the sheets its
+    rows go on in (`columns.continued`: ``校验问题（续1）`` …), in order, as far as they run."""
+    out = []
+    i = 0
+    while (sheet := sheets.get(K.continued(name, i))) is not None:
+        out.append(sheet)
+        i += 1
+    return out
+
+
 def _folder(readme: Sheet | None) -> str:
     """The folder the summary's file names are relative to (its 说明 names it), or ''."""
     for row in readme.rows if readme is not None else []:
@@ -108,17 +224,22 @@ def _folder(readme: Sheet | None) -> str:
     return ""
 
 
-def _full_paths(rows: list[Any], table: K.Table, folder: str) -> list[Any]:
-    """The rows with each relative file name joined to ``folder`` again (the path as given)."""
+def _full_paths(
+    rows: list[Any], table: K.Table, folder: str, joined: dict[str, str] | None = None
+) -> list[Any]:
+    """The rows with each relative file name joined to ``folder`` again (the path as given;
+    ``joined``: the names joined so far, one object per file)."""
     if not folder:
         return rows
-    out = []
-    for r in rows:
+    memo: dict[str, str] = {} if joined is None else joined
+    for i, r in enumerate(rows):
         name = r.source_file
         if isinstance(name, str) and name:
-            r = r._replace(source_file=_joined(name, folder))
-        out.append(r)
-    return out
+            full = memo.get(name)
+            if full is None:
+                full = memo[name] = _joined(name, folder) or name
+            rows[i] = r._replace(source_file=full)
+    return rows
 
 
 def _joined(name: str | None, folder: str) -> str | None:
@@ -142,24 +263,41 @@ def _mtime(v: Any) -> float:
         return 0.0
 
 
-def _rows(sheet: Sheet | None, table: K.Table) -> list[Any]:
-    """The table's data rows, columns found by their headers in row 1 (order may change)."""
-    if sheet is None or not sheet.rows:
+def _rows(sheet: Any, table: K.Table, texts: dict[str, str] | None = None) -> list[Any]:
+    """The table's data rows, columns found by their headers in row 1 (order may change),
+    taken out of ``sheet`` (a `Sheet`, each row let go once read, or a `_Streamed`).
+    ``texts``: one object per text met (the records share them)."""
+    if sheet is None:
         return []
-    header = [str(v) if v is not None else "" for v in sheet.rows[0]]
+    grid_rows, sheet.rows = sheet.rows, []
+    it = _taken(grid_rows)
+    first = next(it, None)
+    if first is None:
+        return []
+    header = [str(v) if v is not None else "" for v in first]
     pos = [header.index(c.header) if c.header in header else None for c in table.columns]
     kinds = [c.kind for c in table.columns]
+    shared: dict[str, str] = {} if texts is None else texts
     out = []
-    for raw in sheet.rows[1:]:
+    for raw in it:
         if all(v is None for v in raw):
             continue
-        out.append(
-            table.make(
-                _cell(raw[p] if p is not None and p < len(raw) else None, k)
-                for p, k in zip(pos, kinds, strict=True)
-            )
-        )
+        values = [
+            _cell(raw[p] if p is not None and p < len(raw) else None, k)
+            for p, k in zip(pos, kinds, strict=True)
+        ]
+        out.append(table.make(shared.setdefault(v, v) if type(v) is str else v for v in values))
     return out
+
+
+def _taken(rows: Iterable[list[Any]]) -> Iterator[list[Any]]:
+    """The rows one by one; a list's let go of as they are read."""
+    if not isinstance(rows, list):
+        yield from rows
+        return
+    for i in range(len(rows)):
+        raw, rows[i] = rows[i], []
+        yield raw
 
 
 def _by_file(rows: list[Any]) -> dict[str, list[Any]]:

@@ -50,8 +50,9 @@ class SheetRows:
         ncols: the number of columns.
         height: the row height (points) a row needs for its wrapped text, or None for the
             default height (LibreOffice does not grow rows of an .xlsx it opens).
-        pieces: instead of ``rows``, the rows in pieces: lists of rows (rendered here) and
-            rows rendered and compressed elsewhere (`Deflated`, spliced in as they are).
+        pieces: instead of ``rows``, the rows in pieces: lists of rows (rendered here), rows
+            rendered and compressed elsewhere (`Deflated`, spliced in as they are) and rows
+            rendered (bytes, written as they are).
         fixes: how the texts of some columns are shown (`Memo`), by column.
     """
 
@@ -373,7 +374,27 @@ def deflated(xml: Iterable[bytes]) -> Deflated:
     return Deflated(c.compress(raw) + c.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw))
 
 
-Piece = Iterable[Sequence[Any]] | Deflated  # rows to render, or rows rendered and compressed
+# Rows to render, rows rendered and compressed, or rows rendered (`rows_between`).
+Piece = Iterable[Sequence[Any]] | Deflated | bytes
+
+_ROW_START = re.compile(rb"<row[ >]")  # a row's start: "<" in a text is always "&lt;"
+
+
+def rows_between(d: Deflated, lo: int, hi: int) -> bytes:
+    """The XML of rows ``lo`` to ``hi`` (excluded) of the rows rendered in ``d`` (a
+    submission whose rows go on in the next sheet): inflated, cut where a row starts. The
+    rows carry no references (`render_rows`), so the XML is what rendering those rows gives.
+
+    Raises:
+        ValueError: ``d`` holds fewer than ``hi`` rows.
+    """
+    raw = zlib.decompressobj(-15).decompress(d.data)
+    starts = [m.start() for m in _ROW_START.finditer(raw)]
+    if hi > len(starts):
+        raise ValueError(f"{len(starts)} rows rendered, row {hi} asked for")
+    end = starts[hi] if hi < len(starts) else len(raw)
+    return raw[starts[lo] : end]
+
 
 _DIM = re.compile(r'<dimension ref="[^"]*"/>')
 
@@ -480,7 +501,7 @@ def _pieces(spec: SheetRows) -> Iterator[bytes | Deflated]:
             batch.clear()
 
     for piece in spec.pieces:
-        if isinstance(piece, Deflated):
+        if isinstance(piece, Deflated | bytes):
             yield from flush()
             yield piece
         else:

@@ -25,10 +25,16 @@ from typing import Any
 
 from perfxl import __version__, textfit
 from perfxl.consolidate import columns as K
+from perfxl.consolidate.columns import continued
 from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.summary_xml import Deflated, Piece, SheetRows, insert_rows
 
 STREAMED = (K.SUMMARY, K.INDICATORS, K.PROBLEMS)
+EXCEL_ROWS = 1_048_576  # rows of one Excel worksheet, the header row included
+# The rows a summary's sheet holds, header included (`RunInfo.sheet_rows` None takes it when
+# the summary is written): a table longer than that goes on in continuation sheets
+# (`continued`). Excel's own limit; tests set it small to split the examples' summaries.
+SHEET_ROWS = EXCEL_ROWS
 A3 = 8  # xlsxwriter/Excel paper size code
 # The last column printed, where the columns after it are only useful on screen: the link
 # address (for =HYPERLINK), and in 汇总/指标明细 the sheet and cell (a reader of the paper
@@ -161,6 +167,34 @@ class RunInfo:
     config: str | None = None
     prefer: Sequence[str] = ()
     made: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+    sheet_rows: int | None = None  # rows per sheet, header included; None: `SHEET_ROWS`
+
+    def rows_per_sheet(self) -> int:
+        """The rows one sheet of the summary holds, its header row included (at least 2)."""
+        return max(self.sheet_rows if self.sheet_rows is not None else SHEET_ROWS, 2)
+
+
+def spans(n: int, rows_per_sheet: int) -> list[tuple[int, int]]:
+    """The rows ``[a, b)`` of a table of ``n`` rows each of its sheets holds, in order: as
+    many as fit under the header row of each (one sheet for an empty table)."""
+    cap = rows_per_sheet - 1
+    if n <= cap:
+        return [(0, n)]
+    return [(a, min(a + cap, n)) for a in range(0, n, cap)]
+
+
+def continuation_text(split: Sequence[tuple[str, int]], rows_per_sheet: int) -> str:
+    """What the 说明 sheet says of the tables continued on further sheets (``split``: each
+    table's sheet and its number of sheets), or '' when none is."""
+    if not split:
+        return ""
+    names = "；".join(
+        f"{continued(sheet, 1)}"
+        + (f"至{continued(sheet, n - 1)}" if n > 2 else "")
+        + f"：接续“{sheet}”的行，表头相同"
+        for sheet, n in split
+    )
+    return f"{names}（每个工作表最多 {rows_per_sheet:,} 行，含表头）"
 
 
 class Paths:
@@ -359,7 +393,10 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
         wb = new_workbook(tmp, "预算绩效目标汇总表", K.SUMMARY_MARKER)
         fmt = _Formats(wb)
         paths = Paths(info.inputs)
-        streamed: list[tuple[K.Table, Any, Sequence[Any]]] = []  # rows as stored: shown later
+        per_sheet = info.rows_per_sheet()
+        # Rows as stored, shown later: the table, its sheet and the rows [a, b) it holds.
+        streamed: list[tuple[K.Table, Any, Sequence[Any], int, int]] = []
+        split: list[tuple[str, int]] = []
         rows_of: dict[str, Sequence[Any]] = {
             K.SUMMARY.sheet: c.summary,
             K.UNITS.sheet: c.units,
@@ -368,16 +405,23 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
             K.FILES.sheet: c.files,
             K.VERSION_CHANGES.sheet: c.version_changes,
         }
+        first_sheet_rows: dict[str, int] = {}  # rows on each table's first sheet
         for table in summary_tables(c):
-            ws = wb.add_worksheet(table.sheet)
             rows = rows_of[table.sheet]
-            _draw_table(ws, table, len(rows), fmt)
-            if table in STREAMED:
-                streamed.append((table, ws, rows))
-            else:
-                _write_rows(ws, table, paths.rows(table, rows), fmt)
-        _charts(wb, c, fmt)
-        _readme(wb, c, info, fmt, paths)
+            parts = spans(len(rows), per_sheet)
+            if len(parts) > 1:
+                split.append((table.sheet, len(parts)))
+            first_sheet_rows[table.sheet] = parts[0][1]
+            for i, (a, b) in enumerate(parts):
+                ws = wb.add_worksheet(continued(table.sheet, i))
+                _draw_table(ws, table, b - a, fmt)
+                if table in STREAMED:
+                    streamed.append((table, ws, rows, a, b))
+                else:
+                    part = rows if len(parts) == 1 else _rows_between(rows, a, b)
+                    _write_rows(ws, table, paths.rows(table, part), fmt)
+        _charts(wb, c, fmt, first_sheet_rows[K.UNITS.sheet])
+        _readme(wb, c, info, fmt, paths, continuation_text(split, per_sheet))
         wb.worksheets()[0].activate()
         wb.close()
         insert_rows(
@@ -385,37 +429,62 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
             [
                 SheetRows(
                     part=f"xl/worksheets/sheet{ws.index + 1}.xml",
-                    rows=rows,
+                    rows=(),
                     first_row=2,
                     styles=fmt.styles(table),
                     kind_column=0 if table.keys[0] == "row_kind" else None,
-                    nrows=len(rows),
+                    nrows=b - a,
                     ncols=len(table.columns),
                     height=row_height(table, paths.fixes(table)),
-                    pieces=_pieces(rows, key_for(paths, fmt.styles(table))),
+                    pieces=_pieces(rows, key_for(paths, fmt.styles(table)), a, b),
                     fixes=paths.fixes(table),
                 )
-                for table, ws, rows in streamed
+                for table, ws, rows, a, b in streamed
             ],
         )
 
 
-def _pieces(rows: Sequence[Any], key: tuple[Any, ...]) -> Iterator[Piece]:
-    """The rows of a table in pieces: a spilled run's submissions rendered by the workers
-    (`RowsXml`) as they are, when rendered with this run's names and styles (``key``), the
-    other rows as stored (rendered by the summary, their file names shown as `Paths.fixes`
-    has them)."""
+def _rows_between(rows: Sequence[Any], a: int, b: int) -> Iterator[Any]:
+    """Rows ``a`` to ``b`` (excluded) of a table, read part by part (a spilled `Chain` is
+    never read whole)."""
+    for part, lo, hi in _parts_between(rows, a, b):
+        yield from part if (lo, hi) == (0, len(part)) else part[lo:hi]
+
+
+def _parts_between(rows: Sequence[Any], a: int, b: int) -> Iterator[tuple[Sequence[Any], int, int]]:
+    """The parts of ``rows`` (a `spill.Chain`'s, else ``rows`` itself) holding its rows
+    ``a`` to ``b`` (excluded): each part with the range ``[lo, hi)`` of its own rows."""
     from perfxl.consolidate.spill import Chain
 
-    if not isinstance(rows, Chain):
-        yield rows
-        return
-    for part in rows.parts:
+    parts = rows.parts if isinstance(rows, Chain) else [rows]
+    start = 0
+    for part in parts:
+        n = len(part)
+        lo, hi = max(a - start, 0), min(b - start, n)
+        start += n
+        if lo < hi:
+            yield part, lo, hi
+        if start >= b:
+            break
+
+
+def _pieces(rows: Sequence[Any], key: tuple[Any, ...], a: int, b: int) -> Iterator[Piece]:
+    """The rows ``a`` to ``b`` (excluded) of a table in pieces: a spilled run's submissions
+    rendered by the workers (`RowsXml`) as they are, when rendered with this run's names and
+    styles (``key``), the other rows as stored (rendered by the summary, their file names
+    shown as `Paths.fixes` has them). A submission whose rows go on in the next sheet gives
+    each sheet its own rows: the worker's XML cut between rows (`summary_xml.rows_between`),
+    or its stored rows."""
+    from perfxl.consolidate.summary_xml import rows_between
+
+    for part, lo, hi in _parts_between(rows, a, b):
+        whole = (lo, hi) == (0, len(part))
         xml = getattr(part, "xml", None)
         if xml is not None and xml.key == key:
-            yield xml.load()
+            done = xml.load()
+            yield done if whole else rows_between(done, lo, hi)
         else:
-            yield part
+            yield part if whole else part[lo:hi]
 
 
 def write_stage_summary(
@@ -453,17 +522,41 @@ def write_stage_summary(
         fmt = _Formats(wb)
         touch = restyle(wb) if restyle is not None else None
         paths = Paths(info.inputs)
+        per_sheet = info.rows_per_sheet()
+        split: list[tuple[str, int]] = []
         for table in (*drawn, K.VERSION_CHANGES) if c.version_changes else drawn:
-            ws = wb.add_worksheet(table.sheet)
-            rows = list(paths.rows(table, rows_of[table.sheet]))
-            _draw_table(ws, table, len(rows), fmt)
-            _write_rows(ws, table, rows, fmt)
-            if touch is not None:
-                touch(ws, table, rows)
+            stored = rows_of[table.sheet]
+            parts = spans(len(stored), per_sheet)
+            if len(parts) > 1:
+                split.append((table.sheet, len(parts)))
+            for i, (a, b) in enumerate(parts):
+                ws = wb.add_worksheet(continued(table.sheet, i))
+                part = stored if len(parts) == 1 else _rows_between(stored, a, b)
+                rows = list(paths.rows(table, part))
+                _draw_table(ws, table, len(rows), fmt)
+                _write_rows(ws, table, rows, fmt)
+                if touch is not None:
+                    touch(ws, table, rows)
         chart(wb, c, fmt)
-        readme_sheet(wb, fmt, marker, lines, info.inputs)
+        readme_sheet(wb, fmt, marker, _with_continuation(lines, split, per_sheet), info.inputs)
         wb.worksheets()[0].activate()
         wb.close()
+
+
+def _with_continuation(
+    lines: Sequence[tuple[str, str]], split: Sequence[tuple[str, int]], rows_per_sheet: int
+) -> list[tuple[str, str]]:
+    """A later stage's 说明 ``lines`` telling of the tables continued on further sheets: in
+    its 工作表 line, or a 工作表 line of their own."""
+    text = continuation_text(split, rows_per_sheet)
+    if not text:
+        return list(lines)
+    out = list(lines)
+    for i, (label, value) in enumerate(out):
+        if label == "工作表":
+            out[i] = (label, f"{value.rstrip('。')}；{text}。")
+            return out
+    return [*out, ("工作表", f"{text}。")]
 
 
 def stage_lines(
@@ -577,7 +670,7 @@ def _draw_table(ws: Any, table: K.Table, nrows: int, fmt: _Formats) -> None:
     last = table.index(PRINT_LAST[table.sheet]) if table.sheet in PRINT_LAST else ncols - 1
     ws.print_area(0, 0, max(nrows, 1), last)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_header(f'&C&"-,Bold"{table.sheet}')
+    ws.set_header(f'&C&"-,Bold"{ws.name}')  # a continuation sheet's own name
     ws.set_footer("&C第 &P 页，共 &N 页")
 
 
@@ -599,7 +692,9 @@ def _write_rows(ws: Any, table: K.Table, rows: Iterable[Sequence[Any]], fmt: _Fo
                 ws.write_string(r, i, str(v), f)
 
 
-def _charts(wb: Any, c: Consolidation, fmt: _Formats) -> None:
+def _charts(wb: Any, c: Consolidation, fmt: _Formats, units_rows: int) -> None:
+    """The 图表 sheet: the county's progress against the schedule, and each unit's budget
+    (the units on the first 乡镇合计 sheet, ``units_rows`` rows)."""
     ws = wb.add_worksheet(K.CHART_SHEET)
     ws.set_column(0, 0, 10)
     ws.set_column(1, 2, 16)
@@ -631,7 +726,7 @@ def _charts(wb: Any, c: Consolidation, fmt: _Formats) -> None:
     line.set_legend({"position": "bottom", "font": CHART_TEXT})
     ws.insert_chart("E2", line, {"x_scale": 1.4, "y_scale": 1.2})
 
-    n = sum(1 for r in c.units if r[0] == K.ROW_UNIT)
+    n = min(sum(1 for r in c.units if r[0] == K.ROW_UNIT), units_rows)
     if n:
         bar = wb.add_chart({"type": "bar"})
         name_col, budget_col = K.UNITS.index("unit_name"), K.UNITS.index("budget")
@@ -719,7 +814,9 @@ def readme_sheet(
     return ws
 
 
-def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats, paths: Paths) -> None:
+def _readme(
+    wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats, paths: Paths, continuation: str
+) -> None:
     n_units = sum(1 for r in c.units if r[0] == K.ROW_UNIT)
     lines: list[tuple[str, str]] = [
         ("生成时间", info.made.strftime("%Y-%m-%d %H:%M:%S")),
@@ -745,6 +842,7 @@ def _readme(wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats, paths: Path
             "指标明细：每个指标一行；校验问题：每个问题一行；提交情况：应报单位与每个文件"
             "（被替代的版本附较新版本的改动摘要）；"
             + (f"{VERSIONS_TEXT}；" if c.version_changes else "")
+            + (f"{continuation}；" if continuation else "")
             + "图表：预算与进度图。",
         ),
         (

@@ -117,7 +117,9 @@ def _read_checked(
             if "WorkSheet" not in str(meta.typ):
                 continue
             sh = wb.get_sheet_by_name(meta.name)
-            _check_size(p, meta.name, sh.height, sh.width, limits)
+            # An .xlsx sheet's range was measured against its XML by the preflight: one
+            # dense enough may be larger (`Limits.sheet_caps`).
+            _check_size(p, meta.name, sh.height, sh.width, limits, dense=pre.kind == "xlsx")
             rows = normalize_rows(sh.to_python(skip_empty_area=False))
             if meta.name in ods:  # calamine gives no merged ranges for .ods
                 merged = ods[meta.name].merged
@@ -224,11 +226,14 @@ def _ods_tables(path: str, limits: Limits) -> dict[str, OdsSheet]:
     return tables
 
 
-def _check_size(path: str, sheet: str, height: int, width: int, limits: Limits) -> None:
-    if height > limits.max_sheet_rows or height * width > limits.max_sheet_cells:
+def _check_size(
+    path: str, sheet: str, height: int, width: int, limits: Limits, *, dense: bool = False
+) -> None:
+    max_rows, max_cells = limits.sheet_caps(dense)
+    if height > max_rows or height * width > max_cells:
         raise UnsafeWorkbookError(
             f"工作表“{sheet}”中有内容的单元格分布在 {height} 行 × {width} 列的区域内，超过上限"
-            f"（{limits.max_sheet_rows} 行、{limits.max_sheet_cells} 个单元格）。"
+            f"（{max_rows} 行、{max_cells} 个单元格）。"
             "请删除多余的行列后另存再提交。",
             path=path,
         )

@@ -1,0 +1,192 @@
+"""A large summary read back as an input (`safety.LARGE_LIMITS`), a zip bomb still refused.
+
+The limits are scaled down so that the example county's summary plays a province's: its
+校验问题 sheet (2.7 MB of XML, some 2,500 rows) is over the first limits and within the
+second ones, which let a member or a sheet be larger only when it expands as text does
+and every cell of its range is there.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT
+
+from perfxl import safety
+from perfxl.consolidate import columns as K
+from perfxl.consolidate.run import Options, consolidate
+from perfxl.grid.calamine_grid import read_grid
+
+KB = 1024
+# The first limits: the summary's long sheets are over them.
+SMALL = safety.Limits(max_part_bytes=1000 * KB, max_total_bytes=2000 * KB, max_sheet_rows=1000)
+# With the second ones, as `LARGE_LIMITS` has them.
+LARGE = replace(
+    SMALL,
+    sane_ratio=safety.LARGE_LIMITS.sane_ratio,
+    max_sane_part_bytes=8000 * KB,
+    max_sane_total_bytes=16000 * KB,
+    max_sane_sheet_cells=safety.LARGE_LIMITS.max_sane_sheet_cells,
+)
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("limits") / "summary.xlsx"
+    consolidate([ROOT / "examples" / "county"], out, Options(jobs=1))
+    return out
+
+
+def test_the_large_limits_have_the_first_limits_of_the_default() -> None:
+    large, default = safety.LARGE_LIMITS, safety.DEFAULT_LIMITS
+    assert (large.max_part_bytes, large.max_total_bytes) == (
+        default.max_part_bytes,
+        default.max_total_bytes,
+    )
+    assert (large.max_sheet_rows, large.max_ratio) == (default.max_sheet_rows, default.max_ratio)
+    assert default.sane_ratio == 0 and default.max_sane_sheet_cells == 0  # a unit's workbook
+    assert large.sane_ratio < large.max_ratio  # text, far below a bomb's ratio
+
+
+def test_a_large_summary_passes_the_large_limits_only(summary: Path) -> None:
+    with zipfile.ZipFile(summary) as z:
+        sizes = {i.filename: (i.file_size, i.compress_size) for i in z.infolist()}
+    part, packed = max(sizes.values())
+    assert SMALL.max_part_bytes < part < LARGE.max_sane_part_bytes  # the test's premise
+    assert part < LARGE.sane_ratio * packed
+    with pytest.raises(safety.UnsafeWorkbookError, match="上限"):
+        read_grid(summary, SMALL)
+    grid = read_grid(summary, LARGE)
+    problems = next(s for s in grid.sheets if s.name == K.PROBLEMS.sheet)
+    assert len(problems.rows) > SMALL.max_sheet_rows  # a sheet over the first row limit too
+
+
+def test_a_sheet_of_many_rows_passes_only_when_dense(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    for r in range(1, 1201):
+        wb.active.append([f"第{r}行", r, r * 1.5])
+    wb.save(tmp_path / "rows.xlsx")
+    with pytest.raises(safety.UnsafeWorkbookError, match="1200 行"):
+        read_grid(tmp_path / "rows.xlsx", SMALL)
+    assert len(read_grid(tmp_path / "rows.xlsx", LARGE).sheets[0].rows) == 1200
+    far = Workbook()
+    far.active["A1"] = "x"
+    far.active["C5000"] = "y"  # a range of 15,000 cells from a part of a few hundred bytes
+    far.save(tmp_path / "far.xlsx")
+    with pytest.raises(safety.UnsafeWorkbookError) as info:
+        read_grid(tmp_path / "far.xlsx", LARGE)
+    assert "5000 行 × 3 列" in info.value.message and "（1000 行" in info.value.message
+
+
+def _with_pad(tmp_path: Path, body: bytes, declared: int | None = None) -> Path:
+    from openpyxl import Workbook
+
+    Workbook().save(tmp_path / "base.xlsx")
+    out = tmp_path / "pad.xlsx"
+    with (
+        zipfile.ZipFile(tmp_path / "base.xlsx") as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
+        for info in zin.infolist():
+            zout.writestr(info.filename, zin.read(info))
+        zout.writestr("xl/media/pad.bin", body)
+    if declared is not None:  # the central directory lies about the size
+        data = bytearray(out.read_bytes())
+        with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+            assert z.getinfo("xl/media/pad.bin")
+        cd = bytes(data).find(b"xl/media/pad.bin", data.find(b"PK\x01\x02")) - 46
+        data[cd + 24 : cd + 28] = declared.to_bytes(4, "little")
+        out.write_bytes(bytes(data))
+    return out
+
+
+def test_a_zip_bomb_is_refused_with_the_same_message(tmp_path: Path) -> None:
+    bomb = _with_pad(tmp_path, b"0" * 3_000_000)  # expands a thousand times
+    messages = []
+    for limits in (SMALL, LARGE):
+        with pytest.raises(safety.UnsafeWorkbookError) as info:
+            safety.preflight(bomb, limits)
+        messages.append(info.value.message)
+    assert messages[0] == messages[1] and "1000 MB" not in messages[0]
+    assert "xl/media/pad.bin" in messages[0] and "压缩炸弹" in messages[0]
+
+
+def test_a_lying_size_is_counted_against_the_first_limit(tmp_path: Path) -> None:
+    lie = _with_pad(tmp_path, b"0" * 3_000_000, declared=1000)
+    with pytest.raises(safety.UnreadableWorkbookError):
+        safety.preflight(lie, LARGE)
+
+
+def test_text_that_expands_as_text_does_may_be_larger(tmp_path: Path) -> None:
+    import random
+
+    rnd = random.Random(17)
+    words = [f"指标{rnd.randrange(10**6)}".encode() for _ in range(5000)]
+    body = b" ".join(rnd.choice(words) for _ in range(200_000))  # 2.6 MB, ratio ~ 3
+    text = _with_pad(tmp_path, body)
+    with pytest.raises(safety.UnsafeWorkbookError, match=r"部件 xl/media/pad\.bin 解压后超过"):
+        safety.preflight(text, SMALL)
+    assert safety.preflight(text, LARGE).kind == "xlsx"
+    with pytest.raises(safety.UnsafeWorkbookError, match="总大小"):
+        safety.preflight(text, replace(LARGE, max_sane_total_bytes=2000 * KB))
+
+
+def _same(a: Any, b: Any) -> None:
+    assert [vars(f) for f in a.files] == [vars(f) for f in b.files]
+    assert a.changes == b.changes
+    assert len(a.submissions) == len(b.submissions) > 0
+    for x, y in zip(a.submissions, b.submissions, strict=True):
+        assert vars(x.file) == vars(y.file)
+        assert (x.projects, x.indicators, x.problems) == (y.projects, y.indicators, y.problems)
+
+
+@pytest.mark.parametrize("rows", [None, 50])
+def test_a_summary_read_as_a_stream_gives_what_its_grid_gives(
+    summary: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int | None
+) -> None:
+    from perfxl.consolidate import summary_input, writer
+    from perfxl.consolidate.extract import extract_file
+
+    if rows is not None:  # continuation sheets too
+        monkeypatch.setattr(writer, "SHEET_ROWS", rows)
+        consolidate([ROOT / "examples" / "county"], tmp_path / "split.xlsx", Options(jobs=1))
+        summary = tmp_path / "split.xlsx"
+    whole = extract_file(str(summary))
+    streamed = []
+    real = summary_input.read_summary_file
+
+    def spy(*args: Any) -> Any:
+        streamed.append(real(*args))
+        return streamed[-1]
+
+    monkeypatch.setattr(summary_input, "STREAM_FROM", 0)
+    monkeypatch.setattr(summary_input, "read_summary_file", spy)
+    again = extract_file(str(summary))
+    assert streamed and streamed[0] is again  # read as a stream
+    _same(again, whole)
+    assert sum(len(s.problems) for s in again.submissions) > 2000
+    # Not a summary: read as any other file.
+    book = ROOT / "examples" / "suying-2023.xlsx"
+    assert extract_file(str(book)).submissions[0].problems is not None
+    assert streamed[-1] is None
+
+
+def test_a_bomb_named_as_an_input_is_refused_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfxl.consolidate import summary_input
+    from perfxl.consolidate.extract import extract_file
+
+    bomb = _with_pad(tmp_path, b"0" * 9_000_000)  # over `ratio_floor`, a thousand to one
+    before = extract_file(str(bomb)).files[0]
+    monkeypatch.setattr(summary_input, "STREAM_FROM", 0)
+    after = extract_file(str(bomb)).files[0]
+    assert after.status == before.status == K.UNREADABLE
+    assert after.note == before.note and "压缩比" in after.note
