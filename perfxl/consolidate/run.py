@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 Result = list["Extracted | Packed"]  # a chunk's results: `cache.unpacked` gives the records
 Keep = Callable[["Extracted | Packed"], Extracted]
-Args = tuple[str | None, L.Layout, "Cache | None", "RowsXml | None"]
+Args = tuple[str | None, L.Layout, "Cache | None", "RowsXml | None", bool]
 Task = Callable[..., Result]
 
 
@@ -109,6 +109,7 @@ def read_all(
     cache: Cache | None = None,
     spill: SpillStore | None = None,
     rows_xml: RowsXml | None = None,
+    rows: bool = True,
 ) -> list[Extracted]:
     """Extract every file, in parallel when ``jobs`` allows; results in the files' order.
 
@@ -122,12 +123,14 @@ def read_all(
     (`perfxl.consolidate.cache`): a file found there by its bytes is not read again, and
     the files read are stored there. ``spill``: where each file's long rows go as soon as
     they arrive (`perfxl.consolidate.spill`). ``rows_xml``: the workers render each
-    submission's long rows as the summary will hold them (`perfxl.consolidate.writer.RowsXml`).
+    submission's long rows as the summary will hold them (`perfxl.consolidate.writer.RowsXml`);
+    ``rows`` False: nothing else reads those rows (no tables), so a worker without a cache
+    does not send the rows it rendered (`perfxl.consolidate.cache.packed`).
     """
     items = [(f, expand is None or f in expand) for f in files]
     keep = _keeper(spill)
     hits = _cached(items, cache, progress, keep, spill, rows_xml) if cache is not None else {}
-    args: Args = (config, layout, cache, rows_xml)
+    args: Args = (config, layout, cache, rows_xml, rows)
     if not hits:
         return _read(items, jobs, args, progress, keep)
     todo = [it for i, it in enumerate(items) if i not in hits]
@@ -212,14 +215,16 @@ def _read(
     keep: Keep,
 ) -> list[Extracted]:
     """`read_all` of the files the cache did not hold (``args``: the config file, the
-    layout, the cache and how rows are rendered, handed to `extract_cached`)."""
-    config, layout, cache, rows_xml = args
+    layout, the cache, how rows are rendered and whether they are sent, handed to
+    `extract_cached`)."""
+    config, layout, cache, rows_xml, rows = args
     plan = plan_for(len(items), jobs)
     if plan.workers <= 1:
         out = []
         with _collector(enabled=True):  # reading makes short-lived cycles: collect them
             for path, exp in items:
-                out.append(keep(extract_cached(path, config, exp, layout, cache, rows_xml)))
+                found = extract_cached(path, config, exp, layout, cache, rows_xml, rows)
+                out.append(keep(found))
                 if progress:
                     progress(1)
         return out
@@ -245,7 +250,8 @@ def _run_pool(
 ) -> list[Result | None]:
     """``task(chunk, *args)`` over every chunk in a pool of ``workers`` processes; None for the
     chunks a dead worker took with it (a worker dying breaks the pool: every unfinished chunk
-    is None). ``args``: the config file, the layout, the cache and how rows are rendered;
+    is None). ``args``: the config file, the layout, the cache, how rows are rendered and
+    whether they are sent;
     ``keep``: applied to each file's result as its chunk arrives."""
     done: list[Result | None] = [None] * len(chunks)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_worker_init)
@@ -274,6 +280,7 @@ def extract_isolated(
     layout: L.Layout = L.STANDARD,
     cache: Cache | None = None,
     rows_xml: RowsXml | None = None,
+    rows: bool = True,
 ) -> Result:
     """`extract_batch`, each file read in a child process of its own: a file whose reader
     kills its process is listed as 无法读取 and the others are read."""
@@ -283,7 +290,7 @@ def extract_isolated(
     out: Result = []
     for path, expand in items:
         try:
-            out.append(call(extract_cached, path, config, expand, layout, cache, rows_xml))
+            out.append(call(extract_cached, path, config, expand, layout, cache, rows_xml, rows))
         except ChildDied as exc:
             note = reader_aborted(path, exc.exitcode).message
             out.append(Extracted(files=[FileRecord(path=path, status=K.UNREADABLE, note=note)]))
@@ -491,6 +498,7 @@ def gather(
         from perfxl.consolidate.spill import SpillStore
 
         store = SpillStore(spill_beside)
+        store.reader = _reader(opt)
     rows_xml = None
     if store is not None:  # the summary will splice in the rows the workers render
         from perfxl.consolidate.writer import RowsXml, style_map
@@ -510,6 +518,17 @@ def gather(
         prefer=prefer,
     )
     return result, info
+
+
+def _reader(opt: Options) -> Callable[[str], Extracted]:
+    """How this run reads one file in this process (`SpillStore.reader`: rows a worker
+    rendered and did not send, read again should anything read them)."""
+    from functools import partial
+
+    from perfxl.consolidate.extract import extract_file
+
+    config = str(opt.config) if opt.config else None
+    return partial(extract_file, config_path=config, layout=opt.layout)
 
 
 def _combined(
@@ -534,6 +553,7 @@ def _combined(
         cache=cache,
         spill=store,
         rows_xml=rows_xml,
+        rows=opt.tables is not None,  # else only the summary reads them: spliced as rendered
     )
     extracted.extend(
         Extracted(files=[FileRecord(path=p, status=K.UNREADABLE, note=why)])

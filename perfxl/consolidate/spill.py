@@ -43,6 +43,11 @@ class SpillStore:
         self._fh: Any = open(self.folder / "rows.bin", "w+b")  # noqa: SIM115 - closed in close()
         self._end = 0
         self._dirty = False
+        # How this run reads a file (`extract.extract_file` with its config and layout): the
+        # rows a worker rendered and did not send are read again with it, should anything
+        # read them (`Reread`); the last file read again, by name.
+        self.reader: Callable[[str], Extracted] | None = None
+        self.again: dict[str, Extracted] = {}
 
     def put(self, rows: list[T]) -> Spilled[T]:
         """``rows`` written at the end of the file; the handle that reads them back."""
@@ -161,6 +166,22 @@ class Decoded(Spilled[T]):
     def load(self) -> list[T]:
         """The rows, read back and decoded."""
         return self.decode(self.store.get_bytes(self.offset, self.size)) if self.n else []
+
+
+class Reread(Spilled[T]):
+    """Rows a worker rendered and did not send (`perfxl.consolidate.cache.packed`): the
+    summary splices their XML; anything reading the rows themselves gets them from
+    ``source``, which reads the file again (`perfxl.consolidate.cache.rows_again`)."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, store: SpillStore, count: int, source: Callable[[], list[T]]) -> None:
+        super().__init__(store, 0, 0, count)
+        self.source = source
+
+    def load(self) -> list[T]:
+        """The rows, read from the file again."""
+        return self.source() if self.n else []
 
 
 class SpilledXml:
