@@ -237,12 +237,34 @@ def test_streamed_rows_read_back_in_every_reader(tmp_path: Path, text_header: bo
     assert "甲" not in sst  # the table holds only what xlsxwriter wrote
 
 
-def test_rows_rendered_elsewhere_are_spliced_in(tmp_path: Path) -> None:
-    """Rows rendered and compressed apart (`deflated`, as a worker does) and rows rendered
-    while writing give the very sheet XML of the same rows rendered in one go."""
+@pytest.mark.parametrize("deflater", ["installed", "zlib"])
+def test_rows_rendered_elsewhere_are_spliced_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deflater: str
+) -> None:
+    """Rows rendered and compressed apart (`deflated`, as a worker does: by python-isal
+    where installed, else zlib) and rows rendered while writing give the very sheet XML of
+    the same rows rendered in one go."""
+    import importlib.util
+    import zlib
+
+    from perfxl.consolidate import summary_xml
     from perfxl.consolidate.summary_xml import deflated, render_rows
 
     styles = {None: [1] * 6}
+    xml = b"".join(render_rows(ROWS * 50, styles))
+    by_zlib = zlib.compressobj(1, zlib.DEFLATED, -15)
+    zlib_bytes = by_zlib.compress(xml) + by_zlib.flush(zlib.Z_SYNC_FLUSH)
+    if deflater == "zlib":
+        monkeypatch.setattr(summary_xml, "deflater", lambda: zlib)
+        assert deflated([xml]).data == zlib_bytes
+    elif importlib.util.find_spec("isal") is not None:  # a dependency on x86_64 and aarch64
+        from isal import isal_zlib
+
+        assert summary_xml.deflater() is isal_zlib
+        assert deflated([xml]).data != zlib_bytes  # another deflater's bytes ...
+    got = deflated([xml])
+    assert zlib.decompressobj(-15).decompress(got.data) == xml  # ... inflating to the same
+    assert (got.crc, got.size) == (zlib.crc32(xml), len(xml))
     whole, spliced = tmp_path / "whole.xlsx", tmp_path / "spliced.xlsx"
     for path in (whole, spliced):
         _book(path)
