@@ -545,3 +545,44 @@ def test_only_targets_rows_must_come_rendered_from_the_cache() -> None:
     assert R._rendered_here(found, path, keys)
     assert not R._rendered_here(found, "moved/910001.xlsx", keys)  # rendered under another name
     assert not R._rendered_here(found, path, ("indicators-key", "another folder"))
+
+
+def test_long_rows_kept_by_columns_come_back_named() -> None:
+    """An entry keeps a list of long rows by columns (`cache._columns`): read back under a
+    name, every text that held the placeholder holds the name (file, link, a message
+    quoting it), the others are the very values, the rows of their own class; rows not of
+    one named-tuple class are kept as they are; a pack of another shape is refused."""
+    import pickle
+
+    from perfxl.consolidate.rows import problem_row
+    from perfxl.problems import Problem
+
+    ph = C.PLACEHOLDER
+    rows = [
+        problem_row(
+            Problem("demo.rule", sev, f"见 {ph} 第 {i} 行", sheet=sheet, cell=f"B{i}", value=v),
+            "910001",
+            "巨鹿镇",
+            None,
+            ph,
+        )
+        for i, (sev, sheet, v) in enumerate(
+            [("warning", "封面", 1.5), ("error", None, None), ("warning", "项目1", "a\x00b")]
+        )
+    ]
+    pack = C._columns(rows)
+    assert pack[0] == "c" and pack[2] == len(rows)
+    names = type(rows[0])._fields
+    assert {names[j] for j in pack[4]} == {"message", "source_file", "link"}
+    path = "乡镇/910001 v2.xlsx"
+    want = [C._rename_row(r, path) for r in rows]
+    for got in (C._rows(pack, path), C._named(pack, rows, path)):
+        assert got == want and all(type(r) is type(rows[0]) for r in got)
+    assert want[0].link == f"{path}#'封面'!B0" and want[1].link == path
+    assert C._rows(pickle.loads(pickle.dumps(pack)), path) == want
+    odd = [("a", ph), ("b", 2)]  # plain tuples: no columns, pickled as they are
+    assert C._columns(odd)[0] == "p" and C._rows(C._columns(odd), "x") == [("a", "x"), ("b", 2)]
+    assert C._rows((), path) == []
+    for bad in (("c", type(rows[0]), 3, pack[3][:-1], ()), ("c", dict, 3, pack[3], ()), ("z",)):
+        with pytest.raises(pickle.UnpicklingError):
+            C._rows(bad, path)

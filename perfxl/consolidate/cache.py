@@ -45,7 +45,7 @@ import tempfile
 import time
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,8 +56,8 @@ if TYPE_CHECKING:
     from perfxl.consolidate.spill import SpillStore
     from perfxl.consolidate.writer import RowsXml
 
-FORMAT = 4  # bump when what an entry holds changes shape
-MAGIC = b"PXLC\x00\x04\r\n"  # 8 bytes; the line ends catch a text-mode copy
+FORMAT = 5  # bump when what an entry holds changes shape
+MAGIC = b"PXLC\x00\x05\r\n"  # 8 bytes; the line ends catch a text-mode copy
 DIGEST = 32  # bytes of the body's SHA-256 after the magic
 _LENGTH = struct.Struct("<Q")  # the body: the records without their long rows, then those
 # rows (each compressed, after its length), then the pickled rendered rows
@@ -205,11 +205,13 @@ class Cache:
             if rows_xml is not None:
                 render_xml(found, rows_xml)
             return found
-        records, raw_rows = _dumps(extracted)
+        render = rows_xml is not None and bool(extracted.submissions)
+        records, raw_rows = _dumps(extracted, named_as=path if render else None)
         rows = _compress(raw_rows)  # as the entry holds them: a spilled run's parent keeps them so
         xml: list[Any] | None = None
-        if rows_xml is not None and extracted.submissions:
-            render_xml(named(extracted, path), rows_xml)  # the payload is made: named now
+        if rows_xml is not None and render:
+            # the payload is made: named now (the long rows by `_dumps`, from their columns)
+            render_xml(named(extracted, path, long=False), rows_xml)
             xml = [s.xml for s in extracted.submissions]
         name = path.encode("utf-8", "surrogateescape")
         if name not in records and name not in raw_rows:  # else a text was made from the real
@@ -237,7 +239,7 @@ class Packed:
     def unpack(self) -> Extracted:
         """The records, named ``path``."""
         found = _records(self.records, self.path)
-        _put_rows(found, _loads(zlib.decompress(self.rows), self.path))
+        _put_rows(found, pickle.loads(zlib.decompress(self.rows)), self.path)
         return _with_xml(found, self.xml)
 
     def spill(self, store: SpillStore) -> Extracted:
@@ -340,13 +342,18 @@ def _rendered_whole(subs: list[Any], xml: list[Any]) -> frozenset[int]:
 
 
 def _dumps(
-    extracted: Extracted, plain: bool = False, drop: frozenset[int] = frozenset()
+    extracted: Extracted,
+    plain: bool = False,
+    drop: frozenset[int] = frozenset(),
+    named_as: str | None = None,
 ) -> tuple[bytes, bytes]:
     """Two pickles: the records with the submissions' 指标明细 and 校验问题 rows left out
     (their problems counted: ``tally``, and with each list's length and whether it was
-    dropped), and those rows (None for a submission in ``drop``: not sent, `packed`). A
-    spilled run unpickles only the first (`Cache.load`). ``plain``: no text holds
-    `PLACEHOLDER` (pickled without looking at each object: several times faster)."""
+    dropped), and those rows by columns (`_columns`; None for a submission in ``drop``: not
+    sent, `packed`). A spilled run unpickles only the first (`Cache.load`). ``plain``: no
+    text of the records holds `PLACEHOLDER` (pickled without looking at each object:
+    several times faster). ``named_as``: the submissions' long rows are given back with
+    that name in place of `PLACEHOLDER` (made from their columns: `_named`)."""
     from perfxl.consolidate.combine import _problem_counts
 
     subs = extracted.submissions
@@ -355,15 +362,97 @@ def _dumps(
     for s in subs:
         s.tally = _problem_counts(s.problems)
         s.indicators, s.problems = [], []
-    dump = _plain if plain else _pickled
+    packs: list[tuple[Columns, Columns] | None] = [
+        None if n in drop else (_columns(i), _columns(p)) for n, (i, p) in enumerate(rows)
+    ]
     try:
-        return dump((extracted, counts)), dump(
-            [None if n in drop else r for n, r in enumerate(rows)]
-        )
+        return (_plain if plain else _pickled)((extracted, counts)), _plain(packs)
     finally:
-        for s, (ind, prob) in zip(subs, rows, strict=True):
+        for s, (ind, prob), pack in zip(subs, rows, packs, strict=True):
             s.indicators, s.problems = ind, prob
             s.tally = None
+            if named_as is not None and pack is not None:
+                s.indicators = _named(pack[0], ind, named_as)
+                s.problems = _named(pack[1], prob, named_as)
+
+
+# A list of long rows as an entry keeps it: () when empty; ("c", class, count, columns,
+# columns holding the placeholder) for rows of one named-tuple class (each column pickled
+# alone: plain pickles of texts and numbers, several times faster to make and to load than
+# named tuples pickled one by one, and the placeholder found by a byte search); else
+# ("p", the rows pickled with `_Pickler`).
+Columns = tuple[Any, ...]
+_PLACEHOLDER_BYTES = PLACEHOLDER.encode("utf-8")
+
+
+def _columns(rows: list[Any]) -> Columns:
+    """``rows`` as an entry keeps them (see `Columns`)."""
+    if not rows:
+        return ()
+    cls = type(rows[0])
+    fields = getattr(cls, "_fields", None)
+    if (
+        not isinstance(fields, tuple)
+        or not issubclass(cls, tuple)
+        or any(type(r) is not cls for r in rows)
+    ):
+        return ("p", _pickled(rows))
+    blobs = [_plain(c) for c in zip(*rows, strict=True)]
+    marked = tuple(j for j, b in enumerate(blobs) if _PLACEHOLDER_BYTES in b)
+    return ("c", cls, len(rows), blobs, marked)
+
+
+def _named(pack: Columns, rows: list[Any], path: str) -> list[Any]:
+    """``rows`` (packed as ``pack``, `_columns`) with ``path`` in place of `PLACEHOLDER`:
+    only the columns holding it are made again (the file's name and the link addresses)."""
+    if not pack:
+        return rows
+    if pack[0] != "c":
+        return [_rename_row(r, path) for r in rows]
+    cls, marked = pack[1], pack[4]
+    if not marked:
+        return rows
+    cols = list(zip(*rows, strict=True))
+    for j in marked:
+        cols[j] = _texts_named(cols[j], path)
+    return list(map(partial(tuple.__new__, cls), zip(*cols, strict=True)))
+
+
+def _texts_named(col: tuple[Any, ...], path: str) -> tuple[Any, ...]:
+    """A column's texts with ``path`` for `PLACEHOLDER` (its other values as they are)."""
+    return tuple([v.replace(PLACEHOLDER, path) if type(v) is str else v for v in col])
+
+
+def _rows(pack: Any, path: str) -> list[Any]:
+    """The rows `_columns` packed, with ``path`` for `PLACEHOLDER`.
+
+    Raises:
+        pickle.UnpicklingError: not what `_columns` makes.
+    """
+    if pack == ():
+        return []
+    if type(pack) is not tuple or not pack:
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    if pack[0] == "p" and len(pack) == 2 and type(pack[1]) is bytes:
+        rows = _loads(pack[1], path)
+        if type(rows) is not list:
+            raise pickle.UnpicklingError("not a perfxl cache entry")
+        return rows
+    if pack[0] != "c" or len(pack) != 5:
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    _, cls, n, blobs, marked = pack
+    if (
+        not (isinstance(cls, type) and issubclass(cls, tuple))
+        or len(blobs) != len(getattr(cls, "_fields", ()))
+        or not all(type(b) is bytes for b in blobs)
+    ):
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    cols = [pickle.loads(b) for b in blobs]
+    if any(type(c) is not tuple or len(c) != n for c in cols):
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    for j in marked:
+        cols[j] = _texts_named(cols[j], path)
+    return list(map(partial(tuple.__new__, cls), zip(*cols, strict=True)))
 
 
 def _pickled(obj: Any) -> bytes:
@@ -377,7 +466,11 @@ def _plain(obj: Any) -> bytes:
 
 
 def _compress(data: bytes) -> bytes:
-    return zlib.compress(data, 1)
+    """``data`` in the zlib format, at level 1: by python-isal where installed (about a third
+    of zlib's time), else by zlib; zlib reads either."""
+    from perfxl.consolidate.summary_xml import deflater
+
+    return bytes(deflater().compress(data, 1))
 
 
 def _loads(payload: bytes, path: str) -> Any:
@@ -395,7 +488,7 @@ def _records(payload: bytes, path: str) -> Extracted:
     return found
 
 
-def _put_rows(found: Extracted, rows: Any) -> None:
+def _put_rows(found: Extracted, rows: Any, path: str) -> None:
     """The second pickle of `_dumps` given back to the submissions it was taken from (rows
     a worker did not send, `packed`, are read from the file again: never in a cache entry,
     and only a spilled run's workers leave them out)."""
@@ -404,7 +497,9 @@ def _put_rows(found: Extracted, rows: Any) -> None:
     for s, got in zip(found.submissions, rows, strict=True):
         if got is None:
             raise pickle.UnpicklingError("rows left out: only a spilled run takes them")
-        s.indicators, s.problems = got
+        if type(got) is not tuple or len(got) != 2:
+            raise pickle.UnpicklingError("not a perfxl cache entry")
+        s.indicators, s.problems = (_rows(g, path) for g in got)
         s.tally = None
         vars(s).pop("counts", None)
 
@@ -412,8 +507,7 @@ def _put_rows(found: Extracted, rows: Any) -> None:
 def rows_of(data: bytes, path: str, index: int, which: int) -> list[Any]:
     """One list of long rows (``which``: 0 指标明细, 1 校验问题) of the ``index``-th
     submission, from an entry's compressed rows (`Cache.load` with a store)."""
-    rows: list[Any] = _loads(zlib.decompress(data), path)[index][which]
-    return rows
+    return _rows(pickle.loads(zlib.decompress(data))[index][which], path)
 
 
 def rows_again(store: SpillStore, path: str, digest: str, index: int, which: int) -> list[Any]:
@@ -465,7 +559,7 @@ def _decode(blob: bytes, path: str, store: SpillStore | None = None) -> Extracte
     try:  # checked bytes this cache wrote
         found = _records(zlib.decompress(parts[0]), path)
         if store is None:
-            _put_rows(found, _loads(zlib.decompress(parts[1]), path))
+            _put_rows(found, pickle.loads(zlib.decompress(parts[1])), path)
         rest = body[at:]
         xml = pickle.loads(rest) if len(rest) else None
     except Exception:  # any failure to unpickle (a class gone, bad bytes) is a miss
@@ -480,8 +574,6 @@ def _decode(blob: bytes, path: str, store: SpillStore | None = None) -> Extracte
 def _spilled(found: Extracted, rows: bytes, path: str, store: SpillStore) -> None:
     """The submissions' long rows left in ``rows`` (an entry's compressed rows), written to
     ``store`` once: each list a handle that reads them back on use (`spill.Decoded`)."""
-    from functools import partial
-
     from perfxl.consolidate.spill import Decoded, Reread
 
     blob = None
@@ -545,14 +637,16 @@ def _sweep(folder: Path) -> None:
                 tmp.unlink()
 
 
-def named(extracted: Extracted, path: str) -> Extracted:
+def named(extracted: Extracted, path: str, long: bool = True) -> Extracted:
     """``extracted`` with `PLACEHOLDER` replaced by ``path`` in every text (the records'
-    names, the rows' 来源文件 and link addresses)."""
+    names, the rows' 来源文件 and link addresses); ``long`` False: the 指标明细 and 校验问题
+    rows left as they are (named already: `_dumps`)."""
+    lists = ("projects", "indicators", "problems") if long else ("projects",)
     for f in extracted.files:
         _rename_record(f, path)
     for sub in extracted.submissions:
         _rename_record(sub.file, path)
-        for name in ("projects", "indicators", "problems", "monitor", "rectify", "scores", "short"):
+        for name in (*lists, "monitor", "rectify", "scores", "short"):
             rows = getattr(sub, name)
             if rows:
                 setattr(sub, name, [_rename_row(r, path) for r in rows])
