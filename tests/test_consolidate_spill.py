@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from conftest import county_demo
 
 from perfxl.consolidate import Options, consolidate, run
+from perfxl.consolidate.columns import SummaryRow
 from perfxl.consolidate.spill import PREFIX, Chain, SpillStore
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # two runs' summaries compared
@@ -176,6 +177,12 @@ def test_chain_and_spilled_read_back_in_order(tmp_path: Path) -> None:
         assert a == [("a", 1), ("b", 2)] and rows == list(rows)
         with pytest.raises(IndexError):
             rows[4]
+        # Rows of one named-tuple class go by columns, and come back of that class.
+        named = [SummaryRow(*(f"{i}-{j}" if j % 3 else i for j in range(22))) for i in range(5)]
+        mixed = [named[0], ("x", 1)]
+        got = [list(store.put(r)) for r in (named, mixed)]
+        assert got == [named, mixed] and all(type(r) is SummaryRow for r in got[0])
+        assert type(got[1][0]) is SummaryRow and type(got[1][1]) is tuple
         folder = store.folder
         assert folder.parent == tmp_path and folder.is_dir()
     assert not folder.exists()
