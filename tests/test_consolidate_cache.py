@@ -586,3 +586,38 @@ def test_long_rows_kept_by_columns_come_back_named() -> None:
     for bad in (("c", type(rows[0]), 3, pack[3][:-1], ()), ("c", dict, 3, pack[3], ()), ("z",)):
         with pytest.raises(pickle.UnpicklingError):
             C._rows(bad, path)
+
+
+def test_entries_load_while_the_workers_read_the_new_files(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 2 jobs, the files without an entry go to the workers first, and the entries are
+    loaded while the workers read; an entry that turns out unsound is read afterwards: the
+    summary is the one of a run without the cache."""
+    import multiprocessing
+
+    from perfxl.consolidate import run as R
+
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    _run(folder, tmp_path / "warmup.xlsx", cache, 1)
+    entries = _entries(cache)
+    assert len(entries) >= 5
+    for e in entries[:3]:  # files to read afresh, from the start (with broken.xlsx: 4)
+        e.unlink()
+    entries[3].write_bytes(entries[3].read_bytes()[:-7])  # found unsound when loaded
+    workers: list[int] = []
+    real = R._cached
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        workers.append(len(multiprocessing.active_children()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(R, "_cached", spy)
+    out = tmp_path / "out.xlsx"
+    _run(folder, out, cache, 2)
+    assert workers and workers[0] >= 1  # the pool was reading while the entries loaded
+    fresh = tmp_path / "fresh.xlsx"
+    _run(folder, fresh, None, 1)
+    assert parts(out) == parts(fresh)
+    assert len(_entries(cache)) == len(entries)  # every one rebuilt

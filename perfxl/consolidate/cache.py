@@ -165,6 +165,10 @@ class Cache:
         key = hashlib.sha256(f"{self.salt}:{digest}".encode("ascii")).hexdigest()
         return Path(self.folder) / key[:2] / f"{key}.pxc"
 
+    def holds(self, digest: str) -> bool:
+        """Whether there is an entry for bytes of SHA-256 ``digest`` (sound or not: `load`)."""
+        return self.entry(digest).is_file()
+
     def load(self, path: str, digest: str, store: SpillStore | None = None) -> Extracted | None:
         """What reading ``path`` (bytes of SHA-256 ``digest``) gave before, with this run's
         name and modification time; None when there is no sound entry (a corrupt one is

@@ -129,13 +129,41 @@ def read_all(
     """
     items = [(f, expand is None or f in expand) for f in files]
     keep = _keeper(spill)
-    hits = _cached(items, cache, progress, keep, spill, rows_xml) if cache is not None else {}
     args: Args = (config, layout, cache, rows_xml, rows)
-    if not hits:
+    if cache is None:
         return _read(items, jobs, args, progress, keep)
-    todo = [it for i, it in enumerate(items) if i not in hits]
-    read = iter(_read(todo, jobs, args, progress, keep) if todo else ())
-    return [hits[i] if i in hits else next(read) for i in range(len(items))]
+    # The files without an entry go to the workers first; the entries are loaded here while
+    # they read (a re-consolidation: thousands of hits, a few files read).
+    digests = [_digest(path) for path, _ in items]
+    stored = [i for i, d in enumerate(digests) if d is not None and cache.holds(d)]
+    early = sorted(set(range(len(items))).difference(stored))
+    hits: dict[int, Extracted] = {}
+
+    def load() -> None:
+        hits.update(_cached(items, stored, digests, cache, progress, keep, spill, rows_xml))
+
+    got: dict[int, Extracted] = {}
+    if early:
+        todo = [items[i] for i in early]
+        got.update(zip(early, _read(todo, jobs, args, progress, keep, meanwhile=load), strict=True))
+    else:
+        load()
+    late = [i for i in stored if i not in hits]  # an entry unsound, or rendered elsewhere
+    if late:
+        todo = [items[i] for i in late]
+        got.update(zip(late, _read(todo, jobs, args, progress, keep), strict=True))
+    return [hits[i] if i in hits else got[i] for i in range(len(items))]
+
+
+def _digest(path: str) -> str | None:
+    """The SHA-256 of the file (None when it cannot be read: a worker lists it as 无法读取,
+    with the reason)."""
+    from perfxl.consolidate.cache import file_digest
+
+    try:
+        return file_digest(path)
+    except OSError:
+        return None
 
 
 def _keeper(spill: SpillStore | None) -> Keep:
@@ -150,29 +178,29 @@ def _keeper(spill: SpillStore | None) -> Keep:
 
 def _cached(
     items: list[tuple[str, bool]],
+    stored: list[int],
+    digests: list[str | None],
     cache: Cache,
     progress: Callable[[int], None] | None,
     keep: Keep,
     spill: SpillStore | None = None,
     rows_xml: RowsXml | None = None,
 ) -> dict[int, Extracted]:
-    """The files the cache holds, by their index in ``items`` (in this process: a hit costs
-    a hash of the file and one unpickling, less than handing it to a worker; with ``spill``,
-    the long rows go to it without being unpickled).
+    """The files the cache holds, by their index in ``items`` (``stored``: those with an
+    entry; ``digests``: every file's SHA-256), loaded in this process: a hit costs one
+    unpickling, less than handing it to a worker; with ``spill``, the long rows go to it
+    without being unpickled.
 
     With ``rows_xml`` (the workers render the rows), an entry whose rendered rows were made
     under another name, input folder or working directory is read again by a worker, which
     stores it rendered as this run shows it: else the parent would render those rows on
     every later run (a moved folder, another working directory)."""
-    from perfxl.consolidate.cache import file_digest
-
     keys = _keys(rows_xml)
     hits: dict[int, Extracted] = {}
-    for i, (path, _) in enumerate(items):
-        try:
-            digest = file_digest(path)
-        except OSError:
-            continue  # a worker lists it as 无法读取, with the reason
+    for i in stored:
+        path, digest = items[i][0], digests[i]
+        if digest is None:
+            continue
         found = cache.load(path, digest, spill)
         if found is not None and (keys is None or _rendered_here(found, path, keys)):
             hits[i] = keep(found)
@@ -213,13 +241,17 @@ def _read(
     args: Args,
     progress: Callable[[int], None] | None,
     keep: Keep,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Extracted]:
     """`read_all` of the files the cache did not hold (``args``: the config file, the
     layout, the cache, how rows are rendered and whether they are sent, handed to
-    `extract_cached`)."""
+    `extract_cached`); ``meanwhile`` is done in this process once the workers have their
+    files (first, when there are no workers)."""
     config, layout, cache, rows_xml, rows = args
     plan = plan_for(len(items), jobs)
     if plan.workers <= 1:
+        if meanwhile is not None:
+            meanwhile()
         out = []
         with _collector(enabled=True):  # reading makes short-lived cycles: collect them
             for path, exp in items:
@@ -230,7 +262,7 @@ def _read(
         return out
     warm_up()  # imported once here; forked workers inherit the modules
     chunks = [items[i : i + plan.chunk] for i in range(0, len(items), plan.chunk)]
-    done = _run_pool(extract_batch, chunks, plan.workers, args, progress, keep)
+    done = _run_pool(extract_batch, chunks, plan.workers, args, progress, keep, meanwhile)
     left = [i for i, d in enumerate(done) if d is None]
     if left:  # a worker died (a reader aborted): those chunks again, each file in its own child
         todo = [chunks[i] for i in left]
@@ -247,17 +279,21 @@ def _run_pool(
     args: Args,
     progress: Callable[[int], None] | None,
     keep: Keep = unpacked,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Result | None]:
     """``task(chunk, *args)`` over every chunk in a pool of ``workers`` processes; None for the
     chunks a dead worker took with it (a worker dying breaks the pool: every unfinished chunk
     is None). ``args``: the config file, the layout, the cache, how rows are rendered and
     whether they are sent;
-    ``keep``: applied to each file's result as its chunk arrives."""
+    ``keep``: applied to each file's result as its chunk arrives; ``meanwhile``: done here
+    once every chunk is handed out (the workers read while it runs)."""
     done: list[Result | None] = [None] * len(chunks)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_worker_init)
     try:
         with _sigint_blocked():  # workers start with Ctrl-C ignored (the parent handles it)
             futures = {pool.submit(task, c, *args): i for i, c in enumerate(chunks)}
+        if meanwhile is not None:
+            meanwhile()
         for fut in as_completed(futures):
             i = futures[fut]
             try:
