@@ -621,3 +621,36 @@ def test_entries_load_while_the_workers_read_the_new_files(
     _run(folder, fresh, None, 1)
     assert parts(out) == parts(fresh)
     assert len(_entries(cache)) == len(entries)  # every one rebuilt
+
+
+@pytest.mark.parametrize("example", ["suying-2023-monitoring.xlsx", "suying-2023-evaluation.xlsx"])
+def test_monitoring_and_evaluation_runs_are_the_same_from_the_cache(
+    example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A monitoring or self-evaluation run (their rows kept with the records by columns):
+    the same summary cold, filling the cache and from it (no file read again)."""
+    from conftest import ROOT
+
+    from perfxl import constants as CV
+    from perfxl.write.patch import CellWrite, WorkbookPatch
+
+    data = (ROOT / "examples" / example).read_bytes()
+    cell = next(f.ref for f in L.COVER_FIELDS if f.key == "unit/code")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, code in enumerate(["910001", "910002", "910003"]):
+        patch = WorkbookPatch(data)
+        patch.write_cells([CellWrite(CV.COVER_SHEET, cell, code)])
+        (folder / f"{code}.xlsx").write_bytes(patch.to_bytes())
+        os.utime(folder / f"{code}.xlsx", (1_680_000_000 + i, 1_680_000_000 + i))
+    cache = tmp_path / "cache"
+    want = tmp_path / "cold.xlsx"
+    ref = _run(folder, want, None, 1)
+    assert ref.stage in ("monitoring", "evaluation")
+    _run(folder, tmp_path / "fill.xlsx", cache, 1)
+    assert len(_entries(cache)) == 3
+    read = _counting(monkeypatch)
+    out = tmp_path / "warm.xlsx"
+    got = _run(folder, out, cache, 1)
+    assert read == [] and got.stage == ref.stage
+    assert parts(out) == parts(want) == parts(tmp_path / "fill.xlsx")

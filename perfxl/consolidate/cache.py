@@ -363,23 +363,31 @@ def _dumps(
     subs = extracted.submissions
     rows = [(s.indicators, s.problems) for s in subs]
     counts = [(len(i), len(p), n in drop) for n, (i, p) in enumerate(rows)]
-    for s in subs:
+    short = [{k: getattr(s, k) for k in SHORT if getattr(s, k)} for s in subs]
+    for s, lists in zip(subs, short, strict=True):
         s.tally = _problem_counts(s.problems)
         s.indicators, s.problems = [], []
+        for k, v in lists.items():  # by columns too: far fewer objects for `_Pickler`
+            setattr(s, k, _columns(v))
     packs: list[tuple[Columns, Columns] | None] = [
         None if n in drop else (_columns(i), _columns(p)) for n, (i, p) in enumerate(rows)
     ]
     try:
         return (_plain if plain else _pickled)((extracted, counts)), _plain(packs)
     finally:
-        for s, (ind, prob), pack in zip(subs, rows, packs, strict=True):
+        for s, (ind, prob), pack, lists in zip(subs, rows, packs, short, strict=True):
             s.indicators, s.problems = ind, prob
             s.tally = None
+            for k, v in lists.items():
+                setattr(s, k, v)
             if named_as is not None and pack is not None:
                 s.indicators = _named(pack[0], ind, named_as)
                 s.problems = _named(pack[1], prob, named_as)
 
 
+# The other lists of rows of a submission, kept with its records (read by every run) by
+# columns (`_columns`).
+SHORT = ("projects", "monitor", "rectify", "scores", "short")
 # A list of long rows as an entry keeps it: () when empty; ("c", class, count, columns,
 # columns holding the placeholder) for rows of one named-tuple class (each column pickled
 # alone: plain pickles of texts and numbers, several times faster to make and to load than
@@ -489,6 +497,10 @@ def _records(payload: bytes, path: str) -> Extracted:
         raise pickle.UnpicklingError("not a perfxl cache entry")
     for s, n in zip(found.submissions, counts, strict=True):
         s.counts = n  # type: ignore[attr-defined]  # read by `_decode`, then dropped
+        for k in SHORT:
+            v = getattr(s, k)
+            if type(v) is tuple:  # packed by `_dumps`
+                setattr(s, k, _rows(v, path))
     return found
 
 
