@@ -17,7 +17,9 @@ modification time is read again. An entry carries the SHA-256 of its body; one
 that is truncated, corrupt or of another format is ignored (and replaced), never trusted.
 The body holds two zlib-compressed pickles: the records without their 指标明细 and 校验问题
 rows (with the problems counted and each project's percentages and the unit's totals,
-`combine.Sums`), then those rows (a spilled run's hit writes them to the spill as they are,
+`combine.Sums`; their other lists of rows by columns), then those rows, each list by columns
+(`_columns`: the texts holding the placeholder found per column by a byte search and named
+from the columns when loaded; a spilled run's hit writes them to the spill as they are,
 unpickled only if read back); then, when the run rendered them, the rows' sheet XML
 (`writer.SubmissionXml`, about 20 KB compressed for 20 projects), which names the file: a
 later run splices it into its summary only when its own name, input folder and styles are
