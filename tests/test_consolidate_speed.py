@@ -327,6 +327,25 @@ def test_collector_is_restored() -> None:
         gc.enable()
 
 
+def test_workers_collect_only_what_they_make_and_less_often() -> None:
+    """A worker freezes what it inherited and collects at `READING_GC`; the in-process
+    reading path sets the same thresholds and gives the old ones back."""
+    import gc
+    from concurrent.futures import ProcessPoolExecutor
+
+    from perfxl.consolidate import run as R
+
+    with ProcessPoolExecutor(1, initializer=R._worker_init) as pool:
+        assert pool.submit(gc.get_threshold).result() == R.READING_GC
+        assert pool.submit(gc.get_freeze_count).result() > 1000
+        assert pool.submit(gc.isenabled).result()
+    old = gc.get_threshold()
+    assert old != R.READING_GC
+    with R._thresholds(R.READING_GC):
+        assert gc.get_threshold() == R.READING_GC
+    assert gc.get_threshold() == old
+
+
 def test_row_height_memo_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker's row-height memo lives for many files: bounded, and the heights are the
     same after it is emptied."""

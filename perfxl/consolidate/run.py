@@ -253,7 +253,8 @@ def _read(
         if meanwhile is not None:
             meanwhile()
         out = []
-        with _collector(enabled=True):  # reading makes short-lived cycles: collect them
+        # reading makes short-lived cycles: collect them (at the threshold workers use)
+        with _collector(enabled=True), _thresholds(READING_GC):
             for path, exp in items:
                 found = extract_cached(path, config, exp, layout, cache, rows_xml, rows)
                 out.append(keep(found))
@@ -334,12 +335,33 @@ def extract_isolated(
 
 
 def _worker_init() -> None:
-    """Workers ignore Ctrl-C (the parent stops them) and collect garbage as usual, even when
-    forked from a caller that paused the collector."""
+    """Workers ignore Ctrl-C (the parent stops them) and collect garbage, even when forked
+    from a caller that paused the collector: not what they inherited (frozen: never walked,
+    nor its pages copied by the walk) and only at `READING_GC`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    gc.freeze()
+    gc.set_threshold(*READING_GC)
     gc.enable()
+
+
+# The collector's thresholds while files are read: reading a workbook frees nearly all it
+# makes by reference counting, so at the default (700 allocations) the collector ran about
+# twice per workbook for nothing found (0.4-0.5 ms of 17); at 5,000 it runs about once in
+# 200 workbooks, the memory the same.
+READING_GC = (5000, 20, 20)
+
+
+@contextmanager
+def _thresholds(values: tuple[int, int, int]) -> Iterator[None]:
+    """The collector's thresholds set to ``values`` for a while, then as they were."""
+    old = gc.get_threshold()
+    gc.set_threshold(*values)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 @contextmanager
