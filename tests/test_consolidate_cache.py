@@ -591,9 +591,10 @@ def test_long_rows_kept_by_columns_come_back_named() -> None:
 def test_entries_load_while_the_workers_read_the_new_files(
     inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With 2 jobs, the files without an entry go to the workers first, and the entries are
-    loaded while the workers read; an entry that turns out unsound is read afterwards: the
-    summary is the one of a run without the cache."""
+    """With 2 jobs, the files without an entry go to the workers first (importing what they
+    read with themselves), and the entries are loaded while the workers read; an entry that
+    turns out unsound is read afterwards: the summary is the one of a run without the
+    cache."""
     import multiprocessing
 
     from perfxl.consolidate import run as R
@@ -614,9 +615,12 @@ def test_entries_load_while_the_workers_read_the_new_files(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(R, "_cached", spy)
+    warmed: list[int] = []
+    monkeypatch.setattr(R, "warm_up", lambda: warmed.append(1))
     out = tmp_path / "out.xlsx"
     _run(folder, out, cache, 2)
     assert workers and workers[0] >= 1  # the pool was reading while the entries loaded
+    assert warmed == []  # the workers imported what they read with on their own meanwhile
     fresh = tmp_path / "fresh.xlsx"
     _run(folder, fresh, None, 1)
     assert parts(out) == parts(fresh)

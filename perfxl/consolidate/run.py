@@ -145,7 +145,8 @@ def read_all(
     got: dict[int, Extracted] = {}
     if early:
         todo = [items[i] for i in early]
-        got.update(zip(early, _read(todo, jobs, args, progress, keep, meanwhile=load), strict=True))
+        read = _read(todo, jobs, args, progress, keep, meanwhile=load if stored else None)
+        got.update(zip(early, read, strict=True))
     else:
         load()
     late = [i for i in stored if i not in hits]  # an entry unsound, or rendered elsewhere
@@ -261,7 +262,10 @@ def _read(
                 if progress:
                     progress(1)
         return out
-    warm_up()  # imported once here; forked workers inherit the modules
+    if meanwhile is None:  # imported once here; forked workers inherit the modules
+        warm_up()
+    # else this process has entries to load: the workers import them while it does (about
+    # 0.2 s of CPU each, and 0.2 s less before the first entry is loaded)
     chunks = [items[i : i + plan.chunk] for i in range(0, len(items), plan.chunk)]
     done = _run_pool(extract_batch, chunks, plan.workers, args, progress, keep, meanwhile)
     left = [i for i, d in enumerate(done) if d is None]
