@@ -545,3 +545,116 @@ def test_only_targets_rows_must_come_rendered_from_the_cache() -> None:
     assert R._rendered_here(found, path, keys)
     assert not R._rendered_here(found, "moved/910001.xlsx", keys)  # rendered under another name
     assert not R._rendered_here(found, path, ("indicators-key", "another folder"))
+
+
+def test_long_rows_kept_by_columns_come_back_named() -> None:
+    """An entry keeps a list of long rows by columns (`cache._columns`): read back under a
+    name, every text that held the placeholder holds the name (file, link, a message
+    quoting it), the others are the very values, the rows of their own class; rows not of
+    one named-tuple class are kept as they are; a pack of another shape is refused."""
+    import pickle
+
+    from perfxl.consolidate.rows import problem_row
+    from perfxl.problems import Problem
+
+    ph = C.PLACEHOLDER
+    rows = [
+        problem_row(
+            Problem("demo.rule", sev, f"见 {ph} 第 {i} 行", sheet=sheet, cell=f"B{i}", value=v),
+            "910001",
+            "巨鹿镇",
+            None,
+            ph,
+        )
+        for i, (sev, sheet, v) in enumerate(
+            [("warning", "封面", 1.5), ("error", None, None), ("warning", "项目1", "a\x00b")]
+        )
+    ]
+    pack = C._columns(rows)
+    assert pack[0] == "c" and pack[2] == len(rows)
+    names = type(rows[0])._fields
+    assert {names[j] for j in pack[4]} == {"message", "source_file", "link"}
+    path = "乡镇/910001 v2.xlsx"
+    want = [C._rename_row(r, path) for r in rows]
+    for got in (C._rows(pack, path), C._named(pack, rows, path)):
+        assert got == want and all(type(r) is type(rows[0]) for r in got)
+    assert want[0].link == f"{path}#'封面'!B0" and want[1].link == path
+    assert C._rows(pickle.loads(pickle.dumps(pack)), path) == want
+    odd = [("a", ph), ("b", 2)]  # plain tuples: no columns, pickled as they are
+    assert C._columns(odd)[0] == "p" and C._rows(C._columns(odd), "x") == [("a", "x"), ("b", 2)]
+    assert C._rows((), path) == []
+    for bad in (("c", type(rows[0]), 3, pack[3][:-1], ()), ("c", dict, 3, pack[3], ()), ("z",)):
+        with pytest.raises(pickle.UnpicklingError):
+            C._rows(bad, path)
+
+
+def test_entries_load_while_the_workers_read_the_new_files(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With 2 jobs, the files without an entry go to the workers first (importing what they
+    read with themselves), and the entries are loaded while the workers read; an entry that
+    turns out unsound is read afterwards: the summary is the one of a run without the
+    cache."""
+    import multiprocessing
+
+    from perfxl.consolidate import run as R
+
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    _run(folder, tmp_path / "warmup.xlsx", cache, 1)
+    entries = _entries(cache)
+    assert len(entries) >= 5
+    for e in entries[:3]:  # files to read afresh, from the start (with broken.xlsx: 4)
+        e.unlink()
+    entries[3].write_bytes(entries[3].read_bytes()[:-7])  # found unsound when loaded
+    workers: list[int] = []
+    real = R._cached
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        workers.append(len(multiprocessing.active_children()))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(R, "_cached", spy)
+    warmed: list[int] = []
+    monkeypatch.setattr(R, "warm_up", lambda: warmed.append(1))
+    out = tmp_path / "out.xlsx"
+    _run(folder, out, cache, 2)
+    assert workers and workers[0] >= 1  # the pool was reading while the entries loaded
+    assert warmed == []  # the workers imported what they read with on their own meanwhile
+    fresh = tmp_path / "fresh.xlsx"
+    _run(folder, fresh, None, 1)
+    assert parts(out) == parts(fresh)
+    assert len(_entries(cache)) == len(entries)  # every one rebuilt
+
+
+@pytest.mark.parametrize("example", ["suying-2023-monitoring.xlsx", "suying-2023-evaluation.xlsx"])
+def test_monitoring_and_evaluation_runs_are_the_same_from_the_cache(
+    example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A monitoring or self-evaluation run (their rows kept with the records by columns):
+    the same summary cold, filling the cache and from it (no file read again)."""
+    from conftest import ROOT
+
+    from perfxl import constants as CV
+    from perfxl.write.patch import CellWrite, WorkbookPatch
+
+    data = (ROOT / "examples" / example).read_bytes()
+    cell = next(f.ref for f in L.COVER_FIELDS if f.key == "unit/code")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i, code in enumerate(["910001", "910002", "910003"]):
+        patch = WorkbookPatch(data)
+        patch.write_cells([CellWrite(CV.COVER_SHEET, cell, code)])
+        (folder / f"{code}.xlsx").write_bytes(patch.to_bytes())
+        os.utime(folder / f"{code}.xlsx", (1_680_000_000 + i, 1_680_000_000 + i))
+    cache = tmp_path / "cache"
+    want = tmp_path / "cold.xlsx"
+    ref = _run(folder, want, None, 1)
+    assert ref.stage in ("monitoring", "evaluation")
+    _run(folder, tmp_path / "fill.xlsx", cache, 1)
+    assert len(_entries(cache)) == 3
+    read = _counting(monkeypatch)
+    out = tmp_path / "warm.xlsx"
+    got = _run(folder, out, cache, 1)
+    assert read == [] and got.stage == ref.stage
+    assert parts(out) == parts(want) == parts(tmp_path / "fill.xlsx")

@@ -237,12 +237,34 @@ def test_streamed_rows_read_back_in_every_reader(tmp_path: Path, text_header: bo
     assert "甲" not in sst  # the table holds only what xlsxwriter wrote
 
 
-def test_rows_rendered_elsewhere_are_spliced_in(tmp_path: Path) -> None:
-    """Rows rendered and compressed apart (`deflated`, as a worker does) and rows rendered
-    while writing give the very sheet XML of the same rows rendered in one go."""
+@pytest.mark.parametrize("deflater", ["installed", "zlib"])
+def test_rows_rendered_elsewhere_are_spliced_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, deflater: str
+) -> None:
+    """Rows rendered and compressed apart (`deflated`, as a worker does: by python-isal
+    where installed, else zlib) and rows rendered while writing give the very sheet XML of
+    the same rows rendered in one go."""
+    import importlib.util
+    import zlib
+
+    from perfxl.consolidate import summary_xml
     from perfxl.consolidate.summary_xml import deflated, render_rows
 
     styles = {None: [1] * 6}
+    xml = b"".join(render_rows(ROWS * 50, styles))
+    by_zlib = zlib.compressobj(1, zlib.DEFLATED, -15)
+    zlib_bytes = by_zlib.compress(xml) + by_zlib.flush(zlib.Z_SYNC_FLUSH)
+    if deflater == "zlib":
+        monkeypatch.setattr(summary_xml, "deflater", lambda: zlib)
+        assert deflated([xml]).data == zlib_bytes
+    elif importlib.util.find_spec("isal") is not None:  # a dependency on x86_64 and aarch64
+        from isal import isal_zlib
+
+        assert summary_xml.deflater() is isal_zlib
+        assert deflated([xml]).data != zlib_bytes  # another deflater's bytes ...
+    got = deflated([xml])
+    assert zlib.decompressobj(-15).decompress(got.data) == xml  # ... inflating to the same
+    assert (got.crc, got.size) == (zlib.crc32(xml), len(xml))
     whole, spliced = tmp_path / "whole.xlsx", tmp_path / "spliced.xlsx"
     for path in (whole, spliced):
         _book(path)
@@ -303,6 +325,25 @@ def test_collector_is_restored() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_workers_collect_only_what_they_make_and_less_often() -> None:
+    """A worker freezes what it inherited and collects at `READING_GC`; the in-process
+    reading path sets the same thresholds and gives the old ones back."""
+    import gc
+    from concurrent.futures import ProcessPoolExecutor
+
+    from perfxl.consolidate import run as R
+
+    with ProcessPoolExecutor(1, initializer=R._worker_init) as pool:
+        assert pool.submit(gc.get_threshold).result() == R.READING_GC
+        assert pool.submit(gc.get_freeze_count).result() > 1000
+        assert pool.submit(gc.isenabled).result()
+    old = gc.get_threshold()
+    assert old != R.READING_GC
+    with R._thresholds(R.READING_GC):
+        assert gc.get_threshold() == R.READING_GC
+    assert gc.get_threshold() == old
 
 
 def test_row_height_memo_starts_afresh_when_full(monkeypatch: pytest.MonkeyPatch) -> None:

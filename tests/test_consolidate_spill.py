@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from conftest import county_demo
 
 from perfxl.consolidate import Options, consolidate, run
+from perfxl.consolidate.columns import SummaryRow
 from perfxl.consolidate.spill import PREFIX, Chain, SpillStore
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # two runs' summaries compared
@@ -176,8 +177,66 @@ def test_chain_and_spilled_read_back_in_order(tmp_path: Path) -> None:
         assert a == [("a", 1), ("b", 2)] and rows == list(rows)
         with pytest.raises(IndexError):
             rows[4]
+        # Rows of one named-tuple class go by columns, and come back of that class.
+        named = [SummaryRow(*(f"{i}-{j}" if j % 3 else i for j in range(22))) for i in range(5)]
+        mixed = [named[0], ("x", 1)]
+        got = [list(store.put(r)) for r in (named, mixed)]
+        assert got == [named, mixed] and all(type(r) is SummaryRow for r in got[0])
+        assert type(got[1][0]) is SummaryRow and type(got[1][1]) is tuple
         folder = store.folder
         assert folder.parent == tmp_path and folder.is_dir()
     assert not folder.exists()
     with pytest.raises(RuntimeError):
         list(a)
+
+
+def test_rows_the_summary_splices_are_not_sent_without_tables(inbox: Path, tmp_path: Path) -> None:
+    """Without tables and without a cache, a worker sends no 指标明细 or 校验问题 rows it
+    rendered (only their counts): the summary splices the XML, the same summary as in
+    memory, and no file is read a second time."""
+    from perfxl.consolidate.spill import Reread
+
+    units = inbox.parent / "units.csv"
+    ref = tmp_path / "ref.xlsx"
+    consolidate([inbox], ref, Options(jobs=1, expected=units))
+    for jobs in (1, 2):
+        out = tmp_path / f"sum{jobs}.xlsx"
+        got = consolidate([inbox], out, Options(jobs=jobs, expected=units, spill=0))
+        assert _parts(out) == _parts(ref), jobs
+        assert got.spill is not None and got.spill.again == {}  # nothing read again
+        handles = [h for s in got.chosen if s.spilled for h in s.spilled]
+        assert handles and all(isinstance(h, Reread) for h in handles if len(h)), jobs
+
+
+def test_rows_not_sent_are_read_again_when_something_reads_them(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """Rows a worker rendered and did not send are read from the file again should anything
+    read them (here: the rendered XML set aside, so the writer renders the rows itself):
+    the same summary; a file changed since it was read is refused, never misread."""
+    from perfxl.errors import DataError
+
+    folder = tmp_path / "inbox"
+    shutil.copytree(inbox, folder)
+    ref = tmp_path / "ref.xlsx"
+    consolidate([folder], ref, Options(jobs=1))
+    result, info = run.gather([folder], Options(jobs=2, spill=0), spill_beside=tmp_path)
+    assert result.spill is not None
+    try:
+        parts = [*result.indicators.parts, *result.problems.parts]  # type: ignore[union-attr]
+        assert sum(getattr(p, "xml", None) is not None for p in parts) >= 8
+        for p in parts:
+            if getattr(p, "xml", None) is not None:
+                p.xml = None  # type: ignore[union-attr]
+        out = tmp_path / "again.xlsx"
+        run._write(result, out, info, Options())
+        assert _parts(out) == _parts(ref)
+        assert result.spill.again  # read again, in this process
+        result.spill.again.clear()
+        s = next(s for s in result.chosen if s.spilled and len(s.spilled[1]))
+        with open(s.file.path, "ab") as fh:  # other bytes: another version
+            fh.write(b"\0")
+        with pytest.raises(DataError, match="汇总过程中文件被改动"):
+            list(s.spilled[1])
+    finally:
+        result.spill.close()

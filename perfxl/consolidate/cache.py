@@ -17,7 +17,9 @@ modification time is read again. An entry carries the SHA-256 of its body; one
 that is truncated, corrupt or of another format is ignored (and replaced), never trusted.
 The body holds two zlib-compressed pickles: the records without their 指标明细 and 校验问题
 rows (with the problems counted and each project's percentages and the unit's totals,
-`combine.Sums`), then those rows (a spilled run's hit writes them to the spill as they are,
+`combine.Sums`; their other lists of rows by columns), then those rows, each list by columns
+(`_columns`: the texts holding the placeholder found per column by a byte search and named
+from the columns when loaded; a spilled run's hit writes them to the spill as they are,
 unpickled only if read back); then, when the run rendered them, the rows' sheet XML
 (`writer.SubmissionXml`, about 20 KB compressed for 20 projects), which names the file: a
 later run splices it into its summary only when its own name, input folder and styles are
@@ -45,7 +47,7 @@ import tempfile
 import time
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,8 +58,8 @@ if TYPE_CHECKING:
     from perfxl.consolidate.spill import SpillStore
     from perfxl.consolidate.writer import RowsXml
 
-FORMAT = 3  # bump when what an entry holds changes shape
-MAGIC = b"PXLC\x00\x03\r\n"  # 8 bytes; the line ends catch a text-mode copy
+FORMAT = 5  # bump when what an entry holds changes shape
+MAGIC = b"PXLC\x00\x05\r\n"  # 8 bytes; the line ends catch a text-mode copy
 DIGEST = 32  # bytes of the body's SHA-256 after the magic
 _LENGTH = struct.Struct("<Q")  # the body: the records without their long rows, then those
 # rows (each compressed, after its length), then the pickled rendered rows
@@ -165,6 +167,10 @@ class Cache:
         key = hashlib.sha256(f"{self.salt}:{digest}".encode("ascii")).hexdigest()
         return Path(self.folder) / key[:2] / f"{key}.pxc"
 
+    def holds(self, digest: str) -> bool:
+        """Whether there is an entry for bytes of SHA-256 ``digest`` (sound or not: `load`)."""
+        return self.entry(digest).is_file()
+
     def load(self, path: str, digest: str, store: SpillStore | None = None) -> Extracted | None:
         """What reading ``path`` (bytes of SHA-256 ``digest``) gave before, with this run's
         name and modification time; None when there is no sound entry (a corrupt one is
@@ -205,11 +211,13 @@ class Cache:
             if rows_xml is not None:
                 render_xml(found, rows_xml)
             return found
-        records, raw_rows = _dumps(extracted)
+        render = rows_xml is not None and bool(extracted.submissions)
+        records, raw_rows = _dumps(extracted, named_as=path if render else None)
         rows = _compress(raw_rows)  # as the entry holds them: a spilled run's parent keeps them so
         xml: list[Any] | None = None
-        if rows_xml is not None and extracted.submissions:
-            render_xml(named(extracted, path), rows_xml)  # the payload is made: named now
+        if rows_xml is not None and render:
+            # the payload is made: named now (the long rows by `_dumps`, from their columns)
+            render_xml(named(extracted, path, long=False), rows_xml)
             xml = [s.xml for s in extracted.submissions]
         name = path.encode("utf-8", "surrogateescape")
         if name not in records and name not in raw_rows:  # else a text was made from the real
@@ -237,7 +245,7 @@ class Packed:
     def unpack(self) -> Extracted:
         """The records, named ``path``."""
         found = _records(self.records, self.path)
-        _put_rows(found, _loads(zlib.decompress(self.rows), self.path))
+        _put_rows(found, pickle.loads(zlib.decompress(self.rows)), self.path)
         return _with_xml(found, self.xml)
 
     def spill(self, store: SpillStore) -> Extracted:
@@ -307,38 +315,158 @@ class _Unpickler(pickle.Unpickler):
             return text
 
 
-def packed(extracted: Extracted, path: str) -> Packed:
+def packed(extracted: Extracted, path: str, rows: bool = True) -> Packed:
     """A worker's result (named ``path``, not stored) as a spilled run's parent takes it
     cheapest: the records pickled, the long rows pickled and compressed, to go to the spill
-    as they are (`Packed.spill`), and the rows' rendered XML apart."""
+    as they are (`Packed.spill`), and the rows' rendered XML apart.
+
+    ``rows`` False: a submission whose rows were all rendered under its own name is sent
+    without them (only their counts and ``tally``): the summary splices the XML, and the
+    rows are read from the file again only if something reads them (`rows_again`). Pickling
+    and compressing them cost about 1.2 ms per 20-project workbook, for rows never read."""
     subs = extracted.submissions
     xml = [s.xml for s in subs] if any(s.xml is not None for s in subs) else None
     for s in subs:
         s.xml = None
-    records, rows = _dumps(extracted, plain=True)
-    return Packed(records, _compress(rows), path, xml)
+    drop = frozenset() if rows or xml is None else _rendered_whole(subs, xml)
+    records, raw = _dumps(extracted, plain=True, drop=drop)
+    return Packed(records, _compress(raw), path, xml)
 
 
-def _dumps(extracted: Extracted, plain: bool = False) -> tuple[bytes, bytes]:
+def _rendered_whole(subs: list[Any], xml: list[Any]) -> frozenset[int]:
+    """The submissions (by index) whose every non-empty long list was rendered, under the
+    submission's own name (as `spill.spill_rows` takes the XML)."""
+    out = set()
+    for i, (s, x) in enumerate(zip(subs, xml, strict=True)):
+        if x is None or x.path != s.file.path:
+            continue
+        if (x.indicators is not None or not s.indicators) and (
+            x.problems is not None or not s.problems
+        ):
+            out.add(i)
+    return frozenset(out)
+
+
+def _dumps(
+    extracted: Extracted,
+    plain: bool = False,
+    drop: frozenset[int] = frozenset(),
+    named_as: str | None = None,
+) -> tuple[bytes, bytes]:
     """Two pickles: the records with the submissions' 指标明细 and 校验问题 rows left out
-    (their problems counted: ``tally``, and with each list's length), and those rows. A
-    spilled run unpickles only the first (`Cache.load`). ``plain``: no text holds
-    `PLACEHOLDER` (pickled without looking at each object: several times faster)."""
+    (their problems counted: ``tally``, and with each list's length and whether it was
+    dropped), and those rows by columns (`_columns`; None for a submission in ``drop``: not
+    sent, `packed`). A spilled run unpickles only the first (`Cache.load`). ``plain``: no
+    text of the records holds `PLACEHOLDER` (pickled without looking at each object:
+    several times faster). ``named_as``: the submissions' long rows are given back with
+    that name in place of `PLACEHOLDER` (made from their columns: `_named`)."""
     from perfxl.consolidate.combine import _problem_counts
 
     subs = extracted.submissions
     rows = [(s.indicators, s.problems) for s in subs]
-    counts = [(len(i), len(p)) for i, p in rows]
-    for s in subs:
+    counts = [(len(i), len(p), n in drop) for n, (i, p) in enumerate(rows)]
+    short = [{k: getattr(s, k) for k in SHORT if getattr(s, k)} for s in subs]
+    for s, lists in zip(subs, short, strict=True):
         s.tally = _problem_counts(s.problems)
         s.indicators, s.problems = [], []
-    dump = _plain if plain else _pickled
+        for k, v in lists.items():  # by columns too: far fewer objects for `_Pickler`
+            setattr(s, k, _columns(v))
+    packs: list[tuple[Columns, Columns] | None] = [
+        None if n in drop else (_columns(i), _columns(p)) for n, (i, p) in enumerate(rows)
+    ]
     try:
-        return dump((extracted, counts)), dump(rows)
+        return (_plain if plain else _pickled)((extracted, counts)), _plain(packs)
     finally:
-        for s, (ind, prob) in zip(subs, rows, strict=True):
+        for s, (ind, prob), pack, lists in zip(subs, rows, packs, short, strict=True):
             s.indicators, s.problems = ind, prob
             s.tally = None
+            for k, v in lists.items():
+                setattr(s, k, v)
+            if named_as is not None and pack is not None:
+                s.indicators = _named(pack[0], ind, named_as)
+                s.problems = _named(pack[1], prob, named_as)
+
+
+# The other lists of rows of a submission, kept with its records (read by every run) by
+# columns (`_columns`).
+SHORT = ("projects", "monitor", "rectify", "scores", "short")
+# A list of long rows as an entry keeps it: () when empty; ("c", class, count, columns,
+# columns holding the placeholder) for rows of one named-tuple class (each column pickled
+# alone: plain pickles of texts and numbers, several times faster to make and to load than
+# named tuples pickled one by one, and the placeholder found by a byte search); else
+# ("p", the rows pickled with `_Pickler`).
+Columns = tuple[Any, ...]
+_PLACEHOLDER_BYTES = PLACEHOLDER.encode("utf-8")
+
+
+def _columns(rows: list[Any]) -> Columns:
+    """``rows`` as an entry keeps them (see `Columns`)."""
+    if not rows:
+        return ()
+    cls = type(rows[0])
+    fields = getattr(cls, "_fields", None)
+    if (
+        not isinstance(fields, tuple)
+        or not issubclass(cls, tuple)
+        or any(type(r) is not cls for r in rows)
+    ):
+        return ("p", _pickled(rows))
+    blobs = [_plain(c) for c in zip(*rows, strict=True)]
+    marked = tuple(j for j, b in enumerate(blobs) if _PLACEHOLDER_BYTES in b)
+    return ("c", cls, len(rows), blobs, marked)
+
+
+def _named(pack: Columns, rows: list[Any], path: str) -> list[Any]:
+    """``rows`` (packed as ``pack``, `_columns`) with ``path`` in place of `PLACEHOLDER`:
+    only the columns holding it are made again (the file's name and the link addresses)."""
+    if not pack:
+        return rows
+    if pack[0] != "c":
+        return [_rename_row(r, path) for r in rows]
+    cls, marked = pack[1], pack[4]
+    if not marked:
+        return rows
+    cols = list(zip(*rows, strict=True))
+    for j in marked:
+        cols[j] = _texts_named(cols[j], path)
+    return list(map(partial(tuple.__new__, cls), zip(*cols, strict=True)))
+
+
+def _texts_named(col: tuple[Any, ...], path: str) -> tuple[Any, ...]:
+    """A column's texts with ``path`` for `PLACEHOLDER` (its other values as they are)."""
+    return tuple([v.replace(PLACEHOLDER, path) if type(v) is str else v for v in col])
+
+
+def _rows(pack: Any, path: str) -> list[Any]:
+    """The rows `_columns` packed, with ``path`` for `PLACEHOLDER`.
+
+    Raises:
+        pickle.UnpicklingError: not what `_columns` makes.
+    """
+    if pack == ():
+        return []
+    if type(pack) is not tuple or not pack:
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    if pack[0] == "p" and len(pack) == 2 and type(pack[1]) is bytes:
+        rows = _loads(pack[1], path)
+        if type(rows) is not list:
+            raise pickle.UnpicklingError("not a perfxl cache entry")
+        return rows
+    if pack[0] != "c" or len(pack) != 5:
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    _, cls, n, blobs, marked = pack
+    if (
+        not (isinstance(cls, type) and issubclass(cls, tuple))
+        or len(blobs) != len(getattr(cls, "_fields", ()))
+        or not all(type(b) is bytes for b in blobs)
+    ):
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    cols = [pickle.loads(b) for b in blobs]
+    if any(type(c) is not tuple or len(c) != n for c in cols):
+        raise pickle.UnpicklingError("not a perfxl cache entry")
+    for j in marked:
+        cols[j] = _texts_named(cols[j], path)
+    return list(map(partial(tuple.__new__, cls), zip(*cols, strict=True)))
 
 
 def _pickled(obj: Any) -> bytes:
@@ -352,7 +480,11 @@ def _plain(obj: Any) -> bytes:
 
 
 def _compress(data: bytes) -> bytes:
-    return zlib.compress(data, 1)
+    """``data`` in the zlib format, at level 1: by python-isal where installed (about a third
+    of zlib's time), else by zlib; zlib reads either."""
+    from perfxl.consolidate.summary_xml import deflater
+
+    return bytes(deflater().compress(data, 1))
 
 
 def _loads(payload: bytes, path: str) -> Any:
@@ -367,22 +499,59 @@ def _records(payload: bytes, path: str) -> Extracted:
         raise pickle.UnpicklingError("not a perfxl cache entry")
     for s, n in zip(found.submissions, counts, strict=True):
         s.counts = n  # type: ignore[attr-defined]  # read by `_decode`, then dropped
+        for k in SHORT:
+            v = getattr(s, k)
+            if type(v) is tuple:  # packed by `_dumps`
+                setattr(s, k, _rows(v, path))
     return found
 
 
-def _put_rows(found: Extracted, rows: Any) -> None:
-    """The second pickle of `_dumps` given back to the submissions it was taken from."""
+def _put_rows(found: Extracted, rows: Any, path: str) -> None:
+    """The second pickle of `_dumps` given back to the submissions it was taken from (rows
+    a worker did not send, `packed`, are read from the file again: never in a cache entry,
+    and only a spilled run's workers leave them out)."""
     if not isinstance(rows, list) or len(rows) != len(found.submissions):
         raise pickle.UnpicklingError("not a perfxl cache entry")
-    for s, (ind, prob) in zip(found.submissions, rows, strict=True):
-        s.indicators, s.problems, s.tally = ind, prob, None
+    for s, got in zip(found.submissions, rows, strict=True):
+        if got is None:
+            raise pickle.UnpicklingError("rows left out: only a spilled run takes them")
+        if type(got) is not tuple or len(got) != 2:
+            raise pickle.UnpicklingError("not a perfxl cache entry")
+        s.indicators, s.problems = (_rows(g, path) for g in got)
+        s.tally = None
         vars(s).pop("counts", None)
 
 
 def rows_of(data: bytes, path: str, index: int, which: int) -> list[Any]:
     """One list of long rows (``which``: 0 指标明细, 1 校验问题) of the ``index``-th
     submission, from an entry's compressed rows (`Cache.load` with a store)."""
-    rows: list[Any] = _loads(zlib.decompress(data), path)[index][which]
+    return _rows(pickle.loads(zlib.decompress(data))[index][which], path)
+
+
+def rows_again(store: SpillStore, path: str, digest: str, index: int, which: int) -> list[Any]:
+    """One list of long rows (``which``: 0 指标明细, 1 校验问题) of the ``index``-th
+    submission of ``path``, which a worker rendered and did not send (`packed`): the file
+    read again in this process (`SpillStore.reader`; the last file read is kept: a summary
+    given as input lists many submissions).
+
+    Raises:
+        DataError: the file changed since it was read (its rows would not be the ones
+            counted and rendered).
+    """
+    from perfxl.errors import DataError
+
+    again = store.again.get(path)
+    if again is None:
+        if store.reader is None:
+            raise RuntimeError("rows left out by a worker, and no way to read them again")
+        again = store.reader(path)
+        store.again.clear()
+        store.again[path] = again
+    subs = again.submissions
+    same = bool(again.files) and again.files[0].sha256 == digest and index < len(subs)
+    if not same:
+        raise DataError(f"汇总过程中文件被改动，请重新汇总：{path}", path=path)
+    rows: list[Any] = (subs[index].indicators, subs[index].problems)[which]
     return rows
 
 
@@ -408,7 +577,7 @@ def _decode(blob: bytes, path: str, store: SpillStore | None = None) -> Extracte
     try:  # checked bytes this cache wrote
         found = _records(zlib.decompress(parts[0]), path)
         if store is None:
-            _put_rows(found, _loads(zlib.decompress(parts[1]), path))
+            _put_rows(found, pickle.loads(zlib.decompress(parts[1])), path)
         rest = body[at:]
         xml = pickle.loads(rest) if len(rest) else None
     except Exception:  # any failure to unpickle (a class gone, bad bytes) is a miss
@@ -423,15 +592,20 @@ def _decode(blob: bytes, path: str, store: SpillStore | None = None) -> Extracte
 def _spilled(found: Extracted, rows: bytes, path: str, store: SpillStore) -> None:
     """The submissions' long rows left in ``rows`` (an entry's compressed rows), written to
     ``store`` once: each list a handle that reads them back on use (`spill.Decoded`)."""
-    from functools import partial
-
-    from perfxl.consolidate.spill import Decoded
+    from perfxl.consolidate.spill import Decoded, Reread
 
     blob = None
+    digest = found.files[0].sha256 if found.files else ""
     for i, s in enumerate(found.submissions):
-        n_ind, n_prob = vars(s).pop("counts")
+        n_ind, n_prob, dropped = vars(s).pop("counts")
         if not (n_ind or n_prob):
             s.tally = None  # nothing to spill (as `spill.spill_rows` leaves it)
+            continue
+        if dropped:  # rendered and not sent: read again only if something reads them
+            s.spilled = (
+                Reread(store, n_ind, partial(rows_again, store, path, digest, i, 0)),
+                Reread(store, n_prob, partial(rows_again, store, path, digest, i, 1)),
+            )
             continue
         if blob is None:
             blob = store.put_bytes(rows)
@@ -481,14 +655,16 @@ def _sweep(folder: Path) -> None:
                 tmp.unlink()
 
 
-def named(extracted: Extracted, path: str) -> Extracted:
+def named(extracted: Extracted, path: str, long: bool = True) -> Extracted:
     """``extracted`` with `PLACEHOLDER` replaced by ``path`` in every text (the records'
-    names, the rows' 来源文件 and link addresses)."""
+    names, the rows' 来源文件 and link addresses); ``long`` False: the 指标明细 and 校验问题
+    rows left as they are (named already: `_dumps`)."""
+    lists = ("projects", "indicators", "problems") if long else ("projects",)
     for f in extracted.files:
         _rename_record(f, path)
     for sub in extracted.submissions:
         _rename_record(sub.file, path)
-        for name in ("projects", "indicators", "problems", "monitor", "rectify", "scores", "short"):
+        for name in (*lists, "monitor", "rectify", "scores", "short"):
             rows = getattr(sub, name)
             if rows:
                 setattr(sub, name, [_rename_row(r, path) for r in rows])

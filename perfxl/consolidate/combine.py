@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, Inexact, localcontext
 from itertools import pairwise
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from perfxl import layout as L
@@ -344,12 +345,16 @@ def _cross_file_problems(
     return probs
 
 
+_BY_SHEET = itemgetter(*(ProblemRow._fields.index(k) for k in ("source_file", "sheet", "severity")))
+_BY_FILE = itemgetter(*(ProblemRow._fields.index(k) for k in ("source_file", "severity")))
+
+
 def _problem_counts(problems: Iterable[ProblemRow]) -> Counter[tuple[Any, ...]]:
     """Errors and warnings by (file, sheet, severity) and by (file, None, severity)."""
-    c: Counter[tuple[Any, ...]] = Counter()
-    for r in problems:
-        c[(r.source_file, r.sheet, r.severity)] += 1
-        c[(r.source_file, None, r.severity, "file")] += 1
+    rows = problems if isinstance(problems, list) else list(problems)
+    c: Counter[tuple[Any, ...]] = Counter(map(_BY_SHEET, rows))  # counted in C
+    for (file, severity), n in Counter(map(_BY_FILE, rows)).items():
+        c[(file, None, severity, "file")] += n
     return c
 
 

@@ -152,11 +152,13 @@ def extract_batch(
     layout: L.Layout = L.STANDARD,
     cache: Cache | None = None,
     rows_xml: RowsXml | None = None,
+    rows: bool = True,
 ) -> list[Extracted | Packed]:
     """`extract_cached` over a chunk of (path, expand_summary), in a worker (the parent
     unpacks the results: `perfxl.consolidate.cache.unpacked`)."""
     return [
-        extract_cached(path, config_path, expand, layout, cache, rows_xml) for path, expand in items
+        extract_cached(path, config_path, expand, layout, cache, rows_xml, rows)
+        for path, expand in items
     ]
 
 
@@ -167,13 +169,16 @@ def extract_cached(
     layout: L.Layout = L.STANDARD,
     cache: Cache | None = None,
     rows_xml: RowsXml | None = None,
+    rows: bool = True,
 ) -> Extracted | Packed:
     """`extract_file`, its result kept in ``cache`` (None: no cache) for the next run: read
     under the cache's placeholder name, stored, then given this file's name (a result stored
     comes back `Packed`: `perfxl.consolidate.cache.unpacked` gives its records).
 
     With ``rows_xml``, each submission's 指标明细 and 校验问题 rows are also rendered as the
-    summary will hold them (`render_xml`; kept in the cache entry too)."""
+    summary will hold them (`render_xml`; kept in the cache entry too). ``rows`` False
+    (nothing but the summary reads them: no tables), rows rendered whole are not sent to
+    the parent when no cache keeps them (`perfxl.consolidate.cache.packed`)."""
     if cache is None:
         found = extract_file(path, config_path, expand_summary, layout)
         if rows_xml is None:
@@ -181,7 +186,7 @@ def extract_cached(
         render_xml(found, rows_xml)
         from perfxl.consolidate.cache import packed
 
-        return packed(found, path)  # a spilled run: the rows go to the spill as packed here
+        return packed(found, path, rows)  # a spilled run: the rows go to the spill as packed
     from perfxl.consolidate.cache import PLACEHOLDER
 
     found = extract_file(path, config_path, expand_summary, layout, PLACEHOLDER)

@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -43,17 +44,23 @@ class SpillStore:
         self._fh: Any = open(self.folder / "rows.bin", "w+b")  # noqa: SIM115 - closed in close()
         self._end = 0
         self._dirty = False
+        # How this run reads a file (`extract.extract_file` with its config and layout): the
+        # rows a worker rendered and did not send are read again with it, should anything
+        # read them (`Reread`); the last file read again, by name.
+        self.reader: Callable[[str], Extracted] | None = None
+        self.again: dict[str, Extracted] = {}
 
     def put(self, rows: list[T]) -> Spilled[T]:
         """``rows`` written at the end of the file; the handle that reads them back."""
-        data = zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        blob = self.put_bytes(data)
+        from perfxl.consolidate.summary_xml import deflater
+
+        data = deflater().compress(pickle.dumps(_packed(rows), protocol=pickle.HIGHEST_PROTOCOL), 1)
+        blob = self.put_bytes(bytes(data))
         return Spilled(self, blob.offset, blob.size, len(rows))
 
     def get(self, offset: int, size: int) -> list[Any]:
         """The rows written at ``offset`` (our own bytes, from this very run)."""
-        rows: list[Any] = pickle.loads(zlib.decompress(self.get_bytes(offset, size)))
-        return rows
+        return _unpacked(pickle.loads(zlib.decompress(self.get_bytes(offset, size))))
 
     def put_bytes(self, data: bytes) -> Blob:
         """``data`` written at the end of the file; the handle that reads it back."""
@@ -94,6 +101,25 @@ class SpillStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _packed(rows: list[Any]) -> tuple[Any, ...]:
+    """Rows as `SpillStore.put` pickles them: rows of one named-tuple class by columns (the
+    class once, then plain tuples: several times faster both ways than named tuples pickled
+    one by one), other rows as they are."""
+    cls = type(rows[0]) if rows else None
+    if cls is not None and getattr(cls, "_fields", None) and set(map(type, rows)) == {cls}:
+        return (cls, list(zip(*rows, strict=True)))
+    return (None, rows)
+
+
+def _unpacked(packed: tuple[Any, ...]) -> list[Any]:
+    """The rows `_packed` packed."""
+    cls, data = packed
+    if cls is None:
+        rows: list[Any] = data
+        return rows
+    return list(map(partial(tuple.__new__, cls), zip(*data, strict=True)))
 
 
 class Blob:
@@ -161,6 +187,22 @@ class Decoded(Spilled[T]):
     def load(self) -> list[T]:
         """The rows, read back and decoded."""
         return self.decode(self.store.get_bytes(self.offset, self.size)) if self.n else []
+
+
+class Reread(Spilled[T]):
+    """Rows a worker rendered and did not send (`perfxl.consolidate.cache.packed`): the
+    summary splices their XML; anything reading the rows themselves gets them from
+    ``source``, which reads the file again (`perfxl.consolidate.cache.rows_again`)."""
+
+    __slots__ = ("source",)
+
+    def __init__(self, store: SpillStore, count: int, source: Callable[[], list[T]]) -> None:
+        super().__init__(store, 0, 0, count)
+        self.source = source
+
+    def load(self) -> list[T]:
+        """The rows, read from the file again."""
+        return self.source() if self.n else []
 
 
 class SpilledXml:

@@ -22,6 +22,7 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import islice, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -368,10 +369,26 @@ class Deflated:
 
 
 def deflated(xml: Iterable[bytes]) -> Deflated:
-    """``xml`` (the rows of `render_rows`) compressed for splicing (level 1, as the sheets)."""
+    """``xml`` (the rows of `render_rows`) compressed for splicing (level 1, as the sheets):
+    by python-isal where it is installed (Intel's ISA-L: a 20-project workbook's rows in
+    about a third of zlib's time, a few per cent larger), else by zlib. Either way raw
+    deflate flushed to a byte boundary (``Z_SYNC_FLUSH``), referring to nothing before it:
+    the sheet inflates to the same XML whichever compressed it."""
     raw = b"".join(xml)
-    c = zlib.compressobj(1, zlib.DEFLATED, -15)
-    return Deflated(c.compress(raw) + c.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(raw), len(raw))
+    z = deflater()
+    c = z.compressobj(1, z.DEFLATED, -15)
+    return Deflated(bytes(c.compress(raw) + c.flush(z.Z_SYNC_FLUSH)), z.crc32(raw), len(raw))
+
+
+@lru_cache(maxsize=1)
+def deflater() -> Any:
+    """The zlib-like module `deflated` compresses with: ``isal.isal_zlib``, or ``zlib`` where
+    python-isal is not installed (it is a dependency only on x86_64 and aarch64)."""
+    try:
+        from isal import isal_zlib
+    except ImportError:
+        return zlib
+    return isal_zlib
 
 
 # Rows to render, rows rendered and compressed, or rows rendered (`rows_between`).
