@@ -658,3 +658,32 @@ def test_monitoring_and_evaluation_runs_are_the_same_from_the_cache(
     got = _run(folder, out, cache, 1)
     assert read == [] and got.stage == ref.stage
     assert parts(out) == parts(want) == parts(tmp_path / "fill.xlsx")
+
+
+def test_packed_models_are_stored_apart_and_come_back(inbox: Path, tmp_path: Path) -> None:
+    """A submission's packed model (compressed already) is stored as it is beside the
+    compressed records, not inside them, and comes back the same: from the entry and in
+    what the worker hands over (`cache.Packed`); an entry whose models do not match its
+    submissions is refused."""
+    import pickle
+
+    path = str(next(p for p in sorted(inbox.glob("*.xlsx")) if p.name not in BAD))
+    fresh = extract.extract_file(path)
+    want = [s.model for s in fresh.submissions]
+    assert want and all(type(m) is bytes and len(m) > 100 for m in want)
+    cache = C.Cache.open(tmp_path / "c", None, L.STANDARD)
+    got = extract.extract_cached(path, cache=cache)
+    assert isinstance(got, C.Packed) and got.models == want
+    assert [s.model for s in C.unpacked(got).submissions] == want
+    digest = C.file_digest(path)
+    blob = cache.entry(digest).read_bytes()
+    assert all(m in blob for m in want if m)  # kept as they are, not compressed again
+    loaded = cache.load(path, digest)
+    assert loaded is not None and [s.model for s in loaded.submissions] == want
+    with pytest.raises(pickle.UnpicklingError):
+        C._with_models(loaded, [b"x"] * (len(want) + 1))
+    with pytest.raises(pickle.UnpicklingError):
+        C._with_models(loaded, ["text"] * len(want))
+
+
+BAD = {"broken.xlsx", "notes.xlsx"}
