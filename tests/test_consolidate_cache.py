@@ -687,3 +687,20 @@ def test_packed_models_are_stored_apart_and_come_back(inbox: Path, tmp_path: Pat
 
 
 BAD = {"broken.xlsx", "notes.xlsx"}
+
+
+def test_digests_by_two_threads_are_the_files_own_in_order(tmp_path: Path) -> None:
+    """Many files are hashed by two threads: each file's SHA-256, in the files' order, None
+    for a file that cannot be read."""
+    from perfxl.consolidate import run
+
+    files = []
+    for i in range(70):
+        f = tmp_path / f"f{i}.bin"
+        f.write_bytes(os.urandom(i * 100 + 1))
+        files.append(str(f))
+    files.insert(40, str(tmp_path / "missing.bin"))
+    want = [C.file_digest(p) if os.path.exists(p) else None for p in files]
+    assert len(files) >= 64  # past the count hashed in one thread
+    assert run._digests(files) == want and want[40] is None
+    assert run._digests(files[:5]) == want[:5]
