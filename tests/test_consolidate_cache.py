@@ -658,3 +658,49 @@ def test_monitoring_and_evaluation_runs_are_the_same_from_the_cache(
     got = _run(folder, out, cache, 1)
     assert read == [] and got.stage == ref.stage
     assert parts(out) == parts(want) == parts(tmp_path / "fill.xlsx")
+
+
+def test_packed_models_are_stored_apart_and_come_back(inbox: Path, tmp_path: Path) -> None:
+    """A submission's packed model (compressed already) is stored as it is beside the
+    compressed records, not inside them, and comes back the same: from the entry and in
+    what the worker hands over (`cache.Packed`); an entry whose models do not match its
+    submissions is refused."""
+    import pickle
+
+    path = str(next(p for p in sorted(inbox.glob("*.xlsx")) if p.name not in BAD))
+    fresh = extract.extract_file(path)
+    want = [s.model for s in fresh.submissions]
+    assert want and all(type(m) is bytes and len(m) > 100 for m in want)
+    cache = C.Cache.open(tmp_path / "c", None, L.STANDARD)
+    got = extract.extract_cached(path, cache=cache)
+    assert isinstance(got, C.Packed) and got.models == want
+    assert [s.model for s in C.unpacked(got).submissions] == want
+    digest = C.file_digest(path)
+    blob = cache.entry(digest).read_bytes()
+    assert all(m in blob for m in want if m)  # kept as they are, not compressed again
+    loaded = cache.load(path, digest)
+    assert loaded is not None and [s.model for s in loaded.submissions] == want
+    with pytest.raises(pickle.UnpicklingError):
+        C._with_models(loaded, [b"x"] * (len(want) + 1))
+    with pytest.raises(pickle.UnpicklingError):
+        C._with_models(loaded, ["text"] * len(want))
+
+
+BAD = {"broken.xlsx", "notes.xlsx"}
+
+
+def test_digests_by_two_threads_are_the_files_own_in_order(tmp_path: Path) -> None:
+    """Many files are hashed by two threads: each file's SHA-256, in the files' order, None
+    for a file that cannot be read."""
+    from perfxl.consolidate import run
+
+    files = []
+    for i in range(70):
+        f = tmp_path / f"f{i}.bin"
+        f.write_bytes(os.urandom(i * 100 + 1))
+        files.append(str(f))
+    files.insert(40, str(tmp_path / "missing.bin"))
+    want = [C.file_digest(p) if os.path.exists(p) else None for p in files]
+    assert len(files) >= 64  # past the count hashed in one thread
+    assert run._digests(files) == want and want[40] is None
+    assert run._digests(files[:5]) == want[:5]

@@ -327,6 +327,35 @@ def test_collector_is_restored() -> None:
         gc.enable()
 
 
+def test_collector_back_on_leaves_the_run_s_objects_in_the_oldest_generation() -> None:
+    """What a run made while the collector was paused is not walked when it is switched back
+    on (it joins the oldest generation, still collectable), and objects a caller froze stay
+    frozen."""
+    import gc
+
+    from perfxl.consolidate.run import _collector
+
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with _collector(enabled=False):
+        made = [[i] for i in range(1000)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert id(made) in oldest and id(made[-1]) in oldest
+    assert not any(o is made for o in gc.get_objects(generation=0))
+
+    frozen = [[0]]
+    gc.freeze()
+    try:
+        with _collector(enabled=False):
+            made = [[i] for i in range(10)]
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+        everywhere = {id(o) for o in gc.get_objects()}  # generations 0-2: not the frozen
+        assert id(frozen) not in everywhere and id(made) in everywhere
+    finally:
+        gc.unfreeze()
+
+
 def test_workers_collect_only_what_they_make_and_less_often() -> None:
     """A worker freezes what it inherited and collects at `READING_GC`; the in-process
     reading path sets the same thresholds and gives the old ones back."""

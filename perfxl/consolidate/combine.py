@@ -400,6 +400,7 @@ def _summary_and_units(
     exact = True  # every unit's totals and their sums exact: the county's totals as if summed
     # over every project (`numbers.total`); else summed so, as a last resort
     n_projects = n_err = n_warn = 0
+    count = counts.get  # not `Counter.__missing__`, a Python call for every key without problems
     for s in chosen:
         f = s.file
         rows: list[SummaryRow] = []
@@ -424,8 +425,8 @@ def _summary_and_units(
                     pct[2],
                     pct[3],
                     r.indicators,
-                    counts[(f.path, r.sheet, err)],
-                    counts[(f.path, r.sheet, warn)],
+                    count((f.path, r.sheet, err), 0),
+                    count((f.path, r.sheet, warn), 0),
                     r.source_file,
                     r.sheet,
                     r.cell,
@@ -433,7 +434,7 @@ def _summary_and_units(
             )
         tot = dict(sums.totals)
         exact = exact and sums.exact and _add_exactly(grand, tot)
-        e, w = counts[(f.path, None, err, "file")], counts[(f.path, None, warn, "file")]
+        e, w = count((f.path, None, err, "file"), 0), count((f.path, None, warn, "file"), 0)
         n_projects += len(s.projects)
         n_err, n_warn = n_err + e, n_warn + w
         pcts = [percent(tot[k], tot["budget"]) for k in PLAN]

@@ -134,7 +134,7 @@ def read_all(
         return _read(items, jobs, args, progress, keep)
     # The files without an entry go to the workers first; the entries are loaded here while
     # they read (a re-consolidation: thousands of hits, a few files read).
-    digests = [_digest(path) for path, _ in items]
+    digests = _digests([path for path, _ in items])
     stored = [i for i, d in enumerate(digests) if d is not None and cache.holds(d)]
     early = sorted(set(range(len(items))).difference(stored))
     hits: dict[int, Extracted] = {}
@@ -154,6 +154,23 @@ def read_all(
         todo = [items[i] for i in late]
         got.update(zip(late, _read(todo, jobs, args, progress, keep), strict=True))
     return [hits[i] if i in hits else got[i] for i in range(len(items))]
+
+
+def _digests(paths: list[str]) -> list[str | None]:
+    """`_digest` of every file, in order, by two threads when there are many (reading and
+    hashing release the GIL: 2,000 workbooks in ~0.12 s instead of ~0.21 s)."""
+    if len(paths) < 64:
+        return [_digest(p) for p in paths]
+    from concurrent.futures import ThreadPoolExecutor
+
+    half = len(paths) // 2
+    with ThreadPoolExecutor(2, thread_name_prefix="perfxl-digest") as pool:
+        first, second = pool.map(_each_digest, (paths[:half], paths[half:]))
+    return [*first, *second]
+
+
+def _each_digest(paths: list[str]) -> list[str | None]:
+    return [_digest(p) for p in paths]
 
 
 def _digest(path: str) -> str | None:
@@ -461,9 +478,22 @@ def _collector(*, enabled: bool) -> Iterator[None]:
         yield
     finally:
         if was:
-            gc.enable()
+            _enable_collector()
         else:
             gc.disable()
+
+
+def _enable_collector() -> None:
+    """The collector switched back on after a run that paused it, without walking what the
+    run made: every object made while it was paused sits in the youngest generation, so the
+    first allocation after `gc.enable` would walk them all (millions of rows: 0.14 s for
+    2,000 workbooks, freeing nothing). Frozen and unfrozen, they join the oldest generation
+    instead, still collectable, walked at its next collection. Left as they are when the
+    caller froze objects itself (`gc.unfreeze` would thaw those too)."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
+    gc.enable()
 
 
 def _consolidate(

@@ -678,18 +678,23 @@ def _write_rows(ws: Any, table: K.Table, rows: Iterable[Sequence[Any]], fmt: _Fo
     kinds = [kind_of(c) for c in table.columns]
     has_kind = table.keys[0] == "row_kind"
     height = row_height(table)
+    by_kind: dict[Any, list[Any]] = {}  # the columns' formats per row kind, looked up once
+    number, text = ws.write_number, ws.write_string
     for r, row in enumerate(rows, start=1):
         rk = row[0] if has_kind else None
+        formats = by_kind.get(rk)
+        if formats is None:
+            formats = by_kind[rk] = [fmt.get(rk, k) for k in kinds]
         if (h := height(row)) is not None:
             ws.set_row(r, h)
         for i, v in enumerate(row):
             if v is None or v == "":
                 continue
-            f = fmt.get(rk, kinds[i])
-            if isinstance(v, int | float) and not isinstance(v, bool):
-                ws.write_number(r, i, v, f)
+            t = type(v)
+            if t is int or t is float or (isinstance(v, int | float) and t is not bool):
+                number(r, i, v, formats[i])
             else:
-                ws.write_string(r, i, str(v), f)
+                text(r, i, v if t is str else str(v), formats[i])
 
 
 def _charts(wb: Any, c: Consolidation, fmt: _Formats, units_rows: int) -> None:

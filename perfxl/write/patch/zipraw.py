@@ -269,8 +269,12 @@ class ZipWriter:
 
 
 def crc32_combine(crc_a: int, crc_b: int, len_b: int) -> int:
-    """The CRC-32 of A + B from A's, B's and B's length (CRC-32 is affine in its start
-    value: crc(B, start) ^ crc(B, 0) depends only on start and len(B))."""
+    """The CRC-32 of A + B from A's, B's and B's length: python-isal's ``crc32_combine``
+    where installed (zlib's, well under a microsecond), else by CRC-32 being affine in its
+    start value: crc(B, start) ^ crc(B, 0) depends only on start and len(B) (the CRC-32 of
+    len(B) zeros twice: 0.5 ms per megabyte, and a summary splices in hundreds of them)."""
+    if (fast := _isal()) is not None:
+        return int(fast.crc32_combine(crc_a, crc_b, len_b))
     zeros = bytes(len_b)
     return crc_b ^ zlib.crc32(zeros, crc_a) ^ zlib.crc32(zeros)
 
