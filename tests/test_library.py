@@ -84,6 +84,22 @@ def test_a_county_summary_gives_the_indicators_of_the_versions_it_used(tmp_path:
     assert _counts(report.library.entries) == _counts_by_hand(used)
 
 
+def test_a_summary_split_past_a_sheets_rows_gives_every_indicator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfxl.consolidate import writer
+    from perfxl.consolidate.run import Options, consolidate
+
+    whole, split = tmp_path / "whole.xlsx", tmp_path / "split.xlsx"
+    consolidate([COUNTY], whole, Options(jobs=1))
+    monkeypatch.setattr(writer, "SHEET_ROWS", 40)  # 指标明细 goes on in （续1）…
+    consolidate([COUNTY], split, Options(jobs=1))
+    assert "指标明细（续1）" in load_workbook(split, read_only=True).sheetnames
+    entries = _counts(build_library([split]).library.entries)
+    assert entries == _counts(build_library([whole]).library.entries)
+    assert sum(entries.values()) > 40  # more than the first sheet holds
+
+
 def test_json_data_and_the_kinds_of_project() -> None:
     report = build_library([EXAMPLE_JSON])
     office = next(e for e in report.library.entries if e.level3 == "办公设备维修更新台数")

@@ -234,32 +234,36 @@ def _library_uses(path: str, uses_of: Callable[[Targets], Iterable[Use]]) -> Ite
 
 
 def _summary_uses(grid: Grid) -> list[Use]:
-    """The 指标明细 rows of a county summary (columns found by their headers)."""
+    """The 指标明细 rows of a county summary (columns found by their headers), the sheets it
+    goes on in included (``指标明细（续1）`` …: a summary past Excel's rows)."""
     from perfxl.consolidate.columns import INDICATORS
+    from perfxl.consolidate.summary_input import table_sheets
     from perfxl.library import Use
 
-    sheet = next((s for s in grid.sheets if s.name == INDICATORS.sheet), None)
-    if sheet is None or not sheet.rows:
-        return []
-    header = [str(v) if v is not None else "" for v in sheet.rows[0]]
-    pos = {c.key: header.index(c.header) for c in INDICATORS.columns if c.header in header}
+    uses: list[Use] = []
+    for sheet in table_sheets({s.name: s for s in grid.sheets}, INDICATORS.sheet):
+        if not sheet.rows:
+            continue
+        header = [str(v) if v is not None else "" for v in sheet.rows[0]]
+        pos = {c.key: header.index(c.header) for c in INDICATORS.columns if c.header in header}
 
-    def get(row: list[Any], key: str) -> Any:
-        i = pos.get(key)
-        return row[i] if i is not None and i < len(row) else None
+        def get(row: list[Any], key: str, pos: dict[str, int] = pos) -> Any:
+            i = pos.get(key)
+            return row[i] if i is not None and i < len(row) else None
 
-    return [
-        Use(
-            get(r, "level1"),
-            get(r, "level2"),
-            get(r, "level3"),
-            get(r, "target"),
-            get(r, "basis"),
-            get(r, "project_name"),
+        uses.extend(
+            Use(
+                get(r, "level1"),
+                get(r, "level2"),
+                get(r, "level3"),
+                get(r, "target"),
+                get(r, "basis"),
+                get(r, "project_name"),
+            )
+            for r in sheet.rows[1:]
+            if any(v is not None for v in r)
         )
-        for r in sheet.rows[1:]
-        if any(v is not None for v in r)
-    ]
+    return uses
 
 
 def template_with_library(
