@@ -70,6 +70,9 @@ class LazyGroup(click.Group):
     ) -> Any:
         """click's ``main``; in standalone mode click's errors are shown in Chinese."""
         extra["windows_expand_args"] = windows_expand_args
+        from perfxl.outputs import reset_finished
+
+        reset_finished()  # a Ctrl-C is an interruption until a command says its work is done
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:

@@ -13,7 +13,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from perfxl.errors import WriteError
@@ -109,12 +110,43 @@ def is_summary_file(path: Path) -> bool:
     return any(m in core for m in (SUMMARY_MARKER, MONITOR_MARKER, EVAL_MARKER))
 
 
+_done: list[int] = []  # the exit code of a command whose work is complete (`finishing`)
+
+
+@contextmanager
+def finishing(code: int) -> Iterator[None]:
+    """A command's work is complete (every output written) with exit code ``code``: the
+    closing report is printed inside the block with Ctrl-C held off (on the main thread), and
+    a Ctrl-C that still lands before the process ends exits with ``code`` rather than 130 —
+    nothing was interrupted. `reset_finished` forgets it (each command run starts afresh)."""
+    _done[:] = [code]
+    try:
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread (a test runner): nothing to hold off
+        old = None
+    try:
+        yield
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
+
+
+def reset_finished() -> None:
+    """No command's work is complete yet (`finishing`)."""
+    _done.clear()
+
+
 def stop_interrupted() -> None:
     """After Ctrl-C: remove every temp file still there, say so, exit 130.
 
-    A second Ctrl-C during the clean-up is ignored.
+    A second Ctrl-C during the clean-up is ignored. A Ctrl-C after the command's work was
+    complete (`finishing`) exits with the command's own code, without the message.
     """
     from perfxl.write.patch.safeio import discard_temps
+
+    if _done:
+        sys.stdout.flush()
+        sys.exit(_done[0])
 
     try:
         old = signal.signal(signal.SIGINT, signal.SIG_IGN)

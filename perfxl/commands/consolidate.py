@@ -148,12 +148,16 @@ def command(
             line.finish()
     for note in report.result.notes:
         click.echo(note, err=True)
+    from perfxl.outputs import finishing
+
     summary = report.to_dict()
-    if fmt == "json":
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-    else:
-        click.echo(report_text(summary))
-    sys.exit(report.exit_code or EXIT_OK)
+    code = report.exit_code or EXIT_OK
+    with finishing(code):  # every output is written: a late Ctrl-C changes nothing
+        if fmt == "json":
+            click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        else:
+            click.echo(report_text(summary))
+    sys.exit(code)
 
 
 LIST_AT_MOST = 10  # names printed in full; beyond that a count (the workbook lists them all)

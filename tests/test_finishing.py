@@ -1,0 +1,55 @@
+"""A Ctrl-C after a command's work is complete does not turn the run into an interruption."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from perfxl.outputs import (
+    EXIT_INTERRUPTED,
+    INTERRUPTED_MESSAGE,
+    finishing,
+    reset_finished,
+    stop_interrupted,
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh() -> None:
+    reset_finished()
+
+
+def test_ctrl_c_while_the_report_is_printed_is_held_off_then_the_handler_is_back() -> None:
+    before = signal.getsignal(signal.SIGINT)
+    reached = False
+    with finishing(1):
+        signal.raise_signal(signal.SIGINT)  # ignored: no KeyboardInterrupt here
+        reached = True
+    assert reached
+    assert signal.getsignal(signal.SIGINT) is before
+    with pytest.raises(KeyboardInterrupt):  # outside the block Ctrl-C works again
+        signal.raise_signal(signal.SIGINT)
+
+
+def test_a_late_ctrl_c_exits_with_the_commands_own_code_and_no_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with finishing(1):
+        pass
+    with pytest.raises(SystemExit) as exc:
+        stop_interrupted()
+    assert exc.value.code == 1
+    assert INTERRUPTED_MESSAGE not in capsys.readouterr().err
+
+
+def test_before_the_work_is_done_ctrl_c_is_an_interruption(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with finishing(0):
+        pass
+    reset_finished()  # the next command run
+    with pytest.raises(SystemExit) as exc:
+        stop_interrupted()
+    assert exc.value.code == EXIT_INTERRUPTED
+    assert INTERRUPTED_MESSAGE in capsys.readouterr().err
