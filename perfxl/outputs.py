@@ -94,6 +94,9 @@ def _inside(path: Path, folder: Path) -> bool:
     return Path(os.path.realpath(folder)) in Path(os.path.realpath(path)).parents
 
 
+_CORE_AT_MOST = 64 * 1024  # bytes of docProps/core.xml read at most
+
+
 def is_summary_file(path: Path) -> bool:
     """True for a summary written by ``perfxl consolidate`` (its document properties say so):
     a targets, monitoring or self-evaluation summary."""
@@ -104,8 +107,11 @@ def is_summary_file(path: Path) -> bool:
 
     try:
         with zipfile.ZipFile(path) as z:
-            core = z.read("docProps/core.xml").decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError):
+            if z.getinfo("docProps/core.xml").file_size > _CORE_AT_MOST:
+                return False  # not ours (ours is a few hundred bytes): never inflate much
+            with z.open("docProps/core.xml") as fh:
+                core = fh.read(_CORE_AT_MOST).decode("utf-8", "replace")
+    except (OSError, KeyError, EOFError, zipfile.BadZipFile, RuntimeError, ValueError):
         return False
     return any(m in core for m in (SUMMARY_MARKER, MONITOR_MARKER, EVAL_MARKER))
 

@@ -306,3 +306,41 @@ def test_publish_leaves_a_summary_in_a_folder_out_without_failing(
     res = CliRunner().invoke(main, ["publish", str(folder), "-o", str(tmp_path / "c.docx")])
     assert res.exit_code == 0, res.output
     assert "上次汇总.xlsx：perfxl 生成的汇总表，不是单位报送的工作簿，未收入。" in res.output
+
+
+def test_a_summary_too_large_for_a_townships_limits_is_still_reported_not_read(
+    tmp_path: Path, books: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large summary found in the folder (a province's, say) passes the default limits no
+    more than a zip bomb does: it is still listed as a summary, not as an unsafe file; a file
+    that is not a perfxl summary is refused as before."""
+    import dataclasses
+    import zipfile
+
+    from perfxl import safety
+
+    folder = _copy(books, tmp_path / "in")
+    consolidate([folder], folder / "上次汇总.xlsx", Options(jobs=1))
+
+    def largest(path: Path) -> int:
+        with zipfile.ZipFile(path) as z:
+            return max(i.file_size for i in z.infolist())
+
+    township = max(largest(folder / f"{c}.xlsx") for c, _ in UNITS)
+    assert largest(folder / "上次汇总.xlsx") > township
+    with (
+        zipfile.ZipFile(folder / "910001.xlsx") as src,
+        zipfile.ZipFile(folder / "附件.xlsx", "w", zipfile.ZIP_DEFLATED) as dst,
+    ):  # a workbook with a member as large as the summary's: not a summary
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+        dst.writestr("xl/media/big.xml", b"<a>" + b"x" * largest(folder / "上次汇总.xlsx"))
+    small = dataclasses.replace(safety.DEFAULT_LIMITS, max_part_bytes=township)
+    monkeypatch.setattr(safety, "DEFAULT_LIMITS", small)
+    again = consolidate([folder], tmp_path / "new.xlsx", Options(jobs=1))
+    by_name = _files(again)
+    assert by_name["上次汇总.xlsx"]["file_status"] == K.SUMMARY_SKIPPED
+    assert "直接给出" in by_name["上次汇总.xlsx"]["note"]
+    assert by_name["附件.xlsx"]["file_status"] == K.UNREADABLE
+    assert "上限" in by_name["附件.xlsx"]["note"]
+    assert {by_name[f"{c}.xlsx"]["file_status"] for c, _ in UNITS} == {K.USED}

@@ -18,6 +18,11 @@ from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
 from perfxl.gcpause import without_gc
 from perfxl.problems import Problem
 
+FOUND_SUMMARY_NOTE = (
+    "perfxl 生成的汇总表，在文件夹中找到，未作为单位报送读入（多为此前的汇总结果）；"
+    "如需汇总此汇总表，请把它作为输入文件直接给出。"
+)
+
 if TYPE_CHECKING:
     from perfxl.consolidate.cache import Cache, Packed
     from perfxl.consolidate.writer import RowsXml
@@ -64,7 +69,10 @@ def extract_file(
             record.path = shown_as
         grid = read_grid(path, LARGE_LIMITS if expand_summary else DEFAULT_LIMITS)
     except (OSError, PerfxlError) as exc:
-        record.status, record.note = K.UNREADABLE, _reason(exc)
+        if not expand_summary and _large_summary(path, exc):
+            record.status, record.note = K.SUMMARY_SKIPPED, FOUND_SUMMARY_NOTE
+        else:
+            record.status, record.note = K.UNREADABLE, _reason(exc)
         return Extracted(files=[record])
     from perfxl.consolidate.summary_input import is_summary, read_summary, stage_summary
 
@@ -80,11 +88,7 @@ def extract_file(
         if expand_summary:
             record.path = path
             return read_summary(grid, record)
-        record.status = K.SUMMARY_SKIPPED
-        record.note = (
-            "perfxl 生成的汇总表，在文件夹中找到，未作为单位报送读入（多为此前的汇总结果）；"
-            "如需汇总此汇总表，请把它作为输入文件直接给出。"
-        )
+        record.status, record.note = K.SUMMARY_SKIPPED, FOUND_SUMMARY_NOTE
         return Extracted(files=[record])
     res = read_grid_model(grid, layout=layout)
     if not res.is_perfxl:
@@ -207,6 +211,17 @@ def renders_rows(s: Submission) -> bool:
     if s.stage != "targets":
         return False
     return bool(s.indicators or s.problems or any(len(h) for h in s.spilled or ()))
+
+
+def _large_summary(path: str, exc: Exception) -> bool:
+    """Whether a file found in a folder was refused by the default limits only because it is
+    a large summary perfxl wrote (a province's, say): its document properties say so."""
+    from pathlib import Path
+
+    from perfxl.errors import UnsafeWorkbookError
+    from perfxl.outputs import is_summary_file
+
+    return isinstance(exc, UnsafeWorkbookError) and is_summary_file(Path(path))
 
 
 def _text(v: Any) -> str | None:
