@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,8 @@ from perfxl.outputs import (
     reset_finished,
     stop_interrupted,
 )
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +56,28 @@ def test_before_the_work_is_done_ctrl_c_is_an_interruption(
         stop_interrupted()
     assert exc.value.code == EXIT_INTERRUPTED
     assert INTERRUPTED_MESSAGE in capsys.readouterr().err
+
+
+def test_commands_that_finish_leave_ctrl_c_as_they_found_it(tmp_path: Path) -> None:
+    """compute and rollover write their workbook, print under `finishing`, and leave this
+    process's Ctrl-C handler as it was; the next command starts as not finished."""
+    from click.testing import CliRunner
+
+    from perfxl import outputs
+    from perfxl.cli import main
+
+    before = signal.getsignal(signal.SIGINT)
+    book = EXAMPLES / "suying-2023.xlsx"
+    res = CliRunner().invoke(main, ["compute", str(book), "-o", str(tmp_path / "c.xlsx")])
+    assert res.exit_code in (0, 1), res.output
+    assert (tmp_path / "c.xlsx").exists()
+    assert outputs._done == [res.exit_code]
+    assert signal.getsignal(signal.SIGINT) is before
+    res = CliRunner().invoke(
+        main, ["rollover", str(book), "--year", "2024", "-o", str(tmp_path / "r.xlsx")]
+    )
+    assert res.exit_code in (0, 1), res.output
+    assert outputs._done == [res.exit_code]
+    assert signal.getsignal(signal.SIGINT) is before
+    CliRunner().invoke(main, ["validate", str(tmp_path / "missing.xlsx")])
+    assert outputs._done == []  # reset at the start; validate's failure finished nothing

@@ -57,7 +57,7 @@ def command(
         raise click.UsageError(
             "请用 -o OUT.xlsx 另存到新文件，或用 --in-place 直接写入原工作簿（二选一）。"
         )
-    from perfxl.outputs import check_suffix, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs
 
     check_suffix(output, [book.suffix], "与原工作簿同类型的工作簿")
     refuse_inputs(
@@ -71,20 +71,22 @@ def command(
 
         config = load_config(config_path)
     report = compute_workbook(book, output, config)
-    echo_problems(report.problems)
-    what = {"monitoring": "执行率和预警灯", "evaluation": "得分、总分和自评等级"}.get(
-        report.stage, "累计进度"
-    )
-    msg = f"已计算 {report.done}/{report.total} 个项目的{what}，写入：{report.target}"
-    if report.backup is not None:
-        msg += f"（原文件备份为 {report.backup.name}）"
-    click.echo(msg, err=True)
-    if report.stage == "evaluation" and fmt != "json":
-        for line in _evaluation_lines(report):
-            click.echo(line)
-    if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)
+    code = EXIT_PROBLEMS if report.problems else EXIT_OK
+    with finishing(code):  # the workbook is written: a late Ctrl-C changes nothing
+        echo_problems(report.problems)
+        what = {"monitoring": "执行率和预警灯", "evaluation": "得分、总分和自评等级"}.get(
+            report.stage, "累计进度"
+        )
+        msg = f"已计算 {report.done}/{report.total} 个项目的{what}，写入：{report.target}"
+        if report.backup is not None:
+            msg += f"（原文件备份为 {report.backup.name}）"
+        click.echo(msg, err=True)
+        if report.stage == "evaluation" and fmt != "json":
+            for line in _evaluation_lines(report):
+                click.echo(line)
+        if fmt == "json":
+            click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    sys.exit(code)
 
 
 def _evaluation_lines(report: Any) -> list[str]:

@@ -29,18 +29,20 @@ def command(inputs: tuple[Path, ...], output: Path) -> None:
 
     退出码：0 已生成；1 已生成，但有输入无法使用（见提示）；2 没有可用的输入，未写出任何文件。
     """
-    from perfxl.outputs import check_suffix, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs
     from perfxl.services.yoy import build_library
 
     check_suffix(output, WORKBOOK_SUFFIXES, "工作簿")
     refuse_inputs([output], list(inputs))
     report = build_library(list(inputs), output)
-    for path, reason in report.skipped:
-        click.echo(f"{path}: [未使用] {reason}", err=True)
-    uses = sum(e.count for e in report.library.entries)
-    click.echo(
-        f"已生成指标库：{output}（{len(report.files)} 个文件，{uses} 条指标行，"
-        f"{len(report.library.entries)} 个不同的指标）",
-        err=True,
-    )
-    sys.exit(EXIT_PROBLEMS if report.skipped else EXIT_OK)
+    code = EXIT_PROBLEMS if report.skipped else EXIT_OK
+    with finishing(code):  # the library is written: a late Ctrl-C changes nothing
+        for path, reason in report.skipped:
+            click.echo(f"{path}: [未使用] {reason}", err=True)
+        uses = sum(e.count for e in report.library.entries)
+        click.echo(
+            f"已生成指标库：{output}（{len(report.files)} 个文件，{uses} 条指标行，"
+            f"{len(report.library.entries)} 个不同的指标）",
+            err=True,
+        )
+    sys.exit(code)

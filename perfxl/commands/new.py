@@ -49,16 +49,20 @@ def _refuse(output: Path, source: Path, previous: Path | None) -> None:
 def _finish(report: Any, output: Path, made: str, detail: str, previous: Path | None) -> NoReturn:
     """Tell what was written (``made``: 监控表, 自评表; ``detail``: its month or profile), the
     problems and notes, and exit 1 when reading found problems, else 0."""
-    echo_problems(report.problems)
-    for note in report.notes:
-        click.echo(f"提示：{note}", err=True)
-    kept = f"，{report.kept} 个项目带入原填报内容" if previous is not None else ""
-    click.echo(
-        f"已生成{made}：{output}（{report.projects} 个项目，{report.indicators} 条指标，"
-        f"{detail}{kept}）",
-        err=True,
-    )
-    sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)
+    from perfxl.outputs import finishing
+
+    code = EXIT_PROBLEMS if report.problems else EXIT_OK
+    with finishing(code):  # the workbook is written: a late Ctrl-C changes nothing
+        echo_problems(report.problems)
+        for note in report.notes:
+            click.echo(f"提示：{note}", err=True)
+        kept = f"，{report.kept} 个项目带入原填报内容" if previous is not None else ""
+        click.echo(
+            f"已生成{made}：{output}（{report.projects} 个项目，{report.indicators} 条指标，"
+            f"{detail}{kept}）",
+            err=True,
+        )
+    sys.exit(code)
 
 
 @click.group("new")

@@ -54,18 +54,22 @@ def command(book: Path, year: int, output: Path, keep_amounts: bool, library: Pa
     退出码：0 已生成；1 已生成，但读取 BOOK 时发现问题（见提示）；2 无法使用（不是绩效目标
     工作簿、表格结构损坏、输出即输入或扩展名不对），未写出任何文件。
     """
-    from perfxl.outputs import check_suffix, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs
     from perfxl.services.yoy import rollover_book
 
     check_suffix(output, WORKBOOK_SUFFIXES, "工作簿")
     refuse_inputs([output], [book, library])
     report = rollover_book(book, output, year, keep_amounts=keep_amounts, library=library)
-    echo_problems(report.problems)
-    amounts = "金额照搬" if keep_amounts else f"{report.cleared} 个项目的金额和支出计划已清空待填"
-    lib = f"，指标库 {report.library} 条" if report.library else ""
-    click.echo(
-        f"已生成 {year} 年度工作簿：{output}（{report.projects} 个项目，{amounts}{lib}）。"
-        "项目编码照搬，请按 perfxl validate 的提示逐个核对。",
-        err=True,
-    )
-    sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)
+    code = EXIT_PROBLEMS if report.problems else EXIT_OK
+    with finishing(code):  # the workbook is written: a late Ctrl-C changes nothing
+        echo_problems(report.problems)
+        amounts = (
+            "金额照搬" if keep_amounts else f"{report.cleared} 个项目的金额和支出计划已清空待填"
+        )
+        lib = f"，指标库 {report.library} 条" if report.library else ""
+        click.echo(
+            f"已生成 {year} 年度工作簿：{output}（{report.projects} 个项目，{amounts}{lib}）。"
+            "项目编码照搬，请按 perfxl validate 的提示逐个核对。",
+            err=True,
+        )
+    sys.exit(code)
