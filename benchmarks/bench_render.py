@@ -142,28 +142,15 @@ def summary_render(
     styles = wr.style_map()[K.SUMMARY.sheet]
     paths = wr.Paths(inputs)
     t = time.process_time()
+    extra: dict[str, Any]
     if "fixes" in sx.SheetRows.__dataclass_fields__:  # file names fixed in the memos
         fixes = paths.fixes(K.SUMMARY)
-        spec = sx.SheetRows(
-            part="",
-            rows=[],
-            first_row=2,
-            styles=styles,
-            kind_column=0,
-            height=wr.row_height(K.SUMMARY, fixes),
-            pieces=_summary_pieces(wr, rows),
-            fixes=fixes,
-        )
+        height = wr.row_height(K.SUMMARY, fixes)
+        extra = {"height": height, "pieces": _summary_pieces(wr, rows), "fixes": fixes}
     else:
-        spec = sx.SheetRows(
-            part="",
-            rows=[],
-            first_row=2,
-            styles=styles,
-            kind_column=0,
-            height=wr.row_height(K.SUMMARY),
-            pieces=wr._pieces(paths, K.SUMMARY, rows, None),
-        )
+        pieces = wr._pieces(paths, K.SUMMARY, rows, None)
+        extra = {"height": wr.row_height(K.SUMMARY), "pieces": pieces}
+    spec = sx.SheetRows(part="", rows=[], first_row=2, styles=styles, kind_column=0, **extra)
     got = [x if type(x) is bytes else x.encode("utf-8") for x in sx._pieces(spec)]
     secs = time.process_time() - t
     return secs, b"".join(got)
