@@ -126,9 +126,17 @@ def finishing(code: int) -> Iterator[None]:
     a Ctrl-C that still lands before the process ends exits with ``code`` rather than 130 —
     nothing was interrupted. `reset_finished` forgets it (each command run starts afresh)."""
     _done[:] = [code]
+    with _ctrl_c_ignored():
+        yield
+
+
+@contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ctrl-C ignored inside the block, the handler put back after it (on the main thread
+    only: elsewhere, a test runner's thread, there is nothing to hold off)."""
     try:
         old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread (a test runner): nothing to hold off
+    except ValueError:
         old = None
     try:
         yield
@@ -154,17 +162,10 @@ def stop_interrupted() -> None:
         sys.stdout.flush()
         sys.exit(_done[0])
 
-    try:
-        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread (a test runner): nothing to hold off
-        old = None
-    try:
+    with _ctrl_c_ignored():
         discard_temps()
         print(f"\n{INTERRUPTED_MESSAGE}", file=sys.stderr, flush=True)
         sys.stdout.flush()
-    finally:
-        if old is not None:
-            signal.signal(signal.SIGINT, old)
     # A process pool's manager thread is joined at exit; a worker killed mid-send can leave
     # it waiting for ever. Everything that matters is done: end without joining it.
     if any(type(t).__name__ == "_ExecutorManagerThread" for t in threading.enumerate()):
