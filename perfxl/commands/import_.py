@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -42,7 +43,7 @@ def command(doc: Path, output: Path | None, fmt: str, year: int | None) -> None:
     已加密、没有项目表），未写出任何文件。
     """
     from perfxl.importer import import_document
-    from perfxl.outputs import check_suffix, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs
 
     if output is None and fmt != "json":
         raise click.UsageError(
@@ -54,6 +55,7 @@ def command(doc: Path, output: Path | None, fmt: str, year: int | None) -> None:
     t = result.targets
     echo_problems(result.problems)
     data = json.dumps(t.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    code = EXIT_PROBLEMS if result.problems else EXIT_OK
     if output is not None and output.suffix.lower() == ".json":
         from perfxl.write.atomic import atomic_path
 
@@ -63,9 +65,14 @@ def command(doc: Path, output: Path | None, fmt: str, year: int | None) -> None:
         from perfxl.write.fill import write_new
 
         write_new(t, output)
-    if output is not None:
-        indicators = sum(len(p.indicators) for p in t.projects)
-        click.echo(f"已导入：{output}（{len(t.projects)} 个项目，{indicators} 条指标）", err=True)
-    if fmt == "json":
-        click.echo(data, nl=False)
-    sys.exit(EXIT_PROBLEMS if result.problems else EXIT_OK)
+    # With -o the file is written: a late Ctrl-C changes nothing. Without, the JSON on
+    # standard output is the only output, and a Ctrl-C while it is printed interrupts it.
+    with finishing(code) if output is not None else nullcontext():
+        if output is not None:
+            indicators = sum(len(p.indicators) for p in t.projects)
+            click.echo(
+                f"已导入：{output}（{len(t.projects)} 个项目，{indicators} 条指标）", err=True
+            )
+        if fmt == "json":
+            click.echo(data, nl=False)
+    sys.exit(code)

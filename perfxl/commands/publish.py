@@ -59,7 +59,7 @@ def command(
     工作簿结构有误的单位不收入文本并给出提示，退出码 1；没有可用的单位时退出码 2。
     """
     from perfxl.config import load_config
-    from perfxl.outputs import check_suffix, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs
     from perfxl.publish.api import project_kind
     from perfxl.services import publish
 
@@ -74,26 +74,29 @@ def command(
         stage=stage,
         config=load_config(config_path),
     )
-    echo_problems(p for p in result.problems if p.severity == "error")
-    for file, reason in result.skipped:
-        click.echo(f"{file}: [未收入] {reason}", err=True)
-    for file in result.summaries:
-        click.echo(f"{file}：perfxl 生成的汇总表，不是单位报送的工作簿，未收入。", err=True)
-    for file, verdict in result.other_stage:
-        click.echo(f"{file}：[未收入] {verdict}", err=True)
-    if result.superseded:
+    code = EXIT_PROBLEMS if result.skipped else EXIT_OK
+    with finishing(code):  # the document (and PDF) is written: a late Ctrl-C changes nothing
+        echo_problems(p for p in result.problems if p.severity == "error")
+        for file, reason in result.skipped:
+            click.echo(f"{file}: [未收入] {reason}", err=True)
+        for file in result.summaries:
+            click.echo(f"{file}：perfxl 生成的汇总表，不是单位报送的工作簿，未收入。", err=True)
+        for file, verdict in result.other_stage:
+            click.echo(f"{file}：[未收入] {verdict}", err=True)
+        if result.superseded:
+            click.echo(
+                f"同一单位的旧版本 {len(result.superseded)} 个未收入（各单位收入的文件见文档中的"
+                "“本文收入的报送文件”表）。",
+                err=True,
+            )
+        kind = project_kind(result.stage)
         click.echo(
-            f"同一单位的旧版本 {len(result.superseded)} 个未收入（各单位收入的文件见文档中的"
-            "“本文收入的报送文件”表）。",
+            f"已生成：{result.docx}（{result.units} 个单位，{result.projects} 个{kind}）",
             err=True,
         )
-    kind = project_kind(result.stage)
-    click.echo(
-        f"已生成：{result.docx}（{result.units} 个单位，{result.projects} 个{kind}）", err=True
-    )
-    if result.pdf is not None:
-        click.echo(f"已生成：{result.pdf}", err=True)
-    sys.exit(EXIT_PROBLEMS if result.skipped else EXIT_OK)
+        if result.pdf is not None:
+            click.echo(f"已生成：{result.pdf}", err=True)
+    sys.exit(code)
 
 
 def _progress(message: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from itertools import groupby
 from pathlib import Path
 
@@ -102,12 +103,17 @@ def command(
     else:
         click.echo(render_text(reports, batch.superseded), nl=False)
     if annotate_out is not None or in_place:
-        for r in reports:
-            if r.read is None:
-                continue
+        from perfxl.outputs import finishing
+
+        readable = [r for r in reports if r.read is not None]
+        for r in readable:
             result = annotate(r, annotate_out)
             note = f"（备份：{result.backup}）" if result.backup else ""
-            click.echo(f"已标注：{result.path or r.path}{note}", err=True)
+            # The report was printed before any workbook was annotated: the work is complete
+            # only once the last annotation is written; a late Ctrl-C then changes nothing.
+            last = r is readable[-1]
+            with finishing(batch.exit_code) if last else nullcontext():
+                click.echo(f"已标注：{result.path or r.path}{note}", err=True)
     sys.exit(batch.exit_code)
 
 
