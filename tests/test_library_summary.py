@@ -1,0 +1,147 @@
+"""``perfxl library`` from a county summary: the uses its 指标明细 table lists, read as the
+consolidation reads a summary's tables (columns by their headers, continuation sheets as far
+as they run, blank rows left out), every cell as it is in the sheet — what the library listed
+before that reading was shared, pinned down cell kind by cell kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from openpyxl import Workbook
+
+from perfxl.cli import main
+from perfxl.consolidate import columns as K
+from perfxl.library import Entry
+from perfxl.write.library_sheet import read_library
+
+HEADERS = [c.header for c in K.INDICATORS.columns]
+
+
+def _row(**values: Any) -> list[Any]:
+    """A 指标明细 row in the writer's column order (``values`` by column key)."""
+    return [values.get(c.key) for c in K.INDICATORS.columns]
+
+
+def _summary(path: Path, main_rows: list[list[Any]], more: list[list[Any]] | None = None) -> Path:
+    """A county summary as the library reads it: 说明 with the marker, 指标明细 with
+    ``main_rows``; ``more`` on 指标明细（续1） with its columns in reverse order and an extra
+    one; a 指标明细（续3） that is never read (（续2） is missing)."""
+    wb = Workbook()
+    readme = wb.active
+    assert readme is not None
+    readme.title = K.README_SHEET
+    readme["A1"] = K.SUMMARY_MARKER
+    ws = wb.create_sheet(K.INDICATORS.sheet)
+    ws.append(HEADERS)
+    for r in main_rows:
+        ws.append(r)
+    if more is not None:
+        cont = wb.create_sheet(K.continued(K.INDICATORS.sheet, 1))
+        cont.append([*reversed(HEADERS), "备注"])
+        for r in more:
+            cont.append([*reversed(r), "多出的列"])
+    gap = wb.create_sheet(K.continued(K.INDICATORS.sheet, 3))
+    gap.append(HEADERS)
+    gap.append(_row(project_name="x", level1="产出指标", level2="数量指标", level3="不该出现"))
+    wb.save(path)
+    return path
+
+
+def _library(tmp_path: Path, summary: Path) -> list[Entry]:
+    out = tmp_path / "指标库.xlsx"
+    res = CliRunner().invoke(main, ["library", str(summary), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    return read_library(out).entries
+
+
+ROAD = "道路维修项目"
+AID = "补贴发放"
+
+
+def test_every_kind_of_cell_on_the_sheet_and_its_continuation(tmp_path: Path) -> None:
+    summary = _summary(
+        tmp_path / "汇总.xlsx",
+        [
+            _row(
+                project_name=ROAD,
+                level1="产出指标",
+                level2="数量指标",
+                level3="维修道路长度",
+                target="≥5公里",
+                basis="计划",
+            ),
+            _row(  # 二级 spelt short, 三级 with spaces and a full stop, a number as 指标值
+                project_name=ROAD,
+                level1="产出指标",
+                level2="数量",
+                level3=" 维修道路长度。",
+                target=5,
+                basis="计划",
+            ),
+            _row(
+                project_name=AID,
+                level1="效益指标",
+                level2="满意度指标",
+                level3="群众满意度",
+                target=0.95,
+                basis=None,
+            ),
+            _row(),  # a blank row
+            _row(  # numbers where text belongs, a date as 指标值
+                project_name=2023,
+                level1=1,
+                level2=2,
+                level3=3,
+                target=dt.datetime(2023, 5, 1),
+                basis="依据",
+            ),
+            _row(project_name=AID, level1="", level2="成本指标", level3=4.5, target="", basis=" "),
+            _row(project_name=AID, level2="时效指标", level3=None, target="12月底前", basis="x"),
+            _row(
+                project_name=AID,
+                level1="产出指标",
+                level2="质量指标",
+                level3=True,
+                target=False,
+                basis="y",
+            ),
+        ],
+        [
+            _row(
+                project_name=ROAD,
+                level1="产出指标",
+                level2="数量指标",
+                level3="维修道路长度",
+                target="≥5公里",
+                basis="计划",
+            ),
+            _row(
+                project_name=AID,
+                level1="效益指标",
+                level2="满意度指标",
+                level3="群众满意度",
+                target="≥90%",
+                basis="往年",
+            ),
+        ],
+    )
+    # What the library listed from this summary before its reading was shared (the row
+    # without 三级指标 is not an indicator; numbers in text columns as calamine gives them).
+    assert _library(tmp_path, summary) == [
+        Entry(
+            "产出指标", "数量指标", "维修道路长度", ["≥5公里", "5"], ["计划"], 3, ["维修", "道路"]
+        ),
+        Entry("产出指标", "质量指标", "True", ["False"], ["y"], 1, ["补贴"]),
+        Entry(None, "成本指标", "4.5", [], [], 1, ["补贴"]),
+        Entry("1.0指标", "2指标", "3.0", ["2023-05-01"], ["依据"], 1, ["其他"]),
+        Entry("效益指标", "满意度指标", "群众满意度", ["0.95", "≥90%"], ["往年"], 2, ["补贴"]),
+    ]
+
+
+def test_a_summary_whose_indicator_table_has_only_its_header(tmp_path: Path) -> None:
+    """No rows: nothing listed from it (the library is written, empty)."""
+    summary = _summary(tmp_path / "汇总.xlsx", [])
+    assert _library(tmp_path, summary) == []
