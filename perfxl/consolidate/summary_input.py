@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from perfxl.consolidate import columns as K
@@ -156,10 +156,7 @@ def _read(sheets: dict[str, Any], record: FileRecord) -> Extracted:
     joined: dict[str, str] = {}
 
     def rows(table: K.Table) -> list[Any]:  # the table's named rows, on all its sheets
-        found = [
-            r for sheet in table_sheets(sheets, table.sheet) for r in _rows(sheet, table, texts)
-        ]
-        return _full_paths(found, table, folder, joined)
+        return _full_paths(table_rows(sheets, table, texts=texts), table, folder, joined)
 
     projects = _by_file(rows(K.SUMMARY))
     indicators = _by_file(rows(K.INDICATORS))
@@ -216,6 +213,29 @@ def table_sheets(sheets: dict[str, Any], name: str) -> list[Any]:
     return out
 
 
+def table_rows(
+    sheets: dict[str, Any],
+    table: K.Table,
+    cell: Callable[[Any, str], Any] | None = None,
+    texts: dict[str, str] | None = None,
+) -> list[Any]:
+    """A table's rows (``table.make``) on all its sheets (`table_sheets`), columns found by
+    their headers in row 1 of each, blank rows left out; taken out of the sheets.
+
+    ``cell(value, kind)`` gives each value from the cell's (``kind``: the column's); by
+    default the consolidation's reading (whole numbers as int, text columns as text),
+    `as_written` keeps the values as they are in the sheet. ``texts``: one object per text.
+    """
+    return [
+        r for sheet in table_sheets(sheets, table.sheet) for r in _rows(sheet, table, texts, cell)
+    ]
+
+
+def as_written(value: Any, kind: str) -> Any:
+    """The cell's value as it is in the sheet (`table_rows` without any conversion)."""
+    return value
+
+
 def _folder(readme: Sheet | None) -> str:
     """The folder the summary's file names are relative to (its 说明 names it), or ''."""
     for row in readme.rows if readme is not None else []:
@@ -263,10 +283,17 @@ def _mtime(v: Any) -> float:
         return 0.0
 
 
-def _rows(sheet: Any, table: K.Table, texts: dict[str, str] | None = None) -> list[Any]:
+def _rows(
+    sheet: Any,
+    table: K.Table,
+    texts: dict[str, str] | None = None,
+    cell: Callable[[Any, str], Any] | None = None,
+) -> list[Any]:
     """The table's data rows, columns found by their headers in row 1 (order may change),
     taken out of ``sheet`` (a `Sheet`, each row let go once read, or a `_Streamed`).
-    ``texts``: one object per text met (the records share them)."""
+    ``texts``: one object per text met (the records share them); ``cell``: each value from
+    its cell's and its column's kind (default `_cell`)."""
+    convert = _cell if cell is None else cell
     if sheet is None:
         return []
     grid_rows, sheet.rows = sheet.rows, []
@@ -283,7 +310,7 @@ def _rows(sheet: Any, table: K.Table, texts: dict[str, str] | None = None) -> li
         if all(v is None for v in raw):
             continue
         values = [
-            _cell(raw[p] if p is not None and p < len(raw) else None, k)
+            convert(raw[p] if p is not None and p < len(raw) else None, k)
             for p, k in zip(pos, kinds, strict=True)
         ]
         out.append(table.make(shared.setdefault(v, v) if type(v) is str else v for v in values))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -234,36 +234,16 @@ def _library_uses(path: str, uses_of: Callable[[Targets], Iterable[Use]]) -> Ite
 
 
 def _summary_uses(grid: Grid) -> list[Use]:
-    """The 指标明细 rows of a county summary (columns found by their headers), the sheets it
-    goes on in included (``指标明细（续1）`` …: a summary past Excel's rows)."""
+    """The 指标明细 rows of a county summary, read as the consolidation reads a summary's
+    tables (`perfxl.consolidate.summary_input.table_rows`: columns by their headers, the
+    sheets it goes on in, ``指标明细（续1）`` …, included) with each cell's value as it is in
+    the sheet. The grid's sheets are emptied as they are read."""
     from perfxl.consolidate.columns import INDICATORS
-    from perfxl.consolidate.summary_input import table_sheets
+    from perfxl.consolidate.summary_input import as_written, table_rows
     from perfxl.library import Use
 
-    uses: list[Use] = []
-    for sheet in table_sheets({s.name: s for s in grid.sheets}, INDICATORS.sheet):
-        if not sheet.rows:
-            continue
-        header = [str(v) if v is not None else "" for v in sheet.rows[0]]
-        pos = {c.key: header.index(c.header) for c in INDICATORS.columns if c.header in header}
-
-        def get(row: list[Any], key: str, pos: dict[str, int] = pos) -> Any:
-            i = pos.get(key)
-            return row[i] if i is not None and i < len(row) else None
-
-        uses.extend(
-            Use(
-                get(r, "level1"),
-                get(r, "level2"),
-                get(r, "level3"),
-                get(r, "target"),
-                get(r, "basis"),
-                get(r, "project_name"),
-            )
-            for r in sheet.rows[1:]
-            if any(v is not None for v in r)
-        )
-    return uses
+    rows = table_rows({s.name: s for s in grid.sheets}, INDICATORS, as_written)
+    return [Use(r.level1, r.level2, r.level3, r.target, r.basis, r.project_name) for r in rows]
 
 
 def template_with_library(
