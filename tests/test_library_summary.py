@@ -145,3 +145,19 @@ def test_a_summary_whose_indicator_table_has_only_its_header(tmp_path: Path) -> 
     """No rows: nothing listed from it (the library is written, empty)."""
     summary = _summary(tmp_path / "汇总.xlsx", [])
     assert _library(tmp_path, summary) == []
+
+
+def test_a_number_typed_as_the_basis_is_listed_as_text(tmp_path: Path) -> None:
+    """A 指标值确定依据 that is a number (typed into the summary in Excel) is listed as its
+    text; it used to end the command with a traceback (AttributeError)."""
+    summary = _summary(
+        tmp_path / "汇总.xlsx",
+        [
+            _row(project_name=AID, level2="数量指标", level3="发放人数", target="≥2人", basis=7),
+            _row(project_name=AID, level2="数量指标", level3="发放人数", target="≥2人", basis=7.5),
+            _row(project_name=AID, level2="数量指标", level3="发放人数", target="≥2人", basis=True),
+        ],
+    )
+    (entry,) = _library(tmp_path, summary)
+    assert (entry.level3, entry.count) == ("发放人数", 3)
+    assert sorted(entry.bases) == ["7", "7.5", "True"]

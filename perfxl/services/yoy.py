@@ -243,7 +243,19 @@ def _summary_uses(grid: Grid) -> list[Use]:
     from perfxl.library import Use
 
     rows = table_rows({s.name: s for s in grid.sheets}, INDICATORS, as_written)
-    return [Use(r.level1, r.level2, r.level3, r.target, r.basis, r.project_name) for r in rows]
+    return [
+        Use(r.level1, r.level2, r.level3, r.target, _basis(r.basis), r.project_name) for r in rows
+    ]
+
+
+def _basis(value: object) -> str | None:
+    """A 指标值确定依据 cell as the library keeps it (text): a number typed into the summary
+    (``7``) as ``7``, not ``7.0`` (the library ranks 依据 as text only)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def template_with_library(
