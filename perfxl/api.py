@@ -5,6 +5,15 @@
     >>> county.projects.query("row_kind == '项目'").groupby("unit_name").budget.sum()
     >>> county.write("汇总.xlsx")
 
+The inputs are routed by kind as ``perfxl consolidate`` routes them, and the result is of that
+kind: 绩效目标表 give a :class:`ConsolidationResult` (``projects``, ``units``, ``indicators``),
+绩效运行监控表 all of one month a :class:`MonitoringResult` (``monitoring``,
+``monitoring_units``, ``rectify``), 绩效自评表 all of one scoring profile an
+:class:`EvaluationResult` (``evaluation``, ``evaluation_units``, ``lowest``); each has
+``problems``, ``files``, ``frames``, ``exit_code``, ``write`` (that kind's summary workbook)
+and ``write_tables``. A workbook of another kind given with them is listed in ``files`` as not
+summed (监控表（无法汇总）, 自评表（无法汇总）) and ``exit_code`` is 2, as the command does.
+
 pandas is imported only when a table is first asked for.
 """
 
@@ -14,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,10 +31,22 @@ if TYPE_CHECKING:
     from perfxl.consolidate.combine import Consolidation
     from perfxl.consolidate.writer import RunInfo
 
+# The tables of each kind of consolidation, as attributes (the rest is common).
+_KIND_TABLES = {
+    "targets": ("projects", "units", "indicators"),
+    "monitoring": ("monitoring", "monitoring_units", "rectify"),
+    "evaluation": ("evaluation", "evaluation_units", "lowest"),
+}
+_KIND_ZH = {
+    "targets": "绩效目标表",
+    "monitoring": "绩效运行监控表",
+    "evaluation": "绩效自评表",
+}
+
 
 @dataclass
-class ConsolidationResult:
-    """A consolidation, its long tables as DataFrames (column names: `perfxl.consolidate.columns`).
+class _Result:
+    """What every kind of consolidation gives (`consolidate` returns one of its kinds).
 
     Attributes:
         tables: the tables as rows (named tuples), what the summary workbook is written from.
@@ -34,53 +55,41 @@ class ConsolidationResult:
 
     tables: Consolidation
     info: RunInfo = field(repr=False)
+    stage: ClassVar[str] = "targets"
 
     @cached_property
-    def _frames(self) -> dict[str, pd.DataFrame]:
-        from perfxl.consolidate.tables import frames
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Every table of this kind's summary by its file name (as ``write_tables`` names
+        them: projects, units, ... for targets; monitoring, ... for monitoring)."""
+        from perfxl.consolidate.tables import stage_frames
 
-        return frames(self.tables)
-
-    @property
-    def projects(self) -> pd.DataFrame:
-        """汇总: a row per project (``row_kind`` 项目) and per unit subtotal (单位小计)."""
-        return self._frames["projects"]
-
-    @property
-    def units(self) -> pd.DataFrame:
-        """乡镇合计: a row per unit (``row_kind`` 单位), then the county total (合计)."""
-        return self._frames["units"]
-
-    @property
-    def indicators(self) -> pd.DataFrame:
-        """指标明细: a row per indicator of every project used."""
-        return self._frames["indicators"]
+        return stage_frames(self.tables)
 
     @property
     def problems(self) -> pd.DataFrame:
         """校验问题: every problem found, with file, sheet and cell."""
-        return self._frames["problems"]
+        return self.frames["problems"]
 
     @property
     def files(self) -> pd.DataFrame:
         """提交情况: a row per file read (and per expected unit that sent none)."""
-        return self._frames["files"]
+        return self.frames["files"]
 
     @property
     def exit_code(self) -> int:
-        """What ``perfxl consolidate`` would exit with: 2 a file unusable, 1 errors or
-        missing units, 0 all good."""
+        """What ``perfxl consolidate`` would exit with: 2 a file unusable (a workbook of
+        another kind included), 1 errors or missing units, 0 all good."""
         return self.tables.exit_code
 
     def write(self, path: str | Path) -> Path:
-        """Write the summary workbook (汇总, 乡镇合计, 指标明细, 校验问题, 提交情况, charts),
-        atomically; a summary can be read back as an input of a higher level."""
-        from perfxl.consolidate.writer import write_summary
+        """Write this kind's summary workbook as ``perfxl consolidate`` does, atomically (a
+        targets summary can be read back as an input of a higher level)."""
+        from perfxl.consolidate.run import Options, _write
         from perfxl.write.patch.safeio import check_target
 
         out = Path(path)
         check_target(out)
-        write_summary(self.tables, out, self.info)
+        _write(self.tables, out, self.info, Options())
         return out
 
     def write_tables(self, folder: str | Path, *, parquet: bool | None = None) -> list[Path]:
@@ -91,6 +100,97 @@ class ConsolidationResult:
 
         return write_tables(self.tables, Path(folder), parquet=parquet)[0]
 
+    def __getattr__(self, name: str) -> Any:
+        """A table of another kind asked for: say which kind this is and what it holds."""
+        other = next((k for k, names in _KIND_TABLES.items() if name in names), None)
+        if other is None or other == self.stage:
+            raise AttributeError(name)
+        raise AttributeError(
+            f"{name}：本次汇总的是{_KIND_ZH[self.stage]}（{type(self).__name__}），"
+            f"没有 {name} 表（{_KIND_ZH[other]}的汇总才有）；可用的表："
+            f"{'、'.join(_KIND_TABLES[self.stage])}、problems、files。"
+        )
+
+
+@dataclass
+class ConsolidationResult(_Result):
+    """A consolidation of 绩效目标表, its long tables as DataFrames (column names:
+    `perfxl.consolidate.columns`)."""
+
+    stage: ClassVar[str] = "targets"
+
+    @property
+    def projects(self) -> pd.DataFrame:
+        """汇总: a row per project (``row_kind`` 项目) and per unit subtotal (单位小计)."""
+        return self.frames["projects"]
+
+    @property
+    def units(self) -> pd.DataFrame:
+        """乡镇合计: a row per unit (``row_kind`` 单位), then the county total (合计)."""
+        return self.frames["units"]
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """指标明细: a row per indicator of every project used."""
+        return self.frames["indicators"]
+
+
+@dataclass
+class MonitoringResult(_Result):
+    """A consolidation of 绩效运行监控表 of one month (the county monitoring summary's
+    tables; column names: `perfxl.consolidate.columns` ``MONITOR_*``, ``RECTIFY``)."""
+
+    stage: ClassVar[str] = "monitoring"
+
+    @property
+    def month(self) -> int | None:
+        """The month the workbooks report on (1-N月)."""
+        return self.tables.month
+
+    @property
+    def monitoring(self) -> pd.DataFrame:
+        """监控汇总: a row per project (执行率, 序时进度, 预警) and a 小计 row per unit."""
+        return self.frames["monitoring"]
+
+    @property
+    def monitoring_units(self) -> pd.DataFrame:
+        """乡镇执行: a row per unit, then the county total."""
+        return self.frames["monitoring_units"]
+
+    @property
+    def rectify(self) -> pd.DataFrame:
+        """需整改: the red and yellow projects, and the indicators not 确定能 be met."""
+        return self.frames["rectify"]
+
+
+@dataclass
+class EvaluationResult(_Result):
+    """A consolidation of 绩效自评表 scored by one profile (the county self-evaluation
+    summary's tables; column names: `perfxl.consolidate.eval_columns`)."""
+
+    stage: ClassVar[str] = "evaluation"
+
+    @property
+    def profile(self) -> str | None:
+        """The scoring profile every workbook names."""
+        return self.tables.profile
+
+    @property
+    def evaluation(self) -> pd.DataFrame:
+        """自评汇总: a row per project (执行率, 预算执行得分, 总分, 自评等级)."""
+        return self.frames["evaluation"]
+
+    @property
+    def evaluation_units(self) -> pd.DataFrame:
+        """乡镇得分: a row per unit (平均总分, grades), then the county total."""
+        return self.frames["evaluation_units"]
+
+    @property
+    def lowest(self) -> pd.DataFrame:
+        """低分项目: the lowest-scoring projects, and their rows short of full points with
+        their 偏差原因分析及改进措施."""
+        return self.frames["lowest"]
+
 
 def consolidate(
     paths: Sequence[str | Path],
@@ -99,8 +199,17 @@ def consolidate(
     jobs: int | None = None,
     config: str | Path | None = None,
     prefer: Sequence[str] = (),
-) -> ConsolidationResult:
+) -> ConsolidationResult | MonitoringResult | EvaluationResult:
     """Read and combine the workbooks (and summaries) among ``paths``; nothing is written.
+
+    The kind of the result is the kind ``perfxl consolidate`` would summarise: every input a
+    绩效运行监控表 of one month gives a :class:`MonitoringResult`, every input a 绩效自评表
+    of one scoring profile an :class:`EvaluationResult`, otherwise a
+    :class:`ConsolidationResult` of the 绩效目标表 (with a 监控表 or 自评表 among them
+    listed in ``files`` as not summed, and ``exit_code`` 2). Check ``result.stage``
+    (``targets``, ``monitoring``, ``evaluation``) or the class before asking for a table; a
+    table of another kind (``projects`` of a monitoring result) raises AttributeError naming
+    the kind.
 
     Args:
         paths: files and folders (searched recursively), as ``perfxl consolidate`` takes them.
@@ -110,7 +219,10 @@ def consolidate(
         prefer: files to use for their unit whatever their saved and modification times.
 
     Raises:
-        DataError: no workbook among ``paths``, or the expected-units list is unusable.
+        DataError: no workbook among ``paths``; nothing to sum (every input a 监控表 or
+            自评表 that cannot be summed with the others); 监控表 of different months or
+            自评表 of different scoring profiles (each named with its files, as the command
+            says); or the expected-units list is unusable.
         ConfigError: the config file is unusable.
     """
     from perfxl.consolidate.run import Options
@@ -122,7 +234,12 @@ def consolidate(
         config=Path(config) if config else None,
         prefer=tuple(prefer),
     )
-    return ConsolidationResult(*gather(paths, opts))
+    tables, info = gather(paths, opts)
+    if tables.stage == "monitoring":
+        return MonitoringResult(tables, info)
+    if tables.stage == "evaluation":
+        return EvaluationResult(tables, info)
+    return ConsolidationResult(tables, info)
 
 
-__all__ = ["ConsolidationResult", "consolidate"]
+__all__ = ["ConsolidationResult", "EvaluationResult", "MonitoringResult", "consolidate"]
