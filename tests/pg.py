@@ -13,6 +13,15 @@ folder removed at the end of the session.
 Where no PostgreSQL binaries (or no psycopg) exist the fixtures skip with the reason; CI
 installs the ``postgresql`` package so it runs them.
 
+Not as root, ``initdb`` and ``pg_ctl`` run as the test's own user, in a folder it owns; that
+path was run (tests/test_web_store.py, the PostgreSQL case of tests/test_web_load.py, the
+socket URL) as ``nobody`` from a root shell, with a Python that user can reach (the venv's
+interpreter lives under ``/root``)::
+
+    runuser -u nobody -- env HOME=/tmp/h PYTHONDONTWRITEBYTECODE=1 \
+        PYTHONPATH=.venv/lib/python3.11/site-packages:. \
+        /usr/bin/python3.11 -m pytest -p no:cacheprovider tests/test_web_store.py
+
 Use: ``from pg import pg_cluster, pg_url`` in a test module (``# noqa: F401``).
 """
 
