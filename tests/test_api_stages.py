@@ -87,17 +87,22 @@ def test_a_table_of_another_kind_is_refused_naming_the_kind() -> None:
 
 
 @pytest.mark.parametrize(
-    ("other", "status"), [(MONITORING, K.MONITORING_SKIPPED), (EVALUATION, K.EVALUATION_SKIPPED)]
+    ("summed", "other", "status", "kind"),
+    [
+        (TARGETS, MONITORING, K.MONITORING_SKIPPED, ConsolidationResult),
+        (TARGETS, EVALUATION, K.EVALUATION_SKIPPED, ConsolidationResult),
+        (MONITORING, EVALUATION, K.EVALUATION_SKIPPED, MonitoringResult),
+    ],
 )
-def test_a_mix_sums_the_targets_and_lists_the_other_kind_as_the_command_does(
-    tmp_path: Path, other: Path, status: str
+def test_a_mix_sums_one_kind_and_lists_the_other_as_the_command_does(
+    tmp_path: Path, summed: Path, other: Path, status: str, kind: type
 ) -> None:
-    county = consolidate([str(TARGETS), str(other)], jobs=1)
-    assert isinstance(county, ConsolidationResult)
+    county = consolidate([str(summed), str(other)], jobs=1)
+    assert type(county) is kind
     statuses = dict(zip(county.files.source_file, county.files.file_status, strict=True))
-    assert statuses == {str(TARGETS): K.USED, str(other): status}
+    assert statuses == {str(summed): K.USED, str(other): status}
     written = county.write(tmp_path / "api.xlsx")
-    cli, code = _command(tmp_path, TARGETS, other)
+    cli, code = _command(tmp_path, summed, other)
     assert _parts(written) == _parts(cli)
     assert county.exit_code == code == 2
 
