@@ -218,9 +218,7 @@ def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int
     """
     corner = _corner(sheet)  # the cells anchors are searched in, normalised once a sheet
     for (want, ar, ac), labels, kind in _kinds(layout):
-        for r, c, text in corner:
-            if text != want:
-                continue
+        for r, c in corner.get(want, ()):
             dr, dc = r - ar, c - ac
             if _score(sheet, labels, dr, dc, min(MIN_LABELS, len(labels))):
                 return kind, dr, dc
@@ -275,14 +273,20 @@ def _placed(label: L.Label) -> _Placed:
     return (L.normalize_label(label.text), *parse_a1(label.ref))
 
 
-def _corner(sheet: Sheet) -> list[tuple[int, int, str]]:
-    """The text cells of the top-left ``SCAN_ROWS`` x ``SCAN_COLS``, normalised, row by row."""
-    out = []
+def _corner(sheet: Sheet) -> dict[str, list[tuple[int, int]]]:
+    """The text cells of the top-left ``SCAN_ROWS`` x ``SCAN_COLS``, normalised: text -> its
+    cells, row by row (each kind's anchor is looked up, not compared with every cell)."""
+    out: dict[str, list[tuple[int, int]]] = {}
     norm = L.normalize_text
     for r, row in enumerate(sheet.rows[:SCAN_ROWS], start=1):
         for c, v in enumerate(row[:SCAN_COLS], start=1):
             if isinstance(v, str) and v != "":
-                out.append((r, c, norm(v)))
+                text = norm(v)
+                places = out.get(text)
+                if places is None:
+                    out[text] = [(r, c)]
+                else:
+                    places.append((r, c))
     return out
 
 

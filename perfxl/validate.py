@@ -173,6 +173,7 @@ def check(
     read_errors = {p.pointer for p in res.problems if p.severity == "error" and p.pointer}
     out = [_configured(p, cfg) for p in res.problems if p.rule not in cfg.disabled]
     formulas = _Formulas(res)
+    located = _Locator(res, cfg).problem
     for module in modules(t.stage):
         run = getattr(module, "check", None)
         if run is None:
@@ -184,7 +185,7 @@ def check(
                 continue
             if f.rule == "evaluation.score_differs":
                 f = formulas.score_state(f)
-            out.append(_problem(f, res, cfg))
+            out.append(located(f))
     order = {s.name: n for n, s in enumerate(res.sheets)}
     cells: dict[str, tuple[int, int]] = {}  # a cell named by several problems is parsed once
 
@@ -314,21 +315,52 @@ def locate(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _problem(f: Finding, res: ReadResult, cfg: Config) -> Problem:
-    """The finding located at its cell, as `make` would build it (built here directly: a
-    workbook can hold hundreds of findings)."""
-    pointer = f.pointer
-    loc = res.locations.get(pointer)
-    sheet, cell = loc if loc is not None else locate(res, pointer)
-    code = _project_code(res, pointer)
-    values = {"file": res.path, "sheet": sheet, "cell": cell, "pointer": pointer}
-    values["project_code"] = code
-    values.update(f.fields)
-    value = values.setdefault("value", f.value)
-    rule = f.rule
-    text = message(rule, values)
-    sev = _severity(rule, cfg) or CATALOGUE[rule].severity
-    return new_problem(rule, sev, text, res.path, sheet, cell, pointer, value, code)
+class _Locator:
+    """Findings of one read workbook -> problems at their cells, as `make` would build them
+    (built here directly: a workbook can hold hundreds of findings). What every finding
+    needs is looked up once: the projects' codes, the rules' severities."""
+
+    def __init__(self, res: ReadResult, cfg: Config) -> None:
+        self.res = res
+        self.cfg = cfg
+        self.path = res.path
+        self.locations = res.locations
+        # "/projects/<i>/..." -> project i's code (a str, else None), by the digits as written
+        self.codes = {
+            str(i): code if isinstance(code := p.code, str) else None
+            for i, p in enumerate(res.targets.projects)
+        }
+        self.severities: dict[str, Severity] = {}
+
+    def problem(self, f: Finding) -> Problem:
+        """The finding located at its cell, with its project's code and its severity."""
+        pointer = f.pointer
+        loc = self.locations.get(pointer)
+        sheet, cell = loc if loc is not None else locate(self.res, pointer)
+        if pointer.startswith("/projects/"):
+            digits = pointer[10:].partition("/")[0]
+            code = (
+                self.codes[digits]
+                if digits in self.codes and "\n" not in pointer
+                else _project_code(self.res, pointer)
+            )
+        else:
+            code = None
+        rule = f.rule
+        values = {
+            "file": self.path,
+            "sheet": sheet,
+            "cell": cell,
+            "pointer": pointer,
+            "project_code": code,
+            **f.fields,
+        }
+        value = values.setdefault("value", f.value)
+        sev = self.severities.get(rule)
+        if sev is None:
+            sev = self.severities[rule] = _severity(rule, self.cfg) or CATALOGUE[rule].severity
+        text = message(rule, values)
+        return new_problem(rule, sev, text, self.path, sheet, cell, pointer, value, code)
 
 
 def _configured(p: Problem, cfg: Config) -> Problem:

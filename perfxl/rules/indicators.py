@@ -59,10 +59,16 @@ def check(ctx: Context) -> Iterator[Finding]:
     """Every indicator rule that looks at one project's table."""
     cfg = ctx.config
     generic = _GENERIC_LEVEL3 | set(level1_names(ctx.framework)) | set(level2_names(ctx.framework))
+    accepted = cfg.accepted_basis
+    listed = _any_of(tuple(accepted)).search if accepted else None
+    accepted_text = "、".join(accepted)  # the same in every basis.unlisted message
     for i, p in enumerate(ctx.targets.projects):
         base = f"/projects/{i}/indicators"
+        # Each row's 一级指标 in framework spelling, found once (the coverage and the
+        # misplaced-row rules both ask).
+        level1s = [level(ind.level1) for ind in p.indicators]
         if p.indicators:
-            present = {level(ind.level1) for ind in p.indicators}
+            present = set(level1s)
             missing = [n for n in _REQUIRED_LEVEL1 if n not in present]
             if missing:
                 yield Finding(
@@ -72,29 +78,29 @@ def check(ctx: Context) -> Iterator[Finding]:
                     {"project": project_label(p, i), "missing": "、".join(missing)},
                 )
         for j, ind in enumerate(p.indicators):
-            at = f"{base}/{j}"
+            level3 = ind.level3
             if is_rate(ind):
                 pct = rate_percent(ind.target)
                 if pct is not None and pct > 100 + 1e-9:
                     yield Finding(
                         "indicator.rate_over_100",
-                        f"{at}/target",
+                        f"{base}/{j}/target",
                         ind.target,
-                        {"level3": ind.level3 or "", "text": parse_target(ind.target).text},
+                        {"level3": level3 or "", "text": parse_target(ind.target).text},
                     )
-            l3 = squash(ind.level3)
+            l3 = squash(level3)
             if l3 and squash(ind.description) == l3:
                 yield Finding(
                     "indicator.description_repeats",
-                    f"{at}/description",
+                    f"{base}/{j}/description",
                     ind.description,
                     {"text": ind.description},
                 )
             if l3 and (l3 in generic or canonical(l3) in generic):
                 yield Finding(
-                    "indicator.level3_generic", f"{at}/level3", ind.level3, {"text": ind.level3}
+                    "indicator.level3_generic", f"{base}/{j}/level3", level3, {"text": level3}
                 )
-            elif l3 and level(ind.level1) == "效益指标":
+            elif l3 and level1s[j] == "效益指标":
                 looks = (
                     "满意度"
                     if any(w in l3 for w in _SATISFACTION_WORDS)
@@ -105,17 +111,19 @@ def check(ctx: Context) -> Iterator[Finding]:
                 if looks:
                     yield Finding(
                         "indicator.misplaced",
-                        f"{at}/level3",
-                        ind.level3,
-                        {"text": ind.level3, "level2": ind.level2 or "", "looks_like": looks},
+                        f"{base}/{j}/level3",
+                        level3,
+                        {"text": level3, "level2": ind.level2 or "", "looks_like": looks},
                     )
+            if listed is None:
+                continue
             basis = squash(ind.basis)
-            if basis and cfg.accepted_basis and not _contains_any(cfg.accepted_basis, basis):
+            if basis and listed(basis) is None:
                 yield Finding(
                     "basis.unlisted",
-                    f"{at}/basis",
+                    f"{base}/{j}/basis",
                     ind.basis,
-                    {"text": ind.basis, "accepted": "、".join(cfg.accepted_basis)},
+                    {"text": ind.basis, "accepted": accepted_text},
                 )
 
 
