@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -186,23 +187,24 @@ def check(
             if f.rule == "evaluation.score_differs":
                 f = formulas.score_state(f)
             out.append(located(f))
-    order = {s.name: n for n, s in enumerate(res.sheets)}
-    cells: dict[str, tuple[int, int]] = {}  # a cell named by several problems is parsed once
+    # Sheet by sheet in workbook order (no sheet first), then by row and column; a stable
+    # sort keeps the order found among problems of one cell.
+    rank = {s.name: n for n, s in enumerate(res.sheets)}
+    last = len(rank)
+    keys = [
+        (-1, 0, 0)
+        if (sheet := p.sheet) is None
+        else (rank.get(sheet, last), *_row_col(p.cell))
+        if p.cell
+        else (rank.get(sheet, last), 0, 0)
+        for p in out
+    ]
+    return [out[n] for n in sorted(range(len(out)), key=keys.__getitem__)]
 
-    def place(item: tuple[int, Problem]) -> tuple[int, int, int, int]:
-        n, p = item
-        if p.sheet is None:
-            return (-1, 0, 0, n)
-        if not p.cell:
-            return (order.get(p.sheet, len(order)), 0, 0, n)
-        rc = cells.get(p.cell)
-        if rc is None:
-            rc = cells[p.cell] = parse_a1(p.cell)
-        return (order.get(p.sheet, len(order)), *rc, n)
 
-    indexed = list(enumerate(out))
-    indexed.sort(key=place)
-    return [p for _, p in indexed]
+@lru_cache(maxsize=4096)  # the same few cells are named on every project sheet
+def _row_col(cell: str) -> tuple[int, int]:
+    return parse_a1(cell)
 
 
 class _Formulas:
