@@ -277,11 +277,13 @@ def _corner(sheet: Sheet) -> dict[str, list[tuple[int, int]]]:
     """The text cells of the top-left ``SCAN_ROWS`` x ``SCAN_COLS``, normalised: text -> its
     cells, row by row (each kind's anchor is looked up, not compared with every cell)."""
     out: dict[str, list[tuple[int, int]]] = {}
-    norm = L.normalize_text
+    known = _NORMALIZED
     for r, row in enumerate(sheet.rows[:SCAN_ROWS], start=1):
         for c, v in enumerate(row[:SCAN_COLS], start=1):
             if isinstance(v, str) and v != "":
-                text = norm(v)
+                text = known.get(v)
+                if text is None:
+                    text = _normalized(v)
                 places = out.get(text)
                 if places is None:
                     out[text] = [(r, c)]
@@ -298,6 +300,7 @@ def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int, need: in
     stops there)."""
     n = 0
     rows = sheet.rows
+    known = _NORMALIZED
     for text, r, c in labels:
         r, c = r + dr, c + dc
         # An anchor found above or left of its place shifts some labels off the sheet: they
@@ -306,7 +309,10 @@ def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int, need: in
         if r < 1 or c < 1:
             continue
         if r <= len(rows) and c <= len(row := rows[r - 1]):
-            n += L.normalize_label(row[c - 1]) == text
+            v = row[c - 1]
+            # A text seen before: its normalised form looked up (no call per label).
+            got = known.get(v) if type(v) is str else None
+            n += (got if got is not None else _normalized(v)) == text
         else:
             n += text == ""
         if n >= need:
@@ -318,10 +324,16 @@ def _check_labels(
     sheet: Sheet, labels: tuple[L.Label, ...], dr: int, dc: int, res: ReadResult
 ) -> bool:
     ok = True
-    for lab in labels:
-        if not lab.required:
+    rows = sheet.rows
+    for lab, r, c, ref, want in _required_places(labels, dr, dc):
+        # Sheet.get inlined: a cell holding the label as the form writes it is in place.
+        if (
+            ref is not None
+            and r <= len(rows)
+            and c <= len(row := rows[r - 1])
+            and row[c - 1] == want
+        ):
             continue
-        r, c, ref, want = _label_place(lab.ref, lab.text, dr, dc)
         actual = sheet.get(r, c) if ref is not None else None
         if ref is None or L.normalize_label(actual) != want:
             ok = False
@@ -337,6 +349,37 @@ def _check_labels(
                 )
             )
     return ok
+
+
+_NORMALIZED: dict[str, str] = {}  # cell text -> `L.normalize_label` of it (`_normalized`)
+_NORMALIZED_MAX = 16384
+_PLACES: dict[tuple[int, int, int], tuple[Any, tuple[Any, ...]]] = {}
+
+
+def _normalized(v: Any) -> str:
+    """`L.normalize_label` of a cell's value, a short text kept in `_NORMALIZED` (labels and
+    the cells compared with them repeat across sheets and workbooks)."""
+    text = L.normalize_label(v)
+    if type(v) is str and len(v) <= 200 and len(_NORMALIZED) < _NORMALIZED_MAX:
+        _NORMALIZED[v] = text
+    return text
+
+
+def _required_places(
+    labels: tuple[L.Label, ...], dr: int, dc: int
+) -> tuple[tuple[L.Label, int, int, str | None, str], ...]:
+    """Each required label with `_label_place` of it, found once per labels and offset
+    (keyed by identity: hashing the labels walks every field)."""
+    key = (id(labels), dr, dc)
+    known = _PLACES.get(key)
+    if known is not None and known[0] is labels:
+        return known[1]
+    places = tuple(
+        (lab, *_label_place(lab.ref, lab.text, dr, dc)) for lab in labels if lab.required
+    )
+    if len(_PLACES) < 4096:
+        _PLACES[key] = (labels, places)
+    return places
 
 
 @lru_cache(maxsize=4096)
