@@ -21,7 +21,7 @@ from perfxl.gcpause import without_gc
 from perfxl.problems import Problem, Severity, new_problem
 from perfxl.read import ReadResult, read_workbook
 from perfxl.rules.base import Context, Finding
-from perfxl.rules.catalogue import CATALOGUE, make, message
+from perfxl.rules.catalogue import CATALOGUE, PLACE_FREE, make, message
 from perfxl.rules.families import modules
 
 if TYPE_CHECKING:
@@ -349,19 +349,24 @@ class _Locator:
         else:
             code = None
         rule = f.rule
-        values = {
-            "file": self.path,
-            "sheet": sheet,
-            "cell": cell,
-            "pointer": pointer,
-            "project_code": code,
-            **f.fields,
-        }
-        value = values.setdefault("value", f.value)
+        fields = f.fields
+        if rule in PLACE_FREE:  # the message from the finding's fields alone
+            text = message(rule, fields)
+            value = fields.get("value", f.value)
+        else:
+            values = {
+                "file": self.path,
+                "sheet": sheet,
+                "cell": cell,
+                "pointer": pointer,
+                "project_code": code,
+                **fields,
+            }
+            value = values.setdefault("value", f.value)
+            text = message(rule, values)
         sev = self.severities.get(rule)
         if sev is None:
             sev = self.severities[rule] = _severity(rule, self.cfg) or CATALOGUE[rule].severity
-        text = message(rule, values)
         return new_problem(rule, sev, text, self.path, sheet, cell, pointer, value, code)
 
 

@@ -17,6 +17,11 @@ TARGET_KIND_ZH = {"quantitative": "定量", "qualitative": "定性", "empty": "�
 _PROJECT_POINTER = re.compile(r"^/projects/(\d+)(/|$)")
 
 
+# A row made from its fields' tuple at once: a NamedTuple's own constructor is a Python
+# function (rows are made by the hundred per workbook); the row is the same in every way.
+_new_row: Any = tuple.__new__
+
+
 def target_of(value: Any) -> Target:
     """`parse_target` (which remembers text targets)."""
     return parse_target(value)
@@ -115,25 +120,28 @@ def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord)
             tgt = target_of(ind.target)
             isheet, icell = res.locations.get(f"/projects/{i}/indicators/{j}/target", (sheet, None))
             sub.indicators.append(
-                IndicatorRow(
-                    unit_code,
-                    unit_name,
-                    code,
-                    name,
-                    j + 1,
-                    ind.level1,
-                    ind.level2,
-                    ind.level3,
-                    ind.description,
-                    whole(ind.target),
-                    TARGET_KIND_ZH[tgt.kind],
-                    tgt.comparison,
-                    whole(tgt.number),
-                    tgt.unit,
-                    ind.basis,
-                    file,
-                    isheet,
-                    icell,
+                _new_row(
+                    IndicatorRow,
+                    (
+                        unit_code,
+                        unit_name,
+                        code,
+                        name,
+                        j + 1,
+                        ind.level1,
+                        ind.level2,
+                        ind.level3,
+                        ind.description,
+                        whole(ind.target),
+                        TARGET_KIND_ZH[tgt.kind],
+                        tgt.comparison,
+                        whole(tgt.number),
+                        tgt.unit,
+                        ind.basis,
+                        file,
+                        isheet,
+                        icell,
+                    ),
                 )
             )
     sub.problems = _problem_rows(problems, unit_code, unit_name, codes, file)
@@ -172,19 +180,22 @@ def _problem_rows(
                 base = sheet_links[sheet] = f"{file}#'{quoted}'!"
             href = f"{base}{cell or 'A1'}"
         append(
-            ProblemRow(
-                unit_code,
-                unit_name,
-                SEVERITY_ZH.get(p.severity, p.severity),
-                p.rule,
-                p.message,
-                text_or_none(code),
-                file,
-                sheet,
-                cell,
-                p.pointer,
-                value,
-                href,
+            _new_row(
+                ProblemRow,
+                (
+                    unit_code,
+                    unit_name,
+                    SEVERITY_ZH.get(p.severity, p.severity),
+                    p.rule,
+                    p.message,
+                    text_or_none(code),
+                    file,
+                    sheet,
+                    cell,
+                    p.pointer,
+                    value,
+                    href,
+                ),
             )
         )
     return out
