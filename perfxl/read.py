@@ -466,7 +466,10 @@ def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult)
     level1 = _letter(columns["level1"][0] + dc)
     locations, name = res.locations, sheet.name
     for r, raw in _indicator_values(sheet, cols, first):
-        values = [_target(v) if i == target else _text(v) for i, v in enumerate(raw)]
+        # _text of each value (most are text already, or empty), then _target of 指标值.
+        values = [v if v is None or type(v) is str else _text(v) for v in raw]
+        if target >= 0:
+            values[target] = _target(raw[target])
         pointer = f"{base}/indicators/{len(out)}"
         for key, letter in letters:
             locations[pointer + key] = (name, f"{letter}{r}")
