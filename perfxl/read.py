@@ -465,16 +465,18 @@ def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult)
     letters = [(f"/{k}", _letter(c)) for k, c in zip(keys, cols, strict=True)]
     level1 = _letter(columns["level1"][0] + dc)
     locations, name = res.locations, sheet.name
+    in_order = keys == INDICATOR_KEYS  # the form's own order: the fields as they come
     for r, raw in _indicator_values(sheet, cols, first):
         # _text of each value (most are text already, or empty), then _target of 指标值.
         values = [v if v is None or type(v) is str else _text(v) for v in raw]
         if target >= 0:
             values[target] = _target(raw[target])
         pointer = f"{base}/indicators/{len(out)}"
+        row = str(r)
         for key, letter in letters:
-            locations[pointer + key] = (name, f"{letter}{r}")
-        locations[pointer] = (name, f"{level1}{r}")
-        if keys == INDICATOR_KEYS:  # the form's own order: the fields as they come
+            locations[pointer + key] = (name, letter + row)
+        locations[pointer] = (name, level1 + row)
+        if in_order:
             out.append(Indicator(*values))
         else:
             by_key = dict(zip(keys, values, strict=True))
