@@ -118,3 +118,33 @@ def test_labels_typed_with_spaces_are_still_read(tmp_path: Path) -> None:
     assert not [p for p in spaced.problems if p.rule == "read.label_missing"]
     assert spaced.targets.to_dict() == plain.targets.to_dict()
     assert [s.kind for s in spaced.sheets] == [s.kind for s in plain.sheets]
+
+
+def test_indicator_rows_found_per_config_and_by_value_type() -> None:
+    """A row's findings are kept between workbooks, but per framework and accepted bases,
+    and a number is never taken for the equal boolean (1 == True)."""
+    from dataclasses import replace
+
+    from perfxl.rules import indicators
+
+    res = read_workbook(EXAMPLE_XLSX)
+    cfg = load_config(None)
+    first = [(p.rule, p.cell) for p in check(res, cfg)]
+    bases = {ind.basis for p in res.targets.projects for ind in p.indicators} - {None}
+    relaxed = replace(cfg, accepted_basis=tuple(sorted(bases)))
+    assert "basis.unlisted" in {r for r, _ in first}
+    assert [x for x in first if x[0] != "basis.unlisted"] == [
+        (p.rule, p.cell) for p in check(res, relaxed)
+    ]
+    assert [(p.rule, p.cell) for p in check(res, cfg)] == first
+
+    def rules_of(level3: Any) -> list[str]:
+        data = good_data()
+        data["projects"][0]["indicators"][0].update(level3=level3, description="True")
+        t = Targets.from_dict(data)
+        ctx = Context(targets=t, data=t.to_dict(), config=cfg, framework="2015")
+        return [f.rule for f in indicators.check(ctx) if f.pointer.endswith("/0/description")]
+
+    assert rules_of(True) == ["indicator.description_repeats"]
+    assert rules_of(1) == []
+    assert rules_of(True) == ["indicator.description_repeats"]
