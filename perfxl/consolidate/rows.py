@@ -20,6 +20,7 @@ _PROJECT_POINTER = re.compile(r"^/projects/(\d+)(/|$)")
 # A row made from its fields' tuple at once: a NamedTuple's own constructor is a Python
 # function (rows are made by the hundred per workbook); the row is the same in every way.
 _new_row: Any = tuple.__new__
+_PLAIN = frozenset({type(None), str, int, float})  # a problem's value kept as it is
 
 
 def target_of(value: Any) -> Target:
@@ -162,12 +163,16 @@ def _problem_rows(
     sheet_links: dict[str, str] = {}  # sheet -> "file#'sheet'!"
     for p in problems:
         value = p.value
-        if not (value is None or isinstance(value, str | int | float)) or isinstance(value, bool):
+        if type(value) not in _PLAIN and (
+            not (value is None or isinstance(value, str | int | float)) or isinstance(value, bool)
+        ):
             value = str(value)
         code = p.project_code
         if not code:
             m = _PROJECT_POINTER.match(p.pointer or "")
             code = codes[int(m.group(1))] if m and int(m.group(1)) < len(codes) else None
+        if type(code) is not str:
+            code = text_or_none(code)
         sheet, cell = p.sheet, p.cell
         if not file:
             href = None
@@ -188,7 +193,7 @@ def _problem_rows(
                     SEVERITY_ZH.get(p.severity, p.severity),
                     p.rule,
                     p.message,
-                    text_or_none(code),
+                    code,
                     file,
                     sheet,
                     cell,
