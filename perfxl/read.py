@@ -310,8 +310,9 @@ def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int, need: in
             continue
         if r <= len(rows) and c <= len(row := rows[r - 1]):
             v = row[c - 1]
-            # A text seen before: its normalised form looked up (no call per label).
-            got = known.get(v) if type(v) is str else None
+            # A text seen before: its normalised form looked up (no call per label); an
+            # empty cell is "".
+            got = known.get(v) if type(v) is str else "" if v is None else None
             n += (got if got is not None else _normalized(v)) == text
         else:
             n += text == ""
@@ -397,15 +398,33 @@ def _read_project(sheet: Sheet, dr: int, dc: int, index: int, res: ReadResult) -
     base = f"/projects/{index}"
     p = Project()
     reader = _FieldReader(sheet, res, dr, dc)
-    for f in res.layout.project.fields:
-        pointer = f"{base}/{f.key}"
-        value = reader.read(f, pointer)
-        if f.key.startswith("plan/"):
-            setattr(p.plan, f.key.split("/")[1], value)
-        else:
+    for f, suffix, plan_key in _project_fields(res.layout.project.fields):
+        value = reader.read(f, base + suffix)
+        if plan_key is None:
             setattr(p, f.key, value)
+        else:
+            setattr(p.plan, plan_key, value)
     p.indicators = _read_indicators(sheet, dr, dc, base, res)
     return p
+
+
+_FIELDS: dict[int, tuple[Any, tuple[tuple[L.Field, str, str | None], ...]]] = {}
+
+
+def _project_fields(
+    fields: tuple[L.Field, ...],
+) -> tuple[tuple[L.Field, str, str | None], ...]:
+    """Each project field with its pointer below the project and, for a plan checkpoint, its
+    key in the plan (None: a field of the project itself); found once per layout (keyed by
+    identity: hashing the fields walks every one)."""
+    known = _FIELDS.get(id(fields))
+    if known is not None and known[0] is fields:
+        return known[1]
+    found = tuple(
+        (f, f"/{f.key}", f.key.split("/")[1] if f.key.startswith("plan/") else None) for f in fields
+    )
+    _FIELDS[id(fields)] = (fields, found)
+    return found
 
 
 def indicator_rows(
@@ -605,8 +624,15 @@ class _FieldReader:
 
     def read(self, f: L.Field, pointer: str) -> Any:
         ref, row, col = _shifted(f.ref, self.dr, self.dc)
-        self.res.locations[pointer] = (self.sheet.name, ref)
-        raw = self.sheet.get(row, col)
+        sheet = self.sheet
+        self.res.locations[pointer] = (sheet.name, ref)
+        rows = sheet.rows  # Sheet.get inlined (a workbook's fields are read by the hundred)
+        if 0 < row <= len(rows) and 0 < col <= len(cells := rows[row - 1]):
+            raw = cells[col - 1]
+            if raw == "":
+                raw = None
+        else:
+            raw = None
         if f.kind == "amount":
             if raw is None or isinstance(raw, bool):
                 return raw
