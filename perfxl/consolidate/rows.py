@@ -118,7 +118,8 @@ def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord)
             )
         )
         for j, ind in enumerate(p.indicators):
-            tgt = target_of(ind.target)
+            raw = ind.target
+            tgt = parse_target(raw)
             isheet, icell = res.locations.get(f"/projects/{i}/indicators/{j}/target", (sheet, None))
             sub.indicators.append(
                 _new_row(
@@ -133,10 +134,10 @@ def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord)
                         ind.level2,
                         ind.level3,
                         ind.description,
-                        whole(ind.target),
+                        raw if type(raw) is str or raw is None else whole(raw),
                         TARGET_KIND_ZH[tgt.kind],
                         tgt.comparison,
-                        whole(tgt.number),
+                        None if tgt.number is None else whole(tgt.number),
                         tgt.unit,
                         ind.basis,
                         file,
