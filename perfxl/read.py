@@ -218,9 +218,7 @@ def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int
     """
     corner = _corner(sheet)  # the cells anchors are searched in, normalised once a sheet
     for (want, ar, ac), labels, kind in _kinds(layout):
-        for r, c, text in corner:
-            if text != want:
-                continue
+        for r, c in corner.get(want, ()):
             dr, dc = r - ar, c - ac
             if _score(sheet, labels, dr, dc, min(MIN_LABELS, len(labels))):
                 return kind, dr, dc
@@ -275,14 +273,22 @@ def _placed(label: L.Label) -> _Placed:
     return (L.normalize_label(label.text), *parse_a1(label.ref))
 
 
-def _corner(sheet: Sheet) -> list[tuple[int, int, str]]:
-    """The text cells of the top-left ``SCAN_ROWS`` x ``SCAN_COLS``, normalised, row by row."""
-    out = []
-    norm = L.normalize_text
+def _corner(sheet: Sheet) -> dict[str, list[tuple[int, int]]]:
+    """The text cells of the top-left ``SCAN_ROWS`` x ``SCAN_COLS``, normalised: text -> its
+    cells, row by row (each kind's anchor is looked up, not compared with every cell)."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    known = _NORMALIZED
     for r, row in enumerate(sheet.rows[:SCAN_ROWS], start=1):
         for c, v in enumerate(row[:SCAN_COLS], start=1):
             if isinstance(v, str) and v != "":
-                out.append((r, c, norm(v)))
+                text = known.get(v)
+                if text is None:
+                    text = _normalized(v)
+                places = out.get(text)
+                if places is None:
+                    out[text] = [(r, c)]
+                else:
+                    places.append((r, c))
     return out
 
 
@@ -294,6 +300,7 @@ def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int, need: in
     stops there)."""
     n = 0
     rows = sheet.rows
+    known = _NORMALIZED
     for text, r, c in labels:
         r, c = r + dr, c + dc
         # An anchor found above or left of its place shifts some labels off the sheet: they
@@ -302,7 +309,11 @@ def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int, need: in
         if r < 1 or c < 1:
             continue
         if r <= len(rows) and c <= len(row := rows[r - 1]):
-            n += L.normalize_label(row[c - 1]) == text
+            v = row[c - 1]
+            # A text seen before: its normalised form looked up (no call per label); an
+            # empty cell is "".
+            got = known.get(v) if type(v) is str else "" if v is None else None
+            n += (got if got is not None else _normalized(v)) == text
         else:
             n += text == ""
         if n >= need:
@@ -314,10 +325,16 @@ def _check_labels(
     sheet: Sheet, labels: tuple[L.Label, ...], dr: int, dc: int, res: ReadResult
 ) -> bool:
     ok = True
-    for lab in labels:
-        if not lab.required:
+    rows = sheet.rows
+    for lab, r, c, ref, want in _required_places(labels, dr, dc):
+        # Sheet.get inlined: a cell holding the label as the form writes it is in place.
+        if (
+            ref is not None
+            and r <= len(rows)
+            and c <= len(row := rows[r - 1])
+            and row[c - 1] == want
+        ):
             continue
-        r, c, ref, want = _label_place(lab.ref, lab.text, dr, dc)
         actual = sheet.get(r, c) if ref is not None else None
         if ref is None or L.normalize_label(actual) != want:
             ok = False
@@ -335,6 +352,37 @@ def _check_labels(
     return ok
 
 
+_NORMALIZED: dict[str, str] = {}  # cell text -> `L.normalize_label` of it (`_normalized`)
+_NORMALIZED_MAX = 16384
+_PLACES: dict[tuple[int, int, int], tuple[Any, tuple[Any, ...]]] = {}
+
+
+def _normalized(v: Any) -> str:
+    """`L.normalize_label` of a cell's value, a short text kept in `_NORMALIZED` (labels and
+    the cells compared with them repeat across sheets and workbooks)."""
+    text = L.normalize_label(v)
+    if type(v) is str and len(v) <= 200 and len(_NORMALIZED) < _NORMALIZED_MAX:
+        _NORMALIZED[v] = text
+    return text
+
+
+def _required_places(
+    labels: tuple[L.Label, ...], dr: int, dc: int
+) -> tuple[tuple[L.Label, int, int, str | None, str], ...]:
+    """Each required label with `_label_place` of it, found once per labels and offset
+    (keyed by identity: hashing the labels walks every field)."""
+    key = (id(labels), dr, dc)
+    known = _PLACES.get(key)
+    if known is not None and known[0] is labels:
+        return known[1]
+    places = tuple(
+        (lab, *_label_place(lab.ref, lab.text, dr, dc)) for lab in labels if lab.required
+    )
+    if len(_PLACES) < 4096:
+        _PLACES[key] = (labels, places)
+    return places
+
+
 @lru_cache(maxsize=4096)
 def _label_place(ref: str, text: str, dr: int, dc: int) -> tuple[int, int, str | None, str]:
     """Where a label stands once the table is moved by (dr, dc): row, column, reference and
@@ -350,15 +398,33 @@ def _read_project(sheet: Sheet, dr: int, dc: int, index: int, res: ReadResult) -
     base = f"/projects/{index}"
     p = Project()
     reader = _FieldReader(sheet, res, dr, dc)
-    for f in res.layout.project.fields:
-        pointer = f"{base}/{f.key}"
-        value = reader.read(f, pointer)
-        if f.key.startswith("plan/"):
-            setattr(p.plan, f.key.split("/")[1], value)
-        else:
+    for f, suffix, plan_key in _project_fields(res.layout.project.fields):
+        value = reader.read(f, base + suffix)
+        if plan_key is None:
             setattr(p, f.key, value)
+        else:
+            setattr(p.plan, plan_key, value)
     p.indicators = _read_indicators(sheet, dr, dc, base, res)
     return p
+
+
+_FIELDS: dict[int, tuple[Any, tuple[tuple[L.Field, str, str | None], ...]]] = {}
+
+
+def _project_fields(
+    fields: tuple[L.Field, ...],
+) -> tuple[tuple[L.Field, str, str | None], ...]:
+    """Each project field with its pointer below the project and, for a plan checkpoint, its
+    key in the plan (None: a field of the project itself); found once per layout (keyed by
+    identity: hashing the fields walks every one)."""
+    known = _FIELDS.get(id(fields))
+    if known is not None and known[0] is fields:
+        return known[1]
+    found = tuple(
+        (f, f"/{f.key}", f.key.split("/")[1] if f.key.startswith("plan/") else None) for f in fields
+    )
+    _FIELDS[id(fields)] = (fields, found)
+    return found
 
 
 def indicator_rows(
@@ -418,13 +484,18 @@ def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult)
     letters = [(f"/{k}", _letter(c)) for k, c in zip(keys, cols, strict=True)]
     level1 = _letter(columns["level1"][0] + dc)
     locations, name = res.locations, sheet.name
+    in_order = keys == INDICATOR_KEYS  # the form's own order: the fields as they come
     for r, raw in _indicator_values(sheet, cols, first):
-        values = [_target(v) if i == target else _text(v) for i, v in enumerate(raw)]
+        # _text of each value (most are text already, or empty), then _target of 指标值.
+        values = [v if v is None or type(v) is str else _text(v) for v in raw]
+        if target >= 0:
+            values[target] = _target(raw[target])
         pointer = f"{base}/indicators/{len(out)}"
+        row = str(r)
         for key, letter in letters:
-            locations[pointer + key] = (name, f"{letter}{r}")
-        locations[pointer] = (name, f"{level1}{r}")
-        if keys == INDICATOR_KEYS:  # the form's own order: the fields as they come
+            locations[pointer + key] = (name, letter + row)
+        locations[pointer] = (name, level1 + row)
+        if in_order:
             out.append(Indicator(*values))
         else:
             by_key = dict(zip(keys, values, strict=True))
@@ -553,8 +624,15 @@ class _FieldReader:
 
     def read(self, f: L.Field, pointer: str) -> Any:
         ref, row, col = _shifted(f.ref, self.dr, self.dc)
-        self.res.locations[pointer] = (self.sheet.name, ref)
-        raw = self.sheet.get(row, col)
+        sheet = self.sheet
+        self.res.locations[pointer] = (sheet.name, ref)
+        rows = sheet.rows  # Sheet.get inlined (a workbook's fields are read by the hundred)
+        if 0 < row <= len(rows) and 0 < col <= len(cells := rows[row - 1]):
+            raw = cells[col - 1]
+            if raw == "":
+                raw = None
+        else:
+            raw = None
         if f.kind == "amount":
             if raw is None or isinstance(raw, bool):
                 return raw

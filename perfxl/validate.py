@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from perfxl.gcpause import without_gc
 from perfxl.problems import Problem, Severity, new_problem
 from perfxl.read import ReadResult, read_workbook
 from perfxl.rules.base import Context, Finding
-from perfxl.rules.catalogue import CATALOGUE, make, message
+from perfxl.rules.catalogue import CATALOGUE, PLACE_FREE, make, message
 from perfxl.rules.families import modules
 
 if TYPE_CHECKING:
@@ -173,6 +174,7 @@ def check(
     read_errors = {p.pointer for p in res.problems if p.severity == "error" and p.pointer}
     out = [_configured(p, cfg) for p in res.problems if p.rule not in cfg.disabled]
     formulas = _Formulas(res)
+    located = _Locator(res, cfg).problem
     for module in modules(t.stage):
         run = getattr(module, "check", None)
         if run is None:
@@ -184,24 +186,25 @@ def check(
                 continue
             if f.rule == "evaluation.score_differs":
                 f = formulas.score_state(f)
-            out.append(_problem(f, res, cfg))
-    order = {s.name: n for n, s in enumerate(res.sheets)}
-    cells: dict[str, tuple[int, int]] = {}  # a cell named by several problems is parsed once
+            out.append(located(f))
+    # Sheet by sheet in workbook order (no sheet first), then by row and column; a stable
+    # sort keeps the order found among problems of one cell.
+    rank = {s.name: n for n, s in enumerate(res.sheets)}
+    last = len(rank)
+    keys = [
+        (-1, 0, 0)
+        if (sheet := p.sheet) is None
+        else (rank.get(sheet, last), *_row_col(p.cell))
+        if p.cell
+        else (rank.get(sheet, last), 0, 0)
+        for p in out
+    ]
+    return [out[n] for n in sorted(range(len(out)), key=keys.__getitem__)]
 
-    def place(item: tuple[int, Problem]) -> tuple[int, int, int, int]:
-        n, p = item
-        if p.sheet is None:
-            return (-1, 0, 0, n)
-        if not p.cell:
-            return (order.get(p.sheet, len(order)), 0, 0, n)
-        rc = cells.get(p.cell)
-        if rc is None:
-            rc = cells[p.cell] = parse_a1(p.cell)
-        return (order.get(p.sheet, len(order)), *rc, n)
 
-    indexed = list(enumerate(out))
-    indexed.sort(key=place)
-    return [p for _, p in indexed]
+@lru_cache(maxsize=4096)  # the same few cells are named on every project sheet
+def _row_col(cell: str) -> tuple[int, int]:
+    return parse_a1(cell)
 
 
 class _Formulas:
@@ -314,21 +317,57 @@ def locate(res: ReadResult, pointer: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _problem(f: Finding, res: ReadResult, cfg: Config) -> Problem:
-    """The finding located at its cell, as `make` would build it (built here directly: a
-    workbook can hold hundreds of findings)."""
-    pointer = f.pointer
-    loc = res.locations.get(pointer)
-    sheet, cell = loc if loc is not None else locate(res, pointer)
-    code = _project_code(res, pointer)
-    values = {"file": res.path, "sheet": sheet, "cell": cell, "pointer": pointer}
-    values["project_code"] = code
-    values.update(f.fields)
-    value = values.setdefault("value", f.value)
-    rule = f.rule
-    text = message(rule, values)
-    sev = _severity(rule, cfg) or CATALOGUE[rule].severity
-    return new_problem(rule, sev, text, res.path, sheet, cell, pointer, value, code)
+class _Locator:
+    """Findings of one read workbook -> problems at their cells, as `make` would build them
+    (built here directly: a workbook can hold hundreds of findings). What every finding
+    needs is looked up once: the projects' codes, the rules' severities."""
+
+    def __init__(self, res: ReadResult, cfg: Config) -> None:
+        self.res = res
+        self.cfg = cfg
+        self.path = res.path
+        self.locations = res.locations
+        # "/projects/<i>/..." -> project i's code (a str, else None), by the digits as written
+        self.codes = {
+            str(i): code if isinstance(code := p.code, str) else None
+            for i, p in enumerate(res.targets.projects)
+        }
+        self.severities: dict[str, Severity] = {}
+
+    def problem(self, f: Finding) -> Problem:
+        """The finding located at its cell, with its project's code and its severity."""
+        pointer = f.pointer
+        loc = self.locations.get(pointer)
+        sheet, cell = loc if loc is not None else locate(self.res, pointer)
+        if pointer.startswith("/projects/"):
+            digits = pointer[10:].partition("/")[0]
+            code = (
+                self.codes[digits]
+                if digits in self.codes and "\n" not in pointer
+                else _project_code(self.res, pointer)
+            )
+        else:
+            code = None
+        rule = f.rule
+        fields = f.fields
+        if rule in PLACE_FREE:  # the message from the finding's fields alone
+            text = message(rule, fields)
+            value = fields.get("value", f.value)
+        else:
+            values = {
+                "file": self.path,
+                "sheet": sheet,
+                "cell": cell,
+                "pointer": pointer,
+                "project_code": code,
+                **fields,
+            }
+            value = values.setdefault("value", f.value)
+            text = message(rule, values)
+        sev = self.severities.get(rule)
+        if sev is None:
+            sev = self.severities[rule] = _severity(rule, self.cfg) or CATALOGUE[rule].severity
+        return new_problem(rule, sev, text, self.path, sheet, cell, pointer, value, code)
 
 
 def _configured(p: Problem, cfg: Config) -> Problem:

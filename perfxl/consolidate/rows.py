@@ -17,6 +17,12 @@ TARGET_KIND_ZH = {"quantitative": "定量", "qualitative": "定性", "empty": "�
 _PROJECT_POINTER = re.compile(r"^/projects/(\d+)(/|$)")
 
 
+# A row made from its fields' tuple at once: a NamedTuple's own constructor is a Python
+# function (rows are made by the hundred per workbook); the row is the same in every way.
+_new_row: Any = tuple.__new__
+_PLAIN = frozenset({type(None), str, int, float})  # a problem's value kept as it is
+
+
 def target_of(value: Any) -> Target:
     """`parse_target` (which remembers text targets)."""
     return parse_target(value)
@@ -112,28 +118,32 @@ def submission(res: ReadResult, problems: Iterable[Problem], record: FileRecord)
             )
         )
         for j, ind in enumerate(p.indicators):
-            tgt = target_of(ind.target)
+            raw = ind.target
+            tgt = parse_target(raw)
             isheet, icell = res.locations.get(f"/projects/{i}/indicators/{j}/target", (sheet, None))
             sub.indicators.append(
-                IndicatorRow(
-                    unit_code,
-                    unit_name,
-                    code,
-                    name,
-                    j + 1,
-                    ind.level1,
-                    ind.level2,
-                    ind.level3,
-                    ind.description,
-                    whole(ind.target),
-                    TARGET_KIND_ZH[tgt.kind],
-                    tgt.comparison,
-                    whole(tgt.number),
-                    tgt.unit,
-                    ind.basis,
-                    file,
-                    isheet,
-                    icell,
+                _new_row(
+                    IndicatorRow,
+                    (
+                        unit_code,
+                        unit_name,
+                        code,
+                        name,
+                        j + 1,
+                        ind.level1,
+                        ind.level2,
+                        ind.level3,
+                        ind.description,
+                        raw if type(raw) is str or raw is None else whole(raw),
+                        TARGET_KIND_ZH[tgt.kind],
+                        tgt.comparison,
+                        None if tgt.number is None else whole(tgt.number),
+                        tgt.unit,
+                        ind.basis,
+                        file,
+                        isheet,
+                        icell,
+                    ),
                 )
             )
     sub.problems = _problem_rows(problems, unit_code, unit_name, codes, file)
@@ -154,12 +164,16 @@ def _problem_rows(
     sheet_links: dict[str, str] = {}  # sheet -> "file#'sheet'!"
     for p in problems:
         value = p.value
-        if not (value is None or isinstance(value, str | int | float)) or isinstance(value, bool):
+        if type(value) not in _PLAIN and (
+            not (value is None or isinstance(value, str | int | float)) or isinstance(value, bool)
+        ):
             value = str(value)
         code = p.project_code
         if not code:
             m = _PROJECT_POINTER.match(p.pointer or "")
             code = codes[int(m.group(1))] if m and int(m.group(1)) < len(codes) else None
+        if type(code) is not str:
+            code = text_or_none(code)
         sheet, cell = p.sheet, p.cell
         if not file:
             href = None
@@ -172,19 +186,22 @@ def _problem_rows(
                 base = sheet_links[sheet] = f"{file}#'{quoted}'!"
             href = f"{base}{cell or 'A1'}"
         append(
-            ProblemRow(
-                unit_code,
-                unit_name,
-                SEVERITY_ZH.get(p.severity, p.severity),
-                p.rule,
-                p.message,
-                text_or_none(code),
-                file,
-                sheet,
-                cell,
-                p.pointer,
-                value,
-                href,
+            _new_row(
+                ProblemRow,
+                (
+                    unit_code,
+                    unit_name,
+                    SEVERITY_ZH.get(p.severity, p.severity),
+                    p.rule,
+                    p.message,
+                    code,
+                    file,
+                    sheet,
+                    cell,
+                    p.pointer,
+                    value,
+                    href,
+                ),
             )
         )
     return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any
 
 from perfxl.kinds import unrelated_kinds
 from perfxl.rules.base import Context, Finding, level, project_label, squash
@@ -45,7 +47,11 @@ def check(ctx: Context) -> Iterator[Finding]:
     for places in rows.values():
         if len(places) < cfg.boilerplate_min_projects:
             continue
-        kinds = unrelated_kinds(projects[k].name for k, _ in places)
+        names = tuple(projects[k].name for k, _ in places)
+        try:
+            kinds = _unrelated(names)
+        except TypeError:  # a name that cannot be a key (a list in a data file): not kept
+            kinds = unrelated_kinds(names)
         spans = _UNRELATED.format(kinds="、".join(kinds), n=len(kinds)) if kinds else ""
         for i, j in places:
             ind = projects[i].indicators[j]
@@ -84,6 +90,11 @@ def check(ctx: Context) -> Iterator[Finding]:
                     "others": _names(ctx, others),
                 },
             )
+
+
+@lru_cache(maxsize=1024)  # the same projects share many rows (and a county, its names)
+def _unrelated(names: tuple[Any, ...]) -> tuple[str, ...]:
+    return unrelated_kinds(names)
 
 
 def _names(ctx: Context, indexes: list[int]) -> str:

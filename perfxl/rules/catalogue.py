@@ -736,6 +736,13 @@ def _compile(template: str) -> _Compiled:
 
 
 _COMPILED: Final[Mapping[str, _Compiled]] = {r.id: _compile(r.template) for r in _RULES}
+PLACE_FREE: Final[frozenset[str]] = frozenset(
+    rule
+    for rule, c in _COMPILED.items()
+    if not set(_LOC_KEYS) & {*c.names, *(name for _, name in c.money)}
+)
+"""Rules whose message names none of a problem's location fields (`_LOC_KEYS`): their
+message is made from the finding's own fields."""
 
 
 def message(rule_id: RuleId, values: Mapping[str, Any]) -> str:

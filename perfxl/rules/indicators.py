@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from typing import Any
 
@@ -59,10 +60,17 @@ def check(ctx: Context) -> Iterator[Finding]:
     """Every indicator rule that looks at one project's table."""
     cfg = ctx.config
     generic = _GENERIC_LEVEL3 | set(level1_names(ctx.framework)) | set(level2_names(ctx.framework))
+    accepted = cfg.accepted_basis
+    listed = _any_of(tuple(accepted)).search if accepted else None
+    accepted_text = "、".join(accepted)  # the same in every basis.unlisted message
+    known = _KNOWN.setdefault((ctx.framework, tuple(accepted)), {})
     for i, p in enumerate(ctx.targets.projects):
         base = f"/projects/{i}/indicators"
+        # Each row's 一级指标 in framework spelling, found once (the coverage and the
+        # misplaced-row rules both ask).
+        level1s = [level(ind.level1) for ind in p.indicators]
         if p.indicators:
-            present = {level(ind.level1) for ind in p.indicators}
+            present = set(level1s)
             missing = [n for n in _REQUIRED_LEVEL1 if n not in present]
             if missing:
                 yield Finding(
@@ -72,51 +80,67 @@ def check(ctx: Context) -> Iterator[Finding]:
                     {"project": project_label(p, i), "missing": "、".join(missing)},
                 )
         for j, ind in enumerate(p.indicators):
-            at = f"{base}/{j}"
-            if is_rate(ind):
-                pct = rate_percent(ind.target)
-                if pct is not None and pct > 100 + 1e-9:
-                    yield Finding(
-                        "indicator.rate_over_100",
-                        f"{at}/target",
-                        ind.target,
-                        {"level3": ind.level3 or "", "text": parse_target(ind.target).text},
-                    )
-            l3 = squash(ind.level3)
-            if l3 and squash(ind.description) == l3:
-                yield Finding(
-                    "indicator.description_repeats",
-                    f"{at}/description",
-                    ind.description,
-                    {"text": ind.description},
-                )
-            if l3 and (l3 in generic or canonical(l3) in generic):
-                yield Finding(
-                    "indicator.level3_generic", f"{at}/level3", ind.level3, {"text": ind.level3}
-                )
-            elif l3 and level(ind.level1) == "效益指标":
-                looks = (
-                    "满意度"
-                    if any(w in l3 for w in _SATISFACTION_WORDS)
-                    else "产出"
-                    if any(w in l3 for w in _OUTPUT_WORDS)
-                    else None
-                )
-                if looks:
-                    yield Finding(
-                        "indicator.misplaced",
-                        f"{at}/level3",
-                        ind.level3,
-                        {"text": ind.level3, "level2": ind.level2 or "", "looks_like": looks},
-                    )
-            basis = squash(ind.basis)
-            if basis and cfg.accepted_basis and not _contains_any(cfg.accepted_basis, basis):
-                yield Finding(
-                    "basis.unlisted",
-                    f"{at}/basis",
-                    ind.basis,
-                    {"text": ind.basis, "accepted": "、".join(cfg.accepted_basis)},
-                )
+            row = (ind.level1, ind.level2, ind.level3, ind.description, ind.target, ind.basis)
+            if _TEXTS.issuperset(map(type, row)):  # text cells: the row's findings kept
+                found = known.get(row)
+                if found is None:
+                    found = _row_findings(ind, level1s[j], generic, listed, accepted_text)
+                    if len(known) < _KNOWN_ROWS:
+                        known[row] = found
+            else:  # a number (1 == 1.0 == True) or a value that is no key: found afresh
+                found = _row_findings(ind, level1s[j], generic, listed, accepted_text)
+            for rule, suffix, value, fields in found:
+                yield Finding(rule, f"{base}/{j}{suffix}", value, dict(fields))
+
+
+# An indicator row's findings (rule, pointer below the row, value, message fields), by the
+# row's six texts, per framework and accepted bases: the same rows recur in a county's
+# workbooks (copied between projects and units), and a row's findings depend on it alone.
+_Found = tuple[tuple[RuleId, str, Any, dict[str, Any]], ...]
+_KNOWN: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], _Found]] = {}
+_KNOWN_ROWS = 8192
+_TEXTS = frozenset({str, type(None)})
+
+
+def _row_findings(
+    ind: Indicator,
+    level1: str | None,
+    generic: AbstractSet[str],
+    listed: Callable[[str], Any] | None,
+    accepted_text: str,
+) -> _Found:
+    """The findings of one indicator row, in the order the rules report them."""
+    out: list[tuple[RuleId, str, Any, dict[str, Any]]] = []
+    fields: dict[str, Any]
+    level3 = ind.level3
+    if is_rate(ind):
+        pct = rate_percent(ind.target)
+        if pct is not None and pct > 100 + 1e-9:
+            fields = {"level3": level3 or "", "text": parse_target(ind.target).text}
+            out.append(("indicator.rate_over_100", "/target", ind.target, fields))
+    l3 = squash(level3)
+    if l3 and squash(ind.description) == l3:
+        fields = {"text": ind.description}
+        out.append(("indicator.description_repeats", "/description", ind.description, fields))
+    if l3 and (l3 in generic or canonical(l3) in generic):
+        out.append(("indicator.level3_generic", "/level3", level3, {"text": level3}))
+    elif l3 and level1 == "效益指标":
+        looks = (
+            "满意度"
+            if any(w in l3 for w in _SATISFACTION_WORDS)
+            else "产出"
+            if any(w in l3 for w in _OUTPUT_WORDS)
+            else None
+        )
+        if looks:
+            fields = {"text": level3, "level2": ind.level2 or "", "looks_like": looks}
+            out.append(("indicator.misplaced", "/level3", level3, fields))
+    if listed is not None:
+        basis = squash(ind.basis)
+        if basis and listed(basis) is None:
+            fields = {"text": ind.basis, "accepted": accepted_text}
+            out.append(("basis.unlisted", "/basis", ind.basis, fields))
+    return tuple(out)
 
 
 @lru_cache(maxsize=64)

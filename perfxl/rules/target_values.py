@@ -31,22 +31,25 @@ def check(ctx: Context) -> Iterator[Finding]:
         base = f"/projects/{i}/indicators"
         texts = []
         for j, ind in enumerate(p.indicators):
-            at = f"{base}/{j}/target"
             t = parse_target(ind.target)
-            texts.append(squash(t.text))
-            fields = {"text": t.text, "level2": ind.level2 or ""}
+            text = squash(t.text)
+            texts.append(text)
             if t.kind == "empty":
                 continue  # the schema reports an empty 指标值
-            if squash(t.text) in nothing:
-                yield Finding("target.not_applicable", at, ind.target, fields)
+            rule: RuleId | None = None
+            if text in nothing:
+                rule = "target.not_applicable"
             elif t.kind == "qualitative" and any(w in t.text for w in vague):
-                yield Finding("target.vague", at, ind.target, fields)
+                rule = "target.vague"
             elif t.kind == "qualitative" and level(ind.level2) != _TIMELINESS:
-                yield Finding("target.qualitative", at, ind.target, fields)
+                rule = "target.qualitative"
             elif t.kind == "quantitative" and t.unit is None:
                 numeric = isinstance(ind.target, int | float) and not isinstance(ind.target, bool)
                 if not (numeric and is_rate(ind) and 0 <= (t.number or 0) <= 1):
-                    yield Finding("target.no_unit", at, ind.target, fields)
+                    rule = "target.no_unit"
+            if rule is not None:  # the message's fields, for a row that has a finding only
+                fields = {"text": t.text, "level2": ind.level2 or ""}
+                yield Finding(rule, f"{base}/{j}/target", ind.target, fields)
         if len(texts) >= cfg.placeholder_min_rows and texts[0] and len(set(texts)) == 1:
             first = p.indicators[0].target
             yield Finding(
