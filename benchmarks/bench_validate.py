@@ -92,6 +92,17 @@ def extract_one(path: str) -> None:
     extract_file(path)
 
 
+def extract_unshared(path: str) -> None:
+    """``extract_one`` with the indicator rules' row memory emptied first: what a workbook
+    costs when none of its indicator rows recurs from another workbook (the bench's
+    workbooks are copies of one, a county's share fewer rows)."""
+    from perfxl.consolidate.extract import extract_file
+    from perfxl.rules import indicators
+
+    indicators._KNOWN.clear()
+    extract_file(path)
+
+
 def per_file_ratio(n: int, stages: bool = True) -> None:
     """Print CPU ms per file of bare, validate and extract over N workbooks, and the ratios."""
     import bench_consolidate
@@ -101,6 +112,7 @@ def per_file_ratio(n: int, stages: bool = True) -> None:
         "bare": bare_read,
         "validate": validate_one,
         "extract": extract_one,
+        "unshared": extract_unshared,
     }
     for fn in ways.values():  # imports and caches warm
         fn(files[0])
@@ -114,7 +126,7 @@ def per_file_ratio(n: int, stages: bool = True) -> None:
     ms = {k: statistics.median(v) * 1000 for k, v in runs.items()}
     print(f"per workbook, {n} township workbooks of 20 projects, CPU ms/file (median of 3):")
     print(f"  bare python-calamine read        {ms['bare']:7.2f}")
-    for name in ("validate", "extract"):
+    for name in ("validate", "extract", "unshared"):
         ratio = ms[name] / ms["bare"]
         verdict = "OK" if ratio <= TARGET_RATIO else "over"
         print(
