@@ -236,26 +236,25 @@ def _library_uses(path: str, uses_of: Callable[[Targets], Iterable[Use]]) -> Ite
 def _summary_uses(grid: Grid) -> list[Use]:
     """The 指标明细 rows of a county summary, read as the consolidation reads a summary's
     tables (`perfxl.consolidate.summary_input.table_rows`: columns by their headers, the
-    sheets it goes on in, ``指标明细（续1）`` …, included) with each cell's value as it is in
-    the sheet. The grid's sheets are emptied as they are read."""
+    sheets it goes on in, ``指标明细（续1）`` …, included) with each cell's value as the
+    workbook reader gives the same cell of a unit's workbook (`_as_read`). The grid's sheets
+    are emptied as they are read."""
     from perfxl.consolidate.columns import INDICATORS
-    from perfxl.consolidate.summary_input import as_written, table_rows
+    from perfxl.consolidate.summary_input import table_rows
     from perfxl.library import Use
 
-    rows = table_rows({s.name: s for s in grid.sheets}, INDICATORS, as_written)
-    return [
-        Use(r.level1, r.level2, r.level3, r.target, _basis(r.basis), r.project_name) for r in rows
-    ]
+    rows = table_rows({s.name: s for s in grid.sheets}, INDICATORS, _as_read)
+    return [Use(r.level1, r.level2, r.level3, r.target, r.basis, r.project_name) for r in rows]
 
 
-def _basis(value: object) -> str | None:
-    """A 指标值确定依据 cell as the library keeps it (text): a number typed into the summary
-    (``7``) as ``7``, not ``7.0`` (the library ranks 依据 as text only)."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _as_read(value: object, kind: str) -> object:
+    """A summary cell as `perfxl.read` gives the same cell of a unit's workbook, so the
+    library lists an indicator alike from either: a text column as the text Excel shows
+    (``3`` typed there is ``3``, not ``3.0``; TRUE; a date in ISO form), 指标值 a number as
+    a number (whole ones as ints) or the text typed."""
+    from perfxl.read import _target, _text  # the reader's own conversion, not a copy
+
+    return _text(value) if kind == "text" else _target(value)
 
 
 def template_with_library(
