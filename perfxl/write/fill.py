@@ -137,6 +137,9 @@ def fill_into(
     check_target(target)  # refusal first: no backup, no temp file, nothing
     if in_place and backup:
         check_target(backup_path(target))
+    from perfxl.safety import preflight
+
+    preflight(book)  # a damaged or hostile file refused with its reason before openpyxl opens it
     original = book.read_bytes()
     keep_vba = book.suffix.lower() == ".xlsm"
     try:

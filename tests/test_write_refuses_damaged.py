@@ -1,0 +1,54 @@
+"""``compute`` and ``fill --into`` open the workbook they write back into: a damaged or
+disguised file is refused with the same Chinese reason ``validate`` gives (the preflight's),
+not the zip library's English, and nothing is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from perfxl.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+BOOK = EXAMPLES / "suying-2023.xlsx"
+DATA = EXAMPLES / "suying-2023.json"
+
+TRUNCATED = "文件不完整或已损坏（压缩包目录缺失，常见于下载或拷贝中断）"
+TEXT = "该文件实为纯文本（如 CSV）"
+
+
+def _damaged(folder: Path, kind: str) -> Path:
+    book = folder / "乡镇.xlsx"
+    if kind == "truncated":  # a download cut short: the zip's directory is missing
+        book.write_bytes(BOOK.read_bytes()[:20_000])
+    else:  # a CSV renamed .xlsx
+        book.write_text("单位编码,单位名称\n910001,苏营镇\n", encoding="utf-8")
+    return book
+
+
+@pytest.mark.parametrize(("kind", "reason"), [("truncated", TRUNCATED), ("text", TEXT)])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("compute", "{book}", "-o", "{out}"),
+        ("compute", "{book}", "--in-place"),
+        ("fill", str(DATA), "--into", "{book}", "-o", "{out}"),
+        ("fill", str(DATA), "--into", "{book}"),
+    ],
+)
+def test_a_damaged_workbook_is_refused_with_the_preflights_reason(
+    tmp_path: Path, kind: str, reason: str, args: tuple[str, ...]
+) -> None:
+    book = _damaged(tmp_path, kind)
+    before = book.read_bytes()
+    out = tmp_path / "out.xlsx"
+    res = CliRunner().invoke(main, [a.format(book=book, out=out) for a in args])
+    assert res.exit_code == 2, res.output
+    assert f"错误：{book}: {reason}" in res.output
+    assert "zip" not in res.output.lower()
+    v = CliRunner().invoke(main, ["validate", str(book)])
+    assert reason in v.output  # the same words validate uses
+    assert book.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [book.name]
