@@ -52,3 +52,15 @@ def test_a_damaged_workbook_is_refused_with_the_preflights_reason(
     assert reason in v.output  # the same words validate uses
     assert book.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [book.name]
+
+
+def test_publish_of_a_damaged_workbook_names_the_input_not_the_output(tmp_path: Path) -> None:
+    """Nothing to publish: the message names the input with its reason, and does not put the
+    output (never written) where the file at fault is named."""
+    book = _damaged(tmp_path, "truncated")
+    out = tmp_path / "公开.docx"
+    res = CliRunner().invoke(main, ["publish", str(book), "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert f"错误：没有可公开的单位（{book}：{TRUNCATED}" in res.output
+    assert str(out) not in res.output
+    assert not out.exists()

@@ -257,7 +257,7 @@ def publish_targets(
     from perfxl.publish.document import build, save
 
     if not books:
-        raise PerfxlError("没有可公开的单位：请给出至少一个有效的工作簿。", path=str(out))
+        raise PerfxlError("没有可公开的单位：请给出至少一个有效的工作簿。")
     say = progress or (lambda _msg: None)
     projects = sum(len(b.projects) for b in books)
     kind = project_kind(books[0].stage)
@@ -326,7 +326,8 @@ def publish(
     if not sel.books:
         left_out = [*sel.skipped, *sel.other_stage]
         reasons = "；".join(f"{f}：{r}" for f, r in left_out) or "未找到工作簿"
-        raise PerfxlError(f"没有可公开的单位（{reasons}）。", path=str(out))
+        # each input is named with its reason; the output is not the file at fault
+        raise PerfxlError(f"没有可公开的单位（{reasons}）。")
     county = sel.files > 1
     result = publish_targets(
         sel.books,
