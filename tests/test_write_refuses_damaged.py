@@ -1,6 +1,7 @@
 """``compute`` and ``fill --into`` open the workbook they write back into: a damaged or
 disguised file is refused with the same Chinese reason ``validate`` gives (the preflight's),
-not the zip library's English, and nothing is written."""
+not the zip library's English, and nothing is written. ``publish`` with nothing to publish
+names the input at fault, not its output."""
 
 from __future__ import annotations
 
