@@ -1,7 +1,8 @@
 """``compute`` and ``fill --into`` open the workbook they write back into: a damaged or
 disguised file is refused with the same Chinese reason ``validate`` gives (the preflight's),
 not the zip library's English, and nothing is written. ``publish`` with nothing to publish
-names the input at fault, not its output."""
+names the input at fault, not its output. An .xls or .ods, read like any workbook, is
+never written back into: the refusal says so and how to save it as .xlsx."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import convert
 
 from perfxl.cli import main
 
@@ -65,3 +67,37 @@ def test_publish_of_a_damaged_workbook_names_the_input_not_the_output(tmp_path: 
     assert f"错误：没有可公开的单位（{book}：{TRUNCATED}" in res.output
     assert str(out) not in res.output
     assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def read_only_books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The example saved by LibreOffice as .xls and .ods (made once, read only)."""
+    return {
+        fmt: convert([BOOK], fmt, tmp_path_factory.mktemp(f"lo-{fmt}"))[0] for fmt in ("xls", "ods")
+    }
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(
+    ("fmt", "said"), [("xls", "旧版 .xls"), ("ods", "OpenDocument 表格（.ods）")]
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("compute", "{book}", "-o", "{out}"),
+        ("validate", "{book}", "--annotate", "{out}"),
+        ("fill", str(DATA), "--into", "{book}", "-o", "{out}"),
+    ],
+)
+def test_an_xls_or_ods_is_read_but_not_written_back_into(
+    tmp_path: Path, read_only_books: dict[str, Path], fmt: str, said: str, args: tuple[str, ...]
+) -> None:
+    book = tmp_path / f"乡镇.{fmt}"
+    book.write_bytes(read_only_books[fmt].read_bytes())
+    out = tmp_path / f"out.{fmt}"
+    res = CliRunner().invoke(main, [a.format(book=book, out=out) for a in args])
+    assert res.exit_code == 2, res.output
+    assert f"错误：{book}: " in res.output and said in res.output
+    assert "只写回 .xlsx/.xlsm" in res.output and "另存为 .xlsx" in res.output
+    assert "zip" not in res.output.lower() and "Content_Types" not in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [book.name]
