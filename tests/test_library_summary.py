@@ -206,3 +206,27 @@ def test_a_library_edited_in_excel_keeps_numbers_typed_as_names_whole(tmp_path: 
     wb.save(lib)
     (entry,) = read_library(lib).entries
     assert (entry.level1, entry.level2, entry.level3) == ("1", "2", "3")
+
+
+def test_a_monitoring_or_self_evaluation_summary_is_named_as_such(tmp_path: Path) -> None:
+    """A county monitoring or self-evaluation summary has no 指标明细: it is left out as what
+    it is, not as 不是绩效目标工作簿; with a unit's workbook beside it the library is made
+    from that one (exit 1: an input was not used)."""
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    for name in ("suying-2023-monitoring.xlsx", "suying-2023-evaluation.xlsx"):
+        summary = tmp_path / f"汇总-{name}"
+        res = CliRunner().invoke(
+            main, ["consolidate", str(examples / name), "-o", str(summary), "-j", "1"]
+        )
+        assert summary.is_file(), res.output
+        alone = CliRunner().invoke(main, ["library", str(summary), "-o", str(tmp_path / "a.xlsx")])
+        assert alone.exit_code == 2, alone.output
+        assert f"{summary}：这是 perfxl 生成的监控汇总表或自评汇总表" in alone.output
+        assert "不是绩效目标工作簿" not in alone.output
+        out = tmp_path / "b.xlsx"
+        both = CliRunner().invoke(
+            main, ["library", str(summary), str(examples / "suying-2023.xlsx"), "-o", str(out)]
+        )
+        assert both.exit_code == 1, both.output
+        assert f"{summary}: [未使用] 这是 perfxl 生成的监控汇总表或自评汇总表" in both.output
+        assert len(read_library(out).entries) == 13
