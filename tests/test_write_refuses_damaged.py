@@ -1,7 +1,7 @@
 """``compute`` and ``fill --into`` open the workbook they write back into: a damaged or
 disguised file is refused with the same Chinese reason ``validate`` gives (the preflight's),
 not the zip library's English, and nothing is written. ``publish`` with nothing to publish
-names the input at fault, not its output. An .xls or .ods, read like any workbook, is
+names the input at fault, not its output, and a county summary given to it as one. An .xls or .ods, read like any workbook, is
 never written back into: the refusal says so and how to save it as .xlsx."""
 
 from __future__ import annotations
@@ -101,3 +101,17 @@ def test_an_xls_or_ods_is_read_but_not_written_back_into(
     assert "只写回 .xlsx/.xlsm" in res.output and "另存为 .xlsx" in res.output
     assert "zip" not in res.output.lower() and "Content_Types" not in res.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [book.name]
+
+
+def test_publish_names_a_county_summary_given_to_it_as_such(tmp_path: Path) -> None:
+    """A county summary named as an input is left out as what it is, not as 不是绩效目标
+    工作簿 (a summary found in a folder is listed apart, as before)."""
+    summary = tmp_path / "汇总.xlsx"
+    monitoring = EXAMPLES / "suying-2023-monitoring.xlsx"
+    res = CliRunner().invoke(main, ["consolidate", str(monitoring), "-o", str(summary), "-j", "1"])
+    assert summary.is_file(), res.output
+    out = tmp_path / "公开.docx"
+    res = CliRunner().invoke(main, ["publish", str(summary), "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert f"{summary}：这是 perfxl consolidate 生成的县级汇总表" in res.output
+    assert "不是绩效目标工作簿" not in res.output and not out.exists()

@@ -84,6 +84,12 @@ class Selection:
     other_stage: list[tuple[str, str]] = field(default_factory=list)
 
 
+_SUMMARY_NAMED = (
+    "这是 perfxl consolidate 生成的县级汇总表，不是单位的工作簿，未收入。"
+    "全县的公开文本请给出各单位的工作簿（或其所在文件夹）。"
+)
+
+
 def select_books(
     paths: Sequence[Path],
     exclude: Sequence[Path] = (),
@@ -122,8 +128,11 @@ def select_books(
         if progress is not None:
             progress(f"读取 {n}/{len(found.files)}：{_shown(name, paths)}")
         path = Path(name)
-        if name not in found.explicit and is_summary_file(path):
-            sel.summaries.append(name)  # an earlier county summary among the townships' files
+        if is_summary_file(path):
+            if name not in found.explicit:  # an earlier county summary among the townships'
+                sel.summaries.append(name)
+            else:  # named: said to be what it is, not "not a perfxl workbook"
+                sel.skipped.append((name, _SUMMARY_NAMED))
             continue
         try:
             res = read_workbook(path)
