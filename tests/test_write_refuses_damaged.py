@@ -1,8 +1,9 @@
 """``compute`` and ``fill --into`` open the workbook they write back into: a damaged or
 disguised file is refused with the same Chinese reason ``validate`` gives (the preflight's),
 not the zip library's English, and nothing is written. ``publish`` with nothing to publish
-names the input at fault, not its output, and a county summary given to it as one. An .xls or .ods, read like any workbook, is
-never written back into: the refusal says so and how to save it as .xlsx."""
+names the input at fault, not its output, and a county summary given to it as a summary. An
+.xls or .ods, read like any workbook, is never written back into: the refusal says so and how
+to save it as .xlsx."""
 
 from __future__ import annotations
 
