@@ -154,7 +154,7 @@ def diff_books(old: str | Path, new: str | Path) -> DiffResult:
     from perfxl.diff import diff
 
     a, b = read_source(old), read_source(new)
-    return diff(
+    result = diff(
         a.targets,
         b.targets,
         old_path=a.path,
@@ -162,6 +162,16 @@ def diff_books(old: str | Path, new: str | Path) -> DiffResult:
         old_locations=a.read.locations if a.read else None,
         new_locations=b.read.locations if b.read else None,
     )
+    if a.targets.stage != b.targets.stage:
+        from perfxl.stages import stage_name
+
+        result.notes.append(
+            f"两个文件不是同一种表（原：{stage_name(a.targets)}；新：{stage_name(b.targets)}），"
+            "一方独有的内容（如目标表的资金用途和支出计划、监控表的执行数）也列为改动。"
+            "diff 比较同一种表的两个版本；核对监控表或自评表带入的目标值请用 "
+            "perfxl validate 该表 --targets 目标表.xlsx。"
+        )
+    return result
 
 
 @dataclass
