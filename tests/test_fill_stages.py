@@ -1,7 +1,8 @@
 """``fill`` writes the targets form only: data exported from a 绩效运行监控表 or 绩效自评表,
 or such a workbook given to ``--into``, is refused (exit 2, naming the file and its kind,
 nothing written) instead of a targets workbook that drops what was reported, or monitoring
-sheets with a second set of targets sheets added beside them (exit 0, as before)."""
+sheets with a second set of targets sheets added beside them (exit 0, as before). Likewise
+``new monitoring`` from a self-evaluation workbook."""
 
 from __future__ import annotations
 
@@ -70,3 +71,18 @@ def test_a_targets_workbook_is_still_filled_into(tmp_path: Path) -> None:
     code, out = _invoke("fill", TARGETS_JSON, "--into", book, "-o", tmp_path / "out.xlsx")
     assert code == 0, out
     assert "已写入" in out and (tmp_path / "out.xlsx").is_file()
+
+
+def test_new_monitoring_is_not_made_from_a_self_evaluation(tmp_path: Path) -> None:
+    """``new monitoring`` carries a targets workbook (or keeps a monitoring one's figures): a
+    year-end self-evaluation given instead is refused, not turned into a monitoring form that
+    drops its figures (exit 0, as before)."""
+    source, kind = KINDS["evaluation"]
+    out = tmp_path / "监控表.xlsx"
+    code, said = _invoke("new", "monitoring", source, "-o", out)
+    assert code == 2, said
+    assert f"错误：{source}: 这是{kind}，不能由它生成监控表" in said
+    assert not out.exists()
+    code, said = _invoke("new", "monitoring", KINDS["monitoring"][0], "-o", out)
+    assert code == 0, said  # a monitoring workbook still gives the form again
+    assert out.is_file()

@@ -262,9 +262,9 @@ def new_monitoring(
 
     Raises:
         NotAPerfxlWorkbookError: ``book`` or ``previous`` is not a perfxl workbook.
-        PerfxlError: ``book`` or ``previous`` cannot be read, its labels are broken, or
-            ``previous`` is not a monitoring workbook (nothing written), or ``out`` cannot
-            be written.
+        PerfxlError: ``book`` or ``previous`` cannot be read, its labels are broken,
+            ``book`` is a self-evaluation workbook, or ``previous`` is not a monitoring
+            workbook (nothing written), or ``out`` cannot be written.
     """
     from perfxl.carried import edited_notes
     from perfxl.carry import carry_monitoring
@@ -274,6 +274,15 @@ def new_monitoring(
 
     read = _read_for_monitoring(book, "目标表")
     t, problems = read.targets, list(read.problems)
+    if t.stage == "evaluation":  # its year-end figures would be dropped without a word
+        from perfxl.errors import PerfxlError
+        from perfxl.stages import stage_name
+
+        raise PerfxlError(
+            f"这是{stage_name(t)}，不能由它生成监控表：监控表由绩效目标表（或已有的监控表）"
+            "生成，未写出任何文件。请给出该单位的绩效目标表。",
+            path=str(book),
+        )
     notes: list[str] = []
     kept = 0
     if previous is not None:
