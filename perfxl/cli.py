@@ -183,7 +183,7 @@ def template(
     library: Path | None,
 ) -> None:
     """生成空白的标准工作簿 OUT（封面、部门整体绩效目标、项目表）。"""
-    from perfxl.outputs import check_suffix, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs
     from perfxl.services import make_template
 
     check_suffix(out, WORKBOOK_SUFFIXES, "工作簿")
@@ -198,7 +198,8 @@ def template(
         library=library,
     )
     lib = "，含指标库" if library else ""
-    click.echo(f"已生成模板：{out}（{projects} 个项目表{lib}）", err=True)
+    with finishing(EXIT_OK):  # the workbook is written: a late Ctrl-C changes nothing
+        click.echo(f"已生成模板：{out}（{projects} 个项目表{lib}）", err=True)
 
 
 @main.command()
@@ -227,7 +228,7 @@ def fill(data: Path, out: Path | None, into: Path | None, output: Path | None) -
 
     if (out is None) == (into is None):
         raise click.UsageError("请给出输出文件 OUT，或用 --into 指定已有工作簿（二选一）。")
-    from perfxl.outputs import check_suffix, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs
 
     check_suffix(out, WORKBOOK_SUFFIXES, "工作簿")
     check_suffix(output, [into.suffix] if into else WORKBOOK_SUFFIXES, "与原工作簿同类型的工作簿")
@@ -238,16 +239,18 @@ def fill(data: Path, out: Path | None, into: Path | None, output: Path | None) -
     )
     if into is not None:  # DATA "-": standard input
         report = services.fill_into(data, into, output)  # in place: BOOK.bak.xlsx kept first
-        for n in report.notes:
-            click.echo(n, err=True)
         kept = f"（原文件备份为 {report.backup.name}）" if report.backup else ""
-        click.echo(f"已写入：{report.written}{kept}", err=True)
+        lines = [*report.notes, f"已写入：{report.written}{kept}"]
     else:
         assert out is not None
         report = services.fill_new(data, out)
-        click.echo(f"已写入：{out}（{report.projects} 个项目）", err=True)
-    echo_problems(report.problems)
-    sys.exit(EXIT_PROBLEMS if report.problems else EXIT_OK)
+        lines = [f"已写入：{out}（{report.projects} 个项目）"]
+    code = EXIT_PROBLEMS if report.problems else EXIT_OK
+    with finishing(code):  # the workbook is written: a late Ctrl-C changes nothing
+        for line in lines:
+            click.echo(line, err=True)
+        echo_problems(report.problems)
+    sys.exit(code)
 
 
 @main.command()
@@ -271,7 +274,7 @@ def export(book: Path, output: Path | None, engine: str) -> None:
 
     表格结构损坏（标签缺失或移动）或不是绩效目标工作簿时不输出，并指出原因，退出码 2。
     """
-    from perfxl.outputs import check_suffix, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs
     from perfxl.services import export_workbook
 
     check_suffix(output, [".json"], "JSON 数据")
@@ -281,12 +284,14 @@ def export(book: Path, output: Path | None, engine: str) -> None:
     if not report.ok:
         click.echo("错误：工作簿结构有误，未导出。请按上面的提示修复后重试。", err=True)
         sys.exit(EXIT_UNUSABLE)
+    code = EXIT_PROBLEMS if report.errors else EXIT_OK
     if output:
         report.write(output)
-        click.echo(f"已导出：{output}", err=True)
-    else:
+        with finishing(code):  # the JSON file is written: a late Ctrl-C changes nothing
+            click.echo(f"已导出：{output}", err=True)
+    else:  # what is printed is the only output: a Ctrl-C while printing interrupts it
         click.echo(report.text(), nl=False)
-    sys.exit(EXIT_PROBLEMS if report.errors else EXIT_OK)
+    sys.exit(code)
 
 
 @main.command()

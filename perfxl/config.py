@@ -91,7 +91,7 @@ def load_config(path: str | Path | None = None) -> Config:
     """
     raw = _defaults()
     if path is not None:
-        raw = _merge(raw, _read(Path(path)), "")
+        raw = _merge(raw, _read(Path(path)), "", str(path))
     return _build(raw, None if path is None else str(path))
 
 
@@ -119,15 +119,24 @@ def _read(p: Path) -> dict[str, Any]:
     return data
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any], where: str) -> dict[str, Any]:
+def _merge(
+    base: dict[str, Any], over: dict[str, Any], where: str, source: str | None = None
+) -> dict[str, Any]:
+    """``base`` with the keys of ``over`` (the file ``source``) replacing its own.
+
+    Raises:
+        ConfigError: a key ``base`` does not have, naming the file.
+    """
     out = dict(base)
     for k, v in over.items():
         key = f"{where}.{k}" if where else k
         if k not in base:
-            raise ConfigError(f"未知的配置项“{key}”。可用的配置项见 default-config.toml。")
+            raise ConfigError(
+                f"未知的配置项“{key}”。可用的配置项见 default-config.toml。", path=source
+            )
         # rules.severity and plan.checkpoints are replaced/merged as tables of their own.
         if isinstance(base[k], dict) and isinstance(v, dict) and key != "rules.severity":
-            out[k] = _merge(base[k], v, key)
+            out[k] = _merge(base[k], v, key, source)
         else:
             out[k] = v
     return out

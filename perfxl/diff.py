@@ -156,11 +156,13 @@ class DiffResult:
     Attributes:
         old, new: the inputs as given.
         changes: in the newer version's order (removed projects last).
+        notes: for the reader, about the comparison itself (two kinds of form compared).
     """
 
     old: str
     new: str
     changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def equal(self) -> bool:
@@ -210,6 +212,7 @@ class DiffResult:
             "projects_removed": len(self.projects(REMOVED)),
             "projects_changed": len(self.changed_projects),
             "changes": [asdict(c) for c in self.changes],
+            "notes": self.notes,
         }
 
 

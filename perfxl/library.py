@@ -40,7 +40,8 @@ class Entry:
     """One distinct indicator.
 
     Attributes:
-        level1, level2, level3: its names (二级 in framework spelling; the others as first met).
+        level1, level2, level3: its names as first met, 一级 and 二级 in the frameworks'
+            spelling when they are framework names (数量 -> 数量指标).
         targets: the forms its 指标值 took, most used first.
         bases: the 指标值确定依据 given, most used first.
         count: how many indicator rows used it.
@@ -87,9 +88,9 @@ def build(uses: Iterable[Use]) -> Library:
         groups.setdefault((canonical(_s(u.level2)) or "", l3), []).append(u)
     entries = [
         Entry(
-            level1=canonical(_first(u.level1 for u in us)),
-            level2=level2,
-            level3=str(_first(u.level3 for u in us)).strip(),
+            level1=_level(_first(u.level1 for u in us)),
+            level2=_level(_first(u.level2 for u in us)) or level2,
+            level3=str(_s(_first(u.level3 for u in us))).strip(),
             targets=_ranked(_s(u.target) for u in us),
             bases=_ranked(u.basis for u in us),
             count=len(us),
@@ -100,6 +101,22 @@ def build(uses: Iterable[Use]) -> Library:
     order = {l2: n for n, l2 in enumerate(_framework_level2())}
     entries.sort(key=lambda e: (order.get(e.level2, len(order)), e.level2, -e.count, e.level3))
     return Library(entries)
+
+
+def _level(name: Any) -> str | None:
+    """A 一级 or 二级指标 as listed: in the frameworks' spelling when it is one of their
+    names (数量 -> 数量指标), else as typed (a ``1`` typed there is listed as ``1``, not as
+    ``1指标``, a name no framework has)."""
+    text = _s(name)
+    spelt = canonical(text)
+    if text is None or spelt is None:
+        return None
+    return spelt if spelt in _FRAMEWORK_NAMES else text.strip()
+
+
+_FRAMEWORK_NAMES = frozenset(
+    name for fw in FRAMEWORKS.values() for l1, l2s in fw.items() for name in (l1, *l2s)
+)
 
 
 def _framework_level2() -> list[str]:

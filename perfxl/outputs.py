@@ -197,7 +197,7 @@ def check_suffix(path: Path | None, allowed: Iterable[str], what: str) -> None:
     shown = f"“{Path(path).suffix}”" if got else "为空"
     fits = Path(path).with_suffix(want[0]).name if Path(path).name else f"*{want[0]}"
     raise OutputSuffixError(
-        f"输出文件的扩展名{shown}不对：这里写出的是{what}，扩展名应为 {'或'.join(want)}。"
+        f"输出文件的扩展名{shown}不对：这里写出的是{what}，扩展名应为 {' 或 '.join(want)}。"
         f"请改用 {fits} 这样的文件名。",
         path=str(path),
     )

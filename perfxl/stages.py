@@ -40,16 +40,32 @@ def stage_name(t: Targets) -> str:
     return "绩效目标表"
 
 
-def not_for_consolidate(t: Targets) -> str | None:
-    """Why ``consolidate`` leaves this workbook out (None: a targets workbook, summed)."""
-    if t.stage == TARGETS:
+def not_for_consolidate(t: Targets, summed: str = TARGETS) -> str | None:
+    """Why a ``consolidate`` run that sums ``summed`` workbooks leaves this one out (None:
+    it is of that stage, summed). A worker reads each file before the run's kind is known
+    and gives the targets run's verdict; `for_summed` turns it into another run's."""
+    if t.stage == summed:
         return None
     if t.stage == EVALUATION:
         return (
-            f"这是{stage_name(t)}，本次汇总的是绩效目标表，自评表不计入；"
+            f"这是{stage_name(t)}{_summing(summed)}自评表不计入；"
             "自评表请单独汇总（只给出自评表时生成县级自评汇总表）。"
         )
-    return f"这是{stage_name(t)}，本次汇总的是绩效目标表，监控表不计入；同一月份的监控表请单独汇总（只给出监控表时生成监控汇总表）。"
+    return (
+        f"这是{stage_name(t)}{_summing(summed)}监控表不计入；"
+        "同一月份的监控表请单独汇总（只给出监控表时生成监控汇总表）。"
+    )
+
+
+def for_summed(verdict: str, summed: str) -> str:
+    """`not_for_consolidate`'s verdict for a targets run (as a worker, or the cache, gives
+    it) said of a run that sums ``summed`` workbooks: it names the kind actually summed."""
+    return verdict.replace(_summing(TARGETS), _summing(summed), 1)
+
+
+def _summing(summed: str) -> str:
+    """The clause of a verdict that names the kind a consolidate run sums."""
+    return f"，本次汇总的是{_KIND[summed]}，"
 
 
 def not_for_publish(t: Targets, stage: str = TARGETS) -> str | None:

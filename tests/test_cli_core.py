@@ -74,6 +74,25 @@ def test_fill_reports_schema_problems_but_writes(
     assert json.loads(back.stdout) == bad  # written as given, nothing changed
 
 
+def test_fill_names_each_missing_field_once(tmp_path: Path) -> None:
+    """A data file missing required fields: each is reported once (the schema's branches,
+    one per stage, each found it: 预算年度 was listed four times, 项目编码 seven)."""
+    from perfxl.io import schema_problems
+
+    data = {"schema_version": "1", "projects": [{"name": "道路维修", "budget": "abc"}]}
+    problems = schema_problems(data, file="bad.json")
+    said = [(p.pointer, p.message) for p in problems]
+    assert len(said) == len(set(said))
+    pointers = [p.pointer for p in problems]
+    for pointer in ("/year", "/unit", "/projects/0/code", "/projects/0/plan"):
+        assert pointers.count(pointer) == 1, pointer
+    src = tmp_path / "bad.json"
+    src.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    proc = run("fill", src, tmp_path / "bad.xlsx")
+    assert proc.returncode == 1
+    assert proc.stderr.count("（/year）") == 1 and proc.stderr.count("（/projects/0/code）") == 1
+
+
 def test_fill_into_in_place_keeps_a_backup(tmp_path: Path) -> None:
     book = tmp_path / "book.xlsx"
     book.write_bytes(EXAMPLE_XLSX.read_bytes())

@@ -336,6 +336,8 @@ def test_check_suffix() -> None:
     with pytest.raises(OutputSuffixError, match=r"请改用 汇总\.xlsx") as info:
         check_suffix(Path("dir/汇总.csv"), [".xlsx"], "汇总工作簿")
     assert info.value.path == str(Path("dir/汇总.csv")) and info.value.exit_code == 2
+    with pytest.raises(OutputSuffixError, match=r"扩展名应为 \.xlsx 或 \.json。请改用 p\.xlsx"):
+        check_suffix(Path("p.docx"), [".xlsx", ".json"], "工作簿（.xlsx）或 JSON 数据")
 
 
 def test_a_real_process_speaks_chinese(tmp_path: Path) -> None:

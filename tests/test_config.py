@@ -95,8 +95,10 @@ def test_project_code_shape_is_configurable(tmp_path: Path, example_book: Path) 
 def test_bad_config_is_refused(tmp_path: Path, text: str) -> None:
     f = tmp_path / "bad.toml"
     f.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigError) as exc:
         load_config(f)
+    assert exc.value.path == str(f)  # every refusal names the file (an unknown key did not)
+    assert str(exc.value).startswith(f"{f}: ")
 
 
 def test_missing_config_file_is_refused(tmp_path: Path) -> None:

@@ -90,3 +90,30 @@ def test_the_county_evaluation_summary_lists_a_resubmission(tmp_path: Path) -> N
     rows = [r for r in book["版本变化"].iter_rows(values_only=True) if r and any(r)]
     text = "\n".join(" ".join(str(v) for v in r if v is not None) for r in rows)
     assert "第二版：全年任务全部完成。" in text and cell in text
+
+
+def test_two_kinds_of_form_compared_are_said_to_be_so(tmp_path: Path) -> None:
+    """A targets workbook against its monitoring form: what only one of them has is listed as
+    changes, and a note says why (text and JSON); two versions of one form get no note."""
+    import json
+
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+
+    targets = EXAMPLES / "suying-2023.xlsx"
+    res = CliRunner().invoke(main, ["diff", str(targets), str(MONITORING)])
+    assert res.exit_code == 1, res.output
+    said = "提示：两个文件不是同一种表（原：绩效目标表；新：绩效运行监控表（7月））"
+    assert said in res.output and "--targets" in res.output
+    res = CliRunner().invoke(main, ["diff", str(targets), str(MONITORING), "--format", "json"])
+    (note,) = json.loads(res.output[res.output.index("{") :])["notes"]
+    assert note.startswith("两个文件不是同一种表")
+    rolled = tmp_path / "2024.xlsx"
+    CliRunner().invoke(main, ["rollover", str(targets), "--year", "2024", "-o", str(rolled)])
+    res = CliRunner().invoke(main, ["diff", str(targets), str(rolled), "--format", "json"])
+    assert res.exit_code == 1, res.output
+    assert json.loads(res.output[res.output.index("{") :])["notes"] == []
+    assert (
+        "不是同一种表" not in CliRunner().invoke(main, ["diff", str(targets), str(rolled)]).output
+    )

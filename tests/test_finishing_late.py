@@ -1,7 +1,7 @@
-"""A Ctrl-C landing while validate, publish and import print their closing lines (the output
-is written) exits with the run's own code; one landing before the last output is written is
-still an interruption (130, 已中断). The Ctrl-C is a real SIGINT raised in this process at
-the moment the chosen line is printed."""
+"""A Ctrl-C landing while validate, publish, import, template, fill, export and addin build
+print their closing lines (the output is written) exits with the run's own code; one landing
+before the last output is written is still an interruption (130, 已中断). The Ctrl-C is a real
+SIGINT raised in this process at the moment the chosen line is printed."""
 
 from __future__ import annotations
 
@@ -155,3 +155,83 @@ def test_diff_writes_nothing_so_ctrl_c_while_printing_is_an_interruption(
     res = _run("diff", BOOK, new)
     assert res.exit_code == EXIT_INTERRUPTED, res.output
     assert INTERRUPTED_MESSAGE in res.output
+
+
+def test_template_late_ctrl_c_keeps_the_runs_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _ctrl_c_at(monkeypatch, "已生成模板")
+    res = _run("template", tmp_path / "t.xlsx")
+    assert any(s.startswith("已生成模板") for s in seen)
+    assert res.exit_code == 0, res.output
+    assert INTERRUPTED_MESSAGE not in res.output
+    assert "已生成模板" in res.output
+    assert (tmp_path / "t.xlsx").is_file()
+
+
+def test_fill_late_ctrl_c_keeps_the_runs_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new workbook and one filled in place (its backup kept): the line that says so is
+    printed in full and the run exits with its code."""
+    data = EXAMPLES / "suying-2023.json"
+    quiet = _run("fill", data, tmp_path / "quiet.xlsx")
+    assert quiet.exit_code in (0, 1), quiet.output
+    seen = _ctrl_c_at(monkeypatch, "已写入")
+    res = _run("fill", data, tmp_path / "new.xlsx")
+    assert any(s.startswith("已写入") for s in seen)
+    assert res.exit_code == quiet.exit_code, res.output
+    assert INTERRUPTED_MESSAGE not in res.output
+    assert (tmp_path / "new.xlsx").is_file()
+
+    book = tmp_path / "into.xlsx"
+    shutil.copy(BOOK, book)
+    before = book.read_bytes()
+    monkeypatch.undo()
+    seen = _ctrl_c_at(monkeypatch, "已写入")
+    res = _run("fill", data, "--into", book)
+    assert any(s.startswith("已写入") for s in seen)
+    assert res.exit_code in (0, 1), res.output
+    assert INTERRUPTED_MESSAGE not in res.output
+    assert "已写入" in res.output
+    assert (tmp_path / "into.bak.xlsx").read_bytes() == before
+
+
+def test_export_late_ctrl_c_keeps_the_runs_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quiet = _run("export", BOOK, "-o", tmp_path / "quiet.json")
+    assert quiet.exit_code in (0, 1), quiet.output
+    seen = _ctrl_c_at(monkeypatch, "已导出")
+    res = _run("export", BOOK, "-o", tmp_path / "out.json")
+    assert any(s.startswith("已导出") for s in seen)
+    assert res.exit_code == quiet.exit_code, res.output
+    assert INTERRUPTED_MESSAGE not in res.output
+    assert (tmp_path / "out.json").read_bytes() == (tmp_path / "quiet.json").read_bytes()
+
+
+def test_export_to_standard_output_ctrl_c_is_an_interruption(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without -o the JSON printed is the only output: a Ctrl-C while it is printed is an
+    interruption."""
+    _ctrl_c_at(monkeypatch, "{")
+    res = _run("export", BOOK)
+    assert res.exit_code == EXIT_INTERRUPTED, res.output
+    assert INTERRUPTED_MESSAGE in res.output
+
+
+@pytest.mark.parametrize(
+    ("args", "line"), [((), "已生成加载项"), (("--xlsm",), "已生成带功能区的工作簿")]
+)
+def test_addin_build_late_ctrl_c_keeps_the_runs_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], line: str
+) -> None:
+    out = tmp_path / ("perfxl.xlsm" if args else "perfxl.xlam")
+    seen = _ctrl_c_at(monkeypatch, line)
+    res = _run("addin", "build", *args, "-o", out)
+    assert any(s.startswith(line) for s in seen)
+    assert res.exit_code == 0, res.output
+    assert INTERRUPTED_MESSAGE not in res.output
+    assert line in res.output
+    assert out.is_file()

@@ -39,7 +39,7 @@ def build(
 ) -> None:
     """生成“绩效目标”功能区加载项（.xlam），或带功能区的标准工作簿（--xlsm）。"""
     from perfxl.excel.addin import build_addin, build_xlsm, xlwings_template
-    from perfxl.outputs import check_suffix, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs
 
     check_suffix(output, [".xlsm"] if xlsm else [".xlam"], "带宏的工作簿" if xlsm else "加载项")
     refuse_inputs([output], [xlwings_template()])  # the one file the build reads
@@ -49,7 +49,11 @@ def build(
                 "--xlsm 工作簿不含配置表：请在工作簿旁或用户目录的 perfxl.conf 中设置解释器。"
             )
         out = build_xlsm(output or Path("perfxl-模板.xlsm"), projects=projects)
-        click.echo(f"已生成带功能区的工作簿：{out}", err=True)
-        return
-    out = build_addin(output or Path("perfxl.xlam"), interpreter=interpreter, pythonpath=pythonpath)
-    click.echo(f"已生成加载项：{out}", err=True)
+        made = f"已生成带功能区的工作簿：{out}"
+    else:
+        out = build_addin(
+            output or Path("perfxl.xlam"), interpreter=interpreter, pythonpath=pythonpath
+        )
+        made = f"已生成加载项：{out}"
+    with finishing(0):  # the file is written: a late Ctrl-C changes nothing
+        click.echo(made, err=True)

@@ -47,6 +47,8 @@ def command(old: Path, new: Path, fmt: str) -> None:
                 if sheet
             )
             click.echo(f"[{_KIND[c.kind]}] {c.text()}" + (f"（{where}）" if where else ""))
+        for note in result.notes:
+            click.echo(f"提示：{note}", err=True)
         click.echo(result.summary(), err=True)
     sys.exit(EXIT_OK if result.equal else EXIT_PROBLEMS)
 

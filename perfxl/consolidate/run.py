@@ -666,6 +666,11 @@ def _combined(
     if not evaluation:
         without_evaluation(extracted)
     monitoring = not evaluation and monitoring_run(extracted)  # every one a 监控表 of one month
+    if monitoring:  # the self-evaluation workbooks' verdicts (a worker's) name the summed kind
+        from perfxl.stages import MONITORING, for_summed
+
+        for f in (f for e in extracted for f in e.files if f.status == K.EVALUATION_SKIPPED):
+            f.note = for_summed(f.note, MONITORING)
     if not monitoring and not evaluation:
         _refuse_only_monitoring(extracted)
         without_monitoring(extracted)

@@ -84,6 +84,12 @@ class Selection:
     other_stage: list[tuple[str, str]] = field(default_factory=list)
 
 
+_SUMMARY_NAMED = (
+    "这是 perfxl consolidate 生成的县级汇总表，不是单位的工作簿，未收入。"
+    "全县的公开文本请给出各单位的工作簿（或其所在文件夹）。"
+)
+
+
 def select_books(
     paths: Sequence[Path],
     exclude: Sequence[Path] = (),
@@ -122,8 +128,11 @@ def select_books(
         if progress is not None:
             progress(f"读取 {n}/{len(found.files)}：{_shown(name, paths)}")
         path = Path(name)
-        if name not in found.explicit and is_summary_file(path):
-            sel.summaries.append(name)  # an earlier county summary among the townships' files
+        if is_summary_file(path):
+            if name not in found.explicit:  # an earlier county summary among the townships'
+                sel.summaries.append(name)
+            else:  # named: said to be what it is, not "not a perfxl workbook"
+                sel.skipped.append((name, _SUMMARY_NAMED))
             continue
         try:
             res = read_workbook(path)
@@ -257,7 +266,7 @@ def publish_targets(
     from perfxl.publish.document import build, save
 
     if not books:
-        raise PerfxlError("没有可公开的单位：请给出至少一个有效的工作簿。", path=str(out))
+        raise PerfxlError("没有可公开的单位：请给出至少一个有效的工作簿。")
     say = progress or (lambda _msg: None)
     projects = sum(len(b.projects) for b in books)
     kind = project_kind(books[0].stage)
@@ -326,7 +335,8 @@ def publish(
     if not sel.books:
         left_out = [*sel.skipped, *sel.other_stage]
         reasons = "；".join(f"{f}：{r}" for f, r in left_out) or "未找到工作簿"
-        raise PerfxlError(f"没有可公开的单位（{reasons}）。", path=str(out))
+        # each input is named with its reason; the output is not the file at fault
+        raise PerfxlError(f"没有可公开的单位（{reasons}）。")
     county = sel.files > 1
     result = publish_targets(
         sel.books,

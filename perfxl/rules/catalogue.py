@@ -631,7 +631,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "consolidate.evaluation_workbook",
         "warning",
-        "{reason} 本文件未汇总，也不替代该单位的绩效目标表；汇总绩效目标时请给出该单位的绩效目标表。",
+        "{reason} 本文件未汇总，也不替代该单位本次应汇总的表。",
         "绩效自评表未汇总",
     ),
     Rule(

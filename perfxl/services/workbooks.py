@@ -71,14 +71,63 @@ def fill_new(data: str | Path, out: Path) -> FillReport:
     """Write a data file (JSON; ``-`` is standard input) into a new standard workbook.
 
     Raises:
-        DataError: the data file cannot be read or is not shaped like the contract.
+        DataError: the data file cannot be read, is not shaped like the contract, or is a
+            monitoring or self-evaluation workbook's (fill writes the targets form only).
     """
     from perfxl.io import load_data
     from perfxl.write.fill import write_new
 
     loaded = load_data(data)
+    _targets_data(loaded.targets, loaded.name)
     write_new(loaded.targets, out)
     return FillReport(out, len(loaded.targets.projects), loaded.problems)
+
+
+# What to do instead, when the data or the workbook is of a later stage than fill writes.
+_INSTEAD = {
+    "monitoring": "监控表请用 perfxl new monitoring 目标表.xlsx -o 监控表.xlsx 生成后填报",
+    "evaluation": "自评表请用 perfxl new evaluation 目标表.xlsx -o 自评表.xlsx 生成后填报",
+}
+
+
+def _targets_data(t: Targets, name: str | None) -> None:
+    """Refuse data of a monitoring or self-evaluation workbook: ``fill`` writes the targets
+    form only, and would drop what was reported in it (the data's ``stage`` section).
+
+    Raises:
+        DataError: naming the data file and its kind.
+    """
+    if t.stage in _INSTEAD:
+        from perfxl.errors import DataError
+        from perfxl.stages import stage_name
+
+        raise DataError(
+            f'数据文件是{stage_name(t)}的数据（"stage": "{t.stage}"），fill 只写绩效目标表，'
+            f"其中填报的内容无法写入，未写出任何文件。{_INSTEAD[t.stage]}。",
+            path=name,
+        )
+
+
+def _targets_book(book: Path) -> None:
+    """Refuse a monitoring or self-evaluation workbook as ``fill --into``'s target: only a
+    targets workbook's input cells are filled (its project sheets would be added beside the
+    workbook's own, as if it had none).
+
+    Raises:
+        PerfxlError: naming the workbook and its kind; the workbook cannot be read.
+    """
+    from perfxl.read import read_workbook
+
+    res = read_workbook(book)
+    if res.is_perfxl and res.targets.stage in _INSTEAD:
+        from perfxl.errors import PerfxlError
+        from perfxl.stages import stage_name
+
+        raise PerfxlError(
+            f"这是{stage_name(res.targets)}，fill --into 只写入绩效目标表的填报单元格，"
+            f"未写出任何文件。请给出绩效目标表；{_INSTEAD[res.targets.stage]}。",
+            path=str(book),
+        )
 
 
 def fill_into(data: str | Path, book: Path, out: Path | None = None) -> FillReport:
@@ -86,14 +135,18 @@ def fill_into(data: str | Path, book: Path, out: Path | None = None) -> FillRepo
     (`perfxl.write.fill.fill_into`); ``out`` None writes in place, ``BOOK.bak.xlsx`` first.
 
     Raises:
-        DataError: the data file is unusable (nothing written).
-        PerfxlError: the book cannot be opened, or the target (or backup) written.
+        DataError: the data file is unusable, or of a monitoring or self-evaluation
+            workbook (nothing written).
+        PerfxlError: the book cannot be opened, is a monitoring or self-evaluation
+            workbook, or the target (or backup) cannot be written.
     """
     from perfxl.io import load_data
     from perfxl.write import fill as F
     from perfxl.write.backup import backup_path
 
     loaded = load_data(data)
+    _targets_data(loaded.targets, loaded.name)
+    _targets_book(book)
     notes = F.fill_into(loaded.targets, book, out)
     in_place = out is None or F.same_file(out, book)
     return FillReport(
@@ -209,9 +262,9 @@ def new_monitoring(
 
     Raises:
         NotAPerfxlWorkbookError: ``book`` or ``previous`` is not a perfxl workbook.
-        PerfxlError: ``book`` or ``previous`` cannot be read, its labels are broken, or
-            ``previous`` is not a monitoring workbook (nothing written), or ``out`` cannot
-            be written.
+        PerfxlError: ``book`` or ``previous`` cannot be read, its labels are broken,
+            ``book`` is a self-evaluation workbook, or ``previous`` is not a monitoring
+            workbook (nothing written), or ``out`` cannot be written.
     """
     from perfxl.carried import edited_notes
     from perfxl.carry import carry_monitoring
@@ -221,6 +274,15 @@ def new_monitoring(
 
     read = _read_for_monitoring(book, "目标表")
     t, problems = read.targets, list(read.problems)
+    if t.stage == "evaluation":  # its year-end figures would be dropped without a word
+        from perfxl.errors import PerfxlError
+        from perfxl.stages import stage_name
+
+        raise PerfxlError(
+            f"这是{stage_name(t)}，不能由它生成监控表：监控表由绩效目标表（或已有的监控表）"
+            "生成，未写出任何文件。请给出该单位的绩效目标表。",
+            path=str(book),
+        )
     notes: list[str] = []
     kept = 0
     if previous is not None:

@@ -154,7 +154,7 @@ def diff_books(old: str | Path, new: str | Path) -> DiffResult:
     from perfxl.diff import diff
 
     a, b = read_source(old), read_source(new)
-    return diff(
+    result = diff(
         a.targets,
         b.targets,
         old_path=a.path,
@@ -162,6 +162,16 @@ def diff_books(old: str | Path, new: str | Path) -> DiffResult:
         old_locations=a.read.locations if a.read else None,
         new_locations=b.read.locations if b.read else None,
     )
+    if a.targets.stage != b.targets.stage:
+        from perfxl.stages import stage_name
+
+        result.notes.append(
+            f"两个文件不是同一种表（原：{stage_name(a.targets)}；新：{stage_name(b.targets)}），"
+            "一方独有的内容（如目标表的资金用途和支出计划、监控表的执行数）也列为改动。"
+            "diff 比较同一种表的两个版本；核对监控表或自评表带入的目标值请用 "
+            "perfxl validate 该表 --targets 目标表.xlsx。"
+        )
+    return result
 
 
 @dataclass
@@ -221,13 +231,20 @@ def _library_uses(path: str, uses_of: Callable[[Targets], Iterable[Use]]) -> Ite
     """The indicator rows of one input: JSON data, a county summary or a unit's workbook."""
     if Path(path).suffix.lower() in JSON_SUFFIXES:
         return uses_of(read_source(path).targets)
-    from perfxl.consolidate.summary_input import is_summary
+    from perfxl.consolidate.summary_input import is_summary, stage_summary
+    from perfxl.errors import PerfxlError
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.read import read_grid_model
 
     grid = read_grid(path)
     if is_summary(grid):
         return _summary_uses(grid)
+    if stage_summary(grid):  # ours, but with no 指标明细: not "not a perfxl workbook"
+        raise PerfxlError(
+            "这是 perfxl 生成的监控汇总表或自评汇总表，其中没有指标明细，未读入。"
+            "指标库请由各单位的工作簿或县级（绩效目标）汇总表生成。",
+            path=path,
+        )
     res = read_grid_model(grid)
     res.require_perfxl()
     return uses_of(res.targets)
@@ -236,26 +253,25 @@ def _library_uses(path: str, uses_of: Callable[[Targets], Iterable[Use]]) -> Ite
 def _summary_uses(grid: Grid) -> list[Use]:
     """The 指标明细 rows of a county summary, read as the consolidation reads a summary's
     tables (`perfxl.consolidate.summary_input.table_rows`: columns by their headers, the
-    sheets it goes on in, ``指标明细（续1）`` …, included) with each cell's value as it is in
-    the sheet. The grid's sheets are emptied as they are read."""
+    sheets it goes on in, ``指标明细（续1）`` …, included) with each cell's value as the
+    workbook reader gives the same cell of a unit's workbook (`_as_read`). The grid's sheets
+    are emptied as they are read."""
     from perfxl.consolidate.columns import INDICATORS
-    from perfxl.consolidate.summary_input import as_written, table_rows
+    from perfxl.consolidate.summary_input import table_rows
     from perfxl.library import Use
 
-    rows = table_rows({s.name: s for s in grid.sheets}, INDICATORS, as_written)
-    return [
-        Use(r.level1, r.level2, r.level3, r.target, _basis(r.basis), r.project_name) for r in rows
-    ]
+    rows = table_rows({s.name: s for s in grid.sheets}, INDICATORS, _as_read)
+    return [Use(r.level1, r.level2, r.level3, r.target, r.basis, r.project_name) for r in rows]
 
 
-def _basis(value: object) -> str | None:
-    """A 指标值确定依据 cell as the library keeps it (text): a number typed into the summary
-    (``7``) as ``7``, not ``7.0`` (the library ranks 依据 as text only)."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _as_read(value: object, kind: str) -> object:
+    """A summary cell as `perfxl.read` gives the same cell of a unit's workbook, so the
+    library lists an indicator alike from either: a text column as the text Excel shows
+    (``3`` typed there is ``3``, not ``3.0``; TRUE; a date in ISO form), 指标值 a number as
+    a number (whole ones as ints) or the text typed."""
+    from perfxl.read import _target, _text  # the reader's own conversion, not a copy
+
+    return _text(value) if kind == "text" else _target(value)
 
 
 def template_with_library(

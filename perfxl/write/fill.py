@@ -137,6 +137,13 @@ def fill_into(
     check_target(target)  # refusal first: no backup, no temp file, nothing
     if in_place and backup:
         check_target(backup_path(target))
+    from perfxl.errors import NotAWorkbookError
+    from perfxl.safety import preflight
+    from perfxl.write.patch.zipraw import READ_ONLY
+
+    kind = preflight(book).kind  # a damaged or hostile file refused before openpyxl opens it
+    if kind != "xlsx":  # read, never written back into
+        raise NotAWorkbookError(READ_ONLY[kind], path=str(book))
     original = book.read_bytes()
     keep_vba = book.suffix.lower() == ".xlsm"
     try:

@@ -22,6 +22,7 @@ from perfxl import layout as L
 from perfxl.cells import a1, col_letter
 from perfxl.errors import PerfxlError
 from perfxl.library import Entry, Library
+from perfxl.numbers import whole
 from perfxl.write import styles as S
 from perfxl.write.sheets import quote_sheet, set_value, style_range
 
@@ -104,7 +105,7 @@ def read_library(path: str | Path) -> Library:
             Entry(
                 level1=_text(get(row, "一级指标")),
                 level2=_text(l2) or "",
-                level3=str(l3),
+                level3=str(_text(l3)),
                 targets=_lines(get(row, "指标值（常见写法）")),
                 bases=_lines(get(row, "指标值确定依据")),
                 count=int(count) if isinstance(count, int | float) else 0,
@@ -158,7 +159,8 @@ def add_dropdown(ws: Worksheet, last_row: int, layout: L.Layout = L.STANDARD) ->
 
 
 def _text(v: Any) -> str | None:
-    return None if v in (None, "") else str(v)
+    """A name cell as Excel shows it: a whole number typed there (read as 3.0) is ``3``."""
+    return None if v in (None, "") else str(whole(v))
 
 
 def _lines(v: Any) -> list[str]:

@@ -358,8 +358,9 @@ def compute_workbook(
             f"输出文件的扩展名应与原工作簿相同（{book.suffix}），否则宏或文件类型会不一致。",
             path=str(out),
         )
+    grid = read_grid(book, keep_sheets=True)  # the preflight first: a damaged or hostile
+    # file is refused with its Chinese reason before anything else opens it
     patch = WorkbookPatch.open(book)  # refuses what is not an .xlsx/.xlsm package
-    grid = read_grid(book, keep_sheets=True)
     if grid.sheet_xml:  # the worksheets the preflight inflated: not inflated twice
         patch.pkg.adopt(grid.sheet_xml)
         grid.sheet_xml = None

@@ -19,6 +19,7 @@ from perfxl.write.patch.ooxml import (
 )
 from perfxl.write.patch.package import Package, rels_name
 from perfxl.write.patch.sheet_edit import insert_child, main_prefix
+from perfxl.write.patch.zipraw import READ_ONLY
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class Book:
                 part = opc.target_of(pkg, "", rel)
                 break
         if part is None or not pkg.has(part):
+            if pkg.has("mimetype") and b"opendocument.spreadsheet" in pkg.read("mimetype"):
+                raise NotAWorkbookError(READ_ONLY["ods"], path=pkg.path)
             raise NotAWorkbookError("压缩包中没有工作簿部件（不是 .xlsx/.xlsm）。", path=pkg.path)
         self.part = pkg.find(part) or part
         self._sheets: tuple[tuple[str, str], list[SheetRef]] | None = None

@@ -54,6 +54,18 @@ class Record:
     dosdate: int
 
 
+# Why a workbook perfxl reads is not written back into (compute, validate --annotate /
+# --in-place, fill --into write only an .xlsx/.xlsm package), by what it is.
+READ_ONLY = {
+    "ole": "文件是旧版 .xls 工作簿或加密的工作簿（OLE 复合文档）：perfxl 只写回 .xlsx/.xlsm "
+    "工作簿。请用 Excel/WPS 打开后另存为 .xlsx（有打开密码的先取消密码）再运行。",
+    "xls": "这是旧版 .xls 工作簿：perfxl 能读取、校验和汇总它，但只写回 .xlsx/.xlsm "
+    "工作簿。请用 Excel/WPS 打开后另存为 .xlsx 再运行。",
+    "ods": "这是 OpenDocument 表格（.ods）：perfxl 能读取、校验和汇总它，但只写回 .xlsx/.xlsm "
+    "工作簿。请用 WPS、LibreOffice 或 Excel 打开后另存为 .xlsx 再运行。",
+}
+
+
 class ZipSource:
     """A zip held in memory: names in order, contents, raw records."""
 
@@ -64,10 +76,7 @@ class ZipSource:
             NotAWorkbookError: not a zip, an encrypted workbook, or duplicate names.
         """
         if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-            raise NotAWorkbookError(
-                "文件是加密的工作簿或旧版 .xls（OLE 复合文档），请先在 Excel 中去除密码并另存为 .xlsx。",
-                path=path,
-            )
+            raise NotAWorkbookError(READ_ONLY["ole"], path=path)
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, OSError) as exc:
