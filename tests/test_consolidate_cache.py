@@ -534,17 +534,20 @@ def test_only_targets_rows_must_come_rendered_from_the_cache() -> None:
     path = "in/910001.xlsx"
     prob = Problem("demo.rule", "warning", "说明", file=path, sheet="封面", cell="B2")
     row = problem_row(prob, "910001", "巨鹿镇", None, path)
-    keys = ("indicators-key", "problems-key")
+    keys = ("indicators-key", "problems-key", "summary-key")
     for stage, used in (("monitoring", True), ("evaluation", True), ("targets", False)):
         sub = Submission(file=FileRecord(path=path, status=K.USED), stage=stage, problems=[row])
         found = Extracted(files=[sub.file], submissions=[sub])
         assert R._rendered_here(found, path, keys) is used, stage
     rendered = Submission(file=FileRecord(path=path, status=K.USED), problems=[row])
-    rendered.xml = SimpleNamespace(path=path, indicators=None, problems=(keys[1], b""))
+    rendered.xml = SimpleNamespace(
+        path=path, indicators=None, problems=(keys[1], b""), summary=(keys[2], b"")
+    )
     found = Extracted(files=[rendered.file], submissions=[rendered])
     assert R._rendered_here(found, path, keys)
     assert not R._rendered_here(found, "moved/910001.xlsx", keys)  # rendered under another name
-    assert not R._rendered_here(found, path, ("indicators-key", "another folder"))
+    assert not R._rendered_here(found, path, ("indicators-key", "another folder", keys[2]))
+    assert not R._rendered_here(found, path, (*keys[:2], "another folder"))  # its 汇总 rows
 
 
 def test_long_rows_kept_by_columns_come_back_named() -> None:

@@ -60,8 +60,8 @@ if TYPE_CHECKING:
     from perfxl.consolidate.spill import SpillStore
     from perfxl.consolidate.writer import RowsXml
 
-FORMAT = 6  # bump when what an entry holds changes shape
-MAGIC = b"PXLC\x00\x06\r\n"  # 8 bytes; the line ends catch a text-mode copy
+FORMAT = 7  # bump when what an entry holds changes shape
+MAGIC = b"PXLC\x00\x07\r\n"  # 8 bytes; the line ends catch a text-mode copy
 DIGEST = 32  # bytes of the body's SHA-256 after the magic
 _LENGTH = struct.Struct("<Q")  # the body: the records without their long rows and packed
 # models, then those rows (each compressed, after its length), then the submissions' packed
@@ -570,8 +570,22 @@ def rows_of(data: bytes, path: str, index: int, which: int) -> list[Any]:
 def rows_again(store: SpillStore, path: str, digest: str, index: int, which: int) -> list[Any]:
     """One list of long rows (``which``: 0 指标明细, 1 校验问题) of the ``index``-th
     submission of ``path``, which a worker rendered and did not send (`packed`): the file
-    read again in this process (`SpillStore.reader`; the last file read is kept: a summary
-    given as input lists many submissions).
+    read again (`read_again`).
+
+    Raises:
+        DataError: the file changed since it was read (its rows would not be the ones
+            counted and rendered).
+    """
+    sub = read_again(store, path, digest, index)
+    rows: list[Any] = (sub.indicators, sub.problems)[which]
+    return rows
+
+
+def read_again(store: SpillStore, path: str, digest: str, index: int) -> Any:
+    """The ``index``-th submission of ``path`` (bytes of SHA-256 ``digest`` when the run read
+    it), read again in this process (`SpillStore.reader`; the last file read is kept: a
+    summary given as input lists many submissions): rows a worker rendered and did not send
+    (`packed`), or 汇总 rows the run did not make (`combine.combine`), wanted after all.
 
     Raises:
         DataError: the file changed since it was read (its rows would not be the ones
@@ -590,8 +604,7 @@ def rows_again(store: SpillStore, path: str, digest: str, index: int, which: int
     same = bool(again.files) and again.files[0].sha256 == digest and index < len(subs)
     if not same:
         raise DataError(f"汇总过程中文件被改动，请重新汇总：{path}", path=path)
-    rows: list[Any] = (subs[index].indicators, subs[index].problems)[which]
-    return rows
+    return subs[index]
 
 
 def _decode(blob: bytes, path: str, store: SpillStore | None = None) -> Extracted | None:

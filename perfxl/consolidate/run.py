@@ -227,16 +227,17 @@ def _cached(
     return hits
 
 
-def _keys(rows_xml: RowsXml | None) -> tuple[Any, Any] | None:
-    """`RowsXml.key` of 指标明细 and 校验问题 for this run (None: the workers render nothing)."""
+def _keys(rows_xml: RowsXml | None) -> tuple[Any, ...] | None:
+    """`RowsXml.key` of 指标明细, 校验问题 and 汇总 for this run (None: the workers render
+    nothing)."""
     if rows_xml is None:
         return None
     from perfxl.consolidate import columns as K
 
-    return rows_xml.key(K.INDICATORS), rows_xml.key(K.PROBLEMS)
+    return rows_xml.key(K.INDICATORS), rows_xml.key(K.PROBLEMS), rows_xml.key(K.SUMMARY)
 
 
-def _rendered_here(found: Extracted, path: str, keys: tuple[Any, Any]) -> bool:
+def _rendered_here(found: Extracted, path: str, keys: tuple[Any, ...]) -> bool:
     """Whether every submission of a cache hit whose rows the workers render carries them
     rendered under ``path`` and this run's ``keys`` (`_keys`)."""
     from perfxl.consolidate.extract import renders_rows
@@ -247,7 +248,7 @@ def _rendered_here(found: Extracted, path: str, keys: tuple[Any, Any]) -> bool:
         xml = s.xml
         if xml is None or xml.path != path:
             return False
-        for key, done in zip(keys, (xml.indicators, xml.problems), strict=True):
+        for key, done in zip(keys, (xml.indicators, xml.problems, xml.summary), strict=True):
             if done is not None and done[0] != key:
                 return False
     return True
@@ -675,6 +676,7 @@ def _combined(
         prefer=prefer,
         schedule=schedule_for(config),
         layout=opt.layout,
+        summary_rows=opt.tables is not None,  # else only the summary reads them
     )
     if monitoring:
         monitor_tables(result)

@@ -276,7 +276,8 @@ class Chain(Sequence[T]):
 def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
     """Each submission's 指标明细 and 校验问题 rows moved to ``store`` (its ``spilled``
     handles and ``tally`` set, its lists emptied), with the XML a worker rendered of them
-    when it was rendered under the submission's file name (`Spilled.xml`), and its packed
+    when it was rendered under the submission's file name (`Spilled.xml`; its 汇总 rows'
+    XML: ``summary_xml``, used when `combine` finds it stands), and its packed
     model (read back only when its unit sent several versions); ``extracted`` returned."""
     from perfxl.consolidate.combine import _problem_counts
 
@@ -284,13 +285,17 @@ def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
         xml, s.xml = s.xml, None
         if isinstance(s.model, bytes):
             s.model = store.put_bytes(s.model)
+        mine = xml is not None and xml.path == s.file.path  # else shown under another name
+        if mine and xml.summary is not None:
+            key, d = xml.summary
+            s.summary_xml = SpilledXml(key, store.put_bytes(d.data), d.crc, d.size)
         if s.spilled is None:  # else spilled as it was loaded from the cache
             if not (s.indicators or s.problems):
                 continue
             s.tally = _problem_counts(s.problems)
             s.spilled = (store.put(s.indicators), store.put(s.problems))
             s.indicators, s.problems = [], []
-        if xml is not None and xml.path == s.file.path:  # else shown under another name
+        if mine:
             handles: tuple[Spilled[Any], ...] = s.spilled
             for handle, done in zip(handles, (xml.indicators, xml.problems), strict=True):
                 if done is not None and len(handle):

@@ -319,19 +319,29 @@ class RowsXml:
         return key_for(_paths(self.inputs, os.getcwd()), self.styles[table.sheet])
 
     def render(self, sub: Any) -> SubmissionXml:
-        """The XML of ``sub``'s 指标明细 and 校验问题 rows (a `records.Submission`)."""
+        """The XML of ``sub``'s 指标明细 and 校验问题 rows (a `records.Submission`), and of
+        its 汇总 rows as its own problems count them (`combine.own_summary`; a workbook read
+        directly: the summary splices them when no other record counts problems of its
+        file, `combine._shared_files`)."""
+        from perfxl.consolidate.combine import own_summary
         from perfxl.consolidate.summary_xml import deflated, render_rows
 
         paths = _paths(self.inputs, os.getcwd())
         done: list[tuple[tuple[Any, ...], Deflated] | None] = []
-        for table, rows in ((K.INDICATORS, sub.indicators), (K.PROBLEMS, sub.problems)):
+        summary = own_summary(sub) if sub.file.via is None else []
+        for table, rows in (
+            (K.INDICATORS, sub.indicators),
+            (K.PROBLEMS, sub.problems),
+            (K.SUMMARY, summary),
+        ):
             if not rows:
                 done.append(None)
                 continue
             key = key_for(paths, self.styles[table.sheet])
             styles, memo, height = _memo_for(table, key, self.styles[table.sheet], paths)
-            done.append((key, deflated(render_rows(rows, styles, None, height, memo))))
-        return SubmissionXml(sub.file.path, done[0], done[1])
+            kind = 0 if table.keys[0] == "row_kind" else None
+            done.append((key, deflated(render_rows(rows, styles, kind, height, memo))))
+        return SubmissionXml(sub.file.path, done[0], done[1], done[2])
 
 
 # Per table and key, in a worker: the styles rendered with (one object: the memos of a row
@@ -359,11 +369,12 @@ def _memo_for(
 @dataclass(frozen=True)
 class SubmissionXml:
     """A submission's rendered rows (`RowsXml.render`): the file's name they were rendered
-    with, and per table (指标明细, 校验问题) the key and the compressed XML, or None."""
+    with, and per table (指标明细, 校验问题, 汇总) the key and the compressed XML, or None."""
 
     path: str
     indicators: tuple[tuple[Any, ...], Deflated] | None
     problems: tuple[tuple[Any, ...], Deflated] | None
+    summary: tuple[tuple[Any, ...], Deflated] | None = None  # its 汇总 rows
 
 
 def key_for(paths: Paths, styles: dict[str | None, list[int]]) -> tuple[Any, ...]:
