@@ -196,6 +196,24 @@ class Cache:
             return None
         return found
 
+    def reload(self, path: str) -> Extracted | None:
+        """The records of ``path``'s entry as `keep` takes them (named with `PLACEHOLDER`,
+        without rendered rows, the file's time read again); None when there is no sound
+        entry for its bytes."""
+        try:
+            digest = file_digest(path)
+            blob = self.entry(digest).read_bytes()
+            mtime = os.stat(path).st_mtime
+        except OSError:
+            return None
+        found = _decode(blob, PLACEHOLDER)
+        if found is None or not _sound(found, PLACEHOLDER, digest):
+            return None
+        found.files[0].mtime = mtime
+        for s in found.submissions:
+            s.xml = None
+        return found
+
     def keep(
         self, extracted: Extracted, path: str, rows_xml: RowsXml | None = None
     ) -> Extracted | Packed:
@@ -237,6 +255,41 @@ class Cache:
             with contextlib.suppress(OSError):
                 _write(self.entry(extracted.files[0].sha256), blob)
         return Packed(records, rows, path, xml, models)
+
+
+def rendered_again(
+    path: str,
+    config: str | None = None,
+    expand: bool = True,
+    layout: Any = None,
+    cache: Cache | None = None,
+    rows_xml: RowsXml | None = None,
+    rows: bool = True,
+) -> Extracted | Packed:
+    """`extract.extract_cached` of a file whose entry holds rows rendered under another name,
+    input folder or working directory (a moved folder, another working directory): the
+    entry's records rendered as this run shows them and stored so (`Cache.reload`, then
+    `Cache.keep`: a few milliseconds, against reading and checking the workbook again); the
+    file is read afresh when its entry is gone or unsound."""
+    from perfxl.consolidate.extract import extract_cached
+
+    if cache is not None and rows_xml is not None:
+        found = cache.reload(path)
+        if found is not None:
+            return cache.keep(found, path, rows_xml)
+    return extract_cached(path, config, expand, layout, cache, rows_xml, rows)
+
+
+def rendered_again_batch(
+    items: list[tuple[str, bool]],
+    config: str | None = None,
+    layout: Any = None,
+    cache: Cache | None = None,
+    rows_xml: RowsXml | None = None,
+    rows: bool = True,
+) -> list[Extracted | Packed]:
+    """`rendered_again` over a chunk of (path, expand_summary), in a worker."""
+    return [rendered_again(p, config, e, layout, cache, rows_xml, rows) for p, e in items]
 
 
 def _models_out(extracted: Extracted) -> list[Any] | None:
