@@ -23,9 +23,11 @@ from the columns when loaded; a spilled run's hit writes them to the spill as th
 unpickled only if read back); then the submissions' packed models (`changes.pack`,
 compressed already: pickled as they are, not compressed a second time, which cost ~45 us
 of a hit's decompressing); then, when the run rendered them, the rows' sheet XML
-(`writer.SubmissionXml`, about 20 KB compressed for 20 projects), which names the file: a
-later run splices it into its summary only when its own name, input folder and styles are
-the same, else renders the rows again. About 50 KB for 20 projects in all.
+(`writer.SubmissionXml`: 指标明细, 校验问题 and the unit's 汇总 rows, about 20 KB compressed
+for 20 projects), which names the file: a later run splices it into its summary only when
+its own name, input folder and styles are the same, else a worker renders the entry's
+records again and stores them so (`rendered_again`: the workbook is not read again). About
+50 KB for 20 projects in all.
 Entries are written atomically (temp file beside them, rename) with the user's umask, without
 an fsync: an entry is only ever a copy of what the workbook gives again, and one that a power
 cut leaves empty or torn fails its SHA-256 and is rebuilt (the fsync cost ~1 ms per workbook).
