@@ -43,6 +43,7 @@ class SpillStore:
         self.folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=beside))
         self._fh: Any = open(self.folder / "rows.bin", "w+b")  # noqa: SIM115 - closed in close()
         self._end = 0
+        self._at = 0  # the file's position: appends need no seek (a seek flushes the buffer)
         self._dirty = False
         # How this run reads a file (`extract.extract_file` with its config and layout): the
         # rows a worker rendered and did not send are read again with it, should anything
@@ -65,9 +66,11 @@ class SpillStore:
     def put_bytes(self, data: bytes) -> Blob:
         """``data`` written at the end of the file; the handle that reads it back."""
         fh = self._fh
-        fh.seek(self._end)
+        if self._at != self._end:  # a read moved it
+            fh.seek(self._end)
         fh.write(data)
         offset, self._end = self._end, self._end + len(data)
+        self._at = self._end
         self._dirty = True
         return Blob(self, offset, len(data))
 
@@ -81,6 +84,7 @@ class SpillStore:
             self._dirty = False
         fh.seek(offset)
         data: bytes = fh.read(size)
+        self._at = offset + len(data)
         return data
 
     @property
