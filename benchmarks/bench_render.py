@@ -9,7 +9,11 @@ fresh for each pass): the CPU time per workbook (``time.process_time``) of the w
 and of its stages measured apart (paths: `Paths.rows`, which this checkout's render no
 longer calls: its memos fix each file name once; heights: `row_height` on every row, or on
 a submission's columns at once where it can; rows: `render_rows` without heights; deflate:
-`deflated` of that XML). Then the main process's render of the 汇总 rows, base and this. The baseline's
+`deflated` of that XML). Since session 4 the whole render also makes and renders the unit's
+汇总 rows (`combine.own_summary`), which the stages leave out: against a baseline before that,
+"render (whole)" grows by their cost (about 0.4 ms), which the main process no longer spends
+(the last line: its render of the 汇总 rows, base and this; only units whose counts a
+cross-file problem changes are still rendered there). The baseline's
 modules are loaded from ``git show BASE:...`` under other names. Prints medians, the ratio
 and whether the two give the same bytes (XML and compressed).
 

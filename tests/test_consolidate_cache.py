@@ -159,8 +159,8 @@ def test_rows_rendered_by_the_workers_give_the_same_summary(
 ) -> None:
     """A spilled run splices in the rows its workers rendered (and the cache kept): the same
     summary as rows rendered by the writer, with 1 or 2 jobs, cold and warm; in another
-    folder the files are read again once, their rows rendered and kept under that folder's
-    names, and the next run there splices those in."""
+    folder the entries' records are rendered again once (the files not read), kept under
+    that folder's names, and the next run there splices those in."""
     folder = _copy(inbox, tmp_path / "inbox")
     cache = tmp_path / "cache"
     ref = tmp_path / "ref.xlsx"
@@ -187,9 +187,10 @@ def test_rows_rendered_by_the_workers_give_the_same_summary(
     seen.clear()
     out = tmp_path / "moved.xlsx"
     _run(moved, out, cache, 1, spill=0)
-    # The entries' rows were rendered for the other folder: read again, kept as shown here.
-    # (notes.xlsx, no perfxl workbook, has no such rows: its entry is used as it stands)
-    assert sorted(read) == sorted(f.name for f in moved.glob("*.xlsx") if f.name != "notes.xlsx")
+    # The entries' rows were rendered for the other folder: rendered again from the entries'
+    # records, not from the files (only the broken one, never cached, is read), and kept so.
+    assert read == ["broken.xlsx"]
+    assert seen.count("xml") >= 4  # rendered by the worker again, spliced
     fresh = tmp_path / "fresh.xlsx"
     _run(moved, fresh, None, 1)
     assert parts(out) == parts(fresh)
@@ -534,17 +535,20 @@ def test_only_targets_rows_must_come_rendered_from_the_cache() -> None:
     path = "in/910001.xlsx"
     prob = Problem("demo.rule", "warning", "说明", file=path, sheet="封面", cell="B2")
     row = problem_row(prob, "910001", "巨鹿镇", None, path)
-    keys = ("indicators-key", "problems-key")
+    keys = ("indicators-key", "problems-key", "summary-key")
     for stage, used in (("monitoring", True), ("evaluation", True), ("targets", False)):
         sub = Submission(file=FileRecord(path=path, status=K.USED), stage=stage, problems=[row])
         found = Extracted(files=[sub.file], submissions=[sub])
         assert R._rendered_here(found, path, keys) is used, stage
     rendered = Submission(file=FileRecord(path=path, status=K.USED), problems=[row])
-    rendered.xml = SimpleNamespace(path=path, indicators=None, problems=(keys[1], b""))
+    rendered.xml = SimpleNamespace(
+        path=path, indicators=None, problems=(keys[1], b""), summary=(keys[2], b"")
+    )
     found = Extracted(files=[rendered.file], submissions=[rendered])
     assert R._rendered_here(found, path, keys)
     assert not R._rendered_here(found, "moved/910001.xlsx", keys)  # rendered under another name
-    assert not R._rendered_here(found, path, ("indicators-key", "another folder"))
+    assert not R._rendered_here(found, path, ("indicators-key", "another folder", keys[2]))
+    assert not R._rendered_here(found, path, (*keys[:2], "another folder"))  # its 汇总 rows
 
 
 def test_long_rows_kept_by_columns_come_back_named() -> None:
@@ -704,3 +708,27 @@ def test_digests_by_two_threads_are_the_files_own_in_order(tmp_path: Path) -> No
     assert len(files) >= 64  # past the count hashed in one thread
     assert run._digests(files) == want and want[40] is None
     assert run._digests(files[:5]) == want[:5]
+
+
+def test_an_entry_reloaded_to_be_rendered_again_is_checked(inbox: Path, tmp_path: Path) -> None:
+    """`Cache.reload` (a moved folder: an entry's records rendered again) gives the records as
+    reading gives them to `Cache.keep`, under the placeholder with the file's time now; an
+    entry that is gone or corrupt gives None (the file is read again), never its bytes."""
+    book = tmp_path / "910001.xlsx"
+    shutil.copyfile(next(iter(sorted(inbox.glob("*.xlsx")))), book)
+    cache = C.Cache.open(tmp_path / "cache", None, L.STANDARD)
+    assert cache.reload(str(book)) is None  # no entry yet
+    want = extract.extract_file(str(book), shown=C.PLACEHOLDER)
+    extract.extract_cached(str(book), cache=cache)
+    os.utime(book, (1_700_000_000, 1_700_000_000))
+    got = cache.reload(str(book))
+    assert got is not None and got.files[0].path == C.PLACEHOLDER
+    assert got.files[0].mtime == 1_700_000_000
+    assert [s.xml for s in got.submissions] == [None] * len(want.submissions)
+    for g, w in zip(got.submissions, want.submissions, strict=True):
+        assert (g.projects, g.indicators, g.problems) == (w.projects, w.indicators, w.problems)
+    entry = _entries(tmp_path / "cache")[0]
+    blob = bytearray(entry.read_bytes())
+    blob[-1] ^= 0xFF
+    entry.write_bytes(bytes(blob))
+    assert cache.reload(str(book)) is None

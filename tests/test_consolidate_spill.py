@@ -206,6 +206,26 @@ def test_rows_the_summary_splices_are_not_sent_without_tables(inbox: Path, tmp_p
         assert got.spill is not None and got.spill.again == {}  # nothing read again
         handles = [h for s in got.chosen if s.spilled for h in s.spilled]
         assert handles and all(isinstance(h, Reread) for h in handles if len(h)), jobs
+        _summary_spliced(got)
+
+
+def _summary_spliced(got: Any) -> None:
+    """Every unit's 汇总 rows come as its worker rendered them (a handle with their XML, the
+    rows themselves never made: `Reread`), but for the units whose problem counts a
+    cross-file problem adds to (a project code two units use): made and rendered here."""
+    from perfxl.consolidate.spill import Reread
+
+    parts = got.summary.parts
+    assert len(parts) == len(got.chosen)
+    named = {
+        r.source_file for r in got.problems.parts[-1] if r.rule == "consolidate.duplicate_code"
+    }
+    assert len(named) == 2
+    for s, part in zip(got.chosen, parts, strict=True):
+        if s.file.path in named:
+            assert part.xml is None and not isinstance(part, Reread), s.file.path
+        else:
+            assert part.xml is not None and isinstance(part, Reread), s.file.path
 
 
 def test_rows_not_sent_are_read_again_when_something_reads_them(
@@ -223,8 +243,13 @@ def test_rows_not_sent_are_read_again_when_something_reads_them(
     result, info = run.gather([folder], Options(jobs=2, spill=0), spill_beside=tmp_path)
     assert result.spill is not None
     try:
-        parts = [*result.indicators.parts, *result.problems.parts]  # type: ignore[union-attr]
+        parts = [
+            *result.indicators.parts,  # type: ignore[union-attr]
+            *result.problems.parts,  # type: ignore[union-attr]
+            *result.summary.parts,  # type: ignore[union-attr]
+        ]
         assert sum(getattr(p, "xml", None) is not None for p in parts) >= 8
+        assert sum(getattr(p, "xml", None) is not None for p in result.summary.parts) >= 6  # type: ignore[union-attr]
         for p in parts:
             if getattr(p, "xml", None) is not None:
                 p.xml = None  # type: ignore[union-attr]

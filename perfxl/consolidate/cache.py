@@ -23,9 +23,11 @@ from the columns when loaded; a spilled run's hit writes them to the spill as th
 unpickled only if read back); then the submissions' packed models (`changes.pack`,
 compressed already: pickled as they are, not compressed a second time, which cost ~45 us
 of a hit's decompressing); then, when the run rendered them, the rows' sheet XML
-(`writer.SubmissionXml`, about 20 KB compressed for 20 projects), which names the file: a
-later run splices it into its summary only when its own name, input folder and styles are
-the same, else renders the rows again. About 50 KB for 20 projects in all.
+(`writer.SubmissionXml`: 指标明细, 校验问题 and the unit's 汇总 rows, about 20 KB compressed
+for 20 projects), which names the file: a later run splices it into its summary only when
+its own name, input folder and styles are the same, else a worker renders the entry's
+records again and stores them so (`rendered_again`: the workbook is not read again). About
+50 KB for 20 projects in all.
 Entries are written atomically (temp file beside them, rename) with the user's umask, without
 an fsync: an entry is only ever a copy of what the workbook gives again, and one that a power
 cut leaves empty or torn fails its SHA-256 and is rebuilt (the fsync cost ~1 ms per workbook).
@@ -60,8 +62,8 @@ if TYPE_CHECKING:
     from perfxl.consolidate.spill import SpillStore
     from perfxl.consolidate.writer import RowsXml
 
-FORMAT = 6  # bump when what an entry holds changes shape
-MAGIC = b"PXLC\x00\x06\r\n"  # 8 bytes; the line ends catch a text-mode copy
+FORMAT = 7  # bump when what an entry holds changes shape
+MAGIC = b"PXLC\x00\x07\r\n"  # 8 bytes; the line ends catch a text-mode copy
 DIGEST = 32  # bytes of the body's SHA-256 after the magic
 _LENGTH = struct.Struct("<Q")  # the body: the records without their long rows and packed
 # models, then those rows (each compressed, after its length), then the submissions' packed
@@ -196,6 +198,24 @@ class Cache:
             return None
         return found
 
+    def reload(self, path: str) -> Extracted | None:
+        """The records of ``path``'s entry as `keep` takes them (named with `PLACEHOLDER`,
+        without rendered rows, the file's time read again); None when there is no sound
+        entry for its bytes."""
+        try:
+            digest = file_digest(path)
+            blob = self.entry(digest).read_bytes()
+            mtime = os.stat(path).st_mtime
+        except OSError:
+            return None
+        found = _decode(blob, PLACEHOLDER)
+        if found is None or not _sound(found, PLACEHOLDER, digest):
+            return None
+        found.files[0].mtime = mtime
+        for s in found.submissions:
+            s.xml = None
+        return found
+
     def keep(
         self, extracted: Extracted, path: str, rows_xml: RowsXml | None = None
     ) -> Extracted | Packed:
@@ -237,6 +257,41 @@ class Cache:
             with contextlib.suppress(OSError):
                 _write(self.entry(extracted.files[0].sha256), blob)
         return Packed(records, rows, path, xml, models)
+
+
+def rendered_again(
+    path: str,
+    config: str | None = None,
+    expand: bool = True,
+    layout: Any = None,
+    cache: Cache | None = None,
+    rows_xml: RowsXml | None = None,
+    rows: bool = True,
+) -> Extracted | Packed:
+    """`extract.extract_cached` of a file whose entry holds rows rendered under another name,
+    input folder or working directory (a moved folder, another working directory): the
+    entry's records rendered as this run shows them and stored so (`Cache.reload`, then
+    `Cache.keep`: a few milliseconds, against reading and checking the workbook again); the
+    file is read afresh when its entry is gone or unsound."""
+    from perfxl.consolidate.extract import extract_cached
+
+    if cache is not None and rows_xml is not None:
+        found = cache.reload(path)
+        if found is not None:
+            return cache.keep(found, path, rows_xml)
+    return extract_cached(path, config, expand, layout, cache, rows_xml, rows)
+
+
+def rendered_again_batch(
+    items: list[tuple[str, bool]],
+    config: str | None = None,
+    layout: Any = None,
+    cache: Cache | None = None,
+    rows_xml: RowsXml | None = None,
+    rows: bool = True,
+) -> list[Extracted | Packed]:
+    """`rendered_again` over a chunk of (path, expand_summary), in a worker."""
+    return [rendered_again(p, config, e, layout, cache, rows_xml, rows) for p, e in items]
 
 
 def _models_out(extracted: Extracted) -> list[Any] | None:
@@ -570,8 +625,22 @@ def rows_of(data: bytes, path: str, index: int, which: int) -> list[Any]:
 def rows_again(store: SpillStore, path: str, digest: str, index: int, which: int) -> list[Any]:
     """One list of long rows (``which``: 0 指标明细, 1 校验问题) of the ``index``-th
     submission of ``path``, which a worker rendered and did not send (`packed`): the file
-    read again in this process (`SpillStore.reader`; the last file read is kept: a summary
-    given as input lists many submissions).
+    read again (`read_again`).
+
+    Raises:
+        DataError: the file changed since it was read (its rows would not be the ones
+            counted and rendered).
+    """
+    sub = read_again(store, path, digest, index)
+    rows: list[Any] = (sub.indicators, sub.problems)[which]
+    return rows
+
+
+def read_again(store: SpillStore, path: str, digest: str, index: int) -> Any:
+    """The ``index``-th submission of ``path`` (bytes of SHA-256 ``digest`` when the run read
+    it), read again in this process (`SpillStore.reader`; the last file read is kept: a
+    summary given as input lists many submissions): rows a worker rendered and did not send
+    (`packed`), or 汇总 rows the run did not make (`combine.combine`), wanted after all.
 
     Raises:
         DataError: the file changed since it was read (its rows would not be the ones
@@ -590,8 +659,7 @@ def rows_again(store: SpillStore, path: str, digest: str, index: int, which: int
     same = bool(again.files) and again.files[0].sha256 == digest and index < len(subs)
     if not same:
         raise DataError(f"汇总过程中文件被改动，请重新汇总：{path}", path=path)
-    rows: list[Any] = (subs[index].indicators, subs[index].problems)[which]
-    return rows
+    return subs[index]
 
 
 def _decode(blob: bytes, path: str, store: SpillStore | None = None) -> Extracted | None:

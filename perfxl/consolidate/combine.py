@@ -7,9 +7,10 @@ rule every command shares (`perfxl.versions`: saved time, then file time, then n
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, Inexact, localcontext
+from functools import partial
 from itertools import pairwise
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -213,9 +214,16 @@ def combine(
     prefer: Sequence[str] = (),
     schedule: tuple[float, ...] = (25.0, 50.0, 75.0, 100.0),
     layout: L.Layout = L.STANDARD,
+    summary_rows: bool = True,
 ) -> Consolidation:
     """Build every table of the summary from what the workers read (with ``layout``: the
-    messages name its cells)."""
+    messages name its cells).
+
+    ``summary_rows`` False: nothing but the summary writer reads the 汇总 rows (a spilled
+    run without tables), so a unit whose rows a worker rendered as they stand here
+    (`Submission.summary_xml`) gets no rows made: the writer splices the worker's XML, and
+    the rows are made again from the file only if something reads them (`_summary_again`).
+    """
     files: list[FileRecord] = []
     subs: list[Submission] = []
     listed: list[VersionChangeRow] = []
@@ -248,7 +256,8 @@ def combine(
             out.problems.extend(s.problems)
         out.problems.extend(extra)
         counts = _problem_counts(out.problems)
-    _summary_and_units(chosen, counts, out, store)
+    shared = _shared_files(chosen, extra) if store is not None else set()
+    _summary_and_units(chosen, counts, out, store, shared, summary_rows)
     if store is not None:
         for s in subs:
             s.projects = []  # summed and spilled as 汇总 rows: a spilled run keeps no copy
@@ -388,13 +397,37 @@ def _spilled_tables(
     return counts
 
 
+def _shared_files(chosen: list[Submission], extra: list[ProblemRow]) -> set[str | None]:
+    """The files whose problem counts (as `_problem_counts` keys them) some record adds to
+    besides a chosen submission of that very file: a cross-file problem names it, or two
+    chosen submissions count problems of it. A worker counted only its own file's problems
+    when it rendered the unit's 汇总 rows (`writer.RowsXml`): those rows stand only for the
+    files not listed here."""
+    out: set[str | None] = {r.source_file for r in extra}
+    seen: set[str | None] = set()
+    for s in chosen:
+        tally = s.tally if s.tally is not None else _problem_counts(s.problems)
+        files = {k[0] for k in tally}
+        files.add(s.file.path)
+        out.update(files.intersection(seen))
+        seen.update(files)
+    return out
+
+
 def _summary_and_units(
     chosen: list[Submission],
     counts: Counter[tuple[Any, ...]],
     out: Consolidation,
     store: SpillStore | None = None,
+    shared: set[str | None] | None = None,
+    summary_rows: bool = True,
 ) -> None:
-    """汇总 (each unit's projects and subtotal: to ``store`` when given), 乡镇合计, totals."""
+    """汇总 (each unit's projects and subtotal: to ``store`` when given), 乡镇合计, totals.
+
+    With ``store``, a unit whose 汇总 rows a worker rendered (`Submission.summary_xml`) and
+    whose file is not among the ``shared`` ones (`_shared_files`: the worker's counts of
+    problems are this run's) keeps that XML for the writer; its rows are made only when
+    ``summary_rows`` (something else reads them), else made again from the file on use."""
     err, warn = K.SEVERITY_ZH["error"], K.SEVERITY_ZH["warning"]
     grand = dict.fromkeys(MONEY, Decimal(0))
     exact = True  # every unit's totals and their sums exact: the county's totals as if summed
@@ -403,61 +436,16 @@ def _summary_and_units(
     count = counts.get  # not `Counter.__missing__`, a Python call for every key without problems
     for s in chosen:
         f = s.file
-        rows: list[SummaryRow] = []
         sums = s.sums if isinstance(s.sums, Sums) and s.sums.fits(s.projects) else sums_of(s)
-        for r, pct in zip(s.projects, sums.percents, strict=True):
-            rows.append(
-                SummaryRow(
-                    K.ROW_PROJECT,
-                    r.unit_code,
-                    r.unit_name,
-                    r.project_code,
-                    r.project_name,
-                    r.budget,
-                    r.fiscal_funds,
-                    r.other_funds,
-                    r.plan_mar,
-                    r.plan_jun,
-                    r.plan_oct,
-                    r.plan_dec,
-                    pct[0],
-                    pct[1],
-                    pct[2],
-                    pct[3],
-                    r.indicators,
-                    count((f.path, r.sheet, err), 0),
-                    count((f.path, r.sheet, warn), 0),
-                    r.source_file,
-                    r.sheet,
-                    r.cell,
-                )
-            )
-        tot = dict(sums.totals)
+        tot = sums.totals
         exact = exact and sums.exact and _add_exactly(grand, tot)
         e, w = count((f.path, None, err, "file"), 0), count((f.path, None, warn, "file"), 0)
         n_projects += len(s.projects)
         n_err, n_warn = n_err + e, n_warn + w
-        pcts = [percent(tot[k], tot["budget"]) for k in PLAN]
-        rows.append(
-            SummaryRow._make(
-                (
-                    K.ROW_SUBTOTAL,
-                    f.unit_code,
-                    f.unit_name,
-                    None,
-                    f"{f.unit_name or f.unit_code or ''} 小计（{len(s.projects)} 个项目）",
-                    *(float(tot[k]) for k in MONEY),
-                    *pcts,
-                    sum(r.indicators or 0 for r in s.projects),
-                    e,
-                    w,
-                    f.path,
-                    None,
-                    None,
-                )
-            )
-        )
-        out.summary.extend(rows if store is None else store.put(rows))
+        if store is None:
+            out.summary.extend(unit_summary(s, sums, count))
+        else:
+            out.summary.extend(_spilled_summary(s, sums, count, store, shared, summary_rows))
         out.units.append(
             _unit_row(
                 K.ROW_UNIT,
@@ -480,6 +468,108 @@ def _summary_and_units(
     out.units.append(
         _unit_row(K.ROW_TOTAL, None, "合计", n_projects, county, out.schedule, n_err, n_warn, None)
     )
+
+
+def _spilled_summary(
+    s: Submission,
+    sums: Sums,
+    count: Callable[[tuple[Any, ...], int], int],
+    store: SpillStore,
+    shared: set[str | None] | None,
+    summary_rows: bool,
+) -> Sequence[SummaryRow]:
+    """A unit's 汇总 rows in a spilled run (see `_summary_and_units`): spilled, or a handle
+    that makes them again from the file, with the worker's XML of them when it stands."""
+    from perfxl.consolidate.spill import Reread
+
+    f = s.file
+    xml = s.summary_xml
+    if xml is not None and (shared is None or f.path in shared):
+        xml = None  # counted with other records' problems here: rendered by the writer
+    if xml is None or summary_rows:
+        handle = store.put(unit_summary(s, sums, count))
+    else:
+        again = partial(_summary_again, store, f.path, f.sha256)
+        handle = Reread(store, len(s.projects) + 1, again)
+    handle.xml = xml
+    return handle
+
+
+def unit_summary(
+    s: Submission, sums: Sums, count: Callable[[tuple[Any, ...], int], int]
+) -> list[SummaryRow]:
+    """A unit's 汇总 rows: a row per project, then the unit's subtotal; ``sums``: its
+    `Sums`; ``count``: the problems by (file, sheet, severity) and (file, None, severity,
+    "file"), as `_problem_counts` keys them (``count(key, 0)``)."""
+    err, warn = K.SEVERITY_ZH["error"], K.SEVERITY_ZH["warning"]
+    f = s.file
+    rows: list[SummaryRow] = []
+    for r, pct in zip(s.projects, sums.percents, strict=True):
+        rows.append(
+            SummaryRow(
+                K.ROW_PROJECT,
+                r.unit_code,
+                r.unit_name,
+                r.project_code,
+                r.project_name,
+                r.budget,
+                r.fiscal_funds,
+                r.other_funds,
+                r.plan_mar,
+                r.plan_jun,
+                r.plan_oct,
+                r.plan_dec,
+                pct[0],
+                pct[1],
+                pct[2],
+                pct[3],
+                r.indicators,
+                count((f.path, r.sheet, err), 0),
+                count((f.path, r.sheet, warn), 0),
+                r.source_file,
+                r.sheet,
+                r.cell,
+            )
+        )
+    tot = sums.totals
+    e, w = count((f.path, None, err, "file"), 0), count((f.path, None, warn, "file"), 0)
+    pcts = [percent(tot[k], tot["budget"]) for k in PLAN]
+    rows.append(
+        SummaryRow._make(
+            (
+                K.ROW_SUBTOTAL,
+                f.unit_code,
+                f.unit_name,
+                None,
+                f"{f.unit_name or f.unit_code or ''} 小计（{len(s.projects)} 个项目）",
+                *(float(tot[k]) for k in MONEY),
+                *pcts,
+                sum(r.indicators or 0 for r in s.projects),
+                e,
+                w,
+                f.path,
+                None,
+                None,
+            )
+        )
+    )
+    return rows
+
+
+def own_summary(s: Submission) -> list[SummaryRow]:
+    """`unit_summary` of ``s`` counted with its own problems only (what a worker renders:
+    the run's rows when no other record counts problems of its file, `_shared_files`)."""
+    sums = s.sums if isinstance(s.sums, Sums) and s.sums.fits(s.projects) else sums_of(s)
+    return unit_summary(s, sums, _problem_counts(s.problems).get)
+
+
+def _summary_again(store: SpillStore, path: str, digest: str) -> list[SummaryRow]:
+    """The 汇总 rows of ``path`` (a workbook read directly, its bytes of SHA-256 ``digest``)
+    whose worker's XML the summary splices: the file read again in this process
+    (`cache.read_again`), its rows made as `own_summary`."""
+    from perfxl.consolidate.cache import read_again
+
+    return own_summary(read_again(store, path, digest, 0))
 
 
 @dataclass(frozen=True)

@@ -150,9 +150,10 @@ def read_all(
     else:
         load()
     late = [i for i in stored if i not in hits]  # an entry unsound, or rendered elsewhere
-    if late:
+    if late:  # the workers render the entries' records again (the files read if unsound)
         todo = [items[i] for i in late]
-        got.update(zip(late, _read(todo, jobs, args, progress, keep), strict=True))
+        read = _read(todo, jobs, args, progress, keep, again=True)
+        got.update(zip(late, read, strict=True))
     return [hits[i] if i in hits else got[i] for i in range(len(items))]
 
 
@@ -210,9 +211,10 @@ def _cached(
     without being unpickled.
 
     With ``rows_xml`` (the workers render the rows), an entry whose rendered rows were made
-    under another name, input folder or working directory is read again by a worker, which
-    stores it rendered as this run shows it: else the parent would render those rows on
-    every later run (a moved folder, another working directory)."""
+    under another name, input folder or working directory is left to a worker, which
+    renders its records again as this run shows them and stores them so
+    (`cache.rendered_again`): else the parent would render those rows on every later run
+    (a moved folder, another working directory)."""
     keys = _keys(rows_xml)
     hits: dict[int, Extracted] = {}
     for i in stored:
@@ -227,16 +229,17 @@ def _cached(
     return hits
 
 
-def _keys(rows_xml: RowsXml | None) -> tuple[Any, Any] | None:
-    """`RowsXml.key` of 指标明细 and 校验问题 for this run (None: the workers render nothing)."""
+def _keys(rows_xml: RowsXml | None) -> tuple[Any, ...] | None:
+    """`RowsXml.key` of 指标明细, 校验问题 and 汇总 for this run (None: the workers render
+    nothing)."""
     if rows_xml is None:
         return None
     from perfxl.consolidate import columns as K
 
-    return rows_xml.key(K.INDICATORS), rows_xml.key(K.PROBLEMS)
+    return rows_xml.key(K.INDICATORS), rows_xml.key(K.PROBLEMS), rows_xml.key(K.SUMMARY)
 
 
-def _rendered_here(found: Extracted, path: str, keys: tuple[Any, Any]) -> bool:
+def _rendered_here(found: Extracted, path: str, keys: tuple[Any, ...]) -> bool:
     """Whether every submission of a cache hit whose rows the workers render carries them
     rendered under ``path`` and this run's ``keys`` (`_keys`)."""
     from perfxl.consolidate.extract import renders_rows
@@ -247,7 +250,7 @@ def _rendered_here(found: Extracted, path: str, keys: tuple[Any, Any]) -> bool:
         xml = s.xml
         if xml is None or xml.path != path:
             return False
-        for key, done in zip(keys, (xml.indicators, xml.problems), strict=True):
+        for key, done in zip(keys, (xml.indicators, xml.problems, xml.summary), strict=True):
             if done is not None and done[0] != key:
                 return False
     return True
@@ -260,11 +263,18 @@ def _read(
     progress: Callable[[int], None] | None,
     keep: Keep,
     meanwhile: Callable[[], None] | None = None,
+    again: bool = False,
 ) -> list[Extracted]:
     """`read_all` of the files the cache did not hold (``args``: the config file, the
     layout, the cache, how rows are rendered and whether they are sent, handed to
     `extract_cached`); ``meanwhile`` is done in this process once the workers have their
-    files (first, when there are no workers)."""
+    files (first, when there are no workers). ``again``: files whose entries hold rows
+    rendered elsewhere, rendered again from them (`cache.rendered_again`)."""
+    from perfxl.consolidate.cache import rendered_again, rendered_again_batch
+
+    one, batch = (
+        (rendered_again, rendered_again_batch) if again else (extract_cached, extract_batch)
+    )
     config, layout, cache, rows_xml, rows = args
     plan = plan_for(len(items), jobs)
     if plan.workers <= 1:
@@ -274,7 +284,7 @@ def _read(
         # reading makes short-lived cycles: collect them (at the threshold workers use)
         with _collector(enabled=True), _thresholds(READING_GC):
             for path, exp in items:
-                found = extract_cached(path, config, exp, layout, cache, rows_xml, rows)
+                found = one(path, config, exp, layout, cache, rows_xml, rows)
                 out.append(keep(found))
                 if progress:
                     progress(1)
@@ -284,12 +294,12 @@ def _read(
     # else this process has entries to load: the workers import them while it does (about
     # 0.2 s of CPU each, and 0.2 s less before the first entry is loaded)
     chunks = [items[i : i + plan.chunk] for i in range(0, len(items), plan.chunk)]
-    done = _run_pool(extract_batch, chunks, plan.workers, args, progress, keep, meanwhile)
+    done = _run_pool(batch, chunks, plan.workers, args, progress, keep, meanwhile)
     left = [i for i, d in enumerate(done) if d is None]
     if left:  # a worker died (a reader aborted): those chunks again, each file in its own child
         todo = [chunks[i] for i in left]
-        again = _run_pool(extract_isolated, todo, plan.workers, args, progress, keep)
-        for i, d in zip(left, again, strict=True):
+        isolated = _run_pool(extract_isolated, todo, plan.workers, args, progress, keep)
+        for i, d in zip(left, isolated, strict=True):
             done[i] = d if d is not None else [keep(e) for e in extract_isolated(chunks[i], *args)]
     return [unpacked(e) for chunk in done for e in chunk or ()]
 
@@ -680,6 +690,7 @@ def _combined(
         prefer=prefer,
         schedule=schedule_for(config),
         layout=opt.layout,
+        summary_rows=opt.tables is not None,  # else only the summary reads them
     )
     if monitoring:
         monitor_tables(result)

@@ -43,6 +43,7 @@ class SpillStore:
         self.folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=beside))
         self._fh: Any = open(self.folder / "rows.bin", "w+b")  # noqa: SIM115 - closed in close()
         self._end = 0
+        self._at = 0  # the file's position: appends need no seek (a seek flushes the buffer)
         self._dirty = False
         # How this run reads a file (`extract.extract_file` with its config and layout): the
         # rows a worker rendered and did not send are read again with it, should anything
@@ -65,9 +66,11 @@ class SpillStore:
     def put_bytes(self, data: bytes) -> Blob:
         """``data`` written at the end of the file; the handle that reads it back."""
         fh = self._fh
-        fh.seek(self._end)
+        if self._at != self._end:  # a read moved it
+            fh.seek(self._end)
         fh.write(data)
         offset, self._end = self._end, self._end + len(data)
+        self._at = self._end
         self._dirty = True
         return Blob(self, offset, len(data))
 
@@ -81,6 +84,7 @@ class SpillStore:
             self._dirty = False
         fh.seek(offset)
         data: bytes = fh.read(size)
+        self._at = offset + len(data)
         return data
 
     @property
@@ -276,7 +280,8 @@ class Chain(Sequence[T]):
 def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
     """Each submission's 指标明细 and 校验问题 rows moved to ``store`` (its ``spilled``
     handles and ``tally`` set, its lists emptied), with the XML a worker rendered of them
-    when it was rendered under the submission's file name (`Spilled.xml`), and its packed
+    when it was rendered under the submission's file name (`Spilled.xml`; its 汇总 rows'
+    XML: ``summary_xml``, used when `combine` finds it stands), and its packed
     model (read back only when its unit sent several versions); ``extracted`` returned."""
     from perfxl.consolidate.combine import _problem_counts
 
@@ -284,13 +289,17 @@ def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
         xml, s.xml = s.xml, None
         if isinstance(s.model, bytes):
             s.model = store.put_bytes(s.model)
+        mine = xml is not None and xml.path == s.file.path  # else shown under another name
+        if mine and xml.summary is not None:
+            key, d = xml.summary
+            s.summary_xml = SpilledXml(key, store.put_bytes(d.data), d.crc, d.size)
         if s.spilled is None:  # else spilled as it was loaded from the cache
             if not (s.indicators or s.problems):
                 continue
             s.tally = _problem_counts(s.problems)
             s.spilled = (store.put(s.indicators), store.put(s.problems))
             s.indicators, s.problems = [], []
-        if xml is not None and xml.path == s.file.path:  # else shown under another name
+        if mine:
             handles: tuple[Spilled[Any], ...] = s.spilled
             for handle, done in zip(handles, (xml.indicators, xml.problems), strict=True):
                 if done is not None and len(handle):

@@ -3,9 +3,10 @@
 Every sheet has Chinese headers, a frozen header row, a filter, number formats, column widths,
 wrapped text and print setup: A3 landscape, one page wide and as many pages tall as needed,
 the header row repeated on every page, page numbers; columns only useful on screen (the link
-addresses) are left out of the print area. The long sheets (汇总, 指标明细, 校验问题) get their
-rows streamed in by `summary_xml` after xlsxwriter has drawn them; the short ones are written by
-xlsxwriter itself. Text from submissions is always written as text: formulas and URLs are
+addresses) are left out of the print area. The tables of a row per project, indicator, problem,
+unit or file (汇总, 指标明细, 校验问题, 乡镇合计, 提交情况) get their rows streamed in by
+`summary_xml` after xlsxwriter has drawn them (the chart of the units is given their values
+for its cache); the others are written by xlsxwriter itself. Text from submissions is always written as text: formulas and URLs are
 never made from it.
 
 File names are shown relative to the input folder (`Paths`): an absolute path would fill the
@@ -29,7 +30,10 @@ from perfxl.consolidate.columns import continued
 from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.summary_xml import Deflated, Piece, SheetRows, insert_rows
 
-STREAMED = (K.SUMMARY, K.INDICATORS, K.PROBLEMS)
+STREAMED = (K.SUMMARY, K.INDICATORS, K.PROBLEMS)  # their rows may come rendered by workers
+# The tables of a targets summary whose rows `summary_xml` inserts (the others: xlsxwriter):
+# a row per unit or file too, thousands in a county, ten times faster so (CPU of every run).
+INSERTED = (*STREAMED, K.UNITS, K.FILES)
 EXCEL_ROWS = 1_048_576  # rows of one Excel worksheet, the header row included
 # The rows a summary's sheet holds, header included (`RunInfo.sheet_rows` None takes it when
 # the summary is written): a table longer than that goes on in continuation sheets
@@ -319,19 +323,29 @@ class RowsXml:
         return key_for(_paths(self.inputs, os.getcwd()), self.styles[table.sheet])
 
     def render(self, sub: Any) -> SubmissionXml:
-        """The XML of ``sub``'s 指标明细 and 校验问题 rows (a `records.Submission`)."""
+        """The XML of ``sub``'s 指标明细 and 校验问题 rows (a `records.Submission`), and of
+        its 汇总 rows as its own problems count them (`combine.own_summary`; a workbook read
+        directly: the summary splices them when no other record counts problems of its
+        file, `combine._shared_files`)."""
+        from perfxl.consolidate.combine import own_summary
         from perfxl.consolidate.summary_xml import deflated, render_rows
 
         paths = _paths(self.inputs, os.getcwd())
         done: list[tuple[tuple[Any, ...], Deflated] | None] = []
-        for table, rows in ((K.INDICATORS, sub.indicators), (K.PROBLEMS, sub.problems)):
+        summary = own_summary(sub) if sub.file.via is None else []
+        for table, rows in (
+            (K.INDICATORS, sub.indicators),
+            (K.PROBLEMS, sub.problems),
+            (K.SUMMARY, summary),
+        ):
             if not rows:
                 done.append(None)
                 continue
             key = key_for(paths, self.styles[table.sheet])
             styles, memo, height = _memo_for(table, key, self.styles[table.sheet], paths)
-            done.append((key, deflated(render_rows(rows, styles, None, height, memo))))
-        return SubmissionXml(sub.file.path, done[0], done[1])
+            kind = 0 if table.keys[0] == "row_kind" else None
+            done.append((key, deflated(render_rows(rows, styles, kind, height, memo))))
+        return SubmissionXml(sub.file.path, done[0], done[1], done[2])
 
 
 # Per table and key, in a worker: the styles rendered with (one object: the memos of a row
@@ -359,11 +373,12 @@ def _memo_for(
 @dataclass(frozen=True)
 class SubmissionXml:
     """A submission's rendered rows (`RowsXml.render`): the file's name they were rendered
-    with, and per table (指标明细, 校验问题) the key and the compressed XML, or None."""
+    with, and per table (指标明细, 校验问题, 汇总) the key and the compressed XML, or None."""
 
     path: str
     indicators: tuple[tuple[Any, ...], Deflated] | None
     problems: tuple[tuple[Any, ...], Deflated] | None
+    summary: tuple[tuple[Any, ...], Deflated] | None = None  # its 汇总 rows
 
 
 def key_for(paths: Paths, styles: dict[str | None, list[int]]) -> tuple[Any, ...]:
@@ -415,7 +430,7 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
             for i, (a, b) in enumerate(parts):
                 ws = wb.add_worksheet(continued(table.sheet, i))
                 _draw_table(ws, table, b - a, fmt)
-                if table in STREAMED:
+                if table in INSERTED:
                     streamed.append((table, ws, rows, a, b))
                 else:
                     part = rows if len(parts) == 1 else _rows_between(rows, a, b)
@@ -735,11 +750,16 @@ def _charts(wb: Any, c: Consolidation, fmt: _Formats, units_rows: int) -> None:
     if n:
         bar = wb.add_chart({"type": "bar"})
         name_col, budget_col = K.UNITS.index("unit_name"), K.UNITS.index("budget")
+        units = c.units[:n]
         bar.add_series(
             {
                 "name": "预算数（万元）",
                 "categories": [K.UNITS.sheet, 1, name_col, n, name_col],
                 "values": [K.UNITS.sheet, 1, budget_col, n, budget_col],
+                # the chart's cached values (`summary_xml` inserts those rows after
+                # xlsxwriter, which would find no cells to take them from)
+                "categories_data": [_cached_value(r[name_col]) for r in units],
+                "values_data": [_cached_value(r[budget_col]) for r in units],
                 "fill": {"color": "#5B9BD5"},
             }
         )
@@ -753,6 +773,16 @@ def _charts(wb: Any, c: Consolidation, fmt: _Formats, units_rows: int) -> None:
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
+
+
+def _cached_value(v: Any) -> str | None:
+    """A cell's value as a chart caches it (as xlsxwriter takes it from a cell it wrote:
+    a number to Excel's precision, a text as it is, None for an empty cell)."""
+    if v is None or v == "":
+        return None
+    if type(v) is not bool and isinstance(v, int | float):
+        return f"{v:.16g}"
+    return v if type(v) is str else str(v)
 
 
 def units_chart_sheet(
