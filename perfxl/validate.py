@@ -21,7 +21,7 @@ from perfxl.gcpause import without_gc
 from perfxl.problems import Problem, Severity, new_problem
 from perfxl.read import ReadResult, read_workbook
 from perfxl.rules.base import Context, Finding
-from perfxl.rules.catalogue import CATALOGUE, PLACE_FREE, make, message
+from perfxl.rules.catalogue import CATALOGUE, PLACE_FREE, make, message, unreadable
 from perfxl.rules.families import modules
 
 if TYPE_CHECKING:
@@ -280,7 +280,7 @@ def validate_file(
             problem = replace(problem, message=exc.message)
         return ValidationReport(path=p, read=None, problems=[problem])
     except PerfxlError as exc:
-        problem = make("file.unreadable", file=p, detail=exc.message)
+        problem = unreadable(p, exc.message)
         return ValidationReport(path=p, read=None, problems=[problem])
     return ValidationReport(path=p, read=res, problems=check(res, config, carried))
 
