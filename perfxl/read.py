@@ -524,10 +524,10 @@ def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult)
     locations, name = res.locations, sheet.name
     in_order = keys == INDICATOR_KEYS  # the form's own order: the fields as they come
     for r, raw in _indicator_values(sheet, cols, first):
-        # _text of each value (most are text already, or empty), then _target of 指标值.
-        values = [v if v is None or type(v) is str else _text(v) for v in raw]
+        # as_text of each value (most are text already, or empty), then as_target of 指标值.
+        values = [v if v is None or type(v) is str else as_text(v) for v in raw]
         if target >= 0:
-            values[target] = _target(raw[target])
+            values[target] = as_target(raw[target])
         pointer = f"{base}/indicators/{len(out)}"
         row = str(r)
         for key, letter in letters:
@@ -612,7 +612,7 @@ def _read_records(
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for r in range(first, last + 1):
-        vals = {k: _text(sheet.get(r, columns[k][0])) for k in keys}
+        vals = {k: as_text(sheet.get(r, columns[k][0])) for k in keys}
         if all(v is None for v in vals.values()):
             continue
         pointer = f"{base}/{len(out)}"
@@ -678,14 +678,14 @@ class _FieldReader:
                 return whole(raw)
             return self._amount(raw, self._where(ref, pointer))
         if f.kind == "lines":
-            text = _text(raw)
+            text = as_text(raw)
             return [] if text is None else text.replace("\r\n", "\n").split("\n")
         if f.kind == "integer":
             return _integer(raw)
         if f.kind == "choice":
-            return _text(raw)
+            return as_text(raw)
         if isinstance(raw, int | float) and not isinstance(raw, bool) and f.key in _CODE_KEYS:
-            text = _text(raw)
+            text = as_text(raw)
             self.res.problems.append(
                 make(
                     "read.number_as_text_field",
@@ -696,7 +696,7 @@ class _FieldReader:
                 )
             )
             return text
-        return _text(raw)
+        return as_text(raw)
 
     def _where(self, ref: str, pointer: str) -> dict[str, Any]:
         """A problem's place (made only when there is a problem)."""
@@ -748,8 +748,12 @@ def _integer(raw: Any) -> Any:
     return _jsonable(raw)
 
 
-def _text(v: Any) -> Any:
-    """A text field as typed; numbers and dates typed into text cells become their text."""
+def as_text(v: Any) -> Any:
+    """A text field as typed; numbers and dates typed into text cells become their text.
+
+    The reader's one conversion of a text cell, shared with the monitoring and evaluation
+    readers and with the library's reading of a summary (`perfxl.services.yoy`).
+    """
     if v is None:
         return None
     if isinstance(v, str):
@@ -765,11 +769,13 @@ def _text(v: Any) -> Any:
     return str(v)
 
 
-def _target(v: Any) -> Any:
-    """指标值 as typed: text stays text; a number cell stays a number (formats vary by reader)."""
+def as_target(v: Any) -> Any:
+    """指标值 as typed: text stays text; a number cell stays a number (formats vary by reader).
+
+    The reader's one conversion of a target cell (shared as `as_text` is)."""
     if isinstance(v, float | int) and not isinstance(v, bool):
         return whole(v)
-    return _text(v)
+    return as_text(v)
 
 
 def _jsonable(v: Any) -> Any:

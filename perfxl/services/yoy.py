@@ -267,9 +267,9 @@ def _as_read(value: object, kind: str) -> object:
     library lists an indicator alike from either: a text column as the text Excel shows
     (``3`` typed there is ``3``, not ``3.0``; TRUE; a date in ISO form), 指标值 a number as
     a number (whole ones as ints) or the text typed."""
-    from perfxl.read import _target, _text  # the reader's own conversion, not a copy
+    from perfxl.read import as_target, as_text  # the reader's own conversion, not a copy
 
-    return _text(value) if kind == "text" else _target(value)
+    return as_text(value) if kind == "text" else as_target(value)
 
 
 def template_with_library(
