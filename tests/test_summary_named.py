@@ -99,3 +99,20 @@ def test_a_workbook_that_is_neither_keeps_the_verdict(tmp_path: Path) -> None:
     assert res.exit_code == 2, res.output
     assert "不是绩效目标工作簿：没有项目绩效目标表" in res.output
     assert "汇总表" not in res.output
+
+
+def test_the_excel_add_ins_compute_names_a_county_summary(targets_summary: Path) -> None:
+    """The add-in computes the open book (`compute_open_book`): a summary open in Excel is
+    named as what it is, before the generic 没有项目绩效目标表 refusal."""
+    from perfxl.errors import NotAPerfxlWorkbookError
+    from perfxl.grid.calamine_grid import read_grid
+    from perfxl.services.computation import compute_open_book
+
+    def no_formulas(cells: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        raise AssertionError("a summary's formulas are not read")
+
+    with pytest.raises(NotAPerfxlWorkbookError) as caught:
+        compute_open_book(read_grid(targets_summary), no_formulas)
+    assert caught.value.message.startswith(
+        "这是 perfxl consolidate 生成的绩效目标汇总表，不是单位报送的工作簿，未计算。"
+    )
