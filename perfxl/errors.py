@@ -114,6 +114,23 @@ class UnsafeXmlError(UnsafeWorkbookError):
     """A part the write-back engine edits carries a DOCTYPE or entity declaration."""
 
 
+_SUMMARY_KINDS = {"targets": "绩效目标", "monitoring": "绩效运行监控", "evaluation": "绩效自评"}
+
+
+def summary_verdict(outcome: str, stage: str | None = None, advice: str = "") -> str:
+    """How every command says that a summary written by ``perfxl consolidate`` was given
+    where a unit's workbook is needed (validate, export, compute, library, publish …): the
+    one wording, so a reviewer who opened the wrong file learns what it is.
+
+    Args:
+        outcome: what was not done with it (``未校验``, ``未收入``).
+        stage: the summary's kind (``targets``, ``monitoring``, ``evaluation``) when known.
+        advice: what to do instead (a full sentence), or nothing.
+    """
+    kind = _SUMMARY_KINDS.get(stage or "", "")
+    return f"这是 perfxl consolidate 生成的{kind}汇总表，不是单位报送的工作簿，{outcome}。{advice}"
+
+
 class NotAPerfxlWorkbookError(PerfxlError):
     """The workbook opened but holds no project sheet and no cover sheet.
 

@@ -141,14 +141,10 @@ def schema_problems(data: Any, *, file: str | None = None) -> list[Problem]:
     if data.get("framework") is None:
         data = {**data, "framework": framework}  # as validation does: the county default
     out = []
-    said: set[tuple[str, str]] = set()
     for f in sorted(findings(data, config, framework), key=lambda f: _pointer_key(f.pointer)):
         fields = dict(f.fields)
         fields.setdefault("value", f.value)
         detail = make(f.rule, **fields).message.rstrip("。")
-        if (f.pointer, detail) in said:  # the schema's branches (one per stage of the data)
-            continue  # each find the same missing field: said once
-        said.add((f.pointer, detail))
         value = f.value if _small(f.value) else None
         out.append(make("fill.schema", file=file, pointer=f.pointer, value=value, detail=detail))
     return out

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, col_letter, parse_a1, shift
-from perfxl.errors import NotAPerfxlWorkbookError
+from perfxl.errors import NotAPerfxlWorkbookError, summary_verdict
 from perfxl.grid import Grid, Sheet
 from perfxl.model import (
     AREA_KEYS,
@@ -81,6 +81,9 @@ class ReadResult:
         layout: the form the workbook was read with (compute and messages follow it).
         carried: a monitoring workbook's record of what it carried from the targets (its
             very hidden sheet, `perfxl.carried`); None when it has none.
+        summary: for a workbook with no perfxl sheet that is a summary written by
+            ``perfxl consolidate``, the summary's kind (``targets``, ``monitoring`` or
+            ``evaluation``); None otherwise.
     """
 
     targets: Targets
@@ -90,6 +93,7 @@ class ReadResult:
     path: str = ""
     layout: L.Layout = L.STANDARD
     carried: CarriedRecord | None = None
+    summary: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -109,16 +113,27 @@ class ReadResult:
         """
         return any(s.kind in PERFXL_KINDS for s in self.sheets)
 
-    def require_perfxl(self) -> None:
+    def require_perfxl(self, outcome: str = "未读入", advice: str | None = None) -> None:
         """Raise ``NotAPerfxlWorkbookError`` unless ``is_perfxl``.
+
+        Args:
+            outcome: what the command did not do (``未导出``), said of a county summary.
+            advice: what to do instead, said of a county summary; None for `summary_advice`.
 
         Raises:
             NotAPerfxlWorkbookError: with the Chinese message every command prints (naming
-                the anchor cells of the layout read with).
+                the anchor cells of the layout read with); for a summary written by
+                ``perfxl consolidate``, what it is and what to do with it
+                (`perfxl.errors.summary_verdict`).
         """
-        if not self.is_perfxl:
+        if self.is_perfxl:
+            return
+        if self.summary is not None:
+            said = advice if advice is not None else summary_advice(self.summary)
+            message = summary_verdict(outcome, self.summary, said)
+        else:
             message = NotAPerfxlWorkbookError.message_for(self.layout)
-            raise NotAPerfxlWorkbookError(message, path=self.path)
+        raise NotAPerfxlWorkbookError(message, path=self.path)
 
     def project_sheet(self, index: int) -> str | None:
         """The sheet name of the index-th project."""
@@ -126,6 +141,27 @@ class ReadResult:
             if s.project_index == index:
                 return s.name
         return None
+
+
+def summary_advice(stage: str) -> str:
+    """What to do with a summary of ``stage`` given where a unit's workbook is needed."""
+    also = "，也可作为 perfxl consolidate 的输入汇总上一级" if stage == "targets" else ""
+    return f"请给出单位报送的工作簿；汇总表可直接在 Excel/WPS 中查看{also}。"
+
+
+def _summary_stage(grid: Grid) -> str | None:
+    """The kind of summary written by ``perfxl consolidate`` ``grid`` is (its 说明 sheet's
+    marker, as `perfxl.consolidate.summary_input` recognises an input), None for another
+    workbook."""
+    from perfxl.consolidate.columns import MONITOR_MARKER, README_SHEET, SUMMARY_MARKER
+    from perfxl.consolidate.eval_columns import EVAL_MARKER
+
+    stages = {SUMMARY_MARKER: "targets", MONITOR_MARKER: "monitoring", EVAL_MARKER: "evaluation"}
+    for sheet in grid.sheets:
+        if sheet.name == README_SHEET:
+            marker = sheet.get(1, 1)
+            return stages.get(marker) if isinstance(marker, str) else None
+    return None
 
 
 def read_workbook(
@@ -198,6 +234,8 @@ def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
             )
     if not cover_seen:
         _unit_from_project_header(grid, res)
+    if not res.is_perfxl:  # a county summary is named as what it is (`require_perfxl`)
+        res.summary = _summary_stage(grid)
     if res.targets.stage == "monitoring":
         from perfxl.read_monitoring import read_month
 
@@ -486,10 +524,10 @@ def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult)
     locations, name = res.locations, sheet.name
     in_order = keys == INDICATOR_KEYS  # the form's own order: the fields as they come
     for r, raw in _indicator_values(sheet, cols, first):
-        # _text of each value (most are text already, or empty), then _target of 指标值.
-        values = [v if v is None or type(v) is str else _text(v) for v in raw]
+        # as_text of each value (most are text already, or empty), then as_target of 指标值.
+        values = [v if v is None or type(v) is str else as_text(v) for v in raw]
         if target >= 0:
-            values[target] = _target(raw[target])
+            values[target] = as_target(raw[target])
         pointer = f"{base}/indicators/{len(out)}"
         row = str(r)
         for key, letter in letters:
@@ -574,7 +612,7 @@ def _read_records(
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for r in range(first, last + 1):
-        vals = {k: _text(sheet.get(r, columns[k][0])) for k in keys}
+        vals = {k: as_text(sheet.get(r, columns[k][0])) for k in keys}
         if all(v is None for v in vals.values()):
             continue
         pointer = f"{base}/{len(out)}"
@@ -640,14 +678,14 @@ class _FieldReader:
                 return whole(raw)
             return self._amount(raw, self._where(ref, pointer))
         if f.kind == "lines":
-            text = _text(raw)
+            text = as_text(raw)
             return [] if text is None else text.replace("\r\n", "\n").split("\n")
         if f.kind == "integer":
             return _integer(raw)
         if f.kind == "choice":
-            return _text(raw)
+            return as_text(raw)
         if isinstance(raw, int | float) and not isinstance(raw, bool) and f.key in _CODE_KEYS:
-            text = _text(raw)
+            text = as_text(raw)
             self.res.problems.append(
                 make(
                     "read.number_as_text_field",
@@ -658,7 +696,7 @@ class _FieldReader:
                 )
             )
             return text
-        return _text(raw)
+        return as_text(raw)
 
     def _where(self, ref: str, pointer: str) -> dict[str, Any]:
         """A problem's place (made only when there is a problem)."""
@@ -710,8 +748,12 @@ def _integer(raw: Any) -> Any:
     return _jsonable(raw)
 
 
-def _text(v: Any) -> Any:
-    """A text field as typed; numbers and dates typed into text cells become their text."""
+def as_text(v: Any) -> Any:
+    """A text field as typed; numbers and dates typed into text cells become their text.
+
+    The reader's one conversion of a text cell, shared with the monitoring and evaluation
+    readers and with the library's reading of a summary (`perfxl.services.yoy`).
+    """
     if v is None:
         return None
     if isinstance(v, str):
@@ -727,11 +769,13 @@ def _text(v: Any) -> Any:
     return str(v)
 
 
-def _target(v: Any) -> Any:
-    """指标值 as typed: text stays text; a number cell stays a number (formats vary by reader)."""
+def as_target(v: Any) -> Any:
+    """指标值 as typed: text stays text; a number cell stays a number (formats vary by reader).
+
+    The reader's one conversion of a target cell (shared as `as_text` is)."""
     if isinstance(v, float | int) and not isinstance(v, bool):
         return whole(v)
-    return _text(v)
+    return as_text(v)
 
 
 def _jsonable(v: Any) -> Any:

@@ -60,7 +60,7 @@ def _read_rows(
     sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult
 ) -> tuple[list[Indicator], list[IndicatorResult], int]:
     """The indicator rows down to the 总分 row; and the last indicator row (layout's rows)."""
-    from perfxl.read import _target, _text, indicator_rows
+    from perfxl.read import as_target, as_text, indicator_rows
 
     form = res.layout.evaluation
     columns = form.indicator_columns
@@ -85,10 +85,10 @@ def _read_rows(
         )
         inds.append(
             Indicator(
-                level1=_text(raw["level1"]),
-                level2=_text(raw["level2"]),
-                level3=_text(raw["level3"]),
-                target=_target(raw["target"]),
+                level1=as_text(raw["level1"]),
+                level2=as_text(raw["level2"]),
+                level3=as_text(raw["level3"]),
+                target=as_target(raw["target"]),
             )
         )
         split = sheet.get(r, form.helper_columns["split"] + dc)
@@ -100,8 +100,8 @@ def _read_rows(
                 actual=_actual(raw["actual"], inds[-1].target),
                 points=points,
                 score=_number(raw["score"]),
-                grade=_text(raw["grade"]),
-                deviation=_text(raw["deviation"]),
+                grade=as_text(raw["grade"]),
+                deviation=as_text(raw["deviation"]),
             )
         )
     return inds, results, last
@@ -114,10 +114,10 @@ def _actual(raw: Any, target: Any) -> Any:
     (``96%``), which `perfxl.scoring` reads in the target's unit; anything else as typed."""
     from decimal import Decimal
 
-    from perfxl.read import _target
+    from perfxl.read import as_target
     from perfxl.targets import parse_target
 
-    value = _target(raw)
+    value = as_target(raw)
     if isinstance(value, bool) or not isinstance(value, int | float) or target is None:
         return value
     try:
@@ -139,25 +139,25 @@ def _same(a: Any, b: Any) -> bool:
 def _number(v: Any) -> Any:
     """A figure as read: a number stays a number (whole numbers as int), blank is None,
     text is kept as typed."""
-    from perfxl.read import _target
+    from perfxl.read import as_target
 
     if v is None or v == "":
         return None
-    return _target(v)
+    return as_target(v)
 
 
 def _words(v: Any) -> str | None:
-    from perfxl.read import _text
+    from perfxl.read import as_text
 
-    text: str | None = _text(v)
+    text: str | None = as_text(v)
     return text
 
 
 def read_profile(grid: Grid, res: ReadResult) -> str | None:
     """The scoring profile's name from the cover's 评分方案 (``name（title）`` as written)."""
-    from perfxl.read import _text
+    from perfxl.read import as_text
 
-    text = _text(cover_value(grid, res, res.layout.evaluation_cover.profile.ref, "/profile"))
+    text = as_text(cover_value(grid, res, res.layout.evaluation_cover.profile.ref, "/profile"))
     if isinstance(text, str) and text.strip():
         return text.split("（")[0].split("(")[0].strip()
     return None

@@ -140,7 +140,7 @@ def read_monitoring_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: 
 def _read_rows(
     sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult
 ) -> tuple[list[Indicator], list[IndicatorProgress]]:
-    from perfxl.read import _target, _text, indicator_rows
+    from perfxl.read import as_target, as_text, indicator_rows
 
     form = res.layout.monitoring
     columns = {k: v for k, v in form.indicator_columns.items() if k != "light"}
@@ -149,7 +149,7 @@ def _read_rows(
     progress: list[IndicatorProgress] = []
     for r, raw in indicator_rows(sheet, columns, first, dc):
         values = {
-            k: _target(v) if k in ("target", "current", "forecast") else _text(v)
+            k: as_target(v) if k in ("target", "current", "forecast") else as_text(v)
             for k, v in raw.items()
         }
         locate_indicator(

@@ -21,7 +21,7 @@ from perfxl.gcpause import without_gc
 from perfxl.problems import Problem, Severity, new_problem
 from perfxl.read import ReadResult, read_workbook
 from perfxl.rules.base import Context, Finding
-from perfxl.rules.catalogue import CATALOGUE, PLACE_FREE, make, message
+from perfxl.rules.catalogue import CATALOGUE, PLACE_FREE, make, message, unreadable
 from perfxl.rules.families import modules
 
 if TYPE_CHECKING:
@@ -273,13 +273,26 @@ def validate_file(
     p = str(path)
     try:
         res = read_workbook(path)
-        res.require_perfxl()
-    except NotAPerfxlWorkbookError:
-        return ValidationReport(path=p, read=None, problems=[make("file.not_perfxl", file=p)])
+        res.require_perfxl("未校验", _summary_advice(res.summary))
+    except NotAPerfxlWorkbookError as exc:
+        problem = make("file.not_perfxl", file=p)  # a county summary: said as what it is
+        if exc.message != problem.message:
+            problem = replace(problem, message=exc.message)
+        return ValidationReport(path=p, read=None, problems=[problem])
     except PerfxlError as exc:
-        problem = make("file.unreadable", file=p, detail=exc.message)
+        problem = unreadable(p, exc.message)
         return ValidationReport(path=p, read=None, problems=[problem])
     return ValidationReport(path=p, read=res, problems=check(res, config, carried))
+
+
+def _summary_advice(stage: str | None) -> str | None:
+    """What validate tells a reviewer who gave it a county summary (None: the shared advice)."""
+    if stage != "targets":
+        return None
+    return (
+        "汇总时发现的各单位问题已列在汇总表的“校验问题”表中；要重新校验，"
+        "请给出各单位报送的工作簿（或其所在文件夹）。"
+    )
 
 
 def unusable_report(path: str, reason: str) -> ValidationReport:

@@ -91,7 +91,7 @@ def test_the_catalogue_is_complete_without_importing_any_rule_family() -> None:
         "from perfxl.rules.catalogue import CATALOGUE, make\n"
         "assert not any(m in sys.modules for m in "
         "('perfxl.rules.amounts', 'perfxl.compute', 'perfxl.consolidate.rules'))\n"
-        "print(len(CATALOGUE), make('file.unreadable', file='a.xlsx', detail='x').rule)\n"
+        "print(len(CATALOGUE), make('file.unreadable', file='a.xlsx', detail='x', advice='').rule)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

@@ -75,8 +75,9 @@ def test_fill_reports_schema_problems_but_writes(
 
 
 def test_fill_names_each_missing_field_once(tmp_path: Path) -> None:
-    """A data file missing required fields: each is reported once (the schema's branches,
-    one per stage, each found it: 预算年度 was listed four times, 项目编码 seven)."""
+    """A data file missing required fields: each is reported once (each of jsonschema's
+    ``required`` errors was taken for every missing sibling: 预算年度 was listed four times,
+    项目编码 seven; `perfxl.rules.schema_rules`, no longer de-duplicated after)."""
     from perfxl.io import schema_problems
 
     data = {"schema_version": "1", "projects": [{"name": "道路维修", "budget": "abc"}]}

@@ -293,7 +293,10 @@ def test_validate_reports_a_summary_in_a_folder_instead_of_failing_it(
     folder = _copy(books, tmp_path / "in")
     consolidate([folder], folder / "上次汇总.xlsx", Options(jobs=1))
     res = CliRunner().invoke(main, ["validate", str(folder)])
-    assert "上次汇总.xlsx：perfxl 生成的汇总表，不是单位报送的工作簿，未校验。" in res.stderr
+    assert (
+        "上次汇总.xlsx：这是 perfxl consolidate 生成的汇总表，不是单位报送的工作簿，未校验。"
+        in res.stderr
+    )
     assert "共 2 个文件" in res.stdout
     assert res.exit_code != 2
 
@@ -305,7 +308,10 @@ def test_publish_leaves_a_summary_in_a_folder_out_without_failing(
     consolidate([folder], folder / "上次汇总.xlsx", Options(jobs=1))
     res = CliRunner().invoke(main, ["publish", str(folder), "-o", str(tmp_path / "c.docx")])
     assert res.exit_code == 0, res.output
-    assert "上次汇总.xlsx：perfxl 生成的汇总表，不是单位报送的工作簿，未收入。" in res.output
+    assert (
+        "上次汇总.xlsx：这是 perfxl consolidate 生成的汇总表，不是单位报送的工作簿，未收入。"
+        in res.output
+    )
 
 
 def test_a_summary_too_large_for_a_townships_limits_is_still_reported_not_read(

@@ -213,7 +213,11 @@ def test_a_monitoring_or_self_evaluation_summary_is_named_as_such(tmp_path: Path
     it is, not as 不是绩效目标工作簿; with a unit's workbook beside it the library is made
     from that one (exit 1: an input was not used)."""
     examples = Path(__file__).resolve().parents[1] / "examples"
-    for name in ("suying-2023-monitoring.xlsx", "suying-2023-evaluation.xlsx"):
+    kinds = {
+        "suying-2023-monitoring.xlsx": "绩效运行监控",
+        "suying-2023-evaluation.xlsx": "绩效自评",
+    }
+    for name, kind in kinds.items():
         summary = tmp_path / f"汇总-{name}"
         res = CliRunner().invoke(
             main, ["consolidate", str(examples / name), "-o", str(summary), "-j", "1"]
@@ -221,12 +225,13 @@ def test_a_monitoring_or_self_evaluation_summary_is_named_as_such(tmp_path: Path
         assert summary.is_file(), res.output
         alone = CliRunner().invoke(main, ["library", str(summary), "-o", str(tmp_path / "a.xlsx")])
         assert alone.exit_code == 2, alone.output
-        assert f"{summary}：这是 perfxl 生成的监控汇总表或自评汇总表" in alone.output
+        said = f"这是 perfxl consolidate 生成的{kind}汇总表，不是单位报送的工作簿，未读入。其中没有指标明细"
+        assert f"{summary}：{said}" in alone.output
         assert "不是绩效目标工作簿" not in alone.output
         out = tmp_path / "b.xlsx"
         both = CliRunner().invoke(
             main, ["library", str(summary), str(examples / "suying-2023.xlsx"), "-o", str(out)]
         )
         assert both.exit_code == 1, both.output
-        assert f"{summary}: [未使用] 这是 perfxl 生成的监控汇总表或自评汇总表" in both.output
+        assert f"{summary}: [未使用] {said}" in both.output
         assert len(read_library(out).entries) == 13

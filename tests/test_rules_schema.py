@@ -70,3 +70,27 @@ def test_labels_of_pointers() -> None:
     assert label_of("/projects/0/indicators/2/target") == "指标值"
     assert label_of("/unit/code") == "单位编码"
     assert label_of("/projects/1/goals/0") == "绩效目标"
+
+
+def test_findings_name_each_missing_field_once_and_every_one() -> None:
+    """jsonschema gives one ``required`` error per missing field: each becomes one finding
+    (each used to be taken for every missing sibling: 4 missing fields, 16 findings)."""
+    import json
+    from pathlib import Path
+
+    from perfxl.rules.schema_rules import findings
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "suying-2023.json"
+    data = json.loads(example.read_text(encoding="utf-8"))
+    for key in ("year", "unit", "money_unit"):
+        del data[key]
+    data["projects"][1] = {"name": "道路维修"}
+    data["projects"][0]["indicators"][2] = {}
+    found = [(f.rule, f.pointer) for f in findings(data, Config(), "2015")]
+    project = ["code", "budget", "fiscal_funds", "other_funds", "purpose", "plan", "goals"]
+    project += ["indicators"]
+    row = ["level1", "level2", "level3", "description", "target", "basis"]
+    expected = {("schema.required", f"/{k}") for k in ("year", "unit", "money_unit")}
+    expected |= {("schema.required", f"/projects/1/{k}") for k in project}
+    expected |= {("schema.required", f"/projects/0/indicators/2/{k}") for k in row}
+    assert sorted(found) == sorted(expected)

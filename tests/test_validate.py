@@ -220,3 +220,31 @@ def test_validate_a_folder_reads_every_workbook_below_it(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr
     files = {r["file"] for r in json.loads(proc.stdout)["problems"]}
     assert files == {str(tmp_path / "乡镇" / "a.xlsx"), str(sub / "b 副本.xlsx")}
+
+
+def test_an_unreadable_file_gets_the_advice_once(tmp_path: Path, example_book: Path) -> None:
+    """The preflight's refusal says what to do (请重新获取…, 请用 Excel/WPS 打开后另存为…):
+    ``file.unreadable`` does not add its general advice after it; a reason that gives no
+    advice (a Word document renamed .xlsx) still gets the general one."""
+    import docx
+
+    from perfxl.rules.catalogue import UNREADABLE_ADVICE
+
+    truncated = tmp_path / "truncated.xlsx"
+    data = example_book.read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    text = tmp_path / "csv.xlsx"
+    text.write_text("项目编码,项目名称\n1,道路\n", encoding="utf-8")
+    word = tmp_path / "word.xlsx"
+    document = docx.Document()
+    document.add_paragraph("不是工作簿")
+    document.save(str(word))
+    said = {}
+    for book in (truncated, text, word):
+        (problem,) = validate_file(book).problems
+        assert problem.rule == "file.unreadable" and problem.message.startswith("无法读取该文件：")
+        said[book] = problem.message
+    for book in (truncated, text):
+        assert UNREADABLE_ADVICE not in said[book] and said[book].count("请") == 1, said[book]
+    assert "请重新获取" in said[truncated] and "另存为" in said[text]
+    assert said[word].endswith(f"不是工作簿。 {UNREADABLE_ADVICE}"), said[word]

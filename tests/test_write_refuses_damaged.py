@@ -114,5 +114,8 @@ def test_publish_names_a_county_summary_given_to_it_as_such(tmp_path: Path) -> N
     out = tmp_path / "公开.docx"
     res = CliRunner().invoke(main, ["publish", str(summary), "-o", str(out)])
     assert res.exit_code == 2, res.output
-    assert f"{summary}：这是 perfxl consolidate 生成的县级汇总表" in res.output
+    assert (
+        f"{summary}：这是 perfxl consolidate 生成的汇总表，不是单位报送的工作簿，未收入。"
+        in res.output
+    )
     assert "不是绩效目标工作簿" not in res.output and not out.exists()

@@ -59,6 +59,7 @@ def command(
     工作簿结构有误的单位不收入文本并给出提示，退出码 1；没有可用的单位时退出码 2。
     """
     from perfxl.config import load_config
+    from perfxl.errors import summary_verdict
     from perfxl.outputs import check_suffix, finishing, refuse_inputs
     from perfxl.publish.api import project_kind
     from perfxl.services import publish
@@ -80,7 +81,7 @@ def command(
         for file, reason in result.skipped:
             click.echo(f"{file}: [未收入] {reason}", err=True)
         for file in result.summaries:
-            click.echo(f"{file}：perfxl 生成的汇总表，不是单位报送的工作簿，未收入。", err=True)
+            click.echo(f"{file}：{summary_verdict('未收入')}", err=True)
         for file, verdict in result.other_stage:
             click.echo(f"{file}：[未收入] {verdict}", err=True)
         if result.superseded:

@@ -71,11 +71,12 @@ def command(
         [*books, config_path, targets],
         hint="原地标注请用 --in-place（会先保留备份 BOOK.bak.xlsx）。",
     )
+    from perfxl.errors import summary_verdict
     from perfxl.services import annotate, find_workbooks, targets_record, validate_workbooks
 
     found = find_workbooks(books, exclude=[annotate_out] if annotate_out else [])
     for p in found.summaries:  # an earlier county summary among the townships' files
-        click.echo(f"{p}：perfxl 生成的汇总表，不是单位报送的工作簿，未校验。", err=True)
+        click.echo(f"{p}：{summary_verdict('未校验')}", err=True)
     if annotate_out is not None and len(found.paths) + len(found.unusable) != 1:
         raise click.UsageError(
             "--annotate OUT.xlsx 只能用于一个工作簿；多个工作簿请用 --in-place。"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from perfxl.errors import PerfxlError
+from perfxl.errors import PerfxlError, summary_verdict
 from perfxl.model import Targets
 from perfxl.problems import Problem
 from perfxl.publish.county import Source
@@ -84,9 +84,8 @@ class Selection:
     other_stage: list[tuple[str, str]] = field(default_factory=list)
 
 
-_SUMMARY_NAMED = (
-    "这是 perfxl consolidate 生成的县级汇总表，不是单位的工作簿，未收入。"
-    "全县的公开文本请给出各单位的工作簿（或其所在文件夹）。"
+_SUMMARY_NAMED = summary_verdict(
+    "未收入", None, "全县的公开文本请给出各单位的工作簿（或其所在文件夹）。"
 )
 
 

@@ -179,7 +179,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "file.unreadable",
         "error",
-        "无法读取该文件：{detail} 请确认它是 .xlsx/.xlsm/.xls 工作簿、未加密且未损坏，必要时用 Excel/WPS 另存为 .xlsx 后重试。",
+        "无法读取该文件：{detail}{advice}",
         "文件无法读取",
     ),
     Rule(
@@ -756,6 +756,20 @@ def message(rule_id: RuleId, values: Mapping[str, Any]) -> str:
         v = values[name]
         shown[alias] = money("" if v is None else v)
     return compiled.template.format_map(shown)
+
+
+UNREADABLE_ADVICE = (
+    "请确认它是 .xlsx/.xlsm/.xls 工作簿、未加密且未损坏，必要时用 Excel/WPS 另存为 .xlsx 后重试。"
+)
+"""``file.unreadable``'s advice, given only when the reason gives none of its own."""
+
+
+def unreadable(file: str, reason: str) -> Problem:
+    """``file.unreadable`` for ``file``: the reason, then the general advice unless the reason
+    already says what to do (the preflight's refusals do: 请重新获取…, 请用 Excel/WPS 打开后
+    另存为…) — the advice is said once."""
+    advice = "" if "请" in reason else f" {UNREADABLE_ADVICE}"
+    return make("file.unreadable", file=file, detail=reason, advice=advice)
 
 
 def make(rule_id: RuleId, *, severity: Severity | None = None, **fields: Any) -> Problem:

@@ -306,8 +306,7 @@ def _findings(err: Any, config: Config, framework: str, base: str = "") -> Itera
         yield _pair(pointer, inst, framework)
         return
     if kw == "required":
-        missing = [k for k in err.validator_value if not isinstance(inst, dict) or k not in inst]
-        for k in missing:
+        for k in _required_missing(err):
             p = f"{pointer.rstrip('/')}/{k}"
             yield Finding("schema.required", p, None, {"label": label_of(p)})
         return
@@ -342,6 +341,21 @@ def _findings(err: Any, config: Config, framework: str, base: str = "") -> Itera
         zh = _OTHER_ZH.get(kw, "不符合数据规范").format(v=err.validator_value)
         detail = f"{zh}（{err.message}）"  # jsonschema's English kept for the specifics
         yield Finding("schema.other", pointer, small, fields | {"detail": detail})
+
+
+def _required_missing(err: Any) -> list[str]:
+    """The field a ``required`` error is about.
+
+    jsonschema gives one error per missing field, each naming it only in its message, while
+    the keyword's value lists every required field: taking all those missing from each error
+    said each one once per missing sibling (a data file without four top-level fields had
+    预算年度 four times). A message in another form (another jsonschema) falls back to every
+    missing field: said more than once, never left out.
+    """
+    inst = err.instance
+    missing = [k for k in err.validator_value if not isinstance(inst, dict) or k not in inst]
+    named = [k for k in missing if err.message == f"{k!r} is a required property"]
+    return named or missing
 
 
 def _default_shape(config: Config, key: str) -> bool:

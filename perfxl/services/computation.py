@@ -52,6 +52,8 @@ def compute_open_book(
     from perfxl.write.percentages import outcome_problems, plan_percentages
 
     read = read_grid_model(grid)
+    if read.summary is not None:  # a county summary: said as what it is
+        read.require_perfxl("未计算")
     if not any(s.kind in ("project", "monitoring", "evaluation", "cover") for s in read.sheets):
         anchor = L.PROJECT_ANCHOR
         raise NotAPerfxlWorkbookError(

@@ -208,7 +208,7 @@ def export_workbook(book: str | Path, *, engine: str = "calamine") -> ExportRepo
     from perfxl.read import read_workbook
 
     res = read_workbook(book, engine=engine)
-    res.require_perfxl()
+    res.require_perfxl("未导出")
     return ExportReport(res)
 
 

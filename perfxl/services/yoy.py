@@ -231,23 +231,21 @@ def _library_uses(path: str, uses_of: Callable[[Targets], Iterable[Use]]) -> Ite
     """The indicator rows of one input: JSON data, a county summary or a unit's workbook."""
     if Path(path).suffix.lower() in JSON_SUFFIXES:
         return uses_of(read_source(path).targets)
-    from perfxl.consolidate.summary_input import is_summary, stage_summary
-    from perfxl.errors import PerfxlError
+    from perfxl.consolidate.summary_input import is_summary
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.read import read_grid_model
 
     grid = read_grid(path)
     if is_summary(grid):
         return _summary_uses(grid)
-    if stage_summary(grid):  # ours, but with no 指标明细: not "not a perfxl workbook"
-        raise PerfxlError(
-            "这是 perfxl 生成的监控汇总表或自评汇总表，其中没有指标明细，未读入。"
-            "指标库请由各单位的工作簿或县级（绩效目标）汇总表生成。",
-            path=path,
-        )
     res = read_grid_model(grid)
-    res.require_perfxl()
+    res.require_perfxl("未读入", _NO_INDICATORS)  # a monitoring or self-evaluation summary
     return uses_of(res.targets)
+
+
+_NO_INDICATORS = (
+    "其中没有指标明细；指标库请由各单位的工作簿或县级绩效目标汇总表（其“指标明细”）生成。"
+)
 
 
 def _summary_uses(grid: Grid) -> list[Use]:
@@ -269,9 +267,9 @@ def _as_read(value: object, kind: str) -> object:
     library lists an indicator alike from either: a text column as the text Excel shows
     (``3`` typed there is ``3``, not ``3.0``; TRUE; a date in ISO form), 指标值 a number as
     a number (whole ones as ints) or the text typed."""
-    from perfxl.read import _target, _text  # the reader's own conversion, not a copy
+    from perfxl.read import as_target, as_text  # the reader's own conversion, not a copy
 
-    return _text(value) if kind == "text" else _target(value)
+    return as_text(value) if kind == "text" else as_target(value)
 
 
 def template_with_library(

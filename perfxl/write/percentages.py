@@ -365,7 +365,7 @@ def compute_workbook(
         patch.pkg.adopt(grid.sheet_xml)
         grid.sheet_xml = None
     read = read_grid_model(grid, layout=layout)
-    read.require_perfxl()
+    read.require_perfxl("未计算")
     if read.targets.stage == "monitoring":
         from perfxl.monitoring import DEFAULT_RED_GAP, DEFAULT_YELLOW_GAP
         from perfxl.write.rates import plan_monitoring
