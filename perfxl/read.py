@@ -218,7 +218,7 @@ def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
             else:
                 info.kind = "broken"
         elif kind == "project":
-            if _check_labels(sheet, layout.project.labels, dr, dc, res):
+            if check_labels(sheet, layout.project.labels, dr, dc, res):
                 info.project_index = len(res.targets.projects)
                 res.targets.projects.append(_read_project(sheet, dr, dc, info.project_index, res))
             else:
@@ -359,9 +359,15 @@ def _score(sheet: Sheet, labels: tuple[_Placed, ...], dr: int, dc: int, need: in
     return n >= need
 
 
-def _check_labels(
+def check_labels(
     sheet: Sheet, labels: tuple[L.Label, ...], dr: int, dc: int, res: ReadResult
 ) -> bool:
+    """Whether every required label of ``labels`` is in place on ``sheet`` moved by
+    (``dr``, ``dc``); each one missing or changed is a ``read.label_missing`` in ``res``.
+
+    Shared with the monitoring and evaluation readers (`perfxl.read_monitoring`,
+    `perfxl.read_evaluation`), which check their forms' labels the same way.
+    """
     ok = True
     rows = sheet.rows
     for lab, r, c, ref, want in _required_places(labels, dr, dc):
@@ -435,7 +441,7 @@ def _label_place(ref: str, text: str, dr: int, dc: int) -> tuple[int, int, str |
 def _read_project(sheet: Sheet, dr: int, dc: int, index: int, res: ReadResult) -> Project:
     base = f"/projects/{index}"
     p = Project()
-    reader = _FieldReader(sheet, res, dr, dc)
+    reader = FieldReader(sheet, res, dr, dc)
     for f, suffix, plan_key in _project_fields(res.layout.project.fields):
         value = reader.read(f, base + suffix)
         if plan_key is None:
@@ -548,9 +554,9 @@ def _letter(col: int) -> str:
 
 
 def _read_cover(sheet: Sheet, dr: int, dc: int, res: ReadResult) -> None:
-    if not _check_labels(sheet, res.layout.cover.labels, dr, dc, res):
+    if not check_labels(sheet, res.layout.cover.labels, dr, dc, res):
         return
-    reader = _FieldReader(sheet, res, dr, dc)
+    reader = FieldReader(sheet, res, dr, dc)
     t = res.targets
     for f in res.layout.cover.fields:
         value = reader.read(f, "/" + f.key)
@@ -571,7 +577,7 @@ def _read_cover(sheet: Sheet, dr: int, dc: int, res: ReadResult) -> None:
 def _read_overall(sheet: Sheet, dr: int, res: ReadResult) -> None:
     o = res.targets.overall
     form = res.layout.overall
-    reader = _FieldReader(sheet, res, dr, 0)
+    reader = FieldReader(sheet, res, dr, 0)
     o.summary = reader.read(form.summary, "/" + form.summary.key)
     col = form.number_column
     areas_row = _row_of(sheet, C.L_AREAS_SECTION, start=1, col=col)
@@ -654,8 +660,10 @@ def _shifted(ref: str, dr: int, dc: int) -> tuple[str, int, int]:
     return (moved, *parse_a1(moved))
 
 
-class _FieldReader:
-    """Reads declared fields at their (possibly shifted) cells, recording problems."""
+class FieldReader:
+    """Reads declared fields at their (possibly shifted) cells, recording problems: the one
+    field reader of every form (targets here; monitoring and self-evaluation in
+    `perfxl.read_monitoring` and `perfxl.read_evaluation`)."""
 
     def __init__(self, sheet: Sheet, res: ReadResult, dr: int, dc: int) -> None:
         self.sheet, self.res, self.dr, self.dc = sheet, res, dr, dc
@@ -681,7 +689,7 @@ class _FieldReader:
             text = as_text(raw)
             return [] if text is None else text.replace("\r\n", "\n").split("\n")
         if f.kind == "integer":
-            return _integer(raw)
+            return as_integer(raw)
         if f.kind == "choice":
             return as_text(raw)
         if isinstance(raw, int | float) and not isinstance(raw, bool) and f.key in _CODE_KEYS:
@@ -740,7 +748,9 @@ def parse_amount_text(text: str) -> float | int | None:
     return whole(float(s.replace(",", "")))
 
 
-def _integer(raw: Any) -> Any:
+def as_integer(raw: Any) -> Any:
+    """An integer field (a year, a month) as typed: a whole number, or digits typed as text,
+    become an int; anything else is kept (JSON-able) for validation to report."""
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
     if isinstance(raw, str) and raw.strip().isdigit():

@@ -28,14 +28,14 @@ _TOTAL = L.normalize_label(C.L_TOTAL_SCORE)
 def read_evaluation_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: ReadResult) -> bool:
     """Read one self-evaluation sheet into ``res.targets.projects``; False when its labels
     are broken (problems recorded)."""
-    from perfxl.read import _check_labels, _FieldReader
+    from perfxl.read import FieldReader, check_labels
 
     form = res.layout.evaluation
-    if not _check_labels(sheet, form.labels, dr, dc, res):
+    if not check_labels(sheet, form.labels, dr, dc, res):
         return False
     info.project_index = index = len(res.targets.projects)
     base = f"/projects/{index}"
-    reader = _FieldReader(sheet, res, dr, dc)
+    reader = FieldReader(sheet, res, dr, dc)
     p = Project(evaluation=ProjectEvaluation())
     e = p.evaluation
     assert e is not None

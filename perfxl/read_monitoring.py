@@ -19,7 +19,7 @@ from perfxl.rules.catalogue import make
 
 if TYPE_CHECKING:
     from perfxl.grid import Grid, Sheet
-    from perfxl.read import ReadResult, SheetInfo, _FieldReader
+    from perfxl.read import FieldReader, ReadResult, SheetInfo
 
 _INITIAL = {
     "total/initial": "budget",
@@ -29,7 +29,7 @@ _INITIAL = {
 
 
 def read_fields(
-    reader: _FieldReader, form: L.MonitoringForm | L.EvaluationForm, p: Project, typed: Any, at: str
+    reader: FieldReader, form: L.MonitoringForm | L.EvaluationForm, p: Project, typed: Any, at: str
 ) -> None:
     """A later stage's project fields: the carried ones into ``p`` (its 年初预算数 as the
     targets' amounts), the typed ones into ``typed`` (the stage's part of ``p``, located
@@ -117,7 +117,7 @@ def check_monitoring_labels(
 
 def read_monitoring_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: ReadResult) -> bool:
     """Read one monitoring sheet into ``res.targets.projects``; False when its labels are broken."""
-    from perfxl.read import _FieldReader
+    from perfxl.read import FieldReader
 
     ok, month = check_monitoring_labels(sheet, dr, dc, res)
     if not ok:
@@ -127,7 +127,7 @@ def read_monitoring_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: 
         res.targets.month = month
     base = f"/projects/{index}"
     form = res.layout.monitoring
-    reader = _FieldReader(sheet, res, dr, dc)
+    reader = FieldReader(sheet, res, dr, dc)
     p = Project(monitoring=ProjectMonitoring())
     m = p.monitoring
     assert m is not None
@@ -172,10 +172,10 @@ def _read_rows(
 
 def read_month(grid: Grid, res: ReadResult) -> int | None:
     """The monitoring month: the cover's 监控月份, else the one the sheets' labels show."""
-    from perfxl.read import _integer
+    from perfxl.read import as_integer
 
     from_labels = res.targets.month
-    value = _integer(cover_value(grid, res, res.layout.monitoring_cover.month.ref, "/month"))
+    value = as_integer(cover_value(grid, res, res.layout.monitoring_cover.month.ref, "/month"))
     if value is not None:
         return value if isinstance(value, int) else from_labels
     return from_labels

@@ -43,11 +43,14 @@ class ValidationReport:
         path: the file as given.
         read: what was read (None when the file could not be read at all).
         problems: every problem, in sheet and cell order.
+        summary: for a summary written by ``perfxl consolidate`` (then ``not_perfxl`` too),
+            its kind (``targets``, ``monitoring``, ``evaluation``); else None.
     """
 
     path: str
     read: ReadResult | None
     problems: list[Problem] = field(default_factory=list)
+    summary: str | None = None
 
     def count(self, severity: Severity) -> int:
         """How many problems have this severity."""
@@ -271,6 +274,7 @@ def validate_file(
             :func:`check`).
     """
     p = str(path)
+    res: ReadResult | None = None
     try:
         res = read_workbook(path)
         res.require_perfxl("未校验", _summary_advice(res.summary))
@@ -278,7 +282,8 @@ def validate_file(
         problem = make("file.not_perfxl", file=p)  # a county summary: said as what it is
         if exc.message != problem.message:
             problem = replace(problem, message=exc.message)
-        return ValidationReport(path=p, read=None, problems=[problem])
+        summary = res.summary if res is not None else None
+        return ValidationReport(path=p, read=None, problems=[problem], summary=summary)
     except PerfxlError as exc:
         problem = unreadable(p, exc.message)
         return ValidationReport(path=p, read=None, problems=[problem])

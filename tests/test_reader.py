@@ -259,13 +259,15 @@ def test_hidden_sheets_are_told_from_visible_ones_by_the_fast_reader(tmp_path: P
 
 
 def test_the_readers_conversions_are_public_to_other_modules() -> None:
-    """Outside the reader's own parts (``perfxl/read_*.py``) nothing imports a private name
-    of `perfxl.read`: the library reads a summary's cells with ``as_text``/``as_target``, the
-    reader's one conversion, under public names (it imported ``_text``/``_target``)."""
+    """No other module imports a private name of `perfxl.read`: the library reads a
+    summary's cells with ``as_text``/``as_target``, the reader's one conversion, and the
+    monitoring and evaluation readers use its ``FieldReader``, ``check_labels`` and
+    ``as_integer``, all under public names (they imported ``_text``, ``_target``,
+    ``_FieldReader``, ``_check_labels``, ``_integer``)."""
     import ast
 
     import perfxl
-    from perfxl.read import as_target, as_text
+    from perfxl.read import as_integer, as_target, as_text
 
     assert (as_text(3.0), as_text(True), as_target(3.0), as_target(" 5 ")) == (
         "3",
@@ -273,11 +275,15 @@ def test_the_readers_conversions_are_public_to_other_modules() -> None:
         3,
         " 5 ",
     )
+    assert (as_integer(7.0), as_integer(" 7 "), as_integer("七月"), as_integer(7.5)) == (
+        7,
+        7,
+        "七月",
+        7.5,
+    )
     root = Path(perfxl.__file__).parent
     private = []
     for path in sorted(root.rglob("*.py")):
-        if path.parent == root and path.name.startswith("read_"):
-            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.module == "perfxl.read":
                 private += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]

@@ -116,3 +116,49 @@ def test_the_excel_add_ins_compute_names_a_county_summary(targets_summary: Path)
     assert caught.value.message.startswith(
         "这是 perfxl consolidate 生成的绩效目标汇总表，不是单位报送的工作簿，未计算。"
     )
+
+
+def test_validate_s_closing_line_counts_a_summary_as_one(
+    targets_summary: Path, tmp_path: Path
+) -> None:
+    """The total line counts a county summary as 汇总表, not as 非绩效目标工作簿 (which its
+    own message no longer says); a workbook that is neither is still counted as one."""
+    plain = tmp_path / "会议记录.xlsx"
+    wb = Workbook()
+    wb.active["A1"] = "会议记录"
+    wb.save(plain)
+    res = CliRunner().invoke(main, ["validate", str(targets_summary)])
+    assert res.exit_code == 2, res.output
+    last = res.stdout.splitlines()[-1]
+    assert last == "共 1 个文件：错误 1 个，警告 0 个，提示 0 个，汇总表 1 个（未校验）。", last
+    res = CliRunner().invoke(main, ["validate", str(targets_summary), str(plain)])
+    last = res.stdout.splitlines()[-1]
+    assert last == (
+        "共 2 个文件：错误 2 个，警告 0 个，提示 0 个，非绩效目标工作簿 1 个，汇总表 1 个（未校验）。"
+    ), last
+
+
+def test_the_web_app_names_a_county_summary_uploaded_by_mistake(
+    targets_summary: Path, tmp_path: Path
+) -> None:
+    """A township that uploads the county's summary is told what it is, both when the upload
+    is refused and when a stored version is checked again (`perfxl.web.checks`)."""
+    from perfxl.web import checks
+
+    blob = tmp_path / "blob"  # stored as the app stores an upload: no extension
+    blob.write_bytes(targets_summary.read_bytes())
+    verdict = "“县汇总.xlsx”：这是 perfxl consolidate 生成的绩效目标汇总表，不是单位报送的工作簿，"
+    advice = f"。{checks.SUMMARY_ADVICE}"
+    assert checks.refuse_reason(blob, "县汇总.xlsx") == f"{verdict}未上传{advice}"
+    result = checks.check_submission(
+        blob,
+        "县汇总.xlsx",
+        stage="targets",
+        unit_code="910001",
+        unit_name="巨鹿镇",
+        year=2023,
+        config_text=None,
+        previous=None,
+    )
+    assert result["status"] == "failed" and result["message"] == f"{verdict}未检查{advice}"
+    assert "不是绩效目标工作簿" not in result["message"]

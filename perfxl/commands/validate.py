@@ -147,9 +147,12 @@ def render_text(
     total = f"共 {len(reports)} 个文件：错误 {errors} 个，警告 {warnings} 个，提示 {infos} 个"
     if unreadable:
         total += f"，无法读取 {unreadable} 个"
-    not_perfxl = sum(r.not_perfxl for r in reports)
+    summaries = sum(r.summary is not None for r in reports)  # named as what they are
+    not_perfxl = sum(r.not_perfxl for r in reports) - summaries
     if not_perfxl:
         total += f"，非绩效目标工作簿 {not_perfxl} 个"
+    if summaries:
+        total += f"，汇总表 {summaries} 个（未校验）"
     if older:
         total += f"；其中 {len(older)} 个是同一单位的旧版本（汇总和公开时不采用）"
     lines.append(total + "。")

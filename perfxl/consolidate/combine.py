@@ -28,7 +28,7 @@ from perfxl.consolidate.columns import (
 from perfxl.consolidate.records import Extracted, FileRecord, Submission
 from perfxl.consolidate.rows import problem_row
 from perfxl.numbers import cumulative_percent, gap, to_float, total
-from perfxl.rules.catalogue import RuleId, make
+from perfxl.rules.catalogue import SUBMISSION_UNREADABLE_ADVICE, RuleId, advice_once, make
 
 if TYPE_CHECKING:
     from perfxl.consolidate.spill import Chain, SpillStore
@@ -349,7 +349,8 @@ def _cross_file_problems(
         if f.status in rules:
             out.unreadable.append(f)  # not used: the exit code says so (2)
             rule = rules[f.status]
-            p = make(rule, file=f.path, reason=f.note)
+            advice = advice_once(f.note, SUBMISSION_UNREADABLE_ADVICE)  # file_unreadable's
+            p = make(rule, file=f.path, reason=f.note, advice=advice)
             probs.append(problem_row(p, f.unit_code, f.unit_name, None, f.path))
     return probs
 

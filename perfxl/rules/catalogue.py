@@ -613,7 +613,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "consolidate.file_unreadable",
         "error",
-        "文件无法读取，未汇总：{reason} 请让报送单位重新导出或另存为 .xlsx 后再报送。",
+        "文件无法读取，未汇总：{reason}{advice}",
         "文件无法读取",
     ),
     Rule(
@@ -764,11 +764,20 @@ UNREADABLE_ADVICE = (
 """``file.unreadable``'s advice, given only when the reason gives none of its own."""
 
 
+SUBMISSION_UNREADABLE_ADVICE = "请让报送单位重新导出或另存为 .xlsx 后再报送。"
+"""``consolidate.file_unreadable``'s advice, given only when the reason gives none of its own."""
+
+
+def advice_once(reason: str, advice: str) -> str:
+    """`` advice`` to follow ``reason``, or nothing when the reason already says what to do
+    (the preflight's refusals do: 请重新获取…, 请用 Excel/WPS 打开后另存为…): the advice is
+    said once."""
+    return "" if "请" in reason else f" {advice}"
+
+
 def unreadable(file: str, reason: str) -> Problem:
-    """``file.unreadable`` for ``file``: the reason, then the general advice unless the reason
-    already says what to do (the preflight's refusals do: 请重新获取…, 请用 Excel/WPS 打开后
-    另存为…) — the advice is said once."""
-    advice = "" if "请" in reason else f" {UNREADABLE_ADVICE}"
+    """``file.unreadable`` for ``file``: the reason, then the general advice (`advice_once`)."""
+    advice = advice_once(reason, UNREADABLE_ADVICE)
     return make("file.unreadable", file=file, detail=reason, advice=advice)
 
 

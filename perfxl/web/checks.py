@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 # Where a message's advice starts: a sentence beginning with 请 after a full stop.
 _FIX_START = re.compile(r"(?<=[。；！？])请")
 
+SUMMARY_ADVICE = "请上传本单位填报的工作簿；汇总表由县里生成，不需上传。"
+"""What an uploader who sent a county summary (`perfxl.errors.summary_verdict`) is told to do."""
+
 MAX_CHANGES = 100
 """Changes against the previous version listed with a result (the summary counts them all)."""
 
@@ -103,7 +106,7 @@ def _refusal_of(tmp: Path, name: str, max_bytes: int) -> str | None:
     limits = dataclasses.replace(DEFAULT_LIMITS, max_file_bytes=max_bytes)
     try:  # the reader runs the preflight first, then refuses oversized sheets and cells
         grid = read_grid(tmp, limits)
-        read_grid_model(grid).require_perfxl()
+        read_grid_model(grid).require_perfxl("未上传", SUMMARY_ADVICE)
     except NotAPerfxlWorkbookError as exc:
         return named(name, clean(exc.message, tmp))
     except PerfxlError as exc:
@@ -216,10 +219,13 @@ def _check(
         report = validate_open_book(grid, config)
         res = report.read
         assert res is not None  # validate_open_book always reads
-        if not res.is_perfxl:
+        if not res.is_perfxl:  # a county summary is named as one, as every command does
             from perfxl.errors import NotAPerfxlWorkbookError
 
-            return _failed(named(name, NotAPerfxlWorkbookError.message_for(res.layout)))
+            try:
+                res.require_perfxl("未检查", SUMMARY_ADVICE)
+            except NotAPerfxlWorkbookError as exc:
+                return _failed(named(name, clean(exc.message, tmp)))
         problems = [_record(p, tmp) for p in report.problems]
         problems += round_problems(res, info)
         problems = sort_problems(problems, [s.name for s in grid.sheets])

@@ -1,0 +1,51 @@
+"""``consolidate.file_unreadable`` says the advice once, as ``file.unreadable`` does: the
+county's advice (请让报送单位重新导出…) only when the reason gives none of its own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docx
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from perfxl.cli import main
+from perfxl.rules.catalogue import SUBMISSION_UNREADABLE_ADVICE
+
+
+def test_an_unreadable_submission_gets_the_advice_once(tmp_path: Path, example_book: Path) -> None:
+    folder = tmp_path / "乡镇"
+    folder.mkdir()
+    (folder / "suying-2023.xlsx").write_bytes(example_book.read_bytes())
+    data = example_book.read_bytes()
+    (folder / "truncated.xlsx").write_bytes(data[: len(data) // 2])
+    (folder / "csv.xlsx").write_text("项目编码,项目名称\n1,道路\n", encoding="utf-8")
+    document = docx.Document()
+    document.add_paragraph("不是工作簿")
+    document.save(str(folder / "word.xlsx"))
+    out = tmp_path / "汇总.xlsx"
+    res = CliRunner().invoke(
+        main, ["consolidate", str(folder), "-o", str(out), "-j", "1", "--format", "json"]
+    )
+    assert res.exit_code == 2, res.output
+    reasons = {Path(f["file"]).name: f["reason"] for f in json.loads(res.stdout)["unusable_files"]}
+    assert set(reasons) == {"truncated.xlsx", "csv.xlsx", "word.xlsx"}
+
+    wb = load_workbook(out, read_only=True)
+    head, *rows = wb["校验问题"].iter_rows(values_only=True)
+    rule, message, source = (head.index(h) for h in ("规则", "问题说明", "来源文件"))
+    said = {
+        Path(str(r[source])).name: str(r[message])
+        for r in rows
+        if r[rule] == "consolidate.file_unreadable"
+    }
+    wb.close()
+    assert set(said) == set(reasons)
+    for name in ("truncated.xlsx", "csv.xlsx"):  # the preflight's refusal says what to do
+        assert said[name] == f"文件无法读取，未汇总：{reasons[name]}", said[name]
+        assert SUBMISSION_UNREADABLE_ADVICE not in said[name] and said[name].count("请") == 1
+    assert said["word.xlsx"] == (
+        f"文件无法读取，未汇总：{reasons['word.xlsx']} {SUBMISSION_UNREADABLE_ADVICE}"
+    )
+    assert "请" not in reasons["word.xlsx"]
