@@ -131,6 +131,10 @@ def summary_verdict(outcome: str, stage: str | None = None, advice: str = "") ->
     return f"这是 perfxl consolidate 生成的{kind}汇总表，不是单位报送的工作簿，{outcome}。{advice}"
 
 
+_NOT_PERFXL_VERDICT = "不是绩效目标工作簿"
+_NOT_PERFXL_ADVICE = "请提交用绩效目标表模板填报的工作簿。"
+
+
 class NotAPerfxlWorkbookError(PerfxlError):
     """The workbook opened but holds no project sheet and no cover sheet.
 
@@ -138,13 +142,19 @@ class NotAPerfxlWorkbookError(PerfxlError):
     ``file.not_perfxl``, ``consolidate`` as 非绩效目标工作簿; the others stop with exit code 2).
     """
 
+    VERDICT = _NOT_PERFXL_VERDICT
+    ADVICE = _NOT_PERFXL_ADVICE
+    """What the verdict tells the one who gave the file (``consolidate.not_perfxl`` says its
+    own advice, to the county, instead)."""
+
     @staticmethod
     def message_for(layout: L.Layout) -> str:
-        """The verdict, naming the anchor cells of ``layout`` (``MESSAGE``: the standard form's)."""
+        """The verdict, naming the anchor cells of ``layout`` (``MESSAGE``: the standard form's):
+        ``VERDICT``：why。``ADVICE``."""
         project, cover = layout.project.anchor, layout.cover.anchor
         return (
-            f"不是绩效目标工作簿：没有项目绩效目标表（{project.ref} 为“{project.text}”），"
-            f"也没有封面（{cover.ref} 为“{cover.text}”）。请提交用绩效目标表模板填报的工作簿。"
+            f"{_NOT_PERFXL_VERDICT}：没有项目绩效目标表（{project.ref} 为“{project.text}”），"
+            f"也没有封面（{cover.ref} 为“{cover.text}”）。{_NOT_PERFXL_ADVICE}"
         )
 
     MESSAGE = message_for(L.STANDARD)

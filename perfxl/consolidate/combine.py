@@ -28,7 +28,13 @@ from perfxl.consolidate.columns import (
 from perfxl.consolidate.records import Extracted, FileRecord, Submission
 from perfxl.consolidate.rows import problem_row
 from perfxl.numbers import cumulative_percent, gap, to_float, total
-from perfxl.rules.catalogue import SUBMISSION_UNREADABLE_ADVICE, RuleId, advice_once, make
+from perfxl.rules.catalogue import (
+    SUBMISSION_UNREADABLE_ADVICE,
+    RuleId,
+    advice_once,
+    make,
+    not_perfxl_reason,
+)
 
 if TYPE_CHECKING:
     from perfxl.consolidate.spill import Chain, SpillStore
@@ -350,7 +356,8 @@ def _cross_file_problems(
             out.unreadable.append(f)  # not used: the exit code says so (2)
             rule = rules[f.status]
             advice = advice_once(f.note, SUBMISSION_UNREADABLE_ADVICE)  # file_unreadable's
-            p = make(rule, file=f.path, reason=f.note, advice=advice)
+            reason = not_perfxl_reason(f.note) if f.status == K.NOT_PERFXL else f.note
+            p = make(rule, file=f.path, reason=reason, advice=advice)
             probs.append(problem_row(p, f.unit_code, f.unit_name, None, f.path))
     return probs
 

@@ -619,7 +619,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "consolidate.not_perfxl",
         "error",
-        "文件不是预算绩效目标工作簿，未汇总：{reason} 请让报送单位使用 perfxl template 生成的工作簿填报。",
+        "不是绩效目标工作簿，未汇总：{reason}请让报送单位用绩效目标表模板（perfxl template 生成）填报后重新报送。",
         "不是绩效目标工作簿",
     ),
     Rule(
@@ -773,6 +773,14 @@ def advice_once(reason: str, advice: str) -> str:
     (the preflight's refusals do: 请重新获取…, 请用 Excel/WPS 打开后另存为…): the advice is
     said once."""
     return "" if "请" in reason else f" {advice}"
+
+
+def not_perfxl_reason(verdict: str) -> str:
+    """What ``consolidate.not_perfxl`` says between its own verdict and its own advice (to the
+    county: 请让报送单位…): the file's verdict (`NotAPerfxlWorkbookError.message_for`, kept as
+    the file's note) without the verdict and the advice it already says, so each is said once."""
+    e = NotAPerfxlWorkbookError
+    return verdict.removeprefix(f"{e.VERDICT}：").removesuffix(e.ADVICE)
 
 
 def unreadable(file: str, reason: str) -> Problem:
