@@ -25,6 +25,8 @@ from perfxl.rules.catalogue import CATALOGUE, PLACE_FREE, make, message, unreada
 from perfxl.rules.families import modules
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from perfxl.carried import CarriedRecord
 
 _PROJECT = re.compile(r"^/projects/(\d+)(/.*)?$")
@@ -122,14 +124,16 @@ class ValidationBatch:
         return 1 if any(r.errors for r in self.reports) else 0
 
     def to_dict(self) -> dict[str, Any]:
-        """What ``validate --format json`` prints: totals, one record per file, and every
-        problem record (the fields of `perfxl.problems.Problem.to_dict`)."""
+        """What ``validate --format json`` prints: totals (`totals`: the numbers of the text's
+        closing line), one record per file, and every problem record (the fields of
+        `perfxl.problems.Problem.to_dict`)."""
         rs = self.reports
         return {
             "files": [
                 {
                     "file": r.path,
                     "status": r.status,
+                    "summary": r.summary,
                     "errors": r.errors,
                     "warnings": r.warnings,
                     "infos": r.infos,
@@ -137,15 +141,28 @@ class ValidationBatch:
                 }
                 for r in rs
             ],
-            "errors": sum(r.errors for r in rs),
-            "warnings": sum(r.warnings for r in rs),
-            "infos": sum(r.infos for r in rs),
-            "unreadable": sum(r.unreadable for r in rs),
-            "not_perfxl": sum(r.not_perfxl for r in rs),
+            **totals(rs),
             "summaries_not_read": list(self.summaries),
             "exit_code": self.exit_code,
             "problems": [p.to_dict() for p in self.problems],
         }
+
+
+def totals(reports: Sequence[ValidationReport]) -> dict[str, int]:
+    """The counts validate gives, the same in its text's closing line and its JSON.
+
+    A county summary (``summary`` set; its status is ``not_perfxl``) is counted under
+    ``summaries``, not under ``not_perfxl``: its message names it as a summary.
+    """
+    summaries = sum(r.summary is not None for r in reports)
+    return {
+        "errors": sum(r.errors for r in reports),
+        "warnings": sum(r.warnings for r in reports),
+        "infos": sum(r.infos for r in reports),
+        "unreadable": sum(r.unreadable for r in reports),
+        "not_perfxl": sum(r.not_perfxl and r.summary is None for r in reports),
+        "summaries": summaries,
+    }
 
 
 def check(

@@ -162,3 +162,26 @@ def test_the_web_app_names_a_county_summary_uploaded_by_mistake(
     )
     assert result["status"] == "failed" and result["message"] == f"{verdict}未检查{advice}"
     assert "不是绩效目标工作簿" not in result["message"]
+
+
+def test_validate_s_json_counts_as_its_text_does(targets_summary: Path, tmp_path: Path) -> None:
+    """``--format json`` gives the closing line's numbers: a county summary keeps the status
+    ``not_perfxl`` and is told apart by its ``summary`` kind, counted under ``summaries``."""
+    plain = tmp_path / "会议记录.xlsx"
+    wb = Workbook()
+    wb.active["A1"] = "会议记录"
+    wb.save(plain)
+    books = [str(targets_summary), str(plain), str(EXAMPLES / "suying-2023.xlsx")]
+    data = json.loads(CliRunner().invoke(main, ["validate", "--format", "json", *books]).stdout)
+    files = {Path(f["file"]).name: (f["status"], f["summary"]) for f in data["files"]}
+    assert files == {
+        "汇总表.xlsx": ("not_perfxl", "targets"),
+        "会议记录.xlsx": ("not_perfxl", None),
+        "suying-2023.xlsx": ("checked", None),
+    }
+    assert (data["not_perfxl"], data["summaries"], data["unreadable"]) == (1, 1, 0)
+    last = CliRunner().invoke(main, ["validate", *books]).stdout.splitlines()[-1]
+    assert last == (
+        f"共 3 个文件：错误 {data['errors']} 个，警告 {data['warnings']} 个，"
+        f"提示 {data['infos']} 个，非绩效目标工作簿 1 个，汇总表 1 个（未校验）。"
+    ), last

@@ -13,7 +13,7 @@ import click
 
 from perfxl.cli import handle_errors
 from perfxl.problems import SEVERITY_ZH
-from perfxl.validate import ValidationReport
+from perfxl.validate import ValidationReport, totals
 
 
 @click.command("validate")
@@ -140,19 +140,17 @@ def render_text(
             for p in group:
                 cell = p.cell or "-"
                 lines.append(f"    {cell:<6} {SEVERITY_ZH[p.severity]}  {p.message}  ({p.rule})")
-    errors = sum(r.errors for r in reports)
-    warnings = sum(r.warnings for r in reports)
-    infos = sum(r.infos for r in reports)
-    unreadable = sum(r.unreadable for r in reports)
-    total = f"共 {len(reports)} 个文件：错误 {errors} 个，警告 {warnings} 个，提示 {infos} 个"
-    if unreadable:
-        total += f"，无法读取 {unreadable} 个"
-    summaries = sum(r.summary is not None for r in reports)  # named as what they are
-    not_perfxl = sum(r.not_perfxl for r in reports) - summaries
-    if not_perfxl:
-        total += f"，非绩效目标工作簿 {not_perfxl} 个"
-    if summaries:
-        total += f"，汇总表 {summaries} 个（未校验）"
+    n = totals(reports)  # the JSON's totals too
+    total = (
+        f"共 {len(reports)} 个文件：错误 {n['errors']} 个，警告 {n['warnings']} 个，"
+        f"提示 {n['infos']} 个"
+    )
+    if n["unreadable"]:
+        total += f"，无法读取 {n['unreadable']} 个"
+    if n["not_perfxl"]:
+        total += f"，非绩效目标工作簿 {n['not_perfxl']} 个"
+    if n["summaries"]:  # named as what they are
+        total += f"，汇总表 {n['summaries']} 个（未校验）"
     if older:
         total += f"；其中 {len(older)} 个是同一单位的旧版本（汇总和公开时不采用）"
     lines.append(total + "。")
