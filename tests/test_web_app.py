@@ -975,3 +975,37 @@ def test_no_page_ever_showed_a_traceback(site: Site) -> None:
     for r in site.seen:
         text = r.content.decode("utf-8", "replace")
         assert "Traceback" not in text and 'File "' not in text, (r.url, text[:2000])
+
+
+def test_a_township_reads_no_command_names_in_a_refusal_or_a_problem(
+    site: Site, tmp_path: Path
+) -> None:
+    """What a clerk sees after the two uploads most likely to show perfxl's command-line
+    wording: the county summary sent by mistake (its refusal named ``perfxl consolidate``)
+    and a workbook with an amount saved as text (the problem named ``perfxl compute``)."""
+    from click.testing import CliRunner
+
+    import perfxl.cli as cli
+
+    county = ROOT / "examples" / "county"
+    summary = tmp_path / "汇总表.xlsx"
+    books = [str(county / f"91000{i}-{t}.xlsx") for i, t in ((1, "巨鹿镇"), (3, "西郭城镇"))]
+    done = CliRunner().invoke(cli.main, ["consolidate", *books, "-o", str(summary)])
+    assert summary.exists(), done.output
+    _rid, tokens = open_round(site, tmp_path, n=3)
+    with identity(site, "township"):
+        r = upload(site, tokens["910001"], summary)
+        assert r.status_code == 422, r.text[:2000]
+        refusal = re.search(r'<p id="error" class="error">([^<]+)</p>', r.text)
+        assert refusal and "汇总表.xlsx" in refusal.group(1), r.text[:2000]
+        assert "这是县里汇总生成的" in refusal.group(1), refusal.group(1)
+        assert "perfxl" not in refusal.group(1), refusal.group(1)
+        token = tokens["910003"]
+        r = upload(site, token, county / "910003-西郭城镇.xlsx")
+        assert r.status_code == 303, r.text[:2000]
+        assert wait_checked(site, token, 1)["status"] == "done"
+        page = site.c.get(f"/u/{token}/v/1").text
+    assert "以文本形式保存" in page, page[:3000]  # the problem is there, in the clerk's words
+    assert "该项目的累计进度也无法自动算出" in page and "检查时按" in page
+    assert not re.search(r"perfxl (compute|consolidate|template|validate|new)", page)
+    assert "perfxl 读取" not in page

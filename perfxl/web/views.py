@@ -33,6 +33,12 @@ _FOR_EVERYONE: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[（(]--expected[)）]"), "（本轮的应报单位名单）"),
     (re.compile(r"由 ?perfxl new \w+ ?生成"), "由县财政局下发"),
     (re.compile(r"可用的编号见 ?perfxl validate --help ?或文档"), "可用的编号见 perfxl 的使用说明"),
+    # A county summary uploaded by mistake; an amount saved as text (read.amount_text).
+    (re.compile(r"这是 ?perfxl consolidate ?生成的"), "这是县里汇总生成的"),
+    (re.compile(r"perfxl 读取数据时按"), "检查时按"),
+    (re.compile(r"perfxl compute ?也不计算该项目的累计进度"), "该项目的累计进度也无法自动算出"),
+    (re.compile(r"[（(]perfxl template ?生成[)）]"), "（县财政局下发）"),
+    (re.compile(r"perfxl template ?生成的工作簿"), "县财政局下发的模板填报的工作簿"),
 )
 # A township uploads its own file: "ask the unit to send it again" means "send it again".
 _FOR_TOWNSHIP: tuple[tuple[re.Pattern[str], str], ...] = (
