@@ -142,8 +142,9 @@ class Steps:
         self.server = server
         self.n = 0
 
-    def shot(self, name: str) -> Path:
-        """Save a screenshot of the whole page (not just the window) as ``web-NN-name.png``."""
+    def shot(self, name: str, width: int = 1280) -> Path:
+        """Save a screenshot of the whole page (not just the window) as ``web-NN-name.png``,
+        at least ``width`` px wide."""
         self.n += 1
         path = artifacts() / f"web-{self.n:02d}-{name}.png"
         size = self.d.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
@@ -155,7 +156,7 @@ class Steps:
                 "clip": {
                     "x": 0,
                     "y": 0,
-                    "width": max(1280, size["width"]),
+                    "width": max(width, size["width"]),
                     "height": min(size["height"], 6000),
                     "scale": 1,
                 },
@@ -680,3 +681,68 @@ def test_a_real_workbooks_many_problems_fold_without_javascript(
             counts,
         )
         assert in_view, "the counts scrolled out of sight"
+
+
+PHONE = 390  # a township clerk opens the link on a phone, from the work chat
+
+
+def sideways(driver: WebDriver) -> int:
+    """How many px the page is wider than the window (0: nothing to scroll sideways to)."""
+    return int(
+        driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    )
+
+
+def test_a_phone_reads_every_problem_and_the_round_without_scrolling_sideways(
+    tmp_path: Path, browser: WebDriver, fresh_artifacts: Path
+) -> None:
+    """At 390 px: the township's result page (examples/county 王虎寨镇, two errors, one on a
+    sheet with a 31-character name) fits the screen: each error's problem and fix are read in
+    full inside the window, not in a fifth column off to the right; the county's round page
+    fits too (its wide table scrolls inside its own box)."""
+    book = ROOT / "examples" / "county" / "910002-王虎寨镇.xlsx"
+    with ws.serve(tmp_path / "data", tmp_path / "serve.log") as server:
+        with ws.client(server) as c:
+            ws.login(c)
+            rid = ws.create_round(c, ROOT / "examples" / "county" / "units.csv")
+            token = ws.unit_links(c, rid)["910002"]
+            assert ws.version_number(ws.upload(c, token, book)) == 1
+            status = ws.wait_checked(c, token, 1)
+        assert status["errors"] == 2, status
+        s = Steps(browser, server)
+        s.n = 70
+        narrow(browser, PHONE)
+        s.go(f"/u/{token}/v/1")
+        s.no_traceback()
+        s.shot("phone-result", PHONE)
+        assert sideways(browser) == 0, "the result page scrolls sideways on a phone"
+        width = int(browser.execute_script("return document.documentElement.clientWidth"))
+        errors = browser.find_elements(By.CSS_SELECTOR, "#problems tr.problem.severity-error")
+        assert len(errors) == 2
+        for tr in errors:
+            for part in tr.find_elements(By.CSS_SELECTOR, "td.message, td.fix, td.sheet"):
+                if not part.text.strip():
+                    continue
+                rect = browser.execute_script(
+                    "const r = arguments[0].getBoundingClientRect(); return [r.left, r.right];",
+                    part,
+                )
+                assert rect[0] >= 0 and rect[1] <= width, (part.text, rect, width)
+        fix = errors[0].find_element(By.CSS_SELECTOR, "td.fix")
+        assert fix.is_displayed() and "修改建议" in str(
+            browser.execute_script("return getComputedStyle(arguments[0], '::before').content", fix)
+        )
+        # The county office's round page on the same phone.
+        s.go("/login")
+        browser.find_element(By.CSS_SELECTOR, "#login-form input[name=password]").send_keys(
+            ws.ADMIN_PASSWORD
+        )
+        s.submit(browser.find_element(By.ID, "login-form"))
+        s.wait(lambda d: d.current_url.rstrip("/").endswith("/admin"), "signed in, on /admin")
+        s.go(f"/admin/rounds/{rid}")
+        s.no_traceback()
+        s.shot("phone-round", PHONE)
+        assert sideways(browser) == 0, "the round page scrolls sideways on a phone"
+        assert cell(dashboard_row(browser, "910002"), "status") == "有错误"
