@@ -1009,3 +1009,30 @@ def test_a_township_reads_no_command_names_in_a_refusal_or_a_problem(
     assert "该项目的累计进度也无法自动算出" in page and "检查时按" in page
     assert not re.search(r"perfxl (compute|consolidate|template|validate|new)", page)
     assert "perfxl 读取" not in page
+
+
+def test_a_result_tells_the_township_whether_to_upload_again(
+    site: Site, tmp_path: Path, books: dict[str, Path]
+) -> None:
+    """The line under the counts says what to do: errors, fix and upload again; warnings
+    only, check them and upload again only if something needs changing; clean, nothing to
+    do (a clerk seeing 仅有提醒 alone could not tell whether the county still waits)."""
+    _rid, tokens = open_round(site, tmp_path, n=2)
+    units = wf.town_units(2)
+    warned = wf.township_book(tmp_path / "工作簿", 1, units[1], (wf.WARNING,))
+    advice: dict[str, str] = {}
+    with identity(site, "township"):
+        for name, token, book, n in (
+            ("faulty", tokens["910001"], books["faulty"], 1),
+            ("clean", tokens["910001"], books["clean"], 2),
+            ("warned", tokens["910002"], warned, 1),
+        ):
+            assert upload(site, token, book).status_code == 303
+            wait_checked(site, token, n)
+            page = site.c.get(f"/u/{token}/v/{n}").text
+            m = re.search(r'<span id="advice">([^<]*)</span>', page)
+            assert m, page[:3000]
+            advice[name] = m.group(1)
+    assert advice["faulty"] == "请按下表修改后重新上传。"
+    assert advice["warned"].startswith("没有必须修改的错误。") and "不必再上传" in advice["warned"]
+    assert advice["clean"] == "没有发现问题，不需要再修改。"
