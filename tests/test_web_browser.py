@@ -700,7 +700,8 @@ def test_a_phone_reads_every_problem_and_the_round_without_scrolling_sideways(
 ) -> None:
     """At 390 px: the township's result page (examples/county 王虎寨镇, two errors, one on a
     sheet with a 31-character name) fits the screen: each error's problem and fix are read in
-    full inside the window, not in a fifth column off to the right; the county's round page
+    full inside the window, not in a fifth column off to the right; its page lists its
+    versions with their status in sight; the county's round page
     fits too (its wide table scrolls inside its own box)."""
     book = ROOT / "examples" / "county" / "910002-王虎寨镇.xlsx"
     with ws.serve(tmp_path / "data", tmp_path / "serve.log") as server:
@@ -734,6 +735,18 @@ def test_a_phone_reads_every_problem_and_the_round_without_scrolling_sideways(
         assert fix.is_displayed() and "修改建议" in str(
             browser.execute_script("return getComputedStyle(arguments[0], '::before').content", fix)
         )
+        # The township's own page: its versions, each with its status, inside the window.
+        s.go(f"/u/{token}")
+        s.shot("phone-unit-home", PHONE)
+        assert sideways(browser) == 0, "the township's page scrolls sideways on a phone"
+        row = browser.find_element(By.CSS_SELECTOR, "#versions tr[data-version='1']")
+        for css in ("td.status", "td.errors", "td.file"):
+            part = row.find_element(By.CSS_SELECTOR, css)
+            right = browser.execute_script(
+                "return arguments[0].getBoundingClientRect().right;", part
+            )
+            assert part.is_displayed() and right <= width, (css, part.text, right, width)
+        assert cell(row, "status") == "有错误"
         # The county office's round page on the same phone.
         s.go("/login")
         browser.find_element(By.CSS_SELECTOR, "#login-form input[name=password]").send_keys(
