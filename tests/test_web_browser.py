@@ -759,3 +759,11 @@ def test_a_phone_reads_every_problem_and_the_round_without_scrolling_sideways(
         s.shot("phone-round", PHONE)
         assert sideways(browser) == 0, "the round page scrolls sideways on a phone"
         assert cell(dashboard_row(browser, "910002"), "status") == "有错误"
+        # The unit's page for the county: the error's row of cells is still a grid.
+        dashboard_row(browser, "910002").find_element(By.CSS_SELECTOR, "td.code a").click()
+        s.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "table.cells"), "the unit's page")
+        s.shot("phone-admin-unit", PHONE)
+        assert sideways(browser) == 0, "the unit's page scrolls sideways on a phone"
+        grid = browser.find_element(By.CSS_SELECTOR, "table.cells tr")
+        display = browser.execute_script("return getComputedStyle(arguments[0]).display", grid)
+        assert display == "table-row", display
