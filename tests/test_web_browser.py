@@ -731,6 +731,12 @@ def test_a_phone_reads_every_problem_and_the_round_without_scrolling_sideways(
                     part,
                 )
                 assert rect[0] >= 0 and rect[1] <= width, (part.text, rect, width)
+        # The marked amounts of the rows under the errors read whole (563.5, not 563. / 5).
+        amounts = browser.find_elements(
+            By.CSS_SELECTOR, "#problems section.errors table.cells td.marked"
+        )
+        assert [a.text for a in amounts] == ["19", "563.5"]
+        assert all(lines(browser, a) == 1 for a in amounts), [lines(browser, a) for a in amounts]
         fix = errors[0].find_element(By.CSS_SELECTOR, "td.fix")
         assert fix.is_displayed() and "修改建议" in str(
             browser.execute_script("return getComputedStyle(arguments[0], '::before').content", fix)
