@@ -142,3 +142,28 @@ def test_monitoring_rows_are_streamed_and_lights_keep_their_fill(tmp_path: Path)
         # the other cells of a lit row keep their column's style
         assert ws.cell(2, 1).fill.fgColor.rgb in (None, "00000000")
     assert seen[K.MONITOR_SUMMARY.sheet] and seen[K.RECTIFY.sheet]
+
+
+def test_spilled_problems_of_a_monitoring_run_are_the_ones_kept_in_memory(
+    tmp_path: Path,
+) -> None:
+    """The county demo's monitoring round (its planted mistakes give 校验问题 rows, spilled
+    with the run's other long rows): the same summary in memory, spilled and cached."""
+    import importlib.util
+
+    from conftest import county_demo
+
+    county_demo().generate(tmp_path / "county", 7)
+    spec = importlib.util.spec_from_file_location(
+        "make_county_monitoring_demo", ROOT / "tools" / "make_county_monitoring_demo.py"
+    )
+    assert spec and spec.loader
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    tool.generate(tmp_path / "county", tmp_path / "in")
+    made = _runs(tmp_path / "in", tmp_path)
+    ref = _parts(made["memory"])
+    for name, path in made.items():
+        assert _parts(path) == ref, name
+    problems = _sheets(made["spilled"])[K.PROBLEMS.sheet]
+    assert len(problems) > 2  # the header and the planted mistakes
