@@ -13,15 +13,24 @@ temp folder:
   copy patched the same way. Its cache folder is named by a digest of the code that writes
   the workbook, so a change to the form gives fresh workbooks.
 
+* self-evaluation (``--evaluation``): that township's self-evaluation workbook, written by
+  perfxl (``new_evaluation``) and filled by the county demo's self-evaluation round
+  (tools/make_county_evaluation_demo.py), each unit a copy patched the same way, cached
+  under a digest of its own writer's code.
+
 For each N the script times ``perfxl consolidate DIR -o OUT.xlsx --format json`` on each set
 as a subprocess (start-up included), alternately ``--rounds`` times, checks that every unit
 was summed as a unit of its own (a patch that missed would make N versions of one unit), and
 prints, for the faster run of each: seconds, ms per workbook, CPU seconds (perfxl and its
-workers), peak MB, and the monitoring/targets ratios of wall and CPU time.
+workers), peak MB (perfxl's or its largest worker's) and the ratios of wall and CPU time to
+the targets run. ``--base DIR``: another checkout (its ``.venv/bin/perfxl``) runs the later
+stages too, interleaved with this one's (before/after in one run: the ``base`` lines).
 
 Usage:
     .venv/bin/python benchmarks/bench_consolidate_monitoring.py [N ...]   # default: 100
     .venv/bin/python benchmarks/bench_consolidate_monitoring.py 1000 --rounds 2 --jobs 1
+    .venv/bin/python benchmarks/bench_consolidate_monitoring.py 1000 2000 --evaluation \
+        --base /work/main
 """
 
 from __future__ import annotations
@@ -51,15 +60,26 @@ WRITER_SOURCES = (
 )
 
 
-def _writer_key() -> str:
+def _writer_key(sources: tuple[str, ...] = WRITER_SOURCES) -> str:
     digest = hashlib.sha256()
-    for name in WRITER_SOURCES:
+    for name in sources:
         path = ROOT / name
         digest.update(path.read_bytes() if path.exists() else b"")
     return digest.hexdigest()[:10]
 
 
 CACHE = Path(tempfile.gettempdir()) / f"perfxl-bench-consolidate-monitoring-{_writer_key()}"
+EVAL_SOURCES = (
+    "perfxl/write/evaluation.py",
+    "perfxl/write/sheets.py",
+    "perfxl/write/stage_sheets.py",
+    "perfxl/layout.py",
+    "perfxl/constants.py",
+    "tools/make_county_evaluation_demo.py",
+)
+EVAL_CACHE = Path(tempfile.gettempdir()) / (
+    f"perfxl-bench-consolidate-evaluation-{_writer_key(EVAL_SOURCES)}"
+)
 PERFXL = ROOT / ".venv" / "bin" / "perfxl"
 MONTH = 7
 
@@ -93,12 +113,39 @@ def base_monitoring() -> Path:
     return path
 
 
+def base_evaluation() -> Path:
+    """The benchmark's township as a filled self-evaluation workbook, written by perfxl."""
+    path = EVAL_CACHE / "base.xlsx"
+    if path.exists():
+        return path
+    sys.path.insert(0, str(ROOT))
+    from perfxl.services import new_evaluation
+
+    demo = _load(ROOT / "tools" / "make_county_evaluation_demo.py", "evaluation_demo")
+    EVAL_CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = EVAL_CACHE / "base.tmp.xlsx"
+    new_evaluation(TARGETS.base_workbook(), tmp)
+    demo.type_figures(tmp, 0)
+    os.replace(tmp, path)
+    return path
+
+
 def monitoring_folder(n: int) -> Path:
     """CACHE/nN holding N monitoring workbooks (hard links into CACHE/all)."""
-    base = base_monitoring()
-    pool = CACHE / "all"
+    return stage_folder(n, base_monitoring(), CACHE)
+
+
+def evaluation_folder(n: int) -> Path:
+    """EVAL_CACHE/nN holding N self-evaluation workbooks (hard links into EVAL_CACHE/all)."""
+    return stage_folder(n, base_evaluation(), EVAL_CACHE)
+
+
+def stage_folder(n: int, base: Path, cache: Path) -> Path:
+    """cache/nN holding N copies of ``base``, each a unit of its own (hard links into
+    cache/all)."""
+    pool = cache / "all"
     pool.mkdir(exist_ok=True)
-    folder = CACHE / f"n{n}"
+    folder = cache / f"n{n}"
     if folder.exists() and len(list(folder.glob("*.xlsx"))) == n:
         return folder
     shutil.rmtree(folder, ignore_errors=True)
@@ -128,12 +175,12 @@ print(proc.stdout)
 
 
 def run(
-    folder: Path, out: Path, n: int, stage: str, jobs: int | None
+    folder: Path, out: Path, n: int, stage: str, jobs: int | None, perfxl: Path = PERFXL
 ) -> tuple[float, float, float]:
-    """Seconds, peak MB and CPU seconds of one ``perfxl consolidate``; checks the run summed
-    N units of the expected stage."""
+    """Seconds, peak MB and CPU seconds of one ``perfxl consolidate`` (``perfxl``: the
+    command); checks the run summed N units of the expected stage."""
     cmd = [
-        str(PERFXL),
+        str(perfxl),
         "consolidate",
         str(folder),
         "-o",
@@ -161,30 +208,39 @@ def main(argv: list[str]) -> int:
     args = argv[1:]
     rounds = int(args[args.index("--rounds") + 1]) if "--rounds" in args else 1
     jobs = int(args[args.index("--jobs") + 1]) if "--jobs" in args else None
-    flags = {args[i + 1] for i, a in enumerate(args[:-1]) if a in ("--rounds", "--jobs")}
+    base = Path(args[args.index("--base") + 1]) if "--base" in args else None
+    flags = {args[i + 1] for i, a in enumerate(args[:-1]) if a in ("--rounds", "--jobs", "--base")}
     sizes = [int(a) for a in args if a.isdigit() and a not in flags] or [100]
+    stages = ["targets", "monitoring", *(["evaluation"] if "--evaluation" in args else [])]
+    makers = {"targets": TARGETS.folder_for, "monitoring": monitoring_folder}
+    makers["evaluation"] = evaluation_folder
+    # (label, stage, command): this checkout's runs, and the base's of the later stages
+    runs = [("", s, PERFXL) for s in stages]
+    if base is not None:
+        runs += [("base ", s, base / ".venv" / "bin" / "perfxl") for s in stages[1:]]
     work = Path(tempfile.mkdtemp(prefix="perfxl-bench-monitoring-"))
     print(
-        f"{'N':>6} {'targets s':>10} {'ms/file':>8} {'CPU s':>7} {'MB':>5} "
-        f"{'monitoring s':>13} {'ms/file':>8} {'CPU s':>7} {'MB':>5} {'ratio':>6} {'CPU ratio':>9}"
+        f"{'N':>6} {'run':<16} {'s':>7} {'ms/file':>8} {'CPU s':>7} {'MB':>5} {'ratio':>6} {'CPU ratio':>9}"
     )
     try:
         for n in sizes:
-            folders = {"targets": TARGETS.folder_for(n), "monitoring": monitoring_folder(n)}
+            folders = {s: makers[s](n) for s in stages}
             best: dict[str, tuple[float, float, float]] = {}
             for r in range(rounds):
-                order = ("targets", "monitoring") if r % 2 == 0 else ("monitoring", "targets")
-                for stage in order:
-                    got = run(folders[stage], work / f"{stage}-{n}.xlsx", n, stage, jobs)
-                    if stage not in best or got[0] < best[stage][0]:
-                        best[stage] = got
-            (tt, pt, ct), (tm, pm, cm) = best["targets"], best["monitoring"]
-            print(
-                f"{n:>6} {tt:>10.2f} {tt / n * 1000:>8.1f} {ct:>7.2f} {pt:>5.0f} "
-                f"{tm:>13.2f} {tm / n * 1000:>8.1f} {cm:>7.2f} {pm:>5.0f} "
-                f"{tm / tt:>5.2f}x {cm / ct:>8.2f}x",
-                flush=True,
-            )
+                for label, stage, cmd in runs if r % 2 == 0 else runs[::-1]:
+                    out = work / f"{label.strip() or 'this'}-{stage}-{n}.xlsx"
+                    got = run(folders[stage], out, n, stage, jobs, cmd)
+                    key = label + stage
+                    if key not in best or got[0] < best[key][0]:
+                        best[key] = got
+            tt, _, ct = best["targets"]
+            for label, stage, _ in runs:
+                t, peak, cpu = best[label + stage]
+                print(
+                    f"{n:>6} {label + stage:<16} {t:>7.2f} {t / n * 1000:>8.1f} {cpu:>7.2f} "
+                    f"{peak:>5.0f} {t / tt:>5.2f}x {cpu / ct:>8.2f}x",
+                    flush=True,
+                )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

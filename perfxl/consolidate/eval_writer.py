@@ -1,4 +1,5 @@
-"""The county self-evaluation summary workbook (xlsxwriter), drawn as the other summaries are.
+"""The county self-evaluation summary workbook (xlsxwriter, its rows streamed in:
+`perfxl.consolidate.stage_writer`), drawn as the other summaries are.
 
 Sheets: 自评汇总 (a row per project), 乡镇得分 (a row per township and the county's), 低分项目
 (the lowest-scoring projects and their rows short of full points, with the reasons), 校验问题,
@@ -22,6 +23,7 @@ from perfxl.consolidate.eval_columns import (
     LEVEL_NAMES,
     LOWEST,
 )
+from perfxl.consolidate.stage_writer import write_streamed_stage
 from perfxl.consolidate.writer import (
     CHART_TEXT,
     RunInfo,
@@ -29,7 +31,6 @@ from perfxl.consolidate.writer import (
     place_units_chart,
     stage_lines,
     units_chart_sheet,
-    write_stage_summary,
 )
 
 LEVEL_COLORS = ("#548235", "#5B9BD5", "#FFC000", "#C00000")  # 优, 良, 中, 差
@@ -41,7 +42,7 @@ def write_evaluation_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
     Raises:
         WriteError: the file cannot be written (open in Excel/WPS, read-only folder).
     """
-    write_stage_summary(
+    write_streamed_stage(
         c,
         out,
         info,

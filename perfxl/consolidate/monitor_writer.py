@@ -1,4 +1,5 @@
-"""The county monitoring summary workbook (xlsxwriter), drawn as the targets summary is.
+"""The county monitoring summary workbook (xlsxwriter, its rows streamed in:
+`perfxl.consolidate.stage_writer`), drawn as the targets summary is.
 
 Sheets: 监控汇总, 乡镇执行, 需整改, 校验问题, 提交情况, a native chart of each unit's 执行率
 against 序时进度, and 说明. The 预警 cells carry the light's text and its fill.
@@ -6,12 +7,12 @@ against 序时进度, and 说明. The 预警 cells carry the light's text and it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from perfxl import monitoring as M
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.combine import Consolidation
+from perfxl.consolidate.stage_writer import CellStyles, write_streamed_stage
 from perfxl.consolidate.writer import (
     CHART_TEXT,
     RunInfo,
@@ -19,10 +20,18 @@ from perfxl.consolidate.writer import (
     place_units_chart,
     stage_lines,
     units_chart_sheet,
-    write_stage_summary,
 )
 
-_FILL_OF = {text: M.LIGHT_FILL[light] for light, text in M.LIGHT_TEXT.items()}
+# The 预警 cells: the light's text on its fill.
+_LIGHTS = {
+    text: {
+        "border": 1,
+        "border_color": "#BFBFBF",
+        "bg_color": f"#{M.LIGHT_FILL[light]}",
+        "align": "center",
+    }
+    for light, text in M.LIGHT_TEXT.items()
+}
 
 
 def write_monitoring_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
@@ -31,7 +40,7 @@ def write_monitoring_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
     Raises:
         WriteError: the file cannot be written (open in Excel/WPS, read-only folder).
     """
-    write_stage_summary(
+    write_streamed_stage(
         c,
         out,
         info,
@@ -44,27 +53,8 @@ def write_monitoring_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
         ),
         chart=_chart,
         lines=_lines(c, info),
-        restyle=_lights,
+        cells=CellStyles("light", _LIGHTS),
     )
-
-
-def _lights(wb: Any) -> Callable[[Any, K.Table, list[Sequence[Any]]], None]:
-    """The 预警 cells redrawn with the light's fill (what draws them, for a table's rows)."""
-    lights = {
-        text: wb.add_format(
-            {"border": 1, "border_color": "#BFBFBF", "bg_color": f"#{rgb}", "align": "center"}
-        )
-        for text, rgb in _FILL_OF.items()
-    }
-
-    def touch(ws: Any, table: K.Table, rows: list[Sequence[Any]]) -> None:
-        if "light" in table.keys:
-            col = table.index("light")
-            for r, row in enumerate(rows, start=1):
-                if row[col] in lights:
-                    ws.write_string(r, col, row[col], lights[row[col]])
-
-    return touch
 
 
 def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:

@@ -327,7 +327,7 @@ def _run_pool(
         if meanwhile is not None:
             meanwhile()
         for fut in as_completed(futures):
-            i = futures[fut]
+            i = futures.pop(fut)  # its result (every file of the chunk) is let go once kept
             try:
                 result = fut.result()
             except BrokenProcessPool:
