@@ -505,7 +505,8 @@ def _dumps(
     counts = [(len(i), len(p), n in drop) for n, (i, p) in enumerate(rows)]
     short = [{k: getattr(s, k) for k in SHORT if getattr(s, k)} for s in subs]
     for s, lists in zip(subs, short, strict=True):
-        s.tally = _problem_counts(s.problems)
+        if s.tally is None:  # else counted from these very problems (`combine.own_summary`)
+            s.tally = _problem_counts(s.problems)
         s.indicators, s.problems = [], []
         for k, v in lists.items():  # by columns too: far fewer objects for `_Pickler`
             setattr(s, k, _columns(v))
