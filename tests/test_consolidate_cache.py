@@ -802,3 +802,23 @@ def test_a_read_only_cache_folder_is_said_once(inbox: Path, tmp_path: Path) -> N
         f"缓存文件夹 {locked} 无法写入（没有写入权限）：本次不使用缓存，重新汇总会较慢。"
     ]
     assert not list(locked.iterdir())
+
+
+def test_workers_render_the_summary_rows_only_for_a_cache(inbox: Path, tmp_path: Path) -> None:
+    """A cache entry keeps the unit's 汇总 rows rendered (a later run splices them); a run
+    without a cache leaves them to the parent (they cost a worker more than they save)."""
+    from perfxl.consolidate.writer import RowsXml, style_map
+
+    book = next(p for p in sorted(inbox.rglob("*.xlsx")))
+    runs = {
+        cached: extract.extract_cached(
+            str(book),
+            cache=C.Cache.open(tmp_path / "c", None, L.STANDARD) if cached else None,
+            rows_xml=RowsXml((str(inbox),), style_map(), summary=cached),
+        )
+        for cached in (True, False)
+    }
+    for cached, got in runs.items():
+        assert isinstance(got, C.Packed) and got.xml and got.xml[0] is not None
+        assert got.xml[0].indicators is not None and got.xml[0].problems is not None
+        assert (got.xml[0].summary is not None) is cached

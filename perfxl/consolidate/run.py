@@ -612,7 +612,7 @@ def gather(
     if store is not None:  # the summary will splice in the rows the workers render
         from perfxl.consolidate.writer import RowsXml, style_map
 
-        rows_xml = RowsXml(tuple(str(i) for i in inputs), style_map())
+        rows_xml = RowsXml(tuple(str(i) for i in inputs), style_map(), cache is not None)
     try:
         result = _combined(found, opt, prefer, config, expected, cache, progress, store, rows_xml)
     except BaseException:
