@@ -732,3 +732,93 @@ def test_an_entry_reloaded_to_be_rendered_again_is_checked(inbox: Path, tmp_path
     blob[-1] ^= 0xFF
     entry.write_bytes(bytes(blob))
     assert cache.reload(str(book)) is None
+
+
+def _said_once(stderr: str, folder: Path, what: str) -> None:
+    """The note naming ``folder`` and what a run without a cache costs, on one line, once."""
+    lines = [ln for ln in stderr.splitlines() if "本次不使用缓存" in ln]
+    assert len(lines) == 1, stderr
+    assert f"缓存文件夹 {folder} {what}" in lines[0]
+    assert "重新汇总会较慢" in lines[0]
+
+
+def test_a_cache_dir_that_cannot_be_made_is_said_once_and_the_run_goes_on(
+    inbox: Path, tmp_path: Path
+) -> None:
+    from perfxl.cli import main
+
+    folder = _copy(inbox, tmp_path / "inbox")
+    (tmp_path / "a-file").write_bytes(b"not a folder")
+    blocked = tmp_path / "a-file" / "cache"
+    runner = CliRunner()
+    r = runner.invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "a.xlsx"),
+                             "--cache-dir", str(blocked), "--jobs", "2"])  # fmt: skip
+    assert r.exit_code in (1, 2), r.output
+    _said_once(r.stderr, blocked, "无法创建（路径中有一项是文件，不是文件夹）")
+    assert (tmp_path / "a-file").read_bytes() == b"not a folder"
+    r = runner.invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "b.xlsx"),
+                             "--no-cache", "--jobs", "1"])  # fmt: skip
+    assert "本次不使用缓存" not in r.stderr
+    assert parts(tmp_path / "a.xlsx") == parts(tmp_path / "b.xlsx")
+
+
+def test_a_default_cache_folder_that_cannot_be_made_is_said_once(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from perfxl.cli import main
+
+    folder = _copy(inbox, tmp_path / "inbox")
+    where = tmp_path / "env" / "consolidate"  # the default folder: a file holds its name
+    where.parent.mkdir()
+    where.write_bytes(b"")
+    monkeypatch.setenv(C.ENV, str(where.parent))
+    r = CliRunner().invoke(main, ["consolidate", str(folder), "-o", str(tmp_path / "a.xlsx"),
+                                  "--jobs", "1"])  # fmt: skip
+    assert r.exit_code in (1, 2), r.output
+    _said_once(r.stderr, where, "无法创建（同名文件已存在，不是文件夹）")
+    assert (tmp_path / "a.xlsx").is_file()
+
+
+def test_a_writable_cache_folder_is_left_as_it_was_by_the_check(tmp_path: Path) -> None:
+    cache = tmp_path / "new" / "cache"
+    assert C.unusable(cache) is None
+    assert cache.is_dir()
+    assert list(cache.iterdir()) == []  # the file made to try it is gone
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0, reason="root writes in a read-only folder"
+)
+def test_a_read_only_cache_folder_is_said_once(inbox: Path, tmp_path: Path) -> None:
+    folder = _copy(inbox, tmp_path / "inbox")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        result = _run(folder, tmp_path / "a.xlsx", locked, 1)
+    finally:
+        locked.chmod(0o755)
+    assert [n for n in result.notes if "本次不使用缓存" in n] == [
+        f"缓存文件夹 {locked} 无法写入（没有写入权限）：本次不使用缓存，重新汇总会较慢。"
+    ]
+    assert not list(locked.iterdir())
+
+
+def test_workers_render_the_summary_rows_only_for_a_cache(inbox: Path, tmp_path: Path) -> None:
+    """A cache entry keeps the unit's 汇总 rows rendered (a later run splices them); a run
+    without a cache leaves them to the parent (they cost a worker more than they save)."""
+    from perfxl.consolidate.writer import RowsXml, style_map
+
+    book = next(p for p in sorted(inbox.rglob("*.xlsx")))
+    runs = {
+        cached: extract.extract_cached(
+            str(book),
+            cache=C.Cache.open(tmp_path / "c", None, L.STANDARD) if cached else None,
+            rows_xml=RowsXml((str(inbox),), style_map(), summary=cached),
+        )
+        for cached in (True, False)
+    }
+    for cached, got in runs.items():
+        assert isinstance(got, C.Packed) and got.xml and got.xml[0] is not None
+        assert got.xml[0].indicators is not None and got.xml[0].problems is not None
+        assert (got.xml[0].summary is not None) is cached

@@ -193,7 +193,8 @@ def test_chain_and_spilled_read_back_in_order(tmp_path: Path) -> None:
 def test_rows_the_summary_splices_are_not_sent_without_tables(inbox: Path, tmp_path: Path) -> None:
     """Without tables and without a cache, a worker sends no 指标明细 or 校验问题 rows it
     rendered (only their counts): the summary splices the XML, the same summary as in
-    memory, and no file is read a second time."""
+    memory, and no file is read a second time. The unit's 汇总 rows come rendered by the
+    worker when a cache keeps them (a cold run filling one)."""
     from perfxl.consolidate.spill import Reread
 
     units = inbox.parent / "units.csv"
@@ -206,6 +207,12 @@ def test_rows_the_summary_splices_are_not_sent_without_tables(inbox: Path, tmp_p
         assert got.spill is not None and got.spill.again == {}  # nothing read again
         handles = [h for s in got.chosen if s.spilled for h in s.spilled]
         assert handles and all(isinstance(h, Reread) for h in handles if len(h)), jobs
+        # no cache: the 汇总 rows are the parent's to render (in a worker they cost more)
+        assert got.summary.parts and all(p.xml is None for p in got.summary.parts), jobs
+        cached = tmp_path / f"cached{jobs}.xlsx"
+        opt = Options(jobs=jobs, expected=units, spill=0, cache=tmp_path / f"cache{jobs}")
+        got = consolidate([inbox], cached, opt)  # a cold run that fills a cache
+        assert _parts(cached) == _parts(ref), jobs
         _summary_spliced(got)
 
 
@@ -249,7 +256,8 @@ def test_rows_not_sent_are_read_again_when_something_reads_them(
             *result.summary.parts,  # type: ignore[union-attr]
         ]
         assert sum(getattr(p, "xml", None) is not None for p in parts) >= 8
-        assert sum(getattr(p, "xml", None) is not None for p in result.summary.parts) >= 6  # type: ignore[union-attr]
+        # no cache: the parent renders the 汇总 rows (`RowsXml.summary`)
+        assert not any(p.xml for p in result.summary.parts)  # type: ignore[union-attr]
         for p in parts:
             if getattr(p, "xml", None) is not None:
                 p.xml = None  # type: ignore[union-attr]
@@ -263,5 +271,29 @@ def test_rows_not_sent_are_read_again_when_something_reads_them(
             fh.write(b"\0")
         with pytest.raises(DataError, match="汇总过程中文件被改动"):
             list(s.spilled[1])
+    finally:
+        result.spill.close()
+
+
+def test_summary_rows_not_made_are_read_again_when_something_reads_them(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """A cold run filling a cache: the workers render the units' 汇总 rows, which the run
+    does not make (`spill.Reread`); set aside, the writer makes them from the files again:
+    the same summary."""
+    ref = tmp_path / "ref.xlsx"
+    consolidate([inbox], ref, Options(jobs=1))
+    opt = Options(jobs=2, spill=0, cache=tmp_path / "cache")
+    result, info = run.gather([inbox], opt, spill_beside=tmp_path)
+    assert result.spill is not None
+    try:
+        summary = result.summary.parts  # type: ignore[union-attr]
+        assert sum(p.xml is not None for p in summary) >= 6
+        for p in summary:
+            p.xml = None
+        out = tmp_path / "again.xlsx"
+        run._write(result, out, info, Options())
+        assert _parts(out) == _parts(ref)
+        assert result.spill.again  # read again, in this process
     finally:
         result.spill.close()

@@ -35,12 +35,15 @@ cut leaves empty or torn fails its SHA-256 and is rebuilt (the fsync cost ~1 ms 
 The cache folder is ``--cache-dir``, else ``$PERFXL_CACHE_DIR/consolidate``, else the user's
 cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``, ``%LOCALAPPDATA%`` on Windows,
 ``~/Library/Caches`` on macOS) + ``perfxl/consolidate``. Only the user's own processes are
-meant to write there: an entry is a pickle.
+meant to write there: an entry is a pickle. A folder that cannot be made or written (a
+read-only disk, a file in the way) is tried once as the run begins: the run goes on without
+a cache and its notes say so, naming the folder (`unusable`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
@@ -92,6 +95,47 @@ def default_dir() -> Path:
         return Path.home() / "Library" / "Caches" / "perfxl" / "consolidate"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "perfxl" / "consolidate"
+
+
+def unusable(folder: Path) -> str | None:
+    """Why no entry could be written in ``folder`` (made when missing: a file made and
+    removed there), in Chinese for the user, naming it; None when it can be used. A run
+    goes on without a cache then: the user is told once what it costs, rather than every
+    worker failing silently on every entry."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return _no_cache(folder, "无法创建", "同名文件已存在，不是文件夹")
+    except OSError as exc:
+        return _no_cache(folder, "无法创建", _os_reason(exc))
+    try:
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=folder)
+    except OSError as exc:
+        return _no_cache(folder, "无法写入", _os_reason(exc, written=True))
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
+    return None
+
+
+def _no_cache(folder: Path, what: str, why: str) -> str:
+    return f"缓存文件夹 {folder} {what}（{why}）：本次不使用缓存，重新汇总会较慢。"
+
+
+def _os_reason(exc: OSError, written: bool = False) -> str:
+    """An `OSError` in a few Chinese words (the system's own words when unknown);
+    ``written``: raised making a file in the folder (not the folder itself)."""
+    if isinstance(exc, PermissionError):
+        return "没有写入权限"
+    if isinstance(exc, NotADirectoryError):
+        return "路径中有一项是文件，不是文件夹"
+    if isinstance(exc, FileNotFoundError):
+        return "不能在其中建立文件" if written else "路径不存在"
+    if exc.errno == errno.EROFS:
+        return "只读文件系统"
+    if exc.errno == errno.ENOSPC:
+        return "磁盘已满"
+    return exc.strerror or str(exc)
 
 
 @lru_cache(maxsize=1)
@@ -461,7 +505,8 @@ def _dumps(
     counts = [(len(i), len(p), n in drop) for n, (i, p) in enumerate(rows)]
     short = [{k: getattr(s, k) for k in SHORT if getattr(s, k)} for s in subs]
     for s, lists in zip(subs, short, strict=True):
-        s.tally = _problem_counts(s.problems)
+        if s.tally is None:  # else counted from these very problems (`combine.own_summary`)
+            s.tally = _problem_counts(s.problems)
         s.indicators, s.problems = [], []
         for k, v in lists.items():  # by columns too: far fewer objects for `_Pickler`
             setattr(s, k, _columns(v))

@@ -566,9 +566,12 @@ def unit_summary(
 
 def own_summary(s: Submission) -> list[SummaryRow]:
     """`unit_summary` of ``s`` counted with its own problems only (what a worker renders:
-    the run's rows when no other record counts problems of its file, `_shared_files`)."""
+    the run's rows when no other record counts problems of its file, `_shared_files`).
+    Those counts are left in ``s.tally``: a worker packing ``s`` next takes them
+    (`cache._dumps`) rather than counting its problems a second time."""
     sums = s.sums if isinstance(s.sums, Sums) and s.sums.fits(s.projects) else sums_of(s)
-    return unit_summary(s, sums, _problem_counts(s.problems).get)
+    s.tally = _problem_counts(s.problems)
+    return unit_summary(s, sums, s.tally.get)
 
 
 def _summary_again(store: SpillStore, path: str, digest: str) -> list[SummaryRow]:

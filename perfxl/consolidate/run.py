@@ -48,6 +48,8 @@ class Options:
         layout: the form the workbooks are read with (it goes to the worker processes).
         cache: folder of the per-file cache (`perfxl.consolidate.cache`); None reads every
             file afresh (the command passes the user's cache folder unless ``--no-cache``).
+            A folder that cannot be made or written: the run goes on without a cache and
+            the result's ``notes`` say so (`perfxl.consolidate.cache.unusable`).
         spill: from how many files on the rows of 指标明细 and 校验问题 are spilled to a
             temporary file beside the output while the run lasts (`perfxl.consolidate.spill`:
             memory flat in the number of files); None keeps them in memory (the Python API:
@@ -587,10 +589,15 @@ def gather(
 
         config = load_config(opt.config)  # fails early, before the workers start
     cache = None
+    notes: list[str] = []
     if opt.cache is not None:
-        from perfxl.consolidate.cache import Cache
+        from perfxl.consolidate.cache import Cache, unusable
 
-        cache = Cache.open(opt.cache, str(opt.config) if opt.config else None, opt.layout)
+        why = unusable(opt.cache)  # a folder that cannot be written: no cache, said once
+        if why is None:
+            cache = Cache.open(opt.cache, str(opt.config) if opt.config else None, opt.layout)
+        else:
+            notes.append(why)
     if on_found:
         on_found(plan_for(len(files), opt.jobs))
     wanted = {os.path.realpath(p) for p in opt.prefer}
@@ -605,7 +612,7 @@ def gather(
     if store is not None:  # the summary will splice in the rows the workers render
         from perfxl.consolidate.writer import RowsXml, style_map
 
-        rows_xml = RowsXml(tuple(str(i) for i in inputs), style_map())
+        rows_xml = RowsXml(tuple(str(i) for i in inputs), style_map(), cache is not None)
     try:
         result = _combined(found, opt, prefer, config, expected, cache, progress, store, rows_xml)
     except BaseException:
@@ -613,6 +620,7 @@ def gather(
             store.close()
         raise
     result.spill = store
+    result.notes[:0] = notes
     info = RunInfo(
         inputs=[str(i) for i in inputs],
         expected=str(opt.expected) if opt.expected else None,
