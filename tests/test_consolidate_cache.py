@@ -786,22 +786,31 @@ def test_a_writable_cache_folder_is_left_as_it_was_by_the_check(tmp_path: Path) 
     assert list(cache.iterdir()) == []  # the file made to try it is gone
 
 
-@pytest.mark.skipif(
-    os.name != "posix" or os.geteuid() == 0, reason="root writes in a read-only folder"
-)
+def _unwritable_folder(tmp_path: Path) -> tuple[Path, Callable[[], None]]:
+    """A folder no file can be made in, and how to give it back: a 0o555 folder for a user;
+    root writes in those, so for root a sysfs folder (/sys/kernel refuses every new file,
+    EACCES, whoever asks)."""
+    if os.geteuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o555)
+        return locked, lambda: locked.chmod(0o755)
+    return Path("/sys/kernel"), lambda: None
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
 def test_a_read_only_cache_folder_is_said_once(inbox: Path, tmp_path: Path) -> None:
     folder = _copy(inbox, tmp_path / "inbox")
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o555)
+    locked, give_back = _unwritable_folder(tmp_path)
+    before = sorted(locked.iterdir())
     try:
         result = _run(folder, tmp_path / "a.xlsx", locked, 1)
     finally:
-        locked.chmod(0o755)
+        give_back()
     assert [n for n in result.notes if "本次不使用缓存" in n] == [
         f"缓存文件夹 {locked} 无法写入（没有写入权限）：本次不使用缓存，重新汇总会较慢。"
     ]
-    assert not list(locked.iterdir())
+    assert sorted(locked.iterdir()) == before
 
 
 def test_workers_render_the_summary_rows_only_for_a_cache(inbox: Path, tmp_path: Path) -> None:

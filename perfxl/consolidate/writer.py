@@ -506,62 +506,6 @@ def _pieces(rows: Sequence[Any], key: tuple[Any, ...], a: int, b: int) -> Iterat
             yield part if whole else part[lo:hi]
 
 
-def write_stage_summary(
-    c: Consolidation,
-    out: Any,
-    info: RunInfo,
-    *,
-    title: str,
-    marker: str,
-    tables: Sequence[tuple[K.Table, Sequence[Any]]],
-    chart: Callable[[Any, Consolidation, _Formats], None],
-    lines: Sequence[tuple[str, str]],
-    restyle: Callable[[Any], Callable[[Any, K.Table, list[Sequence[Any]]], None]] | None = None,
-) -> None:
-    """Write a later stage's county summary (monitoring, self-evaluation) to ``out`` (replaced
-    whole): the stage's ``tables`` with their rows, then 校验问题, 提交情况 and 版本变化 (when
-    some version changed something), every row written by xlsxwriter; the ``chart`` sheet; and
-    the 说明 sheet of ``lines``. ``restyle``, given the workbook, returns what redraws cells of
-    a table once its rows are written (the monitoring 预警 fills).
-
-    Raises:
-        WriteError: the file cannot be written (open in Excel/WPS, read-only folder).
-    """
-    from perfxl.write.atomic import atomic_path
-
-    rows_of = {
-        **{table.sheet: rows for table, rows in tables},
-        K.PROBLEMS.sheet: c.problems,
-        K.FILES.sheet: c.files,
-        K.VERSION_CHANGES.sheet: c.version_changes,
-    }
-    drawn = (*(table for table, _ in tables), K.PROBLEMS, K.FILES)
-    with atomic_path(out) as tmp:
-        wb = new_workbook(tmp, title, marker)
-        fmt = _Formats(wb)
-        touch = restyle(wb) if restyle is not None else None
-        paths = Paths(info.inputs)
-        per_sheet = info.rows_per_sheet()
-        split: list[tuple[str, int]] = []
-        for table in (*drawn, K.VERSION_CHANGES) if c.version_changes else drawn:
-            stored = rows_of[table.sheet]
-            parts = spans(len(stored), per_sheet)
-            if len(parts) > 1:
-                split.append((table.sheet, len(parts)))
-            for i, (a, b) in enumerate(parts):
-                ws = wb.add_worksheet(continued(table.sheet, i))
-                part = stored if len(parts) == 1 else _rows_between(stored, a, b)
-                rows = list(paths.rows(table, part))
-                _draw_table(ws, table, len(rows), fmt)
-                _write_rows(ws, table, rows, fmt)
-                if touch is not None:
-                    touch(ws, table, rows)
-        chart(wb, c, fmt)
-        readme_sheet(wb, fmt, marker, _with_continuation(lines, split, per_sheet), info.inputs)
-        wb.worksheets()[0].activate()
-        wb.close()
-
-
 def _with_continuation(
     lines: Sequence[tuple[str, str]], split: Sequence[tuple[str, int]], rows_per_sheet: int
 ) -> list[tuple[str, str]]:
