@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from oletools.olevba import VBA_Parser
+from zipparts import parts as _parts
 
 from perfxl.excel.addin import ADDIN_CT, UI_REL_2006, VBA_CT, VBA_REL, XLSM_CT, build_addin
 
@@ -184,16 +185,6 @@ def test_export_reads_the_xlsm_as_the_standard_workbook(xlsm: Path, tmp_path: Pa
         outs.append(json.loads(out.read_text(encoding="utf-8")))
     assert outs[0] == outs[1]
     assert len(outs[0]["projects"]) == 1
-
-
-def _parts(path: Path) -> dict[str, bytes]:
-    """Zip parts with the document time stamps stripped."""
-    with zipfile.ZipFile(path) as z:
-        parts = {n: z.read(n) for n in z.namelist()}
-    parts["docProps/core.xml"] = re.sub(
-        rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\1", parts["docProps/core.xml"]
-    )
-    return parts
 
 
 def test_committed_xlsm_is_what_the_build_produces_today(xlsm: Path) -> None:

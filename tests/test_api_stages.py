@@ -3,12 +3,11 @@ does: a result of that kind, the same summary workbook written, the same refusal
 
 from __future__ import annotations
 
-import re
-import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from zipparts import parts as _parts
 
 from perfxl.api import ConsolidationResult, EvaluationResult, MonitoringResult, consolidate
 from perfxl.cli import main
@@ -22,16 +21,6 @@ MONITORING = EXAMPLES / "suying-2023-monitoring.xlsx"
 EVALUATION = EXAMPLES / "suying-2023-evaluation.xlsx"
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # the API's and the command's compared
-
-
-def _parts(path: Path) -> dict[str, bytes]:
-    """Every part of the workbook; the document's created/modified times stripped."""
-    with zipfile.ZipFile(path) as z:
-        out = {n: z.read(n) for n in z.namelist()}
-    out["docProps/core.xml"] = re.sub(
-        rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\1", out["docProps/core.xml"]
-    )
-    return out
 
 
 def _command(tmp_path: Path, *books: Path) -> tuple[Path, int]:

@@ -5,15 +5,14 @@ run, after a failure and after Ctrl-C."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from conftest import county_demo
+from zipparts import parts as _parts
 
 from perfxl.consolidate import Options, consolidate, run
 from perfxl.consolidate.columns import SummaryRow
@@ -42,16 +41,6 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
     shutil.copyfile(demo / "units.csv", root / "units.csv")
     return folder
-
-
-def _parts(path: Path) -> dict[str, bytes]:
-    """Every part of the workbook; the document's created/modified times stripped."""
-    with zipfile.ZipFile(path) as z:
-        out = {n: z.read(n) for n in z.namelist()}
-    out["docProps/core.xml"] = re.sub(
-        rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\1", out["docProps/core.xml"]
-    )
-    return out
 
 
 def _spills(folder: Path) -> list[Path]:

@@ -5,13 +5,13 @@ or continued on further sheets; the 预警 cells keep their light's fill."""
 from __future__ import annotations
 
 import os
-import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT
+from zipparts import parts as _parts
 
 from perfxl import constants as C
 from perfxl import layout as L
@@ -42,16 +42,6 @@ def _inputs(folder: Path, example: Path) -> Path:
         path.write_bytes(patch.to_bytes())
         os.utime(path, (1_680_000_000 + i, 1_680_000_000 + i))
     return folder
-
-
-def _parts(path: Path) -> dict[str, bytes]:
-    """Every part of the workbook, the document's times stripped."""
-    with zipfile.ZipFile(path) as z:
-        out = {n: z.read(n) for n in z.namelist()}
-    out["docProps/core.xml"] = re.sub(
-        rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\1", out["docProps/core.xml"]
-    )
-    return out
 
 
 def _sheets(path: Path) -> dict[str, list[list[Any]]]:
