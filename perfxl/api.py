@@ -84,12 +84,12 @@ class _Result:
     def write(self, path: str | Path) -> Path:
         """Write this kind's summary workbook as ``perfxl consolidate`` does, atomically (a
         targets summary can be read back as an input of a higher level)."""
-        from perfxl.consolidate.run import Options, _write
+        from perfxl.consolidate.run import Options, write_outputs
         from perfxl.write.patch.safeio import check_target
 
         out = Path(path)
         check_target(out)
-        _write(self.tables, out, self.info, Options())
+        write_outputs(self.tables, out, self.info, Options())
         return out
 
     def write_tables(self, folder: str | Path, *, parquet: bool | None = None) -> list[Path]:

@@ -479,7 +479,7 @@ def test_a_spilled_run_keeps_a_workers_rows_without_unpickling_them(
 ) -> None:
     """A worker's stored result (`Packed`) handed to a spilled run's parent: its long rows go
     to the spill as the entry's compressed bytes, and read back as the rows unpacked."""
-    from perfxl.consolidate.combine import _problem_counts
+    from perfxl.consolidate.combine import problem_counts
     from perfxl.consolidate.spill import Decoded, SpillStore
 
     book = next(p for p in sorted(inbox.rglob("*.xlsx")))
@@ -496,7 +496,7 @@ def test_a_spilled_run_keeps_a_workers_rows_without_unpickling_them(
             assert isinstance(s.spilled[0], Decoded) and isinstance(s.spilled[1], Decoded)
             assert list(s.spilled[0]) == w.indicators
             assert list(s.spilled[1]) == w.problems
-            assert s.tally == _problem_counts(w.problems)
+            assert s.tally == problem_counts(w.problems)
 
 
 def test_a_spilled_run_without_cache_gets_the_rows_packed_by_the_worker(

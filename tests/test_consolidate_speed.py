@@ -311,18 +311,18 @@ def test_chunk_size_keeps_every_worker_busy() -> None:
 def test_collector_is_restored() -> None:
     import gc
 
-    from perfxl.consolidate.run import _collector
+    from perfxl.consolidate.run import collector
 
     assert gc.isenabled()
-    with _collector(enabled=False):
+    with collector(enabled=False):
         assert not gc.isenabled()
-        with _collector(enabled=True):  # the in-process reading path
+        with collector(enabled=True):  # the in-process reading path
             assert gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
     gc.disable()
     try:
-        with pytest.raises(RuntimeError), _collector(enabled=True):
+        with pytest.raises(RuntimeError), collector(enabled=True):
             raise RuntimeError
         assert not gc.isenabled()
     finally:
@@ -335,10 +335,10 @@ def test_collector_back_on_leaves_the_run_s_objects_in_the_oldest_generation() -
     frozen."""
     import gc
 
-    from perfxl.consolidate.run import _collector
+    from perfxl.consolidate.run import collector
 
     assert gc.isenabled() and gc.get_freeze_count() == 0
-    with _collector(enabled=False):
+    with collector(enabled=False):
         made = [[i] for i in range(1000)]
     assert gc.isenabled()
     assert gc.get_freeze_count() == 0
@@ -349,7 +349,7 @@ def test_collector_back_on_leaves_the_run_s_objects_in_the_oldest_generation() -
     frozen = [[0]]
     gc.freeze()
     try:
-        with _collector(enabled=False):
+        with collector(enabled=False):
             made = [[i] for i in range(10)]
         assert gc.isenabled() and gc.get_freeze_count() > 0
         everywhere = {id(o) for o in gc.get_objects()}  # generations 0-2: not the frozen

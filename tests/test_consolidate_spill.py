@@ -94,7 +94,7 @@ def test_the_command_spills_from_its_threshold(
     ref = tmp_path / "ref.xlsx"
     consolidate([inbox], ref, Options(jobs=1))
     seen: list[SpillStore | None] = []
-    real = run._write
+    real = run.write_outputs
 
     def spy(result: Any, *args: Any) -> None:
         seen.append(result.spill)
@@ -103,7 +103,7 @@ def test_the_command_spills_from_its_threshold(
         real(result, *args)
 
     monkeypatch.setattr(run, "SPILL_FROM", 10)
-    monkeypatch.setattr(run, "_write", spy)
+    monkeypatch.setattr(run, "write_outputs", spy)
     out = tmp_path / "cmd.xlsx"
     res = CliRunner().invoke(
         main, ["consolidate", str(inbox), "-o", str(out), "--jobs", "2", "--no-cache"]
@@ -139,7 +139,7 @@ def test_the_spill_is_removed_on_failure_and_ctrl_c(
     if where == "reading":
         monkeypatch.setattr(run, "combine", fail)
     else:
-        monkeypatch.setattr(run, "_write", fail)
+        monkeypatch.setattr(run, "write_outputs", fail)
     with pytest.raises(exc):
         consolidate([inbox], tmp_path / "sum.xlsx", Options(jobs=1, spill=0))
     assert len(made) == 1 and not made[0].folder.exists()
@@ -251,7 +251,7 @@ def test_rows_not_sent_are_read_again_when_something_reads_them(
             if getattr(p, "xml", None) is not None:
                 p.xml = None  # type: ignore[union-attr]
         out = tmp_path / "again.xlsx"
-        run._write(result, out, info, Options())
+        run.write_outputs(result, out, info, Options())
         assert _parts(out) == _parts(ref)
         assert result.spill.again  # read again, in this process
         result.spill.again.clear()
@@ -281,7 +281,7 @@ def test_summary_rows_not_made_are_read_again_when_something_reads_them(
         for p in summary:
             p.xml = None
         out = tmp_path / "again.xlsx"
-        run._write(result, out, info, Options())
+        run.write_outputs(result, out, info, Options())
         assert _parts(out) == _parts(ref)
         assert result.spill.again  # read again, in this process
     finally:

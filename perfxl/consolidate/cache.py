@@ -498,7 +498,7 @@ def _dumps(
     text of the records holds `PLACEHOLDER` (pickled without looking at each object:
     several times faster). ``named_as``: the submissions' long rows are given back with
     that name in place of `PLACEHOLDER` (made from their columns: `_named`)."""
-    from perfxl.consolidate.combine import _problem_counts
+    from perfxl.consolidate.combine import problem_counts
 
     subs = extracted.submissions
     rows = [(s.indicators, s.problems) for s in subs]
@@ -506,7 +506,7 @@ def _dumps(
     short = [{k: getattr(s, k) for k in SHORT if getattr(s, k)} for s in subs]
     for s, lists in zip(subs, short, strict=True):
         if s.tally is None:  # else counted from these very problems (`combine.own_summary`)
-            s.tally = _problem_counts(s.problems)
+            s.tally = problem_counts(s.problems)
         s.indicators, s.problems = [], []
         for k, v in lists.items():  # by columns too: far fewer objects for `_Pickler`
             setattr(s, k, _columns(v))

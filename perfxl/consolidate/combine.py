@@ -261,7 +261,7 @@ def combine(
             out.indicators.extend(s.indicators)
             out.problems.extend(s.problems)
         out.problems.extend(extra)
-        counts = _problem_counts(out.problems)
+        counts = problem_counts(out.problems)
     shared = _shared_files(chosen, extra) if store is not None else set()
     _summary_and_units(chosen, counts, out, store, shared, summary_rows)
     if store is not None:
@@ -366,7 +366,7 @@ _BY_SHEET = itemgetter(*(ProblemRow._fields.index(k) for k in ("source_file", "s
 _BY_FILE = itemgetter(*(ProblemRow._fields.index(k) for k in ("source_file", "severity")))
 
 
-def _problem_counts(problems: Iterable[ProblemRow]) -> Counter[tuple[Any, ...]]:
+def problem_counts(problems: Iterable[ProblemRow]) -> Counter[tuple[Any, ...]]:
     """Errors and warnings by (file, sheet, severity) and by (file, None, severity)."""
     rows = problems if isinstance(problems, list) else list(problems)
     c: Counter[tuple[Any, ...]] = Counter(map(_BY_SHEET, rows))  # counted in C
@@ -385,12 +385,12 @@ def _spilled_tables(
 
     indicators: Chain[IndicatorRow] = Chain()
     problems: Chain[ProblemRow] = Chain()
-    counts = _problem_counts(extra)
+    counts = problem_counts(extra)
     for s in chosen:
         if s.spilled is None:
             indicators.extend(s.indicators)
             problems.extend(s.problems)
-            counts.update(_problem_counts(s.problems))
+            counts.update(problem_counts(s.problems))
         else:
             indicators.extend(s.spilled[0])
             problems.extend(s.spilled[1])
@@ -406,7 +406,7 @@ def _spilled_tables(
 
 
 def _shared_files(chosen: list[Submission], extra: list[ProblemRow]) -> set[str | None]:
-    """The files whose problem counts (as `_problem_counts` keys them) some record adds to
+    """The files whose problem counts (as `problem_counts` keys them) some record adds to
     besides a chosen submission of that very file: a cross-file problem names it, or two
     chosen submissions count problems of it. A worker counted only its own file's problems
     when it rendered the unit's 汇总 rows (`writer.RowsXml`): those rows stand only for the
@@ -414,7 +414,7 @@ def _shared_files(chosen: list[Submission], extra: list[ProblemRow]) -> set[str 
     out: set[str | None] = {r.source_file for r in extra}
     seen: set[str | None] = set()
     for s in chosen:
-        tally = s.tally if s.tally is not None else _problem_counts(s.problems)
+        tally = s.tally if s.tally is not None else problem_counts(s.problems)
         files = {k[0] for k in tally}
         files.add(s.file.path)
         out.update(files.intersection(seen))
@@ -508,7 +508,7 @@ def unit_summary(
 ) -> list[SummaryRow]:
     """A unit's 汇总 rows: a row per project, then the unit's subtotal; ``sums``: its
     `Sums`; ``count``: the problems by (file, sheet, severity) and (file, None, severity,
-    "file"), as `_problem_counts` keys them (``count(key, 0)``)."""
+    "file"), as `problem_counts` keys them (``count(key, 0)``)."""
     err, warn = K.SEVERITY_ZH["error"], K.SEVERITY_ZH["warning"]
     f = s.file
     rows: list[SummaryRow] = []
@@ -570,7 +570,7 @@ def own_summary(s: Submission) -> list[SummaryRow]:
     Those counts are left in ``s.tally``: a worker packing ``s`` next takes them
     (`cache._dumps`) rather than counting its problems a second time."""
     sums = s.sums if isinstance(s.sums, Sums) and s.sums.fits(s.projects) else sums_of(s)
-    s.tally = _problem_counts(s.problems)
+    s.tally = problem_counts(s.problems)
     return unit_summary(s, sums, s.tally.get)
 
 

@@ -284,7 +284,7 @@ def _read(
             meanwhile()
         out = []
         # reading makes short-lived cycles: collect them (at the threshold workers use)
-        with _collector(enabled=True), _thresholds(READING_GC):
+        with collector(enabled=True), _thresholds(READING_GC):
             for path, exp in items:
                 found = one(path, config, exp, layout, cache, rows_xml, rows)
                 out.append(keep(found))
@@ -474,12 +474,12 @@ def consolidate(
     """
     # The collector is paused while millions of rows (tuples, no cycles) are held: each full
     # collection walks every live object, costing seconds and freeing nothing.
-    with _collector(enabled=False):
+    with collector(enabled=False):
         return _consolidate(inputs, out, options, progress=progress, on_found=on_found)
 
 
 @contextmanager
-def _collector(*, enabled: bool) -> Iterator[None]:
+def collector(*, enabled: bool) -> Iterator[None]:
     """The cyclic garbage collector switched on or off for a while, then as it was."""
     was = gc.isenabled()
     if enabled:
@@ -524,14 +524,14 @@ def _consolidate(
         inputs, opt, exclude=[out], progress=progress, on_found=on_found, spill_beside=out.parent
     )
     try:
-        _write(result, out, info, opt)
+        write_outputs(result, out, info, opt)
     finally:
         if result.spill is not None:  # the spilled rows are read: the temporary file goes
             result.spill.close()
     return result
 
 
-def _write(result: Consolidation, out: Path, info: RunInfo, opt: Options) -> None:
+def write_outputs(result: Consolidation, out: Path, info: RunInfo, opt: Options) -> None:
     """The summary (and the tables) of ``result`` written."""
     from perfxl.consolidate.writer import write_summary
 

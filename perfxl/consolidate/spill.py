@@ -283,7 +283,7 @@ def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
     when it was rendered under the submission's file name (`Spilled.xml`; its 汇总 rows'
     XML: ``summary_xml``, used when `combine` finds it stands), and its packed
     model (read back only when its unit sent several versions); ``extracted`` returned."""
-    from perfxl.consolidate.combine import _problem_counts
+    from perfxl.consolidate.combine import problem_counts
 
     for s in extracted.submissions:
         xml, s.xml = s.xml, None
@@ -296,7 +296,7 @@ def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
         if s.spilled is None:  # else spilled as it was loaded from the cache
             if not (s.indicators or s.problems):
                 continue
-            s.tally = _problem_counts(s.problems)
+            s.tally = problem_counts(s.problems)
             s.spilled = (store.put(s.indicators), store.put(s.problems))
             s.indicators, s.problems = [], []
         if mine:

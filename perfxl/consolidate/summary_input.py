@@ -123,11 +123,11 @@ class _Streamed:
 def _stream(wb: Any, name: str, path: str, limits: Limits) -> Iterator[list[Any]]:
     """The rows of sheet ``name``, empty strings as None (as `normalize_rows` gives them),
     read when first asked for; its used range and its texts checked as `read_grid` does."""
-    from perfxl.grid.calamine_grid import _check_size
+    from perfxl.grid.calamine_grid import check_size
     from perfxl.safety import check_text
 
     sh = wb.get_sheet_by_name(name)
-    _check_size(path, name, sh.height, sh.width, limits, dense=True)
+    check_size(path, name, sh.height, sh.width, limits, dense=True)
     cap = limits.max_text_chars
     for r, raw in enumerate(sh.iter_rows(), start=1):
         row = [None if v == "" else v for v in raw]

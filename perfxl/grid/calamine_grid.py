@@ -119,7 +119,7 @@ def _read_checked(
             sh = wb.get_sheet_by_name(meta.name)
             # An .xlsx sheet's range was measured against its XML by the preflight: one
             # dense enough may be larger (`Limits.sheet_caps`).
-            _check_size(p, meta.name, sh.height, sh.width, limits, dense=pre.kind == "xlsx")
+            check_size(p, meta.name, sh.height, sh.width, limits, dense=pre.kind == "xlsx")
             rows = normalize_rows(sh.to_python(skip_empty_area=False))
             if meta.name in ods:  # calamine gives no merged ranges for .ods
                 merged = ods[meta.name].merged
@@ -222,13 +222,19 @@ def _ods_tables(path: str, limits: Limits) -> dict[str, OdsSheet]:
     except Exception as exc:  # zipfile and the XML parser: a damaged content.xml
         raise library_error(exc, path) from exc
     for name, t in tables.items():
-        _check_size(path, name, t.rows, t.cols, limits)
+        check_size(path, name, t.rows, t.cols, limits)
     return tables
 
 
-def _check_size(
+def check_size(
     path: str, sheet: str, height: int, width: int, limits: Limits, *, dense: bool = False
 ) -> None:
+    """Refuse a sheet whose used range passes ``limits`` (``dense``: a sheet whose XML was
+    proved dense may have more rows).
+
+    Raises:
+        UnsafeWorkbookError: the range is too large (the message names the sheet).
+    """
     max_rows, max_cells = limits.sheet_caps(dense)
     if height > max_rows or height * width > max_cells:
         raise UnsafeWorkbookError(

@@ -44,10 +44,10 @@ def gather(
         DataError: no workbook among ``inputs``, or the expected-units list is unusable.
         ConfigError: the config file is unusable.
     """
-    from perfxl.consolidate.run import _collector
+    from perfxl.consolidate.run import collector
     from perfxl.consolidate.run import gather as run
 
-    with _collector(enabled=False):  # as a consolidation runs: no cyclic GC while combining
+    with collector(enabled=False):  # as a consolidation runs: no cyclic GC while combining
         return run(inputs, options)
 
 

@@ -75,7 +75,7 @@ def cells_to_inspect(read: ReadResult, grid: Grid) -> list[tuple[str, str]]:
                 (info.name, shift(ref, info.row_offset, info.col_offset))
                 for ref in read.layout.project.percent_cells
             ]
-    cover = _cover(read, grid)
+    cover = cover_of(read, grid)
     if cover is not None:
         sheet, dr, dc = cover
         cols = [c + dc for c in _formula_columns(read.layout.cover)]
@@ -108,19 +108,19 @@ def plan_writes(
         expected = read.layout.project.percent_formulas(info.row_offset, info.col_offset)
         values = result.fractions or (None,) * len(expected)
         for (cell, formula), value in zip(expected, values, strict=True):
-            _percent_write(plan, read.path, info.name, cell, value, formula, formulas)
-    cover = _cover(read, grid)
+            percent_write(plan, read.path, info.name, cell, value, formula, formulas)
+    cover = cover_of(read, grid)
     if cover is not None:
         skipped = {
             s.name
             for s in read.sheets
             if s.project_index is not None and computed.projects[s.project_index].percents is None
         }
-        _cover_writes(plan, grid, read.layout.cover, *cover, formulas, skipped)
+        cover_writes(plan, grid, read.layout.cover, *cover, formulas, skipped)
     return plan
 
 
-def _percent_write(
+def percent_write(
     plan: PercentageWrites,
     file: str,
     sheet: str,
@@ -129,12 +129,15 @@ def _percent_write(
     expected: str,
     formulas: FormulaMap,
 ) -> None:
+    """Plan one percentage cell: its formula kept (cached ``value``) when it is perfxl's
+    ``expected`` one, the number itself where staff overwrote the formula, a problem (the
+    cell left alone) where the formula is another."""
     formula = formulas.get((sheet, cell))
     if formula is None:
         if value is not None:  # staff overwrote the formula: write the number itself
             plan.writes.append(CellWrite(sheet, cell, value, number_format=PERCENT_FORMAT))
         return
-    if formula and _norm(formula) != _norm(expected):
+    if formula and normalized_formula(formula) != normalized_formula(expected):
         plan.problems.append(formula_changed(file, sheet, cell, formula, expected))
         return
     # value None clears a stale cached result (the project could not be computed).
@@ -154,7 +157,8 @@ def formula_changed(file: str, sheet: str, cell: str, formula: str, expected: st
     )
 
 
-def _norm(formula: str) -> str:
+def normalized_formula(formula: str) -> str:
+    """A formula as compared with another: no spaces, no ``$``, upper case, no leading ``=``."""
     return "".join(formula.split()).replace("$", "").upper().lstrip("=")
 
 
@@ -165,7 +169,9 @@ _SUM = L.SUM_PATTERN
 _RATE = L.PERCENT_PATTERN
 
 
-def _cover(read: ReadResult, grid: Grid) -> tuple[Sheet, int, int] | None:
+def cover_of(read: ReadResult, grid: Grid) -> tuple[Sheet, int, int] | None:
+    """The workbook's cover sheet and its row and column offsets (where the form was moved),
+    or None when it has no cover."""
     info = next((s for s in read.sheets if s.kind == "cover"), None)
     if info is None:
         return None
@@ -182,7 +188,7 @@ def _cover_rows(form: L.CoverForm, sheet: Sheet, dr: int, dc: int) -> range:
     return range(first, sheet.nrows + 1)
 
 
-def _cover_writes(
+def cover_writes(
     plan: PercentageWrites,
     grid: Grid,
     form: L.CoverForm,

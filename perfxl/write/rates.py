@@ -39,11 +39,11 @@ from perfxl.write.patch import CellWrite
 from perfxl.write.percentages import (
     FormulaMap,
     PercentageWrites,
-    _cover,
-    _cover_writes,
-    _norm,
-    _percent_write,
+    cover_of,
+    cover_writes,
     formula_changed,
+    normalized_formula,
+    percent_write,
 )
 from perfxl.write.percentages import (
     cells_to_inspect as cover_cells,
@@ -96,7 +96,7 @@ def cells_to_inspect(read: ReadResult, grid: Grid) -> list[tuple[str, str]]:
         out += [(info.name, cell) for _, cell, _ in _rate_cells(form, dr, dc)]
         out.append((info.name, shift(form.light_cell, dr, dc)))
         out += [(info.name, c) for c in _light_cells(read, info.project_index, info.name, dc)]
-    cover = _cover(read, grid)
+    cover = cover_of(read, grid)
     if cover is not None:
         sheet, dr, dc = cover
         out.append((sheet.name, shift(read.layout.monitoring_cover.time_share.ref, dr, dc)))
@@ -141,7 +141,7 @@ def plan_writes(
         for key, cell, expected in _rate_cells(form, dr, dc):
             rate = result.rates.get(key)
             value = None if rate is None or rate.value is None else rate.value / 100
-            _percent_write(plan, read.path, info.name, cell, value, expected, formulas)
+            percent_write(plan, read.path, info.name, cell, value, expected, formulas)
             written[(info.name, cell)] = "" if value is None else value
         cell = shift(form.light_cell, dr, dc)
         _light_write(plan, read.path, info.name, cell, result.light, formulas)
@@ -149,17 +149,19 @@ def plan_writes(
         cells = _light_cells(read, info.project_index, info.name, dc)
         for cell, light in zip(cells, result.indicator_lights, strict=False):
             _light_write(plan, read.path, info.name, cell, light, formulas)
-    cover = _cover(read, grid)
+    cover = cover_of(read, grid)
     if cover is not None:
         sheet, dr, dc = cover
         mc = read.layout.monitoring_cover
         cell = shift(mc.time_share.ref, dr, dc)
         f = formulas.get((sheet.name, cell))
-        if f and _norm(f) == _norm(shifted_formula(mc.time_share_formula(), dr, dc)):
+        if f and normalized_formula(f) == normalized_formula(
+            shifted_formula(mc.time_share_formula(), dr, dc)
+        ):
             month = month_of(read.targets)
             share = None if month is None else schedule_percent(month) / 100
             plan.writes.append(CellWrite(sheet.name, cell, share, formula="keep"))
-        _cover_writes(plan, grid, read.layout.cover, *cover, formulas, set(), written)
+        cover_writes(plan, grid, read.layout.cover, *cover, formulas, set(), written)
     return plan
 
 

@@ -37,10 +37,10 @@ from perfxl.write.patch import CellWrite
 from perfxl.write.percentages import (
     FormulaMap,
     PercentageWrites,
-    _cover,
-    _cover_writes,
-    _norm,
+    cover_of,
+    cover_writes,
     formula_changed,
+    normalized_formula,
 )
 from perfxl.write.rates import shifted_formula
 
@@ -84,7 +84,7 @@ def cells_to_inspect(read: ReadResult, grid: Grid) -> list[tuple[str, str]]:
         for key in ("points", "score", "level"):
             cells.append(shift(form.total_cell(last, key), dr, dc))
         out += [(info.name, c) for c in cells]
-    cover = _cover(read, grid)
+    cover = cover_of(read, grid)
     if cover is not None:
         sheet, dr, dc = cover
         form_c = read.layout.cover
@@ -124,7 +124,7 @@ class _Plan:
         if f is None:
             return False
         want = None if expected is None else shifted_formula(expected.lstrip("="), self.dr, self.dc)
-        if f and want is not None and _norm(f) != _norm(want):
+        if f and want is not None and normalized_formula(f) != normalized_formula(want):
             self.plan.problems.append(
                 formula_changed(self.read.path, self.sheet, cell, f, "=" + want)
             )
@@ -176,7 +176,7 @@ def _row_writes(
                 w.value(ref, row.score)
         elif needs_perfxl:  # a text 实际完成值: no formula can score it
             want = shifted_formula(form.score_formula(r, reverse), w.dr, w.dc)
-            if f and _norm(f) != _norm(want):
+            if f and normalized_formula(f) != normalized_formula(want):
                 w.plan.problems.append(
                     formula_changed(w.read.path, w.sheet, w.cell(ref), f, "=" + want)
                 )
@@ -244,9 +244,9 @@ def plan_writes(
         plan.writes += w.plan.writes
         plan.problems += w.plan.problems
         written.update(w.written)
-    cover = _cover(read, grid)
+    cover = cover_of(read, grid)
     if cover is not None:
-        _cover_writes(plan, grid, read.layout.cover, *cover, formulas, set(), written)
+        cover_writes(plan, grid, read.layout.cover, *cover, formulas, set(), written)
     return plan
 
 
