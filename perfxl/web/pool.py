@@ -100,6 +100,9 @@ def _watch_server(server_pid: int, interval: float = 0.5) -> None:
     os._exit(0)  # no clean-up: the job in flight is re-run when the server restarts
 
 
+_MANAGER_JOIN_S = 10.0  # at most this long for the pool's manager thread at the server's end
+
+
 def _context() -> multiprocessing.context.BaseContext:
     # spawn: each worker is a direct child of the server (so it can watch the server's pid)
     # started from a clean interpreter (not a fork of the threaded server). A forkserver
@@ -180,8 +183,16 @@ class CheckPool:
         """Stop the workers (jobs still queued are cancelled)."""
         with self._lock:
             executor, self._executor = self._executor, None
-        if executor is not None:
-            _stop(executor, kill=True)
+        if executor is None:
+            return
+        manager = getattr(executor, "_executor_manager_thread", None)
+        _stop(executor, kill=True)
+        # The server is ending: let the pool's manager thread finish (its workers are gone, so
+        # it does at once). Left running, it closes its wake-up pipe while Python's exit hook
+        # for process pools writes to it (a CPython race: "OSError: Bad file descriptor" and a
+        # traceback in the server's log at exit).
+        if manager is not None:
+            manager.join(timeout=_MANAGER_JOIN_S)
 
 
 def _stop(executor: ProcessPoolExecutor, *, kill: bool) -> None:
