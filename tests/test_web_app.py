@@ -950,6 +950,31 @@ def test_one_workbook_through_two_links_is_named_by_the_links_and_grouped(
     assert between.count(label[first]) == len(codes), between
 
 
+def test_problems_between_units_group_per_set_of_other_units() -> None:
+    """Three units share one code, two of them another, and one unit has a shared code on two
+    projects: one line per set of other units, the codes once each, the errors per project."""
+    from types import SimpleNamespace
+
+    from perfxl.web.views import between_groups, duplicate_codes
+
+    def checked(*codes: str) -> Any:
+        entries = [{"code": c, "sheet": f"{k + 1}.项目", "cell": "B3"} for k, c in enumerate(codes)]
+        return SimpleNamespace(status="done", result={"project_codes": entries})
+
+    latest = {1: checked("A1", "B1", "B1"), 2: checked("A1", "B1"), 3: checked("A1", "C1")}
+    labels = {1: "910001 甲镇", 2: "910002 乙镇", 3: "910003 丙镇"}
+    found = duplicate_codes(latest, labels)
+    assert [len(found[u]) for u in (1, 2, 3)] == [3, 2, 1]
+    lines = [(g.text, g.codes, g.problems) for g in between_groups(found[1])]
+    assert lines == [
+        ("与 910002 乙镇、910003 丙镇 的工作簿有 1 个相同的项目编码", ["A1"], 1),
+        ("与 910002 乙镇 的工作簿有 1 个相同的项目编码（涉及 2 个项目）", ["B1"], 2),
+    ]
+    assert [g.text for g in between_groups(found[3])] == [
+        "与 910001 甲镇、910002 乙镇 的工作簿有 1 个相同的项目编码"
+    ]
+
+
 DEVELOPER_WORDS = ("consolidate", "--expected", "perfxl validate", "perfxl new", "<code>")
 ADMIN_MENU = ('id="logout-form"', 'href="/admin"', "退出登录")
 
