@@ -891,12 +891,13 @@ def test_the_dashboard_counts_a_project_code_shared_by_two_units(
         assert f'data-status="{kind}"' in row, row
         assert f'<td class="errors">{errors}</td>' in row, row
     note = re.search(
-        r'<span class="between[^"]*" data-rule="consolidate.duplicate_code">([^<]+)<',
+        r'<details class="between[^"]*" data-rule="consolidate.duplicate_code">'
+        r"<summary>([^<]+)</summary>(.*?)</details>",
         _row(dash, "910002"),
+        re.S,
     )
-    assert (
-        note and shared in note.group(1) and "910001" in note.group(1) and "910002" in note.group(1)
-    )
+    assert note and "910001" in note.group(1) and "1 个相同的项目编码" in note.group(1)
+    assert shared in note.group(2)
     assert (
         '<span id="count-errors">2</span>' in dash and '<span id="count-warnings">1</span>' in dash
     )
@@ -904,6 +905,88 @@ def test_the_dashboard_counts_a_project_code_shared_by_two_units(
         page = site.c.get(f"/u/{tokens['910002']}/v/1").text
         assert 'id="between"' in page and shared in page
         assert 'id="between"' not in site.c.get(f"/u/{tokens['910003']}/v/1").text
+
+
+def test_one_workbook_through_two_links_is_named_by_the_links_and_grouped(
+    site: Site, tmp_path: Path
+) -> None:
+    """The same workbook (its cover: the first unit) uploaded through two units' links: every
+    message names the two units by their links (not the first unit twice), and the round page
+    shows one line per pair of units with the codes folded under it, while the error counts
+    stay one per project, as the summary gives them."""
+    rid, tokens = open_round(site, tmp_path)
+    store = site.web.store
+    first, second, third = sorted(tokens)
+    units = {u.code: u for u in store.units(rid)}
+    codes = [f"13052923P0010000000{k}A" for k in range(1, 5)]
+    for i, code in enumerate((first, second)):
+        unit = store.unit_by_token(tokens[code])
+        v = store.add_version(
+            unit.id, sha256=f"{i:064x}", size=1, original_name="a.xlsx", ext=".xlsx"
+        )
+        entries = [{"code": c, "sheet": f"{k + 1}.项目", "cell": "B3"} for k, c in enumerate(codes)]
+        store.finish_check(
+            v.id,
+            status="done",
+            errors=0,
+            warnings=0,
+            infos=0,
+            result={
+                "status": "done",
+                "problems": [],
+                "project_codes": entries,
+                "unit_code": first,  # one workbook: its cover names the first unit
+                "unit_name": units[first].name,
+            },
+        )
+    label = {c: f"{c} {units[c].name}" for c in (first, second, third)}
+    with identity(site, "admin"):
+        dash = site.c.get(f"/admin/rounds/{rid}").text
+    for me, other in ((first, second), (second, first)):
+        row = _row(dash, me)
+        assert f'<td class="errors">{len(codes)}</td>' in row, row
+        lines = re.findall(
+            r'<details class="between[^"]*" data-rule="consolidate.duplicate_code">'
+            r"\s*<summary>([^<]+)</summary>(.*?)</details>",
+            row,
+            re.S,
+        )
+        assert len(lines) == 1, row
+        summary, folded = lines[0]
+        assert summary == f"与 {label[other]} 的工作簿有 {len(codes)} 个相同的项目编码", summary
+        assert all(c in folded for c in codes), folded
+    with identity(site, "township"):
+        page = site.c.get(f"/u/{tokens[second]}/v/1").text
+    between = page[
+        page.index('id="between"') : page.index("</section>", page.index('id="between"'))
+    ]
+    assert f"{label[first]}、{label[second]} 的工作簿中" in between, between
+    assert between.count(label[first]) == len(codes), between
+
+
+def test_problems_between_units_group_per_set_of_other_units() -> None:
+    """Three units share one code, two of them another, and one unit has a shared code on two
+    projects: one line per set of other units, the codes once each, the errors per project."""
+    from types import SimpleNamespace
+
+    from perfxl.web.views import between_groups, duplicate_codes
+
+    def checked(*codes: str) -> Any:
+        entries = [{"code": c, "sheet": f"{k + 1}.项目", "cell": "B3"} for k, c in enumerate(codes)]
+        return SimpleNamespace(status="done", result={"project_codes": entries})
+
+    latest = {1: checked("A1", "B1", "B1"), 2: checked("A1", "B1"), 3: checked("A1", "C1")}
+    labels = {1: "910001 甲镇", 2: "910002 乙镇", 3: "910003 丙镇"}
+    found = duplicate_codes(latest, labels)
+    assert [len(found[u]) for u in (1, 2, 3)] == [3, 2, 1]
+    lines = [(g.text, g.codes, g.problems) for g in between_groups(found[1])]
+    assert lines == [
+        ("与 910002 乙镇、910003 丙镇 的工作簿有 1 个相同的项目编码", ["A1"], 1),
+        ("与 910002 乙镇 的工作簿有 1 个相同的项目编码（涉及 2 个项目）", ["B1"], 2),
+    ]
+    assert [g.text for g in between_groups(found[3])] == [
+        "与 910001 甲镇、910002 乙镇 的工作簿有 1 个相同的项目编码"
+    ]
 
 
 DEVELOPER_WORDS = ("consolidate", "--expected", "perfxl validate", "perfxl new", "<code>")

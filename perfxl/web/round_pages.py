@@ -39,9 +39,7 @@ def dashboard_rows(units: list[Unit], history: list[tuple[Unit, Version]]) -> li
     for unit, version in history:
         by_unit.setdefault(unit.id, []).append(version)
     latest_of = {uid: versions[-1] for uid, versions in by_unit.items()}
-    between = views.duplicate_codes(
-        latest_of, {u.id: unit_label(u, latest_of.get(u.id)) for u in units}
-    )
+    between = views.duplicate_codes(latest_of, {u.id: unit_label(u) for u in units})
     rows = []
     for unit in units:
         versions = by_unit.get(unit.id, [])
@@ -58,6 +56,7 @@ def dashboard_rows(units: list[Unit], history: list[tuple[Unit, Version]]) -> li
                 "errors": (latest.errors + extra) if latest is not None else None,
                 "warnings": latest.warnings if latest is not None else None,
                 "between": cross,
+                "between_groups": views.between_groups(cross),
                 "change": views.change_text(latest, previous),
                 "message": views.failure_message(latest)
                 if latest is not None and latest.status == "failed"
@@ -67,12 +66,11 @@ def dashboard_rows(units: list[Unit], history: list[tuple[Unit, Version]]) -> li
     return rows
 
 
-def unit_label(unit: Unit, version: Version | None) -> str:
-    """A unit as consolidate names it: the code and name its workbook gives (else the list's)."""
-    result = (version.result if version is not None else None) or {}
-    code = result.get("unit_code") or unit.code
-    name = result.get("unit_name") or unit.name or ""
-    return f"{code}{name}"
+def unit_label(unit: Unit) -> str:
+    """A unit as the pages name it in problems between units: by the link its workbook came
+    through (the round's unit list), ``910001 巨鹿镇``. Not by the workbook's cover, as
+    consolidate does: one workbook uploaded through two links would name one unit twice."""
+    return views.unit_label(unit.code, unit.name)
 
 
 @round_page

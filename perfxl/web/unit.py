@@ -198,7 +198,7 @@ def _between(request: Request, unit: Unit, v: Version) -> list[dict[str, Any]]:
     if mine is None or mine.id != v.id or v.status != "done":
         return []
     units = store.units(unit.round_id)
-    labels = {u.id: unit_label(u, latest.get(u.id)) for u in units}
+    labels = {u.id: unit_label(u) for u in units}
     return views.duplicate_codes(latest, labels).get(unit.id, [])
 
 

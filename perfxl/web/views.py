@@ -350,11 +350,13 @@ def duplicate_codes(
 
     Args:
         latest: unit id -> its latest version (only checked ones take part).
-        labels: unit id -> how the message names the unit (``910001巨鹿镇``).
+        labels: unit id -> how the message names the unit: by its upload link
+            (``910001 巨鹿镇``), so one workbook sent through two links names both units.
 
     Returns:
         unit id -> problem records (``severity``, ``severity_zh``, ``rule``, ``sheet``,
-        ``cell``, ``message``, ``fix``, ``project_code``, ``value``) for the units concerned.
+        ``cell``, ``message``, ``fix``, ``project_code``, ``value``, and ``others``: the
+        labels of the other units with that code) for the units concerned.
     """
     from perfxl.rules.catalogue import make
 
@@ -384,6 +386,44 @@ def duplicate_codes(
                     "fix": f"请{fix}" if fix else None,
                     "project_code": code,
                     "value": code,
+                    "others": [labels.get(o, str(o)) for o in who if o != uid],
                 }
             )
     return found
+
+
+@dataclass(frozen=True)
+class BetweenGroup:
+    """The problems of one unit shared with the same other units: one line of the round page."""
+
+    others: str
+    """The other units, ``910009 张王疃乡`` (joined with 、)."""
+    codes: list[str]
+    """The shared 项目编码, each once, in the workbook's order."""
+    problems: int
+    """The problems (one per project: the errors the summary counts)."""
+
+    @property
+    def text(self) -> str:
+        """``与 910009 张王疃乡 的工作簿有 20 个相同的项目编码``."""
+        text = f"与 {self.others} 的工作簿有 {len(self.codes)} 个相同的项目编码"
+        if self.problems != len(self.codes):  # a code on two projects: two errors
+            text += f"（涉及 {self.problems} 个项目）"
+        return text
+
+
+def between_groups(problems: list[dict[str, Any]]) -> list[BetweenGroup]:
+    """``duplicate_codes`` records of one unit grouped by the other units concerned, in order
+    of first appearance (records without ``others`` form one group each)."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for p in problems:
+        others = "、".join(p.get("others") or []) or str(p.get("message", ""))
+        grouped.setdefault(others, []).append(p)
+    return [
+        BetweenGroup(
+            others,
+            list(dict.fromkeys(str(p.get("project_code")) for p in items)),
+            len(items),
+        )
+        for others, items in grouped.items()
+    ]
