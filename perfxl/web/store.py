@@ -25,6 +25,8 @@ import contextlib
 import json
 import re
 import secrets
+import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -236,7 +238,7 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         cur = dbapi_connection.cursor()
         try:
             cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA journal_mode = WAL")
+            _journal_wal(cur)
             cur.execute("PRAGMA synchronous = FULL")
             cur.execute("PRAGMA foreign_keys = ON")
         finally:
@@ -246,6 +248,26 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
     def _begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("perfxl_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _journal_wal(cur: Any) -> None:
+    """Switch the database to the WAL journal. Switching a new file takes a lock SQLite does
+    not wait for (the busy timeout is not applied): a second connection switching the same
+    file at that moment fails at once with "database is locked" (six stores starting
+    together on a fresh file: about one start in twenty). So the switch is tried again, a
+    few milliseconds apart, for as long as the busy timeout; once one connection has switched
+    the file, the others find it WAL already."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.001
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _now() -> datetime:
