@@ -13,8 +13,8 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from books import parts as _parts
 from oletools.olevba import VBA_Parser
-from zipparts import parts as _parts
 
 from perfxl.excel.addin import ADDIN_CT, UI_REL_2006, VBA_CT, VBA_REL, XLSM_CT, build_addin
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from books import parts as _parts
 from click.testing import CliRunner
-from zipparts import parts as _parts
 
 from perfxl.api import ConsolidationResult, EvaluationResult, MonitoringResult, consolidate
 from perfxl.cli import main

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from books import parts as book_parts
+from books import sheet_rows as _sheet_rows
 from click.testing import CliRunner
 from conftest import county_demo
 
@@ -75,23 +75,7 @@ def parts(path: Path) -> dict[str, bytes]:
     """Every part of the workbook, the volatile one stripped: the document's created time
     (the 说明 sheet's 生成时间 is fixed by `_fixed_clock`)."""
     assert _cell(path, K.README_SHEET, "生成时间") == "2024-01-02 03:04:05"
-    with zipfile.ZipFile(path) as z:
-        out = {n: z.read(n) for n in z.namelist()}
-    out["docProps/core.xml"] = re.sub(
-        rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\1", out["docProps/core.xml"]
-    )
-    return out
-
-
-def _sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
-    import python_calamine
-
-    wb = python_calamine.CalamineWorkbook.from_path(str(path))
-    try:
-        rows: list[list[Any]] = wb.get_sheet_by_name(sheet).to_python()
-    finally:
-        wb.close()
-    return rows
+    return book_parts(path)
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:

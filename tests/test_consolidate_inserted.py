@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
+from books import sheet_rows as _rows
 from conftest import ROOT
 
 from perfxl.consolidate import columns as K
@@ -23,17 +23,6 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("inserted") / "summary.xlsx"
     consolidate([COUNTY], out, Options(jobs=1))
     return out
-
-
-def _rows(path: Path, sheet: str) -> list[list[Any]]:
-    import python_calamine
-
-    wb = python_calamine.CalamineWorkbook.from_path(str(path))
-    try:
-        rows: list[list[Any]] = wb.get_sheet_by_name(sheet).to_python()
-    finally:
-        wb.close()
-    return rows
 
 
 def _part(path: Path, sheet: str) -> str:

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from books import parts as _parts
 from click.testing import CliRunner
 from conftest import county_demo
-from zipparts import parts as _parts
 
 from perfxl.consolidate import Options, consolidate, run
 from perfxl.consolidate.columns import SummaryRow

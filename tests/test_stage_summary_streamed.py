@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
+from books import parts as _parts
+from books import sheets as _sheets
 from conftest import ROOT
-from zipparts import parts as _parts
 
 from perfxl import constants as C
 from perfxl import layout as L
@@ -42,16 +42,6 @@ def _inputs(folder: Path, example: Path) -> Path:
         path.write_bytes(patch.to_bytes())
         os.utime(path, (1_680_000_000 + i, 1_680_000_000 + i))
     return folder
-
-
-def _sheets(path: Path) -> dict[str, list[list[Any]]]:
-    import python_calamine
-
-    wb = python_calamine.CalamineWorkbook.from_path(str(path))
-    try:
-        return {n: wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names}
-    finally:
-        wb.close()
 
 
 def _runs(folder: Path, tmp: Path) -> dict[str, Path]:

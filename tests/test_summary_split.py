@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from books import sheets as _sheets
 from conftest import ROOT, convert
 
 from perfxl import constants as C
@@ -24,16 +25,6 @@ from perfxl.write.patch import CellWrite, WorkbookPatch
 
 COUNTY = ROOT / "examples" / "county"
 ROWS = 50  # rows per sheet, the header row included
-
-
-def _sheets(path: Path) -> dict[str, list[list[Any]]]:
-    import python_calamine
-
-    wb = python_calamine.CalamineWorkbook.from_path(str(path))
-    try:
-        return {n: wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names}
-    finally:
-        wb.close()
 
 
 def _table(sheets: dict[str, list[list[Any]]], name: str) -> list[list[Any]]:

@@ -1,0 +1,42 @@
+"""A workbook's zip parts and sheet values, for comparing two writes of it (tests only)."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*")
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    """Every part of the workbook, the document's created/modified times stripped."""
+    with zipfile.ZipFile(path) as z:
+        out = {n: z.read(n) for n in z.namelist()}
+    if "docProps/core.xml" in out:
+        out["docProps/core.xml"] = _TIMES.sub(rb"\1", out["docProps/core.xml"])
+    return out
+
+
+def sheets(path: Path) -> dict[str, list[list[Any]]]:
+    """Every sheet's values as python-calamine reads them, by sheet name."""
+    import python_calamine
+
+    wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        return {n: wb.get_sheet_by_name(n).to_python() for n in wb.sheet_names}
+    finally:
+        wb.close()
+
+
+def sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
+    """One sheet's values as python-calamine reads them."""
+    import python_calamine
+
+    wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        rows: list[list[Any]] = wb.get_sheet_by_name(sheet).to_python()
+    finally:
+        wb.close()
+    return rows
