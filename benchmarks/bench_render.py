@@ -161,13 +161,14 @@ def summary_render(
 
 
 def _summary_pieces(wr: types.ModuleType, rows: list[Any]) -> Any:
-    """``writer._pieces`` of every 汇总 row, whichever signature this commit's writer has
+    """``writer.table_pieces`` of every 汇总 row, whichever signature this commit's writer has
     (since continuation sheets it takes the rows' range: the whole table here)."""
     import inspect
 
-    if len(inspect.signature(wr._pieces).parameters) == 4:
-        return wr._pieces(rows, None, 0, len(rows))
-    return wr._pieces(rows, None)
+    pieces = getattr(wr, "table_pieces", None) or wr._pieces  # renamed from _pieces
+    if len(inspect.signature(pieces).parameters) == 4:
+        return pieces(rows, None, 0, len(rows))
+    return pieces(rows, None)
 
 
 def main() -> None:

@@ -127,14 +127,14 @@ def _spliced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from perfxl.consolidate.summary_xml import Deflated
 
     seen: list[str] = []
-    real = writer._pieces
+    real = writer.table_pieces
 
     def spy(*args: Any) -> Any:
         for piece in real(*args):
             seen.append("xml" if isinstance(piece, Deflated) else "rows")
             yield piece
 
-    monkeypatch.setattr(writer, "_pieces", spy)
+    monkeypatch.setattr(writer, "table_pieces", spy)
     return seen
 
 

@@ -183,8 +183,8 @@ class Column:
 
     key: str
     header: str
-    kind: str
-    width: float
+    kind: str = "text"
+    width: float = 12
 
 
 @dataclass(frozen=True)
@@ -219,17 +219,13 @@ class Table:
         return self.row._make(values)  # type: ignore[attr-defined]
 
 
-def _c(key: str, header: str, kind: str = "text", width: float = 12) -> Column:
-    return Column(key, header, kind, width)
-
-
 CHECKPOINTS: tuple[str, ...] = C.L_CHECKPOINTS
 PLAN_COLS = tuple(
-    _c(f"plan_{k}", cp, "money", 9)
+    Column(f"plan_{k}", cp, "money", 9)
     for k, cp in zip(("mar", "jun", "oct", "dec"), CHECKPOINTS, strict=True)
 )
 PCT_COLS = tuple(
-    _c(f"pct_{k}", f"{cp}进度（%）", "pct", 10)
+    Column(f"pct_{k}", f"{cp}进度（%）", "pct", 10)
     for k, cp in zip(("mar", "jun", "oct", "dec"), CHECKPOINTS, strict=True)
 )
 
@@ -242,18 +238,18 @@ ROW_TOTAL = "合计"
 PROJECTS = Table(
     "汇总",
     (
-        _c("unit_code", "单位编码", "text", 9),
-        _c("unit_name", "单位名称", "text", 22),
-        _c("project_code", "项目编码", "text", 24),
-        _c("project_name", "项目名称", "text", 30),
-        _c("budget", "预算数", "money", 10),
-        _c("fiscal_funds", "财政资金", "money", 10),
-        _c("other_funds", "其他资金", "money", 10),
+        Column("unit_code", "单位编码", "text", 9),
+        Column("unit_name", "单位名称", "text", 22),
+        Column("project_code", "项目编码", "text", 24),
+        Column("project_name", "项目名称", "text", 30),
+        Column("budget", "预算数", "money", 10),
+        Column("fiscal_funds", "财政资金", "money", 10),
+        Column("other_funds", "其他资金", "money", 10),
         *PLAN_COLS,
-        _c("indicators", "指标数", "int", 7),
-        _c("source_file", "来源文件", "text", 30),
-        _c("sheet", "工作表", "text", 14),
-        _c("cell", "编码单元格", "text", 8),
+        Column("indicators", "指标数", "int", 7),
+        Column("source_file", "来源文件", "text", 30),
+        Column("sheet", "工作表", "text", 14),
+        Column("cell", "编码单元格", "text", 8),
     ),
     ProjectRow,
 )
@@ -262,12 +258,12 @@ PROJECTS = Table(
 SUMMARY = Table(
     "汇总",
     (
-        _c("row_kind", "行类型", "text", 8),
+        Column("row_kind", "行类型", "text", 8),
         *(PROJECTS.column(k) for k in ProjectRow._fields[: ProjectRow._fields.index("indicators")]),
         *PCT_COLS,
         PROJECTS.column("indicators"),
-        _c("errors", "错误数", "int", 7),
-        _c("warnings", "警告数", "int", 7),
+        Column("errors", "错误数", "int", 7),
+        Column("warnings", "警告数", "int", 7),
         *(PROJECTS.column(k) for k in ("source_file", "sheet", "cell")),
     ),
     SummaryRow,
@@ -276,22 +272,22 @@ SUMMARY = Table(
 UNITS = Table(
     "乡镇合计",
     (
-        _c("row_kind", "行类型", "text", 6),
-        _c("unit_code", "单位编码", "text", 9),
-        _c("unit_name", "单位名称", "text", 22),
-        _c("projects", "项目数", "int", 7),
-        _c("budget", "预算数", "money", 11),
-        _c("fiscal_funds", "财政资金", "money", 11),
-        _c("other_funds", "其他资金", "money", 11),
+        Column("row_kind", "行类型", "text", 6),
+        Column("unit_code", "单位编码", "text", 9),
+        Column("unit_name", "单位名称", "text", 22),
+        Column("projects", "项目数", "int", 7),
+        Column("budget", "预算数", "money", 11),
+        Column("fiscal_funds", "财政资金", "money", 11),
+        Column("other_funds", "其他资金", "money", 11),
         *PLAN_COLS,
         *PCT_COLS,
         *(
-            _c(f"gap_{k}", f"{cp}较序时进度（百分点）", "pct", 12)
+            Column(f"gap_{k}", f"{cp}较序时进度（百分点）", "pct", 12)
             for k, cp in zip(("mar", "jun", "oct", "dec"), CHECKPOINTS, strict=True)
         ),
-        _c("errors", "错误数", "int", 7),
-        _c("warnings", "警告数", "int", 7),
-        _c("source_file", "来源文件", "text", 30),
+        Column("errors", "错误数", "int", 7),
+        Column("warnings", "警告数", "int", 7),
+        Column("source_file", "来源文件", "text", 30),
     ),
     UnitRow,
 )
@@ -299,24 +295,24 @@ UNITS = Table(
 INDICATORS = Table(
     "指标明细",
     (
-        _c("unit_code", "单位编码", "text", 9),
-        _c("unit_name", "单位名称", "text", 18),
-        _c("project_code", "项目编码", "text", 24),
-        _c("project_name", "项目名称", "text", 24),
-        _c("number", "序号", "int", 5),
-        _c("level1", "一级指标", "text", 11),
-        _c("level2", "二级指标", "text", 13),
-        _c("level3", "三级指标", "text", 18),
-        _c("description", "绩效指标描述", "text", 20),
-        _c("target", "指标值", "value", 14),
-        _c("target_kind", "指标值类型", "text", 8),
-        _c("comparison", "比较", "text", 5),
-        _c("target_number", "数值", "value", 9),
-        _c("target_unit", "计量单位", "text", 8),
-        _c("basis", "指标值确定依据", "text", 14),
-        _c("source_file", "来源文件", "text", 30),
-        _c("sheet", "工作表", "text", 14),
-        _c("cell", "单元格", "text", 7),
+        Column("unit_code", "单位编码", "text", 9),
+        Column("unit_name", "单位名称", "text", 18),
+        Column("project_code", "项目编码", "text", 24),
+        Column("project_name", "项目名称", "text", 24),
+        Column("number", "序号", "int", 5),
+        Column("level1", "一级指标", "text", 11),
+        Column("level2", "二级指标", "text", 13),
+        Column("level3", "三级指标", "text", 18),
+        Column("description", "绩效指标描述", "text", 20),
+        Column("target", "指标值", "value", 14),
+        Column("target_kind", "指标值类型", "text", 8),
+        Column("comparison", "比较", "text", 5),
+        Column("target_number", "数值", "value", 9),
+        Column("target_unit", "计量单位", "text", 8),
+        Column("basis", "指标值确定依据", "text", 14),
+        Column("source_file", "来源文件", "text", 30),
+        Column("sheet", "工作表", "text", 14),
+        Column("cell", "单元格", "text", 7),
     ),
     IndicatorRow,
 )
@@ -324,18 +320,18 @@ INDICATORS = Table(
 PROBLEMS = Table(
     "校验问题",
     (
-        _c("unit_code", "单位编码", "text", 9),
-        _c("unit_name", "单位名称", "text", 18),
-        _c("severity", "级别", "text", 6),
-        _c("rule", "规则", "text", 22),
-        _c("message", "问题说明", "text", 60),
-        _c("project_code", "项目编码", "text", 24),
-        _c("source_file", "来源文件", "text", 30),
-        _c("sheet", "工作表", "text", 14),
-        _c("cell", "单元格", "text", 7),
-        _c("pointer", "数据位置", "text", 24),
-        _c("value", "值", "value", 14),
-        _c("link", "链接地址", "text", 40),
+        Column("unit_code", "单位编码", "text", 9),
+        Column("unit_name", "单位名称", "text", 18),
+        Column("severity", "级别", "text", 6),
+        Column("rule", "规则", "text", 22),
+        Column("message", "问题说明", "text", 60),
+        Column("project_code", "项目编码", "text", 24),
+        Column("source_file", "来源文件", "text", 30),
+        Column("sheet", "工作表", "text", 14),
+        Column("cell", "单元格", "text", 7),
+        Column("pointer", "数据位置", "text", 24),
+        Column("value", "值", "value", 14),
+        Column("link", "链接地址", "text", 40),
     ),
     ProblemRow,
 )
@@ -343,18 +339,18 @@ PROBLEMS = Table(
 FILES = Table(
     "提交情况",
     (
-        _c("unit_code", "单位编码", "text", 9),
-        _c("unit_name", "单位名称", "text", 22),
-        _c("submission", "提交状态", "text", 10),
-        _c("source_file", "来源文件", "text", 36),
-        _c("file_status", "文件状态", "text", 10),
-        _c("modified", "修改时间", "text", 19),
-        _c("saved", "保存时间", "text", 19),
-        _c("basis", "版本依据", "text", 14),
-        _c("sha256", "SHA-256", "text", 20),
-        _c("projects", "项目数", "int", 7),
-        _c("note", "说明", "text", 50),
-        _c("changes", "较新版本的改动", "text", 50),
+        Column("unit_code", "单位编码", "text", 9),
+        Column("unit_name", "单位名称", "text", 22),
+        Column("submission", "提交状态", "text", 10),
+        Column("source_file", "来源文件", "text", 36),
+        Column("file_status", "文件状态", "text", 10),
+        Column("modified", "修改时间", "text", 19),
+        Column("saved", "保存时间", "text", 19),
+        Column("basis", "版本依据", "text", 14),
+        Column("sha256", "SHA-256", "text", 20),
+        Column("projects", "项目数", "int", 7),
+        Column("note", "说明", "text", 50),
+        Column("changes", "较新版本的改动", "text", 50),
     ),
     FileRow,
 )
@@ -363,21 +359,21 @@ FILES = Table(
 VERSION_CHANGES = Table(
     "版本变化",
     (
-        _c("unit_code", "单位编码", "text", 9),
-        _c("unit_name", "单位名称", "text", 18),
-        _c("source_file", "被替代的版本", "text", 28),
-        _c("newer_file", "较新的版本", "text", 28),
-        _c("kind", "变化", "text", 6),
-        _c("project_code", "项目编码", "text", 22),
-        _c("project_name", "项目名称", "text", 24),
-        _c("item", "内容", "text", 14),
-        _c("old_value", "原值", "text", 24),
-        _c("new_value", "新值", "text", 24),
-        _c("old_sheet", "原工作表", "text", 14),
-        _c("old_cell", "原单元格", "text", 7),
-        _c("new_sheet", "新工作表", "text", 14),
-        _c("new_cell", "新单元格", "text", 7),
-        _c("text", "说明", "text", 50),
+        Column("unit_code", "单位编码", "text", 9),
+        Column("unit_name", "单位名称", "text", 18),
+        Column("source_file", "被替代的版本", "text", 28),
+        Column("newer_file", "较新的版本", "text", 28),
+        Column("kind", "变化", "text", 6),
+        Column("project_code", "项目编码", "text", 22),
+        Column("project_name", "项目名称", "text", 24),
+        Column("item", "内容", "text", 14),
+        Column("old_value", "原值", "text", 24),
+        Column("new_value", "新值", "text", 24),
+        Column("old_sheet", "原工作表", "text", 14),
+        Column("old_cell", "原单元格", "text", 7),
+        Column("new_sheet", "新工作表", "text", 14),
+        Column("new_cell", "新单元格", "text", 7),
+        Column("text", "说明", "text", 50),
     ),
     VersionChangeRow,
 )
@@ -484,22 +480,22 @@ class MonitorUnitRow(NamedTuple):
 MONITOR_SUMMARY = Table(
     "监控汇总",
     (
-        _c("row_kind", "行类型", "text", 6),
-        _c("unit_code", "单位编码", "text", 9),
-        _c("unit_name", "单位名称", "text", 20),
-        _c("project_code", "项目编码", "text", 22),
-        _c("project_name", "项目名称", "text", 28),
-        _c("initial", "年初预算数", "money", 10),
-        _c("adjusted", "调整后预算数", "money", 10),
-        _c("executed", "1-X月执行数", "money", 10),
-        _c("rate", "执行率（%）", "pct", 9),
-        _c("schedule", "序时进度（%）", "pct", 9),
-        _c("gap", "差距（百分点）", "pct", 9),
-        _c("light", "预警", "text", 6),
-        _c("forecast", "全年预计执行数", "money", 10),
-        _c("source_file", "来源文件", "text", 28),
-        _c("sheet", "工作表", "text", 12),
-        _c("cell", "编码单元格", "text", 8),
+        Column("row_kind", "行类型", "text", 6),
+        Column("unit_code", "单位编码", "text", 9),
+        Column("unit_name", "单位名称", "text", 20),
+        Column("project_code", "项目编码", "text", 22),
+        Column("project_name", "项目名称", "text", 28),
+        Column("initial", "年初预算数", "money", 10),
+        Column("adjusted", "调整后预算数", "money", 10),
+        Column("executed", "1-X月执行数", "money", 10),
+        Column("rate", "执行率（%）", "pct", 9),
+        Column("schedule", "序时进度（%）", "pct", 9),
+        Column("gap", "差距（百分点）", "pct", 9),
+        Column("light", "预警", "text", 6),
+        Column("forecast", "全年预计执行数", "money", 10),
+        Column("source_file", "来源文件", "text", 28),
+        Column("sheet", "工作表", "text", 12),
+        Column("cell", "编码单元格", "text", 8),
     ),
     MonitorProjectRow,
 )
@@ -507,20 +503,20 @@ MONITOR_SUMMARY = Table(
 MONITOR_UNITS = Table(
     "乡镇执行",
     (
-        _c("row_kind", "行类型", "text", 6),
-        _c("unit_code", "单位编码", "text", 9),
-        _c("unit_name", "单位名称", "text", 22),
-        _c("projects", "项目数", "int", 7),
-        _c("budget", "预算数", "money", 11),
-        _c("executed", "执行数", "money", 11),
-        _c("rate", "执行率（%）", "pct", 9),
-        _c("schedule", "序时进度（%）", "pct", 9),
-        _c("red", "红色项目数", "int", 7),
-        _c("yellow", "黄色项目数", "int", 7),
-        _c("green", "绿色项目数", "int", 7),
-        _c("indicators_red", "红色指标数", "int", 7),
-        _c("indicators_yellow", "黄色指标数", "int", 7),
-        _c("source_file", "来源文件", "text", 30),
+        Column("row_kind", "行类型", "text", 6),
+        Column("unit_code", "单位编码", "text", 9),
+        Column("unit_name", "单位名称", "text", 22),
+        Column("projects", "项目数", "int", 7),
+        Column("budget", "预算数", "money", 11),
+        Column("executed", "执行数", "money", 11),
+        Column("rate", "执行率（%）", "pct", 9),
+        Column("schedule", "序时进度（%）", "pct", 9),
+        Column("red", "红色项目数", "int", 7),
+        Column("yellow", "黄色项目数", "int", 7),
+        Column("green", "绿色项目数", "int", 7),
+        Column("indicators_red", "红色指标数", "int", 7),
+        Column("indicators_yellow", "黄色指标数", "int", 7),
+        Column("source_file", "来源文件", "text", 30),
     ),
     MonitorUnitRow,
 )
@@ -528,21 +524,21 @@ MONITOR_UNITS = Table(
 RECTIFY = Table(
     "需整改",
     (
-        _c("item", "类别", "text", 6),
-        _c("unit_code", "单位编码", "text", 9),
-        _c("unit_name", "单位名称", "text", 18),
-        _c("project_code", "项目编码", "text", 22),
-        _c("project_name", "项目名称", "text", 24),
-        _c("number", "指标序号", "int", 6),
-        _c("indicator", "三级指标", "text", 18),
-        _c("rate", "执行率（%）", "pct", 9),
-        _c("likelihood", "完成目标可能性", "text", 10),
-        _c("light", "预警", "text", 6),
-        _c("deviation", "偏差原因分析", "text", 22),
-        _c("remedy", "整改措施", "text", 28),
-        _c("source_file", "来源文件", "text", 28),
-        _c("sheet", "工作表", "text", 12),
-        _c("cell", "单元格", "text", 8),
+        Column("item", "类别", "text", 6),
+        Column("unit_code", "单位编码", "text", 9),
+        Column("unit_name", "单位名称", "text", 18),
+        Column("project_code", "项目编码", "text", 22),
+        Column("project_name", "项目名称", "text", 24),
+        Column("number", "指标序号", "int", 6),
+        Column("indicator", "三级指标", "text", 18),
+        Column("rate", "执行率（%）", "pct", 9),
+        Column("likelihood", "完成目标可能性", "text", 10),
+        Column("light", "预警", "text", 6),
+        Column("deviation", "偏差原因分析", "text", 22),
+        Column("remedy", "整改措施", "text", 28),
+        Column("source_file", "来源文件", "text", 28),
+        Column("sheet", "工作表", "text", 12),
+        Column("cell", "单元格", "text", 8),
     ),
     MonitorIndicatorRow,
 )

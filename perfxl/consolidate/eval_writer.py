@@ -26,8 +26,8 @@ from perfxl.consolidate.eval_columns import (
 from perfxl.consolidate.stage_writer import write_streamed_stage
 from perfxl.consolidate.writer import (
     CHART_TEXT,
+    Formats,
     RunInfo,
-    _Formats,
     place_units_chart,
     stage_lines,
     units_chart_sheet,
@@ -54,7 +54,7 @@ def write_evaluation_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
     )
 
 
-def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
+def _chart(wb: Any, c: Consolidation, fmt: Formats) -> None:
     """Each township's projects by 自评等级: a stacked column per township."""
     ws, n = units_chart_sheet(
         wb,

@@ -15,8 +15,8 @@ from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.stage_writer import CellStyles, write_streamed_stage
 from perfxl.consolidate.writer import (
     CHART_TEXT,
+    Formats,
     RunInfo,
-    _Formats,
     place_units_chart,
     stage_lines,
     units_chart_sheet,
@@ -57,7 +57,7 @@ def write_monitoring_summary(c: Consolidation, out: Any, info: RunInfo) -> None:
     )
 
 
-def _chart(wb: Any, c: Consolidation, fmt: _Formats) -> None:
+def _chart(wb: Any, c: Consolidation, fmt: Formats) -> None:
     """Each unit's 执行率 (columns) with the 序时进度 line."""
     heads = ("单位", "执行率（%）", "序时进度（%）")
     ws, n = units_chart_sheet(

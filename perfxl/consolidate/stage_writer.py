@@ -32,17 +32,17 @@ from perfxl.consolidate.summary_xml import (
     render_rows,
 )
 from perfxl.consolidate.writer import (
+    Formats,
     Paths,
     RunInfo,
-    _draw_table,
-    _Formats,
-    _pieces,
-    _with_continuation,
+    draw_table,
     key_for,
     new_workbook,
     readme_sheet,
     row_height,
     spans,
+    table_pieces,
+    with_continuation,
 )
 
 _ROW_START = re.compile(rb"<row[ >]")  # a rendered row's start ("<" in a text is "&lt;")
@@ -66,7 +66,7 @@ def write_streamed_stage(
     title: str,
     marker: str,
     tables: Sequence[tuple[K.Table, Sequence[Any]]],
-    chart: Callable[[Any, Consolidation, _Formats], None],
+    chart: Callable[[Any, Consolidation, Formats], None],
     lines: Sequence[tuple[str, str]],
     cells: CellStyles | None = None,
 ) -> None:
@@ -89,8 +89,8 @@ def write_streamed_stage(
     drawn = (*(table for table, _ in tables), K.PROBLEMS, K.FILES)
     with atomic_path(out) as tmp:
         wb = new_workbook(tmp, title, marker)
-        fmt = _Formats(wb)
-        # After `_Formats`: its indexes stay the ones every summary has. An index given now
+        fmt = Formats(wb)
+        # After `Formats`: its indexes stay the ones every summary has. An index given now
         # puts the format in the styles part, though no cell is written by xlsxwriter.
         own = {v: wb.add_format(p) for v, p in (cells.formats if cells else {}).items()}
         own_index = {v: f._get_xf_index() for v, f in own.items()}
@@ -105,10 +105,10 @@ def write_streamed_stage(
                 split.append((table.sheet, len(parts)))
             for i, (a, b) in enumerate(parts):
                 ws = wb.add_worksheet(continued(table.sheet, i))
-                _draw_table(ws, table, b - a, fmt)
+                draw_table(ws, table, b - a, fmt)
                 streamed.append((table, ws, stored, a, b))
         chart(wb, c, fmt)
-        readme_sheet(wb, fmt, marker, _with_continuation(lines, split, per_sheet), info.inputs)
+        readme_sheet(wb, fmt, marker, with_continuation(lines, split, per_sheet), info.inputs)
         wb.worksheets()[0].activate()
         wb.close()
         specs = []
@@ -117,7 +117,7 @@ def write_streamed_stage(
             kind = 0 if table.keys[0] == "row_kind" else None
             fixes = paths.fixes(table)
             height = row_height(table, fixes)
-            pieces: Iterable[Any] = _pieces(rows, key_for(paths, styles), a, b)
+            pieces: Iterable[Any] = table_pieces(rows, key_for(paths, styles), a, b)
             if cells is not None and cells.key in table.keys:
                 by = _ByValue(table.index(cells.key), own_index, styles, kind, height, fixes)
                 pieces = by.pieces(pieces)

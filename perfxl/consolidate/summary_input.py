@@ -71,7 +71,7 @@ def read_summary_file(path: str, record: FileRecord, limits: Limits) -> Extracte
     import python_calamine
 
     from perfxl.errors import UnreadableWorkbookError
-    from perfxl.grid.calamine_grid import _library_error
+    from perfxl.grid.calamine_grid import calamine_error
     from perfxl.safety import preflight
     from perfxl.savedtime import saved_time
 
@@ -90,7 +90,7 @@ def read_summary_file(path: str, record: FileRecord, limits: Limits) -> Extracte
     try:
         wb = python_calamine.CalamineWorkbook.from_path(path)
     except BaseException as exc:  # calamine raises its own error types, and panics
-        raise _library_error(exc, path) from exc
+        raise calamine_error(exc, path) from exc
     try:
         names = [m.name for m in wb.sheets_metadata if "WorkSheet" in str(m.typ)]
         sheets: dict[str, Any] = {n: _Streamed(n, _stream(wb, n, path, limits)) for n in names}
@@ -105,7 +105,7 @@ def read_summary_file(path: str, record: FileRecord, limits: Limits) -> Extracte
     except UnreadableWorkbookError:
         raise
     except BaseException as exc:  # a damaged part, met as it is read (as `read_grid` does)
-        raise _library_error(exc, path) from exc
+        raise calamine_error(exc, path) from exc
     finally:
         wb.close()
 

@@ -293,13 +293,13 @@ def new_workbook(path: Path, title: str, marker: str) -> Any:
 
 def style_map() -> dict[str, dict[str | None, list[int]]]:
     """The style indexes of the cells of the long sheets (`STREAMED`) by sheet, as every
-    targets summary has them: `_Formats` numbers its formats in a fixed order as it makes
+    targets summary has them: `Formats` numbers its formats in a fixed order as it makes
     them, so a workbook made and dropped here gives them (nothing is written)."""
     import io
 
     import xlsxwriter
 
-    fmt = _Formats(xlsxwriter.Workbook(io.BytesIO(), _options()))
+    fmt = Formats(xlsxwriter.Workbook(io.BytesIO(), _options()))
     return {t.sheet: fmt.styles(t) for t in STREAMED}
 
 
@@ -410,7 +410,7 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
 
     with atomic_path(out) as tmp:
         wb = new_workbook(tmp, "预算绩效目标汇总表", K.SUMMARY_MARKER)
-        fmt = _Formats(wb)
+        fmt = Formats(wb)
         paths = Paths(info.inputs)
         per_sheet = info.rows_per_sheet()
         # Rows as stored, shown later: the table, its sheet and the rows [a, b) it holds.
@@ -433,7 +433,7 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
             first_sheet_rows[table.sheet] = parts[0][1]
             for i, (a, b) in enumerate(parts):
                 ws = wb.add_worksheet(continued(table.sheet, i))
-                _draw_table(ws, table, b - a, fmt)
+                draw_table(ws, table, b - a, fmt)
                 if table in INSERTED:
                     streamed.append((table, ws, rows, a, b))
                 else:
@@ -455,7 +455,7 @@ def write_summary(c: Consolidation, out: Path, info: RunInfo) -> None:
                     nrows=b - a,
                     ncols=len(table.columns),
                     height=row_height(table, paths.fixes(table)),
-                    pieces=_pieces(rows, key_for(paths, fmt.styles(table)), a, b),
+                    pieces=table_pieces(rows, key_for(paths, fmt.styles(table)), a, b),
                     fixes=paths.fixes(table),
                 )
                 for table, ws, rows, a, b in streamed
@@ -487,7 +487,7 @@ def _parts_between(rows: Sequence[Any], a: int, b: int) -> Iterator[tuple[Sequen
             break
 
 
-def _pieces(rows: Sequence[Any], key: tuple[Any, ...], a: int, b: int) -> Iterator[Piece]:
+def table_pieces(rows: Sequence[Any], key: tuple[Any, ...], a: int, b: int) -> Iterator[Piece]:
     """The rows ``a`` to ``b`` (excluded) of a table in pieces: a spilled run's submissions
     rendered by the workers (`RowsXml`) as they are, when rendered with this run's names and
     styles (``key``), the other rows as stored (rendered by the summary, their file names
@@ -506,7 +506,7 @@ def _pieces(rows: Sequence[Any], key: tuple[Any, ...], a: int, b: int) -> Iterat
             yield part if whole else part[lo:hi]
 
 
-def _with_continuation(
+def with_continuation(
     lines: Sequence[tuple[str, str]], split: Sequence[tuple[str, int]], rows_per_sheet: int
 ) -> list[tuple[str, str]]:
     """A later stage's 说明 ``lines`` telling of the tables continued on further sheets: in
@@ -558,7 +558,7 @@ def summary_tables(c: Consolidation) -> tuple[K.Table, ...]:
     return (*tables, K.VERSION_CHANGES) if c.version_changes else tables
 
 
-class _Formats:
+class Formats:
     """The formats, by column kind, for plain, subtotal and total rows."""
 
     BASE: dict[str, dict[str, Any]] = {  # noqa: RUF012 - read-only table
@@ -616,7 +616,10 @@ class _Formats:
             ws.set_column(200 + i, 200 + i, None, f, {"hidden": True})
 
 
-def _draw_table(ws: Any, table: K.Table, nrows: int, fmt: _Formats) -> None:
+def draw_table(ws: Any, table: K.Table, nrows: int, fmt: Formats) -> None:
+    """A table's sheet with no row yet (they are inserted as XML later, `summary_xml`): its
+    headers, column widths and formats, frozen panes, filter and print setup for ``nrows``
+    rows."""
     ncols = len(table.columns)
     for i, col in enumerate(table.columns):
         ws.set_column(i, i, col.width, fmt.get(None, kind_of(col)))
@@ -637,7 +640,7 @@ def _draw_table(ws: Any, table: K.Table, nrows: int, fmt: _Formats) -> None:
     ws.set_footer("&C第 &P 页，共 &N 页")
 
 
-def _write_rows(ws: Any, table: K.Table, rows: Iterable[Sequence[Any]], fmt: _Formats) -> None:
+def _write_rows(ws: Any, table: K.Table, rows: Iterable[Sequence[Any]], fmt: Formats) -> None:
     kinds = [kind_of(c) for c in table.columns]
     has_kind = table.keys[0] == "row_kind"
     height = row_height(table)
@@ -660,7 +663,7 @@ def _write_rows(ws: Any, table: K.Table, rows: Iterable[Sequence[Any]], fmt: _Fo
                 text(r, i, v if t is str else str(v), formats[i])
 
 
-def _charts(wb: Any, c: Consolidation, fmt: _Formats, units_rows: int) -> None:
+def _charts(wb: Any, c: Consolidation, fmt: Formats, units_rows: int) -> None:
     """The 图表 sheet: the county's progress against the schedule, and each unit's budget
     (the units on the first 乡镇合计 sheet, ``units_rows`` rows)."""
     ws = wb.add_worksheet(K.CHART_SHEET)
@@ -735,7 +738,7 @@ def _cached_value(v: Any) -> str | None:
 
 def units_chart_sheet(
     wb: Any,
-    fmt: _Formats,
+    fmt: Formats,
     sheet: str,
     heads: Sequence[str],
     width: float,
@@ -776,7 +779,7 @@ def place_units_chart(
 
 
 def readme_sheet(
-    wb: Any, fmt: _Formats, marker: str, lines: Sequence[tuple[str, str]], inputs: Sequence[Any]
+    wb: Any, fmt: Formats, marker: str, lines: Sequence[tuple[str, str]], inputs: Sequence[Any]
 ) -> Any:
     """The 说明 sheet of a county summary: perfxl's marker (how a summary is recognised when
     it comes back as input), a (label, text) row per line, then the inputs; printed one page
@@ -798,7 +801,7 @@ def readme_sheet(
 
 
 def _readme(
-    wb: Any, c: Consolidation, info: RunInfo, fmt: _Formats, paths: Paths, continuation: str
+    wb: Any, c: Consolidation, info: RunInfo, fmt: Formats, paths: Paths, continuation: str
 ) -> None:
     n_units = sum(1 for r in c.units if r[0] == K.ROW_UNIT)
     lines: list[tuple[str, str]] = [

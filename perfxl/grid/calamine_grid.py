@@ -110,7 +110,7 @@ def _read_checked(
             "工作簿设置了打开密码（已加密），无法读取。请取消密码后另存再提交。", path=p
         ) from exc
     except BaseException as exc:  # calamine raises its own error types, and panics
-        raise _library_error(exc, p) from exc
+        raise calamine_error(exc, p) from exc
     sheets: list[Sheet] = []
     try:
         for meta in wb.sheets_metadata:
@@ -139,7 +139,7 @@ def _read_checked(
     except UnreadableWorkbookError:
         raise
     except BaseException as exc:  # a corrupt part surfaces only when its sheet is read
-        raise _library_error(exc, p) from exc
+        raise calamine_error(exc, p) from exc
     finally:
         wb.close()
     formulas = FormulaCells()
@@ -147,7 +147,7 @@ def _read_checked(
         try:
             formulas = formula_cells(p, missing=missing)
         except BaseException as exc:  # calamine read the sheets; a quirk here must not lose them
-            raise _library_error(exc, p) from exc
+            raise calamine_error(exc, p) from exc
         for sheet in sheets:
             _restore_errors(sheet, formulas.errors.get(sheet.name, {}))
     for sheet in sheets:
@@ -204,7 +204,7 @@ _M_TRIM_THRESHOLD = -1  # mallopt(3) parameters, from glibc's malloc.h
 _M_MMAP_THRESHOLD = -3
 
 
-def _library_error(exc: BaseException, path: str) -> UnreadableWorkbookError:
+def calamine_error(exc: BaseException, path: str) -> UnreadableWorkbookError:
     """What calamine, zipfile or the XML parser raised, as a refusal in Chinese.
 
     A Rust panic inside calamine (a damaged .xls) arrives as ``PanicException``, which is not

@@ -160,10 +160,10 @@ def check(ctx: Context) -> Iterator[Finding]:
             x = e.indicators[row.index] if row.index < len(e.indicators) else IndicatorResult()
             yield from _row(p, row, x, f"{base}/evaluation/indicators/{row.index}", profile)
     if ctx.carried is not None:
-        from perfxl.rules.monitoring import _carried
+        from perfxl.rules.monitoring import carried_finding
 
         for d in compare(t, ctx.carried, ctx.project_sheets):
-            f = _carried(d, t, ctx.project_sheets)
+            f = carried_finding(d, t, ctx.project_sheets)
             fields = dict(f.fields)
             if "fix" in fields:
                 fields["fix"] = str(fields["fix"]).replace("监控表", "自评表")

@@ -112,7 +112,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield from _indicator(ind, prog, f"{base}/indicators/{j}", shown_month)
     if ctx.carried is not None:
         for d in compare(t, ctx.carried, ctx.project_sheets):
-            yield _carried(d, t, ctx.project_sheets)
+            yield carried_finding(d, t, ctx.project_sheets)
 
 
 def _row(
@@ -273,7 +273,7 @@ def _units_differ(target: Target, answer: Target) -> bool:
 
 
 # --- the carried targets ----------------------------------------------------------------------
-def _carried(d: Difference, t: Targets, sheets: tuple[str | None, ...]) -> Finding:
+def carried_finding(d: Difference, t: Targets, sheets: tuple[str | None, ...]) -> Finding:
     """A carried value edited, or a project or indicator added or deleted, as a finding at
     its cell (a deleted indicator at the row now in its place; a deleted project at no cell)."""
     i = d.project

@@ -340,7 +340,7 @@ def _indicators(
         for c in form.helper_columns.values():
             ws.cell(row=r, column=c).protection = S.LOCKED
         ws.row_dimensions[r].height = row_height(texts, minimum=28)
-    W._merge_level1_groups(ws, rows, first, X.level1_layout(form))
+    W.merge_level1_groups(ws, rows, first, X.level1_layout(form))
     return last
 
 

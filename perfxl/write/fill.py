@@ -270,4 +270,4 @@ def _fill_project(
                     dst._style = src._style
             W.set_value(ws, ref, getattr(ind, key))
     if dc == 0:
-        W._merge_level1_groups(ws, rows, first, layout)
+        W.merge_level1_groups(ws, rows, first, layout)

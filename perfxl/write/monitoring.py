@@ -168,7 +168,7 @@ def _indicators(ws: Worksheet, p: Project, form: L.MonitoringForm) -> int:
             if key != "level1":
                 texts.append((value, width))
         ws.row_dimensions[r].height = row_height(texts, minimum=28)
-    W._merge_level1_groups(ws, rows, first, X.level1_layout(form))
+    W.merge_level1_groups(ws, rows, first, X.level1_layout(form))
     return first + max(1, len(rows)) - 1
 
 

@@ -287,7 +287,7 @@ def write_indicators(
             if key != "level1"  # merged down its group; short names
         ]
         ws.row_dimensions[r].height = row_height(texts, minimum=28)
-    _merge_level1_groups(ws, rows, first, layout)
+    merge_level1_groups(ws, rows, first, layout)
     if framework in F.FRAMEWORKS:
         last = first + n - 1
         for key, names in (
@@ -305,7 +305,7 @@ def write_indicators(
             ws.add_data_validation(dv)
 
 
-def _merge_level1_groups(
+def merge_level1_groups(
     ws: Worksheet, rows: list[Any], first: int, layout: L.Layout = L.STANDARD
 ) -> None:
     """Merge runs of equal 一级指标 (the published tables write it once per group).
