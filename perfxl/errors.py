@@ -34,6 +34,9 @@ class PerfxlError(Exception):
         path: the file concerned, when there is one.
         sheet: the sheet concerned, when there is one.
         cell: the cell concerned (A1 notation), when there is one.
+        advises: the message itself says what to do (请重新获取…, 请另存为…): a report of
+            it adds no general advice (`perfxl.rules.catalogue.advice_once`). Declared where
+            the message is written, never guessed from its text.
     """
 
     exit_code = 2
@@ -45,12 +48,14 @@ class PerfxlError(Exception):
         path: str | None = None,
         sheet: str | None = None,
         cell: str | None = None,
+        advises: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
         self.sheet = sheet
         self.cell = cell
+        self.advises = advises
 
     def where(self) -> str:
         """The location as `file › sheet › cell`, leaving out what is unknown."""
@@ -93,8 +98,15 @@ class ReaderAbortedError(CorruptWorkbookError):
         exitcode: the child's exit code (negative: the signal that ended it).
     """
 
-    def __init__(self, message: str, *, path: str | None = None, exitcode: int | None = None):
-        super().__init__(message, path=path)
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        exitcode: int | None = None,
+        advises: bool = False,
+    ) -> None:
+        super().__init__(message, path=path, advises=advises)
         self.exitcode = exitcode
 
 
@@ -105,8 +117,15 @@ class UnsafeWorkbookError(UnreadableWorkbookError):
         part: the zip member concerned, when there is one.
     """
 
-    def __init__(self, message: str, *, path: str | None = None, part: str | None = None) -> None:
-        super().__init__(message, path=path)
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        part: str | None = None,
+        advises: bool = False,
+    ) -> None:
+        super().__init__(message, path=path, advises=advises)
         self.part = part
 
 

@@ -21,6 +21,8 @@ MISSING_REASON = (
     "文件或文件夹不存在，请检查路径和文件名（是否已移走或改名，空格和中文标点是否一致）。"
 )
 EMPTY_REASON = "文件夹中没有工作簿（" + "、".join(SUFFIXES) + "）。"
+ADVISING_REASONS = frozenset({MISSING_REASON})
+"""The reasons above that say what to do themselves (`PerfxlError.advises`)."""
 CODE_HEADERS = ("unit_code", "单位编码")
 NAME_HEADERS = ("unit_name", "单位名称")
 # Excel on Chinese Windows saves "CSV" in the ANSI code page, GBK; GB18030 reads all of GBK.

@@ -155,6 +155,7 @@ def reader_aborted(path: str, exitcode: int | None) -> ReaderAbortedError:
         f"请用 Excel 或 WPS 打开后另存为 .xlsx 再提交。（详细信息：{how}）",
         path=path,
         exitcode=exitcode,
+        advises=True,
     )
 
 
@@ -233,6 +234,7 @@ def preflight(
             "这是 Excel/WPS 打开工作簿时生成的临时锁定文件（文件名以 ~$ 开头），不是工作簿，已跳过。"
             "请关闭 Excel/WPS 后只提交工作簿本身。",
             path=where,
+            advises=True,
         )
     try:
         size = p.stat().st_size
@@ -242,13 +244,14 @@ def preflight(
         raise UnreadableWorkbookError(f"无法打开文件：{exc.strerror or exc}", path=where) from exc
     if size == 0:
         raise CorruptWorkbookError(
-            "文件为空（0 字节），可能拷贝或下载未完成。请重新获取该文件。", path=where
+            "文件为空（0 字节），可能拷贝或下载未完成。请重新获取该文件。", path=where, advises=True
         )
     if size > limits.max_file_bytes:
         raise UnsafeWorkbookError(
             f"文件大小 {size / MB:.1f} MB 超过上限 {limits.max_file_bytes / MB:.0f} MB。"
             "请删除无关工作表、图片后另存再提交。",
             path=where,
+            advises=True,
         )
     if head.startswith(CFB_MAGIC):
         return _check_cfb(p, where)
@@ -259,8 +262,9 @@ def preflight(
         raise OldFormatWorkbookError(
             f"这是旧版 {old} 格式的文件，perfxl 无法读取。请用 Excel 或 WPS 打开后另存为 .xlsx 再提交。",
             path=where,
+            advises=True,
         )
-    raise NotAWorkbookError(_what_else(head), path=where)
+    raise NotAWorkbookError(_what_else(head), path=where, advises=True)
 
 
 # The BOF record that opens a BIFF stream: record type -> the Excel version that wrote it.
@@ -324,6 +328,7 @@ def _check_cfb(p: Path, where: str) -> Preflight:
         raise EncryptedWorkbookError(
             "工作簿设置了打开密码（已加密），无法读取。请在 Excel/WPS 中取消密码（文件 › 信息 › 保护工作簿）后另存再提交。",
             path=where,
+            advises=True,
         )
     if "workbook" in streams or "book" in streams:
         return Preflight(kind="xls", macros=any(s.startswith("_vba_project") for s in streams))
@@ -345,6 +350,7 @@ def _check_zip(
         raise CorruptWorkbookError(
             "文件不完整或已损坏（压缩包目录缺失，常见于下载或拷贝中断）。请重新获取或让填报单位重新发送。",
             path=where,
+            advises=True,
         ) from exc
     except (OSError, ValueError, NotImplementedError) as exc:
         raise CorruptWorkbookError(f"文件已损坏，无法解压：{exc}", path=where) from exc
@@ -813,6 +819,7 @@ def _check_extent(
             "请删除多余的行列（或远处误填的单元格）后另存再提交。",
             path=where,
             part=name,
+            advises=True,
         )
 
 
@@ -866,6 +873,7 @@ def _scan_part(
         raise CorruptWorkbookError(
             f"文件已损坏：部件 {name} 校验失败（{exc}）。请重新获取或让填报单位重新发送。",
             path=where,
+            advises=True,
         ) from exc
     except (zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
         msg = str(exc)
@@ -874,6 +882,7 @@ def _scan_part(
         raise CorruptWorkbookError(
             f"文件已损坏：部件 {name} 无法解压（{exc}）。请重新获取或让填报单位重新发送。",
             path=where,
+            advises=True,
         ) from exc
     if extent is not None:
         extent.finish()
@@ -1071,12 +1080,14 @@ def library_error(exc: BaseException, path: str) -> UnreadableWorkbookError:
         return EncryptedWorkbookError(
             f"工作簿“{name}”设置了打开密码（已加密），无法读取。请取消密码后另存再提交。{detail}",
             path=path,
+            advises=True,
         )
     if isinstance(exc, MemoryError) or "limit" in low:
         return UnsafeWorkbookError(
             f"工作簿“{name}”的内容超过读取上限（单元格过多或过大），已拒绝读取。"
             f"请删除多余的行列和内容后另存再提交。{detail}",
             path=path,
+            advises=True,
         )
     if "cfb" in low or "ole" in low.split():
         what = "复合文档（.xls）结构已损坏"
@@ -1088,6 +1099,7 @@ def library_error(exc: BaseException, path: str) -> UnreadableWorkbookError:
         f"文件“{name}”{what}，无法作为工作簿读取。请用 Excel/WPS 打开后另存为 .xlsx 再提交，"
         f"或让填报单位重新发送。{detail}",
         path=path,
+        advises=True,
     )
 
 
@@ -1108,6 +1120,7 @@ def check_text(path: str, sheet: Sheet, limits: Limits = DEFAULT_LIMITS) -> None
                     f"工作表“{sheet.name}”单元格 {col_letter(c)}{r} 的文本长度 {len(v)} 个字符，超过上限 {cap} 个字符（Excel 单元格的上限），"
                     "疑似异常内容，已拒绝读取。请删除或缩短该单元格内容后再提交。",
                     path=path,
+                    advises=True,
                 )
                 err.sheet, err.cell = sheet.name, col_letter(c) + str(r)
                 raise err

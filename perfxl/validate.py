@@ -302,7 +302,7 @@ def validate_file(
         summary = res.summary if res is not None else None
         return ValidationReport(path=p, read=None, problems=[problem], summary=summary)
     except PerfxlError as exc:
-        problem = unreadable(p, exc.message)
+        problem = unreadable(p, exc.message, advises=exc.advises)
         return ValidationReport(path=p, read=None, problems=[problem])
     return ValidationReport(path=p, read=res, problems=check(res, config, carried))
 

@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from perfxl.consolidate.spill import SpillStore
     from perfxl.consolidate.writer import RowsXml
 
-FORMAT = 7  # bump when what an entry holds changes shape
+FORMAT = 8  # bump when what an entry holds changes shape
 MAGIC = b"PXLC\x00\x07\r\n"  # 8 bytes; the line ends catch a text-mode copy
 DIGEST = 32  # bytes of the body's SHA-256 after the magic
 _LENGTH = struct.Struct("<Q")  # the body: the records without their long rows and packed

@@ -355,7 +355,7 @@ def _cross_file_problems(
         if f.status in rules:
             out.unreadable.append(f)  # not used: the exit code says so (2)
             rule = rules[f.status]
-            advice = advice_once(f.note, SUBMISSION_UNREADABLE_ADVICE)  # file_unreadable's
+            advice = advice_once(f.advised, SUBMISSION_UNREADABLE_ADVICE)  # file_unreadable's
             reason = not_perfxl_reason(f.note) if f.status == K.NOT_PERFXL else f.note
             p = make(rule, file=f.path, reason=reason, advice=advice)
             probs.append(problem_row(p, f.unit_code, f.unit_name, None, f.path))

@@ -72,7 +72,7 @@ def extract_file(
         if not expand_summary and _large_summary(path, exc):
             record.status, record.note = K.SUMMARY_SKIPPED, FOUND_SUMMARY_NOTE
         else:
-            record.status, record.note = K.UNREADABLE, _reason(exc)
+            _unreadable(record, exc)
         return Extracted(files=[record])
     from perfxl.consolidate.summary_input import is_summary, read_summary, stage_summary
 
@@ -139,7 +139,7 @@ def _evaluation(res: Any, record: FileRecord, verdict: str, config_path: str | N
     try:
         profile = get_profile(res.targets.profile) if res.targets.profile else None
     except PerfxlError as exc:
-        record.status, record.note = K.UNREADABLE, _reason(exc)
+        _unreadable(record, exc)
         return Extracted(files=[record])
     record.status, record.note = K.EVALUATION_SKIPPED, verdict
     problems = _validate(res, config_path)
@@ -228,10 +228,15 @@ def _text(v: Any) -> str | None:
     return None if v is None or v == "" else str(v)
 
 
-def _reason(exc: Exception) -> str:
+def _unreadable(record: FileRecord, exc: Exception) -> None:
+    """``record`` as 无法读取 because of ``exc``: its reason, and whether that says what to do."""
+    record.status = K.UNREADABLE
     if isinstance(exc, PerfxlError):
-        return exc.message
-    return f"无法打开文件：{exc.strerror or exc}" if isinstance(exc, OSError) else str(exc)
+        record.note, record.advised = exc.message, exc.advises
+    elif isinstance(exc, OSError):
+        record.note = f"无法打开文件：{exc.strerror or exc}"
+    else:
+        record.note = str(exc)
 
 
 def _validate(res: Any, config_path: str | None) -> list[Problem]:

@@ -40,6 +40,8 @@ class FileRecord:
         basis: what decided its unit's version (a key of `perfxl.versions.BASIS_ZH`).
         changes: for a superseded version, the next newer version and what it changed
             (`perfxl.consolidate.changes`).
+        advised: ``note`` says what to do itself (`PerfxlError.advises`): the problem of an
+            unreadable file adds no general advice.
     """
 
     path: str
@@ -54,6 +56,7 @@ class FileRecord:
     via: str | None = None
     basis: str = ""
     changes: str = ""
+    advised: bool = False
 
 
 @dataclass

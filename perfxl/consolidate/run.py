@@ -19,7 +19,7 @@ from perfxl.consolidate.cache import unpacked
 from perfxl.consolidate.combine import Consolidation, combine
 from perfxl.consolidate.extract import extract_batch, extract_cached, warm_up
 from perfxl.consolidate.records import Extracted, FileRecord
-from perfxl.inputs import discover, load_expected
+from perfxl.inputs import ADVISING_REASONS, discover, load_expected
 
 if TYPE_CHECKING:
     from perfxl.config import Config
@@ -362,8 +362,9 @@ def extract_isolated(
         try:
             out.append(call(extract_cached, path, config, expand, layout, cache, rows_xml, rows))
         except ChildDied as exc:
-            note = reader_aborted(path, exc.exitcode).message
-            out.append(Extracted(files=[FileRecord(path=path, status=K.UNREADABLE, note=note)]))
+            why = reader_aborted(path, exc.exitcode)
+            rec = FileRecord(path, K.UNREADABLE, note=why.message, advised=why.advises)
+            out.append(Extracted(files=[rec]))
     return out
 
 
@@ -666,7 +667,7 @@ def _combined(
         rows=opt.tables is not None,  # else only the summary reads them: spliced as rendered
     )
     extracted.extend(
-        Extracted(files=[FileRecord(path=p, status=K.UNREADABLE, note=why)])
+        Extracted(files=[FileRecord(p, K.UNREADABLE, note=why, advised=why in ADVISING_REASONS)])
         for p, why in found.unusable
     )
     from perfxl.consolidate.eval_combine import (

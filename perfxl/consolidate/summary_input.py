@@ -146,6 +146,20 @@ def read_summary(grid: Grid, record: FileRecord) -> Extracted:
     return _read({s.name: s for s in grid.sheets}, record)
 
 
+def _advised(problems: Iterable[Any]) -> set[str]:
+    """The unreadable files whose reason said what to do (`FileRecord.advised`), as the
+    summary's own 校验问题 rows show it: their message has no general advice after the
+    reason. A summary keeps the reason's text, not the flag."""
+    from perfxl.rules.catalogue import SUBMISSION_UNREADABLE_ADVICE
+
+    return {
+        str(r.source_file)
+        for r in problems
+        if r.rule == "consolidate.file_unreadable"
+        and not str(r.message or "").endswith(SUBMISSION_UNREADABLE_ADVICE)
+    }
+
+
 def _read(sheets: dict[str, Any], record: FileRecord) -> Extracted:
     """`read_summary` of the summary's sheets by name (`Sheet`, or `_Streamed` but 说明)."""
     record.status = K.EXPANDED
@@ -160,9 +174,9 @@ def _read(sheets: dict[str, Any], record: FileRecord) -> Extracted:
 
     projects = _by_file(rows(K.SUMMARY))
     indicators = _by_file(rows(K.INDICATORS))
-    problems = _by_file(
-        [r for r in rows(K.PROBLEMS) if not str(r.rule or "").startswith("consolidate.")]
-    )
+    listed = rows(K.PROBLEMS)
+    problems = _by_file([r for r in listed if not str(r.rule or "").startswith("consolidate.")])
+    advised = _advised(listed)
     for row in rows(K.FILES):
         f = row._asdict()
         if not f["source_file"] or not f["file_status"]:
@@ -180,6 +194,7 @@ def _read(sheets: dict[str, Any], record: FileRecord) -> Extracted:
             via=record.path,
             basis=str(f["basis"] or ""),  # kept unless versions meet again at this level
             changes=str(f["changes"] or ""),
+            advised=str(f["source_file"]) in advised,
         )
         out.files.append(rec)
         if rec.status != K.USED:

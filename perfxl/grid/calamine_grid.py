@@ -107,7 +107,9 @@ def _read_checked(
         wb = _open(p, pre.package)
     except python_calamine.PasswordError as exc:
         raise EncryptedWorkbookError(
-            "工作簿设置了打开密码（已加密），无法读取。请取消密码后另存再提交。", path=p
+            "工作簿设置了打开密码（已加密），无法读取。请取消密码后另存再提交。",
+            path=p,
+            advises=True,
         ) from exc
     except BaseException as exc:  # calamine raises its own error types, and panics
         raise calamine_error(exc, p) from exc
@@ -242,6 +244,7 @@ def check_size(
             f"（{max_rows} 行、{max_cells} 个单元格）。"
             "请删除多余的行列后另存再提交。",
             path=path,
+            advises=True,
         )
 
 

@@ -768,11 +768,12 @@ SUBMISSION_UNREADABLE_ADVICE = "请让报送单位重新导出或另存为 .xlsx
 """``consolidate.file_unreadable``'s advice, given only when the reason gives none of its own."""
 
 
-def advice_once(reason: str, advice: str) -> str:
-    """`` advice`` to follow ``reason``, or nothing when the reason already says what to do
-    (the preflight's refusals do: 请重新获取…, 请用 Excel/WPS 打开后另存为…): the advice is
-    said once."""
-    return "" if "请" in reason else f" {advice}"
+def advice_once(advises: bool, advice: str) -> str:
+    """`` advice`` to follow a reason, or nothing when the reason already says what to do
+    (``advises``: declared where the reason is written, `PerfxlError.advises`, as the
+    preflight's refusals do: 请重新获取…, 请用 Excel/WPS 打开后另存为…): the advice is said
+    once. Never guessed from the reason's text: a file or sheet named 请… is no advice."""
+    return "" if advises else f" {advice}"
 
 
 def not_perfxl_reason(verdict: str) -> str:
@@ -783,9 +784,10 @@ def not_perfxl_reason(verdict: str) -> str:
     return verdict.removeprefix(f"{e.VERDICT}：").removesuffix(e.ADVICE)
 
 
-def unreadable(file: str, reason: str) -> Problem:
-    """``file.unreadable`` for ``file``: the reason, then the general advice (`advice_once`)."""
-    advice = advice_once(reason, UNREADABLE_ADVICE)
+def unreadable(file: str, reason: str, *, advises: bool = False) -> Problem:
+    """``file.unreadable`` for ``file``: the reason, then the general advice unless the
+    reason ``advises`` already (`advice_once`)."""
+    advice = advice_once(advises, UNREADABLE_ADVICE)
     return make("file.unreadable", file=file, detail=reason, advice=advice)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from perfxl.cells import a1, parse_a1, parse_range
 from perfxl.errors import CellRefError, FormulaCellError, NotAWorkbookError
@@ -82,7 +82,7 @@ class _Writer:
         p, ref = sx.p, _a1(r, c)
         enc = encode(w.value, p, self.date1904)
         cur = sx.cell(r, c)
-        where = {"sheet": w.sheet, "cell": ref}
+        where: dict[str, Any] = {"sheet": w.sheet, "cell": ref}
         parts = cell_parts(cur, p) if cur is not None else None
         has_formula = parts is not None and parts.formula is not None
         if (
