@@ -248,3 +248,27 @@ def test_every_reader_reads_the_continuation_sheets_alike(
             numbers = [(i, v) for i, v in enumerate(ours) if isinstance(v, float | int)]
             assert all(theirs[i] == v for i, v in numbers)
     wb.close()
+
+
+def test_a_full_sheet_keeps_a_print_area_openpyxl_reads(tmp_path: Path) -> None:
+    """A sheet filled to Excel's last row (a long table's first sheets) prints every row of
+    its columns: the area is named by its cells, which openpyxl reads back without the
+    warning "Print area cannot be set" (and without losing the sheet's print area)."""
+    import warnings
+
+    import openpyxl
+    import xlsxwriter
+
+    out = tmp_path / "full.xlsx"
+    wb = xlsxwriter.Workbook(str(out))
+    fmt = writer.Formats(wb)
+    full = wb.add_worksheet(K.continued(K.PROBLEMS.sheet, 1))
+    writer.draw_table(full, K.PROBLEMS, writer.EXCEL_ROWS - 1, fmt)  # header + every other row
+    short = wb.add_worksheet(K.PROBLEMS.sheet)
+    writer.draw_table(short, K.PROBLEMS, 9, fmt)
+    wb.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        book = openpyxl.load_workbook(out)
+    assert book[full.name].print_area == f"'{full.name}'!$A$1:$K${writer.EXCEL_ROWS}"
+    assert book[short.name].print_area == f"'{short.name}'!$A$1:$K$10"

@@ -634,10 +634,24 @@ def draw_table(ws: Any, table: K.Table, nrows: int, fmt: Formats) -> None:
     ws.fit_to_pages(1, 0)  # one page wide, as many tall as the rows need
     ws.repeat_rows(0)
     last = table.index(PRINT_LAST[table.sheet]) if table.sheet in PRINT_LAST else ncols - 1
-    ws.print_area(0, 0, max(nrows, 1), last)
+    _print_area(ws, max(nrows, 1), last)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.set_header(f'&C&"-,Bold"{ws.name}')  # a continuation sheet's own name
     ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _print_area(ws: Any, last_row: int, last_col: int) -> None:
+    """Print rows 1 to ``last_row`` + 1 of columns A to ``last_col``, named by their cells.
+
+    A full sheet's area holds every row, which xlsxwriter names by its columns alone
+    (``'汇总（续1）'!$A:$P``): valid for Excel, but openpyxl cannot read it back ("Print area
+    cannot be set to Defined name", and the sheet loses its print area). Its cells
+    (``$A$1:$P$1048576``) say the same to Excel, LibreOffice and openpyxl alike.
+    """
+    from xlsxwriter.utility import quote_sheetname, xl_range_abs
+
+    ws.print_area(0, 0, last_row, last_col)
+    ws.print_area_range = f"{quote_sheetname(ws.name)}!{xl_range_abs(0, 0, last_row, last_col)}"
 
 
 def _write_rows(ws: Any, table: K.Table, rows: Iterable[Sequence[Any]], fmt: Formats) -> None:
