@@ -632,6 +632,58 @@ def test_a_crashed_check_marks_the_version_failed(
         assert page.status_code == 200 and "意外退出（测试）" in page.text
 
 
+def test_the_county_reads_a_failed_check_in_its_own_words(
+    site: Site, tmp_path: Path, books: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed check's message tells the township to ask the county (请联系县财政局); the
+    county's unit page and its dashboard say what the county can do instead (ask the unit,
+    look at the file and the log), with the same cause."""
+    from perfxl.web.pool import CRASH_MESSAGE
+
+    rid, tokens = open_round(site, tmp_path)
+    token = tokens["910003"]
+    real_run = site.web.pool.run
+
+    async def crashing(job: Any, *args: Any, **kwargs: Any) -> Any:
+        if job == "checks:check_submission":
+            raise WorkerCrashed(CRASH_MESSAGE)
+        return await real_run(job, *args, **kwargs)
+
+    monkeypatch.setattr(site.web.pool, "run", crashing)
+    with identity(site, "township"):
+        upload(site, token, books["clean"])
+        assert wait_checked(site, token, 1)["status"] == "failed"
+        township = site.c.get(f"/u/{token}/v/1").text
+    assert "请联系县财政局" in township  # the township asks the county
+    with identity(site, "admin"):
+        unit_page = site.c.get(f"/admin/rounds/{rid}/units/{_unit_id(site, token)}").text
+        dashboard = site.c.get(f"/admin/rounds/{rid}").text
+    said = re.search(r'<p class="error[^"]*">([^<]+)</p>', unit_page)
+    assert said, unit_page[:3000]
+    cause = "检查这个文件时读取程序意外退出（文件可能已损坏或结构异常）。"
+    assert said.group(1).startswith(cause) and "可请该单位" in said.group(1), said.group(1)
+    assert "联系县财政局" not in unit_page and "服务器日志" in said.group(1)
+    title = re.search(r'<td class="status status-failed" title="([^"]+)"', dashboard)
+    assert title and title.group(1) == said.group(1), dashboard[:3000]
+
+
+def test_every_failed_check_message_reads_right_for_the_county() -> None:
+    """Each message the web writes for a failed check keeps its cause for the county and
+    turns the township's 请联系县财政局 into what the county can do."""
+    from perfxl.web import views
+    from perfxl.web.checks import INTERNAL_ERROR
+    from perfxl.web.pool import BUG_MESSAGE, CRASH_MESSAGE, TIMEOUT_MESSAGE
+    from perfxl.web.staging import named
+    from perfxl.web.state import _BUG
+
+    messages = (CRASH_MESSAGE, TIMEOUT_MESSAGE, BUG_MESSAGE, _BUG, named("乙.xlsx", INTERNAL_ERROR))
+    for message in messages:
+        assert "县财政局" in message and views.plain(message, township=True) == message
+        county = views.plain(message)
+        assert "县财政局" not in county and "该单位" in county, county
+        assert county[:8] == message[:8] and "日志" in county, county
+
+
 def test_the_pool_survives_a_worker_that_dies() -> None:
     pool = CheckPool(1)
 

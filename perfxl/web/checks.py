@@ -46,6 +46,9 @@ _FIX_START = re.compile(r"(?<=[。；！？])请")
 
 SUMMARY_ADVICE = "请上传本单位填报的工作簿；汇总表由县里生成，不需上传。"
 """What an uploader who sent a county summary (`perfxl.errors.summary_verdict`) is told to do."""
+INTERNAL_ERROR = "检查时发生内部错误，请稍后重新上传；仍有问题请联系县财政局。"
+"""What the township reads when its check failed for no reason perfxl names (the
+details go to the log); the county reads it in its own words (`views.plain`)."""
 
 MAX_CHANGES = 100
 """Changes against the previous version listed with a result (the summary counts them all)."""
@@ -171,10 +174,7 @@ def check_submission(
 
         if isinstance(exc, ConfigError):  # the round's, not the file's: not named after it
             return _failed(exc.message)
-        if isinstance(exc, PerfxlError):
-            text = exc.message
-        else:
-            text = "检查时发生内部错误，请稍后重新上传；仍有问题请联系县财政局。"
+        text = exc.message if isinstance(exc, PerfxlError) else INTERNAL_ERROR
         return _failed(named(name, text))
 
 

@@ -118,6 +118,7 @@ def templates() -> Jinja2Templates:
     t.env.globals["is_late"] = views.is_late
     t.env.globals["sort_problems"] = views.sorted_problems
     t.env.globals["problem_view"] = views.problem_view
+    t.env.globals["failure_message"] = views.failure_message
     return t
 
 

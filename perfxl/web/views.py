@@ -49,11 +49,40 @@ _FOR_TOWNSHIP: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# The web's own messages for a failed check (`pool.CRASH_MESSAGE`, `TIMEOUT_MESSAGE`,
+# `BUG_MESSAGE`, `checks.INTERNAL_ERROR`) speak to the township that uploaded the file ("ask
+# the county"); the county office reads them on its own pages as what it can do about them.
+_LOG = "详细情况已记录在服务器日志中"
+_FOR_COUNTY: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"请在 Excel 或 WPS 中打开并另存为 \.xlsx 后重新上传；如仍失败，请联系县财政局。"
+        ),
+        "可请该单位在 Excel 或 WPS 中打开并另存为 .xlsx 后重新上传；"
+        "如仍失败，可下载原文件查看，" + _LOG + "。",
+    ),
+    (
+        re.compile(r"请删除无关的工作表后另存为 \.xlsx 重新上传；如仍失败，请联系县财政局。"),
+        "可请该单位删除无关的工作表后另存为 .xlsx 重新上传；"
+        "如仍失败，可下载原文件查看，" + _LOG + "。",
+    ),
+    (
+        re.compile(r"已记录在服务器日志中。请联系县财政局。"),
+        "已记录在服务器日志中，请查看日志；问题排除后可请该单位重新上传。",
+    ),
+    (
+        re.compile(r"请稍后重新上传；仍有问题请联系县财政局。"),
+        _LOG + "；可请该单位稍后重新上传，仍失败时请查看日志。",
+    ),
+)
+
+
 def plain(text: object, *, township: bool = False) -> str:
     """``text`` (a perfxl message) in the words of the page's reader: no command names; on
-    a township's pages (``township``), the advice addressed to the township itself."""
+    a township's pages (``township``), the advice addressed to the township itself; on the
+    county's, the web's advice to the township (a failed check) as what the county can do."""
     out = "" if text is None else str(text)
-    rules = _FOR_EVERYONE + (_FOR_TOWNSHIP if township else ())
+    rules = _FOR_EVERYONE + (_FOR_TOWNSHIP if township else _FOR_COUNTY)
     for pattern, words in rules:
         out = pattern.sub(words, out)
     return out
