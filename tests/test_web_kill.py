@@ -77,8 +77,13 @@ def test_sigkill_during_an_upload_loses_no_earlier_version(tmp_path: Path) -> No
             # A 20 MiB upload stalls after 3 MiB; the server is killed while it writes it.
             stalled = ws.StalledUpload(server, c, links[a.code], size=20 * MIB, sent=3 * MIB)
             part = wait_for_part(data, 1 * MIB)
+            semaphores = server.semaphores()  # the check pool's queues
+            assert semaphores and all(p.exists() for p in semaphores)
             assert server.kill() < 0
             stalled.close()
+            # Nothing of the killed server is left in /dev/shm: its resource tracker ended by
+            # itself and unlinked them (a harness killing the whole group at once leaked them).
+            assert not [p for p in semaphores if p.exists()], semaphores
     finally:
         if server.proc.poll() is None:
             server.kill()

@@ -38,6 +38,10 @@ ADMIN_PASSWORD = "县财政局-测试口令-2023"
 READY = "perfxl 网页服务已启动："
 READY_RE = re.compile(r"perfxl 网页服务已启动：(http://[^\s/]+/)")
 START_TIMEOUT = 90.0  # a cold start imports the web stack and spawns the check pool
+# After a SIGKILL, how long what the server started may take to end by itself: its check
+# workers notice within a second (`perfxl.web.pool._watch_server`), then multiprocessing's
+# resource tracker unlinks the pool's semaphores (/dev/shm/sem.mp-*) and exits.
+KILL_GRACE = 30.0
 LINK_RE = re.compile(r"https?://[^\s\"'<>]+/u/([A-Za-z0-9_-]+)")
 
 
@@ -139,14 +143,37 @@ class Server:
         return self.proc.returncode
 
     def kill(self) -> int:
-        """SIGKILL the server (no clean-up on its side) and reap it; then SIGKILL what is left
-        of its process group (check workers orphaned by the kill: the test started them)."""
+        """SIGKILL the server (no clean-up on its side) and reap it; then let its process
+        group end by itself (`KILL_GRACE`) and SIGKILL what is still left of it.
+
+        Not at once: the group holds multiprocessing's resource tracker, which unlinks the
+        check pool's named semaphores once the workers are gone; killed with them, it left
+        five ``/dev/shm/sem.mp-*`` files behind per kill (hundreds over the CI runs).
+        """
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=60)
-        self.leftovers = self._end_group(grace=0.0)
+        self.leftovers = self._end_group(grace=KILL_GRACE)
         self._join()
         return self.proc.returncode
+
+    def semaphores(self) -> set[Path]:
+        """The named semaphores (``/dev/shm/sem.*``) the server process has open (Linux).
+
+        `/proc/PID/maps` lists each under the temp name glibc created it by (since deleted)
+        with its inode; the file of that inode in /dev/shm is its name.
+        """
+        inodes = {
+            int(fields[4])
+            for line in Path(f"/proc/{self.proc.pid}/maps").read_text().splitlines()
+            if len(fields := line.split(maxsplit=5)) == 6 and fields[5].startswith("/dev/shm/sem.")
+        }
+        found = set()
+        for p in Path("/dev/shm").glob("sem.*"):
+            with contextlib.suppress(FileNotFoundError):  # another process's, just unlinked
+                if p.stat().st_ino in inodes:
+                    found.add(p)
+        return found
 
     def kill_alone(self) -> int:
         """SIGKILL the server process only and reap it, leaving its process group (the
