@@ -51,17 +51,6 @@ def parts(path: Path) -> dict[str, bytes]:
     return {n: b.replace(made, b"MADE") for n, b in out.items()}
 
 
-def compiled() -> None:
-    """perfxl's bytecode compiled once in the copy every measured command imports
-    (`bench_consolidate.frozen_env`), as an installed package has it: the copy is made
-    without ``__pycache__``, so under ``PYTHONDONTWRITEBYTECODE`` (or a read-only copy) every
-    run, cold or with the cache, would compile its ~50 modules again (~0.1 s)."""
-    import compileall
-
-    code = B.frozen_env()["PYTHONPATH"].split(os.pathsep)[0]
-    compileall.compile_dir(code, quiet=1)
-
-
 def resubmit(folder: Path, units: range, round_: int) -> None:
     """Units ``units`` send a new version: a new file in place of the old (never the pool's
     hard-linked original), dated in the past."""
@@ -92,7 +81,6 @@ def main(argv: list[str]) -> int:
             f"medians of {repeat}; {load()}",
             flush=True,
         )
-        compiled()
         fill = measure(perfxl_cmd([folder], work / "fill.xlsx", jobs, cache))
         print(
             f"  first run with an empty cache (fills it): {fill.wall:.2f} s, cpu {fill.cpu:.2f} s"
