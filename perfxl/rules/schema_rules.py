@@ -194,7 +194,7 @@ def findings(data: Any, config: Config, framework: str) -> Iterator[Finding]:
     v = validator_for(config.project_code, config.unit_code)
     errors = _errors(v, fast, data) if fast is not None else ((e, "") for e in v.iter_errors(data))
     for err, base in errors:
-        yield from _findings(err, config, framework, base)
+        yield from error_findings(err, config, framework, base)
 
 
 def _errors(v: Any, fast: FastCheck, data: Any) -> Iterator[tuple[Any, str]]:
@@ -287,12 +287,14 @@ def field_messages(pointer: str, value: Any) -> list[str]:
     cls = validators.extend(Draft202012Validator, {"x-decimals": _decimals})
     out = []
     for err in cls(sub).iter_errors(value):
-        for f in _findings(err, cfg, cfg.framework, base=pointer):
+        for f in error_findings(err, cfg, cfg.framework, base=pointer):
             out.append(make(f.rule, **({"value": f.value} | dict(f.fields))).message)
     return out
 
 
-def _findings(err: Any, config: Config, framework: str, base: str = "") -> Iterator[Finding]:
+def error_findings(err: Any, config: Config, framework: str, base: str = "") -> Iterator[Finding]:
+    """The findings one jsonschema error stands for (its sub-errors' under ``allOf``; none
+    for ``if``), at its path below ``base`` (the pointer of the part validated)."""
     path = [str(p) for p in err.absolute_path]
     pointer = base + "".join(f"/{p}" for p in path) if base else "/" + "/".join(path)
     kw, inst = err.validator, err.instance
@@ -300,7 +302,7 @@ def _findings(err: Any, config: Config, framework: str, base: str = "") -> Itera
         return
     if kw == "allOf":
         for sub in err.context or ():
-            yield from _findings(sub, config, framework, base)
+            yield from error_findings(sub, config, framework, base)
         return
     if kw == "anyOf" and isinstance(err.schema, dict) and err.schema.get("x-rule"):
         yield _pair(pointer, inst, framework)
