@@ -15,25 +15,13 @@ from typing import TYPE_CHECKING, Any
 from perfxl import constants as C
 from perfxl.framework import FRAMEWORKS, canonical
 from perfxl.rules.base import Context, Finding
-from perfxl.rules.catalogue import RuleId
+from perfxl.rules.catalogue import RuleId, ids_of
 from perfxl.rules.schema_fast import FastCheck, fast_check_for
 
 if TYPE_CHECKING:
     from perfxl.config import Config
 
-EMITS: frozenset[RuleId] = frozenset(
-    {
-        "schema.required",
-        "schema.type",
-        "schema.negative",
-        "schema.decimals",
-        "schema.code_shape",
-        "schema.enum",
-        "schema.range",
-        "indicator.pair",
-        "schema.other",
-    }
-)
+EMITS: frozenset[RuleId] = ids_of("schema.", "indicator.pair")
 
 LABELS: dict[str, str] = {
     "schema_version": C.L_SCHEMA_VERSION,
