@@ -114,6 +114,27 @@ def _session_temp(tmp_path_factory: pytest.TempPathFactory) -> None:
     _SESSION[:] = [tmp_path_factory]
 
 
+_DEMOS: dict[int, tuple[Path, list[str]]] = {}
+
+
+def county_demo_made(folder: Path, n_projects: int) -> list[Path]:
+    """`make_county_demo.generate` into ``folder``: generated once a session per size (about
+    2.5 s), then copied. Generating gives the same bytes every time, and the copy keeps the
+    files' modification times (they tell a unit's versions apart); returns the workbooks."""
+    if n_projects not in _DEMOS:
+        assert _SESSION, "county_demo_made() is for use inside a test"
+        first = _SESSION[0].mktemp(f"county-demo-{n_projects}")
+        written = county_demo().generate(first, n_projects)
+        _DEMOS[n_projects] = (first, [p.name for p in written])
+    first, names = _DEMOS[n_projects]
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.xlsx"):  # as `generate` does
+        old.unlink()
+    for path in first.iterdir():
+        shutil.copy2(path, folder / path.name)
+    return [folder / name for name in names]
+
+
 def libreoffice_profile(name: str = "default", settings: str | None = None) -> Path:
     """A LibreOffice user profile for the whole session, under pytest's temp root.
 
