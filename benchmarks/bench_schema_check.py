@@ -121,7 +121,7 @@ def measure(n: int, cfg: Config, compiled: Callable[[Any], Any] | None) -> None:
         return [
             f
             for err in full.iter_errors(data)
-            for f in schema_rules._findings(err, c.config, c.framework)
+            for f in schema_rules.error_findings(err, c.config, c.framework)
         ]
 
     assert all(list(schema_rules.check(c)) == whole_document(c) for c in bad_ctxs[:5])

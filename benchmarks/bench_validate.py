@@ -99,7 +99,7 @@ def extract_unshared(path: str) -> None:
     from perfxl.consolidate.extract import extract_file
     from perfxl.rules import indicators
 
-    indicators._KNOWN.clear()
+    indicators.forget_rows()
     extract_file(path)
 
 

@@ -2,7 +2,8 @@
 
 Sizes (each script's docstring has its flags): bench_consolidate N = 100, 1,000, 2,000, medians
 of 3; bench_reconsolidate 2,000 workbooks with 20 changed; bench_province 100 county summaries
-of 20 townships; bench_memory N = 100, 1,000 (10,000 by hand: ``bench_memory.py 10000``).
+of 20 townships; bench_memory N = 100, 1,000 (10,000 by hand: ``bench_memory.py 10000``);
+bench_interrupt N = 200, 10 Ctrl-Cs.
 ``run_all.py --quick`` passes ``--quick`` to the scripts that take it (small sizes, one run).
 The full run takes about half an hour on a quiet 2-core machine (the naive pandas loop and the
 cold runs at N = 2,000 most of it); the first run also makes the workbooks (cached in the temp
@@ -15,7 +16,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-QUICK = ("bench_consolidate.py", "bench_reconsolidate.py", "bench_province.py", "bench_memory.py")
+QUICK = (
+    "bench_consolidate.py",
+    "bench_interrupt.py",
+    "bench_reconsolidate.py",
+    "bench_province.py",
+    "bench_memory.py",
+)
 
 
 def main(argv: list[str]) -> int:

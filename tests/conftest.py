@@ -80,6 +80,29 @@ def soffice() -> str:
     return exe
 
 
+@pytest.fixture(scope="session")
+def hostile_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tools/make_bad_corpus.py's corpus, LibreOffice's files included, made once a session
+    (about 10 s) for every test that only reads it (tests/test_hostile_corpus.py proves
+    that nothing perfxl does writes into it)."""
+    import importlib.util
+    import sys
+
+    soffice()
+    mbc = sys.modules.get("make_bad_corpus")
+    if mbc is None:
+        spec = importlib.util.spec_from_file_location(
+            "make_bad_corpus", ROOT / "tools" / "make_bad_corpus.py"
+        )
+        assert spec is not None and spec.loader is not None
+        mbc = importlib.util.module_from_spec(spec)
+        sys.modules["make_bad_corpus"] = mbc  # dataclasses look their module up
+        spec.loader.exec_module(mbc)
+    folder = tmp_path_factory.mktemp("hostile") / "来文 汇总 folder"
+    mbc.make_corpus(folder)
+    return folder
+
+
 # Plain helpers such as convert() cannot ask for fixtures; this one hands them the session's
 # temp factory, so their files (LibreOffice profiles) live under pytest's temp root too.
 _SESSION: list[pytest.TempPathFactory] = []
@@ -89,6 +112,27 @@ _PROFILES: dict[str, Path] = {}
 @pytest.fixture(scope="session", autouse=True)
 def _session_temp(tmp_path_factory: pytest.TempPathFactory) -> None:
     _SESSION[:] = [tmp_path_factory]
+
+
+_DEMOS: dict[int, tuple[Path, list[str]]] = {}
+
+
+def county_demo_made(folder: Path, n_projects: int) -> list[Path]:
+    """`make_county_demo.generate` into ``folder``: generated once a session per size (about
+    2.5 s), then copied. Generating gives the same bytes every time, and the copy keeps the
+    files' modification times (they tell a unit's versions apart); returns the workbooks."""
+    if n_projects not in _DEMOS:
+        assert _SESSION, "county_demo_made() is for use inside a test"
+        first = _SESSION[0].mktemp(f"county-demo-{n_projects}")
+        written = county_demo().generate(first, n_projects)
+        _DEMOS[n_projects] = (first, [p.name for p in written])
+    first, names = _DEMOS[n_projects]
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.xlsx"):  # as `generate` does
+        old.unlink()
+    for path in first.iterdir():
+        shutil.copy2(path, folder / path.name)
+    return [folder / name for name in names]
 
 
 def libreoffice_profile(name: str = "default", settings: str | None = None) -> Path:

@@ -133,3 +133,15 @@ def test_each_message_is_what_string_formatter_writes(rule_id: RuleId) -> None:
     assert p.message == want
     assert (p.sheet, p.cell, p.rule) == ("封面", "B3", rule_id)
     assert p.severity == rule.severity
+
+
+def test_ids_of_names_a_family_by_its_prefix_or_an_id_and_refuses_a_typo() -> None:
+    from perfxl.rules.catalogue import ids_of
+
+    schema = ids_of("schema.", "indicator.pair")
+    assert "indicator.pair" in schema and "schema.required" in schema
+    assert "indicator.misplaced" not in schema  # a whole id is that id, not a prefix
+    assert all(r.startswith("schema.") for r in schema - {"indicator.pair"})
+    for typo in ("evalution.", "schema", "schema.nope", "indicator"):
+        with pytest.raises(KeyError):
+            ids_of(typo)

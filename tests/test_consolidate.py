@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import convert, county_demo
+from conftest import convert, county_demo, county_demo_made
 
 from perfxl.consolidate import Options, consolidate
 from perfxl.consolidate import columns as K
@@ -33,7 +33,7 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     demo = county_demo()
     folder = tmp_path_factory.mktemp("county") / "inbox"
-    demo.generate(folder, n_projects=8)
+    county_demo_made(folder, n_projects=8)
     seed = json.loads(demo.SEED.read_text(encoding="utf-8"))
     extra = demo.township_data(0, seed, n_projects=2)
     extra["unit"] = {"code": "990001", "name": "巨鹿县某局"}

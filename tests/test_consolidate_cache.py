@@ -18,7 +18,7 @@ import pytest
 from books import parts as book_parts
 from books import sheet_rows as _sheet_rows
 from click.testing import CliRunner
-from conftest import county_demo
+from conftest import county_demo, county_demo_made
 
 import perfxl
 from perfxl import layout as L
@@ -42,7 +42,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import xlsxwriter
 
     folder = tmp_path_factory.mktemp("cache") / "inbox"
-    county_demo().generate(folder, n_projects=8)
+    county_demo_made(folder, n_projects=8)
     (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
     wb = xlsxwriter.Workbook(str(folder / "notes.xlsx"))
     wb.set_properties({"created": dt.datetime(2023, 3, 1, 9, 0, 0)})  # never the run's time

@@ -136,7 +136,9 @@ def test_schema_findings_equal_jsonschema_findings() -> None:
         if data.get("framework") is None:
             data["framework"] = "2015"
         expected = [
-            f for err in full.iter_errors(data) for f in schema_rules._findings(err, cfg, "2015")
+            f
+            for err in full.iter_errors(data)
+            for f in schema_rules.error_findings(err, cfg, "2015")
         ]
         assert list(schema_rules.check(ctx)) == expected
 

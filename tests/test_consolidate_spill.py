@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from books import parts as _parts
 from click.testing import CliRunner
-from conftest import county_demo
+from conftest import county_demo_made
 
 from perfxl.consolidate import Options, consolidate, run
 from perfxl.consolidate.columns import SummaryRow
@@ -28,7 +28,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     newest chosen by file time), a broken file and a workbook that is not ours."""
     root = tmp_path_factory.mktemp("spill")
     demo = root / "demo"
-    county_demo().generate(demo, n_projects=8)
+    county_demo_made(demo, n_projects=8)
     folder = root / "inbox"
     stamp = 1_680_000_000
     for k in range(3):

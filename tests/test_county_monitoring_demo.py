@@ -23,7 +23,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from conftest import ROOT, convert, county_demo
+from conftest import ROOT, convert, county_demo, county_demo_made
 
 from perfxl.consolidate import columns as K
 from perfxl.read import read_workbook
@@ -48,7 +48,7 @@ def _tool() -> ModuleType:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """OUT after the demo step, run on a county of nine townships with 7 projects each."""
     out = tmp_path_factory.mktemp("demo")
-    county_demo().generate(out / "county", PROJECTS)
+    county_demo_made(out / "county", PROJECTS)
     env = {**os.environ, "OUT": str(out), "BIN": str(Path(sys.executable).parent)}
     proc = subprocess.run(
         ["bash", str(ROOT / "tools" / "demo.d" / "55-county-monitoring.sh")],

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, soffice
+from conftest import ROOT
 
 from perfxl import safety
 from perfxl.cli import main
@@ -46,12 +46,9 @@ def _digests(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The corpus folder (made once), with the sha256 of every file taken right after."""
-    soffice()
-    folder = tmp_path_factory.mktemp("hostile") / "来文 汇总 folder"
-    mbc.make_corpus(folder)
-    return folder
+def corpus(hostile_corpus: Path) -> Path:
+    """The corpus folder (made once a session, shared with tests/test_web_checks.py)."""
+    return hostile_corpus
 
 
 @pytest.fixture(scope="session")

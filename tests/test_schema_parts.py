@@ -26,7 +26,9 @@ BAD: list[Any] = [None, "", -1, 1.234, 2.0, True, [], {}, "abc", float("nan"), "
 def _whole(data: Any, cfg: Config, framework: str) -> list[Any]:
     full = schema_rules.validator_for(cfg.project_code, cfg.unit_code)
     return [
-        f for err in full.iter_errors(data) for f in schema_rules._findings(err, cfg, framework)
+        f
+        for err in full.iter_errors(data)
+        for f in schema_rules.error_findings(err, cfg, framework)
     ]
 
 

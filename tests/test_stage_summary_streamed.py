@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from books import parts as _parts
 from books import sheets as _sheets
-from conftest import ROOT
+from conftest import ROOT, county_demo_made
 
 from perfxl import constants as C
 from perfxl import layout as L
@@ -131,9 +131,7 @@ def test_spilled_problems_of_a_monitoring_run_are_the_ones_kept_in_memory(
     with the run's other long rows): the same summary in memory, spilled and cached."""
     import importlib.util
 
-    from conftest import county_demo
-
-    county_demo().generate(tmp_path / "county", 7)
+    county_demo_made(tmp_path / "county", 7)
     spec = importlib.util.spec_from_file_location(
         "make_county_monitoring_demo", ROOT / "tools" / "make_county_monitoring_demo.py"
     )

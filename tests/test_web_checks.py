@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES, soffice
+from conftest import EXAMPLES
 from web_fixtures import bad_corpus
 
 from perfxl.cli import main
@@ -694,13 +694,10 @@ CASES = {c.name: c for c in mbc.CORPUS}
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bad-input corpus (tools/make_bad_corpus.py), as tests/test_hostile_corpus.py
-    makes it."""
-    soffice()
-    folder = tmp_path_factory.mktemp("web-hostile") / "来文 folder"
-    mbc.make_corpus(folder)
-    return folder
+def corpus(hostile_corpus: Path) -> Path:
+    """The bad-input corpus (tools/make_bad_corpus.py), made once a session
+    (tests/conftest.py) and only read here."""
+    return hostile_corpus
 
 
 @pytest.mark.libreoffice

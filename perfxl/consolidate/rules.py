@@ -3,17 +3,6 @@ them); their entries are in the catalogue."""
 
 from __future__ import annotations
 
-from perfxl.rules.catalogue import RuleId
+from perfxl.rules.catalogue import RuleId, ids_of
 
-EMITS: frozenset[RuleId] = frozenset(
-    {
-        "consolidate.duplicate_code",
-        "consolidate.unit_missing",
-        "consolidate.unit_unlisted",
-        "consolidate.file_unreadable",
-        "consolidate.not_perfxl",
-        "consolidate.monitoring_workbook",
-        "consolidate.evaluation_workbook",
-        "consolidate.no_unit_code",
-    }
-)
+EMITS: frozenset[RuleId] = ids_of("consolidate.")

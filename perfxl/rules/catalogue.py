@@ -6,7 +6,8 @@ the fields each one uses are given by the code that emits it. An amount is writt
 :func:`perfxl.numbers.money` (``8.00 万元``), the one way every message shows money.
 
 The catalogue is static: importing this module gives every entry, whichever modules are
-loaded. Each module that emits problems declares the ids it emits (``EMITS``);
+loaded. Each module that emits problems declares the ids it emits (``EMITS``; a family whose
+ids share a prefix derives them from here, `ids_of`);
 ``tests/test_catalogue.py`` proves that the declarations and this catalogue agree, and mypy
 checks every id given to :func:`make` or to a rule family's ``Finding`` against :data:`RuleId`.
 """
@@ -689,6 +690,25 @@ CATALOGUE: Final[Mapping[RuleId, Rule]] = MappingProxyType({r.id: r for r in _RU
 """Rule id -> its entry, read-only."""
 
 RULE_IDS: Final[frozenset[RuleId]] = frozenset(get_args(RuleId))
+
+
+def ids_of(*names: str) -> frozenset[RuleId]:
+    """The declared ids a module emits, named by family: ``"evaluation."`` (a prefix, ending in
+    a dot) stands for every id that starts with it, any other name for that one id. The ids
+    are declared once, in `RuleId`; a family's ``EMITS`` is derived from them.
+
+    Raises:
+        KeyError: a name that stands for no declared id (a misspelt family or id).
+    """
+    found: set[RuleId] = set()
+    for name in names:
+        ids = {r for r in RULE_IDS if r.startswith(name)} if name.endswith(".") else None
+        if ids is None:
+            ids = {r for r in RULE_IDS if r == name}
+        if not ids:
+            raise KeyError(name)
+        found |= ids
+    return frozenset(found)
 
 
 class _Formatter(string.Formatter):

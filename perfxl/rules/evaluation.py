@@ -21,36 +21,10 @@ from perfxl.evaluation import EvaluationResult, RowResult, evaluate
 from perfxl.model import EVAL_FUNDS_ROWS, EvaluationFundsRow, IndicatorResult, Project
 from perfxl.numbers import number
 from perfxl.rules.base import Context, Finding, project_label
-from perfxl.rules.catalogue import RuleId
+from perfxl.rules.catalogue import RuleId, ids_of
 from perfxl.scoring import PROFILES, Profile, get_profile
 
-EMITS: frozenset[RuleId] = frozenset(
-    {
-        "evaluation.funds_sum",
-        "evaluation.executed_over_budget",
-        "evaluation.reason_missing",
-        "evaluation.over_unexplained",
-        "evaluation.points_sum",
-        "evaluation.points_invalid",
-        "evaluation.level1_unknown",
-        "evaluation.weight_lost",
-        "evaluation.actual_missing",
-        "evaluation.actual_not_quantity",
-        "evaluation.units_incomparable",
-        "evaluation.actual_negative",
-        "evaluation.fraction_for_percent",
-        "evaluation.grade_missing",
-        "evaluation.outside_band",
-        "evaluation.score_defaulted",
-        "evaluation.score_text",
-        "evaluation.score_differs",
-        "evaluation.target_unscorable",
-        "evaluation.profile_unknown",
-        "evaluation.carried_changed",
-        "evaluation.carried_added",
-        "evaluation.carried_missing",
-    }
-)
+EMITS: frozenset[RuleId] = ids_of("evaluation.")
 
 SCORE_RULES: Final[frozenset[str]] = frozenset(
     {

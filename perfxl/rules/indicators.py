@@ -102,6 +102,12 @@ _KNOWN_ROWS = 8192
 _TEXTS = frozenset({str, type(None)})
 
 
+def forget_rows() -> None:
+    """Empty the memory of rows' findings: the next rows are checked afresh (what a workbook
+    costs when none of its rows recurs from another, `benchmarks/bench_validate.py`)."""
+    _KNOWN.clear()
+
+
 def _row_findings(
     ind: Indicator,
     level1: str | None,

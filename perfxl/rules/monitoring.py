@@ -43,23 +43,10 @@ from perfxl.monitoring import (
 )
 from perfxl.numbers import number
 from perfxl.rules.base import Context, Finding, project_label
-from perfxl.rules.catalogue import RuleId
+from perfxl.rules.catalogue import RuleId, ids_of
 from perfxl.targets import Target, parse_target, to_wan
 
-EMITS: frozenset[RuleId] = frozenset(
-    {
-        "monitoring.executed_over_budget",
-        "monitoring.funds_sum",
-        "monitoring.forecast_below_executed",
-        "monitoring.lag_unexplained",
-        "monitoring.indicator_unexplained",
-        "monitoring.unit_mismatch",
-        "monitoring.kind_mismatch",
-        "monitoring.carried_changed",
-        "monitoring.carried_added",
-        "monitoring.carried_missing",
-    }
-)
+EMITS: frozenset[RuleId] = ids_of("monitoring.")
 
 ROW_LABELS: dict[str, str] = {"total": "年度资金总额", "fiscal": "财政资金", "other": "其他资金"}
 COLUMN_LABELS: dict[str, str] = {

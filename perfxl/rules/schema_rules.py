@@ -15,25 +15,13 @@ from typing import TYPE_CHECKING, Any
 from perfxl import constants as C
 from perfxl.framework import FRAMEWORKS, canonical
 from perfxl.rules.base import Context, Finding
-from perfxl.rules.catalogue import RuleId
+from perfxl.rules.catalogue import RuleId, ids_of
 from perfxl.rules.schema_fast import FastCheck, fast_check_for
 
 if TYPE_CHECKING:
     from perfxl.config import Config
 
-EMITS: frozenset[RuleId] = frozenset(
-    {
-        "schema.required",
-        "schema.type",
-        "schema.negative",
-        "schema.decimals",
-        "schema.code_shape",
-        "schema.enum",
-        "schema.range",
-        "indicator.pair",
-        "schema.other",
-    }
-)
+EMITS: frozenset[RuleId] = ids_of("schema.", "indicator.pair")
 
 LABELS: dict[str, str] = {
     "schema_version": C.L_SCHEMA_VERSION,
@@ -194,7 +182,7 @@ def findings(data: Any, config: Config, framework: str) -> Iterator[Finding]:
     v = validator_for(config.project_code, config.unit_code)
     errors = _errors(v, fast, data) if fast is not None else ((e, "") for e in v.iter_errors(data))
     for err, base in errors:
-        yield from _findings(err, config, framework, base)
+        yield from error_findings(err, config, framework, base)
 
 
 def _errors(v: Any, fast: FastCheck, data: Any) -> Iterator[tuple[Any, str]]:
@@ -287,12 +275,14 @@ def field_messages(pointer: str, value: Any) -> list[str]:
     cls = validators.extend(Draft202012Validator, {"x-decimals": _decimals})
     out = []
     for err in cls(sub).iter_errors(value):
-        for f in _findings(err, cfg, cfg.framework, base=pointer):
+        for f in error_findings(err, cfg, cfg.framework, base=pointer):
             out.append(make(f.rule, **({"value": f.value} | dict(f.fields))).message)
     return out
 
 
-def _findings(err: Any, config: Config, framework: str, base: str = "") -> Iterator[Finding]:
+def error_findings(err: Any, config: Config, framework: str, base: str = "") -> Iterator[Finding]:
+    """The findings one jsonschema error stands for (its sub-errors' under ``allOf``; none
+    for ``if``), at its path below ``base`` (the pointer of the part validated)."""
     path = [str(p) for p in err.absolute_path]
     pointer = base + "".join(f"/{p}" for p in path) if base else "/" + "/".join(path)
     kw, inst = err.validator, err.instance
@@ -300,7 +290,7 @@ def _findings(err: Any, config: Config, framework: str, base: str = "") -> Itera
         return
     if kw == "allOf":
         for sub in err.context or ():
-            yield from _findings(sub, config, framework, base)
+            yield from error_findings(sub, config, framework, base)
         return
     if kw == "anyOf" and isinstance(err.schema, dict) and err.schema.get("x-rule"):
         yield _pair(pointer, inst, framework)

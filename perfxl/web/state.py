@@ -29,7 +29,7 @@ from perfxl.problems import SEVERITY_ZH
 from perfxl.web import views
 from perfxl.web.blobs import BlobStore
 from perfxl.web.labels import STAGE_BOOK, STAGE_ZH
-from perfxl.web.pool import CheckPool, JobFailed
+from perfxl.web.pool import BUG_MESSAGE, CheckPool, JobFailed
 from perfxl.web.store import Round, Store, Unit, Version
 
 log = logging.getLogger("perfxl.web")
@@ -172,7 +172,7 @@ class Web:
             status, counts, result = await self._run_check(version)
         except Exception:  # the result must be stored whatever happened: log, mark failed
             log.exception("检查版本 %s 时出错", version.id)
-            status, counts, result = "failed", (0, 0, 0), {"message": _BUG}
+            status, counts, result = "failed", (0, 0, 0), {"message": BUG_MESSAGE}
         try:
             await self.db(
                 self.store.finish_check,
@@ -289,6 +289,3 @@ class Web:
 def remove_tree(folder: Path) -> None:
     """Remove a scratch folder (already gone is fine)."""
     shutil.rmtree(folder, ignore_errors=True)
-
-
-_BUG = "检查这个文件时出现了程序内部错误，已记录在服务器日志中。请联系县财政局。"

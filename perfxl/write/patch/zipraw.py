@@ -181,6 +181,12 @@ def _isal() -> Any:
         return None
 
 
+def deflater() -> str:
+    """The library that deflates rewritten parts: ``python-isal`` where installed, else
+    ``zlib`` (said beside the benchmarks' figures)."""
+    return "python-isal" if _isal() is not None else "zlib"
+
+
 def _deflate(data: bytes, level: int = 6) -> bytes:
     if level == REWRITE_LEVEL and (fast := _isal()) is not None:
         return bytes(fast.compress(data, _ISAL_LEVEL, wbits=-15))
