@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,28 @@ def county_demo() -> Any:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The whole session caches consolidations in a temporary folder: fixtures of module or
+    session scope run before each test's `_own_cache`, and their runs (commands and
+    subprocesses too) wrote into the user's own cache folder (~/.cache/perfxl)."""
+    folder = tempfile.mkdtemp(prefix="perfxl-test-cache-")
+    config.stash[_SESSION_CACHE] = os.environ.get("PERFXL_CACHE_DIR")
+    os.environ["PERFXL_CACHE_DIR"] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The caller's own PERFXL_CACHE_DIR (or none) back, for a pytest run inside a process."""
+    before = config.stash.get(_SESSION_CACHE, None)
+    if before is None:
+        os.environ.pop("PERFXL_CACHE_DIR", None)
+    else:
+        os.environ["PERFXL_CACHE_DIR"] = before
+
+
+_SESSION_CACHE = pytest.StashKey[str | None]()
 
 
 @pytest.fixture(autouse=True)
