@@ -564,14 +564,20 @@ def unit_summary(
     return rows
 
 
-def own_summary(s: Submission) -> list[SummaryRow]:
+def own_summary(s: Submission, counted: bool = False) -> list[SummaryRow]:
     """`unit_summary` of ``s`` counted with its own problems only (what a worker renders:
     the run's rows when no other record counts problems of its file, `_shared_files`).
     Those counts are left in ``s.tally``: a worker packing ``s`` next takes them
-    (`cache._dumps`) rather than counting its problems a second time."""
+    (`cache._dumps`) rather than counting its problems a second time. ``counted``: the
+    counts ``s.tally`` holds are taken (a spilled run's parent: its problems, counted by
+    the worker that read it, are no longer in ``s.problems``; ``s.tally`` left as it is)."""
     sums = s.sums if isinstance(s.sums, Sums) and s.sums.fits(s.projects) else sums_of(s)
-    s.tally = problem_counts(s.problems)
-    return unit_summary(s, sums, s.tally.get)
+    tally = s.tally if counted else None
+    if tally is None:
+        tally = problem_counts(s.problems)
+        if not counted:
+            s.tally = tally
+    return unit_summary(s, sums, tally.get)
 
 
 def _summary_again(store: SpillStore, path: str, digest: str) -> list[SummaryRow]:

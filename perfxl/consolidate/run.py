@@ -130,7 +130,7 @@ def read_all(
     does not send the rows it rendered (`perfxl.consolidate.cache.packed`).
     """
     items = [(f, expand is None or f in expand) for f in files]
-    keep = _keeper(spill)
+    keep = _keeper(spill, rows_xml)
     args: Args = (config, layout, cache, rows_xml, rows)
     if cache is None:
         return _read(items, jobs, args, progress, keep)
@@ -187,14 +187,30 @@ def _digest(path: str) -> str | None:
         return None
 
 
-def _keeper(spill: SpillStore | None) -> Keep:
+def _keeper(spill: SpillStore | None, rows_xml: RowsXml | None = None) -> Keep:
     """What is done with each file's results as they arrive: unpacked, and their long rows
-    spilled when ``spill`` is given (the parent never holds them all)."""
+    spilled when ``spill`` is given (the parent never holds them all).
+
+    With ``rows_xml`` whose workers leave the 汇总 rows to the parent (`RowsXml.summary`
+    False: no cache), each submission's 汇总 rows are rendered here as its file arrives
+    (`RowsXml.with_summary`), while the workers read on: this process is nearly idle then,
+    and once they are done the summary only splices the rows in (a superseded version's,
+    or a unit's whose file other records count problems of, are simply not used)."""
     if spill is None:
         return unpacked
     from perfxl.consolidate.spill import spill_rows
 
-    return lambda found: spill_rows(unpacked(found, spill), spill)
+    if rows_xml is None or rows_xml.summary:
+        return lambda found: spill_rows(unpacked(found, spill), spill)
+    render = rows_xml.with_summary
+
+    def keep(found: Extracted | Packed) -> Extracted:
+        got = unpacked(found, spill)
+        for s in got.submissions:
+            render(s)
+        return spill_rows(got, spill)
+
+    return keep
 
 
 def _cached(

@@ -19,7 +19,7 @@ import datetime as dt
 import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -332,24 +332,42 @@ class RowsXml:
         directly: the summary splices them when no other record counts problems of its
         file, `combine._shared_files`)."""
         from perfxl.consolidate.combine import own_summary
+
+        summary = own_summary(sub) if self.summary and sub.file.via is None else []
+        return SubmissionXml(
+            sub.file.path,
+            self._rendered(K.INDICATORS, sub.indicators),
+            self._rendered(K.PROBLEMS, sub.problems),
+            self._rendered(K.SUMMARY, summary),
+        )
+
+    def with_summary(self, sub: Any) -> None:
+        """``sub``'s 汇总 rows rendered in this process and added to its `SubmissionXml`
+        (made when it has none), as `render` renders them in a worker: the parent of a run
+        whose workers do not render them (`summary` False), while they read the next files
+        (the summary only splices them in). Its problems are counted as the worker counted
+        them (``sub.tally``, when the rows were sent without them: `cache.packed`)."""
+        from perfxl.consolidate.combine import own_summary
+
+        if sub.stage != "targets" or sub.file.via is not None:
+            return
+        done = self._rendered(K.SUMMARY, own_summary(sub, counted=True))
+        xml = sub.xml if sub.xml is not None else SubmissionXml(sub.file.path, None, None)
+        sub.xml = replace(xml, summary=done)
+
+    def _rendered(
+        self, table: K.Table, rows: Sequence[Any]
+    ) -> tuple[tuple[Any, ...], Deflated] | None:
+        """``rows`` of ``table`` rendered and compressed, with their `key` (None: no rows)."""
         from perfxl.consolidate.summary_xml import deflated, render_rows
 
+        if not rows:
+            return None
         paths = _paths(self.inputs, os.getcwd())
-        done: list[tuple[tuple[Any, ...], Deflated] | None] = []
-        summary = own_summary(sub) if self.summary and sub.file.via is None else []
-        for table, rows in (
-            (K.INDICATORS, sub.indicators),
-            (K.PROBLEMS, sub.problems),
-            (K.SUMMARY, summary),
-        ):
-            if not rows:
-                done.append(None)
-                continue
-            key = key_for(paths, self.styles[table.sheet])
-            styles, memo, height = _memo_for(table, key, self.styles[table.sheet], paths)
-            kind = 0 if table.keys[0] == "row_kind" else None
-            done.append((key, deflated(render_rows(rows, styles, kind, height, memo))))
-        return SubmissionXml(sub.file.path, done[0], done[1], done[2])
+        key = key_for(paths, self.styles[table.sheet])
+        styles, memo, height = _memo_for(table, key, self.styles[table.sheet], paths)
+        kind = 0 if table.keys[0] == "row_kind" else None
+        return key, deflated(render_rows(rows, styles, kind, height, memo))
 
 
 # Per table and key, in a worker: the styles rendered with (one object: the memos of a row
