@@ -341,19 +341,30 @@ class RowsXml:
             self._rendered(K.SUMMARY, summary),
         )
 
-    def with_summary(self, sub: Any) -> None:
-        """``sub``'s 汇总 rows rendered in this process and added to its `SubmissionXml`
-        (made when it has none), as `render` renders them in a worker: the parent of a run
-        whose workers do not render them (`summary` False), while they read the next files
-        (the summary only splices them in). Its problems are counted as the worker counted
-        them (``sub.tally``, when the rows were sent without them: `cache.packed`)."""
+    def with_summaries(self, subs: Iterable[Any]) -> None:
+        """The 汇总 rows of each of ``subs`` rendered in this process and added to its
+        `SubmissionXml` (made when it has none), as `render` renders them in a worker: the
+        parent of a run whose workers do not render them (`summary` False), as a chunk of
+        files arrives, while the workers read on (the summary only splices them in). The
+        units' rows are rendered together (`summary_xml.render_each`: a unit's few rows
+        alone cost several times their share), each unit's compressed apart. Problems
+        are counted as the worker counted them (``tally``: the rows may have been sent
+        without them, `cache.packed`)."""
         from perfxl.consolidate.combine import own_summary
+        from perfxl.consolidate.summary_xml import deflated, render_each
 
-        if sub.stage != "targets" or sub.file.via is not None:
+        mine = [s for s in subs if s.stage == "targets" and s.file.via is None]
+        if not mine:
             return
-        done = self._rendered(K.SUMMARY, own_summary(sub, counted=True))
-        xml = sub.xml if sub.xml is not None else SubmissionXml(sub.file.path, None, None)
-        sub.xml = replace(xml, summary=done)
+        table = K.SUMMARY
+        paths = _paths(self.inputs, os.getcwd())
+        key = key_for(paths, self.styles[table.sheet])
+        styles, memo, height = _memo_for(table, key, self.styles[table.sheet], paths)
+        kind = 0 if table.keys[0] == "row_kind" else None
+        runs = [own_summary(s, counted=True) for s in mine]
+        for s, xml in zip(mine, render_each(runs, styles, kind, height, memo), strict=True):
+            got = s.xml if s.xml is not None else SubmissionXml(s.file.path, None, None)
+            s.xml = replace(got, summary=(key, deflated((xml,))))
 
     def _rendered(
         self, table: K.Table, rows: Sequence[Any]
