@@ -564,6 +564,26 @@ def test_number_columns_match_the_cell_by_cell_rule() -> None:
     assert b"nan" not in got and b"inf" not in got and b">True<" in got
 
 
+def test_line_counts_of_ascii_texts_are_textfit_s() -> None:
+    """The row-height memo's shortcut for ASCII texts (project codes, file names: one line
+    up to the column's width) counts every text as `textfit.lines` does, at the boundary
+    and past it, with CJK, newlines and a file name shown relative."""
+    from perfxl import textfit
+    from perfxl.consolidate import columns as K
+    from perfxl.consolidate import writer
+
+    for table in (K.SUMMARY, K.INDICATORS, K.PROBLEMS, K.UNITS, K.FILES):
+        for col in table.columns:
+            for fix in (None, lambda v: v.removeprefix("/县/")):
+                lines = writer._Lines(col.width, fix)
+                for n in range(1, int(col.width * 2) + 4):
+                    for text in ("7" * n, "/县/" + "a" * n, "a" * n + "中", "a" * n + "\nb"):
+                        shown = fix(text) if fix else text
+                        want = textfit.lines(shown, col.width, writer.FONT_SIZE)
+                        assert lines[text] == lines.count(text) == want, (col.key, text)
+    assert writer._ascii_fits(20) > (20 - 1) / 2  # longer than the CJK-safe length
+
+
 def test_row_heights_by_column_match_row_by_row() -> None:
     """`RowHeight.columns` (a piece's rows at once) gives each row's own height, with file
     names fixed, values of any type (an unhashable one: row by row) and one-line columns."""

@@ -141,6 +141,7 @@ class _Lines(dict[Any, int]):
         super().__init__()
         self.width = width
         self.fits = (width - 1) / 2  # the longest text sure to fit (each character as two)
+        self.ascii = _ascii_fits(width)  # the longest ASCII text that fits (codes, names)
         self.fix = fix
 
     def count(self, v: Any) -> int:
@@ -152,6 +153,8 @@ class _Lines(dict[Any, int]):
             if type(v) is not str:
                 return 1
         if len(v) > self.fits or "\n" in v:
+            if len(v) <= self.ascii and v.isascii() and "\n" not in v:
+                return 1  # a project code, a file name: far more of them than of texts
             return textfit.lines(v, self.width, FONT_SIZE)
         return 1
 
@@ -160,6 +163,16 @@ class _Lines(dict[Any, int]):
             self.clear()
         k = self[v] = self.count(v)
         return k
+
+
+@lru_cache(maxsize=64)
+def _ascii_fits(width: float) -> int:
+    """The most ASCII characters one line of a column ``width`` wide holds, as
+    `textfit.lines` counts them (each one unit wide)."""
+    n = 1
+    while textfit.lines("a" * (n + 1), width, FONT_SIZE) == 1:
+        n += 1
+    return n
 
 
 @dataclass
