@@ -475,6 +475,39 @@ def test_rows_by_column_match_the_cell_by_cell_rule(
     assert b"_x0001_" in got and b"_x005F_x0041_" in got and b"&amp;amp;" in got
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3, 2048])
+def test_runs_rendered_together_give_each_run_its_own_xml(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`render_each` (units' 汇总 rows rendered together, then cut apart): each run's XML
+    is the cell-by-cell rule's for its rows, whatever the chunks (a run longer than one, an
+    empty run, runs of another row length), memos shared and emptied as they go."""
+    from perfxl.consolidate import summary_xml
+
+    monkeypatch.setattr(summary_xml, "CHUNK", chunk)
+    monkeypatch.setattr(summary_xml, "_TEXTS_MAX", 3)
+    styles: dict[str | None, list[int]] = {None: [1, 2, 3, 4, 5, 6], "小计": [11] * 6}
+
+    def height(row: Any) -> float | None:
+        return 30.5 if isinstance(row[1], str) and len(row[1]) > 2 else None
+
+    short = [("小计", "a"), ("甲", "乙丙丁", 3)]
+    runs = [TRICKY[:3], [], TRICKY[3:], TRICKY[1:2], short, TRICKY * 2]
+    memo = summary_xml.new_memo()
+    for _ in range(2):  # the second time from the memos
+        got = summary_xml.render_each(runs, styles, 0, height, memo)
+        assert len(got) == len(runs)
+        for run, xml in zip(runs, got, strict=True):
+            want = [
+                _reference_row(r, styles.get(r[0], styles[None]), styles[None], height(r))
+                for r in run
+            ]
+            assert xml == b"".join(want)
+    assert got[1] == b"" and got[0] + got[2] == b"".join(
+        summary_xml.render_rows(TRICKY, styles, 0, height)
+    )
+
+
 def test_rows_of_mixed_length_and_shown_paths(tmp_path: Path) -> None:
     """Rows of different lengths in one piece render one by one; file names fixed in the
     memos (`Paths.fixes`) give the XML of the rows shown first (`Paths.rows`), heights too."""
@@ -531,6 +564,26 @@ def test_number_columns_match_the_cell_by_cell_rule() -> None:
     assert got == want
     assert b"<v>0.30000000000000004</v>" in got and b"<v>1e+300</v>" in got
     assert b"nan" not in got and b"inf" not in got and b">True<" in got
+
+
+def test_line_counts_of_ascii_texts_are_textfit_s() -> None:
+    """The row-height memo's shortcut for ASCII texts (project codes, file names: one line
+    up to the column's width) counts every text as `textfit.lines` does, at the boundary
+    and past it, with CJK, newlines and a file name shown relative."""
+    from perfxl import textfit
+    from perfxl.consolidate import columns as K
+    from perfxl.consolidate import writer
+
+    for table in (K.SUMMARY, K.INDICATORS, K.PROBLEMS, K.UNITS, K.FILES):
+        for col in table.columns:
+            for fix in (None, lambda v: v.removeprefix("/县/")):
+                lines = writer._Lines(col.width, fix)
+                for n in range(1, int(col.width * 2) + 4):
+                    for text in ("7" * n, "/县/" + "a" * n, "a" * n + "中", "a" * n + "\nb"):
+                        shown = fix(text) if fix else text
+                        want = textfit.lines(shown, col.width, writer.FONT_SIZE)
+                        assert lines[text] == lines.count(text) == want, (col.key, text)
+    assert writer._ascii_fits(20) > (20 - 1) / 2  # longer than the CJK-safe length
 
 
 def test_row_heights_by_column_match_row_by_row() -> None:

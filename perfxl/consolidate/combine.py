@@ -226,9 +226,10 @@ def combine(
     messages name its cells).
 
     ``summary_rows`` False: nothing but the summary writer reads the 汇总 rows (a spilled
-    run without tables), so a unit whose rows a worker rendered as they stand here
-    (`Submission.summary_xml`) gets no rows made: the writer splices the worker's XML, and
-    the rows are made again from the file only if something reads them (`_summary_again`).
+    run without tables), so a unit whose rows were rendered as they stand here (by its
+    worker, or by this process as its file arrived: `Submission.summary_xml`) gets no rows
+    made: the writer splices that XML, and the rows are made again from the file only if
+    something reads them (`_summary_again`).
     """
     files: list[FileRecord] = []
     subs: list[Submission] = []
@@ -432,7 +433,8 @@ def _summary_and_units(
 ) -> None:
     """汇总 (each unit's projects and subtotal: to ``store`` when given), 乡镇合计, totals.
 
-    With ``store``, a unit whose 汇总 rows a worker rendered (`Submission.summary_xml`) and
+    With ``store``, a unit whose 汇总 rows were rendered as its file arrived
+    (`Submission.summary_xml`: by its worker, or by this process, `writer.RowsXml`) and
     whose file is not among the ``shared`` ones (`_shared_files`: the worker's counts of
     problems are this run's) keeps that XML for the writer; its rows are made only when
     ``summary_rows`` (something else reads them), else made again from the file on use."""
@@ -564,14 +566,20 @@ def unit_summary(
     return rows
 
 
-def own_summary(s: Submission) -> list[SummaryRow]:
+def own_summary(s: Submission, counted: bool = False) -> list[SummaryRow]:
     """`unit_summary` of ``s`` counted with its own problems only (what a worker renders:
     the run's rows when no other record counts problems of its file, `_shared_files`).
     Those counts are left in ``s.tally``: a worker packing ``s`` next takes them
-    (`cache._dumps`) rather than counting its problems a second time."""
+    (`cache._dumps`) rather than counting its problems a second time. ``counted``: the
+    counts ``s.tally`` holds are taken (a spilled run's parent: its problems, counted by
+    the worker that read it, are no longer in ``s.problems``; ``s.tally`` left as it is)."""
     sums = s.sums if isinstance(s.sums, Sums) and s.sums.fits(s.projects) else sums_of(s)
-    s.tally = problem_counts(s.problems)
-    return unit_summary(s, sums, s.tally.get)
+    tally = s.tally if counted else None
+    if tally is None:
+        tally = problem_counts(s.problems)
+        if not counted:
+            s.tally = tally
+    return unit_summary(s, sums, tally.get)
 
 
 def _summary_again(store: SpillStore, path: str, digest: str) -> list[SummaryRow]:

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from perfxl.inputs import Found
 
 Result = list["Extracted | Packed"]  # a chunk's results: `cache.unpacked` gives the records
-Keep = Callable[["Extracted | Packed"], Extracted]
+Keep = Callable[[Result], list[Extracted]]  # what is done with some files' results, in order
+Kept = Sequence["Extracted | Packed"]  # a chunk's results once kept (`Keep`: records)
 Args = tuple[str | None, L.Layout, "Cache | None", "RowsXml | None", bool]
 Task = Callable[..., Result]
 
@@ -130,7 +131,7 @@ def read_all(
     does not send the rows it rendered (`perfxl.consolidate.cache.packed`).
     """
     items = [(f, expand is None or f in expand) for f in files]
-    keep = _keeper(spill)
+    keep = _keeper(spill, rows_xml)
     args: Args = (config, layout, cache, rows_xml, rows)
     if cache is None:
         return _read(items, jobs, args, progress, keep)
@@ -187,14 +188,30 @@ def _digest(path: str) -> str | None:
         return None
 
 
-def _keeper(spill: SpillStore | None) -> Keep:
-    """What is done with each file's results as they arrive: unpacked, and their long rows
-    spilled when ``spill`` is given (the parent never holds them all)."""
+def _keeper(spill: SpillStore | None, rows_xml: RowsXml | None = None) -> Keep:
+    """What is done with some files' results (a chunk's) as they arrive: unpacked, and
+    their long rows spilled when ``spill`` is given (the parent never holds them all).
+
+    With ``rows_xml`` whose workers leave the 汇总 rows to the parent (`RowsXml.summary`
+    False: no cache), the submissions' 汇总 rows are rendered here as their chunk arrives
+    (`RowsXml.with_summaries`), while the workers read on: this process is nearly idle
+    then, and once they are done the summary only splices the rows in (a superseded
+    version's, or a unit's whose file other records count problems of, are simply not
+    used)."""
     if spill is None:
-        return unpacked
+        return lambda found: [unpacked(e) for e in found]
     from perfxl.consolidate.spill import spill_rows
 
-    return lambda found: spill_rows(unpacked(found, spill), spill)
+    if rows_xml is None or rows_xml.summary:
+        return lambda found: [spill_rows(unpacked(e, spill), spill) for e in found]
+    render = rows_xml.with_summaries
+
+    def keep(found: Result) -> list[Extracted]:
+        got = [unpacked(e, spill) for e in found]
+        render(s for e in got for s in e.submissions)
+        return [spill_rows(e, spill) for e in got]
+
+    return keep
 
 
 def _cached(
@@ -225,7 +242,7 @@ def _cached(
             continue
         found = cache.load(path, digest, spill)
         if found is not None and (keys is None or _rendered_here(found, path, keys)):
-            hits[i] = keep(found)
+            hits[i] = keep([found])[0]
     if hits and progress:
         progress(len(hits))
     return hits
@@ -282,14 +299,19 @@ def _read(
     if plan.workers <= 1:
         if meanwhile is not None:
             meanwhile()
-        out = []
+        out: list[Extracted] = []
+        found: Result = []  # kept a chunk at a time, as from workers (`_keeper`)
+        step = chunk_size(len(items), 2)
         # reading makes short-lived cycles: collect them (at the threshold workers use)
         with collector(enabled=True), _thresholds(READING_GC):
             for path, exp in items:
-                found = one(path, config, exp, layout, cache, rows_xml, rows)
-                out.append(keep(found))
+                found.append(one(path, config, exp, layout, cache, rows_xml, rows))
+                if len(found) >= step:
+                    out.extend(keep(found))
+                    found = []
                 if progress:
                     progress(1)
+            out.extend(keep(found))
         return out
     if meanwhile is None:  # imported once here; forked workers inherit the modules
         warm_up()
@@ -302,7 +324,7 @@ def _read(
         todo = [chunks[i] for i in left]
         isolated = _run_pool(extract_isolated, todo, plan.workers, args, progress, keep)
         for i, d in zip(left, isolated, strict=True):
-            done[i] = d if d is not None else [keep(e) for e in extract_isolated(chunks[i], *args)]
+            done[i] = d if d is not None else keep(extract_isolated(chunks[i], *args))
     return [unpacked(e) for chunk in done for e in chunk or ()]
 
 
@@ -312,16 +334,17 @@ def _run_pool(
     workers: int,
     args: Args,
     progress: Callable[[int], None] | None,
-    keep: Keep = unpacked,
+    keep: Keep | None = None,
     meanwhile: Callable[[], None] | None = None,
-) -> list[Result | None]:
+) -> list[Kept | None]:
     """``task(chunk, *args)`` over every chunk in a pool of ``workers`` processes; None for the
     chunks a dead worker took with it (a worker dying breaks the pool: every unfinished chunk
     is None). ``args``: the config file, the layout, the cache, how rows are rendered and
     whether they are sent;
-    ``keep``: applied to each file's result as its chunk arrives; ``meanwhile``: done here
+    ``keep``: applied to each chunk's results as they arrive (None: only unpacked,
+    `cache.unpacked`); ``meanwhile``: done here
     once every chunk is handed out (the workers read while it runs)."""
-    done: list[Result | None] = [None] * len(chunks)
+    done: list[Kept | None] = [None] * len(chunks)
     pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_worker_init)
     try:
         with _sigint_blocked():  # workers start with Ctrl-C ignored (the parent handles it)
@@ -334,7 +357,7 @@ def _run_pool(
                 result = fut.result()
             except BrokenProcessPool:
                 continue
-            done[i] = [keep(e) for e in result]
+            done[i] = keep(result) if keep is not None else [unpacked(e) for e in result]
             if progress:
                 progress(len(chunks[i]))
     except BaseException:  # Ctrl-C or a failure: stop the workers now, not after their work

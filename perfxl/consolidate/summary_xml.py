@@ -218,8 +218,9 @@ class _Plan:
                 return cells
         kinds = set(map(type, values))
         self.textual[i] = kinds <= _STR
-        if self.textual[i]:  # texts not met before: all at once
-            texts.fill(set(values).difference(texts))
+        if self.textual[i]:  # texts not met before: all at once (looked up one by one:
+            # `set.difference` of a dict subclass walks all of the memo's texts, each call)
+            texts.fill({v for v in values if v not in texts})
             return list(map(texts.__getitem__, values))
         if kinds <= _INT:
             return list(map(self.ints[i].__getitem__, values))
@@ -278,32 +279,70 @@ def render_rows(
     (`_Plan`): a text is escaped and encoded once. ``memo`` (`Memo`): the memos of earlier
     calls with the same styles, kept for the next, and the texts' ``fixes``.
     """
-    default = styles[None]
     memo = memo if memo is not None else Memo()
     tall: dict[float, bytes] = {}
     it = iter(rows)
     while chunk := list(islice(it, CHUNK)):
-        if kind_column is None:
-            yield b"".join(_render_rows(chunk, _plan(memo, default, default), height, tall))
-            continue
-        # Rows of each style rendered together, then put back in their order.
-        kinds = (row[kind_column] for row in chunk)
-        row_styles = list(map(styles.get, kinds, repeat(default)))
-        ids = list(map(id, row_styles))
-        if len(set(ids)) == 1:
-            plan = _plan(memo, row_styles[0], default)
-            yield b"".join(_render_rows(chunk, plan, height, tall))
-            continue
-        xml: list[bytes] = [b""] * len(chunk)
-        groups: dict[int, list[int]] = {}
-        for j, key in enumerate(ids):
-            groups.setdefault(key, []).append(j)
-        for idx in groups.values():
-            plan = _plan(memo, row_styles[idx[0]], default)
-            done = _render_rows([chunk[j] for j in idx], plan, height, tall)
-            for j, x in zip(idx, done, strict=True):
-                xml[j] = x
-        yield b"".join(xml)
+        yield b"".join(_each_row(chunk, styles, kind_column, height, memo, tall))
+
+
+def render_each(
+    runs: Sequence[Sequence[Sequence[Any]]],
+    styles: dict[str | None, list[int]],
+    kind_column: int | None = None,
+    height: Callable[[Sequence[Any]], float | None] | None = None,
+    memo: Memo | None = None,
+) -> list[bytes]:
+    """The XML of each run of rows, as `render_rows` gives it for that run alone (a row's
+    XML depends only on the row): the runs rendered together, in chunks of about `CHUNK`
+    rows, then cut apart; a unit's few rows alone cost several times their share."""
+    memo = memo if memo is not None else Memo()
+    tall: dict[float, bytes] = {}
+    out: list[bytes] = []
+    i = 0
+    while i < len(runs):
+        j, n = i, 0
+        while j < len(runs) and (n == 0 or n + len(runs[j]) <= CHUNK):
+            n += len(runs[j])
+            j += 1
+        chunk = [row for run in runs[i:j] for row in run]
+        xml = _each_row(chunk, styles, kind_column, height, memo, tall) if chunk else []
+        start = 0
+        for run in runs[i:j]:
+            out.append(b"".join(xml[start : start + len(run)]))
+            start += len(run)
+        i = j
+    return out
+
+
+def _each_row(
+    chunk: list[Sequence[Any]],
+    styles: dict[str | None, list[int]],
+    kind_column: int | None,
+    height: Callable[[Sequence[Any]], float | None] | None,
+    memo: Memo,
+    tall: dict[float, bytes],
+) -> list[bytes]:
+    """The XML of each row of ``chunk`` (see `render_rows`)."""
+    default = styles[None]
+    if kind_column is None:
+        return _render_rows(chunk, _plan(memo, default, default), height, tall)
+    # Rows of each style rendered together, then put back in their order.
+    kinds = (row[kind_column] for row in chunk)
+    row_styles = list(map(styles.get, kinds, repeat(default)))
+    ids = list(map(id, row_styles))
+    if len(set(ids)) == 1:
+        return _render_rows(chunk, _plan(memo, row_styles[0], default), height, tall)
+    xml: list[bytes] = [b""] * len(chunk)
+    groups: dict[int, list[int]] = {}
+    for j, key in enumerate(ids):
+        groups.setdefault(key, []).append(j)
+    for idx in groups.values():
+        plan = _plan(memo, row_styles[idx[0]], default)
+        done = _render_rows([chunk[j] for j in idx], plan, height, tall)
+        for j, x in zip(idx, done, strict=True):
+            xml[j] = x
+    return xml
 
 
 def _plan(memo: Memo, st: list[int], default: list[int]) -> _Plan:

@@ -19,7 +19,7 @@ import datetime as dt
 import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -141,6 +141,7 @@ class _Lines(dict[Any, int]):
         super().__init__()
         self.width = width
         self.fits = (width - 1) / 2  # the longest text sure to fit (each character as two)
+        self.ascii = _ascii_fits(width)  # the longest ASCII text that fits (codes, names)
         self.fix = fix
 
     def count(self, v: Any) -> int:
@@ -152,6 +153,8 @@ class _Lines(dict[Any, int]):
             if type(v) is not str:
                 return 1
         if len(v) > self.fits or "\n" in v:
+            if len(v) <= self.ascii and v.isascii() and "\n" not in v:
+                return 1  # a project code, a file name: far more of them than of texts
             return textfit.lines(v, self.width, FONT_SIZE)
         return 1
 
@@ -160,6 +163,16 @@ class _Lines(dict[Any, int]):
             self.clear()
         k = self[v] = self.count(v)
         return k
+
+
+@lru_cache(maxsize=64)
+def _ascii_fits(width: float) -> int:
+    """The most ASCII characters one line of a column ``width`` wide holds, as
+    `textfit.lines` counts them (each one unit wide)."""
+    n = 1
+    while textfit.lines("a" * (n + 1), width, FONT_SIZE) == 1:
+        n += 1
+    return n
 
 
 @dataclass
@@ -318,8 +331,9 @@ class RowsXml:
     inputs: tuple[str, ...]
     styles: dict[str, dict[str | None, list[int]]]
     # The 汇总 rows rendered too: for a cache entry (a later run splices them). Without a
-    # cache the parent renders them: in a worker they cost more than they save there
-    # (n500, 2 jobs: workers +0.33 s CPU, parent -0.17 s, wall +0.1 s).
+    # cache the parent renders them as the files arrive (`with_summaries`, while the workers
+    # read on): in a worker they cost more than they save there (n500, 2 jobs: workers
+    # +0.33 s CPU, parent -0.17 s, wall +0.1 s).
     summary: bool = True
 
     def key(self, table: K.Table) -> tuple[Any, ...]:
@@ -332,24 +346,53 @@ class RowsXml:
         directly: the summary splices them when no other record counts problems of its
         file, `combine._shared_files`)."""
         from perfxl.consolidate.combine import own_summary
+
+        summary = own_summary(sub) if self.summary and sub.file.via is None else []
+        return SubmissionXml(
+            sub.file.path,
+            self._rendered(K.INDICATORS, sub.indicators),
+            self._rendered(K.PROBLEMS, sub.problems),
+            self._rendered(K.SUMMARY, summary),
+        )
+
+    def with_summaries(self, subs: Iterable[Any]) -> None:
+        """The 汇总 rows of each of ``subs`` rendered in this process and added to its
+        `SubmissionXml` (made when it has none), as `render` renders them in a worker: the
+        parent of a run whose workers do not render them (`summary` False), as a chunk of
+        files arrives, while the workers read on (the summary only splices them in). The
+        units' rows are rendered together (`summary_xml.render_each`: a unit's few rows
+        alone cost several times their share), each unit's compressed apart. Problems
+        are counted as the worker counted them (``tally``: the rows may have been sent
+        without them, `cache.packed`)."""
+        from perfxl.consolidate.combine import own_summary
+        from perfxl.consolidate.summary_xml import deflated, render_each
+
+        mine = [s for s in subs if s.stage == "targets" and s.file.via is None]
+        if not mine:
+            return
+        table = K.SUMMARY
+        paths = _paths(self.inputs, os.getcwd())
+        key = key_for(paths, self.styles[table.sheet])
+        styles, memo, height = _memo_for(table, key, self.styles[table.sheet], paths)
+        kind = 0 if table.keys[0] == "row_kind" else None
+        runs = [own_summary(s, counted=True) for s in mine]
+        for s, xml in zip(mine, render_each(runs, styles, kind, height, memo), strict=True):
+            got = s.xml if s.xml is not None else SubmissionXml(s.file.path, None, None)
+            s.xml = replace(got, summary=(key, deflated((xml,))))
+
+    def _rendered(
+        self, table: K.Table, rows: Sequence[Any]
+    ) -> tuple[tuple[Any, ...], Deflated] | None:
+        """``rows`` of ``table`` rendered and compressed, with their `key` (None: no rows)."""
         from perfxl.consolidate.summary_xml import deflated, render_rows
 
+        if not rows:
+            return None
         paths = _paths(self.inputs, os.getcwd())
-        done: list[tuple[tuple[Any, ...], Deflated] | None] = []
-        summary = own_summary(sub) if self.summary and sub.file.via is None else []
-        for table, rows in (
-            (K.INDICATORS, sub.indicators),
-            (K.PROBLEMS, sub.problems),
-            (K.SUMMARY, summary),
-        ):
-            if not rows:
-                done.append(None)
-                continue
-            key = key_for(paths, self.styles[table.sheet])
-            styles, memo, height = _memo_for(table, key, self.styles[table.sheet], paths)
-            kind = 0 if table.keys[0] == "row_kind" else None
-            done.append((key, deflated(render_rows(rows, styles, kind, height, memo))))
-        return SubmissionXml(sub.file.path, done[0], done[1], done[2])
+        key = key_for(paths, self.styles[table.sheet])
+        styles, memo, height = _memo_for(table, key, self.styles[table.sheet], paths)
+        kind = 0 if table.keys[0] == "row_kind" else None
+        return key, deflated(render_rows(rows, styles, kind, height, memo))
 
 
 # Per table and key, in a worker: the styles rendered with (one object: the memos of a row
