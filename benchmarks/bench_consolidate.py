@@ -5,16 +5,16 @@ N township workbooks (20 projects each, deterministic) are made once and cached 
 temp folder: one real workbook is written with perfxl's openpyxl writer, then each unit is a
 copy whose unit code, unit name and project codes are patched in the zip's XML (cheap).
 
-For each N the script runs, alternately (so that the machine's load weighs on both alike),
+For each N the script runs, alternately (so that the machine's load weighs on all alike),
 ``--repeat`` times each:
   * perfxl: ``perfxl consolidate DIR -o OUT --no-cache --jobs J`` as a subprocess (start-up
     included): a cold run, nothing taken from the re-consolidation cache;
   * bare:   a subprocess reading every sheet of every file with python-calamine
             (``CalamineWorkbook.from_path(f)``, ``to_python()`` of each sheet) in a pool of J
             processes: the floor the reading library sets;
-and once the naive pandas loop (``pd.read_excel(f, sheet_name=None)`` per file, every sheet
-concatenated, written with ``DataFrame.to_excel``) on a sample of ``--naive-sample`` files,
-scaled to N (said in the output). It prints medians of wall time and of CPU time (the
+  * naive:  the pandas loop (``pd.read_excel(f, sheet_name=None)`` per file, every sheet
+            concatenated, written with ``DataFrame.to_excel``) on a sample of
+            ``--naive-sample`` files, scaled to N (said in the output). It prints medians of wall time and of CPU time (the
 command and every process it started: ``RUSAGE_CHILDREN``), the ratios perfxl / bare (goal
 <= 2.5x) and naive / perfxl (goal >= 25x), and perfxl's peak memory (its largest process).
 
@@ -279,7 +279,8 @@ def main(argv: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="perfxl-bench-out-"))
     print(
         f"cold consolidate (--no-cache) vs bare python-calamine read, both on {jobs} processes, "
-        f"medians of {repeat}; naive pandas loop timed on {sample} files and scaled to N; "
+        f"medians of {repeat}; naive pandas loop timed on {sample} files in each round (median) "
+        f"and scaled to N; "
         f"CPU = the command and all its processes",
         flush=True,
     )
@@ -290,19 +291,20 @@ def main(argv: list[str]) -> int:
     try:
         for n in ns:
             folder = folder_for(n)
-            px, bare = [], []
-            for _ in range(repeat):
+            files = sorted(folder.glob("*.xlsx"))[: min(n, sample)]
+            px, bare, loop = [], [], []
+            for _ in range(repeat):  # interleaved: the machine's load weighs on all three alike
                 px.append(measure(perfxl_cmd([folder], work / f"perfxl-{n}.xlsx", jobs)))
                 bare.append(measure(bare_cmd([folder], jobs), ok=(0,)))
+                if naive:  # one sample timed once swung the ratio by a quarter between runs
+                    loop.append(measure(naive_cmd(files, work / f"naive-{n}.xlsx"), ok=(0,)))
             p, b = median(px), median(bare)
             line = (
                 f"{n:>6} {p.wall:>9.2f} {p.cpu:>8.2f} {p.wall / n * 1000:>7.2f} {b.wall:>7.2f} "
                 f"{b.cpu:>7.2f} {p.wall / b.wall:>6.2f}x {p.cpu / b.cpu:>5.2f}x"
             )
             if naive:
-                files = sorted(folder.glob("*.xlsx"))[: min(n, sample)]
-                nv = measure(naive_cmd(files, work / f"naive-{n}.xlsx"), ok=(0,))
-                scaled = nv.wall * n / len(files)
+                scaled = median(loop).wall * n / len(files)
                 line += f" {scaled:>9.1f} {scaled / p.wall:>8.1f}x"
             else:
                 line += f" {'-':>9} {'-':>9}"
