@@ -94,7 +94,8 @@ class Submission:
     sums: Any = None  # its projects' percentages and totals (`combine.Sums`), made by the worker
     xml: Any = None  # its indicators' and problems' rows rendered by the worker
     # (`perfxl.consolidate.writer.SubmissionXml`), until they are spilled
-    summary_xml: Any = None  # its 汇总 rows rendered by the worker, spilled
+    summary_xml: Any = None  # its 汇总 rows rendered (by the worker with a cache, else by
+    # the parent as its chunk arrives: `run._keeper`), spilled
     # (`perfxl.consolidate.spill.SpilledXml`; `combine` checks they stand)
 
     @property
