@@ -1,8 +1,11 @@
-"""A workbook's zip parts and sheet values, for comparing two writes of it (tests only)."""
+"""A workbook's zip parts and sheet values, for comparing two writes of it, and the hostile
+corpus's generator (tests only)."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -40,3 +43,16 @@ def sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
     finally:
         wb.close()
     return rows
+
+
+def bad_corpus() -> Any:
+    """``tools/make_bad_corpus.py`` (tools/ is no package) as a module, loaded once."""
+    loaded = sys.modules.get("make_bad_corpus")
+    if loaded is None:
+        path = Path(__file__).resolve().parents[1] / "tools" / "make_bad_corpus.py"
+        spec = importlib.util.spec_from_file_location("make_bad_corpus", path)
+        assert spec is not None and spec.loader is not None
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules["make_bad_corpus"] = loaded  # dataclasses look their module up
+        spec.loader.exec_module(loaded)
+    return loaded

@@ -109,19 +109,10 @@ def hostile_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """tools/make_bad_corpus.py's corpus, LibreOffice's files included, made once a session
     (about 10 s) for every test that only reads it (tests/test_hostile_corpus.py proves
     that nothing perfxl does writes into it)."""
-    import importlib.util
-    import sys
+    from books import bad_corpus
 
     soffice()
-    mbc = sys.modules.get("make_bad_corpus")
-    if mbc is None:
-        spec = importlib.util.spec_from_file_location(
-            "make_bad_corpus", ROOT / "tools" / "make_bad_corpus.py"
-        )
-        assert spec is not None and spec.loader is not None
-        mbc = importlib.util.module_from_spec(spec)
-        sys.modules["make_bad_corpus"] = mbc  # dataclasses look their module up
-        spec.loader.exec_module(mbc)
+    mbc = bad_corpus()
     folder = tmp_path_factory.mktemp("hostile") / "来文 汇总 folder"
     mbc.make_corpus(folder)
     return folder

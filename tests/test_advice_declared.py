@@ -4,15 +4,13 @@ the general advice all the same, and every refusal perfxl writes today keeps its
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from books import bad_corpus
 from click.testing import CliRunner
-from conftest import ROOT
 from openpyxl import load_workbook
 
 from perfxl.cli import main
@@ -23,13 +21,7 @@ from perfxl.rules.catalogue import SUBMISSION_UNREADABLE_ADVICE, UNREADABLE_ADVI
 from perfxl.safety import library_error, reader_aborted
 from perfxl.validate import validate_file
 
-_spec = importlib.util.spec_from_file_location(
-    "make_bad_corpus", ROOT / "tools" / "make_bad_corpus.py"
-)
-assert _spec is not None and _spec.loader is not None
-mbc: Any = importlib.util.module_from_spec(_spec)
-sys.modules["make_bad_corpus"] = mbc  # dataclasses look their module up while defining
-_spec.loader.exec_module(mbc)
+mbc: Any = bad_corpus()
 
 
 def _with_named_part(book: Path, out: Path) -> Path:

@@ -9,16 +9,14 @@ byte-identical afterwards, nothing half-written may be left, and the macro must 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from books import bad_corpus
 from click.testing import CliRunner
-from conftest import ROOT
 
 from perfxl import safety
 from perfxl.cli import main
@@ -27,13 +25,7 @@ from perfxl.read import read_workbook
 
 pytestmark = pytest.mark.libreoffice
 
-_spec = importlib.util.spec_from_file_location(
-    "make_bad_corpus", ROOT / "tools" / "make_bad_corpus.py"
-)
-assert _spec is not None and _spec.loader is not None
-mbc: Any = importlib.util.module_from_spec(_spec)
-sys.modules["make_bad_corpus"] = mbc  # dataclasses look their module up while defining
-_spec.loader.exec_module(mbc)
+mbc: Any = bad_corpus()
 CASES = {c.name: c for c in mbc.CORPUS}
 
 

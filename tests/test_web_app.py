@@ -26,6 +26,7 @@ import httpx
 import openpyxl
 import pytest
 import web_fixtures as wf
+from books import bad_corpus
 from conftest import ROOT
 from starlette.testclient import TestClient
 
@@ -524,7 +525,7 @@ def test_a_version_uploaded_after_the_deadline_is_marked_late(
 # --- refusals ---------------------------------------------------------------------------------
 
 
-mbc = wf.bad_corpus()
+mbc = bad_corpus()
 
 
 def test_the_hostile_corpus_is_refused_and_nothing_is_stored(site: Site, tmp_path: Path) -> None:

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from books import bad_corpus
 from click.testing import CliRunner
 from conftest import EXAMPLES
-from web_fixtures import bad_corpus
 
 from perfxl.cli import main
 from perfxl.config import ConfigError

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import copy
 import csv
-import importlib.util
 import json
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, county_demo
+from conftest import county_demo
 
 # A county config (TOML, as `--config` takes it) that switches the seed's noise off.
 ROUND_CONFIG = """\
@@ -147,17 +145,3 @@ def faults_of(index: int) -> tuple[str, ...]:
     """The load test's plan: of every five units one has an error, one a warning, one both,
     two are clean."""
     return {0: (ERROR,), 1: (WARNING,), 2: (ERROR, WARNING)}.get(index % 5, ())
-
-
-def bad_corpus() -> Any:
-    """``tools/make_bad_corpus.py`` (tools/ is no package) as a module, loaded once."""
-    loaded = sys.modules.get("make_bad_corpus")
-    if loaded is None:
-        spec = importlib.util.spec_from_file_location(
-            "make_bad_corpus", ROOT / "tools" / "make_bad_corpus.py"
-        )
-        assert spec is not None and spec.loader is not None
-        loaded = importlib.util.module_from_spec(spec)
-        sys.modules["make_bad_corpus"] = loaded  # dataclasses look their module up
-        spec.loader.exec_module(loaded)
-    return loaded
