@@ -45,6 +45,13 @@ def sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
     return rows
 
 
+def rule_messages(path: Path, rule: str) -> dict[str, str]:
+    """A summary's 校验问题 messages of ``rule``, by the name of the file each one names."""
+    head, *rows = sheet_rows(path, "校验问题")
+    rid, message, source = (head.index(h) for h in ("规则", "问题说明", "来源文件"))
+    return {Path(str(r[source])).name: str(r[message]) for r in rows if r[rid] == rule}
+
+
 def bad_corpus() -> Any:
     """``tools/make_bad_corpus.py`` (tools/ is no package) as a module, loaded once."""
     loaded = sys.modules.get("make_bad_corpus")

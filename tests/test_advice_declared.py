@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from books import bad_corpus
+from books import bad_corpus, rule_messages
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
@@ -81,19 +81,8 @@ def test_a_province_reads_back_whether_a_county_said_the_advice(
     res = CliRunner().invoke(main, ["consolidate", str(county), "-o", str(province), "-j", "1"])
     assert res.exit_code == 2, res.output
 
-    def said(path: Path) -> dict[str, str]:
-        wb = load_workbook(path, read_only=True)
-        head, *rows = wb["校验问题"].iter_rows(values_only=True)
-        rule, message, source = (head.index(h) for h in ("规则", "问题说明", "来源文件"))
-        out = {
-            Path(str(r[source])).name: str(r[message])
-            for r in rows
-            if r[rule] == "consolidate.file_unreadable"
-        }
-        wb.close()
-        return out
-
-    at_county, at_province = said(county), said(province)
+    unreadable = "consolidate.file_unreadable"
+    at_county, at_province = rule_messages(county, unreadable), rule_messages(province, unreadable)
     assert set(at_county) == {"truncated.xlsx", "请查收.xlsx"}
     assert at_province == at_county
     assert not at_county["truncated.xlsx"].endswith(SUBMISSION_UNREADABLE_ADVICE)

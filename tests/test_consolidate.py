@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from books import sheet_rows
 from click.testing import CliRunner
 from conftest import convert, county_demo, county_demo_made
 
@@ -51,19 +52,8 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _sheet(path: Path, name: str) -> list[list[Any]]:
-    import python_calamine
-
-    wb = python_calamine.CalamineWorkbook.from_path(str(path))
-    try:
-        rows: list[list[Any]] = wb.get_sheet_by_name(name).to_python()
-    finally:
-        wb.close()
-    return rows
-
-
 def _records(path: Path, table: K.Table) -> list[dict[str, Any]]:
-    rows = _sheet(path, table.sheet)
+    rows = sheet_rows(path, table.sheet)
     header = rows[0]
     assert tuple(header) == tuple(c.header for c in table.columns)
     return [dict(zip(table.keys, r, strict=True)) for r in rows[1:]]
@@ -274,7 +264,7 @@ def test_summaries_of_summaries_equal_direct(county: Path, tmp_path: Path) -> No
     ]
     # And the written workbooks agree on the long sheets.
     for table in (K.SUMMARY, K.UNITS, K.INDICATORS, K.PROBLEMS):
-        assert _sheet(tmp_path / "city.xlsx", table.sheet) == _sheet(
+        assert sheet_rows(tmp_path / "city.xlsx", table.sheet) == sheet_rows(
             tmp_path / "direct.xlsx", table.sheet
         )
     # A province can read the city summary in turn.
@@ -328,6 +318,6 @@ def test_summary_opens_in_libreoffice_with_charts(
     with zipfile.ZipFile(converted) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
     assert len(charts) == 2
-    rows = _sheet(converted, K.SUMMARY.sheet)
+    rows = sheet_rows(converted, K.SUMMARY.sheet)
     assert len(rows) - 1 == len(result.summary)
     assert os.path.getsize(converted) > 0

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import docx
+from books import rule_messages
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
@@ -34,15 +35,7 @@ def test_an_unreadable_submission_gets_the_advice_once(tmp_path: Path, example_b
     reasons = {Path(f["file"]).name: f["reason"] for f in json.loads(res.stdout)["unusable_files"]}
     assert set(reasons) == {"truncated.xlsx", "csv.xlsx", "word.xlsx"}
 
-    wb = load_workbook(out, read_only=True)
-    head, *rows = wb["校验问题"].iter_rows(values_only=True)
-    rule, message, source = (head.index(h) for h in ("规则", "问题说明", "来源文件"))
-    said = {
-        Path(str(r[source])).name: str(r[message])
-        for r in rows
-        if r[rule] == "consolidate.file_unreadable"
-    }
-    wb.close()
+    said = rule_messages(out, "consolidate.file_unreadable")
     assert set(said) == set(reasons)
     for name in ("truncated.xlsx", "csv.xlsx"):  # the preflight's refusal says what to do
         assert said[name] == f"文件无法读取，未汇总：{reasons[name]}", said[name]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import python_calamine
+from books import sheet_rows
 from conftest import convert
 from pdfboxes import pages
 
@@ -65,15 +65,6 @@ def _parts(book: Path) -> dict[str, str]:
     return out
 
 
-def _rows(book: Path, sheet: str) -> list[list[Any]]:
-    wb = python_calamine.CalamineWorkbook.from_path(str(book))
-    try:
-        rows: list[list[Any]] = wb.get_sheet_by_name(sheet).to_python()
-    finally:
-        wb.close()
-    return rows
-
-
 def test_every_table_prints_a3_landscape_one_page_wide_with_titles(summary: Path) -> None:
     parts = _parts(summary)
     for table in TABLES:
@@ -119,7 +110,7 @@ def test_file_names_are_relative_to_the_input_folder(summary: Path, county: Path
     base = str(county.resolve())
     names = {p.name for p in county.glob("*.xlsx")}
     for table in TABLES:
-        rows = _rows(summary, table.sheet)
+        rows = sheet_rows(summary, table.sheet)
         i = table.index("source_file")
         shown = {r[i] for r in rows[1:] if r[i]}
         assert shown, table.sheet
@@ -128,10 +119,10 @@ def test_file_names_are_relative_to_the_input_folder(summary: Path, county: Path
             table.sheet
         )
     # the machine column keeps the full path; the 说明 sheet names the folder
-    problems = _rows(summary, K.PROBLEMS.sheet)
+    problems = sheet_rows(summary, K.PROBLEMS.sheet)
     links = [r[K.PROBLEMS.index("link")] for r in problems[1:] if r[K.PROBLEMS.index("link")]]
     assert links and all(str(link).startswith(base) for link in links)
-    readme = {r[0]: r[1] for r in _rows(summary, K.README_SHEET) if len(r) > 1}
+    readme = {r[0]: r[1] for r in sheet_rows(summary, K.README_SHEET) if len(r) > 1}
     assert readme[K.README_FOLDER] == base
 
 
@@ -172,7 +163,7 @@ def test_printed_text_is_at_least_7_pt_and_no_message_is_cut(summary: Path, tmp_
         "",
         subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True).stdout,
     )
-    messages = {r[K.PROBLEMS.index("message")] for r in _rows(book, K.PROBLEMS.sheet)[1:]}
+    messages = {r[K.PROBLEMS.index("message")] for r in sheet_rows(book, K.PROBLEMS.sheet)[1:]}
     assert len(messages) > 10
     cut = [m for m in messages if re.sub(r"\s+", "", m) not in text]
     assert cut == []
