@@ -370,11 +370,7 @@ class RowsXml:
         mine = [s for s in subs if s.stage == "targets" and s.file.via is None]
         if not mine:
             return
-        table = K.SUMMARY
-        paths = _paths(self.inputs, os.getcwd())
-        key = key_for(paths, self.styles[table.sheet])
-        styles, memo, height = _memo_for(table, key, self.styles[table.sheet], paths)
-        kind = 0 if table.keys[0] == "row_kind" else None
+        key, styles, kind, height, memo = self._how(K.SUMMARY)
         runs = [own_summary(s, counted=True) for s in mine]
         for s, xml in zip(mine, render_each(runs, styles, kind, height, memo), strict=True):
             got = s.xml if s.xml is not None else SubmissionXml(s.file.path, None, None)
@@ -388,11 +384,26 @@ class RowsXml:
 
         if not rows:
             return None
+        key, styles, kind, height, memo = self._how(table)
+        return key, deflated(render_rows(rows, styles, kind, height, memo))
+
+    def _how(
+        self, table: K.Table
+    ) -> tuple[
+        tuple[Any, ...],
+        dict[str | None, list[int]],
+        int | None,
+        Callable[[Sequence[Any]], float | None],
+        Any,
+    ]:
+        """How ``table``'s rows are rendered in this run: their `key`, the styles, the
+        column holding each row's kind (None: one style), the row heights and the memos
+        kept for that key (`_memo_for`), in the order the renderers take them."""
         paths = _paths(self.inputs, os.getcwd())
         key = key_for(paths, self.styles[table.sheet])
         styles, memo, height = _memo_for(table, key, self.styles[table.sheet], paths)
         kind = 0 if table.keys[0] == "row_kind" else None
-        return key, deflated(render_rows(rows, styles, kind, height, memo))
+        return key, styles, kind, height, memo
 
 
 # Per table and key, in a worker: the styles rendered with (one object: the memos of a row
