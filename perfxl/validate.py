@@ -386,7 +386,7 @@ class _Locator:
         rule = f.rule
         fields = f.fields
         if rule in PLACE_FREE:  # the message from the finding's fields alone
-            text = message(rule, fields)
+            text = f.text if f.text is not None else message(rule, fields)
             value = fields.get("value", f.value)
         else:
             values = {

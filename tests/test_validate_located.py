@@ -148,3 +148,24 @@ def test_indicator_rows_found_per_config_and_by_value_type() -> None:
     assert rules_of(True) == ["indicator.description_repeats"]
     assert rules_of(1) == []
     assert rules_of(True) == ["indicator.description_repeats"]
+
+
+def test_indicator_findings_carry_their_message_made_once() -> None:
+    """An indicator row's place-free findings come with their message (made once with the
+    row's remembered findings), the one the catalogue gives; the locator uses it as given."""
+    from dataclasses import replace
+
+    from perfxl.rules import indicators
+    from perfxl.rules.catalogue import message
+
+    res = read_workbook(EXAMPLE_XLSX)
+    cfg = load_config(None)
+    t = res.targets
+    ctx = Context(targets=t, data=t.to_dict(), config=cfg, framework=cfg.framework)
+    found = list(indicators.check(ctx))
+    assert {f.rule for f in found} >= {"basis.unlisted", "indicator.description_repeats"}
+    for f in found:
+        assert f.rule in PLACE_FREE and f.text == message(f.rule, f.fields), f
+    located = _Locator(res, cfg).problem
+    assert located(replace(found[0], text="给定的说明")).message == "给定的说明"
+    assert located(replace(found[0], text=None)) == located(found[0])

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from perfxl.framework import canonical
 from perfxl.model import Project, Targets
 from perfxl.numbers import number
+from perfxl.problems import frozen_record
 from perfxl.rules.catalogue import RuleId
 
 if TYPE_CHECKING:
@@ -26,12 +27,28 @@ class Finding:
         pointer: JSON pointer into the exported data.
         value: the offending value (JSON-compatible).
         fields: extra fields for the message template.
+        text: the message, when the family made it already: a place-free rule's
+            (`perfxl.rules.catalogue.PLACE_FREE`) findings remembered with what they were
+            found in, whose message is the same each time (`perfxl.rules.indicators`);
+            None: validation makes it from the fields.
     """
 
     rule: RuleId
     pointer: str
     value: Any = None
     fields: Mapping[str, Any] = field(default_factory=dict)
+    text: str | None = None
+
+
+def new_finding(
+    rule: RuleId, pointer: str, value: Any, fields: Mapping[str, Any], text: str | None
+) -> Finding:
+    """``Finding(...)`` with every field given, made by `perfxl.problems.frozen_record`
+    (a family reporting a finding per indicator row makes hundreds per workbook)."""
+    return frozen_record(
+        Finding,
+        {"rule": rule, "pointer": pointer, "value": value, "fields": fields, "text": text},
+    )
 
 
 def amount(v: Any) -> float | None:

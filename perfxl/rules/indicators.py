@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from perfxl.framework import canonical, level1_names, level2_names
 from perfxl.model import Indicator
-from perfxl.rules.base import Context, Finding, level, project_label, squash
-from perfxl.rules.catalogue import RuleId
+from perfxl.rules.base import Context, Finding, level, new_finding, project_label, squash
+from perfxl.rules.catalogue import PLACE_FREE, RuleId, message
 from perfxl.targets import parse_target
 
 EMITS: frozenset[RuleId] = frozenset(
@@ -89,14 +90,15 @@ def check(ctx: Context) -> Iterator[Finding]:
                         known[row] = found
             else:  # a number (1 == 1.0 == True) or a value that is no key: found afresh
                 found = _row_findings(ind, level1s[j], generic, listed, accepted_text)
-            for rule, suffix, value, fields in found:
-                yield Finding(rule, f"{base}/{j}{suffix}", value, dict(fields))
+            for rule, suffix, value, fields, text in found:
+                yield new_finding(rule, f"{base}/{j}{suffix}", value, fields, text)
 
 
-# An indicator row's findings (rule, pointer below the row, value, message fields), by the
-# row's six texts, per framework and accepted bases: the same rows recur in a county's
-# workbooks (copied between projects and units), and a row's findings depend on it alone.
-_Found = tuple[tuple[RuleId, str, Any, dict[str, Any]], ...]
+# An indicator row's findings (rule, pointer below the row, value, message fields read-only,
+# message), by the row's six texts, per framework and accepted bases: the same rows recur in
+# a county's workbooks (copied between projects and units), and a row's findings depend on it
+# alone, their messages too (the rules are place-free: no cell or file in them).
+_Found = tuple[tuple[RuleId, str, Any, Mapping[str, Any], str | None], ...]
 _KNOWN: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], _Found]] = {}
 _KNOWN_ROWS = 8192
 _TEXTS = frozenset({str, type(None)})
@@ -146,7 +148,16 @@ def _row_findings(
         if basis and listed(basis) is None:
             fields = {"text": ind.basis, "accepted": accepted_text}
             out.append(("basis.unlisted", "/basis", ind.basis, fields))
-    return tuple(out)
+    return tuple(
+        (rule, suffix, value, MappingProxyType(fields), _text(rule, fields))
+        for rule, suffix, value, fields in out
+    )
+
+
+def _text(rule: RuleId, fields: dict[str, Any]) -> str | None:
+    """The finding's message, made once with its row's findings (None: a rule whose message
+    names the cell, made where the finding is located)."""
+    return message(rule, fields) if rule in PLACE_FREE else None
 
 
 @lru_cache(maxsize=64)
