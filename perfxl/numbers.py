@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 from typing import Any
 
 HUNDREDTH = Decimal("0.01")
@@ -35,7 +36,8 @@ def as_decimal(value: Any) -> Decimal | None:
     kind = type(value)  # the usual cells first (bool is not int here)
     if kind is float:
         if math.isfinite(value):
-            return Decimal(repr(value))
+            # 0.0 and -0.0 are equal but not alike: zero is made afresh, not remembered
+            return _float_decimal(value) if value else Decimal(repr(value))
         raise ValueError(value)
     if kind is int:
         return Decimal(value)
@@ -46,6 +48,13 @@ def as_decimal(value: Any) -> Decimal | None:
     if isinstance(value, float | Decimal) and not math.isfinite(value):
         raise ValueError(value)
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+@lru_cache(maxsize=4096)  # a workbook's amounts are read by several rules and sums
+def _float_decimal(value: float) -> Decimal:
+    """A finite nonzero float as the Decimal of its shortest repr (equal nonzero floats are
+    one value, so one Decimal serves them all: Decimals never change)."""
+    return Decimal(repr(value))
 
 
 def number(value: Any) -> Decimal | None:

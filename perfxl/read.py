@@ -254,8 +254,9 @@ def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int
     least ``MIN_LABELS`` of that kind's labels sit where the anchor says they should (so a
     project sheet with a few labels deleted is still recognised, and reported).
     """
-    corner = _corner(sheet)  # the cells anchors are searched in, normalised once a sheet
-    for (want, ar, ac), labels, kind in _kinds(layout):
+    kinds, anchors = _kinds(layout)
+    corner = _corner(sheet, anchors)  # where the anchors are, the corner normalised once
+    for (want, ar, ac), labels, kind in kinds:
         for r, c in corner.get(want, ()):
             dr, dc = r - ar, c - ac
             if _score(sheet, labels, dr, dc, min(MIN_LABELS, len(labels))):
@@ -266,18 +267,21 @@ def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int
 # A label as classify compares it: (normalised text, row, column).
 _Placed = tuple[str, int, int]
 _Kinds = tuple[tuple[_Placed, tuple[_Placed, ...], str], ...]
-# Layout -> its kinds, by identity: hashing a frozen layout walks every field each time.
-_KINDS: dict[int, tuple[L.Layout, _Kinds]] = {}
+# Layout -> its kinds and their anchors' texts, by identity: hashing a frozen layout walks
+# every field each time.
+_KINDS: dict[int, tuple[L.Layout, _Kinds, frozenset[str]]] = {}
 
 
-def _kinds(layout: L.Layout) -> _Kinds:
-    """(anchor, labels, kind) in the order sheets are tried: derived once per layout."""
+def _kinds(layout: L.Layout) -> tuple[_Kinds, frozenset[str]]:
+    """(anchor, labels, kind) in the order sheets are tried, and the anchors' normalised
+    texts: derived once per layout."""
     known = _KINDS.get(id(layout))
     if known is not None and known[0] is layout:
-        return known[1]
+        return known[1], known[2]
     kinds = _derive_kinds(layout)
-    _KINDS[id(layout)] = (layout, kinds)
-    return kinds
+    anchors = frozenset(want for (want, _, _), _, _ in kinds)
+    _KINDS[id(layout)] = (layout, kinds, anchors)
+    return kinds, anchors
 
 
 def _derive_kinds(layout: L.Layout) -> _Kinds:
@@ -311,9 +315,10 @@ def _placed(label: L.Label) -> _Placed:
     return (L.normalize_label(label.text), *parse_a1(label.ref))
 
 
-def _corner(sheet: Sheet) -> dict[str, list[tuple[int, int]]]:
-    """The text cells of the top-left ``SCAN_ROWS`` x ``SCAN_COLS``, normalised: text -> its
-    cells, row by row (each kind's anchor is looked up, not compared with every cell)."""
+def _corner(sheet: Sheet, anchors: frozenset[str]) -> dict[str, list[tuple[int, int]]]:
+    """Where the anchors stand among the text cells of the top-left ``SCAN_ROWS`` x
+    ``SCAN_COLS``, normalised: anchor text -> its cells, row by row (each kind's anchor is
+    looked up, not compared with every cell; the other texts are not kept)."""
     out: dict[str, list[tuple[int, int]]] = {}
     known = _NORMALIZED
     for r, row in enumerate(sheet.rows[:SCAN_ROWS], start=1):
@@ -322,11 +327,8 @@ def _corner(sheet: Sheet) -> dict[str, list[tuple[int, int]]]:
                 text = known.get(v)
                 if text is None:
                     text = _normalized(v)
-                places = out.get(text)
-                if places is None:
-                    out[text] = [(r, c)]
-                else:
-                    places.append((r, c))
+                if text in anchors:
+                    out.setdefault(text, []).append((r, c))
     return out
 
 
@@ -652,7 +654,6 @@ def _unit_from_project_header(grid: Grid, res: ReadResult) -> None:
         return
 
 
-@lru_cache(maxsize=4096)  # the form's few hundred cells, at the offsets sheets are found at
 @lru_cache(maxsize=4096)  # the same few fields at the same offsets, sheet after sheet
 def _shifted(ref: str, dr: int, dc: int) -> tuple[str, int, int]:
     """A layout cell moved by (dr, dc): its reference, row and column."""

@@ -436,3 +436,15 @@ def test_long_texts_are_normalised_alike_without_being_cached() -> None:
     size = _normalize.cache_info().currsize
     assert normalize_label(long) == "数量(指标):" * 100 + "。"
     assert _normalize.cache_info().currsize == size
+
+
+def test_a_float_amount_is_one_decimal_however_often_it_is_read() -> None:
+    """A float's Decimal is made once (a workbook's amounts are read by several rules and
+    sums) and is its shortest repr; zero keeps its sign (0.0 == -0.0 is no reason to merge)."""
+    from perfxl.numbers import as_decimal, number
+
+    assert as_decimal(8.39) is as_decimal(8.39) and as_decimal(8.39) == Decimal("8.39")
+    assert number(1e300) == Decimal("1E+300") and as_decimal(3) == Decimal(3)
+    assert str(as_decimal(-0.0)) == "-0.0" and str(as_decimal(0.0)) == "0.0"
+    assert str(as_decimal(0.0)) == "0.0" and str(as_decimal(-0.0)) == "-0.0"
+    assert number(float("nan")) is None and number(True) is None
