@@ -698,21 +698,19 @@ _MERGES = b"mergeCells"
 _NO_MERGES = b"<mergeCells></mergeCells>"
 _MERGES_END = b"</mergeCells>"
 _SHEET_DATA = b"sheetData"
-# Markup read tag by tag as it is written: with every byte but ``<>"'`` dropped, each ``<``
-# is followed by paired quotes (``""`` or ``''``: no quote of the other kind, ``<`` or ``>``
-# inside a quoted value) and its ``>``, and no quote stands outside a tag. An XML reader ends
-# each such tag at that ``>``, so a cut between two of them is a cut between two elements
-# (comments, CDATA sections and processing instructions are ruled out apart: ``<!``, ``<?``).
-_MARKUP_ONLY = bytes(sorted(set(range(256)) - set(b"<>\"'")))
-_PAIRED_TAGS = re.compile(rb"""(?:<(?:""|'')*+>)*+""")
+# Markup read tag by tag as it is written: with every byte but ``<>"'!?`` dropped, each ``<``
+# is followed by paired quotes (``""`` or ``''``, holding no quote of the other kind, ``<``
+# or ``>``) and its ``>``, and nothing stands outside a tag but text without those bytes: no
+# comment, CDATA section or DOCTYPE (``<!``), no processing instruction (``<?``). An XML
+# reader ends each such tag at that ``>``, so a cut between two of them is a cut between
+# two elements.
+_MARKUP_ONLY = bytes(sorted(set(range(256)) - set(b"<>\"'!?")))
+_PAIRED_TAGS = re.compile(rb"""(?:<(?:"[!?]*+"|'[!?]*+')*+>)*+""")
 
 
 def _plain_tags(part: bytes) -> bool:
-    """True when ``part`` is markup read tag by tag as written (`_PAIRED_TAGS`) with no
-    processing instruction (a comment or CDATA section: the caller looks for ``<!``)."""
-    return (
-        b"<?" not in part and _PAIRED_TAGS.fullmatch(part.translate(None, _MARKUP_ONLY)) is not None
-    )
+    """True when ``part`` is markup read tag by tag as written (`_PAIRED_TAGS`)."""
+    return _PAIRED_TAGS.fullmatch(part.translate(None, _MARKUP_ONLY)) is not None
 
 
 def _merges_first(data: bytes) -> tuple[bytes | memoryview, ...]:
@@ -723,9 +721,9 @@ def _merges_first(data: bytes) -> tuple[bytes | memoryview, ...]:
     twice. ``(data,)`` itself unless the bytes show that: one ``<sheetData`` start and one
     ``</sheetData>`` end (the first and last ``sheetData`` in the part); no ``mergeCells``
     before that end, and after it a start tag and its end tag (the first, which calamine
-    takes, is moved); no ``<!`` anywhere
-    (comments, CDATA); plain tags (`_plain_tags`) before ``<sheetData`` and in what is moved;
-    no ``dimension`` in what is moved (the cells' reader would take it)."""
+    takes, is moved); plain tags (`_plain_tags`: no comment, no tag inside a quoted value)
+    before ``<sheetData`` and in what is moved; no ``dimension`` in what is moved (the cells'
+    reader would take it)."""
     whole = (data,)
     first, last = data.find(_SHEET_DATA), data.rfind(_SHEET_DATA)
     start, end = first - 1, last + len(_SHEET_DATA) + 1  # `<sheetData`, after `</sheetData>`
@@ -733,11 +731,6 @@ def _merges_first(data: bytes) -> tuple[bytes | memoryview, ...]:
         return whole
     if data[first + 9 : first + 10] not in (b">", b" ", b"\t", b"\r", b"\n"):
         return whole
-    bang = data.find(b"!")
-    while bang != -1:  # `!` is rare in a worksheet (`Sheet2!A1` in formulas): found in C
-        if data[bang - 1] == 0x3C:
-            return whole
-        bang = data.find(b"!", bang + 1)
     head = data[:start]
     if head.startswith((b"<?xml", b"\xef\xbb\xbf<?xml")):  # the XML declaration
         declared = head.find(b"?>")
