@@ -179,8 +179,9 @@ class Preflight:
             would inflate them again); None otherwise.
         package: an .xlsx (`_read_as_xlsx`) the in-memory scan read whole, as a zip in memory
             holding the same members in the same order, its worksheets stored as the scan
-            inflated them (length and CRC checked) and every other member's compressed bytes
-            as the file holds them, for python-calamine (`_stored_package`): it reads the file
+            inflated them (length and CRC checked; merged ranges put first where calamine
+            reads the same so, `_merges_first`) and every other member's compressed bytes as
+            the file holds them, for python-calamine (`_stored_package`): it reads the file
             checked, not the file again, and inflates no worksheet a second time. None
             otherwise.
     """
