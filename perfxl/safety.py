@@ -24,6 +24,8 @@ the file and, where there is one, the part.
 from __future__ import annotations
 
 import codecs
+import io
+import os
 import re
 import struct
 import zipfile
@@ -177,8 +179,9 @@ class Preflight:
             would inflate them again); None otherwise.
         package: an .xlsx (`_read_as_xlsx`) the in-memory scan read whole, as a zip in memory
             holding the same members in the same order, its worksheets stored as the scan
-            inflated them (length and CRC checked) and every other member's compressed bytes
-            as the file holds them, for python-calamine (`_stored_package`): it reads the file
+            inflated them (length and CRC checked; merged ranges put first where calamine
+            reads the same so, `_merges_first`) and every other member's compressed bytes as
+            the file holds them, for python-calamine (`_stored_package`): it reads the file
             checked, not the file again, and inflates no worksheet a second time. None
             otherwise.
     """
@@ -215,7 +218,11 @@ _ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def preflight(
-    path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_sheets: bool = False
+    path: str | Path,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    keep_sheets: bool = False,
+    data: bytes | None = None,
 ) -> Preflight:
     """Check a workbook file before parsing it; return what it is.
 
@@ -223,6 +230,8 @@ def preflight(
         path: the file.
         limits: size limits (tests pass smaller ones).
         keep_sheets: keep the worksheet parts inflated (``Preflight.sheets``).
+        data: the file's bytes, when the caller read them whole already (`read_whole`):
+            checked as they are, the file not read again.
 
     Raises:
         UnreadableWorkbookError: a subclass saying why the file is refused.
@@ -237,9 +246,12 @@ def preflight(
             advises=True,
         )
     try:
-        size = p.stat().st_size
-        with p.open("rb") as fh:
-            head = fh.read(4096)
+        if data is not None:
+            size, head = len(data), data[:4096]
+        else:
+            size = p.stat().st_size
+            with p.open("rb") as fh:
+                head = fh.read(4096)
     except OSError as exc:
         raise UnreadableWorkbookError(f"无法打开文件：{exc.strerror or exc}", path=where) from exc
     if size == 0:
@@ -256,7 +268,7 @@ def preflight(
     if head.startswith(CFB_MAGIC):
         return _check_cfb(p, where)
     if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP)):
-        return _check_zip(p, where, size, limits, keep_sheets)
+        return _check_zip(p, where, size, limits, keep_sheets, data)
     old = _old_excel(head)
     if old is not None:
         raise OldFormatWorkbookError(
@@ -342,10 +354,15 @@ def _check_cfb(p: Path, where: str) -> Preflight:
 
 
 def _check_zip(
-    p: Path, where: str, size: int, limits: Limits, keep_sheets: bool = False
+    p: Path,
+    where: str,
+    size: int,
+    limits: Limits,
+    keep_sheets: bool = False,
+    data: bytes | None = None,
 ) -> Preflight:
     try:
-        zf = zipfile.ZipFile(p)
+        zf = zipfile.ZipFile(p if data is None else io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise CorruptWorkbookError(
             "文件不完整或已损坏（压缩包目录缺失，常见于下载或拷贝中断）。请重新获取或让填报单位重新发送。",
@@ -371,7 +388,7 @@ def _check_zip(
         if not (
             bounded
             and _scan_in_memory(
-                p, size, infos, where, limits, sizes, errors, parts, sheets, package
+                p, size, infos, where, limits, sizes, errors, parts, sheets, package, data
             )
         ):
             sheets = {} if keep_sheets else None
@@ -501,7 +518,22 @@ def _bounded(infos: list[zipfile.ZipInfo], limits: Limits) -> bool:
 
 
 # The in-memory scan (`_scan_in_memory`) reads files up to this size whole.
-_IN_MEMORY = 8 * MB
+IN_MEMORY = 8 * MB
+
+
+def read_whole(path: str | Path) -> tuple[bytes | None, os.stat_result]:
+    """A file's bytes when the in-memory scan would read it whole (at most `IN_MEMORY`; None
+    when larger), and its status, from one open: a caller that hashes the file hands the same
+    bytes to `preflight` (``data``), which then reads nothing again.
+
+    Raises:
+        OSError: the file cannot be opened or read.
+    """
+    with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        return (fh.read() if st.st_size <= IN_MEMORY else None), st
+
+
 _SHORT_HEAD = 1024  # a prolog is a few dozen bytes: most parts need no more
 _LOCAL_HEADER = struct.Struct("<4s2xHH16xHH")  # signature, flags, method, name and extra lengths
 # General-purpose flags the in-memory scan takes as they are: deflate options (2, 4), sizes in
@@ -521,6 +553,7 @@ def _scan_in_memory(
     parts: dict[str, bytes] | None = None,
     sheets: dict[str, bytes] | None = None,
     package: list[bytes] | None = None,
+    data: bytes | None = None,
 ) -> bool:
     """`_scan_part` over every member of a `_bounded` zip, from the file's bytes read once.
 
@@ -536,15 +569,16 @@ def _scan_in_memory(
     ``parts`` receives `CORE_PART` whole (length and CRC checked) when it is small, for
     `perfxl.savedtime` (which would otherwise open the zip again); ``sheets`` (when given)
     every worksheet inflated, for the write-back engine; ``package`` (when given) receives
-    `_stored_package` (unless it cannot be built: the list stays empty).
+    `_stored_package` (unless it cannot be built: the list stays empty). ``data``: the file's
+    bytes, when `preflight` was given them (not read again).
 
     Returns:
         True when every member was scanned (``sizes`` and ``errors`` filled).
     """
-    if size > _IN_MEMORY:
+    if size > IN_MEMORY:
         return False
     try:
-        buf = p.read_bytes()
+        buf = p.read_bytes() if data is None else data
     except OSError:
         return False
     inflate, crc32, failed = _inflater()
@@ -582,7 +616,7 @@ def _scan_in_memory(
         if inflated is not None:
             inflated[k] = data
     if package is not None and inflated is not None:
-        built = _stored_package(buf, infos, inflated)
+        built = _stored_package(buf, infos, inflated, crc32)
         if built is not None:
             package.append(built)
     return True
@@ -610,39 +644,116 @@ _PACKAGE_MAX = 32 * MB  # inflated worksheets held at once for the package (else
 
 
 def _stored_package(
-    buf: bytes, infos: list[zipfile.ZipInfo], inflated: dict[int, bytes]
+    buf: bytes, infos: list[zipfile.ZipInfo], inflated: dict[int, bytes], crc32: Any
 ) -> bytes | None:
     """The zip python-calamine reads instead of the file: every member of ``infos`` in order
     (a name listed twice stays twice), the worksheets ``inflated`` (by index; length and CRC
-    checked against the central directory) stored, every other member's compressed bytes
-    copied as they are with the central directory's method, CRC and sizes (calamine checks
-    that CRC as it reads the member, as it would from the file). None when a member's local
-    header fails `_member_bytes`' checks or the worksheets are too large to hold twice: the
-    caller's reader then opens the file."""
+    checked against the central directory) stored with their merged ranges first
+    (`_merges_first`; ``crc32`` gives the CRC of what changed), every other member's
+    compressed bytes copied as they are with the central directory's method, CRC and sizes
+    (calamine checks that CRC as it reads the member, as it would from the file). None when a
+    member's local header fails `_member_bytes`' checks or the worksheets are too large to
+    hold twice: the caller's reader then opens the file."""
     if sum(map(len, inflated.values())) > _PACKAGE_MAX:
         return None
-    out: list[bytes] = []
+    out: list[bytes | memoryview] = []
     central: list[bytes] = []
     offset = 0
     for k, info in enumerate(infos):
-        body = inflated.get(k)
-        method = zipfile.ZIP_STORED
-        if body is None:
-            body = _member_bytes(buf, info)
-            if body is None:
+        sheet = inflated.get(k)
+        method, crc = zipfile.ZIP_STORED, info.CRC
+        if sheet is None:
+            raw = _member_bytes(buf, info)
+            if raw is None:
                 return None
+            body: tuple[bytes | memoryview, ...] = (raw,)
             method = info.compress_type
+        else:
+            body = _merges_first(sheet)
+            if len(body) > 1:
+                crc = 0
+                for piece in body:
+                    crc = crc32(piece, crc)
+        size = sum(map(len, body))
         name = info.orig_filename.encode("utf-8")
-        fields = (20, 0x800, method, 0, 0x21, info.CRC, len(body), info.file_size, len(name))
-        out += (_OUT_LOCAL.pack(_ZIP_MAGIC, *fields, 0), name, body)
+        fields = (20, 0x800, method, 0, 0x21, crc, size, info.file_size if sheet is None else size)
+        out += (_OUT_LOCAL.pack(_ZIP_MAGIC, *fields, len(name), 0), name, *body)
         central += (
-            _OUT_CENTRAL.pack(b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, info.external_attr, offset),
+            _OUT_CENTRAL.pack(
+                b"PK\x01\x02", 20, *fields, len(name), 0, 0, 0, 0, info.external_attr, offset
+            ),
             name,
         )
-        offset += _OUT_LOCAL.size + len(name) + len(body)
+        offset += _OUT_LOCAL.size + len(name) + size
     directory = b"".join(central)
     end = _OUT_END.pack(_EMPTY_ZIP, 0, 0, len(infos), len(infos), len(directory), offset, 0)
     return b"".join((*out, directory, end))
+
+
+# python-calamine reads each worksheet twice (`get_sheet_by_name`): its cells, then its merged
+# ranges, tokenizing the part from the top until a ``mergeCells`` element, which comes after
+# ``sheetData``: all of the cells' XML a second time. `_merges_first` puts that element (with
+# the siblings between it and ``</sheetData>``) before ``<sheetData`` in the package, where
+# the cells' reader skips it and the merged ranges' reader finds it at once.
+_MERGES = b"mergeCells"
+_NO_MERGES = b"<mergeCells></mergeCells>"
+_MERGES_END = b"</mergeCells>"
+_SHEET_DATA = b"sheetData"
+# Markup read tag by tag as it is written: with every byte but ``<>"'!?`` dropped, each ``<``
+# is followed by paired quotes (``""`` or ``''``, holding no quote of the other kind, ``<``
+# or ``>``) and its ``>``, and nothing stands outside a tag but text without those bytes: no
+# comment, CDATA section or DOCTYPE (``<!``), no processing instruction (``<?``). An XML
+# reader ends each such tag at that ``>``, so a cut between two of them is a cut between
+# two elements.
+_MARKUP_ONLY = bytes(sorted(set(range(256)) - set(b"<>\"'!?")))
+_PAIRED_TAGS = re.compile(rb"""(?:<(?:"[!?]*+"|'[!?]*+')*+>)*+""")
+
+
+def _plain_tags(part: bytes) -> bool:
+    """True when ``part`` is markup read tag by tag as written (`_PAIRED_TAGS`)."""
+    return _PAIRED_TAGS.fullmatch(part.translate(None, _MARKUP_ONLY)) is not None
+
+
+def _merges_first(data: bytes) -> tuple[bytes | memoryview, ...]:
+    """A worksheet part as the pieces of the part python-calamine reads from the package:
+    the siblings from ``</sheetData>`` to the end of ``mergeCells`` moved before
+    ``<sheetData`` (an empty ``mergeCells`` put there when the part names none), from which
+    calamine reads the same cells and the same merged ranges without tokenizing the cells
+    twice. ``(data,)`` itself unless the bytes show that: one ``<sheetData`` start and one
+    ``</sheetData>`` end (the first and last ``sheetData`` in the part); no ``mergeCells``
+    before that end, and after it a start tag and its end tag (the first, which calamine
+    takes, is moved); plain tags (`_plain_tags`: no comment, no tag inside a quoted value)
+    before ``<sheetData`` and in what is moved; no ``dimension`` in what is moved (the cells'
+    reader would take it)."""
+    whole = (data,)
+    first, last = data.find(_SHEET_DATA), data.rfind(_SHEET_DATA)
+    start, end = first - 1, last + len(_SHEET_DATA) + 1  # `<sheetData`, after `</sheetData>`
+    if first < 1 or last <= first or data[start] != 0x3C or data[last - 2 : end] != b"</sheetData>":
+        return whole
+    if data[first + 9 : first + 10] not in (b">", b" ", b"\t", b"\r", b"\n"):
+        return whole
+    head = data[:start]
+    if head.startswith((b"<?xml", b"\xef\xbb\xbf<?xml")):  # the XML declaration
+        declared = head.find(b"?>")
+        if declared == -1:
+            return whole
+        head = head[declared + 2 :]
+    if not _plain_tags(head):
+        return whole
+    view = memoryview(data)
+    at = data.find(_MERGES)
+    if at == -1:
+        return (view[:start], _NO_MERGES, view[start:])
+    if at < end or data[at - 1] != 0x3C or data[at + 10 : at + 11] not in (b" ", b">"):
+        return whole
+    close = data.find(_MERGES_END, at)
+    if close == -1 or data.find(_MERGES, at + len(_MERGES)) != close + 2:
+        return whole
+    stop = close + len(_MERGES_END)
+    moved = data[end:stop]
+    if b"dimension" in moved or not _plain_tags(moved):
+        return whole
+    return (view[:start], moved, view[start:end], view[stop:])
 
 
 CORE_PART = "docProps/core.xml"

@@ -68,9 +68,21 @@ def test_the_package_holds_every_member_as_the_file_does(tmp_path: Path) -> None
         assert "xl/media/image1.png" in zp.namelist()
         assert zp.testzip() is None  # every CRC holds
         for info in zp.infolist():
-            assert zp.read(info) == zf.read(info.filename)
             sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
             assert (info.compress_type == zipfile.ZIP_STORED) == sheet, info.filename
+            if not sheet:
+                assert zp.read(info) == zf.read(info.filename)
+                continue
+            # A worksheet's merged ranges come first (`safety._merges_first`), the rest as is.
+            xml, stored = zf.read(info.filename), zp.read(info)
+            start, end = xml.index(b"<sheetData"), xml.index(b"</sheetData>") + 12
+            if b"<mergeCells" in xml:
+                stop = xml.index(b"</mergeCells>") + 13
+                moved = xml[:start] + xml[end:stop] + xml[start:end] + xml[stop:]
+            else:
+                moved = xml[:start] + b"<mergeCells></mergeCells>" + xml[start:]
+            assert stored == moved, info.filename
+            assert stored.index(b"<mergeCells") < stored.index(b"<sheetData")
 
 
 def test_calamine_reads_the_same_from_the_package_and_the_file(
@@ -195,3 +207,104 @@ def test_no_package_where_calamine_would_not_read_the_file_as_xlsx(
     for path in (renamed, both):
         assert safety.preflight(path).package is None
         assert _cells(path, monkeypatch, package=True) == _cells(path, monkeypatch, package=False)
+
+
+# A worksheet's XML around its cells, for `test_merged_ranges_first_read_alike`.
+_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<dimension ref="A1:C3"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+)
+_CELLS = (
+    b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c>'
+    b'<c r="C1"><v>1</v></c></row><row r="3"><c r="B3"><v>2</v></c></row></sheetData>'
+)
+_MERGES = b'<mergeCells count="2"><mergeCell ref="A1:B1"/><mergeCell ref="B2:C3"/></mergeCells>'
+_TAIL = b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+_PROTECTION = b'<sheetProtection sheet="1" objects="1"/>'
+
+
+@pytest.mark.parametrize(
+    ("xml", "moved"),
+    [
+        (_HEAD + _CELLS + _MERGES + _TAIL, True),
+        (_HEAD + _CELLS + _PROTECTION + _MERGES + _TAIL, True),  # moved with what is between
+        (_HEAD + _CELLS + _TAIL, True),  # no merged range: an empty mergeCells first
+        (_HEAD + _CELLS + b'<mergeCells count="0"/>' + _TAIL, False),  # no end tag
+        # mergeCells where a reader would not take it for an element, or not first:
+        (
+            _HEAD
+            + _CELLS.replace(b"</row>", b"<!-- <mergeCells></mergeCells> --></row>", 1)
+            + _MERGES
+            + _TAIL,
+            False,
+        ),
+        (
+            _HEAD
+            + _CELLS.replace(b"</row>", _MERGES.replace(b"A1:B1", b"A3:B3") + b"</row>", 1)
+            + _MERGES
+            + _TAIL,
+            False,
+        ),
+        (_HEAD + _CELLS + _MERGES + _MERGES + _TAIL, True),  # calamine takes the first
+        (_HEAD + _CELLS + b"<![CDATA[x]]>" + _MERGES + _TAIL, False),
+        (
+            _HEAD + _CELLS + b'<autoFilter ref="<mergeCells></mergeCells>"/>' + _MERGES + _TAIL,
+            False,
+        ),
+        (_HEAD + _CELLS + b'<autoFilter ref="</sheetData>"/>' + _MERGES + _TAIL, False),
+        # `<sheetData` where a reader would not take it for the cells' start:
+        (_HEAD.replace(b'Id="0"', b'Id="0" x="<sheetData>"') + _CELLS + _MERGES + _TAIL, False),
+        (_HEAD + b"<?pi <sheetData>?>" + _CELLS + _MERGES + _TAIL, False),
+        (_HEAD + b"<!-- <sheetData> -->" + _CELLS + _MERGES + _TAIL, False),
+        (_HEAD + b"<!-- > <sheetData> -->" + _CELLS + _MERGES + _TAIL, False),
+        (_HEAD + _CELLS + b"<!-- </sheetData> -->" + _MERGES + _TAIL, False),
+        (_HEAD + _CELLS + b"<!-- <mergeCells></mergeCells> -->" + _TAIL, False),
+        (_HEAD + _CELLS + b'<dimension ref="A1:Z99"/>' + _MERGES + _TAIL, False),
+        (_HEAD + _CELLS.replace(b"<sheetData>", b"<sheetData/>"), False),
+    ],
+)
+def test_merged_ranges_first_read_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xml: bytes, moved: bool
+) -> None:
+    """The package's worksheets hold their merged ranges before their cells, where
+    python-calamine finds them without reading the cells' XML a second time; where the bytes
+    do not show that calamine would read the same (a comment, a second mergeCells, a tag
+    inside a quoted value...), the part is stored as it is. Either way calamine reads from
+    the package what it reads from the file."""
+    path = tmp_path / "m.xlsx"
+    with zipfile.ZipFile(_book(tmp_path / "src.xlsx")) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            data = xml if info.filename == "xl/worksheets/sheet1.xml" else zin.read(info)
+            zout.writestr(info, data)
+    pre = safety.preflight(path)
+    assert pre.package is not None
+    with zipfile.ZipFile(io.BytesIO(pre.package)) as zp:
+        stored = zp.read("xl/worksheets/sheet1.xml")
+    assert (stored != xml) is moved
+    if moved:
+        assert stored.index(b"<mergeCells") < stored.index(b"<sheetData")
+        assert sorted(stored.replace(b"<mergeCells></mergeCells>", b"")) == sorted(xml)
+    assert _cells(path, monkeypatch, package=True) == _cells(path, monkeypatch, package=False)
+
+
+def test_the_bytes_read_once_are_checked_as_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`safety.read_whole` reads a small file once: the preflight checks those bytes as it
+    checks the file (reading nothing again), and `extract_file` hashes them; a file over
+    `safety.IN_MEMORY` is not read whole and is hashed as a stream, to the same digest."""
+    import hashlib
+
+    from perfxl.consolidate.extract import extract_file
+
+    path = _book(tmp_path / "w.xlsx")
+    data, st = safety.read_whole(path)
+    assert data == path.read_bytes() and st.st_size == len(data)
+    never_written = tmp_path / "never.xlsx"  # the bytes are all the preflight has
+    assert safety.preflight(never_written, data=data) == safety.preflight(path)
+    digest = hashlib.sha256(data).hexdigest()
+    assert extract_file(str(path)).files[0].sha256 == digest
+    monkeypatch.setattr(safety, "IN_MEMORY", len(data) - 1)
+    assert safety.read_whole(path)[0] is None
+    assert extract_file(str(path)).files[0].sha256 == digest

@@ -7,7 +7,6 @@ comes back as a `FileRecord` with its reason, so one bad submission never stops 
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -51,23 +50,27 @@ def extract_file(
     from perfxl.consolidate import summary_input
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.read import read_grid_model
-    from perfxl.safety import DEFAULT_LIMITS, LARGE_LIMITS
+    from perfxl.safety import DEFAULT_LIMITS, LARGE_LIMITS, read_whole
     from perfxl.savedtime import saved_time
 
     record = FileRecord(path=shown or path, status=K.USED)
     try:
-        with open(path, "rb") as fh:
-            record.sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
-        record.mtime = os.stat(path).st_mtime
+        data, st = read_whole(path)  # hashed here, checked and read by `read_grid`: one read
+        if data is None:
+            with open(path, "rb") as fh:
+                record.sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
+        else:
+            record.sha256 = hashlib.sha256(data).hexdigest()
+        record.mtime = st.st_mtime
         # A file named as an input may be a province's summary (`safety.LARGE_LIMITS`), read
         # as a stream when large (`summary_input.read_summary_file`).
-        if expand_summary and os.path.getsize(path) >= summary_input.STREAM_FROM:
+        if expand_summary and st.st_size >= summary_input.STREAM_FROM:
             record.path, shown_as = path, record.path  # a summary's records name its path
             streamed = summary_input.read_summary_file(path, record, LARGE_LIMITS)
             if streamed is not None:
                 return streamed
             record.path = shown_as
-        grid = read_grid(path, LARGE_LIMITS if expand_summary else DEFAULT_LIMITS)
+        grid = read_grid(path, LARGE_LIMITS if expand_summary else DEFAULT_LIMITS, data=data)
     except (OSError, PerfxlError) as exc:
         if not expand_summary and _large_summary(path, exc):
             record.status, record.note = K.SUMMARY_SKIPPED, FOUND_SUMMARY_NOTE

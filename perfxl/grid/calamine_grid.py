@@ -53,15 +53,20 @@ class FormulaCells:
 
 
 def read_grid(
-    path: str | Path, limits: Limits = DEFAULT_LIMITS, *, keep_sheets: bool = False
+    path: str | Path,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    keep_sheets: bool = False,
+    data: bytes | None = None,
 ) -> Grid:
-    """Every sheet's values and merged ranges, after the preflight check.
+    """Every sheet's values and merged ranges, after the preflight check (``data``: the
+    file's bytes when the caller read them already, `perfxl.safety.read_whole`).
 
     Raises:
         UnreadableWorkbookError: the file cannot be opened as a workbook, or is refused
             (a subclass from ``perfxl.safety`` says why).
     """
-    grid, _ = read_grid_checked(path, limits, missing=False, keep_sheets=keep_sheets)
+    grid, _ = read_grid_checked(path, limits, missing=False, keep_sheets=keep_sheets, data=data)
     return grid
 
 
@@ -71,6 +76,7 @@ def read_grid_checked(
     *,
     missing: bool = True,
     keep_sheets: bool = False,
+    data: bytes | None = None,
 ) -> tuple[Grid, FormulaCells]:
     """The Grid and what was noticed about formula cells (cached errors, missing values).
 
@@ -79,13 +85,15 @@ def read_grid_checked(
         limits: size limits.
         missing: also list formulas without a cached value (parses every sheet holding
             formulas; perfxl's own templates hold many).
+        keep_sheets: keep the worksheet parts inflated (``Grid.sheet_xml``).
+        data: the file's bytes, when the caller read them already (`perfxl.safety.preflight`).
 
     Raises:
         UnreadableWorkbookError: as ``read_grid``; ``ReaderAbortedError`` when the child
             process reading an .xls died (calamine aborts on some damaged .xls files).
     """
     p = str(path)
-    pre = preflight(p, limits, keep_sheets=keep_sheets)
+    pre = preflight(p, limits, keep_sheets=keep_sheets, data=data)
     if pre.kind == "xls":  # a damaged .xls can abort calamine's process: read it in a child
         from perfxl.grid.isolate import ChildDied, call
 
