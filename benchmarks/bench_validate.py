@@ -155,24 +155,24 @@ def per_file_stages(files: list[str], bare_ms: float, extract_ms: float) -> None
     from perfxl.consolidate.summary_input import is_summary, stage_summary
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.read import read_grid_model
-    from perfxl.safety import preflight
+    from perfxl.safety import preflight, read_whole
     from perfxl.savedtime import saved_time
     from perfxl.validate import check
 
     cfg = load_config(None)
+    data = {f: read_whole(f)[0] for f in files}  # extract reads a file once, then hashes it
     grids = {f: read_grid(f) for f in files}
     results = {f: read_grid_model(grids[f]) for f in files}
     problems = {f: check(results[f], cfg) for f in files}
     subs = {f: submission(results[f], problems[f], FileRecord(path=f, status="")) for f in files}
 
     def sha256(f: str) -> None:
-        with open(f, "rb") as fh:
-            hashlib.file_digest(fh, "sha256")
+        hashlib.sha256(read_whole(f)[0] or b"").hexdigest()
 
     steps: dict[str, Callable[[str], Any]] = {
-        "sha256 (the file's digest)": sha256,
-        "preflight (safety checks)": preflight,
-        "read_grid (preflight + calamine)": read_grid,
+        "read + sha256 (the file's digest)": sha256,
+        "preflight (safety checks)": lambda f: preflight(f, data=data[f]),
+        "read_grid (preflight + calamine)": lambda f: read_grid(f, data=data[f]),
         "saved time": lambda f: saved_time(f, grids[f].core),
         "summary? (stage_summary, is_summary)": lambda f: (
             stage_summary(grids[f]),
