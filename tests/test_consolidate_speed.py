@@ -617,3 +617,27 @@ def test_row_heights_by_column_match_row_by_row() -> None:
             and by_columns[-1 - len(extra)] is None
         )
     assert writer.row_height(K.PROBLEMS).columns(list(zip(*rows[:1], strict=True))) == [None]
+
+
+def test_columns_of_one_new_text_or_of_texts_all_new_match_the_cell_by_cell_rule() -> None:
+    """A column holding one new text in every row (the unit, its file), and a column whose
+    texts are all new and all different (links to each cell), give the cell-by-cell rule's
+    XML, escapes included; the second kind is kept in the memo the first time (the places
+    of problems recur across workbooks) and no more once it did not recur."""
+    from perfxl.consolidate.summary_xml import new_memo, render_rows
+
+    styles: dict[str | None, list[int]] = {None: [1, 2, 3]}
+    memo = new_memo()
+    for f in range(4):
+        unit = "单位 &" if f == 2 else f"单位{f}"  # one with an escape
+        rows = [(unit, f"文件{f}#'表'!A{k}", "固定") for k in range(5)]
+        if f == 3:
+            rows.append((unit, " 前空格", "固定"))  # one needing `__missing__`'s path
+        want = b"".join(_reference_row(r, styles[None], styles[None], None) for r in rows)
+        assert b"".join(render_rows(rows, styles, None, None, memo)) == want
+        links = next(iter(memo.plans.values())).texts[1]
+        if f == 0:
+            assert "文件0#'表'!A3" in links
+        elif f in (1, 2):
+            assert not any(k and k.startswith(f"文件{f}") for k in links)
+    assert "文件3#'表'!A3" in links and " 前空格" in links  # not all new: kept again
