@@ -227,7 +227,7 @@ class _Plan:
         self.cells = [_Cell(t, s) for t, (s, _) in zip(self.texts, pairs, strict=True)]
         self.number_heads = [f'<c s="{s}"><v>' for s, _ in pairs]
         self.textual = [True] * len(pairs)  # the column held only texts (and None) last time
-        self.unique = [False] * len(pairs)  # ... every one of them new and different
+        self.unique = [False] * len(pairs)  # ... every one of them new and none twice
 
     def column(self, i: int, values: Sequence[Any]) -> list[bytes]:
         """The cells of column ``i`` holding ``values``."""
