@@ -617,3 +617,60 @@ def test_row_heights_by_column_match_row_by_row() -> None:
             and by_columns[-1 - len(extra)] is None
         )
     assert writer.row_height(K.PROBLEMS).columns(list(zip(*rows[:1], strict=True))) == [None]
+
+
+def test_columns_of_one_new_text_or_of_texts_all_new_match_the_cell_by_cell_rule() -> None:
+    """A column holding one new text in every row (the unit, its file), and a column whose
+    texts are all new and all different (links to each cell), give the cell-by-cell rule's
+    XML, escapes included; the second kind is kept in the memo the first time (the places
+    of problems recur across workbooks) and no more once it did not recur."""
+    from perfxl.consolidate.summary_xml import new_memo, render_rows
+
+    styles: dict[str | None, list[int]] = {None: [1, 2, 3]}
+    memo = new_memo()
+    for f in range(4):
+        unit = "单位 &" if f == 2 else f"单位{f}"  # one with an escape
+        rows = [(unit, f"文件{f}#'表'!A{k}", "固定") for k in range(5)]
+        if f == 3:
+            rows.append((unit, " 前空格", "固定"))  # one needing `__missing__`'s path
+        want = b"".join(_reference_row(r, styles[None], styles[None], None) for r in rows)
+        assert b"".join(render_rows(rows, styles, None, None, memo)) == want
+        links = next(iter(memo.plans.values())).texts[1]
+        if f == 0:
+            assert "文件0#'表'!A3" in links
+        elif f in (1, 2):
+            assert not any(k and k.startswith(f"文件{f}") for k in links)
+    assert "文件3#'表'!A3" in links and " 前空格" in links  # not all new: kept again
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["甲\n乙", "制\t表", "全角\u3000空格", "不换\u00a0行", "下_划线", "回车\r", "控\x01制", "非\ufffe字",
+     "非\uffff字", "_x0041_", "a&b", "<b>", "末尾 ", "\u3000首", "", "很长" * 20000],
+)  # fmt: skip
+def test_texts_made_at_once_match_the_cell_by_cell_rule(
+    odd: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New texts made together (`_Texts.cells`: the checks on the joined texts and on their
+    UTF-8) give the cell-by-cell rule's XML beside one odd text: a tab or line feed inside,
+    other spaces, an underscore, or one that needs an escape or keeps its edge whitespace;
+    only those are made one by one."""
+    from perfxl.consolidate import summary_xml
+
+    one_by_one: list[str] = []
+    missing = summary_xml._Texts.__missing__
+
+    def counted(self: Any, s: str) -> bytes:
+        one_by_one.append(s)
+        return missing(self, s)
+
+    monkeypatch.setattr(summary_xml._Texts, "__missing__", counted)
+    styles: dict[str | None, list[int]] = {None: [1, 2]}
+    for where in range(3):  # the odd text first, in the middle, last
+        texts = [f"第{k}行，汉字与 ascii" for k in range(4)]
+        texts.insert(where * 2, odd)
+        rows = [(t, f"唯一{k}{t[:3]}") for k, t in enumerate(texts)]
+        want = b"".join(_reference_row(r, styles[None], styles[None], None) for r in rows)
+        assert b"".join(summary_xml.render_rows(rows, styles)) == want
+    plain = odd in ("甲\n乙", "制\t表", "全角\u3000空格", "不换\u00a0行", "下_划线")
+    assert (odd not in one_by_one) == plain

@@ -101,32 +101,50 @@ class _Texts(dict[str | None, bytes]):
         self[None] = empty
 
     def fill(self, texts: set[str]) -> None:
-        """Memoise the cells of ``texts`` (not yet known) together: when none of them needs
-        an escape or keeps edge whitespace (most), checked, formatted and encoded at once."""
+        """Memoise the cells of ``texts`` (not yet known) together (`cells`)."""
         if not texts:
             return
+        keys = list(texts)
+        cells = self.cells(keys)
+        if cells is None:
+            for k in keys:
+                self.__missing__(k)
+            return
+        self.keep(keys, cells)
+
+    def keep(self, texts: Sequence[str], cells: list[bytes]) -> None:
+        """Memoise ``cells``, those of ``texts`` (emptied first when it would grow too big)."""
         if len(self) + len(texts) > _TEXTS_MAX:
             self.clear()
             self[None] = self.empty
-        keys = list(texts)
-        shown = keys if self.fix is None else list(map(self.fix, keys))
+        self.update(zip(texts, cells, strict=True))
+
+    def cells(self, texts: list[str]) -> list[bytes] | None:
+        """The cells of ``texts`` (not kept), checked, formatted and encoded at once; None
+        when one of them needs an escape or keeps edge whitespace (made one by one then, as
+        `__missing__` makes them: few texts do)."""
+        shown = texts if self.fix is None else list(map(self.fix, texts))
         joined = " ".join(shown)  # a space: no "_x" is made across two texts
         if (
             "" in shown
             or list(map(str.strip, shown)) != shown
-            or not joined.isprintable()
             or "&" in joined
             or "<" in joined
             or ">" in joined
-            or "_x" in joined
+            or ("_" in joined and "_x" in joined)  # one character is searched far faster
+            or "\ufffe" in joined
+            or "\uffff" in joined
             or max(map(len, shown)) > MAX_TEXT
         ):
-            for k in keys:
-                self.__missing__(k)
-            return
+            return None
         head = self.head + "<t>"
-        xml = head + (self.tail + "\x00" + head).join(shown) + self.tail
-        self.update(zip(keys, xml.encode().split(b"\x00"), strict=True))
+        xml = (head + (self.tail + "\x00" + head).join(shown) + self.tail).encode()
+        # A control character's UTF-8 is its one byte (no other character's bytes are below
+        # 0x20): only the NULs between the cells are deleted when no text holds one (faster
+        # than `str.isprintable`, which looks each character up).
+        if len(xml) - len(xml.translate(None, _CONTROLS)) != len(shown) - 1:
+            return None
+        return xml.split(b"\x00")
 
     def __missing__(self, s: str) -> bytes:
         if len(self) > _TEXTS_MAX:
@@ -148,6 +166,7 @@ class _Texts(dict[str | None, bytes]):
 # What `text_xml` changes (the escapes of `xstring.escape` and of XML): most texts have none.
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x")
 _TEXTS_MAX = 2_000  # per column and row style
+_CONTROLS = bytes([*range(0x09), *range(0x0B, 0x20)])  # what `_SPECIAL` escapes, as UTF-8
 
 
 class _Ints(dict[int | None, bytes]):
@@ -208,6 +227,7 @@ class _Plan:
         self.cells = [_Cell(t, s) for t, (s, _) in zip(self.texts, pairs, strict=True)]
         self.number_heads = [f'<c s="{s}"><v>' for s, _ in pairs]
         self.textual = [True] * len(pairs)  # the column held only texts (and None) last time
+        self.unique = [False] * len(pairs)  # ... every one of them new and none twice
 
     def column(self, i: int, values: Sequence[Any]) -> list[bytes]:
         """The cells of column ``i`` holding ``values``."""
@@ -216,11 +236,25 @@ class _Plan:
             cells = cast(list[bytes], list(map(texts.get, values)))
             if None not in cells:  # only texts (and None) are keys: no type to check
                 return cells
+            first = values[0]
+            if type(first) is str and values.count(first) == len(values):
+                return [texts[first]] * len(values)  # one new text: the unit, its file
         kinds = set(map(type, values))
         self.textual[i] = kinds <= _STR
         if self.textual[i]:  # texts not met before: all at once (looked up one by one:
             # `set.difference` of a dict subclass walks all of the memo's texts, each call)
-            texts.fill({v for v in values if v not in texts})
+            new = {v for v in set(values) if v not in texts}
+            if len(new) == len(values):  # every text new and none twice
+                made = texts.cells(list(values))
+                if made is not None:
+                    # Kept the first time (the places of problems recur across workbooks),
+                    # not when the texts kept last time did not recur (links to each cell).
+                    if not self.unique[i]:
+                        texts.keep(values, made)
+                    self.unique[i] = True
+                    return made
+            self.unique[i] = False
+            texts.fill(new)
             return list(map(texts.__getitem__, values))
         if kinds <= _INT:
             return list(map(self.ints[i].__getitem__, values))

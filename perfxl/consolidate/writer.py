@@ -114,9 +114,11 @@ class RowHeight:
             ]
         except TypeError:  # a value that cannot be a key: row by row
             return [self(row) for row in zip(*columns, strict=True)]
-        counts = [c for c in counts if max(c) > 1]  # columns of one line each: no say
+        n = len(columns[0])
+        # Columns of one line each have no say (counted, not compared: 1 is one object).
+        counts = [c for c in counts if c.count(1) != n]
         if not counts:
-            return [None] * len(columns[0])
+            return [None] * n
         most = map(max, *counts) if len(counts) > 1 else counts[0]
         return list(map(self.heights.__getitem__, most))
 
