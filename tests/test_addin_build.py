@@ -215,3 +215,23 @@ def test_build_works_from_an_installed_package_without_the_checkout(tmp_path: Pa
     )
     assert run.returncode == 0, run.stderr
     assert "PerfxlValidate" in _vba(out)["PerfxlRibbon"]
+
+
+def test_build_without_pyopenvba_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pyopenvba missing (an install without the xlwings extra): a Chinese install hint and
+    exit code 2, no traceback, no file."""
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+    from perfxl.excel.addin import VBA_HINT
+
+    monkeypatch.setitem(sys.modules, "pyopenvba", None)  # `import pyopenvba` raises ImportError
+    out = tmp_path / "perfxl.xlam"
+    res = CliRunner().invoke(main, ["addin", "build", "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert VBA_HINT in res.output
+    assert 'pip install "perfxl[xlwings]"' in VBA_HINT
+    assert "Traceback" not in res.output
+    assert not out.exists()

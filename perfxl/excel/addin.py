@@ -22,6 +22,7 @@ import re
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from perfxl.errors import PerfxlError
@@ -50,6 +51,22 @@ def xlwings_template() -> Path:
     return path
 
 
+VBA_HINT = '生成加载项需要 pyopenvba（写入 VBA 宏）。请在命令行执行：pip install "perfxl[xlwings]"'
+
+
+def _vba_editor() -> Any:
+    """pyopenvba's ``ExcelFile`` (it writes the add-in's VBA project).
+
+    Raises:
+        PerfxlError: pyopenvba is not installed (the message says how to install it).
+    """
+    try:
+        from pyopenvba import ExcelFile
+    except ImportError as exc:
+        raise PerfxlError(VBA_HINT) from exc
+    return ExcelFile
+
+
 def macro_sources() -> tuple[str, bytes]:
     """The ribbon callbacks (VBA source) and the ribbon XML (package data ``excel/macros``)."""
     macros = resources.files("perfxl.excel") / "macros"
@@ -76,8 +93,7 @@ def addin_parts(
     *, interpreter: str | None = None, pythonpath: str | None = None
 ) -> dict[str, bytes]:
     """The parts of the add-in package, by zip name (see :func:`build_addin`)."""
-    from pyopenvba import ExcelFile
-
+    ExcelFile = _vba_editor()
     bas, ui = macro_sources()
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "template.xlam"
