@@ -553,7 +553,7 @@ def _scan_in_memory(
     parts: dict[str, bytes] | None = None,
     sheets: dict[str, bytes] | None = None,
     package: list[bytes] | None = None,
-    data: bytes | None = None,
+    whole: bytes | None = None,
 ) -> bool:
     """`_scan_part` over every member of a `_bounded` zip, from the file's bytes read once.
 
@@ -569,7 +569,7 @@ def _scan_in_memory(
     ``parts`` receives `CORE_PART` whole (length and CRC checked) when it is small, for
     `perfxl.savedtime` (which would otherwise open the zip again); ``sheets`` (when given)
     every worksheet inflated, for the write-back engine; ``package`` (when given) receives
-    `_stored_package` (unless it cannot be built: the list stays empty). ``data``: the file's
+    `_stored_package` (unless it cannot be built: the list stays empty). ``whole``: the file's
     bytes, when `preflight` was given them (not read again).
 
     Returns:
@@ -578,7 +578,7 @@ def _scan_in_memory(
     if size > IN_MEMORY:
         return False
     try:
-        buf = p.read_bytes() if data is None else data
+        buf = p.read_bytes() if whole is None else whole
     except OSError:
         return False
     inflate, crc32, failed = _inflater()
