@@ -114,10 +114,15 @@ class _Texts(dict[str | None, bytes]):
 
     def keep(self, texts: Sequence[str], cells: list[bytes]) -> None:
         """Memoise ``cells``, those of ``texts`` (emptied first when it would grow too big)."""
-        if len(self) + len(texts) > _TEXTS_MAX:
+        self._room(len(texts))
+        self.update(zip(texts, cells, strict=True))
+
+    def _room(self, more: int) -> None:
+        """Emptied (but for the empty cell) when ``more`` texts would take it past
+        `_TEXTS_MAX`: memory stays flat in the number of rows."""
+        if len(self) + more > _TEXTS_MAX:
             self.clear()
             self[None] = self.empty
-        self.update(zip(texts, cells, strict=True))
 
     def cells(self, texts: list[str]) -> list[bytes] | None:
         """The cells of ``texts`` (not kept), checked, formatted and encoded at once; None
@@ -147,9 +152,7 @@ class _Texts(dict[str | None, bytes]):
         return xml.split(b"\x00")
 
     def __missing__(self, s: str) -> bytes:
-        if len(self) > _TEXTS_MAX:
-            self.clear()
-            self[None] = self.empty
+        self._room(0)  # a text made alone: emptied once the memo is past the limit
         shown = s if self.fix is None else self.fix(s)
         if shown == "":
             cell = self.empty
