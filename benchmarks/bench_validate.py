@@ -145,9 +145,9 @@ def per_file_stages(files: list[str], bare_ms: float, extract_ms: float) -> None
     counts preflight once); what the sum leaves of extract's own time is printed last: each
     step timed alone runs on warm processor caches, which the steps of one file in sequence
     do not have (a file's grid, model and problems are new to each)."""
-    import hashlib
 
     from perfxl.config import load_config
+    from perfxl.consolidate.cache import file_digest
     from perfxl.consolidate.changes import pack
     from perfxl.consolidate.combine import sums_of
     from perfxl.consolidate.records import FileRecord
@@ -167,7 +167,7 @@ def per_file_stages(files: list[str], bare_ms: float, extract_ms: float) -> None
     subs = {f: submission(results[f], problems[f], FileRecord(path=f, status="")) for f in files}
 
     def sha256(f: str) -> None:
-        hashlib.sha256(read_whole(f)[0] or b"").hexdigest()
+        file_digest(f, read_whole(f)[0])
 
     steps: dict[str, Callable[[str], Any]] = {
         "read + sha256 (the file's digest)": sha256,

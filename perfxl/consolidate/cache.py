@@ -187,12 +187,15 @@ def salt_for(config: str | None, layout: Any) -> str:
     return h.hexdigest()
 
 
-def file_digest(path: str) -> str:
-    """The SHA-256 of a file's bytes (as `FileRecord.sha256` holds it).
+def file_digest(path: str, data: bytes | None = None) -> str:
+    """The SHA-256 of a file's bytes (as `FileRecord.sha256` holds it); ``data``: those
+    bytes, when the caller read them already (`perfxl.safety.read_whole`: not read again).
 
     Raises:
         OSError: the file cannot be read.
     """
+    if data is not None:
+        return hashlib.sha256(data).hexdigest()
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 

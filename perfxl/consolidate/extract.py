@@ -6,7 +6,6 @@ comes back as a `FileRecord` with its reason, so one bad submission never stops 
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +47,7 @@ def extract_file(
             are found beside it).
     """
     from perfxl.consolidate import summary_input
+    from perfxl.consolidate.cache import file_digest
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.read import read_grid_model
     from perfxl.safety import DEFAULT_LIMITS, LARGE_LIMITS, read_whole
@@ -56,11 +56,7 @@ def extract_file(
     record = FileRecord(path=shown or path, status=K.USED)
     try:
         data, st = read_whole(path)  # hashed here, checked and read by `read_grid`: one read
-        if data is None:
-            with open(path, "rb") as fh:
-                record.sha256 = hashlib.file_digest(fh, "sha256").hexdigest()
-        else:
-            record.sha256 = hashlib.sha256(data).hexdigest()
+        record.sha256 = file_digest(path, data)
         record.mtime = st.st_mtime
         # A file named as an input may be a province's summary (`safety.LARGE_LIMITS`), read
         # as a stream when large (`summary_input.read_summary_file`).
