@@ -648,19 +648,40 @@ def test_monitoring_and_evaluation_runs_are_the_same_from_the_cache(
     assert parts(out) == parts(want) == parts(tmp_path / "fill.xlsx")
 
 
-def test_packed_models_are_stored_apart_and_come_back(inbox: Path, tmp_path: Path) -> None:
-    """A submission's packed model (compressed already) is stored as it is beside the
-    compressed records, not inside them, and comes back the same: from the entry and in
-    what the worker hands over (`cache.Packed`); an entry whose models do not match its
-    submissions is refused."""
-    import pickle
-
+def test_a_worker_sends_no_model_and_its_entry_stores_none(inbox: Path, tmp_path: Path) -> None:
+    """Workers pack no model (versions are compared by reading the files again,
+    `changes.model_of`): neither what a worker hands over nor its cache entry carries one."""
     path = str(next(p for p in sorted(inbox.glob("*.xlsx")) if p.name not in BAD))
     fresh = extract.extract_file(path)
-    want = [s.model for s in fresh.submissions]
-    assert want and all(type(m) is bytes and len(m) > 100 for m in want)
+    assert fresh.submissions and all(s.model is None for s in fresh.submissions)
     cache = C.Cache.open(tmp_path / "c", None, L.STANDARD)
     got = extract.extract_cached(path, cache=cache)
+    assert isinstance(got, C.Packed) and got.models == [None] * len(fresh.submissions)
+    loaded = cache.load(path, C.file_digest(path))
+    assert loaded is not None and all(s.model is None for s in loaded.submissions)
+
+
+def test_packed_models_of_earlier_entries_are_stored_apart_and_come_back(
+    inbox: Path, tmp_path: Path
+) -> None:
+    """A packed model that an entry of an earlier run holds (compressed already) is stored as
+    it is beside the compressed records, not inside them, and comes back the same: from the
+    entry and in what the worker hands over (`cache.Packed`); an entry whose models do not
+    match its submissions is refused."""
+    import pickle
+
+    from perfxl.consolidate.changes import pack
+    from perfxl.read import read_workbook
+
+    path = str(next(p for p in sorted(inbox.glob("*.xlsx")) if p.name not in BAD))
+    found = extract.extract_file(path, shown=C.PLACEHOLDER)
+    res = read_workbook(path)
+    for s in found.submissions:
+        s.model = pack(res.targets, res.locations)
+    want = [s.model for s in found.submissions]
+    assert want and all(type(m) is bytes and len(m) > 100 for m in want)
+    cache = C.Cache.open(tmp_path / "c", None, L.STANDARD)
+    got = cache.keep(found, path, None)
     assert isinstance(got, C.Packed) and got.models == want
     assert [s.model for s in C.unpacked(got).submissions] == want
     digest = C.file_digest(path)

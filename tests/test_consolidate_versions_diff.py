@@ -228,3 +228,35 @@ def test_a_summary_record_superseded_by_the_units_own_file_is_not_compared(
         == f"{own}：无法逐项比较：本版本是汇总表中的记录，汇总表不含工作簿的全部内容。"
     )
     assert result.version_changes == []
+
+
+@pytest.mark.parametrize("how", ["rewritten", "removed"])
+def test_a_version_changed_after_it_was_read_is_not_compared(tmp_path: Path, how: str) -> None:
+    """Versions are compared by reading their files again (workers send no model): a file
+    that no longer holds the bytes its worker read (rewritten, or gone) is not compared with
+    what it holds now; its 提交情况 says so, and no 版本变化 row is made from it."""
+    from perfxl.consolidate.combine import choose_versions
+    from perfxl.consolidate.extract import extract_file
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    old, new = folder / "910001-a.xlsx", folder / "910001-b.xlsx"
+    shutil.copy(COUNTY / "910001-巨鹿镇.xlsx", old)
+    shutil.copy(COUNTY / "910001-巨鹿镇.xlsx", new)  # read as is: "内容相同" if compared
+    os.utime(old, (1_700_000_000, 1_700_000_000))
+    os.utime(new, (1_700_000_100, 1_700_000_100))
+    subs = [s for p in (old, new) for s in extract_file(str(p)).submissions]
+    assert [s.file.unit_code for s in subs] == ["910001", "910001"]
+    assert all(s.model is None for s in subs)  # nothing packed by the worker
+    if how == "rewritten":
+        shutil.copy(COUNTY / "910008-堤村乡.xlsx", old)
+    else:
+        old.unlink()
+    changes: list[Any] = []
+    chosen = choose_versions(subs, changes=changes)
+    assert [Path(s.file.path).name for s in chosen] == [new.name]
+    older = next(s for s in subs if s.file.path == str(old))
+    assert older.file.changes == (
+        "910001-b.xlsx：无法逐项比较：本版本的文件在汇总过程中已被改动、移走或无法再次读取，请重新汇总。"
+    )
+    assert changes == []

@@ -1,8 +1,9 @@
 """What each newer version of a unit's workbook changed (`perfxl.diff`), for the summary.
 
-A worker packs the model it read, with where each value sits, into a small compressed blob
-beside the rows (`pack`): the parent compares versions from it without reading any file a
-second time, and unpacks only the blobs of units that sent several versions. Each superseded
+Only units that sent several versions are compared, so the parent reads those files again
+(`model_of`: the very bytes the worker read, checked by their SHA-256) instead of every worker
+packing every model it read. A cache entry written by an earlier run may still hold a packed
+model (`pack`): it is used as it is. Each superseded
 version is compared with the next newer one (v1 with v2, v2 with v3, the newest being the one
 used): its 提交情况 row gets `DiffResult.summary` and the 版本变化 sheet a row per change.
 """
@@ -14,6 +15,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from perfxl import layout as L
 from perfxl.consolidate.columns import VersionChangeRow
 
 if TYPE_CHECKING:
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 Model = tuple["Targets", dict[str, tuple[str, str]]]
 NOT_COMPARED = "无法逐项比较：{which}是汇总表中的记录，汇总表不含工作簿的全部内容。"
+CHANGED_SINCE = "无法逐项比较：{which}的文件在汇总过程中已被改动、移走或无法再次读取，请重新汇总。"
 
 
 def pack(targets: Targets, locations: Mapping[str, tuple[str, str]]) -> bytes:
@@ -79,31 +82,60 @@ def unpack(blob: bytes | Blob) -> Model:
     return targets, dict(zip(pointers, zip(sheets, cells)))  # noqa: B905 (lengths checked)
 
 
-def compare(older: Submission, newer: Submission, shown: str) -> DiffResult | None:
-    """What ``newer`` changed from ``older`` (None when either has no model: a record listed
-    in a summary). ``shown``: how the one-line summary names the newer file."""
-    if older.model is None or newer.model is None:
-        return None
+def compare(
+    older: Submission, newer: Submission, shown: str, layout: L.Layout = L.STANDARD
+) -> DiffResult | str:
+    """What ``newer`` changed from ``older``, or why they cannot be compared (the 提交情况
+    text after the newer file's name, `describe`). ``shown``: how the one-line summary names
+    the newer file; ``layout``: the form the files were read with."""
+    old = model_of(older, layout)
+    if isinstance(old, str):
+        return old.format(which="本版本")
+    new = model_of(newer, layout)
+    if isinstance(new, str):
+        return new.format(which="较新的版本")
     from perfxl.diff import diff
 
-    old, old_loc = unpack(older.model)
-    new, new_loc = unpack(newer.model)
     return diff(
-        old,
-        new,
+        old[0],
+        new[0],
         old_path=older.file.path,
         new_path=shown,
-        old_locations=old_loc,
-        new_locations=new_loc,
+        old_locations=old[1],
+        new_locations=new[1],
     )
 
 
-def describe(result: DiffResult | None, older: Submission, newer: Submission, shown: str) -> str:
-    """The 提交情况 text of a superseded version: the newer file and what it changed."""
-    if result is None:
-        which = "本版本" if older.model is None else "较新的版本"
-        return f"{shown}：" + NOT_COMPARED.format(which=which)
-    return f"{shown}：{result.summary()}"
+def model_of(sub: Submission, layout: L.Layout = L.STANDARD) -> Model | str:
+    """``sub``'s model and its cells: unpacked when a cache entry of an earlier run kept it
+    packed, else read again from its file (only when the file still holds the bytes the
+    worker read: same SHA-256), else why not (`NOT_COMPARED` for a record listed in a
+    summary, `CHANGED_SINCE`; ``{which}`` left for the caller)."""
+    if sub.model is not None:
+        return unpack(sub.model)
+    if sub.file.via is not None:
+        return NOT_COMPARED
+    from perfxl.consolidate.cache import file_digest
+    from perfxl.errors import PerfxlError
+    from perfxl.grid.calamine_grid import read_grid
+    from perfxl.read import read_grid_model
+    from perfxl.safety import LARGE_LIMITS, read_whole
+
+    try:
+        data, _ = read_whole(sub.file.path)
+        if file_digest(sub.file.path, data) != sub.file.sha256:
+            return CHANGED_SINCE
+        # the limits it passed in the worker, or the default ones (LARGE_LIMITS holds both)
+        res = read_grid_model(read_grid(sub.file.path, LARGE_LIMITS, data=data), layout=layout)
+    except (OSError, PerfxlError):
+        return CHANGED_SINCE
+    return res.targets, res.locations
+
+
+def describe(result: DiffResult | str, shown: str) -> str:
+    """The 提交情况 text of a superseded version: the newer file and what it changed (or why
+    it could not be compared, `compare`)."""
+    return f"{shown}：{result if isinstance(result, str) else result.summary()}"
 
 
 def change_rows(result: DiffResult, older: Submission, newer: Submission) -> list[VersionChangeRow]:

@@ -131,13 +131,15 @@ def choose_versions(
     subs: Iterable[Submission],
     prefer: Sequence[str] = (),
     changes: list[VersionChangeRow] | None = None,
+    layout: L.Layout = L.STANDARD,
 ) -> list[Submission]:
     """The submission used for each unit (`perfxl.versions.choose`); the others' files are
     marked superseded, and every file of a unit with several versions says what decided.
 
     Each superseded version is compared with the next newer one (`perfxl.consolidate.changes`):
     its file's ``changes`` says what the newer one changed, and the changes in full are added
-    to ``changes`` (when given).
+    to ``changes`` (when given). ``layout``: the form the files were read with (the files of a
+    unit with several versions are read again to compare them, `changes.model_of`).
     """
     from perfxl.consolidate.changes import change_rows, compare, describe
     from perfxl.consolidate.summary_input import format_mtime
@@ -182,11 +184,11 @@ def choose_versions(
             older, newer = older_c.item, newer_c.item
             assert older is not None and newer is not None
             shown = _beside(newer.file.path, older.file.path)
-            result = compare(older, newer, shown)
-            if result is None and older.model is None and older.file.changes:
+            if older.file.via is not None and older.file.changes:
                 continue  # a record of a summary: what its newer version changed is kept
-            older.file.changes = describe(result, older, newer, shown)
-            if result is not None and changes is not None:
+            result = compare(older, newer, shown, layout)
+            older.file.changes = describe(result, shown)
+            if not isinstance(result, str) and changes is not None:
                 changes.extend(change_rows(result, older, newer))
     chosen.sort(key=lambda s: (s.file.unit_code is None, s.file.unit_code or "", s.file.path))
     return chosen
@@ -240,7 +242,7 @@ def combine(
         listed.extend(e.changes)
     files, subs = _without_copies(files, subs)
     out = Consolidation(schedule=schedule)
-    out.chosen = chosen = choose_versions(subs, prefer, out.version_changes)
+    out.chosen = chosen = choose_versions(subs, prefer, out.version_changes, layout)
     for s in subs:
         s.model = None  # compared: the packed models are not needed any more
     out.superseded = [f for f in files if f.status == K.SUPERSEDED]

@@ -123,9 +123,9 @@ def extract_file(
         problems = _validate(res, config_path)
         sub = submission(res, problems, record)
         sub.sums = sums_of(sub)  # here, in the worker (and kept in the cache)
-    from perfxl.consolidate.changes import pack
-
-    sub.model = pack(res.targets, res.locations)  # to compare versions without reading again
+    # No model is sent: the parent reads a file again only to compare a unit's versions
+    # (`perfxl.consolidate.changes.model_of`), the rare case, rather than every worker
+    # packing every model for it (5 % of a cold run's CPU).
     return Extracted(files=[record], submissions=[sub])
 
 
@@ -142,10 +142,7 @@ def _evaluation(res: Any, record: FileRecord, verdict: str, config_path: str | N
         return Extracted(files=[record])
     record.status, record.note = K.EVALUATION_SKIPPED, verdict
     problems = _validate(res, config_path)
-    from perfxl.consolidate.changes import pack
-
     sub = evaluation_submission(res, problems, record, profile)
-    sub.model = pack(res.targets, res.locations)  # to compare versions without reading again
     return Extracted(files=[record], submissions=[sub])
 
 

@@ -68,9 +68,10 @@ class Submission:
     A 绩效自评表 fills ``scores`` (a `eval_columns.EvalProjectRow` per project) and ``short``
     (its projects' rows short of full points, `eval_columns.EvalLowRow`), under its scoring
     ``profile``; it is summed only among self-evaluation workbooks.
-    ``model``: the model read and its cells, packed (`perfxl.consolidate.changes.pack`) to
-    compare versions (a `perfxl.consolidate.spill.Blob` when spilled); None for a record
-    listed in a summary, and once versions are compared.
+    ``model``: the model read and its cells, packed (`perfxl.consolidate.changes.pack`), only
+    as a cache entry of an earlier run kept it (a `perfxl.consolidate.spill.Blob` when
+    spilled); workers send none now: versions are compared by reading the files again
+    (`perfxl.consolidate.changes.model_of`). None once versions are compared.
     ``spilled``: when the run spills rows to disk (`perfxl.consolidate.spill`), the
     ``indicators`` and ``problems`` written there (the lists are then empty), with
     ``tally``, the problems counted by (file, sheet, severity) and (file, None, severity,
