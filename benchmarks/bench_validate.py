@@ -148,7 +148,6 @@ def per_file_stages(files: list[str], bare_ms: float, extract_ms: float) -> None
 
     from perfxl.config import load_config
     from perfxl.consolidate.cache import file_digest
-    from perfxl.consolidate.changes import pack
     from perfxl.consolidate.combine import sums_of
     from perfxl.consolidate.records import FileRecord
     from perfxl.consolidate.rows import submission
@@ -184,7 +183,6 @@ def per_file_stages(files: list[str], bare_ms: float, extract_ms: float) -> None
             results[f], problems[f], FileRecord(path=f, status="")
         ),
         "sums (combine.sums_of)": lambda f: sums_of(subs[f]),
-        "pack (model for versions)": lambda f: pack(results[f].targets, results[f].locations),
     }
     runs: dict[str, list[float]] = {k: [] for k in steps}
     for _ in range(3):
