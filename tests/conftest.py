@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +124,22 @@ def hostile_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # temp factory, so their files (LibreOffice profiles) live under pytest's temp root too.
 _SESSION: list[pytest.TempPathFactory] = []
 _PROFILES: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ctrl_c_as_at_a_terminal() -> Iterator[None]:
+    """Ctrl-C (SIGINT) raises KeyboardInterrupt in the tests, as in a command typed at a
+    terminal, also when the suite runs as a background job (``... &`` in a script): there the
+    shell starts Python with SIGINT ignored, and the tests that raise a real SIGINT to check
+    the interruption handling would see nothing happen."""
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @pytest.fixture(scope="session", autouse=True)
