@@ -174,6 +174,24 @@ def test_each_superseded_version_against_the_next_newer(tmp_path: Path) -> None:
     assert (removed.kind, removed.item, removed.new_value) == ("删除", "项目", None)
 
 
+def test_each_version_is_read_again_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Comparing v1 with v2 and v2 with v3 reads v2 once, not once per comparison."""
+    import perfxl.consolidate.changes as changes
+
+    paths = _three_versions(tmp_path / "in")
+    read: list[str] = []
+    model_of = changes.model_of
+
+    def counted(sub: Any, layout: Any = None) -> Any:
+        read.append(Path(sub.file.path).name)
+        return model_of(sub, layout)
+
+    monkeypatch.setattr(changes, "model_of", counted)
+    result = consolidate([tmp_path / "in"], tmp_path / "s.xlsx", Options(jobs=1))
+    assert sorted(read) == sorted(p.name for p in paths)
+    assert len(result.version_changes) == 3  # and both comparisons were made
+
+
 def test_a_summary_read_back_carries_the_changes(tmp_path: Path) -> None:
     """A city consolidating the county's summary keeps each superseded record's changes and
     the 版本变化 rows, file names joined to the county's folder again."""

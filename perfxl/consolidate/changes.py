@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pickle
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from perfxl import layout as L
@@ -83,15 +83,22 @@ def unpack(blob: bytes | Blob) -> Model:
 
 
 def compare(
-    older: Submission, newer: Submission, shown: str, layout: L.Layout = L.STANDARD
+    older: Submission,
+    newer: Submission,
+    shown: str,
+    layout: L.Layout = L.STANDARD,
+    models: Callable[[Submission], Model | str] | None = None,
 ) -> DiffResult | str:
     """What ``newer`` changed from ``older``, or why they cannot be compared (the 提交情况
     text after the newer file's name, `describe`). ``shown``: how the one-line summary names
-    the newer file; ``layout``: the form the files were read with."""
-    old = model_of(older, layout)
+    the newer file; ``layout``: the form the files were read with; ``models``: where the
+    two models come from (`models_once`: a middle version of three is read once), else
+    `model_of` each."""
+    get = models if models is not None else (lambda s: model_of(s, layout))
+    old = get(older)
     if isinstance(old, str):
         return old.format(which="本版本")
-    new = model_of(newer, layout)
+    new = get(newer)
     if isinstance(new, str):
         return new.format(which="较新的版本")
     from perfxl.diff import diff
@@ -130,6 +137,19 @@ def model_of(sub: Submission, layout: L.Layout = L.STANDARD) -> Model | str:
     except (OSError, PerfxlError):
         return CHANGED_SINCE
     return res.targets, res.locations
+
+
+def models_once(layout: L.Layout = L.STANDARD) -> Callable[[Submission], Model | str]:
+    """`model_of` that reads each submission once: comparing v1 with v2 and v2 with v3 needs
+    v2 twice (held only while one unit's versions are compared)."""
+    seen: dict[int, Model | str] = {}  # by id: the caller holds every submission meanwhile
+
+    def get(sub: Submission) -> Model | str:
+        if id(sub) not in seen:
+            seen[id(sub)] = model_of(sub, layout)
+        return seen[id(sub)]
+
+    return get
 
 
 def describe(result: DiffResult | str, shown: str) -> str:

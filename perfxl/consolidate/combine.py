@@ -141,7 +141,7 @@ def choose_versions(
     to ``changes`` (when given). ``layout``: the form the files were read with (the files of a
     unit with several versions are read again to compare them, `changes.model_of`).
     """
-    from perfxl.consolidate.changes import change_rows, compare, describe
+    from perfxl.consolidate.changes import change_rows, compare, describe, models_once
     from perfxl.consolidate.summary_input import format_mtime
     from perfxl.versions import BASIS_ZH, Candidate, choose
 
@@ -180,13 +180,14 @@ def choose_versions(
                 basis, best.file, s.file, format_mtime
             )
         ranked = [choice.chosen, *choice.superseded]  # newest first; the changes oldest first
+        models = models_once(layout)  # a middle version is compared twice, read once
         for newer_c, older_c in reversed(list(pairwise(ranked))):
             older, newer = older_c.item, newer_c.item
             assert older is not None and newer is not None
             shown = _beside(newer.file.path, older.file.path)
             if older.file.via is not None and older.file.changes:
                 continue  # a record of a summary: what its newer version changed is kept
-            result = compare(older, newer, shown, layout)
+            result = compare(older, newer, shown, layout, models)
             older.file.changes = describe(result, shown)
             if not isinstance(result, str) and changes is not None:
                 changes.extend(change_rows(result, older, newer))
