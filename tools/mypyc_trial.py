@@ -18,7 +18,9 @@ The source changes (made in the copies only; the checkout is not touched):
     frozen ``__setattr__`` and stay Python classes (``native_class=False``);
   * ``safety._Extent._MAX_TAIL`` is read through the class: declared ``ClassVar[int]``;
   * ``targets.Target.raw`` annotated ``object``: mypyc's dataclass support fails on it at
-    import (``KeyError: 'object'``), so ``Any``.
+    import (``KeyError: 'object'``), so ``Any``;
+  * ``model._project_to_dict`` copies an indicator's ``vars()``: a native class has no
+    ``__dict__``, so its fields are read one by one (``INDICATOR_KEYS``).
 ``rules/base.py`` (a TYPE_CHECKING-only annotation: ``KeyError: 'Config'`` at import),
 ``consolidate/combine.py`` (``decimal``'s ``ctx.traps`` is a SignalDict, typeshed says dict)
 and ``layout.py`` (frozen forms subclassing a native class) are left pure.
@@ -146,6 +148,13 @@ def adapt(tree: Path) -> None:
     )
     targets = tree / "perfxl" / "targets.py"
     _sub(targets, r"^    raw: object = None$", "    raw: Any = None")
+    # A native class has no __dict__: the row's JSON object from its fields, one by one.
+    model = tree / "perfxl" / "model.py"
+    _sub(
+        model,
+        r"\[vars\(ind\)\.copy\(\) for ind in p\.indicators\]",
+        "[{k: getattr(ind, k) for k in INDICATOR_KEYS} for ind in p.indicators]",
+    )
     _sub(targets, r"^from typing import Literal$", "from typing import Any, Literal")
 
 
