@@ -1,5 +1,6 @@
 """The re-consolidation cache: the summary is the same with and without it, with 1 or 2 jobs;
-names and times come from the run; a corrupt entry, a changed config, version or code misses.
+names and times come from the run; a corrupt entry, a changed config, version, code or entry
+format misses.
 
 Every test keeps its cache under ``tmp_path`` (``PERFXL_CACHE_DIR`` too: never the user's).
 """
@@ -275,6 +276,41 @@ def test_a_corrupt_entry_is_ignored_and_rebuilt(
     assert _entries(cache) == entries
 
 
+@pytest.mark.parametrize("models", ["none", "bytes"])
+def test_an_entry_laid_out_as_format_8_is_a_miss_and_rebuilt(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, models: str
+) -> None:
+    """An entry in format 8's layout (a third part after the rows: the submissions' packed
+    models, None since workers stopped packing them, bytes in older entries), intact and
+    found where this format's entry would be (never, in use: the format is in the salt), is
+    not an error: a miss, read afresh and written again in this format."""
+    import hashlib
+    import pickle
+
+    folder = _copy(inbox, tmp_path / "inbox")
+    cache = tmp_path / "cache"
+    ref = tmp_path / "ref.xlsx"
+    _run(folder, ref, cache, 1)
+    entries = _entries(cache)
+    new = {e: e.read_bytes() for e in entries}
+    head = len(C.MAGIC) + C.DIGEST
+    for entry, blob in new.items():
+        body, at = blob[head:], 0
+        for _ in range(2):  # the records, then the rows: each after its length
+            (size,) = C._LENGTH.unpack_from(body, at)
+            at += C._LENGTH.size + size
+        one = None if models == "none" else os.urandom(300)
+        third = pickle.dumps([one], protocol=pickle.HIGHEST_PROTOCOL)
+        old = body[:at] + C._LENGTH.pack(len(third)) + third + body[at:]
+        entry.write_bytes(C.MAGIC + hashlib.sha256(old).digest() + old)
+    read = _counting(monkeypatch)
+    out = tmp_path / "out.xlsx"
+    _run(folder, out, cache, 1)
+    assert len(read) == len(list(folder.glob("*.xlsx")))
+    assert parts(out) == parts(ref)
+    assert {e: e.read_bytes() for e in _entries(cache)} == new  # rebuilt whole
+
+
 def test_an_entry_for_another_file_is_not_trusted(inbox: Path, tmp_path: Path) -> None:
     """An intact entry whose record names other bytes (copied over by hand) is a miss."""
     folder = _copy(inbox, tmp_path / "inbox")
@@ -314,7 +350,7 @@ def test_a_changed_config_misses(
     assert parts(out) == parts(fresh)
 
 
-@pytest.mark.parametrize("what", ["version", "code"])
+@pytest.mark.parametrize("what", ["version", "code", "format"])
 def test_another_perfxl_misses(
     inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, what: str
 ) -> None:
@@ -323,8 +359,10 @@ def test_another_perfxl_misses(
     _run(folder, tmp_path / "a.xlsx", cache, 1)
     if what == "version":
         monkeypatch.setattr(perfxl, "__version__", "99.0.0")
-    else:
+    elif what == "code":
         monkeypatch.setattr(C, "code_fingerprint", lambda: "0" * 64)
+    else:  # the entry format alone: another salt, so other keys
+        monkeypatch.setattr(C, "FORMAT", C.FORMAT - 1)
     read = _counting(monkeypatch)
     _run(folder, tmp_path / "b.xlsx", cache, 1)
     assert len(read) == len(list(folder.glob("*.xlsx")))
@@ -646,53 +684,6 @@ def test_monitoring_and_evaluation_runs_are_the_same_from_the_cache(
     got = _run(folder, out, cache, 1)
     assert read == [] and got.stage == ref.stage
     assert parts(out) == parts(want) == parts(tmp_path / "fill.xlsx")
-
-
-def test_a_worker_sends_no_model_and_its_entry_stores_none(inbox: Path, tmp_path: Path) -> None:
-    """Workers pack no model (versions are compared by reading the files again,
-    `changes.model_of`): neither what a worker hands over nor its cache entry carries one."""
-    path = str(next(p for p in sorted(inbox.glob("*.xlsx")) if p.name not in BAD))
-    fresh = extract.extract_file(path)
-    assert fresh.submissions and all(s.model is None for s in fresh.submissions)
-    cache = C.Cache.open(tmp_path / "c", None, L.STANDARD)
-    got = extract.extract_cached(path, cache=cache)
-    assert isinstance(got, C.Packed) and got.models == [None] * len(fresh.submissions)
-    loaded = cache.load(path, C.file_digest(path))
-    assert loaded is not None and all(s.model is None for s in loaded.submissions)
-
-
-def test_packed_models_of_earlier_entries_are_stored_apart_and_come_back(
-    inbox: Path, tmp_path: Path
-) -> None:
-    """A packed model that an entry of an earlier run holds (compressed already) is stored as
-    it is beside the compressed records, not inside them, and comes back the same: from the
-    entry and in what the worker hands over (`cache.Packed`); an entry whose models do not
-    match its submissions is refused."""
-    import pickle
-
-    from perfxl.consolidate.changes import pack
-    from perfxl.read import read_workbook
-
-    path = str(next(p for p in sorted(inbox.glob("*.xlsx")) if p.name not in BAD))
-    found = extract.extract_file(path, shown=C.PLACEHOLDER)
-    res = read_workbook(path)
-    for s in found.submissions:
-        s.model = pack(res.targets, res.locations)
-    want = [s.model for s in found.submissions]
-    assert want and all(type(m) is bytes and len(m) > 100 for m in want)
-    cache = C.Cache.open(tmp_path / "c", None, L.STANDARD)
-    got = cache.keep(found, path, None)
-    assert isinstance(got, C.Packed) and got.models == want
-    assert [s.model for s in C.unpacked(got).submissions] == want
-    digest = C.file_digest(path)
-    blob = cache.entry(digest).read_bytes()
-    assert all(m in blob for m in want if m)  # kept as they are, not compressed again
-    loaded = cache.load(path, digest)
-    assert loaded is not None and [s.model for s in loaded.submissions] == want
-    with pytest.raises(pickle.UnpicklingError):
-        C._with_models(loaded, [b"x"] * (len(want) + 1))
-    with pytest.raises(pickle.UnpicklingError):
-        C._with_models(loaded, ["text"] * len(want))
 
 
 BAD = {"broken.xlsx", "notes.xlsx"}

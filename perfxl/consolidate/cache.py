@@ -20,9 +20,7 @@ rows (with the problems counted and each project's percentages and the unit's to
 `combine.Sums`; their other lists of rows by columns), then those rows, each list by columns
 (`_columns`: the texts holding the placeholder found per column by a byte search and named
 from the columns when loaded; a spilled run's hit writes them to the spill as they are,
-unpickled only if read back); then the submissions' packed models (`changes.pack`,
-compressed already: pickled as they are, not compressed a second time, which cost ~45 us
-of a hit's decompressing); then, when the run rendered them, the rows' sheet XML
+unpickled only if read back); then, when the run rendered them, the rows' sheet XML
 (`writer.SubmissionXml`: 指标明细, 校验问题 and the unit's 汇总 rows, about 20 KB compressed
 for 20 projects), which names the file: a later run splices it into its summary only when
 its own name, input folder and styles are the same, else a worker renders the entry's
@@ -65,13 +63,12 @@ if TYPE_CHECKING:
     from perfxl.consolidate.spill import SpillStore
     from perfxl.consolidate.writer import RowsXml
 
-FORMAT = 8  # bump when what an entry holds changes shape
+FORMAT = 9  # bump when what an entry holds changes shape (9: no packed models)
 MAGIC = b"PXLC\x00\x07\r\n"  # 8 bytes; the line ends catch a text-mode copy
 DIGEST = 32  # bytes of the body's SHA-256 after the magic
-_LENGTH = struct.Struct("<Q")  # the body: the records without their long rows and packed
-# models, then those rows (each compressed, after its length), then the submissions' packed
-# models (`Submission.model`, compressed already: pickled as they are, after their length),
-# then the pickled rendered rows (`writer.SubmissionXml` per submission; absent when none)
+_LENGTH = struct.Struct("<Q")  # the body: the records without their long rows, then those
+# rows (each compressed, after its length), then the pickled rendered rows
+# (`writer.SubmissionXml` per submission; absent when none)
 # Stands for the workbook's name in a stored entry (never a real path: NUL cannot be in one).
 PLACEHOLDER = "\x00perfxl-cached-file\x00"
 # Statuses whose records are the workbook's own (a summary lists other files; an unreadable
@@ -282,11 +279,7 @@ class Cache:
                 render_xml(found, rows_xml)
             return found
         render = rows_xml is not None and bool(extracted.submissions)
-        models = _models_out(extracted)  # compressed already: kept apart, not again
-        try:
-            records, raw_rows = _dumps(extracted, named_as=path if render else None)
-        finally:
-            _with_models(extracted, models)
+        records, raw_rows = _dumps(extracted, named_as=path if render else None)
         rows = _compress(raw_rows)  # as the entry holds them: a spilled run's parent keeps them so
         xml: list[Any] | None = None
         if rows_xml is not None and render:
@@ -297,13 +290,13 @@ class Cache:
         if name not in records and name not in raw_rows:  # else a text was made from the real
             # name (not the placeholder): not reusable under another name
             body = b"".join(  # each a fifth of the size, in under a millisecond
-                _LENGTH.pack(len(z)) + z for z in (_compress(records), rows, _plain(models))
+                _LENGTH.pack(len(z)) + z for z in (_compress(records), rows)
             )
             body += pickle.dumps(xml, protocol=pickle.HIGHEST_PROTOCOL) if xml else b""
             blob = MAGIC + hashlib.sha256(body).digest() + body
             with contextlib.suppress(OSError):
                 _write(self.entry(extracted.files[0].sha256), blob)
-        return Packed(records, rows, path, xml, models)
+        return Packed(records, rows, path, xml)
 
 
 def rendered_again(
@@ -341,37 +334,6 @@ def rendered_again_batch(
     return [rendered_again(p, config, e, layout, cache, rows_xml, rows) for p, e in items]
 
 
-def _models_out(extracted: Extracted) -> list[Any] | None:
-    """The submissions' packed models (bytes or None each), taken out of them to be stored
-    apart (`_with_models` puts them back); None, and left in, when one is of another kind."""
-    models = [s.model for s in extracted.submissions]
-    if not all(m is None or type(m) is bytes for m in models):
-        return None
-    for sub in extracted.submissions:
-        sub.model = None
-    return models
-
-
-def _with_models(found: Extracted, models: Any) -> Extracted:
-    """``found`` with its submissions' packed models as `_models_out` took them (None: they
-    stayed in the records).
-
-    Raises:
-        pickle.UnpicklingError: not one model (bytes or None) per submission.
-    """
-    if models is None:
-        return found
-    if (
-        type(models) is not list
-        or len(models) != len(found.submissions)
-        or not all(m is None or type(m) is bytes for m in models)
-    ):
-        raise pickle.UnpicklingError("not a perfxl cache entry")
-    for sub, m in zip(found.submissions, models, strict=True):
-        sub.model = m
-    return found
-
-
 @dataclass(frozen=True)
 class Packed:
     """One file's records as an entry's payload (the long rows compressed, as stored), and the
@@ -381,18 +343,17 @@ class Packed:
     rows: bytes  # the long rows, compressed as the entry holds them
     path: str
     xml: list[Any] | None = None  # per submission, its rows' XML (`writer.SubmissionXml`)
-    models: list[bytes | None] | None = None  # the packed models, when not in ``records``
 
     def unpack(self) -> Extracted:
         """The records, named ``path``."""
-        found = _with_models(_records(self.records, self.path), self.models)
+        found = _records(self.records, self.path)
         _put_rows(found, pickle.loads(zlib.decompress(self.rows)), self.path)
         return _with_xml(found, self.xml)
 
     def spill(self, store: SpillStore) -> Extracted:
         """The records, named ``path``, their long rows written to ``store`` as they are
         (not unpickled: a spilled run's parent handles them as a cache hit's, `Cache.load`)."""
-        found = _with_models(_records(self.records, self.path), self.models)
+        found = _records(self.records, self.path)
         _spilled(found, self.rows, self.path, store)
         return _with_xml(found, self.xml)
 
@@ -715,14 +676,14 @@ def _decode(blob: bytes, path: str, store: SpillStore | None = None) -> Extracte
     when the bytes are not a whole, intact entry. With ``store``, the long rows are left
     compressed, written to ``store`` and read back from there on use (`Cache.load`)."""
     head = len(MAGIC) + DIGEST
-    if len(blob) <= head + 3 * _LENGTH.size or not blob.startswith(MAGIC):
+    if len(blob) <= head + 2 * _LENGTH.size or not blob.startswith(MAGIC):
         return None
     body = memoryview(blob)[head:]
     if hashlib.sha256(body).digest() != blob[len(MAGIC) : head]:
         return None
     parts: list[memoryview] = []
     at = 0
-    for _ in range(3):
+    for _ in range(2):
         if at + _LENGTH.size > len(body):
             return None
         (size,) = _LENGTH.unpack_from(body, at)
@@ -730,7 +691,7 @@ def _decode(blob: bytes, path: str, store: SpillStore | None = None) -> Extracte
         parts.append(body[at : at + size])
         at += size
     try:  # checked bytes this cache wrote
-        found = _with_models(_records(zlib.decompress(parts[0]), path), pickle.loads(parts[2]))
+        found = _records(zlib.decompress(parts[0]), path)
         if store is None:
             _put_rows(found, pickle.loads(zlib.decompress(parts[1])), path)
         rest = body[at:]

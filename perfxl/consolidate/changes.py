@@ -2,17 +2,14 @@
 
 Only units that sent several versions are compared, so the parent reads those files again
 (`model_of`: the very bytes the worker read, checked by their SHA-256) instead of every worker
-packing every model it read. A cache entry written by an earlier run may still hold a packed
-model (`pack`): it is used as it is. Each superseded
-version is compared with the next newer one (v1 with v2, v2 with v3, the newest being the one
-used): its 提交情况 row gets `DiffResult.summary` and the 版本变化 sheet a row per change.
+sending every model it read. Each superseded version is compared with the next newer one (v1
+with v2, v2 with v3, the newest being the one used): its 提交情况 row gets
+`DiffResult.summary` and the 版本变化 sheet a row per change.
 """
 
 from __future__ import annotations
 
-import pickle
-import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from perfxl import layout as L
@@ -20,66 +17,12 @@ from perfxl.consolidate.columns import VersionChangeRow
 
 if TYPE_CHECKING:
     from perfxl.consolidate.records import Submission
-    from perfxl.consolidate.spill import Blob
     from perfxl.diff import Change, DiffResult
     from perfxl.model import Targets
 
 Model = tuple["Targets", dict[str, tuple[str, str]]]
 NOT_COMPARED = "无法逐项比较：{which}是汇总表中的记录，汇总表不含工作簿的全部内容。"
 CHANGED_SINCE = "无法逐项比较：{which}的文件在汇总过程中已被改动、移走或无法再次读取，请重新汇总。"
-
-
-def pack(targets: Targets, locations: Mapping[str, tuple[str, str]]) -> bytes:
-    """The model and its cells as a compressed pickle (about 13 KB for 20 projects): cheap to
-    hand from a worker to the parent and to hold until the versions are chosen.
-
-    The cells (a thousand pointers for 20 projects) go as three texts, the pointers, sheets
-    and cells each joined by NUL, when every place is two texts and none holds a NUL (no
-    pointer or cell reference can; a sheet name cannot either, XML has no NUL): three strings
-    pickle and compress in less time than a thousand tuples. Otherwise the dict goes as it is.
-    """
-    cut: tuple[str, str, str] | dict[str, tuple[str, str]] | None = None
-    try:
-        sheets = _SEP.join([s for s, _ in locations.values()])
-        cells = _SEP.join([c for _, c in locations.values()])
-        pointers = _SEP.join(locations)
-    except TypeError:  # a place not given as two texts: the dict as it is
-        pass
-    else:
-        n = len(locations) - 1
-        if n >= 0 and sheets.count(_SEP) == cells.count(_SEP) == pointers.count(_SEP) == n:
-            cut = (pointers, sheets, cells)
-    if cut is None:
-        cut = dict(locations)
-    data = pickle.dumps((targets, cut), protocol=pickle.HIGHEST_PROTOCOL)
-    return _compress(data)
-
-
-def _compress(data: bytes) -> bytes:
-    """A zlib stream of ``data`` at level 1: python-isal's where it is installed (a quarter of
-    zlib's time for 3 % more bytes), else zlib's; `unpack` inflates either with zlib."""
-    try:
-        from isal import isal_zlib
-    except ImportError:  # zlib does the same, slower
-        return zlib.compress(data, 1)
-    return isal_zlib.compress(data, 1)
-
-
-_SEP = "\x00"
-
-
-def unpack(blob: bytes | Blob) -> Model:
-    """The model and its cells packed by `pack` (in a worker of this very run; written to
-    the run's spill file, `perfxl.consolidate.spill`, when it spills)."""
-    if not isinstance(blob, bytes):
-        blob = blob.load()
-    targets, cut = pickle.loads(zlib.decompress(blob))  # our own worker's bytes
-    if isinstance(cut, dict):
-        return targets, cut
-    pointers, sheets, cells = (text.split(_SEP) for text in cut)
-    if not len(pointers) == len(sheets) == len(cells):
-        raise ValueError("packed cells out of step")  # never: pack joined them so
-    return targets, dict(zip(pointers, zip(sheets, cells)))  # noqa: B905 (lengths checked)
 
 
 def compare(
@@ -114,12 +57,9 @@ def compare(
 
 
 def model_of(sub: Submission, layout: L.Layout = L.STANDARD) -> Model | str:
-    """``sub``'s model and its cells: unpacked when a cache entry of an earlier run kept it
-    packed, else read again from its file (only when the file still holds the bytes the
-    worker read: same SHA-256), else why not (`NOT_COMPARED` for a record listed in a
-    summary, `CHANGED_SINCE`; ``{which}`` left for the caller)."""
-    if sub.model is not None:
-        return unpack(sub.model)
+    """``sub``'s model and its cells, read again from its file (only when the file still
+    holds the bytes the worker read: same SHA-256), else why not (`NOT_COMPARED` for a record
+    listed in a summary, `CHANGED_SINCE`; ``{which}`` left for the caller)."""
     if sub.file.via is not None:
         return NOT_COMPARED
     from perfxl.consolidate.cache import file_digest

@@ -244,8 +244,6 @@ def combine(
     files, subs = _without_copies(files, subs)
     out = Consolidation(schedule=schedule)
     out.chosen = chosen = choose_versions(subs, prefer, out.version_changes, layout)
-    for s in subs:
-        s.model = None  # compared: the packed models are not needed any more
     out.superseded = [f for f in files if f.status == K.SUPERSEDED]
     if listed:
         from perfxl.consolidate.changes import carried

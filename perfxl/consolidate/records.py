@@ -16,7 +16,7 @@ from perfxl.consolidate.columns import (
 )
 
 if TYPE_CHECKING:
-    from perfxl.consolidate.spill import Blob, Spilled
+    from perfxl.consolidate.spill import Spilled
 
 Row = tuple[Any, ...]  # a row of any long table (each is a named tuple of `columns`)
 
@@ -68,10 +68,6 @@ class Submission:
     A 绩效自评表 fills ``scores`` (a `eval_columns.EvalProjectRow` per project) and ``short``
     (its projects' rows short of full points, `eval_columns.EvalLowRow`), under its scoring
     ``profile``; it is summed only among self-evaluation workbooks.
-    ``model``: the model read and its cells, packed (`perfxl.consolidate.changes.pack`), only
-    as a cache entry of an earlier run kept it (a `perfxl.consolidate.spill.Blob` when
-    spilled); workers send none now: versions are compared by reading the files again
-    (`perfxl.consolidate.changes.model_of`). None once versions are compared.
     ``spilled``: when the run spills rows to disk (`perfxl.consolidate.spill`), the
     ``indicators`` and ``problems`` written there (the lists are then empty), with
     ``tally``, the problems counted by (file, sheet, severity) and (file, None, severity,
@@ -89,7 +85,6 @@ class Submission:
     scores: list[Any] = field(default_factory=list)
     short: list[Any] = field(default_factory=list)
     profile: str | None = None
-    model: bytes | Blob | None = None
     spilled: tuple[Spilled[IndicatorRow], Spilled[ProblemRow]] | None = None
     tally: Counter[tuple[Any, ...]] | None = None
     sums: Any = None  # its projects' percentages and totals (`combine.Sums`), made by the worker

@@ -127,7 +127,8 @@ def _unpacked(packed: tuple[Any, ...]) -> list[Any]:
 
 
 class Blob:
-    """Bytes written to a `SpillStore` (a submission's packed model): read back on use."""
+    """Bytes written to a `SpillStore` (a cache entry's compressed rows, `Decoded`; rendered
+    XML, `SpilledXml`): read back on use."""
 
     __slots__ = ("offset", "size", "store")
 
@@ -281,14 +282,11 @@ def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
     """Each submission's 指标明细 and 校验问题 rows moved to ``store`` (its ``spilled``
     handles and ``tally`` set, its lists emptied), with the XML a worker rendered of them
     when it was rendered under the submission's file name (`Spilled.xml`; its 汇总 rows'
-    XML: ``summary_xml``, used when `combine` finds it stands), and its packed
-    model (read back only when its unit sent several versions); ``extracted`` returned."""
+    XML: ``summary_xml``, used when `combine` finds it stands); ``extracted`` returned."""
     from perfxl.consolidate.combine import problem_counts
 
     for s in extracted.submissions:
         xml, s.xml = s.xml, None
-        if isinstance(s.model, bytes):
-            s.model = store.put_bytes(s.model)
         mine = xml is not None and xml.path == s.file.path  # else shown under another name
         if mine and xml.summary is not None:
             key, d = xml.summary
