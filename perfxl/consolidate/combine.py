@@ -575,11 +575,11 @@ def own_summary(s: Submission, counted: bool = False) -> list[SummaryRow]:
     counts ``s.tally`` holds are taken (a spilled run's parent: its problems, counted by
     the worker that read it, are no longer in ``s.problems``; ``s.tally`` left as it is)."""
     sums = s.sums if isinstance(s.sums, Sums) and s.sums.fits(s.projects) else sums_of(s)
-    tally = s.tally if counted else None
-    if tally is None:
-        tally = problem_counts(s.problems)
-        if not counted:
-            s.tally = tally
+    if counted and s.tally is not None:
+        return unit_summary(s, sums, s.tally.get)
+    tally = problem_counts(s.problems)
+    if not counted:
+        s.tally = tally
     return unit_summary(s, sums, tally.get)
 
 
