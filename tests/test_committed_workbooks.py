@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import zipfile
 from pathlib import Path
 
-from conftest import ROOT
-
-# Parts that always differ between two builds: creation and modification times.
-VOLATILE = {"docProps/core.xml"}
+from conftest import ROOT, built_parts
 
 
 def _load_builder():  # type: ignore[no-untyped-def]
@@ -22,11 +20,6 @@ def _load_builder():  # type: ignore[no-untyped-def]
     return mod
 
 
-def _parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist() if n not in VOLATILE}
-
-
 def test_committed_template_and_example_equal_a_fresh_build(tmp_path: Path) -> None:
     builder = _load_builder()
     builder.build(tmp_path / "t.xlsx", tmp_path / "e.xlsx")
@@ -34,9 +27,41 @@ def test_committed_template_and_example_equal_a_fresh_build(tmp_path: Path) -> N
         (builder.TEMPLATE, tmp_path / "t.xlsx"),
         (builder.EXAMPLE_XLSX, tmp_path / "e.xlsx"),
     ):
-        old, new = _parts(committed), _parts(fresh)
+        old, new = built_parts(committed), built_parts(fresh)
         assert sorted(old) == sorted(new), committed.name
         changed = [n for n in old if old[n] != new[n]]
         assert changed == [], (
             f"{committed.name} is stale: run `python tools/build_templates.py` ({changed})"
         )
+
+
+def _rewritten(src: Path, out: Path, part: str, edit: bytes, to: bytes) -> Path:
+    """A copy of ``src`` with ``edit`` replaced by ``to`` in ``part``."""
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in z.infolist():
+            data = z.read(info)
+            if info.filename == part:
+                assert edit in data
+                data = data.replace(edit, to)
+            dst.writestr(info, data, compresslevel=9)
+    return out
+
+
+def test_another_openpyxl_release_builds_the_same_workbook(tmp_path: Path) -> None:
+    """The comparison ignores what the writing library's release and zlib decide (its name
+    in app.xml, the deflated bytes), and nothing else."""
+    template = _load_builder().TEMPLATE
+    copy = shutil.copy(template, tmp_path / "same.xlsx")
+    assert built_parts(copy) == built_parts(template)
+    with zipfile.ZipFile(template) as z:
+        app = z.read("docProps/app.xml")
+    release = app.split(b"Openpyxl ")[1].split(b"<")[0]
+    newer = _rewritten(template, tmp_path / "newer.xlsx", "docProps/app.xml", release, b"9.9.9")
+    assert newer.read_bytes() != template.read_bytes()
+    assert built_parts(newer) == built_parts(template)
+    with zipfile.ZipFile(template) as z:
+        sheet = next(n for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+    edited = _rewritten(
+        template, tmp_path / "edited.xlsx", sheet, b"</sheetData>", b"</sheetData> "
+    )
+    assert built_parts(edited) != built_parts(template)
