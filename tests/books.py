@@ -11,14 +11,37 @@ from pathlib import Path
 from typing import Any
 
 _TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*")
+# openpyxl names its release in docProps/app.xml ("Openpyxl 3.1.5", AppVersion "3.1").
+_OPENPYXL_RELEASE = re.compile(rb"(Openpyxl )[0-9][0-9A-Za-z.]*|(<AppVersion>)[^<]*")
 
 
-def parts(path: Path) -> dict[str, bytes]:
-    """Every part of the workbook, the document's created/modified times stripped."""
+def parts(path: Path, *, times: bool = False) -> dict[str, bytes]:
+    """Every part of the workbook inflated (the deflated bytes depend on the zlib that
+    compressed them), the document's created/modified times stripped (kept with ``times``),
+    and the release of openpyxl, when it wrote the workbook, masked in docProps/app.xml (a
+    newer openpyxl on a fresh clone writes the same workbook)."""
     with zipfile.ZipFile(path) as z:
         out = {n: z.read(n) for n in z.namelist()}
-    if "docProps/core.xml" in out:
+    if "docProps/core.xml" in out and not times:
         out["docProps/core.xml"] = _TIMES.sub(rb"\1", out["docProps/core.xml"])
+    app = out.get("docProps/app.xml")
+    if app is not None and b"Openpyxl " in app:
+        out["docProps/app.xml"] = _OPENPYXL_RELEASE.sub(
+            lambda m: (m.group(1) or m.group(2)) + b"*", app
+        )
+    return out
+
+
+def with_part(
+    src: Path, out: Path, name: str, body: bytes, method: int = zipfile.ZIP_DEFLATED
+) -> Path:
+    """A copy of the workbook ``src`` at ``out`` whose member ``name`` holds ``body`` (written
+    last, compressed by ``method``)."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != name:
+                zout.writestr(info.filename, zin.read(info))
+        zout.writestr(name, body, compress_type=method)
     return out
 
 

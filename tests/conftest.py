@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import tempfile
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,25 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 EXAMPLE_JSON = EXAMPLES / "suying-2023.json"
 EXAMPLE_XLSX = EXAMPLES / "suying-2023.xlsx"
-
-
-# openpyxl names its release in docProps/app.xml ("Openpyxl 3.1.5", AppVersion "3.1").
-_WRITER_RELEASE = re.compile(rb"(Openpyxl )[0-9][0-9A-Za-z.]*|(<AppVersion>)[^<]*")
-
-
-def built_parts(path: Path, volatile: Iterable[str] = ("docProps/core.xml",)) -> dict[str, bytes]:
-    """What a workbook perfxl built holds that the build decides: every zip member inflated
-    (the deflated bytes depend on the zlib that compressed them), but the ``volatile`` ones
-    (the times in core.xml), with the writing library's release in docProps/app.xml masked
-    (a newer openpyxl on a fresh clone builds the same workbook)."""
-    skip = set(volatile)
-    with zipfile.ZipFile(path) as z:
-        parts = {n: z.read(n) for n in z.namelist() if n not in skip}
-    if "docProps/app.xml" in parts:
-        parts["docProps/app.xml"] = _WRITER_RELEASE.sub(
-            lambda m: (m.group(1) or m.group(2)) + b"*", parts["docProps/app.xml"]
-        )
-    return parts
 
 
 def county_demo() -> Any:

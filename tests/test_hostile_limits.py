@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from books import with_part as _with_part
 from openpyxl import Workbook
 
 from perfxl import safety
@@ -22,15 +23,6 @@ def _book(path: Path, rows: int = 5, cols: int = 3) -> Path:
         wb.active.append([f"r{r}c{c}" for c in range(1, cols + 1)])
     wb.save(path)
     return path
-
-
-def _with_part(src: Path, out: Path, name: str, body: bytes) -> Path:
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            if info.filename != name:
-                zout.writestr(info.filename, zin.read(info))
-        zout.writestr(name, body)
-    return out
 
 
 def test_a_plain_workbook_passes(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import EXAMPLES, ROOT, built_parts
+from books import parts
+from conftest import EXAMPLES, ROOT
 
 from perfxl.read import read_workbook
 
@@ -35,9 +36,7 @@ def test_committed_monitoring_example_equals_a_fresh_run(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr
     assert _export(COMMITTED) == _export(fresh)
     # the same workbook, its times too (the tool stamps them), whatever zlib deflated it
-    assert built_parts(targets, volatile=()) == built_parts(
-        EXAMPLES / "suying-2023.xlsx", volatile=()
-    )
+    assert parts(targets, times=True) == parts(EXAMPLES / "suying-2023.xlsx", times=True)
 
 
 def test_the_example_holds_a_clerks_july() -> None:

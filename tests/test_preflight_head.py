@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from books import with_part as _with_part
 from openpyxl import Workbook
 
 from perfxl import safety
@@ -19,17 +20,6 @@ def _book(path: Path) -> Path:
     wb.active.append(["a", 1, 2.5])
     wb.save(path)
     return path
-
-
-def _with_part(
-    src: Path, out: Path, name: str, body: bytes, method: int = zipfile.ZIP_DEFLATED
-) -> Path:
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            if info.filename != name:
-                zout.writestr(info.filename, zin.read(info))
-        zout.writestr(name, body, compress_type=method)
-    return out
 
 
 def _workbook_xml(src: Path) -> bytes:
