@@ -29,19 +29,16 @@ def compare(
     older: Submission,
     newer: Submission,
     shown: str,
-    layout: L.Layout = L.STANDARD,
-    models: Callable[[Submission], Model | str] | None = None,
+    models: Callable[[Submission], Model | str],
 ) -> DiffResult | str:
     """What ``newer`` changed from ``older``, or why they cannot be compared (the 提交情况
     text after the newer file's name, `describe`). ``shown``: how the one-line summary names
-    the newer file; ``layout``: the form the files were read with; ``models``: where the
-    two models come from (`models_once`: a middle version of three is read once), else
-    `model_of` each."""
-    get = models if models is not None else (lambda s: model_of(s, layout))
-    old = get(older)
+    the newer file; ``models``: each one's model (`models_once`, made with the form the
+    files were read with: a middle version of three is read once)."""
+    old = models(older)
     if isinstance(old, str):
         return old.format(which="本版本")
-    new = get(newer)
+    new = models(newer)
     if isinstance(new, str):
         return new.format(which="较新的版本")
     from perfxl.diff import diff

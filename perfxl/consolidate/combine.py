@@ -187,7 +187,7 @@ def choose_versions(
             shown = _beside(newer.file.path, older.file.path)
             if older.file.via is not None and older.file.changes:
                 continue  # a record of a summary: what its newer version changed is kept
-            result = compare(older, newer, shown, layout, models)
+            result = compare(older, newer, shown, models)
             older.file.changes = describe(result, shown)
             if not isinstance(result, str) and changes is not None:
                 changes.extend(change_rows(result, older, newer))
