@@ -148,6 +148,7 @@ def adapt(tree: Path) -> None:
     )
     targets = tree / "perfxl" / "targets.py"
     _sub(targets, r"^    raw: object = None$", "    raw: Any = None")
+    _sub(targets, r"^from typing import Literal$", "from typing import Any, Literal")
     # A native class has no __dict__: the row's JSON object from its fields, one by one.
     model = tree / "perfxl" / "model.py"
     _sub(
@@ -155,7 +156,6 @@ def adapt(tree: Path) -> None:
         r"\[vars\(ind\)\.copy\(\) for ind in p\.indicators\]",
         "[{k: getattr(ind, k) for k in INDICATOR_KEYS} for ind in p.indicators]",
     )
-    _sub(targets, r"^from typing import Literal$", "from typing import Any, Literal")
 
 
 def copy_tree(dest: Path) -> Path:
