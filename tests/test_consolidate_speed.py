@@ -24,7 +24,7 @@ import python_calamine
 from damage import damaged
 
 from perfxl.config import Config
-from perfxl.consolidate.run import chunk_size
+from perfxl.consolidate.run import chunk_size, chunked
 from perfxl.consolidate.summary_xml import SheetRows, insert_rows
 from perfxl.rules import schema_rules
 from perfxl.rules.base import Context
@@ -308,6 +308,25 @@ def test_chunk_size_keeps_every_worker_busy() -> None:
         for workers in (1, 2, 8):
             c = chunk_size(files, workers)
             assert c >= 1 and math.ceil(files / c) >= min(files, 4 * workers)
+
+
+@pytest.mark.parametrize(("files", "workers"), [(1000, 2), (100, 2), (7, 2), (333, 8), (1, 1)])
+def test_tasks_shrink_towards_the_end(files: int, workers: int) -> None:
+    """Every file once, in order; no task over `chunk_size`; the last tasks a file each, and
+    each task no more than a ``2 * workers``-th of the files left (the workers finish
+    together)."""
+    items = list(range(files))
+    chunk = chunk_size(files, workers)
+    tasks = chunked(items, chunk, workers)
+    assert [i for t in tasks for i in t] == items
+    assert all(1 <= len(t) <= chunk for t in tasks)
+    left = files
+    for t in tasks:
+        assert len(t) <= max(1, math.ceil(left / (2 * workers)))
+        left -= len(t)
+    assert len(tasks[-1]) == 1
+    if files >= 1000:
+        assert len(tasks) <= math.ceil(files / chunk) + 4 * workers * 2  # few tasks added
 
 
 def test_collector_is_restored() -> None:

@@ -11,7 +11,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from perfxl import layout as L
 from perfxl.consolidate import columns as K
@@ -33,6 +33,7 @@ Keep = Callable[[Result], list[Extracted]]  # what is done with some files' resu
 Kept = Sequence["Extracted | Packed"]  # a chunk's results once kept (`Keep`: records)
 Args = tuple[str | None, L.Layout, "Cache | None", "RowsXml | None", bool]
 Task = Callable[..., Result]
+T = TypeVar("T")
 
 
 @dataclass
@@ -317,7 +318,7 @@ def _read(
         warm_up()
     # else this process has entries to load: the workers import them while it does (about
     # 0.2 s of CPU each, and 0.2 s less before the first entry is loaded)
-    chunks = [items[i : i + plan.chunk] for i in range(0, len(items), plan.chunk)]
+    chunks = chunked(items, plan.chunk, plan.workers)
     done = _run_pool(batch, chunks, plan.workers, args, progress, keep, meanwhile)
     left = [i for i, d in enumerate(done) if d is None]
     if left:  # a worker died (a reader aborted): those chunks again, each file in its own child
@@ -462,6 +463,20 @@ def chunk_size(files: int, workers: int) -> int:
     """Files per task: enough to make the per-task cost (a pickle round trip) negligible,
     few enough that every worker gets several chunks and none is left with a long tail."""
     return max(1, min(16, files // (workers * 8)))
+
+
+def chunked(items: list[T], chunk: int, workers: int) -> list[list[T]]:
+    """``items`` in tasks of ``chunk`` (`chunk_size`), shrinking towards the end: a task is
+    at most a ``2 * workers``-th of what is left, so the workers' last tasks are a file or
+    two and they finish together (with tasks of 16 to the end, one worker idled for half a
+    task's time on average while the other finished its last)."""
+    out: list[list[T]] = []
+    i, n = 0, len(items)
+    while i < n:
+        size = min(chunk, max(1, -(-(n - i) // (2 * workers))))
+        out.append(items[i : i + size])
+        i += size
+    return out
 
 
 def schedule_for(config: object | None) -> tuple[float, ...]:
