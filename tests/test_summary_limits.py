@@ -172,10 +172,12 @@ def test_a_summary_read_as_a_stream_gives_what_its_grid_gives(
     assert streamed and streamed[0] is again  # read as a stream
     _same(again, whole)
     assert sum(len(s.problems) for s in again.submissions) > 2000
-    # Not a summary: read as any other file.
+    # Not a summary (its document properties say so): read as any other file, not tried as
+    # a stream.
     book = ROOT / "examples" / "suying-2023.xlsx"
+    tried = len(streamed)
     assert extract_file(str(book)).submissions[0].problems is not None
-    assert streamed[-1] is None
+    assert len(streamed) == tried
 
 
 def test_a_bomb_named_as_an_input_is_refused_as_before(
@@ -190,3 +192,38 @@ def test_a_bomb_named_as_an_input_is_refused_as_before(
     after = extract_file(str(bomb)).files[0]
     assert after.status == before.status == K.UNREADABLE
     assert after.note == before.note and "压缩比" in after.note
+
+
+def test_only_a_summary_perfxl_wrote_is_trusted_to_be_large(
+    summary: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file named as an input gets the larger limits only when its document properties
+    say perfxl wrote it as a summary: a township's workbook over the default limits is
+    refused whether it is named or found in a folder, with the same message."""
+    import random
+
+    from perfxl.consolidate.extract import extract_file
+
+    monkeypatch.setattr(safety, "DEFAULT_LIMITS", SMALL)
+    monkeypatch.setattr(safety, "LARGE_LIMITS", LARGE)
+    named = extract_file(str(summary))
+    assert named.files[0].status != K.UNREADABLE and len(named.submissions) > 1
+    assert extract_file(str(summary), expand_summary=False).files[0].status == K.SUMMARY_SKIPPED
+
+    rnd = random.Random(17)
+    words = [f"指标{rnd.randrange(10**6)}".encode() for _ in range(5000)]
+    body = b" ".join(rnd.choice(words) for _ in range(200_000))  # 2.6 MB, expands as text
+    book = tmp_path / "padded.xlsx"
+    with (
+        zipfile.ZipFile(ROOT / "examples" / "suying-2023.xlsx") as zin,
+        zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zout,
+    ):
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        zout.writestr("xl/media/pad.bin", body)
+    with pytest.raises(safety.UnsafeWorkbookError):
+        safety.preflight(book, SMALL)
+    assert safety.preflight(book, LARGE).kind == "xlsx"  # what a named file passed before
+    as_named, as_found = (extract_file(str(book), expand_summary=e).files[0] for e in (True, False))
+    assert as_named.status == as_found.status == K.UNREADABLE
+    assert as_named.note == as_found.note and "xl/media/pad.bin 解压后超过" in as_named.note

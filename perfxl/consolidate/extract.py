@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from perfxl import layout as L
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord, Submission
-from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError
+from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError, UnsafeWorkbookError
 from perfxl.gcpause import without_gc
 from perfxl.problems import Problem
 
@@ -58,15 +58,22 @@ def extract_file(
         data, st = read_whole(path)  # hashed here, checked and read by `read_grid`: one read
         record.sha256 = file_digest(path, data)
         record.mtime = st.st_mtime
-        # A file named as an input may be a province's summary (`safety.LARGE_LIMITS`), read
-        # as a stream when large (`summary_input.read_summary_file`).
-        if expand_summary and st.st_size >= summary_input.STREAM_FROM:
+        # A file named as an input may be a province's summary, read as a stream when large
+        # (`summary_input.read_summary_file`). Only a summary perfxl wrote (its document
+        # properties say so) is checked with the larger limits (`safety.LARGE_LIMITS`); any
+        # other file, named or found, with the default ones.
+        if expand_summary and st.st_size >= summary_input.STREAM_FROM and _ours(path):
             record.path, shown_as = path, record.path  # a summary's records name its path
             streamed = summary_input.read_summary_file(path, record, LARGE_LIMITS)
             if streamed is not None:
                 return streamed
             record.path = shown_as
-        grid = read_grid(path, LARGE_LIMITS if expand_summary else DEFAULT_LIMITS, data=data)
+        try:
+            grid = read_grid(path, DEFAULT_LIMITS, data=data)
+        except UnsafeWorkbookError as exc:
+            if not (expand_summary and _large_summary(path, exc)):
+                raise
+            grid = read_grid(path, LARGE_LIMITS, data=data)
     except (OSError, PerfxlError) as exc:
         if not expand_summary and _large_summary(path, exc):
             record.status, record.note = K.SUMMARY_SKIPPED, FOUND_SUMMARY_NOTE
@@ -210,14 +217,18 @@ def renders_rows(s: Submission) -> bool:
 
 
 def _large_summary(path: str, exc: Exception) -> bool:
-    """Whether a file found in a folder was refused by the default limits only because it is
-    a large summary perfxl wrote (a province's, say): its document properties say so."""
+    """Whether a file was refused by the default limits only because it is a large summary
+    perfxl wrote (a province's, say): its document properties say so."""
+    return isinstance(exc, UnsafeWorkbookError) and _ours(path)
+
+
+def _ours(path: str) -> bool:
+    """Whether ``path`` is a summary perfxl wrote, by its document properties."""
     from pathlib import Path
 
-    from perfxl.errors import UnsafeWorkbookError
     from perfxl.outputs import is_summary_file
 
-    return isinstance(exc, UnsafeWorkbookError) and is_summary_file(Path(path))
+    return is_summary_file(Path(path))
 
 
 def _text(v: Any) -> str | None:
