@@ -70,8 +70,10 @@ class LazyGroup(click.Group):
     ) -> Any:
         """click's ``main``; in standalone mode click's errors are shown in Chinese."""
         extra["windows_expand_args"] = windows_expand_args
+        from perfxl import heap
         from perfxl.outputs import reset_finished
 
+        heap.own()  # the command line's process is perfxl's: its allocator may be tuned
         reset_finished()  # a Ctrl-C is an interruption until a command says its work is done
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)

@@ -168,23 +168,53 @@ def test_without_python_isal_zlib_inflates_the_same(
     assert safety.preflight(path) == with_isal
 
 
-def test_the_heap_is_kept_once_a_process_reads_a_second_package(
+def test_the_heap_is_kept_once_a_process_of_perfxls_reads_a_second_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from perfxl.grid import calamine_grid
+    from perfxl import heap
 
     calls: list[int] = []
-    monkeypatch.setattr(calamine_grid, "_opened", [0])
-    monkeypatch.setattr(calamine_grid, "_keep_heap", lambda: calls.append(1))
+    monkeypatch.setattr(heap, "_state", {"owned": False, "opened": 0})
+    monkeypatch.setattr(heap, "keep", lambda: calls.append(1))
     path = _book(tmp_path / "h.xlsx")
+    for _ in range(3):  # a program that imports perfxl: its allocator left as it is
+        read_grid(path)
+    assert calls == [] and not heap.owned()
+    heap.own()  # the command line, a worker: the count starts again
     read_grid(path)
     assert calls == []  # one workbook: nothing set
     read_grid(path)
     read_grid(path)
     assert calls == [1]
     monkeypatch.undo()
-    calamine_grid._keep_heap()  # the real one: glibc's mallopt here, harmless anywhere
+    heap.keep()  # the real one: glibc's mallopt here, harmless anywhere
     assert read_grid(path).sheets[0].get(9, 3) == "远处"
+
+
+def test_the_command_line_and_the_workers_own_their_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from perfxl import heap
+    from perfxl.cli import main
+    from perfxl.consolidate.run import _worker_init
+
+    monkeypatch.setattr(heap, "_state", {"owned": False, "opened": 0})
+    assert CliRunner().invoke(main, ["--help"]).exit_code == 0
+    assert heap.owned()
+    monkeypatch.setattr(heap, "_state", {"owned": False, "opened": 5})
+    import gc
+    import signal
+
+    old, thresholds = signal.getsignal(signal.SIGINT), gc.get_threshold()
+    try:
+        _worker_init()
+        assert heap.owned() and heap._state["opened"] == 0
+    finally:
+        signal.signal(signal.SIGINT, old)
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
 
 def test_no_package_where_calamine_would_not_read_the_file_as_xlsx(

@@ -393,9 +393,13 @@ def extract_isolated(
 
 
 def _worker_init() -> None:
-    """Workers ignore Ctrl-C (the parent stops them) and collect garbage, even when forked
+    """Workers are perfxl's own processes (`perfxl.heap.own`), ignore Ctrl-C (the parent
+    stops them) and collect garbage, even when forked
     from a caller that paused the collector: not what they inherited (frozen: never walked,
     nor its pages copied by the walk) and only at `READING_GC`."""
+    from perfxl import heap
+
+    heap.own()  # a process of perfxl's own, reading many workbooks
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

@@ -16,7 +16,6 @@ catches; the child's death becomes a ``ReaderAbortedError``. .xlsx and .ods stay
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -174,44 +173,15 @@ def _open(path: str, package: bytes | None) -> Any:
     import python_calamine
 
     if package is not None:
-        _opened[0] += 1
-        if _opened[0] == 2:  # a process reading many workbooks (one reading one: no need)
-            _keep_heap()
+        from perfxl import heap
+
+        heap.opened_package()  # many read by a process of perfxl's own: its heap kept
         try:
             return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package))
         except BaseException as exc:  # calamine's own error types, and panics
             if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
                 raise
     return python_calamine.CalamineWorkbook.from_path(path)
-
-
-_opened = [0]  # packages opened by this process
-
-
-def _keep_heap() -> None:
-    """Let glibc's malloc keep up to 8 MB of freed memory instead of handing it back to the
-    system after each workbook.
-
-    Reading a workbook from its package allocates a few large blocks (the package, about
-    400 KB for 20 projects, and calamine's copy of it); freed at the end of each file, glibc
-    returns them to the system (its thresholds follow the largest block freed: about 1 MB)
-    and the next file faults the pages in again, some 280 page faults or 0.7 ms of system
-    time a workbook, half what the package saves. Set once per process, on Linux with glibc
-    only (anywhere else, or when it fails, nothing changes but that time)."""
-    try:
-        if not (os.confstr("CS_GNU_LIBC_VERSION") or "").startswith("glibc"):
-            return
-        import ctypes
-
-        libc = ctypes.CDLL(None)
-        libc.mallopt(_M_MMAP_THRESHOLD, 4 << 20)  # blocks below 4 MB from the heap
-        libc.mallopt(_M_TRIM_THRESHOLD, 8 << 20)  # the heap's top kept up to 8 MB free
-    except (OSError, ValueError, AttributeError):  # no confstr name, no libc: as it was
-        return
-
-
-_M_TRIM_THRESHOLD = -1  # mallopt(3) parameters, from glibc's malloc.h
-_M_MMAP_THRESHOLD = -3
 
 
 def calamine_error(exc: BaseException, path: str) -> UnreadableWorkbookError:
