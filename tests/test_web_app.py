@@ -1,4 +1,4 @@
-"""The web app through Starlette's TestClient (httpx): sessions, CSRF, one unit's link never
+"""The web app through Starlette's TestClient (httpx2): sessions, CSRF, one unit's link never
 reaching another's versions, uploads refused or checked, downloads, error pages.
 
 One app (with its process pool) serves the whole module; each test opens its own round, so
@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import openpyxl
 import pytest
 import web_fixtures as wf
@@ -54,10 +54,10 @@ class Site:
         self.data = data
         self.app = app
         self.web = app.state.web
-        self.seen: list[httpx.Response] = []
+        self.seen: list[httpx2.Response] = []
         client.event_hooks["response"].append(self._keep)
 
-    def _keep(self, response: httpx.Response) -> None:
+    def _keep(self, response: httpx2.Response) -> None:
         response.read()
         self.seen.append(response)
 
@@ -86,7 +86,7 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def identity(site: Site, who: str) -> Iterator[None]:
     """Requests made inside come from ``who``: "admin" (signed in), else a fresh browser."""
     saved = site.c.cookies
-    site.c.cookies = httpx.Cookies()
+    site.c.cookies = httpx2.Cookies()
     try:
         if who == "admin":
             page = site.c.get("/login")
@@ -142,7 +142,7 @@ def open_round(
     return rid, tokens
 
 
-def upload(site: Site, token: str, path: Path, name: str | None = None) -> httpx.Response:
+def upload(site: Site, token: str, path: Path, name: str | None = None) -> httpx2.Response:
     """Upload as the page's form does (csrf field first, then the file)."""
     page = site.c.get(f"/u/{token}")
     assert page.status_code == 200, page.text

@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 import web_fixtures as wf
 import web_server as ws
@@ -36,7 +36,7 @@ from pg import pg_cluster, pg_url  # noqa: F401  (fixtures)
 N_UNITS = 50
 
 
-def exported(c: httpx.Client, round_id: int, out: Path) -> dict[str, Path]:
+def exported(c: httpx2.Client, round_id: int, out: Path) -> dict[str, Path]:
     """The round's export zip, unpacked into ``out`` after checking its SHA256SUMS: each
     member path -> its file."""
     r = c.get(f"/admin/rounds/{round_id}/export.zip")

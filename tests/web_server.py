@@ -6,7 +6,7 @@ the handshake: no sleeping, no polling of the port. A thread copies the server's
 a log file (quoted when something fails) and signals the ready line as it passes.
 :meth:`Server.stop` sends SIGTERM and waits; :meth:`Server.kill` sends SIGKILL.
 
-Also here, the few HTTP steps every test repeats (with httpx, against the real server): sign
+Also here, the few HTTP steps every test repeats (with httpx2, against the real server): sign
 the admin in, open a round from a UNITS.csv, read the units' upload links, upload a file.
 Forms are read from the page itself (the hidden ``csrf`` field and whatever else the form
 carries), so the tests submit what a browser would.
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-import httpx
+import httpx2
 
 ADMIN_PASSWORD = "县财政局-测试口令-2023"
 READY = "perfxl 网页服务已启动："
@@ -304,10 +304,10 @@ def serve(data: Path, log: Path, **kwargs: Any) -> Iterator[Server]:
                 raise
 
 
-def client(server: Server, **kwargs: Any) -> httpx.Client:
-    """An httpx client for ``server`` (no proxies from the environment, no redirects)."""
+def client(server: Server, **kwargs: Any) -> httpx2.Client:
+    """An httpx2 client for ``server`` (no proxies from the environment, no redirects)."""
     kwargs.setdefault("timeout", 120.0)
-    return httpx.Client(base_url=server.base, trust_env=False, **kwargs)
+    return httpx2.Client(base_url=server.base, trust_env=False, **kwargs)
 
 
 # --- forms ---------------------------------------------------------------------------------
@@ -410,7 +410,7 @@ def resolve(base_path: str, action: str) -> str:
 # --- the admin's and the units' steps --------------------------------------------------------
 
 
-def login(c: httpx.Client, password: str = ADMIN_PASSWORD) -> None:
+def login(c: httpx2.Client, password: str = ADMIN_PASSWORD) -> None:
     """Sign the admin in (reads the login form, fills its password field, posts it)."""
     page = c.get("/login")
     assert page.status_code == 200, page.text
@@ -423,7 +423,7 @@ def login(c: httpx.Client, password: str = ADMIN_PASSWORD) -> None:
 
 
 def create_round(
-    c: httpx.Client,
+    c: httpx2.Client,
     units_csv: Path,
     *,
     title: str = "2023年度绩效目标收集",
@@ -451,7 +451,7 @@ def create_round(
     return int(m.group(1))
 
 
-def unit_links(c: httpx.Client, round_id: int) -> dict[str, str]:
+def unit_links(c: httpx2.Client, round_id: int) -> dict[str, str]:
     """单位编码 -> upload token, from the round's links.csv (any column layout with a /u/ link)."""
     r = c.get(f"/admin/rounds/{round_id}/links.csv")
     assert r.status_code == 200, r.text
@@ -466,7 +466,7 @@ def unit_links(c: httpx.Client, round_id: int) -> dict[str, str]:
     return out
 
 
-def upload(c: httpx.Client, token: str, path: Path, name: str | None = None) -> httpx.Response:
+def upload(c: httpx2.Client, token: str, path: Path, name: str | None = None) -> httpx2.Response:
     """Upload ``path`` through the unit's form as a browser would (multipart field ``file``)."""
     page = c.get(f"/u/{token}")
     assert page.status_code == 200, page.text
@@ -478,7 +478,7 @@ def upload(c: httpx.Client, token: str, path: Path, name: str | None = None) -> 
     )
 
 
-def version_number(response: httpx.Response) -> int:
+def version_number(response: httpx2.Response) -> int:
     """The version number an upload's redirect points to (``/u/TOKEN/v/N``)."""
     assert response.status_code == 303, f"upload answered {response.status_code}:\n{response.text}"
     m = re.search(r"/u/[^/]+/v/(\d+)", response.headers["location"])
@@ -486,7 +486,7 @@ def version_number(response: httpx.Response) -> int:
     return int(m.group(1))
 
 
-def wait_checked(c: httpx.Client, token: str, number: int, timeout: float = 180.0) -> Any:
+def wait_checked(c: httpx2.Client, token: str, number: int, timeout: float = 180.0) -> Any:
     """Block until the version's check is finished; returns its ``/status`` JSON.
 
     Polls the server's own status endpoint until the condition holds, with a deadline; the
@@ -566,14 +566,14 @@ def rows(page: str, table_id: str, attr: str | None = None) -> list[Row]:
     return [r for r in p.rows if attr is None or attr in r.attrs]
 
 
-def dashboard(c: httpx.Client, round_id: int) -> dict[str, Row]:
+def dashboard(c: httpx2.Client, round_id: int) -> dict[str, Row]:
     """The round's dashboard rows by 单位编码 (``data-unit-code``)."""
     r = c.get(f"/admin/rounds/{round_id}")
     assert r.status_code == 200, r.text
     return {row.attrs["data-unit-code"]: row for row in rows(r.text, "dashboard", "data-unit-code")}
 
 
-def dashboard_counts(c: httpx.Client, round_id: int) -> dict[str, int]:
+def dashboard_counts(c: httpx2.Client, round_id: int) -> dict[str, int]:
     """The dashboard's head counts: status kind -> units (``<span id="count-<kind>">``)."""
     r = c.get(f"/admin/rounds/{round_id}")
     assert r.status_code == 200, r.text
@@ -595,7 +595,7 @@ class StalledUpload:
     """
 
     def __init__(
-        self, server: Server, c: httpx.Client, token: str, *, size: int, sent: int
+        self, server: Server, c: httpx2.Client, token: str, *, size: int, sent: int
     ) -> None:
         page = c.get(f"/u/{token}")
         assert page.status_code == 200, page.text
