@@ -187,9 +187,25 @@ def test_export_reads_the_xlsm_as_the_standard_workbook(xlsm: Path, tmp_path: Pa
     assert len(outs[0]["projects"]) == 1
 
 
+def _xlwings_release(book: Path) -> str:
+    """The xlwings release whose VBA ``book`` holds (its module's ``'Version:`` line)."""
+    found = re.search(r"^'Version: (\S+)", _vba(book)["xlwings"], re.MULTILINE)
+    assert found, "no 'Version: line in the xlwings module"
+    return found.group(1)
+
+
 def test_committed_xlsm_is_what_the_build_produces_today(xlsm: Path) -> None:
+    from importlib.metadata import version
+
     committed = ROOT / "templates" / "perfxl-模板.xlsm"
     assert committed.is_file(), "run: perfxl addin build --xlsm -o templates/perfxl-模板.xlsm"
+    built_with, installed = _xlwings_release(committed), version("xlwings")
+    assert _xlwings_release(xlsm) == installed  # the build names the release it starts from
+    assert built_with == installed, (
+        f"templates/perfxl-模板.xlsm holds the VBA of xlwings {built_with}, this environment "
+        f"has {installed}: install the release pyproject's dev extra pins, or bump the pin and "
+        "rebuild the file (python tools/build_templates.py)"
+    )
     assert _parts(committed) == _parts(xlsm), (
         "templates/perfxl-模板.xlsm is stale: rebuild it with "
         "perfxl addin build --xlsm -o templates/perfxl-模板.xlsm"
