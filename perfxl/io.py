@@ -74,11 +74,32 @@ def load_json(path: Path | str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        what = next((zh for en, zh in _JSON_ERRORS if exc.msg.startswith(en)), "格式有误")
+        comma = _trailing_comma(text, exc)
+        if comma is not None:  # one wording whichever Python's decoder found it
+            line = text.count("\n", 0, comma) + 1
+            col = comma - text.rfind("\n", 0, comma)
+            where, what = f"第 {line} 行第 {col} 列", "最后一项后面多了英文逗号，请删去"
+        else:
+            where = f"第 {exc.lineno} 行第 {exc.colno} 列"
+            what = next((zh for en, zh in _JSON_ERRORS if exc.msg.startswith(en)), "格式有误")
         raise DataError(
-            f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列：{what}（{exc.msg}）。",
+            f"不是有效的 JSON：{where}：{what}（{exc.msg}）。",
             path=name,
         ) from exc
+
+
+def _trailing_comma(text: str, exc: json.JSONDecodeError) -> int | None:
+    """Where a comma stands before the ``}`` or ``]`` that closes its object or list, when
+    that is what ``exc`` met: Python 3.13 says so ("Illegal trailing comma", at the comma);
+    earlier releases expect a name or a value at the closing bracket."""
+    if exc.msg.startswith("Illegal trailing comma"):
+        return exc.pos
+    if not exc.msg.startswith(("Expecting property name", "Expecting value")):
+        return None
+    if exc.pos >= len(text) or text[exc.pos] not in "}]":
+        return None
+    before = len(text[: exc.pos].rstrip()) - 1
+    return before if before >= 0 and text[before] == "," else None
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,11 @@ def test_fill_and_validate_share_one_wording(example_data: dict[str, Any]) -> No
         (b"3", "实际为数字"),
         (b'"text"', "实际为文本"),
         (b"null", "实际为null"),
-        (b'{"a": 1,}', "第 1 行第 9 列：字段名须用英文双引号括起"),
+        # a trailing comma: one message, at the comma, on every Python (3.13 words it itself)
+        (b'{"a": 1,}', "第 1 行第 8 列：最后一项后面多了英文逗号"),
+        (b'{"a": [1, 2,\n  ]}', "第 1 行第 12 列：最后一项后面多了英文逗号"),
+        (b'{"a": 1, "b"}', "第 1 行第 13 列：缺少英文冒号"),
+        (b'{"a": [1, , 2]}', "第 1 行第 11 列：此处缺少值"),
         (b'{"a": 1} x', "后面还有多余内容"),
         (b"", "文件为空"),
         (b"\xb0\xa1{}", "不是 UTF-8 编码"),
