@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import fields
 from typing import Any
 
 
@@ -35,3 +37,30 @@ def damaged(
             except (KeyError, IndexError, TypeError):
                 pass
         yield d
+
+
+def comparable(findings: Iterable[Any]) -> list[tuple[Any, ...]]:
+    """Findings as tuples that compare equal when the findings are the same, NaN values too.
+
+    A damaged document may hold NaN (one of the ``bad`` values). Before Python 3.13 a dataclass
+    compared its fields as one tuple, where the same NaN object equals itself. From 3.13 it
+    compares them one by one with ``==``, where NaN never equals anything."""
+    return [
+        tuple(NAN if isinstance(v, float) and math.isnan(v) else v for v in astuple_shallow(f))
+        for f in findings
+    ]
+
+
+class _Nan:
+    """What `comparable` puts for a NaN: one object, equal only to itself (not the text NaN)."""
+
+    def __repr__(self) -> str:
+        return "NaN"
+
+
+NAN = _Nan()
+
+
+def astuple_shallow(record: Any) -> tuple[Any, ...]:
+    """A dataclass record's fields, in order, not copied (`dataclasses.astuple` deep-copies)."""
+    return tuple(getattr(record, f.name) for f in fields(record))

@@ -67,13 +67,36 @@ def _allowed(rel: str, literal: str) -> bool:
     return False
 
 
+# From Python 3.12 an f-string is tokens of its own (start, literal parts, the expressions'
+# tokens, end): it is scanned whole, as its source text, as a STRING token is before 3.12.
+_FSTRING_START = getattr(tokenize, "FSTRING_START", None)
+_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
+
+
 def _addresses(path: Path) -> list[tuple[int, str]]:
     out = []
     source = path.read_text(encoding="utf-8")
+    lines = source.splitlines(keepends=True)
+    depth, start = 0, (0, 0)
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):
-        if tok.type in (tokenize.STRING, tokenize.COMMENT):
+        if tok.type == _FSTRING_START:
+            depth, start = depth + 1, tok.start if depth == 0 else start
+        elif tok.type == _FSTRING_END:
+            depth -= 1
+            if depth == 0:
+                text = _source_between(lines, start, tok.end)
+                out += [(start[0], m.group()) for m in _ADDRESS.finditer(text)]
+        elif depth == 0 and tok.type in (tokenize.STRING, tokenize.COMMENT):
             out += [(tok.start[0], m.group()) for m in _ADDRESS.finditer(tok.string)]
     return out
+
+
+def _source_between(lines: list[str], start: tuple[int, int], end: tuple[int, int]) -> str:
+    """The source text from ``start`` to ``end`` (tokenize's (row, column) positions)."""
+    (r1, c1), (r2, c2) = start, end
+    if r1 == r2:
+        return lines[r1 - 1][c1:c2]
+    return lines[r1 - 1][c1:] + "".join(lines[r1 : r2 - 1]) + lines[r2 - 1][:c2]
 
 
 def test_no_cell_address_of_the_form_outside_layout() -> None:
@@ -93,10 +116,12 @@ def test_no_cell_address_of_the_form_outside_layout() -> None:
 def test_the_address_scan_sees_messages_docstrings_and_fstrings(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text(
-        '"""Docstring naming C4."""\nMSG = "请在 B3 填写"\nREF = f"A{row}"\nX = "$C$4"  # E3\n',
+        '"""Docstring naming C4."""\nMSG = "请在 B3 填写"\nREF = f"A{row}"\nX = "$C$4"  # E3\n'
+        'Y = f"""跨行 {x}\n  在 D7{f"G{n}"}"""\n',
         encoding="utf-8",
     )
-    assert [t for _, t in _addresses(sample)] == ["C4", "B3", "A{", "$C$4", "E3"]
+    found = [(line, t) for line, t in _addresses(sample)]
+    assert found == [(1, "C4"), (2, "B3"), (3, "A{"), (4, "$C$4"), (4, "E3"), (5, "D7"), (5, "G{")]
 
 
 def test_field_returns_the_declared_field() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from damage import damaged
+from damage import comparable, damaged
 
 from perfxl.config import Config
 from perfxl.read import read_workbook
@@ -68,7 +68,7 @@ def test_part_by_part_equals_the_whole_document(name: str, framework: str) -> No
     found = 0
     for d in [data, *_damaged(data, 60, seed=len(name) + int(framework))]:
         expected = _whole(d, cfg, framework)
-        assert list(schema_rules.findings(d, cfg, framework)) == expected
+        assert comparable(schema_rules.findings(d, cfg, framework)) == comparable(expected)
         found += bool(expected)
     assert found > 40  # most damaged documents have schema errors
 
