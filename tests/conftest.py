@@ -64,6 +64,18 @@ def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
 
 
 @pytest.fixture
+def forked_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A consolidation's workers forked even though this test process runs other threads
+    (libraries imported by earlier tests start some), so that they inherit what the test
+    monkeypatched in this process; `perfxl.consolidate.run.pool_context` would spawn them."""
+    import multiprocessing
+
+    from perfxl.consolidate import run
+
+    monkeypatch.setattr(run, "pool_context", lambda: multiprocessing.get_context("fork"))
+
+
+@pytest.fixture
 def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The summary's 说明 sheet's 生成时间 fixed: the run's clock is the one thing two
     consolidations of the same files may differ in (and a file time in the same second would

@@ -143,6 +143,7 @@ def test_consolidate_lists_it_as_unreadable_and_sums_the_others(
     assert not [w for w in ENGLISH if w in r.stderr], r.stderr[-2000:]
 
 
+@pytest.mark.usefixtures("forked_workers")  # they inherit the aborting reader
 def test_a_worker_that_dies_breaks_no_consolidation(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -22,6 +22,8 @@ from perfxl.consolidate.records import Extracted, FileRecord
 from perfxl.inputs import ADVISING_REASONS, discover, load_expected
 
 if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
     from perfxl.config import Config
     from perfxl.consolidate.cache import Cache, Packed
     from perfxl.consolidate.spill import SpillStore
@@ -346,7 +348,11 @@ def _run_pool(
     `cache.unpacked`); ``meanwhile``: done here
     once every chunk is handed out (the workers read while it runs)."""
     done: list[Kept | None] = [None] * len(chunks)
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)), initializer=_worker_init)
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(chunks)),
+        mp_context=pool_context(),
+        initializer=_worker_init,
+    )
     try:
         with _sigint_blocked():  # workers start with Ctrl-C ignored (the parent handles it)
             futures = {pool.submit(task, c, *args): i for i, c in enumerate(chunks)}
@@ -366,6 +372,29 @@ def _run_pool(
         raise
     pool.shutdown()
     return done
+
+
+def pool_context() -> BaseContext:
+    """How the workers start: forked where that is safe (this process runs no other thread:
+    the workers start warm, with the modules `warm_up` imported), else spawned. A process
+    with other threads (a Jupyter kernel, a web server, a test runner) may hold a lock in
+    one of them at the fork, which the child would wait on forever (Python 3.12+ warns so).
+    The threads are counted as the system sees them, those of native libraries too."""
+    import multiprocessing
+
+    if "fork" in multiprocessing.get_all_start_methods() and _threads() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _threads() -> int:
+    """This process's threads (Linux: every one, from /proc; elsewhere Python's own)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
+
+        return threading.active_count()
 
 
 def extract_isolated(
