@@ -375,26 +375,18 @@ def _run_pool(
 
 
 def pool_context() -> BaseContext:
-    """How the workers start: forked where that is safe (this process runs no other thread:
-    the workers start warm, with the modules `warm_up` imported), else spawned. A process
-    with other threads (a Jupyter kernel, a web server, a test runner) may hold a lock in
-    one of them at the fork, which the child would wait on forever (Python 3.12+ warns so).
-    The threads are counted as the system sees them, those of native libraries too."""
+    """How the workers start: forked where that is safe (this process runs no other Python
+    thread: the workers start warm, with the modules `warm_up` imported), else spawned. A
+    process with other threads (a Jupyter kernel, a web server, a test runner) may hold a
+    lock in one of them at the fork, which the child would wait on forever (Python 3.12+
+    warns so). Python's own count: a thread joined a moment ago (`_digests`' pair) is gone
+    from it at once, while the system may list it a little longer."""
     import multiprocessing
+    import threading
 
-    if "fork" in multiprocessing.get_all_start_methods() and _threads() == 1:
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
-
-
-def _threads() -> int:
-    """This process's threads (Linux: every one, from /proc; elsewhere Python's own)."""
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        import threading
-
-        return threading.active_count()
 
 
 def extract_isolated(
