@@ -65,9 +65,9 @@ def _own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
 
 @pytest.fixture
 def forked_workers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A consolidation's workers forked even though this test process runs other threads
-    (libraries imported by earlier tests start some), so that they inherit what the test
-    monkeypatched in this process; `perfxl.consolidate.run.pool_context` would spawn them."""
+    """A consolidation's workers forked even if this test process runs other threads (an
+    earlier test may leave one running), so that they inherit what the test monkeypatched
+    in this process; `perfxl.consolidate.run.pool_context` would spawn them."""
     import multiprocessing
 
     from perfxl.consolidate import run

@@ -1,8 +1,8 @@
 """How a consolidation's workers start: forked only where this process runs no other thread.
 
-A thread of the host (a Jupyter kernel's, a web server's, a numerical library's) may hold a
-lock at the fork, which the child would then wait on forever; Python 3.12 and later warn of
-it. There the workers are spawned, and the result is the same.
+A Python thread of the host (a Jupyter kernel's, a web server's) may hold a lock at the fork,
+which the child would then wait on forever; Python 3.12 and later warn of it. There the
+workers are spawned, and the result is the same.
 """
 
 from __future__ import annotations
