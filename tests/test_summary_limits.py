@@ -85,13 +85,19 @@ def test_a_sheet_of_many_rows_passes_only_when_dense(tmp_path: Path) -> None:
     assert "5000 行 × 3 列" in info.value.message and "（1000 行" in info.value.message
 
 
-def _with_pad(tmp_path: Path, body: bytes, declared: int | None = None) -> Path:
+def _with_pad(
+    tmp_path: Path, body: bytes, declared: int | None = None, base: Path | None = None
+) -> Path:
+    """``base`` (an empty openpyxl workbook when None) with a member xl/media/pad.bin holding
+    ``body``; ``declared``: the size its central directory entry claims instead."""
     from openpyxl import Workbook
 
-    Workbook().save(tmp_path / "base.xlsx")
+    if base is None:
+        base = tmp_path / "base.xlsx"
+        Workbook().save(base)
     out = tmp_path / "pad.xlsx"
     with (
-        zipfile.ZipFile(tmp_path / "base.xlsx") as zin,
+        zipfile.ZipFile(base) as zin,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout,
     ):
         for info in zin.infolist():
@@ -124,13 +130,17 @@ def test_a_lying_size_is_counted_against_the_first_limit(tmp_path: Path) -> None
         safety.preflight(lie, LARGE)
 
 
-def test_text_that_expands_as_text_does_may_be_larger(tmp_path: Path) -> None:
+def _text_pad() -> bytes:
+    """2.6 MB of words that compress about 3 to 1, as text does."""
     import random
 
     rnd = random.Random(17)
     words = [f"指标{rnd.randrange(10**6)}".encode() for _ in range(5000)]
-    body = b" ".join(rnd.choice(words) for _ in range(200_000))  # 2.6 MB, ratio ~ 3
-    text = _with_pad(tmp_path, body)
+    return b" ".join(rnd.choice(words) for _ in range(200_000))
+
+
+def test_text_that_expands_as_text_does_may_be_larger(tmp_path: Path) -> None:
+    text = _with_pad(tmp_path, _text_pad())
     with pytest.raises(safety.UnsafeWorkbookError, match=r"部件 xl/media/pad\.bin 解压后超过"):
         safety.preflight(text, SMALL)
     assert safety.preflight(text, LARGE).kind == "xlsx"
@@ -200,8 +210,6 @@ def test_only_a_summary_perfxl_wrote_is_trusted_to_be_large(
     """A file named as an input gets the larger limits only when its document properties
     say perfxl wrote it as a summary: a township's workbook over the default limits is
     refused whether it is named or found in a folder, with the same message."""
-    import random
-
     from perfxl.consolidate.extract import extract_file
 
     monkeypatch.setattr(safety, "DEFAULT_LIMITS", SMALL)
@@ -210,17 +218,7 @@ def test_only_a_summary_perfxl_wrote_is_trusted_to_be_large(
     assert named.files[0].status != K.UNREADABLE and len(named.submissions) > 1
     assert extract_file(str(summary), expand_summary=False).files[0].status == K.SUMMARY_SKIPPED
 
-    rnd = random.Random(17)
-    words = [f"指标{rnd.randrange(10**6)}".encode() for _ in range(5000)]
-    body = b" ".join(rnd.choice(words) for _ in range(200_000))  # 2.6 MB, expands as text
-    book = tmp_path / "padded.xlsx"
-    with (
-        zipfile.ZipFile(ROOT / "examples" / "suying-2023.xlsx") as zin,
-        zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zout,
-    ):
-        for info in zin.infolist():
-            zout.writestr(info, zin.read(info))
-        zout.writestr("xl/media/pad.bin", body)
+    book = _with_pad(tmp_path, _text_pad(), base=ROOT / "examples" / "suying-2023.xlsx")
     with pytest.raises(safety.UnsafeWorkbookError):
         safety.preflight(book, SMALL)
     assert safety.preflight(book, LARGE).kind == "xlsx"  # what a named file passed before
