@@ -21,7 +21,11 @@ MISSING_REASON = (
     "文件或文件夹不存在，请检查路径和文件名（是否已移走或改名，空格和中文标点是否一致）。"
 )
 EMPTY_REASON = "文件夹中没有工作簿（" + "、".join(SUFFIXES) + "）。"
-ADVISING_REASONS = frozenset({MISSING_REASON})
+BACKUPS_ONLY_REASON = (
+    "文件夹中只有 perfxl 的备份文件（*.bak.xlsx 等），没有可读入的工作簿；"
+    "如确需读入备份，请把该文件直接列为输入。"
+)
+ADVISING_REASONS = frozenset({MISSING_REASON, BACKUPS_ONLY_REASON})
 """The reasons above that say what to do themselves (`PerfxlError.advises`)."""
 CODE_HEADERS = ("unit_code", "单位编码")
 NAME_HEADERS = ("unit_name", "单位名称")
@@ -39,12 +43,24 @@ class Found:
         unusable: inputs that gave nothing, as (path, Chinese reason): missing, or a folder
             with no workbook.
         excluded: files found in a folder but left out because they are an output.
+        backups: files found in a folder but left out because they are named like perfxl's
+            own backups (``BOOK.bak.xlsx``, `is_backup`).
     """
 
     files: list[str] = field(default_factory=list)
     explicit: set[str] = field(default_factory=set)
     unusable: list[tuple[str, str]] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
+    backups: list[str] = field(default_factory=list)
+
+    def backups_note(self) -> str | None:
+        """What to tell about the backups left out (None: there were none)."""
+        if not self.backups:
+            return None
+        return (
+            f"跳过文件夹中 perfxl 的备份文件 {len(self.backups)} 个（*.bak.xlsx 等，"
+            "由 --in-place 或 fill --into 原地写入时留下）；如确需读入，请把该文件直接列为输入。"
+        )
 
     def nothing_found(self) -> DataError:
         """The error to raise when there is not a single workbook to work on."""
@@ -57,7 +73,10 @@ def discover(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -
 
     Excel's owner files (``~$book.xlsx``) and hidden files are skipped in folders; so is any
     file that is one of ``exclude`` (the command's own output: a summary written into the
-    folder being consolidated is never read back as a submission).
+    folder being consolidated is never read back as a submission), and perfxl's own backups
+    (``BOOK.bak.xlsx``): a folder validated ``--in-place`` twice holds each unit three times
+    (``BOOK``, ``BOOK.bak``, ``BOOK.bak.bak`` after the backups were annotated in turn). A
+    file named as an input is read whatever its name.
     """
     outs = [Path(x) for x in exclude]
     found = Found()
@@ -71,13 +90,17 @@ def discover(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -
                 if f.suffix.lower() in SUFFIXES and not _skipped(f.name) and f.is_file()
             )
             kept: list[Path] = []
+            backups = 0
             for f in books:  # one pass: a county folder holds thousands of files
-                if _is_one_of(f, outs):
+                if is_backup(f):
+                    found.backups.append(str(f))
+                    backups += 1
+                elif _is_one_of(f, outs):
                     found.excluded.append(str(f))
                 else:
                     kept.append(f)
             if not kept:
-                found.unusable.append((str(p), EMPTY_REASON))
+                found.unusable.append((str(p), BACKUPS_ONLY_REASON if backups else EMPTY_REASON))
             seen.update((str(f), None) for f in kept)
         elif p.is_file():
             seen[str(p)] = None
@@ -95,6 +118,12 @@ def find_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()
 
 def _skipped(name: str) -> bool:
     return name.startswith(("~$", "."))
+
+
+def is_backup(f: Path) -> bool:
+    """Named like the backup perfxl keeps when it writes a workbook in place
+    (`perfxl.write.patch.safeio.backup_path`: ``<stem>.bak<suffix>``, any case)."""
+    return f.suffix.lower() in SUFFIXES and f.stem.lower().endswith(".bak")
 
 
 def _is_one_of(f: Path, outs: list[Path]) -> bool:

@@ -653,7 +653,7 @@ def gather(
 
         config = load_config(opt.config)  # fails early, before the workers start
     cache = None
-    notes: list[str] = []
+    notes = [n for n in (found.backups_note(),) if n]
     if opt.cache is not None:
         from perfxl.consolidate.cache import Cache, unusable
 
