@@ -31,6 +31,11 @@ CODE_HEADERS = ("unit_code", "单位编码")
 NAME_HEADERS = ("unit_name", "单位名称")
 # Excel on Chinese Windows saves "CSV" in the ANSI code page, GBK; GB18030 reads all of GBK.
 ENCODINGS = ("utf-8-sig", "gb18030")
+DUPLICATES_SHOWN = 5  # repeated codes named in the refusal before "等 N 个"
+
+
+class DuplicateUnitError(DataError):
+    """The expected-units list names a unit code on more than one row (`load_expected`)."""
 
 
 @dataclass
@@ -143,10 +148,18 @@ def load_expected(path: str | Path) -> list[tuple[str, str | None]]:
 
     Raises:
         DataError: the file is missing, in another encoding, or lacks the code column.
+        DuplicateUnitError: a unit code is on more than one row.
     """
     p = Path(path)
     text = _decode(p)
-    rows = list(csv.reader(text.splitlines()))
+    reader = csv.reader(text.splitlines())
+    rows: list[list[str]] = []
+    lines: list[int] = []  # the line each row starts on (a quoted field may span lines)
+    start = 1
+    for row in reader:
+        rows.append(row)
+        lines.append(start)
+        start = reader.line_num + 1
     header = [h.strip().lstrip("\ufeff").casefold() for h in (rows[0] if rows else [])]
     code_i = next((header.index(h) for h in CODE_HEADERS if h in header), None)
     name_i = next((header.index(h) for h in NAME_HEADERS if h in header), None)
@@ -157,12 +170,37 @@ def load_expected(path: str | Path) -> list[tuple[str, str | None]]:
             path=str(p),
         )
     out: dict[str, str | None] = {}
-    for row in rows[1:]:
+    at: dict[str, list[int]] = {}
+    for row, line in zip(rows[1:], lines[1:], strict=True):
         code = row[code_i].strip() if code_i < len(row) else ""
         name = row[name_i].strip() if name_i is not None and name_i < len(row) else ""
         if code:
-            out[code] = name or None
+            out.setdefault(code, name or None)
+            at.setdefault(code, []).append(line)
+    _refuse_duplicates(at, p)
     return list(out.items())
+
+
+def _refuse_duplicates(at: dict[str, list[int]], p: Path) -> None:
+    """A code listed twice: which row holds the unit's name (and whether both are meant) is
+    for the county to say; keeping one silently could list a unit as missing under the wrong
+    name, or hide a mistyped code of another unit.
+
+    Raises:
+        DuplicateUnitError: naming each repeated code and its rows.
+    """
+    twice = [(code, lines) for code, lines in at.items() if len(lines) > 1]
+    if not twice:
+        return
+    shown = "；".join(
+        f"{code}（第 {'、'.join(map(str, lines))} 行）" for code, lines in twice[:DUPLICATES_SHOWN]
+    )
+    more = f"等 {len(twice)} 个" if len(twice) > DUPLICATES_SHOWN else ""
+    raise DuplicateUnitError(
+        f"应报单位名单中单位编码重复：{shown}{more}。每个单位只能列一行，"
+        "请删去重复的行（或改正写错的编码）后重试。",
+        path=str(p),
+    )
 
 
 def _decode(p: Path) -> str:

@@ -1,7 +1,8 @@
 """perfxl's own backups (``BOOK.bak.xlsx``, kept by ``--in-place`` and ``fill --into``) found
 in a folder are not submissions: discovery leaves them out and says how many, ``validate
 --in-place`` run twice does not annotate them (no ``BOOK.bak.bak.xlsx``), consolidate counts
-each unit once; a backup named as an input is read like any file."""
+each unit once; a backup named as an input is read like any file. And the expected-units
+list (``--expected``) that names a unit code twice is refused, not kept by its last row."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ from click.testing import CliRunner
 
 from perfxl.cli import main
 from perfxl.consolidate import Options, consolidate
-from perfxl.inputs import BACKUPS_ONLY_REASON, discover, is_backup
+from perfxl.errors import DataError
+from perfxl.inputs import (
+    BACKUPS_ONLY_REASON,
+    DuplicateUnitError,
+    discover,
+    is_backup,
+    load_expected,
+)
 from perfxl.model import Targets
 from perfxl.write.fill import write_new
 
@@ -113,3 +121,43 @@ def test_validate_in_place_twice_then_consolidate_counts_each_unit_once(
     assert "找到 2 个工作簿" in res.output
     assert "跳过文件夹中 perfxl 的备份文件 2 个" in res.output
     assert "被新版本替代" not in res.output
+
+
+# --- the expected-units list ----------------------------------------------------------------
+
+
+def test_a_unit_code_listed_twice_is_refused_naming_its_rows(tmp_path: Path) -> None:
+    csv = tmp_path / "expected.csv"
+    text = '单位编码,单位名称\n910001,甲\n910002,乙\n 910001 ,丙\n"910002","乙\n续"\n910002,丁\n'
+    csv.write_text(text, encoding="utf-8")
+    with pytest.raises(DuplicateUnitError) as info:
+        load_expected(csv)
+    assert isinstance(info.value, DataError) and info.value.exit_code == 2
+    assert info.value.path == str(csv)
+    assert "单位编码重复：910001（第 2、4 行）；910002（第 3、5、7 行）" in info.value.message
+
+
+def test_many_repeated_codes_are_counted(tmp_path: Path) -> None:
+    csv = tmp_path / "expected.csv"
+    rows = [f"91{i:04d},x" for i in range(8)] * 2
+    csv.write_text("unit_code,unit_name\n" + "\n".join(rows) + "\n", encoding="gb18030")
+    with pytest.raises(DuplicateUnitError, match="910004（第 6、14 行）等 8 个"):
+        load_expected(csv)
+
+
+def test_consolidate_refuses_the_list_and_writes_nothing(tmp_path: Path, books: Path) -> None:
+    csv = tmp_path / "expected.csv"
+    csv.write_text("单位编码,单位名称\n910001,甲\n910001,乙\n", encoding="utf-8")
+    out = tmp_path / "s.xlsx"
+    res = CliRunner().invoke(
+        main, ["consolidate", str(books), "-o", str(out), "--expected", str(csv), "--no-cache"]
+    )
+    assert res.exit_code == 2, res.output
+    assert f"错误：{csv}: 应报单位名单中单位编码重复：910001（第 2、3 行）" in res.output
+    assert not out.exists()
+
+
+def test_a_list_without_repeats_is_read_as_before(tmp_path: Path) -> None:
+    csv = tmp_path / "expected.csv"
+    csv.write_text("单位编码,单位名称\n910001,甲\n\n910002,\n", encoding="utf-8")
+    assert load_expected(csv) == [("910001", "甲"), ("910002", None)]
