@@ -107,16 +107,101 @@ def _defaults() -> dict[str, Any]:
 
 def _read(p: Path) -> dict[str, Any]:
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        raw = p.read_bytes()
     except OSError as exc:
         raise ConfigError(f"无法读取配置文件：{exc}", path=str(p)) from exc
     try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"配置文件不是 UTF-8 编码（第 {exc.start + 1} 个字节无法解码），"
+            "请用 UTF-8 编码另存后重试。",
+            path=str(p),
+        ) from exc
+    try:
         data = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"配置文件格式有误（需为 TOML 或 JSON）：{exc}", path=str(p)) from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"配置文件不是有效的 JSON：{_json_syntax(text, exc)}。", path=str(p)
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件不是有效的 TOML：{_toml_syntax(exc)}。", path=str(p)) from exc
     if not isinstance(data, dict):
         raise ConfigError("配置文件应为键值表（TOML 表或 JSON 对象）。", path=str(p))
     return data
+
+
+def _json_syntax(text: str, exc: json.JSONDecodeError) -> str:
+    """Where and what, in Chinese, as a JSON data file's error says it (`perfxl.io.load_json`:
+    its meanings of Python's messages, a trailing comma found whichever Python found it)."""
+    from perfxl.io import _JSON_ERRORS, _trailing_comma
+
+    comma = _trailing_comma(text, exc)
+    if comma is not None:
+        line = text.count("\n", 0, comma) + 1
+        col = comma - text.rfind("\n", 0, comma)
+        return f"第 {line} 行第 {col} 列：最后一项后面多了英文逗号，请删去"
+    what = next((zh for en, zh in _JSON_ERRORS if exc.msg.startswith(en)), "格式有误")
+    return f"第 {exc.lineno} 行第 {exc.colno} 列：{what}"
+
+
+# tomllib's messages (before " (at line L, column C)"), with what they mean for a person
+# editing the file; the first that starts the message is used.
+_TOML_ERRORS: tuple[tuple[str, str], ...] = (
+    ("Expected ']' at the end of a table declaration", "表头缺少结尾的 ]"),
+    ("Expected ']]' at the end of an array declaration", "数组表头缺少结尾的 ]]"),
+    (
+        "Expected '=' after a key in a key/value pair",
+        "键名后面缺少等号 =（文本值须用英文双引号括起）",
+    ),
+    (
+        "Invalid initial character for a key part",
+        "键名开头的字符无效（键名只能含字母、数字、_ 和 -，其他须用英文双引号括起）",
+    ),
+    ("Invalid value", "值无效（文本须用英文双引号括起，列表用 [ ]）"),
+    ("Invalid statement", "这一行既不是“键 = 值”，也不是 [表头]"),
+    ("Unclosed array", "列表缺少结尾的 ]（或元素之间缺少英文逗号）"),
+    ("Unclosed inline table", "内联表缺少结尾的 }（或键值对之间缺少英文逗号）"),
+    ("Unterminated string", "文本缺少结尾的引号"),
+    ("Illegal character '\\n'", "文本缺少结尾的引号（一行文本中不能换行）"),
+    ("Illegal character", "文本中有不允许的字符（如未转义的控制字符）"),
+    (
+        "Unescaped '\\' in a string",
+        "文本中的反斜杠 \\ 未转义（写作 \\\\，或把正则表达式用英文单引号括起）",
+    ),
+    (
+        "Expected newline or end of document after a statement",
+        "一行只能写一个“键 = 值”（值后面多了内容；注释须以 # 开头）",
+    ),
+    ("Cannot declare", "同一个表声明了两次"),
+    ("Cannot overwrite a value", "同一个键赋值了两次"),
+    ("Duplicate inline table key", "内联表中同一个键写了两次"),
+    ("Cannot mutate immutable namespace", "改动了已经整体写出的表或列表"),
+    ("Cannot redefine namespace", "重复定义了已有的表"),
+    ("Escaped character is not a Unicode scalar value", "\\U 转义不是有效的字符"),
+    ("Invalid date or datetime", "日期或时间无效"),
+    ("Invalid hex value", "\\u 转义无效"),
+    ("Found invalid character", "此处有无效的字符"),
+)
+_TOML_AT = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+
+def _toml_syntax(exc: tomllib.TOMLDecodeError) -> str:
+    """Where and what, in Chinese, from tomllib's English message, which ends ``(at line L,
+    column C)`` or ``(at end of document)``; an unknown message becomes a general sentence
+    (never the English text: the clerk editing the file reads Chinese)."""
+    text = str(exc)
+    at = _TOML_AT.search(text)
+    msg = text[: at.start()] if at else text
+    what = next(
+        (zh for en, zh in _TOML_ERRORS if msg.startswith(en)),
+        "格式有误，请对照 default-config.toml 检查这一处",
+    )
+    if at is None:
+        return what
+    if at.group(1) is None:
+        return f"文件末尾：{what}"
+    return f"第 {at.group(1)} 行第 {at.group(2)} 列：{what}"
 
 
 def _merge(

@@ -123,9 +123,9 @@ def test_rollover_of_a_file_that_is_not_a_workbook_is_unusable(tmp_path: Path) -
     assert not out.exists()
 
 
-def test_roll_leaves_its_input_alone_and_drops_monitoring() -> None:
+def test_roll_leaves_its_input_alone() -> None:
+    """(A monitoring model is refused: tests/test_rollover_stage.py.)"""
     t = Targets.from_dict(json.loads(EXAMPLE_JSON.read_text(encoding="utf-8")))
-    t.stage, t.month = "monitoring", 7
     before = t.to_dict()
     rolled = roll(t, 2024)
     assert t.to_dict() == before

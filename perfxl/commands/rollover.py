@@ -51,15 +51,24 @@ def command(book: Path, year: int, output: Path, keep_amounts: bool, library: Pa
     资金来源和资金支出计划清空待填（--keep-amounts 保留）。项目编码照搬，校验时编码中的年度
     与新年度不符的逐个提示核对（code.year_mismatch），已下达新编码的请改填。
 
+    BOOK 须是绩效目标表：绩效运行监控表和绩效自评表不含资金用途、资金支出计划、绩效指标描述
+    和指标值确定依据，不能用来生成新年度的工作簿。--year 须晚于 BOOK 的预算年度。
+
     退出码：0 已生成；1 已生成，但读取 BOOK 时发现问题（见提示）；2 无法使用（不是绩效目标
-    工作簿、表格结构损坏、输出即输入或扩展名不对），未写出任何文件。
+    工作簿，是监控表或自评表，--year 不晚于原预算年度，表格结构损坏，输出即输入或扩展名不对），
+    未写出任何文件。
     """
     from perfxl.outputs import check_suffix, finishing, refuse_inputs
+    from perfxl.rollover import RolloverError
     from perfxl.services.yoy import rollover_book
 
     check_suffix(output, WORKBOOK_SUFFIXES, "工作簿")
     refuse_inputs([output], [book, library])
-    report = rollover_book(book, output, year, keep_amounts=keep_amounts, library=library)
+    try:
+        report = rollover_book(book, output, year, keep_amounts=keep_amounts, library=library)
+    except RolloverError as exc:  # the pure core knows the model, not the file: name it
+        exc.path = exc.path or str(book)
+        raise
     code = EXIT_PROBLEMS if report.problems else EXIT_OK
     with finishing(code):  # the workbook is written: a late Ctrl-C changes nothing
         echo_problems(report.problems)

@@ -58,6 +58,9 @@ def command(
 ) -> None:
     """校验工作簿 BOOK…（或文件夹中的全部工作簿）：逐格检查数据规范和审核规则，列出每个问题所在的工作表和单元格。
 
+    在文件夹中查找时跳过 ~$ 临时文件和 perfxl 的备份 BOOK.bak.xlsx（--in-place 留下的，再次
+    校验时不重复标注）；直接给出的文件照常校验。
+
     退出码：0 无错误（可有警告）；1 有错误；2 有文件无法读取（或 --targets 不是可用的目标表）。
     """
     from perfxl.config import load_config

@@ -38,6 +38,7 @@ from perfxl.rules.catalogue import (
 
 if TYPE_CHECKING:
     from perfxl.consolidate.spill import Chain, SpillStore
+    from perfxl.versions import Candidate
 
 PLAN = ("plan_mar", "plan_jun", "plan_oct", "plan_dec")
 MONEY = ("budget", "fiscal_funds", "other_funds", *PLAN)
@@ -158,6 +159,7 @@ def choose_versions(
         )
         for s in subs
     ]
+    _one_preferred_each(candidates)
     chosen = []
     for choice in choose(candidates):
         best = choice.chosen.item
@@ -193,6 +195,33 @@ def choose_versions(
                 changes.extend(change_rows(result, older, newer))
     chosen.sort(key=lambda s: (s.file.unit_code is None, s.file.unit_code or "", s.file.path))
     return chosen
+
+
+def _one_preferred_each(candidates: Sequence[Candidate[Submission]]) -> None:
+    """Refuse two ``--prefer`` files that are versions of one unit: the rule would fall back
+    on the times between them, and the reviewer who named both would not learn which one was
+    summed; a reviewer must pick one.
+
+    Raises:
+        DataError: naming the unit and its preferred files.
+    """
+    from perfxl.errors import DataError
+
+    by_unit: dict[str, list[Candidate[Submission]]] = defaultdict(list)
+    for c in candidates:
+        if c.preferred and c.direct and c.path not in {o.path for o in by_unit[c.key]}:
+            by_unit[c.key].append(c)
+    for rivals in by_unit.values():
+        if len(rivals) < 2:
+            continue
+        first = rivals[0].item
+        assert first is not None
+        name = f" {first.file.unit_name}" if first.file.unit_name else ""
+        files = "、".join(c.path for c in rivals)
+        raise DataError(  # rivals share a unit code: a file without one is a unit of its own
+            f"--prefer 指定了同一单位（{rivals[0].key}{name}）的 {len(rivals)} 个版本：{files}。"
+            "每个单位只能指定一个优先采用的文件，请只保留其中一个 --prefer。未写出汇总表。"
+        )
 
 
 def _beside(path: str, other: str) -> str:

@@ -635,8 +635,9 @@ def gather(
     Raises:
         DataError: no workbook at all among the inputs, nothing to sum (every workbook
             listed as of another stage), monitoring workbooks of different months,
-            self-evaluation workbooks of different scoring profiles, or the expected-units
-            list is unusable.
+            self-evaluation workbooks of different scoring profiles, the expected-units
+            list is unusable, a ``--prefer`` file is not among the inputs, or two name
+            versions of one unit (`preferred`).
         ConfigError: the config file is unusable.
     """
     from perfxl.consolidate.writer import RunInfo
@@ -646,6 +647,7 @@ def gather(
     if not found.files:
         raise found.nothing_found()
     files = found.files
+    prefer = preferred(found, opt.prefer)  # a --prefer not among the inputs fails here
     expected = load_expected(opt.expected) if opt.expected else None
     config = None
     if opt.config is not None:
@@ -653,7 +655,7 @@ def gather(
 
         config = load_config(opt.config)  # fails early, before the workers start
     cache = None
-    notes: list[str] = []
+    notes = [n for n in (found.backups_note(),) if n]
     if opt.cache is not None:
         from perfxl.consolidate.cache import Cache, unusable
 
@@ -664,8 +666,6 @@ def gather(
             notes.append(why)
     if on_found:
         on_found(plan_for(len(files), opt.jobs))
-    wanted = {os.path.realpath(p) for p in opt.prefer}
-    prefer = [f for f in files if os.path.realpath(f) in wanted]
     store = None
     if opt.spill is not None and len(files) >= opt.spill:
         from perfxl.consolidate.spill import SpillStore
@@ -692,6 +692,37 @@ def gather(
         prefer=prefer,
     )
     return result, info
+
+
+def preferred(found: Found, prefer: Sequence[str]) -> list[str]:
+    """The inputs ``--prefer`` names, as discovery spelled them.
+
+    A ``--prefer`` that is not among the inputs would decide nothing, and the run would
+    choose by time what the reviewer meant to choose by hand: it is refused before any file
+    is read (two that name versions of one unit are refused once the units are known,
+    `perfxl.consolidate.combine.choose_versions`).
+
+    Raises:
+        DataError: a ``--prefer`` file is not among the files found, naming it.
+    """
+    from perfxl.errors import DataError
+
+    among = {os.path.realpath(f) for f in found.files}
+    backups = {os.path.realpath(f) for f in found.backups}
+    for p in prefer:
+        real = os.path.realpath(p)
+        if real in among:
+            continue
+        why = (
+            "它是文件夹中 perfxl 的备份文件（*.bak.xlsx），不读入；如确要采用，请把它直接列为输入"
+            if real in backups
+            else "请把它列为输入（或放入所给的文件夹），或者去掉这个 --prefer"
+        )
+        raise DataError(
+            f"--prefer 指定的文件不在本次汇总的输入中：{why}。未写出汇总表。", path=str(p)
+        )
+    wanted = {os.path.realpath(p) for p in prefer}
+    return [f for f in found.files if os.path.realpath(f) in wanted]
 
 
 def _reader(opt: Options) -> Callable[[str], Extracted]:
