@@ -100,10 +100,12 @@ def test_validate_in_place_twice_then_consolidate_counts_each_unit_once(
     tmp_path: Path, books: Path
 ) -> None:
     folder = _copy(books, tmp_path / "box")
-    for _ in range(2):
+    for n in range(2):
         res = CliRunner().invoke(main, ["validate", str(folder), "--in-place"])
         assert res.exit_code in (0, 1), res.output
         assert "共 2 个文件" in res.output
+        # the second run says what it left out (the first found no backup)
+        assert ("跳过文件夹中 perfxl 的备份文件 2 个" in res.output) == (n == 1), res.output
     assert sorted(f.name for f in folder.iterdir()) == [
         "910001.bak.xlsx",
         "910001.xlsx",

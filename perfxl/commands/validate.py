@@ -80,6 +80,8 @@ def command(
     found = find_workbooks(books, exclude=[annotate_out] if annotate_out else [])
     for p in found.summaries:  # an earlier county summary among the townships' files
         click.echo(f"{p}：{summary_verdict('未校验')}", err=True)
+    if found.backups:  # BOOK.bak.xlsx left by an earlier --in-place: not a submission
+        click.echo(found.backups, err=True)
     if annotate_out is not None and len(found.paths) + len(found.unusable) != 1:
         raise click.UsageError(
             "--annotate OUT.xlsx 只能用于一个工作簿；多个工作簿请用 --in-place。"

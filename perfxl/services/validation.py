@@ -55,11 +55,14 @@ class Workbooks:
         paths: every workbook to read, in the order found.
         unusable: inputs that gave nothing, as (path, Chinese reason).
         summaries: perfxl summaries found in a folder (not a unit's submission): left out.
+        backups: what to tell of perfxl's own backups found in a folder and left out
+            (`perfxl.inputs.Found.backups_note`; None: there were none).
     """
 
     paths: list[Path]
     unusable: list[tuple[str, str]]
     summaries: list[Path]
+    backups: str | None = None
 
 
 def find_workbooks(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> Workbooks:
@@ -71,7 +74,7 @@ def find_workbooks(inputs: Iterable[str | Path], exclude: Iterable[str | Path] =
     paths = [Path(p) for p in found.files]  # folders: every workbook below them
     summaries = [p for p in paths if str(p) not in found.explicit and is_summary_file(p)]
     kept = [p for p in paths if p not in summaries]
-    return Workbooks(kept, list(found.unusable), summaries)
+    return Workbooks(kept, list(found.unusable), summaries, found.backups_note())
 
 
 def validate_workbooks(
