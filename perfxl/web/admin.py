@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from perfxl.web import auth
+from perfxl.web.ids import parse_id
 from perfxl.web.labels import STAGE_ZH
 from perfxl.web.pages import (
     admin_guard,
@@ -210,9 +211,9 @@ async def _open_round(web: Web, values: dict[str, str], units: Any, config: Any)
     source = values.get("source_round") or ""
     source_id = None
     if source:
-        if not source.isdigit() or await web.db(web.store.round, int(source)) is None:
+        source_id = parse_id(source)
+        if source_id is None or await web.db(web.store.round, source_id) is None:
             raise _Refused("所选的上一轮收集不存在。")
-        source_id = int(source)
     title = values["title"] or f"{year}年{STAGE_ZH[stage]}收集"
     try:
         return await web.db(

@@ -1,0 +1,167 @@
+"""What a request carries that reaches the database or a file name: ids and version numbers
+in the URL, the round form's fields and units list, an uploaded file's name. Anything out of
+range is a Chinese 404 or refusal, never a 500.
+
+One app (with a one-worker pool) serves the module; each test opens its own round.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx2
+import pytest
+import web_fixtures as wf
+from starlette.testclient import TestClient
+
+from perfxl.web import auth
+from perfxl.web.app import create_app
+from perfxl.web.ids import INT64_MAX, parse_id
+
+PASSWORD = "县财政局-输入测试-口令"
+CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
+ERROR_RE = re.compile(r'<p id="error" class="error">([^<]+)</p>')
+LINK_RE = re.compile(r"/u/([A-Za-z0-9_-]+)")
+HUGE = "99999999999999999999999"  # past SQLite's INTEGER (int64)
+OUT_OF_RANGE = (HUGE, str(INT64_MAX + 1), "9" * 5000)
+
+
+class Site:
+    """The module's app and its client."""
+
+    def __init__(self, client: TestClient, app: object) -> None:
+        self.c = client
+        self.web = app.state.web  # type: ignore[attr-defined]
+
+
+@contextmanager
+def serving(data: Path, db_url: str | None = None) -> Iterator[Site]:
+    """An app over ``data`` (and ``db_url``) with the admin password set, and its client."""
+    app = create_app(data, db_url=db_url, workers=1)
+    app.state.web.store.set_setting(auth.PASSWORD_SETTING, auth.hash_password(PASSWORD))
+    with TestClient(app, raise_server_exceptions=False, follow_redirects=False) as client:
+        yield Site(client, app)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with serving(tmp_path_factory.mktemp("web-inputs") / "数据") as s:
+        yield s
+
+
+@contextmanager
+def identity(site: Site, who: str) -> Iterator[None]:
+    """Requests made inside come from ``who``: "admin" (signed in), else a fresh browser."""
+    saved = site.c.cookies
+    site.c.cookies = httpx2.Cookies()
+    try:
+        if who == "admin":
+            page = site.c.get("/login")
+            r = site.c.post(
+                "/login", data={"csrf": csrf_of(page.text), "password": PASSWORD, "next": "/admin"}
+            )
+            assert r.status_code == 303, r.text
+        yield
+    finally:
+        site.c.cookies = saved
+
+
+def csrf_of(page: str) -> str:
+    m = CSRF_RE.search(page)
+    assert m, page[:2000]
+    return m.group(1)
+
+
+def post_round(site: Site, units: bytes, **fields: str) -> httpx2.Response:
+    """The new-round form as the admin sends it (signed in already)."""
+    page = site.c.get("/admin/rounds/new")
+    data = {"csrf": csrf_of(page.text), "year": "2023", "stage": "targets", **fields}
+    files = {"units": ("应报单位.csv", units, "text/csv")}
+    return site.c.post("/admin/rounds/new", data=data, files=files)
+
+
+def open_round(site: Site, tmp_path: Path, n: int = 1) -> tuple[int, dict[str, str]]:
+    """A new round of ``n`` township units; (id, code -> token)."""
+    units_csv = wf.write_units_csv(tmp_path / "units.csv", wf.town_units(n))
+    with identity(site, "admin"):
+        r = post_round(site, units_csv.read_bytes(), config="")
+        assert r.status_code == 303, r.text
+        rid = int(r.headers["location"].rsplit("/", 1)[1])
+    tokens = {u.code: u.token for u in site.web.store.units(rid)}
+    return rid, tokens
+
+
+def error_of(r: httpx2.Response) -> str:
+    m = ERROR_RE.search(r.text)
+    assert m, r.text[:3000]
+    return m.group(1)
+
+
+# --- ids and numbers in the URL ---------------------------------------------------------------
+
+
+def test_parse_id_takes_only_a_positive_int64_in_ascii_digits() -> None:
+    assert parse_id("1") == 1
+    assert parse_id(" 42 ") is None  # the caller strips; a form's value is digits or nothing
+    assert parse_id(str(INT64_MAX)) == INT64_MAX
+    assert parse_id("007") == 7
+    for text in ("", "0", "-1", "+1", "1.0", "1e3", "²", "١٢", "１２", *OUT_OF_RANGE):
+        assert parse_id(text) is None, text
+
+
+def test_an_id_or_version_number_past_int64_is_a_404_on_the_units_link(
+    site: Site, tmp_path: Path
+) -> None:
+    _rid, tokens = open_round(site, tmp_path)
+    token = tokens["910001"]
+    with identity(site, "township"):
+        for n in (*OUT_OF_RANGE, "0", "-1"):
+            for tail in ("", "/file", "/annotated"):
+                r = site.c.get(f"/u/{token}/v/{n}{tail}")
+                assert r.status_code == 404, (n[:30], tail, r.text[:500])
+                assert "没有找到" in r.text
+            r = site.c.get(f"/u/{token}/v/{n}/status")
+            assert r.status_code == 404, (n[:30], r.text[:500])
+        for n in OUT_OF_RANGE:  # the same answer as an unknown number: JSON for the script
+            assert site.c.get(f"/u/{token}/v/{n}/status").json() == {"error": "没有找到这个版本。"}
+            assert site.c.get(f"/u/no-such-link-0000/v/{n}").status_code == 404
+
+
+def test_an_id_past_int64_is_a_404_on_the_county_pages(site: Site, tmp_path: Path) -> None:
+    rid, _tokens = open_round(site, tmp_path)
+    with identity(site, "admin"):
+        for n in (*OUT_OF_RANGE, "0", "-1"):
+            for path in (
+                f"/admin/rounds/{n}",
+                f"/admin/rounds/{n}/links.csv",
+                f"/admin/rounds/{n}/export.zip",
+                f"/admin/rounds/{rid}/units/{n}",
+                f"/admin/versions/{n}/file",
+                f"/admin/versions/{n}/annotated",
+            ):
+                r = site.c.get(path)
+                assert r.status_code == 404, (path[:60], r.text[:500])
+                assert "没有找到" in r.text
+            page = site.c.get("/admin")
+            r = site.c.post(f"/admin/rounds/{n}/summary", data={"csrf": csrf_of(page.text)})
+            assert r.status_code == 404, (n[:30], r.text[:500])
+    with identity(site, "nobody"):  # not signed in: the login, as for any unknown round
+        r = site.c.get(f"/admin/rounds/{HUGE}")
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+
+
+# --- the round form ---------------------------------------------------------------------------
+
+
+def test_a_source_round_that_is_no_id_is_the_forms_own_refusal(site: Site) -> None:
+    units = "单位编码,单位名称\n910001,巨鹿镇\n".encode()
+    before = len(site.web.store.rounds())
+    with identity(site, "admin"):
+        for source in (*OUT_OF_RANGE, "-1", "0", "²", "1.5"):
+            r = post_round(site, units, source_round=source)
+            assert r.status_code == 400, (source[:30], r.text[:500])
+            assert error_of(r) == "所选的上一轮收集不存在。"
+    assert len(site.web.store.rounds()) == before
