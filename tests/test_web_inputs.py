@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 from perfxl.web import auth
 from perfxl.web.app import create_app
 from perfxl.web.ids import INT64_MAX, parse_id
+from perfxl.web.uploads import MAX_NAME, clean_name, declared_over
 
 PASSWORD = "县财政局-输入测试-口令"
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
@@ -165,3 +166,71 @@ def test_a_source_round_that_is_no_id_is_the_forms_own_refusal(site: Site) -> No
             assert r.status_code == 400, (source[:30], r.text[:500])
             assert error_of(r) == "所选的上一轮收集不存在。"
     assert len(site.web.store.rounds()) == before
+
+
+# --- uploaded file names ----------------------------------------------------------------------
+
+
+def test_clean_name_keeps_the_extension_when_it_shortens_a_name() -> None:
+    long = "x" * 300 + ".xlsx"
+    assert clean_name(long) == "x" * (MAX_NAME - 5) + ".xlsx"
+    assert len(clean_name(long)) == MAX_NAME
+    assert clean_name("C:\\表\\" + "表" * 300 + ".XLSM").endswith("表.XLSM")
+    assert len(clean_name("表" * 300 + ".xlsm")) == MAX_NAME
+    assert clean_name("绩效目标表.xlsx") == "绩效目标表.xlsx"
+    assert len(clean_name("x" * 300)) == MAX_NAME  # no extension: only cut
+    assert len(clean_name("a." + "y" * 300)) == MAX_NAME  # not an extension: only cut
+
+
+def test_a_workbook_with_a_long_name_is_taken(site: Site, tmp_path: Path) -> None:
+    _rid, tokens = open_round(site, tmp_path)
+    token = tokens["910001"]
+    book = wf.township_book(tmp_path, 0, wf.town_units(1)[0])
+    name = "x" * 300 + ".xlsx"
+    with identity(site, "township"):
+        page = site.c.get(f"/u/{token}")
+        r = site.c.post(
+            f"/u/{token}/upload",
+            data={"csrf": csrf_of(page.text)},
+            files={"file": (name, book.read_bytes(), "application/octet-stream")},
+        )
+        assert r.status_code == 303, r.text[:3000]
+        assert r.headers["location"] == f"/u/{token}/v/1"
+    unit = site.web.store.unit_by_token(token)
+    (version,) = site.web.store.versions(unit.id)
+    assert version.original_name == "x" * (MAX_NAME - 5) + ".xlsx"
+    assert version.ext == ".xlsx"
+
+
+# --- Content-Length -----------------------------------------------------------------------------
+
+
+def test_declared_over_reads_only_ascii_digits_and_any_length() -> None:
+    assert declared_over("101", 100) and not declared_over("100", 100)
+    assert declared_over("9" * 5000, 100) and declared_over("0" * 10 + "101", 100)
+    assert not declared_over("0" * 5000, 100)
+    for value in (None, "", "²", "１２３", "-1", "1e9"):
+        assert not declared_over(value, 100), value
+
+
+def test_a_content_length_of_thousands_of_digits_is_too_large_not_a_500(
+    site: Site, tmp_path: Path
+) -> None:
+    _rid, tokens = open_round(site, tmp_path)
+    token = tokens["910001"]
+    with identity(site, "township"):
+        page = site.c.get(f"/u/{token}")
+        for path, ctype, body in (
+            ("/login", "application/x-www-form-urlencoded", b"password=x"),
+            (f"/u/{token}/upload", "multipart/form-data; boundary=xx", b"--xx--\r\n"),
+        ):
+            request = site.c.build_request(
+                "POST",
+                path,
+                content=body,
+                headers={"content-type": ctype, "x-csrf-token": csrf_of(page.text)},
+            )
+            request.headers["content-length"] = "9" * 5000
+            r = site.c.send(request)
+            assert r.status_code == 413, (path, r.text[:500])
+    assert site.web.store.versions(site.web.store.unit_by_token(token).id) == []
