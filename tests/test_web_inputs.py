@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx2
 import pytest
 import web_fixtures as wf
+from pg import pg_cluster, pg_url  # noqa: F401  (fixtures, found by name)
 from starlette.testclient import TestClient
 
 from perfxl.web import auth
@@ -166,6 +167,87 @@ def test_a_source_round_that_is_no_id_is_the_forms_own_refusal(site: Site) -> No
             assert r.status_code == 400, (source[:30], r.text[:500])
             assert error_of(r) == "所选的上一轮收集不存在。"
     assert len(site.web.store.rounds()) == before
+
+
+def test_a_units_list_with_a_code_twice_is_refused_naming_it(site: Site) -> None:
+    before = len(site.web.store.rounds())
+    with identity(site, "admin"):
+        r = post_round(site, b"unit_code,unit_name\n910001,a\n910001,b")
+        assert r.status_code == 400, r.text[:500]
+        message = error_of(r)
+        assert "910001" in message and "重复" in message, message
+        r = post_round(
+            site,
+            "单位编码,单位名称\n910001,甲\n910002,乙\n910001,丙\n910002,丁\n910003,戊\n".encode(
+                "gb18030"
+            ),
+        )
+        assert r.status_code == 400, r.text[:500]
+        message = error_of(r)
+        assert "910001" in message and "910002" in message, message
+        assert "第 2、4 行" in message and "第 3、5 行" in message, message
+        assert "910003" not in message
+    assert len(site.web.store.rounds()) == before
+
+
+def test_a_unit_code_longer_than_the_column_is_refused(site: Site) -> None:
+    before = len(site.web.store.rounds())
+    with identity(site, "admin"):
+        r = post_round(site, f"单位编码,单位名称\n{'9' * 65},巨鹿镇\n".encode())
+        assert r.status_code == 400, r.text[:500]
+        assert "64" in error_of(r)
+    assert len(site.web.store.rounds()) == before
+
+
+def test_a_units_list_the_csv_module_cannot_read_is_refused(site: Site) -> None:
+    before = len(site.web.store.rounds())
+    with identity(site, "admin"):
+        r = post_round(site, ("单位编码,单位名称\n910001," + "长" * 200_000 + "\n").encode())
+        assert r.status_code == 400, r.text[:500]
+        assert "无法按 CSV 格式读取" in error_of(r)
+    assert len(site.web.store.rounds()) == before
+
+
+def test_a_deadline_out_of_range_is_refused_not_a_500(site: Site) -> None:
+    units = "单位编码,单位名称\n910001,巨鹿镇\n".encode()
+    before = len(site.web.store.rounds())
+    with identity(site, "admin"):
+        for deadline in (
+            "0001-01-01 00:00",
+            "0001-01-01T00:00+01:00",
+            "9999-12-31 23:59",
+            "3000-01-01",
+            "1999-12-31",
+        ):
+            r = post_round(site, units, deadline=deadline)
+            assert r.status_code == 400, (deadline, r.text[:500])
+            assert "截止时间" in error_of(r)
+    assert len(site.web.store.rounds()) == before
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_nul_in_a_link_a_title_or_a_units_list_is_no_500(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """PostgreSQL refuses a NUL in a text value (SQLite takes it): a link with one is unknown,
+    the form's fields lose their control characters, a unit code with one is refused."""
+    db_url = None if backend == "sqlite" else str(request.getfixturevalue("pg_url"))
+    with serving(tmp_path / "数据", db_url) as s:
+        with identity(s, "township"):
+            for path in ("/u/%00abc", "/u/abc%00/v/1", "/u/abc%00/v/1/status", "/u/%00/template"):
+                assert s.c.get(path).status_code == 404, path
+        with identity(s, "admin"):
+            r = post_round(
+                s, "单位编码,单位名称\n910001,巨鹿\x00镇\n".encode(), title="县\x00级\t收集"
+            )
+            assert r.status_code == 303, r.text[:500]
+            (rnd,) = s.web.store.rounds()
+            assert rnd.title == "县级收集"
+            assert [(u.code, u.name) for u in s.web.store.units(rnd.id)] == [("910001", "巨鹿镇")]
+            r = post_round(s, "单位编码,单位名称\n910\x00002,巨鹿镇\n".encode())
+            assert r.status_code == 400, r.text[:500]
+            assert "910002" in error_of(r) and "控制字符" in error_of(r)
+            assert len(s.web.store.rounds()) == 1
 
 
 # --- uploaded file names ----------------------------------------------------------------------
