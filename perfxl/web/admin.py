@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import csv
 import functools
+import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time
 from typing import Any
@@ -14,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from perfxl.web import auth
+from perfxl.web.ids import parse_id
 from perfxl.web.labels import STAGE_ZH
 from perfxl.web.pages import (
     admin_guard,
@@ -29,6 +32,7 @@ from perfxl.web.state import Web, remove_tree
 from perfxl.web.store import Round, StoreError, Unit, Version
 
 STAGES = tuple(STAGE_ZH)
+MAX_CODE = 64  # characters of a unit code (the units table's column)
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -178,8 +182,8 @@ async def new_round(request: Request) -> Response:
     form = await checked_form(request)
     if isinstance(form, Response):
         return form
-    values = {k: _text(form.get(k)).strip() for k in ("title", "year", "stage", "deadline")}
-    values["source_round"] = _text(form.get("source_round")).strip()
+    fields = ("title", "year", "stage", "deadline", "source_round")
+    values = {k: _without_controls(_text(form.get(k))).strip() for k in fields}
     try:
         rnd = await _open_round(web, values, form.get("units"), form.get("config"))
     except _Refused as exc:
@@ -210,9 +214,9 @@ async def _open_round(web: Web, values: dict[str, str], units: Any, config: Any)
     source = values.get("source_round") or ""
     source_id = None
     if source:
-        if not source.isdigit() or await web.db(web.store.round, int(source)) is None:
+        source_id = parse_id(source)
+        if source_id is None or await web.db(web.store.round, source_id) is None:
             raise _Refused("所选的上一轮收集不存在。")
-        source_id = int(source)
     title = values["title"] or f"{year}年{STAGE_ZH[stage]}收集"
     try:
         return await web.db(
@@ -240,6 +244,10 @@ def _deadline(text: str) -> datetime | None:
         ) from None
     if len(text) <= 10:  # a date alone: the end of that day
         value = datetime.combine(value.date(), time(23, 59))
+    # Year 1 or 9999 overflows on the way to UTC (or back to local time on every page);
+    # a far placeholder like 2999-12-31 stays allowed.
+    if not 2000 <= value.year <= 2999:
+        raise _Refused(f"截止时间“{text}”不在 2000–2999 年之间。")
     return value
 
 
@@ -250,6 +258,19 @@ async def _units(web: Web, upload: Any) -> list[tuple[str, str | None]]:
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise _Refused("请选择应报单位名单（UNITS.csv，表头“单位编码,单位名称”）。")
     data = await upload.read()
+    try:
+        twice = _repeated_codes(data)
+    except csv.Error:  # a cell over the csv module's field limit (128 KB)
+        raise _Refused(_NOT_CSV.format(name=upload.filename)) from None
+    if twice:
+        listed = "、".join(
+            f"{code}（第 {'、'.join(map(str, lines))} 行）" for code, lines in twice[:10]
+        )
+        more = f"等 {len(twice)} 个编码" if len(twice) > 10 else ""
+        raise _Refused(
+            f"应报单位名单“{upload.filename}”中单位编码重复：{listed}{more}。"
+            "每个单位只能列一次，请删去重复的行后重新上传。"
+        )
     folder = web.scratch_dir()
     try:
         path = folder / "units.csv"
@@ -258,11 +279,62 @@ async def _units(web: Web, upload: Any) -> list[tuple[str, str | None]]:
     except PerfxlError as exc:
         message = exc.message.replace(str(path), f"“{upload.filename}”")
         raise _Refused(f"应报单位名单“{upload.filename}”：{message}") from None
+    except csv.Error:  # load_expected lets the csv module's own error through
+        raise _Refused(_NOT_CSV.format(name=upload.filename)) from None
     finally:
         remove_tree(folder)
     if not expected:
         raise _Refused(f"应报单位名单“{upload.filename}”中没有任何单位。")
-    return expected
+    for code, _name in expected:
+        if len(code) > MAX_CODE:
+            raise _Refused(
+                f"应报单位名单“{upload.filename}”中的单位编码“{code[:40]}…”"
+                f"超过 {MAX_CODE} 个字符，请核对单位编码一列。"
+            )
+        if _without_controls(code) != code:  # PostgreSQL refuses a NUL in a text column
+            raise _Refused(
+                f"应报单位名单“{upload.filename}”中的单位编码“{_without_controls(code)}”"
+                "含有不可见的控制字符，请在 Excel 中重新输入后另存。"
+            )
+    return [(code, _without_controls(name) or None if name else None) for code, name in expected]
+
+
+_NOT_CSV = (
+    "应报单位名单“{name}”无法按 CSV 格式读取（某一格内容过长或格式有误）。"
+    "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新上传。"
+)
+
+
+def _repeated_codes(data: bytes) -> list[tuple[str, list[int]]]:
+    """The unit codes a units list gives more than once, each with its line numbers (the
+    header is line 1), read as `perfxl.inputs.load_expected` reads it (which keeps a code's
+    last row only); nothing when the file is in another encoding or has no code column
+    (load_expected says why).
+
+    Raises:
+        csv.Error: a cell over the csv module's field limit.
+    """
+    from perfxl.inputs import CODE_HEADERS, ENCODINGS
+
+    for encoding in ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return []
+    rows = list(csv.reader(text.splitlines()))
+    header = [h.strip().lstrip("\ufeff").casefold() for h in (rows[0] if rows else [])]
+    code_i = next((header.index(h) for h in CODE_HEADERS if h in header), None)
+    if code_i is None:
+        return []
+    lines: dict[str, list[int]] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        code = row[code_i].strip() if code_i < len(row) else ""
+        if code:
+            lines.setdefault(code, []).append(number)
+    return [(code, found) for code, found in lines.items() if len(found) > 1]
 
 
 async def _config(web: Web, upload: Any) -> str | None:
@@ -284,3 +356,9 @@ async def _config(web: Web, upload: Any) -> str | None:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _without_controls(text: str) -> str:
+    """``text`` without control characters (NUL, which PostgreSQL refuses, tabs, line breaks);
+    a full-width space stays."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc")

@@ -85,6 +85,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.convertors import register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -95,6 +96,7 @@ from starlette.staticfiles import StaticFiles
 
 from perfxl.web import admin, downloads, round_pages, unit
 from perfxl.web.blobs import BlobStore
+from perfxl.web.ids import IdConvertor
 from perfxl.web.pages import SECURITY_HEADERS, SecurityHeaders, error_page
 from perfxl.web.pool import CheckPool
 from perfxl.web.staging import MAX_UPLOAD_BYTES
@@ -108,9 +110,11 @@ SESSION_AGE = 12 * 3600  # a working day; the township's CSRF token lives as lon
 
 
 def routes() -> list[Route | Mount]:
-    """The URL map (see the module docstring)."""
+    """The URL map (see the module docstring). Ids and version numbers are ``{…:id}``: an
+    int within SQLite's INTEGER, anything larger an unknown id (`perfxl.web.ids`)."""
+    register_url_convertor("id", IdConvertor())
     get, post, both = ["GET"], ["POST"], ["GET", "POST"]
-    rid = "/admin/rounds/{rid:int}"
+    rid = "/admin/rounds/{rid:id}"
     u = "/u/{token:str}"
     return [
         Route("/", admin.home, methods=get),
@@ -120,7 +124,7 @@ def routes() -> list[Route | Mount]:
         Route("/admin", admin.rounds, methods=get),
         Route("/admin/rounds/new", admin.new_round, methods=both),
         Route(rid, round_pages.dashboard, methods=get),
-        Route(rid + "/units/{uid:int}", round_pages.unit_versions, methods=get),
+        Route(rid + "/units/{uid:id}", round_pages.unit_versions, methods=get),
         Route(rid + "/links", round_pages.links, methods=get),
         Route(rid + "/links.csv", round_pages.links_csv, methods=get),
         Route(rid + "/template", round_pages.round_template, methods=get),
@@ -128,15 +132,15 @@ def routes() -> list[Route | Mount]:
         Route(rid + "/summary", round_pages.build_summary, methods=post),
         Route(rid + "/summary.xlsx", round_pages.summary_xlsx, methods=get),
         Route(rid + "/export.zip", round_pages.export_zip, methods=get),
-        Route("/admin/versions/{vid:int}/file", downloads.version_file, methods=get),
-        Route("/admin/versions/{vid:int}/annotated", downloads.version_annotated, methods=get),
+        Route("/admin/versions/{vid:id}/file", downloads.version_file, methods=get),
+        Route("/admin/versions/{vid:id}/annotated", downloads.version_annotated, methods=get),
         Route(u, unit.home, methods=get),
         Route(u + "/upload", unit.upload, methods=post),
         Route(u + "/template", unit.template, methods=get),
-        Route(u + "/v/{n:int}", unit.version, methods=get),
-        Route(u + "/v/{n:int}/status", unit.status, methods=get),
-        Route(u + "/v/{n:int}/file", unit.file, methods=get),
-        Route(u + "/v/{n:int}/annotated", unit.annotated, methods=get),
+        Route(u + "/v/{n:id}", unit.version, methods=get),
+        Route(u + "/v/{n:id}/status", unit.status, methods=get),
+        Route(u + "/v/{n:id}/file", unit.file, methods=get),
+        Route(u + "/v/{n:id}/annotated", unit.annotated, methods=get),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from perfxl.web import auth
 from perfxl.web.state import Web
+from perfxl.web.uploads import declared_over
 
 log = logging.getLogger("perfxl.web")
 
@@ -184,8 +185,7 @@ async def read_form(request: Request, limit: int = FORM_LIMIT) -> FormData:
         FormTooLarge: the body is (or says it is) larger than ``limit``.
         MultiPartException: a malformed multipart body.
     """
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared_over(request.headers.get("content-length"), limit):
         raise FormTooLarge
 
     async def limited() -> Any:

@@ -50,6 +50,7 @@ SCHEMA_VERSION = "1"
 # How long a SQLite writer waits for another one's lock before giving up (milliseconds).
 BUSY_TIMEOUT_MS = 60_000
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")  # secrets.token_urlsafe's alphabet
 _SECRET_KEY = "secret_key"
 _DDL_LOCK = 0x7065_7266_786C  # "perfxl": the advisory lock held while creating tables
 
@@ -521,7 +522,7 @@ class Store:
 
     def unit_by_token(self, token: str) -> Unit | None:
         """The unit whose upload link carries ``token``, or None."""
-        if not token or len(token) > 64:
+        if not _TOKEN.fullmatch(token):  # PostgreSQL refuses a NUL; no token has one
             return None
         with self._read() as conn:
             row = conn.execute(sa.select(units_table).where(units_table.c.token == token)).first()

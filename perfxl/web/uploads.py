@@ -24,6 +24,7 @@ FILE_FIELD = "file"
 FIELD_LIMIT = 64 * 1024  # a text field of the upload form (csrf) is short
 FORM_OVERHEAD = 64 * 1024  # boundaries, part headers and the csrf field around the file
 MAX_NAME = 200  # characters of an uploaded file name kept for display
+MAX_EXT = 15  # characters after the last dot that clean_name keeps as the extension
 
 
 class Parts(Protocol):
@@ -62,10 +63,27 @@ class Received:
 
 
 def clean_name(raw: str) -> str:
-    """The file's own name from what the browser sent (some send a whole Windows path)."""
+    """The file's own name from what the browser sent (some send a whole Windows path), at most
+    `MAX_NAME` characters: a longer name loses the end of its stem, never its extension (which
+    decides whether the upload is a workbook)."""
     name = raw.replace("\\", "/").rsplit("/", 1)[-1].strip()
     name = "".join(ch for ch in name if ch.isprintable())
+    if len(name) <= MAX_NAME:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if dot and stem and len(ext) <= MAX_EXT:
+        return f"{stem[: MAX_NAME - len(ext) - 1].rstrip()}.{ext}"
     return name[:MAX_NAME]
+
+
+def declared_over(value: str | None, limit: int) -> bool:
+    """True when a Content-Length header ``value`` declares more than ``limit`` bytes. A value
+    that is no number (not ASCII digits) declares nothing; one of thousands of digits, which
+    ``int()`` refuses, is over any limit."""
+    if value is None or not value.isascii() or not value.isdigit():
+        return False
+    digits = value.lstrip("0")
+    return len(digits) > len(str(limit)) or int(digits or "0") > limit
 
 
 class _Collector:
@@ -192,8 +210,7 @@ async def receive_upload(
     ctype, params = parse_options_header(headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or not params.get(b"boundary"):
         raise UploadRefused("请通过上传页面的表单选择工作簿后上传。")
-    declared = headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
+    if declared_over(headers.get("content-length"), limit + FORM_OVERHEAD):
         raise UploadRefused(too_large_message(limit), 413)
     header_token = headers.get("x-csrf-token")
     header_ok = header_token is not None and csrf_ok(header_token)
