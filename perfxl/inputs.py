@@ -147,19 +147,13 @@ def load_expected(path: str | Path) -> list[tuple[str, str | None]]:
     Windows).
 
     Raises:
-        DataError: the file is missing, in another encoding, or lacks the code column.
+        DataError: the file is missing, in another encoding, not CSV the csv module can read
+            (a cell over its field limit), or lacks the code column.
         DuplicateUnitError: a unit code is on more than one row.
     """
     p = Path(path)
     text = _decode(p)
-    reader = csv.reader(text.splitlines())
-    rows: list[list[str]] = []
-    lines: list[int] = []  # the line each row starts on (a quoted field may span lines)
-    start = 1
-    for row in reader:
-        rows.append(row)
-        lines.append(start)
-        start = reader.line_num + 1
+    rows, lines = _rows(text, p)
     header = [h.strip().lstrip("\ufeff").casefold() for h in (rows[0] if rows else [])]
     code_i = next((header.index(h) for h in CODE_HEADERS if h in header), None)
     name_i = next((header.index(h) for h in NAME_HEADERS if h in header), None)
@@ -179,6 +173,30 @@ def load_expected(path: str | Path) -> list[tuple[str, str | None]]:
             at.setdefault(code, []).append(line)
     _refuse_duplicates(at, p)
     return list(out.items())
+
+
+def _rows(text: str, p: Path) -> tuple[list[list[str]], list[int]]:
+    """The CSV's rows, and the line each starts on (a quoted field may span lines).
+
+    Raises:
+        DataError: the csv module cannot read it (a cell over its 128 KB field limit).
+    """
+    reader = csv.reader(text.splitlines())
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    start = 1
+    try:
+        for row in reader:
+            rows.append(row)
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error:
+        raise DataError(
+            f"应报单位名单第 {start} 行起无法按 CSV 格式读取（某一格内容过长或引号不成对）。"
+            "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重试。",
+            path=str(p),
+        ) from None
+    return rows, lines
 
 
 def _refuse_duplicates(at: dict[str, list[int]], p: Path) -> None:

@@ -163,3 +163,16 @@ def test_a_list_without_repeats_is_read_as_before(tmp_path: Path) -> None:
     csv = tmp_path / "expected.csv"
     csv.write_text("单位编码,单位名称\n910001,甲\n\n910002,\n", encoding="utf-8")
     assert load_expected(csv) == [("910001", "甲"), ("910002", None)]
+
+
+def test_a_list_the_csv_module_cannot_read_is_refused_in_chinese(tmp_path: Path) -> None:
+    """A cell over the csv module's field limit (128 KB) is a DataError at its line, not the
+    module's own error (a traceback on the command line)."""
+    csv = tmp_path / "expected.csv"
+    csv.write_text(
+        "单位编码,单位名称\n910001,甲\n910002," + "乙" * 200_000 + "\n", encoding="utf-8"
+    )
+    with pytest.raises(DataError) as info:
+        load_expected(csv)
+    assert info.value.exit_code == 2 and info.value.path == str(csv)
+    assert "第 3 行起无法按 CSV 格式读取" in info.value.message

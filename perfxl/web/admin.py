@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import unicodedata
 from collections.abc import Awaitable, Callable
@@ -258,19 +257,6 @@ async def _units(web: Web, upload: Any) -> list[tuple[str, str | None]]:
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise _Refused("请选择应报单位名单（UNITS.csv，表头“单位编码,单位名称”）。")
     data = await upload.read()
-    try:
-        twice = _repeated_codes(data)
-    except csv.Error:  # a cell over the csv module's field limit (128 KB)
-        raise _Refused(_NOT_CSV.format(name=upload.filename)) from None
-    if twice:
-        listed = "、".join(
-            f"{code}（第 {'、'.join(map(str, lines))} 行）" for code, lines in twice[:10]
-        )
-        more = f"等 {len(twice)} 个编码" if len(twice) > 10 else ""
-        raise _Refused(
-            f"应报单位名单“{upload.filename}”中单位编码重复：{listed}{more}。"
-            "每个单位只能列一次，请删去重复的行后重新上传。"
-        )
     folder = web.scratch_dir()
     try:
         path = folder / "units.csv"
@@ -279,8 +265,6 @@ async def _units(web: Web, upload: Any) -> list[tuple[str, str | None]]:
     except PerfxlError as exc:
         message = exc.message.replace(str(path), f"“{upload.filename}”")
         raise _Refused(f"应报单位名单“{upload.filename}”：{message}") from None
-    except csv.Error:  # load_expected lets the csv module's own error through
-        raise _Refused(_NOT_CSV.format(name=upload.filename)) from None
     finally:
         remove_tree(folder)
     if not expected:
@@ -297,44 +281,6 @@ async def _units(web: Web, upload: Any) -> list[tuple[str, str | None]]:
                 "含有不可见的控制字符，请在 Excel 中重新输入后另存。"
             )
     return [(code, _without_controls(name) or None if name else None) for code, name in expected]
-
-
-_NOT_CSV = (
-    "应报单位名单“{name}”无法按 CSV 格式读取（某一格内容过长或格式有误）。"
-    "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后重新上传。"
-)
-
-
-def _repeated_codes(data: bytes) -> list[tuple[str, list[int]]]:
-    """The unit codes a units list gives more than once, each with its line numbers (the
-    header is line 1), read as `perfxl.inputs.load_expected` reads it (which keeps a code's
-    last row only); nothing when the file is in another encoding or has no code column
-    (load_expected says why).
-
-    Raises:
-        csv.Error: a cell over the csv module's field limit.
-    """
-    from perfxl.inputs import CODE_HEADERS, ENCODINGS
-
-    for encoding in ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        return []
-    rows = list(csv.reader(text.splitlines()))
-    header = [h.strip().lstrip("\ufeff").casefold() for h in (rows[0] if rows else [])]
-    code_i = next((header.index(h) for h in CODE_HEADERS if h in header), None)
-    if code_i is None:
-        return []
-    lines: dict[str, list[int]] = {}
-    for number, row in enumerate(rows[1:], start=2):
-        code = row[code_i].strip() if code_i < len(row) else ""
-        if code:
-            lines.setdefault(code, []).append(number)
-    return [(code, found) for code, found in lines.items() if len(found) > 1]
 
 
 async def _config(web: Web, upload: Any) -> str | None:
