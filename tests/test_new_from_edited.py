@@ -217,3 +217,13 @@ def test_publish_shows_the_record_and_says_each_edited_cell(edited: Path, tmp_pa
     assert "公开文本按目标表带入记录取“8.39 万元”，未沿用这一改动。" in r.output
     assert f"{SHEET} › D11: [错误]" in r.output
     assert docx_lines(out) == docx_lines(clean)
+
+
+# --- an empty profile name --------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_empty_profile_name_is_refused(name: str, tmp_path: Path) -> None:
+    out = tmp_path / "自评.xlsx"
+    r = _run(["new", "evaluation", MONITORING, "-o", out, "--profile", name])
+    assert r.exit_code == 2
+    assert "评分方案名称不能为空。可用的评分方案：default" in r.output
+    assert not out.exists()

@@ -345,7 +345,8 @@ def publish(
     )
     if not sel.books:
         left_out = [*sel.skipped, *sel.other_stage]
-        reasons = "；".join(f"{f}：{r}" for f, r in left_out) or "未找到工作簿"
+        # each reason is a sentence of its own: its 。 gives way to the list's ；
+        reasons = "；".join(f"{f}：{r.rstrip('。')}" for f, r in left_out) or "未找到工作簿"
         # each input is named with its reason; the output is not the file at fault
         raise PerfxlError(f"没有可公开的单位（{reasons}）。")
     county = sel.files > 1
