@@ -15,16 +15,30 @@ white space does not count, 8 and 8.00 are the same amount.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from perfxl import constants as C
 from perfxl import layout as L
-from perfxl.model import Project, Targets
+from perfxl.model import (
+    Indicator,
+    IndicatorProgress,
+    IndicatorResult,
+    Project,
+    ProjectEvaluation,
+    ProjectMonitoring,
+    Targets,
+)
 from perfxl.numbers import money, number
+
+if TYPE_CHECKING:
+    from perfxl.problems import Problem
+    from perfxl.read import ReadResult
+    from perfxl.rules.catalogue import RuleId
 
 Source = Literal["record", "targets"]
 DifferenceKind = Literal["changed", "added", "missing"]
@@ -313,15 +327,7 @@ def compare(
         layout: the form (its carried fields).
     """
     mine = record_of(t, list(sheets) or [None] * len(t.projects), layout=layout)
-    pairs = match(
-        mine.projects,
-        record.projects,
-        [
-            lambda p: _key_text(p.values.get("code")),
-            lambda p: p.sheet,
-            lambda p: _key_text(p.values.get("name")),
-        ],
-    )
+    pairs = _project_pairs(mine, record)
     out: list[Difference] = []
     keys = [f.key for f in layout.monitoring.carried]
     for i, p in enumerate(mine.projects):
@@ -340,6 +346,19 @@ def compare(
     for j in sorted(set(range(len(record.projects))) - set(pairs.values())):
         out.append(Difference("missing", None, record.projects[j]))
     return out
+
+
+def _project_pairs(mine: CarriedRecord, record: CarriedRecord) -> dict[int, int]:
+    """``mine``'s projects paired with the record's: by 项目编码, sheet, then 项目名称."""
+    return match(
+        mine.projects,
+        record.projects,
+        [
+            lambda p: _key_text(p.values.get("code")),
+            lambda p: p.sheet,
+            lambda p: _key_text(p.values.get("name")),
+        ],
+    )
 
 
 def _indicators(index: int, now: CarriedProject, then: CarriedProject) -> list[Difference]:
@@ -421,3 +440,184 @@ def edited_notes(
             f"改成了{shown(d.actual, amount)}；新监控表按当前目标表带入，未沿用这一改动。"
         )
     return notes
+
+
+# --- a later form made from a monitoring or self-evaluation workbook ---------------------------
+def restore(
+    t: Targets,
+    record: CarriedRecord,
+    sheets: Sequence[str | None] = (),
+    *,
+    layout: L.Layout = L.STANDARD,
+) -> tuple[Targets, list[Difference]]:
+    """``t``, a monitoring or self-evaluation workbook as read, with what it carried taken
+    from its ``record`` rather than from its cells; and every :class:`Difference` between
+    the two (:func:`compare`).
+
+    What ``new evaluation``, ``new monitoring`` and ``publish`` make of such a workbook
+    carries the targets, not an edit of them: an edited value is the record's again, a
+    project or indicator row the record does not hold is left out, and one it holds that was
+    deleted is back, with nothing typed for it. What was typed stays with its project and
+    indicator. ``t`` is not changed; with no difference it is what is returned.
+    """
+    diffs = compare(t, record, sheets, layout=layout)
+    if not diffs:
+        return t, diffs
+    mine = record_of(t, list(sheets) or [None] * len(t.projects), layout=layout)
+    pairs = _project_pairs(mine, record)
+    keys = [f.key for f in layout.monitoring.carried]
+    gone = {d.project for d in diffs if d.kind != "changed" and d.row is not None}
+    order: list[tuple[int | None, int]]
+    if len(pairs) == len(t.projects) == len(record.projects):  # the workbook's order
+        order = [(i, pairs[i]) for i in range(len(t.projects))]
+    else:  # a project added or deleted: the targets' order
+        back = {j: i for i, j in pairs.items()}
+        order = [(back.get(j), j) for j in range(len(record.projects))]
+    projects: list[Project] = []
+    for i, j in order:
+        then = record.projects[j]
+        if i is None:
+            projects.append(_recorded_project(then, t.stage, keys))
+            continue
+        p = copy.deepcopy(t.projects[i])
+        for key in keys:
+            if key in then.values and not same(carried_value(p, key), then.values[key]):
+                _set_carried(p, key, then.values[key])
+        _restore_indicators(p, mine.projects[i], then, reshape=i in gone)
+        projects.append(p)
+    out = copy.copy(t)
+    out.projects = projects
+    return out, diffs
+
+
+def _set_carried(p: Project, key: str, value: Any) -> None:
+    """Set a carried project field (and the stage's copy of a 年初预算数) to ``value``."""
+    if key == "goals":
+        p.goals = [] if value is None else str(value).split("\n")
+        return
+    setattr(p, INITIAL_KEYS.get(key, key), value)
+    if key in INITIAL_KEYS:
+        row = key.split("/")[0]
+        for section in (p.monitoring, p.evaluation):
+            if section is not None:
+                getattr(section, row).initial = value
+
+
+def _typed_rows(p: Project) -> list[tuple[list[Any], type]]:
+    """The stage sections' rows aligned with ``p.indicators``, each with its blank row's type."""
+    out: list[tuple[list[Any], type]] = []
+    if p.monitoring is not None:
+        out.append((p.monitoring.indicators, IndicatorProgress))
+    if p.evaluation is not None:
+        out.append((p.evaluation.indicators, IndicatorResult))
+    return out
+
+
+def _restore_indicators(
+    p: Project, now: CarriedProject, then: CarriedProject, reshape: bool
+) -> None:
+    """``p``'s indicators as the record holds them: values put back; with ``reshape`` (a row
+    added or deleted), the rows in the record's order, each with what was typed in it."""
+    at = [k for k, ind in enumerate(p.indicators) if not ind.is_blank()]  # now's rows in p
+    aligned = align(now.indicators, then.indicators)
+    for a, b in aligned:
+        if a is not None and b is not None:
+            ind = p.indicators[at[a]]
+            for key in L.MONITORING_CARRIED_INDICATOR_KEYS:
+                value = then.indicators[b].get(key)
+                if not same(getattr(ind, key), value):
+                    setattr(ind, key, value)
+    if not reshape:
+        return
+    sections = _typed_rows(p)
+    rows: list[list[Any]] = [[] for _ in sections]
+    inds: list[Indicator] = []
+    for a, b in aligned:
+        if b is None:  # a row the targets do not have
+            continue
+        if a is None:  # a row deleted: back, blank
+            inds.append(_recorded_indicator(then.indicators[b]))
+        else:
+            inds.append(p.indicators[at[a]])
+        for n, (typed, blank) in enumerate(sections):
+            k = None if a is None else at[a]
+            rows[n].append(typed[k] if k is not None and k < len(typed) else blank())
+    p.indicators = inds
+    for (typed, _), new in zip(sections, rows, strict=True):
+        typed[:] = new
+
+
+def _recorded_indicator(row: Mapping[str, Any]) -> Indicator:
+    return Indicator(**{k: row.get(k) for k in L.MONITORING_CARRIED_INDICATOR_KEYS})
+
+
+def _recorded_project(then: CarriedProject, stage: str | None, keys: Sequence[str]) -> Project:
+    """A project deleted from the workbook, back from its record, nothing typed for it."""
+    p = Project(indicators=[_recorded_indicator(x) for x in then.indicators])
+    if stage == "monitoring":
+        p.monitoring = ProjectMonitoring(indicators=[IndicatorProgress() for _ in p.indicators])
+    elif stage == "evaluation":
+        p.evaluation = ProjectEvaluation(indicators=[IndicatorResult() for _ in p.indicators])
+    for key in keys:
+        if key in then.values:
+            _set_carried(p, key, then.values[key])
+    return p
+
+
+_EVALUATION_IDS: Mapping[str, RuleId] = {
+    "monitoring.carried_changed": "evaluation.carried_changed",
+    "monitoring.carried_added": "evaluation.carried_added",
+    "monitoring.carried_missing": "evaluation.carried_missing",
+}
+
+
+def restored_read(res: ReadResult, made: str) -> tuple[Targets, list[Problem]]:
+    """A monitoring or self-evaluation workbook read for a form made from it (``made``:
+    新自评表, 新监控表, 公开文本): its targets with what it carried taken from its record
+    (:func:`restore`), and a problem at each cell whose edit is not carried, as ``validate``
+    reports it, saying what ``made`` holds instead. A workbook without a record, or of the
+    targets stage, is as read, with no problem."""
+    t = res.targets
+    if res.carried is None or t.stage not in ("monitoring", "evaluation"):
+        return t, []
+    from dataclasses import replace
+
+    from perfxl.rules.catalogue import make
+    from perfxl.rules.monitoring import carried_finding
+    from perfxl.validate import locate
+
+    sheets = tuple(res.project_sheet(i) for i in range(len(t.projects)))
+    out, diffs = restore(t, res.carried, sheets)
+    problems: list[Problem] = []
+    for d in diffs:
+        f = carried_finding(d, t, sheets)
+        fields = dict(f.fields)
+        rule = f.rule
+        if t.stage == "evaluation":
+            rule = _EVALUATION_IDS[rule]
+            if "fix" in fields:
+                fields["fix"] = str(fields["fix"]).replace("监控表", "自评表")
+        sheet, cell = locate(res, f.pointer) if f.pointer else (None, None)
+        problem = make(
+            rule,
+            file=res.path,
+            sheet=sheet,
+            cell=cell,
+            pointer=f.pointer or None,
+            value=f.value,
+            **fields,
+        )
+        problems.append(replace(problem, message=problem.message + _instead(d, made)))
+    return out, problems
+
+
+def _instead(d: Difference, made: str) -> str:
+    """What the form made holds instead of the edit ``d``."""
+    if d.kind == "changed":
+        return (
+            f"{made}按目标表带入记录取{shown(d.expected, d.key in INITIAL_KEYS)}，未沿用这一改动。"
+        )
+    if d.kind == "added":
+        return f"{made}未收入这{'张项目表' if d.row is None else '一行'}。"
+    what = "该项目" if d.row is None or d.project is None else "该指标"
+    return f"{made}按目标表带入记录恢复了{what}（填报内容为空）。"

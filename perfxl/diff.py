@@ -105,6 +105,13 @@ STAGE_INDICATOR_FIELDS: dict[str, dict[str, str]] = {
     },
 }
 STAGE_AMOUNTS = frozenset({"initial", "adjusted", "executed", "forecast", "budget"})
+# A later stage's 年初预算数 of these rows is the targets' amount carried (`perfxl.carried`):
+# one cell, read into the project's field (key) and the stage's row (value) alike.
+CARRIED_INITIAL: dict[str, str] = {
+    "budget": "total",
+    "fiscal_funds": "fiscal",
+    "other_funds": "other",
+}
 
 
 @dataclass(frozen=True)
@@ -217,9 +224,19 @@ class DiffResult:
 
 
 def show(value: Any, key: str | None = None) -> str:
-    """A value as a change shows it: amounts in 万元, text in quotes, （空） for nothing."""
+    """A value as a change shows it: amounts in 万元, text in quotes, （空） for nothing; a
+    whole 分项绩效目标 or 工作保障措施 (``key`` its pointer) field by field, as the form
+    names them, its blank fields left out."""
     if _blank(value):
         return "（空）"
+    if isinstance(value, Mapping):
+        part = [*(key or "").strip("/").split("/"), "", ""][1]  # /overall/areas/4 -> areas
+        shown = [
+            PART_LABELS.get(f"{part}/{k}", str(k)) + show(v)
+            for k, v in value.items()
+            if not _blank(v)
+        ]
+        return "，".join(shown) or "（空）"
     if key in AMOUNT_FIELDS or _stage_amount(key):
         return money(value)
     if isinstance(value, list):
@@ -350,7 +367,7 @@ class _Differ:
                 self.add(
                     kind,
                     "unit",
-                    label,
+                    f"{label}第 {n + 1} 项",
                     None,
                     None,
                     ptr,
@@ -383,14 +400,18 @@ class _Differ:
 
     def project(self, a: Project, i: int, b: Project, j: int) -> None:
         name, code = project_label(b, j), _text_or_none(b.code) or _text_or_none(a.code)
+        stage = next((s for s in STAGE_FIELDS if getattr(a, s) and getattr(b, s)), None)
         for key in PROJECT_FIELDS:
             va, vb = _project_value(a, key), _project_value(b, key)
             if same(va, vb, key):
                 continue
+            label = LABELS.get(key, key)
+            if stage is not None and key in CARRIED_INITIAL:  # as both forms name the cell
+                label = f"{STAGE_ROWS[stage][CARRIED_INITIAL[key]]}{STAGE_FIELDS[stage]['initial']}"
             self.add(
                 CHANGED,
                 "field",
-                LABELS.get(key, key),
+                label,
                 name,
                 code,
                 key,
@@ -426,6 +447,8 @@ class _Differ:
         for row, row_label in STAGE_ROWS[stage].items():
             ra, rb = da.get(row) or {}, db.get(row) or {}
             for col in (k for k in fields if k in ra or k in rb):
+                if col == "initial" and row in CARRIED_INITIAL.values():
+                    continue  # the project's own amount, compared (and listed) above
                 check(f"{row}/{col}", f"{row_label}{fields[col]}", ra.get(col), rb.get(col), True)
         for key in (k for k in fields if not isinstance(da.get(k, db.get(k)), dict)):
             if key in da or key in db:

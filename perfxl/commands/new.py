@@ -65,6 +65,21 @@ def _finish(report: Any, output: Path, made: str, detail: str, previous: Path | 
     sys.exit(code)
 
 
+def _profile_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse an empty ``--profile`` (exit 2): it would be taken for no option at all."""
+    if value is not None and not value.strip():
+        from perfxl.scoring import PROFILES
+
+        names = "、".join(f"{n}（{p.title}）" for n, p in PROFILES.items())
+        raise click.BadParameter(
+            f"评分方案名称不能为空。可用的评分方案：{names}；"
+            "不给 --profile 时沿用 --from 原自评表或配置文件的评分方案。",
+            ctx=ctx,
+            param=param,
+        )
+    return value
+
+
 @click.group("new")
 def command() -> None:
     """由预算绩效目标工作簿生成当年后续的填报表（绩效运行监控表、绩效自评表）。"""
@@ -107,6 +122,7 @@ def monitoring(targets: Path, output: Path, month: int | None, previous: Path | 
 @click.option(
     "--profile",
     default=None,
+    callback=_profile_name,
     help="评分方案名称（default：财政部通用评分；ratio-reverse：反向指标按比值计分）。"
     "缺省时用 --from 原自评表的评分方案，否则用县级配置文件 [evaluation] profile（内置为 default）。"
     "方案名称写在封面上。",

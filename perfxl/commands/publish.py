@@ -56,12 +56,14 @@ def command(
     多种表混在一起时不生成（退出码 2，列出文件），用 --stage 选定一种，其他表列出但不收入。
     同一单位有多个版本时只收入一个，与 consolidate 的选择相同（先比较工作簿保存时间，再比较
     文件修改时间，最后按文件名）。不存在的文件与无法读取的文件一样列出，其余照常生成。
-    工作簿结构有误的单位不收入文本并给出提示，退出码 1；没有可用的单位时退出码 2。
+    工作簿结构有误的单位不收入文本并给出提示，退出码 1；监控表、自评表中带入的目标值被改动
+    （或项目、指标行被增删）时，文本按其“目标表带入记录”收入，逐格提示，退出码 1；没有可用的
+    单位时退出码 2。
     """
     from perfxl.config import load_config
     from perfxl.errors import summary_verdict
     from perfxl.outputs import check_suffix, finishing, refuse_inputs
-    from perfxl.publish.api import project_kind
+    from perfxl.publish.api import carried_edited, project_kind
     from perfxl.services import publish
 
     check_suffix(output, [".docx"], "Word 文档")
@@ -75,7 +77,8 @@ def command(
         stage=stage,
         config=load_config(config_path),
     )
-    code = EXIT_PROBLEMS if result.skipped else EXIT_OK
+    edited = carried_edited(result.problems)
+    code = EXIT_PROBLEMS if result.skipped or edited else EXIT_OK
     with finishing(code):  # the document (and PDF) is written: a late Ctrl-C changes nothing
         echo_problems(p for p in result.problems if p.severity == "error")
         for file, reason in result.skipped:

@@ -20,6 +20,7 @@ YEAR = re.compile(r"((?:19|20)\d{2})\s*年度?\s*(?:部门|单位)?\s*(?:整体)
 TOC_LINE = re.compile(r"(\t|\.{3,}|…{2,}|·{3,})\s*\d+\s*$")
 PROJECT_TITLE = re.compile(r"^\d+\s*[.．、]?.*(绩效目标表|绩效目标申报表)$")
 PART_TWO = frozenset({"第二部分", "预算项目绩效目标", "项目支出绩效目标"})
+TOC_TITLES = frozenset({"目录", "目次"})
 
 
 @dataclass
@@ -46,7 +47,10 @@ def read_blocks(
     one: list[Para] = []
     loose: list[Para] = []
     phase = "front"
-    for b in blocks:
+    contents = _contents(blocks)
+    for n, b in enumerate(blocks):
+        if n in contents:
+            continue
         if isinstance(b, Table):
             if phase != "two" and reader.holds_project(b):
                 phase = "two"
@@ -87,6 +91,33 @@ def read_blocks(
         problems.append(make("import.year_unknown", file=file))
     t.framework = _framework(part_two.projects)
     return Imported(t, problems)
+
+
+def _contents(blocks: list[Block]) -> range:
+    """The blocks of a table of contents without page numbers (one never updated, as a PDF
+    saved from a published .docx shows it), else an empty range.
+
+    Its lines are the document's headings, both parts': the text comes after the 目录 title
+    and runs until a heading the contents listed, part two's title among them, comes again as
+    the start of part one; whatever lies between (the last entries, a hint, 第一部分) is
+    contents too. A contents whose lines carry page numbers is left to `TOC_LINE`.
+    """
+    start = next(
+        (n for n, b in enumerate(blocks) if isinstance(b, Para) and squeeze(b.text) in TOC_TITLES),
+        None,
+    )
+    if start is None:
+        return range(0)
+    listed: set[str] = set()
+    for n in range(start + 1, len(blocks)):
+        b = blocks[n]
+        if isinstance(b, Table):
+            break  # part two's tables: no contents this far
+        text = squeeze(b.text)
+        if text in listed and is_part_one_start(b.text) and listed & PART_TWO:
+            return range(start + 1, n)
+        listed.add(text)
+    return range(0)
 
 
 def _year(texts: list[str]) -> int | None:

@@ -36,7 +36,7 @@ def docx_blocks(path: Path) -> list[Block]:
         body = _body(path)
     except Exception as exc:  # a damaged package fails in zipfile or lxml, in many ways
         raise UnreadableDocumentError(
-            f"Word 文档已损坏，无法读取（{type(exc).__name__}）。请在 Word 或 WPS 中打开后另存为 .docx 再导入。",
+            "Word 文档已损坏，无法读取。请在 Word 或 WPS 中打开后另存为 .docx 再导入。",
             path=str(path),
         ) from exc
     blocks: list[Block] = []

@@ -55,7 +55,9 @@ def pdf_blocks(path: Path) -> list[Block]:
         ) from exc
     except Exception as exc:  # pdfminer raises many kinds on a damaged file
         raise UnreadableDocumentError(
-            f"PDF 文件已损坏，无法读取（{type(exc).__name__}）。", path=str(path)
+            "PDF 文件已损坏，无法读取。请用 PDF 阅读器打开核对，或由原文档重新导出 PDF"
+            "（也可导入公开的 Word 文档 .docx）。",
+            path=str(path),
         ) from exc
     blocks: list[Block] = []
     lines: list[tuple[int, dict[str, Any], float, float]] = []  # page, line, left, right

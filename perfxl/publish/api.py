@@ -31,7 +31,8 @@ class PublishResult:
         projects: how many project tables it holds.
         headings: the headings (level, text) listed in the contents.
         toc_pages: the page of each heading, when a PDF pass computed them.
-        problems: what reading the workbooks noticed.
+        problems: what reading the workbooks noticed, with each carried target edited in a
+            monitoring or self-evaluation workbook (published as its record holds it).
         skipped: workbooks left out, with the reason (Chinese).
         superseded: older versions left out, with the version used instead (Chinese).
         sources: the file used for each unit, in the document's order.
@@ -63,7 +64,8 @@ class Selection:
 
     Attributes:
         books: one version per unit, ordered by unit code (as the county summary).
-        problems: what reading noticed.
+        problems: what reading noticed, with each carried target edited in a monitoring or
+            self-evaluation workbook (`perfxl.carried.restored_read`).
         skipped: files left out as unusable, (file, reason).
         superseded: older versions left out, (file, reason).
         sources: the file used for each unit (same order as ``books``).
@@ -113,6 +115,7 @@ def select_books(
     """
     import os
 
+    from perfxl.carried import restored_read
     from perfxl.inputs import discover
     from perfxl.outputs import is_summary_file
     from perfxl.read import ReadResult, read_workbook
@@ -164,10 +167,14 @@ def select_books(
                 (name, "工作簿中没有项目表，也没有部门整体绩效目标，未收入公开文本。")
             )
             continue
-        key = res.targets.unit.code or f"?{name}"
+        # a monitoring or self-evaluation workbook's carried targets: its record's, not
+        # cells edited since (each edit said at its cell)
+        book, edited = restored_read(res, "公开文本")
+        sel.problems.extend(edited)
+        key = book.unit.code or f"?{name}"
         path = Path(name)
         stamp = saved_time(path)
-        candidates.append(Candidate(key, name, os.stat(path).st_mtime, stamp, item=res.targets))
+        candidates.append(Candidate(key, name, os.stat(path).st_mtime, stamp, item=book))
     _one_month(candidates, paths)
     choices = sorted(choose(candidates), key=lambda c: (c.key.startswith("?"), c.key))
     for choice in choices:
@@ -227,6 +234,11 @@ def load_books(
     """
     sel = select_books(paths)
     return sel.books, sel.problems, sel.skipped
+
+
+def carried_edited(problems: Sequence[Problem]) -> bool:
+    """Whether a carried target was edited in a workbook published (not published as edited)."""
+    return any(p.rule.split(".", 1)[-1].startswith("carried_") for p in problems)
 
 
 def project_kind(stage: str) -> str:
@@ -333,7 +345,8 @@ def publish(
     )
     if not sel.books:
         left_out = [*sel.skipped, *sel.other_stage]
-        reasons = "；".join(f"{f}：{r}" for f, r in left_out) or "未找到工作簿"
+        # each reason is a sentence of its own: its 。 gives way to the list's ；
+        reasons = "；".join(f"{f}：{r.rstrip('。')}" for f, r in left_out) or "未找到工作簿"
         # each input is named with its reason; the output is not the file at fault
         raise PerfxlError(f"没有可公开的单位（{reasons}）。")
     county = sel.files > 1

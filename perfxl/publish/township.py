@@ -47,9 +47,9 @@ def part_one(b: Blocks, t: Targets, level: int) -> None:
     b.para(T.PART_ONE, S.PART, align="center", keep_next=True, before=600)
     b.para(T.PART_ONE_TITLE, _heading_font(level), align="center", level=level, line=None)
     b.blank()
+    # The seed (the county's own published text) repeats this heading as the first line of
+    # its body, a slip of its Word file: the heading is written once.
     b.para(T.SECTION_SUMMARY, S.HEADING2, align="left", indent=True, level=level + 1)
-    # The published text repeats the section heading as the first line of its body.
-    b.para(T.SECTION_SUMMARY, S.HEADING2, align="left", indent=True, keep_next=True)
     for line in plain(o.summary).split("\n"):
         if line:
             b.para(line, indent=True)

@@ -266,14 +266,15 @@ def new_monitoring(
             ``book`` is a self-evaluation workbook, or ``previous`` is not a monitoring
             workbook (nothing written), or ``out`` cannot be written.
     """
-    from perfxl.carried import edited_notes
+    from perfxl.carried import edited_notes, restored_read
     from perfxl.carry import carry_monitoring
     from perfxl.monitoring import month_of
     from perfxl.write.fill import save
     from perfxl.write.monitoring import build_monitoring
 
     read = _read_for_monitoring(book, "目标表")
-    t, problems = read.targets, list(read.problems)
+    t, edited = restored_read(read, "新监控表")  # carried: the record's, not edited cells
+    problems = [*read.problems, *edited]
     if t.stage == "evaluation":  # its year-end figures would be dropped without a word
         from perfxl.errors import PerfxlError
         from perfxl.stages import stage_name
@@ -390,12 +391,14 @@ def new_evaluation(
             profile is unknown, the config is unusable, or ``previous`` is not a self-evaluation workbook (nothing
             written), or ``out`` cannot be written.
     """
+    from perfxl.carried import restored_read
     from perfxl.carry import carry_evaluation
     from perfxl.write.evaluation import build_evaluation, profile_named
     from perfxl.write.fill import save
 
     res = _read_for_monitoring(book, "目标表", "自评表")
-    t, problems = res.targets, list(res.problems)
+    t, edited = restored_read(res, "新自评表")  # carried: the record's, not edited cells
+    problems = [*res.problems, *edited]
     source = t.stage
     notes: list[str] = []
     kept = 0
