@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from perfxl.errors import DataError
 from perfxl.model import Targets, json_kind
+from perfxl.numbers import MAX_AMOUNT
 from perfxl.problems import Problem
 from perfxl.rules.catalogue import RuleId, make
 
@@ -157,9 +158,10 @@ def _unwritable(raw: Any, f: Finding) -> bool:
     so that last year's data goes out for correction; these cannot be: refused, nothing written.
     """
     value = _at(raw, f.pointer)
-    if f.rule == "schema.amount_too_large":  # Infinity is not a number: said once, below
-        return not (isinstance(value, float) and not math.isfinite(value))
-    return isinstance(value, list | dict) and f.rule in ("schema.kind", "schema.type")
+    if f.rule == "schema.range":  # Infinity is not a number: said once, by `cell_refusals`
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return number and math.isfinite(value) and abs(value) > MAX_AMOUNT
+    return isinstance(value, list | dict) and f.rule in ("schema.other", "schema.type")
 
 
 def _at(data: Any, pointer: str) -> Any:

@@ -57,20 +57,24 @@ def _refused(code: int, output: str, out: Path) -> None:
 
 
 CONTAINERS = [
-    (("projects", 0, "name"), ["甲", "乙"], "“项目名称”应为文本，实际为列表（[…]）"),
-    (("projects", 0, "budget"), {"a": 1}, "“预算数”应为数字，实际为对象（{…}）"),
-    (("projects", 0, "plan", "mar"), [1], "“3月底”应为数字，实际为列表（[…]）"),
+    (("projects", 0, "name"), ["甲", "乙"], "“项目名称”不符合规范：应为文本，实际为列表（[…]）"),
+    (("projects", 0, "budget"), {"a": 1}, "“预算数”不符合规范：应为数字，实际为对象（{…}）"),
+    (("projects", 0, "plan", "mar"), [1], "“3月底”不符合规范：应为数字，实际为列表（[…]）"),
     (
         ("projects", 0, "indicators", 0, "target"),
         [1],
-        "“指标值”应为文本或数字，实际为列表（[…]）",
+        "“指标值”不符合规范：应为文本或数字，实际为列表（[…]）",
     ),
-    (("unit", "name"), ["巨鹿"], "“单位名称”应为文本，实际为列表（[…]）"),
-    (("year",), [2023], "“预算年度”应为整数，实际为列表（[…]）"),
-    (("overall", "summary"), {}, "“总体绩效目标”应为文本，实际为对象（{…}）"),
-    (("projects", 0, "goals", 0), ["a"], "“绩效目标”应为文本，实际为列表（[…]）"),
-    (("framework",), ["2015"], "“指标体系”应为文本（可选：2015、2021），实际为列表（[…]）"),
-    (("money_unit",), ["万元"], "“金额单位”应为文本（可选：万元），实际为列表（[…]）"),
+    (("unit", "name"), ["巨鹿"], "“单位名称”不符合规范：应为文本，实际为列表（[…]）"),
+    (("year",), [2023], "“预算年度”不符合规范：应为整数，实际为列表（[…]）"),
+    (("overall", "summary"), {}, "“总体绩效目标”不符合规范：应为文本，实际为对象（{…}）"),
+    (("projects", 0, "goals", 0), ["a"], "“绩效目标”不符合规范：应为文本，实际为列表（[…]）"),
+    (
+        ("framework",),
+        ["2015"],
+        "“指标体系”不符合规范：应为文本（可选：2015、2021），实际为列表（[…]）",
+    ),
+    (("money_unit",), ["万元"], "“金额单位”不符合规范：应为文本（可选：万元），实际为列表（[…]）"),
 ]
 
 
@@ -83,7 +87,7 @@ def test_a_list_or_object_in_a_value_field_is_refused(
     code, output, out = _fill(tmp_path, _set(*path, value=value))
     _refused(code, output, out)
     pointer = "/" + "/".join(map(str, path))
-    assert f"{pointer}：{said}。一个单元格只能填写一个值" in output
+    assert f"{pointer}：{said}，一个单元格只能填写一个值。请按模板要求更正。" in output
 
 
 def test_a_lone_surrogate_is_refused(tmp_path: Path) -> None:
@@ -150,7 +154,8 @@ def test_amounts_beyond_what_excel_keeps_are_refused(tmp_path: Path) -> None:
 
     code, output, out = _fill(tmp_path, huge)
     _refused(code, output, out)
-    assert output.count("超过 Excel 能准确保存的最大金额 9999999999999.99 万元") == 2
+    said = "超出允许范围（应不大于 9999999999999.99 万元：Excel 只保存 15 位有效数字，更大的金额会丢失尾数"
+    assert output.count(said) == 2
     assert "inf" not in output
 
 
@@ -161,7 +166,7 @@ def test_the_largest_amount_excel_keeps_is_written(tmp_path: Path) -> None:
 
     code, output, _ = _fill(tmp_path, largest)
     assert code in (0, 1), output
-    assert "最大金额" not in output
+    assert "应不大于" not in output
 
 
 def test_a_number_in_a_text_field_is_still_written_with_a_warning(tmp_path: Path) -> None:
@@ -175,7 +180,7 @@ def test_a_framework_given_as_a_number_is_told_to_be_text(tmp_path: Path) -> Non
     code, output, _ = _fill(tmp_path, _set("framework", value=2015))
     assert code == 1, output
     assert (
-        '“指标体系”应为文本（可选：2015、2021），实际为数字 2015。请写作带英文双引号的文本 "2015"'
+        '“指标体系”不符合规范：应为文本（可选：2015、2021），实际为数字 2015，应写作带英文双引号的文本 "2015"'
         in output
     )
     assert "无效" not in output
@@ -183,7 +188,7 @@ def test_a_framework_given_as_a_number_is_told_to_be_text(tmp_path: Path) -> Non
 
 def test_the_schema_field_check_says_the_same() -> None:
     assert field_messages("/framework", 2021) == [
-        '“指标体系”应为文本（可选：2015、2021），实际为数字 2021。请写作带英文双引号的文本 "2021"。'
+        '“指标体系”不符合规范：应为文本（可选：2015、2021），实际为数字 2021，应写作带英文双引号的文本 "2021"。请按模板要求更正。'
     ]
     assert field_messages("/framework", "2030") == [
         make("schema.enum", label="指标体系", value="2030", allowed="2015、2021").message

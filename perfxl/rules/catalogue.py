@@ -44,8 +44,6 @@ RuleId = Literal[
     "schema.range",
     "indicator.pair",
     "schema.other",
-    "schema.kind",
-    "schema.amount_too_large",
     "amount.funds_sum",
     "plan.decreasing",
     "plan.dec_budget",
@@ -246,18 +244,6 @@ _RULES: tuple[Rule, ...] = (
         "error",
         "“{label}”不符合规范：{detail}。请按模板要求更正。",
         "不符合数据规范",
-    ),
-    Rule(
-        "schema.kind",
-        "error",
-        "“{label}”应为{expected}，实际为{actual}。{fix}",
-        "数据类型不符",
-    ),
-    Rule(
-        "schema.amount_too_large",
-        "error",
-        "“{label}”的金额 {value} 超过 Excel 能准确保存的最大金额 {limit:万元}（Excel 只保存 15 位有效数字，更大的金额会丢失尾数）。请核对金额是否以万元为单位。",
-        "金额过大",
     ),
     # --- amounts (perfxl.rules.amounts) -------------------------------------------------------
     Rule(

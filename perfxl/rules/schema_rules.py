@@ -313,10 +313,9 @@ def error_findings(err: Any, config: Config, framework: str, base: str = "") -> 
             err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         )
         expected = "或".join(_TYPE_ZH.get(str(t), str(t)) for t in want if t != "null")
-        if small is None:  # a list or an object: no cell holds it (shown by its kind)
-            fix = f"一个单元格只能填写一个值，请改为{expected}。"
-            kind = fields | {"expected": expected, "actual": json_kind(inst), "fix": fix}
-            yield Finding("schema.kind", pointer, None, kind)
+        if small is None:  # a list or an object: no cell holds it (told by its kind)
+            detail = f"应为{expected}，实际为{json_kind(inst)}，一个单元格只能填写一个值"
+            yield Finding("schema.other", pointer, None, fields | {"detail": detail})
         else:
             yield Finding("schema.type", pointer, small, fields | {"expected": expected})
     elif kw == "minimum" and err.validator_value == 0:
@@ -330,10 +329,12 @@ def error_findings(err: Any, config: Config, framework: str, base: str = "") -> 
     elif kw in ("enum", "const"):
         allowed = err.validator_value if kw == "enum" else [err.validator_value]
         yield _choice(pointer, inst, [a for a in allowed if a is not None], fields)
-    elif kw == "maximum" and Decimal(repr(err.validator_value)) == MAX_AMOUNT:
-        yield Finding("schema.amount_too_large", pointer, small, fields | {"limit": MAX_AMOUNT})
     elif kw in _RANGE_ZH:
         detail = _RANGE_ZH[kw].format(v=err.validator_value)
+        if kw == "maximum" and Decimal(repr(err.validator_value)) == MAX_AMOUNT:
+            detail += (
+                " 万元：Excel 只保存 15 位有效数字，更大的金额会丢失尾数，请核对是否以万元为单位"
+            )
         yield Finding("schema.range", pointer, small, fields | {"detail": detail})
     else:
         zh = _OTHER_ZH.get(kw, "不符合数据规范").format(v=err.validator_value)
@@ -352,15 +353,14 @@ def _choice(pointer: str, inst: Any, allowed: list[Any], fields: dict[str, Any])
     if inst is None or isinstance(inst, str) or not all(isinstance(a, str) for a in allowed):
         return Finding("schema.enum", pointer, small, fields | {"allowed": shown})
     if isinstance(inst, list | dict):
-        actual, fix = json_kind(inst), "一个单元格只能填写一个值，请从中选择。"
+        actual, fix = json_kind(inst), "一个单元格只能填写一个值"
     else:
-        shown_value = json.dumps(inst)
         kind = "逻辑值" if isinstance(inst, bool) else json_kind(inst)
-        actual = f"{kind} {shown_value}"
+        actual = f"{kind} {json.dumps(inst)}"
         quoted = json.dumps(str(inst), ensure_ascii=False)
-        fix = f"请写作带英文双引号的文本 {quoted}。" if str(inst) in allowed else "请从中选择。"
-    told = {"expected": f"文本（可选：{shown}）", "actual": actual, "fix": fix}
-    return Finding("schema.kind", pointer, small, fields | told)
+        fix = f"应写作带英文双引号的文本 {quoted}" if str(inst) in allowed else "请从中选择"
+    detail = f"应为文本（可选：{shown}），实际为{actual}，{fix}"
+    return Finding("schema.other", pointer, small, fields | {"detail": detail})
 
 
 def _required_missing(err: Any) -> list[str]:
