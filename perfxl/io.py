@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl.errors import DataError
-from perfxl.model import Targets
+from perfxl.model import Targets, json_kind
+from perfxl.numbers import MAX_AMOUNT
 from perfxl.problems import Problem
 from perfxl.rules.catalogue import RuleId, make
+
+if TYPE_CHECKING:
+    from perfxl.rules.base import Finding
 
 EMITS: frozenset[RuleId] = frozenset({"fill.schema"})
 STDIN = "-"
@@ -29,14 +35,6 @@ _JSON_ERRORS: tuple[tuple[str, str], ...] = (
     ("Invalid \\uXXXX escape", "\\u 转义无效"),
     ("Extra data", "JSON 已结束，后面还有多余内容"),
 )
-_JSON_KINDS = {
-    list: "列表（[…]）",
-    str: "文本",
-    int: "数字",
-    float: "数字",
-    bool: "true/false",
-    type(None): "null",
-}
 
 
 def display_name(path: Path | str) -> str:
@@ -129,7 +127,7 @@ def load_data(path: Path | str) -> LoadedData:
     name = display_name(path)
     raw = load_json(path)
     if not isinstance(raw, dict):
-        kind = _JSON_KINDS.get(type(raw), type(raw).__name__)
+        kind = json_kind(raw)
         raise DataError(
             f"数据文件的最外层应为一个 JSON 对象（{{…}}，见 perfxl schema），实际为{kind}。",
             path=name,
@@ -140,7 +138,136 @@ def load_data(path: Path | str) -> LoadedData:
         if exc.path is None:
             exc.path = name
         raise
-    return LoadedData(raw, targets, schema_problems(raw, file=name), name)
+    found = _schema_findings(raw)
+    refusals = [*(_detail(f) for f in found if _unwritable(raw, f)), *cell_refusals(raw)]
+    if refusals:
+        raise DataError(_refusal_message(refusals), path=name)
+    return LoadedData(raw, targets, _fill_problems(found, name), name)
+
+
+# Excel's limit for the text of one cell; openpyxl cuts a longer text there without a word.
+CELL_TEXT_LIMIT = 32767
+_REFUSALS_SHOWN = 20
+
+
+def _unwritable(raw: Any, f: Finding) -> bool:
+    """Whether a schema finding is about a value no cell holds as given: a list or an object
+    where one value belongs, or an amount beyond what Excel keeps to the cent.
+
+    Other schema errors (a number in a text field, a negative amount) are written as they are,
+    so that last year's data goes out for correction; these cannot be: refused, nothing written.
+    """
+    value = _at(raw, f.pointer)
+    if f.rule == "schema.range":  # Infinity is not a number: said once, by `cell_refusals`
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        return number and math.isfinite(value) and abs(value) > MAX_AMOUNT
+    return isinstance(value, list | dict) and f.rule in ("schema.other", "schema.type")
+
+
+def _at(data: Any, pointer: str) -> Any:
+    """The value at a JSON pointer (None when there is none)."""
+    for part in pointer.strip("/").split("/") if pointer.strip("/") else ():
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(data, dict):
+            data = data.get(key)
+        elif isinstance(data, list) and key.isdigit() and int(key) < len(data):
+            data = data[int(key)]
+        else:
+            return None
+    return data
+
+
+def cell_refusals(data: Any) -> list[str]:
+    """What in the data no workbook cell can hold as given, one message each (empty: none).
+
+    A number that is not finite (NaN, Infinity: Python's JSON reads them, JSON has none), a
+    text with a lone surrogate (not a character: nothing can encode it), a text longer than a
+    cell holds (Excel and openpyxl cut it), and a goal holding a line break (the goals are one
+    cell, a goal a line: it would come back as two goals). Written, each would be lost or
+    changed without a word; ``fill`` refuses the file instead.
+    """
+    from perfxl.rules.schema_rules import label_of
+
+    out: list[str] = []
+    for pointer, value in _leaves(data, ""):
+        label = label_of(pointer)
+        if isinstance(value, float) and not math.isfinite(value):
+            out.append(
+                f"{pointer}：“{label}”的值为 {json.dumps(value)}，不是数字（JSON 中没有这样的值，"
+                "工作簿也无法保存）。请填写数字，空白写 null。"
+            )
+        elif isinstance(value, str):
+            out.extend(f"{pointer}：“{label}”{m}" for m in _text_refusals(value))
+    projects = data.get("projects") if isinstance(data, dict) else None
+    for i, p in enumerate(projects if isinstance(projects, list) else ()):
+        goals = p.get("goals") if isinstance(p, dict) else None
+        if isinstance(goals, list) and all(isinstance(g, str) for g in goals):
+            out.extend(_goal_refusals(goals, f"/projects/{i}/goals"))
+    return out
+
+
+def _leaves(data: Any, pointer: str) -> Iterator[tuple[str, Any]]:
+    """Every value below ``data`` that is not an object or a list, with its pointer."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _leaves(v, f"{pointer}/{str(k).replace('~', '~0').replace('/', '~1')}")
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _leaves(v, f"{pointer}/{i}")
+    else:
+        yield pointer, data
+
+
+def _text_refusals(text: str) -> list[str]:
+    """Why a text cannot go into a cell as it is (the field's label goes before each)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        return [
+            f"第 {exc.start + 1} 个字符是单独的代理码位（\\u{code:04x}），不是有效的字符，"
+            "无法写入工作簿。请删去或改正该字符（多见于复制粘贴或转换出错的文本）。"
+        ]
+    n = _stored_length(text)
+    if n <= CELL_TEXT_LIMIT:
+        return []
+    return [
+        f"有 {n} 个字符，超过 Excel 单元格最多 {CELL_TEXT_LIMIT} 个字符的上限，写入会被截断。"
+        f"请缩短到 {CELL_TEXT_LIMIT} 个字符以内。"
+    ]
+
+
+def _goal_refusals(goals: list[str], pointer: str) -> list[str]:
+    """A project's goals go into one cell, a goal a line (`perfxl.write.sheets.project_value`)."""
+    from perfxl.constants import L_GOALS
+
+    out = [
+        f"{pointer}/{j}：“{L_GOALS}”第 {j + 1} 条含有换行：工作簿中每条绩效目标占一行，读回时会"
+        "被拆成多条。请把它拆成多条，或删去换行。"
+        for j, g in enumerate(goals)
+        if "\n" in g or "\r" in g
+    ]
+    n = _stored_length("\n".join(goals))
+    if n > CELL_TEXT_LIMIT and all(_stored_length(g) <= CELL_TEXT_LIMIT for g in goals):
+        out.append(
+            f"{pointer}：“{L_GOALS}”共 {len(goals)} 条，写入同一个单元格（每条一行）共 {n} 个"
+            f"字符，超过 Excel 单元格最多 {CELL_TEXT_LIMIT} 个字符的上限，写入会被截断。请精简。"
+        )
+    return out
+
+
+def _stored_length(text: str) -> int:
+    """How long a text is in a cell as Excel counts it: as stored (characters XML cannot hold
+    take their escape, `perfxl.xstring`), in UTF-16 units (a character beyond U+FFFF is two)."""
+    from perfxl.xstring import escape
+
+    return len(escape(text).encode("utf-16-le")) // 2
+
+
+def _refusal_message(refusals: list[str]) -> str:
+    more = len(refusals) - _REFUSALS_SHOWN
+    lines = refusals[:_REFUSALS_SHOWN] + ([f"……另有 {more} 处"] if more > 0 else [])
+    return "数据中有工作簿单元格无法照原样保存的值，未写出任何文件：\n  " + "\n  ".join(lines)
 
 
 def schema_problems(data: Any, *, file: str | None = None) -> list[Problem]:
@@ -149,20 +276,36 @@ def schema_problems(data: Any, *, file: str | None = None) -> list[Problem]:
     The checks and the wording are validation's (`perfxl.rules.schema_rules`): a message names
     the field by its Chinese label, and the problem carries the JSON pointer.
     """
+    if not isinstance(data, dict):
+        detail = "数据文件的最外层应为一个 JSON 对象"
+        return [make("fill.schema", file=file, pointer="/", detail=detail)]
+    return _fill_problems(_schema_findings(data), file)
+
+
+def _schema_findings(data: dict[str, Any]) -> list[Finding]:
+    """The schema's findings over a data file, in document order."""
     from perfxl.config import default_config
     from perfxl.framework import FRAMEWORKS
     from perfxl.rules.schema_rules import findings
 
-    if not isinstance(data, dict):
-        detail = "数据文件的最外层应为一个 JSON 对象"
-        return [make("fill.schema", file=file, pointer="/", detail=detail)]
     config = default_config()
     fw = data.get("framework")
     framework = fw if isinstance(fw, str) and fw in FRAMEWORKS else config.framework
     if data.get("framework") is None:
         data = {**data, "framework": framework}  # as validation does: the county default
+    return sorted(findings(data, config, framework), key=lambda f: _pointer_key(f.pointer))
+
+
+def _detail(f: Finding) -> str:
+    """A finding's message, with the pointer before it."""
+    fields = dict(f.fields)
+    fields.setdefault("value", f.value)
+    return f"{f.pointer}：{make(f.rule, **fields).message}"
+
+
+def _fill_problems(found: list[Finding], file: str | None) -> list[Problem]:
     out = []
-    for f in sorted(findings(data, config, framework), key=lambda f: _pointer_key(f.pointer)):
+    for f in found:
         fields = dict(f.fields)
         fields.setdefault("value", f.value)
         detail = make(f.rule, **fields).message.rstrip("。")

@@ -412,9 +412,7 @@ def _obj(value: Any, pointer: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise DataError(
-            f"数据 {pointer or '/'} 应为对象（JSON object），实际为 {type(value).__name__}"
-        )
+        raise DataError(f"数据 {pointer or '/'} 应为对象（JSON object），实际为{json_kind(value)}")
     return value
 
 
@@ -422,8 +420,25 @@ def _list(value: Any, pointer: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise DataError(f"数据 {pointer} 应为数组（JSON array），实际为 {type(value).__name__}")
+        raise DataError(f"数据 {pointer} 应为数组（JSON array），实际为{json_kind(value)}")
     return value
+
+
+# What a JSON value is, as a message says it to a clerk editing the file (never Python's names).
+_JSON_KINDS: dict[type, str] = {
+    dict: "对象（{…}）",
+    list: "列表（[…]）",
+    str: "文本",
+    int: "数字",
+    float: "数字",
+    bool: "true/false",
+    type(None): "null",
+}
+
+
+def json_kind(value: Any) -> str:
+    """The kind of a JSON value in Chinese: 文本, 数字, 列表（[…]）, 对象（{…}）…"""
+    return _JSON_KINDS.get(type(value), "无法识别的值")
 
 
 def _pick(d: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:

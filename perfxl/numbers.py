@@ -25,6 +25,10 @@ from typing import Any
 
 HUNDREDTH = Decimal("0.01")
 MONEY_UNIT = "万元"
+# The largest amount a workbook keeps to the cent: Excel holds 15 significant digits, so 13
+# before the decimal point and 2 after. The schema caps amounts here (``maximum``): a larger
+# one would lose its last digits in the workbook, and sums of such amounts overflow a float.
+MAX_AMOUNT = Decimal("9999999999999.99")
 
 
 def as_decimal(value: Any) -> Decimal | None:

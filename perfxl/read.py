@@ -47,6 +47,7 @@ EMITS: frozenset[RuleId] = frozenset(
         "read.amount_text",
         "read.amount_unreadable",
         "read.number_as_text_field",
+        "read.formula_no_value",
     }
 )
 LAYOUT_RULES: frozenset[RuleId] = frozenset({"read.label_missing"})
@@ -84,6 +85,8 @@ class ReadResult:
         summary: for a workbook with no perfxl sheet that is a summary written by
             ``perfxl consolidate``, the summary's kind (``targets``, ``monitoring`` or
             ``evaluation``); None otherwise.
+        blanks: (sheet, cell, pointer, required) of every input field read blank, where a
+            formula with no saved result is looked for (`_formulas_without_result`).
     """
 
     targets: Targets
@@ -94,6 +97,7 @@ class ReadResult:
     layout: L.Layout = L.STANDARD
     carried: CarriedRecord | None = None
     summary: str | None = None
+    blanks: list[tuple[str, str, str, bool]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -244,7 +248,111 @@ def read_grid_model(grid: Grid, *, layout: L.Layout = L.STANDARD) -> ReadResult:
         from perfxl.read_evaluation import read_profile
 
         res.targets.profile = read_profile(grid, res)
+    if any(required for *_, required in res.blanks):
+        _formulas_without_result(res)
     return res
+
+
+# The fields the schema requires: one read blank is reported 未填写 (``schema.required``).
+_REQUIRED_KEYS = frozenset({"code", "name", "budget", "plan/dec", "unit/code", "unit/name", "year"})
+
+
+def _formulas_without_result(res: ReadResult) -> None:
+    """Blank input cells that hold a formula without a saved result, reported at the cell
+    (``read.formula_no_value``), the field kept as the formula's text.
+
+    A workbook written by openpyxl or another generator holds formulas (``=8+0.39``) but no
+    results until Excel or WPS saves it; a reader of cached values gets a blank, and the clerk,
+    who sees 8.39 in Excel, was told 预算数 is not filled in. The text stands in for the value
+    (nothing typed is lost, and validation's 未填写 or type message gives way to this one).
+
+    Only the sheets with a required field read blank are looked at (their XML parsed): perfxl's
+    own workbooks hold hundreds of formulas without results in their computed cells, and a
+    filled workbook has no blank required field, so reading one costs nothing more.
+    """
+    sheets = {sheet for sheet, _, _, required in res.blanks if required}
+    wanted: dict[str, dict[str, str]] = {}
+    for sheet, ref, pointer, _ in res.blanks:
+        if sheet in sheets:
+            wanted.setdefault(sheet, {})[ref] = pointer
+    found = unsaved_formulas(res.path, {s: set(refs) for s, refs in wanted.items()})
+    for (sheet, ref), formula in found.items():
+        pointer = wanted[sheet][ref]
+        text = "=" + formula
+        _set_at(res.targets, pointer, text)
+        shown = f"“{text}”" if formula else ""
+        res.problems.append(
+            make(
+                "read.formula_no_value",
+                file=res.path,
+                sheet=sheet,
+                cell=ref,
+                pointer=pointer,
+                value=text,
+                formula=shown,
+            )
+        )
+
+
+def unsaved_formulas(path: str, wanted: dict[str, set[str]]) -> dict[tuple[str, str], str]:
+    """(sheet, cell) -> formula text (without ``=``; empty for a shared formula's follower) of
+    the ``wanted`` cells that hold a formula with no saved result, read from the sheet XML.
+
+    A formula whose saved result is empty text (``t="str"``, as ``=IF(…,"")`` is saved) has a
+    result. A file that is not an .xlsx/.xlsm package (.xls, .ods) or cannot be read gives none.
+    """
+    import zipfile
+
+    from defusedxml.ElementTree import iterparse
+
+    from perfxl.grid.calamine_grid import _sheet_parts
+
+    out: dict[tuple[str, str], str] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            parts = _sheet_parts(zf)
+            for sheet, refs in wanted.items():
+                if sheet not in parts:
+                    continue
+                with zf.open(parts[sheet]) as xml:
+                    for _, el in iterparse(xml):
+                        if el.tag.rpartition("}")[2] != "c":
+                            continue
+                        ref = el.get("r")
+                        if ref in refs and el.get("t") != "str":
+                            formula, value = _formula_and_value(el)
+                            if formula is not None and not value:
+                                out[(sheet, ref)] = formula
+                        el.clear()
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return {}
+    return out
+
+
+def _formula_and_value(cell: Any) -> tuple[str | None, str | None]:
+    """A ``<c>`` element's formula text (None: no formula) and saved value text."""
+    formula: str | None = None
+    value: str | None = None
+    for child in cell:
+        tag = child.tag.rpartition("}")[2]
+        if tag == "f":
+            formula = child.text or ""
+        elif tag == "v":
+            value = child.text
+    return formula, value
+
+
+def _set_at(t: Targets, pointer: str, value: str) -> None:
+    """Put ``value`` in the model field a pointer names (a list field gets it as its one item)."""
+    obj: Any = t
+    parts = pointer.strip("/").split("/")
+    try:
+        for part in parts[:-1]:
+            obj = obj[int(part)] if isinstance(obj, list) else getattr(obj, part)
+        current = getattr(obj, parts[-1])
+        setattr(obj, parts[-1], [value] if isinstance(current, list) else value)
+    except (AttributeError, IndexError, ValueError):
+        return
 
 
 def classify(sheet: Sheet, layout: L.Layout = L.STANDARD) -> tuple[str, int, int]:
@@ -680,10 +788,11 @@ class FieldReader:
                 raw = None
         else:
             raw = None
+        if raw is None:
+            self.res.blanks.append((sheet.name, ref, pointer, f.key in _REQUIRED_KEYS))
+            return [] if f.kind == "lines" else None
         if f.kind == "amount":
-            if raw is None or isinstance(raw, bool):
-                return raw
-            if isinstance(raw, int | float):
+            if type(raw) is float or type(raw) is int:  # bool is not an amount (`_amount`)
                 return whole(raw)
             return self._amount(raw, self._where(ref, pointer))
         if f.kind == "lines":
@@ -712,8 +821,15 @@ class FieldReader:
         return {"file": self.res.path, "sheet": self.sheet.name, "cell": ref, "pointer": pointer}
 
     def _amount(self, raw: Any, where: dict[str, Any]) -> Any:
-        if raw is None or isinstance(raw, bool):
+        """An amount cell that does not hold a plain number: text that is one is read (and
+        reported); a date, TRUE/FALSE or other text is kept as its text and reported, as SUM
+        leaves it out (a TRUE taken as ``true`` went into the data unremarked)."""
+        if raw is None:
             return raw
+        if isinstance(raw, bool):
+            text = as_text(raw)
+            self.res.problems.append(make("read.amount_unreadable", **where, value=text))
+            return text
         if isinstance(raw, int | float):
             return whole(raw)
         if isinstance(raw, dt.date | dt.time):

@@ -31,6 +31,7 @@ RuleId = Literal[
     "read.amount_text",
     "read.amount_unreadable",
     "read.number_as_text_field",
+    "read.formula_no_value",
     "fill.schema",
     "file.unreadable",
     "file.missing",
@@ -169,6 +170,12 @@ _RULES: tuple[Rule, ...] = (
         "warning",
         "“{label}”以数字形式保存（{value}），已读作“{text}”。编码类内容请设置为文本格式后重新录入，以免丢失前导零或位数。",
         "编码以数字保存",
+    ),
+    Rule(
+        "read.formula_no_value",
+        "error",
+        "单元格中是公式{formula}，但工作簿没有保存它的计算结果（由 openpyxl 等程序生成、未经 Excel 保存的文件就是这样），perfxl 不计算公式，读不到它的值。请在 Excel 或 WPS 中打开工作簿并保存后重新校验，或直接填写结果。",
+        "公式没有保存的计算结果",
     ),
     Rule(
         "fill.schema",

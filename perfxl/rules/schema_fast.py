@@ -19,7 +19,7 @@ from typing import Any
 # The schema `FastCheck` was written for, without titles and descriptions (see `fingerprint`).
 # When the packaged schema changes, the fast check switches itself off (jsonschema does all the
 # work) until it is brought in line and this fingerprint updated.
-FAST_SCHEMA_FINGERPRINT = "e226759da89e6dec12019bd0c91eb4246b1df80e50e554961e0aaa548831bd62"
+FAST_SCHEMA_FINGERPRINT = "9ed8e9af7ee62bf81389157e6b42324ec8330f9c29830bbc5b20e663d1df59f0"
 
 
 def fingerprint(schema: Any) -> str:
@@ -211,10 +211,13 @@ def _finite(v: Any) -> bool:
 
 def _amount(v: Any) -> bool:
     if type(v) is int:
-        return v >= 0
-    if type(v) is not float or not v >= 0 or v == float("inf"):
+        return 0 <= v <= _MAX_AMOUNT
+    if type(v) is not float or not 0 <= v <= _MAX_AMOUNT:  # NaN and inf fail too
         return False
     return _cents(v)
+
+
+_MAX_AMOUNT = 9999999999999.99  # the schema's ``maximum`` of an amount (`perfxl.numbers`)
 
 
 @lru_cache(maxsize=4096)  # amounts repeat (a project's budget is its 12月 plan, ...)

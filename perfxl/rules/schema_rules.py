@@ -6,6 +6,7 @@ to the sheet and cell through the reader's locations (the one layout declaration
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from perfxl import constants as C
 from perfxl.framework import FRAMEWORKS, canonical
+from perfxl.model import json_kind
+from perfxl.numbers import MAX_AMOUNT
 from perfxl.rules.base import Context, Finding
 from perfxl.rules.catalogue import RuleId, ids_of
 from perfxl.rules.schema_fast import FastCheck, fast_check_for
@@ -310,7 +313,11 @@ def error_findings(err: Any, config: Config, framework: str, base: str = "") -> 
             err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
         )
         expected = "或".join(_TYPE_ZH.get(str(t), str(t)) for t in want if t != "null")
-        yield Finding("schema.type", pointer, small, fields | {"expected": expected})
+        if small is None:  # a list or an object: no cell holds it (told by its kind)
+            detail = f"应为{expected}，实际为{json_kind(inst)}，一个单元格只能填写一个值"
+            yield Finding("schema.other", pointer, None, fields | {"detail": detail})
+        else:
+            yield Finding("schema.type", pointer, small, fields | {"expected": expected})
     elif kw == "minimum" and err.validator_value == 0:
         yield Finding("schema.negative", pointer, small, fields)
     elif kw == "x-decimals":
@@ -321,16 +328,39 @@ def error_findings(err: Any, config: Config, framework: str, base: str = "") -> 
         yield Finding("schema.code_shape", pointer, small, fields | {"shape": shape})
     elif kw in ("enum", "const"):
         allowed = err.validator_value if kw == "enum" else [err.validator_value]
-        yield Finding(
-            "schema.enum", pointer, small, fields | {"allowed": "、".join(map(str, allowed))}
-        )
+        yield _choice(pointer, inst, [a for a in allowed if a is not None], fields)
     elif kw in _RANGE_ZH:
         detail = _RANGE_ZH[kw].format(v=err.validator_value)
+        if kw == "maximum" and Decimal(repr(err.validator_value)) == MAX_AMOUNT:
+            detail += (
+                " 万元：Excel 只保存 15 位有效数字，更大的金额会丢失尾数，请核对是否以万元为单位"
+            )
         yield Finding("schema.range", pointer, small, fields | {"detail": detail})
     else:
         zh = _OTHER_ZH.get(kw, "不符合数据规范").format(v=err.validator_value)
         detail = f"{zh}（{err.message}）"  # jsonschema's English kept for the specifics
         yield Finding("schema.other", pointer, small, fields | {"detail": detail})
+
+
+def _choice(pointer: str, inst: Any, allowed: list[Any], fields: dict[str, Any]) -> Finding:
+    """A value outside a list of choices (``enum``, ``const``).
+
+    The choices are texts (指标体系 "2015"): a number or a list there is told as of the wrong
+    kind, with the choices, since saying that 2015 is not one of 2015、2021 contradicts itself.
+    """
+    shown = "、".join(map(str, allowed))
+    small = inst if inst is None or isinstance(inst, str | int | float | bool) else None
+    if inst is None or isinstance(inst, str) or not all(isinstance(a, str) for a in allowed):
+        return Finding("schema.enum", pointer, small, fields | {"allowed": shown})
+    if isinstance(inst, list | dict):
+        actual, fix = json_kind(inst), "一个单元格只能填写一个值"
+    else:
+        kind = "逻辑值" if isinstance(inst, bool) else json_kind(inst)
+        actual = f"{kind} {json.dumps(inst)}"
+        quoted = json.dumps(str(inst), ensure_ascii=False)
+        fix = f"应写作带英文双引号的文本 {quoted}" if str(inst) in allowed else "请从中选择"
+    detail = f"应为文本（可选：{shown}），实际为{actual}，{fix}"
+    return Finding("schema.other", pointer, small, fields | {"detail": detail})
 
 
 def _required_missing(err: Any) -> list[str]:
