@@ -98,7 +98,11 @@ class LazyGroup(click.Group):
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn perfxl's own errors into a message on stderr and the documented exit code."""
+    """Turn perfxl's own errors into a message on stderr and the documented exit code.
+
+    An ``OSError`` that no module turned into a ``PerfxlError`` is said the same way (the file
+    and the reason in Chinese, exit 2): a clerk never meets a traceback for a full disk.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -111,8 +115,31 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             from perfxl.outputs import stop_interrupted
 
             stop_interrupted()  # temp files removed, message, exit 130
+        except OSError as exc:
+            stop_os_error(exc)
 
     return wrapper
+
+
+def stop_os_error(exc: OSError) -> None:
+    """The last resort for an OS error: temp files removed, ``错误：FILE: reason``, exit 2.
+
+    A closed pipe (``perfxl export BOOK | head``) is the reader's choice, not an error: its
+    output is dropped quietly.
+    """
+    import os
+
+    from perfxl.errors import os_reason
+    from perfxl.write.patch.safeio import discard_temps
+
+    discard_temps()
+    if isinstance(exc, BrokenPipeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        sys.exit(EXIT_PROBLEMS)
+    names = [os.fsdecode(n) for n in (exc.filename, exc.filename2) if isinstance(n, (str, bytes))]
+    where = f"{' → '.join(names)}: " if names else ""
+    click.echo(f"错误：{where}无法完成文件操作：{os_reason(exc)}。", err=True)
+    sys.exit(EXIT_UNUSABLE)
 
 
 def echo_problems(problems: Iterable[Problem]) -> None:

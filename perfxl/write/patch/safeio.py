@@ -13,7 +13,10 @@ Scheme:
   (``BOOK.bak.xlsx``, ``BOOK.bak.xlsm``) with the same atomic scheme; the backup
   is overwritten by each in-place write.
 * A target that Excel/WPS (``~$BOOK.xlsx``) or LibreOffice (``.~lock.BOOK.xlsx#``)
-  has open is refused, as is a read-only one.
+  has open is refused, as is a read-only one, and one whose temp file's name would be longer
+  than the folder's file system allows.
+* A write the OS refuses (read-only disk, disk full, no permission …) becomes
+  :func:`write_refused`: a Chinese reason naming the target, never a bare ``OSError``.
 * The file gets the mode a new file of the user's would get (``0o666 & ~umask``), or keeps
   the mode of the file it replaces; ``mkstemp``'s private 0600 never reaches the user.
 * Every temp file in use is registered (:func:`new_temp`); after Ctrl-C,
@@ -23,13 +26,14 @@ Scheme:
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import stat
 import tempfile
 from pathlib import Path
 
-from perfxl.errors import TargetNotWritableError, WorkbookLockedError
+from perfxl.errors import TargetNotWritableError, WorkbookLockedError, os_reason
 
 try:
     import fcntl
@@ -37,7 +41,21 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 TMP_MARK = ".perfxl-tmp-"
+_TMP_RANDOM = 8  # the random letters mkstemp adds
 _CHUNK = 1 << 20
+
+NAME_TOO_LONG_ADVICE = (
+    "perfxl 写入时会在文件名上加临时后缀（原地写入还有备份后缀 .bak），加上后超出了系统允许的长度。"
+    "请改用较短的文件名（建议不超过 70 个汉字或 200 个字母）。"
+)
+_WRITE_ADVICE = {
+    errno.EROFS: "请另存到可写的文件夹（U 盘请先关闭写保护）。",
+    errno.ENOSPC: "请清理磁盘空间，或另存到其他磁盘。",
+    errno.EDQUOT: "请清理磁盘空间，或另存到其他磁盘。",
+    errno.ENAMETOOLONG: NAME_TOO_LONG_ADVICE,
+    errno.EACCES: "请另存到有写入权限的文件夹。",
+    errno.EPERM: "请另存到有写入权限的文件夹。",
+}
 
 # Temp files of writes under way in this process, and the targets they are for.
 _LIVE: dict[Path, Path] = {}
@@ -82,13 +100,29 @@ def output_mode(target: Path) -> int:
         return 0o666 & ~umask()
 
 
+def write_refused(exc: OSError, target: Path) -> TargetNotWritableError:
+    """The refusal for an OS error met while writing ``target`` (or its temp file): the
+    reason mapped from ``errno`` and what to do, naming the file the user gave, not the temp
+    file (whose name the user never chose)."""
+    advice = _WRITE_ADVICE.get(exc.errno or 0, "请检查磁盘后重试，或另存到其他位置。")
+    return TargetNotWritableError(
+        f"无法写入：{os_reason(exc, writing=True)}。{advice}", path=str(target)
+    )
+
+
 def new_temp(target: Path) -> tuple[int, Path]:
     """Create a temp file beside ``target`` (named so that leftovers are recognised).
 
     Returns:
         The open descriptor and the path; :func:`done_with_temp` forgets it again.
+
+    Raises:
+        TargetNotWritableError: the OS refuses the file (:func:`write_refused`).
     """
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
+    except OSError as exc:
+        raise write_refused(exc, target) from exc
     tmp = Path(name)
     _LIVE[tmp] = target
     return fd, tmp
@@ -137,7 +171,7 @@ def check_target(path: Path) -> None:
         TargetNotWritableError: read-only file or unusable folder.
     """
     for owner in lock_files(path):
-        if owner.exists():
+        if _owner_exists(owner, path):
             raise WorkbookLockedError(
                 f"工作簿正在被其他程序（Excel、WPS 或 LibreOffice）打开（存在锁定文件 {owner.name}）。"
                 "请先关闭工作簿再运行；若程序已关闭，请删除该锁定文件。",
@@ -145,6 +179,7 @@ def check_target(path: Path) -> None:
             )
     if not path.parent.is_dir():
         raise TargetNotWritableError("目标文件夹不存在。", path=str(path))
+    check_name_length(path)
     # The mode bits are checked too: root may write anything, but a file whose owner marked
     # it read-only (no write bit) is one the clerk meant to keep as it is.
     if path.exists() and (
@@ -153,6 +188,40 @@ def check_target(path: Path) -> None:
         raise TargetNotWritableError(
             "文件为只读，无法写入。请取消只读属性或另存到其他位置。", path=str(path)
         )
+
+
+def _owner_exists(owner: Path, path: Path) -> bool:
+    """Whether the owner file ``owner`` of ``path`` is there. A name too long to exist cannot
+    have been made by Excel or LibreOffice either; another OS error refuses ``path``."""
+    try:
+        return owner.exists()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return False
+        raise write_refused(exc, path) from exc
+
+
+def _name_max(folder: Path) -> int | None:
+    """The longest file name (bytes) ``folder``'s file system allows; None where unknown."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf on Windows
+        return None
+
+
+def check_name_length(path: Path) -> None:
+    """Refuse ``path`` when the temp file written beside it would have too long a name, before
+    any work is done (a county summary takes a while): the user's name fits, perfxl's
+    ``.NAME.perfxl-tmp-XXXXXXXX`` does not.
+
+    Raises:
+        TargetNotWritableError: 文件名过长, with what to do.
+    """
+    limit = _name_max(path.parent)
+    temp = f".{path.name}{TMP_MARK}{'x' * _TMP_RANDOM}"
+    if limit is not None and len(os.fsencode(temp)) > limit:
+        too_long = OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), temp)
+        raise write_refused(too_long, path)
 
 
 def stale_temp_files(path: Path) -> list[Path]:
@@ -230,14 +299,16 @@ def write_atomic(target: Path, data: bytes) -> None:
                 os.close(fd)
                 fd = -1
             os.replace(tmp, target)
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
             if attempt == 2:
-                raise
+                raise write_refused(exc, target) from exc
             continue  # another run's clean-up took the fresh temp file; try again
         except PermissionError as exc:
             raise WorkbookLockedError(
                 f"无法替换文件（{exc.strerror}），可能正被其他程序打开。", path=str(target)
             ) from exc
+        except OSError as exc:  # disk full, read-only disk …
+            raise write_refused(exc, target) from exc
         finally:
             if fd >= 0:
                 os.close(fd)
