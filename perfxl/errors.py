@@ -14,6 +14,7 @@ The one exception tree of perfxl; every class derives from :class:`PerfxlError`:
     ├── NotAPerfxlWorkbookError        opens, but holds no perfxl sheet
     ├── UnreadableDocumentError        a disclosure document ``import`` cannot use
     ├── DataError                      a JSON data file that cannot be used
+    ├── NoProjectsError                a workbook without a project sheet, given to compute
     ├── WriteError                     the target cannot be written
     │   ├── WorkbookLockedError        open in Excel/WPS
     │   └── TargetNotWritableError     read-only, missing folder, wrong extension
@@ -230,6 +231,11 @@ class FormulaCellError(PatchError):
 
 class UnsupportedValueError(PatchError, TypeError):
     """A value Excel cannot store (NaN, infinity, text over 32,767 characters, bad type)."""
+
+
+class NoProjectsError(PerfxlError):
+    """A workbook with a cover but no project sheet was given where projects are computed
+    (``compute``): there is nothing to compute, and nothing is written."""
 
 
 _OS_REASONS = {

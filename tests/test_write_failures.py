@@ -1,6 +1,7 @@
 """Writes the OS refuses (read-only disk, disk full, a name too long once perfxl adds its
 suffixes) end in a Chinese message naming the file and the reason, exit 2, and leave no temp
-file; never a traceback."""
+file; never a traceback. Also: compute refuses a workbook without a project (exit 2, nothing
+written)."""
 
 from __future__ import annotations
 
@@ -169,3 +170,17 @@ def test_consolidate_output_name_too_long(tmp_path: Path) -> None:
     res = invoke("consolidate", TARGETS, "-o", out, "-j", "1")
     assert refused(res, "aaaa", "文件名过长"), res.output
     assert files(tmp_path) == []
+
+
+# --- compute: a workbook without a project --------------------------------------------------
+def test_compute_refuses_a_workbook_without_projects(tmp_path: Path) -> None:
+    zero = tmp_path / "zero.xlsx"
+    assert invoke("template", "-n", "0", zero).exit_code == 0
+    before = zero.read_bytes()
+    res = invoke("compute", zero, "-o", tmp_path / "z.xlsx")
+    assert res.exit_code == 2 and res.stderr.startswith("错误：") and "没有项目" in res.stderr, (
+        res.output
+    )
+    res = invoke("compute", zero, "--in-place")
+    assert res.exit_code == 2 and "没有项目" in res.output, res.output
+    assert files(tmp_path) == ["zero.xlsx"] and zero.read_bytes() == before  # no backup
