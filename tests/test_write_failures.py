@@ -1,7 +1,7 @@
 """Writes the OS refuses (read-only disk, disk full, a name too long once perfxl adds its
 suffixes) end in a Chinese message naming the file and the reason, exit 2, and leave no temp
 file; never a traceback. Also: compute refuses a workbook without a project (exit 2, nothing
-written)."""
+written), and its count says how many projects were written in full."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from perfxl.cli import main
+from perfxl.model import Targets
+from perfxl.write.fill import write_new
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TARGETS = EXAMPLES / "suying-2023.xlsx"
@@ -184,3 +186,20 @@ def test_compute_refuses_a_workbook_without_projects(tmp_path: Path) -> None:
     res = invoke("compute", zero, "--in-place")
     assert res.exit_code == 2 and "没有项目" in res.output, res.output
     assert files(tmp_path) == ["zero.xlsx"] and zero.read_bytes() == before  # no backup
+
+
+# --- compute: the count says what was written ----------------------------------------------
+def test_compute_counts_only_projects_written_in_full(
+    tmp_path: Path, example_data: dict[str, Any]
+) -> None:
+    book = tmp_path / "book.xlsx"
+    write_new(Targets.from_dict(example_data), book)
+    wb = openpyxl.load_workbook(book)
+    wb.worksheets[3]["C8"] = "=C7*2"  # staff changed a percentage formula: left alone
+    wb.save(book)
+    res = invoke("compute", book, "-o", tmp_path / "out.xlsx")
+    assert res.exit_code == 1, res.output
+    assert "compute.formula_changed" in res.output
+    total = len(example_data["projects"])
+    assert f"已计算 {total - 1}/{total} 个项目" in res.output, res.output
+    assert "1 个项目已计算，但有单元格未写入" in res.output, res.output
