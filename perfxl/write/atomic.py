@@ -19,6 +19,7 @@ from pathlib import Path
 from perfxl.write.patch.safeio import (
     check_target,
     done_with_temp,
+    keep_replaced,
     lock,
     new_temp,
     output_mode,
@@ -57,6 +58,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.chmod(tmp, output_mode(target))
+            keep_replaced(target)  # asked for by backup_replaced (template --overwrite)
             os.replace(tmp, target)
         except OSError as exc:
             raise write_refused(exc, target) from exc

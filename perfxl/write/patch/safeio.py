@@ -11,7 +11,9 @@ Scheme:
   (Windows: a temp file in use cannot be deleted, so the removal just fails.)
 * Writing in place first saves the current file as ``<stem>.bak<suffix>``
   (``BOOK.bak.xlsx``, ``BOOK.bak.xlsm``) with the same atomic scheme; the backup
-  is overwritten by each in-place write.
+  is overwritten by each in-place write. A command told to overwrite a file it does not read
+  (``template --overwrite``) keeps the same backup (:func:`backup_replaced`), made just
+  before the rename, once the new file is complete: a run that fails earlier writes nothing.
 * A target that Excel/WPS (``~$BOOK.xlsx``) or LibreOffice (``.~lock.BOOK.xlsx#``)
   has open is refused, as is a read-only one, and one whose temp file's name would be longer
   than the folder's file system allows.
@@ -31,6 +33,8 @@ import functools
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from perfxl.errors import TargetNotWritableError, WorkbookLockedError, os_reason
@@ -59,6 +63,9 @@ _WRITE_ADVICE = {
 
 # Temp files of writes under way in this process, and the targets they are for.
 _LIVE: dict[Path, Path] = {}
+
+# Targets whose replaced file is kept as its backup (`backup_replaced`), in this context.
+_KEEP: ContextVar[frozenset[str]] = ContextVar("perfxl_backup_replaced", default=frozenset())
 
 
 def _proc_umask() -> int | None:
@@ -158,6 +165,41 @@ def backup_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.bak{path.suffix}")
 
 
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+@contextlib.contextmanager
+def backup_replaced(*targets: Path | None) -> Iterator[None]:
+    """Inside the block, a write that replaces one of ``targets`` keeps the file it replaces
+    as ``BOOK.bak.xlsx`` first (:func:`keep_replaced`), as an in-place write does; for a
+    command told to overwrite a file it does not read (``template --overwrite``). None in
+    ``targets``: an output not written."""
+    token = _KEEP.set(_KEEP.get() | {_key(t) for t in targets if t is not None})
+    try:
+        yield
+    finally:
+        _KEEP.reset(token)
+
+
+def _keeps(target: Path) -> bool:
+    """Whether replacing ``target`` keeps a backup (:func:`backup_replaced`) and there is a
+    file to keep."""
+    return _key(target) in _KEEP.get() and os.path.isfile(target)
+
+
+def keep_replaced(target: Path) -> Path | None:
+    """Just before ``target`` is replaced: save it as its backup when :func:`backup_replaced`
+    asks for one; the backup's path, or None."""
+    if not _keeps(target):
+        return None
+    bak = backup_path(target)
+    check_target(bak)
+    with open(target, "rb") as fh:
+        write_atomic(bak, fh.read())
+    return bak
+
+
 def lock_files(path: Path) -> list[Path]:
     """Owner files that show another application has ``path`` open."""
     return [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
@@ -180,6 +222,8 @@ def check_target(path: Path) -> None:
     if not path.parent.is_dir():
         raise TargetNotWritableError("目标文件夹不存在。", path=str(path))
     check_name_length(path)
+    if _keeps(path):  # its backup will be written too: refused now, not half-way
+        check_target(backup_path(path))
     # The mode bits are checked too: root may write anything, but a file whose owner marked
     # it read-only (no write bit) is one the clerk meant to keep as it is.
     if path.exists() and (
@@ -298,6 +342,7 @@ def write_atomic(target: Path, data: bytes) -> None:
             if os.name != "posix":
                 os.close(fd)
                 fd = -1
+            keep_replaced(target)
             os.replace(tmp, target)
         except FileNotFoundError as exc:
             if attempt == 2:
