@@ -1,6 +1,7 @@
 """``template OUT`` and ``fill DATA OUT`` never replace an existing workbook silently: without
 ``--overwrite`` they refuse (exit 2, the file untouched, what to do instead); with it, the old
-file is kept as ``OUT.bak.xlsx`` first, as an in-place write keeps it."""
+file is kept as ``OUT.bak.xlsx`` first, as an in-place write keeps it. ``fill --into`` refuses
+a county summary made by ``perfxl consolidate``, as compute, export and validate do."""
 
 from __future__ import annotations
 
@@ -114,3 +115,19 @@ def test_a_new_file_needs_no_overwrite(tmp_path: Path) -> None:
     assert invoke("template", tmp_path / "new.xlsx").exit_code == 0
     assert invoke("fill", DATA, tmp_path / "filled.xlsx").exit_code == 0
     assert files(tmp_path) == ["filled.xlsx", "new.xlsx"]  # no backup of what was not there
+
+
+# --- fill --into a county summary -----------------------------------------------------------
+def test_fill_into_a_county_summary_is_refused(tmp_path: Path) -> None:
+    summary = tmp_path / "汇总.xlsx"
+    res = invoke("consolidate", TARGETS, "-o", summary, "-j", "1")
+    assert res.exit_code in (0, 1), res.output
+    made = files(tmp_path)
+    before = summary.read_bytes()
+    for extra in ((), ("-o", tmp_path / "out.xlsx")):
+        res = invoke("fill", DATA, "--into", summary, *extra)
+        assert res.exit_code == 2, res.output
+        assert "consolidate 生成的" in res.stderr and "汇总表" in res.stderr, res.stderr
+        assert "汇总.xlsx" in res.stderr
+        assert summary.read_bytes() == before
+        assert files(tmp_path) == made
