@@ -226,6 +226,7 @@ def template(
     refuse_inputs([out], [library])
     refuse_existing([out], overwrite)
     kept = replaced_note(out)
+    kept = f"；{kept}" if kept else ""
     with backup_replaced(out):
         make_template(
             out,
@@ -238,7 +239,7 @@ def template(
         )
     lib = "，含指标库" if library else ""
     with finishing(EXIT_OK):  # the workbook is written: a late Ctrl-C changes nothing
-        click.echo(f"已生成模板：{out}（{projects} 个项目表{lib}）{kept}", err=True)
+        click.echo(f"已生成模板：{out}（{projects} 个项目表{lib}{kept}）", err=True)
 
 
 def replaced_note(out: Path | None) -> str:
@@ -248,7 +249,7 @@ def replaced_note(out: Path | None) -> str:
 
     if out is None or not out.is_file():
         return ""
-    return f"（原文件备份为 {backup_path(out).name}）"
+    return f"原文件备份为 {backup_path(out).name}"
 
 
 @main.command()
@@ -300,13 +301,14 @@ def fill(
     if into is not None:  # DATA "-": standard input
         with backup_replaced(output):
             report = services.fill_into(data, into, output)  # in place: BOOK.bak.xlsx first
-        kept = f"（原文件备份为 {report.backup.name}）" if report.backup else replaced
-        lines = [*report.notes, f"已写入：{report.written}{kept}"]
+        bak = f"原文件备份为 {report.backup.name}" if report.backup else replaced
+        lines = [*report.notes, f"已写入：{report.written}" + (f"（{bak}）" if bak else "")]
     else:
         assert out is not None
         with backup_replaced(out):
             report = services.fill_new(data, out)
-        lines = [f"已写入：{out}（{report.projects} 个项目）{replaced}"]
+        kept = f"；{replaced}" if replaced else ""
+        lines = [f"已写入：{out}（{report.projects} 个项目{kept}）"]
     code = EXIT_PROBLEMS if report.problems else EXIT_OK
     with finishing(code):  # the workbook is written: a late Ctrl-C changes nothing
         for line in lines:
