@@ -6,9 +6,11 @@ written), and its count says how many projects were written in full."""
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from perfxl.cli import main
+from perfxl.errors import TargetNotWritableError
 from perfxl.model import Targets
+from perfxl.write.atomic import write_atomic
 from perfxl.write.fill import write_new
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -119,6 +123,31 @@ def test_export_refused_by_the_os(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         mp.setattr(Path, "write_text", write_text)
         res = invoke("export", TARGETS, "-o", tmp_path / "d.json")
     assert refused(res, "d.json", "磁盘空间不足"), res.output
+    assert files(tmp_path) == []
+
+
+def test_a_writer_left_open_on_a_full_disk_is_closed_quietly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openpyxl's ZipFile, left open by a failed save, flushes again when collected: at exit
+    that printed ``Exception ignored … No space left on device`` under the message."""
+    said: list[Any] = []
+    monkeypatch.setattr(sys, "unraisablehook", said.append)
+
+    class Flushes:
+        def __del__(self) -> None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def writer(tmp: Path) -> None:
+        left_open = Flushes()
+        assert left_open
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(TargetNotWritableError, match="磁盘空间不足") as info:
+        write_atomic(tmp_path / "x.xlsx", writer)
+    del info
+    gc.collect()
+    assert said == []
     assert files(tmp_path) == []
 
 

@@ -11,8 +11,11 @@ A write the OS refuses (disk full, read-only disk, a name too long) is a
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
+import sys
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -53,6 +56,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         except OSError as exc:
             if not _about(exc, tmp):
                 raise  # reading another file failed: not this write's to explain
+            _release_writer(exc)
             raise write_refused(exc, target) from exc
         try:
             with open(tmp, "rb") as fh:
@@ -66,6 +70,19 @@ def atomic_path(target: Path) -> Iterator[Path]:
         if fd >= 0:
             os.close(fd)
         done_with_temp(tmp)
+
+
+def _release_writer(exc: OSError) -> None:
+    """Close, quietly and now, what a writer that failed on a full disk left open on the temp
+    file: openpyxl's ``ZipFile`` would otherwise flush again when collected at exit and print
+    ``Exception ignored … No space left on device`` under the Chinese message."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        traceback.clear_frames(exc.__traceback__)  # the writer's finished frames hold it
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _about(exc: OSError, tmp: Path) -> bool:
