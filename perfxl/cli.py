@@ -8,6 +8,7 @@ Exit codes (every command): 0 ok; 1 problems found (the work was done, see the m
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
@@ -115,6 +116,8 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             from perfxl.outputs import stop_interrupted
 
             stop_interrupted()  # temp files removed, message, exit 130
+        except BrokenPipeError:
+            raise  # the reader closed our output (| head): click ends quietly, as before
         except OSError as exc:
             stop_os_error(exc)
 
@@ -122,20 +125,11 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def stop_os_error(exc: OSError) -> None:
-    """The last resort for an OS error: temp files removed, ``错误：FILE: reason``, exit 2.
-
-    A closed pipe (``perfxl export BOOK | head``) is the reader's choice, not an error: its
-    output is dropped quietly.
-    """
-    import os
-
+    """The last resort for an OS error: temp files removed, ``错误：FILE: reason``, exit 2."""
     from perfxl.errors import os_reason
     from perfxl.write.patch.safeio import discard_temps
 
     discard_temps()
-    if isinstance(exc, BrokenPipeError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
-        sys.exit(EXIT_PROBLEMS)
     names = [os.fsdecode(n) for n in (exc.filename, exc.filename2) if isinstance(n, (str, bytes))]
     where = f"{' → '.join(names)}: " if names else ""
     click.echo(f"错误：{where}无法完成文件操作：{os_reason(exc)}。", err=True)

@@ -165,6 +165,19 @@ def test_any_other_os_error_is_said_in_chinese(
     assert refused(res, "x.xlsx", "读写出错"), res.output
 
 
+def test_a_closed_pipe_is_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``perfxl export BOOK | head``: the reader's choice; click ends it quietly (exit 1), the
+    last resort for OS errors leaves it alone."""
+    from perfxl import services
+
+    def closed(*args: Any, **kwargs: Any) -> None:
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+    monkeypatch.setattr(services, "make_template", closed)
+    res = invoke("template", tmp_path / "x.xlsx")
+    assert res.exit_code == 1 and "错误" not in res.stderr, res.output
+
+
 # --- names too long once perfxl adds its suffixes (real, not simulated) ----------------------
 def long_name(n_bytes: int, suffix: str = ".xlsx") -> str:
     return "a" * (n_bytes - len(suffix)) + suffix
