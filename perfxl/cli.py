@@ -8,6 +8,7 @@ Exit codes (every command): 0 ok; 1 problems found (the work was done, see the m
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
@@ -98,7 +99,11 @@ class LazyGroup(click.Group):
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn perfxl's own errors into a message on stderr and the documented exit code."""
+    """Turn perfxl's own errors into a message on stderr and the documented exit code.
+
+    An ``OSError`` that no module turned into a ``PerfxlError`` is said the same way (the file
+    and the reason in Chinese, exit 2): a clerk never meets a traceback for a full disk.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -111,8 +116,24 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             from perfxl.outputs import stop_interrupted
 
             stop_interrupted()  # temp files removed, message, exit 130
+        except BrokenPipeError:
+            raise  # the reader closed our output (| head): click ends quietly, as before
+        except OSError as exc:
+            stop_os_error(exc)
 
     return wrapper
+
+
+def stop_os_error(exc: OSError) -> None:
+    """The last resort for an OS error: temp files removed, ``错误：FILE: reason``, exit 2."""
+    from perfxl.errors import os_reason
+    from perfxl.write.patch.safeio import discard_temps
+
+    discard_temps()
+    names = [os.fsdecode(n) for n in (exc.filename, exc.filename2) if isinstance(n, (str, bytes))]
+    where = f"{' → '.join(names)}: " if names else ""
+    click.echo(f"错误：{where}无法完成文件操作：{os_reason(exc)}。", err=True)
+    sys.exit(EXIT_UNUSABLE)
 
 
 def echo_problems(problems: Iterable[Problem]) -> None:
@@ -174,6 +195,11 @@ WORKBOOK_SUFFIXES = (".xlsx",)  # what openpyxl writes for a new workbook (no ma
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="指标库（perfxl library 生成）：加入“指标库”工作表，项目表的三级指标可按二级指标下拉选择。",
 )
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="OUT 已存在时覆盖它（先保留备份 OUT.bak.xlsx）；不加则不覆盖已有文件。",
+)
 @handle_errors
 def template(
     out: Path,
@@ -183,25 +209,41 @@ def template(
     year: int | None,
     framework: str,
     library: Path | None,
+    overwrite: bool,
 ) -> None:
-    """生成空白的标准工作簿 OUT（封面、部门整体绩效目标、项目表）。"""
-    from perfxl.outputs import check_suffix, finishing, refuse_inputs
+    """生成空白的标准工作簿 OUT（封面、部门整体绩效目标、项目表）。OUT 已存在时不覆盖，除非加 --overwrite。"""
+    from perfxl.outputs import check_suffix, finishing, refuse_existing, refuse_inputs
     from perfxl.services import make_template
+    from perfxl.write.patch.safeio import backup_replaced
 
     check_suffix(out, WORKBOOK_SUFFIXES, "工作簿")
     refuse_inputs([out], [library])
-    make_template(
-        out,
-        projects=projects,
-        unit_code=unit_code,
-        unit_name=unit_name,
-        year=year,
-        framework=framework,
-        library=library,
-    )
+    refuse_existing([out], overwrite)
+    kept = replaced_note(out)
+    kept = f"；{kept}" if kept else ""
+    with backup_replaced(out):
+        make_template(
+            out,
+            projects=projects,
+            unit_code=unit_code,
+            unit_name=unit_name,
+            year=year,
+            framework=framework,
+            library=library,
+        )
     lib = "，含指标库" if library else ""
     with finishing(EXIT_OK):  # the workbook is written: a late Ctrl-C changes nothing
-        click.echo(f"已生成模板：{out}（{projects} 个项目表{lib}）", err=True)
+        click.echo(f"已生成模板：{out}（{projects} 个项目表{lib}{kept}）", err=True)
+
+
+def replaced_note(out: Path | None) -> str:
+    """What the report adds when writing ``out`` replaces a file (kept as its backup), said
+    before the write (after it, ``out`` is the new file)."""
+    from perfxl.write.patch.safeio import backup_path
+
+    if out is None or not out.is_file():
+        return ""
+    return f"原文件备份为 {backup_path(out).name}"
 
 
 @main.command()
@@ -220,17 +262,26 @@ def template(
     type=click.Path(dir_okay=False, path_type=Path),
     help="与 --into 同用：另存为此文件；省略则原地写入并保留备份 BOOK.bak.xlsx。",
 )
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="OUT（或 -o 的文件）已存在时覆盖它（先保留备份 OUT.bak.xlsx）；不加则不覆盖已有文件。",
+)
 @handle_errors
-def fill(data: Path, out: Path | None, into: Path | None, output: Path | None) -> None:
+def fill(
+    data: Path, out: Path | None, into: Path | None, output: Path | None, overwrite: bool
+) -> None:
     """把数据文件 DATA（JSON）写入新工作簿 OUT，或用 --into 写入已有工作簿。
 
+    OUT 已存在时不覆盖，除非加 --overwrite；要把数据填入已有工作簿请用 --into。
     数据不符合规范时照样写入（便于下发上年数据供更正），并提示问题，退出码 1。
     """
     from perfxl import services
 
     if (out is None) == (into is None):
         raise click.UsageError("请给出输出文件 OUT，或用 --into 指定已有工作簿（二选一）。")
-    from perfxl.outputs import check_suffix, finishing, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_existing, refuse_inputs
+    from perfxl.write.patch.safeio import backup_replaced
 
     check_suffix(out, WORKBOOK_SUFFIXES, "工作簿")
     check_suffix(output, [into.suffix] if into else WORKBOOK_SUFFIXES, "与原工作簿同类型的工作簿")
@@ -239,20 +290,34 @@ def fill(data: Path, out: Path | None, into: Path | None, output: Path | None) -
         [data, into],
         hint="原地写入请省略 -o（会先保留备份 BOOK.bak.xlsx）。" if into else "",
     )
+    refuse_existing([out, output], overwrite, hint=_into_hint(data, out))
+    replaced = replaced_note(out or output)
     if into is not None:  # DATA "-": standard input
-        report = services.fill_into(data, into, output)  # in place: BOOK.bak.xlsx kept first
-        kept = f"（原文件备份为 {report.backup.name}）" if report.backup else ""
-        lines = [*report.notes, f"已写入：{report.written}{kept}"]
+        with backup_replaced(output):
+            report = services.fill_into(data, into, output)  # in place: BOOK.bak.xlsx first
+        bak = f"原文件备份为 {report.backup.name}" if report.backup else replaced
+        lines = [*report.notes, f"已写入：{report.written}" + (f"（{bak}）" if bak else "")]
     else:
         assert out is not None
-        report = services.fill_new(data, out)
-        lines = [f"已写入：{out}（{report.projects} 个项目）"]
+        with backup_replaced(out):
+            report = services.fill_new(data, out)
+        kept = f"；{replaced}" if replaced else ""
+        lines = [f"已写入：{out}（{report.projects} 个项目{kept}）"]
     code = EXIT_PROBLEMS if report.problems else EXIT_OK
     with finishing(code):  # the workbook is written: a late Ctrl-C changes nothing
         for line in lines:
             click.echo(line, err=True)
         echo_problems(report.problems)
     sys.exit(code)
+
+
+def _into_hint(data: Path, out: Path | None) -> str:
+    """What a clerk who named a filled workbook as ``fill``'s OUT most likely meant."""
+    if out is None:
+        return ""
+    return (
+        f"要把数据填入这个已有的工作簿（保留其中其他内容），请用 perfxl fill {data} --into {out}。"
+    )
 
 
 @main.command()

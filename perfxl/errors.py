@@ -14,6 +14,7 @@ The one exception tree of perfxl; every class derives from :class:`PerfxlError`:
     ├── NotAPerfxlWorkbookError        opens, but holds no perfxl sheet
     ├── UnreadableDocumentError        a disclosure document ``import`` cannot use
     ├── DataError                      a JSON data file that cannot be used
+    ├── NoProjectsError                a workbook without a project sheet, given to compute
     ├── WriteError                     the target cannot be written
     │   ├── WorkbookLockedError        open in Excel/WPS
     │   └── TargetNotWritableError     read-only, missing folder, wrong extension
@@ -23,6 +24,8 @@ The one exception tree of perfxl; every class derives from :class:`PerfxlError`:
 """
 
 from __future__ import annotations
+
+import errno
 
 from perfxl import layout as L
 
@@ -228,3 +231,38 @@ class FormulaCellError(PatchError):
 
 class UnsupportedValueError(PatchError, TypeError):
     """A value Excel cannot store (NaN, infinity, text over 32,767 characters, bad type)."""
+
+
+class NoProjectsError(PerfxlError):
+    """A workbook with a cover but no project sheet was given where projects are computed
+    (``compute``): there is nothing to compute, and nothing is written."""
+
+
+_OS_REASONS = {
+    errno.EROFS: "磁盘或文件夹是只读的",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "磁盘配额已用完",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.EACCES: "没有访问权限",
+    errno.EPERM: "没有访问权限",
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.EISDIR: "这是一个文件夹",
+    errno.EIO: "磁盘读写出错",
+    errno.EFBIG: "文件超过了磁盘允许的大小",
+    errno.EMFILE: "同时打开的文件过多",
+    errno.ENFILE: "同时打开的文件过多",
+}
+
+
+def os_reason(exc: OSError, *, writing: bool = False) -> str:
+    """Why the OS refused a file operation, in the clerk's words (mapped from ``errno``);
+    the OS's own text for a reason not mapped, so that it can still be looked up.
+
+    ``writing``: the operation wrote a file (a permission refused is then 没有写入权限).
+    """
+    if writing and exc.errno in (errno.EACCES, errno.EPERM):
+        return "没有写入权限"
+    said = _OS_REASONS.get(exc.errno or 0)
+    if said is not None:
+        return said
+    return f"系统拒绝了该操作（{exc.strerror or exc}）"

@@ -72,6 +72,41 @@ def refuse_inputs(
             )
 
 
+class OutputExistsError(WriteError):
+    """An output names a file that is already there, and the command was not told to
+    overwrite it (``template``, ``fill``)."""
+
+
+OVERWRITE_OPTION = "--overwrite"
+
+
+def refuse_existing(outputs: Iterable[Path | None], overwrite: bool, *, hint: str = "") -> None:
+    """Refuse to replace a file already at one of ``outputs`` unless ``overwrite``: a
+    township's filled workbook is not to be lost to a new blank one without a word. With
+    ``overwrite``, the write keeps it as ``BOOK.bak.xlsx`` (`safeio.backup_replaced`).
+
+    Args:
+        outputs: the files the command will write (None: not written).
+        overwrite: the user gave ``--overwrite``.
+        hint: what else the user may have meant, said after the refusal.
+
+    Raises:
+        OutputExistsError: naming the file, the way out and the backup ``--overwrite`` keeps.
+    """
+    from perfxl.write.patch.safeio import backup_path
+
+    if overwrite:
+        return
+    for out in outputs:
+        if out is not None and os.path.lexists(out):
+            raise OutputExistsError(
+                "文件已存在，未覆盖，未写出任何文件。请换一个输出文件名；"
+                f"确要覆盖请加上 {OVERWRITE_OPTION}（会先把原文件备份为 {backup_path(out).name}）。"
+                + hint,
+                path=str(out),
+            )
+
+
 def same_file(a: Path, b: Path) -> bool:
     """True when ``a`` and ``b`` are one file: by inode where both exist, else by full path."""
     try:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
+
+if TYPE_CHECKING:
+    from perfxl.problems import Problem
+    from perfxl.services import ComputeReport
 
 
 @click.command("compute")
@@ -77,7 +81,7 @@ def command(
         what = {"monitoring": "执行率和预警灯", "evaluation": "得分、总分和自评等级"}.get(
             report.stage, "累计进度"
         )
-        msg = f"已计算 {report.done}/{report.total} 个项目的{what}，写入：{report.target}"
+        msg = _count_line(report, what)
         if report.backup is not None:
             msg += f"（原文件备份为 {report.backup.name}）"
         click.echo(msg, err=True)
@@ -87,6 +91,41 @@ def command(
         if fmt == "json":
             click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     sys.exit(code)
+
+
+def _count_line(report: ComputeReport, what: str) -> str:
+    """``已计算 N/M 个项目的…，写入：FILE``: N counts the projects computed and written in
+    full; a project computed but with a cell left alone (its formula was changed, see the
+    problems) is counted apart, and so are cover cells left alone."""
+    partly = _partly_written(report)
+    done = report.done - len(partly)
+    line = f"已计算 {done}/{report.total} 个项目的{what}"
+    if partly:
+        line += f"（另有 {len(partly)} 个项目已计算，但有单元格未写入，见上面的提示）"
+    return f"{line}，写入：{report.target}"
+
+
+def _partly_written(report: ComputeReport) -> set[int]:
+    """The projects computed whose sheet has a cell left alone (``compute.formula_changed``)."""
+    read = report.outcome.read
+    sheets = {s.name: s.project_index for s in read.sheets if s.project_index is not None}
+    left = {sheets[p.sheet] for p in report.problems if _left_alone(p) and p.sheet in sheets}
+    return {i for i in left if _computed(report, i)}
+
+
+def _left_alone(problem: Problem) -> bool:
+    """Whether ``problem`` says a cell was not written (its formula is not perfxl's)."""
+    return problem.rule == "compute.formula_changed"
+
+
+def _computed(report: ComputeReport, index: int) -> bool:
+    """Whether project ``index`` counts among ``report.done`` (its figures were computed)."""
+    out = report.outcome
+    if out.evaluation is not None:
+        return index < len(out.evaluation) and out.evaluation[index].total is not None
+    if out.monitoring is not None:
+        return any(m.index == index and m.rate is not None for m in out.monitoring)
+    return any(p.index == index and p.percents is not None for p in out.computed.projects)
 
 
 def _evaluation_lines(report: Any) -> list[str]:

@@ -252,7 +252,8 @@ def compute_workbook(
     ``BOOK.bak.xlsx``), changing nothing else (`perfxl.write.percentages.compute_workbook`).
 
     ``config`` (the county settings, None for the shipped defaults) gives a monitoring
-    workbook's light thresholds, the same ones ``validate`` applies.
+    workbook's light thresholds, the same ones ``validate`` applies. A workbook without a
+    project is refused (``NoProjectsError``), nothing written.
     """
     from decimal import Decimal
 
@@ -266,5 +267,5 @@ def compute_workbook(
         cfg = config or default_config()
         return Decimal(repr(cfg.yellow_gap)), Decimal(repr(cfg.red_gap))
 
-    outcome = write_percentages(book, out, gaps=gaps)
+    outcome = write_percentages(book, out, gaps=gaps, require_projects=True)
     return ComputeReport(outcome, Path(out or book))

@@ -111,7 +111,8 @@ def _targets_data(t: Targets, name: str | None) -> None:
 def _targets_book(book: Path) -> None:
     """Refuse a monitoring or self-evaluation workbook as ``fill --into``'s target: only a
     targets workbook's input cells are filled (its project sheets would be added beside the
-    workbook's own, as if it had none).
+    workbook's own, as if it had none); and a county summary (``perfxl consolidate``), which
+    would become a hybrid of summary and unit workbook.
 
     Raises:
         PerfxlError: naming the workbook and its kind; the workbook cannot be read.
@@ -119,6 +120,8 @@ def _targets_book(book: Path) -> None:
     from perfxl.read import read_workbook
 
     res = read_workbook(book)
+    if res.summary is not None:  # a county summary: said as what it is, as compute says it
+        res.require_perfxl("未写入")
     if res.is_perfxl and res.targets.stage in _INSTEAD:
         from perfxl.errors import PerfxlError
         from perfxl.stages import stage_name

@@ -28,7 +28,7 @@ from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
 from perfxl.compute import ComputeResult, Totals, compute, text_amounts
-from perfxl.errors import WriteError
+from perfxl.errors import NoProjectsError, WriteError
 from perfxl.grid import Grid, Sheet
 from perfxl.numbers import number, percent, total
 from perfxl.problems import Problem
@@ -334,6 +334,7 @@ def compute_workbook(
     yellow_gap: Decimal | None = None,
     red_gap: Decimal | None = None,
     gaps: Callable[[], tuple[Decimal, Decimal]] | None = None,
+    require_projects: bool = False,
 ) -> ComputeOutcome:
     """Compute the percentages of a workbook and write them back, changing nothing else.
 
@@ -346,13 +347,15 @@ def compute_workbook(
             None for ``perfxl.monitoring``'s defaults.
         gaps: gives (yellow_gap, red_gap) instead, called only for a monitoring workbook (so
             a targets workbook loads no county config).
+        require_projects: refuse a workbook without a project (``compute``'s promise: exit 2,
+            nothing written); ``fill`` recomputes a book filled with no project all the same.
 
     A monitoring workbook (``stage`` monitoring) gets its 执行率, lights and 序时进度
     instead (:mod:`perfxl.write.rates`), a self-evaluation workbook its scores, 总分 and
     自评等级 (:mod:`perfxl.write.scores`).
 
     Raises:
-        NotAWorkbookError, NotAPerfxlWorkbookError, WorkbookLockedError,
+        NotAWorkbookError, NotAPerfxlWorkbookError, NoProjectsError, WorkbookLockedError,
         TargetNotWritableError, WriteError: nothing was written.
     """
     from perfxl.grid.calamine_grid import read_grid
@@ -372,6 +375,12 @@ def compute_workbook(
         grid.sheet_xml = None
     read = read_grid_model(grid, layout=layout)
     read.require_perfxl("未计算")
+    if require_projects and not read.targets.projects:
+        raise NoProjectsError(
+            "工作簿中没有项目表，没有可计算的项目，未写出任何文件。"
+            "请先用 perfxl fill 填入项目，或用 perfxl template -n 项目数 生成带项目表的工作簿。",
+            path=str(book),
+        )
     if read.targets.stage == "monitoring":
         from perfxl.monitoring import DEFAULT_RED_GAP, DEFAULT_YELLOW_GAP
         from perfxl.write.rates import plan_monitoring

@@ -11,9 +11,14 @@ Scheme:
   (Windows: a temp file in use cannot be deleted, so the removal just fails.)
 * Writing in place first saves the current file as ``<stem>.bak<suffix>``
   (``BOOK.bak.xlsx``, ``BOOK.bak.xlsm``) with the same atomic scheme; the backup
-  is overwritten by each in-place write.
+  is overwritten by each in-place write. A command told to overwrite a file it does not read
+  (``template --overwrite``) keeps the same backup (:func:`backup_replaced`), made just
+  before the rename, once the new file is complete: a run that fails earlier writes nothing.
 * A target that Excel/WPS (``~$BOOK.xlsx``) or LibreOffice (``.~lock.BOOK.xlsx#``)
-  has open is refused, as is a read-only one.
+  has open is refused, as is a read-only one, and one whose temp file's name would be longer
+  than the folder's file system allows.
+* A write the OS refuses (read-only disk, disk full, no permission …) becomes
+  :func:`write_refused`: a Chinese reason naming the target, never a bare ``OSError``.
 * The file gets the mode a new file of the user's would get (``0o666 & ~umask``), or keeps
   the mode of the file it replaces; ``mkstemp``'s private 0600 never reaches the user.
 * Every temp file in use is registered (:func:`new_temp`); after Ctrl-C,
@@ -23,13 +28,16 @@ Scheme:
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
-from perfxl.errors import TargetNotWritableError, WorkbookLockedError
+from perfxl.errors import TargetNotWritableError, WorkbookLockedError, os_reason
 
 try:
     import fcntl
@@ -37,10 +45,27 @@ except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
 
 TMP_MARK = ".perfxl-tmp-"
+_TMP_RANDOM = 8  # the random letters mkstemp adds
 _CHUNK = 1 << 20
+
+NAME_TOO_LONG_ADVICE = (
+    "perfxl 写入时会在文件名上加临时后缀（原地写入还有备份后缀 .bak），加上后超出了系统允许的长度。"
+    "请改用较短的文件名（建议不超过 70 个汉字或 200 个字母）。"
+)
+_WRITE_ADVICE = {
+    errno.EROFS: "请另存到可写的文件夹（U 盘请先关闭写保护）。",
+    errno.ENOSPC: "请清理磁盘空间，或另存到其他磁盘。",
+    errno.EDQUOT: "请清理磁盘空间，或另存到其他磁盘。",
+    errno.ENAMETOOLONG: NAME_TOO_LONG_ADVICE,
+    errno.EACCES: "请另存到有写入权限的文件夹。",
+    errno.EPERM: "请另存到有写入权限的文件夹。",
+}
 
 # Temp files of writes under way in this process, and the targets they are for.
 _LIVE: dict[Path, Path] = {}
+
+# Targets whose replaced file is kept as its backup (`backup_replaced`), in this context.
+_KEEP: ContextVar[frozenset[str]] = ContextVar("perfxl_backup_replaced", default=frozenset())
 
 
 def _proc_umask() -> int | None:
@@ -82,13 +107,29 @@ def output_mode(target: Path) -> int:
         return 0o666 & ~umask()
 
 
+def write_refused(exc: OSError, target: Path) -> TargetNotWritableError:
+    """The refusal for an OS error met while writing ``target`` (or its temp file): the
+    reason mapped from ``errno`` and what to do, naming the file the user gave, not the temp
+    file (whose name the user never chose)."""
+    advice = _WRITE_ADVICE.get(exc.errno or 0, "请检查磁盘后重试，或另存到其他位置。")
+    return TargetNotWritableError(
+        f"无法写入：{os_reason(exc, writing=True)}。{advice}", path=str(target)
+    )
+
+
 def new_temp(target: Path) -> tuple[int, Path]:
     """Create a temp file beside ``target`` (named so that leftovers are recognised).
 
     Returns:
         The open descriptor and the path; :func:`done_with_temp` forgets it again.
+
+    Raises:
+        TargetNotWritableError: the OS refuses the file (:func:`write_refused`).
     """
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}{TMP_MARK}", dir=target.parent)
+    except OSError as exc:
+        raise write_refused(exc, target) from exc
     tmp = Path(name)
     _LIVE[tmp] = target
     return fd, tmp
@@ -124,6 +165,41 @@ def backup_path(path: Path) -> Path:
     return path.with_name(f"{path.stem}.bak{path.suffix}")
 
 
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+@contextlib.contextmanager
+def backup_replaced(*targets: Path | None) -> Iterator[None]:
+    """Inside the block, a write that replaces one of ``targets`` keeps the file it replaces
+    as ``BOOK.bak.xlsx`` first (:func:`keep_replaced`), as an in-place write does; for a
+    command told to overwrite a file it does not read (``template --overwrite``). None in
+    ``targets``: an output not written."""
+    token = _KEEP.set(_KEEP.get() | {_key(t) for t in targets if t is not None})
+    try:
+        yield
+    finally:
+        _KEEP.reset(token)
+
+
+def _keeps(target: Path) -> bool:
+    """Whether replacing ``target`` keeps a backup (:func:`backup_replaced`) and there is a
+    file to keep."""
+    return _key(target) in _KEEP.get() and os.path.isfile(target)
+
+
+def keep_replaced(target: Path) -> Path | None:
+    """Just before ``target`` is replaced: save it as its backup when :func:`backup_replaced`
+    asks for one; the backup's path, or None."""
+    if not _keeps(target):
+        return None
+    bak = backup_path(target)
+    check_target(bak)
+    with open(target, "rb") as fh:
+        write_atomic(bak, fh.read())
+    return bak
+
+
 def lock_files(path: Path) -> list[Path]:
     """Owner files that show another application has ``path`` open."""
     return [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
@@ -137,7 +213,7 @@ def check_target(path: Path) -> None:
         TargetNotWritableError: read-only file or unusable folder.
     """
     for owner in lock_files(path):
-        if owner.exists():
+        if _owner_exists(owner, path):
             raise WorkbookLockedError(
                 f"工作簿正在被其他程序（Excel、WPS 或 LibreOffice）打开（存在锁定文件 {owner.name}）。"
                 "请先关闭工作簿再运行；若程序已关闭，请删除该锁定文件。",
@@ -145,6 +221,9 @@ def check_target(path: Path) -> None:
             )
     if not path.parent.is_dir():
         raise TargetNotWritableError("目标文件夹不存在。", path=str(path))
+    check_name_length(path)
+    if _keeps(path):  # its backup will be written too: refused now, not half-way
+        check_target(backup_path(path))
     # The mode bits are checked too: root may write anything, but a file whose owner marked
     # it read-only (no write bit) is one the clerk meant to keep as it is.
     if path.exists() and (
@@ -153,6 +232,40 @@ def check_target(path: Path) -> None:
         raise TargetNotWritableError(
             "文件为只读，无法写入。请取消只读属性或另存到其他位置。", path=str(path)
         )
+
+
+def _owner_exists(owner: Path, path: Path) -> bool:
+    """Whether the owner file ``owner`` of ``path`` is there. A name too long to exist cannot
+    have been made by Excel or LibreOffice either; another OS error refuses ``path``."""
+    try:
+        return owner.exists()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return False
+        raise write_refused(exc, path) from exc
+
+
+def _name_max(folder: Path) -> int | None:
+    """The longest file name (bytes) ``folder``'s file system allows; None where unknown."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (AttributeError, OSError, ValueError):  # no pathconf on Windows
+        return None
+
+
+def check_name_length(path: Path) -> None:
+    """Refuse ``path`` when the temp file written beside it would have too long a name, before
+    any work is done (a county summary takes a while): the user's name fits, perfxl's
+    ``.NAME.perfxl-tmp-XXXXXXXX`` does not.
+
+    Raises:
+        TargetNotWritableError: 文件名过长, with what to do.
+    """
+    limit = _name_max(path.parent)
+    temp = f".{path.name}{TMP_MARK}{'x' * _TMP_RANDOM}"
+    if limit is not None and len(os.fsencode(temp)) > limit:
+        too_long = OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), temp)
+        raise write_refused(too_long, path)
 
 
 def stale_temp_files(path: Path) -> list[Path]:
@@ -229,15 +342,18 @@ def write_atomic(target: Path, data: bytes) -> None:
             if os.name != "posix":
                 os.close(fd)
                 fd = -1
+            keep_replaced(target)
             os.replace(tmp, target)
-        except FileNotFoundError:
+        except FileNotFoundError as exc:
             if attempt == 2:
-                raise
+                raise write_refused(exc, target) from exc
             continue  # another run's clean-up took the fresh temp file; try again
         except PermissionError as exc:
             raise WorkbookLockedError(
                 f"无法替换文件（{exc.strerror}），可能正被其他程序打开。", path=str(target)
             ) from exc
+        except OSError as exc:  # disk full, read-only disk …
+            raise write_refused(exc, target) from exc
         finally:
             if fd >= 0:
                 os.close(fd)
