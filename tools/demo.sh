@@ -8,6 +8,8 @@ BIN=${BIN:-.venv/bin}
 mkdir -p "$OUT"
 run() { echo "+ perfxl $*" >&2; "$BIN/perfxl" "$@"; }
 
+# The demo's own outputs are made afresh (template and fill refuse to replace a workbook).
+rm -f "$OUT/template.xlsx" "$OUT/suying-2023.xlsx"
 run template "$OUT/template.xlsx" --projects 3 --unit-code 910001 --unit-name 巨鹿县苏营镇人民政府本级 --year 2024
 run fill examples/suying-2023.json "$OUT/suying-2023.xlsx"
 run export "$OUT/suying-2023.xlsx" -o "$OUT/suying-2023.json"
