@@ -61,6 +61,18 @@ def test_refuses_a_workbook_open_elsewhere(tmp_path: Path, owner: str) -> None:
     write_cells(book, [CellWrite(P, "A9", 1)], out=tmp_path / "copy.xlsx")
 
 
+@pytest.mark.parametrize("owner", ["~$公开.docx", ".~lock.公开.docx#"])
+def test_a_document_open_elsewhere_is_called_a_document(tmp_path: Path, owner: str) -> None:
+    """The published text (.docx) is refused as a 文档 open in Word or WPS, not a workbook."""
+    from perfxl.write.patch.safeio import check_target
+
+    (tmp_path / owner).write_bytes(b"")
+    with pytest.raises(WorkbookLockedError) as info:
+        check_target(tmp_path / "公开.docx")
+    assert info.value.message.startswith("文档正在被其他程序（Word、WPS 或 LibreOffice）打开")
+    assert "工作簿" not in info.value.message
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 def test_refuses_a_read_only_target(tmp_path: Path) -> None:
     book = pf.rich_workbook(tmp_path)

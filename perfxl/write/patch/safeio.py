@@ -205,6 +205,14 @@ def lock_files(path: Path) -> list[Path]:
     return [path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")]
 
 
+def _kind_of(path: Path) -> tuple[str, str]:
+    """What the target is called in a message, and the programs that open it: a document
+    (.docx, .pdf: the published text) or a workbook."""
+    if path.suffix.lower() in (".docx", ".doc", ".pdf"):
+        return "文档", "Word、WPS 或 LibreOffice"
+    return "工作簿", "Excel、WPS 或 LibreOffice"
+
+
 def check_target(path: Path) -> None:
     """Refuse a target that is open elsewhere, read-only, or in a missing folder.
 
@@ -214,9 +222,10 @@ def check_target(path: Path) -> None:
     """
     for owner in lock_files(path):
         if _owner_exists(owner, path):
+            what, apps = _kind_of(path)
             raise WorkbookLockedError(
-                f"工作簿正在被其他程序（Excel、WPS 或 LibreOffice）打开（存在锁定文件 {owner.name}）。"
-                "请先关闭工作簿再运行；若程序已关闭，请删除该锁定文件。",
+                f"{what}正在被其他程序（{apps}）打开（存在锁定文件 {owner.name}）。"
+                f"请先关闭{what}再运行；若程序已关闭，请删除该锁定文件。",
                 path=str(path),
             )
     if not path.parent.is_dir():
