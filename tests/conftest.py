@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -97,6 +98,35 @@ def example_data() -> dict[str, Any]:
     """The whole seed as data (a fresh copy per session)."""
     data: dict[str, Any] = json.loads(EXAMPLE_JSON.read_text(encoding="utf-8"))
     return data
+
+
+TOWNSHIPS = [("910001", "巨鹿县巨鹿镇人民政府本级"), ("910002", "巨鹿县王虎寨镇人民政府本级")]
+"""The units of `books`."""
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory, example_data: dict[str, Any]) -> Path:
+    """Two townships' workbooks (`TOWNSHIPS`, two projects each) in a folder; tests work on
+    copies (`copy_folder`)."""
+    from perfxl.model import Targets
+    from perfxl.write.fill import write_new
+
+    folder = tmp_path_factory.mktemp("townships") / "books"
+    folder.mkdir()
+    for code, name in TOWNSHIPS:
+        d = copy.deepcopy(example_data)
+        d["unit"] = {"code": code, "name": name}
+        d["projects"] = d["projects"][:2]
+        write_new(Targets.from_dict(d), folder / f"{code}.xlsx")
+    return folder
+
+
+def copy_folder(src: Path, dest: Path) -> Path:
+    """The files of ``src`` copied into the new folder ``dest``."""
+    dest.mkdir()
+    for f in src.iterdir():
+        (dest / f.name).write_bytes(f.read_bytes())
+    return dest
 
 
 @pytest.fixture(scope="session")

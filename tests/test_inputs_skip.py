@@ -6,12 +6,11 @@ list (``--expected``) that names a unit code twice is refused, not kept by its l
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from conftest import copy_folder as _copy
 
 from perfxl.cli import main
 from perfxl.consolidate import Options, consolidate
@@ -23,30 +22,6 @@ from perfxl.inputs import (
     is_backup,
     load_expected,
 )
-from perfxl.model import Targets
-from perfxl.write.fill import write_new
-
-UNITS = [("910001", "巨鹿县巨鹿镇人民政府本级"), ("910002", "巨鹿县王虎寨镇人民政府本级")]
-
-
-@pytest.fixture(scope="module")
-def books(tmp_path_factory: pytest.TempPathFactory, example_data: dict[str, Any]) -> Path:
-    """Two townships' workbooks (two projects each) in a folder."""
-    folder = tmp_path_factory.mktemp("skip") / "books"
-    folder.mkdir()
-    for code, name in UNITS:
-        d = copy.deepcopy(example_data)
-        d["unit"] = {"code": code, "name": name}
-        d["projects"] = d["projects"][:2]
-        write_new(Targets.from_dict(d), folder / f"{code}.xlsx")
-    return folder
-
-
-def _copy(books: Path, dest: Path) -> Path:
-    dest.mkdir()
-    for f in books.iterdir():
-        (dest / f.name).write_bytes(f.read_bytes())
-    return dest
 
 
 @pytest.mark.parametrize(
