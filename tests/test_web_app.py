@@ -18,7 +18,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ from perfxl.web.pool import CheckPool, JobFailed, WorkerCrashed
 
 PASSWORD = "县财政局-单元测试-口令"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 LINK_RE = re.compile(r"/u/([A-Za-z0-9_-]+)")
 CHECK_TIMEOUT = 180.0
 SECURITY = {
@@ -82,27 +81,9 @@ def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
-@contextmanager
-def identity(site: Site, who: str) -> Iterator[None]:
+def identity(site: Site, who: str) -> AbstractContextManager[None]:
     """Requests made inside come from ``who``: "admin" (signed in), else a fresh browser."""
-    saved = site.c.cookies
-    site.c.cookies = httpx2.Cookies()
-    try:
-        if who == "admin":
-            page = site.c.get("/login")
-            r = site.c.post(
-                "/login", data={"csrf": csrf_of(page.text), "password": PASSWORD, "next": "/admin"}
-            )
-            assert r.status_code == 303 and r.headers["location"] == "/admin", r.text
-        yield
-    finally:
-        site.c.cookies = saved
-
-
-def csrf_of(page: str) -> str:
-    m = CSRF_RE.search(page)
-    assert m, page[:2000]
-    return m.group(1)
+    return wf.identity(site.c, PASSWORD, who)
 
 
 def open_round(
@@ -122,7 +103,7 @@ def open_round(
         r = site.c.post(
             "/admin/rounds/new",
             data={
-                "csrf": csrf_of(page.text),
+                "csrf": wf.csrf_of(page.text),
                 "year": "2023",
                 "stage": "targets",
                 "title": "",
@@ -148,7 +129,7 @@ def upload(site: Site, token: str, path: Path, name: str | None = None) -> httpx
     assert page.status_code == 200, page.text
     return site.c.post(
         f"/u/{token}/upload",
-        data={"csrf": csrf_of(page.text)},
+        data={"csrf": wf.csrf_of(page.text)},
         files={"file": (name or path.name, path.read_bytes(), "application/octet-stream")},
     )
 
@@ -196,7 +177,7 @@ def test_admin_pages_need_the_session(site: Site, tmp_path: Path) -> None:
             assert tokens[next(iter(tokens))] not in r.text
         page = site.c.get("/login")
         for path in ("/admin/rounds/new", f"/admin/rounds/{rid}/summary"):
-            r = site.c.post(path, data={"csrf": csrf_of(page.text)})
+            r = site.c.post(path, data={"csrf": wf.csrf_of(page.text)})
             assert r.status_code == 403, path
             assert "请先登录" in r.text
     assert site.c.get("/").headers["location"] == "/login"
@@ -205,7 +186,7 @@ def test_admin_pages_need_the_session(site: Site, tmp_path: Path) -> None:
 def test_login_refuses_a_wrong_password_and_logout_ends_the_session(site: Site) -> None:
     with identity(site, "nobody"):
         page = site.c.get("/login")
-        r = site.c.post("/login", data={"csrf": csrf_of(page.text), "password": "不对的口令123"})
+        r = site.c.post("/login", data={"csrf": wf.csrf_of(page.text), "password": "不对的口令123"})
         assert r.status_code == 400 and "密码不正确" in r.text
         assert site.c.get("/admin").status_code == 303
     with identity(site, "admin"):
@@ -213,7 +194,7 @@ def test_login_refuses_a_wrong_password_and_logout_ends_the_session(site: Site) 
         assert page.status_code == 200 and 'id="new-round"' in page.text
         assert site.c.post("/logout", data={"csrf": "错的"}).status_code == 403
         assert site.c.get("/admin").status_code == 200  # a forged logout did nothing
-        r = site.c.post("/logout", data={"csrf": csrf_of(page.text)})
+        r = site.c.post("/logout", data={"csrf": wf.csrf_of(page.text)})
         assert r.status_code == 303
         assert site.c.get("/admin").status_code == 303
 
@@ -224,7 +205,7 @@ def test_login_redirects_only_within_the_site(site: Site) -> None:
         r = site.c.post(
             "/login",
             data={
-                "csrf": csrf_of(page.text),
+                "csrf": wf.csrf_of(page.text),
                 "password": PASSWORD,
                 "next": "https://evil.example/",
             },
@@ -247,7 +228,7 @@ def test_every_post_needs_the_csrf_token(
             assert r.status_code == 403 and "安全校验未通过" in r.text
             r = site.c.post(f"/admin/rounds/{rid}/summary", data=sent)
             assert r.status_code == 403
-        assert csrf_of(page.text)  # the real token was there all along
+        assert wf.csrf_of(page.text)  # the real token was there all along
     with identity(site, "township"):
         site.c.get(f"/u/{token}")
         body = books["faulty"].read_bytes()
@@ -274,7 +255,7 @@ def test_setup_link_sets_the_password_once(tmp_path: Path) -> None:
         assert c.get("/setup?token=wrong").status_code == 403
         page = c.get(f"/setup?token={token}")
         assert page.status_code == 200 and 'id="setup-form"' in page.text
-        form = {"csrf": csrf_of(page.text), "token": token}
+        form = {"csrf": wf.csrf_of(page.text), "token": token}
         r = c.post("/setup", data={**form, "password": "short", "password_again": "short"})
         assert r.status_code == 400 and "至少需要 8 个字符" in r.text
         r = c.post(
@@ -472,7 +453,7 @@ def test_summary_export_and_links(site: Site, tmp_path: Path, books: dict[str, P
         links = site.c.get(f"/admin/rounds/{rid}/links").text
         assert 'id="links"' in links and f"/u/{token}" in links
         dash = site.c.get(f"/admin/rounds/{rid}").text
-        r = site.c.post(f"/admin/rounds/{rid}/summary", data={"csrf": csrf_of(dash)})
+        r = site.c.post(f"/admin/rounds/{rid}/summary", data={"csrf": wf.csrf_of(dash)})
         assert r.status_code == 303 and r.headers["location"] == f"/admin/rounds/{rid}/summary"
         page = site.c.get(f"/admin/rounds/{rid}/summary").text
         assert '<div id="chart"' in page and "<svg" in page
@@ -565,7 +546,7 @@ def test_wrong_extension_and_empty_file_are_refused(site: Site, tmp_path: Path) 
         page = site.c.get(f"/u/{token}")
         r = site.c.post(  # a browser's form with no file chosen
             f"/u/{token}/upload",
-            data={"csrf": csrf_of(page.text)},
+            data={"csrf": wf.csrf_of(page.text)},
             files={"file": ("", b"", "application/octet-stream")},
         )
         assert r.status_code == 400 and "请先选择" in r.text
@@ -589,7 +570,7 @@ def test_an_upload_over_the_limit_is_refused_as_it_arrives(
             boundary = "----perfxltest"
             head = (
                 f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n'
-                f"{csrf_of(page.text)}\r\n--{boundary}\r\n"
+                f"{wf.csrf_of(page.text)}\r\n--{boundary}\r\n"
                 'Content-Disposition: form-data; name="file"; filename="大.xlsx"\r\n'
                 "Content-Type: application/octet-stream\r\n\r\n"
             ).encode()
@@ -805,7 +786,7 @@ def test_too_many_wrong_passwords_lock_the_login_for_a_while(tmp_path: Path) -> 
     app = create_app(tmp_path / "data", workers=1)
     app.state.web.store.set_setting(auth.PASSWORD_SETTING, auth.hash_password(PASSWORD))
     with TestClient(app, follow_redirects=False) as c:
-        token = csrf_of(c.get("/login").text)
+        token = wf.csrf_of(c.get("/login").text)
         for _ in range(10):
             r = c.post("/login", data={"csrf": token, "password": "错误的口令-000"})
             assert r.status_code == 400
@@ -830,7 +811,7 @@ def test_a_monitoring_rounds_template_is_made_from_the_units_targets_submission(
         r = site.c.post(
             "/admin/rounds/new",
             data={
-                "csrf": csrf_of(page.text),
+                "csrf": wf.csrf_of(page.text),
                 "year": "2023",
                 "stage": "monitoring",
                 "deadline": "2023-08-10",
@@ -868,7 +849,7 @@ def test_a_monitoring_rounds_template_is_made_from_the_units_targets_submission(
 def test_a_round_form_with_bad_input_says_what_is_wrong(site: Site, tmp_path: Path) -> None:
     with identity(site, "admin"):
         page = site.c.get("/admin/rounds/new")
-        token = csrf_of(page.text)
+        token = wf.csrf_of(page.text)
         good_units = ("u.csv", "单位编码,单位名称\n910001,巨鹿镇\n".encode(), "text/csv")
         cases = [
             ({"year": "二〇二三", "stage": "targets"}, {"units": good_units}, "年度"),

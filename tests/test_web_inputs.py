@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx2
@@ -24,7 +24,6 @@ from perfxl.web.ids import INT64_MAX, parse_id
 from perfxl.web.uploads import MAX_NAME, clean_name, declared_over
 
 PASSWORD = "县财政局-输入测试-口令"
-CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 ERROR_RE = re.compile(r'<p id="error" class="error">([^<]+)</p>')
 LINK_RE = re.compile(r"/u/([A-Za-z0-9_-]+)")
 HUGE = "99999999999999999999999"  # past SQLite's INTEGER (int64)
@@ -54,33 +53,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         yield s
 
 
-@contextmanager
-def identity(site: Site, who: str) -> Iterator[None]:
+def identity(site: Site, who: str) -> AbstractContextManager[None]:
     """Requests made inside come from ``who``: "admin" (signed in), else a fresh browser."""
-    saved = site.c.cookies
-    site.c.cookies = httpx2.Cookies()
-    try:
-        if who == "admin":
-            page = site.c.get("/login")
-            r = site.c.post(
-                "/login", data={"csrf": csrf_of(page.text), "password": PASSWORD, "next": "/admin"}
-            )
-            assert r.status_code == 303, r.text
-        yield
-    finally:
-        site.c.cookies = saved
-
-
-def csrf_of(page: str) -> str:
-    m = CSRF_RE.search(page)
-    assert m, page[:2000]
-    return m.group(1)
+    return wf.identity(site.c, PASSWORD, who)
 
 
 def post_round(site: Site, units: bytes, **fields: str) -> httpx2.Response:
     """The new-round form as the admin sends it (signed in already)."""
     page = site.c.get("/admin/rounds/new")
-    data = {"csrf": csrf_of(page.text), "year": "2023", "stage": "targets", **fields}
+    data = {"csrf": wf.csrf_of(page.text), "year": "2023", "stage": "targets", **fields}
     files = {"units": ("应报单位.csv", units, "text/csv")}
     return site.c.post("/admin/rounds/new", data=data, files=files)
 
@@ -148,7 +129,7 @@ def test_an_id_past_int64_is_a_404_on_the_county_pages(site: Site, tmp_path: Pat
                 assert r.status_code == 404, (path[:60], r.text[:500])
                 assert "没有找到" in r.text
             page = site.c.get("/admin")
-            r = site.c.post(f"/admin/rounds/{n}/summary", data={"csrf": csrf_of(page.text)})
+            r = site.c.post(f"/admin/rounds/{n}/summary", data={"csrf": wf.csrf_of(page.text)})
             assert r.status_code == 404, (n[:30], r.text[:500])
     with identity(site, "nobody"):  # not signed in: the login, as for any unknown round
         r = site.c.get(f"/admin/rounds/{HUGE}")
@@ -273,7 +254,7 @@ def test_a_workbook_with_a_long_name_is_taken(site: Site, tmp_path: Path) -> Non
         page = site.c.get(f"/u/{token}")
         r = site.c.post(
             f"/u/{token}/upload",
-            data={"csrf": csrf_of(page.text)},
+            data={"csrf": wf.csrf_of(page.text)},
             files={"file": (name, book.read_bytes(), "application/octet-stream")},
         )
         assert r.status_code == 303, r.text[:3000]
@@ -310,7 +291,7 @@ def test_a_content_length_of_thousands_of_digits_is_too_large_not_a_500(
                 "POST",
                 path,
                 content=body,
-                headers={"content-type": ctype, "x-csrf-token": csrf_of(page.text)},
+                headers={"content-type": ctype, "x-csrf-token": wf.csrf_of(page.text)},
             )
             request.headers["content-length"] = "9" * 5000
             r = site.c.send(request)

@@ -15,11 +15,14 @@ from __future__ import annotations
 import copy
 import csv
 import json
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx2
 from conftest import county_demo
 
 # A county config (TOML, as `--config` takes it) that switches the seed's noise off.
@@ -145,3 +148,31 @@ def faults_of(index: int) -> tuple[str, ...]:
     """The load test's plan: of every five units one has an error, one a warning, one both,
     two are clean."""
     return {0: (ERROR,), 1: (WARNING,), 2: (ERROR, WARNING)}.get(index % 5, ())
+
+
+CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token a page's form carries."""
+    m = CSRF_RE.search(page)
+    assert m, page[:2000]
+    return m.group(1)
+
+
+@contextmanager
+def identity(client: httpx2.Client, password: str, who: str) -> Iterator[None]:
+    """Requests ``client`` makes inside come from ``who``: "admin" (signed in with
+    ``password``), else a fresh browser; its own cookies come back after."""
+    saved = client.cookies
+    client.cookies = httpx2.Cookies()
+    try:
+        if who == "admin":
+            page = client.get("/login")
+            r = client.post(
+                "/login", data={"csrf": csrf_of(page.text), "password": password, "next": "/admin"}
+            )
+            assert r.status_code == 303 and r.headers["location"] == "/admin", r.text
+        yield
+    finally:
+        client.cookies = saved
