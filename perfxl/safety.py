@@ -276,7 +276,7 @@ def preflight(
             path=where,
             advises=True,
         )
-    raise NotAWorkbookError(_what_else(head), path=where, advises=True)
+    raise NotAWorkbookError(_what_else(head, p.suffix), path=where, advises=True)
 
 
 # The BOF record that opens a BIFF stream: record type -> the Excel version that wrote it.
@@ -296,19 +296,26 @@ def _old_excel(head: bytes) -> str | None:
     return None
 
 
-def _what_else(head: bytes) -> str:
-    """Why a file that is neither a zip nor an OLE compound file is refused."""
+def _what_else(head: bytes, suffix: str = ".xlsx") -> str:
+    """Why a file that is neither a zip nor an OLE compound file is refused; "只是扩展名为
+    Excel" only of a file whose ``suffix`` is a workbook's (a .csv or .json given by name is
+    text by its own name)."""
     tail = "不是 Excel 工作簿。请用 Excel/WPS 打开后“另存为” .xlsx 工作簿再提交。"
+    disguised = "只是扩展名为 Excel，" if suffix.lower() in _WORKBOOK_SUFFIXES else ""
     if head.startswith(b"%PDF"):
         return "该文件实为 PDF 文档，" + tail
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml", b"<meta")):
-        return "该文件实为网页（HTML/XML）格式，只是扩展名为 Excel，" + tail
+        return "该文件实为网页（HTML/XML）格式，" + disguised + tail
     if head.startswith(b"{\\rtf"):
         return "该文件实为 RTF 文档，" + tail
     if _is_text(head):
-        return "该文件实为纯文本（如 CSV），只是扩展名为 Excel，" + tail
+        kind = "纯文本（如 CSV）" if disguised else "纯文本"
+        return f"该文件实为{kind}，" + disguised + tail
     return "无法识别的文件格式，" + tail
+
+
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".xltx", ".xltm", ".et", ".ods")
 
 
 def _is_text(head: bytes) -> bool:

@@ -129,6 +129,22 @@ def test_what_a_renamed_file_really_is(tmp_path: Path, content: bytes, expected:
         safety.preflight(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "disguised"), [("x.xlsx", True), ("x.XLS", True), ("x.csv", False), ("x.json", False)]
+)
+def test_only_a_workbook_suffix_is_said_to_disguise_text(
+    tmp_path: Path, name: str, disguised: bool
+) -> None:
+    """A .csv or .json given by name is text by its own name: no "只是扩展名为 Excel"."""
+    path = tmp_path / name
+    path.write_text("项目编码,项目名称\n1,乡镇\n", encoding="utf-8")
+    with pytest.raises(safety.NotAWorkbookError) as info:
+        safety.preflight(path)
+    assert info.value.message.startswith("该文件实为纯文本")
+    assert ("只是扩展名为 Excel" in info.value.message) is disguised
+    assert info.value.message.endswith("另存为” .xlsx 工作簿再提交。")
+
+
 def test_a_plain_zip_is_not_a_workbook(tmp_path: Path) -> None:
     path = tmp_path / "files.xlsx"
     with zipfile.ZipFile(path, "w") as z:
