@@ -160,7 +160,14 @@ def schema_field(pointer: str) -> Callable[[click.Context, click.Parameter, Any]
     def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
         from perfxl.rules.schema_rules import field_messages
 
-        if value is not None and (problems := field_messages(pointer, value)):
+        if value is None:
+            return value
+        problems = field_messages(pointer, value)
+        if not problems and isinstance(value, str):  # what no cell holds as typed (32,767)
+            from perfxl.io import text_refusals
+
+            problems = [f"该值{m}" for m in text_refusals(value)]
+        if problems:
             raise click.BadParameter("".join(problems), ctx=ctx, param=param)
         return value
 

@@ -197,7 +197,7 @@ def cell_refusals(data: Any) -> list[str]:
                 "工作簿也无法保存）。请填写数字，空白写 null。"
             )
         elif isinstance(value, str):
-            out.extend(f"{pointer}：“{label}”{m}" for m in _text_refusals(value))
+            out.extend(f"{pointer}：“{label}”{m}" for m in text_refusals(value))
     projects = data.get("projects") if isinstance(data, dict) else None
     for i, p in enumerate(projects if isinstance(projects, list) else ()):
         goals = p.get("goals") if isinstance(p, dict) else None
@@ -218,7 +218,7 @@ def _leaves(data: Any, pointer: str) -> Iterator[tuple[str, Any]]:
         yield pointer, data
 
 
-def _text_refusals(text: str) -> list[str]:
+def text_refusals(text: str) -> list[str]:
     """Why a text cannot go into a cell as it is (the field's label goes before each)."""
     try:
         text.encode("utf-8")

@@ -223,3 +223,13 @@ def test_the_fast_schema_check_passes_no_amount_beyond_the_cap(amount: float) ->
     assert not fast.valid(data)
     errors = list(validator_for(cfg.project_code, cfg.unit_code).iter_errors(data))
     assert [e.validator for e in errors] == ["maximum"]
+
+
+def test_template_refuses_a_unit_name_no_cell_holds(tmp_path: Path) -> None:
+    """--unit-name over Excel's 32,767 characters was cut without a word: refused, as fill
+    refuses such a text in the data (exit 2, nothing written)."""
+    out = tmp_path / "模板.xlsx"
+    r = CliRunner().invoke(main, ["template", str(out), "--unit-name", "名" * 40_000])
+    assert r.exit_code == 2, r.output
+    assert "40000 个字符，超过 Excel 单元格最多 32767 个字符" in r.output
+    assert not out.exists()
