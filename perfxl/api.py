@@ -83,11 +83,17 @@ class _Result:
 
     def write(self, path: str | Path) -> Path:
         """Write this kind's summary workbook as ``perfxl consolidate`` does, atomically (a
-        targets summary can be read back as an input of a higher level)."""
+        targets summary can be read back as an input of a higher level).
+
+        Raises:
+            PerfxlError: as the command refuses: not an .xlsx name, one of the inputs (or a
+                unit's workbook in an input folder), open elsewhere, read-only.
+        """
         from perfxl.consolidate.run import Options, write_outputs
         from perfxl.write.patch.safeio import check_target
 
-        out = Path(path)
+        out = _path(path, "path")
+        _refuse_inputs([out], self.info, ".xlsx", "汇总工作簿")
         check_target(out)
         write_outputs(self.tables, out, self.info, Options())
         return out
@@ -95,10 +101,22 @@ class _Result:
     def write_tables(self, folder: str | Path, *, parquet: bool | None = None) -> list[Path]:
         """Write each table as ``NAME.csv`` (and ``NAME.parquet``; ``parquet`` True requires
         pyarrow, None writes it when installed), atomically, as ``consolidate --tables``
-        does; the files written."""
-        from perfxl.consolidate.tables import write_tables
+        does; the files written.
 
-        return write_tables(self.tables, Path(folder), parquet=parquet)[0]
+        Raises:
+            PerfxlError: ``folder`` is a file, or a table would replace one of the inputs.
+        """
+        from perfxl.consolidate.tables import table_paths, write_tables
+        from perfxl.errors import TargetNotWritableError
+
+        where = _path(folder, "folder")
+        if where.exists() and not where.is_dir():
+            raise TargetNotWritableError(
+                "这是一个文件，不是文件夹：各表写在所给的文件夹中（不存在时新建）。",
+                path=str(where),
+            )
+        _refuse_inputs(table_paths(where), self.info)
+        return write_tables(self.tables, where, parquet=parquet)[0]
 
     def __getattr__(self, name: str) -> Any:
         """A table of another kind asked for: say which kind this is and what it holds."""
@@ -193,12 +211,12 @@ class EvaluationResult(_Result):
 
 
 def consolidate(
-    paths: Sequence[str | Path],
+    paths: str | Path | Sequence[str | Path],
     expected: str | Path | None = None,
     *,
     jobs: int | None = None,
     config: str | Path | None = None,
-    prefer: Sequence[str] = (),
+    prefer: str | Path | Sequence[str | Path] = (),
 ) -> ConsolidationResult | MonitoringResult | EvaluationResult:
     """Read and combine the workbooks (and summaries) among ``paths``; nothing is written.
 
@@ -212,9 +230,11 @@ def consolidate(
     the kind.
 
     Args:
-        paths: files and folders (searched recursively), as ``perfxl consolidate`` takes them.
+        paths: files and folders (searched recursively), as ``perfxl consolidate`` takes them;
+            one file or folder may be given alone.
         expected: CSV of the units expected to submit (``单位编码,单位名称``).
-        jobs: worker processes; None for one per core, 1 to read in this process.
+        jobs: worker processes, 1 to 256 as the command takes them; None for one per core, 1
+            to read in this process.
         config: the validation config file.
         prefer: files to use for their unit whatever their saved and modification times.
 
@@ -224,22 +244,95 @@ def consolidate(
             自评表 of different scoring profiles (each named with its files, as the command
             says); or the expected-units list is unusable.
         ConfigError: the config file is unusable.
+        ArgumentError: an argument of the wrong type, or ``jobs`` out of range.
     """
     from perfxl.consolidate.run import Options
     from perfxl.services import gather
 
+    inputs = [_path(p, "paths") for p in _many(paths, "paths")]
     opts = Options(
-        expected=Path(expected) if expected else None,
-        jobs=jobs,
-        config=Path(config) if config else None,
-        prefer=tuple(prefer),
+        expected=_path(expected, "expected") if expected else None,
+        jobs=_jobs(jobs),
+        config=_path(config, "config") if config else None,
+        prefer=tuple(
+            str(_path(p, "prefer"))
+            for p in ([prefer] if isinstance(prefer, str | Path) else prefer)
+        ),
     )
-    tables, info = gather(paths, opts)
+    tables, info = gather(inputs, opts)
     if tables.stage == "monitoring":
         return MonitoringResult(tables, info)
     if tables.stage == "evaluation":
         return EvaluationResult(tables, info)
     return ConsolidationResult(tables, info)
+
+
+def _path(value: Any, name: str) -> Path:
+    """``value`` as a path (a str or a Path, as the command line gives them).
+
+    Raises:
+        ArgumentError: anything else, naming the argument.
+    """
+    from perfxl.errors import ArgumentError
+
+    if isinstance(value, str | Path) and str(value):
+        return Path(value)
+    raise ArgumentError(
+        f"参数 {name} 应为文件或文件夹的路径（str 或 pathlib.Path），实际为 {value!r}。"
+    )
+
+
+def _many(value: Any, name: str) -> list[Any]:
+    """One path or a sequence of them, as a list (a str is one path, not its letters).
+
+    Raises:
+        ArgumentError: neither, naming the argument.
+    """
+    from perfxl.errors import ArgumentError
+
+    if isinstance(value, str | Path):
+        return [value]
+    if isinstance(value, Sequence | set | frozenset):
+        return list(value)
+    raise ArgumentError(
+        f"参数 {name} 应为文件或文件夹的路径，或由路径组成的列表，实际为 {value!r}。"
+    )
+
+
+def _jobs(jobs: Any) -> int | None:
+    """``jobs`` as the command takes it (1 to 256, None: one per core).
+
+    Raises:
+        ArgumentError: another type or value.
+    """
+    from perfxl.errors import ArgumentError
+
+    if jobs is None or (type(jobs) is int and 1 <= jobs <= 256):
+        return jobs
+    raise ArgumentError(
+        f"参数 jobs 应为 1 到 256 的整数（或 None：每个 CPU 核一个），实际为 {jobs!r}。"
+    )
+
+
+def _refuse_inputs(
+    outputs: Sequence[Path], info: RunInfo, suffix: str | None = None, what: str = ""
+) -> None:
+    """Refuse outputs the command would refuse: a wrong extension, one of the run's inputs
+    (the files and folders read, the expected list, the config, the preferred files) or a
+    unit's workbook found in an input folder (perfxl's own earlier summary may be replaced).
+
+    Raises:
+        OutputSuffixError, OutputIsInputError: as ``perfxl consolidate`` raises them.
+    """
+    from perfxl.outputs import check_suffix, is_summary_file, refuse_inputs
+
+    if suffix is not None:
+        check_suffix(outputs[0], [suffix], what)
+    refuse_inputs(
+        outputs,
+        [*info.inputs, info.expected, info.config, *info.prefer],
+        replaceable=is_summary_file,
+    )
 
 
 __all__ = ["ConsolidationResult", "EvaluationResult", "MonitoringResult", "consolidate"]

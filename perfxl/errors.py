@@ -233,6 +233,11 @@ class UnsupportedValueError(PatchError, TypeError):
     """A value Excel cannot store (NaN, infinity, text over 32,767 characters, bad type)."""
 
 
+class ArgumentError(PerfxlError, TypeError):
+    """A Python API call with an argument of the wrong type or out of range (the command line
+    checks its options itself)."""
+
+
 class NoProjectsError(PerfxlError):
     """A workbook with a cover but no project sheet was given where projects are computed
     (``compute``): there is nothing to compute, and nothing is written."""
