@@ -2,8 +2,9 @@
 
 click writes its errors and help headings in English (``Error: Invalid value for 'BOOK': …``,
 ``Usage:``, ``Options:``). perfxl's command group shows every click error through
-`error_lines` (a Chinese sentence first, click's English text kept after it in brackets when
-it carries detail), and every perfxl command formats its help with `ChineseHelpFormatter`.
+`error_lines` (a Chinese sentence first; click's English text kept after it in brackets only
+when the Chinese one is general and the English carries the detail), and every perfxl command
+formats its help with `ChineseHelpFormatter`.
 """
 
 from __future__ import annotations
@@ -48,12 +49,18 @@ def error_lines(exc: click.ClickException) -> list[str]:
         lines.append("")
     english = exc.format_message()
     if not has_chinese(english):
-        lines.append(f"错误：{describe(exc)}（{english}）")
+        said = describe(exc)
+        general = said.endswith(_GENERAL)  # else the Chinese says all the English does
+        lines.append(f"错误：{said}（{english}）" if general else f"错误：{said}")
     elif isinstance(exc, click.BadParameter):  # perfxl's words, in click's English frame
         lines.append(f"错误：{describe(exc)}")
     else:  # perfxl's own message
         lines.append(f"错误：{english}")
     return lines
+
+
+# What `describe` says when it cannot tell more than that something was refused.
+_GENERAL = ("请检查这个值。", "的用法有误。", "命令行用法有误。", "命令未能执行。")
 
 
 def describe(exc: click.ClickException) -> str:

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from perfxl.errors import PerfxlError
+from perfxl.errors import PerfxlError, os_reason
 from perfxl.framework import FRAMEWORKS
 from perfxl.model import PLAN_KEYS
 
@@ -109,7 +109,7 @@ def _read(p: Path) -> dict[str, Any]:
     try:
         raw = p.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"无法读取配置文件：{exc}", path=str(p)) from exc
+        raise ConfigError(f"无法读取配置文件：{os_reason(exc)}。", path=str(p)) from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from perfxl.errors import DataError
+from perfxl.errors import DataError, os_reason
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 MISSING_REASON = (
@@ -225,7 +225,7 @@ def _decode(p: Path) -> str:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise DataError(f"无法读取应报单位名单：{exc.strerror or exc}。", path=str(p)) from exc
+        raise DataError(f"无法读取应报单位名单：{os_reason(exc)}。", path=str(p)) from exc
     for enc in ENCODINGS:
         try:
             return data.decode(enc)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from perfxl.errors import DataError
+from perfxl.errors import DataError, os_reason
 from perfxl.model import Targets, json_kind
 from perfxl.numbers import MAX_AMOUNT
 from perfxl.problems import Problem
@@ -58,7 +58,7 @@ def load_json(path: Path | str) -> Any:
     except PermissionError as exc:
         raise DataError("没有读取权限，无法打开文件。", path=name) from exc
     except OSError as exc:
-        raise DataError(f"无法读取文件（{exc.strerror or exc}）。", path=name) from exc
+        raise DataError(f"无法读取文件（{os_reason(exc)}）。", path=name) from exc
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -45,6 +45,7 @@ from perfxl.errors import (
     ReaderAbortedError,
     UnreadableWorkbookError,
     UnsafeWorkbookError,
+    os_reason,
 )
 
 if TYPE_CHECKING:
@@ -253,7 +254,7 @@ def preflight(
             with p.open("rb") as fh:
                 head = fh.read(4096)
     except OSError as exc:
-        raise UnreadableWorkbookError(f"无法打开文件：{exc.strerror or exc}", path=where) from exc
+        raise UnreadableWorkbookError(f"无法打开文件：{os_reason(exc)}", path=where) from exc
     if size == 0:
         raise CorruptWorkbookError(
             "文件为空（0 字节），可能拷贝或下载未完成。请重新获取该文件。", path=where, advises=True

@@ -100,13 +100,33 @@ def test_click_errors_are_chinese(folder: Path, args: str, code: int) -> None:
     assert_chinese(result)
 
 
-def test_the_english_detail_follows_the_chinese(folder: Path) -> None:
+def test_a_refusal_said_in_full_in_chinese_has_no_english_tail(folder: Path) -> None:
     result = run("export", folder / "nope.xlsx")
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("错误：参数 BOOK 的值无效：")
-    assert "nope.xlsx”不存在" in last and "(Invalid value for 'BOOK'" not in last
-    assert "（Invalid value for 'BOOK': File" in last  # click's words kept, after the Chinese
+    assert (
+        last
+        == "错误：参数 BOOK 的值无效：“"
+        + str(folder / "nope.xlsx")
+        + "”不存在，请检查文件名和所在文件夹。"
+    )
+    assert "Invalid value" not in result.stderr
     assert result.stderr.splitlines()[0] == "用法：perfxl export [OPTIONS] BOOK"
+
+
+def test_the_english_detail_follows_a_general_chinese_sentence() -> None:
+    """Where perfxl can only say that a value was refused, click's English (which may say
+    why) follows in brackets."""
+    from perfxl.cli_messages import error_lines
+
+    class Odd(click.ParamType):
+        name = "odd"
+
+    param = click.Option(["--odd"], type=Odd())
+    exc = click.BadParameter("needs an odd number of commas", param=param)
+    assert error_lines(exc)[-1] == (
+        "错误：选项 --odd 的值无效：请检查这个值。"
+        "（Invalid value for '--odd': needs an odd number of commas）"
+    )
 
 
 def test_help_and_version_are_chinese() -> None:

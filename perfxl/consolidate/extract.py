@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Any
 from perfxl import layout as L
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord, Submission
-from perfxl.errors import NotAPerfxlWorkbookError, PerfxlError, UnsafeWorkbookError
+from perfxl.errors import (
+    NotAPerfxlWorkbookError,
+    PerfxlError,
+    UnsafeWorkbookError,
+    os_reason,
+)
 from perfxl.gcpause import without_gc
 from perfxl.problems import Problem
 
@@ -241,7 +246,7 @@ def _unreadable(record: FileRecord, exc: Exception) -> None:
     if isinstance(exc, PerfxlError):
         record.note, record.advised = exc.message, exc.advises
     elif isinstance(exc, OSError):
-        record.note = f"无法打开文件：{exc.strerror or exc}"
+        record.note = f"无法打开文件：{os_reason(exc)}"
     else:
         record.note = str(exc)
 

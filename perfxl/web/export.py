@@ -85,7 +85,7 @@ def export_round(entries: list[dict[str, Any]], out: Path) -> Path:
 
 
 def _write(entries: list[dict[str, Any]], tmp: Path) -> None:
-    from perfxl.errors import PerfxlError
+    from perfxl.errors import PerfxlError, os_reason
 
     sums: list[str] = []
     rows: list[list[Any]] = []
@@ -103,7 +103,7 @@ def _write(entries: list[dict[str, Any]], tmp: Path) -> None:
                         dst.write(chunk)
             except OSError as exc:
                 raise PerfxlError(
-                    f"单位 {e['unit_code']} 版本 {e['number']} 的文件无法读取（{exc.strerror or exc}），"
+                    f"单位 {e['unit_code']} 版本 {e['number']} 的文件无法读取（{os_reason(exc)}），"
                     "未导出。请检查数据目录是否完整。"
                 ) from exc
             if digest.hexdigest() != str(e["sha256"]).lower():

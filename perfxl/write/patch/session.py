@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from perfxl.errors import NotAWorkbookError, TargetNotWritableError
+from perfxl.errors import NotAWorkbookError, TargetNotWritableError, os_reason
 from perfxl.write.patch import opc, safeio
 from perfxl.write.patch.model import AnnotationLike, CellWrite, PatchResult
 from perfxl.write.patch.package import Package
@@ -51,7 +51,7 @@ class WorkbookPatch:
         try:
             data = p.read_bytes()
         except OSError as exc:
-            raise NotAWorkbookError(f"无法读取文件（{exc.strerror}）。", path=str(p)) from exc
+            raise NotAWorkbookError(f"无法读取文件（{os_reason(exc)}）。", path=str(p)) from exc
         return cls(data, p)
 
     def write_cells(self, writes: Iterable[CellWrite]) -> int:
