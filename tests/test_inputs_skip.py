@@ -151,3 +151,14 @@ def test_a_list_the_csv_module_cannot_read_is_refused_in_chinese(tmp_path: Path)
         load_expected(csv)
     assert info.value.exit_code == 2 and info.value.path == str(csv)
     assert "第 3 行起无法按 CSV 格式读取" in info.value.message
+
+
+def test_a_list_the_os_cannot_open_is_refused_in_chinese(tmp_path: Path) -> None:
+    """The OS's reason in Chinese (was its English text: "No such file or directory")."""
+    for given, reason in (
+        (tmp_path / "无.csv", "文件或文件夹不存在"),
+        (tmp_path, "这是一个文件夹"),
+    ):
+        with pytest.raises(DataError) as info:
+            load_expected(given)
+        assert info.value.message == f"无法读取应报单位名单：{reason}。"
