@@ -11,7 +11,7 @@ turn, until one differs:
    written by Excel, WPS and LibreOffice on every save) — used only when every version
    records one, since a time missing from one file says nothing about its age;
 4. ``mtime``: the file's modification time (reset by copying, mail and USB sticks, hence
-   only after the saved time);
+   only after the saved time); both times are compared to the second, as they are shown;
 5. ``name``: the file name that sorts last in natural order (``…-v2`` after ``…-v1``,
    ``v10`` after ``v9``) — the documented tie-break when nothing else differs.
 
@@ -20,6 +20,7 @@ Pure: no I/O. The callers read the times (`perfxl.savedtime`, ``os.stat``).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -92,8 +93,11 @@ def natural_key(path: str) -> tuple[str | int, ...]:
 
 
 def _rank(c: Candidate[T], by_saved: bool) -> tuple[object, ...]:
-    saved = (c.saved or 0.0) if by_saved else 0.0
-    return (c.direct, c.preferred, saved, c.mtime, natural_key(c.path))
+    """Times compared to the second, as they are shown: two copies a fraction of a second
+    apart (made by one copy command, or restored from a zip) were not written one after the
+    other by anybody, and the reason would read 10:00:00 晚于 10:00:00; the file name decides."""
+    saved = math.floor(c.saved or 0.0) if by_saved else 0
+    return (c.direct, c.preferred, saved, math.floor(c.mtime), natural_key(c.path))
 
 
 def _decider(winner: Candidate[T], other: Candidate[T], by_saved: bool) -> str:

@@ -63,6 +63,12 @@ def _basis(key: str) -> str:
         ),
         # a version without a saved time: saved times are not compared at all
         ([_c("a.xlsx", saved=900.0, mtime=1.0), _c("b.xlsx", mtime=9.0)], "b.xlsx", "mtime"),
+        # file times a fraction of a second apart are the same second, as shown: the name
+        (
+            [_c("b.xlsx", mtime=1704103200.2), _c("a.xlsx", mtime=1704103200.7)],
+            "b.xlsx",
+            "name",
+        ),
         # nothing differs: the name that sorts last in natural order (v10 after v9)
         (
             [_c("x-v10.xlsx", saved=5.0, mtime=5.0), _c("x-v9.xlsx", saved=5.0, mtime=5.0)],
