@@ -152,6 +152,8 @@ def is_summary_file(path: Path) -> bool:
 
 
 _done: list[int] = []  # the exit code of a command whose work is complete (`finishing`)
+_written: list[Path] = []  # the first outputs complete before the whole work is (`wrote`)
+_written_count = [0]  # how many (a process that never resets, a server, keeps only a few)
 
 
 @contextmanager
@@ -181,8 +183,34 @@ def _ctrl_c_ignored() -> Iterator[None]:
 
 
 def reset_finished() -> None:
-    """No command's work is complete yet (`finishing`)."""
+    """No command's work is complete yet (`finishing`), no output written yet (`wrote`)."""
     _done.clear()
+    _written.clear()
+    _written_count[0] = 0
+
+
+def wrote(path: Path) -> None:
+    """``path``, one of several outputs of the command, is written whole: a Ctrl-C before
+    the others are says that it was (consolidate's summary, then each ``--tables`` file: the
+    reviewer must not take the folder for all old or all new)."""
+    if len(_written) < _WRITTEN_SHOWN:
+        _written.append(Path(path))
+    _written_count[0] += 1
+
+
+def interrupted_message() -> str:
+    """What Ctrl-C says: nothing half-written, and the outputs already written whole."""
+    if not _written:
+        return INTERRUPTED_MESSAGE
+    shown = "、".join(map(str, _written))
+    more = f" 等 {_written_count[0]} 个" if _written_count[0] > len(_written) else ""
+    return (
+        f"{INTERRUPTED_MESSAGE}中断前已完整写出：{shown}{more}；"
+        "其余输出未写出（原有的同名文件未动，是上次的结果）。请重新运行以写出全部输出。"
+    )
+
+
+_WRITTEN_SHOWN = 6
 
 
 def stop_interrupted() -> None:
@@ -199,7 +227,7 @@ def stop_interrupted() -> None:
 
     with _ctrl_c_ignored():
         discard_temps()
-        print(f"\n{INTERRUPTED_MESSAGE}", file=sys.stderr, flush=True)
+        print(f"\n{interrupted_message()}", file=sys.stderr, flush=True)
         sys.stdout.flush()
     # A process pool's manager thread is joined at exit; a worker killed mid-send can leave
     # it waiting for ever. Everything that matters is done: end without joining it.

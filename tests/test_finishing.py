@@ -81,3 +81,33 @@ def test_commands_that_finish_leave_ctrl_c_as_they_found_it(tmp_path: Path) -> N
     assert signal.getsignal(signal.SIGINT) is before
     CliRunner().invoke(main, ["validate", str(tmp_path / "missing.xlsx")])
     assert outputs._done == []  # reset at the start; validate's failure finished nothing
+
+
+def test_a_ctrl_c_between_outputs_names_those_written_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """consolidate --tables: a Ctrl-C after the summary and one table were written says so
+    (the folder would otherwise hold a new summary beside last run's tables unannounced)."""
+    from perfxl.consolidate import Options, consolidate
+    from perfxl.consolidate import tables as T
+
+    real = T.atomic_path
+    calls: list[Path] = []
+
+    def interrupted_at_the_second(path: Path) -> object:
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(path)
+
+    monkeypatch.setattr(T, "atomic_path", interrupted_at_the_second)
+    out = tmp_path / "汇总.xlsx"
+    with pytest.raises(KeyboardInterrupt):
+        consolidate([EXAMPLES / "suying-2023.xlsx"], out, Options(jobs=1, tables=tmp_path / "表"))
+    with pytest.raises(SystemExit) as exc:
+        stop_interrupted()
+    assert exc.value.code == EXIT_INTERRUPTED
+    err = capsys.readouterr().err
+    assert INTERRUPTED_MESSAGE in err
+    assert f"中断前已完整写出：{out}、{calls[0]}；其余输出未写出" in err
+    assert out.is_file() and calls[0].is_file() and not calls[1].exists()

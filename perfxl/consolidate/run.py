@@ -611,6 +611,9 @@ def write_outputs(result: Consolidation, out: Path, info: RunInfo, opt: Options)
         write_summary(result, out, info)
     if opt.tables is not None:
         from perfxl.consolidate.tables import write_tables
+        from perfxl.outputs import wrote
+
+        wrote(out)  # a Ctrl-C while the tables are written says the summary is new
 
         result.notes.extend(write_tables(result, opt.tables)[1])
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.eval_columns import EVAL_LOWEST, EVAL_SUMMARY, EVAL_UNITS
 from perfxl.errors import PerfxlError
+from perfxl.outputs import wrote
 from perfxl.write.atomic import atomic_path
 
 if TYPE_CHECKING:
@@ -182,11 +183,13 @@ def write_tables(
         with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8-sig", newline="") as fh:
             df.to_csv(fh, index=False, lineterminator="\r\n")
         written.append(path)
+        wrote(path)
         if arrow:
             ppath = folder / f"{name}.parquet"
             with atomic_path(ppath) as tmp:
                 _for_parquet(typed[name]).to_parquet(tmp, index=False, engine="pyarrow")
             written.append(ppath)
+            wrote(ppath)
     return written, notes
 
 
