@@ -376,6 +376,7 @@ def _cross_file_problems(
                     unit_name=f.unit_name or "",
                 )
                 probs.append(problem_row(p, f.unit_code, f.unit_name, None, f.path))
+    probs.extend(_unit_names(chosen, expected, layout))
     rules: dict[str, RuleId] = {
         K.UNREADABLE: "consolidate.file_unreadable",
         K.NOT_PERFXL: "consolidate.not_perfxl",
@@ -391,6 +392,62 @@ def _cross_file_problems(
             p = make(rule, file=f.path, reason=reason, advice=advice)
             probs.append(problem_row(p, f.unit_code, f.unit_name, None, f.path))
     return probs
+
+
+def _unit_names(
+    chosen: list[Submission],
+    expected: Sequence[tuple[str, str | None]] | None,
+    layout: L.Layout,
+) -> list[ProblemRow]:
+    """A unit's name that differs from the expected list's for its code, and one name used
+    under two codes: both most often a code typed from another unit's workbook, which the
+    codes alone do not show (white space ignored)."""
+    from perfxl.constants import COVER_SHEET
+
+    cell = layout.field("unit/name").ref
+    listed = {code: name for code, name in expected or () if name}
+    by_name: dict[str, list[FileRecord]] = defaultdict(list)
+    out: list[ProblemRow] = []
+    for s in chosen:
+        f = s.file
+        if not f.unit_code or not f.unit_name:
+            continue
+        by_name[_squashed(f.unit_name)].append(f)
+        name = listed.get(f.unit_code)
+        if name is not None and _squashed(name) != _squashed(f.unit_name):
+            p = make(
+                "consolidate.unit_name_differs",
+                **_on_cover(f, cell, COVER_SHEET),
+                unit_code=f.unit_code,
+                unit_name=f.unit_name,
+                listed=name,
+            )
+            out.append(problem_row(p, f.unit_code, f.unit_name, None, f.path))
+    for group in by_name.values():
+        codes = sorted({f.unit_code for f in group if f.unit_code})
+        if len(codes) < 2:
+            continue
+        for f in group:
+            p = make(
+                "consolidate.unit_name_shared",
+                **_on_cover(f, cell, COVER_SHEET),
+                unit_name=f.unit_name,
+                codes="、".join(codes),
+            )
+            out.append(problem_row(p, f.unit_code, f.unit_name, None, f.path))
+    return out
+
+
+def _on_cover(f: FileRecord, cell: str, sheet: str) -> dict[str, Any]:
+    """Where a unit's name is: its file, and the cover's cell when the file is the unit's
+    own workbook (a unit listed in a summary read as input has no cover there)."""
+    if f.via is not None:
+        return {"file": f.path, "value": f.unit_name}
+    return {"file": f.path, "sheet": sheet, "cell": cell, "value": f.unit_name}
+
+
+def _squashed(text: str) -> str:
+    return "".join(text.split())
 
 
 _BY_SHEET = itemgetter(*(ProblemRow._fields.index(k) for k in ("source_file", "sheet", "severity")))

@@ -104,6 +104,8 @@ RuleId = Literal[
     "consolidate.duplicate_code",
     "consolidate.unit_missing",
     "consolidate.unit_unlisted",
+    "consolidate.unit_name_differs",
+    "consolidate.unit_name_shared",
     "consolidate.file_unreadable",
     "consolidate.not_perfxl",
     "consolidate.monitoring_workbook",
@@ -617,6 +619,18 @@ _RULES: tuple[Rule, ...] = (
         "warning",
         "单位 {unit_code}{unit_name} 不在应报单位名单中，其数据已汇总。请核对单位编码，或将其加入名单（--expected）。",
         "单位不在应报名单中",
+    ),
+    Rule(
+        "consolidate.unit_name_differs",
+        "warning",
+        "单位 {unit_code} 的工作簿中单位名称为“{unit_name}”，应报单位名单中为“{listed}”。请核对单位编码是否填错（是否把其他单位的编码填了进来），或更正名称、更新名单。",
+        "单位名称与应报名单不符",
+    ),
+    Rule(
+        "consolidate.unit_name_shared",
+        "warning",
+        "单位名称“{unit_name}”同时出现在单位编码为 {codes} 的工作簿中：不同单位不应同名。请核对是哪个工作簿的单位编码或单位名称填错了。",
+        "不同单位编码使用同一单位名称",
     ),
     Rule(
         "consolidate.file_unreadable",
