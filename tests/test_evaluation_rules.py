@@ -286,6 +286,35 @@ def test_a_disagreeing_score_says_whether_it_was_typed_or_is_a_stale_formula(
     assert p.cell == score and "填写的是数字 8" in p.message and "恢复公式" in p.message
 
 
+def test_compute_says_which_typed_score_it_replaced_with_the_rules(
+    clean: Path, tmp_path: Path
+) -> None:
+    """A score typed over the formula is replaced by the rule's (one answer), and said, with
+    the number typed (compute.score_replaced, exit 1); its own number from an earlier run is
+    not said again."""
+    from perfxl.services import compute_workbook
+
+    typed = tmp_path / "手填.xlsx"
+    shutil.copy(clean, typed)
+    wb = openpyxl.load_workbook(typed)
+    score = cell(wb.worksheets[2], "员工满意度", C.L_SCORE)
+    score.value = 8
+    wb.save(typed)
+    done = tmp_path / "已计算.xlsx"
+    report = compute_workbook(typed, done)
+    [p] = [p for p in report.problems if p.rule == "compute.score_replaced"]
+    assert (p.sheet, p.cell, p.value, p.severity) == (
+        wb.worksheets[2].title,
+        score.coordinate,
+        8,
+        "warning",
+    )
+    assert "原先填写的是数字 8（" in p.message and "得分 10.00" in p.message
+    again = compute_workbook(done, tmp_path / "再算.xlsx")
+    assert not [p for p in again.problems if p.rule == "compute.score_replaced"]
+    assert not [p for p in validate_file(done).problems if p.rule == "evaluation.score_differs"]
+
+
 # --- the rules a workbook rarely shows, on a model built inline ---------------------------------
 def _model() -> Any:
     from perfxl.model import (

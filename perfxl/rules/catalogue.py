@@ -101,6 +101,7 @@ RuleId = Literal[
     "compute.amount_text",
     "compute.no_budget",
     "compute.formula_changed",
+    "compute.score_replaced",
     "consolidate.duplicate_code",
     "consolidate.unit_missing",
     "consolidate.unit_unlisted",
@@ -595,6 +596,12 @@ _RULES: tuple[Rule, ...] = (
         "预算数为空或为 0，未计算百分比",
     ),
     # --- writing percentages back (perfxl.write.percentages) ----------------------------------
+    Rule(
+        "compute.score_replaced",
+        "warning",
+        "得分栏原先填写的是数字 {typed}（覆盖了计分公式），与评分规则不符；perfxl 已改写为按规则计算的得分 {score}。如认为规则得分不合理，请在“偏差原因分析及改进措施”中说明理由，不要改写得分。",
+        "手填得分已按规则改写",
+    ),
     Rule(
         "compute.formula_changed",
         "warning",

@@ -30,8 +30,10 @@ from perfxl.cells import a1, parse_a1, shift
 from perfxl.evaluation import EvaluationResult, RowResult, evaluate
 from perfxl.grid import Grid
 from perfxl.model import EVAL_FUNDS_ROWS
+from perfxl.numbers import round2
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
+from perfxl.rules.catalogue import make
 from perfxl.scoring import QUALITATIVE, get_profile
 from perfxl.write.patch import CellWrite
 from perfxl.write.percentages import (
@@ -159,9 +161,11 @@ def _row_writes(
     reverse: str,
     lo: int,
     hi: int,
+    typed: Any = None,
 ) -> None:
     """The writes of one indicator row at layout row ``r`` (``lo``..``hi``: the table);
-    ``raw`` is the 实际完成值 cell's value as stored (a percent row's 96% is 0.96)."""
+    ``raw`` is the 实际完成值 cell's value as stored (a percent row's 96% is 0.96), ``typed``
+    the 得分 cell's (a number there stands in place of the formula)."""
     form = w.read.layout.evaluation
     w.formula(form.indicator_cell(r, "split"), form.split_formula(r, lo, hi), row.share)
     if row.points is not None and not row.typed_points:
@@ -173,6 +177,7 @@ def _row_writes(
         needs_perfxl = row.score is not None and _number_helper(raw) == ""
         if f is None:  # a number typed over the formula (or perfxl's from an earlier run)
             if row.score is not None:
+                _said_if_replaced(w, ref, row.score, typed)
                 w.value(ref, row.score)
         elif needs_perfxl:  # a text 实际完成值: no formula can score it
             want = shifted_formula(form.score_formula(r, reverse), w.dr, w.dc)
@@ -185,6 +190,33 @@ def _row_writes(
         else:
             w.formula(ref, form.score_formula(r, reverse), _cell_value(row.score), _SCORE_FORMAT)
     w.formula(form.indicator_cell(r, "counted"), None, _cell_value(row.counted))
+
+
+def _stored(read: ReadResult, sheets: dict[str, Any], pointer: str) -> Any:
+    """The value stored in the cell read for ``pointer`` (None: no such cell)."""
+    where = read.locations.get(pointer)
+    return None if where is None else sheets[where[0]].get(*parse_a1(where[1]))
+
+
+def _said_if_replaced(w: _Plan, ref: str, score: Decimal, typed: Any) -> None:
+    """A 得分 typed over the rule's formula that the rule's score replaces: said, with the
+    number typed (the clerk's disagreement is not dropped without a word; exit 1)."""
+    if isinstance(typed, bool) or not isinstance(typed, int | float | Decimal):
+        return  # blank, or text (said by validate's evaluation.score_text)
+    number = Decimal(repr(typed)) if isinstance(typed, float) else Decimal(typed)
+    if round2(number) == score:
+        return  # the rule's score already (perfxl's own from an earlier run)
+    w.plan.problems.append(
+        make(
+            "compute.score_replaced",
+            file=w.read.path,
+            sheet=w.sheet,
+            cell=w.cell(ref),
+            value=typed,
+            typed=f"{number.normalize():f}",
+            score=f"{score:.2f}",
+        )
+    )
 
 
 def plan_writes(
@@ -229,9 +261,9 @@ def plan_writes(
         lo = form.indicator_first_row
         hi = _last_row(read, rows, dr)
         for j, r in rows:
-            where = read.locations.get(f"/projects/{i}/evaluation/indicators/{j}/actual")
-            raw = None if where is None else sheets[where[0]].get(*parse_a1(where[1]))
-            _row_writes(w, r - dr, result.rows[j], raw, reverse, lo, hi)
+            at = f"/projects/{i}/evaluation/indicators/{j}"
+            raw, typed = (_stored(read, sheets, f"{at}/{k}") for k in ("actual", "score"))
+            _row_writes(w, r - dr, result.rows[j], raw, reverse, lo, hi, typed)
         w.formula(
             form.total_cell(hi, "points"),
             form.points_total_formula(lo, hi),
