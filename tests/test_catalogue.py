@@ -19,13 +19,14 @@ from perfxl.rules.families import FAMILIES
 
 PACKAGE = Path(__file__).resolve().parent.parent / "perfxl"
 # Every module that declares the ids it emits (`EMITS`): the rule families validation runs,
-# and the reader, the data loader, compute, the percentage writer, consolidation.
+# and the reader, the data loader, compute, the percentage and score writers, consolidation.
 EMITTERS: tuple[str, ...] = (
     *FAMILIES,
     "perfxl.read",
     "perfxl.io",
     "perfxl.compute",
     "perfxl.write.percentages",
+    "perfxl.write.scores",
     "perfxl.consolidate.rules",
     "perfxl.importer.projects",
     "perfxl.importer.overall",

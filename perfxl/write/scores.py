@@ -33,7 +33,7 @@ from perfxl.model import EVAL_FUNDS_ROWS
 from perfxl.numbers import round2
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
-from perfxl.rules.catalogue import make
+from perfxl.rules.catalogue import RuleId, make
 from perfxl.scoring import QUALITATIVE, get_profile
 from perfxl.write.patch import CellWrite
 from perfxl.write.percentages import (
@@ -45,6 +45,8 @@ from perfxl.write.percentages import (
     normalized_formula,
 )
 from perfxl.write.rates import shifted_formula
+
+EMITS: frozenset[RuleId] = frozenset({"compute.score_replaced"})
 
 _SCORE_FORMAT = "0.00"
 
