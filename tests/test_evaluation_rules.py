@@ -132,6 +132,11 @@ def _over_budget(ws: Worksheet, wb: openpyxl.Workbook) -> None:
         funds(ws, label, C.L_EXECUTED_YEAR).value = 9.5  # budget 8.39
 
 
+def _negative_executed(ws: Worksheet, wb: openpyxl.Workbook) -> None:
+    for label in (C.L_FUNDS_TOTAL, C.L_FUNDS_THIS_YEAR):  # the rows still add up
+        funds(ws, label, C.L_EXECUTED_YEAR).value = -1
+
+
 def _ratio_reverse_over(ws: Worksheet, wb: openpyxl.Workbook) -> None:
     cover = wb.worksheets[0]
     r, c = find(cover, C.L_PROFILE)
@@ -158,6 +163,11 @@ FAULTS: dict[str, Fault] = {
     "executed_over_budget": Fault(
         "evaluation.executed_over_budget",
         _over_budget,
+        lambda ws: funds(ws, C.L_FUNDS_TOTAL, C.L_EXECUTED_YEAR),
+    ),
+    "amount_negative": Fault(
+        "evaluation.amount_negative",
+        _negative_executed,
         lambda ws: funds(ws, C.L_FUNDS_TOTAL, C.L_EXECUTED_YEAR),
     ),
     "reason_missing": Fault(

@@ -291,6 +291,18 @@ CASES: list[tuple[str, Plant, list[tuple[str, str]]]] = [
     ),
     ("funds: a text amount is the reader's", _funds("fiscal", executed="五万"), []),
     (
+        "a negative amount (the schema's family does not run on a monitoring workbook)",
+        _all(_funds("total", adjusted=-5.0), _funds("fiscal", adjusted=-5.0)),
+        [
+            ("monitoring.executed_over_budget", f"{M}/total/executed"),
+            ("monitoring.executed_over_budget", f"{M}/fiscal/executed"),
+            ("monitoring.funds_sum", f"{M}/total/adjusted"),  # other's 2 still in force
+            ("monitoring.amount_negative", f"{M}/total/adjusted"),
+            ("monitoring.amount_negative", f"{M}/fiscal/adjusted"),
+            ("monitoring.lag_unexplained", f"{M}/total/executed"),
+        ],
+    ),
+    (
         "forecast below executed",
         _all(
             _funds("total", forecast=5.5),
@@ -465,6 +477,7 @@ def test_monitor_gives_rates_and_lights_per_project_and_indicator() -> None:
 
 def test_severities() -> None:
     assert {rid: CATALOGUE[rid].severity for rid in sorted(rules.EMITS)} == {
+        "monitoring.amount_negative": "error",
         "monitoring.executed_over_budget": "error",
         "monitoring.forecast_below_executed": "error",
         "monitoring.funds_sum": "error",

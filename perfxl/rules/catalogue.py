@@ -66,6 +66,7 @@ RuleId = Literal[
     "code.year_mismatch",
     "monitoring.executed_over_budget",
     "monitoring.funds_sum",
+    "monitoring.amount_negative",
     "monitoring.forecast_below_executed",
     "monitoring.lag_unexplained",
     "monitoring.indicator_unexplained",
@@ -76,6 +77,7 @@ RuleId = Literal[
     "monitoring.carried_missing",
     "evaluation.funds_sum",
     "evaluation.executed_over_budget",
+    "evaluation.amount_negative",
     "evaluation.reason_missing",
     "evaluation.over_unexplained",
     "evaluation.points_sum",
@@ -390,6 +392,12 @@ _RULES: tuple[Rule, ...] = (
         "资金来源之和不等于年度资金总额",
     ),
     Rule(
+        "monitoring.amount_negative",
+        "error",
+        "项目“{project}”：{row}的{column} {amount:万元}是负数，执行率和预警灯据此没有意义。金额不能为负：请填写实际数额（冲减、退回的按净额填写，并在备注中说明）。",
+        "金额为负数",
+    ),
+    Rule(
         "monitoring.forecast_below_executed",
         "error",
         "项目“{project}”：{row}的全年预计执行数 {forecast:万元}小于1-{month}月已执行的 {executed:万元}。全年预计数包括已执行的部分，请改为不小于 1-{month}月执行数的金额。",
@@ -449,6 +457,12 @@ _RULES: tuple[Rule, ...] = (
         "error",
         "项目“{project}”：{row}的全年执行数 {executed:万元}超过全年预算数 {budget:万元}，且没有说明原因。请核对全年执行数和全年预算数；确实超出的，请在指标表的“偏差原因分析及改进措施”栏写明原因。",
         "全年执行数超过全年预算数且未说明",
+    ),
+    Rule(
+        "evaluation.amount_negative",
+        "error",
+        "项目“{project}”：{row}的{column} {amount:万元}是负数，执行率和得分据此没有意义。金额不能为负：请填写实际数额（冲减、退回的按净额填写，并在“偏差原因分析及改进措施”中说明）。",
+        "金额为负数",
     ),
     Rule(
         "evaluation.reason_missing",

@@ -129,6 +129,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         name = project_label(p, i)
         yield from _funds_sum(e.total, [getattr(e, k) for k in _PARTS], base, name, tol)
         yield from _over_budget(p, base, name)
+        yield from _negative(p, base, name)
         yield from _points(p, result, base, name)
         for row in result.rows:
             x = e.indicators[row.index] if row.index < len(e.indicators) else IndicatorResult()
@@ -190,6 +191,26 @@ def _explained(p: Project) -> bool:
     """Whether the sheet gives a reason anywhere (some 偏差原因分析及改进措施 is filled)."""
     e = p.evaluation
     return e is not None and any(not _blank(x.deviation) for x in e.indicators)
+
+
+_EVAL_COLUMNS = {"initial": "年初预算数", "budget": "全年预算数", "executed": "全年执行数"}
+
+
+def _negative(p: Project, base: str, project: str) -> Iterator[Finding]:
+    """A negative amount in the funds rows (the schema's family does not run here)."""
+    e = p.evaluation
+    assert e is not None
+    for key in EVAL_FUNDS_ROWS:
+        row: EvaluationFundsRow = getattr(e, key)
+        for col, label in _EVAL_COLUMNS.items():
+            value = number(getattr(row, col, None))
+            if value is not None and value < 0:
+                yield Finding(
+                    "evaluation.amount_negative",
+                    _pointer(base, key, col),
+                    getattr(row, col),
+                    {"project": project, "row": ROW_LABELS[key], "column": label, "amount": value},
+                )
 
 
 def _over_budget(p: Project, base: str, project: str) -> Iterator[Finding]:

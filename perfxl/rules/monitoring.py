@@ -80,6 +80,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             row: FundsRow = getattr(m, key)
             yield from _row(row, f"{base}/{key}", name, ROW_LABELS[key], shown_month, ok)
         yield from _funds_sum(m.total, m.fiscal, m.other, base, name, tol, shown_month)
+        yield from _negative(m, base, name, shown_month)
         result = monitor_project(i, p, month, yellow, red)
         rate, schedule = result.rate, result.schedule
         if result.light in ("yellow", "red") and not ok and rate is not None and schedule:
@@ -136,6 +137,27 @@ def _row(
                 "executed": executed,
             },
         )
+
+
+def _negative(m: Any, base: str, project: str, month: str) -> Iterator[Finding]:
+    """A negative amount typed in the funds rows (the targets' own were checked when they
+    were declared: the schema's family does not run on a monitoring workbook)."""
+    for key in FUNDS_ROWS:
+        row: FundsRow = getattr(m, key)
+        for col in FUNDS_KEYS:
+            value = number(getattr(row, col))
+            if value is not None and value < 0:
+                yield Finding(
+                    "monitoring.amount_negative",
+                    f"{base}/{key}/{col}",
+                    getattr(row, col),
+                    {
+                        "project": project,
+                        "row": ROW_LABELS[key],
+                        "column": COLUMN_LABELS[col].format(month=month),
+                        "amount": value,
+                    },
+                )
 
 
 def _funds_sum(
