@@ -121,28 +121,15 @@ def _read(p: Path) -> dict[str, Any]:
     try:
         data = json.loads(text) if p.suffix.lower() == ".json" else tomllib.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"配置文件不是有效的 JSON：{_json_syntax(text, exc)}。", path=str(p)
-        ) from exc
+        from perfxl.io import json_syntax  # a data file's words for the same slips
+
+        where, what = json_syntax(text, exc)
+        raise ConfigError(f"配置文件不是有效的 JSON：{where}：{what}。", path=str(p)) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"配置文件不是有效的 TOML：{_toml_syntax(exc)}。", path=str(p)) from exc
     if not isinstance(data, dict):
         raise ConfigError("配置文件应为键值表（TOML 表或 JSON 对象）。", path=str(p))
     return data
-
-
-def _json_syntax(text: str, exc: json.JSONDecodeError) -> str:
-    """Where and what, in Chinese, as a JSON data file's error says it (`perfxl.io.load_json`:
-    its meanings of Python's messages, a trailing comma found whichever Python found it)."""
-    from perfxl.io import _JSON_ERRORS, _trailing_comma
-
-    comma = _trailing_comma(text, exc)
-    if comma is not None:
-        line = text.count("\n", 0, comma) + 1
-        col = comma - text.rfind("\n", 0, comma)
-        return f"第 {line} 行第 {col} 列：最后一项后面多了英文逗号，请删去"
-    what = next((zh for en, zh in _JSON_ERRORS if exc.msg.startswith(en)), "格式有误")
-    return f"第 {exc.lineno} 行第 {exc.colno} 列：{what}"
 
 
 # tomllib's messages (before " (at line L, column C)"), with what they mean for a person

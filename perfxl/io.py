@@ -72,18 +72,24 @@ def load_json(path: Path | str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        comma = _trailing_comma(text, exc)
-        if comma is not None:  # one wording whichever Python's decoder found it
-            line = text.count("\n", 0, comma) + 1
-            col = comma - text.rfind("\n", 0, comma)
-            where, what = f"第 {line} 行第 {col} 列", "最后一项后面多了英文逗号，请删去"
-        else:
-            where = f"第 {exc.lineno} 行第 {exc.colno} 列"
-            what = next((zh for en, zh in _JSON_ERRORS if exc.msg.startswith(en)), "格式有误")
+        where, what = json_syntax(text, exc)
         raise DataError(
             f"不是有效的 JSON：{where}：{what}（{exc.msg}）。",
             path=name,
         ) from exc
+
+
+def json_syntax(text: str, exc: json.JSONDecodeError) -> tuple[str, str]:
+    """Where ``text`` stops being JSON and what is wrong there, in Chinese (a data file's, a
+    config's): a trailing comma in one wording at the comma whichever Python's decoder found
+    it (`_trailing_comma`), else the meaning of the decoder's message (`_JSON_ERRORS`)."""
+    comma = _trailing_comma(text, exc)
+    if comma is not None:
+        line = text.count("\n", 0, comma) + 1
+        col = comma - text.rfind("\n", 0, comma)
+        return f"第 {line} 行第 {col} 列", "最后一项后面多了英文逗号，请删去"
+    what = next((zh for en, zh in _JSON_ERRORS if exc.msg.startswith(en)), "格式有误")
+    return f"第 {exc.lineno} 行第 {exc.colno} 列", what
 
 
 def _trailing_comma(text: str, exc: json.JSONDecodeError) -> int | None:
@@ -296,19 +302,22 @@ def _schema_findings(data: dict[str, Any]) -> list[Finding]:
     return sorted(findings(data, config, framework), key=lambda f: _pointer_key(f.pointer))
 
 
-def _detail(f: Finding) -> str:
-    """A finding's message, with the pointer before it."""
+def _message(f: Finding) -> str:
+    """A schema finding's message as validation words it (its value among the fields)."""
     fields = dict(f.fields)
     fields.setdefault("value", f.value)
-    return f"{f.pointer}：{make(f.rule, **fields).message}"
+    return make(f.rule, **fields).message
+
+
+def _detail(f: Finding) -> str:
+    """A finding's message, with the pointer before it."""
+    return f"{f.pointer}：{_message(f)}"
 
 
 def _fill_problems(found: list[Finding], file: str | None) -> list[Problem]:
     out = []
     for f in found:
-        fields = dict(f.fields)
-        fields.setdefault("value", f.value)
-        detail = make(f.rule, **fields).message.rstrip("。")
+        detail = _message(f).rstrip("。")
         value = f.value if _small(f.value) else None
         out.append(make("fill.schema", file=file, pointer=f.pointer, value=value, detail=detail))
     return out
