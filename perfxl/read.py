@@ -303,43 +303,22 @@ def unsaved_formulas(path: str, wanted: dict[str, set[str]]) -> dict[tuple[str, 
     """
     import zipfile
 
-    from defusedxml.ElementTree import iterparse
-
-    from perfxl.grid.calamine_grid import _sheet_parts
+    from perfxl.grid.calamine_grid import sheet_cells, sheet_parts
 
     out: dict[tuple[str, str], str] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            parts = _sheet_parts(zf)
+            parts = sheet_parts(zf)
             for sheet, refs in wanted.items():
                 if sheet not in parts:
                     continue
                 with zf.open(parts[sheet]) as xml:
-                    for _, el in iterparse(xml):
-                        if el.tag.rpartition("}")[2] != "c":
-                            continue
-                        ref = el.get("r")
-                        if ref in refs and el.get("t") != "str":
-                            formula, value = _formula_and_value(el)
-                            if formula is not None and not value:
-                                out[(sheet, ref)] = formula
-                        el.clear()
+                    for ref, kind, formula, value in sheet_cells(xml):
+                        if ref in refs and kind != "str" and formula is not None and not value:
+                            out[(sheet, ref)] = formula
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return {}
     return out
-
-
-def _formula_and_value(cell: Any) -> tuple[str | None, str | None]:
-    """A ``<c>`` element's formula text (None: no formula) and saved value text."""
-    formula: str | None = None
-    value: str | None = None
-    for child in cell:
-        tag = child.tag.rpartition("}")[2]
-        if tag == "f":
-            formula = child.text or ""
-        elif tag == "v":
-            value = child.text
-    return formula, value
 
 
 def _set_at(t: Targets, pointer: str, value: str) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -255,7 +256,7 @@ def formula_cells(path: str | Path, *, missing: bool = True) -> FormulaCells:
     """
     out = FormulaCells()
     with zipfile.ZipFile(path) as zf:
-        parts = _sheet_parts(zf)
+        parts = sheet_parts(zf)
         for name, part in parts.items():
             try:
                 data = zf.read(part)
@@ -275,7 +276,7 @@ def formula_cells(path: str | Path, *, missing: bool = True) -> FormulaCells:
     return out
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> zip member of its XML, from workbook.xml and its relationships."""
     from defusedxml import ElementTree as ET
 
@@ -299,25 +300,31 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _parse_formula_cells(data: bytes) -> tuple[dict[tuple[int, int], str], list[tuple[int, int]]]:
-
-    from defusedxml.ElementTree import iterparse
-
     from perfxl.cells import parse_a1
 
     errors: dict[tuple[int, int], str] = {}
     missing: list[tuple[int, int]] = []
-    for _, el in iterparse(io.BytesIO(data)):
-        if el.tag != f"{_MAIN}c":
-            continue
-        ref = el.get("r")
-        f = el.find(f"{_MAIN}f")
-        v = el.find(f"{_MAIN}v")
-        value: Any = v.text if v is not None else None
+    for ref, kind, formula, value in sheet_cells(io.BytesIO(data)):
         if ref:
             pos = parse_a1(ref)
-            if el.get("t") == "e" and value:
+            if kind == "e" and value:
                 errors[pos] = str(value)
-            elif f is not None and not value:
+            elif formula is not None and not value:
                 missing.append(pos)
-        el.clear()
     return errors, missing
+
+
+def sheet_cells(xml: Any) -> Iterator[tuple[str | None, str | None, str | None, str | None]]:
+    """Each ``<c>`` of a worksheet's XML (a file object), parsed with defusedxml as it is
+    read: its reference, its type (``t``), its formula's text (None: no formula; "" for a
+    shared formula's follower) and its saved value's text (None: none saved)."""
+    from defusedxml.ElementTree import iterparse
+
+    for _, el in iterparse(xml):
+        if el.tag != f"{_MAIN}c":
+            continue
+        f = el.find(f"{_MAIN}f")
+        v = el.find(f"{_MAIN}v")
+        formula = None if f is None else f.text or ""
+        yield el.get("r"), el.get("t"), formula, None if v is None else v.text
+        el.clear()
