@@ -38,7 +38,6 @@ from perfxl.numbers import money, number
 if TYPE_CHECKING:
     from perfxl.problems import Problem
     from perfxl.read import ReadResult
-    from perfxl.rules.catalogue import RuleId
 
 Source = Literal["record", "targets"]
 DifferenceKind = Literal["changed", "added", "missing"]
@@ -564,13 +563,6 @@ def _recorded_project(then: CarriedProject, stage: str | None, keys: Sequence[st
     return p
 
 
-_EVALUATION_IDS: Mapping[str, RuleId] = {
-    "monitoring.carried_changed": "evaluation.carried_changed",
-    "monitoring.carried_added": "evaluation.carried_added",
-    "monitoring.carried_missing": "evaluation.carried_missing",
-}
-
-
 def restored_read(res: ReadResult, made: str) -> tuple[Targets, list[Problem]]:
     """A monitoring or self-evaluation workbook read for a form made from it (``made``:
     新自评表, 新监控表, 公开文本): its targets with what it carried taken from its record
@@ -583,6 +575,7 @@ def restored_read(res: ReadResult, made: str) -> tuple[Targets, list[Problem]]:
     from dataclasses import replace
 
     from perfxl.rules.catalogue import make
+    from perfxl.rules.evaluation import for_evaluation
     from perfxl.rules.monitoring import carried_finding
     from perfxl.validate import locate
 
@@ -591,21 +584,17 @@ def restored_read(res: ReadResult, made: str) -> tuple[Targets, list[Problem]]:
     problems: list[Problem] = []
     for d in diffs:
         f = carried_finding(d, t, sheets)
-        fields = dict(f.fields)
-        rule = f.rule
         if t.stage == "evaluation":
-            rule = _EVALUATION_IDS[rule]
-            if "fix" in fields:
-                fields["fix"] = str(fields["fix"]).replace("监控表", "自评表")
+            f = for_evaluation(f)
         sheet, cell = locate(res, f.pointer) if f.pointer else (None, None)
         problem = make(
-            rule,
+            f.rule,
             file=res.path,
             sheet=sheet,
             cell=cell,
             pointer=f.pointer or None,
             value=f.value,
-            **fields,
+            **f.fields,
         )
         problems.append(replace(problem, message=problem.message + _instead(d, made)))
     return out, problems

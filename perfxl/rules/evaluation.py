@@ -138,11 +138,17 @@ def check(ctx: Context) -> Iterator[Finding]:
         from perfxl.rules.monitoring import carried_finding
 
         for d in compare(t, ctx.carried, ctx.project_sheets):
-            f = carried_finding(d, t, ctx.project_sheets)
-            fields = dict(f.fields)
-            if "fix" in fields:
-                fields["fix"] = str(fields["fix"]).replace("监控表", "自评表")
-            yield replace(f, rule=_CARRIED_IDS[f.rule], fields=fields)
+            yield for_evaluation(carried_finding(d, t, ctx.project_sheets))
+
+
+def for_evaluation(f: Finding) -> Finding:
+    """A carried-value finding of the monitoring rules (`perfxl.rules.monitoring.
+    carried_finding`) as a self-evaluation workbook's: its own rule id, and its advice naming
+    the 自评表."""
+    fields = dict(f.fields)
+    if "fix" in fields:
+        fields["fix"] = str(fields["fix"]).replace("监控表", "自评表")
+    return replace(f, rule=_CARRIED_IDS[f.rule], fields=fields)
 
 
 def _pointer(base: str, row: str, col: str) -> str:
