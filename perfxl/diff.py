@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from perfxl import constants as C
+from perfxl.carried import INITIAL_KEYS
 from perfxl.framework import canonical
 from perfxl.model import (
     AREA_KEYS,
@@ -107,11 +108,7 @@ STAGE_INDICATOR_FIELDS: dict[str, dict[str, str]] = {
 STAGE_AMOUNTS = frozenset({"initial", "adjusted", "executed", "forecast", "budget"})
 # A later stage's 年初预算数 of these rows is the targets' amount carried (`perfxl.carried`):
 # one cell, read into the project's field (key) and the stage's row (value) alike.
-CARRIED_INITIAL: dict[str, str] = {
-    "budget": "total",
-    "fiscal_funds": "fiscal",
-    "other_funds": "other",
-}
+CARRIED_INITIAL: dict[str, str] = {field: key.split("/")[0] for key, field in INITIAL_KEYS.items()}
 
 
 @dataclass(frozen=True)
