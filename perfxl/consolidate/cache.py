@@ -41,7 +41,6 @@ a cache and its notes say so, naming the folder (`unusable`).
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import io
 import os
@@ -58,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.records import Extracted, FileRecord
+from perfxl.errors import os_reason
 
 if TYPE_CHECKING:
     from perfxl.consolidate.spill import SpillStore
@@ -128,11 +128,7 @@ def _os_reason(exc: OSError, written: bool = False) -> str:
         return "路径中有一项是文件，不是文件夹"
     if isinstance(exc, FileNotFoundError):
         return "不能在其中建立文件" if written else "路径不存在"
-    if exc.errno == errno.EROFS:
-        return "只读文件系统"
-    if exc.errno == errno.ENOSPC:
-        return "磁盘已满"
-    return exc.strerror or str(exc)
+    return os_reason(exc, writing=True)  # the errno's reason, as every write says it
 
 
 @lru_cache(maxsize=1)

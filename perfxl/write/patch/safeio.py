@@ -359,7 +359,8 @@ def write_atomic(target: Path, data: bytes) -> None:
             continue  # another run's clean-up took the fresh temp file; try again
         except PermissionError as exc:
             raise WorkbookLockedError(
-                f"无法替换文件（{exc.strerror}），可能正被其他程序打开。", path=str(target)
+                f"无法替换文件（{os_reason(exc, writing=True)}），可能正被其他程序打开。",
+                path=str(target),
             ) from exc
         except OSError as exc:  # disk full, read-only disk …
             raise write_refused(exc, target) from exc
