@@ -83,3 +83,49 @@ def test_one_prefer_per_unit_decides(tmp_path: Path, book: Path) -> None:
     )
     assert [s.file.path for s in result.chosen] == [str(v1)]
     assert [f.path for f in result.superseded] == [str(v2)]
+
+
+def _unusable(kind: str, folder: Path, book: Path) -> tuple[Path, str]:
+    """A file of ``kind`` that cannot be a unit's version, and its 提交情况 status."""
+    from conftest import ROOT
+
+    from perfxl.consolidate import columns as K
+
+    if kind == "unreadable":
+        path = folder / "坏文件.xlsx"
+        path.write_bytes(b"not a workbook at all")
+        return path, K.UNREADABLE
+    if kind == "not_perfxl":
+        import openpyxl
+
+        path = folder / "别的表.xlsx"
+        wb = openpyxl.Workbook()
+        wb.active["A1"] = "通讯录"
+        wb.save(path)
+        return path, K.NOT_PERFXL
+    if kind == "monitoring":
+        path = folder / "监控表.xlsx"
+        path.write_bytes((ROOT / "examples" / "suying-2023-monitoring.xlsx").read_bytes())
+        return path, K.MONITORING_SKIPPED
+    path = folder / "县汇总.xlsx"  # a summary: its units are read, it is no unit's version
+    consolidate([book], path, Options(jobs=1))
+    return path, K.EXPANDED
+
+
+@pytest.mark.parametrize("kind", ["unreadable", "not_perfxl", "monitoring", "summary"])
+def test_a_prefer_of_a_file_that_cannot_be_used_is_refused(
+    tmp_path: Path, book: Path, kind: str
+) -> None:
+    bad, status = _unusable(kind, tmp_path, book)
+    out = tmp_path / "s.xlsx"
+    code, said = _consolidate(str(book), str(bad), "-o", str(out), "--prefer", str(bad))
+    assert code == 2, said
+    assert not out.exists()
+    line = next(s for s in said.splitlines() if s.startswith("错误："))
+    assert f"{bad}: --prefer 指定的文件不能采用（{status}）" in line, line
+    listed = consolidate([book, bad], tmp_path / "listed.xlsx", Options(jobs=1))
+    (reason,) = [f.note for f in listed.files if f.source_file == str(bad)]
+    assert reason and reason in line  # the reason 提交情况 gives
+    with pytest.raises(DataError, match="不能采用"):
+        consolidate([book, bad], out, Options(jobs=1, prefer=[str(bad)]))
+    assert not out.exists()

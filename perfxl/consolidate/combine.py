@@ -224,6 +224,34 @@ def _one_preferred_each(candidates: Sequence[Candidate[Submission]]) -> None:
         )
 
 
+def _prefer_usable(
+    prefer: Sequence[str], files: Sequence[FileRecord], subs: Sequence[Submission]
+) -> None:
+    """Refuse a ``--prefer`` file that is no unit's version in this run (unreadable, not a
+    perfxl workbook, of another stage, a summary): it would decide nothing, and the unit the
+    reviewer meant to decide by hand would be decided by time without a word.
+
+    Raises:
+        DataError: naming the file, its 提交情况 status and the reason that sheet gives.
+    """
+    from perfxl.errors import DataError
+
+    versions = {s.file.path for s in subs if s.file.via is None}
+    for p in prefer:
+        if p in versions:
+            continue
+        f = next((f for f in files if f.path == p and f.via is None), None)
+        status = f.status if f is not None else K.UNREADABLE
+        reason = (f.note if f is not None else "").strip()
+        if reason and not reason.endswith(("。", "！", "？")):
+            reason += "。"
+        raise DataError(
+            f"--prefer 指定的文件不能采用（{status}）：{reason}"
+            "请去掉这个 --prefer，或改为指定该单位可以汇总的文件。未写出汇总表。",
+            path=p,
+        )
+
+
 def _beside(path: str, other: str) -> str:
     """``path`` as seen from ``other``'s folder: the bare name when they share one."""
     import os
@@ -271,6 +299,7 @@ def combine(
         subs.extend(e.submissions)
         listed.extend(e.changes)
     files, subs = _without_copies(files, subs)
+    _prefer_usable(prefer, files, subs)
     out = Consolidation(schedule=schedule)
     out.chosen = chosen = choose_versions(subs, prefer, out.version_changes, layout)
     out.superseded = [f for f in files if f.status == K.SUPERSEDED]
