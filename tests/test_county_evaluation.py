@@ -144,6 +144,9 @@ def test_township_averages_are_the_mean_of_their_projects(demo) -> None:  # type
     (county,) = [u for u in units if u["row_kind"] == K.ROW_TOTAL]
     every = [v for vs in totals.values() for v in vs]
     assert county["average"] == _mean(every)
+    assert (
+        county["unit_name"] == f"合计（{len(townships)} 个单位）"
+    )  # no level: see test_summary_level
     # a plausible county: most projects complete, several short
     assert 80 < county["average"] < 100 and min(every) < 80 <= max(every) == 100
 

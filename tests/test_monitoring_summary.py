@@ -72,6 +72,7 @@ def test_township_counts_add_up_to_the_project_rows(county) -> None:  # type: ig
     assert (units[0].red, units[0].yellow) == (1, 2)
     grand = result.monitor_units[-1]
     assert grand.row_kind == K.ROW_TOTAL
+    assert grand.unit_name == "合计（3 个单位）"  # no level: a city may sum its townships too
     assert (grand.red, grand.yellow, grand.projects) == (3, 6, 57)
 
 
@@ -148,5 +149,5 @@ def test_the_command_reports_the_monitoring_figures(tmp_path: Path) -> None:
     assert report["schedule"] == 58.33
     assert sum(report["lights"].values()) == report["projects"]
     res = CliRunner().invoke(main, args)
-    assert "绩效运行监控（1-7月）：全县执行率" in res.stderr + res.stdout
-    assert "全县累计计划进度" not in res.stderr + res.stdout
+    assert "绩效运行监控（1-7月）：全部单位执行率" in res.stderr + res.stdout
+    assert "累计计划进度" not in res.stderr + res.stdout

@@ -94,12 +94,12 @@ def _no_temp_path(text: str, *folders: Path) -> None:
 
 LINE_CHART = {
     "kind": "line",
-    "title": "累计支出计划进度与序时进度（全县，%）",
+    "title": "累计支出计划进度与序时进度（全部单位，%）",
     "unit": "%",
     "max": 100,
     "labels": ["3月底", "6月底", "10月底", "12月底"],
     "series": [
-        {"name": "全县累计计划进度（%）", "values": [25.85, 42.53, 78.89, 100.0]},
+        {"name": "全部单位累计计划进度（%）", "values": [25.85, 42.53, 78.89, 100.0]},
         {"name": "序时进度（%）", "values": [25.0, 50.0, 83.33, 100.0]},
     ],
 }
@@ -119,7 +119,7 @@ def test_line_chart_labels_keep_off_the_other_line_and_the_legend_draws_lines() 
         for c in points
         if c.get("data-series") == "序时进度（%）"
     }
-    plan = [c for c in points if c.get("data-series") == "全县累计计划进度（%）"]
+    plan = [c for c in points if c.get("data-series") == "全部单位累计计划进度（%）"]
     labels = root.findall("s:text[@class='value-label']", ns)
     assert len(labels) == len(plan) == 4
     for circle, text in zip(plan, labels, strict=True):

@@ -213,6 +213,8 @@ class ProgressLine:
 
 def report_text(r: dict[str, Any]) -> str:
     """The run summary in Chinese, for a person."""
+    from perfxl.consolidate import columns as K
+
     lines = [
         f"汇总表：{r['summary']}",
         f"单位 {r['units']} 个，项目 {r['projects']} 个，预算合计 {r['budget']:,.2f} 万元；"
@@ -223,7 +225,7 @@ def report_text(r: dict[str, Any]) -> str:
         schedule = "—" if r["schedule"] is None else f"{r['schedule']:.2f}%"
         lights, ind = r["lights"], r["indicator_lights"]
         lines.append(
-            f"绩效运行监控（1-{r['month']}月）：全县执行率 {rate}，序时进度 {schedule}；"
+            f"绩效运行监控（1-{r['month']}月）：{K.ALL_UNITS}执行率 {rate}，序时进度 {schedule}；"
             f"项目红灯 {lights['red']} 个、黄灯 {lights['yellow']} 个、绿灯 {lights['green']} 个；"
             f"指标红灯 {ind['red']} 个、黄灯 {ind['yellow']} 个（见“需整改”）。"
         )
@@ -232,13 +234,13 @@ def report_text(r: dict[str, Any]) -> str:
         levels = "、".join(f"{k} {v} 个" for k, v in r["levels"].items())
         lines.append(
             f"绩效自评（评分方案 {r['profile'] or 'default'}）：已评分项目 {r['scored']} 个，"
-            f"全县平均总分 {average}；自评等级 {levels}（见“乡镇得分”“低分项目”）。"
+            f"{K.ALL_UNITS}平均总分 {average}；自评等级 {levels}（见“乡镇得分”“低分项目”）。"
         )
     else:
         pct = "，".join(
             f"{cp} {'—' if v is None else f'{v:.2f}%'}" for cp, v in r["plan_percent"].items()
         )
-        lines.append(f"全县累计计划进度：{pct}")
+        lines.append(f"{K.PLAN_PROGRESS}：{pct}")
     if r["missing_units"]:
         names = "、".join(f"{m['unit_code']}{m['unit_name'] or ''}" for m in r["missing_units"])
         lines.append(f"未提交（{len(r['missing_units'])}）：{_first(names, r['missing_units'])}")

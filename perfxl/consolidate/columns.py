@@ -407,6 +407,13 @@ README_SHEET = "说明"
 # `summary_input`, which joins them to it again).
 README_FOLDER = "来源文件夹"
 CHART_SHEET = "图表"
+# What the totals over every unit summed are called. A summary cannot know its level: a
+# county sums its townships, a city or province the same townships from the counties'
+# summaries (multi-level), or a province its townships directly; so never 全县.
+ALL_UNITS = "全部单位"
+TOTAL_OF = "合计（{n} 个单位）"  # the total row of 乡镇执行 and 乡镇得分
+PLAN_PROGRESS = f"{ALL_UNITS}累计计划进度"  # the 图表 sheet's column and the report's line
+PROGRESS_CHART_TITLE = f"累计支出计划进度与序时进度（{ALL_UNITS}，%）"
 # The marker in 说明!A1 by which a summary is recognised as an input.
 SUMMARY_MARKER = "perfxl 预算绩效目标汇总表"
 

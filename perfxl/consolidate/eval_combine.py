@@ -73,7 +73,7 @@ def evaluation_tables(out: Consolidation) -> None:
             _unit_row(K.ROW_UNIT, f.unit_code, f.unit_name, s.scores, names, f.path)
         )
     n = len(out.chosen)
-    name = f"全县合计（{n} 个单位）"
+    name = K.TOTAL_OF.format(n=n)
     out.eval_units.append(_unit_row(K.ROW_TOTAL, None, name, out.evaluation, names, None))
     out.lowest = lowest(out.chosen)
     out.totals = {

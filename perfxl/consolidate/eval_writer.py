@@ -95,10 +95,10 @@ def _lines(c: Consolidation, info: RunInfo) -> list[tuple[str, str]]:
         c,
         info,
         stage=("评分方案", f"{profile.name}（{profile.title}）"),
-        figures=[("全县平均总分", average)],
+        figures=[(f"{K.ALL_UNITS}平均总分", average)],
         note="每个项目的执行率、得分、总分和自评等级均由 perfxl 按评分方案重新计算（与 perfxl "
         "compute 写入各单位自评表的数值相同），不采用工作簿中缓存的公式结果。"
         f"自评等级：{levels}，其余为差。乡镇平均总分 = 该单位已评分项目总分的平均值（两位小数，"
         "四舍五入）；总分无法计算的项目（有无法比较的实际完成值）不计入平均，见“校验问题”。"
-        f"低分项目：全县总分最低的 {LOWEST} 个项目，及其未得满分的指标和偏差原因分析及改进措施。",
+        f"低分项目：全部单位中总分最低的 {LOWEST} 个项目，及其未得满分的指标和偏差原因分析及改进措施。",
     )

@@ -85,7 +85,7 @@ def monitor_tables(out: Consolidation) -> None:
         MonitorUnitRow(
             K.ROW_TOTAL,
             None,
-            f"全县合计（{len(out.chosen)} 个单位）",
+            K.TOTAL_OF.format(n=len(out.chosen)),
             sum(r.projects for r in out.monitor_units),
             float(b),
             float(e),

@@ -734,12 +734,12 @@ def _write_rows(ws: Any, table: K.Table, rows: Iterable[Sequence[Any]], fmt: For
 
 
 def _charts(wb: Any, c: Consolidation, fmt: Formats, units_rows: int) -> None:
-    """The 图表 sheet: the county's progress against the schedule, and each unit's budget
+    """The 图表 sheet: every unit's progress against the schedule, and each unit's budget
     (the units on the first 乡镇合计 sheet, ``units_rows`` rows)."""
     ws = wb.add_worksheet(K.CHART_SHEET)
     ws.set_column(0, 0, 10)
     ws.set_column(1, 2, 16)
-    heads = ("检查点", "全县累计计划进度（%）", "序时进度（%）")
+    heads = ("检查点", f"{K.PLAN_PROGRESS}（%）", "序时进度（%）")
     for i, h in enumerate(heads):
         ws.write_string(0, i, h, fmt.header)
     pct_keys = ("pct_mar", "pct_jun", "pct_oct", "pct_dec")
@@ -761,7 +761,7 @@ def _charts(wb: Any, c: Consolidation, fmt: Formats, units_rows: int) -> None:
                 "data_labels": {"value": True, "font": CHART_TEXT} if col == 1 else {},
             }
         )
-    line.set_title({"name": "累计支出计划进度与序时进度（全县，%）", "name_font": CHART_TITLE})
+    line.set_title({"name": K.PROGRESS_CHART_TITLE, "name_font": CHART_TITLE})
     line.set_x_axis({"num_font": CHART_TEXT})
     line.set_y_axis({"min": 0, "max": 100, "num_font": CHART_TEXT})
     line.set_legend({"position": "bottom", "font": CHART_TEXT})

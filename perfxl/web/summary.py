@@ -270,7 +270,7 @@ def _label(u: Any) -> str:
 
 
 def _targets_charts(c: Any) -> list[dict[str, Any]]:
-    """The 图表 sheet's two charts: the county's cumulative plan against 序时进度, and each
+    """The 图表 sheet's two charts: every unit's cumulative plan against 序时进度, and each
     unit's 预算数 (the 乡镇合计 rows)."""
     from perfxl.consolidate import columns as K
 
@@ -278,12 +278,15 @@ def _targets_charts(c: Any) -> list[dict[str, Any]]:
     charts = [
         {
             "kind": "line",
-            "title": "累计支出计划进度与序时进度（全县，%）",
+            "title": K.PROGRESS_CHART_TITLE,
             "unit": "%",
             "max": 100,
             "labels": list(K.CHECKPOINTS),
             "series": [
-                {"name": "全县累计计划进度（%）", "values": [c.totals.get(k) or 0 for k in keys]},
+                {
+                    "name": f"{K.PLAN_PROGRESS}（%）",
+                    "values": [c.totals.get(k) or 0 for k in keys],
+                },
                 {"name": "序时进度（%）", "values": [round(s, 2) for s in c.schedule]},
             ],
         }
