@@ -287,3 +287,46 @@ def test_summary_rows_not_made_are_read_again_when_something_reads_them(
         assert result.spill.again  # read again, in this process
     finally:
         result.spill.close()
+
+
+def test_tables_take_the_summary_rows_made_for_the_sheet(
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spilled run writing tables makes each unit's 汇总 rows once (as the parent renders
+    them while the workers read on), for the summary and the tables alike: no more often
+    than a run without tables; and projects.csv holds the sheet's cells."""
+    import csv
+    from collections import Counter
+
+    import openpyxl
+
+    from perfxl.consolidate import columns as K
+    from perfxl.consolidate import combine
+
+    made: Counter[str] = Counter()
+    unit_summary = combine.unit_summary
+
+    def counted(s: Any, *args: Any) -> list[SummaryRow]:
+        made[s.file.path] += 1
+        return unit_summary(s, *args)
+
+    monkeypatch.setattr(combine, "unit_summary", counted)
+    consolidate([inbox], tmp_path / "plain.xlsx", Options(jobs=1, spill=0))
+    plain, made = made, Counter()
+    out = tmp_path / "sum.xlsx"
+    got = consolidate([inbox], out, Options(jobs=1, spill=0, tables=tmp_path / "t"))
+    assert made == plain and max(made.values()) <= 2  # twice: a unit a cross-file problem counts
+    assert sum(made[s.file.path] == 1 for s in got.chosen) >= 6
+    with (tmp_path / "t" / "projects.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    wb = openpyxl.load_workbook(out, read_only=True)
+    try:
+        cells = [list(r) for r in wb[K.SUMMARY.sheet].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    assert len(rows) == len(cells) > len(got.chosen) + 1
+    source = K.SUMMARY.index("source_file")  # the summary's is relative to the input folder
+    for row, cell in zip(rows[1:], cells[1:], strict=True):
+        shown = ["" if v is None else str(v) for v in cell]
+        assert row[:source] + row[source + 1 :] == shown[:source] + shown[source + 1 :]
+        assert row[source].endswith(shown[source])

@@ -612,7 +612,9 @@ def _spilled_summary(
     xml = s.summary_xml
     if xml is not None and (shared is None or f.path in shared):
         xml = None  # counted with other records' problems here: rendered by the writer
-    if xml is None or summary_rows:
+    if xml is not None and summary_rows and s.summary_rows is not None:
+        handle = s.summary_rows  # the rows its XML was rendered from: made once for both
+    elif xml is None or summary_rows:
         handle = store.put(unit_summary(s, sums, count))
     else:
         again = partial(_summary_again, store, f.path, f.sha256)

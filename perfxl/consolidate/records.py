@@ -93,6 +93,9 @@ class Submission:
     summary_xml: Any = None  # its 汇总 rows rendered (by the worker with a cache, else by
     # the parent as its chunk arrives: `run._keeper`), spilled
     # (`perfxl.consolidate.spill.SpilledXml`; `combine` checks they stand)
+    summary_rows: Any = None  # the very 汇总 rows the parent rendered as its chunk arrived,
+    # spilled when the run writes tables (`writer.RowsXml.with_summaries`): made once, they
+    # feed the tables as their XML feeds the summary (`combine._spilled_summary`)
 
     @property
     def unit_key(self) -> str:

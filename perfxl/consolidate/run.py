@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -134,7 +135,7 @@ def read_all(
     does not send the rows it rendered (`perfxl.consolidate.cache.packed`).
     """
     items = [(f, expand is None or f in expand) for f in files]
-    keep = _keeper(spill, rows_xml)
+    keep = _keeper(spill, rows_xml, rows)
     args: Args = (config, layout, cache, rows_xml, rows)
     if cache is None:
         return _read(items, jobs, args, progress, keep)
@@ -191,7 +192,7 @@ def _digest(path: str) -> str | None:
         return None
 
 
-def _keeper(spill: SpillStore | None, rows_xml: RowsXml | None = None) -> Keep:
+def _keeper(spill: SpillStore | None, rows_xml: RowsXml | None = None, rows: bool = True) -> Keep:
     """What is done with some files' results (a chunk's) as they arrive: unpacked, and
     their long rows spilled when ``spill`` is given (the parent never holds them all).
 
@@ -200,14 +201,15 @@ def _keeper(spill: SpillStore | None, rows_xml: RowsXml | None = None) -> Keep:
     (`RowsXml.with_summaries`), while the workers read on: this process is nearly idle
     then, and once they are done the summary only splices the rows in (a superseded
     version's, or a unit's whose file other records count problems of, are simply not
-    used)."""
+    used). ``rows``: the 汇总 rows are read besides (tables): those made here to render
+    are spilled for them too (`Submission.summary_rows`), not made a second time."""
     if spill is None:
         return lambda found: [unpacked(e) for e in found]
     from perfxl.consolidate.spill import spill_rows
 
     if rows_xml is None or rows_xml.summary:
         return lambda found: [spill_rows(unpacked(e, spill), spill) for e in found]
-    render = rows_xml.with_summaries
+    render = partial(rows_xml.with_summaries, rows=spill if rows else None)
 
     def keep(found: Result) -> list[Extracted]:
         got = [unpacked(e, spill) for e in found]
@@ -731,7 +733,6 @@ def preferred(found: Found, prefer: Sequence[str]) -> list[str]:
 def _reader(opt: Options) -> Callable[[str], Extracted]:
     """How this run reads one file in this process (`SpillStore.reader`: rows a worker
     rendered and did not send, read again should anything read them)."""
-    from functools import partial
 
     from perfxl.consolidate.extract import extract_file
 

@@ -22,13 +22,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfxl import __version__, textfit
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.columns import continued
 from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.summary_xml import Deflated, Piece, SheetRows, insert_rows
+
+if TYPE_CHECKING:
+    from perfxl.consolidate.spill import SpillStore
 
 STREAMED = (K.SUMMARY, K.INDICATORS, K.PROBLEMS)  # their rows may come rendered by workers
 # The tables of a targets summary whose rows `summary_xml` inserts (the others: xlsxwriter):
@@ -357,7 +360,7 @@ class RowsXml:
             self._rendered(K.SUMMARY, summary),
         )
 
-    def with_summaries(self, subs: Iterable[Any]) -> None:
+    def with_summaries(self, subs: Iterable[Any], rows: SpillStore | None = None) -> None:
         """The 汇总 rows of each of ``subs`` rendered in this process and added to its
         `SubmissionXml` (made when it has none), as `render` renders them in a worker: the
         parent of a run whose workers do not render them (`summary` False), as a chunk of
@@ -365,7 +368,9 @@ class RowsXml:
         units' rows are rendered together (`summary_xml.render_each`: a unit's few rows
         alone cost several times their share), each unit's compressed apart. Problems
         are counted as the worker counted them (``tally``: the rows may have been sent
-        without them, `cache.packed`)."""
+        without them, `cache.packed`). ``rows``: the run writes tables too, so the rows
+        made here are also written to this spill (`Submission.summary_rows`) for them: made
+        once, for the summary and the tables alike."""
         from perfxl.consolidate.combine import own_summary
         from perfxl.consolidate.summary_xml import deflated, render_each
 
@@ -377,6 +382,9 @@ class RowsXml:
         for s, xml in zip(mine, render_each(runs, styles, kind, height, memo), strict=True):
             got = s.xml if s.xml is not None else SubmissionXml(s.file.path, None, None)
             s.xml = replace(got, summary=(key, deflated((xml,))))
+        if rows is not None:
+            for s, made in zip(mine, runs, strict=True):
+                s.summary_rows = rows.put(made)
 
     def _rendered(
         self, table: K.Table, rows: Sequence[Any]
