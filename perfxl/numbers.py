@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, localcontext
 from functools import lru_cache
 from typing import Any
 
@@ -143,6 +143,26 @@ def whole(v: Any) -> Any:
 def to_float(value: Decimal | None) -> float | None:
     """The edge: a Decimal as the float a cell or a JSON report holds (None stays None)."""
     return None if value is None else float(value)
+
+
+def checked_total(values: Iterable[Any]) -> tuple[Decimal, bool]:
+    """:func:`total`, and whether it is exact: not when amounts far past `MAX_AMOUNT` (each
+    already a ``schema.range`` error) were rounded into it (1.5e308 + 8.39 keeps 28 digits)."""
+    with localcontext() as ctx:
+        ctx.clear_flags()
+        s = total(values)
+        return s, not ctx.flags[Inexact]
+
+
+# What a report shows for a total that is not exact (`checked_total`).
+NO_TOTAL = "无法合计（有金额远超出上限，见“校验问题”）"
+
+
+def figure(value: Decimal | None) -> str:
+    """A total as a report or the 说明 sheet shows it: ``1,271.44``, 2 decimals half up, exactly
+    (never through a float: a sum past a float's range, 1.8e308, is the number it is, not
+    ``inf``); `NO_TOTAL` for None (not exact, `checked_total`)."""
+    return NO_TOTAL if value is None else f"{round2(value):,f}"
 
 
 def money(value: Any) -> str:

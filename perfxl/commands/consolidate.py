@@ -211,13 +211,22 @@ class ProgressLine:
             click.echo("", err=True)
 
 
+def _budget(exact: str | None) -> str:
+    """The report's total 预算数 from its exact decimal text (`numbers.figure`)."""
+    from decimal import Decimal
+
+    from perfxl.numbers import MONEY_UNIT, figure
+
+    return figure(None) if exact is None else f"{figure(Decimal(exact))} {MONEY_UNIT}"
+
+
 def report_text(r: dict[str, Any]) -> str:
     """The run summary in Chinese, for a person."""
     from perfxl.consolidate import columns as K
 
     lines = [
         f"汇总表：{r['summary']}",
-        f"单位 {r['units']} 个，项目 {r['projects']} 个，预算合计 {r['budget']:,.2f} 万元；"
+        f"单位 {r['units']} 个，项目 {r['projects']} 个，预算合计 {_budget(r['budget_exact'])}；"
         f"错误 {r['errors']} 个，警告 {r['warnings']} 个（见“校验问题”）。",
     ]
     if r.get("stage") == "monitoring":

@@ -27,7 +27,7 @@ from perfxl.consolidate.columns import (
 )
 from perfxl.consolidate.records import Extracted, FileRecord, Submission
 from perfxl.consolidate.rows import problem_row
-from perfxl.numbers import cumulative_percent, gap, to_float, total
+from perfxl.numbers import checked_total, cumulative_percent, gap, to_float, total
 from perfxl.rules.catalogue import (
     SUBMISSION_UNREADABLE_ADVICE,
     RuleId,
@@ -55,7 +55,10 @@ class Consolidation:
         problems: 校验问题 rows.
         files: 提交情况 rows.
         schedule: 序时进度 (percent of the year) per checkpoint.
-        totals: the county total by column key (money and percentages).
+        totals: the county total by column key (money and percentages), as floats.
+        budget: the total 预算数 as the decimal sum it is (``totals["budget"]`` is its float:
+            infinite past a float's range, 1.8e308, which hand-typed amounts can pass); None
+            when it could not be summed exactly (`numbers.checked_total`).
         missing: expected units that did not submit, as (code, name).
         unreadable: files that could not be used (unreadable, or not a perfxl workbook).
         superseded: files replaced by a newer version of the same unit.
@@ -78,6 +81,7 @@ class Consolidation:
     files: list[FileRow] = field(default_factory=list)
     schedule: tuple[float, ...] = (25.0, 50.0, 75.0, 100.0)
     totals: dict[str, Any] = field(default_factory=dict)
+    budget: Decimal | None = Decimal(0)
     missing: list[tuple[str, str | None]] = field(default_factory=list)
     unreadable: list[FileRecord] = field(default_factory=list)
     superseded: list[FileRecord] = field(default_factory=list)
@@ -585,8 +589,9 @@ def _summary_and_units(
                 f.path,
             )
         )
-    county = grand if exact else _county(chosen)
+    county, exact = (grand, True) if exact else _county(chosen)
     out.totals = {k: float(v) for k, v in county.items()}
+    out.budget = county["budget"] if exact else None  # amounts far past the cap: no total
     out.totals.update(
         {k.replace("plan", "pct"): percent(county[k], county["budget"]) for k in PLAN}
     )
@@ -754,9 +759,11 @@ def _add_exactly(grand: dict[str, Decimal], tot: dict[str, Decimal]) -> bool:
         return not ctx.flags[Inexact]
 
 
-def _county(chosen: list[Submission]) -> dict[str, Decimal]:
-    """The county's totals summed over every project (`numbers.total`)."""
-    return {k: total(getattr(r, k) for s in chosen for r in s.projects) for k in MONEY}
+def _county(chosen: list[Submission]) -> tuple[dict[str, Decimal], bool]:
+    """The county's totals summed over every project (`numbers.total`), and whether its
+    预算数 is exact (`numbers.checked_total`)."""
+    sums = {k: checked_total(getattr(r, k) for s in chosen for r in s.projects) for k in MONEY}
+    return {k: v for k, (v, _) in sums.items()}, sums["budget"][1]
 
 
 def _unit_row(

@@ -26,7 +26,7 @@ from perfxl.consolidate.eval_columns import (
 from perfxl.consolidate.monitor_combine import mark_used, without_stage
 from perfxl.consolidate.records import Extracted, Submission
 from perfxl.errors import DataError
-from perfxl.numbers import cumulative_percent, mean, number, to_float, total
+from perfxl.numbers import checked_total, cumulative_percent, mean, number, to_float, total
 from perfxl.scoring import WORST_LEVEL, get_profile
 
 
@@ -76,10 +76,9 @@ def evaluation_tables(out: Consolidation) -> None:
     name = K.TOTAL_OF.format(n=n)
     out.eval_units.append(_unit_row(K.ROW_TOTAL, None, name, out.evaluation, names, None))
     out.lowest = lowest(out.chosen)
-    out.totals = {
-        "projects": len(out.evaluation),
-        "budget": float(total(r.budget for r in out.evaluation)),
-    }
+    budget, exact = checked_total(r.budget for r in out.evaluation)
+    out.totals = {"projects": len(out.evaluation), "budget": float(budget)}
+    out.budget = budget if exact else None
 
 
 def level_names(profile: str | None) -> list[str]:

@@ -17,7 +17,7 @@ from perfxl.consolidate.columns import MonitorProjectRow, MonitorUnitRow
 from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.records import Extracted, Submission
 from perfxl.errors import DataError
-from perfxl.numbers import cumulative_percent, gap, to_float, total
+from perfxl.numbers import checked_total, cumulative_percent, gap, to_float, total
 
 
 def monitoring_run(extracted: Sequence[Extracted]) -> bool:
@@ -80,7 +80,7 @@ def monitor_tables(out: Consolidation) -> None:
         for k in counts:
             counts[k] += getattr(row, k)
         out.monitor.append(_subtotal(s, row, schedule))
-    b, e = total(budgets), total(executed)
+    (b, exact), e = checked_total(budgets), total(executed)
     out.monitor_units.append(
         MonitorUnitRow(
             K.ROW_TOTAL,
@@ -96,6 +96,8 @@ def monitor_tables(out: Consolidation) -> None:
         )
     )
     out.totals = {"projects": sum(len(s.monitor) for s in out.chosen), "budget": float(b)}
+    # a unit's budget past a float's range (inf) is no amount: no exact total then
+    out.budget = b if exact and all(d.is_finite() for d in budgets) else None
 
 
 def budget_of(row: MonitorProjectRow) -> Any:

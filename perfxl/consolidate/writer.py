@@ -29,6 +29,7 @@ from perfxl.consolidate import columns as K
 from perfxl.consolidate.columns import continued
 from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.summary_xml import Deflated, Piece, SheetRows, insert_rows
+from perfxl.numbers import figure
 
 if TYPE_CHECKING:
     from perfxl.consolidate.spill import SpillStore
@@ -895,7 +896,7 @@ def _readme(
         *([(K.README_FOLDER, paths.base)] if paths.base else []),
         ("汇总单位数", str(n_units)),
         ("项目数", str(c.totals.get("projects", 0))),
-        ("预算合计（万元）", f"{c.totals.get('budget', 0):,.2f}"),
+        ("预算合计（万元）", figure(c.budget)),
         ("错误 / 警告", f"{c.error_count} / {c.warning_count}"),
         ("未提交单位", "、".join(f"{code}{name or ''}" for code, name in c.missing) or "无"),
         ("无法使用的文件", str(len(c.unreadable))),

@@ -73,6 +73,7 @@ class ConsolidationReport:
     def to_dict(self) -> dict[str, Any]:
         """The run summary (what ``--format json`` prints)."""
         from perfxl.consolidate import columns as K
+        from perfxl.numbers import round2
 
         r = self.result
         return {
@@ -80,7 +81,9 @@ class ConsolidationReport:
             "tables": str(self.tables) if self.tables else None,
             "units": sum(1 for u in r.units if u.row_kind == K.ROW_UNIT),
             "projects": r.totals.get("projects", 0),
-            "budget": r.totals.get("budget", 0.0),
+            # a JSON number (null past a float's range: JSON has no Infinity), and exactly
+            "budget": _finite(r.totals.get("budget", 0.0)),
+            "budget_exact": None if r.budget is None else f"{round2(r.budget):f}",
             "plan_percent": {
                 cp: r.totals.get(k)
                 for cp, k in zip(
@@ -145,6 +148,13 @@ class ConsolidationReport:
                 for key, name in zip(LEVEL_KEYS, LEVEL_NAMES, strict=True)
             },
         }
+
+
+def _finite(value: float) -> float | None:
+    """``value``, or None when it is not finite (a total past a float's range)."""
+    import math
+
+    return value if math.isfinite(value) else None
 
 
 def publish(
