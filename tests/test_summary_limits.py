@@ -225,3 +225,35 @@ def test_only_a_summary_perfxl_wrote_is_trusted_to_be_large(
     as_named, as_found = (extract_file(str(book), expand_summary=e).files[0] for e in (True, False))
     assert as_named.status == as_found.status == K.UNREADABLE
     assert as_named.note == as_found.note and "xl/media/pad.bin 解压后超过" in as_named.note
+
+
+def test_a_large_stage_summary_reads_its_properties_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A monitoring summary named as an input, large enough to be tried as a stream (not a
+    targets summary: not streamed) and over the default limits: whether perfxl wrote it is
+    read from its docProps/core.xml once, not once for the stream and again for the limits."""
+    from perfxl import outputs
+    from perfxl.consolidate import summary_input
+    from perfxl.consolidate.extract import extract_file
+
+    monitoring = tmp_path / "in"
+    monitoring.mkdir()
+    (monitoring / "m.xlsx").write_bytes(
+        (ROOT / "examples" / "suying-2023-monitoring.xlsx").read_bytes()
+    )
+    stage = tmp_path / "监控汇总.xlsx"
+    consolidate([monitoring], stage, Options(jobs=1))
+    reads: list[Path] = []
+    real = outputs.is_summary_file
+
+    def counted(path: Path) -> bool:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(outputs, "is_summary_file", counted)
+    monkeypatch.setattr(summary_input, "STREAM_FROM", 0)
+    monkeypatch.setattr(safety, "DEFAULT_LIMITS", safety.Limits(max_sheet_rows=5))
+    got = extract_file(str(stage)).files[0]
+    assert got.status == K.SUMMARY_SKIPPED and "监控汇总表" in got.note  # read, with LARGE_LIMITS
+    assert reads == [stage]

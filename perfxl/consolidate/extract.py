@@ -6,7 +6,7 @@ comes back as a `FileRecord` with its reason, so one bad submission never stops 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from perfxl import layout as L
@@ -27,6 +27,8 @@ FOUND_SUMMARY_NOTE = (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from perfxl.consolidate.cache import Cache, Packed
     from perfxl.consolidate.writer import RowsXml
 
@@ -59,6 +61,7 @@ def extract_file(
     from perfxl.savedtime import saved_time
 
     record = FileRecord(path=shown or path, status=K.USED)
+    ours = lru_cache(maxsize=1)(partial(_ours, path))  # its docProps/core.xml read once, if at all
     try:
         data, st = read_whole(path)  # hashed here, checked and read by `read_grid`: one read
         record.sha256 = file_digest(path, data)
@@ -67,7 +70,7 @@ def extract_file(
         # (`summary_input.read_summary_file`). Only a summary perfxl wrote (its document
         # properties say so) is checked with the larger limits (`safety.LARGE_LIMITS`); any
         # other file, named or found, with the default ones.
-        if expand_summary and st.st_size >= summary_input.STREAM_FROM and _ours(path):
+        if expand_summary and st.st_size >= summary_input.STREAM_FROM and ours():
             record.path, shown_as = path, record.path  # a summary's records name its path
             streamed = summary_input.read_summary_file(path, record, LARGE_LIMITS)
             if streamed is not None:
@@ -76,11 +79,11 @@ def extract_file(
         try:
             grid = read_grid(path, DEFAULT_LIMITS, data=data)
         except UnsafeWorkbookError as exc:
-            if not (expand_summary and _large_summary(path, exc)):
+            if not (expand_summary and _large_summary(exc, ours)):
                 raise
             grid = read_grid(path, LARGE_LIMITS, data=data)
     except (OSError, PerfxlError) as exc:
-        if not expand_summary and _large_summary(path, exc):
+        if not expand_summary and _large_summary(exc, ours):
             record.status, record.note = K.SUMMARY_SKIPPED, FOUND_SUMMARY_NOTE
         else:
             _unreadable(record, exc)
@@ -221,10 +224,11 @@ def renders_rows(s: Submission) -> bool:
     return bool(s.indicators or s.problems or any(len(h) for h in s.spilled or ()))
 
 
-def _large_summary(path: str, exc: Exception) -> bool:
+def _large_summary(exc: Exception, ours: Callable[[], bool]) -> bool:
     """Whether a file was refused by the default limits only because it is a large summary
-    perfxl wrote (a province's, say): its document properties say so."""
-    return isinstance(exc, UnsafeWorkbookError) and _ours(path)
+    perfxl wrote (a province's, say): its document properties say so (``ours``: `_ours`
+    of the file, remembered)."""
+    return isinstance(exc, UnsafeWorkbookError) and ours()
 
 
 def _ours(path: str) -> bool:
