@@ -68,6 +68,23 @@ def sheet_rows(path: Path, sheet: str) -> list[list[Any]]:
     return rows
 
 
+def csv_and_cells(table: Path, book: Path, sheet: str) -> tuple[list[list[str]], list[list[Any]]]:
+    """A ``--tables`` CSV's rows (header included) and a sheet's cells as openpyxl reads them
+    (whole numbers as int, as the CSV writes them: python-calamine gives 8.0)."""
+    import csv
+
+    import openpyxl
+
+    with table.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    wb = openpyxl.load_workbook(book, read_only=True)
+    try:
+        cells = [list(r) for r in wb[sheet].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    return rows, cells
+
+
 def rule_messages(path: Path, rule: str) -> dict[str, str]:
     """A summary's 校验问题 messages of ``rule``, by the name of the file each one names."""
     head, *rows = sheet_rows(path, "校验问题")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from books import sheet_rows
+from books import csv_and_cells, sheet_rows
 from click.testing import CliRunner
 from conftest import convert, county_demo, county_demo_made
 
@@ -213,18 +213,8 @@ def test_parquet_tables_read_back(summary: tuple[Path, Any]) -> None:
 
 def test_tables_csv_cells_as_the_summary_shows_them(summary: tuple[Path, Any]) -> None:
     """A CSV amount is written as its summary cell holds it: 8, not 8.0; 12.35 as typed."""
-    import csv
-
-    import openpyxl
-
     out, _ = summary
-    with (out.parent / "t" / "projects.csv").open(encoding="utf-8-sig") as fh:
-        rows = list(csv.reader(fh))
-    wb = openpyxl.load_workbook(out, read_only=True)
-    try:
-        cells = [list(r) for r in wb[K.SUMMARY.sheet].iter_rows(values_only=True)]
-    finally:
-        wb.close()
+    rows, cells = csv_and_cells(out.parent / "t" / "projects.csv", out, K.SUMMARY.sheet)
     assert len(rows) == len(cells)
     amounts = [i for i, c in enumerate(K.SUMMARY.columns) if c.kind in ("money", "pct")]
     for i in amounts:

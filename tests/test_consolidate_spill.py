@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from books import csv_and_cells
 from books import parts as _parts
 from click.testing import CliRunner
 from conftest import county_demo_made
@@ -295,10 +296,7 @@ def test_tables_take_the_summary_rows_made_for_the_sheet(
     """A spilled run writing tables makes each unit's 汇总 rows once (as the parent renders
     them while the workers read on), for the summary and the tables alike: no more often
     than a run without tables; and projects.csv holds the sheet's cells."""
-    import csv
     from collections import Counter
-
-    import openpyxl
 
     from perfxl.consolidate import columns as K
     from perfxl.consolidate import combine
@@ -317,13 +315,7 @@ def test_tables_take_the_summary_rows_made_for_the_sheet(
     got = consolidate([inbox], out, Options(jobs=1, spill=0, tables=tmp_path / "t"))
     assert made == plain and max(made.values()) <= 2  # twice: a unit a cross-file problem counts
     assert sum(made[s.file.path] == 1 for s in got.chosen) >= 6
-    with (tmp_path / "t" / "projects.csv").open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
-    wb = openpyxl.load_workbook(out, read_only=True)
-    try:
-        cells = [list(r) for r in wb[K.SUMMARY.sheet].iter_rows(values_only=True)]
-    finally:
-        wb.close()
+    rows, cells = csv_and_cells(tmp_path / "t" / "projects.csv", out, K.SUMMARY.sheet)
     assert len(rows) == len(cells) > len(got.chosen) + 1
     source = K.SUMMARY.index("source_file")  # the summary's is relative to the input folder
     for row, cell in zip(rows[1:], cells[1:], strict=True):
