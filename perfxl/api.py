@@ -242,7 +242,9 @@ def consolidate(
         DataError: no workbook among ``paths``; nothing to sum (every input a 监控表 or
             自评表 that cannot be summed with the others); 监控表 of different months or
             自评表 of different scoring profiles (each named with its files, as the command
-            says); or the expected-units list is unusable.
+            says); the expected-units list is unusable; or a ``prefer`` file is not among
+            the inputs, cannot be used (unreadable, not a perfxl workbook, another stage, a
+            summary) or shares its unit with another ``prefer`` file.
         ConfigError: the config file is unusable.
         ArgumentError: an argument of the wrong type, or ``jobs`` out of range.
     """

@@ -641,8 +641,9 @@ def gather(
         DataError: no workbook at all among the inputs, nothing to sum (every workbook
             listed as of another stage), monitoring workbooks of different months,
             self-evaluation workbooks of different scoring profiles, the expected-units
-            list is unusable, a ``--prefer`` file is not among the inputs, or two name
-            versions of one unit (`preferred`).
+            list is unusable, a ``--prefer`` file is not among the inputs (`preferred`), is
+            no unit's version (unreadable, not ours, another stage, a summary: `combine`), or
+            two name versions of one unit.
         ConfigError: the config file is unusable.
     """
     from perfxl.consolidate.writer import RunInfo
