@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from perfxl.model import PLAN_KEYS, Project, Targets
 from perfxl.numbers import HUNDREDTH, as_decimal, percent, total
@@ -30,16 +30,24 @@ from perfxl.rules.catalogue import RuleId, make
 
 __all__ = [
     "HUNDREDTH",
+    "TARGETS_FIGURE",
+    "AmountRule",
     "ComputeResult",
+    "MissingRate",
     "ProjectPercentages",
     "Totals",
+    "amount_problem",
     "as_decimal",
     "compute",
     "percent",
     "project_percentages",
+    "rate_problems",
     "text_amounts",
     "totals",
 ]
+
+AmountRule = Literal["compute.not_numbers", "compute.amount_text", "compute.no_budget"]
+"""The problems of an amount that leaves a figure uncomputed (:func:`amount_problem`)."""
 
 EMITS: frozenset[RuleId] = frozenset(
     {
@@ -161,7 +169,7 @@ def compute(
         try:
             out.append(ProjectPercentages(i, project_percentages(p)))
         except ZeroDivisionError:
-            problems.append(_problem("compute.no_budget", p, i, "budget", locations, file))
+            problems.append(amount_problem("compute.no_budget", p, i, "budget", locations, file))
             out.append(ProjectPercentages(i, None))
     return ComputeResult(out, totals(targets, as_text=as_text), problems)
 
@@ -210,17 +218,85 @@ def _not_numbers(
     for key, value in values.items():
         if (pointer := f"/projects/{i}/{key}") in as_text:
             text = as_text[pointer]
-            out.append(_problem("compute.amount_text", p, i, key, locations, file, value=text))
+            out.append(
+                amount_problem("compute.amount_text", p, i, key, locations, file, value=text)
+            )
             continue
         try:
             as_decimal(value)
         except ValueError:
-            out.append(_problem("compute.not_numbers", p, i, key, locations, file, value=value))
+            out.append(
+                amount_problem("compute.not_numbers", p, i, key, locations, file, value=value)
+            )
     return out
 
 
-def _problem(
-    rule: RuleId,
+@dataclass(frozen=True)
+class MissingRate:
+    """A later stage's funds row and why it has no 执行率 (the input of :func:`rate_problems`).
+
+    Attributes:
+        reason: ``no_budget``, ``budget_text``, ``executed_text``; None: it has one.
+        project: the project, its amounts as the cells hold them (`perfxl.held`).
+        index: its position.
+        row: the funds row (``total`` for 年度资金总额).
+        cells: ``budget`` and ``executed`` -> (pointer below the project, value as the cell
+            holds it, how the message names it).
+        figure: what is not computed (``该项目的执行率和预警灯``).
+    """
+
+    reason: str | None
+    project: Project
+    index: int
+    row: str
+    cells: Mapping[str, tuple[str, Any, str]]
+    figure: str
+
+
+def rate_problems(
+    rows: Iterable[MissingRate],
+    *,
+    as_text: Mapping[str, Any],
+    locations: Mapping[str, tuple[str, str]],
+    file: str | None,
+) -> list[Problem]:
+    """Why later stages' funds rows have no 执行率, each as the problem at the amount's cell:
+    text that reads as a number ``compute.amount_text`` (``as_text``, :func:`text_amounts`),
+    other text ``compute.not_numbers``, a blank or 0 budget ``compute.no_budget`` (of
+    年度资金总额 only: the other sources are often blank)."""
+    which = {"no_budget": "budget", "budget_text": "budget", "executed_text": "executed"}
+    out: list[Problem] = []
+    for m in rows:
+        if m.reason not in which or (m.reason == "no_budget" and m.row != "total"):
+            continue
+        key, value, label = m.cells[which[m.reason]]
+        rule: AmountRule = "compute.no_budget"
+        if m.reason != "no_budget":
+            text = f"/projects/{m.index}/{key}" in as_text
+            rule = "compute.amount_text" if text else "compute.not_numbers"
+        shown = None if rule == "compute.no_budget" else value
+        out.append(
+            amount_problem(
+                rule,
+                m.project,
+                m.index,
+                key,
+                locations,
+                file,
+                value=shown,
+                label=label,
+                figure=m.figure,
+            )
+        )
+    return out
+
+
+TARGETS_FIGURE = "该项目的累计进度"
+"""What a targets project's problem says is not computed (``{figure}`` of the messages)."""
+
+
+def amount_problem(
+    rule: AmountRule,
     p: Project,
     i: int,
     key: str,
@@ -228,7 +304,25 @@ def _problem(
     file: str | None,
     *,
     value: Any = None,
+    label: str | None = None,
+    figure: str = TARGETS_FIGURE,
 ) -> Problem:
+    """The problem of an amount that leaves a figure uncomputed, at its cell.
+
+    The one maker of these records, for the targets' percentages and for the later stages'
+    执行率 and scores (`perfxl.write.rates`, `perfxl.write.scores`).
+
+    Args:
+        rule: why (``compute.not_numbers``, ``compute.amount_text``, ``compute.no_budget``).
+        p: the project.
+        i: its position.
+        key: the amount's pointer below the project (``budget``, ``evaluation/total/executed``).
+        locations: pointer -> (sheet, cell).
+        file: the workbook.
+        value: the value typed (the text, for an amount held as text).
+        label: how the message names the amount; None: the schema's label of the pointer.
+        figure: what is not computed (``该项目的累计进度``, ``年度资金总额的执行率``).
+    """
     from perfxl.rules.schema_rules import label_of  # only a problem needs the schema's labels
 
     pointer = f"/projects/{i}/{key}"
@@ -244,5 +338,6 @@ def _problem(
         value=shown,
         project_code=p.code if isinstance(p.code, str) else None,
         project=name,
-        label=label_of(pointer),
+        label=label_of(pointer) if label is None else label,
+        figure=figure,
     )

@@ -18,12 +18,22 @@ What counts in 总分 (:attr:`RowResult.counted`) follows the sheet's hidden 计
 - a quantitative row whose 实际完成值 cannot be compared with its target (text that is not a
   quantity, or units that do not convert) counts nothing at all: ``counted`` is None and so
   are the project's 总分 and 自评等级 (the sheet leaves them blank too) until it is fixed.
+
+A figure the sheet's formulas cannot read as the clerk meant it scores nothing either, and the
+project has no 总分 and no 自评等级 until it is a number (the sheet's ``N()`` would count it as
+0; perfxl leaves those cells blank rather than write a total built on a 0 nobody typed):
+
+- a 分值 typed as text (``十``): the row has no 分值 (``points`` None, as the sheet's ``SUM``
+  of the 分值 column leaves it out), no 得分, and ``counted`` is None;
+- a 全年预算数 or 全年执行数 of 年度资金总额 that is text (typed so, or held so in its cell:
+  give :func:`evaluate` the model as the cells hold it, `perfxl.held.held_targets`): no 执行率,
+  no 得分 (:attr:`perfxl.scoring.FundsScore.reason` ``budget_text`` / ``executed_text``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
@@ -35,6 +45,7 @@ from perfxl.scoring import (
     IndicatorScore,
     PointsProblem,
     Profile,
+    RateReason,
     Rule,
     ScoreProblem,
     funds_score,
@@ -47,6 +58,9 @@ from perfxl.scoring import (
 
 UNSCORABLE: Final[frozenset[str]] = frozenset({"qualitative_actual", "incomparable_units"})
 """Problems that leave a row out of 总分 altogether (and so 总分 blank)."""
+FUNDS_TEXT: Final[frozenset[str]] = frozenset({"budget_text", "executed_text"})
+"""Why 年度资金总额 has no 执行率 when that leaves the project without 总分: an amount that is
+text (a blank or 0 budget gives no 执行率 in the sheet either, and 总分 counts the rest)."""
 
 
 @dataclass(frozen=True)
@@ -115,10 +129,13 @@ class EvaluationResult:
         rates: 执行率 of every funds row (``total``, ``fiscal``, ``carryover``, ``other``) in
             percent at 2 decimals, as :func:`perfxl.scoring.funds_score` gives it; None where
             it cannot be computed (a blank or 0 全年预算数, an amount typed as text).
+        rate_reasons: per funds row, why it has no 执行率 (``no_budget``, ``budget_text``,
+            ``executed_text``), or None.
         rows: one per indicator of ``Project.indicators``, in order.
         points_problems: what is wrong with the 分值 (typed not adding up, …); the rows of
             each problem are positions in ``rows``.
-        total: 总分 (2 decimals); None when a row cannot be scored (module docstring).
+        total: 总分 (2 decimals); None when a row cannot be scored, or a 分值 or an amount of
+            年度资金总额 is text (module docstring).
         level: 自评等级; None without 总分.
     """
 
@@ -129,6 +146,7 @@ class EvaluationResult:
     points_problems: tuple[PointsProblem, ...]
     total: Decimal | None
     level: str | None
+    rate_reasons: dict[str, RateReason | None] = field(default_factory=dict)
 
     @property
     def short_rows(self) -> tuple[RowResult, ...]:
@@ -172,11 +190,12 @@ def evaluate_project(p: Project, profile: Profile = DEFAULT) -> EvaluationResult
         for i in range(len(p.indicators))
     ]
     funds = funds_score(e.total.budget, e.total.executed, e.total.points, profile)
-    rates = {
-        key: funds_score(getattr(e, key).budget, getattr(e, key).executed, None, profile).rate
+    row_rates = {
+        key: funds_score(getattr(e, key).budget, getattr(e, key).executed, None, profile)
         for key in EVAL_FUNDS_ROWS
     }
     split = split_points([ind.level1 for ind in p.indicators], [x.points for x in inputs], profile)
+    text_points = {i for pp in split.problems if pp.code == "points_not_number" for i in pp.rows}
     rows: list[RowResult] = []
     for i, (ind, x) in enumerate(zip(p.indicators, inputs, strict=True)):
         points = split.points[i]
@@ -189,23 +208,24 @@ def evaluate_project(p: Project, profile: Profile = DEFAULT) -> EvaluationResult
                 share=split.shares[i],
                 typed_points=x.points is not None and not _blank(x.points),
                 scored=scored,
-                counted=_counted(scored),
+                counted=None if i in text_points else _counted(scored),
                 deviation=x.deviation,
             )
         )
     counted = [r.counted for r in rows]
-    if any(c is None for c in counted):
+    if any(c is None for c in counted) or funds.reason in FUNDS_TEXT:
         tot: Decimal | None = None
     else:
         tot = total([funds.score, *counted])
     return EvaluationResult(
         profile=profile.name,
         funds=funds,
-        rates=rates,
+        rates={key: r.rate for key, r in row_rates.items()},
         rows=tuple(rows),
         points_problems=split.problems,
         total=tot,
         level=level_of(tot, profile),
+        rate_reasons={key: r.reason for key, r in row_rates.items()},
     )
 
 

@@ -753,8 +753,13 @@ class FieldReader:
     field reader of every form (targets here; monitoring and self-evaluation in
     `perfxl.read_monitoring` and `perfxl.read_evaluation`)."""
 
-    def __init__(self, sheet: Sheet, res: ReadResult, dr: int, dc: int) -> None:
+    def __init__(
+        self, sheet: Sheet, res: ReadResult, dr: int, dc: int, stage: str = "targets"
+    ) -> None:
+        """``stage``: the form the sheet is (``targets``, ``monitoring``, ``evaluation``),
+        which says what an amount typed as text does to the figures perfxl computes."""
         self.sheet, self.res, self.dr, self.dc = sheet, res, dr, dc
+        self.effect = AMOUNT_TEXT_EFFECT[stage]
 
     def read(self, f: L.Field, pointer: str) -> Any:
         ref, row, col = _shifted(f.ref, self.dr, self.dc)
@@ -821,8 +826,19 @@ class FieldReader:
         if number is None:
             self.res.problems.append(make("read.amount_unreadable", **where, value=text))
             return text
-        self.res.problems.append(make("read.amount_text", **where, value=text, number=number))
+        self.res.problems.append(
+            make("read.amount_text", **where, value=text, number=number, effect=self.effect)
+        )
         return number
+
+
+AMOUNT_TEXT_EFFECT: dict[str, str] = {
+    "targets": "封面合计和累计进度都不含此金额；预算数或计划金额为文本时，perfxl compute 也不计算该项目的累计进度。",
+    "monitoring": "调整后预算数（空白时为年初预算数）或1-X月执行数为文本时，该行没有执行率，年度资金总额一行也没有预警灯；perfxl compute、validate 和县级监控汇总都不用此金额计算。",
+    "evaluation": "全年预算数或全年执行数为文本时，该行没有执行率；年度资金总额一行也没有得分，该项目没有总分和自评等级；perfxl compute、validate 和县级自评汇总都不用此金额计算。",
+}
+"""What ``read.amount_text`` says an amount typed as text does, by the form it is on
+(`perfxl.held`: the later stages' figures are computed from the cells as held)."""
 
 
 _CODE_KEYS = frozenset({"code", "unit/code"})  # codes: a number typed there loses digits

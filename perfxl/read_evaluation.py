@@ -35,7 +35,7 @@ def read_evaluation_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: 
         return False
     info.project_index = index = len(res.targets.projects)
     base = f"/projects/{index}"
-    reader = FieldReader(sheet, res, dr, dc)
+    reader = FieldReader(sheet, res, dr, dc, "evaluation")
     p = Project(evaluation=ProjectEvaluation())
     e = p.evaluation
     assert e is not None

@@ -127,7 +127,7 @@ def read_monitoring_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: 
         res.targets.month = month
     base = f"/projects/{index}"
     form = res.layout.monitoring
-    reader = FieldReader(sheet, res, dr, dc)
+    reader = FieldReader(sheet, res, dr, dc, "monitoring")
     p = Project(monitoring=ProjectMonitoring())
     m = p.monitoring
     assert m is not None

@@ -27,7 +27,9 @@ them (``docs/scoring.md`` says it again for people).
     ``(INT(ROUND(w*100,0)/n)+IF(k<=MOD(ROUND(w*100,0),n),1,0))/100``. (An unrounded ``w/n``
     would give three full rows of 16.6667 → ROUND → 16.67 each, 50.01 in all.)
     A typed 分值 replaces the row's share; when any row of a group has one, the group's points
-    (typed or share) must add up to its weight (problem ``points_sum``). A weight group with no
+    (typed or share) must add up to its weight (problem ``points_sum``). A 分值 typed as text
+    (``十``) is no 分值 at all (problem ``points_not_number``; the row has no points, not its
+    share): the sheet's ``N()`` reads it as 0, and a score on points nobody typed is no score. A weight group with no
     rows is NOT redistributed: its points are lost (the project can reach 100 − weight at most)
     and the problem ``no_rows`` says so (the targets' rules already require 产出, 效益 and 满意度
     rows). A row whose 一级指标 is in no group gets no share (problem ``unknown_level1``).
@@ -69,7 +71,9 @@ Qualitative rows (定性: a text 年度指标值 such as 规定期限内支付):
     percent of the points) becomes points as ``round2(share × p / 100)`` at both ends, both
     ends included (80 % of 10 belongs to 达成年度指标 and to 部分达成…). A typed 得分 outside
     the band: ``outside_band`` (the typed score stays the row's score); none typed: the
-    lowest of the band, with the warning ``score_defaulted``.
+    lowest of the band, with the warning ``score_defaulted``. No grade (``missing_grade``,
+    ``unknown_grade``): a typed 得分 is the row's score all the same, unchecked against a band
+    (the sheet's 计入总分 counts it too), and none typed is no score (0 in 总分).
 
 explain_over (:func:`explain_over`):
     With ``profile.explain_over`` = X, a quantitative row whose actual is at least
@@ -211,7 +215,7 @@ PointsCode = Literal[
 ]
 """What :func:`split_points` finds: a row whose 一级指标 is in no weight group; typed points of
 a group not adding up to its weight; a weight group with no rows (its points are lost); a 分值
-typed as text (the row keeps its share); a negative 分值."""
+typed as text (the row has no points); a negative 分值."""
 
 
 def get_profile(name: str) -> Profile:
@@ -315,7 +319,7 @@ class Split:
 
     Attributes:
         points: per row, the 分值 it is scored on: typed, else its share; None for a row in
-            no weight group with nothing typed.
+            no weight group with nothing typed, and for a 分值 typed as text.
         shares: per row, its even share of the group's weight (the sheet's 默认分值); None
             for a row in no group.
         groups: per row, its weight group (a key of ``profile.weights``), or None.
@@ -382,8 +386,9 @@ def split_points(level1s: Sequence[Any], typed: Sequence[Any], profile: Profile 
         if _blank(t):
             continue
         d = number(t)
-        if d is None:
+        if d is None:  # the sheet's N() counts it as 0: scored on nothing here (no share)
             problems.append(PointsProblem("points_not_number", groups[i], (i,)))
+            points[i] = None
             continue
         if d < 0:
             problems.append(PointsProblem("negative_points", groups[i], (i,), found=d))
@@ -583,9 +588,10 @@ def _qualitative(
     if not _blank(typed_score) and typed is None:
         problems.append("score_not_number")
     chosen = grade_of(grade, profile) if not _blank(grade) else grade_of(actual, profile)
-    if chosen is None:
+    if chosen is None:  # the typed score stands (the sheet counts it), unchecked against a band
         problems.append("missing_grade" if _blank(grade) else "unknown_grade")
-        return IndicatorScore(typed, QUALITATIVE, False, tuple(problems))
+        full = typed is not None and points is not None and typed == round2(points)
+        return IndicatorScore(typed, QUALITATIVE, full, tuple(problems))
     if points is None:
         problems.append("no_points")
         return IndicatorScore(typed, QUALITATIVE, False, tuple(problems), grade=chosen)

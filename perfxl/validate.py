@@ -190,6 +190,7 @@ def check(
         framework=fw if fw in FRAMEWORKS else cfg.framework or DEFAULT_FRAMEWORK,
         carried=carried if carried is not None else res.carried,
         project_sheets=tuple(sheets.get(i) for i in range(len(t.projects))),
+        as_text=_text_amounts(res) if t.stage != "targets" else {},
     )
     read_errors = {p.pointer for p in res.problems if p.severity == "error" and p.pointer}
     out = [_configured(p, cfg) for p in res.problems if p.rule not in cfg.disabled]
@@ -207,8 +208,12 @@ def check(
             if f.rule == "evaluation.score_differs":
                 f = formulas.score_state(f)
             out.append(located(f))
-    # Sheet by sheet in workbook order (no sheet first), then by row and column; a stable
-    # sort keeps the order found among problems of one cell.
+    return in_sheet_order(res, out)
+
+
+def in_sheet_order(res: ReadResult, problems: list[Problem]) -> list[Problem]:
+    """``problems`` sheet by sheet in workbook order (no sheet first), then by row and column;
+    a stable sort keeps the order found among problems of one cell."""
     rank = {s.name: n for n, s in enumerate(res.sheets)}
     last = len(rank)
     keys = [
@@ -217,9 +222,16 @@ def check(
         else (rank.get(sheet, last), *_row_col(p.cell))
         if p.cell
         else (rank.get(sheet, last), 0, 0)
-        for p in out
+        for p in problems
     ]
-    return [out[n] for n in sorted(range(len(out)), key=keys.__getitem__)]
+    return [problems[n] for n in sorted(range(len(problems)), key=keys.__getitem__)]
+
+
+def _text_amounts(res: ReadResult) -> dict[str, Any]:
+    """The amounts held as text (imported here: a targets workbook's validation needs none)."""
+    from perfxl.compute import text_amounts
+
+    return text_amounts(res.problems)
 
 
 @lru_cache(maxsize=4096)  # the same few cells are named on every project sheet

@@ -103,3 +103,17 @@ def bad_corpus() -> Any:
         sys.modules["make_bad_corpus"] = loaded  # dataclasses look their module up
         spec.loader.exec_module(loaded)
     return loaded
+
+
+def table_rows(book: Path, table: Any) -> list[dict[str, Any]]:
+    """A county summary sheet's rows as dicts by column key, the headers checked against the
+    table (a `perfxl.consolidate.columns.Table`)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(book, read_only=True)
+    try:
+        rows = list(wb[table.sheet].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    assert list(rows[0][: len(table.columns)]) == [c.header for c in table.columns]
+    return [dict(zip(table.keys, r, strict=False)) for r in rows[1:] if any(r)]

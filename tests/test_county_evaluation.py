@@ -26,6 +26,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from books import table_rows
 from conftest import ROOT, convert, county_demo, county_demo_made
 
 from perfxl.consolidate import columns as K
@@ -77,17 +78,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Com
     return out, proc
 
 
-def _sheet(book: Path, table: K.Table) -> list[dict[str, Any]]:
-    """A summary sheet's rows as dicts by column key (headers checked against the table)."""
-    wb = openpyxl.load_workbook(book, read_only=True)
-    try:
-        rows = list(wb[table.sheet].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    assert list(rows[0][: len(table.columns)]) == [c.header for c in table.columns]
-    return [dict(zip(table.keys, r, strict=False)) for r in rows[1:] if any(r)]
-
-
 def _mean(values: list[Any]) -> float:
     """The mean at 2 decimals, halves up, worked here independently of perfxl.numbers."""
     exact = sum(Decimal(repr(v)) for v in values) / len(values)
@@ -109,7 +99,7 @@ def test_each_township_sends_a_self_evaluation_from_its_chosen_targets(demo) -> 
 
 def test_every_score_is_perfxl_evaluations_for_the_townships_workbook(demo) -> None:  # type: ignore[no-untyped-def]
     out, _ = demo
-    rows = _sheet(out / SUMMARY, EVAL_SUMMARY)
+    rows = table_rows(out / SUMMARY, EVAL_SUMMARY)
     got = {(r["unit_code"], r["project_code"]): r for r in rows}
     n = 0
     for book in sorted((out / "county-evaluation").glob("*.xlsx")):
@@ -129,12 +119,12 @@ def test_every_score_is_perfxl_evaluations_for_the_townships_workbook(demo) -> N
 
 def test_township_averages_are_the_mean_of_their_projects(demo) -> None:  # type: ignore[no-untyped-def]
     out, _ = demo
-    rows = _sheet(out / SUMMARY, EVAL_SUMMARY)
+    rows = table_rows(out / SUMMARY, EVAL_SUMMARY)
     totals: dict[str, list[Any]] = {}
     for r in rows:
         if r["total"] is not None:
             totals.setdefault(r["unit_code"], []).append(r["total"])
-    units = _sheet(out / SUMMARY, EVAL_UNITS)
+    units = table_rows(out / SUMMARY, EVAL_UNITS)
     townships = [u for u in units if u["row_kind"] == K.ROW_UNIT]
     assert [u["unit_code"] for u in townships] == sorted(totals)
     for u in townships:
@@ -153,11 +143,11 @@ def test_township_averages_are_the_mean_of_their_projects(demo) -> None:  # type
 
 def test_grade_counts_add_up_to_the_project_rows(demo) -> None:  # type: ignore[no-untyped-def]
     out, _ = demo
-    rows = _sheet(out / SUMMARY, EVAL_SUMMARY)
+    rows = table_rows(out / SUMMARY, EVAL_SUMMARY)
     counted: dict[str, Counter[str]] = {}
     for r in rows:
         counted.setdefault(r["unit_code"], Counter())[r["level"]] += 1
-    units = _sheet(out / SUMMARY, EVAL_UNITS)
+    units = table_rows(out / SUMMARY, EVAL_UNITS)
     for u in (u for u in units if u["row_kind"] == K.ROW_UNIT):
         mine = counted[u["unit_code"]]
         assert tuple(u[k] for k in LEVEL_KEYS) == tuple(mine[x] for x in LEVEL_NAMES)
@@ -171,8 +161,8 @@ def test_grade_counts_add_up_to_the_project_rows(demo) -> None:  # type: ignore[
 
 def test_the_lowest_projects_come_with_the_reasons_of_their_short_rows(demo) -> None:  # type: ignore[no-untyped-def]
     out, _ = demo
-    rows = _sheet(out / SUMMARY, EVAL_SUMMARY)
-    lowest = _sheet(out / SUMMARY, EVAL_LOWEST)
+    rows = table_rows(out / SUMMARY, EVAL_SUMMARY)
+    lowest = table_rows(out / SUMMARY, EVAL_LOWEST)
     projects = [r for r in lowest if r["item"] == K.ITEM_PROJECT]
     assert [r["rank"] for r in projects] == list(range(1, LOWEST + 1))
     want = sorted(r["total"] for r in rows if r["total"] is not None)[:LOWEST]
@@ -226,7 +216,7 @@ def test_the_summary_opens_in_libreoffice_with_its_chart(demo, tmp_path: Path) -
         counts = [r[1:5] for r in wb[EVAL_CHART_SHEET].iter_rows(min_row=2, values_only=True)]
     finally:
         wb.close()
-    townships = [u for u in _sheet(summary, EVAL_UNITS) if u["row_kind"] == K.ROW_UNIT]
+    townships = [u for u in table_rows(summary, EVAL_UNITS) if u["row_kind"] == K.ROW_UNIT]
     assert counts[: len(townships)] == [tuple(u[k] for k in LEVEL_KEYS) for u in townships]
 
 
@@ -245,7 +235,7 @@ def test_tables_of_an_evaluation_run_are_its_summary_sheets(demo) -> None:  # ty
     ):
         with (folder / f"{name}.csv").open(encoding="utf-8-sig", newline="") as fh:
             got = list(csv.DictReader(fh))
-        sheet = _sheet(out / SUMMARY, table)
+        sheet = table_rows(out / SUMMARY, table)
         assert list(got[0]) == list(table.keys)
         assert len(got) == len(sheet) > 0
         for row, cells in zip(got, sheet, strict=True):
@@ -290,11 +280,11 @@ def test_a_self_evaluation_among_targets_is_listed_not_summed(demo, tmp_path: Pa
         check=False,
     )
     assert proc.returncode == 2, proc.stderr
-    files = {Path(r["source_file"]).name: r for r in _sheet(summary, K.FILES)}
+    files = {Path(r["source_file"]).name: r for r in table_rows(summary, K.FILES)}
     row = files[evaluation.name]
     assert row["file_status"] == K.EVALUATION_SKIPPED and "自评表不计入" in row["note"]
     assert files[targets.name]["file_status"] == K.USED
-    assert "consolidate.evaluation_workbook" in {r["rule"] for r in _sheet(summary, K.PROBLEMS)}
+    assert "consolidate.evaluation_workbook" in {r["rule"] for r in table_rows(summary, K.PROBLEMS)}
 
 
 def _same(text: str, cell: Any) -> bool:
@@ -323,6 +313,6 @@ def test_an_earlier_summary_in_the_folder_is_listed_and_replaceable(demo, tmp_pa
         )
         assert proc.returncode == 1, proc.stderr  # the planted errors; nothing unusable
         shutil.copy(summary, folder / "旧汇总.xlsx")
-    files = {Path(r["source_file"]).name: r for r in _sheet(summary, K.FILES)}
+    files = {Path(r["source_file"]).name: r for r in table_rows(summary, K.FILES)}
     assert files["旧汇总.xlsx"]["file_status"] == K.SUMMARY_SKIPPED
-    assert len(_sheet(summary, EVAL_SUMMARY)) == 9 * PROJECTS
+    assert len(table_rows(summary, EVAL_SUMMARY)) == 9 * PROJECTS

@@ -23,6 +23,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from books import table_rows
 from conftest import ROOT, convert, county_demo, county_demo_made
 
 from perfxl.consolidate import columns as K
@@ -63,17 +64,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Com
     return out, proc
 
 
-def _sheet(book: Path, table: K.Table) -> list[dict[str, Any]]:
-    """A summary sheet's rows as dicts by column key (headers checked against the table)."""
-    wb = openpyxl.load_workbook(book, read_only=True)
-    try:
-        rows = list(wb[table.sheet].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    assert list(rows[0][: len(table.columns)]) == [c.header for c in table.columns]
-    return [dict(zip(table.keys, r, strict=False)) for r in rows[1:] if any(r)]
-
-
 def test_each_township_sends_a_july_workbook_from_its_chosen_targets(demo) -> None:  # type: ignore[no-untyped-def]
     out, _ = demo
     books = sorted((out / "county-monitoring").glob("*.xlsx"))
@@ -90,11 +80,13 @@ def test_each_township_sends_a_july_workbook_from_its_chosen_targets(demo) -> No
 
 def test_the_round_has_every_light_and_explains_every_shortfall(demo) -> None:  # type: ignore[no-untyped-def]
     out, _ = demo
-    rows = [r for r in _sheet(out / SUMMARY, K.MONITOR_SUMMARY) if r["row_kind"] == K.ROW_PROJECT]
+    rows = [
+        r for r in table_rows(out / SUMMARY, K.MONITOR_SUMMARY) if r["row_kind"] == K.ROW_PROJECT
+    ]
     lights = Counter(r["light"] for r in rows)
     assert set(lights) == set(LIGHTS)
     assert lights["绿"] > lights["黄"] + lights["红"] > 0  # most on schedule, several behind
-    rectify = _sheet(out / SUMMARY, K.RECTIFY)
+    rectify = table_rows(out / SUMMARY, K.RECTIFY)
     likelihood = Counter(r["likelihood"] for r in rectify if r["item"] == K.ITEM_INDICATOR)
     assert likelihood["有可能"] > 0 and likelihood["完全不可能"] > 0
     assert all(r["deviation"] and r["remedy"] for r in rectify)
@@ -107,7 +99,9 @@ def test_each_light_is_the_documented_one_for_its_rate(demo) -> None:  # type: i
     """Green within 10 points of 序时, yellow within 30, else red (the documented defaults);
     执行率 = 1-7月执行数 ÷ 调整后预算数 (年初预算数 when blank), to the cent of a percent."""
     out, _ = demo
-    rows = [r for r in _sheet(out / SUMMARY, K.MONITOR_SUMMARY) if r["row_kind"] == K.ROW_PROJECT]
+    rows = [
+        r for r in table_rows(out / SUMMARY, K.MONITOR_SUMMARY) if r["row_kind"] == K.ROW_PROJECT
+    ]
     assert any(r["adjusted"] is not None for r in rows)  # some budgets were raised mid-year
     for r in rows:
         budget = Decimal(repr(r["adjusted"] if r["adjusted"] is not None else r["initial"]))
@@ -120,11 +114,13 @@ def test_each_light_is_the_documented_one_for_its_rate(demo) -> None:  # type: i
 
 def test_township_counts_add_up_to_the_project_rows(demo) -> None:  # type: ignore[no-untyped-def]
     out, _ = demo
-    rows = [r for r in _sheet(out / SUMMARY, K.MONITOR_SUMMARY) if r["row_kind"] == K.ROW_PROJECT]
+    rows = [
+        r for r in table_rows(out / SUMMARY, K.MONITOR_SUMMARY) if r["row_kind"] == K.ROW_PROJECT
+    ]
     counted: dict[str, Counter[str]] = {}
     for r in rows:
         counted.setdefault(r["unit_code"], Counter())[r["light"]] += 1
-    units = _sheet(out / SUMMARY, K.MONITOR_UNITS)
+    units = table_rows(out / SUMMARY, K.MONITOR_UNITS)
     townships = [u for u in units if u["row_kind"] == K.ROW_UNIT]
     assert [u["unit_code"] for u in townships] == sorted(counted)
     for u in townships:
@@ -155,7 +151,7 @@ def test_the_summary_opens_in_libreoffice_with_its_chart(demo, tmp_path: Path) -
         rates = [r[1] for r in wb[K.MONITOR_CHART_SHEET].iter_rows(min_row=2, values_only=True)]
     finally:
         wb.close()
-    townships = [u for u in _sheet(summary, K.MONITOR_UNITS) if u["row_kind"] == K.ROW_UNIT]
+    townships = [u for u in table_rows(summary, K.MONITOR_UNITS) if u["row_kind"] == K.ROW_UNIT]
     assert rates[: len(townships)] == [u["rate"] for u in townships]
 
 
@@ -177,7 +173,7 @@ def test_tables_of_a_monitoring_run_are_its_summary_sheets(demo) -> None:  # typ
     ):
         with (folder / f"{name}.csv").open(encoding="utf-8-sig", newline="") as fh:
             got = list(csv.DictReader(fh))
-        sheet = _sheet(out / SUMMARY, table)
+        sheet = table_rows(out / SUMMARY, table)
         assert list(got[0]) == list(table.keys)
         assert len(got) == len(sheet) > 0
         for row, cells in zip(got, sheet, strict=True):

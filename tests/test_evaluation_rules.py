@@ -68,6 +68,14 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
     blank, out = d / "自评.xlsx", d / "自评-干净.xlsx"
     t = read_workbook(EXAMPLE_XLSX).targets
     save(build_evaluation(t, profile_named(None)), blank)
+    fill_clean(blank).save(out)
+    return out
+
+
+def fill_clean(blank: Path) -> openpyxl.Workbook:
+    """The self-evaluation workbook ``blank`` filled by label as a clean year: every amount
+    executed as budgeted, every actual at its target, every qualitative row 达成 with its full
+    points typed (not saved: a test may plant a fault first)."""
     points = [[r.points for r in e.rows] for e in evaluate(read_workbook(blank).targets)]
     wb = openpyxl.load_workbook(blank)
     for n, ws in enumerate(w for w in wb.worksheets[2:] if w.sheet_state == "visible"):
@@ -86,8 +94,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 actual = ws.cell(row=r, column=cols[C.L_ACTUAL])
                 percent = actual.number_format.endswith("%")  # a percent cell holds 0.96
                 actual.value = float(number) / 100 if percent else float(number)
-    wb.save(out)
-    return out
+    return wb
 
 
 def test_the_clean_workbook_has_no_evaluation_problem(clean: Path) -> None:

@@ -398,8 +398,9 @@ def test_split_a_weight_without_rows_is_not_redistributed() -> None:
 def test_split_unknown_first_level_and_bad_typed_points() -> None:
     pts, problems = _points([OUT, "其他", None, BEN, SAT], [None, 5, None, "三十", -1])
     # 其他指标 and a blank 一级指标 are in no group: the typed 5 kept, the blank row has none;
-    # 三十 is not a number: the row keeps its share 30; −1 is taken but reported
-    assert pts == ["50", "5", None, "30", "-1"]
+    # 三十 is not a number: the row has no points (the sheet's N() reads it as 0, perfxl
+    # scores nothing on it); −1 is taken but reported
+    assert pts == ["50", "5", None, None, "-1"]
     assert problems == [
         PointsProblem("unknown_level1", "其他指标", (1,)),
         PointsProblem("unknown_level1", None, (2,)),

@@ -51,9 +51,10 @@ def command(
 
     必须二选一：-o OUT.xlsx 另存，或 --in-place 原地写入。
 
-    退出码：0 全部项目已计算；1 有项目未计算（金额不是数字、预算数为空或为 0、公式被改动、
-    表格标签被移动，见提示），其余项目已写入；2 无法使用（不是 .xlsx/.xlsm 工作簿、没有项目表、
-    文件被 Excel/WPS 打开、目标不可写），未写出任何文件。
+    退出码：0 全部项目已计算；1 有项目未计算或数字有问题（金额不是数字或以文本保存、预算数为空
+    或为 0、金额为负数、自评表的计分问题、公式被改动、表格标签被移动，见提示），其余项目已写入；
+    2 无法使用（不是 .xlsx/.xlsm 工作簿、没有项目表、文件被 Excel/WPS 打开、目标不可写），未写出
+    任何文件。
     """
     from perfxl.services import compute_workbook
 
@@ -133,7 +134,7 @@ def _evaluation_lines(report: Any) -> list[str]:
     d = report.to_dict()
     lines = [f"评分方案：{d['profile']}"]
     for p in d["projects"]:
-        total = "—（有指标无法计分，见提示）" if p["total"] is None else f"{p['total']:.2f}"
+        total = "—（未计算，原因见提示）" if p["total"] is None else f"{p['total']:.2f}"
         level = p["level"] or "—"
         lines.append(f"{p['index'] + 1}. {p['name'] or p['sheet']}：总分 {total}，自评等级 {level}")
     return lines

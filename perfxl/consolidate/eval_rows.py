@@ -3,7 +3,8 @@
 Every score, 总分 and 自评等级 comes from `perfxl.evaluation.evaluate_project` under the
 workbook's own scoring profile (the one its cover names; the default when it names none), so
 the summary shows the very figures ``compute`` writes into the township's workbook, whatever
-the workbook's cached formula values say.
+the workbook's cached formula values say. Amounts are taken as the cells hold them
+(`perfxl.held`): one typed as text shows as typed and gives no 执行率, as in ``compute``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from perfxl.consolidate.eval_columns import EvalLowRow, EvalProjectRow
 from perfxl.consolidate.records import FileRecord, Submission
 from perfxl.consolidate.rows import problem_row, text_or_none
 from perfxl.evaluation import evaluate_project
+from perfxl.held import held_targets, text_amounts
 from perfxl.numbers import to_float
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
@@ -27,7 +29,7 @@ def evaluation_submission(
 ) -> Submission:
     """Every project's scores, and its rows short of full points with their reasons, of one
     self-evaluation workbook scored by ``profile`` (None: the default profile)."""
-    t = res.targets
+    t = held_targets(res.targets, text_amounts(res.problems))  # as the sheet's formulas take it
     prof = profile or DEFAULT
     unit_code, unit_name = text_or_none(t.unit.code), text_or_none(t.unit.name)
     record.unit_code, record.unit_name = unit_code, unit_name

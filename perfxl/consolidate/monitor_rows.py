@@ -1,7 +1,9 @@
 """One read 绩效运行监控表 -> the monitoring summary's rows (runs in a worker process).
 
 执行率, 序时进度 and the lights come from `perfxl.monitoring`, so the summary shows the very
-numbers ``compute`` writes into the township's workbook.
+numbers ``compute`` writes into the township's workbook. Amounts are taken as the cells hold
+them (`perfxl.held`): one typed as text shows as typed, gives no 执行率 and no light, and a
+unit's sums leave it out, as ``SUM`` would.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from perfxl.consolidate import columns as K
 from perfxl.consolidate.columns import MonitorIndicatorRow, MonitorProjectRow
 from perfxl.consolidate.records import FileRecord, Submission
 from perfxl.consolidate.rows import problem_row, text_or_none
+from perfxl.held import held_targets, text_amounts
 from perfxl.numbers import gap, to_float
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
@@ -29,7 +32,7 @@ def monitoring_submission(
 ) -> Submission:
     """Every project's 执行率 and light, and what needs 整改 (red/yellow projects, indicators
     not 确定能), of one monitoring workbook."""
-    t = res.targets
+    t = held_targets(res.targets, text_amounts(res.problems))  # as the sheet's formulas take it
     unit_code, unit_name = text_or_none(t.unit.code), text_or_none(t.unit.name)
     record.unit_code, record.unit_name = unit_code, unit_name
     record.projects = len(t.projects)

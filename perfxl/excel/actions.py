@@ -65,7 +65,7 @@ def compute_book(book: Any) -> str:
     read, computed, plan, problems, staged = compute_open_book(
         grid, lambda c: A.read_formulas(book, c)
     )
-    monitoring = staged if read.targets.stage == "monitoring" else None
+    monitoring: Any = staged if read.targets.stage == "monitoring" else None
     by_sheet: dict[tuple[str, str | None], dict[str, Any]] = defaultdict(dict)
     for w in plan.writes:
         if w.formula == "keep":
@@ -76,11 +76,7 @@ def compute_book(book: Any) -> str:
         A.write_formatted(book.sheets[name], cells, fmt)
     _calculate(book)
     if read.targets.stage == "evaluation":
-        from perfxl.evaluation import evaluate
-
-        # the service's scores when it returns them, else the same one scorer on the same read
-        scores: Any = staged if staged is not None else evaluate(read.targets)
-        msg = evaluation_message(scores, read.targets.profile)
+        msg = evaluation_message(staged, read.targets.profile)  # the service's scores
     elif monitoring is not None:
         done = sum(m.rate is not None for m in monitoring)
         schedule = next((m.schedule for m in monitoring if m.schedule is not None), None)

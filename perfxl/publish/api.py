@@ -116,6 +116,7 @@ def select_books(
     import os
 
     from perfxl.carried import restored_read
+    from perfxl.held import held_targets, text_amounts
     from perfxl.inputs import discover
     from perfxl.outputs import is_summary_file
     from perfxl.read import ReadResult, read_workbook
@@ -171,6 +172,8 @@ def select_books(
         # cells edited since (each edit said at its cell)
         book, edited = restored_read(res, "公开文本")
         sel.problems.extend(edited)
+        # a later stage's amounts as its cells hold them: no 执行率 or score from a text
+        book = held_targets(book, text_amounts(res.problems))
         key = book.unit.code or f"?{name}"
         path = Path(name)
         stamp = saved_time(path)

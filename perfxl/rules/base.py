@@ -99,6 +99,9 @@ class Context:
             made from the targets workbook given to ``validate --targets``); None when
             neither is known.
         project_sheets: the sheet each project was read from, in project order.
+        as_text: pointer -> text typed, for the amounts the workbook holds as text that read
+            as a number (`perfxl.compute.text_amounts`): a later stage's figures are computed
+            from the cells as held (`perfxl.held`), as ``compute`` computes them.
     """
 
     targets: Targets
@@ -107,3 +110,4 @@ class Context:
     framework: str
     carried: CarriedRecord | None = None
     project_sheets: tuple[str | None, ...] = ()
+    as_text: Mapping[str, Any] = field(default_factory=dict)

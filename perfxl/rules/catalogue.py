@@ -161,7 +161,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "read.amount_text",
         _AMOUNT_TEXT,
-        "金额“{value}”以文本形式保存。perfxl 读取数据时按 {number:万元} 计，但工作簿自己的公式不把文本当数字（N() 按 0 计，SUM 略去）：封面合计和累计进度都不含此金额；预算数或计划金额为文本时，perfxl compute 也不计算该项目的累计进度。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）。",
+        "金额“{value}”以文本形式保存。perfxl 读取数据时按 {number:万元} 计，但工作簿自己的公式不把文本当数字（N() 按 0 计，SUM 略去）：{effect}请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）。",
         "金额以文本保存，公式按 0 计",
     ),
     Rule(
@@ -485,7 +485,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "evaluation.points_invalid",
         "error",
-        "项目“{project}”：{level1}中的分值“{text}”不是非负数字。请填写分值（如 12.5），或清空改用平均分配。",
+        "项目“{project}”：{level1}中的分值“{text}”不是非负数字{effect}。请填写分值（如 12.5），或清空改用平均分配。",
         "分值不是非负数字",
     ),
     Rule(
@@ -533,7 +533,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "evaluation.grade_missing",
         "error",
-        "定性指标“{level3}”（年度指标值“{target}”）未选择或选错了评价等级，本行按 0 分计。请在“评价等级”栏选择：达成年度指标 / 部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差，并在得分栏填写相应分数。",
+        "定性指标“{level3}”（年度指标值“{target}”）未选择或选错了评价等级，{counted_as}。请在“评价等级”栏选择：达成年度指标 / 部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差，并在得分栏填写相应分数。",
         "定性指标未选择评价等级",
     ),
     Rule(
@@ -594,20 +594,20 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "compute.not_numbers",
         "error",
-        "项目“{project}”：{label}“{value}”不是数字，无法计算累计进度，该项目的百分比未写入。请填写以万元为单位的数字（例如 8.39，空白按 0 计）后重新运行 perfxl compute。",
-        "金额不是数字，未计算百分比",
+        "项目“{project}”：{label}“{value}”不是数字，无法计算{figure}，未写入。请填写以万元为单位的数字（例如 8.39，空白按 0 计）后重新运行 perfxl compute。",
+        "金额不是数字，未计算",
     ),
     Rule(
         "compute.amount_text",
         _AMOUNT_TEXT,
-        "项目“{project}”：{label}“{value}”以文本形式保存，不是数字；工作簿中的公式会把它当作 0，因此该项目的累计进度未写入。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）后重新运行 perfxl compute。",
-        "金额以文本保存，未计算百分比",
+        "项目“{project}”：{label}“{value}”以文本形式保存，不是数字；工作簿中的公式会把它当作 0，因此{figure}不计算，未写入。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）后重新运行 perfxl compute。",
+        "金额以文本保存，未计算",
     ),
     Rule(
         "compute.no_budget",
         "warning",
-        "项目“{project}”：预算数为空或为 0，无法计算累计进度（除数为 0），该项目的百分比未写入。请填写预算数后重新运行 perfxl compute。",
-        "预算数为空或为 0，未计算百分比",
+        "项目“{project}”：{label}为空或为 0，无法计算{figure}（除数为 0），未写入。请填写{label}后重新运行 perfxl compute。",
+        "预算数为空或为 0，未计算",
     ),
     # --- writing percentages back (perfxl.write.percentages) ----------------------------------
     Rule(

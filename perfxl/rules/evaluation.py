@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from perfxl.carried import INITIAL_KEYS, compare
 from perfxl.evaluation import EvaluationResult, RowResult, evaluate
+from perfxl.held import held_targets
 from perfxl.model import EVAL_FUNDS_ROWS, EvaluationFundsRow, IndicatorResult, Project
 from perfxl.numbers import number
 from perfxl.rules.base import Context, Finding, project_label
@@ -28,6 +29,7 @@ EMITS: frozenset[RuleId] = ids_of("evaluation.")
 
 SCORE_RULES: Final[frozenset[str]] = frozenset(
     {
+        "evaluation.amount_negative",
         "evaluation.points_sum",
         "evaluation.points_invalid",
         "evaluation.level1_unknown",
@@ -94,6 +96,11 @@ _SCORE_DIFFERS: Final[dict[str, str]] = {
 }
 """What a disagreeing score's message says when nobody could tell whether the cell holds a
 typed number or a formula (validate, reading the file, says which: `perfxl.validate`)."""
+_POINTS_TEXT: Final = (
+    "：表内公式把文本当作 0 分（N()），perfxl 也不按它计分，"
+    "本行没有得分，该项目的总分和自评等级暂不计算"
+)
+"""What ``evaluation.points_invalid`` adds for a 分值 typed as text (`perfxl.evaluation`)."""
 _CARRIED_IDS: Final[dict[str, RuleId]] = {
     "monitoring.carried_changed": "evaluation.carried_changed",
     "monitoring.carried_added": "evaluation.carried_added",
@@ -121,7 +128,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
         profile = get_profile("default")
     tol = Decimal(repr(ctx.config.tolerance)) + Decimal("1e-9")
-    for i, (p, result) in enumerate(zip(t.projects, evaluate(t, profile), strict=True)):
+    held = held_targets(t, ctx.as_text)  # the amounts as the sheet's formulas take them
+    for i, (p, result) in enumerate(zip(held.projects, evaluate(held, profile), strict=True)):
         e = p.evaluation
         if e is None:
             continue
@@ -255,7 +263,9 @@ def _points(p: Project, result: EvaluationResult, base: str, project: str) -> It
             e = p.evaluation
             assert e is not None
             value = e.indicators[rows[0]].points if rows and rows[0] < len(e.indicators) else None
-            yield Finding("evaluation.points_invalid", where, value, {**fields, "text": value})
+            effect = _POINTS_TEXT if pp.code == "points_not_number" else ""
+            fields.update(text=value, effect=effect)
+            yield Finding("evaluation.points_invalid", where, value, fields)
         elif pp.code == "unknown_level1":
             where = f"{base}/indicators/{rows[0]}/level1" if rows else where
             yield Finding("evaluation.level1_unknown", where, pp.level1, fields)
@@ -281,6 +291,7 @@ def _row(
     band = row.scored.band
     if band is not None:
         fields.update(low=_shown(band[0]), high=_shown(band[1]), grade=row.scored.grade or "")
+    fields["counted_as"] = _counted_as(row)
     seen: set[str] = set()
     for code in row.problems:
         rule = _ROW_RULES.get(code)
@@ -299,6 +310,16 @@ def _row(
         elif row.scored.over:
             over = {**fields, "over": _shown(profile.explain_over)}
             yield Finding("evaluation.over_unexplained", f"{where}/deviation", None, over)
+
+
+def _counted_as(row: RowResult) -> str:
+    """What a row without a grade adds to 总分, as ``evaluation.grade_missing`` says it: the
+    typed 得分 (the sheet's 计入总分 counts it too), else 0, or nothing (no 总分)."""
+    if row.counted is None:
+        return "本行不计分"
+    if row.score is None:
+        return f"本行按 {_shown(row.counted)} 分计"
+    return f"本行按填写的得分 {_shown(row.counted)} 分计入总分（无法核对是否在等级的分数段内）"
 
 
 def _value(x: IndicatorResult, target: Any, cell: str) -> Any:

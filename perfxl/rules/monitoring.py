@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from perfxl.carried import (
     CARRIED_LABELS,
@@ -24,6 +24,7 @@ from perfxl.carried import (
     indicator_name,
     shown,
 )
+from perfxl.held import held_targets
 from perfxl.model import (
     FUNDS_KEYS,
     FUNDS_ROWS,
@@ -48,6 +49,10 @@ from perfxl.targets import Target, parse_target, to_wan
 
 EMITS: frozenset[RuleId] = ids_of("monitoring.")
 
+RATE_RULES: Final[frozenset[str]] = frozenset({"monitoring.amount_negative"})
+"""The findings ``compute`` reports with its 执行率 and lights: what changes a figure it
+writes (an amount typed as text stops one; compute says so itself, `perfxl.write.rates`)."""
+
 ROW_LABELS: dict[str, str] = {"total": "年度资金总额", "fiscal": "财政资金", "other": "其他资金"}
 COLUMN_LABELS: dict[str, str] = {
     "initial": "年初预算数",
@@ -69,7 +74,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     yellow, red = Decimal(repr(cfg.yellow_gap)), Decimal(repr(cfg.red_gap))
     month = month_of(t)
     shown_month = "X" if month is None else str(month)
-    for i, p in enumerate(t.projects):
+    held = held_targets(t, ctx.as_text)  # the amounts as the sheet's formulas take them
+    for i, p in enumerate(held.projects):
         m = p.monitoring
         if m is None:
             continue

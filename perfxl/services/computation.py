@@ -23,7 +23,11 @@ def compute_open_book(
     formulas: Callable[[list[tuple[str, str]]], FormulaMap],
     config: Config | None = None,
 ) -> tuple[
-    ReadResult, ComputeResult, PercentageWrites, list[Problem], list[MonitoringResult] | None
+    ReadResult,
+    ComputeResult,
+    PercentageWrites,
+    list[Problem],
+    list[MonitoringResult] | list[EvaluationResult] | None,
 ]:
     """The percentages of an open book's cells and the cells to write, as ``compute`` decides
     them for a file (`perfxl.write.percentages.plan_percentages`); the caller writes them.
@@ -32,7 +36,7 @@ def compute_open_book(
     ``compute`` gives a file (`perfxl.write.rates.plan_monitoring`, ``config``'s light
     thresholds); the last item is then its figures per project (None for targets). A
     self-evaluation workbook gets its scores, 总分 and 自评等级
-    (`perfxl.write.scores.plan_evaluation`; the last item None).
+    (`perfxl.write.scores.plan_evaluation`; the last item its scores per project).
 
     Args:
         grid: the book's cells.
@@ -61,7 +65,7 @@ def compute_open_book(
             path=read.path,
         )
     if read.targets.stage == "monitoring":
-        from perfxl.write.rates import plan_monitoring
+        from perfxl.write.rates import monitoring_problems, plan_monitoring
 
         cfg = config or default_config()
         results, plan = plan_monitoring(
@@ -72,14 +76,13 @@ def compute_open_book(
             red_gap=Decimal(repr(cfg.red_gap)),
         )
         empty = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
-        broken = [p for p in read.problems if p.rule == "read.label_missing"]
-        return read, empty, plan, [*broken, *plan.problems], results
+        return read, empty, plan, monitoring_problems(read, results, plan), results
     if read.targets.stage == "evaluation":
         from perfxl.write.scores import evaluation_problems, plan_evaluation
 
-        _, plan = plan_evaluation(read, grid, formulas)
+        scores, plan = plan_evaluation(read, grid, formulas)
         empty = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
-        return read, empty, plan, evaluation_problems(read, plan), None
+        return read, empty, plan, evaluation_problems(read, scores, plan), scores
     computed, plan = plan_percentages(read, grid, formulas)
     return read, computed, plan, outcome_problems(read, computed, plan), None
 

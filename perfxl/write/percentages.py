@@ -383,7 +383,7 @@ def compute_workbook(
         )
     if read.targets.stage == "monitoring":
         from perfxl.monitoring import DEFAULT_RED_GAP, DEFAULT_YELLOW_GAP
-        from perfxl.write.rates import plan_monitoring
+        from perfxl.write.rates import monitoring_problems, plan_monitoring
 
         if gaps is not None:
             yellow_gap, red_gap = gaps()
@@ -397,8 +397,8 @@ def compute_workbook(
         patch.write_cells(plan.writes)
         result = patch.save(out, backup=backup)
         computed = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
-        broken = [p for p in read.problems if p.rule == "read.label_missing"]
-        return ComputeOutcome(read, computed, [*broken, *plan.problems], result, results)
+        problems = monitoring_problems(read, results, plan)
+        return ComputeOutcome(read, computed, problems, result, results)
     if read.targets.stage == "evaluation":
         from perfxl.write.scores import evaluation_problems, plan_evaluation
 
@@ -406,7 +406,7 @@ def compute_workbook(
         patch.write_cells(plan.writes)
         result = patch.save(out, backup=backup)
         computed = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
-        problems = evaluation_problems(read, plan)
+        problems = evaluation_problems(read, scores, plan)
         return ComputeOutcome(read, computed, problems, result, evaluation=scores)
     computed, plan = plan_percentages(read, grid, lambda cells: read_formulas(patch, cells))
     patch.write_cells(plan.writes)

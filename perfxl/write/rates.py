@@ -16,24 +16,29 @@ get the values the linked cells now hold (perfxl's 执行率 and light included)
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
+from perfxl.compute import MissingRate, rate_problems
 from perfxl.grid import Grid
-from perfxl.model import FUNDS_ROWS
+from perfxl.held import held_targets, text_amounts
+from perfxl.model import FUNDS_ROWS, Targets
 from perfxl.monitoring import (
     DEFAULT_RED_GAP,
     DEFAULT_YELLOW_GAP,
     LIGHT_TEXT,
     Light,
     MonitoringResult,
+    budget_of,
+    is_blank,
     monitor,
     month_of,
     schedule_percent,
 )
+from perfxl.problems import Problem
 from perfxl.read import ReadResult
 from perfxl.write.patch import CellWrite
 from perfxl.write.percentages import (
@@ -173,9 +178,76 @@ def plan_monitoring(
     yellow_gap: Decimal = DEFAULT_YELLOW_GAP,
     red_gap: Decimal = DEFAULT_RED_GAP,
 ) -> tuple[list[MonitoringResult], PercentageWrites]:
-    """The figures of a read monitoring workbook and the cells to write."""
-    results = monitor(read.targets, yellow_gap, red_gap)
+    """The figures of a read monitoring workbook and the cells to write: computed from the
+    amounts as the cells hold them (`perfxl.held`), so an amount typed as text gives no
+    执行率 and no light, as the sheet's ``N()`` gives none from it."""
+    held = held_targets(read.targets, text_amounts(read.problems))
+    results = monitor(held, yellow_gap, red_gap)
     return results, plan_writes(read, grid, results, formulas(cells_to_inspect(read, grid)))
 
 
-__all__ = ["cells_to_inspect", "plan_monitoring", "plan_writes", "shifted_formula"]
+def monitoring_problems(
+    read: ReadResult, results: list[MonitoringResult], plan: PercentageWrites
+) -> list[Problem]:
+    """What a compute run on a monitoring workbook reports, as on a self-evaluation workbook
+    (`perfxl.write.scores.evaluation_problems`): sheets whose labels moved (not read), each
+    执行率 not computed and why (an amount typed as text, not a number, a blank or 0 budget of
+    年度资金总额), validate's findings that change a figure written
+    (:data:`perfxl.rules.monitoring.RATE_RULES`: a negative amount), and the cells left alone."""
+    from perfxl.rules.monitoring import RATE_RULES
+    from perfxl.validate import check, in_sheet_order
+
+    broken = [p for p in read.problems if p.rule == "read.label_missing"]
+    found = [p for p in check(read) if p.rule in RATE_RULES]
+    return [
+        *broken,
+        *in_sheet_order(read, [*_missing_rates(read, results), *found]),
+        *plan.problems,
+    ]
+
+
+def _missing_rates(read: ReadResult, results: list[MonitoringResult]) -> list[Problem]:
+    """Each funds row's missing 执行率 as the problem at the amount that stops it
+    (`perfxl.compute.rate_problems`)."""
+    as_text = text_amounts(read.problems)
+    held = held_targets(read.targets, as_text)
+    rows = _missing(held, results, month_of(read.targets))
+    return rate_problems(rows, as_text=as_text, locations=read.locations, file=read.path)
+
+
+def _missing(
+    held: Targets, results: list[MonitoringResult], month: int | None
+) -> Iterator[MissingRate]:
+    from perfxl.carried import INITIAL_KEYS
+    from perfxl.rules.monitoring import COLUMN_LABELS, ROW_LABELS
+
+    for r in results:
+        p = held.projects[r.index]
+        if p.monitoring is None:
+            continue
+        for key, rate in r.rates.items():
+            row = getattr(p.monitoring, key)
+            col = "initial" if is_blank(row.adjusted) else "adjusted"
+            budget = (
+                INITIAL_KEYS[f"{key}/initial"] if col == "initial" else f"monitoring/{key}/adjusted"
+            )
+            label = ROW_LABELS[key] + "的"
+            cells = {
+                "budget": (budget, budget_of(row), label + COLUMN_LABELS[col]),
+                "executed": (
+                    f"monitoring/{key}/executed",
+                    row.executed,
+                    label + COLUMN_LABELS["executed"].format(month=month or "X"),
+                ),
+            }
+            figure = "该项目的执行率和预警灯" if key == "total" else f"{ROW_LABELS[key]}的执行率"
+            yield MissingRate(rate.reason, p, r.index, key, cells, figure)
+
+
+__all__ = [
+    "cells_to_inspect",
+    "monitoring_problems",
+    "plan_monitoring",
+    "plan_writes",
+    "shifted_formula",
+]

@@ -21,15 +21,17 @@ blank, and validate keeps warning (``evaluation.score_defaulted``) until a score
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from perfxl import constants as C
 from perfxl.cells import a1, parse_a1, shift
+from perfxl.compute import MissingRate, rate_problems
 from perfxl.evaluation import EvaluationResult, RowResult, evaluate
 from perfxl.grid import Grid
-from perfxl.model import EVAL_FUNDS_ROWS
+from perfxl.held import held_targets, text_amounts
+from perfxl.model import EVAL_FUNDS_ROWS, Targets
 from perfxl.numbers import round2
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
@@ -289,22 +291,61 @@ def plan_evaluation(
     grid: Grid,
     formulas: Callable[[list[tuple[str, str]]], FormulaMap],
 ) -> tuple[list[EvaluationResult], PercentageWrites]:
-    """The scores of a read self-evaluation workbook and the cells to write."""
-    results = evaluate(read.targets)
+    """The scores of a read self-evaluation workbook and the cells to write: scored from the
+    amounts as the cells hold them (`perfxl.held`), so an amount typed as text gives no
+    执行率 and no score, as the sheet's ``N()`` gives none from it."""
+    results = evaluate(held_targets(read.targets, text_amounts(read.problems)))
     return results, plan_writes(read, grid, results, formulas(cells_to_inspect(read, grid)))
 
 
 __all__ = ["cells_to_inspect", "evaluation_problems", "plan_evaluation", "plan_writes"]
 
 
-def evaluation_problems(read: ReadResult, plan: PercentageWrites) -> list[Problem]:
+def evaluation_problems(
+    read: ReadResult, results: list[EvaluationResult], plan: PercentageWrites
+) -> list[Problem]:
     """What a compute run on a self-evaluation workbook reports: sheets whose labels moved
-    (not read, not scored), the cells it could not write, and validate's findings about the
-    scores themselves (:data:`perfxl.rules.evaluation.SCORE_RULES`: rows no rule can score,
-    scores outside their band, scores defaulted to the band's lowest, …)."""
+    (not read, not scored), each 执行率 not computed and why (an amount typed as text or not a
+    number, a blank or 0 全年预算数 of 年度资金总额), the cells it could not write, and
+    validate's findings about the scores themselves (:data:`perfxl.rules.evaluation.
+    SCORE_RULES`: rows no rule can score, scores outside their band, scores defaulted to the
+    band's lowest, a 分值 typed as text, a negative amount, …)."""
     from perfxl.rules.evaluation import SCORE_RULES
-    from perfxl.validate import check
+    from perfxl.validate import check, in_sheet_order
 
     broken = [p for p in read.problems if p.rule == "read.label_missing"]
     scores = [p for p in check(read) if p.rule in SCORE_RULES]
-    return [*broken, *scores, *plan.problems]
+    found = in_sheet_order(read, [*_missing_rates(read, results), *scores])
+    return [*broken, *found, *plan.problems]
+
+
+def _missing_rates(read: ReadResult, results: list[EvaluationResult]) -> list[Problem]:
+    """Each funds row's missing 执行率 as the problem at the amount that stops it
+    (`perfxl.compute.rate_problems`)."""
+    as_text = text_amounts(read.problems)
+    held = held_targets(read.targets, as_text)
+    rows = _missing(held, results)
+    return rate_problems(rows, as_text=as_text, locations=read.locations, file=read.path)
+
+
+def _missing(held: Targets, results: list[EvaluationResult]) -> Iterator[MissingRate]:
+    from perfxl.evaluation import FUNDS_TEXT
+    from perfxl.rules.evaluation import COLUMN_LABELS, ROW_LABELS
+
+    for i, (p, result) in enumerate(zip(held.projects, results, strict=True)):
+        if p.evaluation is None:
+            continue
+        for key, reason in result.rate_reasons.items():
+            row = getattr(p.evaluation, key)
+            cells = {
+                col: (f"evaluation/{key}/{col}", getattr(row, col), ROW_LABELS[key] + "的" + label)
+                for col, label in COLUMN_LABELS.items()
+                if col != "initial"
+            }
+            if key != "total":
+                figure = f"{ROW_LABELS[key]}的执行率"
+            elif reason in FUNDS_TEXT:
+                figure = "该项目的执行率、资金得分、总分和自评等级"
+            else:
+                figure = "该项目的执行率和资金得分"
+            yield MissingRate(reason, p, i, key, cells, figure)
