@@ -165,6 +165,18 @@ def figure(value: Decimal | None) -> str:
     return NO_TOTAL if value is None else f"{round2(value):,f}"
 
 
+def total_cell(value: Decimal | None) -> float | str:
+    """A total as a summary's total row (and its ``--tables`` CSV) holds it: the float, a
+    number the sheet can sum, when one holds it; else the words a report says (`figure`): the
+    decimal sum past a float's range (1.8e308) as text, or `NO_TOTAL` for None (not exact,
+    `checked_total`), never an empty cell or ``inf``."""
+    if value is not None:
+        f = float(value)
+        if math.isfinite(f):
+            return f
+    return figure(value)
+
+
 def money(value: Any) -> str:
     """An amount in a message: ``8.00 万元``.
 

@@ -290,12 +290,15 @@ def test_summary_rows_not_made_are_read_again_when_something_reads_them(
         result.spill.close()
 
 
+@pytest.mark.parametrize("cached", [False, True])
 def test_tables_take_the_summary_rows_made_for_the_sheet(
-    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    inbox: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cached: bool
 ) -> None:
-    """A spilled run writing tables makes each unit's 汇总 rows once (as the parent renders
-    them while the workers read on), for the summary and the tables alike: no more often
-    than a run without tables; and projects.csv holds the sheet's cells."""
+    """A spilled run writing tables makes each unit's 汇总 rows once, for the summary and the
+    tables alike: no more often than a run without tables; and projects.csv holds the
+    sheet's cells. Without a cache the parent makes them as it renders them while the
+    workers read on; a first run filling a cache (``cached``) makes them in the worker that
+    renders them into the cache entry, which hands them to the parent for the tables."""
     from collections import Counter
 
     from perfxl.consolidate import columns as K
@@ -308,13 +311,22 @@ def test_tables_take_the_summary_rows_made_for_the_sheet(
         made[s.file.path] += 1
         return unit_summary(s, *args)
 
+    def cache(name: str) -> Path | None:  # each run fills a cache of its own
+        return tmp_path / name if cached else None
+
     monkeypatch.setattr(combine, "unit_summary", counted)
-    consolidate([inbox], tmp_path / "plain.xlsx", Options(jobs=1, spill=0))
+    consolidate([inbox], tmp_path / "plain.xlsx", Options(jobs=1, spill=0, cache=cache("c1")))
     plain, made = made, Counter()
     out = tmp_path / "sum.xlsx"
-    got = consolidate([inbox], out, Options(jobs=1, spill=0, tables=tmp_path / "t"))
+    opt = Options(jobs=1, spill=0, tables=tmp_path / "t", cache=cache("c2"))
+    got = consolidate([inbox], out, opt)
     assert made == plain and max(made.values()) <= 2  # twice: a unit a cross-file problem counts
     assert sum(made[s.file.path] == 1 for s in got.chosen) >= 6
+    if cached:  # the rows went to the parent, not into the entries: as a run without tables
+        entries = [
+            {p.name: p.read_bytes() for p in (tmp_path / c).rglob("*.pxc")} for c in ("c1", "c2")
+        ]
+        assert entries[0] == entries[1] and len(entries[0]) >= 10
     rows, cells = csv_and_cells(tmp_path / "t" / "projects.csv", out, K.SUMMARY.sheet)
     assert len(rows) == len(cells) > len(got.chosen) + 1
     source = K.SUMMARY.index("source_file")  # the summary's is relative to the input folder

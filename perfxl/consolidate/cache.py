@@ -257,7 +257,11 @@ class Cache:
         return found
 
     def keep(
-        self, extracted: Extracted, path: str, rows_xml: RowsXml | None = None
+        self,
+        extracted: Extracted,
+        path: str,
+        rows_xml: RowsXml | None = None,
+        rows: bool = False,
     ) -> Extracted | Packed:
         """Store ``extracted`` (read from ``path`` with `PLACEHOLDER` as its name) when it is
         a workbook's own record (a cache that cannot be written is passed over silently);
@@ -266,33 +270,41 @@ class Cache:
 
         With ``rows_xml``, its submissions' rows are rendered under ``path``
         (`extract.render_xml`) and the XML is stored with the records: a later run uses it
-        only when rendered under that run's name, input folder and styles."""
+        only when rendered under that run's name, input folder and styles. ``rows``: the run
+        reads the 汇总 rows besides (tables): those made to render them go to the parent
+        with the result (`Submission.summary_rows`, `Packed.summaries`), never into the
+        entry, so that the parent does not make them a second time."""
         from perfxl.consolidate.extract import render_xml
 
         if not storable(extracted):
             found = named(extracted, path)
             if rows_xml is not None:
-                render_xml(found, rows_xml)
+                made = render_xml(found, rows_xml)
+                if rows:
+                    _with_summaries(found, made)
             return found
         render = rows_xml is not None and bool(extracted.submissions)
         records, raw_rows = _dumps(extracted, named_as=path if render else None)
-        rows = _compress(raw_rows)  # as the entry holds them: a spilled run's parent keeps them so
+        # the long rows as the entry holds them: a spilled run's parent keeps them so
+        packed_rows = _compress(raw_rows)
         xml: list[Any] | None = None
+        summaries: list[list[Any]] | None = None
         if rows_xml is not None and render:
             # the payload is made: named now (the long rows by `_dumps`, from their columns)
-            render_xml(named(extracted, path, long=False), rows_xml)
+            made = render_xml(named(extracted, path, long=False), rows_xml)
             xml = [s.xml for s in extracted.submissions]
+            summaries = made if rows and any(made) else None
         name = path.encode("utf-8", "surrogateescape")
         if name not in records and name not in raw_rows:  # else a text was made from the real
             # name (not the placeholder): not reusable under another name
             body = b"".join(  # each a fifth of the size, in under a millisecond
-                _LENGTH.pack(len(z)) + z for z in (_compress(records), rows)
+                _LENGTH.pack(len(z)) + z for z in (_compress(records), packed_rows)
             )
             body += pickle.dumps(xml, protocol=pickle.HIGHEST_PROTOCOL) if xml else b""
             blob = MAGIC + hashlib.sha256(body).digest() + body
             with contextlib.suppress(OSError):
                 _write(self.entry(extracted.files[0].sha256), blob)
-        return Packed(records, rows, path, xml)
+        return Packed(records, packed_rows, path, xml, summaries)
 
 
 def rendered_again(
@@ -314,7 +326,7 @@ def rendered_again(
     if cache is not None and rows_xml is not None:
         found = cache.reload(path)
         if found is not None:
-            return cache.keep(found, path, rows_xml)
+            return cache.keep(found, path, rows_xml, rows)
     return extract_cached(path, config, expand, layout, cache, rows_xml, rows)
 
 
@@ -339,19 +351,22 @@ class Packed:
     rows: bytes  # the long rows, compressed as the entry holds them
     path: str
     xml: list[Any] | None = None  # per submission, its rows' XML (`writer.SubmissionXml`)
+    # per submission, the 汇总 rows made to render its XML, when the run reads them besides
+    # (tables; never in the entry: `Cache.keep`)
+    summaries: list[list[Any]] | None = None
 
     def unpack(self) -> Extracted:
         """The records, named ``path``."""
         found = _records(self.records, self.path)
         _put_rows(found, pickle.loads(zlib.decompress(self.rows)), self.path)
-        return _with_xml(found, self.xml)
+        return _with_summaries(_with_xml(found, self.xml), self.summaries)
 
     def spill(self, store: SpillStore) -> Extracted:
         """The records, named ``path``, their long rows written to ``store`` as they are
         (not unpickled: a spilled run's parent handles them as a cache hit's, `Cache.load`)."""
         found = _records(self.records, self.path)
         _spilled(found, self.rows, self.path, store)
-        return _with_xml(found, self.xml)
+        return _with_summaries(_with_xml(found, self.xml), self.summaries)
 
 
 def _with_xml(found: Extracted, xml: list[Any] | None) -> Extracted:
@@ -359,6 +374,16 @@ def _with_xml(found: Extracted, xml: list[Any] | None) -> Extracted:
     if xml is not None and len(xml) == len(found.submissions):
         for s, x in zip(found.submissions, xml, strict=True):
             s.xml = x
+    return found
+
+
+def _with_summaries(found: Extracted, made: list[list[Any]] | None) -> Extracted:
+    """``found`` with each submission's 汇总 rows made to render it (`Packed.summaries`),
+    as a list `spill.spill_rows` spills beside their XML (when there are as many)."""
+    if made is not None and len(made) == len(found.submissions):
+        for s, rows in zip(found.submissions, made, strict=True):
+            if rows:
+                s.summary_rows = rows
     return found
 
 

@@ -64,19 +64,20 @@ class SummaryRow(NamedTuple):
 
 
 class UnitRow(NamedTuple):
-    """A 乡镇合计 row (`UNITS`): a unit, or the total."""
+    """A 乡镇合计 row (`UNITS`): a unit, or the total (whose amounts are text where no float
+    holds them exactly: `numbers.total_cell`)."""
 
     row_kind: str
     unit_code: str | None
     unit_name: str | None
     projects: int
-    budget: float
-    fiscal_funds: float
-    other_funds: float
-    plan_mar: float
-    plan_jun: float
-    plan_oct: float
-    plan_dec: float
+    budget: float | str
+    fiscal_funds: float | str
+    other_funds: float | str
+    plan_mar: float | str
+    plan_jun: float | str
+    plan_oct: float | str
+    plan_dec: float | str
     pct_mar: float | None
     pct_jun: float | None
     pct_oct: float | None
@@ -466,14 +467,15 @@ class MonitorIndicatorRow(NamedTuple):
 
 
 class MonitorUnitRow(NamedTuple):
-    """A 乡镇执行 row (`MONITOR_UNITS`): a unit, or the county total."""
+    """A 乡镇执行 row (`MONITOR_UNITS`): a unit, or the county total (whose amounts are text
+    where no float holds them exactly: `numbers.total_cell`)."""
 
     row_kind: str
     unit_code: str | None
     unit_name: str | None
     projects: int
-    budget: float
-    executed: float
+    budget: float | str
+    executed: float | str
     rate: float | None
     schedule: float | None
     red: int

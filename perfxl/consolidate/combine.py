@@ -27,7 +27,14 @@ from perfxl.consolidate.columns import (
 )
 from perfxl.consolidate.records import Extracted, FileRecord, Submission
 from perfxl.consolidate.rows import problem_row
-from perfxl.numbers import checked_total, cumulative_percent, gap, to_float, total
+from perfxl.numbers import (
+    checked_total,
+    cumulative_percent,
+    gap,
+    to_float,
+    total,
+    total_cell,
+)
 from perfxl.rules.catalogue import (
     SUBMISSION_UNREADABLE_ADVICE,
     RuleId,
@@ -589,15 +596,19 @@ def _summary_and_units(
                 f.path,
             )
         )
-    county, exact = (grand, True) if exact else _county(chosen)
+    county, exact_by = (grand, dict.fromkeys(MONEY, True)) if exact else _county(chosen)
     out.totals = {k: float(v) for k, v in county.items()}
-    out.budget = county["budget"] if exact else None  # amounts far past the cap: no total
+    out.budget = county["budget"] if exact_by["budget"] else None  # far past the cap: no total
     out.totals.update(
         {k.replace("plan", "pct"): percent(county[k], county["budget"]) for k in PLAN}
     )
     out.totals["projects"] = n_projects
+    # each total as the report says it (`numbers.total_cell`): never empty, inf or rounded
+    cells = [total_cell(county[k] if exact_by[k] else None) for k in MONEY]
     out.units.append(
-        _unit_row(K.ROW_TOTAL, None, "合计", n_projects, county, out.schedule, n_err, n_warn, None)
+        _unit_row(
+            K.ROW_TOTAL, None, "合计", n_projects, county, out.schedule, n_err, n_warn, None, cells
+        )
     )
 
 
@@ -759,11 +770,11 @@ def _add_exactly(grand: dict[str, Decimal], tot: dict[str, Decimal]) -> bool:
         return not ctx.flags[Inexact]
 
 
-def _county(chosen: list[Submission]) -> tuple[dict[str, Decimal], bool]:
-    """The county's totals summed over every project (`numbers.total`), and whether its
-    预算数 is exact (`numbers.checked_total`)."""
+def _county(chosen: list[Submission]) -> tuple[dict[str, Decimal], dict[str, bool]]:
+    """The county's totals summed over every project (`numbers.total`), and whether each
+    is exact (`numbers.checked_total`)."""
     sums = {k: checked_total(getattr(r, k) for s in chosen for r in s.projects) for k in MONEY}
-    return {k: v for k, (v, _) in sums.items()}, sums["budget"][1]
+    return {k: v for k, (v, _) in sums.items()}, {k: ok for k, (_, ok) in sums.items()}
 
 
 def _unit_row(
@@ -776,11 +787,13 @@ def _unit_row(
     errors: int,
     warnings: int,
     source: str | None,
+    cells: Sequence[float | str] | None = None,
 ) -> UnitRow:
-    """A 乡镇合计 row: decimal totals, the one percentage, gaps against 序时 at 2 decimals."""
+    """A 乡镇合计 row: decimal totals, the one percentage, gaps against 序时 at 2 decimals;
+    ``cells``: the `MONEY` columns as shown (the total row's), else the totals' floats."""
     pcts = [cumulative_percent(tot[k], tot["budget"]) for k in PLAN]
     gaps = [to_float(gap(p, s)) for p, s in zip(pcts, schedule, strict=True)]
-    money = (float(tot[k]) for k in MONEY)
+    money = cells if cells is not None else [float(tot[k]) for k in MONEY]
     return UnitRow._make(
         (kind, code, name, n, *money, *map(to_float, pcts), *gaps, errors, warnings, source)
     )

@@ -39,7 +39,8 @@ class EvalProjectRow(NamedTuple):
 
 
 class EvalUnitRow(NamedTuple):
-    """A 乡镇得分 row (`EVAL_UNITS`): a unit, or the county total."""
+    """A 乡镇得分 row (`EVAL_UNITS`): a unit, or the county total (whose amounts are text
+    where no float holds them exactly: `numbers.total_cell`)."""
 
     row_kind: str
     unit_code: str | None
@@ -53,8 +54,8 @@ class EvalUnitRow(NamedTuple):
     good: int
     fair: int
     poor: int
-    budget: float
-    executed: float
+    budget: float | str
+    executed: float | str
     rate: float | None
     source_file: str | None
 

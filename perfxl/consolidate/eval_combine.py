@@ -26,7 +26,15 @@ from perfxl.consolidate.eval_columns import (
 from perfxl.consolidate.monitor_combine import mark_used, without_stage
 from perfxl.consolidate.records import Extracted, Submission
 from perfxl.errors import DataError
-from perfxl.numbers import checked_total, cumulative_percent, mean, number, to_float, total
+from perfxl.numbers import (
+    checked_total,
+    cumulative_percent,
+    mean,
+    number,
+    to_float,
+    total,
+    total_cell,
+)
 from perfxl.scoring import WORST_LEVEL, get_profile
 
 
@@ -74,11 +82,15 @@ def evaluation_tables(out: Consolidation) -> None:
         )
     n = len(out.chosen)
     name = K.TOTAL_OF.format(n=n)
-    out.eval_units.append(_unit_row(K.ROW_TOTAL, None, name, out.evaluation, names, None))
-    out.lowest = lowest(out.chosen)
     budget, exact = checked_total(r.budget for r in out.evaluation)
+    executed, e_exact = checked_total(r.executed for r in out.evaluation)
     out.totals = {"projects": len(out.evaluation), "budget": float(budget)}
     out.budget = budget if exact else None
+    row = _unit_row(K.ROW_TOTAL, None, name, out.evaluation, names, None)
+    # each total as the report says it (`numbers.total_cell`): never empty, inf or rounded
+    cells = total_cell(out.budget), total_cell(executed if e_exact else None)
+    out.eval_units.append(row._replace(budget=cells[0], executed=cells[1]))
+    out.lowest = lowest(out.chosen)
 
 
 def level_names(profile: str | None) -> list[str]:

@@ -205,15 +205,20 @@ def extract_cached(
     from perfxl.consolidate.cache import PLACEHOLDER
 
     found = extract_file(path, config_path, expand_summary, layout, PLACEHOLDER)
-    return cache.keep(found, path, rows_xml)
+    return cache.keep(found, path, rows_xml, rows)
 
 
-def render_xml(found: Extracted, rows_xml: RowsXml) -> None:
+def render_xml(found: Extracted, rows_xml: RowsXml) -> list[list[Any]]:
     """Each targets submission of ``found`` (its rows named as the summary shows them) given
-    its rows' XML (`Submission.xml`)."""
+    its rows' XML (`Submission.xml`); returns, per submission, the 汇总 rows made to render
+    it ([] when none: `RowsXml.render`)."""
+    made: list[list[Any]] = []
     for s in found.submissions:
+        rows: list[Any] = []
         if renders_rows(s):
-            s.xml = rows_xml.render(s)
+            s.xml, rows = rows_xml.render(s)
+        made.append(rows)
+    return made
 
 
 def renders_rows(s: Submission) -> bool:

@@ -17,7 +17,7 @@ from perfxl.consolidate.columns import MonitorProjectRow, MonitorUnitRow
 from perfxl.consolidate.combine import Consolidation
 from perfxl.consolidate.records import Extracted, Submission
 from perfxl.errors import DataError
-from perfxl.numbers import checked_total, cumulative_percent, gap, to_float, total
+from perfxl.numbers import checked_total, cumulative_percent, gap, to_float, total, total_cell
 
 
 def monitoring_run(extracted: Sequence[Extracted]) -> bool:
@@ -68,7 +68,7 @@ def monitor_tables(out: Consolidation) -> None:
     out.month = next((s.month for s in out.chosen), None)
     schedule = M.schedule_percent(out.month) if out.month else None
     budgets: list[Decimal] = []
-    executed: list[Any] = []
+    executed: list[Decimal] = []
     counts = dict.fromkeys(("red", "yellow", "green", "indicators_red", "indicators_yellow"), 0)
     for s in out.chosen:
         out.monitor.extend(s.monitor)
@@ -80,15 +80,18 @@ def monitor_tables(out: Consolidation) -> None:
         for k in counts:
             counts[k] += getattr(row, k)
         out.monitor.append(_subtotal(s, row, schedule))
-    (b, exact), e = checked_total(budgets), total(executed)
+    (b, exact), (e, e_exact) = checked_total(budgets), checked_total(executed)
+    # a unit's amount past a float's range (inf) is no amount: no exact total then
+    out.budget = b if exact and all(d.is_finite() for d in budgets) else None
+    e_cell = total_cell(e if e_exact and all(d.is_finite() for d in executed) else None)
     out.monitor_units.append(
         MonitorUnitRow(
             K.ROW_TOTAL,
             None,
             K.TOTAL_OF.format(n=len(out.chosen)),
             sum(r.projects for r in out.monitor_units),
-            float(b),
-            float(e),
+            total_cell(out.budget),  # as the report says it, never empty or inf
+            e_cell,
             to_float(cumulative_percent(e, b)),
             to_float(schedule),
             **counts,
@@ -96,8 +99,6 @@ def monitor_tables(out: Consolidation) -> None:
         )
     )
     out.totals = {"projects": sum(len(s.monitor) for s in out.chosen), "budget": float(b)}
-    # a unit's budget past a float's range (inf) is no amount: no exact total then
-    out.budget = b if exact and all(d.is_finite() for d in budgets) else None
 
 
 def budget_of(row: MonitorProjectRow) -> Any:

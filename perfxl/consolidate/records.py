@@ -93,9 +93,11 @@ class Submission:
     summary_xml: Any = None  # its 汇总 rows rendered (by the worker with a cache, else by
     # the parent as its chunk arrives: `run._keeper`), spilled
     # (`perfxl.consolidate.spill.SpilledXml`; `combine` checks they stand)
-    summary_rows: Any = None  # the very 汇总 rows the parent rendered as its chunk arrived,
-    # spilled when the run writes tables (`writer.RowsXml.with_summaries`): made once, they
-    # feed the tables as their XML feeds the summary (`combine._spilled_summary`)
+    summary_rows: Any = None  # the very 汇总 rows its XML was rendered from, spilled when
+    # the run writes tables: the parent's as its chunk arrived (`writer.RowsXml.with_summaries`),
+    # or a worker's filling a cache (handed on as a list, never stored: `cache.Cache.keep`,
+    # then `spill.spill_rows`); made once, they feed the tables as their XML feeds the
+    # summary (`combine._spilled_summary`)
 
     @property
     def unit_key(self) -> str:

@@ -282,15 +282,22 @@ def spill_rows(extracted: Extracted, store: SpillStore) -> Extracted:
     """Each submission's 指标明细 and 校验问题 rows moved to ``store`` (its ``spilled``
     handles and ``tally`` set, its lists emptied), with the XML a worker rendered of them
     when it was rendered under the submission's file name (`Spilled.xml`; its 汇总 rows'
-    XML: ``summary_xml``, used when `combine` finds it stands); ``extracted`` returned."""
+    XML: ``summary_xml``, used when `combine` finds it stands, and the very 汇总 rows a
+    worker made to render it when the run reads them besides: ``summary_rows``, spilled);
+    ``extracted`` returned."""
     from perfxl.consolidate.combine import problem_counts
 
     for s in extracted.submissions:
         xml, s.xml = s.xml, None
         mine = xml is not None and xml.path == s.file.path  # else shown under another name
+        made = s.summary_rows if isinstance(s.summary_rows, list) else None
+        if made is not None:  # a worker's (`cache.Cache.keep`): spilled with their XML only
+            s.summary_rows = None
         if mine and xml.summary is not None:
             key, d = xml.summary
             s.summary_xml = SpilledXml(key, store.put_bytes(d.data), d.crc, d.size)
+            if made:
+                s.summary_rows = store.put(made)
         if s.spilled is None:  # else spilled as it was loaded from the cache
             if not (s.indicators or s.problems):
                 continue

@@ -346,20 +346,22 @@ class RowsXml:
         """What the XML of ``table``'s rows depends on besides the rows themselves."""
         return key_for(_paths(self.inputs, os.getcwd()), self.styles[table.sheet])
 
-    def render(self, sub: Any) -> SubmissionXml:
+    def render(self, sub: Any) -> tuple[SubmissionXml, list[K.SummaryRow]]:
         """The XML of ``sub``'s 指标明细 and 校验问题 rows (a `records.Submission`), and of
         its 汇总 rows as its own problems count them (`combine.own_summary`; a workbook read
         directly: the summary splices them when no other record counts problems of its
-        file, `combine._shared_files`)."""
+        file, `combine._shared_files`); and those 汇总 rows ([] when none were made), for a
+        run that reads them besides (tables: `cache.Cache.keep` hands them on)."""
         from perfxl.consolidate.combine import own_summary
 
         summary = own_summary(sub) if self.summary and sub.file.via is None else []
-        return SubmissionXml(
+        xml = SubmissionXml(
             sub.file.path,
             self._rendered(K.INDICATORS, sub.indicators),
             self._rendered(K.PROBLEMS, sub.problems),
             self._rendered(K.SUMMARY, summary),
         )
+        return xml, summary
 
     def with_summaries(self, subs: Iterable[Any], rows: SpillStore | None = None) -> None:
         """The 汇总 rows of each of ``subs`` rendered in this process and added to its

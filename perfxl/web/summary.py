@@ -211,11 +211,14 @@ def summary_figures(report: Any, names: dict[str, str], folder: str) -> dict[str
                     warnings=u.warnings,
                 )
             )
-        # the run's totals as `perfxl consolidate --format json` gives them: one answer
+        # the run's totals as `perfxl consolidate --format json` gives them: one answer; the
+        # 预算数 as the 乡镇合计 total row and the report say it (text when no float holds
+        # it: `numbers.total_cell`; the JSON's number is null or rounded then)
         figures = report.to_dict()
+        total = next(iter(_of_kind(c.units, K.ROW_TOTAL)), None)
         totals = {
             "projects": figures["projects"],
-            "budget": figures["budget"],
+            "budget": total.budget if total else figures["budget"],
             "plan_percent": figures["plan_percent"],
             "schedule": dict(zip(K.CHECKPOINTS, (round(s, 2) for s in c.schedule), strict=True)),
         }
