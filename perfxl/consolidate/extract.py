@@ -274,6 +274,7 @@ def warm_up(config_path: str | None = None) -> None:
     processes forked afterwards start warm: each one loaded the config, parsed the core
     properties' parser and imported the rest for its first workbook, about half a
     workbook's work (62M instructions against 113M) done again in every worker."""
+    import contextlib
     import importlib
 
     from perfxl.rules.families import FAMILIES
@@ -295,8 +296,6 @@ def warm_up(config_path: str | None = None) -> None:
     )
     for name in warm:
         importlib.import_module(name)
-    try:  # the preflight's inflater where it is installed (`perfxl.safety`)
+    with contextlib.suppress(ImportError):  # the preflight's inflater, where installed
         importlib.import_module("isal.isal_zlib")
-    except ImportError:
-        pass
     _config(config_path)
