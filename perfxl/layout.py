@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar
+from typing import Any, ClassVar, SupportsIndex
 
 from perfxl import constants as C
 from perfxl.cells import a1, col_letter, parse_a1
@@ -562,6 +562,15 @@ class Layout:
     carried_record: CarriedRecordForm = dataclasses.field(
         default_factory=lambda: _standard_carried_record()
     )
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> str | tuple[Any, ...]:
+        """`STANDARD` pickled by its name, any other layout by value: a consolidation's
+        workers get the form with every task, and by value that was 9 KB pickled and
+        unpickled per task into a new object, which the readers' memos (keyed by the
+        layout's identity) did not know: about 1 % of a worker's time at 4 files a task."""
+        if self is globals().get("STANDARD"):
+            return "STANDARD"
+        return super().__reduce_ex__(protocol)
 
     def field(self, key: str) -> Field:
         """The field of ``key`` on whichever sheet holds it (``budget``, ``unit/code``)."""

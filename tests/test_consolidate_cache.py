@@ -642,7 +642,7 @@ def test_entries_load_while_the_workers_read_the_new_files(
 
     monkeypatch.setattr(R, "_cached", spy)
     warmed: list[int] = []
-    monkeypatch.setattr(R, "warm_up", lambda: warmed.append(1))
+    monkeypatch.setattr(R, "warm_up", lambda *_: warmed.append(1))
     out = tmp_path / "out.xlsx"
     _run(folder, out, cache, 2)
     assert workers and workers[0] >= 1  # the pool was reading while the entries loaded

@@ -52,3 +52,20 @@ def test_a_process_running_another_thread_spawns_them_with_the_same_result(
     assert spawned.files == alone.files and len(spawned.files) > 1
     assert spawned.totals == alone.totals and spawned.totals["projects"] > 0
     assert len(spawned.problems) == len(alone.problems) > 0
+
+
+def test_warm_up_loads_the_config_the_forked_workers_validate_with(tmp_path: Path) -> None:
+    """What every worker would load for its first workbook is loaded once, before the fork."""
+    from perfxl.consolidate import extract
+
+    config = tmp_path / "county.toml"
+    config.write_text("", encoding="utf-8")
+    extract._config.cache_clear()
+    try:
+        extract.warm_up(str(config))
+        loaded = extract._config.cache_info()
+        extract._config(str(config))  # what a forked worker's first workbook asks for
+        assert loaded.currsize == 1
+        assert extract._config.cache_info().misses == loaded.misses  # not loaded again
+    finally:
+        extract._config.cache_clear()

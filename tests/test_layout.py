@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import io
+import pickle
 import re
 import tokenize
 from dataclasses import replace
@@ -342,6 +343,20 @@ def test_consolidate_follows_a_moved_layout(tmp_path: Path) -> None:
     # The standard form does not fit these files: their labels are a row lower.
     standard, _ = gather([folder], Options(jobs=1))
     assert [p for p in standard.problems if p.rule == "read.label_missing"]
+
+
+def test_the_standard_layout_is_pickled_by_name_and_another_by_value() -> None:
+    # Every task of a consolidation pickles the layout for its worker: the standard form
+    # arrives as the worker's own `L.STANDARD` (the readers' memos know it by identity).
+    standard = pickle.dumps(L.STANDARD, protocol=pickle.HIGHEST_PROTOCOL)
+    assert pickle.loads(standard) is L.STANDARD
+    assert len(standard) < 100
+    moved = moved_layout()
+    again = pickle.loads(pickle.dumps(moved, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == moved and again is not moved
+    assert again != L.STANDARD
+    same = replace(L.STANDARD)  # equal, but not the module's: by value
+    assert pickle.loads(pickle.dumps(same)) == L.STANDARD
 
 
 def test_fill_into_follows_a_moved_layout(tmp_path: Path) -> None:

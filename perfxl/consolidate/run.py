@@ -319,7 +319,7 @@ def _read(
             out.extend(keep(found))
         return out
     if meanwhile is None:  # imported once here; forked workers inherit the modules
-        warm_up()
+        warm_up(config)
     # else this process has entries to load: the workers import them while it does (about
     # 0.2 s of CPU each, and 0.2 s less before the first entry is loaded)
     chunks = chunked(items, plan.chunk, plan.workers)
