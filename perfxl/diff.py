@@ -28,6 +28,7 @@ from perfxl.model import (
     Project,
     Targets,
 )
+from perfxl.monitoring import month_of
 from perfxl.numbers import money, number
 from perfxl.rules.base import project_label, squash
 from perfxl.rules.schema_rules import LABELS, PART_LABELS
@@ -258,7 +259,7 @@ def diff(
         old_locations, new_locations: the readers' pointer -> (sheet, cell) maps; None for
             JSON data (changes then carry no cells).
     """
-    d = _Differ(old_locations or {}, new_locations or {}, new.month or old.month)
+    d = _Differ(old_locations or {}, new_locations or {}, month_of(new) or month_of(old))
     od, nd = old.to_dict(), new.to_dict()
     for pointer, label in TOP_FIELDS:
         d.value("unit", label, pointer, _at(od, pointer), _at(nd, pointer))

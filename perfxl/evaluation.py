@@ -27,7 +27,9 @@ project has no 总分 and no 自评等级 until it is a number (the sheet's ``N(
   of the 分值 column leaves it out), no 得分, and ``counted`` is None;
 - a 全年预算数 or 全年执行数 of 年度资金总额 that is text (typed so, or held so in its cell:
   give :func:`evaluate` the model as the cells hold it, `perfxl.held.held_targets`): no 执行率,
-  no 得分 (:attr:`perfxl.scoring.FundsScore.reason` ``budget_text`` / ``executed_text``).
+  no 得分 (:attr:`perfxl.scoring.FundsScore.reason` ``budget_text`` / ``executed_text``);
+- the 分值 of 年度资金总额 typed as text: its 执行率 but no 得分 (``points_text``), as an
+  indicator row's.
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ UNSCORABLE: Final[frozenset[str]] = frozenset({"qualitative_actual", "incomparab
 FUNDS_TEXT: Final[frozenset[str]] = frozenset({"budget_text", "executed_text"})
 """Why 年度资金总额 has no 执行率 when that leaves the project without 总分: an amount that is
 text (a blank or 0 budget gives no 执行率 in the sheet either, and 总分 counts the rest)."""
+NO_TOTAL: Final[frozenset[str]] = FUNDS_TEXT | {"points_text"}
+"""Why 年度资金总额 has no 得分 when that leaves the project without 总分: :data:`FUNDS_TEXT`,
+or its 分值 typed as text (module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -134,8 +139,8 @@ class EvaluationResult:
         rows: one per indicator of ``Project.indicators``, in order.
         points_problems: what is wrong with the 分值 (typed not adding up, …); the rows of
             each problem are positions in ``rows``.
-        total: 总分 (2 decimals); None when a row cannot be scored, or a 分值 or an amount of
-            年度资金总额 is text (module docstring).
+        total: 总分 (2 decimals); None when a row cannot be scored, or a 分值 (of a row or of
+            年度资金总额) or an amount of 年度资金总额 is text (module docstring).
         level: 自评等级; None without 总分.
     """
 
@@ -213,7 +218,7 @@ def evaluate_project(p: Project, profile: Profile = DEFAULT) -> EvaluationResult
             )
         )
     counted = [r.counted for r in rows]
-    if any(c is None for c in counted) or funds.reason in FUNDS_TEXT:
+    if any(c is None for c in counted) or funds.reason in NO_TOTAL:
         tot: Decimal | None = None
     else:
         tot = total([funds.score, *counted])

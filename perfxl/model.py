@@ -280,8 +280,10 @@ class Targets:
     schema_version: str = SCHEMA_VERSION
     # "targets" (the declaration), "monitoring" (执行监控, month ``month`` = 1-X月) or
     # "evaluation" (绩效自评, at year end: no month; scored by the profile ``profile``).
+    # ``month`` as typed on the cover: only an integer 1-12 is a month
+    # (`perfxl.monitoring.month_of`; anything else is reported, ``monitoring.month_invalid``).
     stage: str = "targets"
-    month: int | None = None
+    month: Any = None
     profile: str | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -181,6 +181,14 @@ def monitor(
     ]
 
 
+def computed_figures(results: list[MonitoringResult]) -> str:
+    """What a compute run says it computed (``已计算 N/M 个项目的…``): 执行率 and lights, or,
+    without a monitoring month, the 执行率 only (``monitoring.month_invalid`` says why)."""
+    if not results or any(r.schedule is not None for r in results):
+        return "执行率和预警灯"
+    return "执行率（没有有效的监控月份，序时进度和项目的预警灯未计算，见提示）"
+
+
 def explained(m: ProjectMonitoring) -> bool:
     """Whether the sheet explains a shortfall: some indicator row gives both 偏差原因分析
     and 整改措施 (the form has no project-level reason cells)."""
@@ -195,6 +203,7 @@ __all__ = [
     "MonitoringResult",
     "Rate",
     "budget_of",
+    "computed_figures",
     "execution_rate",
     "explained",
     "indicator_light",

@@ -170,15 +170,24 @@ def _read_rows(
     return inds, progress
 
 
-def read_month(grid: Grid, res: ReadResult) -> int | None:
-    """The monitoring month: the cover's 监控月份, else the one the sheets' labels show."""
+def read_month(grid: Grid, res: ReadResult) -> Any:
+    """The monitoring month: the cover's 监控月份 as typed, else (no cover) the one the sheets'
+    labels show.
+
+    The cover's cell is the one the sheet's 序时进度 formula reads, so it is the month even
+    when it is no month: blank is None (not the labels' month, which the formula does not
+    see), a whole number an int, anything else (``13``, ``七月``, a ``7`` typed as text, which
+    ``N()`` counts as 0) kept as typed for validation to report (``monitoring.month_invalid``;
+    `perfxl.monitoring.month_of` gives no month for it).
+    """
     from perfxl.read import as_integer
 
-    from_labels = res.targets.month
-    value = as_integer(cover_value(grid, res, res.layout.monitoring_cover.month.ref, "/month"))
-    if value is not None:
-        return value if isinstance(value, int) else from_labels
-    return from_labels
+    if not any(info.kind == "cover" for info in res.sheets):
+        return res.targets.month
+    raw = cover_value(grid, res, res.layout.monitoring_cover.month.ref, "/month")
+    if isinstance(raw, str):
+        return raw if raw.strip() else None
+    return as_integer(raw)
 
 
 def read_carried_record(sheet: Sheet, info: SheetInfo, res: ReadResult) -> bool:

@@ -13,7 +13,9 @@ them (``docs/scoring.md`` says it again for people).
     (the sheet's ``ROUND(executed/budget, 4)`` fraction); a blank 全年执行数 counts as 0; no
     执行率 for a blank, text or 0 全年预算数, or a text 全年执行数. 得分 =
     ``round2(min(max(执行率, 0), 100) × 分值 / 100)`` — from the 执行率 as shown, never above
-    分值, never below 0. In a sheet: ``ROUND(MIN(1,MAX(0,rate))*points,2)``.
+    分值, never below 0. In a sheet: ``ROUND(MIN(1,MAX(0,rate))*points,2)``. A 分值 typed as
+    text is no 分值 (``points_text``: no 得分, and `perfxl.evaluation` gives no 总分), as an
+    indicator row's.
 
 分值 of the indicator rows (:func:`split_points`):
     Each row counts in a weight group: its 一级指标 (spelt as :func:`perfxl.framework.canonical`

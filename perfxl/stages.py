@@ -34,7 +34,10 @@ _SHOWN = 5  # files named in a message before "等 N 个"
 def stage_name(t: Targets) -> str:
     """The workbook's kind as the clerk knows it: ``绩效运行监控表（7月）``."""
     if t.stage == MONITORING:
-        return f"绩效运行监控表（{t.month}月）" if t.month else "绩效运行监控表"
+        from perfxl.monitoring import month_of
+
+        month = month_of(t)  # a month typed as 13 or 七月 is no month
+        return f"绩效运行监控表（{month}月）" if month else "绩效运行监控表"
     if t.stage == EVALUATION:
         return f"{t.year}年度绩效自评表" if t.year else "绩效自评表"
     return "绩效目标表"

@@ -397,9 +397,11 @@ def test_a_targets_workbook_gets_no_monitoring_rule() -> None:
 
 
 def test_without_a_month_no_project_is_behind() -> None:
+    """No project is behind a 序时进度 nobody gave; the missing month is said, at its cell."""
     p = clean_project()
     _RED(p)
-    assert findings(book(p, month=None)) == []
+    for month in (None, 13, "7"):
+        assert findings(book(p, month=month)) == [("monitoring.month_invalid", "/month")]
 
 
 def test_a_project_without_a_monitoring_section_is_skipped() -> None:
@@ -479,6 +481,7 @@ def test_severities() -> None:
     assert {rid: CATALOGUE[rid].severity for rid in sorted(rules.EMITS)} == {
         "monitoring.amount_negative": "error",
         "monitoring.executed_over_budget": "error",
+        "monitoring.month_invalid": "error",
         "monitoring.forecast_below_executed": "error",
         "monitoring.funds_sum": "error",
         "monitoring.indicator_unexplained": "error",

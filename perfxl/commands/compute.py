@@ -79,9 +79,11 @@ def command(
     code = EXIT_PROBLEMS if report.problems else EXIT_OK
     with finishing(code):  # the workbook is written: a late Ctrl-C changes nothing
         echo_problems(report.problems)
-        what = {"monitoring": "执行率和预警灯", "evaluation": "得分、总分和自评等级"}.get(
-            report.stage, "累计进度"
-        )
+        what = "得分、总分和自评等级" if report.stage == "evaluation" else "累计进度"
+        if report.outcome.monitoring is not None:  # without a month, no lights
+            from perfxl.monitoring import computed_figures
+
+            what = computed_figures(report.outcome.monitoring)
         msg = _count_line(report, what)
         if report.backup is not None:
             msg += f"（原文件备份为 {report.backup.name}）"

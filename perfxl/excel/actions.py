@@ -59,6 +59,7 @@ def compute_book(book: Any) -> str:
     staff replaced by a number gets the number, formatted ``0.00%``; a changed formula is
     left alone and reported.
     """
+    from perfxl.monitoring import computed_figures
     from perfxl.services import compute_open_book
 
     grid = A.read_grid(book)
@@ -81,7 +82,7 @@ def compute_book(book: Any) -> str:
         done = sum(m.rate is not None for m in monitoring)
         schedule = next((m.schedule for m in monitoring if m.schedule is not None), None)
         time = f"（截至 {read.targets.month}月底，序时进度 {schedule}%）" if schedule else ""
-        msg = f"已计算 {done}/{len(monitoring)} 个项目的执行率和预警灯{time}。"
+        msg = f"已计算 {done}/{len(monitoring)} 个项目的{computed_figures(monitoring)}{time}。"
     else:
         done = sum(p.percents is not None for p in computed.projects)
         msg = (

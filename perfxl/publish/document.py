@@ -13,6 +13,7 @@ from docx.oxml import parse_xml
 
 from perfxl import layout as L
 from perfxl.model import Targets
+from perfxl.monitoring import month_of
 from perfxl.publish import county as county_view
 from perfxl.publish import evaluation as evaluation_view
 from perfxl.publish import evaluation_county, monitoring_county
@@ -88,7 +89,7 @@ def title_of(books: Sequence[Targets], title: str | None = None, county: bool | 
         return template.format(county=county_name(books), year=year)
     if monitoring:
         text = T.MON_COUNTY_TITLE.format(county=county_name(books), year=year, X="{X}")
-        return L.month_label(text, books[0].month)
+        return L.month_label(text, month_of(books[0]))
     return T.COUNTY_TITLE.format(county=county_name(books), year=year)
 
 

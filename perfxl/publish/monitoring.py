@@ -125,7 +125,7 @@ def document_title(t: Targets) -> str:
     """The cover title: unit name, a line break, the year and months monitored."""
     unit = plain(t.unit.name) or plain(t.unit.code)
     template = T.MON_DOC_TITLE if t.year else T.MON_DOC_TITLE_NO_YEAR
-    return L.month_label(template.format(unit=unit, year=plain(t.year), X="{X}"), t.month)
+    return L.month_label(template.format(unit=unit, year=plain(t.year), X="{X}"), M.month_of(t))
 
 
 def summary_lines(t: Targets, fig: UnitFigures, th: Thresholds) -> list[str]:

@@ -64,6 +64,7 @@ RuleId = Literal[
     "boilerplate.indicator",
     "boilerplate.goals",
     "code.year_mismatch",
+    "monitoring.month_invalid",
     "monitoring.executed_over_budget",
     "monitoring.funds_sum",
     "monitoring.amount_negative",
@@ -380,6 +381,12 @@ _RULES: tuple[Rule, ...] = (
     ),
     # --- 执行监控 (perfxl.rules.monitoring) -------------------------------------------------------
     Rule(
+        "monitoring.month_invalid",
+        "error",
+        "封面的监控月份{what}：没有序时进度，各项目没有预警灯，也不检查执行率是否落后序时进度（perfxl compute 不写入序时进度和项目预警灯；执行率和各指标的预警灯照常计算）。请填写 1 到 12 的整数（7 即截至 7月底，与项目表“1-X月执行数”中的月份一致）。",
+        "监控月份未填写或不是 1 到 12 的整数",
+    ),
+    Rule(
         "monitoring.executed_over_budget",
         "error",
         "项目“{project}”：{row}的1-{month}月执行数 {executed:万元}超过{budget_label} {budget:万元}，且没有说明原因。请核对执行数；确因预算调整等原因超出的，请填写调整后预算数，或在指标表的“偏差原因分析”和“备注（整改措施）”栏写明原因和措施。",
@@ -485,7 +492,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "evaluation.points_invalid",
         "error",
-        "项目“{project}”：{level1}中的分值“{text}”不是非负数字{effect}。请填写分值（如 12.5），或清空改用平均分配。",
+        "项目“{project}”：{row}的分值“{text}”不是非负数字{effect}。{fix}",
         "分值不是非负数字",
     ),
     Rule(

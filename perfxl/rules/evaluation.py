@@ -101,6 +101,13 @@ _POINTS_TEXT: Final = (
     "本行没有得分，该项目的总分和自评等级暂不计算"
 )
 """What ``evaluation.points_invalid`` adds for a 分值 typed as text (`perfxl.evaluation`)."""
+_POINTS_FIX: Final = "请填写分值（如 12.5），或清空改用平均分配。"
+"""How to fix an indicator row's 分值 (``evaluation.points_invalid``)."""
+_FUNDS_POINTS_FIX: Final = (
+    "年度资金总额的分值由评分方案给出（本方案为 {points} 分），该单元格已锁定：请在"
+    "“审阅 › 撤销工作表保护”后改回 {points}，再保护工作表。"
+)
+"""How to fix the 分值 of 年度资金总额 (a locked cell perfxl wrote from the profile)."""
 _CARRIED_IDS: Final[dict[str, RuleId]] = {
     "monitoring.carried_changed": "evaluation.carried_changed",
     "monitoring.carried_added": "evaluation.carried_added",
@@ -138,6 +145,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield from _funds_sum(e.total, [getattr(e, k) for k in _PARTS], base, name, tol)
         yield from _over_budget(p, base, name)
         yield from _negative(p, base, name)
+        yield from _funds_points(e.total.points, base, name, profile)
         yield from _points(p, result, base, name)
         for row in result.rows:
             x = e.indicators[row.index] if row.index < len(e.indicators) else IndicatorResult()
@@ -250,6 +258,25 @@ def _over_budget(p: Project, base: str, project: str) -> Iterator[Finding]:
             )
 
 
+def _funds_points(points: Any, base: str, project: str, profile: Profile) -> Iterator[Finding]:
+    """The 分值 of 年度资金总额: text gives the row no 得分 and the project no 总分
+    (`perfxl.scoring.funds_score`, ``points_text``); a negative one is scored as the sheet
+    scores it. Blank is the profile's."""
+    if _blank(points):
+        return
+    value = number(points)
+    if value is not None and value >= 0:
+        return
+    fields = {
+        "project": project,
+        "row": "年度资金总额（预算执行率）",
+        "text": points,
+        "effect": _POINTS_TEXT if value is None else "",
+        "fix": _FUNDS_POINTS_FIX.format(points=f"{profile.funds_points:g}"),
+    }
+    yield Finding("evaluation.points_invalid", f"{base}/evaluation/total/points", points, fields)
+
+
 def _points(p: Project, result: EvaluationResult, base: str, project: str) -> Iterator[Finding]:
     """The 分值 of the indicator rows: typed ones adding up, every row in a weight group."""
     for pp in result.points_problems:
@@ -264,7 +291,7 @@ def _points(p: Project, result: EvaluationResult, base: str, project: str) -> It
             assert e is not None
             value = e.indicators[rows[0]].points if rows and rows[0] < len(e.indicators) else None
             effect = _POINTS_TEXT if pp.code == "points_not_number" else ""
-            fields.update(text=value, effect=effect)
+            fields.update(row=f"{fields['level1']}中", text=value, effect=effect, fix=_POINTS_FIX)
             yield Finding("evaluation.points_invalid", where, value, fields)
         elif pp.code == "unknown_level1":
             where = f"{base}/indicators/{rows[0]}/level1" if rows else where

@@ -49,9 +49,11 @@ from perfxl.targets import Target, parse_target, to_wan
 
 EMITS: frozenset[RuleId] = ids_of("monitoring.")
 
-RATE_RULES: Final[frozenset[str]] = frozenset({"monitoring.amount_negative"})
-"""The findings ``compute`` reports with its 执行率 and lights: what changes a figure it
-writes (an amount typed as text stops one; compute says so itself, `perfxl.write.rates`)."""
+RATE_RULES: Final[frozenset[str]] = frozenset(
+    {"monitoring.amount_negative", "monitoring.month_invalid"}
+)
+"""The findings ``compute`` reports with its 执行率 and lights: what changes or stops a figure
+it writes (an amount typed as text stops one too; compute says so itself, `perfxl.write.rates`)."""
 
 ROW_LABELS: dict[str, str] = {"total": "年度资金总额", "fiscal": "财政资金", "other": "其他资金"}
 COLUMN_LABELS: dict[str, str] = {
@@ -74,6 +76,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     yellow, red = Decimal(repr(cfg.yellow_gap)), Decimal(repr(cfg.red_gap))
     month = month_of(t)
     shown_month = "X" if month is None else str(month)
+    if month is None:
+        yield Finding("monitoring.month_invalid", "/month", t.month, {"what": _month_said(t.month)})
     held = held_targets(t, ctx.as_text)  # the amounts as the sheet's formulas take them
     for i, p in enumerate(held.projects):
         m = p.monitoring
@@ -107,6 +111,17 @@ def check(ctx: Context) -> Iterator[Finding]:
     if ctx.carried is not None:
         for d in compare(t, ctx.carried, ctx.project_sheets):
             yield carried_finding(d, t, ctx.project_sheets)
+
+
+def _month_said(value: Any) -> str:
+    """What is wrong with a 监控月份 that is no month (`perfxl.monitoring.month_of`), as
+    ``monitoring.month_invalid`` says it."""
+    if is_blank(value):
+        return "未填写"
+    if isinstance(value, str) and value.strip().isdigit() and 1 <= int(value.strip()) <= 12:
+        return f"“{value}”以文本形式保存（表内序时进度的公式不把文本当作数字）"
+    shown = ("TRUE" if value else "FALSE") if isinstance(value, bool) else value
+    return f"“{shown}”不是 1 到 12 的整数"
 
 
 def _row(

@@ -169,9 +169,10 @@ class ComputeReport:
         }
 
     def _monitoring_dict(self, results: list[MonitoringResult]) -> dict[str, Any]:
-        """The monitoring stage's report: 序时进度, and per project its 执行率 (年度资金总额,
+        """The monitoring stage's report: the month and its 序时进度 (null without a month
+        from 1 to 12), and per project its 执行率 (年度资金总额,
         财政资金, 其他资金; percentages, 2 decimals) and lights (绿/黄/红 or null)."""
-        from perfxl.monitoring import LIGHT_TEXT
+        from perfxl.monitoring import LIGHT_TEXT, month_of
 
         read = self.outcome.read
         schedule = next((m.schedule for m in results), None)
@@ -196,7 +197,7 @@ class ComputeReport:
             "output": str(self.target),
             "backup": str(self.backup) if self.backup else None,
             "stage": "monitoring",
-            "month": read.targets.month,
+            "month": month_of(read.targets),  # null for none usable, as 序时进度
             "schedule": None if schedule is None else float(schedule),
             "projects": projects,
             "problems": [p.to_dict() for p in self.problems],
