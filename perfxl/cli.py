@@ -2,7 +2,8 @@
 their reports.
 
 Exit codes (every command): 0 ok; 1 problems found (the work was done, see the messages);
-2 unusable input (nothing was written).
+2 unusable input (nothing was written); 130 interrupted (Ctrl-C); 141 the reader of standard
+output closed it early (``perfxl export BOOK | head -1``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from perfxl.errors import PerfxlError
 from perfxl.problems import SEVERITY_ZH, Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away
 
 # Commands that live in their own modules, imported only when used (keeps start-up fast).
 LAZY_COMMANDS: dict[str, str] = {
@@ -117,11 +119,47 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
             stop_interrupted()  # temp files removed, message, exit 130
         except BrokenPipeError:
-            raise  # the reader closed our output (| head): click ends quietly, as before
+            stop_broken_pipe()
         except OSError as exc:
             stop_os_error(exc)
 
     return wrapper
+
+
+def stop_broken_pipe() -> None:
+    """The reader of our output closed it (``| head -1``): that is its choice, not an error.
+
+    End as a Unix tool does when SIGPIPE kills it: no message, no traceback, exit 141; temp
+    files removed (a file being written is left as it was). Standard output is pointed at the
+    null device first, so that flushing it at exit cannot fail again.
+    """
+    from perfxl.write.patch.safeio import discard_temps
+
+    discard_temps()
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real descriptor (a test runner's capture): nothing to do
+        pass
+    sys.exit(EXIT_PIPE)
+
+
+_OUT_PIECE = 2048  # characters: at most 8 KiB of UTF-8, what Python's buffer writes whole
+
+
+def echo_out(text: str, *, nl: bool = True) -> None:
+    """Print ``text`` (a report, the JSON) on standard output in small pieces.
+
+    A single large write that the OS cuts short because the reader closed the pipe
+    (``| head -1``) is taken by Python as done, the rest dropped without a word, and the
+    command would end as if everything had been read. Pieces that fit Python's buffer are
+    written whole or fail with ``BrokenPipeError``, which ends the command quietly with
+    `EXIT_PIPE` (`stop_broken_pipe`).
+    """
+    text = text + "\n" if nl else text
+    for i in range(0, len(text), _OUT_PIECE):
+        click.echo(text[i : i + _OUT_PIECE], nl=False)
 
 
 def stop_os_error(exc: OSError) -> None:
@@ -150,7 +188,7 @@ def echo_problems(problems: Iterable[Problem]) -> None:
 def main() -> None:
     """perfxl — 预算绩效目标表工具：生成、填写、读取、校验、计算和汇总工作簿。
 
-    退出码：0 正常；1 发现问题（已完成，见提示）；2 输入无法使用（未写出任何文件）；130 已中断（Ctrl-C，未写出不完整的文件）。
+    退出码：0 正常；1 发现问题（已完成，见提示）；2 输入无法使用（未写出任何文件）；130 已中断（Ctrl-C，未写出不完整的文件）；141 标准输出的读取方提前关闭（如 | head），输出就此停止。
     """
 
 
@@ -379,16 +417,17 @@ def _export(book: Path, output: Path | None, engine: str) -> None:
         with finishing(code):  # the JSON file is written: a late Ctrl-C changes nothing
             click.echo(f"已导出：{output}", err=True)
     else:  # what is printed is the only output: a Ctrl-C while printing interrupts it
-        click.echo(report.text(), nl=False)
+        echo_out(report.text(), nl=False)
     sys.exit(code)
 
 
 @main.command()
+@handle_errors
 def schema() -> None:
     """输出数据格式的 JSON Schema（Draft 2020-12）。"""
     from perfxl.schema import schema_text
 
-    click.echo(schema_text(), nl=False)
+    echo_out(schema_text(), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 from docx import Document
-
 from importdocs import build as build_doc
+
 from perfxl.cli import main
 from perfxl.outputs import own_output
 from perfxl.write.patch.safeio import backup_path

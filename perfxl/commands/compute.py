@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors, overwrite_option
+from perfxl.cli import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    echo_out,
+    echo_problems,
+    handle_errors,
+    overwrite_option,
+)
 
 if TYPE_CHECKING:
     from perfxl.problems import Problem
@@ -97,7 +104,7 @@ def command(
             for line in _evaluation_lines(report):
                 click.echo(line)
         if fmt == "json":
-            click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+            echo_out(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     sys.exit(code)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from perfxl.cli import EXIT_OK, handle_errors, overwrite_option
+from perfxl.cli import EXIT_OK, echo_out, handle_errors, overwrite_option
 
 
 @click.command()
@@ -171,9 +171,9 @@ def command(
     code = report.exit_code or EXIT_OK
     with finishing(code):  # every output is written: a late Ctrl-C changes nothing
         if fmt == "json":
-            click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+            echo_out(json.dumps(summary, ensure_ascii=False, indent=2))
         else:
-            click.echo(report_text(summary))
+            echo_out(report_text(summary))
     sys.exit(code)
 
 

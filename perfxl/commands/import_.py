@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors, overwrite_option
+from perfxl.cli import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    echo_out,
+    echo_problems,
+    handle_errors,
+    overwrite_option,
+)
 
 
 @click.command()
@@ -87,5 +94,5 @@ def command(doc: Path, output: Path | None, overwrite: bool, fmt: str, year: int
                 f"已导入：{output}（{len(t.projects)} 个项目，{indicators} 条指标）", err=True
             )
         if fmt == "json":
-            click.echo(data, nl=False)
+            echo_out(data, nl=False)
     sys.exit(code)

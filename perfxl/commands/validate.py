@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from perfxl.cli import handle_errors, overwrite_option
+from perfxl.cli import echo_out, handle_errors, overwrite_option
 from perfxl.problems import SEVERITY_ZH
 from perfxl.validate import ValidationReport, totals
 
@@ -109,9 +109,9 @@ def command(
                     err=True,
                 )
     if fmt == "json":
-        click.echo(json.dumps(batch.to_dict(), ensure_ascii=False, indent=2))
+        echo_out(json.dumps(batch.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(reports, batch.superseded), nl=False)
+        echo_out(render_text(reports, batch.superseded), nl=False)
     if annotate_out is not None or in_place:
         from perfxl.outputs import finishing
 
