@@ -2,7 +2,8 @@
 their reports.
 
 Exit codes (every command): 0 ok; 1 problems found (the work was done, see the messages);
-2 unusable input (nothing was written).
+2 unusable input (nothing was written); 130 interrupted (Ctrl-C); 141 the reader of standard
+output closed it early (``perfxl export BOOK | head -1``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -23,6 +24,7 @@ from perfxl.errors import PerfxlError
 from perfxl.problems import SEVERITY_ZH, Problem
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNUSABLE = 0, 1, 2
+EXIT_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a Unix tool whose reader went away
 
 # Commands that live in their own modules, imported only when used (keeps start-up fast).
 LAZY_COMMANDS: dict[str, str] = {
@@ -117,11 +119,47 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
             stop_interrupted()  # temp files removed, message, exit 130
         except BrokenPipeError:
-            raise  # the reader closed our output (| head): click ends quietly, as before
+            stop_broken_pipe()
         except OSError as exc:
             stop_os_error(exc)
 
     return wrapper
+
+
+def stop_broken_pipe() -> None:
+    """The reader of our output closed it (``| head -1``): that is its choice, not an error.
+
+    End as a Unix tool does when SIGPIPE kills it: no message, no traceback, exit 141; temp
+    files removed (a file being written is left as it was). Standard output is pointed at the
+    null device first, so that flushing it at exit cannot fail again.
+    """
+    from perfxl.write.patch.safeio import discard_temps
+
+    discard_temps()
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real descriptor (a test runner's capture): nothing to do
+        pass
+    sys.exit(EXIT_PIPE)
+
+
+_OUT_PIECE = 2048  # characters: at most 8 KiB of UTF-8, what Python's buffer writes whole
+
+
+def echo_out(text: str, *, nl: bool = True) -> None:
+    """Print ``text`` (a report, the JSON) on standard output in small pieces.
+
+    A single large write that the OS cuts short because the reader closed the pipe
+    (``| head -1``) is taken by Python as done, the rest dropped without a word, and the
+    command would end as if everything had been read. Pieces that fit Python's buffer are
+    written whole or fail with ``BrokenPipeError``, which ends the command quietly with
+    `EXIT_PIPE` (`stop_broken_pipe`).
+    """
+    text = text + "\n" if nl else text
+    for i in range(0, len(text), _OUT_PIECE):
+        click.echo(text[i : i + _OUT_PIECE], nl=False)
 
 
 def stop_os_error(exc: OSError) -> None:
@@ -150,7 +188,7 @@ def echo_problems(problems: Iterable[Problem]) -> None:
 def main() -> None:
     """perfxl — 预算绩效目标表工具：生成、填写、读取、校验、计算和汇总工作簿。
 
-    退出码：0 正常；1 发现问题（已完成，见提示）；2 输入无法使用（未写出任何文件）；130 已中断（Ctrl-C，未写出不完整的文件）。
+    退出码：0 正常；1 发现问题（已完成，见提示）；2 输入无法使用（未写出任何文件）；130 已中断（Ctrl-C，未写出不完整的文件）；141 标准输出的读取方提前关闭（如 | head），输出就此停止。
     """
 
 
@@ -175,6 +213,18 @@ def schema_field(pointer: str) -> Callable[[click.Context, click.Parameter, Any]
 
 
 WORKBOOK_SUFFIXES = (".xlsx",)  # what openpyxl writes for a new workbook (no macros)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def overwrite_option(func: F) -> F:
+    """The ``--overwrite`` option of every command that writes a file (`perfxl.outputs`)."""
+    return click.option(
+        "--overwrite",
+        is_flag=True,
+        help="输出文件已存在、且不是本命令此前写出（此后未改动）的文件时，仍覆盖它（先把原文件"
+        "备份为 *.bak.*）；不加则不覆盖，未写出任何文件（退出码 2）。",
+    )(func)
 
 
 @main.command()
@@ -202,11 +252,7 @@ WORKBOOK_SUFFIXES = (".xlsx",)  # what openpyxl writes for a new workbook (no ma
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="指标库（perfxl library 生成）：加入“指标库”工作表，项目表的三级指标可按二级指标下拉选择。",
 )
-@click.option(
-    "--overwrite",
-    is_flag=True,
-    help="OUT 已存在时覆盖它（先保留备份 OUT.bak.xlsx）；不加则不覆盖已有文件。",
-)
+@overwrite_option
 @handle_errors
 def template(
     out: Path,
@@ -218,17 +264,18 @@ def template(
     library: Path | None,
     overwrite: bool,
 ) -> None:
-    """生成空白的标准工作簿 OUT（封面、部门整体绩效目标、项目表）。OUT 已存在时不覆盖，除非加 --overwrite。"""
-    from perfxl.outputs import check_suffix, finishing, refuse_existing, refuse_inputs
+    """生成空白的标准工作簿 OUT（封面、部门整体绩效目标、项目表）。
+
+    OUT 已存在时不覆盖（退出码 2），除非它是 template 此前生成、此后未改动的文件，或加 --overwrite。
+    """
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs, replacing
     from perfxl.services import make_template
-    from perfxl.write.patch.safeio import backup_replaced
 
     check_suffix(out, WORKBOOK_SUFFIXES, "工作簿")
     refuse_inputs([out], [library])
-    refuse_existing([out], overwrite)
-    kept = replaced_note(out)
-    kept = f"；{kept}" if kept else ""
-    with backup_replaced(out):
+    with replacing([out], "template", overwrite):
+        kept = replaced_note(out, overwrite)
+        kept = f"；{kept}" if kept else ""
         make_template(
             out,
             projects=projects,
@@ -243,12 +290,12 @@ def template(
         click.echo(f"已生成模板：{out}（{projects} 个项目表{lib}{kept}）", err=True)
 
 
-def replaced_note(out: Path | None) -> str:
-    """What the report adds when writing ``out`` replaces a file (kept as its backup), said
-    before the write (after it, ``out`` is the new file)."""
+def replaced_note(out: Path | None, overwrite: bool = True) -> str:
+    """What the report adds when writing ``out`` replaces a file kept as its backup (with
+    ``--overwrite``), said before the write (after it, ``out`` is the new file)."""
     from perfxl.write.patch.safeio import backup_path
 
-    if out is None or not out.is_file():
+    if out is None or not overwrite or not out.is_file():
         return ""
     return f"原文件备份为 {backup_path(out).name}"
 
@@ -269,26 +316,22 @@ def replaced_note(out: Path | None) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="与 --into 同用：另存为此文件；省略则原地写入并保留备份 BOOK.bak.xlsx。",
 )
-@click.option(
-    "--overwrite",
-    is_flag=True,
-    help="OUT（或 -o 的文件）已存在时覆盖它（先保留备份 OUT.bak.xlsx）；不加则不覆盖已有文件。",
-)
+@overwrite_option
 @handle_errors
 def fill(
     data: Path, out: Path | None, into: Path | None, output: Path | None, overwrite: bool
 ) -> None:
     """把数据文件 DATA（JSON）写入新工作簿 OUT，或用 --into 写入已有工作簿。
 
-    OUT 已存在时不覆盖，除非加 --overwrite；要把数据填入已有工作簿请用 --into。
+    OUT（或 -o 的文件）已存在时不覆盖（退出码 2），除非它是 fill 此前写出、此后未改动的文件，
+    或加 --overwrite；要把数据填入已有工作簿请用 --into。
     数据不符合规范时照样写入（便于下发上年数据供更正），并提示问题，退出码 1。
     """
     from perfxl import services
 
     if (out is None) == (into is None):
         raise click.UsageError("请给出输出文件 OUT，或用 --into 指定已有工作簿（二选一）。")
-    from perfxl.outputs import check_suffix, finishing, refuse_existing, refuse_inputs
-    from perfxl.write.patch.safeio import backup_replaced
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs, replacing
 
     check_suffix(out, WORKBOOK_SUFFIXES, "工作簿")
     check_suffix(output, [into.suffix] if into else WORKBOOK_SUFFIXES, "与原工作簿同类型的工作簿")
@@ -297,17 +340,17 @@ def fill(
         [data, into],
         hint="原地写入请省略 -o（会先保留备份 BOOK.bak.xlsx）。" if into else "",
     )
-    refuse_existing([out, output], overwrite, hint=_into_hint(data, out))
-    replaced = replaced_note(out or output)
-    if into is not None:  # DATA "-": standard input
-        with backup_replaced(output):
+    with replacing([out, output], "fill", overwrite, hint=_into_hint(data, out)):
+        replaced = replaced_note(out or output, overwrite)
+        if into is not None:  # DATA "-": standard input
             report = services.fill_into(data, into, output)  # in place: BOOK.bak.xlsx first
+        else:
+            assert out is not None
+            report = services.fill_new(data, out)
+    if into is not None:
         bak = f"原文件备份为 {report.backup.name}" if report.backup else replaced
         lines = [*report.notes, f"已写入：{report.written}" + (f"（{bak}）" if bak else "")]
     else:
-        assert out is not None
-        with backup_replaced(out):
-            report = services.fill_new(data, out)
         kept = f"；{replaced}" if replaced else ""
         lines = [f"已写入：{out}（{report.projects} 个项目{kept}）"]
     code = EXIT_PROBLEMS if report.problems else EXIT_OK
@@ -335,6 +378,7 @@ def _into_hint(data: Path, out: Path | None) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="写入此 JSON 文件（默认输出到标准输出）。",
 )
+@overwrite_option
 @click.option(
     "--engine",
     type=click.Choice(["calamine", "openpyxl"]),
@@ -343,16 +387,25 @@ def _into_hint(data: Path, out: Path | None) -> str:
     help="读取引擎。",
 )
 @handle_errors
-def export(book: Path, output: Path | None, engine: str) -> None:
+def export(book: Path, output: Path | None, engine: str, overwrite: bool) -> None:
     """读取工作簿 BOOK，输出其数据（JSON）。
 
     表格结构损坏（标签缺失或移动）或不是绩效目标工作簿时不输出，并指出原因，退出码 2。
+    -o 的文件已存在时不覆盖（退出码 2），除非它是 perfxl 写出的 JSON 数据，或加 --overwrite。
     """
-    from perfxl.outputs import check_suffix, finishing, refuse_inputs
-    from perfxl.services import export_workbook
+    from perfxl.outputs import DATA, check_suffix, refuse_inputs, replacing
 
     check_suffix(output, [".json"], "JSON 数据")
     refuse_inputs([output], [book])
+    with replacing([output], DATA, overwrite):
+        _export(book, output, engine)
+
+
+def _export(book: Path, output: Path | None, engine: str) -> None:
+    """`export`'s work, its output's rule arranged (`perfxl.outputs.replacing`)."""
+    from perfxl.outputs import finishing
+    from perfxl.services import export_workbook
+
     report = export_workbook(book, engine=engine)  # not perfxl: exit 2, as validate says
     echo_problems(report.problems)
     if not report.ok:
@@ -364,16 +417,17 @@ def export(book: Path, output: Path | None, engine: str) -> None:
         with finishing(code):  # the JSON file is written: a late Ctrl-C changes nothing
             click.echo(f"已导出：{output}", err=True)
     else:  # what is printed is the only output: a Ctrl-C while printing interrupts it
-        click.echo(report.text(), nl=False)
+        echo_out(report.text(), nl=False)
     sys.exit(code)
 
 
 @main.command()
+@handle_errors
 def schema() -> None:
     """输出数据格式的 JSON Schema（Draft 2020-12）。"""
     from perfxl.schema import schema_text
 
-    click.echo(schema_text(), nl=False)
+    echo_out(schema_text(), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -44,9 +44,12 @@ __all__ = [
     "rate_problems",
     "text_amounts",
     "totals",
+    "unsaved_amounts",
 ]
 
-AmountRule = Literal["compute.not_numbers", "compute.amount_text", "compute.no_budget"]
+AmountRule = Literal[
+    "compute.not_numbers", "compute.amount_text", "compute.no_budget", "compute.formula_no_value"
+]
 """The problems of an amount that leaves a figure uncomputed (:func:`amount_problem`)."""
 
 EMITS: frozenset[RuleId] = frozenset(
@@ -54,6 +57,7 @@ EMITS: frozenset[RuleId] = frozenset(
         "compute.not_numbers",
         "compute.amount_text",
         "compute.no_budget",
+        "compute.formula_no_value",
     }
 )
 
@@ -124,6 +128,12 @@ def text_amounts(problems: Iterable[Problem]) -> dict[str, Any]:
     return {p.pointer: p.value for p in problems if p.rule == "read.amount_text" and p.pointer}
 
 
+def unsaved_amounts(problems: Iterable[Problem]) -> dict[str, Any]:
+    """Pointer -> the formula's text (``=8+0.39``), for the amounts the reader found to be
+    formulas without a saved result (``read.formula_no_value``): they hold no number."""
+    return {p.pointer: p.value for p in problems if p.rule == "read.formula_no_value" and p.pointer}
+
+
 def project_percentages(p: Project) -> tuple[Decimal, ...]:
     """The four cumulative percents of a project.
 
@@ -144,6 +154,7 @@ def compute(
     locations: Mapping[str, tuple[str, str]] | None = None,
     file: str | None = None,
     as_text: Mapping[str, Any] | None = None,
+    unsaved: Mapping[str, Any] | None = None,
 ) -> ComputeResult:
     """Compute every project's percentages and the cover totals.
 
@@ -156,12 +167,14 @@ def compute(
             template's ``N()`` takes them for 0 and ``SUM`` leaves them out, so such a project
             is skipped and the totals leave them out too, to keep perfxl and the formulas in
             agreement.
+        unsaved: pointer -> formula text, for amounts that are formulas without a saved result
+            (see :func:`unsaved_amounts`): such a project is skipped, saying so.
     """
     locations = locations or {}
     out: list[ProjectPercentages] = []
     problems: list[Problem] = []
     for i, p in enumerate(targets.projects):
-        found = _not_numbers(p, i, locations, file, as_text or {})
+        found = _not_numbers(p, i, locations, file, as_text or {}, unsaved or {})
         if found:
             problems.extend(found)
             out.append(ProjectPercentages(i, None))
@@ -212,6 +225,7 @@ def _not_numbers(
     locations: Mapping[str, tuple[str, str]],
     file: str | None,
     as_text: Mapping[str, Any],
+    unsaved: Mapping[str, Any],
 ) -> list[Problem]:
     out = []
     values = {"budget": p.budget, **{f"plan/{k}": getattr(p.plan, k) for k in PLAN_KEYS}}
@@ -221,6 +235,10 @@ def _not_numbers(
             out.append(
                 amount_problem("compute.amount_text", p, i, key, locations, file, value=text)
             )
+            continue
+        if pointer in unsaved:  # the formula's text stands in for its value: not a number
+            rule: AmountRule = "compute.formula_no_value"
+            out.append(amount_problem(rule, p, i, key, locations, file, value=unsaved[pointer]))
             continue
         try:
             as_decimal(value)
@@ -329,6 +347,7 @@ def amount_problem(
     sheet, cell = locations.get(pointer, (None, None))
     name = str(p.name) if p.name not in (None, "") else f"第 {i + 1} 个项目"
     shown = value if value is None or isinstance(value, int | float | str) else str(value)
+    extra: dict[str, Any] = {"formula": f"“{shown}”"} if rule == "compute.formula_no_value" else {}
     return make(
         rule,
         file=file,
@@ -340,4 +359,5 @@ def amount_problem(
         project=name,
         label=label_of(pointer) if label is None else label,
         figure=figure,
+        **extra,
     )

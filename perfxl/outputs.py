@@ -73,21 +73,126 @@ def refuse_inputs(
 
 
 class OutputExistsError(WriteError):
-    """An output names a file that is already there, and the command was not told to
-    overwrite it (``template``, ``fill``)."""
+    """An output names a file that is already there, is not an earlier output of the same
+    command (`own_output`), and the command was not told to overwrite it."""
 
 
 OVERWRITE_OPTION = "--overwrite"
 
+# Kinds of output recognised other than by the stamp (`perfxl.write.patch.stamp`).
+SUMMARY = "summary"  # consolidate -o: the summary marker in its document properties
+TABLES = "tables"  # consolidate --tables: a table's own header row (CSV) or columns (Parquet)
+DATA = "data"  # export -o, import -o X.json: the data contract's first key
+ADDIN = "addin"  # addin build: an .xlam holding perfxl's ribbon
+# addin build --xlsm: the workbook units fill, written exactly as the committed template (no
+# stamp): an existing one is replaced only with --overwrite.
+ADDIN_XLSM = "addin-xlsm"
+_NOT_STAMPED = frozenset({SUMMARY, ADDIN, ADDIN_XLSM})
+# Office packages that carry the stamp; any other output is recognised by its content.
+STAMPED_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xlam", ".docx"})
+_DATA_START = '{\n  "schema_version": '  # how perfxl writes the data contract (io.dump_json)
 
-def refuse_existing(outputs: Iterable[Path | None], overwrite: bool, *, hint: str = "") -> None:
-    """Refuse to replace a file already at one of ``outputs`` unless ``overwrite``: a
-    township's filled workbook is not to be lost to a new blank one without a word. With
-    ``overwrite``, the write keeps it as ``BOOK.bak.xlsx`` (`safeio.backup_replaced`).
+
+def own_output(path: Path, kind: str) -> bool:
+    """Whether ``path`` is recognisably an earlier output of ``kind`` that perfxl made, which
+    the same command may replace without asking.
+
+    A workbook or Word document: stamped ``kind`` and unchanged since (a clerk who typed
+    into it and saved, or a perfxl write into it in place, makes it theirs). A county
+    summary: its marker (re-running consolidate to the same summary is the county's normal
+    cycle). A ``--tables`` file: one of perfxl's tables, by its header. A JSON data file: the
+    data contract as perfxl writes it. A published PDF: perfxl named as its author.
+    """
+    if kind == SUMMARY:
+        return is_summary_file(path)
+    suffix = path.suffix.lower()
+    if kind == TABLES:
+        return _perfxl_table(path)
+    if suffix == ".json":
+        return kind == DATA and _starts_with(path, _DATA_START.encode())
+    if suffix == ".pdf":
+        return _published_pdf(path)
+    if kind == ADDIN:
+        return suffix == ".xlam" and _perfxl_addin(path)
+    if suffix in STAMPED_SUFFIXES and kind not in _NOT_STAMPED:
+        from perfxl.write.patch.stamp import stamped_kind
+
+        return stamped_kind(path) == kind
+    return False
+
+
+def _starts_with(path: Path, head: bytes) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(head) + 3).removeprefix(b"\xef\xbb\xbf").startswith(head)
+    except OSError:
+        return False
+
+
+def _perfxl_table(path: Path) -> bool:
+    """A ``--tables`` file: its name and header (CSV) or columns (Parquet) are a table's."""
+    from perfxl.consolidate.tables import table_keys
+
+    keys = table_keys().get(path.stem)
+    if keys is None:
+        return False
+    if path.suffix.lower() == ".csv":
+        return _starts_with(path, (",".join(keys) + "\r\n").encode())
+    try:
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names) == list(keys)
+    except Exception:  # no pyarrow, not a Parquet file: not recognisably ours
+        return False
+
+
+def _perfxl_addin(path: Path) -> bool:
+    """An add-in ``addin build`` made: its ribbon is perfxl's (nobody types into an add-in)."""
+    import zipfile
+
+    from perfxl.excel.addin import macro_sources
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            if z.getinfo("customUI/customUI.xml").file_size > _CORE_AT_MOST:
+                return False
+            ui = z.read("customUI/customUI.xml")
+    except (OSError, KeyError, EOFError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return False
+    return ui == macro_sources()[1]
+
+
+def _published_pdf(path: Path) -> bool:
+    """A PDF ``publish --pdf`` made: LibreOffice keeps the document's author, perfxl."""
+    try:
+        from pdfminer.pdfdocument import PDFDocument
+        from pdfminer.pdfparser import PDFParser
+
+        with open(path, "rb") as fh:
+            info = PDFDocument(PDFParser(fh)).info
+            author = info[0].get("Author") if info else None
+    except Exception:  # pdfminer raises many kinds on a damaged file: not ours
+        return False
+    if isinstance(author, bytes):
+        author = author.decode("utf-16" if author[:2] == b"\xfe\xff" else "latin-1", "replace")
+    return author == PUBLISH_AUTHOR
+
+
+PUBLISH_AUTHOR = "perfxl"  # the author of a published document (publish.document)
+
+
+def refuse_existing(
+    outputs: Iterable[Path | None], overwrite: bool, *, kind: str, hint: str = ""
+) -> None:
+    """Refuse to replace a file already at one of ``outputs`` unless it is an earlier output of
+    ``kind`` (`own_output`) or ``overwrite``: a township's workbook is not to be lost to a
+    command's output without a word. With ``overwrite``, the write keeps it as
+    ``BOOK.bak.xlsx`` (`safeio.backup_replaced`; `replacing` arranges both).
 
     Args:
         outputs: the files the command will write (None: not written).
         overwrite: the user gave ``--overwrite``.
+        kind: what the command writes (``compute``, `SUMMARY`, …; see `own_output`).
         hint: what else the user may have meant, said after the refusal.
 
     Raises:
@@ -98,13 +203,31 @@ def refuse_existing(outputs: Iterable[Path | None], overwrite: bool, *, hint: st
     if overwrite:
         return
     for out in outputs:
-        if out is not None and os.path.lexists(out):
-            raise OutputExistsError(
-                "文件已存在，未覆盖，未写出任何文件。请换一个输出文件名；"
-                f"确要覆盖请加上 {OVERWRITE_OPTION}（会先把原文件备份为 {backup_path(out).name}）。"
-                + hint,
-                path=str(out),
-            )
+        if out is None or not os.path.lexists(out) or own_output(Path(out), kind):
+            continue
+        raise OutputExistsError(
+            "文件已存在，且不是本命令此前写出、此后未改动的文件，未覆盖，未写出任何文件。"
+            f"请换一个输出文件名；确要覆盖请加上 {OVERWRITE_OPTION}"
+            f"（会先把原文件备份为 {backup_path(Path(out)).name}）。" + hint,
+            path=str(out),
+        )
+
+
+@contextmanager
+def replacing(
+    outputs: Iterable[Path | None], kind: str, overwrite: bool, *, hint: str = ""
+) -> Iterator[None]:
+    """The one rule for a command's outputs, around its work: an existing file is refused
+    (`refuse_existing`) before anything is done; inside the block, a file replaced with
+    ``overwrite`` is kept as its backup, and each workbook or document written is stamped as
+    ``kind`` (so that the next run may replace it)."""
+    from perfxl.write.patch.safeio import backup_replaced, stamped_as
+
+    outs = [Path(o) for o in outputs if o is not None]
+    refuse_existing(outs, overwrite, kind=kind, hint=hint)
+    stamped = [o for o in outs if o.suffix.lower() in STAMPED_SUFFIXES and kind not in _NOT_STAMPED]
+    with backup_replaced(*(outs if overwrite else ())), stamped_as(kind, *stamped):
+        yield
 
 
 def same_file(a: Path, b: Path) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -87,6 +87,8 @@ class ReadResult:
             ``evaluation``); None otherwise.
         blanks: (sheet, cell, pointer, required) of every input field read blank, where a
             formula with no saved result is looked for (`_formulas_without_result`).
+        indicator_tables: each project's indicator table (`IndicatorTable`), whose rows not
+            read (every cell blank) are looked at too when its sheet is.
     """
 
     targets: Targets
@@ -98,6 +100,7 @@ class ReadResult:
     carried: CarriedRecord | None = None
     summary: str | None = None
     blanks: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    indicator_tables: list[IndicatorTable] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -275,11 +278,20 @@ def _formulas_without_result(res: ReadResult) -> None:
     for sheet, ref, pointer, _ in res.blanks:
         if sheet in sheets:
             wanted.setdefault(sheet, {})[ref] = pointer
-    found = unsaved_formulas(res.path, {s: set(refs) for s, refs in wanted.items()})
+    tables = [t for t in res.indicator_tables if t.sheet in sheets]
+    cells = {
+        s: _Cells(set(refs), [t for t in tables if t.sheet == s]) for s, refs in wanted.items()
+    }
+    found = unsaved_formulas(res.path, cells)
     for (sheet, ref), formula in found.items():
-        pointer = wanted[sheet][ref]
         text = "=" + formula
-        _set_at(res.targets, pointer, text)
+        at = wanted[sheet].get(ref)
+        if at is None or at.endswith("/indicators"):
+            # A row of the indicator table whose cells are formulas alone read blank and was
+            # skipped: no field holds it, the table is named (and the cell).
+            at = cells[sheet].tables_at(ref)[0].pointer
+        else:
+            _set_at(res.targets, at, text)
         shown = f"“{text}”" if formula else ""
         res.problems.append(
             make(
@@ -287,23 +299,40 @@ def _formulas_without_result(res: ReadResult) -> None:
                 file=res.path,
                 sheet=sheet,
                 cell=ref,
-                pointer=pointer,
+                pointer=at,
                 value=text,
                 formula=shown,
             )
         )
 
 
-def unsaved_formulas(path: str, wanted: dict[str, set[str]]) -> dict[tuple[str, str], str]:
+@dataclass(frozen=True)
+class _Cells:
+    """The cells of a sheet looked at for formulas without a saved result: the fields read
+    blank, and the indicator tables' rows not read."""
+
+    refs: set[str]
+    tables: list[IndicatorTable]
+
+    def __contains__(self, ref: object) -> bool:
+        return ref in self.refs or any(ref in t for t in self.tables)
+
+    def tables_at(self, ref: str) -> list[IndicatorTable]:
+        """The indicator tables holding ``ref`` in a row not read."""
+        return [t for t in self.tables if ref in t]
+
+
+def unsaved_formulas(path: str, wanted: Mapping[str, Container[str]]) -> dict[tuple[str, str], str]:
     """(sheet, cell) -> formula text (without ``=``; empty for a shared formula's follower) of
     the ``wanted`` cells that hold a formula with no saved result, read from the sheet XML.
 
     A formula whose saved result is empty text (``t="str"``, as ``=IF(…,"")`` is saved) has a
     result. A file that is not an .xlsx/.xlsm package (.xls, .ods) or cannot be read gives none.
     """
+    import io
     import zipfile
 
-    from perfxl.grid.calamine_grid import sheet_cells, sheet_parts
+    from perfxl.grid.calamine_grid import may_hold_unsaved, sheet_cells, sheet_parts
 
     out: dict[tuple[str, str], str] = {}
     try:
@@ -312,9 +341,14 @@ def unsaved_formulas(path: str, wanted: dict[str, set[str]]) -> dict[tuple[str, 
             for sheet, refs in wanted.items():
                 if sheet not in parts:
                     continue
-                with zf.open(parts[sheet]) as xml:
+                data = zf.read(parts[sheet])
+                if not may_hold_unsaved(data):  # saved by Excel or WPS: nothing to parse
+                    continue
+                with io.BytesIO(data) as xml:
                     for ref, kind, formula, value in sheet_cells(xml):
-                        if ref in refs and kind != "str" and formula is not None and not value:
+                        if ref is None or ref not in refs:
+                            continue
+                        if kind != "str" and formula is not None and not value:
                             out[(sheet, ref)] = formula
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return {}
@@ -607,6 +641,43 @@ def _indicator_values(
         yield r, values
 
 
+@dataclass(frozen=True)
+class IndicatorTable:
+    """Where a project's indicator table is, and which of its rows were read: a row whose
+    every cell holds a formula without a saved result reads blank and is skipped, so the
+    table's cells in other rows are looked at for such formulas (`_formulas_without_result`).
+
+    Attributes:
+        sheet: the project sheet.
+        pointer: the project's indicators (``/projects/0/indicators``).
+        first_row: the table's first row.
+        columns: the columns of the indicator fields.
+        rows: the rows read as indicators.
+    """
+
+    sheet: str
+    pointer: str
+    first_row: int
+    columns: frozenset[int]
+    rows: frozenset[int]
+
+    def __contains__(self, ref: object) -> bool:
+        """Whether ``ref`` is a cell of the table in a row not read."""
+        if not isinstance(ref, str):
+            return False
+        try:
+            row, col = parse_a1(ref)
+        except ValueError:
+            return False
+        return row >= self.first_row and col in self.columns and row not in self.rows
+
+
+# The indicator fields whose blank has a formula looked for in the sheet (what a reviewer
+# needs of every row; 绩效指标描述 and 依据 are often left blank, and parsing a sheet's XML for
+# them would cost every unsaved generated workbook).
+_INDICATOR_ESSENTIAL = frozenset({"level1", "level2", "level3", "target"})
+
+
 def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult) -> list[Indicator]:
     out: list[Indicator] = []
     columns = res.layout.project.indicator_columns
@@ -618,6 +689,7 @@ def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult)
     level1 = _letter(columns["level1"][0] + dc)
     locations, name = res.locations, sheet.name
     in_order = keys == INDICATOR_KEYS  # the form's own order: the fields as they come
+    rows: list[int] = []
     for r, raw in _indicator_values(sheet, cols, first):
         # as_text of each value (most are text already, or empty), then as_target of 指标值.
         values = [v if v is None or type(v) is str else as_text(v) for v in raw]
@@ -628,11 +700,24 @@ def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult)
         for key, letter in letters:
             locations[pointer + key] = (name, letter + row)
         locations[pointer] = (name, level1 + row)
+        rows.append(r)
+        if None in values:
+            for (key, letter), value in zip(letters, values, strict=True):
+                if value is None:
+                    essential = key[1:] in _INDICATOR_ESSENTIAL
+                    res.blanks.append((name, letter + row, pointer + key, essential))
         if in_order:
             out.append(Indicator(*values))
         else:
             by_key = dict(zip(keys, values, strict=True))
             out.append(Indicator(**{k: by_key[k] for k in INDICATOR_KEYS}))
+    table = IndicatorTable(name, f"{base}/indicators", first, frozenset(cols), frozenset(rows))
+    res.indicator_tables.append(table)
+    # No indicator at all (schema.required), or a blank row between two read: such a row may
+    # hold formulas alone, which read blank; the table is looked at as a blank required field.
+    gap = next((r for r in range(first, rows[-1]) if r not in table.rows), None) if rows else first
+    if gap is not None:
+        res.blanks.append((name, level1 + str(gap), f"{base}/indicators", True))
     return out
 
 

@@ -35,6 +35,9 @@ _INITIAL = re.compile(r"^(/projects/\d+)/monitoring/(total|fiscal|other)/initial
 _INITIAL_AMOUNT = {"total": "budget", "fiscal": "fiscal_funds", "other": "other_funds"}
 # Schema findings that repeat what reading already said about the same cell.
 _SHADOWED_BY_READ = frozenset({"schema.type", "schema.other"})
+# A cell whose formula has no saved result holds no value: reading says so, and every other
+# finding about the cell (its shape, type or year, judged from the formula's text) is noise.
+_NO_VALUE = "read.formula_no_value"
 
 
 @dataclass
@@ -193,6 +196,7 @@ def check(
         as_text=_text_amounts(res) if t.stage != "targets" else {},
     )
     read_errors = {p.pointer for p in res.problems if p.severity == "error" and p.pointer}
+    no_value = {p.pointer for p in res.problems if p.rule == _NO_VALUE and p.pointer}
     out = [_configured(p, cfg) for p in res.problems if p.rule not in cfg.disabled]
     formulas = _Formulas(res)
     located = _Locator(res, cfg).problem
@@ -204,6 +208,8 @@ def check(
             if f.rule in cfg.disabled:
                 continue
             if f.rule in _SHADOWED_BY_READ and f.pointer in read_errors:
+                continue
+            if f.pointer in no_value:
                 continue
             if f.rule == "evaluation.score_differs":
                 f = formulas.score_state(f)

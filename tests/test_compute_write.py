@@ -36,6 +36,7 @@ from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.model import Targets
 from perfxl.write.fill import write_new
+from perfxl.write.patch.stamp import stamped_kind
 
 PERFXL = [sys.executable, "-m", "perfxl.cli"]
 P1 = "1.“凤还巢”大学生村干部工资及保险"
@@ -289,6 +290,9 @@ WRITTEN = {
 }
 
 
+STAMP_PARTS = {"[Content_Types].xml", "_rels/.rels"}  # name the stamp's docProps/custom.xml
+
+
 @pytest.mark.parametrize("xlsm", [False, True], ids=["xlsx", "xlsm"])
 def test_compute_changes_only_the_written_cells(tmp_path: Path, xlsm: bool) -> None:
     src = perfxl_rich_workbook(tmp_path, xlsm=xlsm)
@@ -297,13 +301,14 @@ def test_compute_changes_only_the_written_cells(tmp_path: Path, xlsm: bool) -> N
     assert proc.returncode == 0, proc.stderr
     before, after = parts(src), parts(out)
     raw_before, raw_after = raw_entries(src), raw_entries(out)
-    assert list(before) == list(after)  # same parts, same order
+    assert stamped_kind(out) == "compute"  # the copy says it is compute's output
+    assert list(before) == [n for n in after if n != "docProps/custom.xml"]  # same order
     if xlsm:
         assert "xl/vbaProject.bin" in before
     written_parts = {sheet_part(src, s) for s in WRITTEN}
     changed = {n for n in before if raw_before[n] != raw_after[n]}
-    assert changed == written_parts
-    for name in before.keys() - written_parts:  # every other part: the stored bytes, unchanged
+    assert changed == written_parts | STAMP_PARTS
+    for name in before.keys() - written_parts - STAMP_PARTS:  # the stored bytes, unchanged
         assert raw_before[name] == raw_after[name], name
     for sheet, refs in WRITTEN.items():
         part = sheet_part(src, sheet)
@@ -510,8 +515,14 @@ def test_the_kill_points_produce_both_outcomes() -> None:
 
 
 @pytest.fixture(scope="module")
-def computed_example(computed: tuple[Path, dict[str, Any]]) -> bytes:
-    return computed[0].read_bytes()
+def computed_example(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The example computed in place, as the killed child computes it (``-o`` also stamps
+    the copy as compute's output, `perfxl.write.patch.stamp`)."""
+    book = tmp_path_factory.mktemp("in-place") / "b.xlsx"
+    book.write_bytes(EXAMPLE_XLSX.read_bytes())
+    proc = run("compute", book, "--in-place")
+    assert proc.returncode == 0, proc.stderr
+    return book.read_bytes()
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL")

@@ -32,6 +32,7 @@ from perfxl.excel import actions, entry
 from perfxl.excel import annotate as annotate_live
 from perfxl.problems import Problem
 from perfxl.read import read_workbook
+from perfxl.write.patch import stamp
 from perfxl.write.patch.annotation_plan import FILLS, RESULTS_HEADERS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -473,8 +474,10 @@ def _shown(path: Path) -> dict[str, Any]:
                     out["fills"][(ws.title, c.coordinate)] = f
                 if c.comment is not None:
                     out["notes"][(ws.title, c.coordinate)] = c.comment.text
-    out["perfxl_props"] = sorted(
-        p.name for p in wb.custom_doc_props.props if p.name.startswith("perfxl.")
+    out["perfxl_props"] = sorted(  # the annotations' records (not the CLI's output stamp)
+        p.name
+        for p in wb.custom_doc_props.props
+        if p.name.startswith("perfxl.") and p.name != stamp.PROPERTY
     )
     return out
 

@@ -197,8 +197,8 @@ def test_outputs_follow_the_umask(county: Path, tmp_path: Path, umask: int) -> N
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
 def test_replacing_a_file_keeps_its_mode(county: Path, tmp_path: Path) -> None:
-    data = tmp_path / "d.json"
-    data.write_text("{}", encoding="utf-8")
+    data = tmp_path / "d.json"  # an earlier export, replaced without --overwrite
+    assert run("export", county / "910002-王虎寨镇.xlsx", "-o", data).returncode == 0
     data.chmod(0o640)
     assert run("export", county / "910001-巨鹿镇.xlsx", "-o", data).returncode == 0
     assert stat.S_IMODE(data.stat().st_mode) == 0o640

@@ -144,3 +144,54 @@ def test_a_filled_workbook_is_not_looked_at(
     shutil.copy(EXAMPLE, book)
     res = read_workbook(book)
     assert res.ok and not [x for x in res.problems if x.rule == "read.formula_no_value"]
+
+
+# --- one message for a formula cell; compute and the indicator table say it too --------------
+CODE = '="13052923P"&"00584011066Q"'
+
+
+def test_a_formula_in_the_project_code_gets_the_formula_error_alone(tmp_path: Path) -> None:
+    """Its text (``="1305…"&…``) has no code's shape: the shape error would be noise."""
+    book = _book(tmp_path, {(FIRST, "B3"): CODE})
+    assert read_workbook(book).targets.projects[0].code == CODE
+    assert _rules_at(book, FIRST, "B3") == ["read.formula_no_value"]
+
+
+def test_compute_on_a_formula_budget_says_it_is_an_unsaved_formula(tmp_path: Path) -> None:
+    book = _book(tmp_path, {(FIRST, "C4"): "=8+0.39"})
+    out = CliRunner().invoke(main, ["compute", str(book), "-o", str(tmp_path / "out.xlsx")])
+    assert out.exit_code == 1, out.output
+    said = [line for line in out.stderr.splitlines() if "C4" in line]
+    assert len(said) == 1, out.stderr
+    assert "(compute.formula_no_value)" in said[0] and "“=8+0.39”" in said[0], said
+    assert "没有保存它的计算结果" in said[0] and "重新运行 perfxl compute" in said[0], said
+    assert "不是数字" not in said[0], said
+
+
+def test_indicator_fields_holding_formulas_are_reported_at_their_cells(tmp_path: Path) -> None:
+    """三级指标 and 指标值 as formulas in a row whose other cells are typed."""
+    book = _book(tmp_path, {(FIRST, "C12"): '="合格"&"率"', (FIRST, "F12"): '=">="&"95%"'})
+    res = read_workbook(book)
+    indicator = res.targets.projects[0].indicators[1]
+    assert (indicator.level3, indicator.target) == ('="合格"&"率"', '=">="&"95%"')
+    found = [(x.cell, x.pointer) for x in res.problems if x.rule == "read.formula_no_value"]
+    assert found == [
+        ("C12", "/projects/0/indicators/1/level3"),
+        ("F12", "/projects/0/indicators/1/target"),
+    ]
+    for cell in ("C12", "F12"):
+        assert _rules_at(book, FIRST, cell) == ["read.formula_no_value"]
+
+
+def test_an_indicator_row_of_formulas_alone_is_reported_not_dropped(tmp_path: Path) -> None:
+    """Every cell of the row reads blank: it was skipped without a word, one indicator fewer."""
+    row = {"A": '="效益"&"指标"', "B": '="社会效益"', "C": '="幸福感"', "D": '="幸福感"'}
+    row |= {"F": '="提升"', "G": '="走访调研"'}
+    book = _book(tmp_path, {(FIRST, f"{col}15"): value for col, value in row.items()})
+    res = read_workbook(book)
+    assert len(res.targets.projects[0].indicators) == 5  # the row holds no value to read
+    found = {(x.cell, x.pointer) for x in res.problems if x.rule == "read.formula_no_value"}
+    assert found == {(f"{col}15", "/projects/0/indicators") for col in row}
+    report = validate_file(book)
+    assert report.errors >= len(row)
+    assert {p.cell for p in report.problems if p.rule == "read.formula_no_value"} >= {"A15"}

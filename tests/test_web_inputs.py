@@ -7,10 +7,13 @@ One app (with a one-worker pool) serves the module; each test opens its own roun
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx2
 import pytest
@@ -19,6 +22,7 @@ from pg import pg_cluster, pg_url  # noqa: F401  (fixtures, found by name)
 from starlette.testclient import TestClient
 
 from perfxl.web import auth
+from perfxl.web.admin import MAX_UNIT_NAME
 from perfxl.web.app import create_app
 from perfxl.web.ids import INT64_MAX, parse_id
 from perfxl.web.uploads import MAX_NAME, clean_name, declared_over
@@ -178,6 +182,74 @@ def test_a_unit_code_longer_than_the_column_is_refused(site: Site) -> None:
         assert r.status_code == 400, r.text[:500]
         assert "64" in error_of(r)
     assert len(site.web.store.rounds()) == before
+
+
+def test_a_unit_name_longer_than_the_limit_is_refused_at_the_units_list(site: Site) -> None:
+    before = len(site.web.store.rounds())
+    with identity(site, "admin"):
+        r = post_round(site, f"单位编码,单位名称\n910001,巨鹿镇\n910002,{'长' * 65}\n".encode())
+        assert r.status_code == 400, r.text[:500]
+        message = error_of(r)
+        assert "应报单位名单" in message and "910002" in message and "单位名称" in message
+        assert f"65 个字符，超过 {MAX_UNIT_NAME} 个" in message, message
+        assert len(site.web.store.rounds()) == before
+        r = post_round(site, f"单位编码,单位名称\n910001,{'长' * MAX_UNIT_NAME}\n".encode())
+        assert r.status_code == 303, r.text[:500]
+    assert len(site.web.store.rounds()) == before + 1
+
+
+UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+
+
+def attachment_name(r: httpx2.Response) -> str:
+    """The file name of a download (RFC 5987 ``filename*``, as perfxl sends it)."""
+    disposition = r.headers["content-disposition"]
+    _, _, quoted = disposition.partition("filename*=utf-8''")
+    assert quoted, disposition
+    return unquote(quoted)
+
+
+def test_download_and_export_names_are_safe_for_any_legal_unit_name(
+    site: Site, tmp_path: Path
+) -> None:
+    """A unit name of the longest length allowed, with characters no file system takes, ends
+    up in download names and the export's folders made safe (and under 255 bytes)."""
+    name = ("巨鹿县/苏营镇:人民政府?本级<" + "长" * MAX_UNIT_NAME)[: MAX_UNIT_NAME - 1] + "."
+    unit = wf.TownUnit(code="910001", name=name)
+    units_csv = wf.write_units_csv(tmp_path / "units.csv", [unit])
+    with identity(site, "admin"):
+        r = post_round(site, units_csv.read_bytes())
+        assert r.status_code == 303, r.text[:500]
+        rid = int(r.headers["location"].rsplit("/", 1)[1])
+    (stored,) = site.web.store.units(rid)
+    assert stored.name == name  # kept as typed: only the file names are made safe
+    book = wf.township_book(tmp_path, 0, unit)
+    names = []
+    with identity(site, "township"):
+        page = site.c.get(f"/u/{stored.token}")
+        r = site.c.post(
+            f"/u/{stored.token}/upload",
+            data={"csrf": wf.csrf_of(page.text)},
+            files={"file": ("book.xlsx", book.read_bytes(), "application/octet-stream")},
+        )
+        assert r.status_code == 303, r.text[:3000]
+        for path in ("/template", "/v/1/file"):
+            r = site.c.get(f"/u/{stored.token}{path}")
+            assert r.status_code == 200, (path, r.text[:500])
+            names.append(attachment_name(r))
+    assert names[0].startswith("910001-巨鹿县_苏营镇_人民政府_本级_长"), names
+    assert names[1].startswith("910001-巨鹿县_苏营镇_人民政府_本级_长") and names[1].endswith(
+        "长-v1.xlsx"
+    ), names
+    with identity(site, "admin"):
+        export = site.c.get(f"/admin/rounds/{rid}/export.zip")
+        assert export.status_code == 200, export.text[:500]
+    with zipfile.ZipFile(io.BytesIO(export.content)) as z:
+        folders = {n.split("/")[0] for n in z.namelist() if "/" in n}
+    assert len(folders) == 1 and next(iter(folders)).startswith("910001-巨鹿县_苏营镇")
+    for shown in [*names, *folders]:
+        assert not UNSAFE.search(shown) and not shown.endswith((".", " ")), shown
+        assert len(shown.encode("utf-8")) <= 255, shown
 
 
 def test_a_units_list_the_csv_module_cannot_read_is_refused(site: Site) -> None:

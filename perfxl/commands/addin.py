@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from perfxl.cli import handle_errors
+from perfxl.cli import handle_errors, overwrite_option
 
 
 @click.group()
@@ -29,6 +29,7 @@ def command() -> None:
 @click.option("--projects", default=1, show_default=True, help="--xlsm：空白项目表的张数。")
 @click.option("--interpreter", help="Windows 上 Python 解释器的完整路径（pythonw.exe）。")
 @click.option("--pythonpath", help="额外的 Python 模块搜索路径。")
+@overwrite_option
 @handle_errors
 def build(
     output: Path | None,
@@ -36,24 +37,29 @@ def build(
     projects: int,
     interpreter: str | None,
     pythonpath: str | None,
+    overwrite: bool,
 ) -> None:
-    """生成“绩效目标”功能区加载项（.xlam），或带功能区的标准工作簿（--xlsm）。"""
+    """生成“绩效目标”功能区加载项（.xlam），或带功能区的标准工作簿（--xlsm）。
+
+    输出文件已存在时：perfxl 生成的加载项直接替换；其他文件（包括 --xlsm 的工作簿，它是各单位
+    填报用的）不覆盖（退出码 2），除非加 --overwrite（先把原文件备份为 *.bak.*）。
+    """
     from perfxl.excel.addin import build_addin, build_xlsm, xlwings_template
-    from perfxl.outputs import check_suffix, finishing, refuse_inputs
+    from perfxl.outputs import ADDIN, ADDIN_XLSM, check_suffix, finishing, refuse_inputs, replacing
 
     check_suffix(output, [".xlsm"] if xlsm else [".xlam"], "带宏的工作簿" if xlsm else "加载项")
-    refuse_inputs([output], [xlwings_template()])  # the one file the build reads
-    if xlsm:
-        if interpreter or pythonpath:
-            raise click.UsageError(
-                "--xlsm 工作簿不含配置表：请在工作簿旁或用户目录的 perfxl.conf 中设置解释器。"
-            )
-        out = build_xlsm(output or Path("perfxl-模板.xlsm"), projects=projects)
-        made = f"已生成带功能区的工作簿：{out}"
-    else:
-        out = build_addin(
-            output or Path("perfxl.xlam"), interpreter=interpreter, pythonpath=pythonpath
+    target = output or Path("perfxl-模板.xlsm" if xlsm else "perfxl.xlam")
+    refuse_inputs([target], [xlwings_template()])  # the one file the build reads
+    if xlsm and (interpreter or pythonpath):
+        raise click.UsageError(
+            "--xlsm 工作簿不含配置表：请在工作簿旁或用户目录的 perfxl.conf 中设置解释器。"
         )
-        made = f"已生成加载项：{out}"
+    with replacing([target], ADDIN_XLSM if xlsm else ADDIN, overwrite):
+        if xlsm:
+            out = build_xlsm(target, projects=projects)
+            made = f"已生成带功能区的工作簿：{out}"
+        else:
+            out = build_addin(target, interpreter=interpreter, pythonpath=pythonpath)
+            made = f"已生成加载项：{out}"
     with finishing(0):  # the file is written: a late Ctrl-C changes nothing
         click.echo(made, err=True)

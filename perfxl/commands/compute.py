@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
+from perfxl.cli import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    echo_out,
+    echo_problems,
+    handle_errors,
+    overwrite_option,
+)
 
 if TYPE_CHECKING:
     from perfxl.problems import Problem
@@ -25,6 +32,7 @@ if TYPE_CHECKING:
     help="另存为此文件（扩展名与原工作簿相同），原工作簿不变。",
 )
 @click.option("--in-place", is_flag=True, help="直接写入原工作簿（先保留备份 BOOK.bak.xlsx）。")
+@overwrite_option
 @click.option(
     "--format",
     "fmt",
@@ -41,7 +49,12 @@ if TYPE_CHECKING:
 )
 @handle_errors
 def command(
-    book: Path, output: Path | None, in_place: bool, fmt: str, config_path: Path | None
+    book: Path,
+    output: Path | None,
+    in_place: bool,
+    overwrite: bool,
+    fmt: str,
+    config_path: Path | None,
 ) -> None:
     """计算工作簿 BOOK 中每个项目的资金支出计划累计进度（%）并写回工作簿。
 
@@ -49,7 +62,8 @@ def command(
     写入各项目表“累计进度（%）”一行及封面的“12月底进度（%）”和合计行。保留模板公式，只写入
     计算结果；工作簿中的其他内容（图片、图表、宏、批注、条件格式等）一字节不改。
 
-    必须二选一：-o OUT.xlsx 另存，或 --in-place 原地写入。
+    必须二选一：-o OUT.xlsx 另存，或 --in-place 原地写入。OUT 已存在时不覆盖（退出码 2），
+    除非它是 compute 此前另存、此后未改动的文件，或加 --overwrite。
 
     退出码：0 全部项目已计算；1 有项目未计算或数字有问题（金额不是数字或以文本保存、预算数为空
     或为 0、金额为负数、自评表的计分问题、公式被改动、表格标签被移动，见提示），其余项目已写入；
@@ -62,7 +76,7 @@ def command(
         raise click.UsageError(
             "请用 -o OUT.xlsx 另存到新文件，或用 --in-place 直接写入原工作簿（二选一）。"
         )
-    from perfxl.outputs import check_suffix, finishing, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs, replacing
 
     check_suffix(output, [book.suffix], "与原工作簿同类型的工作簿")
     refuse_inputs(
@@ -75,7 +89,8 @@ def command(
         from perfxl.config import load_config
 
         config = load_config(config_path)
-    report = compute_workbook(book, output, config)
+    with replacing([output], "compute", overwrite):
+        report = compute_workbook(book, output, config)
     code = EXIT_PROBLEMS if report.problems else EXIT_OK
     with finishing(code):  # the workbook is written: a late Ctrl-C changes nothing
         echo_problems(report.problems)
@@ -92,7 +107,7 @@ def command(
             for line in _evaluation_lines(report):
                 click.echo(line)
         if fmt == "json":
-            click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+            echo_out(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     sys.exit(code)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from perfxl.cli import EXIT_OK, handle_errors
+from perfxl.cli import EXIT_OK, echo_out, handle_errors, overwrite_option
 
 
 @click.command()
@@ -20,8 +20,10 @@ from perfxl.cli import EXIT_OK, handle_errors
     "--output",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="写出的汇总工作簿（.xlsx）。",
+    help="写出的汇总工作簿（.xlsx）。已存在时替换它，只要它是 perfxl 汇总表（再次汇总到同一"
+    "文件）；其他文件不覆盖，除非加 --overwrite。",
 )
+@overwrite_option
 @click.option(
     "--expected",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -72,6 +74,7 @@ from perfxl.cli import EXIT_OK, handle_errors
 def command(
     inputs: tuple[Path, ...],
     output: Path,
+    overwrite: bool,
     expected: Path | None,
     jobs: int | None,
     config: Path | None,
@@ -124,14 +127,24 @@ def command(
             line.update(k)
 
     from perfxl.consolidate.tables import table_paths
-    from perfxl.outputs import check_suffix, is_summary_file, refuse_inputs
+    from perfxl.outputs import (
+        SUMMARY,
+        TABLES,
+        check_suffix,
+        is_summary_file,
+        refuse_existing,
+        refuse_inputs,
+        replacing,
+    )
 
     check_suffix(output, [".xlsx"], "汇总工作簿")
+    paths = table_paths(tables) if tables else []
     refuse_inputs(  # an earlier summary found in an input folder is not read back: replaceable
-        [output, *(table_paths(tables) if tables else ())],
+        [output, *paths],
         [*inputs, expected, config, *prefer],
         replaceable=is_summary_file,
     )
+    refuse_existing(paths, overwrite, kind=TABLES)  # every refusal before the summary's
     from perfxl.consolidate.cache import default_dir
     from perfxl.consolidate.run import SPILL_FROM
 
@@ -145,7 +158,8 @@ def command(
         spill=SPILL_FROM,  # many files: the long rows wait on disk, memory stays flat
     )
     try:
-        report = consolidate(inputs, output, opts, progress=tick, on_found=found)
+        with replacing([output], SUMMARY, overwrite), replacing(paths, TABLES, overwrite):
+            report = consolidate(inputs, output, opts, progress=tick, on_found=found)
     finally:
         if line is not None:
             line.finish()
@@ -157,9 +171,9 @@ def command(
     code = report.exit_code or EXIT_OK
     with finishing(code):  # every output is written: a late Ctrl-C changes nothing
         if fmt == "json":
-            click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+            echo_out(json.dumps(summary, ensure_ascii=False, indent=2))
         else:
-            click.echo(report_text(summary))
+            echo_out(report_text(summary))
     sys.exit(code)
 
 

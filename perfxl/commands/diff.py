@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, handle_errors
+from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_out, handle_errors
 
 
 @click.command("diff")
@@ -35,7 +35,7 @@ def command(old: Path, new: Path, fmt: str) -> None:
 
     result = diff_books(old, new)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
+        echo_out(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
     else:
         for c in result.changes:
             where = "；".join(

@@ -9,7 +9,14 @@ from pathlib import Path
 
 import click
 
-from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
+from perfxl.cli import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    echo_out,
+    echo_problems,
+    handle_errors,
+    overwrite_option,
+)
 
 
 @click.command()
@@ -18,8 +25,10 @@ from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="写出的标准工作簿（.xlsx）或数据文件（.json）。",
+    help="写出的标准工作簿（.xlsx）或数据文件（.json）；已存在时不覆盖，除非是 perfxl 此前写出"
+    "（工作簿：import 生成、此后未改动）的文件，或加 --overwrite。",
 )
+@overwrite_option
 @click.option(
     "--format",
     "fmt",
@@ -32,7 +41,7 @@ from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
     "--year", type=click.IntRange(1990, 2100), help="预算年度（文档标题中没有年度时指定）。"
 )
 @handle_errors
-def command(doc: Path, output: Path | None, fmt: str, year: int | None) -> None:
+def command(doc: Path, output: Path | None, overwrite: bool, fmt: str, year: int | None) -> None:
     """导入公开的预算绩效目标文本 DOC（Word .docx 或文字版 PDF），写出标准工作簿。
 
     第一部分（部门整体绩效目标）各节作为文字导入；第二部分每个项目表（按“项目编码”“预算数”
@@ -43,7 +52,14 @@ def command(doc: Path, output: Path | None, fmt: str, year: int | None) -> None:
     已加密、没有项目表），未写出任何文件。
     """
     from perfxl.importer import import_document
-    from perfxl.outputs import check_suffix, finishing, refuse_inputs
+    from perfxl.outputs import (
+        DATA,
+        check_suffix,
+        finishing,
+        refuse_existing,
+        refuse_inputs,
+        replacing,
+    )
 
     if output is None and fmt != "json":
         raise click.UsageError(
@@ -51,20 +67,24 @@ def command(doc: Path, output: Path | None, fmt: str, year: int | None) -> None:
         )
     check_suffix(output, [".xlsx", ".json"], "工作簿（.xlsx）或 JSON 数据")
     refuse_inputs([output], [doc])
+    json_out = output is not None and output.suffix.lower() == ".json"
+    kind = DATA if json_out else "import"
+    refuse_existing([output], overwrite, kind=kind)  # before the document is read
     result = import_document(doc, year=year)
     t = result.targets
     echo_problems(result.problems)
     data = json.dumps(t.to_dict(), ensure_ascii=False, indent=2) + "\n"
     code = EXIT_PROBLEMS if result.problems else EXIT_OK
-    if output is not None and output.suffix.lower() == ".json":
-        from perfxl.write.atomic import atomic_path
+    with replacing([output], kind, overwrite):
+        if output is not None and json_out:
+            from perfxl.write.atomic import atomic_path
 
-        with atomic_path(output) as tmp:
-            Path(tmp).write_text(data, encoding="utf-8")
-    elif output is not None:
-        from perfxl.write.fill import write_new
+            with atomic_path(output) as tmp:
+                Path(tmp).write_text(data, encoding="utf-8")
+        elif output is not None:
+            from perfxl.write.fill import write_new
 
-        write_new(t, output)
+            write_new(t, output)
     # With -o the file is written: a late Ctrl-C changes nothing. Without, the JSON on
     # standard output is the only output, and a Ctrl-C while it is printed interrupts it.
     with finishing(code) if output is not None else nullcontext():
@@ -74,5 +94,5 @@ def command(doc: Path, output: Path | None, fmt: str, year: int | None) -> None:
                 f"已导入：{output}（{len(t.projects)} 个项目，{indicators} 条指标）", err=True
             )
         if fmt == "json":
-            click.echo(data, nl=False)
+            echo_out(data, nl=False)
     sys.exit(code)

@@ -10,20 +10,29 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, WORKBOOK_SUFFIXES, echo_problems, handle_errors
+from perfxl.cli import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    WORKBOOK_SUFFIXES,
+    echo_problems,
+    handle_errors,
+    overwrite_option,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _output(what: str) -> Callable[[F], F]:
     """The ``-o/--output`` option: the ``what`` (监控, 自评) workbook written."""
-    return click.option(
+    option = click.option(
         "-o",
         "--output",
         required=True,
         type=click.Path(dir_okay=False, path_type=Path),
-        help=f"写出的{what}工作簿（.xlsx）。",
+        help=f"写出的{what}工作簿（.xlsx）；已存在时不覆盖，除非是本命令此前生成、此后未改动的"
+        "文件，或加 --overwrite。",
     )
+    return lambda func: option(overwrite_option(func))
 
 
 def _previous(form: str) -> Callable[[F], F]:
@@ -97,7 +106,9 @@ def command() -> None:
 )
 @_previous("监控表")
 @handle_errors
-def monitoring(targets: Path, output: Path, month: int | None, previous: Path | None) -> None:
+def monitoring(
+    targets: Path, output: Path, overwrite: bool, month: int | None, previous: Path | None
+) -> None:
     """由绩效目标工作簿 TARGETS 生成项目支出绩效目标执行监控表 -o OUTPUT。
 
     每个项目、预算数、绩效目标和每条指标及其指标值（年度指标值）照搬并锁定，只留执行数、
@@ -109,10 +120,12 @@ def monitoring(targets: Path, output: Path, month: int | None, previous: Path | 
 
     目标表有变动时，用 --from 指定原监控表重新生成到新文件（从不覆盖原监控表）。
     """
+    from perfxl.outputs import replacing
     from perfxl.services import new_monitoring
 
     _refuse(output, targets, previous)
-    report = new_monitoring(targets, output, month=month, previous=previous)
+    with replacing([output], "new-monitoring", overwrite):
+        report = new_monitoring(targets, output, month=month, previous=previous)
     _finish(report, output, "监控表", f"截至 {report.month}月底", previous)
 
 
@@ -138,6 +151,7 @@ def monitoring(targets: Path, output: Path, month: int | None, previous: Path | 
 def evaluation(
     source: Path,
     output: Path,
+    overwrite: bool,
     profile: str | None,
     config_path: Path | None,
     previous: Path | None,
@@ -153,10 +167,12 @@ def evaluation(
     目标工作簿、表格结构损坏、评分方案不存在、--from 不是自评表、输出即输入或扩展名不对），
     未写出任何文件。
     """
+    from perfxl.outputs import replacing
     from perfxl.services import new_evaluation
 
     _refuse(output, source, previous)
-    report = new_evaluation(
-        source, output, profile=profile, previous=previous, config_path=config_path
-    )
+    with replacing([output], "new-evaluation", overwrite):
+        report = new_evaluation(
+            source, output, profile=profile, previous=previous, config_path=config_path
+        )
     _finish(report, output, "自评表", f"评分方案 {report.profile}", previous)

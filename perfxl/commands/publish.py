@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
+from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors, overwrite_option
 
 
 @click.command()
@@ -17,8 +17,10 @@ from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
     "--output",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="输出的 Word 文档（.docx）。",
+    help="输出的 Word 文档（.docx）；它（或 --pdf 的 PDF）已存在时不覆盖，除非是 publish 此前"
+    "生成（文档此后未改动）的文件，或加 --overwrite。",
 )
+@overwrite_option
 @click.option(
     "--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF（与 .docx 同名），目录带页码。"
 )
@@ -41,6 +43,7 @@ from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors
 def command(
     books: tuple[Path, ...],
     output: Path,
+    overwrite: bool,
     pdf: bool,
     title: str | None,
     stage: str | None,
@@ -62,21 +65,23 @@ def command(
     """
     from perfxl.config import load_config
     from perfxl.errors import summary_verdict
-    from perfxl.outputs import check_suffix, finishing, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs, replacing
     from perfxl.publish.api import carried_edited, project_kind
     from perfxl.services import publish
 
     check_suffix(output, [".docx"], "Word 文档")
-    refuse_inputs([output, output.with_suffix(".pdf") if pdf else None], [*books, config_path])
-    result = publish(
-        list(books),
-        output,
-        pdf=pdf,
-        title=title,
-        progress=_progress,
-        stage=stage,
-        config=load_config(config_path),
-    )
+    outputs = [output, output.with_suffix(".pdf") if pdf else None]
+    refuse_inputs(outputs, [*books, config_path])
+    with replacing(outputs, "publish", overwrite):
+        result = publish(
+            list(books),
+            output,
+            pdf=pdf,
+            title=title,
+            progress=_progress,
+            stage=stage,
+            config=load_config(config_path),
+        )
     edited = carried_edited(result.problems)
     code = EXIT_PROBLEMS if result.skipped or edited else EXIT_OK
     with finishing(code):  # the document (and PDF) is written: a late Ctrl-C changes nothing

@@ -13,6 +13,7 @@ from perfxl.cli import (
     WORKBOOK_SUFFIXES,
     echo_problems,
     handle_errors,
+    overwrite_option,
     schema_field,
 )
 
@@ -31,8 +32,10 @@ from perfxl.cli import (
     "--output",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="写出的新年度工作簿（.xlsx）。",
+    help="写出的新年度工作簿（.xlsx）；已存在时不覆盖，除非是 rollover 此前生成、此后未改动的"
+    "文件，或加 --overwrite。",
 )
+@overwrite_option
 @click.option(
     "--keep-amounts",
     is_flag=True,
@@ -44,7 +47,14 @@ from perfxl.cli import (
     help="指标库（perfxl library 生成）：加入“指标库”工作表，项目表的三级指标可按二级指标下拉选择。",
 )
 @handle_errors
-def command(book: Path, year: int, output: Path, keep_amounts: bool, library: Path | None) -> None:
+def command(
+    book: Path,
+    year: int,
+    output: Path,
+    overwrite: bool,
+    keep_amounts: bool,
+    library: Path | None,
+) -> None:
     """由上年的工作簿（或 perfxl export / import 的 JSON 数据）BOOK 生成新年度的工作簿 -o OUTPUT。
 
     单位、部门整体绩效目标、每个项目的名称、资金用途、绩效目标和绩效指标照搬；预算数、
@@ -58,14 +68,15 @@ def command(book: Path, year: int, output: Path, keep_amounts: bool, library: Pa
     工作簿，是监控表或自评表，--year 不晚于原预算年度，表格结构损坏，输出即输入或扩展名不对），
     未写出任何文件。
     """
-    from perfxl.outputs import check_suffix, finishing, refuse_inputs
+    from perfxl.outputs import check_suffix, finishing, refuse_inputs, replacing
     from perfxl.rollover import RolloverError
     from perfxl.services.yoy import rollover_book
 
     check_suffix(output, WORKBOOK_SUFFIXES, "工作簿")
     refuse_inputs([output], [book, library])
     try:
-        report = rollover_book(book, output, year, keep_amounts=keep_amounts, library=library)
+        with replacing([output], "rollover", overwrite):
+            report = rollover_book(book, output, year, keep_amounts=keep_amounts, library=library)
     except RolloverError as exc:  # the pure core knows the model, not the file: name it
         exc.path = exc.path or str(book)
         raise

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from perfxl.cli import handle_errors
+from perfxl.cli import echo_out, handle_errors, overwrite_option
 from perfxl.problems import SEVERITY_ZH
 from perfxl.validate import ValidationReport, totals
 
@@ -33,6 +33,7 @@ from perfxl.validate import ValidationReport, totals
     help="把问题标注到工作簿副本 OUT.xlsx（底色、批注和“校验结果”表）；只能用于一个工作簿。",
 )
 @click.option("--in-place", is_flag=True, help="直接在原工作簿中标注（保留备份 BOOK.bak.xlsx）。")
+@overwrite_option
 @click.option(
     "--config",
     "config_path",
@@ -53,13 +54,15 @@ def command(
     fmt: str,
     annotate_out: Path | None,
     in_place: bool,
+    overwrite: bool,
     config_path: Path | None,
     targets: Path | None,
 ) -> None:
     """校验工作簿 BOOK…（或文件夹中的全部工作簿）：逐格检查数据规范和审核规则，列出每个问题所在的工作表和单元格。
 
     在文件夹中查找时跳过 ~$ 临时文件和 perfxl 的备份 BOOK.bak.xlsx（--in-place 留下的，再次
-    校验时不重复标注）；直接给出的文件照常校验。
+    校验时不重复标注）；直接给出的文件照常校验。--annotate 的 OUT 已存在时：是此前标注、此后
+    未改动的副本则直接替换；其他文件不覆盖（退出码 2），加 --overwrite 则覆盖并先备份。
 
     退出码：0 无错误（可有警告）；1 有错误；2 有文件无法读取（或 --targets 不是可用的目标表）。
     """
@@ -67,13 +70,14 @@ def command(
 
     if annotate_out is not None and in_place:
         raise click.UsageError("--annotate 与 --in-place 只能二选一。")
-    from perfxl.outputs import refuse_inputs
+    from perfxl.outputs import refuse_existing, refuse_inputs, replacing
 
     refuse_inputs(
         [annotate_out],
         [*books, config_path, targets],
         hint="原地标注请用 --in-place（会先保留备份 BOOK.bak.xlsx）。",
     )
+    refuse_existing([annotate_out], overwrite, kind=ANNOTATED)  # before reading anything
     from perfxl.errors import summary_verdict
     from perfxl.services import annotate, find_workbooks, targets_record, validate_workbooks
 
@@ -105,15 +109,16 @@ def command(
                     err=True,
                 )
     if fmt == "json":
-        click.echo(json.dumps(batch.to_dict(), ensure_ascii=False, indent=2))
+        echo_out(json.dumps(batch.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(render_text(reports, batch.superseded), nl=False)
+        echo_out(render_text(reports, batch.superseded), nl=False)
     if annotate_out is not None or in_place:
         from perfxl.outputs import finishing
 
         readable = [r for r in reports if r.read is not None]
         for r in readable:
-            result = annotate(r, annotate_out)
+            with replacing([annotate_out], ANNOTATED, overwrite):
+                result = annotate(r, annotate_out)
             note = f"（备份：{result.backup}）" if result.backup else ""
             # The report was printed before any workbook was annotated: the work is complete
             # only once the last annotation is written; a late Ctrl-C then changes nothing.
@@ -121,6 +126,9 @@ def command(
             with finishing(batch.exit_code) if last else nullcontext():
                 click.echo(f"已标注：{result.path or r.path}{note}", err=True)
     sys.exit(batch.exit_code)
+
+
+ANNOTATED = "annotate"  # what --annotate writes, as stamped (perfxl.outputs)
 
 
 def render_text(

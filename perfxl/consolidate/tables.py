@@ -201,6 +201,14 @@ def table_paths(folder: Path) -> list[Path]:
     return [folder / f"{n}.{ext}" for n in names for ext in ("csv", "parquet")]
 
 
+def table_keys() -> dict[str, tuple[str, ...]]:
+    """The columns of every table :func:`write_tables` may write, by file name (either
+    stage's): how an earlier run's file is recognised (`perfxl.outputs.own_output`)."""
+    names = {**FILE_NAMES, **MONITOR_FILE_NAMES, **EVAL_FILE_NAMES}
+    tables = (K.SUMMARY, K.UNITS, K.INDICATORS, K.PROBLEMS, K.FILES, K.VERSION_CHANGES)
+    return {names[t.sheet]: tuple(t.keys) for t in (*tables, *MONITOR_TABLES, *EVAL_TABLES)}
+
+
 def _number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 

@@ -263,10 +263,7 @@ def formula_cells(path: str | Path, *, missing: bool = True) -> FormulaCells:
             except KeyError:
                 continue
             has_err = _ERROR_CELL.search(data) is not None
-            no_value = missing and (
-                _FORMULA_NO_VALUE.search(data) is not None
-                or _FORMULA_ALONE.search(data) is not None
-            )
+            no_value = missing and may_hold_unsaved(data)
             if has_err or no_value:
                 errors, empty = _parse_formula_cells(data)
                 if errors:
@@ -274,6 +271,12 @@ def formula_cells(path: str | Path, *, missing: bool = True) -> FormulaCells:
                 if empty and missing:
                     out.no_value[name] = empty
     return out
+
+
+def may_hold_unsaved(data: bytes) -> bool:
+    """Whether a sheet's XML may hold a formula without a saved result (a byte search, before
+    any parsing: a sheet Excel or WPS saved has none)."""
+    return _FORMULA_NO_VALUE.search(data) is not None or _FORMULA_ALONE.search(data) is not None
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -14,6 +14,7 @@ from docx.oxml import parse_xml
 from perfxl import layout as L
 from perfxl.model import Targets
 from perfxl.monitoring import month_of
+from perfxl.outputs import PUBLISH_AUTHOR
 from perfxl.publish import county as county_view
 from perfxl.publish import evaluation as evaluation_view
 from perfxl.publish import evaluation_county, monitoring_county
@@ -150,7 +151,7 @@ def build(
     for xml in body.items:
         sect_end.addprevious(parse_xml(xml))
     doc.core_properties.title = cover_title.replace("\n", "")
-    doc.core_properties.author = "perfxl"
+    doc.core_properties.author = PUBLISH_AUTHOR  # how its PDF is recognised (outputs)
     return doc, body
 
 

@@ -103,6 +103,7 @@ RuleId = Literal[
     "compute.not_numbers",
     "compute.amount_text",
     "compute.no_budget",
+    "compute.formula_no_value",
     "compute.formula_changed",
     "compute.score_replaced",
     "consolidate.duplicate_code",
@@ -609,6 +610,12 @@ _RULES: tuple[Rule, ...] = (
         _AMOUNT_TEXT,
         "项目“{project}”：{label}“{value}”以文本形式保存，不是数字；工作簿中的公式会把它当作 0，因此{figure}不计算，未写入。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）后重新运行 perfxl compute。",
         "金额以文本保存，未计算",
+    ),
+    Rule(
+        "compute.formula_no_value",
+        "error",
+        "项目“{project}”：{label}是公式{formula}，但工作簿没有保存它的计算结果（由 openpyxl 等程序生成、未经 Excel 保存的文件就是这样），perfxl 不计算公式，无法计算累计进度，该项目的百分比未写入。请在 Excel 或 WPS 中打开工作簿并保存后重新运行 perfxl compute，或直接填写结果。",
+        "金额是没有保存结果的公式，未计算百分比",
     ),
     Rule(
         "compute.no_budget",

@@ -32,6 +32,9 @@ from perfxl.web.store import Round, StoreError, Unit, Version
 
 STAGES = tuple(STAGE_ZH)
 MAX_CODE = 64  # characters of a unit code (the units table's column)
+# Characters of a unit's name: a Chinese unit name is rarely over 50; the name ends up in
+# download and zip folder names (`staging.safe_part` keeps those safe whatever it holds).
+MAX_UNIT_NAME = 64
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -279,6 +282,13 @@ async def _units(web: Web, upload: Any) -> list[tuple[str, str | None]]:
             raise _Refused(
                 f"应报单位名单“{upload.filename}”中的单位编码“{_without_controls(code)}”"
                 "含有不可见的控制字符，请在 Excel 中重新输入后另存。"
+            )
+    for code, name in expected:
+        if name and len(name) > MAX_UNIT_NAME:
+            raise _Refused(
+                f"应报单位名单“{upload.filename}”中单位编码 {_without_controls(code)} 的单位名称"
+                f"“{_without_controls(name)[:20]}…”有 {len(name)} 个字符，超过 {MAX_UNIT_NAME} 个，"
+                "请核对单位名称一列（是否把几列内容粘贴到了一格中）。"
             )
     return [(code, _without_controls(name) or None if name else None) for code, name in expected]
 

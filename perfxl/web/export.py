@@ -39,15 +39,15 @@ HEADERS = (
     "是否逾期",
 )
 STATUS_ZH = {"checking": "检查中", "done": "已检查", "failed": "检查失败"}
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
 _CHUNK = 1 << 20
 
 
 def folder_name(code: str, name: str | None) -> str:
     """A unit's folder in the zip: ``<单位编码>-<单位名称>``, without characters a file
     system refuses."""
-    text = f"{code}-{name}" if name else str(code)
-    return _UNSAFE.sub("_", text).strip(". ") or "unit"
+    from perfxl.web.staging import unit_stem
+
+    return unit_stem(code, name)
 
 
 def member_name(entry: dict[str, Any]) -> str:

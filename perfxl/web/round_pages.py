@@ -126,7 +126,9 @@ async def links_csv(request: Request, rnd: Round) -> Response:
     writer.writerow(["单位编码", "单位名称", "上传链接"])
     for u in units:
         writer.writerow([u.code, u.name or "", f"{base}/u/{u.token}"])
-    name = f"{rnd.title}-上传链接.csv"
+    from perfxl.web.staging import safe_part
+
+    name = f"{safe_part(rnd.title) or '收集'}-上传链接.csv"
     return Response(
         ("\ufeff" + out.getvalue()).encode("utf-8"),
         media_type="text/csv; charset=utf-8",

@@ -39,6 +39,35 @@ def display_name(original_name: str) -> str:
     return base or "上传的文件"
 
 
+STEM_BYTES = 150
+"""A file name's own part at most, in UTF-8 bytes: far below file systems' 255 with room for
+a unit code, a version number and an extension."""
+
+
+def cut_bytes(text: str, at_most: int) -> str:
+    """``text`` cut at a character boundary to at most ``at_most`` UTF-8 bytes."""
+    return text.encode("utf-8")[:at_most].decode("utf-8", "ignore")
+
+
+def safe_part(text: str, at_most: int = STEM_BYTES) -> str:
+    """``text`` (a unit's name or code) as part of a file or folder name: the characters file
+    systems refuse replaced by ``_``, no dot or space at either end (Windows drops them), at
+    most ``at_most`` UTF-8 bytes; "" when nothing is left."""
+    text = _UNSAFE_NAME.sub("_", text).strip(". ")
+    return cut_bytes(text, at_most).rstrip(". ")
+
+
+CODE_BYTES = 64
+"""A unit code's part of a file or folder name at most, in UTF-8 bytes."""
+
+
+def unit_stem(code: str, name: str | None) -> str:
+    """``<单位编码>-<单位名称>`` as the start of a file or folder name (downloads, the export's
+    folders): each part made safe (:func:`safe_part`), "unit" when nothing is left."""
+    parts = [safe_part(code, CODE_BYTES), safe_part(name or "")]
+    return "-".join(p for p in parts if p) or "unit"
+
+
 def safe_name(original_name: str, suffix: str) -> str:
     """A file name for the staged copy: the original stem (cut so the name stays far below
     the 255-byte limit of file systems) and ``suffix``."""
@@ -49,9 +78,7 @@ def safe_name(original_name: str, suffix: str) -> str:
             stem = stem[: -len(s)]
             break
     stem = stem.lstrip(".") or "workbook"
-    while len(stem.encode("utf-8")) > 150:
-        stem = stem[:-1]
-    return stem + suffix
+    return cut_bytes(stem, STEM_BYTES) + suffix
 
 
 def suffix_for(path: Path, original_name: str) -> str:

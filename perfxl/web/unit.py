@@ -253,5 +253,7 @@ async def template(request: Request, unit: Unit, rnd: Round) -> Response:
         if source is None:  # the page offers no link then; a bookmark gets the same advice
             return error_page(request, 400, _no_template(rnd), "本单位的空白表无法在这里生成")
     book = STAGE_BOOK.get(rnd.stage, "工作簿")
-    name = f"{unit.code}-{unit.name or ''}-{rnd.year}年{book}.xlsx".replace("--", "-")
+    from perfxl.web.staging import unit_stem
+
+    name = f"{unit_stem(unit.code, unit.name)}-{rnd.year}年{book}.xlsx"
     return await template_download(request, rnd, source, name, "暂时无法提供模板")

@@ -266,10 +266,12 @@ def unit_label(code: str, name: str | None) -> str:
 
 
 def download_name(code: str, name: str | None, number: int, ext: str, suffix: str = "") -> str:
-    """The file name a download gets: built from the unit and version, never the upload's name."""
+    """The file name a download gets: built from the unit and version, never the upload's name;
+    safe on any file system whatever the unit's code and name (`staging.unit_stem`)."""
+    from perfxl.web.staging import unit_stem
+
     ext = ext if ext.startswith(".") else f".{ext}"
-    parts = [code, *([name] if name else []), f"v{number}{suffix}"]
-    return "-".join(parts) + ext
+    return f"{unit_stem(code, name)}-v{number}{suffix}{ext}"
 
 
 def _num(v: Any, digits: int = 2) -> str:

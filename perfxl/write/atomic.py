@@ -27,6 +27,7 @@ from perfxl.write.patch.safeio import (
     new_temp,
     output_mode,
     remove_stale,
+    stamp_file,
     write_refused,
 )
 
@@ -53,6 +54,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
                 os.close(fd)
                 fd = -1
             yield tmp
+            stamp_file(tmp, target)  # asked for by stamped_as (this command's own output)
         except OSError as exc:
             if not _about(exc, tmp):
                 raise  # reading another file failed: not this write's to explain

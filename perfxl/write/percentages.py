@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
-from perfxl.compute import ComputeResult, Totals, compute, text_amounts
+from perfxl.compute import ComputeResult, Totals, compute, text_amounts, unsaved_amounts
 from perfxl.errors import NoProjectsError, WriteError
 from perfxl.grid import Grid, Sheet
 from perfxl.numbers import number, percent, total
@@ -428,7 +428,13 @@ def plan_percentages(
         formulas: reads the formulas of (sheet, cell)s, from the file's XML or the live book.
     """
     as_text = text_amounts(read.problems)
-    computed = compute(read.targets, locations=read.locations, file=read.path, as_text=as_text)
+    computed = compute(
+        read.targets,
+        locations=read.locations,
+        file=read.path,
+        as_text=as_text,
+        unsaved=unsaved_amounts(read.problems),
+    )
     return computed, plan_writes(read, grid, computed, formulas(cells_to_inspect(read, grid)))
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from perfxl.write.patch import opc
@@ -41,7 +42,9 @@ CHUNK = 255
 _NAME = re.compile(re.escape(PREFIX) + r"(\d+)$")
 
 
-def _part(pkg: Package) -> tuple[str | None, str | None]:
+def custom_part(pkg: Package) -> tuple[str | None, str | None]:
+    """The custom properties part named by the package's relationships, and the id of that
+    relationship (None, None: the package has none)."""
     for rel in opc.rels_of(pkg, ""):
         if rel.type == REL_CUSTOM:
             return opc.target_of(pkg, "", rel), rel.id
@@ -57,19 +60,26 @@ def _props(text: str) -> list[tuple[str, xt.Span]]:
     return out
 
 
+def texts(pkg: Package, wanted: Callable[[str], bool]) -> dict[str, str]:
+    """The text of every custom property whose name is ``wanted``, by name."""
+    part, _ = custom_part(pkg)
+    if part is None or not pkg.has(part):
+        return {}
+    text = pkg.text(part)
+    out: dict[str, str] = {}
+    for name, span in _props(text):
+        if wanted(name):
+            out[name] = xt.unescape(re.sub(r"<[^>]*>", "", span.inner(text)))
+    return out
+
+
 def load(pkg: Package) -> dict[str, Any] | None:
     """The stored record, or None when the workbook carries none (or an unreadable one)."""
-    part, _ = _part(pkg)
-    if part is None or not pkg.has(part):
-        return None
-    text = pkg.text(part)
-    chunks: dict[int, str] = {}
-    for name, span in _props(text):
+    chunks = {}
+    for name, value in texts(pkg, lambda n: _NAME.match(n) is not None).items():
         m = _NAME.match(name)
-        if m:
-            inner = span.inner(text)
-            value = re.sub(r"<[^>]*>", "", inner)
-            chunks[int(m.group(1))] = xt.unescape(value)
+        assert m is not None
+        chunks[int(m.group(1))] = value
     return join_chunks(chunks)
 
 
@@ -92,12 +102,18 @@ def join_chunks(chunks: dict[int, str]) -> dict[str, Any] | None:
 
 def drop(pkg: Package) -> None:
     """Remove the record; a custom.xml part left without properties is removed too."""
-    part, rid = _part(pkg)
+    drop_named(pkg, lambda n: _NAME.match(n) is not None)
+
+
+def drop_named(pkg: Package, unwanted: Callable[[str], bool]) -> None:
+    """Remove every custom property whose name is ``unwanted``; a custom.xml part left
+    without properties is removed too."""
+    part, rid = custom_part(pkg)
     if part is None or rid is None or not pkg.has(part):
         return
     text = pkg.text(part)
     props = _props(text)
-    ours = [(s.start, s.end, "") for name, s in props if _NAME.match(name)]
+    ours = [(s.start, s.end, "") for name, s in props if unwanted(name)]
     if not ours:
         return
     if len(ours) == len(props):
@@ -110,7 +126,13 @@ def save(pkg: Package, record: dict[str, Any]) -> None:
     """Store ``record`` (replacing an older one)."""
     drop(pkg)
     chunks = split_record(record)
-    part, _ = _part(pkg)
+    add_texts(pkg, [(f"{PREFIX}{i + 1}", chunk) for i, chunk in enumerate(chunks)])
+
+
+def add_texts(pkg: Package, props: list[tuple[str, str]]) -> None:
+    """Add text properties ``(name, value)`` (the caller dropped any of the same name),
+    creating ``docProps/custom.xml`` when the package has none."""
+    part, _ = custom_part(pkg)
     if part is None or not pkg.has(part):
         part = "docProps/custom.xml"
         text = f'{xt.XML_DECL}<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}"></Properties>'
@@ -124,9 +146,9 @@ def save(pkg: Package, record: dict[str, Any]) -> None:
     pids = [int(x) for x in re.findall(r'\spid\s*=\s*["\'](\d+)', text)]
     pid = max([1, *pids]) + 1
     xml = "".join(
-        f'<{p}property fmtid="{FMTID}" pid="{pid + i}" name="{PREFIX}{i + 1}">'
-        f"<{vt}lpwstr{decl}>{xt.esc_text(chunk)}</{vt}lpwstr></{p}property>"
-        for i, chunk in enumerate(chunks)
+        f'<{p}property fmtid="{FMTID}" pid="{pid + i}" name="{xt.esc_attr(name)}">'
+        f"<{vt}lpwstr{decl}>{xt.esc_text(value)}</{vt}lpwstr></{p}property>"
+        for i, (name, value) in enumerate(props)
     )
     root = xt.find(text, qname, rspan.start)
     assert root is not None

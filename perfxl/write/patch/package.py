@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import zipfile
 from urllib.parse import unquote
 
 from perfxl.errors import NotAWorkbookError
@@ -32,6 +33,10 @@ class Package:
         """Source parts' contents already inflated (and checked) elsewhere, by zip name: taken
         where their length and CRC-32 are this package's (:meth:`zipraw.ZipSource.adopt`)."""
         return self._src.adopt(parts)
+
+    def source_infos(self) -> list[zipfile.ZipInfo]:
+        """The source zip's directory entries (names, CRC-32s, lengths), in zip order."""
+        return list(self._src.infos)
 
     # -- names ---------------------------------------------------------------
     def names(self) -> list[str]:

@@ -66,6 +66,8 @@ _LIVE: dict[Path, Path] = {}
 
 # Targets whose replaced file is kept as its backup (`backup_replaced`), in this context.
 _KEEP: ContextVar[frozenset[str]] = ContextVar("perfxl_backup_replaced", default=frozenset())
+# Targets stamped with the kind of output they are (`stamped_as`), in this context.
+_STAMP: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("perfxl_stamped_as", default=())
 
 
 def _proc_umask() -> int | None:
@@ -180,6 +182,36 @@ def backup_replaced(*targets: Path | None) -> Iterator[None]:
         yield
     finally:
         _KEEP.reset(token)
+
+
+@contextlib.contextmanager
+def stamped_as(kind: str, *targets: Path | None) -> Iterator[None]:
+    """Inside the block, a write of one of ``targets`` (an Office package) carries the
+    ``perfxl.output`` property saying that ``kind`` made it (`perfxl.write.patch.stamp`), so
+    that the command may later replace it without asking (`perfxl.outputs.own_output`)."""
+    token = _STAMP.set((*_STAMP.get(), *((_key(t), kind) for t in targets if t is not None)))
+    try:
+        yield
+    finally:
+        _STAMP.reset(token)
+
+
+def stamp_for(target: Path, data: bytes) -> bytes:
+    """``data``, to be written to ``target``, stamped when :func:`stamped_as` asks for it."""
+    kind = dict(_STAMP.get()).get(_key(target))
+    if kind is None:
+        return data
+    from perfxl.write.patch.stamp import stamp
+
+    return stamp(data, kind)
+
+
+def stamp_file(tmp: Path, target: Path) -> None:
+    """The file ``tmp``, about to become ``target``, stamped when :func:`stamped_as` asks."""
+    if _key(target) not in dict(_STAMP.get()):
+        return
+    data = tmp.read_bytes()
+    tmp.write_bytes(stamp_for(target, data))
 
 
 def _keeps(target: Path) -> bool:
@@ -384,5 +416,5 @@ def save(target: Path, data: bytes, *, previous: bytes | None, backup: bool) -> 
         bak = backup_path(target)
         check_target(bak)
         write_atomic(bak, previous)
-    write_atomic(target, data)
+    write_atomic(target, stamp_for(target, data))
     return bak
