@@ -492,7 +492,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "evaluation.points_invalid",
         "error",
-        "项目“{project}”：{row}的分值“{text}”不是非负数字{effect}。{fix}",
+        "项目“{project}”：{row}的分值{what}{effect}。{fix}",
         "分值不是非负数字",
     ),
     Rule(
