@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import openpyxl
 import pytest
 from conftest import EXAMPLE_XLSX
@@ -27,8 +28,10 @@ from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import parse_a1
 from perfxl.grid.calamine_grid import read_grid
+from perfxl.model import Targets
 from perfxl.monitoring import month_of
 from perfxl.rules.catalogue import message
+from perfxl.schema import load_schema
 from perfxl.services import new_monitoring
 from perfxl.validate import validate_file
 from perfxl.write.evaluation import build_evaluation, profile_named
@@ -151,6 +154,39 @@ def test_compute_of_a_good_month_reports_none(monitoring: Path, tmp_path: Path) 
     assert "已计算 19/19 个项目的执行率和预警灯，" in said
     assert not [p for p in report["problems"] if p["rule"] == "monitoring.month_invalid"]
     assert {p["light"] for p in report["projects"]} == {"红"}
+
+
+@pytest.mark.parametrize("case", ["words", "13", "7.5", "text 7"])
+def test_export_gives_null_for_a_bad_month_and_says_so(
+    case: str, monitoring: Path, tmp_path: Path
+) -> None:
+    """The data's month is the schema's integer 1-12 or null: a month typed as 七月 or 13 is
+    exported as null (not as typed), said at D6 as validate says it (exit 1, the data
+    written); the JSON is the schema's where the month is concerned and reads back the same."""
+    value, said = BAD_MONTHS[case]
+    data = tmp_path / "data.json"
+    proc = run("export", with_month(monitoring, tmp_path, value), "-o", data)
+    assert proc.returncode == 1, proc.stderr
+    assert f"封面 › {MONTH_CELL}: [错误] {said}" in proc.stderr
+    assert "(monitoring.month_invalid)" in proc.stderr
+    got = json.loads(data.read_text(encoding="utf-8"))
+    assert (got["stage"], got["month"]) == ("monitoring", None)
+    schema = load_schema()
+    errors = {e.json_path for e in jsonschema.Draft202012Validator(schema).iter_errors(got)}
+    # the monitoring form carries no spending plan (plan.dec null against the targets' schema
+    # since the stage forms came; nothing to do with the month)
+    assert all(path.endswith(".plan.dec") for path in errors), errors
+    assert Targets.from_dict(got).to_dict() == got
+    # fill takes the targets form only: refused as the data of a good month is, nothing written
+    refused = run("fill", data, tmp_path / "back.xlsx")
+    assert refused.returncode == 2 and "绩效运行监控表的数据" in refused.stderr
+    assert not (tmp_path / "back.xlsx").exists()
+
+
+def test_export_of_a_good_month_is_as_before(monitoring: Path, tmp_path: Path) -> None:
+    proc = run("export", monitoring, "-o", tmp_path / "data.json")
+    assert proc.returncode == 0 and "month_invalid" not in proc.stderr, proc.stderr
+    assert json.loads((tmp_path / "data.json").read_text(encoding="utf-8"))["month"] == 7
 
 
 def test_the_message_names_what_is_missing_and_what_it_stops() -> None:
