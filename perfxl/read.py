@@ -87,6 +87,9 @@ class ReadResult:
             ``evaluation``); None otherwise.
         blanks: (sheet, cell, pointer, required) of every input field read blank, where a
             formula with no saved result is looked for (`_formulas_without_result`).
+        label_months: (sheet, cell, label as shown, month) of each monitoring project sheet's
+            first label showing the month (``1-7月执行数``), in sheet order; the cover's
+            month is checked against them (``monitoring.month_labels``).
     """
 
     targets: Targets
@@ -98,6 +101,7 @@ class ReadResult:
     carried: CarriedRecord | None = None
     summary: str | None = None
     blanks: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    label_months: list[tuple[str, str, str, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

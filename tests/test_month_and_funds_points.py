@@ -26,7 +26,7 @@ from test_evaluation_rules import fill_clean
 
 from perfxl import constants as C
 from perfxl import layout as L
-from perfxl.cells import parse_a1
+from perfxl.cells import a1, parse_a1
 from perfxl.grid.calamine_grid import read_grid
 from perfxl.model import Targets
 from perfxl.monitoring import month_of
@@ -187,6 +187,40 @@ def test_export_of_a_good_month_is_as_before(monitoring: Path, tmp_path: Path) -
     proc = run("export", monitoring, "-o", tmp_path / "data.json")
     assert proc.returncode == 0 and "month_invalid" not in proc.stderr, proc.stderr
     assert json.loads((tmp_path / "data.json").read_text(encoding="utf-8"))["month"] == 7
+
+
+# --- 监控月份 against the sheets' 1-X月 labels ----------------------------------------------------
+
+
+def test_a_cover_month_the_sheets_do_not_show_is_said_at_the_cover(
+    monitoring: Path, tmp_path: Path
+) -> None:
+    """D6 = 8 while every sheet says 1-7月执行数: 序时进度 is the cover's (66.67, what the
+    sheet's formula shows) against amounts that run to 7月底; a warning at D6 names a sheet's
+    label cell, in validate and compute (which computes as before)."""
+    book = with_month(monitoring, tmp_path, 8)
+    first = next(s for s in read_grid(book).sheets[2:] if s.name.startswith("1."))
+    label = L.month_label(C.L_EXECUTED, 7)
+    (cell,) = [a1(r, c) for r in range(1, 8) for c in range(1, 12) if first.get(r, c) == label]
+    found = [p for p in validate_file(book).problems if p.rule == "monitoring.month_labels"]
+    assert [(p.sheet, p.cell, p.severity, p.value) for p in found] == [
+        ("封面", MONTH_CELL, "warning", 8)
+    ]
+    text = found[0].message
+    assert f"“{first.name}”表 {cell} 为“{label}”" in text, text
+    assert "19 张项目表" in text and "8/12 = 66.67%" in text and "截至 7月底" in text
+    assert "改回 7" in text and "--month 8" in text
+    rc, report, said = compute_json(book, tmp_path / "out.xlsx")
+    assert rc == 1 and (report["month"], report["schedule"]) == (8, 66.67)
+    assert "已计算 19/19 个项目的执行率和预警灯" in said
+    assert [(p["rule"], p["sheet"], p["cell"]) for p in report["problems"]] == [
+        ("monitoring.month_labels", "封面", MONTH_CELL)
+    ]
+
+
+def test_a_cover_month_the_sheets_show_is_no_problem(monitoring: Path, tmp_path: Path) -> None:
+    problems = validate_file(with_month(monitoring, tmp_path, 7)).problems
+    assert not [p for p in problems if p.rule.startswith("monitoring.month")]
 
 
 def test_the_message_names_what_is_missing_and_what_it_stops() -> None:

@@ -102,11 +102,11 @@ _POINTS_TEXT: Final = (
 )
 """What ``evaluation.points_invalid`` adds for a 分值 typed as text or left blank (``held``:
 文本 or 空白; `perfxl.evaluation`)."""
-_POINTS_FIX: Final = "请填写分值（如 12.5），或清空改用平均分配。"
+_POINTS_FIX: Final = "填写分值（如 12.5），或清空改用平均分配。"
 """How to fix an indicator row's 分值 (``evaluation.points_invalid``)."""
 _FUNDS_POINTS_FIX: Final = (
-    "年度资金总额的分值由评分方案给出（本方案为 {points} 分），该单元格已锁定：请在"
-    "“审阅 › 撤销工作表保护”后改回 {points}，再保护工作表。"
+    "改回 {points}：年度资金总额的分值由评分方案给出（本方案为 {points} 分），该单元格已锁定，"
+    "须在“审阅 › 撤销工作表保护”后修改，再保护工作表。"
 )
 """How to fix the 分值 of 年度资金总额 (a locked cell perfxl wrote from the profile)."""
 _CARRIED_IDS: Final[dict[str, RuleId]] = {
