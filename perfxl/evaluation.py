@@ -28,8 +28,9 @@ project has no 总分 and no 自评等级 until it is a number (the sheet's ``N(
 - a 全年预算数 or 全年执行数 of 年度资金总额 that is text (typed so, or held so in its cell:
   give :func:`evaluate` the model as the cells hold it, `perfxl.held.held_targets`): no 执行率,
   no 得分 (:attr:`perfxl.scoring.FundsScore.reason` ``budget_text`` / ``executed_text``);
-- the 分值 of 年度资金总额 typed as text: its 执行率 but no 得分 (``points_text``), as an
-  indicator row's.
+- the 分值 of 年度资金总额 typed as text or blank: its 执行率 but no 得分 (``points_text``,
+  ``points_blank``), as an indicator row's text 分值 (a blank one is no share: ``perfxl new``
+  writes the profile's there, and the sheet's ``N()`` counts a blank as 0).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from perfxl.scoring import (
     RateReason,
     Rule,
     ScoreProblem,
+    funds_rate,
     funds_score,
     get_profile,
     indicator_score,
@@ -63,9 +65,9 @@ UNSCORABLE: Final[frozenset[str]] = frozenset({"qualitative_actual", "incomparab
 FUNDS_TEXT: Final[frozenset[str]] = frozenset({"budget_text", "executed_text"})
 """Why 年度资金总额 has no 执行率 when that leaves the project without 总分: an amount that is
 text (a blank or 0 budget gives no 执行率 in the sheet either, and 总分 counts the rest)."""
-NO_TOTAL: Final[frozenset[str]] = FUNDS_TEXT | {"points_text"}
+NO_TOTAL: Final[frozenset[str]] = FUNDS_TEXT | {"points_text", "points_blank"}
 """Why 年度资金总额 has no 得分 when that leaves the project without 总分: :data:`FUNDS_TEXT`,
-or its 分值 typed as text (module docstring)."""
+or its 分值 typed as text or left blank (module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -194,10 +196,9 @@ def evaluate_project(p: Project, profile: Profile = DEFAULT) -> EvaluationResult
         e.indicators[i] if i < len(e.indicators) else IndicatorResult()
         for i in range(len(p.indicators))
     ]
-    funds = funds_score(e.total.budget, e.total.executed, e.total.points, profile)
+    funds = funds_score(e.total.budget, e.total.executed, e.total.points)
     row_rates = {
-        key: funds_score(getattr(e, key).budget, getattr(e, key).executed, None, profile)
-        for key in EVAL_FUNDS_ROWS
+        key: funds_rate(getattr(e, key).budget, getattr(e, key).executed) for key in EVAL_FUNDS_ROWS
     }
     split = split_points([ind.level1 for ind in p.indicators], [x.points for x in inputs], profile)
     text_points = {i for pp in split.problems if pp.code == "points_not_number" for i in pp.rows}
@@ -225,12 +226,12 @@ def evaluate_project(p: Project, profile: Profile = DEFAULT) -> EvaluationResult
     return EvaluationResult(
         profile=profile.name,
         funds=funds,
-        rates={key: r.rate for key, r in row_rates.items()},
+        rates={key: rate for key, (rate, _) in row_rates.items()},
         rows=tuple(rows),
         points_problems=split.problems,
         total=tot,
         level=level_of(tot, profile),
-        rate_reasons={key: r.reason for key, r in row_rates.items()},
+        rate_reasons={key: why for key, (_, why) in row_rates.items()},
     )
 
 

@@ -135,7 +135,9 @@ class EvaluationFundsRow:
 
     ``initial`` is 年初预算数 (carried from the targets; 上年结转资金 has none there),
     ``budget`` 全年预算数, ``executed`` 全年执行数; ``rate`` 执行率 (a fraction, computed),
-    and on the 年度资金总额 row only ``points`` 分值 and ``score`` 得分.
+    and on the 年度资金总额 row only ``points`` 分值 and ``score`` 得分. ``points`` is the
+    cell's (``perfxl new`` writes the profile's ``funds_points``): blank is no 分值, not the
+    profile's (the sheet's ``N()`` counts 0; `perfxl.scoring.funds_score`).
     """
 
     initial: Amount = None
@@ -280,8 +282,8 @@ class Targets:
     schema_version: str = SCHEMA_VERSION
     # "targets" (the declaration), "monitoring" (执行监控, month ``month`` = 1-X月) or
     # "evaluation" (绩效自评, at year end: no month; scored by the profile ``profile``).
-    # ``month`` as typed on the cover: only an integer 1-12 is a month
-    # (`perfxl.monitoring.month_of`; anything else is reported, ``monitoring.month_invalid``).
+    # ``month`` as typed on the cover: only an integer 1-12 is a month (:func:`month_number`;
+    # anything else is reported, ``monitoring.month_invalid``, and its JSON form is null).
     stage: str = "targets"
     month: Any = None
     profile: str | None = None
@@ -291,12 +293,14 @@ class Targets:
 
         ``stage`` and ``month`` are written only for the later stages (and ``profile``, the
         scoring profile's name, for the self-evaluation), so a targets document is exactly
-        what it always was.
+        what it always was. ``month`` is the month :func:`month_number` makes of the cover's
+        cell, null for one that is no month (``七月``, 13: the schema's integer 1-12 or null;
+        validation says what was typed, ``monitoring.month_invalid``).
         """
         d: dict[str, Any] = {"schema_version": self.schema_version}
         if self.stage != "targets":
             d["stage"] = self.stage
-            d["month"] = self.month
+            d["month"] = month_number(self.month)
         if self.stage == "evaluation":
             d["profile"] = self.profile
         d.update(
@@ -355,6 +359,16 @@ class Targets:
                 for i, p in enumerate(_list(d.get("projects"), "/projects"))
             ],
         )
+
+
+def month_number(value: Any) -> int | None:
+    """The monitoring month X a typed 监控月份 is: an integer 1-12 (a whole float too), else
+    None (blank, 13, 7.5, ``七月``, a ``7`` typed as text, ``True``)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 12:
+        return value
+    return None
 
 
 def _project_to_dict(p: Project) -> dict[str, Any]:

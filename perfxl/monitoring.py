@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final, Literal
 
-from perfxl.model import FUNDS_ROWS, FundsRow, Project, ProjectMonitoring, Targets
+from perfxl.model import FUNDS_ROWS, FundsRow, Project, ProjectMonitoring, Targets, month_number
 from perfxl.numbers import number, percent
 
 Light = Literal["green", "yellow", "red"]
@@ -44,11 +44,9 @@ def schedule_percent(month: int) -> Decimal:
 
 
 def month_of(targets: Targets) -> int | None:
-    """The monitoring month X when it is usable (an integer 1–12), else None."""
-    m = targets.month
-    if isinstance(m, float) and m.is_integer():
-        m = int(m)
-    return m if isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12 else None
+    """The monitoring month X when it is usable (an integer 1–12), else None
+    (:func:`perfxl.model.month_number`, what the JSON form holds)."""
+    return month_number(targets.month)
 
 
 def is_blank(value: Any) -> bool:

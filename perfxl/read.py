@@ -89,6 +89,9 @@ class ReadResult:
             formula with no saved result is looked for (`_formulas_without_result`).
         indicator_tables: each project's indicator table (`IndicatorTable`), whose rows not
             read (every cell blank) are looked at too when its sheet is.
+        label_months: (sheet, cell, label as shown, month) of each monitoring project sheet's
+            first label showing the month (``1-7月执行数``), in sheet order; the cover's
+            month is checked against them (``monitoring.month_labels``).
     """
 
     targets: Targets
@@ -101,6 +104,7 @@ class ReadResult:
     summary: str | None = None
     blanks: list[tuple[str, str, str, bool]] = field(default_factory=list)
     indicator_tables: list[IndicatorTable] = field(default_factory=list)
+    label_months: list[tuple[str, str, str, int]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -89,7 +89,8 @@ def cover_value(grid: Grid, res: ReadResult, ref: str, pointer: str) -> Any:
 def check_monitoring_labels(
     sheet: Sheet, dr: int, dc: int, res: ReadResult
 ) -> tuple[bool, int | None]:
-    """Every required label in place (problems recorded); and the month its labels show."""
+    """Every required label in place (problems recorded); and the month its labels show (the
+    first label showing one, recorded in ``res.label_months``)."""
     ok, month = True, None
     for lab in res.layout.monitoring.labels:
         if not lab.required:
@@ -110,8 +111,9 @@ def check_monitoring_labels(
                     actual="" if actual is None else actual,
                 )
             )
-        elif found is not True and isinstance(found, int):
-            month = month or found
+        elif found is not True and isinstance(found, int) and month is None:
+            month = found
+            res.label_months.append((sheet.name, ref, str(actual).strip(), found))
     return ok, month
 
 

@@ -13,9 +13,11 @@ them (``docs/scoring.md`` says it again for people).
     (the sheet's ``ROUND(executed/budget, 4)`` fraction); a blank 全年执行数 counts as 0; no
     执行率 for a blank, text or 0 全年预算数, or a text 全年执行数. 得分 =
     ``round2(min(max(执行率, 0), 100) × 分值 / 100)`` — from the 执行率 as shown, never above
-    分值, never below 0. In a sheet: ``ROUND(MIN(1,MAX(0,rate))*points,2)``. A 分值 typed as
-    text is no 分值 (``points_text``: no 得分, and `perfxl.evaluation` gives no 总分), as an
-    indicator row's.
+    分值, never below 0. In a sheet: ``ROUND(MIN(1,MAX(0,rate))*N(points),2)``. The 分值 is
+    the cell's (``perfxl new`` writes the profile's ``funds_points`` there): one typed as text
+    is no 分值 (``points_text``: no 得分, and `perfxl.evaluation` gives no 总分), as an
+    indicator row's; a blank one likewise (``points_blank``: the sheet's ``N()`` would count it
+    as 0 points, not the profile's). :func:`funds_rate` is the 执行率 alone.
 
 分值 of the indicator rows (:func:`split_points`):
     Each row counts in a weight group: its 一级指标 (spelt as :func:`perfxl.framework.canonical`
@@ -182,9 +184,9 @@ GRADE_SHORT: Final[dict[str, str]] = {"达成": GRADES[0], "部分达成": GRADE
 MONEY_UNITS: Final = ("元", "千元", "万元", "百万元", "亿元")
 """Units converted into each other (through 万元, as :func:`perfxl.targets.to_wan`)."""
 
-RateReason = Literal["no_budget", "budget_text", "executed_text", "points_text"]
+RateReason = Literal["no_budget", "budget_text", "executed_text", "points_text", "points_blank"]
 """Why a funds row has no 执行率 or no 得分: a blank or 0 budget, an amount or 分值 typed as
-text."""
+text, a blank 分值."""
 
 ScoreProblem = Literal[
     "empty_target",
@@ -264,31 +266,42 @@ class FundsScore:
         )
 
 
-def funds_score(
-    budget: Any, executed: Any, points: Any = None, profile: Profile = DEFAULT
-) -> FundsScore:
+def funds_rate(budget: Any, executed: Any) -> tuple[Decimal | None, RateReason | None]:
+    """执行率 = 全年执行数 ÷ 全年预算数 in percent at 2 decimals, and why there is none
+    (module docstring).
+
+    Args:
+        budget: 全年预算数 as typed.
+        executed: 全年执行数 as typed (blank counts as 0).
+    """
+    if _blank(budget):
+        return None, "no_budget"
+    b = number(budget)
+    if b is None:
+        return None, "budget_text"
+    if b == 0:
+        return None, "no_budget"
+    e = Decimal(0) if _blank(executed) else number(executed)
+    if e is None:
+        return None, "executed_text"
+    return percent(e, b), None
+
+
+def funds_score(budget: Any, executed: Any, points: Any) -> FundsScore:
     """执行率 = 全年执行数 ÷ 全年预算数, 得分 = 执行率 × 分值 capped at 分值 (module docstring).
 
     Args:
         budget: 全年预算数 as typed.
         executed: 全年执行数 as typed (blank counts as 0).
-        points: 分值 as typed; blank: ``profile.funds_points``.
-        profile: the scoring profile.
+        points: 分值 as its cell holds it (``profile.funds_points`` in a workbook from
+            ``perfxl new``); blank or text: a 执行率 but no 得分.
     """
-    p = profile.funds_points if _blank(points) else number(points)
-    if _blank(budget):
-        return FundsScore(None, None, p, "no_budget")
-    b = number(budget)
-    if b is None:
-        return FundsScore(None, None, p, "budget_text")
-    if b == 0:
-        return FundsScore(None, None, p, "no_budget")
-    e = Decimal(0) if _blank(executed) else number(executed)
-    if e is None:
-        return FundsScore(None, None, p, "executed_text")
-    rate = percent(e, b)
+    p = None if _blank(points) else number(points)
+    rate, why = funds_rate(budget, executed)
+    if rate is None:
+        return FundsScore(None, None, p, why)
     if p is None:
-        return FundsScore(rate, None, None, "points_text")
+        return FundsScore(rate, None, None, "points_blank" if _blank(points) else "points_text")
     return FundsScore(rate, round2(min(max(rate, Decimal(0)), Decimal(100)) * p / 100), p)
 
 

@@ -194,6 +194,7 @@ def check(
         carried=carried if carried is not None else res.carried,
         project_sheets=tuple(sheets.get(i) for i in range(len(t.projects))),
         as_text=_text_amounts(res) if t.stage != "targets" else {},
+        label_months=tuple(res.label_months),
     )
     read_errors = {p.pointer for p in res.problems if p.severity == "error" and p.pointer}
     no_value = {p.pointer for p in res.problems if p.rule == _NO_VALUE and p.pointer}

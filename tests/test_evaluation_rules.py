@@ -350,6 +350,7 @@ def _model() -> Any:
     ]
     e = ProjectEvaluation(indicators=[IndicatorResult(actual=a) for *_, a in rows])
     e.total.budget = e.total.executed = e.fiscal.budget = e.fiscal.executed = 10
+    e.total.points = 10  # the profile's, as perfxl new writes it
     e.indicators[1].grade, e.indicators[1].score = GRADES[0], 30
     p = Project(
         code="P1",
@@ -384,6 +385,11 @@ def _edit(**changes: Any) -> Callable[[Any], None]:
 
 ROW = "/projects/0/evaluation/indicators"
 MODEL_CASES: list[tuple[str, Callable[[Any], None], tuple[str, str]]] = [
+    (
+        "funds points blank",
+        _edit(evaluation__total__points=None),
+        ("evaluation.points_invalid", "/projects/0/evaluation/total/points"),
+    ),
     (
         "points text",
         _edit(evaluation__indicators__0__points="十分"),

@@ -482,6 +482,7 @@ def test_severities() -> None:
         "monitoring.amount_negative": "error",
         "monitoring.executed_over_budget": "error",
         "monitoring.month_invalid": "error",
+        "monitoring.month_labels": "warning",
         "monitoring.forecast_below_executed": "error",
         "monitoring.funds_sum": "error",
         "monitoring.indicator_unexplained": "error",

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import openpyxl
 import pytest
 from conftest import EXAMPLE_XLSX
@@ -25,10 +26,12 @@ from test_evaluation_rules import fill_clean
 
 from perfxl import constants as C
 from perfxl import layout as L
-from perfxl.cells import parse_a1
+from perfxl.cells import a1, parse_a1
 from perfxl.grid.calamine_grid import read_grid
+from perfxl.model import Targets
 from perfxl.monitoring import month_of
 from perfxl.rules.catalogue import message
+from perfxl.schema import load_schema
 from perfxl.services import new_monitoring
 from perfxl.validate import validate_file
 from perfxl.write.evaluation import build_evaluation, profile_named
@@ -153,6 +156,73 @@ def test_compute_of_a_good_month_reports_none(monitoring: Path, tmp_path: Path) 
     assert {p["light"] for p in report["projects"]} == {"红"}
 
 
+@pytest.mark.parametrize("case", ["words", "13", "7.5", "text 7"])
+def test_export_gives_null_for_a_bad_month_and_says_so(
+    case: str, monitoring: Path, tmp_path: Path
+) -> None:
+    """The data's month is the schema's integer 1-12 or null: a month typed as 七月 or 13 is
+    exported as null (not as typed), said at D6 as validate says it (exit 1, the data
+    written); the JSON is the schema's where the month is concerned and reads back the same."""
+    value, said = BAD_MONTHS[case]
+    data = tmp_path / "data.json"
+    proc = run("export", with_month(monitoring, tmp_path, value), "-o", data)
+    assert proc.returncode == 1, proc.stderr
+    assert f"封面 › {MONTH_CELL}: [错误] {said}" in proc.stderr
+    assert "(monitoring.month_invalid)" in proc.stderr
+    got = json.loads(data.read_text(encoding="utf-8"))
+    assert (got["stage"], got["month"]) == ("monitoring", None)
+    schema = load_schema()
+    errors = {e.json_path for e in jsonschema.Draft202012Validator(schema).iter_errors(got)}
+    # the monitoring form carries no spending plan (plan.dec null against the targets' schema
+    # since the stage forms came; nothing to do with the month)
+    assert all(path.endswith(".plan.dec") for path in errors), errors
+    assert Targets.from_dict(got).to_dict() == got
+    # fill takes the targets form only: refused as the data of a good month is, nothing written
+    refused = run("fill", data, tmp_path / "back.xlsx")
+    assert refused.returncode == 2 and "绩效运行监控表的数据" in refused.stderr
+    assert not (tmp_path / "back.xlsx").exists()
+
+
+def test_export_of_a_good_month_is_as_before(monitoring: Path, tmp_path: Path) -> None:
+    proc = run("export", monitoring, "-o", tmp_path / "data.json")
+    assert proc.returncode == 0 and "month_invalid" not in proc.stderr, proc.stderr
+    assert json.loads((tmp_path / "data.json").read_text(encoding="utf-8"))["month"] == 7
+
+
+# --- 监控月份 against the sheets' 1-X月 labels ----------------------------------------------------
+
+
+def test_a_cover_month_the_sheets_do_not_show_is_said_at_the_cover(
+    monitoring: Path, tmp_path: Path
+) -> None:
+    """D6 = 8 while every sheet says 1-7月执行数: 序时进度 is the cover's (66.67, what the
+    sheet's formula shows) against amounts that run to 7月底; a warning at D6 names a sheet's
+    label cell, in validate and compute (which computes as before)."""
+    book = with_month(monitoring, tmp_path, 8)
+    first = next(s for s in read_grid(book).sheets[2:] if s.name.startswith("1."))
+    label = L.month_label(C.L_EXECUTED, 7)
+    (cell,) = [a1(r, c) for r in range(1, 8) for c in range(1, 12) if first.get(r, c) == label]
+    found = [p for p in validate_file(book).problems if p.rule == "monitoring.month_labels"]
+    assert [(p.sheet, p.cell, p.severity, p.value) for p in found] == [
+        ("封面", MONTH_CELL, "warning", 8)
+    ]
+    text = found[0].message
+    assert f"“{first.name}”表 {cell} 为“{label}”" in text, text
+    assert "19 张项目表" in text and "8/12 = 66.67%" in text and "截至 7月底" in text
+    assert "改回 7" in text and "--month 8" in text
+    rc, report, said = compute_json(book, tmp_path / "out.xlsx")
+    assert rc == 1 and (report["month"], report["schedule"]) == (8, 66.67)
+    assert "已计算 19/19 个项目的执行率和预警灯" in said
+    assert [(p["rule"], p["sheet"], p["cell"]) for p in report["problems"]] == [
+        ("monitoring.month_labels", "封面", MONTH_CELL)
+    ]
+
+
+def test_a_cover_month_the_sheets_show_is_no_problem(monitoring: Path, tmp_path: Path) -> None:
+    problems = validate_file(with_month(monitoring, tmp_path, 7)).problems
+    assert not [p for p in problems if p.rule.startswith("monitoring.month")]
+
+
 def test_the_message_names_what_is_missing_and_what_it_stops() -> None:
     text = message("monitoring.month_invalid", {"what": "未填写"})
     assert text.startswith("封面的监控月份未填写：")
@@ -221,6 +291,28 @@ def test_compute_makes_no_total_from_a_text_funds_points(evaluation: Path, tmp_p
     total_row = next(r for r in range(1, sheet.nrows + 1) if sheet.get(r, 1) == C.L_TOTAL_SCORE)
     assert [sheet.get(total_row, c) for c in (7, 9)] in ([None, None], ["", ""])
     assert sheet.get(*parse_a1(form.funds_cell("total", "score"))) in (None, "")
+
+
+def test_a_blank_funds_points_is_no_points(evaluation: Path, tmp_path: Path) -> None:
+    """F6 cleared: the sheet's ``N(F6)`` gives 0 points (H6 = 0, 总分 90 优); perfxl does not
+    score it at the profile's 10 (H6 = 10, 总分 100 that Excel recalculates to 90): no funds
+    score, no 总分, said at F6 in validate and compute."""
+    book = with_funds_points(evaluation, tmp_path, None)
+    found = [p for p in validate_file(book).problems if p.rule == "evaluation.points_invalid"]
+    assert [(p.sheet and p.sheet.split(".")[0], p.cell, p.value) for p in found] == [
+        ("1", FUNDS_POINTS, None)
+    ]
+    text = found[0].message
+    assert "年度资金总额（预算执行率）的分值未填写：表内公式把空白当作 0 分" in text, text
+    assert "该项目的总分和自评等级暂不计算" in text and "改回 10" in text
+    rc, report, said = compute_json(book, tmp_path / "o.xlsx")
+    assert rc == 1 and "已计算 18/19 个项目的得分、总分和自评等级" in said
+    first = report["projects"][0]
+    assert [first[k] for k in ("rate", "funds_score", "total", "level")] == [100.0] + [None] * 3
+    found_json = [(p["rule"], p["sheet"].split(".")[0], p["cell"]) for p in report["problems"]]
+    assert found_json == [("evaluation.points_invalid", "1", FUNDS_POINTS)]
+    sheet = read_grid(tmp_path / "o.xlsx").sheets[2]
+    assert sheet.get(*parse_a1(L.STANDARD.evaluation.funds_cell("total", "score"))) in (None, "")
 
 
 def test_a_negative_funds_points_is_reported_and_scored_as_the_sheet_does(

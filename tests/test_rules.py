@@ -362,6 +362,8 @@ def test_every_rule_has_a_firing_case() -> None:
         "monitoring.carried_changed",  # tests/test_monitoring_carried.py (workbooks)
         "monitoring.carried_added",
         "monitoring.carried_missing",
+        "monitoring.month_invalid",  # tests/test_month_and_funds_points.py (workbooks)
+        "monitoring.month_labels",
     }
     from test_monitoring_rules import CASES as MONITORING_CASES  # models built inline
 

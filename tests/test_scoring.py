@@ -297,24 +297,27 @@ def test_quantitative_score_refuses_a_qualitative_rule() -> None:
 # --- 预算执行率 ------------------------------------------------------------------------------
 FUNDS = [
     # the real form's 本年财政拨款 row: 89.974 ÷ 90 = 99.971…% → 99.97; × 10 = 9.997 → 10.00
-    (90, 89.974, None, "99.97", "10.00", None),
+    (90, 89.974, 10, "99.97", "10.00", None),
     # the real form's 0 / 0 / 0 row: no budget, no rate, no score
-    (0, 0, None, None, None, "no_budget"),
+    (0, 0, 10, None, None, "no_budget"),
     # above the budget: 120 % → capped at 100 %: 10.00
-    (100, 120, None, "120.00", "10.00", None),
+    (100, 120, 10, "120.00", "10.00", None),
     # 1.01 ÷ 8 = 12.625 % → 12.63 (half up); × 10 ÷ 100 = 1.263 → 1.26
-    (8, 1.01, None, "12.63", "1.26", None),
+    (8, 1.01, 10, "12.63", "1.26", None),
     # 87.5 % of 5 points = 4.375 → 4.38 (half up)
     (100, 87.5, 5, "87.50", "4.38", None),
     # blank 全年执行数 counts as 0: 0.00 % → 0.00
-    (100, None, None, "0.00", "0.00", None),
+    (100, None, 10, "0.00", "0.00", None),
     # a negative 执行数: −5.00 %, the score does not go below 0
-    (100, -5, None, "-5.00", "0.00", None),
+    (100, -5, 10, "-5.00", "0.00", None),
     # text amounts: no rate
-    ("九十", 80, None, None, None, "budget_text"),
-    (100, "五十", None, None, None, "executed_text"),
+    ("九十", 80, 10, None, None, "budget_text"),
+    (100, "五十", 10, None, None, "executed_text"),
     # 分值 typed as text: a rate, no score
     (100, 50, "十", "50.00", None, "points_text"),
+    # 分值 left blank (the sheet's N() counts 0, not the profile's 10): a rate, no score
+    (100, 50, None, "50.00", None, "points_blank"),
+    (100, 50, " ", "50.00", None, "points_blank"),
 ]
 
 
@@ -328,9 +331,10 @@ def test_funds_case(
 
 
 def test_funds_full_when_the_score_reaches_the_points() -> None:
-    assert funds_score(90, 89.974).full  # 9.997 → 10.00
-    assert not funds_score(100, 99.9).full  # 9.99
-    assert funds_score(100, 50, profile=Profile("x", "x", funds_points=D(20))).score == D(10)
+    assert funds_score(90, 89.974, 10).full  # 9.997 → 10.00
+    assert not funds_score(100, 99.9, 10).full  # 9.99
+    assert funds_score(100, 50, 20).score == D(10)
+    assert not funds_score(100, 100, None).full  # no 分值, no score
 
 
 # --- 分值 ---------------------------------------------------------------------------------

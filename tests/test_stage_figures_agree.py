@@ -9,6 +9,9 @@ would, each with the faults an exploratory round found giving two or three answe
 - a 分值 typed as text (``十``), counted by perfxl at the row's share while the sheet's
   ``N()`` counts 0: the row is not scored and the project gets no 总分 (``evaluation.
   points_invalid`` says so);
+- the 年度资金总额 分值 (F6, the profile's 10 written by ``perfxl new``) cleared: scored at 10
+  by perfxl while the sheet's ``N(F6)`` counts 0 (H6 = 0, 总分 90): no funds score and no 总分,
+  ``evaluation.points_invalid`` at F6;
 - a qualitative row with no grade and its full score typed: counted as typed by perfxl and by
   the sheet, so the message says so (not “本行按 0 分计”) and asks for no 偏差原因;
 - negative amounts and an amount that is not a number in a monitoring workbook: ``compute``
@@ -49,6 +52,7 @@ from perfxl.validate import validate_file
 PERFXL = [sys.executable, "-m", "perfxl.cli"]
 EXECUTED = "1-7月执行数"
 TEXT = "8.39万元"
+FUNDS_POINTS = L.STANDARD.evaluation.funds_cell("total", "points")  # F6
 
 
 def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -67,7 +71,8 @@ def _evaluation(folder: Path) -> Path:
     1. 年度资金总额 and 本年财政拨款 全年执行数 typed as the text ``8.39万元``;
     2. the 满意度 row's 分值 typed as ``十``;
     3. the qualitative row's grade left blank, its full points typed as its 得分;
-    4. 全年执行数 −1 (年度资金总额 and 本年财政拨款).
+    4. 全年执行数 −1 (年度资金总额 and 本年财政拨款);
+    5. 年度资金总额's 分值 (F6) cleared.
     """
     blank = folder / "自评.xlsx"
     proc = run("new", "evaluation", EXAMPLE_XLSX, "-o", blank)
@@ -79,6 +84,7 @@ def _evaluation(folder: Path) -> Path:
         funds(sheets[3], label, C.L_EXECUTED_YEAR).value = -1
     cell(sheets[1], "员工满意度", C.L_POINTS).value = "十"
     cell(sheets[2], "资金支付时间", C.L_GRADE).value = None
+    sheets[4][FUNDS_POINTS] = None
     out = folder / "自评-已填.xlsx"
     wb.save(out)
     return out
@@ -140,11 +146,11 @@ def _report(books: dict[str, Any], stage: str) -> dict[str, Any]:
 
 
 def _found(report: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(rule, sheet's number, cell) of the problems of the first four projects."""
+    """(rule, sheet's number, cell) of the problems of the first five projects."""
     return [
         (p["rule"], p["sheet"].split(".")[0], p["cell"])
         for p in report["problems"]
-        if p["sheet"] and p["sheet"].split(".")[0] in ("1", "2", "3", "4")
+        if p["sheet"] and p["sheet"].split(".")[0] in ("1", "2", "3", "4", "5")
     ]
 
 
@@ -153,7 +159,7 @@ def _found(report: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 def test_evaluation_compute_makes_no_figure_from_text_and_says_why(books: dict[str, Any]) -> None:
     report = _report(books, "evaluation")
-    first, second, third, fourth = report["projects"][:4]
+    first, second, third, fourth, fifth = report["projects"][:5]
     # 1: 8.39万元 as text: no 执行率, no funds score, no 总分 (not 100, not the sheet's 90)
     assert [first[k] for k in ("rate", "funds_score", "total", "level")] == [None] * 4
     # 2: 分值 十: the row has no points and no score; no 总分 (not 100, not the sheet's 90)
@@ -163,6 +169,13 @@ def test_evaluation_compute_makes_no_figure_from_text_and_says_why(books: dict[s
     assert (third["total"], third["level"]) == (100.0, "优")
     # 4: −1 executed: 执行率 −11.92 %, score 0 (the sheet's MIN/MAX), the rest 90
     assert (fourth["funds_score"], fourth["total"], fourth["level"]) == (0.0, 90.0, "优")
+    # 5: F6 blank: a 执行率, no funds score, no 总分 (not the profile's 100, not the sheet's 90)
+    assert [fifth[k] for k in ("rate", "funds_score", "total", "level")] == [
+        100.0,
+        None,
+        None,
+        None,
+    ]
     assert _found(report) == [
         ("compute.amount_text", "1", "E6"),
         ("compute.amount_text", "1", "E7"),
@@ -170,12 +183,14 @@ def test_evaluation_compute_makes_no_figure_from_text_and_says_why(books: dict[s
         ("evaluation.grade_missing", "3", "H15"),
         ("evaluation.amount_negative", "4", "E6"),
         ("evaluation.amount_negative", "4", "E7"),
+        ("evaluation.points_invalid", "5", FUNDS_POINTS),
     ]
     messages = {p["cell"] + p["sheet"][0]: p["message"] for p in report["problems"]}
     assert "执行率、资金得分、总分和自评等级不计算" in messages["E61"]
     assert "本年财政拨款的执行率不计算" in messages["E71"]
     assert "总分和自评等级暂不计算" in messages["F182"]
     assert "本行按填写的得分 12.50 分计入总分" in messages["H153"]
+    assert "分值未填写：表内公式把空白当作 0 分" in messages[FUNDS_POINTS + "5"]
 
 
 def test_evaluation_validate_says_what_compute_says(books: dict[str, Any]) -> None:
@@ -183,7 +198,7 @@ def test_evaluation_validate_says_what_compute_says(books: dict[str, Any]) -> No
     found = [
         (p.rule, p.sheet.split(".")[0], p.cell)
         for p in problems
-        if p.sheet and p.sheet.split(".")[0] in ("1", "2", "3")
+        if p.sheet and p.sheet.split(".")[0] in ("1", "2", "3", "5")
     ]
     # the text amounts at their cells (no funds_sum from a text read as 8.39), the text
     # 分值, the missing grade with no 偏差原因 asked for a row at its full points
@@ -192,6 +207,7 @@ def test_evaluation_validate_says_what_compute_says(books: dict[str, Any]) -> No
         ("read.amount_text", "1", "E7"),
         ("evaluation.points_invalid", "2", "F18"),
         ("evaluation.grade_missing", "3", "H15"),
+        ("evaluation.points_invalid", "5", FUNDS_POINTS),
     ]
     text = next(p for p in problems if p.rule == "read.amount_text")
     assert "该项目没有总分和自评等级" in text.message and "累计进度" not in text.message
@@ -249,6 +265,12 @@ def test_evaluation_libreoffice_agrees_or_perfxl_left_the_cell_blank(
         (3, "I19"): "优",
         (0, f"G{row + 1}"): 90,
         (0, f"H{row + 1}"): "优",
+        # project 5: F6 blank, N(F6) = 0: funds score 0, 总分 90 优
+        (6, "H6"): 0,
+        (6, "G19"): 90,
+        (6, "I19"): "优",
+        (0, f"G{row + 4}"): 90,
+        (0, f"H{row + 4}"): "优",
     }
 
 
@@ -258,9 +280,9 @@ def test_the_county_evaluation_summary_gives_compute_s_figures(
     summary = tmp_path / "县自评汇总.xlsx"
     proc = run("consolidate", books["evaluation"]["typed"], "-o", summary)
     assert proc.returncode in (0, 1), proc.stderr
-    rows = table_rows(summary, EVAL_SUMMARY)[:4]
+    rows = table_rows(summary, EVAL_SUMMARY)[:5]
     report = json.loads(books["evaluation"]["proc"].stdout)
-    for row, computed in zip(rows, report["projects"][:4], strict=True):
+    for row, computed in zip(rows, report["projects"][:5], strict=True):
         got = (row["rate"], row["funds_score"], row["total"], row["level"])
         assert got == tuple(computed[k] for k in ("rate", "funds_score", "total", "level"))
     assert rows[0]["executed"] == TEXT  # shown as typed, not as 8.39

@@ -297,7 +297,7 @@ def funds_table(p: Project, res: EvaluationResult, unit: str, money_unit: str | 
     for key, label in FUNDS_LABELS.items():
         f: EvaluationFundsRow = getattr(e, key)
         scored = key == "total"
-        rate = res.funds.rate if scored else SC.funds_score(f.budget, f.executed).rate
+        rate = res.funds.rate if scored else SC.funds_rate(f.budget, f.executed)[0]
         rows.append(
             Row(
                 [

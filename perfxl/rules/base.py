@@ -102,6 +102,8 @@ class Context:
         as_text: pointer -> text typed, for the amounts the workbook holds as text that read
             as a number (`perfxl.compute.text_amounts`): a later stage's figures are computed
             from the cells as held (`perfxl.held`), as ``compute`` computes them.
+        label_months: (sheet, cell, label, month) of the month each monitoring project
+            sheet's labels show (`perfxl.read.ReadResult.label_months`).
     """
 
     targets: Targets
@@ -111,3 +113,4 @@ class Context:
     carried: CarriedRecord | None = None
     project_sheets: tuple[str | None, ...] = ()
     as_text: Mapping[str, Any] = field(default_factory=dict)
+    label_months: tuple[tuple[str, str, str, int], ...] = ()

@@ -65,6 +65,7 @@ RuleId = Literal[
     "boilerplate.goals",
     "code.year_mismatch",
     "monitoring.month_invalid",
+    "monitoring.month_labels",
     "monitoring.executed_over_budget",
     "monitoring.funds_sum",
     "monitoring.amount_negative",
@@ -388,6 +389,12 @@ _RULES: tuple[Rule, ...] = (
         "监控月份未填写或不是 1 到 12 的整数",
     ),
     Rule(
+        "monitoring.month_labels",
+        "warning",
+        "封面的监控月份为 {month}，但 {count} 张项目表的标签是另一个月份（如“{sheet}”表 {cell} 为“{label}”）：序时进度按封面算作 {month}/12 = {share}%，而项目表填的是截至 {shown}月底的执行数，执行率与序时进度比较得出的预警灯不可信。请核对：月份填错的，把封面的监控月份改回 {shown}；确实是截至 {month}月底的，请用 perfxl new monitoring 目标表.xlsx --from 本监控表 --month {month} -o 新监控表.xlsx 重新生成（带入已填内容，标签随之改为 1-{month}月）。",
+        "封面的监控月份与项目表标签中的月份不一致",
+    ),
+    Rule(
         "monitoring.executed_over_budget",
         "error",
         "项目“{project}”：{row}的1-{month}月执行数 {executed:万元}超过{budget_label} {budget:万元}，且没有说明原因。请核对执行数；确因预算调整等原因超出的，请填写调整后预算数，或在指标表的“偏差原因分析”和“备注（整改措施）”栏写明原因和措施。",
@@ -493,7 +500,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "evaluation.points_invalid",
         "error",
-        "项目“{project}”：{row}的分值“{text}”不是非负数字{effect}。{fix}",
+        "项目“{project}”：{row}的分值{what}{effect}。请{fix}",
         "分值不是非负数字",
     ),
     Rule(

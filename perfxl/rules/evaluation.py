@@ -97,15 +97,16 @@ _SCORE_DIFFERS: Final[dict[str, str]] = {
 """What a disagreeing score's message says when nobody could tell whether the cell holds a
 typed number or a formula (validate, reading the file, says which: `perfxl.validate`)."""
 _POINTS_TEXT: Final = (
-    "：表内公式把文本当作 0 分（N()），perfxl 也不按它计分，"
+    "：表内公式把{held}当作 0 分（N()），perfxl 也不按它计分，"
     "本行没有得分，该项目的总分和自评等级暂不计算"
 )
-"""What ``evaluation.points_invalid`` adds for a 分值 typed as text (`perfxl.evaluation`)."""
-_POINTS_FIX: Final = "请填写分值（如 12.5），或清空改用平均分配。"
+"""What ``evaluation.points_invalid`` adds for a 分值 typed as text or left blank (``held``:
+文本 or 空白; `perfxl.evaluation`)."""
+_POINTS_FIX: Final = "填写分值（如 12.5），或清空改用平均分配。"
 """How to fix an indicator row's 分值 (``evaluation.points_invalid``)."""
 _FUNDS_POINTS_FIX: Final = (
-    "年度资金总额的分值由评分方案给出（本方案为 {points} 分），该单元格已锁定：请在"
-    "“审阅 › 撤销工作表保护”后改回 {points}，再保护工作表。"
+    "改回 {points}：年度资金总额的分值由评分方案给出（本方案为 {points} 分），该单元格已锁定，"
+    "须在“审阅 › 撤销工作表保护”后修改，再保护工作表。"
 )
 """How to fix the 分值 of 年度资金总额 (a locked cell perfxl wrote from the profile)."""
 _CARRIED_IDS: Final[dict[str, RuleId]] = {
@@ -259,22 +260,28 @@ def _over_budget(p: Project, base: str, project: str) -> Iterator[Finding]:
 
 
 def _funds_points(points: Any, base: str, project: str, profile: Profile) -> Iterator[Finding]:
-    """The 分值 of 年度资金总额: text gives the row no 得分 and the project no 总分
-    (`perfxl.scoring.funds_score`, ``points_text``); a negative one is scored as the sheet
-    scores it. Blank is the profile's."""
-    if _blank(points):
-        return
-    value = number(points)
+    """The 分值 of 年度资金总额: text or blank gives the row no 得分 and the project no 总分
+    (`perfxl.scoring.funds_score`, ``points_text``, ``points_blank``); a negative one is
+    scored as the sheet scores it."""
+    blank = _blank(points)
+    value = None if blank else number(points)
     if value is not None and value >= 0:
         return
     fields = {
         "project": project,
         "row": "年度资金总额（预算执行率）",
-        "text": points,
-        "effect": _POINTS_TEXT if value is None else "",
+        "what": "未填写" if blank else _not_points(points),
+        "effect": ""
+        if value is not None
+        else _POINTS_TEXT.format(held="空白" if blank else "文本"),
         "fix": _FUNDS_POINTS_FIX.format(points=f"{profile.funds_points:g}"),
     }
     yield Finding("evaluation.points_invalid", f"{base}/evaluation/total/points", points, fields)
+
+
+def _not_points(value: Any) -> str:
+    """``evaluation.points_invalid``'s words for a 分值 that is there but no 分值."""
+    return f"“{value}”不是非负数字"
 
 
 def _points(p: Project, result: EvaluationResult, base: str, project: str) -> Iterator[Finding]:
@@ -290,8 +297,10 @@ def _points(p: Project, result: EvaluationResult, base: str, project: str) -> It
             e = p.evaluation
             assert e is not None
             value = e.indicators[rows[0]].points if rows and rows[0] < len(e.indicators) else None
-            effect = _POINTS_TEXT if pp.code == "points_not_number" else ""
-            fields.update(row=f"{fields['level1']}中", text=value, effect=effect, fix=_POINTS_FIX)
+            effect = _POINTS_TEXT.format(held="文本") if pp.code == "points_not_number" else ""
+            fields.update(
+                row=f"{fields['level1']}中", what=_not_points(value), effect=effect, fix=_POINTS_FIX
+            )
             yield Finding("evaluation.points_invalid", where, value, fields)
         elif pp.code == "unknown_level1":
             where = f"{base}/indicators/{rows[0]}/level1" if rows else where

@@ -10,7 +10,7 @@ that is text is the reader's to report, so it is left out here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -41,6 +41,7 @@ from perfxl.monitoring import (
     is_blank,
     monitor_project,
     month_of,
+    schedule_percent,
 )
 from perfxl.numbers import number
 from perfxl.rules.base import Context, Finding, project_label
@@ -50,7 +51,7 @@ from perfxl.targets import Target, parse_target, to_wan
 EMITS: frozenset[RuleId] = ids_of("monitoring.")
 
 RATE_RULES: Final[frozenset[str]] = frozenset(
-    {"monitoring.amount_negative", "monitoring.month_invalid"}
+    {"monitoring.amount_negative", "monitoring.month_invalid", "monitoring.month_labels"}
 )
 """The findings ``compute`` reports with its 执行率 and lights: what changes or stops a figure
 it writes (an amount typed as text stops one too; compute says so itself, `perfxl.write.rates`)."""
@@ -78,6 +79,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     shown_month = "X" if month is None else str(month)
     if month is None:
         yield Finding("monitoring.month_invalid", "/month", t.month, {"what": _month_said(t.month)})
+    else:
+        yield from _month_labels(month, ctx.label_months)
     held = held_targets(t, ctx.as_text)  # the amounts as the sheet's formulas take them
     for i, p in enumerate(held.projects):
         m = p.monitoring
@@ -122,6 +125,28 @@ def _month_said(value: Any) -> str:
         return f"“{value}”以文本形式保存（表内序时进度的公式不把文本当作数字）"
     shown = ("TRUE" if value else "FALSE") if isinstance(value, bool) else value
     return f"“{shown}”不是 1 到 12 的整数"
+
+
+def _month_labels(
+    month: int, label_months: Sequence[tuple[str, str, str, int]]
+) -> Iterator[Finding]:
+    """The cover's month (the one 序时进度 is computed from) against the months the project
+    sheets' labels show (``1-7月执行数``: what their 执行数 run to): one finding at the cover,
+    naming the first sheet that disagrees."""
+    other = [x for x in label_months if x[3] != month]
+    if not other:
+        return
+    sheet, cell, label, shown = other[0]
+    fields = {
+        "month": month,
+        "shown": shown,
+        "sheet": sheet,
+        "cell": cell,
+        "label": label,
+        "count": len(other),
+        "share": schedule_percent(month),
+    }
+    yield Finding("monitoring.month_labels", "/month", month, fields)
 
 
 def _row(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -171,10 +172,21 @@ class ExportReport:
 
     read: ReadResult
 
-    @property
+    @cached_property
     def problems(self) -> list[Problem]:
-        """What reading found (a moved label, an amount that is not a number ...)."""
-        return self.read.problems
+        """What reading found (a moved label, an amount that is not a number ...), and a
+        monitoring 监控月份 that is no month, which the data holds as null
+        (``monitoring.month_invalid``, as validate says it): what was typed is not lost in
+        silence."""
+        from perfxl.model import month_number
+
+        t = self.read.targets
+        if not self.read.ok or t.stage != "monitoring" or month_number(t.month) is not None:
+            return self.read.problems
+        from perfxl.validate import check, in_sheet_order
+
+        said = [p for p in check(self.read) if p.rule == "monitoring.month_invalid"]
+        return in_sheet_order(self.read, [*self.read.problems, *said])
 
     @property
     def ok(self) -> bool:
