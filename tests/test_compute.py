@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from perfxl.compute import as_decimal, compute, percent
+from perfxl.compute import TARGETS_FIGURE, as_decimal, compute, percent
 from perfxl.model import Project, SpendingPlan, Targets
 from perfxl.problems import Problem
 from perfxl.rules.catalogue import make
@@ -82,7 +82,12 @@ def test_not_numbers_skips_only_that_project_with_a_record_per_cell() -> None:
     res = compute(t, locations=locations, file="b.xlsx")
     assert [p.percents is None for p in res.projects] == [False, True, False]
     assert res.projects[2].percents == _d("25.00", "50.00", "75.00", "100.00")
-    common: dict[str, Any] = {"file": "b.xlsx", "sheet": "2.坏项目", "project_code": "C1"}
+    common: dict[str, Any] = {
+        "file": "b.xlsx",
+        "sheet": "2.坏项目",
+        "project_code": "C1",
+        "figure": TARGETS_FIGURE,
+    }
     expected = [
         make(
             "compute.not_numbers",
