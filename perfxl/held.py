@@ -27,7 +27,8 @@ STAGE_SECTIONS = ("monitoring", "evaluation")
 
 
 def held_project(p: Project, index: int, as_text: Mapping[str, Any]) -> Project:
-    """Project ``index`` with its later stage's funds amounts as the cells hold them.
+    """Project ``index`` with its later stage's funds amounts as the cells hold them
+    (a targets project, with no later stage, is ``p`` itself).
 
     Each amount of the stage's funds rows (and each 年初预算数 they carry from the targets)
     that ``as_text`` names holds its text instead of the number the reader made of it; ``p``
@@ -38,6 +39,8 @@ def held_project(p: Project, index: int, as_text: Mapping[str, Any]) -> Project:
         index: its position (the pointers' ``/projects/{index}``).
         as_text: pointer -> text typed (`perfxl.compute.text_amounts`).
     """
+    if all(getattr(p, section) is None for section in STAGE_SECTIONS):
+        return p  # a targets project: its amounts stay as read (`compute`'s own as_text)
     base = f"/projects/{index}/"
     mine = {k.removeprefix(base): v for k, v in as_text.items() if k.startswith(base)}
     if not mine:

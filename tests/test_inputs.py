@@ -181,6 +181,7 @@ def test_report_gives_counts_not_walls_of_names() -> None:
         "units": 9,
         "projects": 180,
         "budget": 7923.85,
+        "budget_exact": "7923.85",
         "plan_percent": {"3月底": 15.71},
         "errors": 0,
         "warnings": 0,
