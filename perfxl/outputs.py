@@ -114,11 +114,16 @@ def own_output(path: Path, kind: str) -> bool:
         return _published_pdf(path)
     if kind == ADDIN:
         return suffix == ".xlam" and _perfxl_addin(path)
-    if suffix in STAMPED_SUFFIXES and kind not in _NOT_STAMPED:
+    if _stamped(path, kind):
         from perfxl.write.patch.stamp import stamped_kind
 
         return stamped_kind(path) == kind
     return False
+
+
+def _stamped(path: Path, kind: str) -> bool:
+    """Whether ``kind``'s output at ``path`` carries the stamp (an Office package)."""
+    return path.suffix.lower() in STAMPED_SUFFIXES and kind not in _NOT_STAMPED
 
 
 def _starts_with(path: Path, head: bytes) -> bool:
@@ -167,14 +172,15 @@ def _published_pdf(path: Path) -> bool:
     try:
         from pdfminer.pdfdocument import PDFDocument
         from pdfminer.pdfparser import PDFParser
+        from pdfminer.utils import decode_text
 
         with open(path, "rb") as fh:
             info = PDFDocument(PDFParser(fh)).info
             author = info[0].get("Author") if info else None
     except Exception:  # pdfminer raises many kinds on a damaged file: not ours
         return False
-    if isinstance(author, bytes):
-        author = author.decode("utf-16" if author[:2] == b"\xfe\xff" else "latin-1", "replace")
+    if isinstance(author, bytes):  # UTF-16 with its BOM, else PDFDocEncoding
+        author = decode_text(author)
     return author == PUBLISH_AUTHOR
 
 
@@ -225,7 +231,7 @@ def replacing(
 
     outs = [Path(o) for o in outputs if o is not None]
     refuse_existing(outs, overwrite, kind=kind, hint=hint)
-    stamped = [o for o in outs if o.suffix.lower() in STAMPED_SUFFIXES and kind not in _NOT_STAMPED]
+    stamped = [o for o in outs if _stamped(o, kind)]
     with backup_replaced(*(outs if overwrite else ())), stamped_as(kind, *stamped):
         yield
 
