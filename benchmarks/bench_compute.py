@@ -145,7 +145,10 @@ def main() -> None:
         t_phases = [(label, median_cpu_ms(fn, n)) for label, fn in phases]
         c_perfxl = median_cpu_ms(perfxl_compute, n)
         c_base = median_cpu_ms(baseline, max(3, n // 3))
-        cli = [str(ROOT / ".venv" / "bin" / "perfxl"), "compute", str(book), "-o", str(out)]
+        # Its own output file: the command replaces only its own earlier output (perfxl.outputs),
+        # and `out` above was last written by the in-process phases, unstamped.
+        cli_out = d / "out-command.xlsx"
+        cli = [str(ROOT / ".venv" / "bin" / "perfxl"), "compute", str(book), "-o", str(cli_out)]
         base_cli = [sys.executable, "-c", _OPENPYXL_COMMAND, str(book), str(base_out)]
         env = command_env(d / "pycache")
         t_cli, c_cli = command_ms(cli, 5, env)
