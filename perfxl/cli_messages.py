@@ -10,10 +10,12 @@ formats its help with `ChineseHelpFormatter`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import click
+from click.formatting import wrap_text
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
@@ -203,7 +205,34 @@ class ChineseHelpFormatter(click.HelpFormatter):
     def write_dl(
         self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
     ) -> None:
-        super().write_dl([(a, _zh_help(b)) for a, b in rows], col_max, col_spacing)
+        rows = [(a, _zh_help(b)) for a, b in rows]
+        if all(a.isascii() for a, _ in rows):
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        # click lines the second column up by the first column's length in characters, but a
+        # Chinese character (a placeholder such as ``--stage 阶段``) takes two columns of the
+        # terminal: measured in columns here, laid out as click lays it out.
+        first_col = min(max(_columns(a) for a, _ in rows), col_max) + col_spacing
+        indent = " " * self.current_indent
+        for first, second in rows:
+            self.write(f"{indent}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if _columns(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - _columns(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            width = max(self.width - first_col - 2, 10)
+            lines = wrap_text(second, width, preserve_paragraphs=True).splitlines() or [""]
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+def _columns(text: str) -> int:
+    """How many terminal columns ``text`` takes (a wide or full-width character two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 class ChineseContext(click.Context):

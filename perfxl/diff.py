@@ -55,6 +55,7 @@ TOP_FIELDS: tuple[tuple[str, str], ...] = (
     ("/unit/code", LABELS["unit/code"]),
     ("/unit/name", LABELS["unit/name"]),
     ("/year", LABELS["year"]),
+    ("/month", C.L_MONTH),
     ("/framework", LABELS["framework"]),
     ("/overall/summary", PART_LABELS["overall/summary"]),
 )
@@ -262,7 +263,7 @@ def diff(
     d = _Differ(old_locations or {}, new_locations or {}, month_of(new) or month_of(old))
     od, nd = old.to_dict(), new.to_dict()
     for pointer, label in TOP_FIELDS:
-        d.value("unit", label, pointer, _at(od, pointer), _at(nd, pointer))
+        d.value("unit", label, pointer, _top(old, od, pointer), _top(new, nd, pointer))
     for part, keys in (("areas", AREA_KEYS), ("measures", MEASURE_KEYS)):
         d.records(part, keys, getattr(old.overall, part), getattr(new.overall, part))
     pairs, removed = match_projects(old.projects, new.projects)
@@ -311,6 +312,12 @@ def _code_key(p: Project) -> str:
 
 def _name_key(p: Project) -> str:
     return squash(p.name)
+
+
+def _top(t: Targets, data: dict[str, Any], pointer: str) -> Any:
+    """A top-level field as compared: the 监控月份 as typed on the cover (the JSON form holds
+    null for one that is no month, ``七月`` or 13), anything else as the JSON form holds it."""
+    return t.month if pointer == "/month" else _at(data, pointer)
 
 
 def _at(data: dict[str, Any], pointer: str) -> Any:

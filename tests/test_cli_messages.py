@@ -138,6 +138,46 @@ def test_help_and_version_are_chinese() -> None:
     assert run("--version").stdout.startswith("perfxl 版本 ")
 
 
+def _command_paths(cmd: click.Command, ctx: click.Context) -> list[list[str]]:
+    """Every command and subcommand below ``cmd``, as the words after ``perfxl``."""
+    out = [ctx.command_path.split()[1:]]
+    if isinstance(cmd, click.Group):
+        for name in cmd.list_commands(ctx):
+            sub = cmd.get_command(ctx, name)
+            assert sub is not None
+            sub_ctx = click.Context(sub, info_name=name, parent=ctx, **sub.context_settings)
+            out += _command_paths(sub, sub_ctx)
+    return out
+
+
+# A clause ends at Chinese punctuation, or at an English full stop before a space.
+_CLAUSES = re.compile(r"(?<=[。！？；])|(?<=[.!?])\s+")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def test_every_command_s_help_is_chinese() -> None:
+    """``perfxl X -h`` for every command: no clause holds an English word without a Chinese
+    character. The help is laid out wide enough that click wraps nothing (one paragraph, one
+    option a line), so what is judged is the text, not where a terminal breaks it; an option
+    whose name and value placeholder are too long for click's first column gets a line of its
+    own, which must then say something in Chinese (``--stage [targets|monitoring|evaluation]``
+    was such a line)."""
+    root = click.Context(main, info_name="perfxl", **main.context_settings)
+    paths = _command_paths(main, root)
+    assert ["publish"] in paths and ["new", "monitoring"] in paths and ["addin", "build"] in paths
+    english = []
+    for path in paths:
+        result = CliRunner().invoke(main, [*path, "-h"], prog_name="perfxl", terminal_width=10**4)
+        assert result.exit_code == 0 and result.stdout.startswith("用法："), (path, result.output)
+        english += [
+            (" ".join(path), clause.strip())
+            for line in result.stdout.splitlines()
+            for clause in _CLAUSES.split(line)
+            if _WORD.search(clause) and not CJK.search(clause)
+        ]
+    assert english == []
+
+
 @pytest.mark.parametrize(
     ("raise_", "code", "text"),
     [
@@ -384,3 +424,19 @@ def test_a_real_process_speaks_chinese(tmp_path: Path) -> None:
         )
         assert proc.returncode == code, proc.stderr
         assert CJK.search(proc.stderr) and english_only_lines(proc.stderr) == [], proc.stderr
+
+
+def test_a_chinese_placeholder_keeps_the_option_column_aligned() -> None:
+    """``--stage 阶段``: the help of every option starts at the same terminal column, a
+    Chinese character counted as the two columns it takes (click counts one)."""
+    import unicodedata
+
+    def columns(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    result = run("publish", "-h")
+    rows = [ln for ln in result.stdout.splitlines() if ln.startswith("  -")]
+    assert any(ln.startswith("  --stage 阶段 ") for ln in rows), result.stdout
+    # the option and its placeholder, then the spaces up to its help
+    starts = {columns(m[0]) for ln in rows if (m := re.match(r"  \S+(?: \S+)*?  +", ln))}
+    assert len(starts) == 1 and len(rows) == 7, (starts, result.stdout)

@@ -117,3 +117,42 @@ def test_two_kinds_of_form_compared_are_said_to_be_so(tmp_path: Path) -> None:
     assert (
         "不是同一种表" not in CliRunner().invoke(main, ["diff", str(targets), str(rolled)]).output
     )
+
+
+def test_the_monitoring_month_changed_is_listed_like_the_other_cover_fields() -> None:
+    """A resubmitted monitoring workbook whose 监控月份 went from 7 to 8 is not 内容相同: the
+    month is a top-level change at its cover cell, worded as a changed 预算年度 is; a month
+    typed as no month (七月) is shown as typed, not as the JSON form's null."""
+    res = read_workbook(MONITORING)
+    old = res.targets
+    new = copy.deepcopy(old)
+    new.month, new.year = 8, 2024
+    d = diff(old, new, old_locations=res.locations, new_locations=res.locations)
+    sheet, cell = res.locations["/month"]
+    got = [(c.scope, c.label, c.field, c.old, c.new, c.new_sheet, c.new_cell) for c in d.changes]
+    assert got == [
+        ("unit", "预算年度", "/year", 2023, 2024, *res.locations["/year"]),
+        ("unit", "监控月份", "/month", 7, 8, sheet, cell),
+    ]
+    assert [c.text() for c in d.changes] == ["预算年度：“2023” → “2024”", "监控月份：“7” → “8”"]
+    assert (d.changes[1].old_sheet, d.changes[1].old_cell) == (sheet, cell)
+    typed = copy.deepcopy(old)
+    typed.month = "七月"
+    (change,) = diff(typed, old).changes
+    assert change.text() == "监控月份：“七月” → “7”"
+
+
+def test_diff_of_monitoring_data_names_the_month(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+
+    data = read_workbook(MONITORING).targets.to_dict()
+    a, b = tmp_path / "7.json", tmp_path / "8.json"
+    a.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    b.write_text(json.dumps({**data, "month": 8}, ensure_ascii=False), encoding="utf-8")
+    res = CliRunner().invoke(main, ["diff", str(a), str(b)])
+    assert res.exit_code == 1, res.output
+    assert res.stdout.splitlines() == ["[改动] 监控月份：“7” → “8”"]

@@ -110,3 +110,35 @@ def test_the_fast_check_answers_each_framework_for_itself() -> None:
     assert fast.valid(data)
     data["projects"][0]["fiscal_funds"] = 1.255
     assert not fast.valid(data)
+
+
+def test_a_document_marked_targets_is_held_to_12月底_part_by_part() -> None:
+    """``"stage": "targets"`` takes the stage condition's ``then`` (12月底 an amount), as a
+    document without ``stage`` does; the conditions run in the schema's order."""
+    cfg = Config()
+    data = {**_document("suying-2023.json", "2015"), "stage": "targets"}
+    for d in [data, *_damaged(data, 40, seed=3)]:
+        expected = _whole(d, cfg, "2015")
+        assert comparable(schema_rules.findings(d, cfg, "2015")) == comparable(expected)
+    data["projects"][2]["plan"]["dec"] = None
+    rules = [(f.rule, f.pointer) for f in schema_rules.findings(data, cfg, "2015")]
+    assert rules == [("schema.required", "/projects/2/plan/dec")]
+
+
+def test_a_root_condition_on_more_than_the_projects_goes_to_jsonschema_whole() -> None:
+    """A condition whose ``then`` asks something of the document besides each project is not
+    split project by project: jsonschema walks the whole document, in its own order."""
+    cfg = Config()
+    fast = fast_check_for(cfg.project_code, cfg.unit_code)
+    assert fast is not None
+    v = schema_rules.validator_for(cfg.project_code, cfg.unit_code)
+    schema = json.loads(json.dumps(v.schema))
+    then = schema["allOf"][1]["then"]["properties"]
+    then["year"] = {"maximum": 2000}
+    changed = v.evolve(schema=schema)
+    assert schema_rules._parts(v) is not None and schema_rules._parts(changed) is None
+    data = _document("suying-2023.json", "2015")
+    data["projects"][1]["plan"]["dec"] = -1
+    got = [(e.json_path, base) for e, base in schema_rules._errors(changed, fast, data)]
+    assert got == [(e.json_path, "") for e in changed.iter_errors(data)]
+    assert sorted(path for path, _ in got) == ["$.projects[1].plan.dec", "$.year"]

@@ -28,9 +28,12 @@ from perfxl.cli import EXIT_OK, EXIT_PROBLEMS, echo_problems, handle_errors, ove
 @click.option(
     "--stage",
     type=click.Choice(["targets", "monitoring", "evaluation"]),
-    help="输入中有多种表（绩效目标表、绩效运行监控表、绩效自评表）时，公开哪一种：targets 为"
-    "绩效目标公开文本，monitoring 为运行监控公开文本，evaluation 为绩效自评公开文本；其他表列出"
-    "但不收入。缺省按输入的表决定，有多种时不生成。",
+    # click would show the three values as the placeholder, a line without a Chinese word
+    # (too long for the option column): the help names them instead
+    metavar="阶段",
+    help="输入中有多种表（绩效目标表、绩效运行监控表、绩效自评表）时，公开哪一种。阶段为 targets"
+    "（绩效目标公开文本）、monitoring（运行监控公开文本）或 evaluation（绩效自评公开文本）；其他表"
+    "列出但不收入。缺省按输入的表决定，有多种时不生成。",
 )
 @click.option(
     "--config",

@@ -194,25 +194,26 @@ def _errors(v: Any, fast: FastCheck, data: Any) -> Iterator[tuple[Any, str]]:
 
     A workbook with one wrong cell fails the fast check as a whole, and jsonschema walking
     every project takes tens of milliseconds. The schema's root applies to the projects in
-    two places only (the framework's indicator pairs under ``allOf``, and ``items`` under
-    ``projects``, its last property), so the errors are the same as jsonschema's over the
-    whole document, in the same order: the root's own keywords (``type``, ``required``) over
-    the document without its projects, then each project's pair errors, then the other
-    properties' errors, then each project's own errors; a project the fast check vouches
-    for has neither.
+    two kinds of places only (each ``if``/``then``/``else`` under ``allOf``: the framework's
+    indicator pairs, 12月底 by stage; and ``items`` under ``projects``, its last property), so
+    the errors are the same as jsonschema's over the whole document, in the same order: the
+    root's own keywords (``type``, ``required``) over the document without its projects, then
+    each condition's errors project by project, then the other properties' errors, then each
+    project's own errors; a project the fast check vouches for has none of them.
     """
     projects = data.get("projects") if type(data) is dict else None
-    if type(projects) is not list:
+    parts = _parts(v) if type(projects) is list else None
+    if parts is None or projects is None:
         yield from ((e, "") for e in v.iter_errors(data))
         return
-    parts = _parts(v)
     shell = [(e, "") for e in v.iter_errors({**data, "projects": []})]
     yield from (item for item in shell if item[0].relative_schema_path[0] in _ROOT_FIRST)
-    branch = parts.then_items if parts.condition.is_valid(data) else parts.else_items
-    pairs = fast.pairs["2021" if branch is parts.then_items else "2015"]
+    pairs = fast.pairs["2021" if parts.branches[0].condition.is_valid(data) else "2015"]
     doubtful = [i for i, p in enumerate(projects) if not fast.vouches_for(p, pairs)]
-    for i in doubtful:
-        yield from ((e, f"/projects/{i}") for e in branch.iter_errors(projects[i]))
+    for branch in parts.branches:
+        items = branch.items(data)
+        for i in doubtful if items is not None else ():
+            yield from ((e, f"/projects/{i}") for e in items.iter_errors(projects[i]))
     yield from (item for item in shell if item[0].relative_schema_path[0] not in _ROOT_FIRST)
     for i in doubtful:
         yield from ((e, f"/projects/{i}") for e in parts.project.iter_errors(projects[i]))
@@ -223,39 +224,80 @@ _ROOT_FIRST = frozenset({"type", "required"})
 
 
 @dataclass(frozen=True)
-class _Parts:
-    """Validators for the parts of the schema that apply to one project (`_errors`).
+class _Branch:
+    """One ``if``/``then``/``else`` of the root's ``allOf``, as it applies to each project.
 
     Attributes:
-        condition: the ``if`` of the root's framework condition.
-        then_items: what ``then`` asks of each project (the 2021 pairs).
-        else_items: what ``else`` asks of each project (the 2015 pairs).
-        project: ``projects/items`` (the project schema, by reference).
+        condition: the ``if``, over the whole document.
+        then_items: what ``then`` asks of each project (None: nothing).
+        else_items: what ``else`` asks of each project (None: nothing).
     """
 
     condition: Any
     then_items: Any
     else_items: Any
+
+    def items(self, data: Any) -> Any:
+        """What the branch the document takes asks of each project (None: nothing)."""
+        return self.then_items if self.condition.is_valid(data) else self.else_items
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """Validators for the parts of the schema that apply to one project (`_errors`).
+
+    Attributes:
+        branches: the root's conditions in ``allOf`` order; the first is the framework's
+            (its ``then`` the 2021 pairs, its ``else`` the 2015 pairs).
+        project: ``projects/items`` (the project schema, by reference).
+    """
+
+    branches: tuple[_Branch, ...]
     project: Any
 
 
-_PARTS: dict[int, tuple[Any, _Parts]] = {}
+_PARTS: dict[int, tuple[Any, _Parts | None]] = {}
+# What an ``allOf`` condition of the root may hold besides its prose.
+_CONDITION_KEYS = frozenset({"if", "then", "else"})
+_PROSE_KEYS = frozenset({"title", "description", "$comment"})
 
 
-def _parts(v: Any) -> _Parts:
-    """The part validators of a validator (made once: it is cached per code shape)."""
+def _parts(v: Any) -> _Parts | None:
+    """The part validators of a validator (made once: it is cached per code shape); None
+    when the root's ``allOf`` is not made of conditions on the projects alone (then jsonschema
+    walks the whole document)."""
     known = _PARTS.get(id(v))
     if known is not None and known[0] is v:
         return known[1]
-    cond = v.schema["allOf"][0]
-    parts = _Parts(
-        condition=v.evolve(schema=cond["if"]),
-        then_items=v.evolve(schema=cond["then"]["properties"]["projects"]["items"]),
-        else_items=v.evolve(schema=cond["else"]["properties"]["projects"]["items"]),
-        project=v.evolve(schema=v.schema["properties"]["projects"]["items"]),
+    branches = [_branch(v, cond) for cond in v.schema.get("allOf", ())]
+    parts = (
+        _Parts(
+            branches=tuple(b for b in branches if b is not None),
+            project=v.evolve(schema=v.schema["properties"]["projects"]["items"]),
+        )
+        if branches and None not in branches
+        else None
     )
     _PARTS[id(v)] = (v, parts)
     return parts
+
+
+def _branch(v: Any, cond: Any) -> _Branch | None:
+    """A root condition as a `_Branch`; None when it is not one whose ``then`` and ``else``
+    ask something of each project and nothing else."""
+    if not isinstance(cond, dict) or "if" not in cond or set(cond) - _PROSE_KEYS - _CONDITION_KEYS:
+        return None
+    items: dict[str, Any] = {"then": None, "else": None}
+    for key in items.keys() & cond.keys():
+        sub = cond[key]
+        props = (
+            sub.get("properties") if isinstance(sub, dict) and set(sub) == {"properties"} else None
+        )
+        projects = props.get("projects") if isinstance(props, dict) and len(props) == 1 else None
+        if not isinstance(projects, dict) or set(projects) != {"items"}:
+            return None
+        items[key] = v.evolve(schema=projects["items"])
+    return _Branch(v.evolve(schema=cond["if"]), items["then"], items["else"])
 
 
 def field_messages(pointer: str, value: Any) -> list[str]:
