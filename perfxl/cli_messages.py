@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 import click
-from click.formatting import wrap_text
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
@@ -202,16 +201,19 @@ class ChineseHelpFormatter(click.HelpFormatter):
         with super().section(_SECTIONS.get(name, name)):
             yield
 
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        self.write(wrap_text(text, self.width, indent, indent))
+        self.write("\n")
+
     def write_dl(
         self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
     ) -> None:
+        # click's layout, measured in terminal columns: a Chinese character (in a help text,
+        # or a placeholder such as ``--stage 阶段``) takes two.
         rows = [(a, _zh_help(b)) for a, b in rows]
-        if all(a.isascii() for a, _ in rows):
-            super().write_dl(rows, col_max, col_spacing)
+        if not rows:
             return
-        # click lines the second column up by the first column's length in characters, but a
-        # Chinese character (a placeholder such as ``--stage 阶段``) takes two columns of the
-        # terminal: measured in columns here, laid out as click lays it out.
         first_col = min(max(_columns(a) for a, _ in rows), col_max) + col_spacing
         indent = " " * self.current_indent
         for first, second in rows:
@@ -224,10 +226,123 @@ class ChineseHelpFormatter(click.HelpFormatter):
             else:
                 self.write("\n" + " " * (first_col + self.current_indent))
             width = max(self.width - first_col - 2, 10)
-            lines = wrap_text(second, width, preserve_paragraphs=True).splitlines() or [""]
+            lines = wrap_text(second, width).splitlines() or [""]
             self.write(f"{lines[0]}\n")
             for line in lines[1:]:
                 self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+# Wrapping help text that mixes Chinese and English, as click's `wrap_text` does for English:
+# paragraphs kept (a paragraph after a line holding only ``\b`` is not rewrapped), each
+# filled to the width in terminal columns. A line may break between two Chinese characters
+# (no space is added where a docstring's line ended between two of them), never inside an
+# English word, never before a closing mark (，。） …) or after an opening one (（“ …).
+_CLOSING = set("，。、；：！？）】」』》〉”’…")
+_OPENING = set("（【「『《〈“‘")
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WF" or ch in _CLOSING or ch in _OPENING
+
+
+def wrap_text(text: str, width: int, initial_indent: str = "", subsequent_indent: str = "") -> str:
+    """``text``'s paragraphs filled to ``width`` terminal columns (indents included)."""
+    paragraphs: list[tuple[int, bool, list[str]]] = []
+    lines: list[str] = []
+    for line in [*text.expandtabs().splitlines(), ""]:
+        if line.strip():
+            lines.append(line)
+            continue
+        if lines:
+            raw = lines[0].strip() == "\b"
+            body = lines[1:] if raw else lines
+            indent = len(lines[0]) - len(lines[0].lstrip()) if not raw else 0
+            paragraphs.append((indent, raw, body))
+        lines = []
+    out: list[str] = []
+    for indent, raw, body in paragraphs:
+        first, rest = initial_indent + " " * indent, subsequent_indent + " " * indent
+        if raw:
+            out.append("\n".join(first + line for line in body))
+        else:
+            out.append("\n".join(_fill(_joined(body), width, first, rest)))
+    return "\n\n".join(out)
+
+
+def _joined(lines: Sequence[str]) -> str:
+    """A paragraph's lines as one text: joined with a space, except between two Chinese
+    characters (a docstring's line break there is no space in the sentence)."""
+    text = ""
+    for line in (x.strip() for x in lines):
+        if text and not (_wide(text[-1]) and _wide(line[0])):
+            text += " "
+        text += line
+    return text
+
+
+def _atoms(text: str) -> list[tuple[bool, str]]:
+    """(a space before it, the piece) for each piece a line may not be broken inside."""
+    atoms: list[tuple[bool, str]] = []
+    space, glue = False, False  # glue: the next piece joins the last (after an opening mark)
+    word = ""
+    for ch in text + " ":
+        if ch.isspace() or _wide(ch):
+            if word:
+                if glue:
+                    _glue(atoms, word)
+                else:
+                    atoms.append((space, word))
+                space, glue, word = False, False, ""
+            if ch.isspace():
+                space = True
+                glue = False
+            elif ch in _CLOSING and atoms and not space:
+                _glue(atoms, ch)
+            elif glue:
+                _glue(atoms, ch)
+                glue = ch in _OPENING
+            else:
+                atoms.append((space, ch))
+                space, glue = False, ch in _OPENING
+        else:
+            word += ch
+    return atoms
+
+
+def _glue(atoms: list[tuple[bool, str]], piece: str) -> None:
+    space, last = atoms[-1]
+    atoms[-1] = (space, last + piece)
+
+
+def _fill(text: str, width: int, first: str, rest: str) -> list[str]:
+    lines: list[str] = []
+    line, used, indent = first, _columns(first), first
+    for space, piece in _atoms(text):
+        size = _columns(piece)
+        gap = 1 if space and line != indent else 0
+        if line != indent and used + gap + size > width:
+            lines.append(line)
+            line, used, indent, gap = rest, _columns(rest), rest, 0
+        while used + gap + size > width and len(piece) > 1 and line == indent:
+            cut = _fit(piece, width - used)  # a piece longer than a line: cut, as click does
+            lines.append(line + piece[:cut])
+            piece, size = piece[cut:], _columns(piece[cut:])
+            line, used, indent = rest, _columns(rest), rest
+        line += " " * gap + piece
+        used += gap + size
+    if line != indent or not lines:
+        lines.append(line)
+    return lines
+
+
+def _fit(piece: str, room: int) -> int:
+    """How many of ``piece``'s characters fit in ``room`` columns (at least one)."""
+    used = 0
+    for i, ch in enumerate(piece):
+        used += _columns(ch)
+        if used > room:
+            return max(i, 1)
+    return len(piece)
 
 
 def _columns(text: str) -> int:
