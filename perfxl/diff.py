@@ -56,6 +56,7 @@ TOP_FIELDS: tuple[tuple[str, str], ...] = (
     ("/unit/name", LABELS["unit/name"]),
     ("/year", LABELS["year"]),
     ("/month", C.L_MONTH),
+    ("/profile", C.L_PROFILE),
     ("/framework", LABELS["framework"]),
     ("/overall/summary", PART_LABELS["overall/summary"]),
 )

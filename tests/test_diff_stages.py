@@ -156,3 +156,18 @@ def test_diff_of_monitoring_data_names_the_month(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["diff", str(a), str(b)])
     assert res.exit_code == 1, res.output
     assert res.stdout.splitlines() == ["[改动] 监控月份：“7” → “8”"]
+
+
+def test_the_evaluation_profile_changed_is_listed_at_its_cover_cell() -> None:
+    """Two self-evaluation versions scored by different 评分方案 are not 内容相同: every score
+    and 等级 depends on it, so the profile is a top-level change at the cover's cell."""
+    res = read_workbook(EVALUATION)
+    old = res.targets
+    assert old.profile
+    new = copy.deepcopy(old)
+    new.profile = "county"
+    d = diff(old, new, old_locations=res.locations, new_locations=res.locations)
+    got = [(c.scope, c.label, c.field, c.old, c.new) for c in d.changes]
+    assert got == [("unit", "评分方案", "/profile", old.profile, "county")]
+    assert (d.changes[0].new_sheet, d.changes[0].new_cell) == res.locations["/profile"]
+    assert d.changes[0].text() == f"评分方案：“{old.profile}” → “county”"
