@@ -81,33 +81,49 @@ class _Result:
         another kind included), 1 errors or missing units, 0 all good."""
         return self.tables.exit_code
 
-    def write(self, path: str | Path) -> Path:
+    def write(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write this kind's summary workbook as ``perfxl consolidate`` does, atomically (a
         targets summary can be read back as an input of a higher level).
 
+        An existing file at ``path`` is replaced only when it is a perfxl summary (as the
+        command replaces its own), or with ``overwrite``, which keeps it as ``NAME.bak.xlsx``.
+
         Raises:
+            OutputExistsError: ``path`` is another existing file (nothing written).
             PerfxlError: as the command refuses: not an .xlsx name, one of the inputs (or a
                 unit's workbook in an input folder), open elsewhere, read-only.
+            ArgumentError: ``overwrite`` is not a bool.
         """
         from perfxl.consolidate.run import Options, write_outputs
+        from perfxl.outputs import BY_API, SUMMARY, replacing
         from perfxl.write.patch.safeio import check_target
 
         out = _path(path, "path")
         _refuse_inputs([out], self.info, ".xlsx", "汇总工作簿")
-        check_target(out)
-        write_outputs(self.tables, out, self.info, Options())
+        with replacing([out], SUMMARY, _flag(overwrite, "overwrite"), words=BY_API):
+            check_target(out)
+            write_outputs(self.tables, out, self.info, Options())
         return out
 
-    def write_tables(self, folder: str | Path, *, parquet: bool | None = None) -> list[Path]:
+    def write_tables(
+        self, folder: str | Path, *, parquet: bool | None = None, overwrite: bool = False
+    ) -> list[Path]:
         """Write each table as ``NAME.csv`` (and ``NAME.parquet``; ``parquet`` True requires
         pyarrow, None writes it when installed), atomically, as ``consolidate --tables``
         does; the files written.
 
+        A file already in ``folder`` under a table's name is replaced only when it is one of
+        perfxl's tables (by its header, as the command replaces its own), or with
+        ``overwrite``, which keeps it as ``NAME.bak.csv``.
+
         Raises:
+            OutputExistsError: a table's file is another existing file (nothing written).
             PerfxlError: ``folder`` is a file, or a table would replace one of the inputs.
+            ArgumentError: ``overwrite`` is not a bool.
         """
         from perfxl.consolidate.tables import table_paths, write_tables
         from perfxl.errors import TargetNotWritableError
+        from perfxl.outputs import BY_API, TABLES, replacing
 
         where = _path(folder, "folder")
         if where.exists() and not where.is_dir():
@@ -115,8 +131,10 @@ class _Result:
                 "这是一个文件，不是文件夹：各表写在所给的文件夹中（不存在时新建）。",
                 path=str(where),
             )
-        _refuse_inputs(table_paths(where), self.info)
-        return write_tables(self.tables, where, parquet=parquet)[0]
+        paths = table_paths(where)
+        _refuse_inputs(paths, self.info)
+        with replacing(paths, TABLES, _flag(overwrite, "overwrite"), words=BY_API):
+            return write_tables(self.tables, where, parquet=parquet)[0]
 
     def __getattr__(self, name: str) -> Any:
         """A table of another kind asked for: say which kind this is and what it holds."""
@@ -314,6 +332,19 @@ def _jobs(jobs: Any) -> int | None:
     raise ArgumentError(
         f"参数 jobs 应为 1 到 256 的整数（或 None：每个 CPU 核一个），实际为 {jobs!r}。"
     )
+
+
+def _flag(value: Any, name: str) -> bool:
+    """``value``, a bool (a truthy string is no answer to "overwrite?").
+
+    Raises:
+        ArgumentError: anything else, naming the argument.
+    """
+    from perfxl.errors import ArgumentError
+
+    if isinstance(value, bool):
+        return value
+    raise ArgumentError(f"参数 {name} 应为 True 或 False，实际为 {value!r}。")
 
 
 def _refuse_inputs(

@@ -16,6 +16,8 @@ The one exception tree of perfxl; every class derives from :class:`PerfxlError`:
     ├── DataError                      a JSON data file that cannot be used
     ├── NoProjectsError                a workbook without a project sheet, given to compute
     ├── WriteError                     the target cannot be written
+    │   ├── OutputExistsError          a file there that is not the command's own earlier
+    │   │                              output, and no overwrite asked for
     │   ├── WorkbookLockedError        open in Excel/WPS
     │   └── TargetNotWritableError     read-only, missing folder, wrong extension
     └── PatchError                     a write the write-back engine refuses
@@ -203,6 +205,12 @@ class DataError(PerfxlError):
 
 class WriteError(PerfxlError):
     """A workbook cannot be written: open in Excel/WPS, read-only, or the target is unusable."""
+
+
+class OutputExistsError(WriteError):
+    """An output names a file that is already there, is not an earlier output of the same
+    command still as perfxl wrote it (`perfxl.outputs.own_output`), and overwriting it was not
+    asked for (``--overwrite``, ``overwrite=True``): nothing was written."""
 
 
 class PatchError(PerfxlError):

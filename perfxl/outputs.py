@@ -15,9 +15,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from perfxl.errors import WriteError
+from perfxl.errors import OutputExistsError, WriteError
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 INTERRUPTED_MESSAGE = "已中断（Ctrl-C）：未写出不完整的文件，临时文件已删除。"
@@ -72,44 +73,62 @@ def refuse_inputs(
             )
 
 
-class OutputExistsError(WriteError):
-    """An output names a file that is already there, is not an earlier output of the same
-    command (`own_output`), and the command was not told to overwrite it."""
-
-
 OVERWRITE_OPTION = "--overwrite"
 
-# Kinds of output recognised other than by the stamp (`perfxl.write.patch.stamp`).
+
+@dataclass(frozen=True)
+class Refusal:
+    """How the refusal to replace an existing file (`refuse_existing`) is worded where the
+    user meets it: the command line, the Python API, a ribbon button.
+
+    Attributes:
+        maker: what would have written a file replaced without asking (``本命令此前``).
+        way_out: what to do instead; ``{backup}`` stands for the backup an overwrite keeps.
+    """
+
+    maker: str
+    way_out: str
+
+
+BY_COMMAND = Refusal(
+    "本命令此前",
+    f"请换一个输出文件名；确要覆盖请加上 {OVERWRITE_OPTION}（会先把原文件备份为 {{backup}}）。",
+)
+BY_API = Refusal(
+    "perfxl 此前以同样方式",
+    "请换一个文件名；确要覆盖请传入 overwrite=True（会先把原文件备份为 {backup}）。",
+)
+
+# Kinds of output named here (other kinds are the commands' names: compute, template, …).
+# SUMMARY, TABLES and ADDIN are recognised by their content, the others by the stamp
+# (`perfxl.write.patch.stamp`).
 SUMMARY = "summary"  # consolidate -o: the summary marker in its document properties
 TABLES = "tables"  # consolidate --tables: a table's own header row (CSV) or columns (Parquet)
-DATA = "data"  # export -o, import -o X.json: the data contract's first key
+DATA = "data"  # export -o, import -o X.json (stamped, as the workbooks are)
 ADDIN = "addin"  # addin build: an .xlam holding perfxl's ribbon
-# addin build --xlsm: the workbook units fill, written exactly as the committed template (no
-# stamp): an existing one is replaced only with --overwrite.
-ADDIN_XLSM = "addin-xlsm"
-_NOT_STAMPED = frozenset({SUMMARY, ADDIN, ADDIN_XLSM})
-# Office packages that carry the stamp; any other output is recognised by its content.
-STAMPED_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xlam", ".docx"})
-_DATA_START = '{\n  "schema_version": '  # how perfxl writes the data contract (io.dump_json)
+ADDIN_XLSM = "addin-xlsm"  # addin build --xlsm: the workbook units fill (stamped)
+NEW_MONITORING = "new-monitoring"  # new monitoring, the ribbon's 新建监控表
+NEW_EVALUATION = "new-evaluation"  # new evaluation, the ribbon's 新建自评表
+_NOT_STAMPED = frozenset({SUMMARY, ADDIN})
+# Office packages and JSON data carry the stamp; any other output is recognised by content.
+STAMPED_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xlam", ".docx", ".json"})
 
 
 def own_output(path: Path, kind: str) -> bool:
     """Whether ``path`` is recognisably an earlier output of ``kind`` that perfxl made, which
     the same command may replace without asking.
 
-    A workbook or Word document: stamped ``kind`` and unchanged since (a clerk who typed
-    into it and saved, or a perfxl write into it in place, makes it theirs). A county
-    summary: its marker (re-running consolidate to the same summary is the county's normal
-    cycle). A ``--tables`` file: one of perfxl's tables, by its header. A JSON data file: the
-    data contract as perfxl writes it. A published PDF: perfxl named as its author.
+    A workbook, Word document or JSON data file: stamped ``kind`` and unchanged since (a
+    clerk who typed into it and saved, a hand edit of the JSON, or a perfxl write into it in
+    place makes it theirs). A county summary: its marker (re-running consolidate to the same
+    summary is the county's normal cycle). A ``--tables`` file: one of perfxl's tables, by its
+    header. A published PDF: perfxl named as its author.
     """
     if kind == SUMMARY:
         return is_summary_file(path)
     suffix = path.suffix.lower()
     if kind == TABLES:
         return _perfxl_table(path)
-    if suffix == ".json":
-        return kind == DATA and _starts_with(path, _DATA_START.encode())
     if suffix == ".pdf":
         return _published_pdf(path)
     if kind == ADDIN:
@@ -122,7 +141,7 @@ def own_output(path: Path, kind: str) -> bool:
 
 
 def _stamped(path: Path, kind: str) -> bool:
-    """Whether ``kind``'s output at ``path`` carries the stamp (an Office package)."""
+    """Whether ``kind``'s output at ``path`` carries the stamp (an Office package, JSON)."""
     return path.suffix.lower() in STAMPED_SUFFIXES and kind not in _NOT_STAMPED
 
 
@@ -188,7 +207,12 @@ PUBLISH_AUTHOR = "perfxl"  # the author of a published document (publish.documen
 
 
 def refuse_existing(
-    outputs: Iterable[Path | None], overwrite: bool, *, kind: str, hint: str = ""
+    outputs: Iterable[Path | None],
+    overwrite: bool,
+    *,
+    kind: str,
+    hint: str = "",
+    words: Refusal = BY_COMMAND,
 ) -> None:
     """Refuse to replace a file already at one of ``outputs`` unless it is an earlier output of
     ``kind`` (`own_output`) or ``overwrite``: a township's workbook is not to be lost to a
@@ -197,12 +221,14 @@ def refuse_existing(
 
     Args:
         outputs: the files the command will write (None: not written).
-        overwrite: the user gave ``--overwrite``.
+        overwrite: the user gave ``--overwrite`` (``overwrite=True`` to the API).
         kind: what the command writes (``compute``, `SUMMARY`, …; see `own_output`).
         hint: what else the user may have meant, said after the refusal.
+        words: how the refusal is worded where the user meets it (`BY_COMMAND`, `BY_API`, a
+            ribbon button's).
 
     Raises:
-        OutputExistsError: naming the file, the way out and the backup ``--overwrite`` keeps.
+        OutputExistsError: naming the file, the way out and the backup an overwrite keeps.
     """
     from perfxl.write.patch.safeio import backup_path
 
@@ -212,25 +238,30 @@ def refuse_existing(
         if out is None or not os.path.lexists(out) or own_output(Path(out), kind):
             continue
         raise OutputExistsError(
-            "文件已存在，且不是本命令此前写出、此后未改动的文件，未覆盖，未写出任何文件。"
-            f"请换一个输出文件名；确要覆盖请加上 {OVERWRITE_OPTION}"
-            f"（会先把原文件备份为 {backup_path(Path(out)).name}）。" + hint,
+            f"文件已存在，且不是{words.maker}写出、此后未改动的文件，未覆盖，未写出任何文件。"
+            + words.way_out.format(backup=backup_path(Path(out)).name)
+            + hint,
             path=str(out),
         )
 
 
 @contextmanager
 def replacing(
-    outputs: Iterable[Path | None], kind: str, overwrite: bool, *, hint: str = ""
+    outputs: Iterable[Path | None],
+    kind: str,
+    overwrite: bool,
+    *,
+    hint: str = "",
+    words: Refusal = BY_COMMAND,
 ) -> Iterator[None]:
     """The one rule for a command's outputs, around its work: an existing file is refused
-    (`refuse_existing`) before anything is done; inside the block, a file replaced with
-    ``overwrite`` is kept as its backup, and each workbook or document written is stamped as
-    ``kind`` (so that the next run may replace it)."""
+    (`refuse_existing`, worded by ``words``) before anything is done; inside the block, a
+    file replaced with ``overwrite`` is kept as its backup, and each workbook, document or
+    JSON data file written is stamped as ``kind`` (so that the next run may replace it)."""
     from perfxl.write.patch.safeio import backup_replaced, stamped_as
 
     outs = [Path(o) for o in outputs if o is not None]
-    refuse_existing(outs, overwrite, kind=kind, hint=hint)
+    refuse_existing(outs, overwrite, kind=kind, hint=hint, words=words)
     stamped = [o for o in outs if _stamped(o, kind)]
     with backup_replaced(*(outs if overwrite else ())), stamped_as(kind, *stamped):
         yield

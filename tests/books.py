@@ -4,6 +4,8 @@ corpus's generator (tests only)."""
 from __future__ import annotations
 
 import importlib.util
+import io
+import json
 import re
 import sys
 import zipfile
@@ -15,12 +17,24 @@ _TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*")
 _OPENPYXL_RELEASE = re.compile(rb"(Openpyxl )[0-9][0-9A-Za-z.]*|(<AppVersion>)[^<]*")
 
 
-def parts(path: Path, *, times: bool = False) -> dict[str, bytes]:
+def parts(path: Path, *, times: bool = False, unstamp: bool = False) -> dict[str, bytes]:
     """Every part of the workbook inflated (the deflated bytes depend on the zlib that
     compressed them), the document's created/modified times stripped (kept with ``times``),
     and the release of openpyxl, when it wrote the workbook, masked in docProps/app.xml (a
-    newer openpyxl on a fresh clone writes the same workbook)."""
-    with zipfile.ZipFile(path) as z:
+    newer openpyxl on a fresh clone writes the same workbook). With ``unstamp``, as it was
+    before a command stamped it as its output (`perfxl.write.patch.stamp`; the stamp must
+    be there)."""
+    data = path.read_bytes()
+    if unstamp:
+        from perfxl.write.patch import manifest
+        from perfxl.write.patch.package import Package
+        from perfxl.write.patch.stamp import PROPERTY
+
+        pkg = Package(data)
+        assert PROPERTY in manifest.texts(pkg, lambda n: n == PROPERTY), path
+        manifest.drop_named(pkg, lambda n: n == PROPERTY)
+        data = pkg.to_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
         out = {n: z.read(n) for n in z.namelist()}
     if "docProps/core.xml" in out and not times:
         out["docProps/core.xml"] = _TIMES.sub(rb"\1", out["docProps/core.xml"])
@@ -30,6 +44,16 @@ def parts(path: Path, *, times: bool = False) -> dict[str, bytes]:
             lambda m: (m.group(1) or m.group(2)) + b"*", app
         )
     return out
+
+
+def data_of(path: Path) -> dict[str, Any]:
+    """JSON data perfxl wrote, without the output stamp it carries (`perfxl.write.patch.stamp`;
+    the stamp must be there): the data contract alone."""
+    from perfxl.write.patch.stamp import PROPERTY
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(data.pop(PROPERTY, None), str), path
+    return data
 
 
 def with_part(

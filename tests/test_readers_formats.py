@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from books import data_of
 from click.testing import CliRunner
 from conftest import EXAMPLE_JSON, convert
 from openpyxl import Workbook
@@ -132,7 +133,7 @@ def test_example_saved_by_libreoffice_as_xlsx_xls_ods_exports_identical_json(
         out = tmp_path / f"{fmt}.json"
         r = runner.invoke(main, ["export", str(book), "-o", str(out)], catch_exceptions=False)
         assert r.exit_code == 0, (fmt, r.output)
-        exported[fmt] = json.loads(out.read_text(encoding="utf-8"))
+        exported[fmt] = data_of(out)
     assert exported["xlsx"] == expected
     assert exported["xls"] == expected
     assert exported["ods"] == expected

@@ -71,6 +71,10 @@ CASES: dict[str, tuple[Args, str]] = {
         "tables/projects.csv",
     ),
     "addin build": (lambda d, out: ["addin", "build", "-o", out], "perfxl.xlam"),
+    "addin build --xlsm": (
+        lambda d, out: ["addin", "build", "--xlsm", "-o", out],
+        "perfxl-模板.xlsm",
+    ),
 }
 
 
@@ -192,7 +196,7 @@ def test_a_published_pdf_is_known_by_its_author(tmp_path: Path) -> None:
     assert not own_output(tmp_path / "missing.pdf", "publish")
 
 
-def test_json_data_is_known_by_its_contract(work: Path) -> None:
+def test_json_data_is_known_by_its_stamp(work: Path) -> None:
     ours, other = work / "ours.json", work / "other.json"
     assert written(invoke("export", work / "unit.xlsx", "-o", ours))
     other.write_text(json.dumps({"schema_version": "1"}), encoding="utf-8")  # one line

@@ -30,7 +30,8 @@ def build(template_out: Path = TEMPLATE, example_out: Path = EXAMPLE_XLSX) -> No
 
 def build_macro_template(out: Path = XLSM) -> None:
     """Write the macro-enabled template with the ribbon (its buttons from perfxl/excel/macros),
-    as ``perfxl addin build --xlsm -o templates/perfxl-模板.xlsm`` does."""
+    as ``perfxl addin build --xlsm`` does, without the stamp the command adds to say the file
+    is its output (`perfxl.write.patch.stamp`): a committed file, as the template above."""
     from perfxl.excel.addin import build_xlsm
 
     build_xlsm(out)

@@ -41,8 +41,9 @@ def build(
 ) -> None:
     """生成“绩效目标”功能区加载项（.xlam），或带功能区的标准工作簿（--xlsm）。
 
-    输出文件已存在时：perfxl 生成的加载项直接替换；其他文件（包括 --xlsm 的工作簿，它是各单位
-    填报用的）不覆盖（退出码 2），除非加 --overwrite（先把原文件备份为 *.bak.*）。
+    输出文件已存在时：perfxl 生成的加载项、本命令此前生成且此后未改动的 --xlsm 工作簿直接替换；
+    其他文件（包括各单位已填报的 .xlsm 工作簿）不覆盖（退出码 2），除非加 --overwrite（先把
+    原文件备份为 *.bak.*）。
     """
     from perfxl.excel.addin import build_addin, build_xlsm, xlwings_template
     from perfxl.outputs import ADDIN, ADDIN_XLSM, check_suffix, finishing, refuse_inputs, replacing

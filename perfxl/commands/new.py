@@ -120,11 +120,11 @@ def monitoring(
 
     目标表有变动时，用 --from 指定原监控表重新生成到新文件（从不覆盖原监控表）。
     """
-    from perfxl.outputs import replacing
+    from perfxl.outputs import NEW_MONITORING, replacing
     from perfxl.services import new_monitoring
 
     _refuse(output, targets, previous)
-    with replacing([output], "new-monitoring", overwrite):
+    with replacing([output], NEW_MONITORING, overwrite):
         report = new_monitoring(targets, output, month=month, previous=previous)
     _finish(report, output, "监控表", f"截至 {report.month}月底", previous)
 
@@ -167,11 +167,11 @@ def evaluation(
     目标工作簿、表格结构损坏、评分方案不存在、--from 不是自评表、输出即输入或扩展名不对），
     未写出任何文件。
     """
-    from perfxl.outputs import replacing
+    from perfxl.outputs import NEW_EVALUATION, replacing
     from perfxl.services import new_evaluation
 
     _refuse(output, source, previous)
-    with replacing([output], "new-evaluation", overwrite):
+    with replacing([output], NEW_EVALUATION, overwrite):
         report = new_evaluation(
             source, output, profile=profile, previous=previous, config_path=config_path
         )

@@ -19,6 +19,7 @@ from perfxl.cells import a1, parse_a1, shift
 from perfxl.errors import NotAPerfxlWorkbookError, WriteError
 from perfxl.excel import adapter as A
 from perfxl.excel import annotate
+from perfxl.outputs import DATA, NEW_EVALUATION, NEW_MONITORING, Refusal, replacing
 from perfxl.problems import SEVERITY_ZH
 from perfxl.read import ReadResult, read_grid_model
 
@@ -127,8 +128,21 @@ def _calculate(book: Any) -> None:
         book.app.calculate()
 
 
+EXPORT_REFUSAL = Refusal(
+    "此前点“导出 JSON”（或 perfxl export）", "请先把它改名或移到别处，再点“导出 JSON”。"
+)
+
+
 def export_book(book: Any) -> str:
-    """导出 JSON: write the book's data next to it, as ``perfxl export -o`` does."""
+    """导出 JSON: write the book's data next to it, as ``perfxl export -o`` does.
+
+    The JSON file already there is replaced only when it is perfxl's export, unchanged since
+    (`perfxl.outputs.replacing`, as the command); a file edited by hand, or anything else, is
+    refused (there is no ``--overwrite`` on a button: the message says to move it).
+
+    Raises:
+        OutputExistsError: ``<book>.json`` is there and is not perfxl's untouched export.
+    """
     from perfxl.services import export_open_book
 
     report = export_open_book(A.read_grid(book))
@@ -137,7 +151,9 @@ def export_book(book: Any) -> str:
         raise NotAPerfxlWorkbookError(
             "工作簿结构有误，未导出。请按下列提示修复后重试：\n" + "\n".join(lines[:10])
         )
-    out = report.write(json_path(book.fullname))
+    out = json_path(book.fullname)
+    with replacing([out], DATA, False, words=EXPORT_REFUSAL):
+        report.write(out)
     return f"已导出：{out}"
 
 
@@ -204,7 +220,8 @@ def new_monitoring_book(book: Any, month: int = 7) -> str:
             "并选择“是”（按当前目标表生成新文件，带入原监控表已填报的内容），"
             "或在命令行用 perfxl new monitoring --from 带入原填报内容。"
         )
-    report = new_monitoring(src, out, month=month)
+    with replacing([out], NEW_MONITORING, False):  # stamped as the command's output
+        report = new_monitoring(src, out, month=month)
     msg = (
         f"已生成监控表：{out}\n（{report.projects} 个项目，{report.indicators} 条指标，"
         f"截至 {report.month}月底；依据已保存的目标表文件，未保存的修改不在其中）"
@@ -233,7 +250,8 @@ def rerun_monitoring_book(book: Any, month: int | None = None) -> str:
 
     src = _saved(book)
     previous, out = _latest_and_next(book.fullname, "监控")
-    report = new_monitoring(src, out, month=month, previous=previous)
+    with replacing([out], NEW_MONITORING, False):  # a free name: stamped, nothing replaced
+        report = new_monitoring(src, out, month=month, previous=previous)
     msg = (
         f"已重新生成监控表：{out}\n（依据当前目标表；{report.kept} 个项目带入了"
         f"“{previous.name}”中已填报的内容，共 {report.projects} 个项目、{report.indicators} 条"
@@ -265,7 +283,8 @@ def new_evaluation_book(book: Any) -> str:
             "“新建自评表”并选择“是”（生成新文件，带入原自评表已填报的内容），"
             "或在命令行用 perfxl new evaluation --from 带入原填报内容。"
         )
-    report = new_evaluation(src, out)
+    with replacing([out], NEW_EVALUATION, False):  # stamped as the command's output
+        report = new_evaluation(src, out)
     made_from = "监控表" if report.source == "monitoring" else "目标表"
     msg = (
         f"已生成自评表：{out}\n（{report.projects} 个项目，{report.indicators} 条指标，"
@@ -293,7 +312,8 @@ def rerun_evaluation_book(book: Any) -> str:
     src = _saved(book, "自评表", "新建自评表")
     _refuse_evaluation_source(book)
     previous, out = _latest_and_next(book.fullname, "自评")
-    report = new_evaluation(src, out, previous=previous)
+    with replacing([out], NEW_EVALUATION, False):  # a free name: stamped, nothing replaced
+        report = new_evaluation(src, out, previous=previous)
     made_from = "监控表" if report.source == "monitoring" else "目标表"
     msg = (
         f"已重新生成自评表：{out}\n（依据当前{made_from}；{report.kept} 个项目带入了"
@@ -390,7 +410,8 @@ HELP_TEXT = (
     "校验：检查全部项目表，问题单元格标色并加批注，汇总到“校验结果”工作表。\n"
     "计算进度：按预算数计算各节点累计进度（%），写入计划金额下一行（模板公式保留）。\n"
     "新增项目：复制最后一张项目表为空白新表。\n"
-    "导出 JSON：把工作簿数据导出为同名 .json 文件（与工作簿放在同一文件夹）。\n"
+    "导出 JSON：把工作簿数据导出为同名 .json 文件（与工作簿放在同一文件夹；已有的同名文件若不是"
+    "此前导出、此后未改动的，不覆盖）。\n"
     "新建监控表：由本目标表生成绩效运行监控表“<工作簿名>-监控.xlsx”（同一文件夹，不覆盖已有文件）；"
     "监控表已存在时可选择重新生成：按当前目标表生成“<工作簿名>-监控(2).xlsx”等新文件，"
     "带入原监控表已填报的内容。\n"

@@ -186,8 +186,8 @@ def backup_replaced(*targets: Path | None) -> Iterator[None]:
 
 @contextlib.contextmanager
 def stamped_as(kind: str, *targets: Path | None) -> Iterator[None]:
-    """Inside the block, a write of one of ``targets`` (an Office package) carries the
-    ``perfxl.output`` property saying that ``kind`` made it (`perfxl.write.patch.stamp`), so
+    """Inside the block, a write of one of ``targets`` (an Office package, JSON data) carries
+    the ``perfxl.output`` stamp saying that ``kind`` made it (`perfxl.write.patch.stamp`), so
     that the command may later replace it without asking (`perfxl.outputs.own_output`)."""
     token = _STAMP.set((*_STAMP.get(), *((_key(t), kind) for t in targets if t is not None)))
     try:
@@ -203,7 +203,7 @@ def stamp_for(target: Path, data: bytes) -> bytes:
         return data
     from perfxl.write.patch.stamp import stamp
 
-    return stamp(data, kind)
+    return stamp(data, kind, target)
 
 
 def stamp_file(tmp: Path, target: Path) -> None:
