@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -73,7 +72,9 @@ def command(doc: Path, output: Path | None, overwrite: bool, fmt: str, year: int
     result = import_document(doc, year=year)
     t = result.targets
     echo_problems(result.problems)
-    data = json.dumps(t.to_dict(), ensure_ascii=False, indent=2) + "\n"
+    from perfxl.io import dump_json
+
+    data = dump_json(t.to_dict())  # as export writes data
     code = EXIT_PROBLEMS if result.problems else EXIT_OK
     with replacing([output], kind, overwrite):
         if output is not None and json_out:
