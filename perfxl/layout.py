@@ -987,6 +987,10 @@ EVALUATION_INPUT_INDICATOR_KEYS: tuple[str, ...] = (
     "grade",
     "deviation",
 )
+EVALUATION_FORMULA_INDICATOR_KEYS: tuple[str, ...] = ("points", "score")
+"""The indicator columns the self-evaluation form fills with its own formulas in every row
+(分值's default split until one is typed, a quantitative row's 得分): in a workbook no app
+has calculated, those cells hold formulas without a saved result by design."""
 
 _EVALUATION_COVER = EvaluationCover(
     labels=(

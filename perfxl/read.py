@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Container, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -336,7 +336,8 @@ def unsaved_formulas(path: str, wanted: Mapping[str, Container[str]]) -> dict[tu
     import io
     import zipfile
 
-    from perfxl.grid.calamine_grid import may_hold_unsaved, sheet_cells, sheet_parts
+    from perfxl.grid.calamine_grid import sheet_cells, sheet_parts
+    from perfxl.grid.tails import may_hold_unsaved
 
     out: dict[tuple[str, str], str] = {}
     try:
@@ -655,8 +656,11 @@ class IndicatorTable:
         sheet: the project sheet.
         pointer: the project's indicators (``/projects/0/indicators``).
         first_row: the table's first row.
-        columns: the columns of the indicator fields.
+        columns: the columns of the indicator fields a clerk's value stands in (not those
+            the form fills with its own formulas in every row).
         rows: the rows read as indicators.
+        last_row: the table's last row where a row below ends it (a self-evaluation
+            sheet's 总分); None where it runs to the end of the sheet.
     """
 
     sheet: str
@@ -664,6 +668,7 @@ class IndicatorTable:
     first_row: int
     columns: frozenset[int]
     rows: frozenset[int]
+    last_row: int | None = None
 
     def __contains__(self, ref: object) -> bool:
         """Whether ``ref`` is a cell of the table in a row not read."""
@@ -673,7 +678,58 @@ class IndicatorTable:
             row, col = parse_a1(ref)
         except ValueError:
             return False
-        return row >= self.first_row and col in self.columns and row not in self.rows
+        last = self.last_row
+        return (
+            row >= self.first_row
+            and (last is None or row <= last)
+            and col in self.columns
+            and row not in self.rows
+        )
+
+
+def note_indicator_table(
+    res: ReadResult,
+    sheet: Sheet,
+    base: str,
+    first: int,
+    columns: Mapping[str, tuple[int, int]],
+    dc: int,
+    rows: Iterable[int],
+    last_row: int | None = None,
+) -> None:
+    """Record a project's indicator table (`IndicatorTable`, in ``res.indicator_tables``)
+    and, when one of its rows was not read, look at the sheet for formulas without a saved
+    result. Shared by the three stages' readers.
+
+    Such a row may hold formulas alone, which read blank: between two rows read, and also
+    below the last one, down to the end of the sheet, which takes in the rows of formulas a
+    reader of cached values leaves off it (`Sheet.unsaved_tail`, noted by the preflight: no
+    parsing for a sheet without). With no row read at all (no indicator), the first row is
+    taken. The table is recorded as a blank required field at that row's 一级指标 cell.
+
+    Args:
+        res: the read so far.
+        sheet: the project sheet.
+        base: the project's pointer (``/projects/0``).
+        first: the table's first row (offset applied).
+        columns: key -> (first column, last column) of the indicator fields a clerk's value
+            stands in, before the offset ``dc``; ``level1`` among them.
+        dc: the column offset of the sheet against the layout.
+        rows: the rows read as indicators.
+        last_row: the table's last row where a row below ends it (`IndicatorTable.last_row`).
+    """
+    read = frozenset(rows)
+    cols = frozenset(c0 + dc for c0, _ in columns.values())
+    table = IndicatorTable(sheet.name, f"{base}/indicators", first, cols, read, last_row)
+    res.indicator_tables.append(table)
+    if not read:
+        gap: int | None = first
+    else:
+        end = last_row if last_row is not None else max(sheet.nrows, sheet.unsaved_tail)
+        gap = next((r for r in range(first, end + 1) if r not in read), None)
+    if gap is not None:
+        level1 = _letter(columns["level1"][0] + dc)
+        res.blanks.append((sheet.name, level1 + str(gap), table.pointer, True))
 
 
 # The indicator fields whose blank has a formula looked for in the sheet (what a reviewer
@@ -715,13 +771,7 @@ def _read_indicators(sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult)
         else:
             by_key = dict(zip(keys, values, strict=True))
             out.append(Indicator(**{k: by_key[k] for k in INDICATOR_KEYS}))
-    table = IndicatorTable(name, f"{base}/indicators", first, frozenset(cols), frozenset(rows))
-    res.indicator_tables.append(table)
-    # No indicator at all (schema.required), or a blank row between two read: such a row may
-    # hold formulas alone, which read blank; the table is looked at as a blank required field.
-    gap = next((r for r in range(first, rows[-1]) if r not in table.rows), None) if rows else first
-    if gap is not None:
-        res.blanks.append((name, level1 + str(gap), f"{base}/indicators", True))
+    note_indicator_table(res, sheet, base, first, columns, dc, rows)
     return out
 
 

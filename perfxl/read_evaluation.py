@@ -59,8 +59,10 @@ def read_evaluation_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: 
 def _read_rows(
     sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult
 ) -> tuple[list[Indicator], list[IndicatorResult], int]:
-    """The indicator rows down to the 总分 row; and the last indicator row (layout's rows)."""
-    from perfxl.read import as_target, as_text, indicator_rows
+    """The indicator rows down to the 总分 row; and the last indicator row (layout's rows):
+    the row above 总分, read or not (a row of formulas alone, never calculated, reads blank),
+    else the last read."""
+    from perfxl.read import as_target, as_text, indicator_rows, note_indicator_table
 
     form = res.layout.evaluation
     columns = form.indicator_columns
@@ -68,10 +70,14 @@ def _read_rows(
     inds: list[Indicator] = []
     results: list[IndicatorResult] = []
     last = form.indicator_first_row  # at least one row is drawn
+    rows: list[int] = []
+    total: int | None = None  # the 总分 row
     for r, raw in indicator_rows(sheet, columns, first, dc):
         if L.normalize_label(raw["level1"]) == _TOTAL:
+            total = r
             break
         last = r - dr
+        rows.append(r)
         locate_indicator(
             res,
             sheet,
@@ -104,6 +110,11 @@ def _read_rows(
                 deviation=as_text(raw["deviation"]),
             )
         )
+    if total is not None:
+        last = total - 1 - dr
+    typed = {k: v for k, v in columns.items() if k not in L.EVALUATION_FORMULA_INDICATOR_KEYS}
+    end = None if total is None else total - 1
+    note_indicator_table(res, sheet, base, first, typed, dc, rows, end)
     return inds, results, last
 
 

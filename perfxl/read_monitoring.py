@@ -142,14 +142,16 @@ def read_monitoring_sheet(sheet: Sheet, dr: int, dc: int, info: SheetInfo, res: 
 def _read_rows(
     sheet: Sheet, dr: int, dc: int, base: str, res: ReadResult
 ) -> tuple[list[Indicator], list[IndicatorProgress]]:
-    from perfxl.read import as_target, as_text, indicator_rows
+    from perfxl.read import as_target, as_text, indicator_rows, note_indicator_table
 
     form = res.layout.monitoring
     columns = {k: v for k, v in form.indicator_columns.items() if k != "light"}
     first = form.indicator_first_row + dr
     inds: list[Indicator] = []
     progress: list[IndicatorProgress] = []
+    rows: list[int] = []
     for r, raw in indicator_rows(sheet, columns, first, dc):
+        rows.append(r)
         values = {
             k: as_target(v) if k in ("target", "current", "forecast") else as_text(v)
             for k, v in raw.items()
@@ -169,6 +171,7 @@ def _read_rows(
         progress.append(
             IndicatorProgress(**{k: values[k] for k in L.MONITORING_INPUT_INDICATOR_KEYS})
         )
+    note_indicator_table(res, sheet, base, first, columns, dc, rows)
     return inds, progress
 
 

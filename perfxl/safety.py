@@ -17,6 +17,9 @@ a file, ``preflight`` checks, with the standard library only and without expandi
 - the used range of each worksheet (cell references scanned in the XML), so no reader
   allocates a dense range of billions of cells.
 
+On the way it notes what the readers cannot see for themselves: worksheets holding a cached
+error, and those ending in rows of formulas without a saved result (`perfxl.grid.tails`).
+
 Every refusal raises a subclass of ``UnreadableWorkbookError`` with a Chinese message naming
 the file and, where there is one, the part.
 """
@@ -31,7 +34,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +50,7 @@ from perfxl.errors import (
     UnsafeWorkbookError,
     os_reason,
 )
+from perfxl.grid.tails import unsaved_tail
 
 if TYPE_CHECKING:
     from perfxl.grid import Sheet
@@ -172,6 +176,9 @@ class Preflight:
         sheet_sizes: worksheet part -> (rows, columns) of its used range, as scanned (a part
             found small by `_small_cells_only` is measured when first asked).
         error_parts: worksheet parts holding a cell of error type (a cached ``#DIV/0!``).
+        unsaved_tails: worksheet part -> the row of its last formula, where that row and all
+            below hold no value (`perfxl.grid.tails.unsaved_tail`): formulas without a saved
+            result past the rows a reader of cached values gives. Only such parts are listed.
         core: ``docProps/core.xml`` (the document properties: `perfxl.savedtime` reads the
             last-saved time there) as the in-memory scan read it whole, its length and CRC
             checked; None when it was not read so.
@@ -191,6 +198,7 @@ class Preflight:
     macros: bool = False
     sheet_sizes: Mapping[str, tuple[int, int]] | None = None
     error_parts: frozenset[str] = frozenset()
+    unsaved_tails: Mapping[str, int] = field(default_factory=dict)
     core: bytes | None = None
     sheets: dict[str, bytes] | None = None
     package: bytes | None = None
@@ -391,6 +399,7 @@ def _check_zip(
         kind = _package_kind(zf, names, where)
         sizes = _Sizes()
         errors: set[str] = set()
+        tails: dict[str, int] = {}
         total = 0
         bounded = _bounded(infos, limits)
         parts: dict[str, bytes] = {}  # what the in-memory scan keeps (docProps/core.xml)
@@ -399,7 +408,7 @@ def _check_zip(
         if not (
             bounded
             and _scan_in_memory(
-                p, size, infos, where, limits, sizes, errors, parts, sheets, package, data
+                p, size, infos, where, limits, sizes, errors, parts, sheets, package, data, tails
             )
         ):
             sheets = {} if keep_sheets else None
@@ -407,15 +416,17 @@ def _check_zip(
             parts.clear()
             sizes.clear()
             errors.clear()
+            tails.clear()
             for info in infos:
                 if info.is_dir():
                     continue
-                total += _scan_part(zf, info, where, limits, total, sizes, errors, bounded)
+                total += _scan_part(zf, info, where, limits, total, sizes, errors, bounded, tails)
     return Preflight(
         kind=kind,
         macros=any(n.lower().endswith("vbaproject.bin") for n in names),
         sheet_sizes=sizes,
         error_parts=frozenset(errors),
+        unsaved_tails=tails,
         core=parts.get(CORE_PART),
         sheets=sheets,
         package=package[0] if package else None,
@@ -565,6 +576,7 @@ def _scan_in_memory(
     sheets: dict[str, bytes] | None = None,
     package: list[bytes] | None = None,
     whole: bytes | None = None,
+    tails: dict[str, int] | None = None,
 ) -> bool:
     """`_scan_part` over every member of a `_bounded` zip, from the file's bytes read once.
 
@@ -581,7 +593,8 @@ def _scan_in_memory(
     `perfxl.savedtime` (which would otherwise open the zip again); ``sheets`` (when given)
     every worksheet inflated, for the write-back engine; ``package`` (when given) receives
     `_stored_package` (unless it cannot be built: the list stays empty). ``whole``: the file's
-    bytes, when `preflight` was given them (not read again).
+    bytes, when `preflight` was given them (not read again). ``tails`` (when given) receives
+    each worksheet's `perfxl.grid.tails.unsaved_tail` that is not 0.
 
     Returns:
         True when every member was scanned (``sizes`` and ``errors`` filled).
@@ -621,7 +634,7 @@ def _scan_in_memory(
             scanner = _XmlScanner(name, where)
             for start in range(0, len(data), _CHUNK):
                 scanner.feed(data[start : start + _CHUNK])
-        _measure(name, data, where, limits, sizes, errors)
+        _measure(name, data, where, limits, sizes, errors, tails)
         if sheets is not None:
             sheets[name] = data
         if inflated is not None:
@@ -838,15 +851,28 @@ def _measure(
     limits: Limits,
     sizes: MutableMapping[str, tuple[int, int]],
     errors: set[str],
+    tails: dict[str, int] | None = None,
 ) -> None:
-    """A whole worksheet part: note a cell of error type, measure its used range, refuse it
-    when the range is over the limits."""
+    """A whole worksheet part: note a cell of error type and a tail of formulas without a
+    saved result (into ``tails``, when given), measure its used range, refuse it when the
+    range is over the limits."""
     if _ERROR_TYPE in data:
         errors.add(name)
     if isinstance(sizes, _Sizes) and _small_cells_only(data, limits):
+        _note_tail(name, data, tails, plain=True)
         sizes.later(name, data)  # within the limits: measured only if someone asks
         return
     _check_extent(name, _extent_of(data), where, limits, sizes, len(data))
+    _note_tail(name, data, tails, plain=False)
+
+
+def _note_tail(name: str, data: bytes, tails: dict[str, int] | None, *, plain: bool) -> None:
+    """``tails[name]``: the worksheet's `perfxl.grid.tails.unsaved_tail`, when it has one."""
+    if tails is None:
+        return
+    row = unsaved_tail(data, plain=plain)
+    if row:
+        tails[name] = row
 
 
 def _extent_of(data: bytes) -> _Extent:
@@ -958,13 +984,14 @@ def _scan_part(
     sizes: MutableMapping[str, tuple[int, int]],
     errors: set[str],
     bounded: bool = False,
+    tails: dict[str, int] | None = None,
 ) -> int:
     """Decompress one member, counting its real size, checking its CRC and its XML.
 
     When ``bounded`` (`_bounded`), only a worksheet (whose used range is measured) is read
     whole; another XML part is read as far as its prolog (`_XmlScanner`), any other member
     not at all, and its declared size is counted (its CRC is checked by the reader that
-    reads it, if any does).
+    reads it, if any does). A worksheet's last two chunks are kept for ``tails`` (`_note_tail`).
     """
     name = info.filename
     is_xml = name.lower().endswith((".xml", ".rels", ".vml")) or name == "[Content_Types].xml"
@@ -975,6 +1002,7 @@ def _scan_part(
     n = 0
     scanner = _XmlScanner(name, where) if is_xml else None
     extent = _Extent() if is_sheet else None
+    end = (b"", b"")  # a worksheet's last two chunks
     try:
         for chunk in _read_chunks(zf, info, _HEAD if head_only else _CHUNK):
             if head_only and scanner is not None:
@@ -995,6 +1023,7 @@ def _scan_part(
                 if _ERROR_TYPE in extent.tail + chunk[:4096] or _ERROR_TYPE in chunk:
                     errors.add(name)
                 extent.feed(chunk)
+                end = (end[1], chunk)
     except zipfile.BadZipFile as exc:
         raise CorruptWorkbookError(
             f"文件已损坏：部件 {name} 校验失败（{exc}）。请重新获取或让填报单位重新发送。",
@@ -1018,6 +1047,7 @@ def _scan_part(
                 extent.feed(chunk)
             extent.finish()
         _check_extent(name, extent, where, limits, sizes, n)
+        _note_tail(name, b"".join(end), tails, plain=False)
     return n
 
 

@@ -20,12 +20,17 @@ class Sheet:
         rows: values by row, row 1 first; ``None`` for an empty cell.
         merged: merged ranges as (min_row, min_col, max_row, max_col), 1-based, inclusive.
         visible: False for hidden and very hidden sheets.
+        unsaved_tail: the row of the sheet's last formula when no value stands in that row or
+            below (`perfxl.grid.tails.unsaved_tail`, noted by the preflight): rows of
+            formulas without a saved result, which a reader of cached values leaves out of
+            ``rows``; 0 for none (or a reader that cannot tell).
     """
 
     name: str
     rows: list[list[Any]]
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     visible: bool = True
+    unsaved_tail: int = 0
     _merge_map: dict[tuple[int, int], tuple[int, int]] | None = field(
         default=None, repr=False, compare=False
     )

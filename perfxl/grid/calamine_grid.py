@@ -26,6 +26,7 @@ from typing import Any
 from perfxl.errors import UnreadableWorkbookError
 from perfxl.grid import Grid, Sheet, normalize_rows
 from perfxl.grid.ods import OdsSheet, read_ods_tables
+from perfxl.grid.tails import may_hold_unsaved
 from perfxl.safety import (
     DEFAULT_LIMITS,
     EncryptedWorkbookError,
@@ -162,7 +163,23 @@ def _read_checked(
             _restore_errors(sheet, formulas.errors.get(sheet.name, {}))
     for sheet in sheets:
         check_text(p, sheet, limits)
+    mark_unsaved_tails(p, pre, sheets)
     return Grid(path=p, sheets=sheets, core=pre.core, sheet_xml=pre.sheets), formulas
+
+
+def mark_unsaved_tails(path: str, pre: Preflight, sheets: list[Sheet]) -> None:
+    """Each sheet's `Sheet.unsaved_tail`, from the preflight's by worksheet part
+    (`Preflight.unsaved_tails`; the workbook's names of the parts read only when it has one:
+    the package the preflight checked, else the file)."""
+    if not pre.unsaved_tails:
+        return
+    try:
+        with zipfile.ZipFile(io.BytesIO(pre.package) if pre.package else path) as zf:
+            parts = sheet_parts(zf)
+    except (OSError, KeyError, ValueError, SyntaxError, zipfile.BadZipFile):
+        return  # the parse that would follow cannot read it either (`perfxl.read`)
+    for sheet in sheets:
+        sheet.unsaved_tail = pre.unsaved_tails.get(parts.get(sheet.name, ""), 0)
 
 
 def _open(path: str, package: bytes | None) -> Any:
@@ -239,10 +256,6 @@ def _restore_errors(sheet: Sheet, errors: dict[tuple[int, int], str]) -> None:
 
 
 _ERROR_CELL = re.compile(rb"\bt=\"e\"")
-_FORMULA_NO_VALUE = re.compile(
-    rb"</(?:\w+:)?f>\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
-)
-_FORMULA_ALONE = re.compile(rb"<(?:\w+:)?f\s*/>\s*</(?:\w+:)?c>")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -271,12 +284,6 @@ def formula_cells(path: str | Path, *, missing: bool = True) -> FormulaCells:
                 if empty and missing:
                     out.no_value[name] = empty
     return out
-
-
-def may_hold_unsaved(data: bytes) -> bool:
-    """Whether a sheet's XML may hold a formula without a saved result (a byte search, before
-    any parsing: a sheet Excel or WPS saved has none)."""
-    return _FORMULA_NO_VALUE.search(data) is not None or _FORMULA_ALONE.search(data) is not None
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -67,10 +67,11 @@ def read_grid_openpyxl(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Gri
     """
     from openpyxl import load_workbook
 
-    p = str(path)
-    if preflight(p, limits).kind != "xlsx":  # .xls and .ods: openpyxl cannot read them
-        from perfxl.grid.calamine_grid import read_grid
+    from perfxl.grid.calamine_grid import mark_unsaved_tails, read_grid
 
+    p = str(path)
+    pre = preflight(p, limits)
+    if pre.kind != "xlsx":  # .xls and .ods: openpyxl cannot read them
         return read_grid(p, limits)
     try:
         with warnings.catch_warnings():  # "unknown extension" and similar chatter
@@ -82,4 +83,5 @@ def read_grid_openpyxl(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Gri
     grid = grid_from_openpyxl(wb, p)
     for sheet in grid.sheets:
         check_text(p, sheet, limits)
+    mark_unsaved_tails(p, pre, grid.sheets)
     return grid
