@@ -19,9 +19,9 @@ What counts in 总分 (:attr:`RowResult.counted`) follows the sheet's hidden 计
   quantity, or units that do not convert) counts nothing at all: ``counted`` is None and so
   are the project's 总分 and 自评等级 (the sheet leaves them blank too) until it is fixed.
 
-A figure the sheet's formulas cannot read as the clerk meant it scores nothing either, and the
-project has no 总分 and no 自评等级 until it is a number (the sheet's ``N()`` would count it as
-0; perfxl leaves those cells blank rather than write a total built on a 0 nobody typed):
+A figure that is not a number scores nothing either, and the project has no 总分 and no
+自评等级 until it is one (counting it as 0 would make a total on a 0 nobody typed; the sheet's
+formulas leave the same cells blank, `perfxl.layout.EvaluationForm.total_formula`):
 
 - a 分值 typed as text (``十``): the row has no 分值 (``points`` None, as the sheet's ``SUM``
   of the 分值 column leaves it out), no 得分, and ``counted`` is None;
@@ -30,7 +30,7 @@ project has no 总分 and no 自评等级 until it is a number (the sheet's ``N(
   no 得分 (:attr:`perfxl.scoring.FundsScore.reason` ``budget_text`` / ``executed_text``);
 - the 分值 of 年度资金总额 typed as text or blank: its 执行率 but no 得分 (``points_text``,
   ``points_blank``), as an indicator row's text 分值 (a blank one is no share: ``perfxl new``
-  writes the profile's there, and the sheet's ``N()`` counts a blank as 0).
+  writes the profile's there; a cleared indicator 分值 is the row's share).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The reader takes an amount typed as text that is plainly a number (``"8.39万元"``, ``"８．３９"``)
 for that number and says so (``read.amount_text``): the data, ``export`` and the targets'
-county summary use it. The workbook's own formulas do not: ``N()`` counts text as 0 and
-``SUM`` leaves it out. A figure perfxl computes for a cell whose formula shows it (a
+county summary use it. The workbook's own formulas do not: the later stages' formulas make
+no figure from text (`perfxl.layout.stage_rate_formula`), the targets' ``N()`` counts it as 0
+and ``SUM`` leaves it out. A figure perfxl computes for a cell whose formula shows it (a
 monitoring 执行率 and its light, a self-evaluation 执行率, 得分, 总分 and 自评等级) is computed
 from the cells as held, so that ``compute``, ``validate``, the county summaries and the sheet
 never give two answers: no figure is made from such a text (:func:`held_targets`), and

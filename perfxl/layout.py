@@ -312,13 +312,20 @@ class MonitoringForm(_StageForm):
     indicator_columns: Columns
     TITLE: ClassVar[tuple[str, str]] = (C.MONITORING_TITLE_BLANK, C.MONITORING_TITLE_SUFFIX)
 
-    def rate_formula(self, row_key: str) -> str:
-        """执行率 of a funds row, without ``=``: 1-X月执行数 over 调整后预算数, or over
-        年初预算数 when that is blank; blank for a blank or 0 budget."""
+    def budget_formula(self, row_key: str) -> str:
+        """The budget a funds row's 执行率 divides by: 调整后预算数, or 年初预算数 when that is
+        blank (`perfxl.monitoring.budget_of`)."""
         initial = self.funds_cell(row_key, "initial")
         adjusted = self.funds_cell(row_key, "adjusted")
-        budget = f'IF({adjusted}="",{initial},{adjusted})'
-        return percent_formula(self.funds_cell(row_key, "executed"), budget)
+        return f"IF({blank(adjusted)},{initial},{adjusted})"
+
+    def rate_formula(self, row_key: str) -> str:
+        """执行率 of a funds row, without ``=``: 1-X月执行数 over 调整后预算数, or over
+        年初预算数 when that is blank; blank where `perfxl.monitoring.execution_rate` gives
+        none (:func:`stage_rate_formula`)."""
+        return stage_rate_formula(
+            self.funds_cell(row_key, "executed"), self.budget_formula(row_key)
+        )
 
 
 @dataclass(frozen=True)
@@ -333,9 +340,10 @@ class MonitoringCover:
     widths: tuple[float, ...]
 
     def time_share_formula(self) -> str:
-        """序时进度 as a fraction (4 places), without ``=``; blank without a month."""
+        """序时进度 as a fraction (4 places), without ``=``; blank without a month, as
+        `perfxl.model.month_number` reads one: a whole number 1-12 (not text, not 7.5)."""
         m = self.month.ref
-        return f'IF(N({m})=0,"",ROUND({m}/12,4))'
+        return f'IF(OR(NOT(ISNUMBER({m})),N({m})<1,N({m})>12,MOD(N({m}),1)<>0),"",ROUND({m}/12,4))'
 
 
 @dataclass(frozen=True)
@@ -385,20 +393,23 @@ class EvaluationForm(_StageForm):
 
     # --- formulas (without ``=``); each implements a rule of `perfxl.scoring` ---------------
     def rate_formula(self, row_key: str) -> str:
-        """执行率 of a funds row: 全年执行数 over 全年预算数 (4 places); blank for a blank
-        or 0 budget."""
-        return percent_formula(
+        """执行率 of a funds row: 全年执行数 over 全年预算数 (4 places); blank where
+        `perfxl.scoring.funds_rate` gives none (:func:`stage_rate_formula`)."""
+        return stage_rate_formula(
             self.funds_cell(row_key, "executed"), self.funds_cell(row_key, "budget")
         )
 
     def funds_score_formula(self) -> str:
         """得分 of 年度资金总额: 执行率 × 分值, never above 分值, 2 places half up (as
-        `perfxl.scoring.funds_score`); blank while 执行率 is blank."""
+        `perfxl.scoring.funds_score`); blank while 执行率 is blank, and for a 分值 that is
+        blank or not a number (``points_blank``, ``points_text``)."""
         rate = self.funds_cell("total", "rate")
         points = self.funds_cell("total", "points")
-        return f'IF({rate}="","",ROUND(MIN(1,MAX(0,{rate}))*N({points}),2))'
+        return (
+            f'IF(OR({rate}="",NOT(ISNUMBER({points}))),"",ROUND(MIN(1,MAX(0,{rate}))*{points},2))'
+        )
 
-    def _helper_range(self, key: str, first: int, last: int) -> str:
+    def helper_range(self, key: str, first: int, last: int) -> str:
         col = col_letter(self.helper_columns[key])
         return f"${col}${first}:${col}${last}"
 
@@ -407,7 +418,7 @@ class EvaluationForm(_StageForm):
         the leftover cents one each to the group's first rows (as `perfxl.scoring`)."""
         group = self.indicator_cell(row, "group")
         cents = f"ROUND(N({self.indicator_cell(row, 'weight')})*100,0)"
-        n = f"COUNTIF({self._helper_range('group', first, last)},{group})"
+        n = f"COUNTIF({self.helper_range('group', first, last)},{group})"
         col = col_letter(self.helper_columns["group"])
         k = f"COUNTIF(${col}${first}:{group},{group})"
         return f'IF({group}="","",(INT({cents}/{n})+IF({k}<=MOD({cents},{n}),1,0))/100)'
@@ -416,11 +427,30 @@ class EvaluationForm(_StageForm):
         """分值 as drawn: the default split (a typed 分值 replaces the formula)."""
         return self.indicator_cell(row, "split")
 
+    def row_points(self, row: int) -> str:
+        """The 分值 a row is scored on: the 分值 cell, or its 默认分值 when the cell is cleared
+        (`perfxl.scoring.split_points`: a blank 分值 is the row's share)."""
+        points = self.indicator_cell(row, "points")
+        return f"IF({blank(points)},{self.indicator_cell(row, 'split')},{points})"
+
     def actual_formula(self, row: int) -> str:
         """实际数值: 实际完成值 when typed as a plain number, negatives counted as 0; blank
         for text (the units need perfxl: ``perfxl compute`` writes those scores)."""
         actual = self.indicator_cell(row, "actual")
         return f'IF(ISNUMBER({actual}),MAX(0,{actual}),"")'
+
+    def score_factor(self, row: int, reverse: str) -> str:
+        """The share of its 分值 a quantitative row scores (:meth:`score_formula`)."""
+        from perfxl.scoring import DOWN, EQUAL, UP  # scoring imports errors, layout
+
+        d, t, x = (self.indicator_cell(row, k) for k in ("direction", "target", "number"))
+        up = f"IF({x}>={t},1,{x}/{t})"
+        if reverse == "ratio":
+            down = f"IF({x}<={t},1,{t}/{x})"
+        else:
+            down = f"IF({x}<={t},1,IF({x}>=2*{t},0,1-({x}-{t})/{t}))"
+        equal = f"IF({t}=0,IF({x}<=0,1,0),{up})"
+        return f'IF({d}="{UP}",{up},IF({d}="{DOWN}",{down},IF({d}="{EQUAL}",{equal},"")))'
 
     def score_formula(self, row: int, reverse: str) -> str:
         """得分 of a quantitative row from its helpers (as `perfxl.scoring.quantitative_score`).
@@ -429,20 +459,18 @@ class EvaluationForm(_StageForm):
         (``linear``): full at or below the target, 0 at twice it or more, else
         1 − (actual − target) ÷ target of them; 反向 (``ratio``): target ÷ actual of them
         above the target; 等于: a 0 target scores full only for 0, otherwise as 正向.
-        Rounded half up to 2 places; blank while 实际数值 or the direction is blank.
+        Rounded half up to 2 places; blank while 实际数值 or the direction is blank, and
+        while the row has no 分值 (:meth:`row_points`: text, or no share: ``no_points``).
         """
-        from perfxl.scoring import DOWN, EQUAL, QUALITATIVE, UP  # scoring imports errors, layout
+        from perfxl.scoring import QUALITATIVE
 
-        d, t, x = (self.indicator_cell(row, k) for k in ("direction", "target", "number"))
-        points = f"N({self.indicator_cell(row, 'points')})"
-        up = f"IF({x}>={t},1,{x}/{t})"
-        if reverse == "ratio":
-            down = f"IF({x}<={t},1,{t}/{x})"
-        else:
-            down = f"IF({x}<={t},1,IF({x}>=2*{t},0,1-({x}-{t})/{t}))"
-        equal = f"IF({t}=0,IF({x}<=0,1,0),{up})"
-        factor = f'IF({d}="{UP}",{up},IF({d}="{DOWN}",{down},IF({d}="{EQUAL}",{equal},"")))'
-        return f'IF(OR({d}="",{d}="{QUALITATIVE}",{x}=""),"",ROUND({factor}*{points},2))'
+        d, x = self.indicator_cell(row, "direction"), self.indicator_cell(row, "number")
+        points = self.row_points(row)
+        factor = self.score_factor(row, reverse)
+        return (
+            f'IF(OR({d}="",{d}="{QUALITATIVE}",{x}="",NOT(ISNUMBER({points}))),"",'
+            f"ROUND({factor}*{points},2))"
+        )
 
     def grade_formula(self, row: int, grades: Mapping[str, tuple[str, ...]]) -> str:
         """The grade a qualitative row is scored by: what 评价等级 names, or when that is
@@ -459,40 +487,70 @@ class EvaluationForm(_StageForm):
 
         return f'IF({grade}<>"",{named(grade)},{named(actual)})'
 
-    def counted_formula(
+    def lowest_share(
         self, row: int, lowest: Mapping[str, object], grades: Mapping[str, tuple[str, ...]]
     ) -> str:
-        """计入总分: the row's 得分 when it is a number; for a qualitative row with none typed,
-        the lowest of its grade's band (``lowest``: grade -> lowest share in percent; no
-        grade: 0); a quantitative row with no 实际完成值, or a row no rule can score (an
-        empty or negative target: no direction), counts 0 (left out, as `perfxl.scoring.total`
-        leaves a blank score out); blank for a quantitative row whose 实际完成值 is text (its
-        score needs perfxl)."""
-        from perfxl.scoring import QUALITATIVE
-
-        d, score, actual = (self.indicator_cell(row, k) for k in ("direction", "score", "actual"))
-        points = f"N({self.indicator_cell(row, 'points')})"
+        """The lowest share (percent) of its grade's band a qualitative row counts without a
+        score (``lowest``: grade -> lowest share in percent; no grade: 0)."""
         grade = self.grade_formula(row, grades)
         share = "0"
         for g, low in reversed(list(lowest.items())):
             share = f'IF({grade}="{g}",{low},{share})'
-        fallback = (
-            f'IF({d}="{QUALITATIVE}",ROUND({share}*{points}/100,2),IF(OR({d}="",{actual}=""),0,""))'
-        )
-        return f"IF(ISNUMBER({score}),{score},{fallback})"
+        return share
+
+    def counted_formula(
+        self, row: int, lowest: Mapping[str, object], grades: Mapping[str, tuple[str, ...]]
+    ) -> str:
+        """计入总分 (as `perfxl.evaluation.RowResult.counted`): blank for a 分值 typed as text
+        (the project has no 总分); the row's 得分 when it is a number; for a qualitative row
+        with none typed, the lowest of its grade's band (:meth:`lowest_share`); a
+        quantitative row with no 实际完成值, no 分值, or that no rule can score (an empty or
+        negative target: no direction), counts 0 (left out, as `perfxl.scoring.total`
+        leaves a blank score out); blank for a quantitative row whose 实际完成值 is text
+        (its score needs perfxl)."""
+        from perfxl.scoring import QUALITATIVE
+
+        d, score, actual = (self.indicator_cell(row, k) for k in ("direction", "score", "actual"))
+        points = self.row_points(row)
+        share = self.lowest_share(row, lowest, grades)
+        unscored = f'OR({d}="",{blank(actual)},NOT(ISNUMBER({points})))'
+        fallback = f'IF({d}="{QUALITATIVE}",ROUND({share}*N({points})/100,2),IF({unscored},0,""))'
+        typed_points = not_number(self.indicator_cell(row, "points"))
+        return f'IF({typed_points},"",IF(ISNUMBER({score}),{score},{fallback}))'
 
     def points_total_formula(self, first: int, last: int) -> str:
-        """The 总分 row's 分值: 年度资金总额's and every indicator row's."""
+        """The 总分 row's 分值 (`perfxl.evaluation.EvaluationResult.full_points`): 年度资金总额's
+        and every indicator row's, a cleared 分值 counting its 默认分值 (:meth:`row_points`);
+        a 分值 that is text counts nothing, as ``SUM`` leaves it out."""
         col = self.indicator_columns["points"][0]
+        points = f"{a1(first, col)}:{a1(last, col)}"
+        split = f"{self.indicator_cell(first, 'split')}:{self.indicator_cell(last, 'split')}"
         funds = self.funds_cell("total", "points")
-        return f"N({funds})+SUM({a1(first, col)}:{a1(last, col)})"
+        return f'SUM({funds},{points})+SUMPRODUCT(--(TRIM({points})=""),{split})'
+
+    def funds_block_formula(self) -> str:
+        """Whether 年度资金总额 leaves the project without 总分 (`perfxl.evaluation.NO_TOTAL`):
+        its 全年预算数 not a number (``budget_text``), its 全年执行数 not one against a
+        budget (``executed_text``), or a 执行率 with a 分值 that is no number (``points_text``,
+        ``points_blank``). A blank or 0 budget does not: 总分 counts the rest."""
+        budget, executed = (self.funds_cell("total", k) for k in ("budget", "executed"))
+        rate, points = (self.funds_cell("total", k) for k in ("rate", "points"))
+        return (
+            f"OR({not_number(budget)},AND(N({budget})<>0,{not_number(executed)}),"
+            f'AND({rate}<>"",NOT(ISNUMBER({points}))))'
+        )
 
     def total_formula(self, first: int, last: int) -> str:
         """总分: the funds score plus every row's 计入总分, 2 places half up (blanks left out);
-        blank while a row's score needs perfxl (a quantitative actual typed as text)."""
-        counted = self._helper_range("counted", first, last)
+        blank while a row's 计入总分 is blank (a quantitative actual typed as text, whose score
+        needs perfxl; a 分值 typed as text) or 年度资金总额 leaves the project without one
+        (:meth:`funds_block_formula`)."""
+        counted = self.helper_range("counted", first, last)
         funds = self.funds_cell("total", "score")
-        return f'IF(SUMPRODUCT(({counted}="")*1)>0,"",ROUND(N({funds})+SUM({counted}),2))'
+        return (
+            f'IF(OR(SUMPRODUCT(({counted}="")*1)>0,{self.funds_block_formula()}),"",'
+            f"ROUND(N({funds})+SUM({counted}),2))"
+        )
 
     def level_formula(self, last: int, levels: tuple[tuple[str, object], ...], worst: str) -> str:
         """自评等级 from 总分 (``levels``: grade -> the lowest 总分 reaching it, best first)."""
@@ -625,8 +683,32 @@ def absolute(ref: str) -> str:
 
 
 def percent_formula(amount: str, budget: str) -> str:
-    """An amount over the budget as a fraction rounded to 4 places; blank for a 0 budget."""
+    """An amount over the budget as a fraction rounded to 4 places; blank for a 0 budget
+    (the targets' cumulative percentages: a text amount there is said by ``compute``)."""
     return f'IF(N({budget})=0,"",ROUND(N({amount})/{budget},4))'
+
+
+def blank(ref: str) -> str:
+    """True in a sheet for a cell perfxl reads as blank: empty or white space only."""
+    return f'TRIM({ref})=""'
+
+
+def not_number(ref: str) -> str:
+    """True in a sheet for a cell holding neither a number nor a blank (text, TRUE): what
+    perfxl makes no figure from (`perfxl.numbers.number`), where ``N()`` would count 0."""
+    return f'AND(NOT(ISNUMBER({ref})),TRIM({ref})<>"")'
+
+
+def stage_rate_formula(amount: str, budget: str) -> str:
+    """A later stage's 执行率: ``amount`` over ``budget`` as a fraction rounded to 4 places,
+    a blank amount counting as 0; blank where perfxl gives no 执行率
+    (`perfxl.monitoring.execution_rate`, `perfxl.scoring.funds_rate`): a budget that is
+    blank, 0 or not a number, or an amount that is not a number (text that reads as one
+    included: perfxl makes no figure from it, `perfxl.held`)."""
+    return (
+        f'IF(OR(NOT(ISNUMBER({budget})),N({budget})=0,{not_number(amount)}),"",'
+        f"ROUND(N({amount})/{budget},4))"
+    )
 
 
 def link_formula(quoted_sheet: str, ref: str, *, blank_stays_blank: bool) -> str:

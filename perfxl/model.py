@@ -137,7 +137,7 @@ class EvaluationFundsRow:
     ``budget`` 全年预算数, ``executed`` 全年执行数; ``rate`` 执行率 (a fraction, computed),
     and on the 年度资金总额 row only ``points`` 分值 and ``score`` 得分. ``points`` is the
     cell's (``perfxl new`` writes the profile's ``funds_points``): blank is no 分值, not the
-    profile's (the sheet's ``N()`` counts 0; `perfxl.scoring.funds_score`).
+    profile's, nor 0 (no 得分, in perfxl and in the sheet; `perfxl.scoring.funds_score`).
     """
 
     initial: Amount = None

@@ -6,7 +6,8 @@ Pure core: no I/O. Every percentage goes through :mod:`perfxl.numbers`, so ``com
 - 序时进度 of month X is ``X / 12 × 100`` at 2 decimals, halves up (7月底 → 58.33);
 - 执行率 of a funds row is ``1-X月执行数 ÷ 调整后预算数 × 100`` (a blank 调整后预算数 means
   年初预算数; a blank 执行数 counts as 0, as the sheet's ``N()`` does); None, with a reason,
-  when there is no budget to divide by or an amount is text;
+  when there is no budget to divide by or an amount is text (the sheet's formula is blank
+  then too, `perfxl.layout.MonitoringForm.rate_formula`);
 - a project's light compares its 年度资金总额 执行率 with 序时: green when it is at least
   序时 − ``yellow_gap`` points, yellow when at least 序时 − ``red_gap``, red below that;
 - an indicator's light follows 完成目标可能性: 确定能 green, 有可能 yellow, 完全不可能 red.
@@ -153,7 +154,7 @@ def monitor_project(
         return MonitoringResult(index, schedule)
     rates = {key: execution_rate(getattr(m, key)) for key in FUNDS_ROWS}
     total = rates["total"].value
-    # A blank 1-X月执行数 is not yet reported (the sheet's N() shows 0.00%): no light, not red.
+    # A blank 1-X月执行数 is not yet reported (the sheet shows 0.00%): no light, not red.
     if schedule is None or is_blank(m.total.executed):
         light = None
     else:

@@ -972,9 +972,9 @@ class FieldReader:
 
 
 AMOUNT_TEXT_EFFECT: dict[str, str] = {
-    "targets": "封面合计和累计进度都不含此金额；预算数或计划金额为文本时，perfxl compute 也不计算该项目的累计进度。",
-    "monitoring": "调整后预算数（空白时为年初预算数）或1-X月执行数为文本时，该行没有执行率，年度资金总额一行也没有预警灯；perfxl compute、validate 和县级监控汇总都不用此金额计算。",
-    "evaluation": "全年预算数或全年执行数为文本时，该行没有执行率；年度资金总额一行也没有得分，该项目没有总分和自评等级；perfxl compute、validate 和县级自评汇总都不用此金额计算。",
+    "targets": "累计进度公式按 0 计（N()），封面合计（SUM）不含此金额；预算数或计划金额为文本时，perfxl compute 也不计算该项目的累计进度。",
+    "monitoring": "调整后预算数（空白时为年初预算数）或1-X月执行数为文本时，该行没有执行率（表内公式留空），年度资金总额一行也没有预警灯；perfxl compute、validate 和县级监控汇总都不用此金额计算。",
+    "evaluation": "全年预算数或全年执行数为文本时，该行没有执行率（表内公式留空）；年度资金总额一行也没有得分，该项目没有总分和自评等级；perfxl compute、validate 和县级自评汇总都不用此金额计算。",
 }
 """What ``read.amount_text`` says an amount typed as text does, by the form it is on
 (`perfxl.held`: the later stages' figures are computed from the cells as held)."""

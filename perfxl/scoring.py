@@ -13,11 +13,11 @@ them (``docs/scoring.md`` says it again for people).
     (the sheet's ``ROUND(executed/budget, 4)`` fraction); a blank 全年执行数 counts as 0; no
     执行率 for a blank, text or 0 全年预算数, or a text 全年执行数. 得分 =
     ``round2(min(max(执行率, 0), 100) × 分值 / 100)`` — from the 执行率 as shown, never above
-    分值, never below 0. In a sheet: ``ROUND(MIN(1,MAX(0,rate))*N(points),2)``. The 分值 is
+    分值, never below 0. In a sheet: ``ROUND(MIN(1,MAX(0,rate))*points,2)``. The 分值 is
     the cell's (``perfxl new`` writes the profile's ``funds_points`` there): one typed as text
     is no 分值 (``points_text``: no 得分, and `perfxl.evaluation` gives no 总分), as an
-    indicator row's; a blank one likewise (``points_blank``: the sheet's ``N()`` would count it
-    as 0 points, not the profile's). :func:`funds_rate` is the 执行率 alone.
+    indicator row's; a blank one likewise (``points_blank``: not 0 points, not the
+    profile's; the sheet leaves 得分 blank too). :func:`funds_rate` is the 执行率 alone.
 
 分值 of the indicator rows (:func:`split_points`):
     Each row counts in a weight group: its 一级指标 (spelt as :func:`perfxl.framework.canonical`
@@ -33,7 +33,8 @@ them (``docs/scoring.md`` says it again for people).
     A typed 分值 replaces the row's share; when any row of a group has one, the group's points
     (typed or share) must add up to its weight (problem ``points_sum``). A 分值 typed as text
     (``十``) is no 分值 at all (problem ``points_not_number``; the row has no points, not its
-    share): the sheet's ``N()`` reads it as 0, and a score on points nobody typed is no score. A weight group with no
+    share): a score on points nobody typed is no score (the sheet's formulas give none either;
+    a cleared 分值 is no typed one: the row's share, in the sheet too). A weight group with no
     rows is NOT redistributed: its points are lost (the project can reach 100 − weight at most)
     and the problem ``no_rows`` says so (the targets' rules already require 产出, 效益 and 满意度
     rows). A row whose 一级指标 is in no group gets no share (problem ``unknown_level1``).
@@ -97,7 +98,7 @@ from decimal import Decimal
 from typing import Any, Final, Literal
 
 from perfxl.framework import canonical
-from perfxl.numbers import number, percent, round2
+from perfxl.numbers import number, percent, round2, whole
 from perfxl.numbers import total as decimal_sum
 from perfxl.targets import Target, parse_target, to_wan
 
@@ -180,6 +181,11 @@ WORST_LEVEL: Final = "差"
 
 GRADE_SHORT: Final[dict[str, str]] = {"达成": GRADES[0], "部分达成": GRADES[1], "未达成": GRADES[2]}
 """Short forms of the grades a clerk may type."""
+GRADE_NAMES: Final[dict[str, tuple[str, ...]]] = {
+    g: (g, *(short for short, full in GRADE_SHORT.items() if full == g)) for g in GRADES
+}
+"""What 评价等级 or a 实际完成值 may say to name a grade (:func:`grade_of`), as the sheet's
+计入总分 spells them (`perfxl.layout.EvaluationForm.counted_formula`)."""
 
 MONEY_UNITS: Final = ("元", "千元", "万元", "百万元", "亿元")
 """Units converted into each other (through 万元, as :func:`perfxl.targets.to_wan`)."""
@@ -401,7 +407,7 @@ def split_points(level1s: Sequence[Any], typed: Sequence[Any], profile: Profile 
         if _blank(t):
             continue
         d = number(t)
-        if d is None:  # the sheet's N() counts it as 0: scored on nothing here (no share)
+        if d is None:  # not a number: scored on nothing (no share), in the sheet too
             problems.append(PointsProblem("points_not_number", groups[i], (i,)))
             points[i] = None
             continue
@@ -574,6 +580,12 @@ def indicator_score(
         elif typed != score:
             problems.append("score_differs")
     return IndicatorScore(score, rule, full, tuple(problems), over, compared, target_n)
+
+
+def lowest_shares(profile: Profile = DEFAULT) -> dict[str, int | float]:
+    """Grade -> the lowest share (percent) of its band, as the sheet's 计入总分 spells it
+    (`perfxl.layout.EvaluationForm.counted_formula`: 80, not 80.0)."""
+    return {g: whole(float(low)) for g, (low, _) in profile.bands.items()}
 
 
 def band_points(grade: str, points: Decimal, profile: Profile = DEFAULT) -> tuple[Decimal, Decimal]:

@@ -38,6 +38,7 @@ _SHADOWED_BY_READ = frozenset({"schema.type", "schema.other"})
 # A cell whose formula has no saved result holds no value: reading says so, and every other
 # finding about the cell (its shape, type or year, judged from the formula's text) is noise.
 _NO_VALUE = "read.formula_no_value"
+_SCORE = re.compile(r"^/projects/(\d+)/evaluation/indicators/(\d+)/score$")
 
 
 @dataclass
@@ -213,7 +214,10 @@ def check(
             if f.pointer in no_value:
                 continue
             if f.rule == "evaluation.score_differs":
-                f = formulas.score_state(f)
+                stated = formulas.score_state(f)
+                if stated is None:
+                    continue
+                f = stated
             out.append(located(f))
     return in_sheet_order(res, out)
 
@@ -247,40 +251,71 @@ def _row_col(cell: str) -> tuple[int, int]:
 
 
 class _Formulas:
-    """Whether a cell of the workbook file holds a formula, read from its XML when first asked
-    (only a self-evaluation score that disagrees with the rule asks: a 得分 typed over the
-    sheet's formula and a formula whose cached result is stale are told apart)."""
+    """A cell's formula in the workbook file, read from its XML when first asked (only a
+    self-evaluation score that disagrees with the rule asks: a 得分 typed over the sheet's
+    formula, a formula whose cached result is stale and perfxl's previous formula are told
+    apart)."""
 
     def __init__(self, res: ReadResult) -> None:
         self.res = res
         self.patch: Any = None
         self.broken = False
 
-    def holds_formula(self, sheet: str, cell: str) -> bool | None:
-        """True or False; None when the file cannot tell (not an .xlsx/.xlsm file)."""
+    def formula(self, sheet: str, cell: str) -> tuple[bool, str | None]:
+        """Whether the file can tell (an .xlsx/.xlsm file), and the cell's formula (without
+        ``=``; '' for a shared-formula follower; None for none)."""
         if self.broken:
-            return None
+            return False, None
         try:
             from perfxl.write.patch import WorkbookPatch
             from perfxl.write.percentages import read_formulas
 
             if self.patch is None:
                 self.patch = WorkbookPatch.open(self.res.path)
-            return read_formulas(self.patch, [(sheet, cell)]).get((sheet, cell)) is not None
+            return True, read_formulas(self.patch, [(sheet, cell)]).get((sheet, cell))
         except (PerfxlError, OSError, KeyError, ValueError):
             self.broken = True
-            return None
+            return False, None
 
-    def score_state(self, f: Finding) -> Finding:
-        """The finding with what the score cell holds (typed number or formula result)."""
+    def score_state(self, f: Finding) -> Finding | None:
+        """The finding with what the score cell holds (typed number or formula result); None
+        when it is what perfxl's previous score formula gives for a cleared 分值
+        (:meth:`outdated`): ``compute`` puts the current formula there, not a problem."""
         sheet, cell = locate(self.res, f.pointer)
         if sheet is None or cell is None:
             return f
-        formula = self.holds_formula(sheet, cell)
-        if formula is None:
+        known, formula = self.formula(sheet, cell)
+        if not known:
             return f
-        state, fix = SCORE_STATES[formula]
+        if formula and self.outdated(f, sheet, cell, formula):
+            return None
+        state, fix = SCORE_STATES[formula is not None]
         return replace(f, fields={**f.fields, "state": state, "fix": fix})
+
+    def outdated(self, f: Finding, sheet: str, cell: str, formula: str) -> bool:
+        """Whether a 得分 disagreeing with the rule is the 0 that perfxl's previous score
+        formula (`perfxl.layout_previous.score`) gives a row whose 分值 was cleared, which the
+        current formula scores on the row's share, as perfxl does."""
+        from perfxl import layout_previous
+        from perfxl.numbers import number
+        from perfxl.rules.evaluation import profile_of
+        from perfxl.scoring import DEFAULT
+        from perfxl.write.percentages import normalized_formula
+        from perfxl.write.rates import shifted_formula
+
+        m = _SCORE.match(f.pointer)
+        info = next((s for s in self.res.sheets if s.name == sheet), None)
+        if m is None or info is None or number(f.value) != 0:
+            return False
+        e = self.res.targets.projects[int(m.group(1))].evaluation
+        j = int(m.group(2))
+        if e is None or j >= len(e.indicators) or e.indicators[j].points is not None:
+            return False
+        reverse = (profile_of(self.res.targets.profile) or DEFAULT).reverse
+        row = parse_a1(cell)[0] - info.row_offset
+        before = layout_previous.score(self.res.layout.evaluation, row, reverse)
+        before = shifted_formula(before, info.row_offset, info.col_offset)
+        return normalized_formula(formula) == normalized_formula(before)
 
 
 SCORE_STATES: dict[bool, tuple[str, str]] = {

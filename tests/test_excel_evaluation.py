@@ -207,3 +207,29 @@ def test_compute_button_on_an_evaluation_workbook_writes_what_the_cli_writes(
     assert all(ws.protection.sheet for ws in book.wb.worksheets[1:] if ws.sheet_state == "visible")
     results = evaluate(read_workbook(EVALUATION).targets)
     assert [str(r.total) for r in results][14] == "88.25"
+
+
+def test_compute_button_puts_the_current_formulas_in_place_of_the_previous_ones(
+    tmp_path: Path,
+) -> None:
+    """A workbook the previous release drew: the button writes the current formulas where the
+    CLI does (Excel computes them) and says so, as the CLI's summary does."""
+    from previous import new_as_before
+
+    old = tmp_path / "旧版自评.xlsx"
+    made = new_as_before("new", "evaluation", MONITORING, "-o", old)
+    assert made.returncode == 0, made.stderr
+    (tmp_path / "live").mkdir()
+    src = _copy(old, tmp_path / "live")
+    cli = tmp_path / "cli.xlsx"
+    run = _cli("compute", str(old), "-o", str(cli))
+    assert run.returncode in (0, 1), run.stderr
+    said = next(line for line in run.stderr.splitlines() if "旧版公式更新为当前公式" in line)
+    book = FakeBook(src)
+    message = entry.compute(book)
+    assert said in message.splitlines()
+    live = tmp_path / "live.xlsx"
+    book.wb.save(live)
+    after, before = _cells(live), _cells(old)
+    assert after == _cells(cli)
+    assert [k for k in after if after[k] != before.get(k)], "the formulas were brought up to date"

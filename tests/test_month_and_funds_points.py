@@ -293,16 +293,19 @@ def test_compute_makes_no_total_from_a_text_funds_points(evaluation: Path, tmp_p
 
 
 def test_a_blank_funds_points_is_no_points(evaluation: Path, tmp_path: Path) -> None:
-    """F6 cleared: the sheet's ``N(F6)`` gives 0 points (H6 = 0, 总分 90 优); perfxl does not
-    score it at the profile's 10 (H6 = 10, 总分 100 that Excel recalculates to 90): no funds
-    score, no 总分, said at F6 in validate and compute."""
+    """F6 cleared: perfxl does not score it at the profile's 10 (H6 = 10, 总分 100), nor as 0
+    (总分 90 优): no funds score, no 总分, as the sheet's own formulas give none; said at F6
+    in validate and compute."""
     book = with_funds_points(evaluation, tmp_path, None)
     found = [p for p in validate_file(book).problems if p.rule == "evaluation.points_invalid"]
     assert [(p.sheet and p.sheet.split(".")[0], p.cell, p.value) for p in found] == [
         ("1", FUNDS_POINTS, None)
     ]
     text = found[0].message
-    assert "年度资金总额（预算执行率）的分值未填写：表内公式把空白当作 0 分" in text, text
+    assert (
+        "年度资金总额（预算执行率）的分值未填写：空白不是分值，表内公式和 perfxl 都不按它计分"
+        in text
+    ), text
     assert "该项目的总分和自评等级暂不计算" in text and "改回 10" in text
     rc, report, said = compute_json(book, tmp_path / "o.xlsx")
     assert rc == 1 and "已计算 18/19 个项目的得分、总分和自评等级" in said

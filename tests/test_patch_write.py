@@ -141,6 +141,28 @@ def test_formula_cells_need_a_decision(tmp_path: Path) -> None:
     assert not (tmp_path / "x.xlsx").exists()
 
 
+def test_set_puts_a_new_formula_in_place_of_the_cells_own(tmp_path: Path) -> None:
+    """``formula="set"``: perfxl's current formula in place of its previous one, the value as
+    its cached result, the style kept; only a cell holding a formula takes one."""
+    src = pf.rich_workbook(tmp_path)
+    out = tmp_path / "set.xlsx"
+    new = 'IF(A9<>"",A9&"<>","")'  # escaped in the XML
+    write_cells(src, [CellWrite(P, "B6", "x<>", formula="set", formula_text=new)], out=out)
+    cell = pf.cell_element(pf.parts(out)[pf.sheet_part(src, P)], "B6")
+    f = cell.find(pf.MAIN + "f")
+    assert f is not None and f.text == new and cell.get("s") and cell.get("t") == "str"
+    assert at(values(out, P), "B6") == "x<>"
+    ws = openpyxl.load_workbook(out)[P]
+    assert ws["B6"].value == "=" + new
+    with pytest.raises(FormulaCellError, match="formula='set'"):
+        write_cells(
+            src, [CellWrite(P, "B4", 1, formula="set", formula_text="1")], out=tmp_path / "x.xlsx"
+        )
+    with pytest.raises(FormulaCellError, match="没有给出要写入的公式"):
+        write_cells(src, [CellWrite(P, "B6", 1, formula="set")], out=tmp_path / "x.xlsx")
+    assert not (tmp_path / "x.xlsx").exists()
+
+
 def test_cached_text_and_blank_formula_results(tmp_path: Path) -> None:
     src = pf.rich_workbook(tmp_path)
     out = tmp_path / "out.xlsx"
@@ -284,6 +306,12 @@ def test_shared_and_array_formula_anchors_are_protected(tmp_path: Path) -> None:
     with pytest.raises(FormulaCellError):
         write_cells(
             shared_path, [CellWrite("S", "B1", 9, formula="replace")], out=tmp_path / "o2.xlsx"
+        )
+    with pytest.raises(FormulaCellError, match="共享公式或数组公式"):
+        write_cells(
+            shared_path,
+            [CellWrite("S", "B1", 9, formula="set", formula_text="A1*3")],
+            out=tmp_path / "o3.xlsx",
         )
 
 

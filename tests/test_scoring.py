@@ -315,7 +315,7 @@ FUNDS = [
     (100, "五十", 10, None, None, "executed_text"),
     # 分值 typed as text: a rate, no score
     (100, 50, "十", "50.00", None, "points_text"),
-    # 分值 left blank (the sheet's N() counts 0, not the profile's 10): a rate, no score
+    # 分值 left blank (not 0, not the profile's 10): a rate, no score, in the sheet too
     (100, 50, None, "50.00", None, "points_blank"),
     (100, 50, " ", "50.00", None, "points_blank"),
 ]
@@ -402,8 +402,8 @@ def test_split_a_weight_without_rows_is_not_redistributed() -> None:
 def test_split_unknown_first_level_and_bad_typed_points() -> None:
     pts, problems = _points([OUT, "其他", None, BEN, SAT], [None, 5, None, "三十", -1])
     # 其他指标 and a blank 一级指标 are in no group: the typed 5 kept, the blank row has none;
-    # 三十 is not a number: the row has no points (the sheet's N() reads it as 0, perfxl
-    # scores nothing on it); −1 is taken but reported
+    # 三十 is not a number: the row has no points (perfxl and the sheet score nothing on
+    # it); −1 is taken but reported
     assert pts == ["50", "5", None, None, "-1"]
     assert problems == [
         PointsProblem("unknown_level1", "其他指标", (1,)),

@@ -60,7 +60,8 @@ def command(
 
     累计进度 = 截至该时点的计划金额 ÷ 预算数 × 100（空白按 0 计），四舍五入保留两位小数，
     写入各项目表“累计进度（%）”一行及封面的“12月底进度（%）”和合计行。保留模板公式，只写入
-    计算结果；工作簿中的其他内容（图片、图表、宏、批注、条件格式等）一字节不改。
+    计算结果；工作簿中的其他内容（图片、图表、宏、批注、条件格式等）一字节不改。perfxl 此前版本
+    生成的监控表、自评表中的旧版公式更新为当前公式（提示中说明，不影响退出码）。
 
     必须二选一：-o OUT.xlsx 另存，或 --in-place 原地写入。OUT 已存在时不覆盖（退出码 2），
     除非它是 compute 此前另存、此后未改动的文件，或加 --overwrite。
@@ -71,6 +72,7 @@ def command(
     任何文件。
     """
     from perfxl.services import compute_workbook
+    from perfxl.services.computation import updated_message
 
     if (output is None) == (not in_place):
         raise click.UsageError(
@@ -94,6 +96,8 @@ def command(
     code = EXIT_PROBLEMS if report.problems else EXIT_OK
     with finishing(code):  # the workbook is written: a late Ctrl-C changes nothing
         echo_problems(report.problems)
+        if (updated := updated_message(report.updated)) is not None:
+            click.echo(updated, err=True)
         what = "得分、总分和自评等级" if report.stage == "evaluation" else "累计进度"
         if report.outcome.monitoring is not None:  # without a month, no lights
             from perfxl.monitoring import computed_figures

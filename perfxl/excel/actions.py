@@ -57,11 +57,13 @@ def compute_book(book: Any) -> str:
     :func:`perfxl.write.percentages.plan_writes`, as the CLI): a percentage or cover cell
     that still holds the template's formula is left to Excel, which computes it on the spot
     (the CLI writes the same figure as the formula's cached value); a cell whose formula
-    staff replaced by a number gets the number, formatted ``0.00%``; a changed formula is
-    left alone and reported.
+    staff replaced by a number gets the number, formatted ``0.00%``; perfxl's previous
+    standard formula gets the current one (`perfxl.layout_previous`), said in the message;
+    a changed formula is left alone and reported.
     """
     from perfxl.monitoring import computed_figures
     from perfxl.services import compute_open_book
+    from perfxl.services.computation import updated_message
 
     grid = A.read_grid(book)
     read, computed, plan, problems, staged = compute_open_book(
@@ -72,6 +74,9 @@ def compute_book(book: Any) -> str:
     for w in plan.writes:
         if w.formula == "keep":
             continue  # the template's formula: Excel computes it
+        if w.formula == "set":  # perfxl's previous formula: the current one, Excel computes it
+            by_sheet[(w.sheet, None)][w.cell] = "=" + (w.formula_text or "")
+            continue
         value = float(w.value) if isinstance(w.value, Decimal) else w.value
         by_sheet[(w.sheet, w.number_format)][w.cell] = value
     for (name, fmt), cells in by_sheet.items():
@@ -90,6 +95,8 @@ def compute_book(book: Any) -> str:
             f"已计算 {done}/{len(computed.projects)} 个项目的累计进度"
             f"（{'、'.join(C.L_CHECKPOINTS)}）。"
         )
+    if (updated := updated_message(plan.updated)) is not None:
+        msg += "\n" + updated
     if problems:
         lines = [f"“{p.sheet or ''}”{p.cell or ''}：{p.message}" for p in problems[:10]]
         more = f"\n……另有 {len(problems) - 10} 条" if len(problems) > 10 else ""

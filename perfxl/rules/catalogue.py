@@ -164,8 +164,8 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "read.amount_text",
         _AMOUNT_TEXT,
-        "金额“{value}”以文本形式保存。perfxl 读取数据时按 {number:万元} 计，但工作簿自己的公式不把文本当数字（N() 按 0 计，SUM 略去）：{effect}请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）。",
-        "金额以文本保存，公式按 0 计",
+        "金额“{value}”以文本形式保存。perfxl 读取数据时按 {number:万元} 计，但工作簿自己的公式不把文本当数字：{effect}请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）。",
+        "金额以文本保存，公式不按数字计",
     ),
     Rule(
         "read.amount_unreadable",
@@ -615,7 +615,7 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "compute.amount_text",
         _AMOUNT_TEXT,
-        "项目“{project}”：{label}“{value}”以文本形式保存，不是数字；工作簿中的公式会把它当作 0，因此{figure}不计算，未写入。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）后重新运行 perfxl compute。",
+        "项目“{project}”：{label}“{value}”以文本形式保存，不是数字；工作簿中的公式也不把它当作数字，因此{figure}不计算，未写入。请把该单元格改为数字格式并重新输入（或在 Excel 中选“转换为数字”）后重新运行 perfxl compute。",
         "金额以文本保存，未计算",
     ),
     Rule(

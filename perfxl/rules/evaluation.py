@@ -97,8 +97,7 @@ _SCORE_DIFFERS: Final[dict[str, str]] = {
 """What a disagreeing score's message says when nobody could tell whether the cell holds a
 typed number or a formula (validate, reading the file, says which: `perfxl.validate`)."""
 _POINTS_TEXT: Final = (
-    "：表内公式把{held}当作 0 分（N()），perfxl 也不按它计分，"
-    "本行没有得分，该项目的总分和自评等级暂不计算"
+    "：{held}不是分值，表内公式和 perfxl 都不按它计分，本行没有得分，该项目的总分和自评等级暂不计算"
 )
 """What ``evaluation.points_invalid`` adds for a 分值 typed as text or left blank (``held``:
 文本 or 空白; `perfxl.evaluation`)."""

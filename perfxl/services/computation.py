@@ -87,6 +87,18 @@ def compute_open_book(
     return read, computed, plan, outcome_problems(read, computed, plan), None
 
 
+def updated_message(updated: list[tuple[str, str]]) -> str | None:
+    """What ``compute`` (and the ribbon's 计算进度) says of the formulas it brought up to date;
+    None when there were none."""
+    if not updated:
+        return None
+    sheets = len({sheet for sheet, _ in updated})
+    return (
+        f"已将 {sheets} 个工作表中 {len(updated)} 个单元格的旧版公式更新为当前公式"
+        "（旧版公式把文本或空白的金额、分值当作 0 计算，与 perfxl 的结果不一致）。"
+    )
+
+
 @dataclass
 class ComputeReport:
     """What ``compute`` did to a workbook file.
@@ -134,6 +146,15 @@ class ComputeReport:
     def backup(self) -> Path | None:
         """The backup an in-place write kept."""
         return self.outcome.result.backup
+
+    @property
+    def updated(self) -> list[tuple[str, str]]:
+        """(sheet, cell) of each formula perfxl's previous standard one that now holds the
+        current one (`perfxl.layout_previous`): an update, not a problem."""
+        return self.outcome.updated
+
+    def _updated_dict(self) -> list[dict[str, str]]:
+        return [{"sheet": sheet, "cell": cell} for sheet, cell in self.updated]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report: percentages per project (numbers, 2 decimals) and the problems."""
@@ -200,6 +221,7 @@ class ComputeReport:
             "month": month_of(read.targets),  # null for none usable, as 序时进度
             "schedule": None if schedule is None else float(schedule),
             "projects": projects,
+            "formulas_updated": self._updated_dict(),
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -245,6 +267,7 @@ class ComputeReport:
             "stage": "evaluation",
             "profile": results[0].profile if results else read.targets.profile,
             "projects": projects,
+            "formulas_updated": self._updated_dict(),
             "problems": [p.to_dict() for p in self.problems],
         }
 

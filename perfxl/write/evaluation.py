@@ -30,7 +30,7 @@ from perfxl.model import (
 )
 from perfxl.scoring import (
     DEFAULT,
-    GRADE_SHORT,
+    GRADE_NAMES,
     GRADES,
     QUALITATIVE,
     WORST_LEVEL,
@@ -38,6 +38,7 @@ from perfxl.scoring import (
     formula_target,
     get_profile,
     group_of,
+    lowest_shares,
 )
 from perfxl.textfit import row_height
 from perfxl.write import sheets as W
@@ -138,12 +139,6 @@ def percent_actual(value: Any) -> Any:
             assert t.number is not None
             return _number(Decimal(repr(t.number)) / 100)
     return value
-
-
-GRADE_NAMES: dict[str, tuple[str, ...]] = {
-    g: (g, *(short for short, full in GRADE_SHORT.items() if full == g)) for g in GRADES
-}
-"""What 评价等级 or a 实际完成值 may say to name a grade (`perfxl.scoring.grade_of`)."""
 
 
 # --- the project sheet -----------------------------------------------------------------------
@@ -273,7 +268,7 @@ def _indicators(
     first = form.indicator_first_row
     rows = [ind for ind in p.indicators if not ind.is_blank()]
     last = first + max(1, len(rows)) - 1
-    lowest = {g: _number(low) for g, (low, _) in profile.bands.items()}
+    lowest = lowest_shares(profile)
     for c, header in zip(form.helper_columns.values(), C.EVALUATION_HELPER_HEADERS, strict=True):
         ws.cell(row=form.indicator_header_row, column=c, value=header)
     for i in range(max(1, len(rows))):

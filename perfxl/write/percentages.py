@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from perfxl import constants as C
 from perfxl import layout as L
@@ -55,10 +55,18 @@ EMITS: frozenset[RuleId] = frozenset(
 
 @dataclass
 class PercentageWrites:
-    """The percentage cells to write into one workbook, and what could not be written."""
+    """The percentage cells to write into one workbook, and what could not be written.
+
+    Attributes:
+        writes: the cell writes.
+        problems: the cells left alone, and why.
+        updated: (sheet, cell) of each formula that was perfxl's previous standard one
+            (`perfxl.layout_previous`) and gets the current one: an update, not a problem.
+    """
 
     writes: list[CellWrite] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    updated: list[tuple[str, str]] = field(default_factory=list)
 
 
 FormulaMap = dict[tuple[str, str], str | None]
@@ -128,20 +136,55 @@ def percent_write(
     value: Decimal | None,
     expected: str,
     formulas: FormulaMap,
+    previous: str | None = None,
 ) -> None:
     """Plan one percentage cell: its formula kept (cached ``value``) when it is perfxl's
-    ``expected`` one, the number itself where staff overwrote the formula, a problem (the
-    cell left alone) where the formula is another."""
+    ``expected`` one, the number itself where staff overwrote the formula, ``expected`` in
+    place of perfxl's ``previous`` formula (:func:`formula_write`), a problem (the cell left
+    alone) where the formula is another."""
     formula = formulas.get((sheet, cell))
     if formula is None:
         if value is not None:  # staff overwrote the formula: write the number itself
             plan.writes.append(CellWrite(sheet, cell, value, number_format=PERCENT_FORMAT))
         return
-    if formula and normalized_formula(formula) != normalized_formula(expected):
-        plan.problems.append(formula_changed(file, sheet, cell, formula, expected))
-        return
     # value None clears a stale cached result (the project could not be computed).
-    plan.writes.append(CellWrite(sheet, cell, value, formula="keep"))
+    formula_write(plan, file, sheet, cell, formula, value, expected, previous)
+
+
+def formula_write(
+    plan: PercentageWrites,
+    file: str,
+    sheet: str,
+    cell: str,
+    formula: str,
+    value: Any,
+    expected: str,
+    previous: str | None = None,
+    number_format: str | None = None,
+    *,
+    other: Literal["report", "cache", "leave"] = "report",
+) -> bool:
+    """Plan a cell holding ``formula`` (without ``=``; '' for a shared-formula follower):
+    ``value`` cached under perfxl's ``expected`` formula; perfxl's ``previous`` standard
+    formula for the cell (`perfxl.layout_previous`) replaced by ``expected``, an update
+    (``plan.updated``); any other formula is the user's, and ``other`` says what becomes
+    of it, as each cell always had it: ``report`` (left alone, ``compute.formula_changed``),
+    ``cache`` (``value`` cached under it: a formula perfxl does not compare) or ``leave``
+    (left alone, unsaid). Returns whether ``value`` is written."""
+    same = normalized_formula(formula)
+    if formula and same != normalized_formula(expected):
+        if previous is not None and same == normalized_formula(previous):
+            text = expected.lstrip("=")
+            write = CellWrite(sheet, cell, value, number_format, formula="set", formula_text=text)
+            plan.writes.append(write)
+            plan.updated.append((sheet, cell))
+            return True
+        if other == "report":
+            plan.problems.append(formula_changed(file, sheet, cell, formula, expected))
+        if other != "cache":
+            return False
+    plan.writes.append(CellWrite(sheet, cell, value, number_format, formula="keep"))
+    return True
 
 
 def formula_changed(file: str, sheet: str, cell: str, formula: str, expected: str) -> Problem:
@@ -315,6 +358,7 @@ class ComputeOutcome:
         result: what the engine wrote.
         monitoring: a monitoring workbook's figures per project (None for targets).
         evaluation: a self-evaluation workbook's scores per project (None otherwise).
+        updated: (sheet, cell) of the formulas brought up to date (`PercentageWrites.updated`).
     """
 
     read: ReadResult
@@ -323,6 +367,7 @@ class ComputeOutcome:
     result: PatchResult
     monitoring: list[MonitoringResult] | None = None
     evaluation: list[EvaluationResult] | None = None
+    updated: list[tuple[str, str]] = field(default_factory=list)
 
 
 def compute_workbook(
@@ -398,7 +443,7 @@ def compute_workbook(
         result = patch.save(out, backup=backup)
         computed = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
         problems = monitoring_problems(read, results, plan)
-        return ComputeOutcome(read, computed, problems, result, results)
+        return ComputeOutcome(read, computed, problems, result, results, updated=plan.updated)
     if read.targets.stage == "evaluation":
         from perfxl.write.scores import evaluation_problems, plan_evaluation
 
@@ -407,7 +452,9 @@ def compute_workbook(
         result = patch.save(out, backup=backup)
         computed = ComputeResult([], Totals(Decimal(0), Decimal(0), Decimal(0), (), None))
         problems = evaluation_problems(read, scores, plan)
-        return ComputeOutcome(read, computed, problems, result, evaluation=scores)
+        return ComputeOutcome(
+            read, computed, problems, result, evaluation=scores, updated=plan.updated
+        )
     computed, plan = plan_percentages(read, grid, lambda cells: read_formulas(patch, cells))
     patch.write_cells(plan.writes)
     result = patch.save(out, backup=backup)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from perfxl import layout as L
+from perfxl import layout_previous as previous
 from perfxl.cells import a1, parse_a1, shift
 from perfxl.compute import MissingRate, rate_problems
 from perfxl.grid import Grid
@@ -47,7 +48,7 @@ from perfxl.write.percentages import (
     cover_of,
     cover_writes,
     formula_changed,
-    normalized_formula,
+    formula_write,
     percent_write,
 )
 from perfxl.write.percentages import (
@@ -64,13 +65,15 @@ def shifted_formula(formula: str, rows: int, cols: int) -> str:
     return _REF.sub(lambda m: shift(m.group(0), rows, cols), formula)
 
 
-def _rate_cells(form: L.MonitoringForm, dr: int, dc: int) -> list[tuple[str, str, str]]:
-    """(funds row key, cell, expected formula) of each 执行率 cell, the table moved."""
+def _rate_cells(form: L.MonitoringForm, dr: int, dc: int) -> list[tuple[str, str, str, str]]:
+    """(funds row key, cell, expected formula, perfxl's previous one) of each 执行率 cell,
+    the table moved."""
     return [
         (
             key,
             shift(form.funds_cell(key, "rate"), dr, dc),
             shifted_formula(form.rate_formula(key), dr, dc),
+            shifted_formula(previous.monitoring_rate(form, key), dr, dc),
         )
         for key in FUNDS_ROWS
     ]
@@ -98,7 +101,7 @@ def cells_to_inspect(read: ReadResult, grid: Grid) -> list[tuple[str, str]]:
         if info.kind != "monitoring" or info.project_index is None:
             continue
         dr, dc = info.row_offset, info.col_offset
-        out += [(info.name, cell) for _, cell, _ in _rate_cells(form, dr, dc)]
+        out += [(info.name, cell) for _, cell, _, _ in _rate_cells(form, dr, dc)]
         out.append((info.name, shift(form.light_cell, dr, dc)))
         out += [(info.name, c) for c in _light_cells(read, info.project_index, info.name, dc)]
     cover = cover_of(read, grid)
@@ -143,10 +146,10 @@ def plan_writes(
             continue
         result = results[info.project_index]
         dr, dc = info.row_offset, info.col_offset
-        for key, cell, expected in _rate_cells(form, dr, dc):
+        for key, cell, expected, before in _rate_cells(form, dr, dc):
             rate = result.rates.get(key)
             value = None if rate is None or rate.value is None else rate.value / 100
-            percent_write(plan, read.path, info.name, cell, value, expected, formulas)
+            percent_write(plan, read.path, info.name, cell, value, expected, formulas, before)
             written[(info.name, cell)] = "" if value is None else value
         cell = shift(form.light_cell, dr, dc)
         _light_write(plan, read.path, info.name, cell, result.light, formulas)
@@ -160,12 +163,14 @@ def plan_writes(
         mc = read.layout.monitoring_cover
         cell = shift(mc.time_share.ref, dr, dc)
         f = formulas.get((sheet.name, cell))
-        if f and normalized_formula(f) == normalized_formula(
-            shifted_formula(mc.time_share_formula(), dr, dc)
-        ):
+        if f:  # a number typed there, or another formula, is left alone
             month = month_of(read.targets)
             share = None if month is None else schedule_percent(month) / 100
-            plan.writes.append(CellWrite(sheet.name, cell, share, formula="keep"))
+            expected = shifted_formula(mc.time_share_formula(), dr, dc)
+            before = shifted_formula(previous.time_share(mc), dr, dc)
+            formula_write(
+                plan, read.path, sheet.name, cell, f, share, expected, before, other="leave"
+            )
         cover_writes(plan, grid, read.layout.cover, *cover, formulas, set(), written)
     return plan
 
@@ -180,7 +185,7 @@ def plan_monitoring(
 ) -> tuple[list[MonitoringResult], PercentageWrites]:
     """The figures of a read monitoring workbook and the cells to write: computed from the
     amounts as the cells hold them (`perfxl.held`), so an amount typed as text gives no
-    执行率 and no light, as the sheet's ``N()`` gives none from it."""
+    执行率 and no light, as the sheet's formulas give none from it."""
     held = held_targets(read.targets, text_amounts(read.problems))
     results = monitor(held, yellow_gap, red_gap)
     return results, plan_writes(read, grid, results, formulas(cells_to_inspect(read, grid)))

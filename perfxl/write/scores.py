@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from perfxl import constants as C
+from perfxl import layout_previous as previous
 from perfxl.cells import a1, parse_a1, shift
 from perfxl.compute import MissingRate, rate_problems
 from perfxl.evaluation import EvaluationResult, RowResult, evaluate
@@ -36,7 +37,7 @@ from perfxl.numbers import round2
 from perfxl.problems import Problem
 from perfxl.read import ReadResult
 from perfxl.rules.catalogue import RuleId, make
-from perfxl.scoring import QUALITATIVE, get_profile
+from perfxl.scoring import DEFAULT, GRADE_NAMES, QUALITATIVE, Profile, get_profile, lowest_shares
 from perfxl.write.patch import CellWrite
 from perfxl.write.percentages import (
     FormulaMap,
@@ -44,6 +45,7 @@ from perfxl.write.percentages import (
     cover_of,
     cover_writes,
     formula_changed,
+    formula_write,
     normalized_formula,
 )
 from perfxl.write.rates import shifted_formula
@@ -120,24 +122,46 @@ class _Plan:
     def cell(self, ref: str) -> str:
         return shift(ref, self.dr, self.dc)
 
-    def formula(self, ref: str, expected: str | None, value: Any, fmt: str | None = None) -> bool:
+    def formula(
+        self,
+        ref: str,
+        expected: str | None,
+        value: Any,
+        fmt: str | None = None,
+        previous: str | None = None,
+        *,
+        compared: bool = True,
+    ) -> bool:
         """Cache ``value`` in the form's formula at ``ref`` (layout rows); False when the cell
-        holds no formula (nothing written), True otherwise (a formula other than ``expected``
-        is reported and left alone; ``expected`` None: not compared — the 计入总分 and
-        自评等级 formulas spell the profile's bands and levels)."""
+        holds no formula (nothing written), True otherwise: perfxl's ``previous`` formula
+        there gets ``expected`` in its place (`perfxl.write.percentages.formula_write`); any
+        other formula than ``expected`` is reported and left alone, unless ``compared`` is
+        False (or ``expected`` None) — the 计入总分 and 自评等级 formulas spell the profile's
+        bands and levels, and keep whatever formula the cell holds."""
         cell = self.cell(ref)
         f = self.formulas.get((self.sheet, cell))
         if f is None:
             return False
-        want = None if expected is None else shifted_formula(expected.lstrip("="), self.dr, self.dc)
-        if f and want is not None and normalized_formula(f) != normalized_formula(want):
-            self.plan.problems.append(
-                formula_changed(self.read.path, self.sheet, cell, f, "=" + want)
-            )
-            return True
-        self.plan.writes.append(CellWrite(self.sheet, cell, value, fmt, formula="keep"))
-        self.written[(self.sheet, cell)] = value
+        want = f if expected is None else self.shifted(expected)  # None: whatever it holds
+        written = formula_write(
+            self.plan,
+            self.read.path,
+            self.sheet,
+            cell,
+            f,
+            value,
+            want,
+            None if previous is None else self.shifted(previous),
+            fmt,
+            other="report" if compared else "cache",
+        )
+        if written:
+            self.written[(self.sheet, cell)] = value
         return True
+
+    def shifted(self, formula: str) -> str:
+        """A formula of the form's cells moved where this sheet has them."""
+        return shifted_formula(formula.lstrip("="), self.dr, self.dc)
 
     def value(self, ref: str, value: Any, *, replace: bool = False) -> None:
         """Write ``value`` as a plain value (``replace``: in place of the cell's formula)."""
@@ -162,7 +186,7 @@ def _row_writes(
     r: int,
     row: RowResult,
     raw: Any,
-    reverse: str,
+    profile: Profile,
     lo: int,
     hi: int,
     typed: Any = None,
@@ -179,21 +203,32 @@ def _row_writes(
         ref = form.indicator_cell(r, "score")
         f = w.formulas.get((w.sheet, w.cell(ref)))
         needs_perfxl = row.score is not None and _number_helper(raw) == ""
+        reverse = profile.reverse
+        want, before = form.score_formula(r, reverse), previous.score(form, r, reverse)
         if f is None:  # a number typed over the formula (or perfxl's from an earlier run)
             if row.score is not None:
                 _said_if_replaced(w, ref, row.score, typed)
                 w.value(ref, row.score)
         elif needs_perfxl:  # a text 实际完成值: no formula can score it
-            want = shifted_formula(form.score_formula(r, reverse), w.dr, w.dc)
-            if f and normalized_formula(f) != normalized_formula(want):
+            if f and normalized_formula(f) not in (
+                normalized_formula(w.shifted(want)),
+                normalized_formula(w.shifted(before)),
+            ):
                 w.plan.problems.append(
-                    formula_changed(w.read.path, w.sheet, w.cell(ref), f, "=" + want)
+                    formula_changed(w.read.path, w.sheet, w.cell(ref), f, w.shifted(want))
                 )
             else:
                 w.value(ref, row.score, replace=True)
         else:
-            w.formula(ref, form.score_formula(r, reverse), _cell_value(row.score), _SCORE_FORMAT)
-    w.formula(form.indicator_cell(r, "counted"), None, _cell_value(row.counted))
+            w.formula(ref, want, _cell_value(row.score), _SCORE_FORMAT, before)
+    lowest = lowest_shares(profile)
+    w.formula(
+        form.indicator_cell(r, "counted"),
+        form.counted_formula(r, lowest, GRADE_NAMES),
+        _cell_value(row.counted),
+        previous=previous.counted(form, r, lowest, GRADE_NAMES),
+        compared=False,
+    )
 
 
 def _stored(read: ReadResult, sheets: dict[str, Any], pointer: str) -> Any:
@@ -237,7 +272,7 @@ def plan_writes(
     plan = PercentageWrites()
     form = read.layout.evaluation
     written: dict[tuple[str, str], Any] = {}
-    reverse = get_profile(results[0].profile).reverse if results else "linear"
+    profile = get_profile(results[0].profile) if results else DEFAULT
     sheets = {s.name: s for s in grid.sheets}
     for info in read.sheets:
         if info.kind != "evaluation" or info.project_index is None:
@@ -255,11 +290,13 @@ def plan_writes(
                 form.funds_cell(key, "rate"),
                 form.rate_formula(key),
                 _cell_value(None if rate is None else rate / 100),
+                previous=previous.evaluation_rate(form, key),
             )
         w.formula(
             form.funds_cell("total", "score"),
             form.funds_score_formula(),
             _cell_value(result.funds.score),
+            previous=previous.funds_score(form),
         )
         rows = _rows(read, i, info.name)
         lo = form.indicator_first_row
@@ -267,18 +304,23 @@ def plan_writes(
         for j, r in rows:
             at = f"/projects/{i}/evaluation/indicators/{j}"
             raw, typed = (_stored(read, sheets, f"{at}/{k}") for k in ("actual", "score"))
-            _row_writes(w, r - dr, result.rows[j], raw, reverse, lo, hi, typed)
+            _row_writes(w, r - dr, result.rows[j], raw, profile, lo, hi, typed)
         w.formula(
             form.total_cell(hi, "points"),
             form.points_total_formula(lo, hi),
             result.full_points,
+            previous=previous.points_total(form, lo, hi),
         )
         w.formula(
-            form.total_cell(hi, "score"), form.total_formula(lo, hi), _cell_value(result.total)
+            form.total_cell(hi, "score"),
+            form.total_formula(lo, hi),
+            _cell_value(result.total),
+            previous=previous.total(form, lo, hi),
         )
         w.formula(form.total_cell(hi, "level"), None, _cell_value(result.level))
         plan.writes += w.plan.writes
         plan.problems += w.plan.problems
+        plan.updated += w.plan.updated
         written.update(w.written)
     cover = cover_of(read, grid)
     if cover is not None:
@@ -293,7 +335,7 @@ def plan_evaluation(
 ) -> tuple[list[EvaluationResult], PercentageWrites]:
     """The scores of a read self-evaluation workbook and the cells to write: scored from the
     amounts as the cells hold them (`perfxl.held`), so an amount typed as text gives no
-    执行率 and no score, as the sheet's ``N()`` gives none from it."""
+    执行率 and no score, as the sheet's formulas give none from it."""
     results = evaluate(held_targets(read.targets, text_amounts(read.problems)))
     return results, plan_writes(read, grid, results, formulas(cells_to_inspect(read, grid)))
 

@@ -20,7 +20,7 @@ Public API::
         .to_bytes() -> bytes
         .save(out=None, *, backup=True) -> PatchResult
 
-    CellWrite(sheet, cell, value, number_format=None, formula="refuse")
+    CellWrite(sheet, cell, value, number_format=None, formula="refuse", formula_text=None)
     Annotation(sheet, cell, severity, message, rule="")   # perfxl.problems.Problem fits too
 
 Values (:class:`CellWrite`): numbers, text (written as inline strings, so
@@ -29,7 +29,9 @@ text), booleans, dates (serial numbers, 1904 system honoured) and None (value
 removed, style kept). ``number_format`` derives a new style from the cell's own
 one. A formula cell is refused unless ``formula="keep"`` (the formula stays and
 ``value`` becomes its cached result, which value readers such as python-calamine
-return) or ``formula="replace"``. New cells and rows are inserted in order,
+return), ``formula="replace"``, or ``formula="set"`` (``formula_text`` takes the
+formula's place, ``value`` its cached result: perfxl's current formula in place of
+its previous one). New cells and rows are inserted in order,
 ``<dimension>`` is widened, and ``fullCalcOnLoad="1"`` is set in workbook.xml.
 
 Annotations (:func:`annotate`): a fill cloned from the cell's own style (error

@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 from perfxl.problems import Severity
 from perfxl.write.patch.values import CellValue
 
-FormulaMode = Literal["refuse", "keep", "replace"]
+FormulaMode = Literal["refuse", "keep", "replace", "set"]
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,11 @@ class CellWrite:
             raises :class:`FormulaCellError`; ``"keep"`` keeps the formula and
             writes ``value`` as its cached result (the cell must hold a formula);
             ``"replace"`` drops the formula (not allowed for the anchor of a shared
-            or array formula) and writes the value.
+            or array formula) and writes the value; ``"set"`` puts ``formula_text`` in
+            place of the cell's formula (the cell must hold one; not the anchor of a shared
+            or array formula) with ``value`` as its cached result.
+        formula_text: the formula ``"set"`` writes, without ``=`` (as a ``<f>`` element holds
+            it: English function names, A1 references).
     """
 
     sheet: str
@@ -36,6 +40,7 @@ class CellWrite:
     value: CellValue
     number_format: str | None = None
     formula: FormulaMode = "refuse"
+    formula_text: str | None = None
 
 
 class AnnotationLike(Protocol):

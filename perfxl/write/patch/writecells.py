@@ -97,9 +97,9 @@ class _Writer:
                 "要以数值替换公式，请用 formula='replace'。",
                 **where,
             )
-        if not has_formula and w.formula == "keep":
+        if not has_formula and w.formula in ("keep", "set"):
             raise FormulaCellError(
-                "单元格没有公式，不能只写入公式的计算结果（formula='keep'）。", **where
+                f"单元格没有公式，不能只写入公式的计算结果（formula='{w.formula}'）。", **where
             )
         if parts is None:
             if w.value is None and w.number_format is None:
@@ -116,22 +116,25 @@ class _Writer:
             s = self.style_with_format(style_of(parts.tag), w.number_format)
             if s or xt.get_attr(tag, "s") is not None:
                 tag = xt.set_attr(tag, "s", str(s))
-        keep = has_formula and w.formula == "keep"
-        if keep:
+        if has_formula and w.formula in ("replace", "set"):
+            assert parts.formula is not None
+            fa = xt.attrs(parts.formula[: parts.formula.index(">") + 1])
+            if fa.get("t") == "array" or (fa.get("t") == "shared" and fa.get("ref")):
+                raise FormulaCellError(
+                    "单元格是共享公式或数组公式的起始单元格，替换它会破坏其他单元格的公式。",
+                    **where,
+                )
+        if has_formula and w.formula in ("keep", "set"):
             assert parts.formula is not None
             t = enc.cached_t
-            children = parts.formula + (
-                f"<{p}v>{enc.cached_v}</{p}v>" if enc.cached_v is not None else ""
-            )
+            f = parts.formula
+            if w.formula == "set":
+                if not w.formula_text:
+                    raise FormulaCellError("没有给出要写入的公式（formula='set'）。", **where)
+                f = f"<{p}f>{xt.esc_text(w.formula_text)}</{p}f>"
+            children = f + (f"<{p}v>{enc.cached_v}</{p}v>" if enc.cached_v is not None else "")
         else:
             if has_formula:
-                assert parts.formula is not None
-                fa = xt.attrs(parts.formula[: parts.formula.index(">") + 1])
-                if fa.get("t") == "array" or (fa.get("t") == "shared" and fa.get("ref")):
-                    raise FormulaCellError(
-                        "单元格是共享公式或数组公式的起始单元格，替换它会破坏其他单元格的公式。",
-                        **where,
-                    )
                 tag = xt.del_attr(tag, "cm")
                 self.formula_dropped = True
             t = enc.t
