@@ -205,6 +205,8 @@ def main() -> None:
         print(f"  {k:16} {b:8.3f} {t:8.3f} {t / b:10.2f}")
 
     def raw(r: Any) -> list[bytes]:
+        if isinstance(r, tuple):  # `RowsXml.render` gives (the XML, the 汇总 rows) since
+            r = r[0]  # session 12; the base copy may be older
         return [x[1].data for x in (r.indicators, r.problems) if x is not None]
 
     def xml_of(r: Any) -> list[bytes]:  # the same XML whichever deflater made it (raw
