@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 OUT    ?= out
 
-.PHONY: install demo serve test lint typecheck bench clean system-deps
+.PHONY: install demo serve test lint typecheck bench wheels clean system-deps
 
 $(BIN)/perfxl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,5 +38,12 @@ test: install system-deps lint typecheck
 bench: install
 	$(BIN)/python benchmarks/run_all.py
 
+# The pure wheel and the compiled one for this platform (PERFXL_MYPYC=1: mypyc, a few minutes),
+# in dist/. The checkout's own install (`make install`) stays pure Python and editable.
+wheels: install
+	$(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w dist .
+	PERFXL_MYPYC=1 $(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w dist .
+	rm -rf build
+
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache build dist

@@ -23,6 +23,11 @@ Usage:
     .venv/bin/python benchmarks/bench_consolidate.py --quick     # N = 100, one run each
     .venv/bin/python benchmarks/bench_consolidate.py 2000 --repeat 5 --jobs 2 --naive-sample 50
     .venv/bin/python benchmarks/bench_consolidate.py --no-naive 2000
+    .venv/bin/python benchmarks/bench_consolidate.py --pure-only 1000   # no compiled build
+
+perfxl is measured twice in each round: as pure Python (the checkout's code, `frozen_env`)
+and as its compiled build (``PERFXL_MYPYC=1``: the wheel tools/build_compiled.py builds from
+the checkout when the script starts, a few minutes), each against the same bare runs.
 """
 
 from __future__ import annotations
@@ -168,9 +173,30 @@ def frozen_env() -> dict[str, str]:
     return _FROZEN
 
 
-def measure(cmd: list[str], ok: tuple[int, ...] = (0, 1)) -> Run:
+_COMPILED: dict[str, str] = {}
+
+
+def compiled_env() -> dict[str, str]:
+    """`frozen_env` for the compiled build: perfxl's compiled wheel (``PERFXL_MYPYC=1``,
+    tools/build_compiled.py) built from the worktree once, unpacked, first on ``PYTHONPATH``."""
+    if not _COMPILED:
+        sys.path.insert(0, str(ROOT / "tools"))
+        import build_compiled
+
+        code = Path(tempfile.mkdtemp(prefix="perfxl-bench-compiled-"))
+        atexit.register(shutil.rmtree, code, True)
+        print(f"building the compiled perfxl ({load()}) ...", flush=True)
+        took = build_compiled.build(code)
+        print(f"compiled build: {took:.0f} s", flush=True)
+        path = os.pathsep.join(p for p in (str(code), os.environ.get("PYTHONPATH", "")) if p)
+        _COMPILED.update({**os.environ, "PYTHONPATH": path})
+    return _COMPILED
+
+
+def measure(cmd: list[str], ok: tuple[int, ...] = (0, 1), env: dict[str, str] | None = None) -> Run:
     """Run ``cmd`` in a fresh measuring process (see `_MEASURE`), with perfxl's code as it
-    was when the script started (`frozen_env`).
+    was when the script started (``env``: `frozen_env` unless given, `compiled_env` for the
+    compiled build).
 
     Raises:
         SystemExit: the command failed (an exit code not in ``ok``).
@@ -180,7 +206,7 @@ def measure(cmd: list[str], ok: tuple[int, ...] = (0, 1)) -> Run:
         capture_output=True,
         text=True,
         check=False,
-        env=frozen_env(),
+        env=env or frozen_env(),
         cwd=tempfile.gettempdir(),  # not the worktree: ``python -c`` puts the cwd first
     )
     try:
@@ -270,6 +296,7 @@ def main(argv: list[str]) -> int:
     args = argv[1:]
     quick = "--quick" in args
     naive = "--no-naive" not in args
+    compiled = "--pure-only" not in args
     repeat = int(opt(args, "--repeat", "1" if quick else "3"))
     jobs = int(opt(args, "--jobs", "2"))
     sample = int(opt(args, "--naive-sample", "40"))
@@ -277,40 +304,49 @@ def main(argv: list[str]) -> int:
         [100] if quick else [100, 1000, 2000]
     )
     work = Path(tempfile.mkdtemp(prefix="perfxl-bench-out-"))
+    builds = {"pure": frozen_env()}
+    if compiled:
+        builds["compiled"] = compiled_env()
     print(
         f"cold consolidate (--no-cache) vs bare python-calamine read, both on {jobs} processes, "
         f"medians of {repeat}; naive pandas loop timed on {sample} files in each round (median) "
-        f"and scaled to N; "
-        f"CPU = the command and all its processes",
+        f"and scaled to N; CPU = the command and all its processes; perfxl as pure Python and "
+        f"as its compiled build (PERFXL_MYPYC=1), each against the same bare runs",
         flush=True,
     )
     print(
-        f"{'N':>6} {'perfxl s':>9} {'cpu s':>8} {'ms/wb':>7} {'bare s':>7} {'cpu s':>7} "
-        f"{'x bare':>7} {'x cpu':>6} {'naive s*':>9} {'naive/px':>9} {'peak MB':>8}  load"
+        f"{'N':>6} {'build':>9} {'perfxl s':>9} {'cpu s':>8} {'ms/wb':>7} {'bare s':>7} "
+        f"{'cpu s':>7} {'x bare':>7} {'x cpu':>6} {'naive s*':>9} {'naive/px':>9} {'peak MB':>8}  load"
     )
     try:
         for n in ns:
             folder = folder_for(n)
             files = sorted(folder.glob("*.xlsx"))[: min(n, sample)]
-            px, bare, loop = [], [], []
-            for _ in range(repeat):  # interleaved: the machine's load weighs on all three alike
-                px.append(measure(perfxl_cmd([folder], work / f"perfxl-{n}.xlsx", jobs)))
+            px: dict[str, list[Run]] = {name: [] for name in builds}
+            bare, loop = [], []
+            for _ in range(repeat):  # interleaved: the machine's load weighs on all alike
+                for name, env in builds.items():
+                    out = work / f"perfxl-{name}-{n}.xlsx"
+                    px[name].append(measure(perfxl_cmd([folder], out, jobs), env=env))
                 bare.append(measure(bare_cmd([folder], jobs), ok=(0,)))
                 if naive:  # one sample timed once swung the ratio by a quarter between runs
                     loop.append(measure(naive_cmd(files, work / f"naive-{n}.xlsx"), ok=(0,)))
-            p, b = median(px), median(bare)
-            line = (
-                f"{n:>6} {p.wall:>9.2f} {p.cpu:>8.2f} {p.wall / n * 1000:>7.2f} {b.wall:>7.2f} "
-                f"{b.cpu:>7.2f} {p.wall / b.wall:>6.2f}x {p.cpu / b.cpu:>5.2f}x"
-            )
-            if naive:
-                scaled = median(loop).wall * n / len(files)
-                line += f" {scaled:>9.1f} {scaled / p.wall:>8.1f}x"
-            else:
-                line += f" {'-':>9} {'-':>9}"
-            print(f"{line} {p.peak:>8.0f}  {load()}", flush=True)
+            b = median(bare)
+            scaled = median(loop).wall * n / len(files) if naive else 0.0
+            for name in builds:
+                p = median(px[name])
+                line = (
+                    f"{n:>6} {name:>9} {p.wall:>9.2f} {p.cpu:>8.2f} {p.wall / n * 1000:>7.2f} "
+                    f"{b.wall:>7.2f} {b.cpu:>7.2f} {p.wall / b.wall:>6.2f}x {p.cpu / b.cpu:>5.2f}x"
+                )
+                if naive:
+                    line += f" {scaled:>9.1f} {scaled / p.wall:>8.1f}x"
+                else:
+                    line += f" {'-':>9} {'-':>9}"
+                print(f"{line} {p.peak:>8.0f}  {load()}", flush=True)
         print(
-            "goals: x bare <= 2.5 (wall, same processes); naive/px >= 25; * naive scaled from the sample"
+            "goals: x bare <= 2.5 (wall, same processes); naive/px >= 25; * naive scaled from the "
+            "sample"
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -181,9 +181,24 @@ def echo_problems(problems: Iterable[Problem]) -> None:
         click.echo(f"{where}: [{SEVERITY_ZH[p.severity]}] {p.message} ({p.rule})", err=True)
 
 
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``--version``: the release and which build it is (pure Python or compiled)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from perfxl import compiled
+
+    click.echo(f"perfxl 版本 {__version__}（{'编译版' if compiled() else '纯 Python 版'}）")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(
-    __version__, prog_name="perfxl", message="%(prog)s 版本 %(version)s", help="显示版本号并退出。"
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_version,
+    help="显示版本号（纯 Python 版或编译版）并退出。",
 )
 def main() -> None:
     """perfxl — 预算绩效目标表工具：生成、填写、读取、校验、计算和汇总工作簿。

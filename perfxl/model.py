@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from perfxl.errors import DataError
 
 SCHEMA_VERSION = "1"
@@ -30,24 +32,31 @@ RESULT_KEYS: tuple[str, ...] = ("actual", "points", "score", "grade", "deviation
 # An amount as held by the model: a number in 万元, None for an empty cell, or the text typed
 # when it is not unambiguously a number (kept so that nothing typed is lost).
 Amount = float | int | str | None
+# A text field as held by the model: text, None for an empty cell, or whatever else the cell or
+# the JSON held (a number, TRUE: validation reports it), kept as it came so that nothing typed
+# is lost. Any, not ``str | None``: the compiled build (setup.py) checks annotations at run
+# time, and the model must take what a clerk typed.
+Text = Any
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class Indicator:
     """One row of the indicator table."""
 
-    level1: str | None = None
-    level2: str | None = None
-    level3: str | None = None
-    description: str | None = None
+    level1: Text = None
+    level2: Text = None
+    level3: Text = None
+    description: Text = None
     target: Any = None
-    basis: str | None = None
+    basis: Text = None
 
     def is_blank(self) -> bool:
         """True when every field is empty: such a row is not an indicator."""
         return all(getattr(self, k) in (None, "") for k in INDICATOR_KEYS)
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class SpendingPlan:
     """Cumulative amounts (万元) planned to be spent by each checkpoint."""
@@ -62,6 +71,7 @@ class SpendingPlan:
         return [getattr(self, k) for k in PLAN_KEYS]
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class FundsRow:
     """One row of the monitoring funds block (万元).
@@ -77,6 +87,7 @@ class FundsRow:
     forecast: Amount = None
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class IndicatorProgress:
     """The monitoring columns of one indicator row, aligned with ``Project.indicators``.
@@ -88,11 +99,12 @@ class IndicatorProgress:
 
     current: Any = None
     forecast: Any = None
-    likelihood: str | None = None
-    deviation: str | None = None
-    remedy: str | None = None
+    likelihood: Text = None
+    deviation: Text = None
+    remedy: Text = None
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class ProjectMonitoring:
     """What one project's monitoring sheet (项目支出绩效目标执行监控表) adds to the project."""
@@ -100,7 +112,7 @@ class ProjectMonitoring:
     total: FundsRow = field(default_factory=FundsRow)
     fiscal: FundsRow = field(default_factory=FundsRow)
     other: FundsRow = field(default_factory=FundsRow)
-    progress: str | None = None
+    progress: Text = None
     indicators: list[IndicatorProgress] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,6 +141,7 @@ class ProjectMonitoring:
         )
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class EvaluationFundsRow:
     """One row of the self-evaluation funds block (万元).
@@ -148,6 +161,7 @@ class EvaluationFundsRow:
     score: Any = None
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class IndicatorResult:
     """The self-evaluation columns of one indicator row, aligned with ``Project.indicators``.
@@ -160,10 +174,11 @@ class IndicatorResult:
     actual: Any = None
     points: Any = None
     score: Any = None
-    grade: str | None = None
-    deviation: str | None = None
+    grade: Text = None
+    deviation: Text = None
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class ProjectEvaluation:
     """What one project's self-evaluation sheet (项目支出绩效自评表) adds to the project."""
@@ -172,12 +187,12 @@ class ProjectEvaluation:
     fiscal: EvaluationFundsRow = field(default_factory=EvaluationFundsRow)
     carryover: EvaluationFundsRow = field(default_factory=EvaluationFundsRow)
     other: EvaluationFundsRow = field(default_factory=EvaluationFundsRow)
-    department: str | None = None  # 主管部门
-    implementer: str | None = None  # 实施单位
-    achieved: str | None = None  # 年度总体目标的实际完成情况
+    department: Text = None  # 主管部门
+    implementer: Text = None  # 实施单位
+    achieved: Text = None  # 年度总体目标的实际完成情况
     indicators: list[IndicatorResult] = field(default_factory=list)
     score: Any = None  # 总分
-    level: str | None = None  # 自评等级
+    level: Text = None  # 自评等级
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the project's ``evaluation`` section."""
@@ -215,6 +230,7 @@ class ProjectEvaluation:
         )
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class Project:
     """One project table (项目支出绩效目标表)."""
@@ -234,33 +250,37 @@ class Project:
     evaluation: ProjectEvaluation | None = None
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class Area:
     """A sub-area of the unit's overall targets (分项绩效目标)."""
 
-    title: str | None = None
-    description: str | None = None
-    targets: str | None = None
-    indicators: str | None = None
+    title: Text = None
+    description: Text = None
+    targets: Text = None
+    indicators: Text = None
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class Measure:
     """A work guarantee measure (工作保障措施)."""
 
-    title: str | None = None
-    text: str | None = None
+    title: Text = None
+    text: Text = None
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class Overall:
     """Part one: the unit's overall targets (部门整体绩效目标)."""
 
-    summary: str | None = None
+    summary: Text = None
     areas: list[Area] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class Unit:
     """The budget unit: a 6-digit code and its name."""
@@ -269,13 +289,14 @@ class Unit:
     name: Any = None
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class Targets:
     """Everything one unit declares: part one and every project table."""
 
     unit: Unit = field(default_factory=Unit)
     year: Any = None
-    money_unit: str | None = "万元"
+    money_unit: Text = "万元"
     framework: Any = "2015"
     overall: Overall = field(default_factory=Overall)
     projects: list[Project] = field(default_factory=list)
@@ -286,7 +307,7 @@ class Targets:
     # anything else is reported, ``monitoring.month_invalid``, and its JSON form is null).
     stage: str = "targets"
     month: Any = None
-    profile: str | None = None
+    profile: Text = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (the contract).
@@ -381,10 +402,9 @@ def _project_to_dict(p: Project) -> dict[str, Any]:
         "purpose": p.purpose,
         "plan": {k: getattr(p.plan, k) for k in PLAN_KEYS},
         "goals": list(p.goals),
-        # An Indicator holds its fields alone, in INDICATOR_KEYS' order (a dataclass's
-        # __init__ sets them so): a copy of its attributes is the row's JSON object, made in
-        # C (a workbook has over a hundred rows).
-        "indicators": [vars(ind).copy() for ind in p.indicators],
+        # The row's JSON object, field by field in INDICATOR_KEYS' order (not a copy of
+        # vars(): the compiled build's classes have no __dict__).
+        "indicators": [{k: getattr(ind, k) for k in INDICATOR_KEYS} for ind in p.indicators],
     }
     if p.monitoring is not None:
         d["monitoring"] = p.monitoring.to_dict()

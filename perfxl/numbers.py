@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, localcontext
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 HUNDREDTH = Decimal("0.01")
 MONEY_UNIT = "万元"
@@ -151,7 +151,10 @@ def checked_total(values: Iterable[Any]) -> tuple[Decimal, bool]:
     with localcontext() as ctx:
         ctx.clear_flags()
         s = total(values)
-        return s, not ctx.flags[Inexact]
+        # decimal's flags are a SignalDict, which typeshed calls a dict: read untyped (the
+        # compiled build checks a dict's type at run time)
+        flags: Any = cast(Any, ctx).flags
+        return s, not flags[Inexact]
 
 
 # What a report shows for a total that is not exact (`checked_total`).

@@ -17,6 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl.cells import a1, col_letter, parse_a1, shift
@@ -57,6 +59,7 @@ SCAN_ROWS = 12  # how far down a sheet's anchor label is searched for
 SCAN_COLS = 3
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class SheetInfo:
     """What a sheet was taken for. ``kind``: cover, overall, project, monitoring, record (a
@@ -69,6 +72,7 @@ class SheetInfo:
     col_offset: int = 0
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class ReadResult:
     """The model read from a workbook, with where each value came from.
@@ -310,6 +314,7 @@ def _formulas_without_result(res: ReadResult) -> None:
         )
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class _Cells:
     """The cells of a sheet looked at for formulas without a saved result: the fields read
@@ -646,6 +651,7 @@ def _indicator_values(
         yield r, values
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class IndicatorTable:
     """Where a project's indicator table is, and which of its rows were read: a row whose

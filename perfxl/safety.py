@@ -37,7 +37,9 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from itertools import chain, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from mypy_extensions import mypyc_attr
 
 from perfxl.cells import col_index, col_letter
 from perfxl.errors import (
@@ -59,6 +61,7 @@ MB = 1024 * 1024
 EXCEL_ROWS = 1_048_576  # rows of one Excel worksheet
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Limits:
     """Size limits for one input workbook (defaults chosen well above any real submission).
@@ -166,6 +169,7 @@ def reader_aborted(path: str, exitcode: int | None) -> ReaderAbortedError:
     )
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Preflight:
     """What the preflight found.
@@ -1133,7 +1137,7 @@ class _Extent:
     caller measure the part again with ``_ExactExtent``.
     """
 
-    _MAX_TAIL = 64 * 1024  # an unfinished tag longer than this is not a plain cell
+    _MAX_TAIL: ClassVar[int] = 64 * 1024  # an unfinished tag longer than this is not a plain cell
 
     def __init__(self) -> None:
         self.rows = 0

@@ -32,7 +32,9 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
+
+from mypy_extensions import mypyc_attr
 
 Kind = Literal["quantitative", "qualitative", "empty"]
 Comparison = Literal[">=", ">", "<=", "<", "=", "≈"]
@@ -40,6 +42,7 @@ Comparison = Literal[">=", ">", "<=", "<", "=", "≈"]
 __all__ = ["Comparison", "Kind", "Target", "parse_target", "to_wan"]
 
 
+@mypyc_attr(serializable=True)
 @dataclass(frozen=True, slots=True)
 class Target:
     """A parsed 指标值.
@@ -62,7 +65,7 @@ class Target:
     unit: str | None = None
     is_percent: bool = False
     upper: float | None = None
-    raw: object = None
+    raw: Any = None
 
 
 # Full-width ASCII (U+FF01..U+FF5E) -> ASCII, plus look-alike symbols typed in

@@ -12,6 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 from perfxl import layout as L
 from perfxl.cells import a1, parse_a1, shift
 from perfxl.config import Config, load_config
@@ -41,6 +43,7 @@ _NO_VALUE = "read.formula_no_value"
 _SCORE = re.compile(r"^/projects/(\d+)/evaluation/indicators/(\d+)/score$")
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class ValidationReport:
     """The result of validating one file.
@@ -100,6 +103,7 @@ class ValidationReport:
         return "unreadable" if self.unreadable else "checked"
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class ValidationBatch:
     """The result of validating many files (`perfxl.services.validate_files`).

@@ -58,4 +58,5 @@ def test_indicator_rows_as_json_follow_the_contract_keys() -> None:
     rows = t.to_dict()["projects"][0]["indicators"]
     assert [list(r) for r in rows] == [list(INDICATOR_KEYS)] * 2
     assert rows == [{k: getattr(ind, k) for k in INDICATOR_KEYS} for ind in made]
-    assert rows[0] is not vars(made[0])  # a copy: the JSON form never aliases the model
+    rows[0]["level3"] = "改"  # a copy: the JSON form never aliases the model
+    assert made[0].level3 == "人数"

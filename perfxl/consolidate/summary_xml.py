@@ -27,6 +27,8 @@ from itertools import islice, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from mypy_extensions import mypyc_attr
+
 from perfxl import xstring
 from perfxl.cells import col_letter
 
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 MAX_TEXT = 32767  # Excel's limit for one cell
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class SheetRows:
     """Rows to insert into one sheet.
@@ -432,6 +435,7 @@ def new_memo(fixes: Fixes | None = None) -> Memo:
     return Memo(fixes)
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Deflated:
     """The XML of some rows compressed (by a worker): raw deflate ending on a byte boundary

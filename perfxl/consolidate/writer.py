@@ -24,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 from perfxl import __version__, textfit
 from perfxl.consolidate import columns as K
 from perfxl.consolidate.columns import continued
@@ -181,6 +183,7 @@ def _ascii_fits(width: float) -> int:
     return n
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class RunInfo:
     """What the 说明 sheet tells about the run."""
@@ -322,6 +325,7 @@ def style_map() -> dict[str, dict[str | None, list[int]]]:
     return {t.sheet: fmt.styles(t) for t in STREAMED}
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class RowsXml:
     """How a worker renders a submission's 指标明细 and 校验问题 rows as the summary will
@@ -441,6 +445,7 @@ def _memo_for(
     return got
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class SubmissionXml:
     """A submission's rendered rows (`RowsXml.render`): the file's name they were rendered

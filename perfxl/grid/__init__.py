@@ -10,7 +10,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from mypy_extensions import mypyc_attr
 
+
+@mypyc_attr(serializable=True)
 @dataclass
 class Sheet:
     """The values of one sheet.
@@ -82,6 +85,7 @@ class Sheet:
 _SCANS = 64  # merge_origin questions answered by a scan before the map is built
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class Grid:
     """Every sheet of a workbook, in workbook order.

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from perfxl.errors import UnreadableWorkbookError
 from perfxl.grid import Grid, Sheet, normalize_rows
 from perfxl.grid.ods import OdsSheet, read_ods_tables
@@ -40,6 +42,7 @@ from perfxl.safety import (
 )
 
 
+@mypyc_attr(serializable=True)
 @dataclass
 class FormulaCells:
     """Formula cells whose cached value is not an ordinary value, by sheet name.

@@ -9,7 +9,7 @@ monitoring summary.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -110,7 +110,7 @@ def progress_rows(
     for j, ind in enumerate(p.indicators):
         prog = progress[j] if j < len(progress) else IndicatorProgress()
         light = res.indicator_lights[j] if j < len(res.indicator_lights) else None
-        if ind.is_blank() and all(M.is_blank(getattr(prog, k)) for k in vars(prog)):
+        if ind.is_blank() and all(M.is_blank(getattr(prog, f.name)) for f in fields(prog)):
             continue
         rows.append((ind, prog, light))
     return rows

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final, Literal, get_args
 
+from mypy_extensions import mypyc_attr
+
 from perfxl.errors import NotAPerfxlWorkbookError
 from perfxl.numbers import MONEY_UNIT, money
 from perfxl.problems import Problem, Severity
@@ -128,6 +130,7 @@ RuleId = Literal[
 """Every rule id (a problem record's ``rule``)."""
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Rule:
     """A catalogue entry."""
@@ -787,6 +790,7 @@ _FORMAT = _Formatter()
 _LOC_KEYS = ("file", "sheet", "cell", "pointer", "value", "project_code")
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class _Compiled:
     """A template made ready once for ``str.format_map``: each ``{x:万元}`` became a field of

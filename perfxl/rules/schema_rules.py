@@ -13,6 +13,8 @@ from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from mypy_extensions import mypyc_attr
+
 from perfxl import constants as C
 from perfxl.framework import FRAMEWORKS, canonical
 from perfxl.model import json_kind
@@ -223,6 +225,7 @@ def _errors(v: Any, fast: FastCheck, data: Any) -> Iterator[tuple[Any, str]]:
 _ROOT_FIRST = frozenset({"type", "required"})
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class _Branch:
     """One ``if``/``then``/``else`` of the root's ``allOf``, as it applies to each project.
@@ -242,6 +245,7 @@ class _Branch:
         return self.then_items if self.condition.is_valid(data) else self.else_items
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class _Parts:
     """Validators for the parts of the schema that apply to one project (`_errors`).
