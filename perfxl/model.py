@@ -30,8 +30,10 @@ EVAL_HEADER_KEYS: tuple[str, ...] = ("department", "implementer", "achieved")
 RESULT_KEYS: tuple[str, ...] = ("actual", "points", "score", "grade", "deviation")
 
 # An amount as held by the model: a number in 万元, None for an empty cell, or the text typed
-# when it is not unambiguously a number (kept so that nothing typed is lost).
-Amount = float | int | str | None
+# when it is not unambiguously a number (kept so that nothing typed is lost); data given as
+# JSON may hold anything else there (a list: fill refuses it, validation reports it). Any for
+# that reason: the compiled build (setup.py) checks annotations at run time.
+Amount = Any
 # A text field as held by the model: text, None for an empty cell, or whatever else the cell or
 # the JSON held (a number, TRUE: validation reports it), kept as it came so that nothing typed
 # is lost. Any, not ``str | None``: the compiled build (setup.py) checks annotations at run

@@ -193,3 +193,20 @@ def _unstamped(path: Path) -> dict[str, bytes]:
     from books import parts
 
     return parts(path, unstamp=True)
+
+
+def test_data_of_any_shape_is_refused_the_same_compiled(compiled: Path, tmp_path: Path) -> None:
+    """The model keeps what JSON data holds, whatever its type, for fill and validation to
+    refuse in words (its annotations say Any where a clerk's data may hold anything)."""
+    data = json.loads((EXAMPLES / "suying-2023.json").read_text(encoding="utf-8"))
+    project = data["projects"][0]
+    project["budget"] = [1, 2]
+    project["plan"]["mar"] = {"万元": 3}
+    project["indicators"][0]["level3"] = True
+    project["name"] = 12
+    src = tmp_path / "data.json"
+    src.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    pure, comp = both(compiled, "fill", src, "out.xlsx", cwd=tmp_path)
+    assert pure[0] == 2 and "Traceback" not in pure[2], pure[2]
+    assert comp == pure
+    assert not (tmp_path / "out.xlsx").exists()

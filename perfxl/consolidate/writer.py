@@ -183,7 +183,8 @@ def _ascii_fits(width: float) -> int:
     return n
 
 
-@mypyc_attr(serializable=True)
+# A Python class in the compiled build too: one per run, and tests subclass it (fixed_clock).
+@mypyc_attr(native_class=False)
 @dataclass
 class RunInfo:
     """What the 说明 sheet tells about the run."""
