@@ -1,6 +1,7 @@
 """The compiled build: ``PERFXL_MYPYC=1`` compiles the modules named in pyproject.toml's
-``[tool.perfxl.compiled]`` with mypyc (issue 17: the per-workbook path of a consolidation,
-about a fifth less CPU). Without it the wheel is pure Python, the same package. Everything
+``[tool.perfxl.compiled]`` with mypyc (issue 17: the per-workbook path of a consolidation;
+a cold consolidation takes about a tenth less CPU). Without it the wheel is pure Python, the
+same package. Everything
 else about the package is in pyproject.toml.
 
     PERFXL_MYPYC=1 pip wheel --no-deps -w dist .     # a compiled wheel for this platform

@@ -24,9 +24,25 @@ def compiled() -> bool:
 
 
 def get_requires_for_build_wheel(config_settings: dict[str, Any] | None = None) -> list[str]:
-    """setuptools' requirements, and mypy when the build compiles."""
-    extra = [COMPILER] if compiled() else []
-    return [*_setuptools.get_requires_for_build_wheel(config_settings), *extra]
+    """setuptools' requirements; mypy alone when the build compiles (setuptools finds its
+    requirements by running setup.py, which would import mypyc before it is installed;
+    setup.py asks for nothing more)."""
+    if compiled():
+        return [COMPILER]
+    return list(_setuptools.get_requires_for_build_wheel(config_settings))
+
+
+_NO_EDITABLE = (
+    "PERFXL_MYPYC=1 builds a wheel (pip wheel / pip install .), not an editable install: the "
+    "extension modules would shadow every edit of the sources"
+)
+
+
+def get_requires_for_build_editable(config_settings: dict[str, Any] | None = None) -> list[str]:
+    """setuptools' requirements; refused when asked compiled (see `build_editable`)."""
+    if compiled():
+        raise SystemExit(_NO_EDITABLE)
+    return list(_setuptools.get_requires_for_build_editable(config_settings))
 
 
 def build_editable(
@@ -36,7 +52,5 @@ def build_editable(
 ) -> str:
     """setuptools' editable wheel, refused when asked compiled."""
     if compiled():
-        raise SystemExit(
-            "PERFXL_MYPYC=1 builds a wheel (pip wheel / pip install .), not an editable install"
-        )
+        raise SystemExit(_NO_EDITABLE)
     return _setuptools.build_editable(wheel_directory, config_settings, metadata_directory)
