@@ -153,8 +153,7 @@ def checked_total(values: Iterable[Any]) -> tuple[Decimal, bool]:
         s = total(values)
         # decimal's flags are a SignalDict, which typeshed calls a dict: read untyped (the
         # compiled build checks a dict's type at run time)
-        flags: Any = cast(Any, ctx).flags
-        return s, not flags[Inexact]
+        return s, not cast(Any, ctx).flags[Inexact]
 
 
 # What a report shows for a total that is not exact (`checked_total`).

@@ -9,14 +9,21 @@ monitoring summary.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from perfxl import constants as C
 from perfxl import layout as L
 from perfxl import monitoring as M
-from perfxl.model import FUNDS_ROWS, Indicator, IndicatorProgress, Project, Targets
+from perfxl.model import (
+    FUNDS_ROWS,
+    PROGRESS_KEYS,
+    Indicator,
+    IndicatorProgress,
+    Project,
+    Targets,
+)
 from perfxl.numbers import cumulative_percent, gap, total
 from perfxl.publish import forms as F
 from perfxl.publish import labels as T
@@ -110,7 +117,7 @@ def progress_rows(
     for j, ind in enumerate(p.indicators):
         prog = progress[j] if j < len(progress) else IndicatorProgress()
         light = res.indicator_lights[j] if j < len(res.indicator_lights) else None
-        if ind.is_blank() and all(M.is_blank(getattr(prog, f.name)) for f in fields(prog)):
+        if ind.is_blank() and all(M.is_blank(getattr(prog, k)) for k in PROGRESS_KEYS):
             continue
         rows.append((ind, prog, light))
     return rows
