@@ -16,11 +16,11 @@ import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, ClassVar, SupportsIndex
 
 from perfxl import constants as C
 from perfxl.cells import a1, col_letter, parse_a1
+from perfxl.textnorm import normalize_label, normalize_text  # noqa: F401 (the layout's API)
 
 
 @dataclass(frozen=True)
@@ -1095,7 +1095,7 @@ _CARRIED_RECORD = CarriedRecordForm(
     first_value_column=4,
 )
 
-STANDARD = Layout(
+STANDARD: Layout = Layout(
     project=_PROJECT,
     cover=_COVER,
     overall=_OVERALL,
@@ -1142,28 +1142,3 @@ OVERALL_AREAS_SECTION_ROW = _OVERALL.areas_section_row
 OVERALL_MIN_ROWS = _OVERALL.min_rows
 AREA_COLUMNS = _OVERALL.area_columns
 MEASURE_COLUMNS = _OVERALL.measure_columns
-
-
-def normalize_label(text: object) -> str:
-    """Label text compared loosely: no white space, half-width brackets, colon and percent."""
-    if text is None:
-        return ""
-    return normalize_text(text if isinstance(text, str) else str(text))
-
-
-def normalize_text(text: str) -> str:
-    """`normalize_label` of a value known to be text."""
-    if len(text) <= _CACHED_LEN:
-        return _normalize(text)
-    return "".join(text.split()).translate(_LABEL_FOLD)
-
-
-_CACHED_LEN = 200  # a label is short; a long cell text is not kept (the cache stays small)
-
-
-@lru_cache(maxsize=16384)  # labels and the cells compared with them repeat across sheets
-def _normalize(text: str) -> str:
-    return "".join(text.split()).translate(_LABEL_FOLD)
-
-
-_LABEL_FOLD = str.maketrans({"（": "(", "）": ")", "：": ":", "％": "%"})

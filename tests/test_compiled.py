@@ -93,7 +93,7 @@ def test_the_listed_modules_are_compiled_and_say_so(compiled: Path, tmp_path: Pa
         "print(json.dumps({m: importlib.import_module(m).__file__ for m in sys.argv[1:]}))"
     )
     env = {**os.environ, "PYTHONPATH": str(compiled)}
-    pure_too = ["perfxl.cli", "perfxl.consolidate.cache", "perfxl.rules.base"]
+    pure_too = ["perfxl.cli", "perfxl.consolidate.cache", "perfxl.rules.context"]
     proc = subprocess.run(
         [sys.executable, "-c", probe, *names, *pure_too],
         cwd=tmp_path,

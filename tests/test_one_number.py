@@ -425,8 +425,8 @@ def test_squash_and_canonical_of_text_and_other_values() -> None:
 def test_long_texts_are_normalised_alike_without_being_cached() -> None:
     """Texts too long to be remembered get the same answers (any cell's text may arrive)."""
     from perfxl.framework import _canonical, canonical
-    from perfxl.layout import _normalize, normalize_label
     from perfxl.rules.base import _squash, squash
+    from perfxl.textnorm import _normalize, normalize_label
 
     long = "数量 （指标）：" * 100 + "。"
     before = (_squash.cache_info().currsize, _canonical.cache_info().currsize)

@@ -13,7 +13,9 @@ from decimal import Decimal, Inexact, localcontext
 from functools import partial
 from itertools import pairwise
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
+
+from mypy_extensions import mypyc_attr
 
 from perfxl import layout as L
 from perfxl.consolidate import columns as K
@@ -32,7 +34,6 @@ from perfxl.numbers import (
     cumulative_percent,
     gap,
     to_float,
-    total,
     total_cell,
 )
 from perfxl.rules.catalogue import (
@@ -51,6 +52,7 @@ PLAN = ("plan_mar", "plan_jun", "plan_oct", "plan_dec")
 MONEY = ("budget", "fiscal_funds", "other_funds", *PLAN)
 
 
+@mypyc_attr(native_class=False)  # one per run; other stages set fields of their own
 @dataclass
 class Consolidation:
     """The county's tables, ready to be written.
@@ -725,6 +727,7 @@ def _summary_again(store: SpillStore, path: str, digest: str) -> list[SummaryRow
     return own_summary(read_again(store, path, digest, 0))
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Sums:
     """What 汇总 and 乡镇合计 take of a submission's projects that depends on nothing else:
@@ -753,12 +756,9 @@ def sums_of(s: Submission) -> Sums:
     """The `Sums` of ``s``'s projects."""
     projects = s.projects
     percents = [tuple(percent(getattr(r, k), r.budget) for k in PLAN) for r in projects]
-    with localcontext() as ctx:
-        ctx.traps[Inexact] = False
-        ctx.clear_flags()
-        totals = {k: total(getattr(r, k) for r in projects) for k in MONEY}
-        exact = not ctx.flags[Inexact]
-    return Sums(percents, totals, exact)
+    checked = {k: checked_total(getattr(r, k) for r in projects) for k in MONEY}
+    totals = {k: s for k, (s, _) in checked.items()}
+    return Sums(percents, totals, all(exact for _, exact in checked.values()))
 
 
 def _add_exactly(grand: dict[str, Decimal], tot: dict[str, Decimal]) -> bool:
@@ -767,7 +767,7 @@ def _add_exactly(grand: dict[str, Decimal], tot: dict[str, Decimal]) -> bool:
         ctx.clear_flags()
         for k in MONEY:
             grand[k] += tot[k]
-        return not ctx.flags[Inexact]
+        return not cast(Any, ctx).flags[Inexact]  # untyped: see `numbers.checked_total`
 
 
 def _county(chosen: list[Submission]) -> tuple[dict[str, Decimal], dict[str, bool]]:

@@ -5,19 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from mypy_extensions import mypyc_attr
 
 from perfxl.framework import canonical
-from perfxl.model import Project, Targets
+from perfxl.model import Project
 from perfxl.numbers import number
 from perfxl.problems import frozen_record
 from perfxl.rules.catalogue import RuleId
-
-if TYPE_CHECKING:
-    from perfxl.carried import CarriedRecord
-    from perfxl.config import Config
+from perfxl.rules.context import Context
 
 
+@mypyc_attr(native_class=False)
 @dataclass(frozen=True)
 class Finding:
     """An unlocated problem: validation turns it into a Problem at the pointer's cell.
@@ -86,31 +86,4 @@ def level(name: Any) -> str | None:
     return canonical(name) if isinstance(name, str) else None
 
 
-@dataclass(frozen=True)
-class Context:
-    """What every rule family gets.
-
-    Attributes:
-        targets: the model read from the workbook.
-        data: its JSON form (``targets.to_dict()``), what pointers point into.
-        config: the validation settings.
-        framework: the framework the tables follow (the workbook's, else the config's).
-        carried: what a monitoring workbook carried from the targets (its own record, or one
-            made from the targets workbook given to ``validate --targets``); None when
-            neither is known.
-        project_sheets: the sheet each project was read from, in project order.
-        as_text: pointer -> text typed, for the amounts the workbook holds as text that read
-            as a number (`perfxl.compute.text_amounts`): a later stage's figures are computed
-            from the cells as held (`perfxl.held`), as ``compute`` computes them.
-        label_months: (sheet, cell, label, month) of the month each monitoring project
-            sheet's labels show (`perfxl.read.ReadResult.label_months`).
-    """
-
-    targets: Targets
-    data: dict[str, Any]
-    config: Config
-    framework: str
-    carried: CarriedRecord | None = None
-    project_sheets: tuple[str | None, ...] = ()
-    as_text: Mapping[str, Any] = field(default_factory=dict)
-    label_months: tuple[tuple[str, str, str, int], ...] = ()
+__all__ = ["Context", "Finding", "amount", "level", "new_finding", "project_label", "squash"]
