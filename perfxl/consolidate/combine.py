@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, Inexact, localcontext
+from decimal import Decimal
 from functools import partial
 from itertools import pairwise
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from mypy_extensions import mypyc_attr
 
@@ -52,7 +52,7 @@ PLAN = ("plan_mar", "plan_jun", "plan_oct", "plan_dec")
 MONEY = ("budget", "fiscal_funds", "other_funds", *PLAN)
 
 
-@mypyc_attr(native_class=False)  # one per run; other stages set fields of their own
+@mypyc_attr(native_class=False)  # one per run: nothing to gain from a native class
 @dataclass
 class Consolidation:
     """The county's tables, ready to be written.
@@ -757,17 +757,18 @@ def sums_of(s: Submission) -> Sums:
     projects = s.projects
     percents = [tuple(percent(getattr(r, k), r.budget) for k in PLAN) for r in projects]
     checked = {k: checked_total(getattr(r, k) for r in projects) for k in MONEY}
-    totals = {k: s for k, (s, _) in checked.items()}
+    totals = {k: summed for k, (summed, _) in checked.items()}
     return Sums(percents, totals, all(exact for _, exact in checked.values()))
 
 
 def _add_exactly(grand: dict[str, Decimal], tot: dict[str, Decimal]) -> bool:
-    """``tot`` added to ``grand`` (in place); False when a sum was rounded."""
-    with localcontext() as ctx:
-        ctx.clear_flags()
-        for k in MONEY:
-            grand[k] += tot[k]
-        return not cast(Any, ctx).flags[Inexact]  # untyped: see `numbers.checked_total`
+    """``tot`` added to ``grand`` (in place); False when a sum was rounded
+    (`numbers.checked_total`)."""
+    exact = True
+    for k in MONEY:
+        grand[k], ok = checked_total((grand[k], tot[k]))
+        exact = exact and ok
+    return exact
 
 
 def _county(chosen: list[Submission]) -> tuple[dict[str, Decimal], dict[str, bool]]:
