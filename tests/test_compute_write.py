@@ -414,6 +414,42 @@ def test_in_place_keeps_a_backup(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["苏营镇.bak.xlsx", "苏营镇.xlsx"]
 
 
+def test_the_api_replaces_no_file_of_the_users(tmp_path: Path) -> None:
+    """`compute_workbook` keeps the command's rule for ``out``: a unit's own workbook there is
+    refused (nothing read or written), its own earlier output is replaced, ``overwrite=True``
+    replaces the other and keeps it as ``OUT.bak.xlsx``; ``out`` naming the book itself is an
+    in-place write with its backup."""
+    from perfxl.errors import OutputExistsError
+    from perfxl.write.percentages import compute_workbook
+
+    book = tmp_path / "苏营镇.xlsx"
+    book.write_bytes(EXAMPLE_XLSX.read_bytes())
+    theirs = tmp_path / "苏营镇-进度.xlsx"
+    mine = b"PK\x03\x04 the unit's own workbook, not perfxl's output"
+    theirs.write_bytes(mine)
+    with pytest.raises(OutputExistsError) as refused:
+        compute_workbook(book, theirs)
+    assert refused.value.exit_code == 2
+    assert "overwrite=True" in str(refused.value) and "苏营镇-进度.bak.xlsx" in str(refused.value)
+    assert theirs.read_bytes() == mine
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["苏营镇-进度.xlsx", "苏营镇.xlsx"]
+
+    compute_workbook(book, theirs, overwrite=True)
+    assert (tmp_path / "苏营镇-进度.bak.xlsx").read_bytes() == mine
+    assert percents(theirs, P1) == [25.03, 49.94, 74.97, 100.00]
+    assert stamped_kind(theirs) == "compute"
+    first, inode = theirs.read_bytes(), theirs.stat().st_ino
+    compute_workbook(book, theirs)  # its own output, untouched: replaced without a word
+    assert theirs.read_bytes() == first and theirs.stat().st_ino != inode  # written anew
+    assert (tmp_path / "苏营镇-进度.bak.xlsx").read_bytes() == mine  # not made again
+
+    again = tmp_path / "sub" / ".." / "苏营镇.xlsx"  # the book, spelled another way
+    (tmp_path / "sub").mkdir()
+    compute_workbook(book, again)
+    assert (tmp_path / "苏营镇.bak.xlsx").read_bytes() == EXAMPLE_XLSX.read_bytes()
+    assert percents(book, P1) == [25.03, 49.94, 74.97, 100.00]
+
+
 def test_refuses_a_workbook_open_in_excel(tmp_path: Path) -> None:
     book = tmp_path / "苏营镇.xlsx"
     book.write_bytes(EXAMPLE_XLSX.read_bytes())

@@ -92,7 +92,7 @@ def command(
 
         config = load_config(config_path)
     with replacing([output], "compute", overwrite):
-        report = compute_workbook(book, output, config)
+        report = compute_workbook(book, output, config, overwrite=overwrite)
     code = EXIT_PROBLEMS if report.problems else EXIT_OK
     with finishing(code):  # the workbook is written: a late Ctrl-C changes nothing
         echo_problems(report.problems)

@@ -177,6 +177,7 @@ def extract_batch(
     ]
 
 
+@without_gc  # rendered and packed too: the rows' XML made no cycle either
 def extract_cached(
     path: str,
     config_path: str | None = None,

@@ -273,10 +273,15 @@ class ComputeReport:
 
 
 def compute_workbook(
-    book: str | Path, out: str | Path | None = None, config: Config | None = None
+    book: str | Path,
+    out: str | Path | None = None,
+    config: Config | None = None,
+    *,
+    overwrite: bool = False,
 ) -> ComputeReport:
     """Compute a workbook's percentages and write them back (``out`` None: in place, with
-    ``BOOK.bak.xlsx``), changing nothing else (`perfxl.write.percentages.compute_workbook`).
+    ``BOOK.bak.xlsx``), changing nothing else (`perfxl.write.percentages.compute_workbook`,
+    which replaces an existing ``out`` only when ``compute`` wrote it, or with ``overwrite``).
 
     ``config`` (the county settings, None for the shipped defaults) gives a monitoring
     workbook's light thresholds, the same ones ``validate`` applies. A workbook without a
@@ -294,5 +299,5 @@ def compute_workbook(
         cfg = config or default_config()
         return Decimal(repr(cfg.yellow_gap)), Decimal(repr(cfg.red_gap))
 
-    outcome = write_percentages(book, out, gaps=gaps, require_projects=True)
+    outcome = write_percentages(book, out, gaps=gaps, require_projects=True, overwrite=overwrite)
     return ComputeReport(outcome, Path(out or book))

@@ -380,12 +380,16 @@ def compute_workbook(
     red_gap: Decimal | None = None,
     gaps: Callable[[], tuple[Decimal, Decimal]] | None = None,
     require_projects: bool = False,
+    overwrite: bool = False,
 ) -> ComputeOutcome:
     """Compute the percentages of a workbook and write them back, changing nothing else.
 
     Args:
         book: the .xlsx/.xlsm to read.
-        out: where to write; None writes in place and keeps ``BOOK.bak.xlsx``.
+        out: where to write; None writes in place and keeps ``BOOK.bak.xlsx``. An existing
+            file there (another than ``book``) is replaced only when it is an earlier output
+            of ``compute``, untouched since (its stamp), or with ``overwrite``, which keeps it
+            as ``OUT.bak.xlsx`` first: the command's rule (`perfxl.outputs.replacing`).
         backup: False to skip the backup of an in-place write.
         layout: the form of the workbook.
         yellow_gap, red_gap: a monitoring workbook's light thresholds (points below 序时);
@@ -394,15 +398,37 @@ def compute_workbook(
             a targets workbook loads no county config).
         require_projects: refuse a workbook without a project (``compute``'s promise: exit 2,
             nothing written); ``fill`` recomputes a book filled with no project all the same.
+        overwrite: replace an existing ``out`` that is not an earlier output of ``compute``.
 
     A monitoring workbook (``stage`` monitoring) gets its 执行率, lights and 序时进度
     instead (:mod:`perfxl.write.rates`), a self-evaluation workbook its scores, 总分 and
     自评等级 (:mod:`perfxl.write.scores`).
 
     Raises:
+        OutputExistsError: ``out`` is another existing file (nothing read or written).
         NotAWorkbookError, NotAPerfxlWorkbookError, NoProjectsError, WorkbookLockedError,
         TargetNotWritableError, WriteError: nothing was written.
     """
+    from perfxl.outputs import BY_API, replacing, same_file
+
+    replaced = None if out is None or same_file(Path(book), Path(out)) else Path(out)
+    with replacing([replaced], "compute", overwrite, words=BY_API):
+        return _compute_workbook(
+            book, out, backup, layout, yellow_gap, red_gap, gaps, require_projects
+        )
+
+
+def _compute_workbook(
+    book: str | Path,
+    out: str | Path | None,
+    backup: bool,
+    layout: L.Layout,
+    yellow_gap: Decimal | None,
+    red_gap: Decimal | None,
+    gaps: Callable[[], tuple[Decimal, Decimal]] | None,
+    require_projects: bool,
+) -> ComputeOutcome:
+    """`compute_workbook` once ``out`` may be written."""
     from perfxl.grid.calamine_grid import read_grid
     from perfxl.read import read_grid_model
 
