@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_JSON
+from conftest import EXAMPLE_JSON, EXAMPLES
 
 PACKAGE = Path(__file__).resolve().parents[1] / "perfxl"
 CORE = [
@@ -108,6 +108,40 @@ def test_fast_paths_do_not_import_pandas(
     )
     assert ran in modules  # the path was taken
     assert "pandas" not in modules
+
+
+# What only a monitoring or self-evaluation workbook needs (its rules, the targets carried into
+# it, its figures and scores): `perfxl validate` of a targets workbook imports none of it.
+LATER_STAGES = (
+    "perfxl.rules.monitoring",
+    "perfxl.rules.evaluation",
+    "perfxl.carried",
+    "perfxl.monitoring",
+    "perfxl.evaluation",
+    "perfxl.scoring",
+)
+
+
+@pytest.mark.parametrize(
+    ("book", "needs"),
+    [
+        ("suying-2023.xlsx", ()),
+        ("suying-2023-monitoring.xlsx", ("perfxl.rules.monitoring", "perfxl.monitoring")),
+        ("suying-2023-evaluation.xlsx", ("perfxl.rules.evaluation", "perfxl.scoring")),
+    ],
+)
+def test_validate_imports_only_the_rules_of_the_workbooks_stage(
+    book: str, needs: tuple[str, ...]
+) -> None:
+    path = EXAMPLES / book
+    modules = _modules_after(
+        "from perfxl.cli import main\n"
+        f"try:\n    main(['validate', {str(path)!r}])\nexcept SystemExit:\n    pass"
+    )
+    assert "perfxl.rules.files" in modules  # the rules ran
+    assert set(needs) <= modules
+    if not needs:  # a targets workbook
+        assert [m for m in LATER_STAGES if m in modules] == []
 
 
 def test_the_api_gives_dataframes(example_book: Path, tmp_path: Path) -> None:

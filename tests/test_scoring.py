@@ -466,7 +466,9 @@ def test_profiles_by_name() -> None:
 
 
 def test_config_selects_the_profile(tmp_path: Path) -> None:
-    assert load_config(None).evaluation_profile == "default"
+    from perfxl.config import SHIPPED_PROFILE
+
+    assert load_config(None).evaluation_profile == "default" == SHIPPED_PROFILE == DEFAULT.name
     f = tmp_path / "county.toml"
     f.write_text('[evaluation]\nprofile = "ratio-reverse"\n', encoding="utf-8")
     assert get_profile(load_config(f).evaluation_profile) is RATIO
