@@ -230,12 +230,14 @@ def refuse_existing(
     Raises:
         OutputExistsError: naming the file, the way out and the backup an overwrite keeps.
     """
-    from perfxl.write.patch.safeio import backup_path
+    from perfxl.write.patch.safeio import backup_path, stamping
 
     if overwrite:
         return
     for out in outputs:
-        if out is None or not os.path.lexists(out) or own_output(Path(out), kind):
+        if out is None or not os.path.lexists(out):
+            continue
+        if stamping(Path(out)) == kind or own_output(Path(out), kind):  # decided around us, or ours
             continue
         raise OutputExistsError(
             f"文件已存在，且不是{words.maker}写出、此后未改动的文件，未覆盖，未写出任何文件。"

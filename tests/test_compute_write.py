@@ -450,6 +450,34 @@ def test_the_api_replaces_no_file_of_the_users(tmp_path: Path) -> None:
     assert percents(book, P1) == [25.03, 49.94, 74.97, 100.00]
 
 
+def test_the_command_reads_its_earlier_output_once_to_replace_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command decides that its own earlier output may be replaced (its stamp read); the
+    API's `compute_workbook` inside it takes that decision rather than reading the file again
+    (`perfxl.write.patch.safeio.stamping`)."""
+    from click.testing import CliRunner
+
+    from perfxl.cli import main
+    from perfxl.write.patch import stamp
+
+    book, out = tmp_path / "苏营镇.xlsx", tmp_path / "进度.xlsx"
+    book.write_bytes(EXAMPLE_XLSX.read_bytes())
+    runner = CliRunner()
+    assert runner.invoke(main, ["compute", str(book), "-o", str(out)]).exit_code == 0
+    read: list[Path] = []
+    real = stamp.stamped_kind
+    monkeypatch.setattr(stamp, "stamped_kind", lambda p: read.append(Path(p)) or real(p))
+    r = runner.invoke(main, ["compute", str(book), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert read == [out]
+    assert not (tmp_path / "进度.bak.xlsx").exists()  # its own output: no backup
+    out.write_bytes(b"PK\x03\x04 typed over by a clerk")
+    r = runner.invoke(main, ["compute", str(book), "-o", str(out)])
+    assert r.exit_code == 2 and "--overwrite" in r.output
+    assert out.read_bytes() == b"PK\x03\x04 typed over by a clerk"
+
+
 def test_refuses_a_workbook_open_in_excel(tmp_path: Path) -> None:
     book = tmp_path / "苏营镇.xlsx"
     book.write_bytes(EXAMPLE_XLSX.read_bytes())

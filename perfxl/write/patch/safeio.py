@@ -196,6 +196,14 @@ def stamped_as(kind: str, *targets: Path | None) -> Iterator[None]:
         _STAMP.reset(token)
 
 
+def stamping(target: Path) -> str | None:
+    """The kind an enclosing :func:`stamped_as` stamps ``target`` as (None: none does). Only
+    `perfxl.outputs.replacing` opens one, once it has decided that ``target`` may be written:
+    a nested `replacing` of the same output and kind (the command around the API's
+    `compute_workbook`) need not read the file again to decide it."""
+    return dict(_STAMP.get()).get(_key(target))
+
+
 def stamp_for(target: Path, data: bytes) -> bytes:
     """``data``, to be written to ``target``, stamped when :func:`stamped_as` asks for it."""
     kind = dict(_STAMP.get()).get(_key(target))
