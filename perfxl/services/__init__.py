@@ -15,32 +15,70 @@ package imports no reader or writer (each service imports what it uses when call
 - `county`: consolidate (writes the summary), gather (reads and combines: the Python API), publish.
 """
 
-from perfxl.services.computation import ComputeReport, compute_open_book, compute_workbook
-from perfxl.services.county import ConsolidationReport, consolidate, gather, publish
-from perfxl.services.validation import (
-    Workbooks,
-    annotate,
-    choose_versions,
-    find_inputs,
-    find_workbooks,
-    targets_record,
-    validate_files,
-    validate_open_book,
-    validate_workbooks,
-)
-from perfxl.services.workbooks import (
-    EvaluationReport,
-    ExportReport,
-    FillReport,
-    MonitoringReport,
-    export_open_book,
-    export_workbook,
-    fill_into,
-    fill_new,
-    make_template,
-    new_evaluation,
-    new_monitoring,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from perfxl.services.computation import ComputeReport, compute_open_book, compute_workbook
+    from perfxl.services.county import ConsolidationReport, consolidate, gather, publish
+    from perfxl.services.validation import (
+        Workbooks,
+        annotate,
+        choose_versions,
+        find_inputs,
+        find_workbooks,
+        targets_record,
+        validate_files,
+        validate_open_book,
+        validate_workbooks,
+    )
+    from perfxl.services.workbooks import (
+        EvaluationReport,
+        ExportReport,
+        FillReport,
+        MonitoringReport,
+        export_open_book,
+        export_workbook,
+        fill_into,
+        fill_new,
+        make_template,
+        new_evaluation,
+        new_monitoring,
+    )
+
+# Each service's module, imported when the service is first asked for (PEP 562): a front end
+# that uses one service loads only its module (`perfxl validate` loads no writer's service).
+_MODULES: dict[str, str] = {
+    "ComputeReport": "computation",
+    "ConsolidationReport": "county",
+    "EvaluationReport": "workbooks",
+    "ExportReport": "workbooks",
+    "FillReport": "workbooks",
+    "MonitoringReport": "workbooks",
+    "Workbooks": "validation",
+    "annotate": "validation",
+    "choose_versions": "validation",
+    "compute_open_book": "computation",
+    "compute_workbook": "computation",
+    "consolidate": "county",
+    "export_open_book": "workbooks",
+    "export_workbook": "workbooks",
+    "fill_into": "workbooks",
+    "fill_new": "workbooks",
+    "find_inputs": "validation",
+    "find_workbooks": "validation",
+    "gather": "county",
+    "make_template": "workbooks",
+    "new_evaluation": "workbooks",
+    "new_monitoring": "workbooks",
+    "publish": "county",
+    "targets_record": "validation",
+    "validate_files": "validation",
+    "validate_open_book": "validation",
+    "validate_workbooks": "validation",
+}
 
 __all__ = [
     "ComputeReport",
@@ -71,3 +109,13 @@ __all__ = [
     "validate_open_book",
     "validate_workbooks",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A service (or its report class), imported from its module on first use."""
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

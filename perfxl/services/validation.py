@@ -27,6 +27,8 @@ def choose_versions(reports: Sequence[ValidationReport]) -> dict[str, tuple[str,
     """Files that are an older version of a unit another file in the batch holds, as
     path -> (the version consolidate and publish use, what decided): the rule they share
     (`perfxl.versions.choose`)."""
+    if sum(r.read is not None for r in reports) < 2:  # one workbook is no unit's older version
+        return {}
     from perfxl.savedtime import saved_time
     from perfxl.versions import BASIS_ZH, Candidate, choose
 
