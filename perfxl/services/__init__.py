@@ -17,8 +17,9 @@ package imports no reader or writer (each service imports what it uses when call
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from perfxl.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from perfxl.services.computation import ComputeReport, compute_open_book, compute_workbook
@@ -110,12 +111,4 @@ __all__ = [
     "validate_workbooks",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """A service (or its report class), imported from its module on first use."""
-    module = _MODULES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _MODULES)  # a service (or its report), on first use

@@ -58,7 +58,7 @@ open in Excel/WPS (``~$BOOK.xlsx``) or LibreOffice is refused with
 mid-write leaves the old file and at most a temp file, removed by the next write.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from perfxl.errors import (
     CellRefError,
@@ -71,6 +71,7 @@ from perfxl.errors import (
     UnsupportedValueError,
     WorkbookLockedError,
 )
+from perfxl.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from perfxl.write.patch.api import annotate, clear_annotations, write_cells
@@ -93,16 +94,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The public names of the engine, imported on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY)  # the engine's public names, on first use
 
 
 __all__ = [
