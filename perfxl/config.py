@@ -10,10 +10,10 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from perfxl import packaged
 from perfxl.errors import PerfxlError, os_reason
 from perfxl.framework import FRAMEWORKS
 from perfxl.model import PLAN_KEYS
@@ -101,7 +101,7 @@ def default_config() -> Config:
 
 
 def _defaults() -> dict[str, Any]:
-    text = resources.files("perfxl").joinpath("data", DEFAULT_CONFIG).read_text(encoding="utf-8")
+    text = packaged.read_text("perfxl", f"data/{DEFAULT_CONFIG}")
     return tomllib.loads(text)
 
 

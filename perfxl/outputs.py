@@ -230,13 +230,15 @@ def refuse_existing(
     Raises:
         OutputExistsError: naming the file, the way out and the backup an overwrite keeps.
     """
-    from perfxl.write.patch.safeio import backup_path, stamping
-
     if overwrite:
         return
     for out in outputs:
         if out is None or not os.path.lexists(out):
             continue
+        # Imported only here: a command writing nothing (validate without --annotate) need
+        # not load the writing machinery (tempfile, shutil and the compressors with it).
+        from perfxl.write.patch.safeio import backup_path, stamping
+
         if stamping(Path(out)) == kind or own_output(Path(out), kind):  # decided around us, or ours
             continue
         raise OutputExistsError(

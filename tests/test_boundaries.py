@@ -177,3 +177,22 @@ def test_tables_say_how_to_get_parquet(
     assert notes == [PARQUET_HINT] and all(p.suffix == ".csv" for p in written)
     with pytest.raises(ParquetMissingError, match="perfxl\\[parquet\\]"):
         write_tables(county.tables, tmp_path / "u", parquet=True)
+
+
+def test_validate_without_annotate_loads_no_writing_machinery(tmp_path: Path) -> None:
+    """`perfxl validate BOOK` writes nothing: it reads the shipped config and schema through
+    the package's loader (`perfxl.packaged`), not `importlib.resources`, and imports neither
+    the atomic writer nor `tempfile`; with --annotate it does write, through them."""
+    book = EXAMPLES / "suying-2023.xlsx"
+    run = "from perfxl.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass"
+    plain = _modules_after(run.format(args=["validate", str(book)]))
+    assert "perfxl.config" in plain
+    assert "perfxl.schema" in plain  # both data files were read
+    assert [
+        m for m in ("importlib.resources", "tempfile", "perfxl.write.patch.safeio") if m in plain
+    ] == []
+    annotated = _modules_after(
+        run.format(args=["validate", str(book), "--annotate", str(tmp_path / "a.xlsx")])
+    )
+    assert (tmp_path / "a.xlsx").is_file()
+    assert {"tempfile", "perfxl.write.patch.safeio"} <= annotated

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import Any
+
+from perfxl import packaged
 
 SCHEMA_FILE = "targets.schema.json"
 
 
 @cache
 def _text() -> str:
-    return resources.files(__package__).joinpath(SCHEMA_FILE).read_text(encoding="utf-8")
+    return packaged.read_text(__name__, SCHEMA_FILE)
 
 
 def schema_text() -> str:
