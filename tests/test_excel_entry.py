@@ -682,8 +682,15 @@ def test_add_project_copies_a_blank_sheet_named_after_the_project(book: FakeBook
 
 
 # --- errors become messages -------------------------------------------------------------------
-def test_errors_are_messages_never_tracebacks(tmp_path: Path) -> None:
+def test_errors_are_messages_never_tracebacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
     from openpyxl import Workbook as NewWorkbook
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))  # the log's folder
+    (tmp_path / "temp").mkdir()
 
     wb = NewWorkbook()
     assert wb.active is not None
@@ -704,7 +711,11 @@ def test_errors_are_messages_never_tracebacks(tmp_path: Path) -> None:
     boom = Exploding(unsaved, "x.xlsx")
     msg = entry.compute(boom)
     assert msg.startswith("计算进度时发生意外错误：RuntimeError: COM 服务器无响应")
-    assert "Traceback" not in msg and str(entry.LOG_FILE) in msg
+    assert "Traceback" not in msg and str(entry.log_file()) in msg
+    assert entry.log_file() == tmp_path / "temp" / "perfxl-excel.log"
+    logged = entry.log_file().read_text(encoding="utf-8")  # written under pytest's logging too
+    assert "计算进度" in logged and "RuntimeError: COM 服务器无响应" in logged
+    assert "Traceback (most recent call last)" in logged
 
 
 def test_help_lists_every_button(book: FakeBook) -> None:

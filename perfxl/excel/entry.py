@@ -8,9 +8,6 @@ log file named in the message).
 
 from __future__ import annotations
 
-import logging
-import tempfile
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +15,7 @@ from typing import Any
 from perfxl.errors import PerfxlError
 from perfxl.excel import actions, require_xlwings
 
-LOG_FILE = Path(tempfile.gettempdir()) / "perfxl-excel.log"
+LOG_NAME = "perfxl-excel.log"  # in the temp folder (`log_file`)
 TITLE = "perfxl 绩效目标"
 
 
@@ -111,7 +108,7 @@ def _run(what: str, action: Callable[[Any], str], book: Any) -> str:
         _log(what)
         message = (
             f"{what}时发生意外错误：{type(exc).__name__}: {exc}\n"
-            f"详细信息已写入 {LOG_FILE}，请把该文件和工作簿发给技术支持。"
+            f"详细信息已写入 {log_file()}，请把该文件和工作簿发给技术支持。"
         )
     _alert(book, message)
     return message
@@ -170,6 +167,27 @@ def _ask_rerun(book: Any, latest: Path, prompt: str = MONITORING_PROMPT) -> bool
     return answer == "yes"
 
 
+def log_file() -> Path:
+    """The log an unexpected error's traceback is written to (named in its message)."""
+    import tempfile  # only when something failed: a click on a button does not load it
+
+    return Path(tempfile.gettempdir()) / LOG_NAME
+
+
 def _log(what: str) -> None:
-    logging.basicConfig(filename=LOG_FILE, encoding="utf-8", level=logging.ERROR)
-    logging.getLogger("perfxl.excel").error("%s\n%s", what, traceback.format_exc())
+    """The traceback of the exception being handled, appended to `log_file` by a handler of
+    its own (`logging.basicConfig` does nothing where the host process configured logging
+    already, and the message would name a file never written). logging and traceback are
+    imported here: only a failure needs them."""
+    import logging
+    import traceback
+
+    logger = logging.getLogger("perfxl.excel")
+    handler = logging.FileHandler(log_file(), encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    try:
+        logger.error("%s\n%s", what, traceback.format_exc())
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
