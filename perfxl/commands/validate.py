@@ -70,14 +70,15 @@ def command(
 
     if annotate_out is not None and in_place:
         raise click.UsageError("--annotate 与 --in-place 只能二选一。")
-    from perfxl.outputs import refuse_existing, refuse_inputs, replacing
+    if annotate_out is not None:  # the one file written besides the books (--in-place)
+        from perfxl.outputs import refuse_existing, refuse_inputs
 
-    refuse_inputs(
-        [annotate_out],
-        [*books, config_path, targets],
-        hint="原地标注请用 --in-place（会先保留备份 BOOK.bak.xlsx）。",
-    )
-    refuse_existing([annotate_out], overwrite, kind=ANNOTATED)  # before reading anything
+        refuse_inputs(
+            [annotate_out],
+            [*books, config_path, targets],
+            hint="原地标注请用 --in-place（会先保留备份 BOOK.bak.xlsx）。",
+        )
+        refuse_existing([annotate_out], overwrite, kind=ANNOTATED)  # before reading anything
     from perfxl.errors import summary_verdict
     from perfxl.services import annotate, find_workbooks, targets_record, validate_workbooks
 
@@ -113,7 +114,7 @@ def command(
     else:
         echo_out(render_text(reports, batch.superseded), nl=False)
     if annotate_out is not None or in_place:
-        from perfxl.outputs import finishing
+        from perfxl.outputs import finishing, replacing
 
         readable = [r for r in reports if r.read is not None]
         for r in readable:

@@ -21,13 +21,12 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mypy_extensions import mypyc_attr
 
 from perfxl.errors import UnreadableWorkbookError
 from perfxl.grid import Grid, Sheet, normalize_rows
-from perfxl.grid.ods import OdsSheet, read_ods_tables
 from perfxl.grid.tails import may_hold_unsaved
 from perfxl.safety import (
     DEFAULT_LIMITS,
@@ -40,6 +39,9 @@ from perfxl.safety import (
     preflight,
     reader_aborted,
 )
+
+if TYPE_CHECKING:
+    from perfxl.grid.ods import OdsSheet
 
 
 @mypyc_attr(serializable=True)
@@ -217,7 +219,10 @@ def calamine_error(exc: BaseException, path: str) -> UnreadableWorkbookError:
 
 
 def _ods_tables(path: str, limits: Limits) -> dict[str, OdsSheet]:
-    """Merged ranges of an .ods, its sheets' content extent checked before calamine reads it."""
+    """Merged ranges of an .ods, its sheets' content extent checked before calamine reads it
+    (the .ods reader imported here: an .xlsx never needs it)."""
+    from perfxl.grid.ods import read_ods_tables
+
     try:
         tables = read_ods_tables(path)
     except Exception as exc:  # zipfile and the XML parser: a damaged content.xml
