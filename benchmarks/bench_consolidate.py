@@ -342,7 +342,8 @@ def main(argv: list[str]) -> int:
     if compiled:
         builds["compiled"] = compiled_env()
     # The last build again with every rule the workbooks trip switched off (`rules_off_config`).
-    quiet_env = builds["compiled" if compiled else "pure"]
+    quiet_build = next(reversed(builds))
+    quiet_env = builds[quiet_build]
     quiet = rules_off_config(work, quiet_env) if "--no-rules-off" not in args else None
     print(
         f"cold consolidate (--no-cache) vs bare python-calamine read, both on {jobs} processes, "
@@ -393,7 +394,7 @@ def main(argv: list[str]) -> int:
         )
         if quiet is not None:
             print(
-                f"{RULES_OFF}: the {next(reversed(builds))} build with --config {quiet.name}, "
+                f"{RULES_OFF}: the {quiet_build} build with --config {quiet.name}, "
                 f"every rule the bench workbooks trip switched off (no 校验问题 rows): what those "
                 f"rows cost, not a goal figure (--no-rules-off leaves it out)"
             )

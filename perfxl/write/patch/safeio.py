@@ -206,7 +206,7 @@ def stamping(target: Path) -> str | None:
 
 def stamp_for(target: Path, data: bytes) -> bytes:
     """``data``, to be written to ``target``, stamped when :func:`stamped_as` asks for it."""
-    kind = dict(_STAMP.get()).get(_key(target))
+    kind = stamping(target)
     if kind is None:
         return data
     from perfxl.write.patch.stamp import stamp
@@ -216,7 +216,7 @@ def stamp_for(target: Path, data: bytes) -> bytes:
 
 def stamp_file(tmp: Path, target: Path) -> None:
     """The file ``tmp``, about to become ``target``, stamped when :func:`stamped_as` asks."""
-    if _key(target) not in dict(_STAMP.get()):
+    if stamping(target) is None:
         return
     data = tmp.read_bytes()
     tmp.write_bytes(stamp_for(target, data))
