@@ -421,21 +421,23 @@ def _derive_kinds(layout: L.Layout) -> _Kinds:
     # The monitoring sheet shares its header and indicator labels with the project sheet: it
     # is told by the labels only it has (the funds block, 年度指标值 ...).
     shared = {L.normalize_label(lab.text) for lab in layout.project.labels}
+    monitoring_anchor, monitoring_labels = layout.stage_labels("monitoring")
     monitoring = tuple(
         lab
-        for lab in layout.monitoring.labels
+        for lab in monitoring_labels
         if L.MONTH_MARK not in lab.text and L.normalize_label(lab.text) not in shared
     )
     # The self-evaluation sheet shares labels with both: it is told by its own (全年预算数,
     # 实际完成值, 评价等级 ...), and tried before the monitoring sheet.
-    shared |= {L.normalize_label(lab.text) for lab in layout.monitoring.labels}
+    shared |= {L.normalize_label(lab.text) for lab in monitoring_labels}
+    evaluation_anchor, evaluation_labels = layout.stage_labels("evaluation")
     evaluation = tuple(
-        lab for lab in layout.evaluation.labels if L.normalize_label(lab.text) not in shared
+        lab for lab in evaluation_labels if L.normalize_label(lab.text) not in shared
     )
     kinds = (
         (layout.cover.anchor, layout.cover.labels, "cover"),
-        (layout.evaluation.anchor, evaluation, "evaluation"),
-        (layout.monitoring.anchor, monitoring, "monitoring"),
+        (evaluation_anchor, evaluation, "evaluation"),
+        (monitoring_anchor, monitoring, "monitoring"),
         (layout.project.anchor, layout.project.labels, "project"),
         (summary, (summary,), "overall"),
     )

@@ -196,3 +196,19 @@ def test_validate_without_annotate_loads_no_writing_machinery(tmp_path: Path) ->
     )
     assert (tmp_path / "a.xlsx").is_file()
     assert {"tempfile", "perfxl.write.patch.safeio"} <= annotated
+
+
+def test_targets_workbook_builds_no_later_stage_form() -> None:
+    """`perfxl validate` of a targets workbook tells its project sheets from the later
+    stages' by their labels (`Layout.stage_labels`) without building the monitoring and
+    self-evaluation forms (`perfxl.layout_stages`) or the help's CJK pattern; a monitoring
+    workbook builds them."""
+    run = "from perfxl.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass"
+    check = "\nfrom perfxl import cli_messages\nprint(cli_messages._cjk.cache_info().currsize)"
+    targets = _modules_after(
+        run.format(args=["validate", str(EXAMPLES / "suying-2023.xlsx")]) + check
+    )
+    assert "perfxl.read" in targets and "perfxl.layout_stages" not in targets
+    assert "0" in targets  # no CJK pattern compiled
+    monitoring = EXAMPLES / "suying-2023-monitoring.xlsx"
+    assert "perfxl.layout_stages" in _modules_after(run.format(args=["validate", str(monitoring)]))

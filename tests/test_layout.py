@@ -1,4 +1,5 @@
-"""The form is declared once, in perfxl/layout.py.
+"""The form is declared once, in perfxl/layout.py (the later stages' sheets in
+perfxl/layout_stages.py, which layout.py builds on first use).
 
 1. No other module of perfxl spells a cell address of the form (messages and docstrings
    included): an explicit allowlist names the few A1-looking texts that are not positions of
@@ -104,7 +105,7 @@ def test_no_cell_address_of_the_form_outside_layout() -> None:
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE).as_posix()
-        if rel == "layout.py":
+        if rel in ("layout.py", "layout_stages.py"):  # the declaration itself
             continue
         found += [
             f"perfxl/{rel}:{line}: {text}"
@@ -403,3 +404,24 @@ def test_the_ribbon_reader_follows_a_moved_layout(tmp_path: Path) -> None:
     res = read_grid_model(grid, layout=moved)
     assert res.problems == []
     assert res.targets.to_dict() == Targets.from_dict(data).to_dict()
+
+
+def test_stage_labels_follow_the_layouts_stage_forms() -> None:
+    """The reader tells the later stages' sheets by `Layout.stage_labels`: the standard
+    forms' own labels, or a layout's ``stages`` when it has its own."""
+    from perfxl import layout_stages as LS
+
+    for stage, form in (
+        ("monitoring", L.STANDARD.monitoring),
+        ("evaluation", L.STANDARD.evaluation),
+    ):
+        assert L.STANDARD.stage_labels(stage) == (form.anchor, form.labels)
+    moved = tuple(
+        replace(lab, ref="K1") if lab.ref == "J4" else lab for lab in LS.STANDARD.monitoring.labels
+    )
+    own = replace(
+        L.STANDARD,
+        stages=replace(LS.STANDARD, monitoring=replace(LS.STANDARD.monitoring, labels=moved)),
+    )
+    assert own.stage_labels("monitoring")[1] == moved != L.STANDARD.stage_labels("monitoring")[1]
+    assert own.monitoring.labels == moved and own.evaluation is L.STANDARD.evaluation
