@@ -74,10 +74,14 @@ class LazyGroup(click.Group):
         """click's ``main``; in standalone mode click's errors are shown in Chinese."""
         extra["windows_expand_args"] = windows_expand_args
         from perfxl import heap
-        from perfxl.outputs import reset_finished
 
         heap.own()  # the command line's process is perfxl's: its allocator may be tuned
-        reset_finished()  # a Ctrl-C is an interruption until a command says its work is done
+        # A Ctrl-C is an interruption until a command says its work is done: what an earlier
+        # run in this process noted is forgotten (none was when the module is not loaded yet:
+        # a command that writes nothing never loads it).
+        outputs = sys.modules.get("perfxl.outputs")
+        if outputs is not None:
+            outputs.reset_finished()
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, False, **extra)
         try:

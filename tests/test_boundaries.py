@@ -182,20 +182,24 @@ def test_tables_say_how_to_get_parquet(
 def test_validate_without_annotate_loads_no_writing_machinery(tmp_path: Path) -> None:
     """`perfxl validate BOOK` writes nothing: it reads the shipped config and schema through
     the package's loader (`perfxl.packaged`), not `importlib.resources`, and imports neither
-    the atomic writer nor `tempfile`; with --annotate it does write, through them."""
+    the atomic writer, `tempfile` nor the outputs' rules (`perfxl.outputs`: the command line
+    resets their Ctrl-C state only once they are loaded); with --annotate it does write,
+    through them."""
     book = EXAMPLES / "suying-2023.xlsx"
     run = "from perfxl.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass"
     plain = _modules_after(run.format(args=["validate", str(book)]))
     assert "perfxl.config" in plain
     assert "perfxl.schema" in plain  # both data files were read
     assert [
-        m for m in ("importlib.resources", "tempfile", "perfxl.write.patch.safeio") if m in plain
+        m
+        for m in ("importlib.resources", "tempfile", "perfxl.write.patch.safeio", "perfxl.outputs")
+        if m in plain
     ] == []
     annotated = _modules_after(
         run.format(args=["validate", str(book), "--annotate", str(tmp_path / "a.xlsx")])
     )
     assert (tmp_path / "a.xlsx").is_file()
-    assert {"tempfile", "perfxl.write.patch.safeio"} <= annotated
+    assert {"tempfile", "perfxl.write.patch.safeio", "perfxl.outputs"} <= annotated
 
 
 def test_targets_workbook_builds_no_later_stage_form() -> None:

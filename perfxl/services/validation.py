@@ -70,11 +70,14 @@ class Workbooks:
 def find_workbooks(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> Workbooks:
     """The units' workbooks among ``inputs``; a summary named as a file is kept (it is read
     as the workbook it is), one found in a folder is set apart."""
-    from perfxl.outputs import is_summary_file
-
     found = discover(inputs, exclude=exclude)
     paths = [Path(p) for p in found.files]  # folders: every workbook below them
-    summaries = [p for p in paths if str(p) not in found.explicit and is_summary_file(p)]
+    in_folders = [p for p in paths if str(p) not in found.explicit]
+    summaries: list[Path] = []
+    if in_folders:  # a file named on the command line is never set apart
+        from perfxl.outputs import is_summary_file
+
+        summaries = [p for p in in_folders if is_summary_file(p)]
     kept = [p for p in paths if p not in summaries]
     return Workbooks(kept, list(found.unusable), summaries, found.backups_note())
 
