@@ -5,9 +5,10 @@ of 3; bench_reconsolidate 2,000 workbooks with 20 changed; bench_province 100 co
 of 20 townships; bench_memory N = 100, 1,000 (10,000 by hand: ``bench_memory.py 10000``);
 bench_interrupt N = 200, 10 Ctrl-Cs.
 ``run_all.py --quick`` passes ``--quick`` to the scripts that take it (small sizes, one run).
-The full run takes about half an hour on a quiet 2-core machine (the naive pandas loop and the
-cold runs at N = 2,000 most of it); the first run also makes the workbooks (cached in the temp
-folder) and the 100 county summaries (about 4 minutes, made again when perfxl's code changes).
+The full run takes 11 minutes to half an hour on a quiet 2-core machine, by the machine (11 min
+8 s on 2026-12-04; the naive pandas loop and the cold runs at N = 2,000 most of it); the first
+run also makes the workbooks (cached in the temp folder) and the 100 county summaries (about 4
+minutes, made again when perfxl's code changes).
 """
 
 from __future__ import annotations
